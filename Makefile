@@ -1,0 +1,41 @@
+# Ramp: `make run` sets up, builds and runs the main job; `make test` runs every test.
+SWIFT ?= swift
+BUILD_FLAGS ?=
+RAMP = .build/debug/ramp
+SAMPLE = samples/card.ramp
+SAMPLE_METRICS = samples/card.metrics
+
+.PHONY: run test build release deps clean
+
+## deps: install what the build needs (libedit-dev for the REPL's line editor).
+deps:
+	@if pkg-config --exists libedit 2>/dev/null || [ -f /usr/include/histedit.h ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "Installing libedit-dev..."; \
+		(apt-get install -y -q libedit-dev >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q libedit-dev >/dev/null)) \
+		|| { echo "error: could not install libedit-dev"; exit 1; }; \
+	else \
+		echo "libedit-dev is missing. Install it with:"; \
+		echo "  sudo apt-get install -y libedit-dev pkg-config"; \
+		exit 1; \
+	fi
+
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS)
+
+release: deps
+	$(SWIFT) build -c release $(BUILD_FLAGS)
+
+## run: the card example, fed a bundled metric file: warmup, cosine, and an end on a plateau.
+run: build
+	$(RAMP) explain $(SAMPLE)
+	@echo
+	$(RAMP) table $(SAMPLE) --steps 60 --metrics $(SAMPLE_METRICS)
+
+test: deps
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	$(SWIFT) test --skip-build $(BUILD_FLAGS)
+	$(RAMP) check samples/*.ramp
+
+clean:
+	rm -rf .build

@@ -1,0 +1,28 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Ramp",
+    products: [
+        .library(name: "Ramp", targets: ["Ramp"]),
+        .executable(name: "ramp", targets: ["ramp"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "Ramp"),
+        .executableTarget(
+            name: "ramp",
+            dependencies: [
+                "Ramp",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "RampTests",
+            dependencies: ["Ramp"],
+            resources: [.copy("Corpus"), .copy("Fixtures")]
+        ),
+    ]
+)

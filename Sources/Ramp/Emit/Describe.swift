@@ -1,0 +1,137 @@
+/// Renders checked schedules back as Ramp source, with every parameter
+/// resolved: what `ramp explain` prints, and what a compatibility call stands for.
+public enum Describe {
+    public static func node(_ n: Node) -> String {
+        switch n {
+        case .constant(let c): return fmt(c)
+        case .time: return "t"
+        case .negate(let a): return "-" + atom(a)
+        case .apply(let f, let a): return "\(f.rawValue)(\(node(a)))"
+        case .combine(let op, let a, let b):
+            switch op {
+            case .min, .max: return "\(op.rawValue)(\(node(a)), \(node(b)))"
+            default: return "\(atom(a)) \(op.rawValue) \(atom(b))"
+            }
+        case .primitive(let p): return call(p.name, p.parameters)
+        case .restarts(let r):
+            var ps = [("period", "\(r.period)"), ("mult", fmt(r.mult)), ("decay", fmt(r.decay)), ("floor", fmt(r.floor))]
+            if let l = r.limit { ps.append(("limit", "\(l)")) }
+            return "restarts(\(node(r.body)), " + ps.map { "\($0)=\($1)" }.joined(separator: ", ") + ")"
+        case .reduceOnPlateau(let r):
+            return call("reduce_on_plateau", [("factor", fmt(r.factor))] + plateauParameters(r.plateau)
+                        + [("min", fmt(r.min)), ("eps", fmt(r.eps)), ("from", fmt(r.from))])
+        case .sequence(let s):
+            return "(" + s.phases.map(phase).joined(separator: " then ") + ")"
+        }
+    }
+
+    public static func phase(_ p: Phase) -> String {
+        var s = node(p.body)
+        if p.explicitBound, let b = p.bound { s += " for \(b)" }
+        if let c = p.condition { s += " until " + condition(c) }
+        return s
+    }
+
+    public static func condition(_ c: Condition) -> String {
+        switch c {
+        case .elapsed(let n): return "\(n) steps"
+        case .plateau(let spec, _): return call("plateau", plateauParameters(spec))
+        case .compare(let a, let op, let b): return "\(operand(a)) \(op.rawValue) \(operand(b))"
+        case .all(let a, let b): return "(\(condition(a)) and \(condition(b)))"
+        case .any(let a, let b): return "(\(condition(a)) or \(condition(b)))"
+        case .not(let a): return "not \(condition(a))"
+        }
+    }
+
+    static func plateauParameters(_ p: PlateauSpec) -> [(String, String)] {
+        [("patience", "\(p.patience)"), ("threshold", fmt(p.threshold)), ("threshold_mode", quote(p.thresholdMode.rawValue)),
+         ("mode", quote(p.mode.rawValue)), ("cooldown", "\(p.cooldown)")]
+    }
+
+    static func operand(_ o: Operand) -> String {
+        switch o {
+        case .metric: return "metric"
+        case .lr: return "lr"
+        case .node(let n): return node(n)
+        }
+    }
+
+    static func call(_ name: String, _ ps: [(String, String)]) -> String {
+        "\(name)(" + ps.map { "\($0)=\($1)" }.joined(separator: ", ") + ")"
+    }
+
+    private static func atom(_ n: Node) -> String {
+        switch n {
+        case .combine(let op, _, _) where op != .min && op != .max: return "(\(node(n)))"
+        case .constant(let c) where c < 0: return "(\(fmt(c)))"
+        default: return node(n)
+        }
+    }
+}
+
+/// `ramp explain`: the phases of each output with resolved lengths,
+/// parameters and end conditions.
+public enum Explain {
+    public static func text(_ p: CompiledProgram) -> String {
+        var out: [String] = []
+        let s = p.settings
+        out.append("base: \(fmt(s.base))\(s.baseIsDefault ? " (default; set it with `base` or --base)" : "")")
+        if let spe = s.stepsPerEpoch { out.append("steps_per_epoch: \(spe)") }
+        if let total = s.total { out.append("total: \(total) steps") }
+        out.append("")
+        out.append("lr:")
+        out += sequence(p.lr, indent: "  ", offset: 0)
+        switch p.momentum {
+        case nil: out.append("momentum: not scheduled")
+        case .companion(let m):
+            out.append("momentum: follows the one-cycle/cyclic phases (moving against the rate), holding its last value elsewhere; starts at \(fmt(m))")
+        case .explicit(let m):
+            out.append("momentum:")
+            out += sequence(m, indent: "  ", offset: 0)
+        }
+        if p.usesMetric {
+            out.append("")
+            out.append("metric: this schedule reacts to the metric fed at the end of each step")
+        }
+        return out.joined(separator: "\n")
+    }
+
+    static func sequence(_ s: PhaseSequence, indent: String, offset: Int?) -> [String] {
+        var out: [String] = []
+        // A phase's start is known while every phase before it has a fixed length.
+        var known = offset
+        for (i, p) in s.phases.enumerated() {
+            let start = known
+            let dynamicBody: Bool
+            if case .sequence(let inner) = p.body, !inner.isStatic { dynamicBody = true } else { dynamicBody = false }
+            let fixed = p.condition == nil && !dynamicBody
+            known = fixed ? zip(known, p.bound).map { $0 + $1 } : nil
+            var head = "\(indent)phase \(i + 1)"
+            switch (start, p.bound) {
+            case (let a?, let b?) where fixed: head += ": steps \(a)-\(a + b - 1) (\(b) step\(b == 1 ? "" : "s"))"
+            case (let a?, let b?): head += ": from step \(a), at most \(b) step\(b == 1 ? "" : "s")"
+            case (let a?, nil): head += ": from step \(a)"
+            case (nil, let b?): head += ": at most \(b) step\(b == 1 ? "" : "s")"
+            case (nil, nil): break
+            }
+            out.append(head)
+            out.append("\(indent)  \(Describe.node(p.body))")
+            var ends: [String] = []
+            if let c = p.condition { ends.append("when \(Describe.condition(c)) holds") }
+            if let b = p.bound { ends.append("after \(b) step\(b == 1 ? "" : "s")") }
+            if case .sequence(let inner) = p.body, !inner.isStatic { ends.append("when its inner sequence ends") }
+            out.append("\(indent)  ends: " + (ends.isEmpty ? "never (the schedule goes on as long as training does)" : ends.joined(separator: ", or ")))
+        }
+        if let d = s.staticDuration {
+            out.append("\(indent)finishes after \(d) steps")
+        } else if Node.sequence(s).canFinish {
+            out.append("\(indent)finishes when phase \(s.phases.count) ends")
+        }
+        return out
+    }
+}
+
+private func zip(_ a: Int?, _ b: Int?) -> (Int, Int)? {
+    guard let a, let b else { return nil }
+    return (a, b)
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// One row of a rate table.
+public struct TableRow: Sendable, Hashable {
+    public var step: Int
+    public var lr: Double
+    public var momentum: Double?
+}
+
+/// How a table run ended.
+public struct TableEnd: Sendable, Hashable {
+    /// The step at which the schedule finished, when it did so before the requested count.
+    public var finishedAt: Int?
+    public var transitions: [Transition]
+}
+
+/// Produces the rate at each step, the way a training loop would see it.
+public enum Table {
+    /// Calls `emit` once per step, for up to `steps` steps. Closed-form
+    /// programs evaluate each step directly; the rest are stepped, fed
+    /// `metrics[i]` at the end of step i.
+    @discardableResult
+    public static func generate(_ program: CompiledProgram, steps: Int, metrics: [Double?] = [],
+                                emit: (TableRow) -> Void) -> TableEnd {
+        if program.isClosedForm, program.momentum == nil {
+            let n = program.duration.map { min($0, steps) } ?? steps
+            for i in 0..<max(0, n) { emit(TableRow(step: i, lr: program.value(at: i), momentum: nil)) }
+            let s = Scheduler(program)
+            return TableEnd(finishedAt: n < steps ? n : nil, transitions: transitionsUpTo(program, n, s))
+        }
+        var s = Scheduler(program)
+        for i in 0..<max(0, steps) {
+            if s.finished { return TableEnd(finishedAt: i, transitions: s.transitions) }
+            emit(TableRow(step: i, lr: s.lr, momentum: s.momentum))
+            s.step(metric: i < metrics.count ? metrics[i] : nil)
+        }
+        return TableEnd(finishedAt: nil, transitions: s.transitions)
+    }
+
+    private static func transitionsUpTo(_ p: CompiledProgram, _ n: Int, _ s: Scheduler) -> [Transition] {
+        guard let starts = p.lr.starts else { return [] }
+        var out: [Transition] = []
+        for i in 1..<starts.count where starts[i] <= n { out.append(Transition(step: starts[i], phase: i - 1, reason: .length)) }
+        if let d = p.duration, d <= n { out.append(Transition(step: d, phase: starts.count - 1, reason: .length)) }
+        return out
+    }
+
+    /// The table as a list (for tests and small tables).
+    public static func rows(_ program: CompiledProgram, steps: Int, metrics: [Double?] = []) -> [TableRow] {
+        var out: [TableRow] = []
+        generate(program, steps: steps, metrics: metrics) { out.append($0) }
+        return out
+    }
+
+    /// Reads a metric file: one number per line; line i is the metric at the
+    /// end of step i. Blank lines and `-` mean no evaluation at that step.
+    public static func parseMetrics(_ text: String, name: String) throws(LoadError) -> [Double?] {
+        var out: [Double?] = []
+        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line == "-" { out.append(nil); continue }
+            guard let x = Double(line) ?? (line.lowercased() == "nan" ? .nan : nil) else {
+                throw LoadError(path: "\(name):\(i + 1)", message: "expected a number, found '\(line)'")
+            }
+            out.append(x)
+        }
+        while let last = out.last, last == nil { out.removeLast() }
+        return out
+    }
+}

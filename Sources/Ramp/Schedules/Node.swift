@@ -1,0 +1,391 @@
+import Foundation
+
+/// Pointwise functions available in schedule arithmetic.
+public enum MathFunction: String, Sendable, CaseIterable {
+    case cos, sin, tan, exp, log, sqrt, floor, ceil, abs, tanh
+
+    @inline(__always) public func apply(_ x: Double) -> Double {
+        switch self {
+        case .cos: return Foundation.cos(x)
+        case .sin: return Foundation.sin(x)
+        case .tan: return Foundation.tan(x)
+        case .exp: return Foundation.exp(x)
+        case .log: return Foundation.log(x)
+        case .sqrt: return x.squareRoot()
+        case .floor: return x.rounded(.down)
+        case .ceil: return x.rounded(.up)
+        case .abs: return Swift.abs(x)
+        case .tanh: return Foundation.tanh(x)
+        }
+    }
+}
+
+/// Binary pointwise combinations of schedules.
+public enum Combine: String, Sendable, CaseIterable {
+    case add = "+", subtract = "-", multiply = "*", divide = "/", power = "^", min, max
+
+    @inline(__always) public func apply(_ a: Double, _ b: Double) -> Double {
+        switch self {
+        case .add: return a + b
+        case .subtract: return a - b
+        case .multiply: return a * b
+        case .divide: return a / b
+        case .power: return pow(a, b)
+        case .min: return Swift.min(a, b)
+        case .max: return Swift.max(a, b)
+        }
+    }
+}
+
+/// A checked schedule: the tree the scheduler evaluates.
+///
+/// Pure parts (`constant`, `time`, arithmetic, primitives, static sequences,
+/// `restarts`) are functions of the local step. Metric-driven parts keep their
+/// memory in a slot of the scheduler's state, so the tree itself never changes
+/// while a schedule runs.
+public indirect enum Node: Sendable {
+    case constant(Double)
+    /// `t`, the step within the current phase.
+    case time
+    case negate(Node)
+    case apply(MathFunction, Node)
+    case combine(Combine, Node, Node)
+    case primitive(any Primitive)
+    case sequence(PhaseSequence)
+    case restarts(Restarts)
+    case reduceOnPlateau(ReduceOnPlateau)
+}
+
+/// One phase of a sequence: a body and what ends it.
+public struct Phase: Sendable {
+    public var body: Node
+    /// The step count after which the phase ends: `for`, or the body's natural length.
+    public var bound: Int?
+    public var explicitBound: Bool
+    public var condition: Condition?
+    /// The slots of this phase's subtree, reset to their initial state on entry.
+    public var slots: Range<Int>
+    /// Where the phase was written.
+    public var range: SourceRange
+}
+
+/// Phases run one after another (`then`).
+public struct PhaseSequence: Sendable {
+    public var phases: [Phase]
+    /// Start steps when every phase but the last has a fixed length and no
+    /// condition: then the sequence is a pure function of the step.
+    public var starts: [Int]?
+    /// The state slot of a condition-driven sequence; -1 when static.
+    public var slot: Int
+
+    public var isStatic: Bool { starts != nil }
+
+    /// Total length when every phase has a fixed length.
+    public var staticDuration: Int? {
+        guard let starts, let last = phases.last?.bound else { return nil }
+        return starts[starts.count - 1] + last
+    }
+
+    /// The phase in force at step `t` of a static sequence.
+    @inline(__always) func staticPhase(at t: Double) -> Int {
+        let starts = self.starts!
+        var lo = 0, hi = starts.count - 1
+        if hi < 8 {
+            while lo < hi, Double(starts[lo + 1]) <= t { lo += 1 }
+            return lo
+        }
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if Double(starts[mid]) <= t { lo = mid } else { hi = mid - 1 }
+        }
+        return lo
+    }
+}
+
+/// Warm restarts (SGDR): the body runs for `period` steps, then again over a
+/// cycle `mult` times longer (time stretched to fit), its excursion above
+/// `floor` scaled by `decay` per cycle, for at most `limit` cycles.
+public struct Restarts: Sendable {
+    public var body: Node
+    public var period: Int
+    public var mult: Double
+    public var decay: Double
+    public var floor: Double
+    public var limit: Int?
+
+    /// Cycle index, time within the cycle, and the cycle's length.
+    @inline(__always) func locate(_ t: Double) -> (k: Int, tau: Double, length: Double) {
+        if mult == 1 {
+            var k = Int((t / Double(period)).rounded(.down))
+            if let limit, k >= limit { k = limit - 1; return (k, Double(period), Double(period)) }
+            return (k, t - Double(k * period), Double(period))
+        }
+        var start = 0.0, length = Double(period), k = 0
+        while t >= start + length {
+            if let limit, k + 1 >= limit { return (k, length, length) }
+            start += length
+            length *= mult
+            k += 1
+        }
+        return (k, t - start, length)
+    }
+
+    public var duration: Int? {
+        guard let limit else { return nil }
+        var total = 0.0, length = Double(period)
+        for _ in 0..<limit { total += length; length *= mult }
+        return total < Double(Int.max / 2) ? Int(total.rounded()) : nil
+    }
+}
+
+/// Multiplies the rate by `factor` whenever the metric stops improving
+/// (torch's ReduceLROnPlateau, as a schedule).
+public struct ReduceOnPlateau: Sendable {
+    public var plateau: PlateauSpec
+    public var factor: Double
+    public var min: Double
+    public var eps: Double
+    public var from: Double
+    public var slot: Int
+}
+
+// MARK: - evaluation
+
+/// What a step feeds back to the schedule.
+public struct StepContext: Sendable {
+    public var metric: Double?
+    /// The learning rate used at this step.
+    public var lr: Double
+}
+
+extension Node {
+    /// The value at local time `t` given the scheduler's slots.
+    public func value(at t: Double, _ slots: [SlotState]) -> Double {
+        switch self {
+        case .constant(let c): return c
+        case .time: return t
+        case .negate(let a): return -a.value(at: t, slots)
+        case .apply(let f, let a): return f.apply(a.value(at: t, slots))
+        case .combine(let op, let a, let b): return op.apply(a.value(at: t, slots), b.value(at: t, slots))
+        case .primitive(let p): return p.value(at: t)
+        case .restarts(let r):
+            let (k, tau, length) = r.locate(t)
+            let v = r.body.value(at: tau * Double(r.period) / length, slots)
+            return k == 0 ? v : r.floor + pow(r.decay, Double(k)) * (v - r.floor)
+        case .reduceOnPlateau(let r):
+            guard case .reduce(let s) = slots[r.slot] else { return r.from }
+            return s.value
+        case .sequence(let s):
+            if s.isStatic {
+                let i = s.staticPhase(at: t)
+                let phase = s.phases[i]
+                var local = t - Double(s.starts![i])
+                if let b = phase.bound, local >= Double(b) { local = Double(b - 1) }
+                return phase.body.value(at: local, slots)
+            }
+            guard case .sequence(let st) = slots[s.slot] else { return .nan }
+            let local = st.held ?? (t - Double(st.start))
+            return s.phases[st.phase].body.value(at: local, slots)
+        }
+    }
+
+    /// The companion momentum at local time `t`, where a shape defines one.
+    public func momentum(at t: Double, _ slots: [SlotState]) -> Double? {
+        switch self {
+        case .constant, .time, .reduceOnPlateau: return nil
+        case .negate(let a), .apply(_, let a): return a.momentum(at: t, slots)
+        case .combine(_, let a, let b): return a.momentum(at: t, slots) ?? b.momentum(at: t, slots)
+        case .primitive(let p): return p.momentum(at: t)
+        case .restarts(let r):
+            let (_, tau, length) = r.locate(t)
+            return r.body.momentum(at: tau * Double(r.period) / length, slots)
+        case .sequence(let s):
+            if s.isStatic {
+                let i = s.staticPhase(at: t)
+                var local = t - Double(s.starts![i])
+                if let b = s.phases[i].bound, local >= Double(b) { local = Double(b - 1) }
+                return s.phases[i].body.momentum(at: local, slots)
+            }
+            guard case .sequence(let st) = slots[s.slot] else { return nil }
+            return s.phases[st.phase].body.momentum(at: st.held ?? (t - Double(st.start)), slots)
+        }
+    }
+
+    /// Feeds the end of local step `t` to every stateful part in force.
+    public func observe(at t: Int, _ ctx: StepContext, _ slots: inout [SlotState], initial: [SlotState]) {
+        switch self {
+        case .constant, .time, .primitive, .restarts: return
+        case .negate(let a), .apply(_, let a): a.observe(at: t, ctx, &slots, initial: initial)
+        case .combine(_, let a, let b):
+            a.observe(at: t, ctx, &slots, initial: initial)
+            b.observe(at: t, ctx, &slots, initial: initial)
+        case .reduceOnPlateau(let r):
+            guard let metric = ctx.metric, case .reduce(var s) = slots[r.slot] else { return }
+            if s.tracker.observe(metric, r.plateau) {
+                let reduced = Swift.max(s.value * r.factor, r.min)
+                if s.value - reduced > r.eps { s.value = reduced; s.reductions += 1 }
+            }
+            slots[r.slot] = .reduce(s)
+        case .sequence(let s):
+            if s.isStatic {
+                let i = s.staticPhase(at: Double(t))
+                let local = t - s.starts![i]
+                if let b = s.phases[i].bound, local >= b { return }
+                s.phases[i].body.observe(at: local, ctx, &slots, initial: initial)
+                return
+            }
+            guard case .sequence(var st) = slots[s.slot], st.held == nil else { return }
+            let phase = s.phases[st.phase]
+            let local = t - st.start
+            phase.body.observe(at: local, ctx, &slots, initial: initial)
+            let byLength = phase.bound.map { local + 1 >= $0 } ?? false
+            let byCondition = phase.condition?.holds(local: local, ctx, &slots) ?? false
+            let byBody: Bool
+            if case .sequence(let inner) = phase.body { byBody = inner.isFinished(at: local + 1, slots) } else { byBody = false }
+            if byLength || byCondition || byBody {
+                st.transitions.append(Transition(step: t + 1, phase: st.phase, reason: byCondition ? .condition : .length))
+                if st.phase + 1 < s.phases.count {
+                    st.phase += 1
+                    st.start = t + 1
+                    for k in s.phases[st.phase].slots { slots[k] = initial[k] }
+                } else {
+                    st.held = Double(local)
+                }
+            }
+            slots[s.slot] = .sequence(st)
+        }
+    }
+}
+
+extension PhaseSequence {
+    /// Whether the sequence has ended by local step `t` (a step count).
+    public func isFinished(at t: Int, _ slots: [SlotState]) -> Bool {
+        if let d = staticDuration { return t >= d }
+        guard !isStatic, case .sequence(let st) = slots[slot] else { return false }
+        return st.held != nil
+    }
+}
+
+// MARK: - conditions
+
+/// How a metric is judged to have stopped improving (torch's rules).
+public struct PlateauSpec: Sendable, Hashable {
+    public enum Mode: String, Sendable, CaseIterable { case min, max }
+    public enum ThresholdMode: String, Sendable, CaseIterable { case rel, abs }
+    /// Evaluations without improvement that are tolerated; the next one fires.
+    public var patience: Int
+    public var threshold: Double
+    public var thresholdMode: ThresholdMode
+    public var mode: Mode
+    /// Evaluations ignored after a firing (and at the start of a phase).
+    public var cooldown: Int
+
+    /// True when `a` improves on `best`. NaN never improves.
+    @inline(__always) func isBetter(_ a: Double, than best: Double) -> Bool {
+        switch (mode, thresholdMode) {
+        case (.min, .rel): return a < best * (1 - threshold)
+        case (.min, .abs): return a < best - threshold
+        case (.max, .rel): return a > best * (threshold + 1)
+        case (.max, .abs): return a > best + threshold
+        }
+    }
+}
+
+/// The memory of a plateau detector.
+public struct PlateauTracker: Sendable, Codable, Hashable {
+    public var best: Double
+    public var bad: Int = 0
+    public var cooldownLeft: Int = 0
+
+    public init(_ spec: PlateauSpec, startInCooldown: Bool = false) {
+        best = spec.mode == .min ? .infinity : -.infinity
+        cooldownLeft = startInCooldown ? spec.cooldown : 0
+    }
+
+    /// Records one evaluation; true when the plateau fires.
+    public mutating func observe(_ metric: Double, _ spec: PlateauSpec) -> Bool {
+        if spec.isBetter(metric, than: best) {
+            best = metric
+            bad = 0
+        } else {
+            bad += 1
+        }
+        if cooldownLeft > 0 {
+            cooldownLeft -= 1
+            bad = 0
+        }
+        guard bad > spec.patience else { return false }
+        cooldownLeft = spec.cooldown
+        bad = 0
+        return true
+    }
+}
+
+/// A quantity compared in a condition.
+public enum Operand: Sendable {
+    case metric, lr
+    case node(Node)
+}
+
+/// What ends a phase (`until`).
+public indirect enum Condition: Sendable {
+    /// At least this many steps of the phase have run.
+    case elapsed(Int)
+    case plateau(PlateauSpec, slot: Int)
+    case compare(Operand, CompareOperator, Operand)
+    case all(Condition, Condition)
+    case any(Condition, Condition)
+    case not(Condition)
+
+    /// Evaluated at the end of local step `local`. Both sides of `and`/`or`
+    /// are always evaluated, so every plateau detector sees every metric.
+    func holds(local: Int, _ ctx: StepContext, _ slots: inout [SlotState]) -> Bool {
+        switch self {
+        case .elapsed(let n): return local + 1 >= n
+        case .plateau(let spec, let slot):
+            guard let metric = ctx.metric, case .plateau(var tr) = slots[slot] else { return false }
+            let fired = tr.observe(metric, spec)
+            slots[slot] = .plateau(tr)
+            return fired
+        case .compare(let a, let op, let b):
+            guard let x = a.value(local, ctx, slots), let y = b.value(local, ctx, slots) else { return false }
+            switch op {
+            case .less: return x < y
+            case .lessEqual: return x <= y
+            case .greater: return x > y
+            case .greaterEqual: return x >= y
+            case .equal: return x == y
+            case .notEqual: return x != y
+            }
+        case .all(let a, let b):
+            let x = a.holds(local: local, ctx, &slots), y = b.holds(local: local, ctx, &slots)
+            return x && y
+        case .any(let a, let b):
+            let x = a.holds(local: local, ctx, &slots), y = b.holds(local: local, ctx, &slots)
+            return x || y
+        case .not(let a): return !a.holds(local: local, ctx, &slots)
+        }
+    }
+
+    /// True when the condition can only be decided by feeding metrics.
+    public var needsMetric: Bool {
+        switch self {
+        case .elapsed: return false
+        case .plateau: return true
+        case .compare(let a, _, let b): return a.isMetric || b.isMetric
+        case .all(let a, let b), .any(let a, let b): return a.needsMetric || b.needsMetric
+        case .not(let a): return a.needsMetric
+        }
+    }
+}
+
+extension Operand {
+    var isMetric: Bool { if case .metric = self { return true } else { return false } }
+    func value(_ local: Int, _ ctx: StepContext, _ slots: [SlotState]) -> Double? {
+        switch self {
+        case .metric: return ctx.metric
+        case .lr: return ctx.lr
+        case .node(let n): return n.value(at: Double(local), slots)
+        }
+    }
+}

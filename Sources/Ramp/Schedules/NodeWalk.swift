@@ -1,0 +1,167 @@
+/// Walks over schedule trees without recursion, so that checking a hostile
+/// program (a chain of thousands of `let`s) cannot overflow the stack.
+extension Node {
+    /// Direct children, including the bodies of every phase.
+    var children: [Node] {
+        switch self {
+        case .constant, .time, .primitive, .reduceOnPlateau: return []
+        case .negate(let a), .apply(_, let a): return [a]
+        case .combine(_, let a, let b): return [a, b]
+        case .restarts(let r): return [r.body]
+        case .sequence(let s): return s.phases.map(\.body)
+        }
+    }
+
+    /// Node count (repeats counted) and depth, stopping once `cap` nodes are seen.
+    func measure(cap: Int) -> (size: Int, depth: Int) {
+        var stack: [(Node, Int)] = [(self, 1)]
+        var size = 0, depth = 0
+        while let (n, d) = stack.popLast() {
+            size += 1
+            depth = Swift.max(depth, d)
+            if size > cap { break }
+            for c in n.children { stack.append((c, d + 1)) }
+        }
+        return (size, depth)
+    }
+
+    /// True when any part keeps state between steps (metric-driven parts and
+    /// condition-driven sequences).
+    public var isStateful: Bool {
+        var stack: [Node] = [self]
+        while let n = stack.popLast() {
+            switch n {
+            case .reduceOnPlateau: return true
+            case .sequence(let s) where !s.isStatic: return true
+            default: stack.append(contentsOf: n.children)
+            }
+        }
+        return false
+    }
+
+    /// The natural length in steps: a primitive's own, a sequence's total, or
+    /// for arithmetic the longest of its parts.
+    public var duration: Int? {
+        switch self {
+        case .constant, .time, .reduceOnPlateau: return nil
+        case .primitive(let p): return p.duration
+        case .sequence(let s): return s.staticDuration
+        case .restarts(let r): return r.duration
+        case .negate(let a), .apply(_, let a): return a.duration
+        case .combine(_, let a, let b):
+            switch (a.duration, b.duration) {
+            case (nil, nil): return nil
+            case (let x?, nil): return x
+            case (nil, let y?): return y
+            case (let x?, let y?): return Swift.max(x, y)
+            }
+        }
+    }
+
+    /// The value at local step 0 with every part in its initial state: what a
+    /// warmup before this schedule rises to.
+    var initialValue: Double {
+        switch self {
+        case .constant(let c): return c
+        case .time: return 0
+        case .negate(let a): return -a.initialValue
+        case .apply(let f, let a): return f.apply(a.initialValue)
+        case .combine(let op, let a, let b): return op.apply(a.initialValue, b.initialValue)
+        case .primitive(let p): return p.value(at: 0)
+        case .restarts(let r): return r.body.initialValue
+        case .reduceOnPlateau(let r): return r.from
+        case .sequence(let s): return s.phases[0].body.initialValue
+        }
+    }
+}
+
+extension Node {
+    /// True when the schedule ends by itself: a fixed length, or a sequence
+    /// whose last phase can end.
+    var canFinish: Bool {
+        if duration != nil { return true }
+        guard case .sequence(let s) = self, let last = s.phases.last else { return false }
+        return last.bound != nil || last.condition != nil || last.body.canFinish
+    }
+
+    /// The companion momentum of the first shape that defines one.
+    var firstMomentum: Double? {
+        var stack: [Node] = [self]
+        while let n = stack.popLast() {
+            if case .primitive(let p) = n, let m = p.momentum(at: 0) { return m }
+            stack.append(contentsOf: n.children.reversed())
+        }
+        return nil
+    }
+
+    /// A copy in which every stateful part owns a fresh slot, numbered in tree
+    /// order, with its initial state appended to `slots`. A `let`-bound schedule
+    /// used twice thus gets two independent states.
+    func assigningSlots(_ slots: inout [SlotState]) -> Node {
+        switch self {
+        case .constant, .time, .primitive: return self
+        case .negate(let a): return .negate(a.assigningSlots(&slots))
+        case .apply(let f, let a): return .apply(f, a.assigningSlots(&slots))
+        case .combine(let op, let a, let b):
+            let x = a.assigningSlots(&slots)
+            return .combine(op, x, b.assigningSlots(&slots))
+        case .restarts(var r):
+            r.body = r.body.assigningSlots(&slots)
+            return .restarts(r)
+        case .reduceOnPlateau(var r):
+            r.slot = slots.count
+            slots.append(.reduce(ReduceState(value: r.from, tracker: PlateauTracker(r.plateau))))
+            return .reduceOnPlateau(r)
+        case .sequence(var s):
+            if !s.isStatic {
+                s.slot = slots.count
+                slots.append(.sequence(SequenceState()))
+            }
+            for i in s.phases.indices {
+                let lo = slots.count
+                s.phases[i].body = s.phases[i].body.assigningSlots(&slots)
+                s.phases[i].condition = s.phases[i].condition?.assigningSlots(&slots)
+                s.phases[i].slots = lo..<slots.count
+            }
+            return .sequence(s)
+        }
+    }
+}
+
+extension Condition {
+    func assigningSlots(_ slots: inout [SlotState]) -> Condition {
+        switch self {
+        case .elapsed, .compare: return self
+        case .plateau(let spec, _):
+            slots.append(.plateau(PlateauTracker(spec, startInCooldown: true)))
+            return .plateau(spec, slot: slots.count - 1)
+        case .all(let a, let b):
+            let x = a.assigningSlots(&slots)
+            return .all(x, b.assigningSlots(&slots))
+        case .any(let a, let b):
+            let x = a.assigningSlots(&slots)
+            return .any(x, b.assigningSlots(&slots))
+        case .not(let a): return .not(a.assigningSlots(&slots))
+        }
+    }
+}
+
+extension PhaseSequence {
+    /// Decides whether the phases can be laid out by their lengths alone.
+    static func make(_ phases: [Phase]) -> PhaseSequence {
+        var starts: [Int] = []
+        var at = 0
+        var isStatic = true
+        for (i, p) in phases.enumerated() {
+            starts.append(at)
+            let dynamicBody: Bool
+            if case .sequence(let inner) = p.body, !inner.isStatic { dynamicBody = true } else { dynamicBody = false }
+            if p.condition != nil || dynamicBody { isStatic = false; break }
+            if i < phases.count - 1 {
+                guard let b = p.bound else { isStatic = false; break }
+                at += b
+            }
+        }
+        return PhaseSequence(phases: phases, starts: isStatic ? starts : nil, slot: isStatic ? -1 : 0)
+    }
+}

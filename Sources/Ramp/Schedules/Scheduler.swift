@@ -1,0 +1,167 @@
+import Foundation
+
+/// The settings a program resolved, after command-line overrides.
+public struct Settings: Sendable, Hashable {
+    /// The base learning rate; 1 when neither the program nor `--base` sets it.
+    public var base: Double = 1
+    public var baseIsDefault = true
+    public var stepsPerEpoch: Int?
+    /// The length of the run in steps (`total 90 epochs`).
+    public var total: Int?
+}
+
+/// How the momentum output is produced.
+public enum MomentumSource: Sendable {
+    /// `momentum: ...` in the program.
+    case explicit(PhaseSequence)
+    /// Taken from shapes that move momentum against the rate (one-cycle,
+    /// cyclic); between them it holds its last value, starting at `initial`.
+    case companion(initial: Double)
+}
+
+/// A checked program, ready to run.
+public struct CompiledProgram: Sendable {
+    public var settings: Settings
+    /// The learning-rate schedule: always a sequence (one phase at least).
+    public var lr: PhaseSequence
+    public var momentum: MomentumSource?
+    /// The state every slot starts in.
+    public var initialSlots: [SlotState]
+    /// The program's source, for explain and diagnostics.
+    public var source: SourceFile
+
+    /// True when no part of the program depends on a metric or on the
+    /// scheduler's history, so `value(at:)` gives the rate directly.
+    public var isClosedForm: Bool { initialSlots.isEmpty }
+
+    /// The total length when fixed.
+    public var duration: Int? { lr.staticDuration }
+
+    /// True when a metric can change the schedule.
+    public var usesMetric: Bool { !initialSlots.isEmpty }
+
+    /// The learning rate at step `t` of a closed-form program.
+    @inline(__always) public func value(at t: Int) -> Double {
+        Node.sequence(lr).value(at: Double(t), initialSlots)
+    }
+}
+
+/// Everything a running schedule remembers. Saving it at step k and
+/// restoring it gives a bit-identical trace from k onward.
+public struct SchedulerState: Sendable, Codable, Hashable {
+    public var step: Int = 0
+    public var slots: [SlotState]
+    /// The last companion momentum, held between shapes that define one.
+    public var heldMomentum: Double?
+
+    /// JSON with infinities spelled out (a plateau's initial best is ±inf).
+    public func encoded() throws -> Data {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try e.encode(self)
+    }
+
+    public static func decoded(from data: Data) throws -> SchedulerState {
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try d.decode(SchedulerState.self, from: data)
+    }
+}
+
+/// Runs a compiled program one step at a time.
+///
+/// Step i uses `lr` as it is before the i-th call to `step(metric:)`; the
+/// metric passed to that call is observed at the end of step i and can
+/// change the rate from step i+1 on.
+public struct Scheduler: Sendable {
+    public let program: CompiledProgram
+    public private(set) var state: SchedulerState
+    /// The rate for the current step.
+    public private(set) var lr: Double
+    /// The momentum for the current step, when the program schedules it.
+    public private(set) var momentum: Double?
+
+    public init(_ program: CompiledProgram) {
+        self.program = program
+        self.state = SchedulerState(slots: program.initialSlots)
+        self.lr = 0
+        if case .companion(let m) = program.momentum { state.heldMomentum = m }
+        refresh()
+    }
+
+    /// Restores a saved state.
+    public init(_ program: CompiledProgram, state: SchedulerState) throws {
+        guard state.slots.count == program.initialSlots.count,
+              zip(state.slots, program.initialSlots).allSatisfy({ $0.sameKind(as: $1) }) else {
+            throw StateMismatch()
+        }
+        self.program = program
+        self.state = state
+        self.lr = 0
+        refresh()
+    }
+
+    public struct StateMismatch: Error, CustomStringConvertible {
+        public var description: String { "the saved state does not belong to this program" }
+    }
+
+    /// The index of the current step.
+    public var step: Int { state.step }
+
+    /// True once the last phase of the learning-rate schedule has ended.
+    public var finished: Bool { program.lr.isFinished(at: state.step, state.slots) }
+
+    /// Observes the end of the current step and moves to the next; returns the new rate.
+    @discardableResult
+    public mutating func step(metric: Double? = nil) -> Double {
+        let ctx = StepContext(metric: metric, lr: lr)
+        let t = state.step
+        Node.sequence(program.lr).observe(at: t, ctx, &state.slots, initial: program.initialSlots)
+        if case .explicit(let m) = program.momentum {
+            Node.sequence(m).observe(at: t, ctx, &state.slots, initial: program.initialSlots)
+        }
+        state.step = t + 1
+        refresh()
+        return lr
+    }
+
+    private mutating func refresh() {
+        let t = Double(state.step)
+        lr = Node.sequence(program.lr).value(at: t, state.slots)
+        switch program.momentum {
+        case nil: momentum = nil
+        case .explicit(let m): momentum = Node.sequence(m).value(at: t, state.slots)
+        case .companion:
+            if let m = Node.sequence(program.lr).momentum(at: t, state.slots) { state.heldMomentum = m }
+            momentum = state.heldMomentum
+        }
+    }
+
+    /// Phase changes of the learning-rate schedule so far (condition-driven
+    /// sequences record them; static ones are known from their lengths).
+    public var transitions: [Transition] {
+        if program.lr.isStatic {
+            guard let starts = program.lr.starts else { return [] }
+            var out: [Transition] = []
+            for i in 1..<starts.count where starts[i] <= state.step {
+                out.append(Transition(step: starts[i], phase: i - 1, reason: .length))
+            }
+            if let d = program.lr.staticDuration, d <= state.step {
+                out.append(Transition(step: d, phase: starts.count - 1, reason: .length))
+            }
+            return out
+        }
+        guard case .sequence(let st) = state.slots[program.lr.slot] else { return [] }
+        return st.transitions
+    }
+}
+
+extension SlotState {
+    func sameKind(as other: SlotState) -> Bool {
+        switch (self, other) {
+        case (.sequence, .sequence), (.plateau, .plateau), (.reduce, .reduce): return true
+        default: return false
+        }
+    }
+}

@@ -1,0 +1,469 @@
+/// The one table of builtin names. The checker, `ramp list`, the docs and
+/// the REPL's completion all read it, so a name, parameter or default is
+/// written down exactly once.
+public enum Builtins {
+    public static let keywords: [String] = Keyword.allCases.map(\.rawValue)
+
+    public static let settings: [SettingSpec] = [
+        SettingSpec(name: "base", doc: "the base learning rate (default 1); `--base` overrides it"),
+        SettingSpec(name: "steps_per_epoch", doc: "steps in one epoch, so durations can be written in epochs"),
+        SettingSpec(name: "total", doc: "the length of the run, so durations can be written as a percentage of it"),
+    ]
+
+    public static let outputs: [OutputSpec] = [
+        OutputSpec(name: "lr", doc: "the learning rate (a bare schedule means this)"),
+        OutputSpec(name: "momentum", doc: "momentum (or Adam's beta1); one-cycle and cyclic set it unless given"),
+    ]
+
+    /// Names with a fixed meaning inside expressions.
+    public static let specials: [(name: String, doc: String)] = [
+        ("t", "the step within the current phase"),
+        ("base", "the base learning rate"),
+        ("pi", "3.14159..."),
+        ("inf", "infinity"),
+        ("metric", "the metric fed at the end of the step (conditions only)"),
+        ("lr", "the learning rate of the step (conditions only)"),
+        ("true", "boolean true (also True)"),
+        ("false", "boolean false (also False)"),
+        ("none", "no value (also None)"),
+    ]
+
+    public static let all: [BuiltinSpec] = schedules + conditions + functions
+
+    private static let byName: [String: BuiltinSpec] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
+
+    public static func lookup(_ name: String) -> BuiltinSpec? { byName[name] }
+
+    // MARK: - schedules
+
+    static let from = ParamSpec("from", .number, .base, doc: "the starting rate")
+    static let shapeMarkerFrom0 = ParamSpec("from", .number, .number(0), doc: "the starting rate")
+
+    public static let schedules: [BuiltinSpec] = [
+        BuiltinSpec("constant", .schedule, doc: "a fixed rate", params: [
+            ParamSpec("value", .number, .base, .nonNegative, doc: "the rate"),
+        ]) { a in .schedule(.primitive(Constant(level: a.num("value")))) },
+
+        BuiltinSpec("linear", .schedule, doc: "a straight line from `from` to `to` over T steps", params: [
+            ParamSpec("T", .duration, .required, .atLeast(1), doc: "length in steps"),
+            from,
+            ParamSpec("to", .number, .number(0), doc: "the final rate"),
+        ]) { a in .schedule(.primitive(Linear(from: a.num("from"), to: a.num("to"), T: a.int("T")))) },
+
+        BuiltinSpec("warmup", .schedule, doc: "a rise over T steps to the rate the next phase starts at (base when last)", params: [
+            ParamSpec("T", .duration, .required, .atLeast(1), doc: "length in steps"),
+            ParamSpec("from", .number, .number(0), .nonNegative, doc: "the starting rate"),
+            ParamSpec("to", .number, .nextPhase, doc: "the target rate"),
+            ParamSpec("shape", .choice(Warmup.Shape.allCases.map(\.rawValue)), .string("linear"), doc: "linear, exp (geometric) or constant (held at `from`)"),
+        ]) { a throws(Diagnostic) in
+            let shape = Warmup.Shape(rawValue: a.str("shape"))!
+            if shape == .exp, a.num("from") <= 0 {
+                throw .error("an exponential warmup needs `from` above 0", at: a.range("from"))
+            }
+            return .schedule(.primitive(Warmup(T: a.int("T"), from: a.num("from"), to: a.optNum("to") ?? a.base,
+                                               shape: shape, implicitTarget: !a.given("to"))))
+        },
+
+        BuiltinSpec("cosine", .schedule, doc: "half a cosine from `from` down to `min` over T steps", params: [
+            ParamSpec("T", .duration, .required, .atLeast(1), doc: "length in steps"),
+            from,
+            ParamSpec("min", .number, .number(0), .nonNegative, doc: "the floor"),
+            ParamSpec("exponent", .number, .number(1), .positive, doc: "power applied to the cosine factor (optax)"),
+            ParamSpec("k", .number, .number(1), .positive, doc: "k-decay: the curve follows t^k / T^k (timm)"),
+            ParamSpec("periodic", .bool, .bool(false), doc: "keep following the cosine past T, as torch does"),
+        ]) { a in
+            .schedule(.primitive(Cosine(T: a.int("T"), from: a.num("from"), min: a.num("min"), exponent: a.num("exponent"),
+                                        k: a.num("k"), periodic: a.bool("periodic"))))
+        },
+
+        BuiltinSpec("exponential", .schedule, doc: "from * gamma^(t/every), continuous or in stairs", params: [
+            ParamSpec("gamma", .number, .required, .positive, doc: "factor per `every` steps"),
+            from,
+            ParamSpec("every", .number, .number(1), .positive, doc: "steps per factor of gamma"),
+            ParamSpec("staircase", .bool, .bool(false), doc: "apply gamma in whole steps of `every`"),
+            ParamSpec("end", .number, .absent, .nonNegative, doc: "a rate the decay (or growth) stops at"),
+        ]) { a in
+            .schedule(.primitive(Exponential(gamma: a.num("gamma"), from: a.num("from"), every: a.num("every"),
+                                             staircase: a.bool("staircase"), end: a.optNum("end"))))
+        },
+
+        BuiltinSpec("step", .schedule, doc: "multiply by gamma every `size` steps", params: [
+            ParamSpec("size", .duration, .required, .atLeast(1), doc: "steps between decays"),
+            ParamSpec("gamma", .number, .number(0.1), .positive, doc: "factor per decay"),
+            from,
+        ]) { a in .schedule(.primitive(StepDecay(size: a.int("size"), gamma: a.num("gamma"), from: a.num("from")))) },
+
+        BuiltinSpec("multistep", .schedule, doc: "multiply by gamma at each milestone", params: [
+            ParamSpec("milestones", .durations, .required, doc: "steps at which to decay (a repeat decays twice)"),
+            ParamSpec("gamma", .number, .number(0.1), .positive, doc: "factor per milestone"),
+            from,
+        ]) { a in .schedule(.primitive(MultiStep(milestones: a.ints("milestones"), gamma: a.num("gamma"), from: a.num("from")))) },
+
+        BuiltinSpec("polynomial", .schedule, doc: "(from - to) * (1 - t/T)^power + to", params: [
+            ParamSpec("T", .duration, .required, .atLeast(1), doc: "length in steps"),
+            from,
+            ParamSpec("to", .number, .number(0), .nonNegative, doc: "the final rate"),
+            ParamSpec("power", .number, .number(1), .nonNegative, doc: "the exponent"),
+            ParamSpec("cycle", .bool, .bool(false), doc: "restart past T with T stretched to the next multiple (keras)"),
+        ]) { a in
+            .schedule(.primitive(Polynomial(T: a.int("T"), from: a.num("from"), to: a.num("to"), power: a.num("power"), cycle: a.bool("cycle"))))
+        },
+
+        BuiltinSpec("inverse_sqrt", .schedule, doc: "from / sqrt((t + T) / T): 1/sqrt(step) decay after a warmup of T", params: [
+            ParamSpec("T", .number, .number(1), .positive, doc: "the timescale (usually the warmup length)"),
+            from,
+        ]) { a in .schedule(.primitive(InverseSqrt(T: a.num("T"), from: a.num("from")))) },
+
+        BuiltinSpec("inverse_time", .schedule, doc: "from / (1 + rate * t / every)", params: [
+            ParamSpec("rate", .number, .required, .nonNegative, doc: "decay rate"),
+            ParamSpec("every", .number, .number(1), .positive, doc: "steps per unit of decay"),
+            from,
+            ParamSpec("staircase", .bool, .bool(false), doc: "decay in whole steps of `every`"),
+        ]) { a in
+            .schedule(.primitive(InverseTime(rate: a.num("rate"), every: a.num("every"), from: a.num("from"), staircase: a.bool("staircase"))))
+        },
+
+        BuiltinSpec("tanh_decay", .schedule, doc: "a tanh descent from `from` to `min` over T steps (timm)", params: [
+            ParamSpec("T", .duration, .required, .atLeast(1), doc: "length in steps"),
+            from,
+            ParamSpec("min", .number, .number(0), .nonNegative, doc: "the floor"),
+            ParamSpec("lb", .number, .number(-7), doc: "tanh argument at the start"),
+            ParamSpec("ub", .number, .number(3), doc: "tanh argument at the end"),
+        ]) { a throws(Diagnostic) in
+            guard a.num("lb") < a.num("ub") else { throw .error("`lb` must be below `ub`", at: a.range("lb")) }
+            return .schedule(.primitive(TanhDecay(T: a.int("T"), from: a.num("from"), min: a.num("min"), lb: a.num("lb"), ub: a.num("ub"))))
+        },
+
+        BuiltinSpec("cyclic", .schedule, doc: "cyclical rates between `low` and `high` (Smith 2017), momentum opposite", params: [
+            ParamSpec("low", .number, .required, .nonNegative, doc: "the lower rate"),
+            ParamSpec("high", .number, .base, .nonNegative, doc: "the upper rate"),
+            ParamSpec("up", .duration, .required, .atLeast(1), doc: "steps from low to high"),
+            ParamSpec("down", .duration, .absent, .atLeast(1), doc: "steps from high to low (default: up)"),
+            ParamSpec("mode", .choice(Cyclic.Mode.allCases.map(\.rawValue)), .string("triangular"), doc: "triangular, triangular2 (halve each cycle) or exp_range"),
+            ParamSpec("gamma", .number, .number(1), .positive, doc: "exp_range: amplitude factor per step"),
+            ParamSpec("momentum_low", .number, .number(0.8), .unitInterval, doc: "momentum at the rate's peak"),
+            ParamSpec("momentum_high", .number, .number(0.9), .unitInterval, doc: "momentum at the rate's trough"),
+            ParamSpec("cycle_momentum", .bool, .bool(true), doc: "schedule momentum against the rate"),
+        ]) { a in
+            .schedule(.primitive(Cyclic(low: a.num("low"), high: a.num("high"), up: a.int("up"), down: a.optInt("down") ?? a.int("up"),
+                                        mode: Cyclic.Mode(rawValue: a.str("mode"))!, gamma: a.num("gamma"),
+                                        momentumLow: a.num("momentum_low"), momentumHigh: a.num("momentum_high"),
+                                        cycleMomentum: a.bool("cycle_momentum"))))
+        },
+
+        BuiltinSpec("onecycle", .schedule, doc: "the one-cycle policy (Smith & Topin 2018), momentum opposite", params: [
+            ParamSpec("total", .duration, .required, .atLeast(2), doc: "length in steps"),
+            ParamSpec("max", .number, .base, .positive, doc: "the peak rate"),
+            ParamSpec("pct_start", .number, .number(0.3), .openUnit, doc: "fraction of the cycle spent rising"),
+            ParamSpec("shape", .choice(OneCycle.Shape.allCases.map(\.rawValue)), .string("cos"), doc: "cos or linear annealing"),
+            ParamSpec("three_phase", .bool, .bool(false), doc: "come back down to the start before the final descent"),
+            ParamSpec("div", .number, .number(25), .positive, doc: "start rate = max / div"),
+            ParamSpec("final_div", .number, .number(1e4), .positive, doc: "final rate = start rate / final_div"),
+            ParamSpec("momentum_low", .number, .number(0.85), .unitInterval, doc: "momentum at the peak rate"),
+            ParamSpec("momentum_high", .number, .number(0.95), .unitInterval, doc: "momentum at the low rates"),
+            ParamSpec("cycle_momentum", .bool, .bool(true), doc: "schedule momentum against the rate"),
+        ]) { a throws(Diagnostic) in
+            let total = a.int("total"), pct = a.num("pct_start")
+            let three = a.bool("three_phase")
+            // Each leg must span at least one step, or the annealing divides by zero.
+            let p = pct * Double(total)
+            if p - 1 <= 0 || (three ? 2 * p - 2 >= Double(total) - 1 || p - 1 >= 2 * p - 2 : p - 1 >= Double(total) - 1) {
+                throw .error("pct_start=\(fmt(pct)) leaves a phase of the cycle with no steps at total=\(total)", at: a.range("pct_start"))
+            }
+            return .schedule(.primitive(OneCycle(max: a.num("max"), total: total, pctStart: pct, shape: OneCycle.Shape(rawValue: a.str("shape"))!,
+                                                 threePhase: three, div: a.num("div"), finalDiv: a.num("final_div"),
+                                                 momentumLow: a.num("momentum_low"), momentumHigh: a.num("momentum_high"),
+                                                 cycleMomentum: a.bool("cycle_momentum"))))
+        },
+
+        BuiltinSpec("piecewise", .schedule, doc: "constant pieces: values[i] from boundaries[i-1] on", params: [
+            ParamSpec("boundaries", .durations, .required, doc: "steps where the value changes, increasing"),
+            ParamSpec("values", .numbers, .required, doc: "one more value than boundaries"),
+        ]) { a throws(Diagnostic) in
+            let b = a.ints("boundaries"), v = a.nums("values")
+            guard v.count == b.count + 1 else {
+                throw .error("piecewise needs one more value than boundaries (\(b.count) boundaries, \(v.count) values)", at: a.range("values"))
+            }
+            try Builtins.requireIncreasing(b, a.range("boundaries"), strictly: false)
+            return .schedule(.primitive(Piecewise(boundaries: b, values: v)))
+        },
+
+        BuiltinSpec("interpolate", .schedule, doc: "interpolation through (boundaries[i], values[i]), flat outside", params: [
+            ParamSpec("boundaries", .durations, .required, doc: "steps of the points, strictly increasing"),
+            ParamSpec("values", .numbers, .required, doc: "the value at each point"),
+            ParamSpec("shape", .choice(Interpolate.Shape.allCases.map(\.rawValue)), .string("linear"), doc: "linear or cos"),
+        ]) { a throws(Diagnostic) in
+            let b = a.ints("boundaries"), v = a.nums("values")
+            guard !b.isEmpty, v.count == b.count else {
+                throw .error("interpolate needs one value per boundary (\(b.count) boundaries, \(v.count) values)", at: a.range("values"))
+            }
+            try Builtins.requireIncreasing(b, a.range("boundaries"), strictly: true)
+            return .schedule(.primitive(Interpolate(boundaries: b, values: v, shape: Interpolate.Shape(rawValue: a.str("shape"))!)))
+        },
+
+        BuiltinSpec("wsd", .schedule, doc: "warmup-stable-decay (Hu et al. 2024)", params: [
+            ParamSpec("warmup", .duration, .required, doc: "steps rising from `from` to `peak`"),
+            ParamSpec("stable", .duration, .required, doc: "steps held at `peak`"),
+            ParamSpec("decay", .duration, .required, .atLeast(1), doc: "steps decaying to `min`"),
+            ParamSpec("peak", .number, .base, .nonNegative, doc: "the plateau rate"),
+            ParamSpec("from", .number, .number(0), .nonNegative, doc: "the starting rate"),
+            ParamSpec("min", .number, .number(0), .nonNegative, doc: "the final rate"),
+            ParamSpec("shape", .choice(WarmupStableDecay.Shape.allCases.map(\.rawValue)), .string("linear"), doc: "decay shape: linear, cosine or 1-sqrt"),
+        ]) { a in
+            .schedule(.primitive(WarmupStableDecay(warmup: a.int("warmup"), stable: a.int("stable"), decay: a.int("decay"), peak: a.num("peak"),
+                                                   from: a.num("from"), min: a.num("min"), shape: WarmupStableDecay.Shape(rawValue: a.str("shape"))!)))
+        },
+
+        BuiltinSpec("reduce_on_plateau", .schedule, doc: "multiply by `factor` when the metric stops improving", params: [
+            ParamSpec("factor", .number, .number(0.1), .openUnit, doc: "multiplier per reduction"),
+            ParamSpec("patience", .integer, .number(10), .nonNegative, doc: "evaluations without improvement tolerated"),
+            ParamSpec("threshold", .number, .number(1e-4), .nonNegative, doc: "least change that counts as improvement"),
+            ParamSpec("threshold_mode", .choice(PlateauSpec.ThresholdMode.allCases.map(\.rawValue)), .string("rel"), doc: "rel or abs"),
+            ParamSpec("mode", .choice(PlateauSpec.Mode.allCases.map(\.rawValue)), .string("min"), doc: "min (a loss) or max (an accuracy)"),
+            ParamSpec("cooldown", .integer, .number(0), .nonNegative, doc: "evaluations ignored after a reduction"),
+            ParamSpec("min", .number, .number(0), .nonNegative, doc: "the rate never goes below this"),
+            ParamSpec("eps", .number, .number(1e-8), .nonNegative, doc: "reductions smaller than this are skipped"),
+            from,
+        ]) { a in
+            .schedule(.reduceOnPlateau(ReduceOnPlateau(plateau: a.plateau(), factor: a.num("factor"), min: a.num("min"),
+                                                       eps: a.num("eps"), from: a.num("from"), slot: 0)))
+        },
+
+        BuiltinSpec("restarts", .schedule, doc: "warm restarts (SGDR): repeat `body` in cycles", params: [
+            ParamSpec("body", .schedule, .required, doc: "one cycle, defined over `period` steps"),
+            ParamSpec("period", .duration, .required, .atLeast(1), doc: "length of the first cycle"),
+            ParamSpec("mult", .number, .number(1), .atLeast(1), doc: "each cycle is this many times longer"),
+            ParamSpec("decay", .number, .number(1), .positive, doc: "each cycle's excursion above `floor` is scaled by this"),
+            ParamSpec("floor", .number, .number(0), .nonNegative, doc: "the level `decay` scales toward"),
+            ParamSpec("limit", .integer, .absent, .atLeast(1), doc: "the number of cycles (default: no limit)"),
+        ]) { a throws(Diagnostic) in
+            let body = a.node("body")
+            if body.isStateful {
+                throw .error("the body of 'restarts' cannot depend on metrics", at: a.range("body"))
+            }
+            return .schedule(.restarts(Restarts(body: body, period: a.int("period"), mult: a.num("mult"), decay: a.num("decay"),
+                                                floor: a.num("floor"), limit: a.optInt("limit"))))
+        },
+    ]
+
+    // MARK: - conditions
+
+    public static let conditions: [BuiltinSpec] = [
+        BuiltinSpec("plateau", .condition, doc: "holds when the metric has stopped improving", params: [
+            ParamSpec("patience", .integer, .number(10), .nonNegative, doc: "evaluations without improvement tolerated; the next one ends the phase"),
+            ParamSpec("threshold", .number, .number(1e-4), .nonNegative, doc: "least change that counts as improvement"),
+            ParamSpec("mode", .choice(PlateauSpec.Mode.allCases.map(\.rawValue)), .string("min"), doc: "min (a loss) or max (an accuracy)"),
+            ParamSpec("cooldown", .integer, .number(0), .nonNegative, doc: "evaluations ignored at the start of the phase"),
+            ParamSpec("threshold_mode", .choice(PlateauSpec.ThresholdMode.allCases.map(\.rawValue)), .string("rel"), doc: "rel or abs"),
+        ]) { a in .condition(.plateau(a.plateau(), slot: 0)) },
+    ]
+
+    // MARK: - functions
+
+    public static let functions: [BuiltinSpec] =
+        MathFunction.allCases.map { f in
+            BuiltinSpec(f.rawValue, .function, doc: "\(f.rawValue)(x), pointwise", params: [
+                ParamSpec("x", .schedule, .required, doc: "the argument"),
+            ]) { _ in .none }
+        } + [Combine.min, Combine.max].map { f in
+            BuiltinSpec(f.rawValue, .function, doc: "the pointwise \(f.rawValue)imum of two or more schedules", params: [
+                ParamSpec("a", .schedule, .required, doc: "a schedule"),
+                ParamSpec("b", .schedule, .required, doc: "more schedules"),
+            ], variadic: true) { _ in .none }
+        }
+
+    static func requireIncreasing(_ xs: [Int], _ range: SourceRange, strictly: Bool) throws(Diagnostic) {
+        for i in xs.indices.dropFirst() where strictly ? xs[i] <= xs[i - 1] : xs[i] < xs[i - 1] {
+            throw .error("boundaries must be \(strictly ? "strictly " : "")increasing (\(xs[i - 1]) then \(xs[i]))", at: range)
+        }
+    }
+
+    /// Every name visible in a program by default, for suggestions and completion.
+    public static var allNames: [String] {
+        all.map(\.name) + specials.map(\.name) + settings.map(\.name) + keywords
+    }
+}
+
+public struct SettingSpec: Sendable {
+    public var name: String
+    public var doc: String
+}
+
+public struct OutputSpec: Sendable {
+    public var name: String
+    public var doc: String
+}
+
+/// What a parameter accepts.
+public enum ParamType: Sendable, Hashable {
+    case number, integer, duration, schedule, bool
+    case choice([String])
+    case numbers, durations
+
+    public var description: String {
+        switch self {
+        case .number: return "a number"
+        case .integer: return "a whole number"
+        case .duration: return "a duration"
+        case .schedule: return "a schedule"
+        case .bool: return "true or false"
+        case .choice(let cs): return "one of " + cs.map { "\"\($0)\"" }.joined(separator: ", ")
+        case .numbers: return "a list of numbers"
+        case .durations: return "a list of durations"
+        }
+    }
+}
+
+/// A parameter's default.
+public enum ParamDefault: Sendable, Hashable {
+    case required
+    case number(Double)
+    /// The program's base rate.
+    case base
+    case string(String)
+    case bool(Bool)
+    /// Optional with no value.
+    case absent
+    /// The rate at which the next phase starts (base when there is none).
+    case nextPhase
+
+    public var description: String {
+        switch self {
+        case .required: return "required"
+        case .number(let x): return fmt(x)
+        case .base: return "base"
+        case .string(let s): return "\"\(s)\""
+        case .bool(let b): return b ? "true" : "false"
+        case .absent: return "none"
+        case .nextPhase: return "next phase's start"
+        }
+    }
+}
+
+/// A range check on a numeric parameter.
+public enum Constraint: Sendable, Hashable {
+    case any, positive, nonNegative, atLeast(Double)
+    /// 0 < x < 1.
+    case openUnit
+    /// 0 <= x <= 1.
+    case unitInterval
+
+    func violation(_ x: Double) -> String? {
+        if x.isNaN { return "must be a number, got nan" }
+        switch self {
+        case .any: return nil
+        case .positive: return x > 0 ? nil : "must be above 0, got \(fmt(x))"
+        case .nonNegative: return x >= 0 ? nil : "must not be negative, got \(fmt(x))"
+        case .atLeast(let m): return x >= m ? nil : "must be at least \(fmt(m)), got \(fmt(x))"
+        case .openUnit: return x > 0 && x < 1 ? nil : "must be between 0 and 1 (exclusive), got \(fmt(x))"
+        case .unitInterval: return x >= 0 && x <= 1 ? nil : "must be between 0 and 1, got \(fmt(x))"
+        }
+    }
+}
+
+public struct ParamSpec: Sendable {
+    public var name: String
+    public var type: ParamType
+    public var defaultValue: ParamDefault
+    public var constraint: Constraint
+    public var doc: String
+
+    public init(_ name: String, _ type: ParamType, _ defaultValue: ParamDefault, _ constraint: Constraint = .any, doc: String) {
+        self.name = name
+        self.type = type
+        self.defaultValue = defaultValue
+        self.constraint = constraint
+        self.doc = doc
+    }
+}
+
+public struct BuiltinSpec: Sendable {
+    public enum Kind: String, Sendable { case schedule, condition, function }
+    public var name: String
+    public var kind: Kind
+    public var doc: String
+    public var params: [ParamSpec]
+    /// Takes any number of arguments of the last parameter's type (min, max).
+    public var variadic: Bool
+    let build: @Sendable (BoundArguments) throws(Diagnostic) -> Value
+
+    init(_ name: String, _ kind: Kind, doc: String, params: [ParamSpec], variadic: Bool = false,
+         build: @escaping @Sendable (BoundArguments) throws(Diagnostic) -> Value) {
+        self.name = name
+        self.kind = kind
+        self.doc = doc
+        self.params = params
+        self.variadic = variadic
+        self.build = build
+    }
+
+    /// `cosine(T, from=base, min=0, ...)`, for `ramp list` and help.
+    public var signature: String {
+        let ps = params.map { p -> String in
+            switch p.defaultValue {
+            case .required: return p.name
+            default: return "\(p.name)=\(p.defaultValue.description)"
+            }
+        }
+        return "\(name)(\(ps.joined(separator: ", "))\(variadic ? ", ..." : ""))"
+    }
+}
+
+/// Checked, typed arguments handed to a builtin's constructor.
+public struct BoundArguments: Sendable {
+    var values: [String: Value]
+    var ranges: [String: SourceRange]
+    var callRange: SourceRange
+    public var base: Double
+
+    public func given(_ n: String) -> Bool { values[n] != nil && ranges[n] != nil }
+    public func range(_ n: String) -> SourceRange { ranges[n] ?? callRange }
+    public func optNum(_ n: String) -> Double? {
+        switch values[n] {
+        case .number(let x): return x
+        case .duration(let d): return Double(d)
+        default: return nil
+        }
+    }
+    public func num(_ n: String) -> Double { optNum(n)! }
+    public func optInt(_ n: String) -> Int? {
+        switch values[n] {
+        case .duration(let d): return d
+        case .number(let x): return Int(x)
+        default: return nil
+        }
+    }
+    public func int(_ n: String) -> Int { optInt(n)! }
+    public func str(_ n: String) -> String {
+        if case .string(let s) = values[n] { return s }
+        return ""
+    }
+    public func bool(_ n: String) -> Bool {
+        if case .bool(let b) = values[n] { return b }
+        return false
+    }
+    public func nums(_ n: String) -> [Double] {
+        guard case .list(let xs) = values[n] else { return [] }
+        return xs.compactMap { v in
+            if case .number(let x) = v { return x }
+            if case .duration(let d) = v { return Double(d) }
+            return nil
+        }
+    }
+    public func ints(_ n: String) -> [Int] {
+        guard case .list(let xs) = values[n] else { return [] }
+        return xs.compactMap { v in if case .duration(let d) = v { return d } else { return nil } }
+    }
+    public func node(_ n: String) -> Node {
+        switch values[n] {
+        case .schedule(let s): return s
+        case .number(let x): return .constant(x)
+        default: return .constant(.nan)
+        }
+    }
+    func plateau() -> PlateauSpec {
+        PlateauSpec(patience: int("patience"), threshold: num("threshold"),
+                    thresholdMode: PlateauSpec.ThresholdMode(rawValue: str("threshold_mode"))!,
+                    mode: PlateauSpec.Mode(rawValue: str("mode"))!, cooldown: int("cooldown"))
+    }
+}

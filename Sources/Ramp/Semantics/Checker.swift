@@ -1,0 +1,725 @@
+/// Options that override a program's settings from outside (the CLI).
+public struct CheckOptions: Sendable {
+    public var base: Double?
+    public init(base: Double? = nil) { self.base = base }
+}
+
+/// The front door: source text in, a runnable program or diagnostics out.
+public enum Compiler {
+    public static func compile(_ file: SourceFile, options: CheckOptions = CheckOptions()) throws(DiagnosticError) -> CompiledProgram {
+        if let bad = file.invalidUTF8 { throw DiagnosticError([.error("invalid UTF-8 in source", at: bad)]) }
+        let program: Program
+        do {
+            program = try Parser.parse(file)
+        } catch {
+            throw DiagnosticError([error])
+        }
+        var checker = Checker(file: file, options: options)
+        return try checker.check(program)
+    }
+}
+
+/// Checks a parsed program by evaluating it: settings resolve units, `def`s
+/// expand, numbers fold, and what remains is a schedule tree. Each statement
+/// is checked on its own, so one mistake does not hide the next.
+public struct Checker {
+    /// How deep `def` calls may nest.
+    public static let maxExpansion = 64
+    /// Limits on one schedule tree, counting repeated parts every time.
+    public static let maxNodes = 250_000
+    public static let maxDepth = 600
+
+    let file: SourceFile
+    let options: CheckOptions
+    var settings = Settings()
+    var globals: [String: Value] = [:]
+    var definedAt: [String: SourceRange] = [:]
+    /// Names whose definition failed; uses of them are not reported again.
+    var poisoned: Set<String> = []
+    var expanding: [String] = []
+    var diagnostics: [Diagnostic] = []
+
+    public init(file: SourceFile, options: CheckOptions) {
+        self.file = file
+        self.options = options
+    }
+
+    /// An error already reported for a poisoned name: swallowed by the caller.
+    static let silent = Diagnostic.error("", at: SourceRange(0, 0))
+
+    public mutating func check(_ program: Program) throws(DiagnosticError) -> CompiledProgram {
+        resolveSettings(program)
+        // Definitions are visible everywhere, so mutual recursion can be named.
+        for st in program.statements {
+            guard case .definition(let name, let params, let body) = st.kind else { continue }
+            if let d = declare(name, st.nameRange) { diagnostics.append(d); continue }
+            globals[name] = .function(Closure(name: name, params: params, body: body, captured: [:], range: st.range))
+        }
+        var lr: (Node, SourceRange)?
+        var momentum: (Node, SourceRange)?
+        for st in program.statements {
+            do throws(Diagnostic) {
+                switch st.kind {
+                case .setting: break
+                case .definition(_, let params, let body):
+                    try checkNames(in: body, bound: Set(params.map(\.name)))
+                    for p in params { if let d = p.defaultValue { try checkNames(in: d, bound: []) } }
+                case .binding(let name, let expr):
+                    if let d = declare(name, st.nameRange) { poisoned.insert(name); throw d }
+                    do throws(Diagnostic) {
+                        globals[name] = try evaluate(expr, [:])
+                    } catch {
+                        poisoned.insert(name)
+                        throw error
+                    }
+                case .output(let outName, let expr):
+                    try schedule(output: outName, expr, st.range, &lr, &momentum)
+                case .expression(let expr):
+                    try schedule(output: "lr", expr, st.range, &lr, &momentum)
+                }
+            } catch {
+                if error != Checker.silent { diagnostics.append(error) }
+            }
+        }
+        if lr == nil, diagnostics.isEmpty {
+            let end = file.bytes.count
+            diagnostics.append(.error("the program schedules no learning rate; add a schedule such as `cosine(T=100)`",
+                                      at: SourceRange(end, end)))
+        }
+        guard diagnostics.isEmpty, let lr else { throw DiagnosticError(diagnostics.sorted { $0.range.start < $1.range.start }) }
+        do throws(Diagnostic) {
+            return try finish(lr: lr.0, lrRange: lr.1, momentum: momentum)
+        } catch {
+            throw DiagnosticError([error])
+        }
+    }
+
+    /// Records an output statement's schedule, refusing a second one.
+    private mutating func schedule(output: String, _ expr: Expr, _ range: SourceRange,
+                                   _ lr: inout (Node, SourceRange)?, _ momentum: inout (Node, SourceRange)?) throws(Diagnostic) {
+        let node = try topLevel(try evaluate(expr, [:]), expr.range)
+        if output == "lr" {
+            if let prev = lr { throw .error("the learning rate is already scheduled on line \(line(prev.1))", at: range) }
+            lr = (node, range)
+        } else {
+            if let prev = momentum { throw .error("momentum is already scheduled on line \(line(prev.1))", at: range) }
+            momentum = (node, range)
+        }
+    }
+
+    private func line(_ r: SourceRange) -> Int { file.location(of: r.start).line }
+
+    /// Claims a global name, or says why it cannot be claimed.
+    private mutating func declare(_ name: String, _ range: SourceRange) -> Diagnostic? {
+        if let prev = definedAt[name] {
+            return .error("'\(name)' is already defined on line \(line(prev))", at: range)
+        }
+        if Builtins.lookup(name) != nil || Builtins.specials.contains(where: { $0.name == name })
+            || Parser.settingNames.contains(name) {
+            return .error("'\(name)' is a builtin name and cannot be redefined", at: range)
+        }
+        definedAt[name] = range
+        return nil
+    }
+
+    // MARK: - settings
+
+    /// Settings are read first, in dependency order, so that durations
+    /// anywhere in the program can use them.
+    private mutating func resolveSettings(_ program: Program) {
+        var seen: [String: Statement] = [:]
+        for st in program.statements {
+            guard case .setting(let name, _) = st.kind else { continue }
+            if let prev = seen[name] {
+                diagnostics.append(.error("'\(name)' is already set on line \(line(prev.range))", at: st.nameRange))
+                continue
+            }
+            seen[name] = st
+        }
+        func expr(_ n: String) -> Expr? {
+            if case .setting(_, let e)? = seen[n]?.kind { return e }
+            return nil
+        }
+        do throws(Diagnostic) {
+            if let e = expr("steps_per_epoch") {
+                let v = try evaluate(e, [:])
+                guard case .number(let x) = v, x >= 1, x == x.rounded(), x < 1e12 else {
+                    throw Diagnostic.error("steps_per_epoch must be a whole number of at least 1, got \(describe(v))", at: e.range)
+                }
+                settings.stepsPerEpoch = Int(x)
+            }
+        } catch { diagnostics.append(error) }
+        do throws(Diagnostic) {
+            if let e = expr("total") {
+                if case .duration(_, .percent) = e.kind {
+                    throw Diagnostic.error("total cannot be a percentage of itself", at: e.range)
+                }
+                let v = try duration(try evaluate(e, [:]), e.range)
+                guard v >= 1 else { throw Diagnostic.error("total must be at least 1 step", at: e.range) }
+                settings.total = v
+            }
+        } catch { diagnostics.append(error) }
+        do throws(Diagnostic) {
+            if let e = expr("base") {
+                let v = try evaluate(e, [:])
+                guard case .number(let x) = v, x.isFinite, x > 0 else {
+                    throw Diagnostic.error("base must be a number above 0, got \(describe(v))", at: e.range)
+                }
+                settings.base = x
+                settings.baseIsDefault = false
+            }
+        } catch { diagnostics.append(error) }
+        if let b = options.base {
+            settings.base = b
+            settings.baseIsDefault = false
+        }
+    }
+
+    private func describe(_ v: Value) -> String {
+        if case .number(let x) = v { return fmt(x) }
+        return v.typeName
+    }
+
+    // MARK: - expressions
+
+    typealias Env = [String: Value]
+
+    mutating func evaluate(_ e: Expr, _ env: Env) throws(Diagnostic) -> Value {
+        switch e.kind {
+        case .number(let x): return .number(x)
+        case .duration(let x, let unit): return .duration(try resolve(x, unit, e.range))
+        case .string(let s): return .string(s)
+        case .name(let n): return try lookup(n, e.range, env)
+        case .path(let parts):
+            throw .error("unknown name '\(parts.joined(separator: "."))'", at: e.range)
+        case .call(let callee, let args, _):
+            let f = try evaluate(callee, env)
+            return try call(f, calleeName: file.slice(callee.range), args, e.range, env)
+        case .unary(.negate, let a):
+            let v = try evaluate(a, env)
+            if case .number(let x) = v { return .number(-x) }
+            if case .duration(let d) = v { return .number(-Double(d)) }
+            return .schedule(.negate(try schedule(v, a.range)))
+        case .binary(let op, let l, let r):
+            let c: Combine
+            switch op {
+            case .add: c = .add
+            case .subtract: c = .subtract
+            case .multiply: c = .multiply
+            case .divide: c = .divide
+            case .power: c = .power
+            }
+            return try combine(c, try evaluate(l, env), l.range, try evaluate(r, env), r.range)
+        case .compare(let op, let l, let r):
+            return .condition(.compare(try operand(try evaluate(l, env), l.range), op, try operand(try evaluate(r, env), r.range)))
+        case .logical(let op, let l, let r):
+            let a = try condition(try evaluate(l, env), l.range)
+            let b = try condition(try evaluate(r, env), r.range)
+            return .condition(op == .and ? .all(a, b) : .any(a, b))
+        case .not(let a):
+            return .condition(.not(try condition(try evaluate(a, env), a.range)))
+        case .list(let items):
+            var out: [Value] = []
+            for i in items { out.append(try evaluate(i, env)) }
+            return .list(out)
+        case .map(let entries):
+            var out: [(key: Value, value: Value)] = []
+            for en in entries { out.append((try evaluate(en.key, env), try evaluate(en.value, env))) }
+            return .map(out)
+        case .lambda(let params, let body):
+            return .function(Closure(name: nil, params: params.map { Parameter(name: $0, range: e.range, defaultValue: nil) },
+                                     body: body, captured: env, range: e.range))
+        case .sequence(let items):
+            return .schedule(try sequence(items, env))
+        case .until, .bounded:
+            return .schedule(try sequence([e], env))
+        }
+    }
+
+    mutating func lookup(_ n: String, _ range: SourceRange, _ env: Env) throws(Diagnostic) -> Value {
+        if let v = env[n] { return v }
+        if poisoned.contains(n) { throw Checker.silent }
+        if let v = globals[n] { return v }
+        switch n {
+        case "t": return .schedule(.time)
+        case "base": return .number(settings.base)
+        case "pi": return .number(Double.pi)
+        case "inf": return .number(.infinity)
+        case "metric": return .signal(.metric)
+        case "lr": return .signal(.lr)
+        case "true", "True": return .bool(true)
+        case "false", "False": return .bool(false)
+        case "none", "None": return .none
+        case "nan", "NaN":
+            throw .error("NaN is never a valid rate or parameter", at: range)
+        case "steps_per_epoch":
+            if let s = settings.stepsPerEpoch { return .number(Double(s)) }
+            throw .error("'steps_per_epoch' is not set; add a line such as `steps_per_epoch 390`", at: range)
+        case "total":
+            if let s = settings.total { return .duration(s) }
+            throw .error("'total' is not set; add a line such as `total 90 epochs`", at: range)
+        default: break
+        }
+        if Builtins.lookup(n) != nil { return .builtin(n) }
+        throw .error("unknown name '\(n)'\(suggestion(for: n, among: Array(env.keys) + Array(globals.keys) + Builtins.allNames))", at: range)
+    }
+
+    /// Turns `5 epochs` or `10%` into whole steps, or says which setting is missing.
+    func resolve(_ x: Double, _ unit: DurationUnit, _ range: SourceRange) throws(Diagnostic) -> Int {
+        let steps: Double
+        switch unit {
+        case .steps: steps = x
+        case .epochs:
+            guard let spe = settings.stepsPerEpoch else {
+                throw .error("a duration in epochs needs 'steps_per_epoch'; add a line such as `steps_per_epoch 390`", at: range)
+            }
+            steps = x * Double(spe)
+        case .percent:
+            guard let total = settings.total else {
+                throw .error("a duration in % needs 'total'; add a line such as `total 90 epochs`", at: range)
+            }
+            steps = x / 100 * Double(total)
+        }
+        guard steps.isFinite, steps.magnitude < 1e15 else {
+            throw .error("duration is too long to count in steps", at: range)
+        }
+        if unit == .steps, steps != steps.rounded() {
+            throw .error("a duration must be a whole number of steps, got \(fmt(steps))", at: range)
+        }
+        guard steps >= 0 else { throw .error("a duration cannot be negative", at: range) }
+        return Int(steps.rounded())
+    }
+
+    // MARK: - coercions
+
+    func schedule(_ v: Value, _ range: SourceRange) throws(Diagnostic) -> Node {
+        switch v {
+        case .schedule(let n): return n
+        case .number(let x): return .constant(x)
+        case .duration(let d): return .constant(Double(d))
+        case .signal(let s):
+            throw .error("'\(s.rawValue)' can only be used in a condition, such as `until \(s.rawValue) < 0.01`", at: range)
+        default:
+            throw .error("expected a schedule, got \(v.typeName)", at: range)
+        }
+    }
+
+    func condition(_ v: Value, _ range: SourceRange) throws(Diagnostic) -> Condition {
+        switch v {
+        case .condition(let c): return c
+        case .duration(let d): return .elapsed(d)
+        case .number(let x) where x >= 0 && x == x.rounded() && x < 1e15: return .elapsed(Int(x))
+        default:
+            throw .error("expected a condition (plateau(...), a comparison such as `metric < 0.1`, or a duration), got \(v.typeName)", at: range)
+        }
+    }
+
+    func operand(_ v: Value, _ range: SourceRange) throws(Diagnostic) -> Operand {
+        switch v {
+        case .signal(.metric): return .metric
+        case .signal(.lr): return .lr
+        default:
+            let n = try schedule(v, range)
+            if n.isStateful { throw .error("a comparison cannot use a metric-driven schedule", at: range) }
+            return .node(n)
+        }
+    }
+
+    func duration(_ v: Value, _ range: SourceRange) throws(Diagnostic) -> Int {
+        switch v {
+        case .duration(let d): return d
+        case .number(let x): return try resolve(x, .steps, range)
+        default: throw .error("expected a duration (such as `5`, `5 epochs` or `10%`), got \(v.typeName)", at: range)
+        }
+    }
+
+    func combine(_ op: Combine, _ a: Value, _ ar: SourceRange, _ b: Value, _ br: SourceRange) throws(Diagnostic) -> Value {
+        func number(_ v: Value) -> Double? {
+            switch v {
+            case .number(let x): return x
+            case .duration(let d): return Double(d)
+            default: return nil
+            }
+        }
+        if let x = number(a), let y = number(b) { return .number(op.apply(x, y)) }
+        return .schedule(.combine(op, try schedule(a, ar), try schedule(b, br)))
+    }
+
+    // MARK: - calls
+
+    mutating func call(_ f: Value, calleeName: String, _ args: [CallArgument], _ range: SourceRange, _ env: Env) throws(Diagnostic) -> Value {
+        switch f {
+        case .builtin(let name):
+            return try callBuiltin(Builtins.lookup(name)!, args, range, env)
+        case .function(let c):
+            return try callClosure(c, args, range, env)
+        default:
+            throw .error("'\(calleeName)' is \(f.typeName), which cannot be called", at: range)
+        }
+    }
+
+    /// Binds arguments to parameter names: positional first, then `name=value`,
+    /// `name: value` or `name value`.
+    mutating func bind(_ params: [String], variadic: Bool, _ args: [CallArgument], callee: String, _ env: Env)
+        throws(Diagnostic) -> (values: [String: (Value, SourceRange)], extra: [(Value, SourceRange)]) {
+        var out: [String: (Value, SourceRange)] = [:]
+        var extra: [(Value, SourceRange)] = []
+        var position = 0
+        var sawNamed = false
+        for arg in args {
+            var label = arg.label
+            var valueExpr = arg.value
+            if label == nil, case .call(let c, let inner, true) = arg.value.kind, case .name(let n) = c.kind,
+               params.contains(n), inner.count == 1 {
+                label = n
+                valueExpr = inner[0].value
+            }
+            if let label {
+                guard params.contains(label) else {
+                    throw .error("'\(callee)' has no parameter '\(label)'\(suggestion(for: label, among: params))",
+                                 at: arg.labelRange ?? arg.range)
+                }
+                if out[label] != nil { throw .error("argument '\(label)' is given twice", at: arg.range) }
+                out[label] = (try evaluate(valueExpr, env), valueExpr.range)
+                sawNamed = true
+            } else {
+                if sawNamed { throw .error("a positional argument cannot follow a named one", at: arg.range) }
+                let v = (try evaluate(valueExpr, env), valueExpr.range)
+                if position < params.count {
+                    out[params[position]] = v
+                } else if variadic {
+                    extra.append(v)
+                } else {
+                    throw .error("'\(callee)' takes at most \(params.count) argument\(params.count == 1 ? "" : "s"), got \(args.count)", at: arg.range)
+                }
+                position += 1
+            }
+        }
+        return (out, extra)
+    }
+
+    mutating func callBuiltin(_ spec: BuiltinSpec, _ args: [CallArgument], _ range: SourceRange, _ env: Env) throws(Diagnostic) -> Value {
+        let (bound, extra) = try bind(spec.params.map(\.name), variadic: spec.variadic, args, callee: spec.name, env)
+        if spec.kind == .function {
+            return try callFunction(spec, bound, extra, range)
+        }
+        var values: [String: Value] = [:]
+        var ranges: [String: SourceRange] = [:]
+        for p in spec.params {
+            if let (v, r) = bound[p.name] {
+                if case .none = v, p.defaultValue == .absent || p.defaultValue == .nextPhase { continue }
+                values[p.name] = try convert(v, to: p, of: spec.name, r)
+                ranges[p.name] = r
+                continue
+            }
+            switch p.defaultValue {
+            case .required:
+                throw .error("missing argument '\(p.name)' for '\(spec.name)'", at: range)
+            case .number(let x): values[p.name] = p.type == .duration || p.type == .integer ? .duration(Int(x)) : .number(x)
+            case .base: values[p.name] = .number(settings.base)
+            case .string(let s): values[p.name] = .string(s)
+            case .bool(let b): values[p.name] = .bool(b)
+            case .absent, .nextPhase: break
+            }
+        }
+        return try spec.build(BoundArguments(values: values, ranges: ranges, callRange: range, base: settings.base))
+    }
+
+    /// Math functions fold on numbers and build pointwise nodes on schedules.
+    func callFunction(_ spec: BuiltinSpec, _ bound: [String: (Value, SourceRange)], _ extra: [(Value, SourceRange)],
+                      _ range: SourceRange) throws(Diagnostic) -> Value {
+        var operands: [(Value, SourceRange)] = []
+        for p in spec.params {
+            guard let v = bound[p.name] else {
+                throw .error("'\(spec.name)' needs \(spec.params.count == 1 ? "an argument" : "at least two arguments")", at: range)
+            }
+            operands.append(v)
+        }
+        operands += extra
+        if let f = MathFunction(rawValue: spec.name) {
+            let (v, r) = operands[0]
+            if case .number(let x) = v { return .number(f.apply(x)) }
+            return .schedule(.apply(f, try schedule(v, r)))
+        }
+        let op: Combine = spec.name == "min" ? .min : .max
+        var acc = operands[0].0
+        for (v, r) in operands.dropFirst() { acc = try combine(op, acc, range, v, r) }
+        return acc
+    }
+
+    /// Checks a value against a parameter's type and range.
+    func convert(_ v: Value, to p: ParamSpec, of callee: String, _ r: SourceRange) throws(Diagnostic) -> Value {
+        func mismatch() -> Diagnostic {
+            .error("argument '\(p.name)' of '\(callee)' expects \(p.type.description), got \(v.typeName)", at: r)
+        }
+        func checkRange(_ x: Double) throws(Diagnostic) {
+            if let why = p.constraint.violation(x) { throw .error("argument '\(p.name)' of '\(callee)' \(why)", at: r) }
+        }
+        switch p.type {
+        case .number:
+            let x: Double
+            switch v {
+            case .number(let y): x = y
+            case .duration(let d): x = Double(d)
+            case .schedule:
+                throw .error("argument '\(p.name)' of '\(callee)' expects a number, got a schedule that changes with t", at: r)
+            default: throw mismatch()
+            }
+            if x.isInfinite { throw .error("argument '\(p.name)' of '\(callee)' must be finite", at: r) }
+            try checkRange(x)
+            return .number(x)
+        case .integer:
+            guard case .number(let x) = v else {
+                if case .duration(let d) = v { try checkRange(Double(d)); return .duration(d) }
+                throw mismatch()
+            }
+            guard x == x.rounded(), x.magnitude < 1e15 else {
+                throw .error("argument '\(p.name)' of '\(callee)' must be a whole number, got \(fmt(x))", at: r)
+            }
+            try checkRange(x)
+            return .duration(Int(x))
+        case .duration:
+            let d: Int
+            switch v {
+            case .duration(let x): d = x
+            case .number(let x):
+                guard x == x.rounded(), x.magnitude < 1e15 else {
+                    throw .error("argument '\(p.name)' of '\(callee)' must be a whole number of steps, got \(fmt(x))", at: r)
+                }
+                d = Int(x)
+            default: throw mismatch()
+            }
+            try checkRange(Double(d))
+            if d < 0 { throw .error("argument '\(p.name)' of '\(callee)' cannot be negative", at: r) }
+            return .duration(d)
+        case .schedule:
+            switch v {
+            case .schedule, .number, .duration: return v
+            default: throw mismatch()
+            }
+        case .bool:
+            guard case .bool = v else { throw mismatch() }
+            return v
+        case .choice(let choices):
+            guard case .string(let s) = v else { throw mismatch() }
+            guard choices.contains(s) else {
+                throw .error("argument '\(p.name)' of '\(callee)' must be \(p.type.description); got \"\(s)\"\(suggestion(for: s, among: choices))", at: r)
+            }
+            return v
+        case .numbers, .durations:
+            guard case .list(let xs) = v else { throw mismatch() }
+            var out: [Value] = []
+            for x in xs {
+                if p.type == .numbers {
+                    guard case .number = x else {
+                        throw .error("argument '\(p.name)' of '\(callee)' expects a list of numbers, found \(x.typeName)", at: r)
+                    }
+                    out.append(x)
+                } else {
+                    out.append(.duration(try duration(x, r)))
+                }
+            }
+            return .list(out)
+        }
+    }
+
+    mutating func callClosure(_ c: Closure, _ args: [CallArgument], _ range: SourceRange, _ env: Env) throws(Diagnostic) -> Value {
+        let label = c.name ?? "lambda"
+        if let name = c.name, let i = expanding.firstIndex(of: name) {
+            let path = expanding[i...] + [name]
+            let how = path.count == 2 ? "'\(name)' calls itself" : "'\(name)' calls itself through " + path.dropFirst().dropLast().map { "'\($0)'" }.joined(separator: ", ")
+            throw .error("recursive definition: \(how)", at: range)
+        }
+        guard expanding.count < Checker.maxExpansion else {
+            throw .error("definitions nest deeper than the limit of \(Checker.maxExpansion)", at: range)
+        }
+        let (bound, _) = try bind(c.params.map(\.name), variadic: false, args, callee: label, env)
+        var inner = c.captured
+        for p in c.params {
+            if let (v, _) = bound[p.name] {
+                inner[p.name] = v
+            } else if let d = p.defaultValue {
+                inner[p.name] = try evaluate(d, inner)
+            } else {
+                throw .error("missing argument '\(p.name)' for '\(label)'", at: range)
+            }
+        }
+        if let name = c.name { expanding.append(name) }
+        defer { if c.name != nil { expanding.removeLast() } }
+        return try evaluate(c.body, inner)
+    }
+
+    // MARK: - sequences
+
+    /// Builds `a then b until c then d for 10`.
+    mutating func sequence(_ items: [Expr], _ env: Env) throws(Diagnostic) -> Node {
+        var phases: [Phase] = []
+        for item in items {
+            var e = item
+            var bound: Int?
+            var conditions: [Condition] = []
+            peel: while true {
+                switch e.kind {
+                case .until(let body, let c):
+                    conditions.insert(try condition(try evaluate(c, env), c.range), at: 0)
+                    e = body
+                case .bounded(let body, let d):
+                    let n = try duration(try evaluate(d, env), d.range)
+                    guard n >= 1 else { throw .error("a phase must last at least 1 step", at: d.range) }
+                    if bound != nil { throw .error("this phase already has a length", at: d.range) }
+                    bound = n
+                    e = body
+                default: break peel
+                }
+            }
+            let body = try measured(try schedule(try evaluate(e, env), e.range), e.range)
+            let cond = conditions.dropFirst().reduce(conditions.first) { acc, c in acc.map { .any($0, c) } }
+            // A condition that is only a duration is a length.
+            var explicit = bound != nil
+            var finalCondition = cond
+            if case .elapsed(let n)? = cond {
+                bound = bound.map { min($0, n) } ?? n
+                explicit = true
+                finalCondition = nil
+            }
+            phases.append(Phase(body: body, bound: bound ?? body.duration, explicitBound: explicit,
+                                condition: finalCondition, slots: 0..<0, range: item.range))
+        }
+        if phases.count == 1, phases[0].condition == nil, !phases[0].explicitBound { return phases[0].body }
+        // A warmup with no target rises to where the next phase starts.
+        for i in phases.indices.dropLast() {
+            if case .primitive(let p) = phases[i].body, var w = p as? Warmup, w.implicitTarget {
+                w.to = phases[i + 1].body.initialValue
+                phases[i].body = .primitive(w)
+            }
+        }
+        for (i, p) in phases.enumerated() where i < phases.count - 1 {
+            if p.bound == nil, p.condition == nil, !p.body.canFinish {
+                throw .error("this phase never ends, so the next is unreachable; bound it with `for` or `until`", at: p.range)
+            }
+        }
+        return .sequence(PhaseSequence.make(phases))
+    }
+
+    /// Enforces the size and depth limits before anything walks a tree recursively.
+    func measured(_ n: Node, _ range: SourceRange) throws(Diagnostic) -> Node {
+        let (size, depth) = n.measure(cap: Checker.maxNodes)
+        if size > Checker.maxNodes {
+            throw .error("this schedule is too large (more than \(Checker.maxNodes) parts once expanded)", at: range)
+        }
+        if depth > Checker.maxDepth {
+            throw .error("this schedule nests deeper than the limit of \(Checker.maxDepth) once expanded", at: range)
+        }
+        return n
+    }
+
+    /// An output's schedule, as a sequence of at least one phase.
+    func topLevel(_ v: Value, _ range: SourceRange) throws(Diagnostic) -> Node {
+        let n = try measured(try schedule(v, range), range)
+        if case .sequence = n { return n }
+        return .sequence(PhaseSequence.make([Phase(body: n, bound: n.duration, explicitBound: false, condition: nil, slots: 0..<0, range: range)]))
+    }
+
+    // MARK: - finishing
+
+    mutating func finish(lr: Node, lrRange: SourceRange, momentum: (Node, SourceRange)?) throws(Diagnostic) -> CompiledProgram {
+        var slots: [SlotState] = []
+        guard case .sequence(let lrSeq) = lr.assigningSlots(&slots) else { preconditionFailure("top level is a sequence") }
+        try checkRates(lrSeq, what: "rate", offset: 0, slots)
+        var source: MomentumSource?
+        if let (m, _) = momentum {
+            guard case .sequence(let mSeq) = m.assigningSlots(&slots) else { preconditionFailure("top level is a sequence") }
+            try checkRates(mSeq, what: "momentum", offset: 0, slots)
+            source = .explicit(mSeq)
+        } else if let first = Node.sequence(lrSeq).firstMomentum {
+            source = .companion(initial: first)
+        }
+        return CompiledProgram(settings: settings, lr: lrSeq, momentum: source, initialSlots: slots, source: file)
+    }
+
+    /// Samples every phase for a negative, infinite or NaN value: densely at
+    /// first, then at growing gaps, up to the run's length.
+    func checkRates(_ s: PhaseSequence, what: String, offset: Int?, _ slots: [SlotState]) throws(Diagnostic) {
+        for (i, p) in s.phases.enumerated() {
+            let start = s.starts.flatMap { st in offset.map { $0 + st[i] } }
+            var horizon = p.bound ?? 1_000_000
+            if let total = settings.total { horizon = min(horizon, max(1, total - (start ?? 0))) }
+            func bad(_ t: Int) -> Bool {
+                let v = p.body.value(at: Double(t), slots)
+                return v.isNaN || v < 0 || v.isInfinite
+            }
+            var t = 0, previous = -1
+            while t < horizon {
+                if bad(t) {
+                    // Samples thin out; find the first bad step since the last good one.
+                    t = (previous + 1...t).first(where: bad) ?? t
+                    let v = p.body.value(at: Double(t), slots)
+                    let what2 = v.isNaN ? "not a number" : v.isInfinite ? "infinite" : "negative (\(fmt(v)))"
+                    let whereText = start.map { "at step \($0 + t)" } ?? "at step \(t) of this phase"
+                    throw .error("the \(what) is \(what2) \(whereText)", at: p.range)
+                }
+                previous = t
+                t = t < 256 ? t + 1 : t + t / 2
+            }
+            if case .sequence(let inner) = p.body { try checkRates(inner, what: what, offset: start, slots) }
+        }
+    }
+
+    // MARK: - names inside definitions
+
+    /// Reports unknown names in a `def` body even when it is never called.
+    func checkNames(in e: Expr, bound: Set<String>) throws(Diagnostic) {
+        var stack: [(Expr, Set<String>)] = [(e, bound)]
+        while let (e, bound) = stack.popLast() {
+            switch e.kind {
+            case .number, .duration, .string, .path: break
+            case .name(let n):
+                if bound.contains(n) || globals[n] != nil || poisoned.contains(n) || definedAt[n] != nil { break }
+                if Builtins.lookup(n) != nil || Builtins.specials.contains(where: { $0.name == n }) || Parser.settingNames.contains(n) { break }
+                throw .error("unknown name '\(n)'\(suggestion(for: n, among: Array(bound) + Array(globals.keys) + Builtins.allNames))", at: e.range)
+            case .call(let callee, let args, _):
+                stack.append((callee, bound))
+                for a in args {
+                    // `name value` inside a call may be a named argument: check only the value.
+                    if a.label == nil, case .call(let c, let inner, true) = a.value.kind, case .name = c.kind, inner.count == 1 {
+                        stack.append((inner[0].value, bound))
+                    } else {
+                        stack.append((a.value, bound))
+                    }
+                }
+            case .unary(_, let a), .not(let a): stack.append((a, bound))
+            case .binary(_, let a, let b), .compare(_, let a, let b), .logical(_, let a, let b),
+                 .until(let a, let b), .bounded(let a, let b):
+                stack.append((a, bound)); stack.append((b, bound))
+            case .list(let xs), .sequence(let xs): for x in xs { stack.append((x, bound)) }
+            case .map(let es): for en in es { stack.append((en.key, bound)); stack.append((en.value, bound)) }
+            case .lambda(let ps, let body): stack.append((body, bound.union(ps)))
+            }
+        }
+    }
+}
+
+/// ", did you mean 'x'?" when a close name exists.
+func suggestion(for name: String, among candidates: [String]) -> String {
+    var best: (String, Int)?
+    for c in Set(candidates) where c != name {
+        let d = editDistance(name.lowercased(), c.lowercased())
+        if d <= max(1, name.count / 3), d < name.count, d < (best?.1 ?? .max) || (d == best?.1 && c < best!.0) { best = (c, d) }
+    }
+    return best.map { "; did you mean '\($0.0)'?" } ?? ""
+}
+
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var prev = Array(0...b.count), cur = prev
+    for i in 1...a.count {
+        cur[0] = i
+        for j in 1...b.count {
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        swap(&prev, &cur)
+    }
+    return prev[b.count]
+}

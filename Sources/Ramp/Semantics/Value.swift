@@ -1,0 +1,49 @@
+/// What an expression evaluates to while a program is checked.
+///
+/// Checking a Ramp program is evaluating it: settings resolve units, `def`s
+/// expand, numbers fold, and what remains is a schedule tree.
+public indirect enum Value: Sendable {
+    case number(Double)
+    /// A duration resolved to whole steps.
+    case duration(Int)
+    case schedule(Node)
+    case string(String)
+    case bool(Bool)
+    case none
+    case list([Value])
+    case map([(key: Value, value: Value)])
+    case function(Closure)
+    case builtin(String)
+    case condition(Condition)
+    /// `metric` or `lr`: only meaningful inside a condition.
+    case signal(Signal)
+
+    public enum Signal: String, Sendable { case metric, lr }
+
+    /// How the value reads in a diagnostic ("expects a duration, got a string").
+    public var typeName: String {
+        switch self {
+        case .number: return "a number"
+        case .duration: return "a duration"
+        case .schedule: return "a schedule"
+        case .string: return "a string"
+        case .bool: return "a boolean"
+        case .none: return "None"
+        case .list: return "a list"
+        case .map: return "a map"
+        case .function(let c): return c.name.map { "the function '\($0)'" } ?? "a lambda"
+        case .builtin(let n): return "the builtin '\(n)'"
+        case .condition: return "a condition"
+        case .signal(let s): return "'\(s.rawValue)'"
+        }
+    }
+}
+
+/// A `def` or a `lambda`: parameters, a body, and the names it closes over.
+public struct Closure: Sendable {
+    public var name: String?
+    public var params: [Parameter]
+    public var body: Expr
+    public var captured: [String: Value]
+    public var range: SourceRange
+}

@@ -1,0 +1,87 @@
+/// The syntax tree. Every node carries the byte range it was parsed from.
+public struct Expr: Sendable, Hashable {
+    public indirect enum Kind: Sendable, Hashable {
+        case number(Double)
+        /// `5 epochs`, `10%`, `3 steps`.
+        case duration(Double, DurationUnit)
+        case string(String)
+        case name(String)
+        /// `torch.StepLR`: a dotted path, kept whole.
+        case path([String])
+        /// `f(args)`; `juxtaposed` marks `f 5`, written without parentheses.
+        case call(callee: Expr, args: [CallArgument], juxtaposed: Bool)
+        case unary(UnaryOperator, Expr)
+        case binary(BinaryOperator, Expr, Expr)
+        case compare(CompareOperator, Expr, Expr)
+        case logical(LogicalOperator, Expr, Expr)
+        case not(Expr)
+        case list([Expr])
+        case map([MapEntry])
+        case lambda(params: [String], body: Expr)
+        /// `a then b then c`.
+        case sequence([Expr])
+        /// `body until condition`.
+        case until(Expr, Expr)
+        /// `body for duration`.
+        case bounded(Expr, Expr)
+    }
+
+    public var kind: Kind
+    public var range: SourceRange
+
+    public init(_ kind: Kind, _ range: SourceRange) {
+        self.kind = kind
+        self.range = range
+    }
+}
+
+public struct MapEntry: Sendable, Hashable {
+    public var key: Expr
+    public var value: Expr
+}
+
+public struct CallArgument: Sendable, Hashable {
+    public var label: String?
+    public var labelRange: SourceRange?
+    public var value: Expr
+    public var range: SourceRange { labelRange.map { $0.union(value.range) } ?? value.range }
+}
+
+public enum UnaryOperator: String, Sendable, Hashable, Codable { case negate = "-" }
+
+public enum BinaryOperator: String, Sendable, Hashable, Codable {
+    case add = "+", subtract = "-", multiply = "*", divide = "/", power = "^"
+}
+
+public enum CompareOperator: String, Sendable, Hashable, Codable {
+    case less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">=", equal = "==", notEqual = "!="
+}
+
+public enum LogicalOperator: String, Sendable, Hashable, Codable { case and, or }
+
+public struct Parameter: Sendable, Hashable {
+    public var name: String
+    public var range: SourceRange
+    public var defaultValue: Expr?
+}
+
+public struct Statement: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        /// `base 0.1`, `steps_per_epoch 390`, `total 90 epochs`.
+        case setting(String, Expr)
+        case binding(String, Expr)
+        case definition(String, [Parameter], Expr)
+        /// `momentum: expr`: a schedule for a named output.
+        case output(String, Expr)
+        /// A bare schedule: the learning rate.
+        case expression(Expr)
+    }
+    public var kind: Kind
+    public var range: SourceRange
+    /// Where the statement's name is, for diagnostics about it.
+    public var nameRange: SourceRange
+}
+
+public struct Program: Sendable {
+    public var statements: [Statement]
+}

@@ -1,0 +1,220 @@
+/// Turns source bytes into tokens.
+///
+/// Built like a small hand-written scanner: `next` consumes a byte, `peek`
+/// looks ahead, `backup` undoes one `next`, and `emit` closes a token. Newlines
+/// inside brackets are dropped here, so the parser only sees the ones that can
+/// end a statement.
+public struct Lexer {
+    private let bytes: [UInt8]
+    private var pos = 0
+    private var start = 0
+    private var depth = 0
+    private var sawNewline = true
+
+    public init(_ file: SourceFile) { self.bytes = file.bytes }
+
+    /// All tokens of the file, ending with `.eof`.
+    public static func tokenize(_ file: SourceFile) throws(Diagnostic) -> [Token] {
+        var lexer = Lexer(file)
+        var out: [Token] = []
+        out.reserveCapacity(file.bytes.count / 3 + 1)
+        while true {
+            let t = try lexer.nextToken()
+            out.append(t)
+            if t.kind == .eof { return out }
+        }
+    }
+
+    // MARK: - scanner primitives
+
+    private mutating func next() -> UInt8? {
+        guard pos < bytes.count else { pos += 1; return nil }
+        defer { pos += 1 }
+        return bytes[pos]
+    }
+
+    private func peek(_ ahead: Int = 0) -> UInt8? {
+        pos + ahead < bytes.count ? bytes[pos + ahead] : nil
+    }
+
+    private mutating func backup() { pos -= 1 }
+
+    private mutating func emit(_ kind: TokenKind) -> Token {
+        let t = Token(kind: kind, range: SourceRange(start, min(pos, bytes.count)), atLineStart: sawNewline)
+        sawNewline = false
+        return t
+    }
+
+    private func error(_ message: String) -> Diagnostic {
+        .error(message, at: SourceRange(start, max(start + 1, min(pos, bytes.count))))
+    }
+
+    // MARK: - tokens
+
+    public mutating func nextToken() throws(Diagnostic) -> Token {
+        while true {
+            start = pos
+            guard let c = next() else { pos = bytes.count; start = pos; return emit(.eof) }
+            switch c {
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
+                continue
+            case 0xEF where start == 0 && peek() == 0xBB && peek(1) == 0xBF:
+                pos += 2  // byte-order mark
+                continue
+            case UInt8(ascii: "#"):
+                while let d = peek(), d != UInt8(ascii: "\n") { pos += 1 }
+                continue
+            case UInt8(ascii: "\\") where peek() == UInt8(ascii: "\n"):
+                pos += 1  // explicit line continuation
+                continue
+            case UInt8(ascii: "\n"):
+                if depth > 0 { continue }
+                let t = emit(.newline)
+                sawNewline = true
+                return t
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                backup(); return try number()
+            case UInt8(ascii: ".") where peek().map(isDigit) ?? false:
+                backup(); return try number()
+            case UInt8(ascii: "\""), UInt8(ascii: "'"):
+                return try string(quote: c)
+            case _ where isIdentStart(c):
+                while let d = peek(), isIdentPart(d) { pos += 1 }
+                let word = String(decoding: bytes[start..<pos], as: UTF8.self)
+                if let k = Keyword(rawValue: word) { return emit(.keyword(k)) }
+                return emit(.identifier(word))
+            default:
+                return try symbol(c)
+            }
+        }
+    }
+
+    private mutating func symbol(_ c: UInt8) throws(Diagnostic) -> Token {
+        func two(_ second: Character, _ yes: Symbol, _ no: Symbol?) throws(Diagnostic) -> Token {
+            if peek() == second.asciiValue { pos += 1; return emit(.symbol(yes)) }
+            guard let no else { throw error("unexpected character '\(Character(Unicode.Scalar(c)))'") }
+            return emit(.symbol(no))
+        }
+        switch c {
+        case UInt8(ascii: "("), UInt8(ascii: "["), UInt8(ascii: "{"):
+            depth += 1
+            return emit(.symbol(Symbol(rawValue: String(Unicode.Scalar(c)))!))
+        case UInt8(ascii: ")"), UInt8(ascii: "]"), UInt8(ascii: "}"):
+            depth = max(0, depth - 1)
+            return emit(.symbol(Symbol(rawValue: String(Unicode.Scalar(c)))!))
+        case UInt8(ascii: ","): return emit(.symbol(.comma))
+        case UInt8(ascii: ":"): return emit(.symbol(.colon))
+        case UInt8(ascii: ";"): return emit(.symbol(.semicolon))
+        case UInt8(ascii: "."): return emit(.symbol(.dot))
+        case UInt8(ascii: "+"): return emit(.symbol(.plus))
+        case UInt8(ascii: "-"): return emit(.symbol(.minus))
+        case UInt8(ascii: "/"): return emit(.symbol(.slash))
+        case UInt8(ascii: "^"): return emit(.symbol(.caret))
+        case UInt8(ascii: "%"): return emit(.symbol(.percent))
+        case UInt8(ascii: "*"): return try two("*", .starStar, .star)
+        case UInt8(ascii: "="): return try two("=", .equalEqual, .assign)
+        case UInt8(ascii: "<"): return try two("=", .lessEqual, .less)
+        case UInt8(ascii: ">"): return try two("=", .greaterEqual, .greater)
+        case UInt8(ascii: "!"): return try two("=", .notEqual, nil)
+        case 0:
+            throw error("NUL byte in source")
+        default:
+            if c >= 0x80 {
+                // Report the whole scalar, or say the bytes are not UTF-8.
+                backup()
+                let scalarStart = pos
+                var n = 1
+                while let d = peek(n), d & 0xC0 == 0x80, n < 4 { n += 1 }
+                pos = scalarStart + n
+                let text = String(validating: bytes[scalarStart..<pos], as: UTF8.self)
+                throw error(text.map { "unexpected character '\($0)'" } ?? "invalid UTF-8 in source")
+            }
+            if c < 0x20 || c == 0x7F { throw error("unexpected control character (byte 0x\(String(c, radix: 16)))") }
+            throw error("unexpected character '\(Character(Unicode.Scalar(c)))'")
+        }
+    }
+
+    /// number = digits [ "." digits ] [ ("e"|"E") ["+"|"-"] digits ] ; digits may contain "_".
+    private mutating func number() throws(Diagnostic) -> Token {
+        var text = ""
+        func digits() {
+            while let d = peek(), isDigit(d) || d == UInt8(ascii: "_") {
+                if d != UInt8(ascii: "_") { text.append(Character(Unicode.Scalar(d))) }
+                pos += 1
+            }
+        }
+        digits()
+        if peek() == UInt8(ascii: "."), peek(1).map(isDigit) ?? true {
+            // "3." is a number too, but "3.foo" is not something we need.
+            text.append("."); pos += 1; digits()
+        }
+        if let e = peek(), e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
+            var k = 1
+            if let s = peek(1), s == UInt8(ascii: "+") || s == UInt8(ascii: "-") { k = 2 }
+            if peek(k).map(isDigit) ?? false {
+                text.append("e")
+                if k == 2 { text.append(Character(Unicode.Scalar(peek(1)!))) }
+                pos += k
+                digits()
+            }
+        }
+        if let d = peek(), isIdentStart(d) {
+            while let d = peek(), isIdentPart(d) { pos += 1 }
+            // "5epochs" is allowed to read as "5 epochs": split at the letters.
+            let tail = String(decoding: bytes[(start + text.utf8.count)..<pos], as: UTF8.self)
+            if DurationUnit(word: tail) != nil {
+                pos = start + (pos - start - tail.utf8.count)
+            } else {
+                throw error("malformed number '\(String(decoding: bytes[start..<pos], as: UTF8.self))'")
+            }
+        }
+        guard let value = Double(text) else { throw error("malformed number") }
+        guard value.isFinite else { throw error("number '\(text)' is too large to represent") }
+        return emit(.number(value))
+    }
+
+    private mutating func string(quote: UInt8) throws(Diagnostic) -> Token {
+        var out: [UInt8] = []
+        while true {
+            guard let c = next() else {
+                pos = bytes.count
+                throw Diagnostic.error("unterminated string", at: SourceRange(start, start + 1))
+            }
+            if c == quote { break }
+            if c == UInt8(ascii: "\n") {
+                throw Diagnostic.error("unterminated string", at: SourceRange(start, start + 1))
+            }
+            if c == UInt8(ascii: "\\"), let d = next() {
+                switch d {
+                case UInt8(ascii: "n"): out.append(UInt8(ascii: "\n"))
+                case UInt8(ascii: "t"): out.append(UInt8(ascii: "\t"))
+                default: out.append(d)
+                }
+                continue
+            }
+            out.append(c)
+        }
+        guard let s = String(validating: out, as: UTF8.self) else { throw error("invalid UTF-8 in string") }
+        return emit(.string(s))
+    }
+}
+
+@inline(__always) func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
+@inline(__always) func isIdentStart(_ c: UInt8) -> Bool {
+    (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 95
+}
+@inline(__always) func isIdentPart(_ c: UInt8) -> Bool { isIdentStart(c) || isDigit(c) }
+
+/// The unit a duration literal is written in.
+public enum DurationUnit: String, Sendable, Hashable, Codable {
+    case steps, epochs, percent = "%"
+
+    /// Reads `step`, `steps`, `epoch`, `epochs`.
+    public init?(word: String) {
+        switch word {
+        case "step", "steps": self = .steps
+        case "epoch", "epochs": self = .epochs
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,406 @@
+/// A recursive-descent parser for grammar/ramp.ebnf.
+///
+/// Each parse function is commented with the production it implements.
+/// Nesting is bounded by `Parser.maxNesting` so hostile input gets a
+/// diagnostic instead of overflowing the stack.
+public struct Parser {
+    /// The deepest expression nesting accepted (parentheses, operators, calls).
+    public static let maxNesting = 200
+    /// Names that start a setting statement.
+    public static let settingNames: Set<String> = Set(Builtins.settings.map(\.name))
+    /// Names that start an output statement (`momentum: ...`).
+    public static let outputNames: Set<String> = Set(Builtins.outputs.map(\.name))
+
+    private let tokens: [Token]
+    private var index = 0
+    private var depth = 0
+
+    public init(tokens: [Token]) { self.tokens = tokens }
+
+    /// Lexes and parses a whole file.
+    public static func parse(_ file: SourceFile) throws(Diagnostic) -> Program {
+        var p = Parser(tokens: try Lexer.tokenize(file))
+        return try p.parseProgram()
+    }
+
+    // MARK: - token helpers
+
+    private var current: Token { tokens[index] }
+    private func peekKind(_ ahead: Int = 1) -> TokenKind {
+        tokens[min(index + ahead, tokens.count - 1)].kind
+    }
+    @discardableResult private mutating func advance() -> Token {
+        let t = tokens[index]
+        if index < tokens.count - 1 { index += 1 }
+        return t
+    }
+    private func check(_ s: Symbol) -> Bool { current.kind == .symbol(s) }
+    private func check(_ k: Keyword) -> Bool { current.kind == .keyword(k) }
+    private mutating func match(_ s: Symbol) -> Bool {
+        if check(s) { advance(); return true }
+        return false
+    }
+    private mutating func match(_ k: Keyword) -> Bool {
+        if check(k) { advance(); return true }
+        return false
+    }
+    private mutating func expect(_ s: Symbol, _ context: String) throws(Diagnostic) -> Token {
+        guard check(s) else { throw unexpected("expected '\(s.rawValue)' \(context)") }
+        return advance()
+    }
+    private mutating func skipNewlines() {
+        while current.kind == .newline { advance() }
+    }
+    private func unexpected(_ message: String) -> Diagnostic {
+        .error("\(message), found \(current.kind.display)", at: here)
+    }
+    /// Where to point at the current token; at the end of input, just after
+    /// the last real token, so the caret sits where something is missing.
+    private var here: SourceRange {
+        guard current.kind == .eof else { return current.range }
+        var i = index - 1
+        while i >= 0, tokens[i].kind == .newline { i -= 1 }
+        let end = i >= 0 ? tokens[i].range.end : 0
+        return SourceRange(end, end)
+    }
+
+    // MARK: - statements
+
+    /// program = { sep } [ statement { sep { sep } statement } ] { sep } EOF ;
+    /// sep     = NEWLINE | ";" ;
+    public mutating func parseProgram() throws(Diagnostic) -> Program {
+        var statements: [Statement] = []
+        while true {
+            while current.kind == .newline || check(.semicolon) { advance() }
+            if current.kind == .eof { break }
+            statements.append(try parseStatement())
+            guard current.kind == .newline || check(.semicolon) || current.kind == .eof else {
+                throw unexpected("expected end of statement")
+            }
+        }
+        return Program(statements: statements)
+    }
+
+    /// statement = setting | binding | definition | output | sequence ;
+    mutating func parseStatement() throws(Diagnostic) -> Statement {
+        let start = current.range
+        switch current.kind {
+        case .keyword(.let):
+            // binding = "let" IDENT "=" sequence ;
+            advance()
+            let (name, nameRange) = try identifier("after 'let'")
+            _ = try expect(.assign, "after the name in 'let'")
+            let value = try parseSequence()
+            return Statement(kind: .binding(name, value), range: start.union(value.range), nameRange: nameRange)
+        case .keyword(.def):
+            // definition = "def" IDENT "(" [ param { "," param } ] ")" "=" sequence ;
+            // param      = IDENT [ "=" expression ] ;
+            advance()
+            let (name, nameRange) = try identifier("after 'def'")
+            _ = try expect(.lparen, "to open the parameter list of '\(name)'")
+            var params: [Parameter] = []
+            while !check(.rparen) {
+                let (p, pr) = try identifier("for a parameter name")
+                var def: Expr?
+                if match(.assign) { def = try parseCondition() }
+                if params.contains(where: { $0.name == p }) {
+                    throw .error("duplicate parameter '\(p)'", at: pr)
+                }
+                params.append(Parameter(name: p, range: pr, defaultValue: def))
+                if !match(.comma) { break }
+            }
+            _ = try expect(.rparen, "to close the parameter list of '\(name)'")
+            _ = try expect(.assign, "before the body of '\(name)'")
+            skipNewlines()
+            let body = try parseSequence()
+            return Statement(kind: .definition(name, params, body), range: start.union(body.range), nameRange: nameRange)
+        case .identifier(let name) where Parser.outputNames.contains(name) && peekKind() == .symbol(.colon):
+            // output = OUTPUT ":" sequence ;
+            advance(); advance()
+            skipNewlines()
+            let value = try parseSequence()
+            return Statement(kind: .output(name, value), range: start.union(value.range), nameRange: start)
+        case .identifier(let name) where Parser.settingNames.contains(name) && startsSettingValue(peekKind()):
+            // setting = SETTING [ "=" | ":" ] expression ;
+            advance()
+            if !match(.assign) { _ = match(.colon) }
+            let value = try parseAdditive()
+            return Statement(kind: .setting(name, value), range: start.union(value.range), nameRange: start)
+        default:
+            let e = try parseSequence()
+            return Statement(kind: .expression(e), range: e.range, nameRange: e.range)
+        }
+    }
+
+    private func startsSettingValue(_ k: TokenKind) -> Bool {
+        switch k {
+        case .number, .identifier, .symbol(.assign), .symbol(.colon), .symbol(.lparen), .symbol(.minus): return true
+        default: return false
+        }
+    }
+
+    private mutating func identifier(_ context: String) throws(Diagnostic) -> (String, SourceRange) {
+        guard case .identifier(let s) = current.kind else { throw unexpected("expected a name \(context)") }
+        return (s, advance().range)
+    }
+
+    // MARK: - schedules
+
+    /// sequence = phase { "then" phase } ;
+    public mutating func parseSequence() throws(Diagnostic) -> Expr {
+        let first = try parsePhase()
+        guard check(.then) else { return first }
+        var phases = [first]
+        while match(.then) {
+            skipNewlines()
+            phases.append(try parsePhase())
+        }
+        return Expr(.sequence(phases), first.range.union(phases.last!.range))
+    }
+
+    /// phase = condition { "until" condition | "for" additive } ;
+    mutating func parsePhase() throws(Diagnostic) -> Expr {
+        var e = try parseCondition()
+        while true {
+            if match(.until) {
+                let c = try parseCondition()
+                e = Expr(.until(e, c), e.range.union(c.range))
+            } else if match(.for) {
+                let d = try parseAdditive()
+                e = Expr(.bounded(e, d), e.range.union(d.range))
+            } else {
+                return e
+            }
+        }
+    }
+
+    /// condition = conjunction { "or" conjunction } ;
+    mutating func parseCondition() throws(Diagnostic) -> Expr {
+        var e = try parseConjunction()
+        while match(.or) {
+            skipNewlines()
+            let r = try parseConjunction()
+            e = Expr(.logical(.or, e, r), e.range.union(r.range))
+        }
+        return e
+    }
+
+    /// conjunction = negation { "and" negation } ;
+    mutating func parseConjunction() throws(Diagnostic) -> Expr {
+        var e = try parseNegation()
+        while match(.and) {
+            skipNewlines()
+            let r = try parseNegation()
+            e = Expr(.logical(.and, e, r), e.range.union(r.range))
+        }
+        return e
+    }
+
+    /// negation = "not" negation | comparison ;
+    mutating func parseNegation() throws(Diagnostic) -> Expr {
+        if check(.not) {
+            let start = advance().range
+            try enter()
+            defer { depth -= 1 }
+            let e = try parseNegation()
+            return Expr(.not(e), start.union(e.range))
+        }
+        return try parseComparison()
+    }
+
+    /// comparison = additive [ ( "<" | "<=" | ">" | ">=" | "==" | "!=" ) additive ] ;
+    mutating func parseComparison() throws(Diagnostic) -> Expr {
+        let l = try parseAdditive()
+        let ops: [Symbol: CompareOperator] = [.less: .less, .lessEqual: .lessEqual, .greater: .greater,
+                                              .greaterEqual: .greaterEqual, .equalEqual: .equal, .notEqual: .notEqual]
+        guard case .symbol(let s) = current.kind, let op = ops[s] else { return l }
+        advance()
+        let r = try parseAdditive()
+        return Expr(.compare(op, l, r), l.range.union(r.range))
+    }
+
+    /// additive = term { ( "+" | "-" ) term } ;
+    mutating func parseAdditive() throws(Diagnostic) -> Expr {
+        var e = try parseTerm()
+        while true {
+            let op: BinaryOperator
+            if check(.plus) { op = .add } else if check(.minus) { op = .subtract } else { return e }
+            advance(); skipNewlines()
+            let r = try parseTerm()
+            e = Expr(.binary(op, e, r), e.range.union(r.range))
+        }
+    }
+
+    /// term = unary { ( "*" | "/" ) unary } ;
+    mutating func parseTerm() throws(Diagnostic) -> Expr {
+        var e = try parseUnary()
+        while true {
+            let op: BinaryOperator
+            if check(.star) { op = .multiply } else if check(.slash) { op = .divide } else { return e }
+            advance(); skipNewlines()
+            let r = try parseUnary()
+            e = Expr(.binary(op, e, r), e.range.union(r.range))
+        }
+    }
+
+    private mutating func enter() throws(Diagnostic) {
+        depth += 1
+        if depth > Parser.maxNesting {
+            throw .error("expression nests deeper than the limit of \(Parser.maxNesting)", at: current.range)
+        }
+    }
+
+    /// unary = "-" unary | "+" unary | power ;
+    mutating func parseUnary() throws(Diagnostic) -> Expr {
+        try enter()
+        defer { depth -= 1 }
+        if check(.minus) || check(.plus) {
+            let negate = check(.minus)
+            let start = advance().range
+            let e = try parseUnary()
+            if !negate { return Expr(e.kind, start.union(e.range)) }
+            if case .number(let v) = e.kind { return Expr(.number(-v), start.union(e.range)) }
+            return Expr(.unary(.negate, e), start.union(e.range))
+        }
+        return try parsePower()
+    }
+
+    /// power = postfix [ ( "^" | "**" ) unary ] ;   (right-associative)
+    mutating func parsePower() throws(Diagnostic) -> Expr {
+        let base = try parsePostfix()
+        guard check(.caret) || check(.starStar) else { return base }
+        advance(); skipNewlines()
+        let exp = try parseUnary()
+        return Expr(.binary(.power, base, exp), base.range.union(exp.range))
+    }
+
+    /// postfix = primary { "(" [ arguments ] ")" }
+    ///         | NAME juxtaposed ;          (a call without parentheses: `warmup 5`)
+    /// juxtaposed = NUMBER [ unit ] | STRING | NAME | list | map ;
+    mutating func parsePostfix() throws(Diagnostic) -> Expr {
+        var e = try parsePrimary()
+        let isCallee: Bool
+        switch e.kind { case .name, .path: isCallee = true; default: isCallee = false }
+        if isCallee, !current.atLineStart, startsJuxtaposed(current.kind) {
+            let arg = try parsePrimary()
+            return Expr(.call(callee: e, args: [CallArgument(label: nil, labelRange: nil, value: arg)], juxtaposed: true),
+                        e.range.union(arg.range))
+        }
+        while check(.lparen) {
+            advance()
+            let args = try parseArguments()
+            let close = try expect(.rparen, "to close the argument list")
+            e = Expr(.call(callee: e, args: args, juxtaposed: false), e.range.union(close.range))
+        }
+        return e
+    }
+
+    private func startsJuxtaposed(_ k: TokenKind) -> Bool {
+        switch k {
+        case .number, .string, .identifier, .symbol(.lbracket), .symbol(.lbrace): return true
+        default: return false
+        }
+    }
+
+    /// arguments = argument { "," argument } [ "," ] ;
+    /// argument  = NAME ( "=" | ":" ) sequence | sequence ;
+    /// (`name value` parses as a juxtaposed call; the checker reads it as a
+    /// named argument when the callee has a parameter of that name.)
+    mutating func parseArguments() throws(Diagnostic) -> [CallArgument] {
+        var args: [CallArgument] = []
+        while !check(.rparen) {
+            if case .identifier(let name) = current.kind,
+               peekKind() == .symbol(.assign) || peekKind() == .symbol(.colon) {
+                let r = advance().range
+                advance()
+                let v = try parseSequence()
+                args.append(CallArgument(label: name, labelRange: r, value: v))
+            } else if check(.star) || check(.starStar) {
+                throw unexpected("unpacked arguments are not supported; write the arguments out")
+            } else {
+                args.append(CallArgument(label: nil, labelRange: nil, value: try parseSequence()))
+            }
+            if !match(.comma) { break }
+        }
+        return args
+    }
+
+    /// primary = NUMBER [ unit ] | STRING | NAME { "." NAME } | "(" sequence ")"
+    ///         | "[" [ sequence { "," sequence } [","] ] "]"
+    ///         | "{" [ entry { "," entry } [","] ] "}"
+    ///         | "lambda" [ NAME { "," NAME } ] ":" condition ;
+    /// unit    = "steps" | "step" | "epochs" | "epoch" | "%" ;
+    /// entry   = sequence ":" sequence ;
+    mutating func parsePrimary() throws(Diagnostic) -> Expr {
+        let tok = current
+        switch tok.kind {
+        case .number(let v):
+            advance()
+            if check(.percent) {
+                let r = advance().range
+                return Expr(.duration(v, .percent), tok.range.union(r))
+            }
+            if case .identifier(let w) = current.kind, !current.atLineStart, let unit = DurationUnit(word: w) {
+                let r = advance().range
+                return Expr(.duration(v, unit), tok.range.union(r))
+            }
+            return Expr(.number(v), tok.range)
+        case .string(let s):
+            advance()
+            return Expr(.string(s), tok.range)
+        case .identifier(let name):
+            advance()
+            var parts = [name]
+            var range = tok.range
+            while check(.dot), case .identifier(let next) = peekKind() {
+                advance()
+                parts.append(next)
+                range = range.union(advance().range)
+            }
+            return parts.count == 1 ? Expr(.name(name), range) : Expr(.path(parts), range)
+        case .symbol(.lparen):
+            advance()
+            let e = try parseSequence()
+            let close = try expect(.rparen, "to close '('")
+            return Expr(e.kind, tok.range.union(close.range))
+        case .symbol(.lbracket):
+            advance()
+            var items: [Expr] = []
+            while !check(.rbracket) {
+                items.append(try parseSequence())
+                if !match(.comma) { break }
+            }
+            let close = try expect(.rbracket, "to close '['")
+            return Expr(.list(items), tok.range.union(close.range))
+        case .symbol(.lbrace):
+            advance()
+            var entries: [MapEntry] = []
+            while !check(.rbrace) {
+                let k = try parseSequence()
+                _ = try expect(.colon, "between a key and its value")
+                let v = try parseSequence()
+                entries.append(MapEntry(key: k, value: v))
+                if !match(.comma) { break }
+            }
+            let close = try expect(.rbrace, "to close '{'")
+            return Expr(.map(entries), tok.range.union(close.range))
+        case .keyword(.lambda):
+            advance()
+            var params: [String] = []
+            while case .identifier(let p) = current.kind {
+                advance()
+                params.append(p)
+                if !match(.comma) { break }
+            }
+            _ = try expect(.colon, "after the parameters of 'lambda'")
+            let body = try parseCondition()
+            return Expr(.lambda(params: params, body: body), tok.range.union(body.range))
+        case .keyword(let k):
+            throw .error("'\(k.rawValue)' cannot start an expression", at: tok.range)
+        case .newline, .eof:
+            throw .error("expected an expression, found \(tok.kind.display)", at: here)
+        default:
+            throw unexpected("expected an expression")
+        }
+    }
+}

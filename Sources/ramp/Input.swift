@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import Ramp
+
+/// The program a command works on: a file, or source given with `-e`.
+struct ProgramInput: ParsableArguments {
+    @Argument(help: "A .ramp program file.")
+    var file: String?
+
+    @Option(name: [.customShort("e"), .customLong("expression")], help: "Program source given inline.")
+    var source: String?
+
+    @Option(help: "Override the program's base learning rate.")
+    var base: Double?
+
+    func validate() throws {
+        if (file == nil) == (source == nil) { throw ValidationError("give either a FILE or -e SOURCE") }
+        if let base, !(base > 0 && base.isFinite) { throw ValidationError("--base must be a number above 0") }
+    }
+
+    /// Loads and checks the program, printing diagnostics and exiting 1 on error.
+    func compile() throws -> CompiledProgram {
+        let file: SourceFile
+        if let source {
+            file = SourceFile(name: "<expression>", text: source)
+        } else {
+            do { file = try SourceFile.load(path: self.file!) } catch {
+                Stderr.print(error.description)
+                throw ExitCode(1)
+            }
+        }
+        return try Diagnostics.compile(file, options: CheckOptions(base: base))
+    }
+}
+
+enum Diagnostics {
+    static func compile(_ file: SourceFile, options: CheckOptions) throws -> CompiledProgram {
+        do {
+            return try Compiler.compile(file, options: options)
+        } catch {
+            Stderr.print(DiagnosticPrinter.render(error.diagnostics, in: file))
+            throw ExitCode(1)
+        }
+    }
+}
+
+enum Stderr {
+    static func print(_ s: String) {
+        FileHandle.standardError.write(Data((s + "\n").utf8))
+    }
+}
+
+/// Buffered standard output: tables can be millions of lines.
+struct Output {
+    private var buffer: [UInt8] = []
+
+    init() { buffer.reserveCapacity(1 << 16) }
+
+    mutating func write(_ s: String) {
+        buffer.append(contentsOf: s.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    mutating func flush() {
+        guard !buffer.isEmpty else { return }
+        buffer.withUnsafeBytes { raw in
+            var off = 0
+            while off < raw.count {
+                let n = Foundation.write(1, raw.baseAddress! + off, raw.count - off)
+                if n <= 0 { if errno == EINTR { continue }; return }
+                off += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct RampCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ramp",
+        abstract: "A language for learning-rate schedules.",
+        discussion: "Example: ramp table -e 'warmup 5 then cosine(T=50)' --steps 60",
+        subcommands: [Check.self, Table.self, Explain.self, List.self]
+    )
+}

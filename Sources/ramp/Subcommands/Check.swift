@@ -1,0 +1,38 @@
+import ArgumentParser
+import Ramp
+
+extension RampCommand {
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check programs and report every problem with its line and column.")
+
+        @Argument(help: "Program files to check.")
+        var files: [String]
+
+        @Option(help: "Override the base learning rate while checking.")
+        var base: Double?
+
+        func validate() throws {
+            if files.isEmpty { throw ValidationError("give at least one FILE") }
+        }
+
+        func run() throws {
+            var failed = false
+            for path in files {
+                do {
+                    let file = try SourceFile.load(path: path)
+                    do {
+                        _ = try Compiler.compile(file, options: CheckOptions(base: base))
+                    } catch {
+                        Stderr.print(DiagnosticPrinter.render(error.diagnostics, in: file))
+                        failed = true
+                    }
+                } catch {
+                    Stderr.print(error.description)
+                    failed = true
+                }
+            }
+            if failed { throw ExitCode(1) }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+@testable import Ramp
+
+let repositoryRoot = samplesDirectory.deletingLastPathComponent()
+
+struct Run {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs the built `ramp` executable (`make test` builds it first).
+func ramp(_ args: [String], stdin: String? = nil) throws -> Run {
+    let p = Process()
+    p.executableURL = repositoryRoot.appendingPathComponent(".build/debug/ramp")
+    p.arguments = args
+    p.currentDirectoryURL = repositoryRoot
+    let out = Pipe(), err = Pipe(), inp = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    p.standardInput = inp
+    try p.run()
+    if let stdin { inp.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try inp.fileHandleForWriting.close()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+}
+
+func temporaryFile(_ contents: String, name: String = "p.ramp") throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ramp-tests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let url = dir.appendingPathComponent(name)
+    try contents.write(to: url, atomically: true, encoding: .utf8)
+    return url.path
+}
+
+@Suite(.serialized) struct CLITests {
+    @Test func checkPassesEverySample() throws {
+        let r = try ramp(["check"] + samplePaths().map { "samples/\($0)" })
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.isEmpty)
+    }
+
+    @Test func checkReportsWithCaretAndExitsOne() throws {
+        let path = try temporaryFile("base 0.1\nwarmup 5 then cosine(T=50, mn=0)\n")
+        let r = try ramp(["check", path])
+        #expect(r.status == 1)
+        #expect(r.stderr == """
+            \(path):2:28: error: 'cosine' has no parameter 'mn'; did you mean 'min'?
+            warmup 5 then cosine(T=50, mn=0)
+                                       ^~
+
+            """)
+    }
+
+    @Test func checkReportsUnreadableInputs() throws {
+        let missing = try ramp(["check", "/nonexistent/x.ramp"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr == "/nonexistent/x.ramp: error: no such file\n")
+        let dir = try ramp(["check", "samples"])
+        #expect(dir.status == 1)
+        #expect(dir.stderr == "samples: error: is a directory, not a program file\n")
+    }
+
+    @Test func tableOfTheCardExampleEndsOnThePlateau() throws {
+        let r = try ramp(["table", "samples/card.ramp", "--steps", "60", "--metrics", "samples/card.metrics"])
+        #expect(r.status == 0)
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.first == "step,lr")
+        #expect(lines[1] == "0,0.0")
+        #expect(lines[6] == "5,0.1")
+        // The loss stops improving after step 29; patience 3 ends the cosine at the end of step 33.
+        #expect(lines.count == 1 + 34)
+        #expect(r.stderr == "note: the schedule finished at step 34 (its last phase ended on its condition); 26 of the requested 60 steps were not printed\n")
+    }
+
+    @Test func tableAsJSON() throws {
+        let r = try ramp(["table", "-e", "onecycle(total=4, max=1)", "--steps", "4", "--format", "json"])
+        #expect(r.status == 0)
+        let rows = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [[String: Double]]
+        #expect(rows.count == 4)
+        #expect(rows[0]["momentum"] == 0.95)
+        #expect(rows.map { $0["step"]! } == [0, 1, 2, 3])
+    }
+
+    @Test func baseFlagOverridesTheProgram() throws {
+        let r = try ramp(["table", "-e", "base 0.1\nconstant()", "--steps", "1", "--base", "0.5"])
+        #expect(r.stdout == "step,lr\n0,0.5\n")
+    }
+
+    @Test func explainShowsResolvedPhases() throws {
+        let r = try ramp(["explain", "samples/card.ramp"])
+        #expect(r.status == 0)
+        #expect(r.stdout == """
+            base: 0.1
+
+            lr:
+              phase 1: steps 0-4 (5 steps)
+                warmup(T=5, from=0, to=0.1, shape="linear")
+                ends: after 5 steps
+              phase 2: from step 5, at most 50 steps
+                cosine(T=50, from=0.1, min=0, exponent=1, k=1, periodic=false)
+                ends: when plateau(patience=3, threshold=0.0001, threshold_mode="rel", mode="min", cooldown=0) holds, or after 50 steps
+              finishes when phase 2 ends
+            momentum: not scheduled
+
+            metric: this schedule reacts to the metric fed at the end of each step
+
+            """)
+    }
+
+    @Test func listNamesEveryBuiltin() throws {
+        let r = try ramp(["list"])
+        #expect(r.status == 0)
+        for b in Builtins.all { #expect(r.stdout.contains("  \(b.signature)\n"), "\(b.name) missing from ramp list") }
+    }
+
+    @Test func badMetricsFileIsReported() throws {
+        let path = try temporaryFile("0.5\nabc\n", name: "m.txt")
+        let r = try ramp(["table", "samples/card.ramp", "--steps", "5", "--metrics", path])
+        #expect(r.status == 1)
+        #expect(r.stderr == "\(path):2: error: expected a number, found 'abc'\n")
+    }
+}

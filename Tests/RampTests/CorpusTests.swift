@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+@testable import Ramp
+
+/// One runner for every program in Corpus/. Each program carries its
+/// expectations in comments:
+///
+///     # expect: lr[5] = 0.1                  the rate at a step
+///     # expect: lr[0..2] = 0, 0.5, 1         consecutive steps
+///     # expect: momentum[3] = 0.9
+///     # expect: finished 25                  the schedule ends at step 25
+///     # expect: running 100                  still going after 100 steps
+///     # expect-error: 2:5: message           the exact diagnostics, in order
+///     # metrics: 1.0 0.9 ...                 fed at the end of steps 0, 1, ...
+///     # base: 0.5                            as --base
+struct CorpusProgram: CustomTestStringConvertible, Sendable {
+    var name: String
+    var source: String
+    var testDescription: String { name }
+
+    static let all: [CorpusProgram] = {
+        let dir = Bundle.module.url(forResource: "Corpus", withExtension: nil)!
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        return files.filter { $0.hasSuffix(".ramp") }.sorted().map {
+            CorpusProgram(name: String($0.dropLast(5)), source: try! String(contentsOf: dir.appendingPathComponent($0), encoding: .utf8))
+        }
+    }()
+}
+
+struct Expectations {
+    var values: [(output: String, step: Int, value: Double)] = []
+    var finished: Int?
+    var running: Int?
+    var errors: [String] = []
+    var metrics: [Double?] = []
+    var base: Double?
+
+    init(_ source: String) {
+        for line in source.split(separator: "\n") {
+            guard line.hasPrefix("# ") else { continue }
+            let body = line.dropFirst(2)
+            if let rest = body.stripPrefix("expect-error: ") {
+                errors.append(String(rest))
+            } else if let rest = body.stripPrefix("metrics: ") {
+                metrics += rest.split(separator: " ").map { Double($0) ?? (String($0) == "nan" ? .nan : nil) }
+            } else if let rest = body.stripPrefix("base: ") {
+                base = Double(rest)
+            } else if let rest = body.stripPrefix("expect: finished ") {
+                finished = Int(rest)
+            } else if let rest = body.stripPrefix("expect: running ") {
+                running = Int(rest)
+            } else if let rest = body.stripPrefix("expect: ") {
+                let parts = rest.split(separator: "=", maxSplits: 1)
+                let lhs = parts[0].trimmingCharacters(in: .whitespaces)
+                let output = String(lhs.prefix { $0 != "[" })
+                let index = lhs.dropFirst(output.count + 1).dropLast()
+                let numbers = parts[1].split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces))! }
+                let bounds = index.split(separator: ".", omittingEmptySubsequences: true).map { Int($0)! }
+                for (k, v) in numbers.enumerated() { values.append((output, bounds[0] + k, v)) }
+                if bounds.count == 2 { precondition(bounds[1] - bounds[0] + 1 == numbers.count, "range length in \(line)") }
+            }
+        }
+    }
+
+    var horizon: Int { max(values.map { $0.step + 1 }.max() ?? 0, finished.map { $0 + 1 } ?? 0, running ?? 0) }
+}
+
+extension Substring {
+    func stripPrefix(_ p: String) -> Substring? { hasPrefix(p) ? dropFirst(p.count) : nil }
+}
+
+/// Equal within 1e-12 relative, or 1e-15 absolute near zero.
+func close(_ a: Double, _ b: Double) -> Bool {
+    if a.isNaN || b.isNaN { return a.isNaN && b.isNaN }
+    return abs(a - b) <= max(1e-15, 1e-12 * max(abs(a), abs(b)))
+}
+
+@Suite struct CorpusTests {
+    @Test func corpusIsLargeEnough() {
+        let all = CorpusProgram.all
+        #expect(all.count >= 60)
+        #expect(all.filter { !Expectations($0.source).errors.isEmpty }.count >= 20)
+    }
+
+    @Test(arguments: CorpusProgram.all)
+    func program(_ p: CorpusProgram) throws {
+        let ex = Expectations(p.source)
+        let file = SourceFile(name: p.name + ".ramp", text: p.source)
+        if !ex.errors.isEmpty {
+            do {
+                _ = try Compiler.compile(file, options: CheckOptions(base: ex.base))
+                Issue.record("expected errors, but the program checked")
+            } catch {
+                let got = error.diagnostics.map { d -> String in
+                    let loc = file.location(of: d.range.start)
+                    return "\(loc.line):\(loc.column): \(d.message)"
+                }
+                #expect(got == ex.errors)
+            }
+            return
+        }
+        let program = try Compiler.compile(file, options: CheckOptions(base: ex.base))
+        #expect(!ex.values.isEmpty || ex.finished != nil || ex.running != nil, "a corpus program must expect something")
+        var s = Scheduler(program)
+        var lr: [Double] = [], momentum: [Double?] = []
+        var finishedAt: Int?
+        for i in 0..<ex.horizon {
+            if finishedAt == nil, s.finished { finishedAt = i }
+            lr.append(s.lr)
+            momentum.append(s.momentum)
+            s.step(metric: i < ex.metrics.count ? ex.metrics[i] : nil)
+        }
+        if finishedAt == nil, s.finished { finishedAt = ex.horizon }
+        for (output, step, value) in ex.values {
+            let got = output == "lr" ? lr[step] : momentum[step]
+            #expect(got.map { close($0, value) } ?? false, "\(output)[\(step)] = \(String(describing: got)), expected \(value)")
+        }
+        if let f = ex.finished { #expect(finishedAt == f, "finished at \(String(describing: finishedAt)), expected \(f)") }
+        if let r = ex.running { #expect(finishedAt == nil, "finished at \(String(describing: finishedAt)), expected to run \(r) steps") }
+    }
+}

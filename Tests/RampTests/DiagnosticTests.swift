@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+@testable import Ramp
+
+func diagnostics(_ source: String) -> [Diagnostic] {
+    do {
+        _ = try Compiler.compile(SourceFile(name: "t.ramp", text: source))
+        return []
+    } catch {
+        return error.diagnostics
+    }
+}
+
+func rendered(_ source: String) -> String {
+    let file = SourceFile(name: "t.ramp", text: source)
+    return DiagnosticPrinter.render(diagnostics(source), in: file)
+}
+
+@Suite struct DiagnosticTests {
+    @Test func caretUnderTheRange() {
+        #expect(rendered("base 0.1\nwarmup 5 then cosin(T=50)") == """
+            t.ramp:2:15: error: unknown name 'cosin'; did you mean 'cosine'?
+            warmup 5 then cosin(T=50)
+                          ^~~~~
+            """)
+    }
+
+    @Test func tabsAndUnicodeKeepTheCaretAligned() {
+        // A tab stays a tab; a two-byte character counts as one column.
+        #expect(rendered("\tlet é = 1") == """
+            t.ramp:1:6: error: unexpected character 'é'
+            \tlet é = 1
+            \t    ^
+            """)
+    }
+
+    @Test func crlfLineEndings() {
+        #expect(rendered("base 0.1\r\ncosine(T=0)\r\n") == """
+            t.ramp:2:10: error: argument 'T' of 'cosine' must be at least 1, got 0
+            cosine(T=0)
+                     ^
+            """)
+    }
+
+    @Test func byteOrderMarkIsSkipped() {
+        #expect(diagnostics("\u{FEFF}cosine(T=3)").isEmpty)
+    }
+
+    @Test func invalidUTF8IsLocated() {
+        var bytes = Array("base 0.1\ncos".utf8)
+        bytes.append(0xFF)
+        let file = SourceFile(name: "t.ramp", bytes: bytes)
+        do {
+            _ = try Compiler.compile(file)
+            Issue.record("expected an error")
+        } catch {
+            let d = error.diagnostics[0]
+            #expect(d.message == "invalid UTF-8 in source")
+            #expect(file.location(of: d.range.start) == SourceLocation(line: 2, column: 4))
+        }
+    }
+
+    @Test func nulByte() {
+        let d = diagnostics("0.1\0")
+        #expect(d.map(\.message) == ["NUL byte in source"])
+    }
+
+    @Test func deepNestingIsAnErrorNotACrash() {
+        let deep = String(repeating: "(", count: 100_000) + "1" + String(repeating: ")", count: 100_000)
+        #expect(diagnostics(deep).map(\.message) == ["expression nests deeper than the limit of 200"])
+        let negations = String(repeating: "-", count: 100_000) + "1"
+        #expect(diagnostics(negations).map(\.message) == ["expression nests deeper than the limit of 200"])
+        let nots = "1 until " + String(repeating: "not ", count: 100_000) + "metric < 1"
+        #expect(diagnostics(nots).map(\.message) == ["expression nests deeper than the limit of 200"])
+    }
+
+    @Test func legalNestingAtTheLimitIsAccepted() {
+        let legal = String(repeating: "(", count: 199) + "0.5" + String(repeating: ")", count: 199)
+        #expect(diagnostics(legal).isEmpty)
+    }
+
+    @Test func exponentialExpansionIsRefused() {
+        // Each line doubles the tree; evaluating it naively would never finish.
+        var src = "let a0 = t + 1\n"
+        for i in 1...40 { src += "let a\(i) = a\(i - 1) + a\(i - 1)\n" }
+        src += "0.001 * a40"
+        let d = diagnostics(src)
+        #expect(d.count == 1)
+        #expect(d.first?.message.hasPrefix("this schedule is too large") == true)
+    }
+
+    @Test func longChainsOfLetsAreCheckedWithoutRecursion() {
+        var src = "let a0 = t\n"
+        for i in 1...5000 { src += "let a\(i) = a\(i - 1) + 1\n" }
+        src += "0.001 * a5000"
+        #expect(diagnostics(src).first?.message.hasPrefix("this schedule nests deeper") == true)
+    }
+
+    @Test func overflowingDurations() {
+        #expect(diagnostics("steps_per_epoch 1000000\nwarmup 1e12 epochs").map(\.message) == ["duration is too long to count in steps"])
+        #expect(diagnostics("warmup 9223372036854775807").map(\.message) == ["argument 'T' of 'warmup' must be a whole number of steps, got 9.223372036854776e+18"])
+    }
+
+    @Test func specialNumbers() {
+        #expect(diagnostics("-0 + 0.1").isEmpty)
+        #expect(diagnostics("nan").map(\.message) == ["NaN is never a valid rate or parameter"])
+        #expect(diagnostics("inf").map(\.message) == ["the rate is infinite at step 0"])
+    }
+
+    @Test func registryNamesAreUnique() {
+        let names = Builtins.all.map(\.name)
+        #expect(Set(names).count == names.count)
+        for b in Builtins.all {
+            #expect(Set(b.params.map(\.name)).count == b.params.count, "\(b.name) repeats a parameter")
+        }
+    }
+}

@@ -109,6 +109,10 @@ func temporaryFile(_ contents: String, name: String = "p.ramp") throws -> String
 
             metric: this schedule reacts to the metric fed at the end of each step
 
+            as native Ramp:
+              base 0.1
+              warmup(T=5, from=0, to=0.1, shape="linear") then cosine(T=50, from=0.1, min=0, exponent=1, k=1, periodic=false) until plateau(patience=3, threshold=0.0001, threshold_mode="rel", mode="min", cooldown=0)
+
             """)
     }
 

@@ -9,19 +9,24 @@ public enum Describe {
         case .apply(let f, let a): return "\(f.rawValue)(\(node(a)))"
         case .combine(let op, let a, let b):
             switch op {
-            case .min, .max: return "\(op.rawValue)(\(node(a)), \(node(b)))"
+            case .min, .max, .mod: return "\(op.rawValue)(\(node(a)), \(node(b)))"
             default: return "\(atom(a)) \(op.rawValue) \(atom(b))"
             }
         case .primitive(let p): return call(p.name, p.parameters)
         case .restarts(let r):
             var ps = [("period", "\(r.period)"), ("mult", fmt(r.mult)), ("decay", fmt(r.decay)), ("floor", fmt(r.floor))]
             if let l = r.limit { ps.append(("limit", "\(l)")) }
+            if r.decay != 1 { ps.append(("decay_mode", quote(r.decayMode.rawValue))) }
             return "restarts(\(node(r.body)), " + ps.map { "\($0)=\($1)" }.joined(separator: ", ") + ")"
         case .reduceOnPlateau(let r):
             return call("reduce_on_plateau", [("factor", fmt(r.factor))] + plateauParameters(r.plateau)
                         + [("min", fmt(r.min)), ("eps", fmt(r.eps)), ("from", fmt(r.from))])
         case .sequence(let s):
             return "(" + s.phases.map(phase).joined(separator: " then ") + ")"
+        case .warp(let body, .time): return "hold(\(node(body)))"
+        case .warp(let body, let time): return "at(\(node(body)), \(node(time)))"
+        case .runningProduct(let f): return "running_product(\(node(f)))"
+        case .single(let f): return "float32(\(node(f)))"
         }
     }
 
@@ -44,8 +49,11 @@ public enum Describe {
     }
 
     static func plateauParameters(_ p: PlateauSpec) -> [(String, String)] {
-        [("patience", "\(p.patience)"), ("threshold", fmt(p.threshold)), ("threshold_mode", quote(p.thresholdMode.rawValue)),
-         ("mode", quote(p.mode.rawValue)), ("cooldown", "\(p.cooldown)")]
+        var ps = [("patience", "\(p.patience)"), ("threshold", fmt(p.threshold)), ("threshold_mode", quote(p.thresholdMode.rawValue)),
+                  ("mode", quote(p.mode.rawValue)), ("cooldown", "\(p.cooldown)")]
+        if p.atol != 0 { ps.append(("atol", fmt(p.atol))) }
+        if p.accumulate != 1 { ps.append(("accumulate", "\(p.accumulate)")) }
+        return ps
     }
 
     static func operand(_ o: Operand) -> String {
@@ -62,7 +70,7 @@ public enum Describe {
 
     private static func atom(_ n: Node) -> String {
         switch n {
-        case .combine(let op, _, _) where op != .min && op != .max: return "(\(node(n)))"
+        case .combine(let op, _, _) where op != .min && op != .max && op != .mod: return "(\(node(n)))"
         case .constant(let c) where c < 0: return "(\(fmt(c)))"
         default: return node(n)
         }
@@ -93,7 +101,24 @@ public enum Explain {
             out.append("")
             out.append("metric: this schedule reacts to the metric fed at the end of each step")
         }
+        out.append("")
+        out.append("as native Ramp:")
+        out += nativeSource(p).split(separator: "\n").map { "  " + $0 }
         return out.joined(separator: "\n")
+    }
+
+    /// The whole program in native Ramp, every compatibility call and `def`
+    /// expanded: what a torch or optax user migrates to.
+    public static func nativeSource(_ p: CompiledProgram) -> String {
+        var lines: [String] = []
+        if !p.settings.baseIsDefault { lines.append("base \(fmt(p.settings.base))") }
+        if let spe = p.settings.stepsPerEpoch { lines.append("steps_per_epoch \(spe)") }
+        if let total = p.settings.total { lines.append("total \(total)") }
+        lines.append(p.lr.phases.map(Describe.phase).joined(separator: " then "))
+        if case .explicit(let m) = p.momentum {
+            lines.append("momentum: " + m.phases.map(Describe.phase).joined(separator: " then "))
+        }
+        return lines.joined(separator: "\n")
     }
 
     static func sequence(_ s: PhaseSequence, indent: String, offset: Int?) -> [String] {

@@ -22,7 +22,7 @@ public enum MathFunction: String, Sendable, CaseIterable {
 
 /// Binary pointwise combinations of schedules.
 public enum Combine: String, Sendable, CaseIterable {
-    case add = "+", subtract = "-", multiply = "*", divide = "/", power = "^", min, max
+    case add = "+", subtract = "-", multiply = "*", divide = "/", power = "^", min, max, mod
 
     @inline(__always) public func apply(_ a: Double, _ b: Double) -> Double {
         switch self {
@@ -33,6 +33,10 @@ public enum Combine: String, Sendable, CaseIterable {
         case .power: return pow(a, b)
         case .min: return Swift.min(a, b)
         case .max: return Swift.max(a, b)
+        case .mod:
+            // Python's float modulo: the result takes the sign of the divisor.
+            let r = fmod(a, b)
+            return r != 0 && (r < 0) != (b < 0) ? r + b : r
         }
     }
 }
@@ -54,6 +58,13 @@ public indirect enum Node: Sendable {
     case sequence(PhaseSequence)
     case restarts(Restarts)
     case reduceOnPlateau(ReduceOnPlateau)
+    /// `at(body, time)`: the body evaluated at another time, `time(t)`.
+    case warp(Node, Node)
+    /// `running_product(f)`: the product of f(1), f(2), ..., f(t).
+    case runningProduct(Node)
+    /// `float32(body)`: the body's arithmetic done in single precision, so a
+    /// library that computes in float32 (keras) is reproduced with its rounding.
+    case single(Node)
 }
 
 /// One phase of a sequence: a body and what ends it.
@@ -106,12 +117,35 @@ public struct PhaseSequence: Sendable {
 /// cycle `mult` times longer (time stretched to fit), its excursion above
 /// `floor` scaled by `decay` per cycle, for at most `limit` cycles.
 public struct Restarts: Sendable {
+    /// What `decay` scales in later cycles.
+    public enum DecayMode: String, Sendable, CaseIterable {
+        /// The whole excursion above `floor` (keras CosineDecayRestarts).
+        case excursion
+        /// The peak only: the body's starting value becomes `peak * decay^k`,
+        /// `floor` stays, values between move proportionally (timm).
+        case peak
+    }
     public var body: Node
     public var period: Int
     public var mult: Double
     public var decay: Double
     public var floor: Double
     public var limit: Int?
+    public var decayMode: DecayMode = .excursion
+    /// The body's value at the start of a cycle.
+    public var peak: Double = 0
+
+    /// The value of cycle `k` given the body's value `v`.
+    @inline(__always) func scaled(_ v: Double, cycle k: Int) -> Double {
+        if k == 0 || decay == 1 { return v }
+        let g = pow(decay, Double(k))
+        switch decayMode {
+        case .excursion: return floor + g * (v - floor)
+        case .peak:
+            guard peak != floor else { return floor + g * (v - floor) }
+            return floor + (v - floor) * ((g * peak - floor) / (peak - floor))
+        }
+    }
 
     /// Cycle index, time within the cycle, and the cycle's length.
     @inline(__always) func locate(_ t: Double) -> (k: Int, tau: Double, length: Double) {
@@ -170,8 +204,19 @@ extension Node {
         case .primitive(let p): return p.value(at: t)
         case .restarts(let r):
             let (k, tau, length) = r.locate(t)
-            let v = r.body.value(at: tau * Double(r.period) / length, slots)
-            return k == 0 ? v : r.floor + pow(r.decay, Double(k)) * (v - r.floor)
+            return r.scaled(r.body.value(at: tau * Double(r.period) / length, slots), cycle: k)
+        case .warp(let body, let time):
+            return body.value(at: time.value(at: t, slots), slots)
+        case .single(let body):
+            return Double(body.singleValue(at: Float(t), slots))
+        case .runningProduct(let f):
+            var p = 1.0
+            var k = 1.0
+            while k <= t {
+                p *= f.value(at: k, slots)
+                k += 1
+            }
+            return p
         case .reduceOnPlateau(let r):
             guard case .reduce(let s) = slots[r.slot] else { return r.from }
             return s.value
@@ -189,10 +234,53 @@ extension Node {
         }
     }
 
+    /// The value computed in single precision: every constant, operation and
+    /// function result rounded to Float. Parts without arithmetic of their
+    /// own are computed in Double and rounded once.
+    func singleValue(at t: Float, _ slots: [SlotState]) -> Float {
+        switch self {
+        case .constant(let c): return Float(c)
+        case .time: return t
+        case .negate(let a): return -a.singleValue(at: t, slots)
+        case .apply(let f, let a):
+            let x = a.singleValue(at: t, slots)
+            switch f {
+            case .cos: return Foundation.cos(x)
+            case .sin: return Foundation.sin(x)
+            case .tan: return Foundation.tan(x)
+            case .exp: return Foundation.exp(x)
+            case .log: return Foundation.log(x)
+            case .sqrt: return x.squareRoot()
+            case .floor: return x.rounded(.down)
+            case .ceil: return x.rounded(.up)
+            case .abs: return Swift.abs(x)
+            case .tanh: return Foundation.tanh(x)
+            }
+        case .combine(let op, let a, let b):
+            let x = a.singleValue(at: t, slots), y = b.singleValue(at: t, slots)
+            switch op {
+            case .add: return x + y
+            case .subtract: return x - y
+            case .multiply: return x * y
+            case .divide: return x / y
+            case .power: return Foundation.pow(x, y)
+            case .min: return Swift.min(x, y)
+            case .max: return Swift.max(x, y)
+            case .mod: return Float(Combine.mod.apply(Double(x), Double(y)))
+            }
+        default:
+            return Float(value(at: Double(t), slots))
+        }
+    }
+}
+
+extension Node {
+
     /// The companion momentum at local time `t`, where a shape defines one.
     public func momentum(at t: Double, _ slots: [SlotState]) -> Double? {
         switch self {
-        case .constant, .time, .reduceOnPlateau: return nil
+        case .constant, .time, .reduceOnPlateau, .runningProduct, .single: return nil
+        case .warp(let body, let time): return body.momentum(at: time.value(at: t, slots), slots)
         case .negate(let a), .apply(_, let a): return a.momentum(at: t, slots)
         case .combine(_, let a, let b): return a.momentum(at: t, slots) ?? b.momentum(at: t, slots)
         case .primitive(let p): return p.momentum(at: t)
@@ -214,7 +302,7 @@ extension Node {
     /// Feeds the end of local step `t` to every stateful part in force.
     public func observe(at t: Int, _ ctx: StepContext, _ slots: inout [SlotState], initial: [SlotState]) {
         switch self {
-        case .constant, .time, .primitive, .restarts: return
+        case .constant, .time, .primitive, .restarts, .warp, .runningProduct, .single: return
         case .negate(let a), .apply(_, let a): a.observe(at: t, ctx, &slots, initial: initial)
         case .combine(_, let a, let b):
             a.observe(at: t, ctx, &slots, initial: initial)
@@ -268,7 +356,11 @@ extension PhaseSequence {
 
 // MARK: - conditions
 
-/// How a metric is judged to have stopped improving (torch's rules).
+/// How a metric is judged to have stopped improving.
+///
+/// The counting follows torch's ReduceLROnPlateau; `atol` and `accumulate`
+/// add what optax's reduce_on_plateau does differently (a combined relative
+/// and absolute tolerance, and averaging several values per evaluation).
 public struct PlateauSpec: Sendable, Hashable {
     public enum Mode: String, Sendable, CaseIterable { case min, max }
     public enum ThresholdMode: String, Sendable, CaseIterable { case rel, abs }
@@ -277,16 +369,20 @@ public struct PlateauSpec: Sendable, Hashable {
     public var threshold: Double
     public var thresholdMode: ThresholdMode
     public var mode: Mode
-    /// Evaluations ignored after a firing (and at the start of a phase).
+    /// Evaluations ignored after a firing (and, in a condition, at the start of a phase).
     public var cooldown: Int
+    /// An absolute tolerance added to `threshold`.
+    public var atol: Double = 0
+    /// How many metrics are averaged into one evaluation.
+    public var accumulate: Int = 1
 
     /// True when `a` improves on `best`. NaN never improves.
     @inline(__always) func isBetter(_ a: Double, than best: Double) -> Bool {
         switch (mode, thresholdMode) {
-        case (.min, .rel): return a < best * (1 - threshold)
-        case (.min, .abs): return a < best - threshold
-        case (.max, .rel): return a > best * (threshold + 1)
-        case (.max, .abs): return a > best + threshold
+        case (.min, .rel): return a < best * (1 - threshold) - atol
+        case (.min, .abs): return a < best - threshold - atol
+        case (.max, .rel): return a > best * (threshold + 1) + atol
+        case (.max, .abs): return a > best + threshold + atol
         }
     }
 }
@@ -296,16 +392,29 @@ public struct PlateauTracker: Sendable, Codable, Hashable {
     public var best: Double
     public var bad: Int = 0
     public var cooldownLeft: Int = 0
+    /// Metrics averaged so far toward the next evaluation (`accumulate` > 1).
+    public var pending: Int = 0
+    public var average: Double = 0
 
     public init(_ spec: PlateauSpec, startInCooldown: Bool = false) {
         best = spec.mode == .min ? .infinity : -.infinity
         cooldownLeft = startInCooldown ? spec.cooldown : 0
     }
 
-    /// Records one evaluation; true when the plateau fires.
+    /// Records one metric; true when the plateau fires.
     public mutating func observe(_ metric: Double, _ spec: PlateauSpec) -> Bool {
-        if spec.isBetter(metric, than: best) {
-            best = metric
+        var value = metric
+        if spec.accumulate > 1 {
+            // The running mean optax uses: (n * mean + x) / (n + 1).
+            average = (Double(pending) * average + metric) / Double(pending + 1)
+            pending += 1
+            guard pending == spec.accumulate else { return false }
+            value = average
+            pending = 0
+            average = 0
+        }
+        if spec.isBetter(value, than: best) {
+            best = value
             bad = 0
         } else {
             bad += 1

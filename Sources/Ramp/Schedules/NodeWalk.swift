@@ -9,6 +9,8 @@ extension Node {
         case .combine(_, let a, let b): return [a, b]
         case .restarts(let r): return [r.body]
         case .sequence(let s): return s.phases.map(\.body)
+        case .warp(let a, let b): return [a, b]
+        case .runningProduct(let f), .single(let f): return [f]
         }
     }
 
@@ -43,7 +45,8 @@ extension Node {
     /// for arithmetic the longest of its parts.
     public var duration: Int? {
         switch self {
-        case .constant, .time, .reduceOnPlateau: return nil
+        case .constant, .time, .reduceOnPlateau, .warp, .runningProduct: return nil
+        case .single(let a): return a.duration
         case .primitive(let p): return p.duration
         case .sequence(let s): return s.staticDuration
         case .restarts(let r): return r.duration
@@ -71,6 +74,9 @@ extension Node {
         case .restarts(let r): return r.body.initialValue
         case .reduceOnPlateau(let r): return r.from
         case .sequence(let s): return s.phases[0].body.initialValue
+        case .warp(let body, let time): return body.value(at: time.initialValue, [])
+        case .runningProduct: return 1
+        case .single(let a): return Double(a.singleValue(at: 0, []))
         }
     }
 }
@@ -105,9 +111,8 @@ extension Node {
         case .combine(let op, let a, let b):
             let x = a.assigningSlots(&slots)
             return .combine(op, x, b.assigningSlots(&slots))
-        case .restarts(var r):
-            r.body = r.body.assigningSlots(&slots)
-            return .restarts(r)
+        case .restarts, .warp, .runningProduct, .single:
+            return self  // stateless by construction
         case .reduceOnPlateau(var r):
             r.slot = slots.count
             slots.append(.reduce(ReduceState(value: r.from, tracker: PlateauTracker(r.plateau))))

@@ -316,7 +316,7 @@ public struct Piecewise: Primitive {
 /// Interpolation through `(boundaries[i], values[i])`, linear or cosine;
 /// flat before the first point and after the last.
 public struct Interpolate: Primitive {
-    public enum Shape: String, Sendable, CaseIterable { case linear, cos }
+    public enum Shape: String, Sendable, CaseIterable { case linear, cosine }
     public var boundaries: [Int], values: [Double], shape: Shape
     public var name: String { "interpolate" }
     public var duration: Int? { nil }
@@ -326,8 +326,8 @@ public struct Interpolate: Primitive {
             let a = values[i - 1], b = values[i]
             let pct = (t - Double(boundaries[i - 1])) / Double(boundaries[i] - boundaries[i - 1])
             switch shape {
-            case .linear: return a + (b - a) * pct
-            case .cos: return b + (a - b) / 2 * (cos(Double.pi * pct) + 1)
+            case .linear: return (b - a) * pct + a
+            case .cosine: return b + (a - b) / 2 * (cos(Double.pi * pct) + 1)
             }
         }
         return values[values.count - 1]

@@ -28,7 +28,7 @@ public enum Builtins {
         ("none", "no value (also None)"),
     ]
 
-    public static let all: [BuiltinSpec] = schedules + conditions + functions
+    public static let all: [BuiltinSpec] = schedules + conditions + functions + helpers
 
     private static let byName: [String: BuiltinSpec] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
 
@@ -37,7 +37,8 @@ public enum Builtins {
     // MARK: - schedules
 
     static let from = ParamSpec("from", .number, .base, doc: "the starting rate")
-    static let shapeMarkerFrom0 = ParamSpec("from", .number, .number(0), doc: "the starting rate")
+    static let atol = ParamSpec("atol", .number, .number(0), .nonNegative, doc: "an absolute tolerance added to the threshold (optax)")
+    static let accumulate = ParamSpec("accumulate", .integer, .number(1), .atLeast(1), doc: "metrics averaged into one evaluation (optax)")
 
     public static let schedules: [BuiltinSpec] = [
         BuiltinSpec("constant", .schedule, doc: "a fixed rate", params: [
@@ -51,7 +52,7 @@ public enum Builtins {
         ]) { a in .schedule(.primitive(Linear(from: a.num("from"), to: a.num("to"), T: a.int("T")))) },
 
         BuiltinSpec("warmup", .schedule, doc: "a rise over T steps to the rate the next phase starts at (base when last)", params: [
-            ParamSpec("T", .duration, .required, .atLeast(1), doc: "length in steps"),
+            ParamSpec("T", .duration, .required, .nonNegative, doc: "length in steps; 0 means no warmup"),
             ParamSpec("from", .number, .number(0), .nonNegative, doc: "the starting rate"),
             ParamSpec("to", .number, .nextPhase, doc: "the target rate"),
             ParamSpec("shape", .choice(Warmup.Shape.allCases.map(\.rawValue)), .string("linear"), doc: "linear, exp (geometric) or constant (held at `from`)"),
@@ -222,6 +223,7 @@ public enum Builtins {
             ParamSpec("mode", .choice(PlateauSpec.Mode.allCases.map(\.rawValue)), .string("min"), doc: "min (a loss) or max (an accuracy)"),
             ParamSpec("cooldown", .integer, .number(0), .nonNegative, doc: "evaluations ignored after a reduction"),
             ParamSpec("min", .number, .number(0), .nonNegative, doc: "the rate never goes below this"),
+            atol, accumulate,
             ParamSpec("eps", .number, .number(1e-8), .nonNegative, doc: "reductions smaller than this are skipped"),
             from,
         ]) { a in
@@ -236,13 +238,61 @@ public enum Builtins {
             ParamSpec("decay", .number, .number(1), .positive, doc: "each cycle's excursion above `floor` is scaled by this"),
             ParamSpec("floor", .number, .number(0), .nonNegative, doc: "the level `decay` scales toward"),
             ParamSpec("limit", .integer, .absent, .atLeast(1), doc: "the number of cycles (default: no limit)"),
+            ParamSpec("decay_mode", .choice(Restarts.DecayMode.allCases.map(\.rawValue)), .string("excursion"),
+                      doc: "excursion: decay scales everything above `floor`; peak: only the starting value decays, `floor` stays"),
         ]) { a throws(Diagnostic) in
-            let body = a.node("body")
-            if body.isStateful {
-                throw .error("the body of 'restarts' cannot depend on metrics", at: a.range("body"))
-            }
+            let body = try a.stateless("body", in: "restarts")
             return .schedule(.restarts(Restarts(body: body, period: a.int("period"), mult: a.num("mult"), decay: a.num("decay"),
-                                                floor: a.num("floor"), limit: a.optInt("limit"))))
+                                                floor: a.num("floor"), limit: a.optInt("limit"),
+                                                decayMode: Restarts.DecayMode(rawValue: a.str("decay_mode"))!,
+                                                peak: body.initialValue)))
+        },
+
+        BuiltinSpec("at", .schedule, doc: "`body` evaluated at another time: at(cosine(T=10), t + 5) runs 5 steps ahead", params: [
+            ParamSpec("body", .schedule, .required, doc: "the schedule to evaluate"),
+            ParamSpec("time", .schedule, .required, doc: "the time to evaluate it at, a schedule in t"),
+        ]) { a throws(Diagnostic) in
+            .schedule(.warp(try a.stateless("body", in: "at"), try a.stateless("time", in: "at")))
+        },
+
+        BuiltinSpec("hold", .schedule, doc: "`body` without an end: after its natural length it keeps its last value", params: [
+            ParamSpec("body", .schedule, .required, doc: "a schedule that would otherwise end"),
+        ]) { a throws(Diagnostic) in
+            .schedule(.warp(try a.stateless("body", in: "hold"), .time))
+        },
+
+        BuiltinSpec("float32", .schedule, doc: "`body` computed in single precision, every operation rounded as keras rounds it", params: [
+            ParamSpec("body", .schedule, .required, doc: "the schedule"),
+        ]) { a throws(Diagnostic) in
+            .schedule(.single(try a.stateless("body", in: "float32")))
+        },
+
+        BuiltinSpec("running_product", .schedule, doc: "f(1) * f(2) * ... * f(t), 1 at t = 0 (torch's MultiplicativeLR)", params: [
+            ParamSpec("f", .schedule, .required, doc: "the factor at each step, a schedule in t"),
+        ]) { a throws(Diagnostic) in
+            .schedule(.runningProduct(try a.stateless("f", in: "running_product")))
+        },
+
+        BuiltinSpec("chain", .schedule, doc: "schedules one after another, switching at the given steps; each starts its own t at 0", params: [
+            ParamSpec("schedules", .list, .required, doc: "the schedules, in order"),
+            ParamSpec("at", .durations, .required, doc: "the steps at which to switch to the next one; one fewer than schedules"),
+        ]) { a throws(Diagnostic) in
+            let nodes = try a.schedules("schedules")
+            let at = a.ints("at")
+            guard !nodes.isEmpty, at.count == nodes.count - 1 else {
+                throw .error("chain needs one switching step fewer than schedules (\(nodes.count) schedules, \(at.count) steps)", at: a.range("at"))
+            }
+            try Builtins.requireIncreasing(at, a.range("at"), strictly: false)
+            var phases: [Phase] = []
+            for (i, n) in nodes.enumerated() {
+                let start = i == 0 ? 0 : at[i - 1]
+                let length = i < at.count ? at[i] - start : nil
+                if length == 0 { continue }  // never in force
+                phases.append(Phase(body: n, bound: length ?? n.duration, explicitBound: length != nil,
+                                    condition: nil, slots: 0..<0, range: a.range("schedules")))
+            }
+            if phases.count == 1, !phases[0].explicitBound { return .schedule(phases[0].body) }
+            return .schedule(.sequence(PhaseSequence.make(phases)))
         },
     ]
 
@@ -255,6 +305,7 @@ public enum Builtins {
             ParamSpec("mode", .choice(PlateauSpec.Mode.allCases.map(\.rawValue)), .string("min"), doc: "min (a loss) or max (an accuracy)"),
             ParamSpec("cooldown", .integer, .number(0), .nonNegative, doc: "evaluations ignored at the start of the phase"),
             ParamSpec("threshold_mode", .choice(PlateauSpec.ThresholdMode.allCases.map(\.rawValue)), .string("rel"), doc: "rel or abs"),
+            atol, accumulate,
         ]) { a in .condition(.plateau(a.plateau(), slot: 0)) },
     ]
 
@@ -265,12 +316,69 @@ public enum Builtins {
             BuiltinSpec(f.rawValue, .function, doc: "\(f.rawValue)(x), pointwise", params: [
                 ParamSpec("x", .schedule, .required, doc: "the argument"),
             ]) { _ in .none }
-        } + [Combine.min, Combine.max].map { f in
+        } + [BuiltinSpec("mod", .function, doc: "a - b * floor(a / b), pointwise (Python's %)", params: [
+                ParamSpec("a", .schedule, .required, doc: "the dividend"),
+                ParamSpec("b", .schedule, .required, doc: "the divisor"),
+            ]) { _ in .none }
+        ] + [Combine.min, Combine.max].map { f in
             BuiltinSpec(f.rawValue, .function, doc: "the pointwise \(f.rawValue)imum of two or more schedules", params: [
                 ParamSpec("a", .schedule, .required, doc: "a schedule"),
                 ParamSpec("b", .schedule, .required, doc: "more schedules"),
             ], variadic: true) { _ in .none }
         }
+
+    // MARK: - helpers on values
+
+    public static let helpers: [BuiltinSpec] = [
+        BuiltinSpec("product", .helper, doc: "the pointwise product of a list of schedules (1 when empty)", params: [
+            ParamSpec("schedules", .list, .required, doc: "the factors"),
+        ]) { a throws(Diagnostic) in
+            let nodes = try a.schedules("schedules")
+            guard var acc = nodes.first else { return .number(1) }
+            for n in nodes.dropFirst() { acc = .combine(.multiply, acc, n) }
+            if case .constant(let c) = acc { return .number(c) }
+            return .schedule(acc)
+        },
+        BuiltinSpec("len", .helper, doc: "the number of items in a list or map", params: [
+            ParamSpec("items", .any, .required, doc: "a list or a map"),
+        ]) { a throws(Diagnostic) in
+            switch a.values["items"] {
+            case .list(let xs)?: return .number(Double(xs.count))
+            case .map(let es)?: return .number(Double(es.count))
+            default: throw .error("len expects a list or a map", at: a.range("items"))
+            }
+        },
+        BuiltinSpec("keys", .helper, doc: "a map's keys, in increasing order (None gives [])", params: [
+            ParamSpec("map", .any, .required, doc: "a map such as {30: 0.1, 60: 0.1}"),
+        ]) { a throws(Diagnostic) in .list(try a.sortedEntries("map").map(\.key)) },
+        BuiltinSpec("values", .helper, doc: "a map's values, in the order of its increasing keys (None gives [])", params: [
+            ParamSpec("map", .any, .required, doc: "a map such as {30: 0.1, 60: 0.1}"),
+        ]) { a throws(Diagnostic) in .list(try a.sortedEntries("map").map(\.value)) },
+        BuiltinSpec("cumprod", .helper, doc: "[init, init*f1, init*f1*f2, ...]: running products of a list of numbers", params: [
+            ParamSpec("init", .number, .required, doc: "the first value"),
+            ParamSpec("factors", .numbers, .required, doc: "the factors"),
+        ]) { a in
+            var v = a.num("init")
+            var out: [Value] = [.number(v)]
+            for f in a.nums("factors") { v *= f; out.append(.number(v)) }
+            return .list(out)
+        },
+        BuiltinSpec("if", .helper, doc: "`a` when the condition is true, else `b` (decided when the program is checked)", params: [
+            ParamSpec("condition", .bool, .required, doc: "true or false, such as `x == 0`"),
+            ParamSpec("a", .any, .required, doc: "the value when true"),
+            ParamSpec("b", .any, .required, doc: "the value when false"),
+        ]) { a in a.bool("condition") ? a.values["a"]! : a.values["b"]! },
+        BuiltinSpec("coalesce", .helper, doc: "the first argument that is not None", params: [
+            ParamSpec("a", .any, .required, doc: "a value"),
+            ParamSpec("b", .any, .required, doc: "more values"),
+        ], variadic: true) { a in
+            for v in [a.values["a"], a.values["b"]].compactMap({ $0 }) + a.extra {
+                if case .none = v { continue }
+                return v
+            }
+            return .none
+        },
+    ]
 
     static func requireIncreasing(_ xs: [Int], _ range: SourceRange, strictly: Bool) throws(Diagnostic) {
         for i in xs.indices.dropFirst() where strictly ? xs[i] <= xs[i - 1] : xs[i] < xs[i - 1] {
@@ -299,6 +407,9 @@ public enum ParamType: Sendable, Hashable {
     case number, integer, duration, schedule, bool
     case choice([String])
     case numbers, durations
+    case string, list, map, any
+    /// Only None: a parameter of a library that Ramp does not support.
+    case none
 
     public var description: String {
         switch self {
@@ -310,8 +421,20 @@ public enum ParamType: Sendable, Hashable {
         case .choice(let cs): return "one of " + cs.map { "\"\($0)\"" }.joined(separator: ", ")
         case .numbers: return "a list of numbers"
         case .durations: return "a list of durations"
+        case .string: return "a string"
+        case .list: return "a list"
+        case .map: return "a map"
+        case .any: return "any value"
+        case .none: return "None"
         }
     }
+
+    /// The names type annotations use (`def f(x: number > 0)`).
+    public static let annotationNames: [String: ParamType] = [
+        "number": .number, "integer": .integer, "duration": .duration, "schedule": .schedule, "bool": .bool,
+        "numbers": .numbers, "durations": .durations, "string": .string, "list": .list, "map": .map,
+        "any": .any, "none": .none,
+    ]
 }
 
 /// A parameter's default.
@@ -347,17 +470,50 @@ public enum Constraint: Sendable, Hashable {
     case openUnit
     /// 0 <= x <= 1.
     case unitInterval
+    /// Any interval, from a type annotation such as `number > 0 <= 1`.
+    case interval(low: Double?, lowInclusive: Bool, high: Double?, highInclusive: Bool)
+
+    /// The interval a constraint stands for.
+    var bounds: (low: Double?, lowInclusive: Bool, high: Double?, highInclusive: Bool) {
+        switch self {
+        case .any: return (nil, true, nil, true)
+        case .positive: return (0, false, nil, true)
+        case .nonNegative: return (0, true, nil, true)
+        case .atLeast(let m): return (m, true, nil, true)
+        case .openUnit: return (0, false, 1, false)
+        case .unitInterval: return (0, true, 1, true)
+        case .interval(let l, let li, let h, let hi): return (l, li, h, hi)
+        }
+    }
 
     func violation(_ x: Double) -> String? {
         if x.isNaN { return "must be a number, got nan" }
-        switch self {
-        case .any: return nil
-        case .positive: return x > 0 ? nil : "must be above 0, got \(fmt(x))"
-        case .nonNegative: return x >= 0 ? nil : "must not be negative, got \(fmt(x))"
-        case .atLeast(let m): return x >= m ? nil : "must be at least \(fmt(m)), got \(fmt(x))"
-        case .openUnit: return x > 0 && x < 1 ? nil : "must be between 0 and 1 (exclusive), got \(fmt(x))"
-        case .unitInterval: return x >= 0 && x <= 1 ? nil : "must be between 0 and 1, got \(fmt(x))"
+        let (low, li, high, hi) = bounds
+        let okLow = low.map { li ? x >= $0 : x > $0 } ?? true
+        let okHigh = high.map { hi ? x <= $0 : x < $0 } ?? true
+        if okLow && okHigh { return nil }
+        let got = ", got \(fmt(x))"
+        switch (low, high) {
+        case (let l?, nil):
+            if !li { return "must be above \(fmt(l))" + got }
+            return (l == 0 ? "must not be negative" : "must be at least \(fmt(l))") + got
+        case (nil, let h?):
+            return (hi ? "must be at most \(fmt(h))" : "must be below \(fmt(h))") + got
+        case (let l?, let h?):
+            if !li && !hi { return "must be between \(fmt(l)) and \(fmt(h)) (exclusive)" + got }
+            if li && hi { return "must be between \(fmt(l)) and \(fmt(h))" + got }
+            return "must be in \(li ? "[" : "(")\(fmt(l)), \(fmt(h))\(hi ? "]" : ")")" + got
+        case (nil, nil): return nil
         }
+    }
+
+    /// The constraint as a type annotation writes it (`> 0 <= 1`), for `ramp list`.
+    public var annotation: String {
+        let (low, li, high, hi) = bounds
+        var parts: [String] = []
+        if let low { parts.append("\(li ? ">=" : ">") \(fmt(low))") }
+        if let high { parts.append("\(hi ? "<=" : "<") \(fmt(high))") }
+        return parts.joined(separator: " ")
     }
 }
 
@@ -378,7 +534,7 @@ public struct ParamSpec: Sendable {
 }
 
 public struct BuiltinSpec: Sendable {
-    public enum Kind: String, Sendable { case schedule, condition, function }
+    public enum Kind: String, Sendable { case schedule, condition, function, helper }
     public var name: String
     public var kind: Kind
     public var doc: String
@@ -415,6 +571,47 @@ public struct BoundArguments: Sendable {
     var ranges: [String: SourceRange]
     var callRange: SourceRange
     public var base: Double
+    /// Arguments past the last parameter of a variadic builtin.
+    var extra: [Value] = []
+
+    /// A list argument whose items must all be schedules (or numbers).
+    func schedules(_ n: String) throws(Diagnostic) -> [Node] {
+        guard case .list(let xs) = values[n] else { return [] }
+        var out: [Node] = []
+        for x in xs {
+            switch x {
+            case .schedule(let s): out.append(s)
+            case .number(let c): out.append(.constant(c))
+            default: throw .error("argument '\(n)' expects a list of schedules, found \(x.typeName)", at: range(n))
+            }
+        }
+        return out
+    }
+
+    /// A schedule argument that must not depend on metrics.
+    func stateless(_ n: String, in callee: String) throws(Diagnostic) -> Node {
+        let body = node(n)
+        if body.isStateful { throw .error("the \(n) of '\(callee)' cannot depend on metrics", at: range(n)) }
+        return body
+    }
+
+    /// A map's entries sorted by numeric key; None is an empty map.
+    func sortedEntries(_ n: String) throws(Diagnostic) -> [(key: Value, value: Value)] {
+        switch values[n] {
+        case .none?, nil: return []
+        case .map(let es)?:
+            var keyed: [(Double, (key: Value, value: Value))] = []
+            for e in es {
+                switch e.key {
+                case .number(let k): keyed.append((k, e))
+                case .duration(let d): keyed.append((Double(d), e))
+                default: throw .error("map keys must be numbers, found \(e.key.typeName)", at: range(n))
+                }
+            }
+            return keyed.sorted { $0.0 < $1.0 }.map(\.1)
+        default: throw .error("expected a map, got \(values[n]!.typeName)", at: range(n))
+        }
+    }
 
     public func given(_ n: String) -> Bool { values[n] != nil && ranges[n] != nil }
     public func range(_ n: String) -> SourceRange { ranges[n] ?? callRange }
@@ -464,6 +661,7 @@ public struct BoundArguments: Sendable {
     func plateau() -> PlateauSpec {
         PlateauSpec(patience: int("patience"), threshold: num("threshold"),
                     thresholdMode: PlateauSpec.ThresholdMode(rawValue: str("threshold_mode"))!,
-                    mode: PlateauSpec.Mode(rawValue: str("mode"))!, cooldown: int("cooldown"))
+                    mode: PlateauSpec.Mode(rawValue: str("mode"))!, cooldown: int("cooldown"),
+                    atol: num("atol"), accumulate: int("accumulate"))
     }
 }

@@ -50,10 +50,25 @@ public struct Checker {
     public mutating func check(_ program: Program) throws(DiagnosticError) -> CompiledProgram {
         resolveSettings(program)
         // Definitions are visible everywhere, so mutual recursion can be named.
+        for st in Prelude.program.statements {
+            guard case .definition(let name, let params, let body) = st.kind else { continue }
+            var c = Closure(name: name, params: params, body: body, captured: [:], range: st.range)
+            c.specs = (try? params.map { p throws(Diagnostic) in try Checker.spec(for: p) }) ?? []
+            c.isPrelude = true
+            globals[name] = .function(c)
+        }
         for st in program.statements {
             guard case .definition(let name, let params, let body) = st.kind else { continue }
             if let d = declare(name, st.nameRange) { diagnostics.append(d); continue }
-            globals[name] = .function(Closure(name: name, params: params, body: body, captured: [:], range: st.range))
+            var c = Closure(name: name, params: params, body: body, captured: [:], range: st.range)
+            do throws(Diagnostic) {
+                c.specs = try params.map { p throws(Diagnostic) in try Checker.spec(for: p) }
+            } catch {
+                diagnostics.append(error)
+                poisoned.insert(name)
+                continue
+            }
+            globals[name] = .function(c)
         }
         var lr: (Node, SourceRange)?
         var momentum: (Node, SourceRange)?
@@ -109,13 +124,35 @@ public struct Checker {
 
     private func line(_ r: SourceRange) -> Int { file.location(of: r.start).line }
 
+    /// The checked type of an annotated parameter.
+    static func spec(for p: Parameter) throws(Diagnostic) -> ParamSpec? {
+        guard let t = p.type else { return nil }
+        if t.name == nil { return ParamSpec(p.name, .choice(t.choices), .absent, doc: "") }
+        guard let type = ParamType.annotationNames[t.name!] else {
+            throw .error("unknown type '\(t.name!)'\(suggestion(for: t.name!, among: Array(ParamType.annotationNames.keys)))", at: t.range)
+        }
+        var low: Double?, high: Double?, lowInclusive = true, highInclusive = true
+        for b in t.bounds {
+            switch b.op {
+            case .greater: low = b.value; lowInclusive = false
+            case .greaterEqual: low = b.value; lowInclusive = true
+            case .less: high = b.value; highInclusive = false
+            case .lessEqual: high = b.value; highInclusive = true
+            default: break
+            }
+        }
+        let constraint: Constraint = t.bounds.isEmpty ? .any
+            : .interval(low: low, lowInclusive: lowInclusive, high: high, highInclusive: highInclusive)
+        return ParamSpec(p.name, type, .absent, constraint, doc: "")
+    }
+
     /// Claims a global name, or says why it cannot be claimed.
     private mutating func declare(_ name: String, _ range: SourceRange) -> Diagnostic? {
         if let prev = definedAt[name] {
             return .error("'\(name)' is already defined on line \(line(prev))", at: range)
         }
         if Builtins.lookup(name) != nil || Builtins.specials.contains(where: { $0.name == name })
-            || Parser.settingNames.contains(name) {
+            || Parser.settingNames.contains(name) || globals[name] != nil {
             return .error("'\(name)' is a builtin name and cannot be redefined", at: range)
         }
         definedAt[name] = range
@@ -191,7 +228,7 @@ public struct Checker {
         case .string(let s): return .string(s)
         case .name(let n): return try lookup(n, e.range, env)
         case .path(let parts):
-            throw .error("unknown name '\(parts.joined(separator: "."))'", at: e.range)
+            return try lookupPath(parts, e.range, env)
         case .call(let callee, let args, _):
             let f = try evaluate(callee, env)
             return try call(f, calleeName: file.slice(callee.range), args, e.range, env)
@@ -211,7 +248,19 @@ public struct Checker {
             }
             return try combine(c, try evaluate(l, env), l.range, try evaluate(r, env), r.range)
         case .compare(let op, let l, let r):
-            return .condition(.compare(try operand(try evaluate(l, env), l.range), op, try operand(try evaluate(r, env), r.range)))
+            let a = try evaluate(l, env), b = try evaluate(r, env)
+            // Two numbers compare now, giving a boolean for `if(...)`.
+            if case .number(let x) = a, case .number(let y) = b {
+                switch op {
+                case .less: return .bool(x < y)
+                case .lessEqual: return .bool(x <= y)
+                case .greater: return .bool(x > y)
+                case .greaterEqual: return .bool(x >= y)
+                case .equal: return .bool(x == y)
+                case .notEqual: return .bool(x != y)
+                }
+            }
+            return .condition(.compare(try operand(a, l.range), op, try operand(b, r.range)))
         case .logical(let op, let l, let r):
             let a = try condition(try evaluate(l, env), l.range)
             let b = try condition(try evaluate(r, env), r.range)
@@ -260,8 +309,64 @@ public struct Checker {
             throw .error("'total' is not set; add a line such as `total 90 epochs`", at: range)
         default: break
         }
-        if Builtins.lookup(n) != nil { return .builtin(n) }
+        if Builtins.lookup(n) != nil || n == "dict" { return .builtin(n) }
+        if ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "optimizer"].contains(n) {
+            throw .error("drop the optimizer argument: Ramp schedules the rate itself, and the optimizer's rate is `base` (or --base)", at: range)
+        }
         throw .error("unknown name '\(n)'\(suggestion(for: n, among: Array(env.keys) + Array(globals.keys) + Builtins.allNames))", at: range)
+    }
+
+    /// Module paths as the libraries spell them, shortened to Ramp's namespaces.
+    static let modulePaths: [(String, String)] = [
+        ("torch.optim.lr_scheduler.", "torch."), ("transformers.optimization.", "transformers."),
+        ("timm.scheduler.", "timm."), ("keras.optimizers.schedules.", "keras."), ("optax.schedules.", "optax."),
+    ]
+
+    /// `torch.StepLR`, or `torch.optim.lr_scheduler.StepLR` as the library spells it.
+    mutating func lookupPath(_ parts: [String], _ range: SourceRange, _ env: Env) throws(Diagnostic) -> Value {
+        var name = parts.joined(separator: ".")
+        for (long, short) in Checker.modulePaths where name.hasPrefix(long) {
+            name = short + name.dropFirst(long.count)
+        }
+        if let v = env[name] ?? globals[name] { return v }
+        if name == Checker.sgdrName { return .builtin(name) }
+        let dotted = globals.keys.filter { $0.contains(".") } + [Checker.sgdrName]
+        throw .error("unknown name '\(name)'\(suggestion(for: name, among: dotted))", at: range)
+    }
+
+    static let sgdrName = "optax.sgdr_schedule"
+
+    /// `optax.sgdr_schedule([dict(...), ...])`: one warmup-cosine cycle per
+    /// keyword dict, joined at the running sum of their `decay_steps`. Written
+    /// here rather than in the prelude because it calls a schedule once per
+    /// dict with the dict as its keyword arguments.
+    mutating func sgdr(_ args: [CallArgument], _ range: SourceRange, _ env: Env) throws(Diagnostic) -> Value {
+        let (bound, _) = try bind(["cosine_kwargs"], variadic: false, args, callee: Checker.sgdrName, env)
+        guard let (list, listRange) = bound["cosine_kwargs"] else {
+            throw .error("missing argument 'cosine_kwargs' for '\(Checker.sgdrName)'", at: range)
+        }
+        guard case .list(let dicts) = list, !dicts.isEmpty else {
+            throw .error("argument 'cosine_kwargs' of '\(Checker.sgdrName)' expects a non-empty list of dict(...)", at: listRange)
+        }
+        guard case .function(let cycle)? = globals["optax.warmup_cosine_decay_schedule"] else { throw Checker.silent }
+        var schedules: [Value] = [], boundaries: [Value] = []
+        var total = 0
+        for d in dicts {
+            guard case .map(let entries) = d else {
+                throw .error("argument 'cosine_kwargs' of '\(Checker.sgdrName)' expects dict(...) items, found \(d.typeName)", at: listRange)
+            }
+            var kwargs: [String: Value] = [:]
+            for e in entries {
+                guard case .string(let k) = e.key else { throw .error("dict keys must be names", at: listRange) }
+                kwargs[k] = e.value
+            }
+            schedules.append(try callClosure(cycle, keywords: kwargs, range))
+            if case .number(let n)? = kwargs["decay_steps"] { total += Int(n) }
+            boundaries.append(.duration(total))
+        }
+        boundaries.removeLast()
+        return try callBuiltin(Builtins.lookup("chain")!, [], range, env, prebound: ["schedules": (.list(schedules), listRange),
+                                                                                  "at": (.list(boundaries), listRange)])
     }
 
     /// Turns `5 epochs` or `10%` into whole steps, or says which setting is missing.
@@ -342,6 +447,10 @@ public struct Checker {
             }
         }
         if let x = number(a), let y = number(b) { return .number(op.apply(x, y)) }
+        // None stays None through arithmetic, so `coalesce(x, y / base)` works when y is None.
+        if case .none = a { return .none }
+        if case .none = b { return .none }
+        if op == .add, case .list(let xs) = a, case .list(let ys) = b { return .list(xs + ys) }
         return .schedule(.combine(op, try schedule(a, ar), try schedule(b, br)))
     }
 
@@ -349,6 +458,16 @@ public struct Checker {
 
     mutating func call(_ f: Value, calleeName: String, _ args: [CallArgument], _ range: SourceRange, _ env: Env) throws(Diagnostic) -> Value {
         switch f {
+        case .builtin(Checker.sgdrName):
+            return try sgdr(args, range, env)
+        case .builtin("dict"):
+            // dict(k=v, ...): a map from names to values, as Python writes keyword dicts.
+            var entries: [(key: Value, value: Value)] = []
+            for a in args {
+                guard let label = a.label else { throw .error("dict(...) takes only named entries, such as dict(a=1)", at: a.range) }
+                entries.append((.string(label), try evaluate(a.value, env)))
+            }
+            return .map(entries)
         case .builtin(let name):
             return try callBuiltin(Builtins.lookup(name)!, args, range, env)
         case .function(let c):
@@ -398,8 +517,14 @@ public struct Checker {
         return (out, extra)
     }
 
-    mutating func callBuiltin(_ spec: BuiltinSpec, _ args: [CallArgument], _ range: SourceRange, _ env: Env) throws(Diagnostic) -> Value {
-        let (bound, extra) = try bind(spec.params.map(\.name), variadic: spec.variadic, args, callee: spec.name, env)
+    mutating func callBuiltin(_ spec: BuiltinSpec, _ args: [CallArgument], _ range: SourceRange, _ env: Env,
+                              prebound: [String: (Value, SourceRange)]? = nil) throws(Diagnostic) -> Value {
+        let bound: [String: (Value, SourceRange)], extra: [(Value, SourceRange)]
+        if let prebound {
+            (bound, extra) = (prebound, [])
+        } else {
+            (bound, extra) = try bind(spec.params.map(\.name), variadic: spec.variadic, args, callee: spec.name, env)
+        }
         if spec.kind == .function {
             return try callFunction(spec, bound, extra, range)
         }
@@ -422,7 +547,9 @@ public struct Checker {
             case .absent, .nextPhase: break
             }
         }
-        return try spec.build(BoundArguments(values: values, ranges: ranges, callRange: range, base: settings.base))
+        var args = BoundArguments(values: values, ranges: ranges, callRange: range, base: settings.base)
+        args.extra = extra.map(\.0)
+        return try spec.build(args)
     }
 
     /// Math functions fold on numbers and build pointwise nodes on schedules.
@@ -441,7 +568,7 @@ public struct Checker {
             if case .number(let x) = v { return .number(f.apply(x)) }
             return .schedule(.apply(f, try schedule(v, r)))
         }
-        let op: Combine = spec.name == "min" ? .min : .max
+        let op: Combine = spec.name == "min" ? .min : spec.name == "max" ? .max : .mod
         var acc = operands[0].0
         for (v, r) in operands.dropFirst() { acc = try combine(op, acc, range, v, r) }
         return acc
@@ -506,6 +633,24 @@ public struct Checker {
                 throw .error("argument '\(p.name)' of '\(callee)' must be \(p.type.description); got \"\(s)\"\(suggestion(for: s, among: choices))", at: r)
             }
             return v
+        case .string:
+            guard case .string = v else { throw mismatch() }
+            return v
+        case .list:
+            guard case .list = v else { throw mismatch() }
+            return v
+        case .map:
+            guard case .map = v else { throw mismatch() }
+            return v
+        case .any:
+            return v
+        case .none:
+            guard case .none = v else {
+                let why = p.name.hasPrefix("noise")
+                    ? " (the noise comes from torch's random generator, which cannot be reproduced outside torch)" : ""
+                throw .error("argument '\(p.name)' of '\(callee)' is not supported by Ramp; leave it as None\(why)", at: r)
+            }
+            return v
         case .numbers, .durations:
             guard case .list(let xs) = v else { throw mismatch() }
             var out: [Value] = []
@@ -534,10 +679,32 @@ public struct Checker {
             throw .error("definitions nest deeper than the limit of \(Checker.maxExpansion)", at: range)
         }
         let (bound, _) = try bind(c.params.map(\.name), variadic: false, args, callee: label, env)
+        return try callClosure(c, bound: bound, range)
+    }
+
+    /// Calls a function with a keyword dict, as Python's `f(**kwargs)`.
+    mutating func callClosure(_ c: Closure, keywords: [String: Value], _ range: SourceRange) throws(Diagnostic) -> Value {
+        let label = c.name ?? "lambda"
+        var bound: [String: (Value, SourceRange)] = [:]
+        for (k, v) in keywords {
+            guard c.params.contains(where: { $0.name == k }) else {
+                throw .error("'\(label)' has no parameter '\(k)'\(suggestion(for: k, among: c.params.map(\.name)))", at: range)
+            }
+            bound[k] = (v, range)
+        }
+        return try callClosure(c, bound: bound, range)
+    }
+
+    mutating func callClosure(_ c: Closure, bound: [String: (Value, SourceRange)], _ range: SourceRange) throws(Diagnostic) -> Value {
+        let label = c.name ?? "lambda"
         var inner = c.captured
-        for p in c.params {
-            if let (v, _) = bound[p.name] {
-                inner[p.name] = v
+        for (i, p) in c.params.enumerated() {
+            let spec = i < c.specs.count ? c.specs[i] : nil
+            var given = bound[p.name]
+            // None for a parameter with a default means the default, as in Python APIs.
+            if case .none? = given?.0, p.defaultValue != nil, spec?.type != ParamType.none, spec?.type != .any { given = nil }
+            if let (v, r) = given {
+                inner[p.name] = try spec.map { s throws(Diagnostic) in try convert(v, to: s, of: label, r) } ?? v
             } else if let d = p.defaultValue {
                 inner[p.name] = try evaluate(d, inner)
             } else {
@@ -546,7 +713,14 @@ public struct Checker {
         }
         if let name = c.name { expanding.append(name) }
         defer { if c.name != nil { expanding.removeLast() } }
-        return try evaluate(c.body, inner)
+        guard c.isPrelude else { return try evaluate(c.body, inner) }
+        do {
+            return try evaluate(c.body, inner)
+        } catch {
+            // The prelude's own text is not the user's: point at the call.
+            if error.message.hasPrefix("in '") || error == Checker.silent { throw error }
+            throw .error("in '\(label)': \(error.message)", at: range)
+        }
     }
 
     // MARK: - sequences
@@ -585,6 +759,9 @@ public struct Checker {
             phases.append(Phase(body: body, bound: bound ?? body.duration, explicitBound: explicit,
                                 condition: finalCondition, slots: 0..<0, range: item.range))
         }
+        // A phase of length 0 (`warmup 0`) is never in force.
+        if phases.count > 1 { phases.removeAll { $0.bound == 0 && $0.condition == nil } }
+        if phases.isEmpty { throw .error("every phase of this sequence has length 0", at: items[0].range) }
         if phases.count == 1, phases[0].condition == nil, !phases[0].explicitBound { return phases[0].body }
         // A warmup with no target rises to where the next phase starts.
         for i in phases.indices.dropLast() {
@@ -705,6 +882,12 @@ func suggestion(for name: String, among candidates: [String]) -> String {
     for c in Set(candidates) where c != name {
         let d = editDistance(name.lowercased(), c.lowercased())
         if d <= max(1, name.count / 3), d < name.count, d < (best?.1 ?? .max) || (d == best?.1 && c < best!.0) { best = (c, d) }
+    }
+    if best == nil, name.count >= 3 {
+        // `peak` for `peak_value`: a name that starts another.
+        let lower = name.lowercased()
+        best = Set(candidates).filter { $0 != name && $0.lowercased().hasPrefix(lower) }
+            .min { ($0.count, $0) < ($1.count, $1) }.map { ($0, 0) }
     }
     return best.map { "; did you mean '\($0.0)'?" } ?? ""
 }

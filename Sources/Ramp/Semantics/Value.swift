@@ -46,4 +46,9 @@ public struct Closure: Sendable {
     public var body: Expr
     public var captured: [String: Value]
     public var range: SourceRange
+    /// Checked types of annotated parameters (`def f(x: number > 0)`), by position.
+    public var specs: [ParamSpec?] = []
+    /// Part of the built-in compatibility prelude: errors inside it are
+    /// reported at the caller's call.
+    public var isPrelude = false
 }

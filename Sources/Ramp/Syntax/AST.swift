@@ -63,6 +63,27 @@ public struct Parameter: Sendable, Hashable {
     public var name: String
     public var range: SourceRange
     public var defaultValue: Expr?
+    public var type: TypeAnnotation?
+
+    public init(name: String, range: SourceRange, defaultValue: Expr?, type: TypeAnnotation? = nil) {
+        self.name = name
+        self.range = range
+        self.defaultValue = defaultValue
+        self.type = type
+    }
+}
+
+/// `: number > 0 < 1`, `: duration >= 1`, `: "min" | "max"` after a parameter name.
+public struct TypeAnnotation: Sendable, Hashable {
+    public struct Bound: Sendable, Hashable {
+        public var op: CompareOperator
+        public var value: Double
+    }
+    /// The type's name; nil for a list of allowed strings.
+    public var name: String?
+    public var choices: [String]
+    public var bounds: [Bound]
+    public var range: SourceRange
 }
 
 public struct Statement: Sendable, Hashable {

@@ -111,6 +111,7 @@ public struct Lexer {
         case UInt8(ascii: "/"): return emit(.symbol(.slash))
         case UInt8(ascii: "^"): return emit(.symbol(.caret))
         case UInt8(ascii: "%"): return emit(.symbol(.percent))
+        case UInt8(ascii: "|"): return emit(.symbol(.bar))
         case UInt8(ascii: "*"): return try two("*", .starStar, .star)
         case UInt8(ascii: "="): return try two("=", .equalEqual, .assign)
         case UInt8(ascii: "<"): return try two("=", .lessEqual, .less)

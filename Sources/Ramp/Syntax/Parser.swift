@@ -93,20 +93,27 @@ public struct Parser {
             let value = try parseSequence()
             return Statement(kind: .binding(name, value), range: start.union(value.range), nameRange: nameRange)
         case .keyword(.def):
-            // definition = "def" IDENT "(" [ param { "," param } ] ")" "=" sequence ;
-            // param      = IDENT [ "=" expression ] ;
+            // definition = "def" NAME { "." NAME } "(" [ param { "," param } ] ")" "=" sequence ;
+            // param      = NAME [ ":" ptype ] [ "=" condition ] ;
             advance()
-            let (name, nameRange) = try identifier("after 'def'")
+            var (name, nameRange) = try identifier("after 'def'")
+            while check(.dot), case .identifier(let part) = peekKind() {
+                advance()
+                name += "." + part
+                nameRange = nameRange.union(advance().range)
+            }
             _ = try expect(.lparen, "to open the parameter list of '\(name)'")
             var params: [Parameter] = []
             while !check(.rparen) {
                 let (p, pr) = try identifier("for a parameter name")
+                var type: TypeAnnotation?
+                if match(.colon) { type = try parseTypeAnnotation() }
                 var def: Expr?
                 if match(.assign) { def = try parseCondition() }
                 if params.contains(where: { $0.name == p }) {
                     throw .error("duplicate parameter '\(p)'", at: pr)
                 }
-                params.append(Parameter(name: p, range: pr, defaultValue: def))
+                params.append(Parameter(name: p, range: pr, defaultValue: def, type: type))
                 if !match(.comma) { break }
             }
             _ = try expect(.rparen, "to close the parameter list of '\(name)'")
@@ -130,6 +137,32 @@ public struct Parser {
             let e = try parseSequence()
             return Statement(kind: .expression(e), range: e.range, nameRange: e.range)
         }
+    }
+
+    /// ptype = NAME { bound } | STRING { "|" STRING } ;
+    /// bound = ( "<" | "<=" | ">" | ">=" ) [ "-" ] NUMBER ;
+    mutating func parseTypeAnnotation() throws(Diagnostic) -> TypeAnnotation {
+        let start = current.range
+        if case .string = current.kind {
+            var choices: [String] = []
+            repeat {
+                guard case .string(let c) = current.kind else { throw unexpected("expected a string after '|'") }
+                choices.append(c)
+                advance()
+            } while match(.bar)
+            return TypeAnnotation(name: nil, choices: choices, bounds: [], range: start.union(tokens[index - 1].range))
+        }
+        let (name, _) = try identifier("for the parameter's type")
+        var bounds: [TypeAnnotation.Bound] = []
+        let ops: [Symbol: CompareOperator] = [.less: .less, .lessEqual: .lessEqual, .greater: .greater, .greaterEqual: .greaterEqual]
+        while case .symbol(let sym) = current.kind, let op = ops[sym] {
+            advance()
+            let negative = match(.minus)
+            guard case .number(let x) = current.kind else { throw unexpected("expected a number in the parameter's bound") }
+            advance()
+            bounds.append(TypeAnnotation.Bound(op: op, value: negative ? -x : x))
+        }
+        return TypeAnnotation(name: name, choices: [], bounds: bounds, range: start.union(tokens[index - 1].range))
     }
 
     private func startsSettingValue(_ k: TokenKind) -> Bool {

@@ -18,7 +18,7 @@ public enum Symbol: String, Sendable, Hashable, CaseIterable {
     case lparen = "(", rparen = ")", lbracket = "[", rbracket = "]", lbrace = "{", rbrace = "}"
     case comma = ",", colon = ":", semicolon = ";", dot = "."
     case assign = "=", plus = "+", minus = "-", star = "*", slash = "/", caret = "^", starStar = "**"
-    case percent = "%"
+    case percent = "%", bar = "|"
     case less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">=", equalEqual = "==", notEqual = "!="
 }
 

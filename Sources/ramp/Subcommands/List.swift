@@ -4,23 +4,38 @@ import Ramp
 extension RampCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List every builtin with its parameters and defaults.")
+            abstract: "List every builtin and compatibility constructor with its parameters and defaults.")
 
-        @Flag(name: .shortAndLong, help: "Also describe each parameter.")
+        @Flag(name: .shortAndLong, help: "Also describe each parameter of the builtins.")
         var verbose = false
 
         func run() throws {
-            for (title, kind) in [("Schedules", BuiltinSpec.Kind.schedule), ("Conditions (for `until`)", .condition), ("Functions", .function)] {
+            let sections: [(String, BuiltinSpec.Kind)] = [
+                ("Schedules", .schedule), ("Conditions (for `until`)", .condition),
+                ("Functions (pointwise)", .function), ("Helpers (evaluated when the program is checked)", .helper),
+            ]
+            for (title, kind) in sections {
                 print("\(title):")
                 for b in Builtins.all where b.kind == kind {
                     print("  \(b.signature)")
                     print("      \(b.doc)")
                     if verbose {
-                        for p in b.params { print("      \(p.name): \(p.type.description); \(p.doc)") }
+                        for p in b.params {
+                            let range = p.constraint.annotation
+                            print("      \(p.name): \(p.type.description)\(range.isEmpty ? "" : " " + range); \(p.doc)")
+                        }
                     }
                 }
                 print("")
             }
+            print("Compatibility constructors (the optimizer argument is dropped; its rate is `base`):")
+            for d in Prelude.definitions {
+                print("  \(Prelude.signature(d.name, d.params))")
+                if !d.doc.isEmpty { print("      \(d.doc)") }
+            }
+            print("  optax.sgdr_schedule(cosine_kwargs: list)")
+            print("      optax.warmup_cosine_decay_schedule cycles, one per dict(...) of keyword arguments")
+            print("")
             print("Settings:")
             for s in Builtins.settings { print("  \(s.name): \(s.doc)") }
             print("")

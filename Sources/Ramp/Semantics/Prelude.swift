@@ -1,0 +1,378 @@
+/// The compatibility layer: the schedulers of torch, transformers, timm,
+/// optax and keras, written in Ramp over the native builtins, with each
+/// library's own names, parameter names, defaults and positional order.
+///
+/// Parameters carry types and ranges, so a call the library would reject is
+/// reported at the user's argument. The optimizer argument is dropped: the
+/// optimizer's rate is `base`. Library schedules never end, so shapes with a
+/// natural length are followed by the value the library holds afterwards.
+public enum Prelude {
+    public static let file = SourceFile(name: "<prelude>", text: source)
+
+    /// Parsed once; a syntax error here is a bug caught by the test suite.
+    public static let program: Program = (try? Parser.parse(file)) ?? Program(statements: [])
+
+    /// The compatibility constructors, in prelude order.
+    public static var definitions: [(name: String, params: [Parameter], doc: String)] {
+        program.statements.compactMap { st in
+            guard case .definition(let name, let params, _) = st.kind else { return nil }
+            return (name, params, docs[name] ?? "")
+        }
+    }
+
+    /// `name(param: type = default, ...)`, for `ramp list`.
+    public static func signature(_ name: String, _ params: [Parameter]) -> String {
+        let ps = params.map { p -> String in
+            var s = p.name
+            if let t = p.type { s += ": " + file.slice(t.range) }
+            if let d = p.defaultValue { s += " = " + file.slice(d.range) }
+            return s
+        }
+        return "\(name)(\(ps.joined(separator: ", ")))"
+    }
+
+    /// One line per constructor: what it is in the library.
+    static let docs: [String: String] = {
+        var out: [String: String] = [:]
+        var pending: [String] = []
+        for line in source.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("## ") { pending.append(String(line.dropFirst(3))) }
+            else if line.hasPrefix("def ") {
+                let name = line.dropFirst(4).prefix { $0 != "(" }
+                out[String(name)] = pending.joined(separator: " ")
+                pending = []
+            }
+        }
+        return out
+    }()
+
+    static let source = #"""
+# ---------------------------------------------------------------- torch
+# torch.optim.lr_scheduler; stepping: lr[i] is the rate before the i-th scheduler.step().
+
+## base * lr_lambda(epoch)
+def torch.LambdaLR(lr_lambda: any) = base * lr_lambda(t)
+
+## the rate multiplied by lr_lambda(epoch) at every step after the first
+def torch.MultiplicativeLR(lr_lambda: any) = base * running_product(lr_lambda(t))
+
+## decays by gamma every step_size steps
+def torch.StepLR(step_size: integer >= 1, gamma: number > 0 = 0.1) = step(size=step_size, gamma=gamma)
+
+## decays by gamma at each milestone
+def torch.MultiStepLR(milestones: durations, gamma: number > 0 = 0.1) = multistep(milestones=milestones, gamma=gamma)
+
+## base * factor until total_iters, then base
+def torch.ConstantLR(factor: number >= 0 <= 1 = 1 / 3, total_iters: integer >= 0 = 5) =
+    piecewise(boundaries=[total_iters], values=[base * factor, base])
+
+## a line from base * start_factor to base * end_factor over total_iters steps
+def torch.LinearLR(start_factor: number > 0 <= 1 = 1 / 3, end_factor: number >= 0 <= 1 = 1, total_iters: integer >= 1 = 5) =
+    linear(T=total_iters, from=base * start_factor, to=base * end_factor) then constant(base * end_factor)
+
+## decays by gamma every step
+def torch.ExponentialLR(gamma: number > 0) = exponential(gamma=gamma)
+
+## base * (1 - t / total_iters) ^ power, then 0
+def torch.PolynomialLR(total_iters: integer >= 1 = 5, power: number >= 0 = 1) =
+    polynomial(T=total_iters, power=power) then 0
+
+## half a cosine to eta_min over T_max steps, and back up past T_max
+def torch.CosineAnnealingLR(T_max: integer >= 1, eta_min: number >= 0 = 0) =
+    cosine(T=T_max, min=eta_min, periodic=true)
+
+## cosine annealing restarted every T_0 * T_mult^i steps (SGDR)
+def torch.CosineAnnealingWarmRestarts(T_0: integer >= 1, T_mult: integer >= 1 = 1, eta_min: number >= 0 = 0) =
+    restarts(cosine(T=T_0, min=eta_min), period=T_0, mult=T_mult)
+
+## cyclical rates between base_lr and max_lr; momentum cycles the other way
+def torch.CyclicLR(base_lr: number >= 0, max_lr: number >= 0, step_size_up: integer >= 1 = 2000,
+                   step_size_down: integer >= 1 = None, mode: "triangular" | "triangular2" | "exp_range" = "triangular",
+                   gamma: number > 0 = 1, scale_fn: none = None, scale_mode: "cycle" | "iterations" = "cycle",
+                   cycle_momentum: bool = true, base_momentum: number >= 0 <= 1 = 0.8, max_momentum: number >= 0 <= 1 = 0.9) =
+    cyclic(low=base_lr, high=max_lr, up=step_size_up, down=step_size_down, mode=mode, gamma=gamma,
+           momentum_low=base_momentum, momentum_high=max_momentum, cycle_momentum=cycle_momentum)
+
+## the one-cycle policy; momentum cycles the other way
+def torch.OneCycleLR(max_lr: number > 0, total_steps: integer >= 2 = None, epochs: integer >= 1 = None,
+                     steps_per_epoch: integer >= 1 = None, pct_start: number > 0 < 1 = 0.3,
+                     anneal_strategy: "cos" | "linear" = "cos", cycle_momentum: bool = true,
+                     base_momentum: number >= 0 <= 1 = 0.85, max_momentum: number >= 0 <= 1 = 0.95,
+                     div_factor: number > 0 = 25, final_div_factor: number > 0 = 1e4, three_phase: bool = false) =
+    onecycle(total=coalesce(total_steps, epochs * steps_per_epoch), max=max_lr, pct_start=pct_start,
+             shape=anneal_strategy, three_phase=three_phase, div=div_factor, final_div=final_div_factor,
+             momentum_low=base_momentum, momentum_high=max_momentum, cycle_momentum=cycle_momentum)
+
+## reduces the rate by factor when the metric stops improving
+def torch.ReduceLROnPlateau(mode: "min" | "max" = "min", factor: number > 0 < 1 = 0.1, patience: integer >= 0 = 10,
+                            threshold: number >= 0 = 1e-4, threshold_mode: "rel" | "abs" = "rel",
+                            cooldown: integer >= 0 = 0, min_lr: number >= 0 = 0, eps: number >= 0 = 1e-8) =
+    reduce_on_plateau(factor=factor, patience=patience, threshold=threshold, threshold_mode=threshold_mode,
+                      mode=mode, cooldown=cooldown, min=min_lr, eps=eps)
+
+## schedulers one after another, switching at the milestones
+def torch.SequentialLR(schedulers: list, milestones: durations) = chain(schedulers, at=milestones)
+
+## schedulers applied together: their factors multiply
+def torch.ChainedScheduler(schedulers: list) = product(schedulers) / base ^ (len(schedulers) - 1)
+
+# ---------------------------------------------------------------- transformers
+# transformers.optimization; each is a LambdaLR: base * factor(step).
+
+## base
+def transformers.get_constant_schedule() = constant(base)
+
+## linear warmup, then base
+def transformers.get_constant_schedule_with_warmup(num_warmup_steps: integer >= 0) =
+    warmup num_warmup_steps then constant(base)
+
+## linear warmup, then linear decay to 0 at num_training_steps
+def transformers.get_linear_schedule_with_warmup(num_warmup_steps: integer >= 0, num_training_steps: integer >= 1) =
+    warmup num_warmup_steps then
+    base * max(0, (num_training_steps - (num_warmup_steps + t)) / max(1, num_training_steps - num_warmup_steps))
+
+## linear warmup, then num_cycles cosine waves (half a wave by default)
+def transformers.get_cosine_schedule_with_warmup(num_warmup_steps: integer >= 0, num_training_steps: integer >= 1,
+                                                 num_cycles: number = 0.5) =
+    warmup num_warmup_steps then
+    base * max(0, 0.5 * (1 + cos(pi * num_cycles * 2 * (t / max(1, num_training_steps - num_warmup_steps)))))
+
+## linear warmup, then num_cycles cosine decays with hard restarts, then 0
+def transformers.get_cosine_with_hard_restarts_schedule_with_warmup(num_warmup_steps: integer >= 0,
+                                                                    num_training_steps: integer >= 1, num_cycles: number > 0 = 1) =
+    warmup num_warmup_steps then
+    (base * max(0, 0.5 * (1 + cos(pi * mod(num_cycles * (t / max(1, num_training_steps - num_warmup_steps)), 1))))
+        for max(1, num_training_steps - num_warmup_steps)) then
+    0
+
+## linear warmup, then polynomial decay to lr_end at num_training_steps
+def transformers.get_polynomial_decay_schedule_with_warmup(num_warmup_steps: integer >= 0, num_training_steps: integer >= 1,
+                                                           lr_end: number >= 0 = 1e-7, power: number = 1) =
+    warmup num_warmup_steps then
+    (base * (((base - lr_end) * (1 - t / (num_training_steps - num_warmup_steps)) ^ power + lr_end) / base)
+        for num_training_steps - num_warmup_steps) then
+    base * (lr_end / base)
+
+## linear warmup, then 1/sqrt decay on timescale (num_warmup_steps by default)
+def transformers.get_inverse_sqrt_schedule(num_warmup_steps: integer >= 1, timescale: number > 0 = None) =
+    warmup num_warmup_steps then
+    base * (1 / sqrt((num_warmup_steps + t + (coalesce(timescale, num_warmup_steps) - num_warmup_steps))
+                     / coalesce(timescale, num_warmup_steps)))
+
+## linear warmup, then cosine decay to min_lr (or base * min_lr_rate)
+def transformers.get_cosine_with_min_lr_schedule_with_warmup(num_warmup_steps: integer >= 0, num_training_steps: integer >= 1,
+                                                             num_cycles: number = 0.5, min_lr: number >= 0 = None,
+                                                             min_lr_rate: number >= 0 <= 1 = None) =
+    warmup num_warmup_steps then
+    base * max(0, 0.5 * (1 + cos(pi * num_cycles * 2 * (t / max(1, num_training_steps - num_warmup_steps))))
+                  * (1 - coalesce(min_lr_rate, min_lr / base)) + coalesce(min_lr_rate, min_lr / base))
+
+## warmup, stable at base, then a cosine, linear or 1-sqrt decay to base * min_lr_ratio
+def transformers.get_wsd_schedule(num_warmup_steps: integer >= 0, num_decay_steps: integer >= 1,
+                                  num_training_steps: integer >= 1 = None, num_stable_steps: integer >= 0 = None,
+                                  warmup_type: "linear" = "linear", decay_type: "cosine" | "linear" | "1-sqrt" = "cosine",
+                                  min_lr_ratio: number >= 0 <= 1 = 0) =
+    wsd(warmup=num_warmup_steps,
+        stable=coalesce(num_stable_steps, num_training_steps - num_warmup_steps - num_decay_steps),
+        decay=num_decay_steps, peak=base, from=base * min_lr_ratio, min=base * min_lr_ratio, shape=decay_type) then
+    constant(base * min_lr_ratio)
+
+## torch's ReduceLROnPlateau
+def transformers.get_reduce_on_plateau_schedule(mode: "min" | "max" = "min", factor: number > 0 < 1 = 0.1,
+                                                patience: integer >= 0 = 10, threshold: number >= 0 = 1e-4,
+                                                threshold_mode: "rel" | "abs" = "rel", cooldown: integer >= 0 = 0,
+                                                min_lr: number >= 0 = 0, eps: number >= 0 = 1e-8) =
+    torch.ReduceLROnPlateau(mode, factor, patience, threshold, threshold_mode, cooldown, min_lr, eps)
+
+# ---------------------------------------------------------------- timm
+# timm.scheduler, stepped once per epoch. Warmup rises from warmup_lr_init to
+# base over warmup_t epochs; without warmup_prefix the main curve keeps
+# counting from epoch 0. Noise is not supported.
+
+## cosine decay with optional restarts (SGDR), k-decay and warmup
+def timm.CosineLRScheduler(t_initial: integer >= 1, lr_min: number >= 0 = 0, cycle_mul: number >= 1 = 1,
+                           cycle_decay: number > 0 = 1, cycle_limit: integer >= 1 = 1, warmup_t: integer >= 0 = 0,
+                           warmup_lr_init: number >= 0 = 0, warmup_prefix: bool = false, t_in_epochs: bool = true,
+                           noise_range_t: none = None, noise_pct: number = 0.67, noise_std: number = 1,
+                           noise_seed: number = 42, k_decay: number > 0 = 1, initialize: bool = true) =
+    warmup(warmup_t, from=warmup_lr_init, to=base) then
+    at(restarts(lr_min + 0.5 * (base - lr_min) * (1 + cos(pi * t ^ k_decay / t_initial ^ k_decay)),
+                period=t_initial, mult=cycle_mul, decay=cycle_decay, floor=lr_min, limit=cycle_limit, decay_mode="peak")
+       then constant(lr_min),
+       t + if(warmup_prefix, 0, warmup_t))
+
+## tanh decay with optional restarts and warmup (without warmup_prefix, the warmup rises to the curve's value at warmup_t)
+def timm.TanhLRScheduler(t_initial: integer >= 1, lb: number = -7, ub: number = 3, lr_min: number >= 0 = 0,
+                         cycle_mul: number >= 1 = 1, cycle_decay: number > 0 = 1, cycle_limit: integer >= 1 = 1,
+                         warmup_t: integer >= 0 = 0, warmup_lr_init: number >= 0 = 0, warmup_prefix: bool = false,
+                         t_in_epochs: bool = true, noise_range_t: none = None, noise_pct: number = 0.67,
+                         noise_std: number = 1, noise_seed: number = 42, initialize: bool = true) =
+    warmup(warmup_t, from=warmup_lr_init, to=if(warmup_prefix, base, none)) then
+    at(restarts(tanh_decay(T=t_initial, min=lr_min, lb=lb, ub=ub),
+                period=t_initial, mult=cycle_mul, decay=cycle_decay, floor=lr_min, limit=cycle_limit, decay_mode="peak")
+       then constant(lr_min),
+       t + if(warmup_prefix, 0, warmup_t))
+
+## decays by decay_rate every decay_t epochs
+def timm.StepLRScheduler(decay_t: integer >= 1, decay_rate: number > 0 = 1, warmup_t: integer >= 0 = 0,
+                         warmup_lr_init: number >= 0 = 0, warmup_prefix: bool = true, t_in_epochs: bool = true,
+                         noise_range_t: none = None, noise_pct: number = 0.67, noise_std: number = 1,
+                         noise_seed: number = 42, initialize: bool = true) =
+    warmup(warmup_t, from=warmup_lr_init, to=base) then
+    at(step(size=decay_t, gamma=decay_rate), t + if(warmup_prefix, 0, warmup_t))
+
+## decays by decay_rate at each epoch in decay_t, one epoch early: timm counts milestones <= t + 1
+def timm.MultiStepLRScheduler(decay_t: durations, decay_rate: number > 0 = 1, warmup_t: integer >= 0 = 0,
+                              warmup_lr_init: number >= 0 = 0, warmup_prefix: bool = true, t_in_epochs: bool = true,
+                              noise_range_t: none = None, noise_pct: number = 0.67, noise_std: number = 1,
+                              noise_seed: number = 42, initialize: bool = true) =
+    warmup(warmup_t, from=warmup_lr_init, to=base) then
+    at(multistep(milestones=decay_t, gamma=decay_rate), t + 1 + if(warmup_prefix, 0, warmup_t))
+
+## polynomial decay with optional restarts, k-decay and warmup
+def timm.PolyLRScheduler(t_initial: integer >= 1, power: number = 0.5, lr_min: number >= 0 = 0, cycle_mul: number >= 1 = 1,
+                         cycle_decay: number > 0 = 1, cycle_limit: integer >= 1 = 1, warmup_t: integer >= 0 = 0,
+                         warmup_lr_init: number >= 0 = 0, warmup_prefix: bool = false, t_in_epochs: bool = true,
+                         noise_range_t: none = None, noise_pct: number = 0.67, noise_std: number = 1,
+                         noise_seed: number = 42, k_decay: number > 0 = 1, initialize: bool = true) =
+    warmup(warmup_t, from=warmup_lr_init, to=base) then
+    at(restarts(lr_min + (base - lr_min) * (1 - t ^ k_decay / t_initial ^ k_decay) ^ power,
+                period=t_initial, mult=cycle_mul, decay=cycle_decay, floor=lr_min, limit=cycle_limit, decay_mode="peak")
+       then constant(lr_min),
+       t + if(warmup_prefix, 0, warmup_t))
+
+## torch's ReduceLROnPlateau after a warmup; note mode defaults to "max"
+def timm.PlateauLRScheduler(decay_rate: number > 0 < 1 = 0.1, patience_t: integer >= 0 = 10, verbose: bool = true,
+                            threshold: number >= 0 = 1e-4, cooldown_t: integer >= 0 = 0, warmup_t: integer >= 0 = 0,
+                            warmup_lr_init: number >= 0 = 0, lr_min: number >= 0 = 0, mode: "min" | "max" = "max",
+                            noise_range_t: none = None, noise_type: "normal" | "uniform" = "normal", noise_pct: number = 0.67,
+                            noise_std: number = 1, noise_seed: number = None, initialize: bool = true) =
+    warmup(warmup_t, from=warmup_lr_init, to=base) then
+    reduce_on_plateau(factor=decay_rate, patience=patience_t, threshold=threshold, cooldown=cooldown_t, mode=mode, min=lr_min)
+
+## warmup, stable, then a linear, cosine or 1-sqrt decay to lr_min over the last decay_t epochs of t_initial
+def timm.WSDLRScheduler(t_initial: integer >= 1, decay_t: integer >= 1, lr_min: number >= 0 = 0,
+                        stable_fn: "constant" = "constant", decay_fn: "linear" | "1-sqrt" | "cosine" = "1-sqrt",
+                        warmup_t: integer >= 0 = 0, warmup_lr_init: number >= 0 = 0, t_in_epochs: bool = true,
+                        noise_range_t: none = None, noise_pct: number = 0.67, noise_std: number = 1,
+                        noise_seed: number = 42, initialize: bool = true) =
+    warmup(warmup_t, from=warmup_lr_init, to=base) then
+    wsd(warmup=0, stable=t_initial - decay_t, decay=decay_t, peak=base, min=lr_min, shape=decay_fn) then
+    constant(lr_min)
+
+# ---------------------------------------------------------------- optax
+# optax schedules are functions of the step: lr[i] = schedule(i).
+
+## a fixed value
+def optax.constant_schedule(value: number) = constant(value)
+
+## (init_value - end_value) * (1 - clip(t - transition_begin) / transition_steps) ^ power + end_value
+def optax.polynomial_schedule(init_value: number, end_value: number, power: number, transition_steps: integer >= 1,
+                              transition_begin: integer >= 0 = 0) =
+    (init_value - end_value) * (1 - min(max(t - transition_begin, 0), transition_steps) / transition_steps) ^ power + end_value
+
+## a line from init_value to end_value over transition_steps, after transition_begin
+def optax.linear_schedule(init_value: number, end_value: number, transition_steps: integer >= 1,
+                          transition_begin: integer >= 0 = 0) =
+    optax.polynomial_schedule(init_value, end_value, 1, transition_steps, transition_begin)
+
+## init_value * decay_rate ^ ((t - transition_begin) / transition_steps), optionally stepped and bounded
+def optax.exponential_decay(init_value: number, transition_steps: integer >= 1, decay_rate: number > 0,
+                            transition_begin: integer >= 0 = 0, staircase: bool = false, end_value: number >= 0 = None) =
+    at(exponential(gamma=decay_rate, from=init_value, every=transition_steps, staircase=staircase, end=end_value),
+       max(t - transition_begin, 0))
+
+## cosine decay from init_value to alpha * init_value over decay_steps
+def optax.cosine_decay_schedule(init_value: number, decay_steps: integer >= 1, alpha: number = 0, exponent: number = 1) =
+    init_value * ((1 - alpha) * (0.5 * (1 + cos(pi * min(t, decay_steps) / decay_steps))) ^ exponent + alpha)
+
+## linear warmup to peak_value, then cosine decay to end_value at decay_steps
+def optax.warmup_cosine_decay_schedule(init_value: number, peak_value: number, warmup_steps: integer >= 0,
+                                       decay_steps: integer >= 1, end_value: number = 0, exponent: number = 1) =
+    chain([optax.linear_schedule(init_value, peak_value, max(warmup_steps, 1)),
+           optax.cosine_decay_schedule(peak_value, decay_steps - warmup_steps, if(peak_value == 0, 0, end_value / peak_value), exponent)],
+          at=[warmup_steps])
+
+## linear warmup to peak_value, then exponential decay
+def optax.warmup_exponential_decay_schedule(init_value: number, peak_value: number, warmup_steps: integer >= 0,
+                                            transition_steps: integer >= 1, decay_rate: number > 0,
+                                            transition_begin: integer >= 0 = 0, staircase: bool = false,
+                                            end_value: number >= 0 = None) =
+    chain([optax.linear_schedule(init_value, peak_value, max(warmup_steps, 1)),
+           optax.exponential_decay(peak_value, transition_steps, decay_rate, transition_begin, staircase, end_value)],
+          at=[warmup_steps])
+
+## linear warmup to peak_value, then constant
+def optax.warmup_constant_schedule(init_value: number, peak_value: number, warmup_steps: integer >= 1) =
+    optax.linear_schedule(init_value, peak_value, warmup_steps)
+
+## init_value, multiplied by each scale from its boundary on
+def optax.piecewise_constant_schedule(init_value: number, boundaries_and_scales: any = None) =
+    piecewise(boundaries=keys(boundaries_and_scales), values=cumprod(init_value, values(boundaries_and_scales)))
+
+## interpolation (linear or cosine) between the accumulated scaled values at the boundaries
+def optax.piecewise_interpolate_schedule(interpolate_type: "linear" | "cosine", init_value: number,
+                                         boundaries_and_scales: any = None) =
+    interpolate(boundaries=[0] + keys(boundaries_and_scales), values=cumprod(init_value, values(boundaries_and_scales)),
+                shape=interpolate_type)
+
+## one-cycle with cosine interpolation
+def optax.cosine_onecycle_schedule(transition_steps: integer >= 1, peak_value: number, pct_start: number = 0.3,
+                                   div_factor: number = 25, final_div_factor: number = 1e4) =
+    optax.piecewise_interpolate_schedule("cosine", peak_value / div_factor,
+        {floor(pct_start * transition_steps): div_factor, transition_steps: 1 / (div_factor * final_div_factor)})
+
+## one-cycle in three linear phases
+def optax.linear_onecycle_schedule(transition_steps: integer >= 1, peak_value: number, pct_start: number = 0.3,
+                                   pct_final: number = 0.85, div_factor: number = 25, final_div_factor: number = 1e4) =
+    optax.piecewise_interpolate_schedule("linear", peak_value / div_factor,
+        {floor(pct_start * transition_steps): div_factor, floor(pct_final * transition_steps): 1 / div_factor,
+         transition_steps: 1 / final_div_factor})
+
+## schedules one after another, switching at the boundaries
+def optax.join_schedules(schedules: list, boundaries: durations) = chain(schedules, at=boundaries)
+
+## optax's reduce_on_plateau: patience counts the firing evaluation itself, rtol and atol combine
+def optax.contrib.reduce_on_plateau(factor: number > 0 < 1 = 0.1, patience: integer >= 1 = 10, rtol: number >= 0 <= 1 = 1e-4,
+                                    atol: number >= 0 = 0, cooldown: integer >= 0 = 0, accumulation_size: integer >= 1 = 1,
+                                    min_scale: number >= 0 = 0) =
+    reduce_on_plateau(factor=factor, patience=patience - 1, threshold=rtol, atol=atol, cooldown=cooldown,
+                      accumulate=accumulation_size, min=base * min_scale, eps=0)
+
+# ---------------------------------------------------------------- keras
+# keras.optimizers.schedules; functions of the step, computed in float32 by keras.
+# XLA rewrites pi * (step / decay_steps) as (pi * step) / decay_steps; so does the prelude.
+
+## initial_learning_rate * decay_rate ^ (step / decay_steps)
+def keras.ExponentialDecay(initial_learning_rate: number, decay_steps: number > 0, decay_rate: number > 0,
+                           staircase: bool = false, name: string = "ExponentialDecay") =
+    exponential(gamma=decay_rate, from=initial_learning_rate, every=decay_steps, staircase=staircase)
+
+## values[0] up to and including boundaries[0], and so on
+def keras.PiecewiseConstantDecay(boundaries: durations, values: numbers, name: string = "PiecewiseConstant") =
+    at(piecewise(boundaries=boundaries, values=values), t - 1)
+
+## polynomial decay to end_learning_rate, optionally cycling
+def keras.PolynomialDecay(initial_learning_rate: number, decay_steps: integer >= 1, end_learning_rate: number >= 0 = 1e-4,
+                          power: number = 1, cycle: bool = false, name: string = "PolynomialDecay") =
+    hold(polynomial(T=decay_steps, from=initial_learning_rate, to=end_learning_rate, power=power, cycle=cycle))
+
+## initial_learning_rate / (1 + decay_rate * step / decay_steps)
+def keras.InverseTimeDecay(initial_learning_rate: number, decay_steps: number > 0, decay_rate: number >= 0,
+                           staircase: bool = false, name: string = "InverseTimeDecay") =
+    inverse_time(rate=decay_rate, every=decay_steps, from=initial_learning_rate, staircase=staircase)
+
+## optional linear warmup to warmup_target, then cosine decay to alpha times the start
+def keras.CosineDecay(initial_learning_rate: number, decay_steps: integer >= 1, alpha: number = 0,
+                      name: string = "CosineDecay", warmup_target: number = None, warmup_steps: integer >= 0 = 0) =
+    warmup(warmup_steps, from=initial_learning_rate, to=coalesce(warmup_target, initial_learning_rate)) then
+    float32(coalesce(warmup_target, initial_learning_rate)
+            * ((1 - alpha) * (0.5 * (1 + cos(pi * min(t, decay_steps) / decay_steps))) + alpha))
+
+## cosine decay with warm restarts; t_mul lengthens and m_mul shrinks each cycle
+def keras.CosineDecayRestarts(initial_learning_rate: number, first_decay_steps: integer >= 1, t_mul: number >= 1 = 2,
+                              m_mul: number > 0 = 1, alpha: number >= 0 = 0, name: string = "SGDRDecay") =
+    restarts(cosine(T=first_decay_steps, from=initial_learning_rate, min=alpha * initial_learning_rate),
+             period=first_decay_steps, mult=t_mul, decay=m_mul, floor=alpha * initial_learning_rate)
+"""#
+}

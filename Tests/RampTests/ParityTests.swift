@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+@testable import Ramp
+
+/// One recorded case from Fixtures/*.json (see Fixtures/README.md).
+struct ParityCase: Decodable, Sendable, CustomTestStringConvertible {
+    var id: String
+    var call: String
+    var base_lr: Double?
+    var steps: Int
+    var lr: [Double]
+    var momentum: [Double]?
+    var metrics: [Double]?
+    var dtype: String
+    var testDescription: String { id }
+
+    /// The call as a user pastes it: the optimizer argument dropped and the
+    /// module path shortened to the namespace.
+    var rampSource: String { ParityCase.shortenPath(ParityCase.dropOptimizer(call)) }
+
+    static func dropOptimizer(_ call: String) -> String {
+        guard let open = call.range(of: "(SGD(") else { return call }
+        var depth = 0
+        var i = call.index(after: open.lowerBound)
+        while i < call.endIndex {
+            if call[i] == "(" { depth += 1 }
+            if call[i] == ")" { depth -= 1; if depth == 0 { break } }
+            i = call.index(after: i)
+        }
+        var rest = call[call.index(after: i)...]
+        while let f = rest.first, f == "," || f == " " { rest = rest.dropFirst() }
+        return String(call[...open.lowerBound]) + rest
+    }
+
+    static func shortenPath(_ s: String) -> String {
+        var s = s
+        for (long, short) in [("torch.optim.lr_scheduler.", "torch."), ("transformers.optimization.", "transformers."),
+                              ("timm.scheduler.", "timm."), ("keras.optimizers.schedules.", "keras.")] {
+            s = s.replacingOccurrences(of: long, with: short)
+        }
+        return s
+    }
+
+    static let all: [ParityCase] = {
+        struct File: Decodable { var cases: [ParityCase] }
+        return ["torch", "transformers", "timm", "optax", "keras"].flatMap { lib -> [ParityCase] in
+            let url = Bundle.module.url(forResource: "Fixtures/\(lib)", withExtension: "json")!
+            return try! JSONDecoder().decode(File.self, from: Data(contentsOf: url)).cases
+        }
+    }()
+
+    /// Runs a program under this case's protocol.
+    func trace(_ source: String) throws -> (lr: [Double], momentum: [Double?]) {
+        let program = try Compiler.compile(SourceFile(name: id, text: source), options: CheckOptions(base: base_lr))
+        var s = Scheduler(program)
+        var lrs: [Double] = [], moms: [Double?] = []
+        for i in 0..<steps {
+            lrs.append(s.lr)
+            moms.append(s.momentum)
+            s.step(metric: metrics.map { $0[i] })
+        }
+        return (lrs, moms)
+    }
+
+    func matches(_ a: Double, _ b: Double) -> Bool {
+        if dtype == "float32" { return abs(a - b) <= 2e-6 * max(abs(a), abs(b)) || abs(a - b) <= 1e-9 }
+        return close(a, b)
+    }
+
+    /// The first step where `trace` departs from the recording, if any.
+    func mismatch(_ got: (lr: [Double], momentum: [Double?])) -> String? {
+        for i in 0..<steps where !matches(got.lr[i], lr[i]) {
+            return "lr[\(i)] = \(got.lr[i]), expected \(lr[i])"
+        }
+        if let momentum {
+            for i in 0..<steps where !(got.momentum[i].map { matches($0, momentum[i]) } ?? false) {
+                return "momentum[\(i)] = \(String(describing: got.momentum[i])), expected \(momentum[i])"
+            }
+        }
+        return nil
+    }
+}
+
+/// Programs written natively, without a compatibility namespace, that must
+/// give the same trace as the library: the language can say it all itself.
+let nativeParity: [String: String] = [
+    "torch.StepLR.0": "step(size=30, gamma=0.1)",
+    "torch.OneCycleLR.0": "onecycle(total=100, max=0.1)",
+    "torch.SequentialLR.0": "warmup(5, from=0.01, to=0.1) then cosine(T=45, periodic=true)",
+    "torch.ReduceLROnPlateau.1": "reduce_on_plateau(factor=0.5, patience=3, threshold=0.001, threshold_mode=\"abs\", cooldown=2, min=1e-4)",
+    "torch.LambdaLR.1": "base * min((t + 1) / 10, (10 / (t + 1)) ^ 0.5)",
+    "transformers.get_linear_schedule_with_warmup.0": "warmup 10 then linear(T=90) then 0",
+    "transformers.get_cosine_schedule_with_warmup.0": "warmup 10 then cosine(T=90, periodic=true)",
+    "transformers.get_reduce_on_plateau_schedule.0": "reduce_on_plateau(factor=0.5, patience=4)",
+    "timm.CosineLRScheduler.1": "warmup(3, from=1e-4, to=base) then restarts(cosine(T=10, min=1e-5), period=10, mult=2, decay=0.5, floor=1e-5, limit=3, decay_mode=\"peak\") then constant(1e-5)",
+    "timm.StepLRScheduler.0": "warmup(2, from=0.001) then step(size=7, gamma=0.5)",
+    "optax.warmup_cosine_decay_schedule.0": "warmup 10 then cosine(T=90, from=0.1, min=0.0001) then 0.0001",
+    "optax.exponential_decay.0": "exponential(gamma=0.5, from=0.1, every=10, staircase=true)",
+    "optax.contrib.reduce_on_plateau.0": "reduce_on_plateau(factor=0.5, patience=2, threshold=1e-4, cooldown=2, min=0.001, eps=0)",
+    "keras.ExponentialDecay.0": "exponential(gamma=0.6, from=0.1, every=10)",
+    "keras.CosineDecay.1": "warmup 10 then float32(0.1 * (0.5 * (1 + cos(pi * min(t, 40) / 40))))",
+]
+
+@Suite struct ParityTests {
+    @Test func everyFixtureCaseIsLoaded() {
+        #expect(ParityCase.all.count == 82)
+    }
+
+    @Test(arguments: ParityCase.all)
+    func compatCallReproducesTheLibrary(_ c: ParityCase) throws {
+        let got = try c.trace(c.rampSource)
+        #expect(c.mismatch(got) == nil, "\(c.rampSource)")
+    }
+
+    @Test(arguments: ParityCase.all)
+    func libraryModulePathIsAccepted(_ c: ParityCase) throws {
+        // As written in the case, with only the optimizer argument dropped.
+        let got = try c.trace(ParityCase.dropOptimizer(c.call))
+        #expect(c.mismatch(got) == nil)
+    }
+
+    @Test func nativeProgramsCoverEveryLibrary() {
+        for lib in ["torch.", "transformers.", "timm.", "optax.", "keras."] {
+            #expect(nativeParity.keys.contains { $0.hasPrefix(lib) }, "no native program for \(lib)")
+        }
+    }
+
+    @Test(arguments: nativeParity.keys.sorted())
+    func nativeProgramReproducesTheLibrary(_ id: String) throws {
+        let c = try #require(ParityCase.all.first { $0.id == id })
+        let got = try c.trace(nativeParity[id]!)
+        #expect(c.mismatch(got) == nil, "\(nativeParity[id]!)")
+    }
+}

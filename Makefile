@@ -7,17 +7,24 @@ SAMPLE_METRICS = samples/card.metrics
 
 .PHONY: run test build release deps clean
 
-## deps: install what the build needs (libedit-dev for the REPL's line editor).
+APT_INSTALL = apt-get install -y -q --no-install-recommends
+
+## deps: install what the build needs (libedit-dev for the REPL's line editor),
+## and, when root, the SVG renderer the chart tests use (librsvg2-bin).
 deps:
-	@if pkg-config --exists libedit 2>/dev/null || [ -f /usr/include/histedit.h ]; then :; \
+	@if [ -f /usr/include/histedit.h ]; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
 		echo "Installing libedit-dev..."; \
-		(apt-get install -y -q libedit-dev >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q libedit-dev >/dev/null)) \
+		($(APT_INSTALL) libedit-dev >/dev/null 2>&1 || (apt-get update -q >/dev/null && $(APT_INSTALL) libedit-dev >/dev/null)) \
 		|| { echo "error: could not install libedit-dev"; exit 1; }; \
 	else \
 		echo "libedit-dev is missing. Install it with:"; \
-		echo "  sudo apt-get install -y libedit-dev pkg-config"; \
+		echo "  sudo apt-get install -y libedit-dev"; \
 		exit 1; \
+	fi
+	@if ! command -v rsvg-convert >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing librsvg2-bin (renders charts in the tests)..."; \
+		$(APT_INSTALL) librsvg2-bin >/dev/null 2>&1 || (apt-get update -q >/dev/null && $(APT_INSTALL) librsvg2-bin >/dev/null 2>&1) || true; \
 	fi
 
 build: deps

@@ -37,6 +37,15 @@ public struct CompiledProgram: Sendable {
     /// The total length when fixed.
     public var duration: Int? { lr.staticDuration }
 
+    /// How many steps show the whole schedule: its length, the run's `total`,
+    /// or a stretch past the start of an open-ended last phase.
+    public var suggestedHorizon: Int {
+        if let d = duration { return d }
+        if let total = settings.total { return total }
+        if let starts = lr.starts, let last = starts.last, last > 0 { return last + max(last / 10, 100) }
+        return 100
+    }
+
     /// True when a metric can change the schedule.
     public var usesMetric: Bool { !initialSlots.isEmpty }
 

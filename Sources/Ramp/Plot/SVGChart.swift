@@ -1,0 +1,157 @@
+import Foundation
+
+/// A self-contained SVG chart: one or more stacked panels sharing the x axis,
+/// with axes, ticks, gridlines, a title, a legend, and dashed vertical lines at
+/// phase boundaries.
+public struct SVGChart {
+    public var width: Int
+    public var height: Int
+    public var title: String
+
+    public init(width: Int = 900, height: Int = 520, title: String) {
+        self.width = max(300, width)
+        self.height = max(200, height)
+        self.title = title
+    }
+
+    static let colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+
+    /// Panels in a grid of `columns` (1: stacked, the first panel twice as tall).
+    public func render(_ panels: [Panel], columns: Int = 1) -> String {
+        let top = 44.0, bottom = 20.0, side = 8.0
+        let columns = max(1, min(columns, panels.count))
+        let rowCount = (panels.count + columns - 1) / columns
+        let cellW = (Double(width) - 2 * side) / Double(columns)
+        // Stacked: the first panel gets twice the height of the others.
+        let weights = (0..<rowCount).map { $0 == 0 && columns == 1 && rowCount > 1 ? 2.0 : 1.0 }
+        let unitH = (Double(height) - top - bottom) / weights.reduce(0, +)
+        var svg = """
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" font-family="Helvetica, Arial, sans-serif" font-size="12">
+        <rect width="100%" height="100%" fill="white"/>
+        <text x="\(width / 2)" y="24" text-anchor="middle" font-size="15" font-weight="bold">\(escape(title))</text>
+
+        """
+        var y0 = top
+        for row in 0..<rowCount {
+            let cellH = unitH * weights[row]
+            for col in 0..<columns {
+                let i = row * columns + col
+                guard i < panels.count else { break }
+                // Margins inside each cell leave room for tick labels and the panel title.
+                svg += drawPanel(panels[i], x: side + Double(col) * cellW + 70, y: y0 + 22,
+                                 w: cellW - 70 - 16, h: cellH - 22 - 40)
+            }
+            y0 += cellH
+        }
+        svg += "</svg>\n"
+        return svg
+    }
+
+    private func drawPanel(_ panel: Panel, x: Double, y: Double, w: Double, h: Double) -> String {
+        let steps = max(1, panel.steps)
+        var s = "<g class=\"panel\">\n"
+        guard let (lo, hi) = panel.yRange else {
+            return s + "<text x=\"\(f(x + w / 2))\" y=\"\(f(y + h / 2))\" text-anchor=\"middle\">nothing to plot</text>\n</g>\n"
+        }
+        func px(_ step: Double) -> Double { x + (steps <= 1 ? 0 : step / Double(steps - 1)) * w }
+        func py(_ v: Double) -> Double { y + h - Scale.unit(v, lo, hi, log: panel.logY) * h }
+        // Grid and y ticks.
+        for t in Scale.ticks(lo, hi, count: 5, log: panel.logY) {
+            let yy = f(py(t))
+            s += "<line class=\"grid\" x1=\"\(f(x))\" y1=\"\(yy)\" x2=\"\(f(x + w))\" y2=\"\(yy)\" stroke=\"#e5e5e5\"/>\n"
+            s += "<text x=\"\(f(x - 6))\" y=\"\(yy)\" text-anchor=\"end\" dominant-baseline=\"middle\">\(escape(Scale.label(t)))</text>\n"
+        }
+        for t in Scale.ticks(0, Double(max(1, steps - 1)), count: 8) where t == t.rounded() {
+            let xx = f(px(t))
+            s += "<line class=\"grid\" x1=\"\(xx)\" y1=\"\(f(y))\" x2=\"\(xx)\" y2=\"\(f(y + h))\" stroke=\"#f0f0f0\"/>\n"
+            s += "<text x=\"\(xx)\" y=\"\(f(y + h + 16))\" text-anchor=\"middle\">\(Int(t))</text>\n"
+        }
+        // Axes.
+        s += "<line x1=\"\(f(x))\" y1=\"\(f(y + h))\" x2=\"\(f(x + w))\" y2=\"\(f(y + h))\" stroke=\"#333\"/>\n"
+        s += "<line x1=\"\(f(x))\" y1=\"\(f(y))\" x2=\"\(f(x))\" y2=\"\(f(y + h))\" stroke=\"#333\"/>\n"
+        s += "<text x=\"\(f(x - 60))\" y=\"\(f(y + h / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 \(f(x - 60)) \(f(y + h / 2)))\">\(escape(panel.yLabel + (panel.logY ? " (log)" : "")))</text>\n"
+        s += "<text x=\"\(f(x + w / 2))\" y=\"\(f(y + h + 32))\" text-anchor=\"middle\">step</text>\n"
+        // Phase boundaries.
+        for m in panel.markers where m.step < steps {
+            let xx = f(px(Double(m.step)))
+            let color = m.kind == .plateau ? "#d62728" : "#777"
+            s += "<line class=\"marker \(m.kind.rawValue)\" x1=\"\(xx)\" y1=\"\(f(y))\" x2=\"\(xx)\" y2=\"\(f(y + h))\" stroke=\"\(color)\" stroke-dasharray=\"5,4\"/>\n"
+            // Labels near the right edge go on the left of their line.
+            let leftSide = px(Double(m.step)) > x + w * 0.7
+            s += "<text x=\"\(f(px(Double(m.step)) + (leftSide ? -4 : 4)))\" y=\"\(f(y + 12))\" fill=\"\(color)\" font-size=\"11\"\(leftSide ? " text-anchor=\"end\"" : "")>\(escape(m.label))</text>\n"
+        }
+        // Series.
+        for (i, series) in panel.series.enumerated() {
+            var d = ""
+            var pen = false
+            for (step, v) in decimate(series.values, buckets: Int(w)) {
+                guard let v, v.isFinite, !panel.logY || v > 0 else { pen = false; continue }
+                d += (pen ? "L" : "M") + "\(f(px(Double(step)))),\(f(py(v)))"
+                pen = true
+            }
+            let color = SVGChart.colors[i % SVGChart.colors.count]
+            s += "<path class=\"series\" data-name=\"\(escape(series.name))\" d=\"\(d)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.8\" stroke-linejoin=\"round\"/>\n"
+        }
+        // Title, then the legend on the same line, above the plot.
+        s += "<text x=\"\(f(x))\" y=\"\(f(y - 6))\" font-weight=\"bold\">\(escape(panel.title))</text>\n"
+        if panel.series.count > 1 || wantsLegend(panel) {
+            var lx = x + Double(panel.title.count) * 7.5 + 24
+            for (i, series) in panel.series.enumerated() {
+                let color = SVGChart.colors[i % SVGChart.colors.count]
+                s += "<g class=\"legend\"><line x1=\"\(f(lx))\" y1=\"\(f(y - 10))\" x2=\"\(f(lx + 16))\" y2=\"\(f(y - 10))\" stroke=\"\(color)\" stroke-width=\"2\"/>"
+                s += "<text x=\"\(f(lx + 20))\" y=\"\(f(y - 6))\">\(escape(series.name))</text></g>\n"
+                lx += 20 + Double(series.name.count) * 6.8 + 18
+            }
+        }
+        return s + "</g>\n"
+    }
+
+    /// A single series gets a legend too when its name says more than the panel's title.
+    private func wantsLegend(_ panel: Panel) -> Bool { panel.series.count == 1 && panel.series[0].name != panel.title }
+
+    private func f(_ v: Double) -> String { String(format: "%.1f", v) }
+
+    /// At most four points per pixel column (first, lowest, highest, last), so
+    /// a million-step schedule draws the same shape in a small file.
+    func decimate(_ values: [Double?], buckets: Int) -> [(Int, Double?)] {
+        guard values.count > 4 * max(1, buckets) else { return values.enumerated().map { ($0.offset, $0.element) } }
+        var out: [(Int, Double?)] = []
+        let size = Double(values.count) / Double(buckets)
+        for b in 0..<buckets {
+            let lo = Int(Double(b) * size), hi = min(values.count, Int(Double(b + 1) * size))
+            guard lo < hi else { continue }
+            var picks: Set<Int> = [lo, hi - 1]
+            var minI = lo, maxI = lo
+            for i in lo..<hi {
+                guard let v = values[i] else { picks.insert(i); continue }
+                if let m = values[minI], v < m { minI = i }
+                if let m = values[maxI], v > m { maxI = i }
+            }
+            picks.formUnion([minI, maxI])
+            for i in picks.sorted() { out.append((i, values[i])) }
+        }
+        return out
+    }
+
+    private func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}
+
+/// A `ramp run --log` file: step, lr, momentum, loss, metric per row.
+public struct RunLog: Sendable {
+    public var columns: [String: [Double?]]
+
+    public static func parse(_ text: String) -> RunLog? {
+        var lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) } }
+        guard !lines.isEmpty else { return nil }
+        let header = lines.removeFirst()
+        var cols: [String: [Double?]] = [:]
+        for h in header { cols[h] = [] }
+        for row in lines {
+            for (i, h) in header.enumerated() { cols[h]!.append(i < row.count ? Double(row[i]) : nil) }
+        }
+        return cols["step"] == nil ? nil : RunLog(columns: cols)
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+@testable import Ramp
+
+func compiled(_ source: String) throws -> CompiledProgram {
+    try Compiler.compile(SourceFile(name: "t", text: source))
+}
+
+/// Counts elements of an SVG by tag and class.
+final class SVGCounter: NSObject, XMLParserDelegate {
+    var counts: [String: Int] = [:]
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                attributes: [String: String] = [:]) {
+        for c in (attributes["class"] ?? "").split(separator: " ") { counts["\(name).\(c)", default: 0] += 1 }
+        counts[name, default: 0] += 1
+    }
+}
+
+@Suite struct PlotTests {
+    @Test func engineeringLabels() {
+        #expect(Scale.label(0) == "0")
+        #expect(Scale.label(0.1) == "100e-3")
+        #expect(Scale.label(2.5e-5) == "25e-6")
+        #expect(Scale.label(1500) == "1.5e3")
+        #expect(Scale.label(3) == "3")
+        #expect(Scale.ticks(0, 1, count: 5) == [0, 0.2, 0.4, 0.6000000000000001, 0.8, 1])
+        #expect(Scale.ticks(1e-4, 0.1, count: 5, log: true) == [1e-4, 1e-3, 0.01, 0.1])
+    }
+
+    @Test func terminalSnapshot() throws {
+        let run = ChartData.run(try compiled("warmup 4 then cosine(T=16)"), name: "wc", steps: 20)
+        let panel = Panel(title: "learning rate", yLabel: "lr", series: [Series(name: run.name, values: run.lr)], markers: run.markers)
+        let text = TerminalChart(width: 40, height: 6, color: false).render(panel)
+        #expect(text == """
+            learning rate
+                 1 ┤      ⡜⠉⠉⠑⠒⠤⢄⣀                  
+                   │     ⡜┆       ⠉⠢⢄               
+                   │    ⡜ ┆          ⠉⠢⣀            
+            500e-3 ┤  ⢠⠊  ┆             ⠑⠢⣀         
+                   │ ⡰⠁   ┆                ⠑⠢⢄⡀     
+                 0 ┤⡰⠁    ┆                   ⠈⠑⠒⠤⠤⣀
+                   └────────────────────────────────
+                    0              9              19  step
+              ⣿ wc
+              ┆ 4: phase 2
+
+            """)
+    }
+
+    @Test func colourOnlyWhenAsked() throws {
+        let run = ChartData.run(try compiled("cosine(T=10)"), name: "c", steps: 10)
+        let panel = Panel(title: "lr", yLabel: "lr", series: [Series(name: "c", values: run.lr)])
+        #expect(TerminalChart(color: true).render(panel).contains("\u{1B}["))
+        #expect(!TerminalChart(color: false).render(panel).contains("\u{1B}"))
+    }
+
+    @Test func svgHasSeriesAndMarkers() throws {
+        let card = try compiled("base 0.1\nwarmup 5 then cosine(T=50) until plateau(patience 3)")
+        let metrics: [Double?] = (0..<60).map { $0 < 30 ? pow(0.95, Double($0)) : 0.2 }
+        let run = ChartData.run(card, name: "card", steps: 60, metrics: metrics)
+        #expect(run.markers.map(\.kind) == [.phase, .plateau])
+        #expect(run.markers.map(\.step) == [5, 35])
+        let other = ChartData.run(try compiled("base 0.1\ncosine(T=60)"), name: "cosine", steps: 60)
+        let panels = [Panel(title: "learning rate", yLabel: "lr", series: [Series(name: "card", values: run.lr), Series(name: "cosine", values: other.lr)],
+                            markers: run.markers, logY: true)]
+        let svg = SVGChart(title: "card vs cosine").render(panels)
+        let counter = SVGCounter()
+        let parser = XMLParser(data: Data(svg.utf8))
+        parser.delegate = counter
+        #expect(parser.parse(), "the SVG is not well-formed XML")
+        #expect(counter.counts["path.series"] == 2)
+        #expect(counter.counts["line.phase"] == 1)
+        #expect(counter.counts["line.plateau"] == 1)
+        #expect(counter.counts["g.legend"] == 2)
+        #expect(svg.contains("(log)"))
+    }
+
+    @Test func decimationKeepsTheShapeOfLongSchedules() {
+        let values: [Double?] = (0..<100_000).map { $0 == 50_000 ? 5 : Double($0 % 7) }
+        let points = SVGChart(title: "x").decimate(values, buckets: 500)
+        #expect(points.count <= 4 * 500)
+        #expect(points.contains { $0.1 == 5 })
+    }
+
+    /// Renders the chart with a real SVG renderer and checks the picture is not blank.
+    @Test func rendersToANonBlankPNG() throws {
+        guard let renderer = ["/usr/bin/rsvg-convert", "/usr/local/bin/rsvg-convert"].first(where: FileManager.default.isExecutableFile) else {
+            print("note: skipping the PNG rendering test: rsvg-convert is not installed (apt-get install librsvg2-bin)")
+            return
+        }
+        let svgPath = try temporaryFile("", name: "chart.svg")
+        let r = try ramp(["plot", "samples/onecycle.ramp", "--out", svgPath])
+        #expect(r.status == 0, "\(r.stderr)")
+        let png = svgPath + ".png"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: renderer)
+        p.arguments = [svgPath, "-o", png]
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        // Decode the PNG with python3's zlib and count distinct byte values in the pixels.
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        check.arguments = ["python3", "-c", """
+            import struct, sys, zlib
+            data = open(sys.argv[1], 'rb').read()
+            assert data[:8] == b'\\x89PNG\\r\\n\\x1a\\n'
+            i, idat, w = 8, b'', 0
+            while i < len(data):
+                n, kind = struct.unpack('>I4s', data[i:i+8])
+                if kind == b'IHDR': w = struct.unpack('>I', data[i+8:i+12])[0]
+                if kind == b'IDAT': idat += data[i+8:i+8+n]
+                i += 12 + n
+            raw = zlib.decompress(idat)
+            print(w, len(set(raw)))
+            """, png]
+        let out = Pipe()
+        check.standardOutput = out
+        try check.run()
+        check.waitUntilExit()
+        let fields = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: " ")
+        #expect(check.terminationStatus == 0)
+        #expect(Int(fields.first ?? "") == 900)
+        #expect((Int(fields.last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0) > 20, "the rendered chart looks blank")
+    }
+}

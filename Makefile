@@ -10,7 +10,7 @@ SAMPLE_METRICS = samples/card.metrics
 APT_INSTALL = apt-get install -y -q --no-install-recommends
 
 ## deps: install what the build needs (libedit-dev for the REPL's line editor),
-## and, when root, the SVG renderer the chart tests use (librsvg2-bin).
+## and, when root, what the end-to-end tests drive: tmux and an SVG renderer.
 deps:
 	@if [ -f /usr/include/histedit.h ]; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
@@ -22,9 +22,11 @@ deps:
 		echo "  sudo apt-get install -y libedit-dev"; \
 		exit 1; \
 	fi
-	@if ! command -v rsvg-convert >/dev/null && [ "$$(id -u)" = 0 ]; then \
-		echo "Installing librsvg2-bin (renders charts in the tests)..."; \
-		$(APT_INSTALL) librsvg2-bin >/dev/null 2>&1 || (apt-get update -q >/dev/null && $(APT_INSTALL) librsvg2-bin >/dev/null 2>&1) || true; \
+	@missing=""; command -v rsvg-convert >/dev/null || missing="$$missing librsvg2-bin"; \
+	command -v tmux >/dev/null || missing="$$missing tmux"; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing$$missing (the tests render charts and drive the REPL in a terminal)..."; \
+		$(APT_INSTALL) $$missing >/dev/null 2>&1 || (apt-get update -q >/dev/null && $(APT_INSTALL) $$missing >/dev/null 2>&1) || true; \
 	fi
 
 build: deps

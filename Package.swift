@@ -12,10 +12,16 @@ let package = Package(
     ],
     targets: [
         .target(name: "Ramp"),
+        .systemLibrary(
+            name: "CEditLine",
+            pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"])]
+        ),
         .executableTarget(
             name: "ramp",
             dependencies: [
                 "Ramp",
+                "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -16,17 +16,35 @@ func ramp(_ args: [String], stdin: String? = nil) throws -> Run {
     p.executableURL = repositoryRoot.appendingPathComponent(".build/debug/ramp")
     p.arguments = args
     p.currentDirectoryURL = repositoryRoot
-    let out = Pipe(), err = Pipe(), inp = Pipe()
+    let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err
-    p.standardInput = inp
+    // Standard input comes from a file, so a large input cannot deadlock against the output.
+    let input = try temporaryFile(stdin ?? "", name: "stdin.txt")
+    p.standardInput = FileHandle(forReadingAtPath: input)
     try p.run()
-    if let stdin { inp.fileHandleForWriting.write(Data(stdin.utf8)) }
-    try inp.fileHandleForWriting.close()
+    // Read stderr concurrently so neither pipe can fill up and stall the child.
+    let errData = ErrorCollector(err.fileHandleForReading)
     let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
+    let e = errData.wait()
     p.waitUntilExit()
     return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+}
+
+/// Reads a pipe to its end on another thread.
+final class ErrorCollector: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+    init(_ handle: FileHandle) {
+        DispatchQueue.global().async {
+            self.data = handle.readDataToEndOfFile()
+            self.done.signal()
+        }
+    }
+    func wait() -> Data {
+        done.wait()
+        return data
+    }
 }
 
 func temporaryFile(_ contents: String, name: String = "p.ramp") throws -> String {

@@ -30,6 +30,25 @@ public enum Describe {
         }
     }
 
+    /// Like `node`, but a primitive shows only the parameters that differ
+    /// from their defaults: `cosine(T=50)` rather than all six.
+    public static func compact(_ n: Node, base: Double) -> String {
+        guard case .primitive(let p) = n, let spec = Builtins.lookup(p.name) else { return node(n) }
+        let shown = p.parameters.filter { name, value in
+            guard let param = spec.params.first(where: { $0.name == name }) else { return true }
+            switch param.defaultValue {
+            case .required: return true
+            case .number(let x): return value != fmt(x)
+            case .base: return value != fmt(base)
+            case .string(let v): return value != quote(v)
+            case .bool(let b): return value != (b ? "true" : "false")
+            case .absent: return true
+            case .nextPhase: return false
+            }
+        }
+        return call(p.name, shown)
+    }
+
     public static func phase(_ p: Phase) -> String {
         var s = node(p.body)
         if p.explicitBound, let b = p.bound { s += " for \(b)" }

@@ -6,6 +6,21 @@ public struct CheckOptions: Sendable {
 
 /// The front door: source text in, a runnable program or diagnostics out.
 public enum Compiler {
+    /// Checks settings, `let`s and `def`s that need not schedule anything yet
+    /// (a REPL session's definitions).
+    public static func checkStatements(_ file: SourceFile, options: CheckOptions = CheckOptions()) throws(DiagnosticError) -> Settings {
+        if let bad = file.invalidUTF8 { throw DiagnosticError([.error("invalid UTF-8 in source", at: bad)]) }
+        let program: Program
+        do {
+            program = try Parser.parse(file)
+        } catch {
+            throw DiagnosticError([error])
+        }
+        var checker = Checker(file: file, options: options)
+        checker.requireSchedule = false
+        return try checker.check(program).settings
+    }
+
     public static func compile(_ file: SourceFile, options: CheckOptions = CheckOptions()) throws(DiagnosticError) -> CompiledProgram {
         if let bad = file.invalidUTF8 { throw DiagnosticError([.error("invalid UTF-8 in source", at: bad)]) }
         let program: Program
@@ -38,6 +53,10 @@ public struct Checker {
     var poisoned: Set<String> = []
     var expanding: [String] = []
     var diagnostics: [Diagnostic] = []
+    /// Every `let` name in the program, known before any is evaluated.
+    var letNames: Set<String> = []
+    /// False when checking definitions alone; a missing schedule then stands as `base`.
+    var requireSchedule = true
 
     public init(file: SourceFile, options: CheckOptions) {
         self.file = file
@@ -56,6 +75,10 @@ public struct Checker {
             c.specs = (try? params.map { p throws(Diagnostic) in try Checker.spec(for: p) }) ?? []
             c.isPrelude = true
             globals[name] = .function(c)
+        }
+        // `let` names anywhere in the program may appear in `def` bodies, which expand when called.
+        for st in program.statements {
+            if case .binding(let name, _) = st.kind { letNames.insert(name) }
         }
         for st in program.statements {
             guard case .definition(let name, let params, let body) = st.kind else { continue }
@@ -95,6 +118,10 @@ public struct Checker {
             } catch {
                 if error != Checker.silent { diagnostics.append(error) }
             }
+        }
+        if lr == nil, !requireSchedule {
+            lr = (.sequence(PhaseSequence.make([Phase(body: .constant(settings.base), bound: nil, explicitBound: false,
+                                                      condition: nil, slots: 0..<0, range: SourceRange(0, 0))])), SourceRange(0, 0))
         }
         if lr == nil, diagnostics.isEmpty {
             let end = file.bytes.count
@@ -851,7 +878,7 @@ public struct Checker {
             switch e.kind {
             case .number, .duration, .string, .path: break
             case .name(let n):
-                if bound.contains(n) || globals[n] != nil || poisoned.contains(n) || definedAt[n] != nil { break }
+                if bound.contains(n) || globals[n] != nil || poisoned.contains(n) || definedAt[n] != nil || letNames.contains(n) { break }
                 if Builtins.lookup(n) != nil || Builtins.specials.contains(where: { $0.name == n }) || Parser.settingNames.contains(n) { break }
                 throw .error("unknown name '\(n)'\(suggestion(for: n, among: Array(bound) + Array(globals.keys) + Builtins.allNames))", at: e.range)
             case .call(let callee, let args, _):
@@ -892,17 +919,19 @@ func suggestion(for name: String, among candidates: [String]) -> String {
     return best.map { "; did you mean '\($0.0)'?" } ?? ""
 }
 
+/// Edits (insert, delete, replace, swap two neighbours) from one name to another.
 func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
-    var prev = Array(0...b.count), cur = prev
+    var d = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
+    for i in 0...a.count { d[i][0] = i }
+    for j in 0...b.count { d[0][j] = j }
     for i in 1...a.count {
-        cur[0] = i
         for j in 1...b.count {
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
         }
-        swap(&prev, &cur)
     }
-    return prev[b.count]
+    return d[a.count][b.count]
 }

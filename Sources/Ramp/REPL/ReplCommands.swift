@@ -1,0 +1,248 @@
+import Foundation
+
+/// The REPL's `:` commands.
+extension ReplEngine {
+    public struct CommandSpec: Sendable {
+        public var name: String
+        public var usage: String
+        public var help: String
+    }
+
+    public static let commands: [CommandSpec] = [
+        CommandSpec(name: "help", usage: ":help [topic]", help: "this list, or a builtin's parameters (:help cosine)"),
+        CommandSpec(name: "at", usage: ":at STEP...", help: "the rate at the given steps, without metrics"),
+        CommandSpec(name: "table", usage: ":table A..B [by K]", help: "the rate from step A to B"),
+        CommandSpec(name: "plot", usage: ":plot [steps]", help: "a chart of the current schedule"),
+        CommandSpec(name: "step", usage: ":step [N] [metric M]", help: "advance the live scheduler N steps, feeding M at each"),
+        CommandSpec(name: "feed", usage: ":feed m1 m2 ...", help: "advance one step per metric"),
+        CommandSpec(name: "reset", usage: ":reset", help: "put the live scheduler back at step 0"),
+        CommandSpec(name: "explain", usage: ":explain", help: "the phases with resolved parameters, and the native Ramp"),
+        CommandSpec(name: "show", usage: ":show", help: "the session's settings, definitions and schedule"),
+        CommandSpec(name: "load", usage: ":load FILE", help: "run a .ramp file in the session"),
+        CommandSpec(name: "save", usage: ":save FILE", help: "write the session as a .ramp file"),
+        CommandSpec(name: "set", usage: ":set NAME VALUE", help: "a setting: base, steps_per_epoch or total"),
+        CommandSpec(name: "quit", usage: ":quit", help: "leave (Ctrl-D too)"),
+    ]
+
+    /// Runs a `:` command.
+    mutating func command(_ line: String) -> Reply {
+        let words = line.dropFirst().split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        guard let name = words.first else { return error("an empty command; try :help") }
+        let args = Array(words.dropFirst())
+        let rest = line.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces)
+        switch name {
+        case "help", "h", "?": return Reply(output: help(args.first), isError: false)
+        case "quit", "q", "exit":
+            wantsQuit = true
+            return Reply(output: "", isError: false)
+        case "load": return load(rest)
+        case "save": return save(rest)
+        case "set":
+            guard args.count >= 2 else { return error("usage: :set NAME VALUE, such as :set base 0.1") }
+            guard Parser.settingNames.contains(args[0]) else {
+                return error("'\(args[0])' is not a setting\(suggestion(for: args[0], among: Array(Parser.settingNames))); the settings are base, steps_per_epoch and total")
+            }
+            return evaluate(args.joined(separator: " "), name: "<repl>")
+        case "show":
+            let lines = definitions.map(\.source) + (scheduleSource.map { [$0] } ?? [])
+            return Reply(output: lines.isEmpty ? "(empty session)" : lines.joined(separator: "\n"), isError: false)
+        default: break
+        }
+        guard let program else {
+            if ReplEngine.commands.contains(where: { $0.name == name }) {
+                return error("no schedule yet: type one, such as cosine(T=100)")
+            }
+            return unknown(name)
+        }
+        switch name {
+        case "at": return at(args, program)
+        case "table": return table(args, program)
+        case "plot":
+            let steps = args.first.flatMap { Int($0) } ?? program.suggestedHorizon
+            guard steps >= 1, steps <= 10_000_000 else { return error(":plot takes a number of steps from 1 to 10000000") }
+            let run = ChartData.run(program, name: scheduleSource ?? "schedule", steps: steps)
+            var panels = [Panel(title: "learning rate", yLabel: "lr", series: [Series(name: "lr", values: run.lr)], markers: run.markers)]
+            if let m = run.momentum { panels.append(Panel(title: "momentum", yLabel: "momentum", series: [Series(name: "momentum", values: m)])) }
+            let chart = TerminalChart(width: 72, height: 12, color: color)
+            return Reply(output: panels.map { chart.render($0) }.joined(separator: "\n").replacingTrailingNewline(), isError: false)
+        case "step": return step(args)
+        case "feed":
+            var metrics: [Double] = []
+            for a in args {
+                guard let m = ReplEngine.parseNumber(a) else { return error("'\(a)' is not a number") }
+                metrics.append(m)
+            }
+            guard !metrics.isEmpty else { return error("usage: :feed m1 m2 ..., one metric per step") }
+            return advance(metrics.map { Optional($0) })
+        case "reset":
+            live = Scheduler(program)
+            return Reply(output: "reset to step 0: " + state(), isError: false)
+        case "explain": return Reply(output: Explain.text(program), isError: false)
+        default: return unknown(name)
+        }
+    }
+
+    func error(_ message: String) -> Reply { Reply(output: "error: " + message, isError: true) }
+
+    func unknown(_ name: String) -> Reply {
+        error("unknown command ':\(name)'\(suggestion(for: name, among: ReplEngine.commands.map(\.name))); try :help")
+    }
+
+    static func parseNumber(_ s: String) -> Double? {
+        if s.lowercased() == "nan" { return .nan }
+        return Double(s)
+    }
+
+    func help(_ topic: String?) -> String {
+        if let topic {
+            if let b = Builtins.lookup(topic) {
+                return ([b.signature, "  " + b.doc] + b.params.map { "  \($0.name): \($0.type.description); \($0.doc)" }).joined(separator: "\n")
+            }
+            if let d = Prelude.definitions.first(where: { $0.name == topic }) {
+                return Prelude.signature(d.name, d.params) + (d.doc.isEmpty ? "" : "\n  " + d.doc)
+            }
+            if let c = ReplEngine.commands.first(where: { $0.name == topic || ":" + $0.name == topic }) {
+                return "\(c.usage)\n  \(c.help)"
+            }
+            return "no help for '\(topic)'\(suggestion(for: topic, among: Builtins.all.map(\.name) + Prelude.definitions.map(\.name)))"
+        }
+        var lines = ["Type a schedule to make it current, such as:",
+                     "  warmup 5 then cosine(T=50) until plateau(patience 3)",
+                     "`let` and `def` stay for the session. Tab completes names, parameters and commands.",
+                     "Commands:"]
+        let width = ReplEngine.commands.map(\.usage.count).max() ?? 0
+        for c in ReplEngine.commands {
+            lines.append("  " + c.usage.padding(toLength: width + 2, withPad: " ", startingAt: 0) + c.help)
+        }
+        lines.append(":help NAME shows a builtin's parameters; `ramp list` lists them all.")
+        return lines.joined(separator: "\n")
+    }
+
+    func at(_ args: [String], _ program: CompiledProgram) -> Reply {
+        var steps: [Int] = []
+        for a in args {
+            guard let n = Int(a), n >= 0 else { return error("'\(a)' is not a step (a whole number from 0)") }
+            steps.append(n)
+        }
+        guard let last = steps.max() else { return error("usage: :at STEP..., such as :at 0 100 10000") }
+        guard last <= 100_000_000 else { return error("steps up to 100000000 only") }
+        var out: [String] = []
+        if program.isClosedForm && program.momentum == nil {
+            for s in steps { out.append("lr[\(s)] = \(ReplEngine.number(program.value(at: s)))") }
+        } else {
+            var sched = Scheduler(program)
+            var values: [Int: (Double, Double?, Bool)] = [:]
+            let wanted = Set(steps)
+            for i in 0...last {
+                if wanted.contains(i) { values[i] = (sched.lr, sched.momentum, sched.finished) }
+                sched.step()
+            }
+            for s in steps {
+                let (lr, m, done) = values[s]!
+                var line = "lr[\(s)] = \(ReplEngine.number(lr))"
+                if let m { line += "  momentum = \(ReplEngine.number(m))" }
+                if done { line += "  (the schedule has finished; this is its last rate)" }
+                out.append(line)
+            }
+        }
+        if let d = program.duration, let over = steps.first(where: { $0 >= d }), program.isClosedForm, program.momentum == nil {
+            out.append("note: the schedule finishes at step \(d); step \(over) shows its last rate")
+        }
+        if program.usesMetric { out.append("note: without metrics; use :step or :feed to drive it") }
+        return Reply(output: out.joined(separator: "\n"), isError: false)
+    }
+
+    func table(_ args: [String], _ program: CompiledProgram) -> Reply {
+        guard let range = args.first else { return error("usage: :table A..B [by K]") }
+        let bounds = range.components(separatedBy: "..")
+        guard bounds.count == 2, let a = Int(bounds[0]), let b = Int(bounds[1]), a >= 0, b >= a else {
+            return error("'\(range)' is not a range such as 0..100")
+        }
+        var by = 1
+        if args.count >= 3, args[1] == "by" {
+            guard let k = Int(args[2]), k >= 1 else { return error("'by' takes a whole number of at least 1") }
+            by = k
+        } else if args.count > 1 {
+            return error("usage: :table A..B [by K]")
+        }
+        guard (b - a) / by < 10_000 else { return error("that is more than 10000 rows; use `by` or `ramp table`") }
+        guard b <= 100_000_000 else { return error("steps up to 100000000 only") }
+        var out = [program.momentum == nil ? "step,lr" : "step,lr,momentum"]
+        var s = Scheduler(program)
+        for i in 0...b {
+            if i >= a, (i - a) % by == 0 {
+                out.append("\(i),\(s.lr)" + (s.momentum.map { ",\($0)" } ?? ""))
+            }
+            s.step()
+        }
+        return Reply(output: out.joined(separator: "\n"), isError: false)
+    }
+
+    mutating func step(_ args: [String]) -> Reply {
+        var n = 1
+        var metric: Double?
+        var i = 0
+        if i < args.count, let k = Int(args[i]) {
+            guard k >= 1, k <= 10_000_000 else { return error(":step takes from 1 to 10000000 steps") }
+            n = k
+            i += 1
+        }
+        if i < args.count {
+            guard args[i] == "metric", i + 1 < args.count, let m = ReplEngine.parseNumber(args[i + 1]), i + 2 == args.count else {
+                return error("usage: :step [N] [metric M]")
+            }
+            metric = m
+        }
+        return advance(Array(repeating: metric, count: n))
+    }
+
+    /// Steps the live scheduler, one metric (or none) per step, and reports.
+    mutating func advance(_ metrics: [Double?]) -> Reply {
+        guard var s = live else { return error("no schedule yet") }
+        let before = s.transitions.count
+        for m in metrics { s.step(metric: m) }
+        live = s
+        var out: [String] = []
+        for tr in s.transitions.dropFirst(before) {
+            let why = tr.reason == .condition ? "its condition held" : "it ran its length"
+            out.append("phase \(tr.phase + 1) ended at step \(tr.step): \(why)")
+        }
+        out.append(state())
+        return Reply(output: out.joined(separator: "\n"), isError: false)
+    }
+
+    /// "step 12: lr = 0.093, momentum = 0.9"
+    func state() -> String {
+        guard let s = live else { return "" }
+        var line = "step \(s.step): lr = \(ReplEngine.number(s.lr))"
+        if let m = s.momentum { line += ", momentum = \(ReplEngine.number(m))" }
+        if s.finished { line += " (finished)" }
+        return line
+    }
+
+    mutating func load(_ path: String) -> Reply {
+        guard !path.isEmpty else { return error("usage: :load FILE") }
+        let file: SourceFile
+        do { file = try SourceFile.load(path: path) } catch { return Reply(output: error.description, isError: true) }
+        if let bad = file.invalidUTF8 {
+            return Reply(output: DiagnosticPrinter.render(.error("invalid UTF-8 in source", at: bad), in: file), isError: true)
+        }
+        let reply = evaluate(file.text, name: path)
+        return reply.isError ? reply : Reply(output: "loaded \(path)" + (reply.output.isEmpty ? "" : "\n" + reply.output), isError: false)
+    }
+
+    func save(_ path: String) -> Reply {
+        guard !path.isEmpty else { return error("usage: :save FILE") }
+        let text = (definitions.map(\.source) + (scheduleSource.map { [$0] } ?? [])).joined(separator: "\n") + "\n"
+        do {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            return self.error("cannot write \(path): \(error.localizedDescription)")
+        }
+        return Reply(output: "saved \(path)", isError: false)
+    }
+}
+
+extension String {
+    func replacingTrailingNewline() -> String { hasSuffix("\n") ? String(dropLast()) : self }
+}

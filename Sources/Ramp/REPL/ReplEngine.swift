@@ -1,0 +1,209 @@
+import Foundation
+
+/// The REPL without a terminal: lines in, text out. The command-line tool
+/// puts a line reader in front of it (libedit on a terminal, plain lines on a
+/// pipe); tests drive it directly.
+public struct ReplEngine {
+    /// What one complete input produced.
+    public struct Reply: Sendable, Equatable {
+        public var output: String
+        public var isError: Bool
+    }
+
+    /// A session statement (setting, `let` or `def`) and the name it defines.
+    struct Definition {
+        var key: String
+        var source: String
+    }
+
+    var definitions: [Definition] = []
+    /// The current schedule's source, and the program it checked into.
+    var scheduleSource: String?
+    public internal(set) var program: CompiledProgram?
+    /// The live scheduler that `:step` and `:feed` advance.
+    public internal(set) var live: Scheduler?
+    var pending = ""
+    let color: Bool
+    let baseOverride: Double?
+    public internal(set) var wantsQuit = false
+
+    public init(color: Bool = false, base: Double? = nil) {
+        self.color = color
+        self.baseOverride = base
+    }
+
+    public var prompt: String { pending.isEmpty ? "ramp> " : "  ... " }
+
+    /// The names the session has defined.
+    public var sessionNames: [String] { definitions.map(\.key).filter { !$0.hasPrefix("setting:") } }
+
+    /// Takes one line. Returns nil while a multi-line input is incomplete.
+    public mutating func feed(_ line: String) -> Reply? {
+        if pending.isEmpty, line.trimmingCharacters(in: .whitespaces).hasPrefix(":") {
+            return command(line.trimmingCharacters(in: .whitespaces))
+        }
+        pending += (pending.isEmpty ? "" : "\n") + line
+        // An empty line ends an unfinished input, so an error can always be reached.
+        if !line.trimmingCharacters(in: .whitespaces).isEmpty, ReplEngine.isIncomplete(pending) { return nil }
+        let text = pending
+        pending = ""
+        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return Reply(output: "", isError: false) }
+        return evaluate(text, name: "<repl>")
+    }
+
+    /// Abandons a half-typed multi-line input (Ctrl-C).
+    public mutating func cancel() { pending = "" }
+
+    /// True when the text so far cannot be a whole input: an open bracket, or
+    /// a trailing `then`, operator or comma.
+    public static func isIncomplete(_ text: String) -> Bool {
+        guard let tokens = try? Lexer.tokenize(SourceFile(name: "", text: text)) else {
+            return false
+        }
+        var depth = 0
+        for t in tokens {
+            switch t.kind {
+            case .symbol(.lparen), .symbol(.lbracket), .symbol(.lbrace): depth += 1
+            case .symbol(.rparen), .symbol(.rbracket), .symbol(.rbrace): depth -= 1
+            default: break
+            }
+        }
+        if depth > 0 { return true }
+        guard let last = tokens.last(where: { $0.kind != .newline && $0.kind != .eof }) else { return false }
+        switch last.kind {
+        case .keyword(let k): return [.then, .until, .for, .and, .or, .not, .lambda, .let, .def].contains(k)
+        case .symbol(let s):
+            return [.plus, .minus, .star, .slash, .caret, .starStar, .comma, .assign, .colon,
+                    .less, .lessEqual, .greater, .greaterEqual, .equalEqual, .notEqual, .bar].contains(s)
+        default: return false
+        }
+    }
+
+    // MARK: - evaluation
+
+    var sessionSource: String { definitions.map(\.source).joined(separator: "\n") }
+
+    /// Checks `text` in the session: its definitions join the session, its
+    /// schedule becomes the current one.
+    mutating func evaluate(_ text: String, name: String) -> Reply {
+        let input = SourceFile(name: name, text: text)
+        let parsed: Program
+        do {
+            parsed = try Parser.parse(input)
+        } catch {
+            return Reply(output: DiagnosticPrinter.render(error, in: input), isError: true)
+        }
+        var added: [Definition] = []
+        var schedule: String?
+        for st in parsed.statements {
+            let source = input.slice(st.range)
+            switch st.kind {
+            case .setting(let n, _): added.append(Definition(key: "setting:" + n, source: source))
+            case .binding(let n, _), .definition(let n, _, _): added.append(Definition(key: n, source: source))
+            case .output, .expression: schedule = source
+            }
+        }
+        // A name defined again replaces its old definition.
+        let replaced = Set(added.map(\.key))
+        let kept = definitions.filter { !replaced.contains($0.key) }
+        let prefix = kept.map(\.source).joined(separator: "\n")
+        let offset = prefix.isEmpty ? 0 : prefix.utf8.count + 1
+        let combined = SourceFile(name: name, text: prefix.isEmpty ? text : prefix + "\n" + text)
+        do {
+            if schedule != nil {
+                let p = try Compiler.compile(combined, options: CheckOptions(base: baseOverride))
+                definitions = kept + added
+                scheduleSource = schedule
+                program = p
+                live = Scheduler(p)
+                return Reply(output: summary(p), isError: false)
+            }
+            _ = try Compiler.checkStatements(combined, options: CheckOptions(base: baseOverride))
+        } catch {
+            let shown = error.diagnostics.map { d -> String in
+                if d.range.start >= offset {
+                    let shifted = Diagnostic(d.severity, d.message, at: SourceRange(d.range.start - offset, d.range.end - offset))
+                    return DiagnosticPrinter.render(shifted, in: input)
+                }
+                return DiagnosticPrinter.render(d, in: combined)
+            }
+            return Reply(output: shown.joined(separator: "\n"), isError: true)
+        }
+        definitions = kept + added
+        var out = added.map { describeDefinition($0) }
+        if let s = scheduleSource {
+            // Settings and definitions may change the current schedule.
+            do {
+                let p = try Compiler.compile(SourceFile(name: name, text: sessionSource + "\n" + s), options: CheckOptions(base: baseOverride))
+                program = p
+                live = Scheduler(p)
+            } catch {
+                out.append("note: the current schedule no longer checks: \(error.diagnostics.first?.message ?? "")")
+            }
+        }
+        return Reply(output: out.joined(separator: "\n"), isError: false)
+    }
+
+    func describeDefinition(_ d: Definition) -> String {
+        if d.key.hasPrefix("setting:") { return d.source }
+        return d.source.hasPrefix("def ") ? "defined \(d.key)" : "\(d.key) = " + (d.source.split(separator: "=", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "")
+    }
+
+    // MARK: - summaries
+
+    /// Phases, a sparkline over the schedule's horizon, and the rate at a few steps.
+    public func summary(_ p: CompiledProgram) -> String {
+        var lines: [String] = []
+        let phases = p.lr.phases.map { ph -> String in
+            var s = ReplEngine.short(Describe.compact(ph.body, base: p.settings.base), 56)
+            if ph.explicitBound, let b = ph.bound { s += " for \(b)" }
+            if let c = ph.condition { s += " until " + shortLabel(c) }
+            return s
+        }
+        lines.append(phases.count == 1 ? phases[0] : "\(phases.count) phases: " + phases.joined(separator: " → "))
+        let horizon = max(1, p.suggestedHorizon)
+        let trace = ReplEngine.trace(p, steps: horizon)
+        lines.append(ReplEngine.sparkline(trace.lr, width: 48) + "  steps 0–\(trace.lr.count - 1)"
+                     + (trace.finishedAt.map { ", finished at \($0)" } ?? ""))
+        let n = trace.lr.count
+        let picks = Array(Set([0, n / 4, n / 2, 3 * n / 4, n - 1])).sorted()
+        lines.append(picks.map { "lr[\($0)] = \(ReplEngine.number(trace.lr[$0]))" }.joined(separator: "  "))
+        if let m = trace.momentum {
+            lines.append(picks.map { "momentum[\($0)] = \(ReplEngine.number(m[$0]))" }.joined(separator: "  "))
+        }
+        if p.usesMetric { lines.append("metric-driven: feed metrics with :step or :feed") }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The rates without metrics, up to `steps` or until the schedule finishes.
+    static func trace(_ p: CompiledProgram, steps: Int) -> (lr: [Double], momentum: [Double]?, finishedAt: Int?) {
+        var s = Scheduler(p)
+        var lr: [Double] = [], mom: [Double] = []
+        for i in 0..<steps {
+            if s.finished { return (lr.isEmpty ? [s.lr] : lr, p.momentum == nil ? nil : mom, i) }
+            lr.append(s.lr)
+            if let m = s.momentum { mom.append(m) }
+            s.step()
+        }
+        return (lr, p.momentum == nil ? nil : mom, nil)
+    }
+
+    static func sparkline(_ values: [Double], width: Int) -> String {
+        let bars = Array("▁▂▃▄▅▆▇█")
+        guard let lo = values.min(), let hi = values.max(), !values.isEmpty else { return "" }
+        let cells = min(width, values.count)
+        return String((0..<cells).map { c -> Character in
+            let a = c * values.count / cells, b = max(a + 1, (c + 1) * values.count / cells)
+            let v = values[a..<b].max()!
+            let u = hi > lo ? (v - lo) / (hi - lo) : 0.5
+            return bars[min(7, Int(u * 7.999))]
+        })
+    }
+
+    static func number(_ x: Double) -> String {
+        if x == 0 { return "0" }
+        return String(format: "%.6g", x)
+    }
+
+    static func short(_ s: String, _ n: Int) -> String { s.count <= n ? s : String(s.prefix(n - 1)) + "…" }
+}

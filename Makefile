@@ -35,11 +35,14 @@ build: deps
 release: deps
 	$(SWIFT) build -c release $(BUILD_FLAGS)
 
-## run: the card example, fed a bundled metric file: warmup, cosine, and an end on a plateau.
+## run: the card example trains a logistic regression (Breast Cancer Wisconsin);
+## the cosine phase ends when the validation loss stops improving.
 run: build
 	$(RAMP) explain $(SAMPLE)
 	@echo
-	$(RAMP) table $(SAMPLE) --steps 60 --metrics $(SAMPLE_METRICS)
+	$(RAMP) run $(SAMPLE) --objective logistic --optimizer momentum --batch-size 32 --log .build/card-run.csv
+	@echo
+	$(RAMP) plot --run .build/card-run.csv --height 10
 
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)

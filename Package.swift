@@ -11,7 +11,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .target(name: "Ramp"),
+        .target(name: "Ramp", exclude: ["Runtime/Data/README.md"], resources: [.copy("Runtime/Data/breast_cancer.csv")]),
         .systemLibrary(
             name: "CEditLine",
             pkgConfig: "libedit",

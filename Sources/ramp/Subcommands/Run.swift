@@ -1,0 +1,163 @@
+import ArgumentParser
+import Foundation
+import Ramp
+
+extension ObjectiveKind: ExpressibleByArgument {}
+extension OptimizerKind: ExpressibleByArgument {}
+
+extension RampCommand {
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Train an objective under a schedule, feeding it the metric, until the schedule ends.",
+            discussion: "Objectives: " + ObjectiveKind.allCases.map { "\($0.rawValue) (\($0.summary))" }.joined(separator: "; ")
+                + ". Optimizers: " + OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ") + ".")
+
+        @Argument(help: "A .ramp program file.")
+        var file: String
+
+        @Option(help: "The objective to minimise.")
+        var objective: ObjectiveKind
+
+        @Option(help: "The optimizer.")
+        var optimizer: OptimizerKind = .sgd
+
+        @Option(help: "Stop after this many steps even if the schedule goes on.")
+        var steps: Int = 10_000
+
+        @Option(help: "Seed for mini-batch sampling.")
+        var seed: UInt64 = 0
+
+        @Option(help: "Dimension of the synthetic objectives.")
+        var dim: Int = 10
+
+        @Option(help: "Compute the metric every K steps.")
+        var evalEvery: Int = 1
+
+        @Option(help: "Mini-batch size for the logistic objective (default: the whole training set).")
+        var batchSize: Int?
+
+        @Option(help: "Weight decay (L2 for SGD, Adam, RMSprop, Adagrad; decoupled for AdamW).")
+        var weightDecay: Double?
+
+        @Option(help: "Override the program's base learning rate.")
+        var base: Double?
+
+        @Option(help: "Write one CSV row per step: step, lr, momentum, loss, metric.")
+        var log: String?
+
+        @Option(help: "Write a checkpoint here every --checkpoint-every steps.")
+        var checkpoint: String?
+
+        @Option(help: "Steps between checkpoints.")
+        var checkpointEvery: Int = 100
+
+        @Option(help: "Continue from this checkpoint (with the same program and options).")
+        var resume: String?
+
+        func validate() throws {
+            if steps < 1 { throw ValidationError("--steps must be at least 1") }
+            if dim < 1 { throw ValidationError("--dim must be at least 1") }
+            if evalEvery < 1 { throw ValidationError("--eval-every must be at least 1") }
+            if let b = batchSize, b < 1 { throw ValidationError("--batch-size must be at least 1") }
+            if checkpointEvery < 1 { throw ValidationError("--checkpoint-every must be at least 1") }
+            if let base, !(base > 0 && base.isFinite) { throw ValidationError("--base must be a number above 0") }
+        }
+
+        func run() throws {
+            let source: SourceFile
+            do { source = try SourceFile.load(path: file) } catch {
+                Stderr.print(error.description)
+                throw ExitCode(1)
+            }
+            let program = try Diagnostics.compile(source, options: CheckOptions(base: base))
+            var optimizerConfig = OptimizerConfig(kind: optimizer)
+            if let weightDecay { optimizerConfig.weightDecay = weightDecay }
+            let config = TrainConfig(objective: objective, dimension: dim, optimizer: optimizerConfig, steps: steps,
+                                     seed: seed, evalEvery: evalEvery, batchSize: batchSize)
+            var trainer: Trainer
+            var logFile: TrainingLog?
+            do {
+                if let resume {
+                    guard let data = FileManager.default.contents(atPath: resume) else { throw RunError("cannot read the checkpoint \(resume)") }
+                    let c: Checkpoint
+                    do { c = try Checkpoint.decoded(data) } catch {
+                        throw RunError("the checkpoint \(resume) is corrupt or truncated; it was not changed")
+                    }
+                    guard c.config == config else {
+                        throw RunError("the checkpoint \(resume) was written with other options (objective, optimizer, steps, seed, batch or evaluation); resume with the same ones")
+                    }
+                    trainer = try Trainer(program: program, resuming: c)
+                    if let log { logFile = try TrainingLog(path: log, keepRows: c.step) }
+                } else {
+                    trainer = try Trainer(program: program, config: config)
+                    if let log { logFile = try TrainingLog(path: log, keepRows: nil) }
+                }
+            } catch let error as RunError {
+                Stderr.print("error: \(error.description)")
+                throw ExitCode(1)
+            }
+            let start = Date()
+            let firstStep = trainer.step
+            var progress = Progress(total: min(steps, program.duration ?? steps), terminal: isatty(2) != 0)
+            var last: StepRecord?
+            while let record = trainer.runStep() {
+                last = record
+                logFile?.append(record.csv)
+                progress.update(record)
+                if let checkpoint, (record.step + 1) % checkpointEvery == 0 {
+                    do {
+                        try logFile?.flush(sync: true)
+                        try trainer.checkpoint.write(to: checkpoint)
+                    } catch {
+                        Stderr.print("error: \(error)")
+                        throw ExitCode(1)
+                    }
+                }
+            }
+            try? logFile?.flush(sync: true)
+            logFile?.close()
+            progress.finish()
+            let elapsed = Date().timeIntervalSince(start)
+            let reason = trainer.stop ?? .stepLimit(steps)
+            var summary = ["stopped: \(reason.description)",
+                           "steps: \(trainer.step)" + (firstStep > 0 ? " (resumed at \(firstStep))" : "")]
+            if let last {
+                summary.append("final loss: \(fmt(last.loss))")
+                summary.append("final metric: \(fmt(trainer.objective.metric(trainer.params)))")
+            }
+            if let best = trainer.best { summary.append("best metric: \(fmt(best))") }
+            summary.append(String(format: "time: %.3f s", elapsed))
+            print(summary.joined(separator: "\n"))
+            if case .nonFiniteLoss = reason { throw ExitCode(1) }
+        }
+
+        private func fmt(_ x: Double) -> String { String(format: "%.6g", x) }
+    }
+
+    /// A progress bar on a terminal; plain lines, ten per run, otherwise.
+    struct Progress {
+        let total: Int
+        let terminal: Bool
+        var lastDrawn = -1
+
+        mutating func update(_ r: StepRecord) {
+            let done = r.step + 1
+            let metric = r.metric.map { String(format: " metric %.4g", $0) } ?? ""
+            if terminal {
+                let width = 30
+                let filled = total > 0 ? min(width, done * width / total) : 0
+                guard filled != lastDrawn || done % 50 == 0 else { return }
+                lastDrawn = filled
+                let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+                let line = String(format: "\r%@ %d/%d lr %.4g loss %.4g", bar, done, total, r.lr, r.loss) + metric + "\u{1B}[K"
+                FileHandle.standardError.write(Data(line.utf8))
+            } else if done % max(1, total / 10) == 0 {
+                FileHandle.standardError.write(Data(String(format: "step %d: lr %.4g loss %.4g", done, r.lr, r.loss).utf8 + Data((metric + "\n").utf8)))
+            }
+        }
+
+        func finish() {
+            if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+        }
+    }
+}

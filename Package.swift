@@ -17,11 +17,13 @@ let package = Package(
             pkgConfig: "libedit",
             providers: [.apt(["libedit-dev"])]
         ),
+        .target(name: "CMallocCounter"),
         .executableTarget(
             name: "ramp",
             dependencies: [
                 "Ramp",
                 "CEditLine",
+                "CMallocCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

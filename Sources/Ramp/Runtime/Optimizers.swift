@@ -69,17 +69,18 @@ public struct Optimizer: Sendable, Codable, Equatable {
                                 p[i] -= lr * d
                             }
                         case .adam, .adamw:
-                            let b1 = mu, b2 = c.beta2
+                            let b1 = mu, b2 = c.beta2, eps = c.eps
                             let bias1 = 1 - pow(b1, t), bias2Root = (1 - pow(b2, t)).squareRoot()
                             let stepSize = lr / bias1
                             let decay = c.kind == .adamw ? 1 - lr * wd : 1
                             let l2 = c.kind == .adam ? wd : 0
                             for i in 0..<n {
                                 let d = g[i] + l2 * p[i]
-                                p[i] *= decay
-                                m[i] = b1 * m[i] + (1 - b1) * d
-                                v[i] = b2 * v[i] + (1 - b2) * d * d
-                                p[i] -= stepSize * m[i] / (v[i].squareRoot() / bias2Root + c.eps)
+                                let mi = b1 * m[i] + (1 - b1) * d
+                                let vi = b2 * v[i] + (1 - b2) * d * d
+                                m[i] = mi
+                                v[i] = vi
+                                p[i] = p[i] * decay - stepSize * mi / (vi.squareRoot() / bias2Root + eps)
                             }
                         case .rmsprop:
                             for i in 0..<n {

@@ -21,14 +21,31 @@ public enum MomentumSource: Sendable {
 
 /// A checked program, ready to run.
 public struct CompiledProgram: Sendable {
-    public var settings: Settings
+    public let settings: Settings
     /// The learning-rate schedule: always a sequence (one phase at least).
-    public var lr: PhaseSequence
-    public var momentum: MomentumSource?
+    public let lr: PhaseSequence
+    public let momentum: MomentumSource?
     /// The state every slot starts in.
-    public var initialSlots: [SlotState]
+    public let initialSlots: [SlotState]
     /// The program's source, for explain and diagnostics.
-    public var source: SourceFile
+    public let source: SourceFile
+    /// The outputs as nodes, built once: wrapping a sequence in a `Node`
+    /// allocates, and the per-step path must not.
+    let lrNode: Node
+    let momentumNode: Node?
+    /// The rate as a closure, for programs with no state.
+    let closedForm: ClosedForm?
+
+    public init(settings: Settings, lr: PhaseSequence, momentum: MomentumSource?, initialSlots: [SlotState], source: SourceFile) {
+        self.settings = settings
+        self.lr = lr
+        self.momentum = momentum
+        self.initialSlots = initialSlots
+        self.source = source
+        lrNode = .sequence(lr)
+        if case .explicit(let m) = momentum { momentumNode = .sequence(m) } else { momentumNode = nil }
+        closedForm = initialSlots.isEmpty ? lrNode.closedForm() : nil
+    }
 
     /// True when no part of the program depends on a metric or on the
     /// scheduler's history, so `value(at:)` gives the rate directly.
@@ -51,7 +68,8 @@ public struct CompiledProgram: Sendable {
 
     /// The learning rate at step `t` of a closed-form program.
     @inline(__always) public func value(at t: Int) -> Double {
-        Node.sequence(lr).value(at: Double(t), initialSlots)
+        if let f = closedForm { return f(Double(t)) }
+        return lrNode.value(at: Double(t), initialSlots)
     }
 }
 
@@ -126,10 +144,8 @@ public struct Scheduler: Sendable {
     public mutating func step(metric: Double? = nil) -> Double {
         let ctx = StepContext(metric: metric, lr: lr)
         let t = state.step
-        Node.sequence(program.lr).observe(at: t, ctx, &state.slots, initial: program.initialSlots)
-        if case .explicit(let m) = program.momentum {
-            Node.sequence(m).observe(at: t, ctx, &state.slots, initial: program.initialSlots)
-        }
+        program.lrNode.observe(at: t, ctx, &state.slots, initial: program.initialSlots)
+        program.momentumNode?.observe(at: t, ctx, &state.slots, initial: program.initialSlots)
         state.step = t + 1
         refresh()
         return lr
@@ -137,12 +153,12 @@ public struct Scheduler: Sendable {
 
     private mutating func refresh() {
         let t = Double(state.step)
-        lr = Node.sequence(program.lr).value(at: t, state.slots)
+        lr = program.lrNode.value(at: t, state.slots)
         switch program.momentum {
         case nil: momentum = nil
-        case .explicit(let m): momentum = Node.sequence(m).value(at: t, state.slots)
+        case .explicit: momentum = program.momentumNode!.value(at: t, state.slots)
         case .companion:
-            if let m = Node.sequence(program.lr).momentum(at: t, state.slots) { state.heldMomentum = m }
+            if let m = program.lrNode.momentum(at: t, state.slots) { state.heldMomentum = m }
             momentum = state.heldMomentum
         }
     }

@@ -1,0 +1,166 @@
+import Foundation
+
+/// One benchmark's figures: median, fastest and slowest sample, per operation.
+public struct BenchResult: Sendable, Codable {
+    public var name: String
+    public var ns_per_op: Double
+    public var allocs_per_op: Double
+    public var min_ns: Double
+    public var max_ns: Double
+    /// A derived figure, such as bandwidth.
+    public var note: String?
+}
+
+/// A small harness: one warm-up run, then repeated samples; the median
+/// per-operation time with the min–max spread, and allocations per operation.
+public struct BenchHarness {
+    public var samples: Int
+    /// Counts the process's heap allocations (the CLI interposes malloc).
+    public var allocations: () -> UInt64
+
+    public init(samples: Int, allocations: @escaping () -> UInt64) {
+        self.samples = max(1, samples)
+        self.allocations = allocations
+    }
+
+    /// Times `body`, which performs `ops` operations per call and may return a
+    /// value that is kept alive so the work is not optimised away.
+    public func measure(_ name: String, ops: Int, note: ((Double) -> String)? = nil, _ body: () -> Double) -> BenchResult {
+        var sink = body()  // warm-up
+        var times: [Double] = []
+        var allocs: UInt64 = 0
+        for _ in 0..<samples {
+            let a0 = allocations()
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            sink += body()
+            let t1 = DispatchTime.now().uptimeNanoseconds
+            allocs += allocations() - a0
+            times.append(Double(t1 - t0) / Double(ops))
+        }
+        blackHole(sink)
+        times.sort()
+        let median = times[times.count / 2]
+        return BenchResult(name: name, ns_per_op: median, allocs_per_op: Double(allocs) / Double(samples * ops),
+                           min_ns: times.first!, max_ns: times.last!, note: note?(median))
+    }
+}
+
+@inline(never) func blackHole(_ x: Double) {
+    if x == 0x1.fffffep127 { print("") }
+}
+
+/// The benchmarks `ramp bench` runs.
+public enum Benchmarks {
+    public static func run(quick: Bool, harness: BenchHarness, progress: (String) -> Void = { _ in }) throws -> [BenchResult] {
+        var out: [BenchResult] = []
+        func add(_ r: BenchResult) { out.append(r); progress(r.name) }
+
+        // 1. Stepping.
+        let stepOps = quick ? 200_000 : 2_000_000
+        let wc = try Compiler.compile(SourceFile(name: "bench", text: "base 0.1\nwarmup 1000 then cosine(T=100000)"))
+        add(harness.measure("step warmup+cosine (Scheduler.step)", ops: stepOps) {
+            var s = Scheduler(wc)
+            var acc = 0.0
+            for _ in 0..<stepOps { acc += s.step() }
+            return acc
+        })
+        let plateau = try Compiler.compile(SourceFile(name: "bench", text: "base 0.1\nwarmup 1000 then reduce_on_plateau(factor=0.5, patience=10)"))
+        let metrics = (0..<stepOps).map { i in 1.0 / Double(1 + i / 50) }
+        add(harness.measure("step warmup+reduce_on_plateau with a metric", ops: stepOps) {
+            var s = Scheduler(plateau)
+            var acc = 0.0
+            for i in 0..<stepOps { acc += s.step(metric: metrics[i]) }
+            return acc
+        })
+
+        // 2. Tables from the closed form.
+        let entries = quick ? 1_000_000 : 10_000_000
+        var table = [Double](repeating: 0, count: entries)
+        add(harness.measure("table warmup+cosine closed form (\(entries / 1_000_000)M entries)", ops: entries) {
+            wc.fill(&table)
+            return table[entries / 2]
+        })
+
+        // What one libm cosine costs: the floor under a cosine table's per-entry time.
+        add(harness.measure("reference: libm cos, per call", ops: entries) {
+            var acc = 0.0
+            for i in 0..<entries { acc += cos(Double(i) * 1e-5) }
+            return acc
+        })
+
+        // 3. Front end.
+        for size in quick ? [100_000] : [100_000, 1_000_000] {
+            let source = Benchmarks.generatedProgram(bytes: size)
+            add(harness.measure("front end: lex+parse+check \(size / 1000) KB program", ops: 1) {
+                (try? Compiler.compile(SourceFile(name: "gen", text: source)))?.value(at: 1) ?? 0
+            })
+        }
+        let nested = (0..<200).map { _ in String(repeating: "(", count: 199) + "0.5" + String(repeating: ")", count: 199) }
+            .enumerated().map { "let n\($0.offset) = \($0.element)" }.joined(separator: "\n") + "\nn0"
+        add(harness.measure("front end: 200 lines nested to the limit (80 KB)", ops: 1) {
+            (try? Compiler.compile(SourceFile(name: "nested", text: nested)))?.value(at: 0) ?? 0
+        })
+
+        // 4. Runtime: Adam against a triad over the same memory.
+        let n = quick ? 2_000_000 : 10_000_000
+        var p = [Double](repeating: 1, count: n), g = [Double](repeating: 0.001, count: n)
+        var adam = Optimizer(OptimizerConfig(kind: .adam), dimension: n)
+        let gb = { (bytes: Double) in { (ns: Double) in String(format: "%.1f GB/s", bytes / ns) } }
+        add(harness.measure("adam step, \(n / 1_000_000)M parameters", ops: 1, note: gb(Double(n) * 56)) {
+            adam.update(&p, g, lr: 1e-3, momentum: nil)
+            return p[0]
+        })
+        var a = [Double](repeating: 0, count: n)
+        add(harness.measure("triad a = b + s*c, \(n / 1_000_000)M doubles", ops: 1, note: gb(Double(n) * 24)) {
+            triad(&a, p, g, 0.5)
+            return a[n - 1]
+        })
+        return out
+    }
+
+    @inline(never) static func triad(_ a: inout [Double], _ b: [Double], _ c: [Double], _ s: Double) {
+        a.withUnsafeMutableBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                c.withUnsafeBufferPointer { c in
+                    for i in 0..<a.count { a[i] = b[i] + s * c[i] }
+                }
+            }
+        }
+    }
+
+    /// A program of about `bytes` bytes: many `def`s, `let`s, and a long sequence.
+    public static func generatedProgram(bytes: Int) -> String {
+        var lines = ["base 0.1", "steps_per_epoch 100"]
+        var size = 40
+        var i = 0
+        while size < bytes - 200 {
+            let line: String
+            switch i % 4 {
+            case 0: line = "def shape\(i)(T=\(10 + i % 50), peak=0.\(1 + i % 9)) = warmup(T / 5, to=peak) then cosine(T=T, from=peak, min=peak / 100)"
+            case 1: line = "let factor\(i) = min(0.5 + \(i % 7) / 20, 0.95)"
+            case 2: line = "let rate\(i) = 0.1 * factor\(i - 1) ^ 2 + \(i % 5) * 1e-4"
+            default: line = "def combined\(i)(k=1) = shape\(i - 3)(T=\(20 + i % 30)) * k + rate\(i - 1)"
+            }
+            lines.append(line)
+            size += line.utf8.count + 1
+            i += 1
+        }
+        // One long sequence using many of the definitions.
+        let phases = stride(from: 3, to: i, by: 4).prefix(2000).map { "(combined\($0)() for \(5 + $0 % 20))" }
+        lines.append(phases.joined(separator: " then\n"))
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension CompiledProgram {
+    /// Fills `out[i]` with the rate at step i, for closed-form programs.
+    public func fill(_ out: inout [Double]) {
+        out.withUnsafeMutableBufferPointer { buf in
+            if let f = closedForm {
+                for i in 0..<buf.count { buf[i] = f(Double(i)) }
+            } else {
+                for i in 0..<buf.count { buf[i] = lrNode.value(at: Double(i), initialSlots) }
+            }
+        }
+    }
+}

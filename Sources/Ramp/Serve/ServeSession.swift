@@ -1,0 +1,96 @@
+import Foundation
+
+/// `ramp serve`: a JSON-lines protocol, one request per line and exactly one
+/// response line each, so any language can drive a scheduler over a pipe.
+/// See docs/serve.md.
+public struct ServeSession {
+    public private(set) var scheduler: Scheduler?
+    let base: Double?
+
+    public init(program: CompiledProgram?, base: Double? = nil) {
+        scheduler = program.map { Scheduler($0) }
+        self.base = base
+    }
+
+    struct Request: Decodable {
+        var op: String
+        var metric: Double?
+        var source: String?
+        var state: SchedulerState?
+    }
+
+    static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return d
+    }()
+
+    /// Answers one request line. A bad line gets `{"error": ...}` and leaves the state as it was.
+    public mutating func handle(_ line: String) -> String {
+        let request: Request
+        do {
+            request = try ServeSession.decoder.decode(Request.self, from: Data(line.utf8))
+        } catch DecodingError.keyNotFound(let key, _) {
+            return ServeSession.error("missing \"\(key.stringValue)\"")
+        } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {
+            let field = context.codingPath.first?.stringValue ?? "request"
+            return ServeSession.error(field == "metric" ? "\"metric\" must be a number or null" : "\"\(field)\" has the wrong type")
+        } catch {
+            return ServeSession.error("not a JSON object with an \"op\"")
+        }
+        switch request.op {
+        case "load_program":
+            guard let source = request.source else { return ServeSession.error("load_program needs \"source\", a string") }
+            let file = SourceFile(name: "<serve>", text: source)
+            do {
+                scheduler = Scheduler(try Compiler.compile(file, options: CheckOptions(base: base)))
+                return status()
+            } catch {
+                let messages = error.diagnostics.map { d -> String in
+                    let loc = file.location(of: d.range.start)
+                    return "\(loc.line):\(loc.column): \(d.message)"
+                }
+                return ServeSession.error(messages.joined(separator: "; "))
+            }
+        case "step", "lr", "state", "load", "reset":
+            break
+        default:
+            return ServeSession.error("unknown op \"\(request.op)\"; the ops are step, lr, state, load, reset and load_program")
+        }
+        guard var s = scheduler else { return ServeSession.error("no program: send {\"op\":\"load_program\",\"source\":\"...\"} first") }
+        switch request.op {
+        case "step":
+            s.step(metric: request.metric)
+            scheduler = s
+            return status()
+        case "lr":
+            return status()
+        case "state":
+            guard let data = try? s.state.encoded() else { return ServeSession.error("the state could not be encoded") }
+            return "{\"state\":" + String(decoding: data, as: UTF8.self) + "}"
+        case "load":
+            guard let state = request.state, let restored = try? Scheduler(s.program, state: state) else {
+                return ServeSession.error("\"state\" is not a saved state of this program")
+            }
+            scheduler = restored
+            return status()
+        default:  // reset
+            scheduler = Scheduler(s.program)
+            return status()
+        }
+    }
+
+    /// `{"step":12,"lr":0.093,"momentum":0.9,"finished":false}`
+    func status() -> String {
+        guard let s = scheduler else { return ServeSession.error("no program") }
+        let momentum = s.momentum.map { ServeSession.number($0) } ?? "null"
+        return "{\"step\":\(s.step),\"lr\":\(ServeSession.number(s.lr)),\"momentum\":\(momentum),\"finished\":\(s.finished)}"
+    }
+
+    static func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
+
+    static func error(_ message: String) -> String {
+        let data = try? JSONSerialization.data(withJSONObject: ["error": message])
+        return data.map { String(decoding: $0, as: UTF8.self) } ?? "{\"error\":\"bad request\"}"
+    }
+}

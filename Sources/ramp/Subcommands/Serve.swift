@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import Ramp
+
+extension RampCommand {
+    struct Serve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Drive a scheduler over stdin/stdout with JSON lines (see docs/serve.md).",
+            discussion: #"Requests: {"op":"step","metric":0.31}, {"op":"lr"}, {"op":"state"}, {"op":"load","state":{...}}, {"op":"reset"}, {"op":"load_program","source":"..."}. One response line each; exits 0 at the end of input."#)
+
+        @Argument(help: "A .ramp program to start with (or send load_program).")
+        var file: String?
+
+        @Option(help: "Override the base learning rate.")
+        var base: Double?
+
+        func run() throws {
+            var program: CompiledProgram?
+            if let file {
+                let source: SourceFile
+                do { source = try SourceFile.load(path: file) } catch {
+                    Stderr.print(error.description)
+                    throw ExitCode(1)
+                }
+                program = try Diagnostics.compile(source, options: CheckOptions(base: base))
+            }
+            var session = ServeSession(program: program, base: base)
+            var out = Output()
+            while let line = readLine(strippingNewline: true) {
+                if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+                out.write(session.handle(line) + "\n")
+                out.flush()
+            }
+        }
+    }
+}

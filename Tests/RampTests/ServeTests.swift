@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+@testable import Ramp
+
+@Suite struct ServeTests {
+    /// 10,000 requests, 1% of them malformed: every line gets one answer, the
+    /// bad ones an error, and the rates match `Table`.
+    @Test func scriptedSessionMatchesTheTable() throws {
+        let source = "base 0.1\nwarmup 5 then cosine(T=50) until plateau(patience 3) then 0.001"
+        let program = try Compiler.compile(SourceFile(name: "s", text: source))
+        let metrics: [Double?] = (0..<10_000).map { $0 < 30 ? pow(0.95, Double($0)) : 0.2 }
+        let table = Table.rows(program, steps: 9_901, metrics: metrics)
+        var session = ServeSession(program: program)
+        var seed: UInt64 = 5
+        var steps = 0, errors = 0
+        for i in 0..<10_000 {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            let reply: String
+            if i % 100 == 99 {
+                reply = session.handle(["{\"op\":", "not json", "{\"op\":\"step\",\"metric\":\"x\"}", "[1,2]"][Int(seed >> 62)])
+                #expect(reply.hasPrefix("{\"error\":"), "\(reply)")
+                errors += 1
+            } else {
+                let m = metrics[steps].map { "\($0)" } ?? "null"
+                reply = session.handle("{\"op\":\"step\",\"metric\":\(m)}")
+                steps += 1
+                let expected = table[min(steps, table.count - 1)]
+                #expect(reply == "{\"step\":\(steps),\"lr\":\(expected.lr),\"momentum\":null,\"finished\":false}", "step \(steps)")
+            }
+        }
+        #expect(errors == 100)
+    }
+
+    @Test func stateRoundTripAndReset() throws {
+        let program = try Compiler.compile(SourceFile(name: "s", text: "reduce_on_plateau(factor=0.5, patience=0)"))
+        var a = ServeSession(program: program)
+        _ = a.handle("{\"op\":\"step\",\"metric\":1}")
+        _ = a.handle("{\"op\":\"step\",\"metric\":2}")
+        let saved = a.handle("{\"op\":\"state\"}")
+        let state = String(saved.dropFirst("{\"state\":".count).dropLast())
+        var b = ServeSession(program: program)
+        #expect(b.handle("{\"op\":\"load\",\"state\":\(state)}") == "{\"step\":2,\"lr\":0.5,\"momentum\":null,\"finished\":false}")
+        #expect(b.handle("{\"op\":\"step\",\"metric\":3}") == a.handle("{\"op\":\"step\",\"metric\":3}"))
+        #expect(b.handle("{\"op\":\"reset\"}") == "{\"step\":0,\"lr\":1.0,\"momentum\":null,\"finished\":false}")
+        #expect(b.handle("{\"op\":\"load\",\"state\":{\"step\":1}}").hasPrefix("{\"error\":"))
+    }
+
+    @Test func loadProgramAndErrors() {
+        var s = ServeSession(program: nil)
+        #expect(s.handle("{\"op\":\"lr\"}") == "{\"error\":\"no program: send {\\\"op\\\":\\\"load_program\\\",\\\"source\\\":\\\"...\\\"} first\"}")
+        #expect(s.handle("{\"op\":\"load_program\",\"source\":\"onecycle(total=10, max=1)\"}") == "{\"step\":0,\"lr\":0.040000000000000036,\"momentum\":0.95,\"finished\":false}")
+        #expect(s.handle("{\"op\":\"load_program\",\"source\":\"cosine(T=0)\"}") == "{\"error\":\"1:10: argument 'T' of 'cosine' must be at least 1, got 0\"}")
+        // A failed load_program keeps the previous program.
+        #expect(s.handle("{\"op\":\"lr\"}").hasPrefix("{\"step\":0,\"lr\":0.04"))
+    }
+
+    /// The Python client in docs/serve.md, run against the real binary.
+    @Test func documentedPythonClientWorks() throws {
+        let doc = try String(contentsOf: repositoryRoot.appendingPathComponent("docs/serve.md"), encoding: .utf8)
+        guard let start = doc.range(of: "```python\n"), let end = doc.range(of: "```", range: start.upperBound..<doc.endIndex) else {
+            Issue.record("docs/serve.md has no Python example")
+            return
+        }
+        let client = String(doc[start.upperBound..<end.lowerBound])
+        #expect(client.split(separator: "\n").count <= 20)
+        let script = try temporaryFile(client, name: "client.py")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", script]
+        p.currentDirectoryURL = repositoryRoot
+        var env = ProcessInfo.processInfo.environment
+        env["RAMP"] = repositoryRoot.appendingPathComponent(".build/debug/ramp").path
+        p.environment = env
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(text.contains("finished at step"), "\(text)")
+    }
+}

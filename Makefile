@@ -5,7 +5,7 @@ RAMP = .build/debug/ramp
 SAMPLE = samples/card.ramp
 SAMPLE_METRICS = samples/card.metrics
 
-.PHONY: run test build release deps clean
+.PHONY: run test build release deps clean fuzz
 
 APT_INSTALL = apt-get install -y -q --no-install-recommends
 
@@ -44,10 +44,29 @@ run: build
 	@echo
 	$(RAMP) plot --run .build/card-run.csv --height 10
 
+## test: every test, then the fuzzer for FUZZ_SECONDS (0 skips it).
+FUZZ_SECONDS ?= 60
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
 	$(RAMP) check samples/*.ramp
+	@if [ "$(FUZZ_SECONDS)" != 0 ]; then $(MAKE) --no-print-directory fuzz SECONDS=$(FUZZ_SECONDS); fi
+
+## fuzz: libFuzzer with AddressSanitizer over lexer → parser → checker → 100 steps.
+## Seeds come from the test corpus and the samples; grammar/ramp.dict guides it.
+## Exits non-zero on a crash, a leak report or a timeout.
+SECONDS ?= 60
+FUZZ_DIR = .build/fuzz
+fuzz: deps
+	mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seeds
+	cp Tests/RampTests/Corpus/*.ramp samples/*.ramp Fuzz/Regressions/* $(FUZZ_DIR)/seeds/ 2>/dev/null || true
+	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name Ramp \
+		$$(find Sources/Ramp -name '*.swift') Fuzz/*.swift -o $(FUZZ_DIR)/ramp-fuzz 2>&1 | grep -v 'ld.gold: warning' || true
+	test -x $(FUZZ_DIR)/ramp-fuzz
+	ASAN_OPTIONS=malloc_context_size=255 LSAN_OPTIONS=suppressions=Fuzz/lsan.supp \
+	$(FUZZ_DIR)/ramp-fuzz $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seeds -dict=grammar/ramp.dict \
+		-max_total_time=$(SECONDS) -timeout=10 -rss_limit_mb=4096 -max_len=4096 -print_final_stats=1 \
+		-artifact_prefix=$(FUZZ_DIR)/
 
 clean:
 	rm -rf .build

@@ -88,7 +88,7 @@ extension ReplEngine {
         let listed = (try? fm.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir)) ?? []
         return listed.filter { $0.hasPrefix(base) && (!$0.hasPrefix(".") || base.hasPrefix(".")) }.sorted().map { name in
             var isDir: ObjCBool = false
-            fm.fileExists(atPath: dir + name, isDirectory: &isDir)
+            _ = fm.fileExists(atPath: dir + name, isDirectory: &isDir)
             return dir + name + (isDir.boolValue ? "/" : "")
         }
     }

@@ -73,18 +73,9 @@ public struct Checkpoint: Sendable, Codable {
     public var rng: SeededRandom
     public var best: Double?
 
-    public func encoded() throws -> Data {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try e.encode(self)
-    }
+    public func encoded() throws -> Data { try StateJSON.encode(self) }
 
-    public static func decoded(_ data: Data) throws -> Checkpoint {
-        let d = JSONDecoder()
-        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try d.decode(Checkpoint.self, from: data)
-    }
+    public static func decoded(_ data: Data) throws -> Checkpoint { try StateJSON.decode(data) }
 
     /// Writes atomically: a temporary file, fsync, then rename over the old one,
     /// so a crash leaves either the previous checkpoint or the new one.

@@ -243,19 +243,8 @@ extension Node {
         case .time: return t
         case .negate(let a): return -a.singleValue(at: t, slots)
         case .apply(let f, let a):
-            let x = a.singleValue(at: t, slots)
-            switch f {
-            case .cos: return Foundation.cos(x)
-            case .sin: return Foundation.sin(x)
-            case .tan: return Foundation.tan(x)
-            case .exp: return Foundation.exp(x)
-            case .log: return Foundation.log(x)
-            case .sqrt: return x.squareRoot()
-            case .floor: return x.rounded(.down)
-            case .ceil: return x.rounded(.up)
-            case .abs: return Swift.abs(x)
-            case .tanh: return Foundation.tanh(x)
-            }
+            // The double result rounded once is the correctly rounded float result.
+            return Float(f.apply(Double(a.singleValue(at: t, slots))))
         case .combine(let op, let a, let b):
             let x = a.singleValue(at: t, slots), y = b.singleValue(at: t, slots)
             switch op {

@@ -81,19 +81,30 @@ public struct SchedulerState: Sendable, Codable, Hashable {
     /// The last companion momentum, held between shapes that define one.
     public var heldMomentum: Double?
 
-    /// JSON with infinities spelled out (a plateau's initial best is ±inf).
-    public func encoded() throws -> Data {
+    public func encoded() throws -> Data { try StateJSON.encode(self) }
+
+    public static func decoded(from data: Data) throws -> SchedulerState { try StateJSON.decode(data) }
+}
+
+/// JSON for saved state, with infinities and NaN spelled out (a plateau's
+/// initial best is ±inf) and keys sorted, so equal states give equal bytes.
+public enum StateJSON {
+    public static func encode<T: Encodable>(_ value: T) throws -> Data {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
         e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try e.encode(self)
+        return try e.encode(value)
     }
 
-    public static func decoded(from data: Data) throws -> SchedulerState {
+    public static func decode<T: Decodable>(_ data: Data, as type: T.Type = T.self) throws -> T {
+        try decoder.decode(type, from: data)
+    }
+
+    static let decoder: JSONDecoder = {
         let d = JSONDecoder()
         d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try d.decode(SchedulerState.self, from: data)
-    }
+        return d
+    }()
 }
 
 /// Runs a compiled program one step at a time.

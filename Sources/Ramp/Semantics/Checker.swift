@@ -6,31 +6,26 @@ public struct CheckOptions: Sendable {
 
 /// The front door: source text in, a runnable program or diagnostics out.
 public enum Compiler {
+    public static func compile(_ file: SourceFile, options: CheckOptions = CheckOptions()) throws(DiagnosticError) -> CompiledProgram {
+        var checker = Checker(file: file, options: options)
+        return try checker.check(try parse(file))
+    }
+
     /// Checks settings, `let`s and `def`s that need not schedule anything yet
     /// (a REPL session's definitions).
     public static func checkStatements(_ file: SourceFile, options: CheckOptions = CheckOptions()) throws(DiagnosticError) -> Settings {
-        if let bad = file.invalidUTF8 { throw DiagnosticError([.error("invalid UTF-8 in source", at: bad)]) }
-        let program: Program
-        do {
-            program = try Parser.parse(file)
-        } catch {
-            throw DiagnosticError([error])
-        }
         var checker = Checker(file: file, options: options)
         checker.requireSchedule = false
-        return try checker.check(program).settings
+        return try checker.check(try parse(file)).settings
     }
 
-    public static func compile(_ file: SourceFile, options: CheckOptions = CheckOptions()) throws(DiagnosticError) -> CompiledProgram {
+    static func parse(_ file: SourceFile) throws(DiagnosticError) -> Program {
         if let bad = file.invalidUTF8 { throw DiagnosticError([.error("invalid UTF-8 in source", at: bad)]) }
-        let program: Program
         do {
-            program = try Parser.parse(file)
+            return try Parser.parse(file)
         } catch {
             throw DiagnosticError([error])
         }
-        var checker = Checker(file: file, options: options)
-        return try checker.check(program)
     }
 }
 

@@ -19,17 +19,11 @@ public struct ServeSession {
         var state: SchedulerState?
     }
 
-    static let decoder: JSONDecoder = {
-        let d = JSONDecoder()
-        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return d
-    }()
-
     /// Answers one request line. A bad line gets `{"error": ...}` and leaves the state as it was.
     public mutating func handle(_ line: String) -> String {
         let request: Request
         do {
-            request = try ServeSession.decoder.decode(Request.self, from: Data(line.utf8))
+            request = try StateJSON.decode(Data(line.utf8), as: Request.self)
         } catch DecodingError.keyNotFound(let key, _) {
             return ServeSession.error("missing \"\(key.stringValue)\"")
         } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {

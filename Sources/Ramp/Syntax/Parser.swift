@@ -194,7 +194,10 @@ public struct Parser {
     /// phase = condition { "until" condition | "for" additive } ;
     mutating func parsePhase() throws(Diagnostic) -> Expr {
         var e = try parseCondition()
+        var links = 0
+        defer { depth -= links }
         while true {
+            if check(.until) || check(.for) { try chained(&links) }
             if match(.until) {
                 let c = try parseCondition()
                 e = Expr(.until(e, c), e.range.union(c.range))
@@ -210,7 +213,10 @@ public struct Parser {
     /// condition = conjunction { "or" conjunction } ;
     mutating func parseCondition() throws(Diagnostic) -> Expr {
         var e = try parseConjunction()
+        var links = 0
+        defer { depth -= links }
         while match(.or) {
+            try chained(&links)
             skipNewlines()
             let r = try parseConjunction()
             e = Expr(.logical(.or, e, r), e.range.union(r.range))
@@ -221,7 +227,10 @@ public struct Parser {
     /// conjunction = negation { "and" negation } ;
     mutating func parseConjunction() throws(Diagnostic) -> Expr {
         var e = try parseNegation()
+        var links = 0
+        defer { depth -= links }
         while match(.and) {
+            try chained(&links)
             skipNewlines()
             let r = try parseNegation()
             e = Expr(.logical(.and, e, r), e.range.union(r.range))
@@ -255,9 +264,12 @@ public struct Parser {
     /// additive = term { ( "+" | "-" ) term } ;
     mutating func parseAdditive() throws(Diagnostic) -> Expr {
         var e = try parseTerm()
+        var links = 0
+        defer { depth -= links }
         while true {
             let op: BinaryOperator
             if check(.plus) { op = .add } else if check(.minus) { op = .subtract } else { return e }
+            try chained(&links)
             advance(); skipNewlines()
             let r = try parseTerm()
             e = Expr(.binary(op, e, r), e.range.union(r.range))
@@ -267,13 +279,23 @@ public struct Parser {
     /// term = unary { ( "*" | "/" ) unary } ;
     mutating func parseTerm() throws(Diagnostic) -> Expr {
         var e = try parseUnary()
+        var links = 0
+        defer { depth -= links }
         while true {
             let op: BinaryOperator
             if check(.star) { op = .multiply } else if check(.slash) { op = .divide } else { return e }
+            try chained(&links)
             advance(); skipNewlines()
             let r = try parseUnary()
             e = Expr(.binary(op, e, r), e.range.union(r.range))
         }
+    }
+
+    /// Each further operand of a chain (`a + b + c`, `x until c until d`)
+    /// nests the tree one level deeper, and counts against the same limit.
+    private mutating func chained(_ links: inout Int) throws(Diagnostic) {
+        links += 1
+        try enter()
     }
 
     private mutating func enter() throws(Diagnostic) {
@@ -319,7 +341,10 @@ public struct Parser {
             return Expr(.call(callee: e, args: [CallArgument(label: nil, labelRange: nil, value: arg)], juxtaposed: true),
                         e.range.union(arg.range))
         }
+        var links = 0
+        defer { depth -= links }
         while check(.lparen) {
+            try chained(&links)
             advance()
             let args = try parseArguments()
             let close = try expect(.rparen, "to close the argument list")

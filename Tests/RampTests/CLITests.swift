@@ -140,6 +140,22 @@ func temporaryFile(_ contents: String, name: String = "p.ramp") throws -> String
         for b in Builtins.all { #expect(r.stdout.contains("  \(b.signature)\n"), "\(b.name) missing from ramp list") }
     }
 
+    @Test func stepsNearIntMaxEndWithTheSchedule() throws {
+        let r = try ramp(["table", "-e", "cosine(T=3)", "--steps", "9223372036854775807"])
+        #expect(r.status == 0)
+        #expect(r.stdout == "step,lr\n0,1.0\n1,0.75\n2,0.2500000000000001\n")
+        #expect(r.stderr == "note: the schedule finished at step 3; 9223372036854775804 of the requested 9223372036854775807 steps were not printed\n")
+        let over = try ramp(["table", "-e", "cosine(T=3)", "--steps", "9223372036854775808"])
+        #expect(over.status != 0)
+    }
+
+    @Test func infiniteAndNaNMetrics() throws {
+        let path = try temporaryFile("1\nnan\ninf\n-inf\n0.5\n", name: "m.txt")
+        let r = try ramp(["table", "-e", "reduce_on_plateau(factor=0.5, patience=0)", "--steps", "6", "--metrics", path])
+        // NaN and +inf are not improvements; -inf is; 0.5 is not better than -inf.
+        #expect(r.stdout == "step,lr\n0,1.0\n1,1.0\n2,0.5\n3,0.25\n4,0.25\n5,0.125\n")
+    }
+
     @Test func badMetricsFileIsReported() throws {
         let path = try temporaryFile("0.5\nabc\n", name: "m.txt")
         let r = try ramp(["table", "samples/card.ramp", "--steps", "5", "--metrics", path])

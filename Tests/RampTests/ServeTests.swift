@@ -80,3 +80,55 @@ import Testing
         #expect(text.contains("finished at step"), "\(text)")
     }
 }
+
+@Suite(.serialized) struct ServeStressTests {
+    /// One million requests, 1% malformed, through the real binary: every
+    /// line answered, the rates right, and memory flat (a tenth of the
+    /// requests peaks at about the same resident size).
+    @Test func millionRequestsInConstantMemory() throws {
+        func input(_ n: Int) -> String {
+            var out = ""
+            out.reserveCapacity(n * 32)
+            for i in 0..<n {
+                out += i % 100 == 99 ? "{\"op\":\n" : "{\"op\":\"step\",\"metric\":\(i % 3 == 0 ? 0.25 : 0.5)}\n"
+            }
+            return out
+        }
+        func serve(_ n: Int) throws -> (lines: [Substring], peakKB: Int?) {
+            let stdin = try temporaryFile(input(n), name: "requests.txt")
+            let timeTool = "/usr/bin/time"
+            let binary = repositoryRoot.appendingPathComponent(".build/debug/ramp").path
+            let p = Process()
+            let measured = FileManager.default.isExecutableFile(atPath: timeTool)
+            p.executableURL = URL(fileURLWithPath: measured ? timeTool : binary)
+            p.arguments = (measured ? ["-f", "%M", binary] : []) + ["serve", "samples/warmup_plateau.ramp"]
+            p.currentDirectoryURL = repositoryRoot
+            p.standardInput = FileHandle(forReadingAtPath: stdin)
+            let out = Pipe(), err = Pipe()
+            p.standardOutput = out
+            p.standardError = err
+            try p.run()
+            let errors = ErrorCollector(err.fileHandleForReading)
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            let peak = Int(String(decoding: errors.wait(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+            #expect(p.terminationStatus == 0)
+            return (String(decoding: data, as: UTF8.self).split(separator: "\n"), peak)
+        }
+        let small = try serve(100_000)
+        let big = try serve(1_000_000)
+        #expect(big.lines.count == 1_000_000)
+        #expect(big.lines.filter { $0.hasPrefix("{\"error\":") }.count == 10_000)
+        // The rate after the last step request (the very last line is a malformed one), from the table.
+        let program = try Compiler.compile(try SourceFile.load(path: samplesDirectory.appendingPathComponent("warmup_plateau.ramp").path))
+        let metrics: [Double?] = (0..<1_000_000).filter { $0 % 100 != 99 }.map { $0 % 3 == 0 ? 0.25 : 0.5 }
+        let last = Table.rows(program, steps: metrics.count + 1, metrics: metrics).last!
+        #expect(big.lines.last?.hasPrefix("{\"error\":") == true)
+        #expect(big.lines[big.lines.count - 2] == "{\"step\":\(metrics.count),\"lr\":\(last.lr),\"momentum\":null,\"finished\":false}")
+        if let a = small.peakKB, let b = big.peakKB {
+            #expect(Double(b) < Double(a) * 1.5 + 4096, "peak memory grew from \(a) KB to \(b) KB")
+        } else {
+            print("note: /usr/bin/time is missing, so the memory part of the serve stress test was skipped")
+        }
+    }
+}

@@ -25,8 +25,7 @@ public enum Table {
         if program.isClosedForm, program.momentum == nil {
             let n = program.duration.map { min($0, steps) } ?? steps
             for i in 0..<max(0, n) { emit(TableRow(step: i, lr: program.value(at: i), momentum: nil)) }
-            let s = Scheduler(program)
-            return TableEnd(finishedAt: n < steps ? n : nil, transitions: transitionsUpTo(program, n, s))
+            return TableEnd(finishedAt: n < steps ? n : nil, transitions: program.lr.staticTransitions(through: n))
         }
         var s = Scheduler(program)
         for i in 0..<max(0, steps) {
@@ -35,14 +34,6 @@ public enum Table {
             s.step(metric: i < metrics.count ? metrics[i] : nil)
         }
         return TableEnd(finishedAt: nil, transitions: s.transitions)
-    }
-
-    private static func transitionsUpTo(_ p: CompiledProgram, _ n: Int, _ s: Scheduler) -> [Transition] {
-        guard let starts = p.lr.starts else { return [] }
-        var out: [Transition] = []
-        for i in 1..<starts.count where starts[i] <= n { out.append(Transition(step: starts[i], phase: i - 1, reason: .length)) }
-        if let d = p.duration, d <= n { out.append(Transition(step: d, phase: starts.count - 1, reason: .length)) }
-        return out
     }
 
     /// The table as a list (for tests and small tables).

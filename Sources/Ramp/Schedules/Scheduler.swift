@@ -177,19 +177,24 @@ public struct Scheduler: Sendable {
     /// Phase changes of the learning-rate schedule so far (condition-driven
     /// sequences record them; static ones are known from their lengths).
     public var transitions: [Transition] {
-        if program.lr.isStatic {
-            guard let starts = program.lr.starts else { return [] }
-            var out: [Transition] = []
-            for i in 1..<starts.count where starts[i] <= state.step {
-                out.append(Transition(step: starts[i], phase: i - 1, reason: .length))
-            }
-            if let d = program.lr.staticDuration, d <= state.step {
-                out.append(Transition(step: d, phase: starts.count - 1, reason: .length))
-            }
-            return out
-        }
+        if program.lr.isStatic { return program.lr.staticTransitions(through: state.step) }
         guard case .sequence(let st) = state.slots[program.lr.slot] else { return [] }
         return st.transitions
+    }
+}
+
+extension PhaseSequence {
+    /// The phase changes of a static sequence up to step `step`, known from the lengths alone.
+    func staticTransitions(through step: Int) -> [Transition] {
+        guard let starts else { return [] }
+        var out: [Transition] = []
+        for i in 1..<starts.count where starts[i] <= step {
+            out.append(Transition(step: starts[i], phase: i - 1, reason: .length))
+        }
+        if let d = staticDuration, d <= step {
+            out.append(Transition(step: d, phase: starts.count - 1, reason: .length))
+        }
+        return out
     }
 }
 

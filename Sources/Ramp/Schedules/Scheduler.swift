@@ -153,10 +153,13 @@ public struct Scheduler: Sendable {
     /// Observes the end of the current step and moves to the next; returns the new rate.
     @discardableResult
     public mutating func step(metric: Double? = nil) -> Double {
-        let ctx = StepContext(metric: metric, lr: lr)
         let t = state.step
-        program.lrNode.observe(at: t, ctx, &state.slots, initial: program.initialSlots)
-        program.momentumNode?.observe(at: t, ctx, &state.slots, initial: program.initialSlots)
+        // A program without state has nothing to observe.
+        if !program.initialSlots.isEmpty {
+            let ctx = StepContext(metric: metric, lr: lr)
+            program.lrNode.observe(at: t, ctx, &state.slots, initial: program.initialSlots)
+            program.momentumNode?.observe(at: t, ctx, &state.slots, initial: program.initialSlots)
+        }
         state.step = t + 1
         refresh()
         return lr
@@ -164,7 +167,7 @@ public struct Scheduler: Sendable {
 
     private mutating func refresh() {
         let t = Double(state.step)
-        lr = program.lrNode.value(at: t, state.slots)
+        lr = program.closedForm?(t) ?? program.lrNode.value(at: t, state.slots)
         switch program.momentum {
         case nil: momentum = nil
         case .explicit: momentum = program.momentumNode!.value(at: t, state.slots)

@@ -139,6 +139,18 @@ public struct Parser {
         }
     }
 
+    static func comparison(_ s: Symbol) -> CompareOperator? {
+        switch s {
+        case .less: return .less
+        case .lessEqual: return .lessEqual
+        case .greater: return .greater
+        case .greaterEqual: return .greaterEqual
+        case .equalEqual: return .equal
+        case .notEqual: return .notEqual
+        default: return nil
+        }
+    }
+
     /// ptype = NAME { bound } | STRING { "|" STRING } ;
     /// bound = ( "<" | "<=" | ">" | ">=" ) [ "-" ] NUMBER ;
     mutating func parseTypeAnnotation() throws(Diagnostic) -> TypeAnnotation {
@@ -154,8 +166,7 @@ public struct Parser {
         }
         let (name, _) = try identifier("for the parameter's type")
         var bounds: [TypeAnnotation.Bound] = []
-        let ops: [Symbol: CompareOperator] = [.less: .less, .lessEqual: .lessEqual, .greater: .greater, .greaterEqual: .greaterEqual]
-        while case .symbol(let sym) = current.kind, let op = ops[sym] {
+        while case .symbol(let sym) = current.kind, let op = Parser.comparison(sym), op != .equal, op != .notEqual {
             advance()
             let negative = match(.minus)
             guard case .number(let x) = current.kind else { throw unexpected("expected a number in the parameter's bound") }
@@ -253,9 +264,7 @@ public struct Parser {
     /// comparison = additive [ ( "<" | "<=" | ">" | ">=" | "==" | "!=" ) additive ] ;
     mutating func parseComparison() throws(Diagnostic) -> Expr {
         let l = try parseAdditive()
-        let ops: [Symbol: CompareOperator] = [.less: .less, .lessEqual: .lessEqual, .greater: .greater,
-                                              .greaterEqual: .greaterEqual, .equalEqual: .equal, .notEqual: .notEqual]
-        guard case .symbol(let s) = current.kind, let op = ops[s] else { return l }
+        guard case .symbol(let s) = current.kind, let op = Parser.comparison(s) else { return l }
         advance()
         let r = try parseAdditive()
         return Expr(.compare(op, l, r), l.range.union(r.range))

@@ -33,6 +33,20 @@ struct ProgramInput: ParsableArguments {
     }
 }
 
+enum Metrics {
+    /// Reads a metrics file (one number per line), or prints why not and exits 1.
+    static func read(_ path: String) throws -> [Double?] {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            Stderr.print("\(path): error: cannot read the metrics file")
+            throw ExitCode(1)
+        }
+        do { return try Ramp.Table.parseMetrics(text, name: path) } catch {
+            Stderr.print(error.description)
+            throw ExitCode(1)
+        }
+    }
+}
+
 enum Diagnostics {
     static func compile(_ file: SourceFile, options: CheckOptions) throws -> CompiledProgram {
         do {

@@ -146,9 +146,7 @@ public enum Explain {
         var known = offset
         for (i, p) in s.phases.enumerated() {
             let start = known
-            let dynamicBody: Bool
-            if case .sequence(let inner) = p.body, !inner.isStatic { dynamicBody = true } else { dynamicBody = false }
-            let fixed = p.condition == nil && !dynamicBody
+            let fixed = p.hasFixedEnd
             known = fixed ? zip(known, p.bound).map { $0 + $1 } : nil
             var head = "\(indent)phase \(i + 1)"
             switch (start, p.bound) {

@@ -151,6 +151,16 @@ extension Condition {
     }
 }
 
+extension Phase {
+    /// True when nothing but its length ends the phase: no condition, and no
+    /// condition-driven sequence inside that could end it sooner.
+    var hasFixedEnd: Bool {
+        if condition != nil { return false }
+        if case .sequence(let inner) = body, !inner.isStatic { return false }
+        return true
+    }
+}
+
 extension PhaseSequence {
     /// Decides whether the phases can be laid out by their lengths alone.
     static func make(_ phases: [Phase]) -> PhaseSequence {
@@ -159,9 +169,7 @@ extension PhaseSequence {
         var isStatic = true
         for (i, p) in phases.enumerated() {
             starts.append(at)
-            let dynamicBody: Bool
-            if case .sequence(let inner) = p.body, !inner.isStatic { dynamicBody = true } else { dynamicBody = false }
-            if p.condition != nil || dynamicBody { isStatic = false; break }
+            if !p.hasFixedEnd { isStatic = false; break }
             if i < phases.count - 1 {
                 guard let b = p.bound else { isStatic = false; break }
                 at += b

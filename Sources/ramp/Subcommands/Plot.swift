@@ -54,7 +54,7 @@ extension RampCommand {
             for (i, src) in sources.enumerated() {
                 inputs.append((src.count <= 40 ? src : "expression \(i + 1)", SourceFile(name: "<expression>", text: src)))
             }
-            let metricValues = try metrics.map(readMetrics) ?? []
+            let metricValues = try metrics.map(Metrics.read) ?? []
             var runs: [ChartData.Run] = []
             for (name, file) in inputs {
                 let program = try Diagnostics.compile(file, options: CheckOptions(base: base))
@@ -108,17 +108,6 @@ extension RampCommand {
             let color = isatty(1) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
             let chart = TerminalChart(width: width ?? terminalColumns(), height: height ?? 14, color: color)
             print(panels.map { chart.render($0) }.joined(separator: "\n"), terminator: "")
-        }
-
-        private func readMetrics(_ path: String) throws -> [Double?] {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                Stderr.print("\(path): error: cannot read the metrics file")
-                throw ExitCode(1)
-            }
-            do { return try Ramp.Table.parseMetrics(String(decoding: data, as: UTF8.self), name: path) } catch {
-                Stderr.print(error.description)
-                throw ExitCode(1)
-            }
         }
 
         private func terminalColumns() -> Int {

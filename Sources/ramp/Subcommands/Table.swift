@@ -29,14 +29,7 @@ extension RampCommand {
             let program = try input.compile()
             var metricValues: [Double?] = []
             if let path = metrics {
-                guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-                    Stderr.print("\(path): error: cannot read the metrics file")
-                    throw ExitCode(1)
-                }
-                do { metricValues = try Ramp.Table.parseMetrics(text, name: path) } catch {
-                    Stderr.print(error.description)
-                    throw ExitCode(1)
-                }
+                metricValues = try Metrics.read(path)
             } else if program.usesMetric {
                 Stderr.print("note: this schedule reacts to a metric; without --metrics no metric is fed")
             }

@@ -81,6 +81,10 @@ func temporaryFile(_ contents: String, name: String = "p.ramp") throws -> String
         let dir = try ramp(["check", "samples"])
         #expect(dir.status == 1)
         #expect(dir.stderr == "samples: error: is a directory, not a program file\n")
+        // Unreadable even for root: reading /proc/self/mem from the start fails.
+        let unreadable = try ramp(["check", "/proc/self/mem"])
+        #expect(unreadable.status == 1)
+        #expect(unreadable.stderr == "/proc/self/mem: error: cannot be read (check its permissions)\n")
     }
 
     @Test func tableOfTheCardExampleEndsOnThePlateau() throws {

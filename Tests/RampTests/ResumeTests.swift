@@ -68,6 +68,8 @@ struct Trace: Equatable {
                 full.record(s)
                 s.step(metric: metrics[i])
             }
+            // Rates stay finite, also after a schedule has finished (a fuzzer finding: `warmup 0`).
+            #expect(full.lr.allSatisfy { Double(bitPattern: $0).isFinite }, "\(name): a rate is not finite")
             for k in [0, 1, 7, 26, 150, steps - 1] {
                 var a = Scheduler(program)
                 var resumed = Trace()

@@ -225,7 +225,7 @@ extension Node {
                 let i = s.staticPhase(at: t)
                 let phase = s.phases[i]
                 var local = t - Double(s.starts![i])
-                if let b = phase.bound, local >= Double(b) { local = Double(b - 1) }
+                if let b = phase.bound, local >= Double(b) { local = Double(max(0, b - 1)) }
                 return phase.body.value(at: local, slots)
             }
             guard case .sequence(let st) = slots[s.slot] else { return .nan }
@@ -280,7 +280,7 @@ extension Node {
             if s.isStatic {
                 let i = s.staticPhase(at: t)
                 var local = t - Double(s.starts![i])
-                if let b = s.phases[i].bound, local >= Double(b) { local = Double(b - 1) }
+                if let b = s.phases[i].bound, local >= Double(b) { local = Double(max(0, b - 1)) }
                 return s.phases[i].body.momentum(at: local, slots)
             }
             guard case .sequence(let st) = slots[s.slot] else { return nil }

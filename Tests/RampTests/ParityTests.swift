@@ -132,3 +132,16 @@ let nativeParity: [String: String] = [
         #expect(c.mismatch(got) == nil, "\(nativeParity[id]!)")
     }
 }
+
+@Suite struct MigrationTests {
+    /// `ramp explain` prints the native Ramp a compatibility call stands for;
+    /// pasted back, it must give the library's numbers too.
+    @Test(arguments: ParityCase.all)
+    func explainedNativeProgramGivesTheSameTrace(_ c: ParityCase) throws {
+        let program = try Compiler.compile(SourceFile(name: c.id, text: c.rampSource), options: CheckOptions(base: c.base_lr))
+        let native = Explain.nativeSource(program)
+        #expect(!native.contains("torch.") && !native.contains("optax.") && !native.contains("keras."))
+        let got = try c.trace(native)
+        #expect(c.mismatch(got) == nil, "\(native)")
+    }
+}

@@ -20,12 +20,23 @@ struct ProgramInput: ParsableArguments {
 
     /// Loads and checks the program, printing diagnostics and exiting 1 on error.
     func compile() throws -> CompiledProgram {
-        let file: SourceFile
+        var file: SourceFile
         if let source {
             file = SourceFile(name: "<expression>", text: source)
         } else {
-            do { file = try SourceFile.load(path: self.file!) } catch {
+            do {
+                file = try SourceFile.load(path: self.file!)
+            } catch {
                 Stderr.print(error.description)
+                throw ExitCode(1)
+            }
+        }
+        // An IR document (`ramp compile --to json`) carries its canonical native program.
+        if IR.isDocument(file.text) {
+            do {
+                file = SourceFile(name: file.name, text: try IR.nativeSource(file.text))
+            } catch {
+                Stderr.print("\(file.name): error: \((error as? LoadError)?.message ?? "not a readable Ramp IR document")")
                 throw ExitCode(1)
             }
         }

@@ -95,6 +95,14 @@ func repl(_ lines: [String], engine: inout ReplEngine) -> [ReplEngine.Reply] {
         #expect(e.feed(":plto")!.output == "error: unknown command ':plto'; did you mean 'plot'?; try :help")
     }
 
+    @Test func compileCommand() {
+        var e = ReplEngine()
+        _ = e.feed("cosine(T=2)")
+        #expect(e.feed(":compile csv 2")!.output == "step,lr\n0,1.0\n1,0.5")
+        #expect(e.feed(":compile json")!.output.hasPrefix("{\n  \"ramp_ir\": 1,"))
+        #expect(e.feed(":compile python")!.output == "error: usage: :compile json|csv [steps]")
+    }
+
     @Test func saveAndLoadRoundTrip() throws {
         var e = ReplEngine()
         _ = repl(["base 0.3", "let w = 3", "warmup w then cosine(T=7)"], engine: &e)

@@ -17,6 +17,7 @@ extension ReplEngine {
         CommandSpec(name: "feed", usage: ":feed m1 m2 ...", help: "advance one step per metric"),
         CommandSpec(name: "reset", usage: ":reset", help: "put the live scheduler back at step 0"),
         CommandSpec(name: "explain", usage: ":explain", help: "the phases with resolved parameters, and the native Ramp"),
+        CommandSpec(name: "compile", usage: ":compile json|csv [steps]", help: "the current schedule as Ramp IR, or as a CSV table"),
         CommandSpec(name: "show", usage: ":show", help: "the session's settings, definitions and schedule"),
         CommandSpec(name: "load", usage: ":load FILE", help: "run a .ramp file in the session"),
         CommandSpec(name: "save", usage: ":save FILE", help: "write the session as a .ramp file"),
@@ -78,6 +79,18 @@ extension ReplEngine {
             live = Scheduler(program)
             return Reply(output: "reset to step 0: " + state(), isError: false)
         case "explain": return Reply(output: Explain.text(program), isError: false)
+        case "compile":
+            switch args.first {
+            case "json": return Reply(output: IR.document(program).render(), isError: false)
+            case "csv":
+                let steps = args.count > 1 ? Int(args[1]) : program.suggestedHorizon
+                guard let steps, steps >= 0, steps <= 100_000 else { return error(":compile csv takes a number of steps up to 100000") }
+                guard !program.usesMetric else { return error("this schedule reacts to a metric; its table depends on the metrics fed (see :step)") }
+                let rows = Table.rows(program, steps: steps)
+                let header = program.momentum == nil ? "step,lr" : "step,lr,momentum"
+                return Reply(output: ([header] + rows.map { "\($0.step),\($0.lr)" + ($0.momentum.map { ",\($0)" } ?? "") }).joined(separator: "\n"), isError: false)
+            default: return error("usage: :compile json|csv [steps]")
+            }
         default: return unknown(name)
         }
     }

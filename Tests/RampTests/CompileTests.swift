@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+@testable import Ramp
+
+@Suite struct CompileTests {
+    /// Source → IR → the IR's native program gives the same trace, bit for bit,
+    /// for every corpus program and every parity case.
+    @Test func irRoundTripGivesTheSameTrace() throws {
+        var programs: [(String, CompiledProgram)] = []
+        for p in CorpusProgram.all where Expectations(p.source).errors.isEmpty {
+            programs.append((p.name, try Compiler.compile(SourceFile(name: p.name, text: p.source))))
+        }
+        for c in ParityCase.all {
+            programs.append((c.id, try Compiler.compile(SourceFile(name: c.id, text: c.rampSource), options: CheckOptions(base: c.base_lr))))
+        }
+        let metrics = metricCurve(300)
+        for (name, program) in programs {
+            let document = IR.document(program).render()
+            #expect(IR.isDocument(document))
+            let rebuilt = try Compiler.compile(SourceFile(name: name, text: try IR.nativeSource(document)))
+            let a = Table.rows(program, steps: 300, metrics: metrics)
+            let b = Table.rows(rebuilt, steps: 300, metrics: metrics)
+            #expect(a.map(\.lr.bitPattern) == b.map(\.lr.bitPattern), "\(name)")
+            #expect(a.map { $0.momentum?.bitPattern } == b.map { $0.momentum?.bitPattern }, "\(name)")
+        }
+        #expect(programs.count >= 150)
+    }
+
+    /// Every corpus program's IR validates against grammar/ramp-ir.schema.json.
+    @Test func irMatchesItsSchema() throws {
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        check.arguments = ["python3", "-c", "import jsonschema"]
+        check.standardError = FileHandle.nullDevice
+        try check.run()
+        check.waitUntilExit()
+        guard check.terminationStatus == 0 else {
+            print("note: skipping the IR schema test: python3's jsonschema is not installed (pip install jsonschema)")
+            return
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ramp-ir-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        var count = 0
+        for p in CorpusProgram.all where Expectations(p.source).errors.isEmpty {
+            let program = try Compiler.compile(SourceFile(name: p.name, text: p.source))
+            try IR.document(program).render().write(to: dir.appendingPathComponent("\(p.name).json"), atomically: true, encoding: .utf8)
+            count += 1
+        }
+        let validate = Process()
+        validate.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        validate.arguments = ["python3", "-c", """
+            import glob, json, sys, jsonschema
+            schema = json.load(open(sys.argv[1]))
+            files = sorted(glob.glob(sys.argv[2] + "/*.json"))
+            for f in files:
+                jsonschema.validate(json.load(open(f)), schema)
+            print(len(files))
+            """, repositoryRoot.appendingPathComponent("grammar/ramp-ir.schema.json").path, dir.path]
+        let out = Pipe()
+        validate.standardOutput = out
+        try validate.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        validate.waitUntilExit()
+        #expect(validate.terminationStatus == 0)
+        #expect(Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) == count)
+    }
+
+    @Test func compileCommand() throws {
+        let csv = try ramp(["compile", "-e", "cosine(T=4)", "--to", "csv", "--steps", "3"])
+        #expect(csv.stdout == "step,lr\n0,1.0\n1,0.8535533905932737\n2,0.5\n")
+        let table = try ramp(["compile", "samples/onecycle.ramp", "--to", "table-json", "--steps", "2"])
+        #expect(table.stdout == "{\n  \"steps\": 2,\n  \"lr\": [0.004, 0.0043210702341137126],\n  \"momentum\": [0.95, 0.9496655518394649]\n}\n")
+        let metric = try ramp(["compile", "samples/card.ramp", "--to", "csv", "--steps", "3"])
+        #expect(metric.status == 1)
+        #expect(metric.stderr.contains("reacts to a metric"))
+        #expect(metric.stderr.contains("ramp serve"))
+        // The IR goes back into `ramp table`.
+        let ir = try temporaryFile("", name: "card.json")
+        #expect(try ramp(["compile", "samples/card.ramp", "--to", "json", "-o", ir]).status == 0)
+        let fromIR = try ramp(["table", ir, "--steps", "60", "--metrics", "samples/card.metrics"])
+        let fromSource = try ramp(["table", "samples/card.ramp", "--steps", "60", "--metrics", "samples/card.metrics"])
+        #expect(fromIR.stdout == fromSource.stdout)
+        #expect(fromIR.stderr == fromSource.stderr)
+        let bad = try temporaryFile("{\"ramp_ir\": 9, \"native\": \"0.1\"}", name: "bad.json")
+        let r = try ramp(["table", bad, "--steps", "1"])
+        #expect(r.status == 1)
+        #expect(r.stderr == "\(bad): error: IR version 9 is not supported (this Ramp reads 1)\n")
+    }
+}

@@ -5,6 +5,11 @@ public struct TableRow: Sendable, Hashable {
     public var step: Int
     public var lr: Double
     public var momentum: Double?
+
+    /// `step,lr[,momentum]`, numbers in their shortest exact form.
+    public var csv: String { "\(step),\(lr)" + (momentum.map { ",\($0)" } ?? "") }
+
+    public static func csvHeader(momentum: Bool) -> String { momentum ? "step,lr,momentum" : "step,lr" }
 }
 
 /// How a table run ended.

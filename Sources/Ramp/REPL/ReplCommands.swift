@@ -87,8 +87,7 @@ extension ReplEngine {
                 guard let steps, steps >= 0, steps <= 100_000 else { return error(":compile csv takes a number of steps up to 100000") }
                 guard !program.usesMetric else { return error("this schedule reacts to a metric; its table depends on the metrics fed (see :step)") }
                 let rows = Table.rows(program, steps: steps)
-                let header = program.momentum == nil ? "step,lr" : "step,lr,momentum"
-                return Reply(output: ([header] + rows.map { "\($0.step),\($0.lr)" + ($0.momentum.map { ",\($0)" } ?? "") }).joined(separator: "\n"), isError: false)
+                return Reply(output: ([TableRow.csvHeader(momentum: program.momentum != nil)] + rows.map(\.csv)).joined(separator: "\n"), isError: false)
             default: return error("usage: :compile json|csv [steps]")
             }
         default: return unknown(name)
@@ -180,12 +179,10 @@ extension ReplEngine {
         }
         guard (b - a) / by < 10_000 else { return error("that is more than 10000 rows; use `by` or `ramp table`") }
         guard b <= 100_000_000 else { return error("steps up to 100000000 only") }
-        var out = [program.momentum == nil ? "step,lr" : "step,lr,momentum"]
+        var out = [TableRow.csvHeader(momentum: program.momentum != nil)]
         var s = Scheduler(program)
         for i in 0...b {
-            if i >= a, (i - a) % by == 0 {
-                out.append("\(i),\(s.lr)" + (s.momentum.map { ",\($0)" } ?? ""))
-            }
+            if i >= a, (i - a) % by == 0 { out.append(TableRow(step: i, lr: s.lr, momentum: s.momentum).csv) }
             s.step()
         }
         return Reply(output: out.joined(separator: "\n"), isError: false)

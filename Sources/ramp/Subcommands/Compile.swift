@@ -42,8 +42,7 @@ extension RampCommand {
                 }
                 let rows = Ramp.Table.rows(program, steps: steps ?? 0)
                 if to == .csv {
-                    text = (program.momentum == nil ? "step,lr\n" : "step,lr,momentum\n")
-                        + rows.map { "\($0.step),\($0.lr)" + ($0.momentum.map { ",\($0)" } ?? "") + "\n" }.joined()
+                    text = TableRow.csvHeader(momentum: program.momentum != nil) + "\n" + rows.map { $0.csv + "\n" }.joined()
                 } else {
                     let lr = JSONValue.array(rows.map { .number($0.lr) })
                     let momentum: JSONValue = program.momentum == nil ? .null : .array(rows.map { .number($0.momentum ?? .nan) })

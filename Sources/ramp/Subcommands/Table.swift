@@ -37,13 +37,13 @@ extension RampCommand {
             var out = Output()
             var first = true
             switch format {
-            case .csv: out.write(hasMomentum ? "step,lr,momentum\n" : "step,lr\n")
+            case .csv: out.write(TableRow.csvHeader(momentum: hasMomentum) + "\n")
             case .json: out.write("[")
             }
             let end = Ramp.Table.generate(program, steps: steps, metrics: metricValues) { row in
                 switch format {
                 case .csv:
-                    if let m = row.momentum { out.write("\(row.step),\(row.lr),\(m)\n") } else { out.write("\(row.step),\(row.lr)\n") }
+                    out.write(row.csv + "\n")
                 case .json:
                     out.write(first ? "\n" : ",\n")
                     first = false

@@ -20,27 +20,20 @@ struct ProgramInput: ParsableArguments {
 
     /// Loads and checks the program, printing diagnostics and exiting 1 on error.
     func compile() throws -> CompiledProgram {
-        var file: SourceFile
-        if let source {
-            file = SourceFile(name: "<expression>", text: source)
-        } else {
-            do {
-                file = try SourceFile.load(path: self.file!)
-            } catch {
-                Stderr.print(error.description)
-                throw ExitCode(1)
-            }
-        }
-        // An IR document (`ramp compile --to json`) carries its canonical native program.
-        if IR.isDocument(file.text) {
-            do {
-                file = SourceFile(name: file.name, text: try IR.nativeSource(file.text))
-            } catch {
-                Stderr.print("\(file.name): error: \((error as? LoadError)?.message ?? "not a readable Ramp IR document")")
-                throw ExitCode(1)
-            }
-        }
+        let file = try source.map { SourceFile(name: "<expression>", text: $0) } ?? ProgramFile.load(self.file!)
         return try Diagnostics.compile(file, options: CheckOptions(base: base))
+    }
+}
+
+enum ProgramFile {
+    /// Reads a program or IR file, or prints why not and exits 1.
+    static func load(_ path: String) throws -> SourceFile {
+        do {
+            return try SourceFile.loadProgram(path: path)
+        } catch {
+            Stderr.print(error.description)
+            throw ExitCode(1)
+        }
     }
 }
 

@@ -81,6 +81,10 @@ import Testing
         let fromSource = try ramp(["table", "samples/card.ramp", "--steps", "60", "--metrics", "samples/card.metrics"])
         #expect(fromIR.stdout == fromSource.stdout)
         #expect(fromIR.stderr == fromSource.stderr)
+        // Every command that takes a program file reads the IR too.
+        #expect(try ramp(["check", ir]).status == 0)
+        #expect(try ramp(["explain", ir]).stdout == (try ramp(["explain", "samples/card.ramp"])).stdout)
+        #expect(try ramp(["plot", ir, "--steps", "10", "--width", "40", "--height", "4"]).status == 0)
         let bad = try temporaryFile("{\"ramp_ir\": 9, \"native\": \"0.1\"}", name: "bad.json")
         let r = try ramp(["table", bad, "--steps", "1"])
         #expect(r.status == 1)

@@ -78,13 +78,13 @@ public enum IR {
     }
 
     /// The canonical source inside an IR document, checked for its version.
-    public static func nativeSource(_ text: String) throws -> String {
+    public static func nativeSource(_ text: String, name: String = "IR") throws -> String {
         guard let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
               let version = object["ramp_ir"] as? Int else {
-            throw LoadError(path: "IR", message: "not a Ramp IR document")
+            throw LoadError(path: name, message: "not a Ramp IR document")
         }
-        guard version == IR.version else { throw LoadError(path: "IR", message: "IR version \(version) is not supported (this Ramp reads \(IR.version))") }
-        guard let native = object["native"] as? String else { throw LoadError(path: "IR", message: "the IR has no \"native\" program") }
+        guard version == IR.version else { throw LoadError(path: name, message: "IR version \(version) is not supported (this Ramp reads \(IR.version))") }
+        guard let native = object["native"] as? String else { throw LoadError(path: name, message: "the IR has no \"native\" program") }
         return native
     }
 

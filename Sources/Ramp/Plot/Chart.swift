@@ -71,18 +71,14 @@ public enum ChartData {
     }
 
     public static func run(_ program: CompiledProgram, name: String, steps: Int, metrics: [Double?] = []) -> Run {
-        var s = Scheduler(program)
         var lr: [Double] = [], mom: [Double] = []
-        var finishedAt: Int?
-        for i in 0..<steps {
-            if s.finished { finishedAt = i; break }
-            lr.append(s.lr)
-            if let m = s.momentum { mom.append(m) }
-            s.step(metric: i < metrics.count ? metrics[i] : nil)
+        let end = Table.generate(program, steps: steps, metrics: metrics) { row in
+            lr.append(row.lr)
+            if let m = row.momentum { mom.append(m) }
         }
         var markers: [Marker] = []
         let phases = program.lr.phases
-        for tr in s.transitions where tr.step <= lr.count {
+        for tr in end.transitions where tr.step <= lr.count {
             let next = tr.phase + 1 < phases.count ? "phase \(tr.phase + 2)" : "end"
             if tr.reason == .condition {
                 let why = phases[tr.phase].condition.map(shortLabel) ?? "condition"
@@ -91,7 +87,7 @@ public enum ChartData {
                 markers.append(Marker(step: tr.step, label: next, kind: .phase))
             }
         }
-        return Run(name: name, lr: lr, momentum: program.momentum == nil ? nil : mom, markers: markers, finishedAt: finishedAt)
+        return Run(name: name, lr: lr, momentum: program.momentum == nil ? nil : mom, markers: markers, finishedAt: end.finishedAt)
     }
 }
 

@@ -233,7 +233,7 @@ extension ReplEngine {
     mutating func load(_ path: String) -> Reply {
         guard !path.isEmpty else { return error("usage: :load FILE") }
         let file: SourceFile
-        do { file = try SourceFile.load(path: path) } catch { return Reply(output: error.description, isError: true) }
+        do { file = try SourceFile.loadProgram(path: path) } catch { return Reply(output: error.description, isError: true) }
         if let bad = file.invalidUTF8 {
             return Reply(output: DiagnosticPrinter.render(.error("invalid UTF-8 in source", at: bad), in: file), isError: true)
         }

@@ -63,8 +63,7 @@ extension ReplEngine {
 
     func parameters(of callee: String) -> [String] {
         if let b = Builtins.lookup(callee) { return b.params.map(\.name) }
-        var name = callee
-        for (long, short) in Checker.modulePaths where name.hasPrefix(long) { name = short + name.dropFirst(long.count) }
+        let name = Checker.shortName(callee)
         if let d = Prelude.definitions.first(where: { $0.name == name }) { return d.params.map(\.name) }
         for d in definitions where d.key == callee {
             if let p = try? Parser.parse(SourceFile(name: "", text: d.source)), case .definition(_, let params, _)? = p.statements.first?.kind {

@@ -177,15 +177,14 @@ public struct ReplEngine {
 
     /// The rates without metrics, up to `steps` or until the schedule finishes.
     static func trace(_ p: CompiledProgram, steps: Int) -> (lr: [Double], momentum: [Double]?, finishedAt: Int?) {
-        var s = Scheduler(p)
-        var lr: [Double] = [], mom: [Double] = []
-        for i in 0..<steps {
-            if s.finished { return (lr.isEmpty ? [s.lr] : lr, p.momentum == nil ? nil : mom, i) }
-            lr.append(s.lr)
-            if let m = s.momentum { mom.append(m) }
-            s.step()
+        let rows = Table.rows(p, steps: steps)
+        let end = rows.count < steps ? rows.count : nil
+        // A schedule that finishes at once still shows the rate it holds.
+        if rows.isEmpty {
+            let s = Scheduler(p)
+            return ([s.lr], s.momentum.map { [$0] }, end)
         }
-        return (lr, p.momentum == nil ? nil : mom, nil)
+        return (rows.map(\.lr), p.momentum == nil ? nil : rows.compactMap(\.momentum), end)
     }
 
     static func sparkline(_ values: [Double], width: Int) -> String {

@@ -97,6 +97,16 @@ public struct PhaseSequence: Sendable {
         return starts[starts.count - 1] + last
     }
 
+    /// The phase in force at step `t` of a static sequence and the step within
+    /// it; past the end of a fixed-length phase, its last step (a phase of length 0 holds its start).
+    @inline(__always) func staticPosition(at t: Double) -> (phase: Phase, local: Double) {
+        let i = staticPhase(at: t)
+        let phase = phases[i]
+        var local = t - Double(starts![i])
+        if let b = phase.bound, local >= Double(b) { local = Double(max(0, b - 1)) }
+        return (phase, local)
+    }
+
     /// The phase in force at step `t` of a static sequence.
     @inline(__always) func staticPhase(at t: Double) -> Int {
         let starts = self.starts!
@@ -222,10 +232,7 @@ extension Node {
             return s.value
         case .sequence(let s):
             if s.isStatic {
-                let i = s.staticPhase(at: t)
-                let phase = s.phases[i]
-                var local = t - Double(s.starts![i])
-                if let b = phase.bound, local >= Double(b) { local = Double(max(0, b - 1)) }
+                let (phase, local) = s.staticPosition(at: t)
                 return phase.body.value(at: local, slots)
             }
             guard case .sequence(let st) = slots[s.slot] else { return .nan }
@@ -278,10 +285,8 @@ extension Node {
             return r.body.momentum(at: tau * Double(r.period) / length, slots)
         case .sequence(let s):
             if s.isStatic {
-                let i = s.staticPhase(at: t)
-                var local = t - Double(s.starts![i])
-                if let b = s.phases[i].bound, local >= Double(b) { local = Double(max(0, b - 1)) }
-                return s.phases[i].body.momentum(at: local, slots)
+                let (phase, local) = s.staticPosition(at: t)
+                return phase.body.momentum(at: local, slots)
             }
             guard case .sequence(let st) = slots[s.slot] else { return nil }
             return s.phases[st.phase].body.momentum(at: st.held ?? (t - Double(st.start)), slots)

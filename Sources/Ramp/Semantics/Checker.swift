@@ -345,11 +345,14 @@ public struct Checker {
     ]
 
     /// `torch.StepLR`, or `torch.optim.lr_scheduler.StepLR` as the library spells it.
+    /// `torch.optim.lr_scheduler.StepLR` → `torch.StepLR`.
+    static func shortName(_ name: String) -> String {
+        for (long, short) in modulePaths where name.hasPrefix(long) { return short + name.dropFirst(long.count) }
+        return name
+    }
+
     mutating func lookupPath(_ parts: [String], _ range: SourceRange, _ env: Env) throws(Diagnostic) -> Value {
-        var name = parts.joined(separator: ".")
-        for (long, short) in Checker.modulePaths where name.hasPrefix(long) {
-            name = short + name.dropFirst(long.count)
-        }
+        let name = Checker.shortName(parts.joined(separator: "."))
         if let v = env[name] ?? globals[name] { return v }
         if name == Checker.sgdrName { return .builtin(name) }
         let dotted = globals.keys.filter { $0.contains(".") } + [Checker.sgdrName]

@@ -20,7 +20,7 @@ extension RampCommand {
             var failed = false
             for path in files {
                 do {
-                    let file = try SourceFile.load(path: path)
+                    let file = try SourceFile.loadProgram(path: path)
                     do {
                         _ = try Compiler.compile(file, options: CheckOptions(base: base))
                     } catch {

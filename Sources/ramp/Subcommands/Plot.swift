@@ -45,12 +45,7 @@ extension RampCommand {
 
         func run() throws {
             var inputs: [(String, SourceFile)] = []
-            for path in files {
-                do { inputs.append((path, try SourceFile.load(path: path))) } catch {
-                    Stderr.print(error.description)
-                    throw ExitCode(1)
-                }
-            }
+            for path in files { inputs.append((path, try ProgramFile.load(path))) }
             for (i, src) in sources.enumerated() {
                 inputs.append((src.count <= 40 ? src : "expression \(i + 1)", SourceFile(name: "<expression>", text: src)))
             }

@@ -64,11 +64,7 @@ extension RampCommand {
         }
 
         func run() throws {
-            let source: SourceFile
-            do { source = try SourceFile.load(path: file) } catch {
-                Stderr.print(error.description)
-                throw ExitCode(1)
-            }
+            let source = try ProgramFile.load(file)
             let program = try Diagnostics.compile(source, options: CheckOptions(base: base))
             var optimizerConfig = OptimizerConfig(kind: optimizer)
             if let weightDecay { optimizerConfig.weightDecay = weightDecay }

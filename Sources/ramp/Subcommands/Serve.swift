@@ -17,12 +17,7 @@ extension RampCommand {
         func run() throws {
             var program: CompiledProgram?
             if let file {
-                let source: SourceFile
-                do { source = try SourceFile.load(path: file) } catch {
-                    Stderr.print(error.description)
-                    throw ExitCode(1)
-                }
-                program = try Diagnostics.compile(source, options: CheckOptions(base: base))
+                program = try Diagnostics.compile(try ProgramFile.load(file), options: CheckOptions(base: base))
             }
             var session = ServeSession(program: program, base: base)
             var out = Output()

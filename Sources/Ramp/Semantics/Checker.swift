@@ -46,6 +46,7 @@ public struct Checker {
     var definedAt: [String: SourceRange] = [:]
     /// Names whose definition failed; uses of them are not reported again.
     var poisoned: Set<String> = []
+    /// The functions being expanded, innermost last (`(lambda)` for anonymous ones).
     var expanding: [String] = []
     var diagnostics: [Diagnostic] = []
     /// Every `let` name in the program, known before any is evaluated.
@@ -736,8 +737,9 @@ public struct Checker {
                 throw .error("missing argument '\(p.name)' for '\(label)'", at: range)
             }
         }
-        if let name = c.name { expanding.append(name) }
-        defer { if c.name != nil { expanding.removeLast() } }
+        // Lambdas count toward the depth too: `let f = lambda e: f(e)` recurses without a name.
+        expanding.append(c.name ?? "(lambda)")
+        defer { expanding.removeLast() }
         guard c.isPrelude else { return try evaluate(c.body, inner) }
         do {
             return try evaluate(c.body, inner)

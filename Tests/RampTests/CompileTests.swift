@@ -90,4 +90,60 @@ import Testing
         #expect(r.status == 1)
         #expect(r.stderr == "\(bad): error: IR version 9 is not supported (this Ramp reads 1)\n")
     }
+
+    /// Every format on every sample: json and python reproduce `ramp table`
+    /// (the Python module run by python3 prints the same CSV, byte for byte,
+    /// and stops where the table stops, when the schedule finishes),
+    /// and csv/table-json either tabulate or, for a metric-driven sample,
+    /// point to python and serve.
+    @Test(arguments: samplePaths())
+    func everyFormatOnEverySample(_ name: String) throws {
+        let path = "samples/" + name
+        let metrics = ["--metrics", "samples/card.metrics"]
+        let program = try Compiler.compile(SourceFile(name: name, text: String(contentsOf: samplesDirectory.appendingPathComponent(name), encoding: .utf8)))
+        let steps = String(min(program.suggestedHorizon, 2000))
+        let expected = try ramp(["table", path, "--steps", steps] + metrics)
+        #expect(expected.status == 0)
+
+        let ir = try temporaryFile("", name: "ir.json")
+        #expect(try ramp(["compile", path, "--to", "json", "-o", ir]).status == 0)
+        #expect(try ramp(["table", ir, "--steps", steps] + metrics).stdout == expected.stdout)
+
+        let module = try temporaryFile("", name: "sample_schedule.py")
+        #expect(try ramp(["compile", path, "--to", "python", "-o", module]).status == 0)
+        let script = """
+            import sys
+            sys.path.insert(0, sys.argv[1])
+            from sample_schedule import Schedule
+            metrics = [None if l.strip() in ("", "-") else float(l) for l in open(sys.argv[2]).read().split("\\n")]
+            s = Schedule()
+            print("step,lr" + (",momentum" if s.momentum is not None else ""))
+            for i in range(int(sys.argv[3])):
+                if s.finished:
+                    break
+                print(f"{i},{s.lr!r}" + (f",{s.momentum!r}" if s.momentum is not None else ""))
+                s.step(metrics[i] if i < len(metrics) else None)
+            """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [PythonTests.interpreter, "-c", script, URL(fileURLWithPath: module).deletingLastPathComponent().path,
+                       repositoryRoot.appendingPathComponent("samples/card.metrics").path, steps]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(printed == expected.stdout, "\(name): the Python module's table differs from ramp table")
+
+        for format in ["csv", "table-json"] {
+            let r = try ramp(["compile", path, "--to", format, "--steps", "5"])
+            if program.usesMetric {
+                #expect(r.status == 1)
+                #expect(r.stderr.contains("--to python") && r.stderr.contains("ramp serve"), "\(r.stderr)")
+            } else {
+                #expect(r.status == 0 && !r.stdout.isEmpty, "\(name) --to \(format): \(r.stderr)")
+            }
+        }
+    }
 }

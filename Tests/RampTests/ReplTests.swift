@@ -100,7 +100,21 @@ func repl(_ lines: [String], engine: inout ReplEngine) -> [ReplEngine.Reply] {
         _ = e.feed("cosine(T=2)")
         #expect(e.feed(":compile csv 2")!.output == "step,lr\n0,1.0\n1,0.5")
         #expect(e.feed(":compile json")!.output.hasPrefix("{\n  \"ramp_ir\": 1,"))
-        #expect(e.feed(":compile python")!.output == "error: usage: :compile json|csv [steps]")
+        let module = e.feed(":compile python")!
+        #expect(!module.isError)
+        #expect(module.output.hasPrefix("\"\"\"A learning-rate schedule compiled by Ramp"))
+        #expect(module.output.contains("Phase(Cosine(T=2, from_=1.0 * r, min=0.0, exponent=1.0, k=1.0, periodic=False), length=2)"))
+        #expect(e.feed(":compile yaml")!.output == "error: usage: :compile json|csv [steps]|python [FILE]")
+    }
+
+    @Test func compilePythonToAFile() throws {
+        var e = ReplEngine()
+        _ = e.feed("cosine(T=2)")
+        let path = try temporaryFile("", name: "cosine_schedule.py")
+        #expect(e.feed(":compile python \(path)")!.output == "wrote \(path): `from cosine_schedule import Schedule`")
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == e.feed(":compile python")!.output + "\n")
+        let denied = e.feed(":compile python /nonexistent/dir/s.py")!
+        #expect(denied.isError && denied.output.hasPrefix("error: cannot write /nonexistent/dir/s.py"))
     }
 
     @Test func saveAndLoadRoundTrip() throws {

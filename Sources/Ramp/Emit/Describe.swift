@@ -12,7 +12,7 @@ public enum Describe {
             case .min, .max, .mod: return "\(op.rawValue)(\(node(a)), \(node(b)))"
             default: return "\(atom(a)) \(op.rawValue) \(atom(b))"
             }
-        case .primitive(let p): return call(p.name, p.parameters)
+        case .primitive(let p): return call(p.name, p.parameters.map { ($0.0, $0.1.ramp) })
         case .restarts(let r):
             var ps = [("period", "\(r.period)"), ("mult", fmt(r.mult)), ("decay", fmt(r.decay)), ("floor", fmt(r.floor))]
             if let l = r.limit { ps.append(("limit", "\(l)")) }
@@ -34,7 +34,7 @@ public enum Describe {
     /// from their defaults: `cosine(T=50)` rather than all six.
     public static func compact(_ n: Node, base: Double) -> String {
         guard case .primitive(let p) = n, let spec = Builtins.lookup(p.name) else { return node(n) }
-        let shown = p.parameters.filter { name, value in
+        let shown = p.parameters.map { ($0.0, $0.1.ramp) }.filter { name, value in
             guard let param = spec.params.first(where: { $0.name == name }) else { return true }
             switch param.defaultValue {
             case .required: return true

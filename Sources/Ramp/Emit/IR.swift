@@ -145,15 +145,14 @@ public enum IR {
                  ("cooldown", .number(Double(p.cooldown))), ("atol", .number(p.atol)), ("accumulate", .number(Double(p.accumulate)))])
     }
 
-    /// A parameter as Ramp writes it, as JSON.
-    static func value(_ text: String) -> JSONValue {
-        if text == "true" || text == "false" { return .bool(text == "true") }
-        if text.hasPrefix("\""), text.hasSuffix("\""), text.count >= 2 { return .string(String(text.dropFirst().dropLast())) }
-        if text.hasPrefix("[") {
-            return .array(text.dropFirst().dropLast().split(separator: ",").map { value($0.trimmingCharacters(in: .whitespaces)) })
+    static func value(_ v: ParameterValue) -> JSONValue {
+        switch v {
+        case .number(let x): return .number(x)
+        case .integer(let n): return .number(Double(n))
+        case .flag(let b): return .bool(b)
+        case .choice(let s): return .string(s)
+        case .integers(let xs): return .array(xs.map { .number(Double($0)) })
+        case .numbers(let xs): return .array(xs.map { .number($0) })
         }
-        if let x = Double(text) { return .number(x) }
-        if text == "inf" { return .number(.infinity) }
-        return .string(text)
     }
 }

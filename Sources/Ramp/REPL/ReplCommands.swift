@@ -17,7 +17,7 @@ extension ReplEngine {
         CommandSpec(name: "feed", usage: ":feed m1 m2 ...", help: "advance one step per metric"),
         CommandSpec(name: "reset", usage: ":reset", help: "put the live scheduler back at step 0"),
         CommandSpec(name: "explain", usage: ":explain", help: "the phases with resolved parameters, and the native Ramp"),
-        CommandSpec(name: "compile", usage: ":compile json|csv [steps]", help: "the current schedule as Ramp IR, or as a CSV table"),
+        CommandSpec(name: "compile", usage: ":compile json|csv [steps]|python [FILE]", help: "the current schedule as Ramp IR, a CSV table, or a Python module (printed, or written to FILE)"),
         CommandSpec(name: "show", usage: ":show", help: "the session's settings, definitions and schedule"),
         CommandSpec(name: "load", usage: ":load FILE", help: "run a .ramp file in the session"),
         CommandSpec(name: "save", usage: ":save FILE", help: "write the session as a .ramp file"),
@@ -88,7 +88,17 @@ extension ReplEngine {
                 guard !program.usesMetric else { return error("this schedule reacts to a metric; its table depends on the metrics fed (see :step)") }
                 let rows = Table.rows(program, steps: steps)
                 return Reply(output: ([TableRow.csvHeader(momentum: program.momentum != nil)] + rows.map(\.csv)).joined(separator: "\n"), isError: false)
-            default: return error("usage: :compile json|csv [steps]")
+            case "python":
+                let module = Python.module(program)
+                guard args.count > 1 else { return Reply(output: module.replacingTrailingNewline(), isError: false) }
+                let path = rest.dropFirst("python".count).trimmingCharacters(in: .whitespaces)
+                do {
+                    try module.write(toFile: path, atomically: true, encoding: .utf8)
+                } catch {
+                    return self.error("cannot write \(path): \(error.localizedDescription)")
+                }
+                return Reply(output: "wrote \(path): `from \(URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent) import Schedule`", isError: false)
+            default: return error("usage: :compile json|csv [steps]|python [FILE]")
             }
         default: return unknown(name)
         }

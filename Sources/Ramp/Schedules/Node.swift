@@ -259,7 +259,9 @@ extension Node {
             case .subtract: return x - y
             case .multiply: return x * y
             case .divide: return x / y
-            case .power: return Foundation.pow(x, y)
+            // Like the functions: the double result rounded once, so every
+            // platform and every emitted language gets the same float.
+            case .power: return Float(Foundation.pow(Double(x), Double(y)))
             case .min: return Swift.min(x, y)
             case .max: return Swift.max(x, y)
             case .mod: return Float(Combine.mod.apply(Double(x), Double(y)))

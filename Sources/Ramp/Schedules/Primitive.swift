@@ -14,8 +14,8 @@ public protocol Primitive: Sendable {
     func value(at t: Double) -> Double
     /// The companion momentum, for shapes that move momentum against the rate.
     func momentum(at t: Double) -> Double?
-    /// Resolved parameters, in registry order, for `ramp explain`.
-    var parameters: [(String, String)] { get }
+    /// Resolved parameters, in registry order, for `ramp explain`, the IR and emitted code.
+    var parameters: [(String, ParameterValue)] { get }
 }
 
 extension Primitive {
@@ -31,6 +31,24 @@ extension Primitive {
 
 func quote(_ s: String) -> String { "\"\(s)\"" }
 
+/// A resolved parameter, kept typed so that explain, the IR and emitted code
+/// each write it in their own syntax.
+public enum ParameterValue: Sendable, Equatable {
+    case number(Double), integer(Int), flag(Bool), choice(String), integers([Int]), numbers([Double])
+
+    /// As Ramp source writes it.
+    public var ramp: String {
+        switch self {
+        case .number(let x): return fmt(x)
+        case .integer(let n): return "\(n)"
+        case .flag(let b): return b ? "true" : "false"
+        case .choice(let s): return quote(s)
+        case .integers(let xs): return "[" + xs.map(String.init).joined(separator: ", ") + "]"
+        case .numbers(let xs): return "[" + xs.map(fmt).joined(separator: ", ") + "]"
+        }
+    }
+}
+
 // MARK: - basic shapes
 
 /// A rate that never changes.
@@ -39,7 +57,7 @@ public struct Constant: Primitive {
     public var name: String { "constant" }
     public var duration: Int? { nil }
     public func value(at t: Double) -> Double { level }
-    public var parameters: [(String, String)] { [("value", fmt(level))] }
+    public var parameters: [(String, ParameterValue)] { [("value", .number(level))] }
 }
 
 /// A straight line from `from` to `to` over `T` steps, then `to`.
@@ -50,7 +68,7 @@ public struct Linear: Primitive {
     public func value(at t: Double) -> Double {
         from + (to - from) * (min(t, Double(T)) / Double(T))
     }
-    public var parameters: [(String, String)] { [("T", "\(T)"), ("from", fmt(from)), ("to", fmt(to))] }
+    public var parameters: [(String, ParameterValue)] { [("T", .integer(T)), ("from", .number(from)), ("to", .number(to))] }
 }
 
 /// A rise from `from` to `to` over `T` steps: linear, exponential, or held
@@ -70,8 +88,8 @@ public struct Warmup: Primitive {
         case .constant: return from
         }
     }
-    public var parameters: [(String, String)] {
-        [("T", "\(T)"), ("from", fmt(from)), ("to", fmt(to)), ("shape", quote(shape.rawValue))]
+    public var parameters: [(String, ParameterValue)] {
+        [("T", .integer(T)), ("from", .number(from)), ("to", .number(to)), ("shape", .choice(shape.rawValue))]
     }
 }
 
@@ -90,9 +108,9 @@ public struct Cosine: Primitive {
         let c = 0.5 * (1 + cos(Double.pi * frac))
         return min + (from - min) * (exponent == 1 ? c : pow(c, exponent))
     }
-    public var parameters: [(String, String)] {
-        [("T", "\(T)"), ("from", fmt(from)), ("min", fmt(min)), ("exponent", fmt(exponent)),
-         ("k", fmt(k)), ("periodic", periodic ? "true" : "false")]
+    public var parameters: [(String, ParameterValue)] {
+        [("T", .integer(T)), ("from", .number(from)), ("min", .number(min)), ("exponent", .number(exponent)),
+         ("k", .number(k)), ("periodic", .flag(periodic))]
     }
 }
 
@@ -109,9 +127,9 @@ public struct Exponential: Primitive {
         guard let end else { return v }
         return gamma < 1 ? Swift.max(v, end) : Swift.min(v, end)
     }
-    public var parameters: [(String, String)] {
-        var p = [("gamma", fmt(gamma)), ("from", fmt(from)), ("every", fmt(every)), ("staircase", "\(staircase)")]
-        if let end { p.append(("end", fmt(end))) }
+    public var parameters: [(String, ParameterValue)] {
+        var p: [(String, ParameterValue)] = [("gamma", .number(gamma)), ("from", .number(from)), ("every", .number(every)), ("staircase", .flag(staircase))]
+        if let end { p.append(("end", .number(end))) }
         return p
     }
 }
@@ -124,7 +142,7 @@ public struct StepDecay: Primitive {
     public func value(at t: Double) -> Double {
         from * pow(gamma, (t / Double(size)).rounded(.down))
     }
-    public var parameters: [(String, String)] { [("size", "\(size)"), ("gamma", fmt(gamma)), ("from", fmt(from))] }
+    public var parameters: [(String, ParameterValue)] { [("size", .integer(size)), ("gamma", .number(gamma)), ("from", .number(from))] }
 }
 
 /// Multiplies by `gamma` at each milestone; a milestone listed twice counts twice.
@@ -137,8 +155,8 @@ public struct MultiStep: Primitive {
         for m in milestones where Double(m) <= t { n += 1 }
         return from * pow(gamma, Double(n))
     }
-    public var parameters: [(String, String)] {
-        [("milestones", "[" + milestones.map(String.init).joined(separator: ", ") + "]"), ("gamma", fmt(gamma)), ("from", fmt(from))]
+    public var parameters: [(String, ParameterValue)] {
+        [("milestones", .integers(milestones)), ("gamma", .number(gamma)), ("from", .number(from))]
     }
 }
 
@@ -157,8 +175,8 @@ public struct Polynomial: Primitive {
         }
         return (from - to) * pow(1 - tt / span, power) + to
     }
-    public var parameters: [(String, String)] {
-        [("T", "\(T)"), ("from", fmt(from)), ("to", fmt(to)), ("power", fmt(power)), ("cycle", "\(cycle)")]
+    public var parameters: [(String, ParameterValue)] {
+        [("T", .integer(T)), ("from", .number(from)), ("to", .number(to)), ("power", .number(power)), ("cycle", .flag(cycle))]
     }
 }
 
@@ -169,7 +187,7 @@ public struct InverseSqrt: Primitive {
     public var name: String { "inverse_sqrt" }
     public var duration: Int? { nil }
     public func value(at t: Double) -> Double { from / ((t + T) / T).squareRoot() }
-    public var parameters: [(String, String)] { [("T", fmt(T)), ("from", fmt(from))] }
+    public var parameters: [(String, ParameterValue)] { [("T", .number(T)), ("from", .number(from))] }
 }
 
 /// `from / (1 + rate * t / every)` (keras InverseTimeDecay).
@@ -182,8 +200,8 @@ public struct InverseTime: Primitive {
         if staircase { p = p.rounded(.down) }
         return from / (1 + rate * p)
     }
-    public var parameters: [(String, String)] {
-        [("rate", fmt(rate)), ("every", fmt(every)), ("from", fmt(from)), ("staircase", "\(staircase)")]
+    public var parameters: [(String, ParameterValue)] {
+        [("rate", .number(rate)), ("every", .number(every)), ("from", .number(from)), ("staircase", .flag(staircase))]
     }
 }
 
@@ -198,8 +216,8 @@ public struct TanhDecay: Primitive {
         let tr = Swift.min(t, Double(T)) / Double(T)
         return min + 0.5 * (from - min) * (1 - Foundation.tanh(lb * (1 - tr) + ub * tr))
     }
-    public var parameters: [(String, String)] {
-        [("T", "\(T)"), ("from", fmt(from)), ("min", fmt(min)), ("lb", fmt(lb)), ("ub", fmt(ub))]
+    public var parameters: [(String, ParameterValue)] {
+        [("T", .integer(T)), ("from", .number(from)), ("min", .number(min)), ("lb", .number(lb)), ("ub", .number(ub))]
     }
 }
 
@@ -235,10 +253,10 @@ public struct Cyclic: Primitive {
         let (scale, factor) = position(t)
         return momentumHigh - (momentumHigh - momentumLow) * factor * scale
     }
-    public var parameters: [(String, String)] {
-        [("low", fmt(low)), ("high", fmt(high)), ("up", "\(up)"), ("down", "\(down)"), ("mode", quote(mode.rawValue)),
-         ("gamma", fmt(gamma)), ("momentum_low", fmt(momentumLow)), ("momentum_high", fmt(momentumHigh)),
-         ("cycle_momentum", "\(cycleMomentum)")]
+    public var parameters: [(String, ParameterValue)] {
+        [("low", .number(low)), ("high", .number(high)), ("up", .integer(up)), ("down", .integer(down)), ("mode", .choice(mode.rawValue)),
+         ("gamma", .number(gamma)), ("momentum_low", .number(momentumLow)), ("momentum_high", .number(momentumHigh)),
+         ("cycle_momentum", .flag(cycleMomentum))]
     }
 }
 
@@ -290,10 +308,10 @@ public struct OneCycle: Primitive {
         }
         return (legs[legs.count - 1], 1)
     }
-    public var parameters: [(String, String)] {
-        [("max", fmt(max)), ("total", "\(total)"), ("pct_start", fmt(pctStart)), ("shape", quote(shape.rawValue)),
-         ("three_phase", "\(threePhase)"), ("div", fmt(div)), ("final_div", fmt(finalDiv)),
-         ("momentum_low", fmt(momentumLow)), ("momentum_high", fmt(momentumHigh)), ("cycle_momentum", "\(cycleMomentum)")]
+    public var parameters: [(String, ParameterValue)] {
+        [("max", .number(max)), ("total", .integer(total)), ("pct_start", .number(pctStart)), ("shape", .choice(shape.rawValue)),
+         ("three_phase", .flag(threePhase)), ("div", .number(div)), ("final_div", .number(finalDiv)),
+         ("momentum_low", .number(momentumLow)), ("momentum_high", .number(momentumHigh)), ("cycle_momentum", .flag(cycleMomentum))]
     }
 }
 
@@ -307,9 +325,9 @@ public struct Piecewise: Primitive {
         while i < boundaries.count, Double(boundaries[i]) <= t { i += 1 }
         return values[i]
     }
-    public var parameters: [(String, String)] {
-        [("boundaries", "[" + boundaries.map(String.init).joined(separator: ", ") + "]"),
-         ("values", "[" + values.map(fmt).joined(separator: ", ") + "]")]
+    public var parameters: [(String, ParameterValue)] {
+        [("boundaries", .integers(boundaries)),
+         ("values", .numbers(values))]
     }
 }
 
@@ -332,9 +350,9 @@ public struct Interpolate: Primitive {
         }
         return values[values.count - 1]
     }
-    public var parameters: [(String, String)] {
-        [("boundaries", "[" + boundaries.map(String.init).joined(separator: ", ") + "]"),
-         ("values", "[" + values.map(fmt).joined(separator: ", ") + "]"), ("shape", quote(shape.rawValue))]
+    public var parameters: [(String, ParameterValue)] {
+        [("boundaries", .integers(boundaries)),
+         ("values", .numbers(values)), ("shape", .choice(shape.rawValue))]
     }
 }
 
@@ -357,8 +375,8 @@ public struct WarmupStableDecay: Primitive {
         }
         return min + (peak - min) * f
     }
-    public var parameters: [(String, String)] {
-        [("warmup", "\(warmup)"), ("stable", "\(stable)"), ("decay", "\(decay)"), ("peak", fmt(peak)),
-         ("from", fmt(from)), ("min", fmt(min)), ("shape", quote(shape.rawValue))]
+    public var parameters: [(String, ParameterValue)] {
+        [("warmup", .integer(warmup)), ("stable", .integer(stable)), ("decay", .integer(decay)), ("peak", .number(peak)),
+         ("from", .number(from)), ("min", .number(min)), ("shape", .choice(shape.rawValue))]
     }
 }

@@ -5,17 +5,17 @@ import Ramp
 extension RampCommand {
     struct Compile: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Compile a schedule for other tools: the JSON IR, or a precomputed table.",
-            discussion: "json: the checked program (grammar/ramp-ir.schema.json); `ramp table` reads it back. csv and table-json: the rate at each of --steps steps, for schedules that use no metric; metric-driven schedules are served by `ramp serve`.")
+            abstract: "Compile a schedule for other tools: the JSON IR, a Python module, or a precomputed table.",
+            discussion: "json: the checked program (grammar/ramp-ir.schema.json); `ramp table` reads it back. python: a self-contained module with `Schedule` and `torch_scheduler` (docs/compile.md). csv and table-json: the rate at each of --steps steps, for schedules that use no metric; metric-driven schedules run from the Python module or `ramp serve`.")
 
         enum Format: String, ExpressibleByArgument, CaseIterable {
-            case json, csv
+            case json, python, csv
             case tableJSON = "table-json"
         }
 
         @OptionGroup var input: ProgramInput
 
-        @Option(help: "json, csv or table-json.")
+        @Option(help: "json, python, csv or table-json.")
         var to: Format
 
         @Option(name: .shortAndLong, help: "Write here instead of standard output.")
@@ -25,7 +25,7 @@ extension RampCommand {
         var steps: Int?
 
         func validate() throws {
-            if to != .json, steps == nil { throw ValidationError("--to \(to.rawValue) needs --steps N") }
+            if to == .csv || to == .tableJSON, steps == nil { throw ValidationError("--to \(to.rawValue) needs --steps N") }
             if let steps, steps < 0 { throw ValidationError("--steps cannot be negative") }
         }
 
@@ -35,9 +35,11 @@ extension RampCommand {
             switch to {
             case .json:
                 text = IR.document(program).render() + "\n"
+            case .python:
+                text = Python.module(program)
             case .csv, .tableJSON:
                 guard !program.usesMetric else {
-                    Stderr.print("error: this schedule reacts to a metric, so its table cannot be computed ahead of training; run `ramp serve` beside the training loop instead (docs/serve.md)")
+                    Stderr.print("error: this schedule reacts to a metric, so its table cannot be computed ahead of training; compile it `--to python` to step it inside the training loop, or run `ramp serve` beside it (docs/compile.md, docs/serve.md)")
                     throw ExitCode(1)
                 }
                 let rows = Ramp.Table.rows(program, steps: steps ?? 0)

@@ -1,0 +1,389 @@
+import Foundation
+import Testing
+@testable import Ramp
+
+/// The Python module from `ramp compile --to python`, run by a real
+/// interpreter ($RAMP_PYTHON, default python3) and compared with the Swift
+/// scheduler: traces, saved state, resuming, and other bases.
+@Suite struct PythonTests {
+    static let interpreter = ProcessInfo.processInfo.environment["RAMP_PYTHON"] ?? "python3"
+
+    /// Every corpus program that checks and every parity case, with its metrics.
+    static func programs() throws -> [(name: String, program: CompiledProgram, base: Double?, metrics: [Double?])] {
+        var out: [(String, CompiledProgram, Double?, [Double?])] = []
+        let curve = metricCurve(240)
+        for p in CorpusProgram.all where Expectations(p.source).errors.isEmpty {
+            out.append((p.name, try Compiler.compile(SourceFile(name: p.name, text: p.source)), nil, curve))
+        }
+        for c in ParityCase.all {
+            let program = try Compiler.compile(SourceFile(name: c.id, text: c.rampSource), options: CheckOptions(base: c.base_lr))
+            out.append((c.id, program, c.base_lr, c.metrics ?? Array(repeating: nil, count: c.steps)))
+        }
+        return out
+    }
+
+    struct Job: Encodable {
+        var module: String
+        var metrics: [Double?]
+        /// The base passed to Schedule(base=), nil for the program's own.
+        var base: Double?
+        /// Where the state is saved and a Swift state is loaded.
+        var resumeAt: Int
+        var swiftState: String
+    }
+
+    struct Result: Decodable {
+        var lr: [String]
+        var momentum: [String?]
+        var finished: [Bool]
+        var state: String?
+        var resumedLR: [String]?
+        var refused: String?
+    }
+
+    /// The driver: runs each job's module and prints one JSON line per job,
+    /// every float as float.hex() so nothing is lost on the way back.
+    static let driver = #"""
+        import importlib, json, sys
+        sys.path.insert(0, sys.argv[1])
+        hexed = lambda x: None if x is None else float.hex(x)
+        for line in open(sys.argv[2]):
+            job = json.loads(line)
+            m = importlib.import_module(job["module"])
+            try:
+                s = m.Schedule(base=job.get("base"))
+            except ValueError as e:
+                print(json.dumps({"lr": [], "momentum": [], "finished": [], "refused": str(e)}))
+                continue
+            out = {"lr": [], "momentum": [], "finished": []}
+            k = job["resumeAt"]
+            for i, metric in enumerate(job["metrics"]):
+                if i == k:
+                    out["state"] = json.dumps(s.state_dict())
+                out["lr"].append(hexed(s.lr))
+                out["momentum"].append(hexed(s.momentum))
+                out["finished"].append(s.finished)
+                s.step(metric)
+            r = m.Schedule(base=job.get("base"))
+            r.load_state_dict(json.loads(job["swiftState"]))
+            resumed = []
+            for metric in job["metrics"][k:]:
+                resumed.append(hexed(r.lr))
+                r.step(metric)
+            out["resumedLR"] = resumed
+            print(json.dumps(out))
+        """#
+
+    /// Writes each program's module, runs the driver over the jobs, and returns its answers in order.
+    static func run(_ modules: [String], _ jobs: [Job]) throws -> [Result] {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ramp-python-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (i, text) in modules.enumerated() {
+            try text.write(to: dir.appendingPathComponent("schedule_\(i).py"), atomically: true, encoding: .utf8)
+        }
+        let encoder = JSONEncoder()
+        let lines = try jobs.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n")
+        try lines.write(to: dir.appendingPathComponent("jobs.jsonl"), atomically: true, encoding: .utf8)
+        try driver.write(to: dir.appendingPathComponent("driver.py"), atomically: true, encoding: .utf8)
+
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [interpreter, dir.appendingPathComponent("driver.py").path, dir.path, dir.appendingPathComponent("jobs.jsonl").path]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(errors)")
+        let decoder = JSONDecoder()
+        return try String(decoding: data, as: UTF8.self).split(separator: "\n").map { try decoder.decode(Result.self, from: Data($0.utf8)) }
+    }
+
+    static func double(_ hex: String?) -> Double? { hex.flatMap { Double($0) } }
+
+    /// JSON texts equal as values (0 and 0.0 alike).
+    static func sameJSON(_ a: String, _ b: String) -> Bool {
+        guard let x = try? JSONSerialization.jsonObject(with: Data(a.utf8)) as? NSDictionary,
+              let y = try? JSONSerialization.jsonObject(with: Data(b.utf8)) as? NSDictionary else { return false }
+        return x.isEqual(y)
+    }
+
+    @Test func traceStateAndResumeMatchSwift() throws {
+        let all = try Self.programs()
+        var modules: [String] = [], jobs: [Job] = []
+        var expected: [(lr: [Double], momentum: [Double?], finished: [Bool], state: String, tail: [Double])] = []
+        for (i, item) in all.enumerated() {
+            let steps = item.metrics.count
+            let k = steps / 3
+            var s = Scheduler(item.program)
+            var lr: [Double] = [], momentum: [Double?] = [], finished: [Bool] = []
+            var state = ""
+            for step in 0..<steps {
+                if step == k { state = String(decoding: try s.state.encoded(), as: UTF8.self) }
+                lr.append(s.lr)
+                momentum.append(s.momentum)
+                finished.append(s.finished)
+                s.step(metric: item.metrics[step])
+            }
+            modules.append(Python.module(item.program))
+            jobs.append(Job(module: "schedule_\(i)", metrics: item.metrics, base: nil, resumeAt: k, swiftState: state))
+            expected.append((lr, momentum, finished, state, Array(lr[k...])))
+        }
+        let results = try Self.run(modules, jobs)
+        try #require(results.count == all.count)
+        var exact = 0, values = 0
+        for (i, r) in results.enumerated() {
+            let name = all[i].name, e = expected[i]
+            let lr = r.lr.map { Self.double($0)! }
+            #expect(lr.count == e.lr.count, "\(name)")
+            for (step, (a, b)) in zip(lr, e.lr).enumerated() where !close(a, b) {
+                Issue.record("\(name): lr[\(step)] is \(a) in Python, \(b) in Swift")
+                break
+            }
+            for (step, (a, b)) in zip(r.momentum.map(Self.double), e.momentum).enumerated() where !(a == nil && b == nil) && !(a.flatMap { x in b.map { close(x, $0) } } ?? false) {
+                Issue.record("\(name): momentum[\(step)] is \(String(describing: a)) in Python, \(String(describing: b)) in Swift")
+                break
+            }
+            #expect(r.finished == e.finished, "\(name)")
+            #expect(r.state.map { Self.sameJSON($0, e.state) } == true, "\(name): state_dict \(r.state ?? "none") differs from Swift's \(e.state)")
+            let tail = (r.resumedLR ?? []).map { Self.double($0)! }
+            #expect(tail.count == e.tail.count && zip(tail, e.tail).allSatisfy { close($0, $1) }, "\(name): resumed from Swift's state, the trace differs")
+            exact += zip(lr, e.lr).filter { $0.bitPattern == $1.bitPattern }.count
+            values += e.lr.count
+        }
+        print("python: \(all.count) programs, \(values) rates, \(exact) bit-identical to Swift")
+        #expect(all.count >= 150)
+    }
+
+    /// Schedule(base=b) gives what Ramp gives with --base b, for every
+    /// program whose numbers follow the base in proportion; the others refuse.
+    @Test func anotherBaseMatchesRecompiling() throws {
+        let all = try Self.programs()
+        var modules: [String] = [], jobs: [Job] = []
+        var expected: [[Double]?] = []
+        for (i, item) in all.enumerated() {
+            let base = item.program.settings.base * 3
+            let recompiled = try? Compiler.compile(item.program.source, options: CheckOptions(base: base))
+            expected.append(recompiled.map { Table.rows($0, steps: item.metrics.count, metrics: item.metrics).map(\.lr) })
+            modules.append(Python.module(item.program))
+            jobs.append(Job(module: "schedule_\(i)", metrics: item.metrics, base: base, resumeAt: 0,
+                            swiftState: String(decoding: try Scheduler(item.program).state.encoded(), as: UTF8.self)))
+        }
+        let results = try Self.run(modules, jobs)
+        try #require(results.count == all.count)
+        var followed = 0, refused: [String] = []
+        for (i, r) in results.enumerated() {
+            let name = all[i].name
+            if let reason = r.refused {
+                refused.append("\(name): \(reason)")
+                continue
+            }
+            guard let e = expected[i] else {
+                Issue.record("\(name): Python accepted a base that Ramp rejects")
+                continue
+            }
+            let lr = r.lr.map { Self.double($0)! }
+            for (step, (a, b)) in zip(lr, e).enumerated() where !close(a, b) {
+                Issue.record("\(name): at base x3, lr[\(step)] is \(a) in Python, \(b) in Ramp")
+                break
+            }
+            followed += 1
+        }
+        print("python: \(followed) programs follow another base" + (refused.isEmpty ? "" : "; \(refused.count) refuse it:\n  " + refused.joined(separator: "\n  ")))
+        #expect(followed >= all.count * 9 / 10)
+    }
+
+    /// A program whose numbers do not follow the base linearly, or whose shape
+    /// depends on it, keeps its own base and says so.
+    @Test(arguments: [
+        ("base 0.1\nconstant(base * base)", "other than linearly"),
+        ("base 0.1\nwarmup 5 then constant(0.05) for base * 200 steps then cosine(T=10)", "shape changes"),
+    ])
+    func aBaseThatCannotMoveIsRefused(source: String, reason: String) throws {
+        let program = try Compiler.compile(SourceFile(name: "p.ramp", text: source))
+        let state = String(decoding: try Scheduler(program).state.encoded(), as: UTF8.self)
+        let metrics = [Double?](repeating: nil, count: 30)
+        let results = try Self.run([Python.module(program)], [
+            Job(module: "schedule_0", metrics: metrics, base: 0.2, resumeAt: 0, swiftState: state),
+            Job(module: "schedule_0", metrics: metrics, base: 0.1, resumeAt: 0, swiftState: state),
+        ])
+        try #require(results.count == 2)
+        #expect(results[0].refused?.contains(reason) == true, "\(results[0].refused ?? "accepted")")
+        #expect(results[0].refused?.contains("ramp compile --base") == true)
+        let own = Table.rows(program, steps: 30).map(\.lr.bitPattern)
+        #expect(results[1].refused == nil)
+        #expect(results[1].lr.map { Self.double($0)!.bitPattern } == own)
+    }
+
+    /// True when the interpreter can import torch.
+    static let torchAvailable: Bool = {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [interpreter, "-c", "import torch"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return false }
+        p.waitUntilExit()
+        return p.terminationStatus == 0
+    }()
+
+    /// The torch driver: each parity case's module under torch_scheduler in a
+    /// real training loop (SGD with momentum, and Adam where momentum is
+    /// scheduled), saved with torch.save mid-run and loaded into a new
+    /// optimizer and scheduler, which must continue identically.
+    static let torchDriver = #"""
+        import importlib, io, json, sys, warnings
+        import torch
+        sys.path.insert(0, sys.argv[1])
+        warnings.simplefilter("error")
+        torch.manual_seed(0)
+
+        def make(m, lr, kind):
+            model = torch.nn.Linear(3, 1)
+            if kind == "adam":
+                opt = torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, 0.999))
+            else:
+                opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+            return model, opt, m.torch_scheduler(opt)
+
+        def run(m, job, kind):
+            lr = job.get("base") or m.BASE
+            model, opt, sched = make(m, lr, kind)
+            x = torch.randn(8, 3)
+            lrs, moms, saved, last_ok = [], [], None, True
+            k = len(job["metrics"]) // 2
+            for i, metric in enumerate(job["metrics"]):
+                if i == k:
+                    buf = io.BytesIO()
+                    torch.save({"opt": opt.state_dict(), "sched": sched.state_dict()}, buf)
+                    saved = buf.getvalue()
+                group = opt.param_groups[0]
+                lrs.append(float.hex(group["lr"]))
+                moms.append(float.hex(group["betas"][0] if kind == "adam" else group["momentum"]))
+                last_ok = last_ok and sched.get_last_lr() == [group["lr"]]
+                loss = model(x).pow(2).mean()
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                sched.step(metric) if metric is not None else sched.step()
+            # Resume from the checkpoint in a new optimizer and scheduler.
+            model2, opt2, sched2 = make(m, lr, kind)
+            state = torch.load(io.BytesIO(saved), weights_only=True)
+            opt2.load_state_dict(state["opt"])
+            sched2.load_state_dict(state["sched"])
+            resumed = []
+            for metric in job["metrics"][k:]:
+                resumed.append(float.hex(opt2.param_groups[0]["lr"]))
+                opt2.step()
+                sched2.step(metric) if metric is not None else sched2.step()
+            return {"lr": lrs, "momentum": moms, "lastLROK": last_ok, "resumedOK": resumed == lrs[k:]}
+
+        with open(sys.argv[2]) as f:
+            jobs = [json.loads(line) for line in f]
+        for job in jobs:
+            m = importlib.import_module(job["module"])
+            out = {"sgd": run(m, job, "sgd")}
+            if job["momentum"]:
+                out["adam"] = run(m, job, "adam")
+            print(json.dumps(out))
+        """#
+
+    struct TorchJob: Encodable {
+        var module: String
+        var metrics: [Double?]
+        var base: Double?
+        var momentum: Bool
+    }
+
+    struct TorchRun: Decodable {
+        var lr: [String]
+        var momentum: [String]
+        var lastLROK: Bool
+        var resumedOK: Bool
+    }
+
+    /// The adapter in real torch training loops reproduces every parity
+    /// fixture, momentum included, and resumes from torch.save exactly.
+    @Test(.enabled(if: torchAvailable, "torch is not importable by $RAMP_PYTHON (default python3); install torch to run the torch_scheduler test"))
+    func torchSchedulerReproducesTheFixtures() throws {
+        let cases = ParityCase.all
+        var modules: [String] = [], jobs: [TorchJob] = []
+        for (i, c) in cases.enumerated() {
+            let program = try Compiler.compile(SourceFile(name: c.id, text: c.rampSource), options: CheckOptions(base: c.base_lr))
+            modules.append(Python.module(program))
+            jobs.append(TorchJob(module: "schedule_\(i)", metrics: c.metrics ?? Array(repeating: nil, count: c.steps),
+                                 base: c.base_lr, momentum: c.momentum != nil))
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ramp-torch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (i, text) in modules.enumerated() {
+            try text.write(to: dir.appendingPathComponent("schedule_\(i).py"), atomically: true, encoding: .utf8)
+        }
+        let encoder = JSONEncoder()
+        try jobs.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n")
+            .write(to: dir.appendingPathComponent("jobs.jsonl"), atomically: true, encoding: .utf8)
+        try Self.torchDriver.write(to: dir.appendingPathComponent("driver.py"), atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [Self.interpreter, dir.appendingPathComponent("driver.py").path, dir.path, dir.appendingPathComponent("jobs.jsonl").path]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        try #require(p.terminationStatus == 0, "\(errors)")
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
+        try #require(lines.count == cases.count)
+        var runs = 0
+        for (c, line) in zip(cases, lines) {
+            let result = try JSONDecoder().decode([String: TorchRun].self, from: Data(line.utf8))
+            for (kind, run) in result.sorted(by: { $0.key < $1.key }) {
+                let lr = run.lr.map { Double($0)! }
+                if let m = c.mismatch((lr, c.momentum == nil ? lr.map { _ in nil } : run.momentum.map { Double($0) })) {
+                    Issue.record("\(c.id) under torch (\(kind)): \(m)")
+                }
+                #expect(run.lastLROK, "\(c.id) (\(kind)): get_last_lr() differs from the optimizer's lr")
+                #expect(run.resumedOK, "\(c.id) (\(kind)): resumed from torch.save, the rates differ")
+                runs += 1
+            }
+        }
+        print("torch: \(cases.count) parity cases, \(runs) training runs under torch_scheduler")
+    }
+
+    /// The PyTorch example in docs/compile.md runs as written against the
+    /// card sample's module and stops when the plateau ends the schedule.
+    @Test(.enabled(if: torchAvailable, "torch is not importable by $RAMP_PYTHON (default python3); install torch to run the docs' PyTorch example"))
+    func docsPyTorchExampleRuns() throws {
+        let doc = try String(contentsOf: repositoryRoot.appendingPathComponent("docs/compile.md"), encoding: .utf8)
+        guard let start = doc.range(of: "```python\nimport torch"),
+              let end = doc.range(of: "```", range: start.upperBound..<doc.endIndex) else {
+            Issue.record("docs/compile.md has no PyTorch example")
+            return
+        }
+        let example = String(doc[doc.index(start.lowerBound, offsetBy: "```python\n".count)..<end.lowerBound])
+        #expect(example.split(separator: "\n").count <= 17)
+        let program = try Compiler.compile(SourceFile(name: "card.ramp", text: String(contentsOf: samplesDirectory.appendingPathComponent("card.ramp"), encoding: .utf8)))
+        let dir = URL(fileURLWithPath: try temporaryFile(Python.module(program), name: "card_schedule.py")).deletingLastPathComponent()
+        try example.write(to: dir.appendingPathComponent("example.py"), atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [Self.interpreter, "example.py"]
+        p.currentDirectoryURL = dir
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(errors)")
+        #expect(printed.hasPrefix("stopped after "), "\(printed)")
+        #expect(!printed.hasPrefix("stopped after 100 epochs"), "the plateau never ended the schedule: \(printed)")
+    }
+}

@@ -8,7 +8,8 @@ import Testing
 @Suite struct PythonTests {
     static let interpreter = ProcessInfo.processInfo.environment["RAMP_PYTHON"] ?? "python3"
 
-    /// Every corpus program that checks and every parity case, with its metrics.
+    /// Every corpus program that checks, every parity case, and 300 generated
+    /// programs (nested phases, conditions, momentum), each with its metrics.
     static func programs() throws -> [(name: String, program: CompiledProgram, base: Double?, metrics: [Double?])] {
         var out: [(String, CompiledProgram, Double?, [Double?])] = []
         let curve = metricCurve(240)
@@ -18,6 +19,13 @@ import Testing
         for c in ParityCase.all {
             let program = try Compiler.compile(SourceFile(name: c.id, text: c.rampSource), options: CheckOptions(base: c.base_lr))
             out.append((c.id, program, c.base_lr, c.metrics ?? Array(repeating: nil, count: c.steps)))
+        }
+        var gen = ProgramGenerator(rng: SeededRandom(seed: 9090))
+        for i in 0..<300 {
+            let source = gen.program()
+            if let program = try? Compiler.compile(SourceFile(name: "generated \(i)", text: source)) {
+                out.append(("generated \(i): \(source)", program, nil, curve))
+            }
         }
         return out
     }
@@ -155,7 +163,7 @@ import Testing
             values += e.lr.count
         }
         print("python: \(all.count) programs, \(values) rates, \(exact) bit-identical to Swift")
-        #expect(all.count >= 150)
+        #expect(all.count >= 350)
     }
 
     /// Schedule(base=b) gives what Ramp gives with --base b, for every

@@ -100,13 +100,44 @@ struct Trace: Equatable {
     @Test func closedFormEqualsStepping() throws {
         var checked = 0
         for (name, program) in Self.programs() where program.isClosedForm {
-            var s = Scheduler(program)
+            var s = Scheduler(program, walkTree: true)
+            var table = [Double](repeating: 0, count: 400)
+            program.fill(&table)
             for i in 0..<400 {
                 #expect(program.value(at: i).bitPattern == s.lr.bitPattern, "\(name) at step \(i)")
+                #expect(table[i].bitPattern == s.lr.bitPattern, "\(name): the filled table at step \(i)")
                 s.step()
             }
             checked += 1
         }
         #expect(checked >= 40)
+    }
+
+    /// The kernels (the fast path) step exactly as the tree walk does: rates,
+    /// momentum, finishing and saved state, with metrics, on every sample and
+    /// corpus program and 300 generated ones.
+    @Test func kernelsEqualTheTreeWalk() throws {
+        var programs = Self.programs()
+        var gen = ProgramGenerator(rng: SeededRandom(seed: 5151))
+        for i in 0..<300 {
+            let source = gen.program()
+            if let p = try? Compiler.compile(SourceFile(name: "generated \(i)", text: source)) { programs.append((source, p)) }
+        }
+        let metrics = metricCurve(400)
+        var planned = 0
+        for (name, program) in programs {
+            if program.lrPlan != nil { planned += 1 }
+            var fast = Scheduler(program), walk = Scheduler(program, walkTree: true)
+            var a = Trace(), b = Trace()
+            for i in 0..<400 {
+                a.record(fast)
+                b.record(walk)
+                fast.step(metric: metrics[i])
+                walk.step(metric: metrics[i])
+            }
+            #expect(a == b, "\(name)")
+            #expect(fast.state == walk.state, "\(name)")
+        }
+        #expect(planned >= 200, "only \(planned) programs have kernels")
     }
 }

@@ -159,10 +159,14 @@ extension CompiledProgram {
     /// Fills `out[i]` with the rate at step i, for closed-form programs.
     public func fill(_ out: inout [Double]) {
         out.withUnsafeMutableBufferPointer { buf in
-            if let f = closedForm {
-                for i in 0..<buf.count { buf[i] = f(Double(i)) }
-            } else {
+            guard let plan = lrPlan else {
                 for i in 0..<buf.count { buf[i] = lrNode.value(at: Double(i), initialSlots) }
+                return
+            }
+            // Phase by phase, each with its own specialised loop.
+            for k in plan.phases where k.start < buf.count {
+                let end = Swift.min(k.end, buf.count)
+                k.kernel.fill(UnsafeMutableBufferPointer(rebasing: buf[k.start..<end]), first: 0, last: k.last, initialSlots, plan)
             }
         }
     }

@@ -227,9 +227,7 @@ extension Node {
                 k += 1
             }
             return p
-        case .reduceOnPlateau(let r):
-            guard case .reduce(let s) = slots[r.slot] else { return r.from }
-            return s.value
+        case .reduceOnPlateau(let r): return r.value(slots)
         case .sequence(let s):
             if s.isStatic {
                 let (phase, local) = s.staticPosition(at: t)
@@ -303,13 +301,7 @@ extension Node {
         case .combine(_, let a, let b):
             a.observe(at: t, ctx, &slots, initial: initial)
             b.observe(at: t, ctx, &slots, initial: initial)
-        case .reduceOnPlateau(let r):
-            guard let metric = ctx.metric, case .reduce(var s) = slots[r.slot] else { return }
-            if s.tracker.observe(metric, r.plateau) {
-                let reduced = Swift.max(s.value * r.factor, r.min)
-                if s.value - reduced > r.eps { s.value = reduced; s.reductions += 1 }
-            }
-            slots[r.slot] = .reduce(s)
+        case .reduceOnPlateau(let r): r.observe(ctx, &slots)
         case .sequence(let s):
             if s.isStatic {
                 let i = s.staticPhase(at: Double(t))

@@ -33,8 +33,8 @@ public struct CompiledProgram: Sendable {
     /// allocates, and the per-step path must not.
     let lrNode: Node
     let momentumNode: Node?
-    /// The rate as a closure, for programs with no state.
-    let closedForm: ClosedForm?
+    /// The rate's phases as kernels, when the rate is a static sequence.
+    let lrPlan: KernelPlan?
 
     public init(settings: Settings, lr: PhaseSequence, momentum: MomentumSource?, initialSlots: [SlotState], source: SourceFile) {
         self.settings = settings
@@ -44,7 +44,7 @@ public struct CompiledProgram: Sendable {
         self.source = source
         lrNode = .sequence(lr)
         if case .explicit(let m) = momentum { momentumNode = .sequence(m) } else { momentumNode = nil }
-        closedForm = initialSlots.isEmpty ? lrNode.closedForm() : nil
+        lrPlan = KernelPlan(lr)
     }
 
     /// True when no part of the program depends on a metric or on the
@@ -68,8 +68,7 @@ public struct CompiledProgram: Sendable {
 
     /// The learning rate at step `t` of a closed-form program.
     @inline(__always) public func value(at t: Int) -> Double {
-        if let f = closedForm { return f(Double(t)) }
-        return lrNode.value(at: Double(t), initialSlots)
+        lrPlan?.value(at: t, initialSlots) ?? lrNode.value(at: Double(t), initialSlots)
     }
 }
 
@@ -119,11 +118,18 @@ public struct Scheduler: Sendable {
     public private(set) var lr: Double
     /// The momentum for the current step, when the program schedules it.
     public private(set) var momentum: Double?
+    /// The rate's phases as kernels (nil: walk the tree), and the one in
+    /// force, kept inline. Derived from the step, so not part of the saved state.
+    private let plan: KernelPlan?
+    private var current: PhaseKernel
 
-    public init(_ program: CompiledProgram) {
+    /// `walkTree` turns the kernels off, so tests can compare the two paths.
+    public init(_ program: CompiledProgram, walkTree: Bool = false) {
         self.program = program
         self.state = SchedulerState(slots: program.initialSlots)
         self.lr = 0
+        self.plan = walkTree ? nil : program.lrPlan
+        self.current = plan?.phase(at: 0) ?? PhaseKernel(start: 0, end: Int.max, last: 0, bound: 0, kernel: .constant(0))
         if case .companion(let m) = program.momentum { state.heldMomentum = m }
         refresh()
     }
@@ -137,6 +143,8 @@ public struct Scheduler: Sendable {
         self.program = program
         self.state = state
         self.lr = 0
+        self.plan = program.lrPlan
+        self.current = plan?.phase(at: state.step) ?? PhaseKernel(start: 0, end: Int.max, last: 0, bound: 0, kernel: .constant(0))
         refresh()
     }
 
@@ -157,7 +165,15 @@ public struct Scheduler: Sendable {
         // A program without state has nothing to observe.
         if !program.initialSlots.isEmpty {
             let ctx = StepContext(metric: metric, lr: lr)
-            program.lrNode.observe(at: t, ctx, &state.slots, initial: program.initialSlots)
+            if let plan {
+                // The phase in force, as Node.observe finds it for a static sequence.
+                let local = t - current.start
+                if local < current.bound {
+                    current.kernel.observe(at: local, ctx, &state.slots, initial: program.initialSlots, plan)
+                }
+            } else {
+                program.lrNode.observe(at: t, ctx, &state.slots, initial: program.initialSlots)
+            }
             program.momentumNode?.observe(at: t, ctx, &state.slots, initial: program.initialSlots)
         }
         state.step = t + 1
@@ -166,8 +182,13 @@ public struct Scheduler: Sendable {
     }
 
     private mutating func refresh() {
-        let t = Double(state.step)
-        lr = program.closedForm?(t) ?? program.lrNode.value(at: t, state.slots)
+        let step = state.step, t = Double(step)
+        if let plan {
+            if step >= current.end || step < current.start { current = plan.phase(at: step) }
+            lr = current.kernel.value(at: Swift.min(Double(step - current.start), current.last), state.slots, plan)
+        } else {
+            lr = program.lrNode.value(at: t, state.slots)
+        }
         switch program.momentum {
         case nil: momentum = nil
         case .explicit: momentum = program.momentumNode!.value(at: t, state.slots)

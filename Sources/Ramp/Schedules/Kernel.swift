@@ -1,0 +1,157 @@
+/// The per-step fast path. When the rate schedule is a static sequence (every
+/// phase but the last has a fixed length, which is nearly every schedule
+/// people write), each phase is turned once into a `PhaseKernel`: its step
+/// range and its body as a concrete value. The scheduler keeps a cursor on the
+/// phase in force, so a step is a comparison and a direct call, with no tree
+/// walk, no closure and no reference counting: a kernel is a plain value
+/// (bodies without a kernel of their own are kept aside in the plan and
+/// referred to by index).
+///
+/// Kernels compute exactly what `Node.value(at:)` and `Node.observe` compute
+/// (they call the same primitive code); ResumeTests checks the two paths
+/// bit for bit on every corpus program.
+enum Kernel: Sendable {
+    case constant(Double)
+    case cosine(Cosine)
+    case warmup(Warmup)
+    case linear(Linear)
+    case exponential(Exponential)
+    case stepDecay(StepDecay)
+    case polynomial(Polynomial)
+    case reduce(ReduceOnPlateau)
+    /// Any other stateless body: `KernelPlan.closures[i]`, its closed form.
+    case closure(Int)
+    /// Any other body with state: `KernelPlan.nodes[i]`, walked as a tree.
+    case node(Int)
+
+    init(_ body: Node, _ plan: inout KernelPlan) {
+        switch body {
+        case .constant(let c): self = .constant(c)
+        case .reduceOnPlateau(let r): self = .reduce(r)
+        case .primitive(let p as Cosine): self = .cosine(p)
+        case .primitive(let p as Warmup): self = .warmup(p)
+        case .primitive(let p as Linear): self = .linear(p)
+        case .primitive(let p as Exponential): self = .exponential(p)
+        case .primitive(let p as StepDecay): self = .stepDecay(p)
+        case .primitive(let p as Polynomial): self = .polynomial(p)
+        default:
+            if let f = body.closedForm() {
+                self = .closure(plan.closures.count)
+                plan.closures.append(f)
+            } else {
+                self = .node(plan.nodes.count)
+                plan.nodes.append(body)
+            }
+        }
+    }
+
+    @inline(__always) func value(at t: Double, _ slots: [SlotState], _ plan: KernelPlan) -> Double {
+        switch self {
+        case .constant(let c): return c
+        case .cosine(let p): return p.value(at: t)
+        case .warmup(let p): return p.value(at: t)
+        case .linear(let p): return p.value(at: t)
+        case .exponential(let p): return p.value(at: t)
+        case .stepDecay(let p): return p.value(at: t)
+        case .polynomial(let p): return p.value(at: t)
+        case .reduce(let r): return r.value(slots)
+        case .closure(let i): return plan.closures[i](t)
+        case .node(let i): return plan.nodes[i].value(at: t, slots)
+        }
+    }
+
+    @inline(__always) func observe(at t: Int, _ ctx: StepContext, _ slots: inout [SlotState], initial: [SlotState], _ plan: KernelPlan) {
+        switch self {
+        case .reduce(let r): r.observe(ctx, &slots)
+        case .node(let i): plan.nodes[i].observe(at: t, ctx, &slots, initial: initial)
+        default: return
+        }
+    }
+
+    /// Fills `out[i]` with the value at local step `first + i`, each clamped
+    /// to `last`: one loop per primitive type, so the body is inlined.
+    func fill(_ out: UnsafeMutableBufferPointer<Double>, first: Int, last: Double, _ slots: [SlotState], _ plan: KernelPlan) {
+        @inline(__always) func loop(_ f: (Double) -> Double) {
+            for i in 0..<out.count { out[i] = f(Swift.min(Double(first + i), last)) }
+        }
+        switch self {
+        case .constant(let c): out.initialize(repeating: c)
+        case .cosine(let p): loop(p.value(at:))
+        case .warmup(let p): loop(p.value(at:))
+        case .linear(let p): loop(p.value(at:))
+        case .exponential(let p): loop(p.value(at:))
+        case .stepDecay(let p): loop(p.value(at:))
+        case .polynomial(let p): loop(p.value(at:))
+        case .reduce, .closure, .node: loop { value(at: $0, slots, plan) }
+        }
+    }
+}
+
+/// One phase of a static top-level sequence: a plain value, so the
+/// scheduler keeps the one in force inline.
+struct PhaseKernel: Sendable {
+    /// The steps the phase is in force: `start..<end` (end is Int.max for the last).
+    var start: Int
+    var end: Int
+    /// The last local step evaluated: past a fixed-length phase's end it holds.
+    var last: Double
+    /// The phase's own length, past which it observes nothing.
+    var bound: Int
+    var kernel: Kernel
+}
+
+/// The kernels of a static sequence's phases, and the bodies they refer to.
+struct KernelPlan: Sendable {
+    var phases: [PhaseKernel] = []
+    var closures: [ClosedForm] = []
+    var nodes: [Node] = []
+
+    /// The plan for a static sequence, or nil when phases end on conditions.
+    init?(_ s: PhaseSequence) {
+        guard let starts = s.starts else { return nil }
+        for (i, phase) in s.phases.enumerated() {
+            let end = i + 1 < starts.count ? starts[i + 1] : Int.max
+            // A zero-length phase is never in force (the next one starts where it does).
+            guard end > starts[i] else { continue }
+            let kernel = Kernel(phase.body, &self)
+            phases.append(PhaseKernel(start: starts[i], end: end,
+                                      last: phase.bound.map { Double(Swift.max(0, $0 - 1)) } ?? .infinity,
+                                      bound: phase.bound ?? Int.max, kernel: kernel))
+        }
+    }
+
+    /// The phase in force at step `t`.
+    func phase(at t: Int) -> PhaseKernel {
+        var lo = 0, hi = phases.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if phases[mid].start <= t { lo = mid } else { hi = mid - 1 }
+        }
+        return phases[lo]
+    }
+
+    /// The rate at step `t`, given the slots.
+    @inline(__always) func value(at t: Int, _ slots: [SlotState]) -> Double {
+        let k = phase(at: t)
+        return k.kernel.value(at: Swift.min(Double(t - k.start), k.last), slots, self)
+    }
+}
+
+extension ReduceOnPlateau {
+    /// The current rate.
+    @inline(__always) func value(_ slots: [SlotState]) -> Double {
+        guard case .reduce(let s) = slots[slot] else { return from }
+        return s.value
+    }
+
+    /// Feeds one step's metric: a firing plateau multiplies the rate by
+    /// `factor`, down to `min`, unless the change is below `eps`.
+    @inline(__always) func observe(_ ctx: StepContext, _ slots: inout [SlotState]) {
+        guard let metric = ctx.metric, case .reduce(var s) = slots[slot] else { return }
+        if s.tracker.observe(metric, plateau) {
+            let reduced = Swift.max(s.value * factor, min)
+            if s.value - reduced > eps { s.value = reduced; s.reductions += 1 }
+        }
+        slots[slot] = .reduce(s)
+    }
+}

@@ -17,15 +17,20 @@ public struct BenchHarness {
     public var samples: Int
     /// Counts the process's heap allocations (the CLI interposes malloc).
     public var allocations: () -> UInt64
+    /// Only benchmarks whose name contains this run.
+    public var filter: String?
 
-    public init(samples: Int, allocations: @escaping () -> UInt64) {
+    public init(samples: Int, filter: String? = nil, allocations: @escaping () -> UInt64) {
         self.samples = max(1, samples)
+        self.filter = filter
         self.allocations = allocations
     }
 
     /// Times `body`, which performs `ops` operations per call and may return a
-    /// value that is kept alive so the work is not optimised away.
-    public func measure(_ name: String, ops: Int, note: ((Double) -> String)? = nil, _ body: () -> Double) -> BenchResult {
+    /// value that is kept alive so the work is not optimised away; nil when
+    /// the filter leaves it out.
+    public func measure(_ name: String, ops: Int, note: ((Double) -> String)? = nil, _ body: () -> Double) -> BenchResult? {
+        if let filter, !name.contains(filter) { return nil }
         var sink = body()  // warm-up
         var times: [Double] = []
         var allocs: UInt64 = 0
@@ -53,7 +58,11 @@ public struct BenchHarness {
 public enum Benchmarks {
     public static func run(quick: Bool, harness: BenchHarness, progress: (String) -> Void = { _ in }) throws -> [BenchResult] {
         var out: [BenchResult] = []
-        func add(_ r: BenchResult) { out.append(r); progress(r.name) }
+        func add(_ r: BenchResult?) {
+            guard let r else { return }
+            out.append(r)
+            progress(r.name)
+        }
 
         // 1. Stepping.
         let stepOps = quick ? 200_000 : 2_000_000

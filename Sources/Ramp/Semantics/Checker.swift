@@ -135,7 +135,8 @@ public struct Checker {
     /// Records an output statement's schedule, refusing a second one.
     private mutating func schedule(output: String, _ expr: Expr, _ range: SourceRange,
                                    _ lr: inout (Node, SourceRange)?, _ momentum: inout (Node, SourceRange)?) throws(Diagnostic) {
-        let node = try topLevel(try evaluate(expr, [:]), expr.range)
+        let value = try evaluate(expr, [:])
+        let node = try topLevel(value, expr.range)
         if output == "lr" {
             if let prev = lr { throw .error("the learning rate is already scheduled on line \(line(prev.1))", at: range) }
             lr = (node, range)
@@ -214,7 +215,8 @@ public struct Checker {
                 if case .duration(_, .percent) = e.kind {
                     throw Diagnostic.error("total cannot be a percentage of itself", at: e.range)
                 }
-                let v = try duration(try evaluate(e, [:]), e.range)
+                let value = try evaluate(e, [:])
+                let v = try duration(value, e.range)
                 guard v >= 1 else { throw Diagnostic.error("total must be at least 1 step", at: e.range) }
                 settings.total = v
             }
@@ -244,6 +246,9 @@ public struct Checker {
 
     typealias Env = [String: Value]
 
+    // Operands are evaluated into locals before a non-mutating method gets
+    // them: `combine(try evaluate(l), ...)` would make Swift copy the whole
+    // checker for the call, which dominated checking large programs.
     mutating func evaluate(_ e: Expr, _ env: Env) throws(Diagnostic) -> Value {
         switch e.kind {
         case .number(let x): return .number(x)
@@ -269,7 +274,8 @@ public struct Checker {
             case .divide: c = .divide
             case .power: c = .power
             }
-            return try combine(c, try evaluate(l, env), l.range, try evaluate(r, env), r.range)
+            let a = try evaluate(l, env), b = try evaluate(r, env)
+            return try combine(c, a, l.range, b, r.range)
         case .compare(let op, let l, let r):
             let a = try evaluate(l, env), b = try evaluate(r, env)
             // Two numbers compare now, giving a boolean for `if(...)`.
@@ -285,11 +291,13 @@ public struct Checker {
             }
             return .condition(.compare(try operand(a, l.range), op, try operand(b, r.range)))
         case .logical(let op, let l, let r):
-            let a = try condition(try evaluate(l, env), l.range)
-            let b = try condition(try evaluate(r, env), r.range)
+            let x = try evaluate(l, env), y = try evaluate(r, env)
+            let a = try condition(x, l.range)
+            let b = try condition(y, r.range)
             return .condition(op == .and ? .all(a, b) : .any(a, b))
         case .not(let a):
-            return .condition(.not(try condition(try evaluate(a, env), a.range)))
+            let x = try evaluate(a, env)
+            return .condition(.not(try condition(x, a.range)))
         case .list(let items):
             var out: [Value] = []
             for i in items { out.append(try evaluate(i, env)) }
@@ -762,10 +770,12 @@ public struct Checker {
             peel: while true {
                 switch e.kind {
                 case .until(let body, let c):
-                    conditions.insert(try condition(try evaluate(c, env), c.range), at: 0)
+                    let value = try evaluate(c, env)
+                    conditions.insert(try condition(value, c.range), at: 0)
                     e = body
                 case .bounded(let body, let d):
-                    let n = try duration(try evaluate(d, env), d.range)
+                    let value = try evaluate(d, env)
+                    let n = try duration(value, d.range)
                     guard n >= 1 else { throw .error("a phase must last at least 1 step", at: d.range) }
                     if bound != nil { throw .error("this phase already has a length", at: d.range) }
                     bound = n
@@ -773,7 +783,8 @@ public struct Checker {
                 default: break peel
                 }
             }
-            let body = try measured(try schedule(try evaluate(e, env), e.range), e.range)
+            let value = try evaluate(e, env)
+            let body = try measured(try schedule(value, e.range), e.range)
             let cond = conditions.dropFirst().reduce(conditions.first) { acc, c in acc.map { .any($0, c) } }
             // A condition that is only a duration is a length.
             var explicit = bound != nil

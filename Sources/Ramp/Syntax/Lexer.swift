@@ -80,9 +80,8 @@ public struct Lexer {
                 return try string(quote: c)
             case _ where isIdentStart(c):
                 while let d = peek(), isIdentPart(d) { pos += 1 }
-                let word = String(decoding: bytes[start..<pos], as: UTF8.self)
-                if let k = Keyword(rawValue: word) { return emit(.keyword(k)) }
-                return emit(.identifier(word))
+                if let k = keyword() { return emit(.keyword(k)) }
+                return emit(.identifier(String(decoding: bytes[start..<pos], as: UTF8.self)))
             default:
                 return try symbol(c)
             }
@@ -98,10 +97,10 @@ public struct Lexer {
         switch c {
         case UInt8(ascii: "("), UInt8(ascii: "["), UInt8(ascii: "{"):
             depth += 1
-            return emit(.symbol(Symbol(rawValue: String(Unicode.Scalar(c)))!))
+            return emit(.symbol(c == UInt8(ascii: "(") ? .lparen : c == UInt8(ascii: "[") ? .lbracket : .lbrace))
         case UInt8(ascii: ")"), UInt8(ascii: "]"), UInt8(ascii: "}"):
             depth = max(0, depth - 1)
-            return emit(.symbol(Symbol(rawValue: String(Unicode.Scalar(c)))!))
+            return emit(.symbol(c == UInt8(ascii: ")") ? .rparen : c == UInt8(ascii: "]") ? .rbracket : .rbrace))
         case UInt8(ascii: ","): return emit(.symbol(.comma))
         case UInt8(ascii: ":"): return emit(.symbol(.colon))
         case UInt8(ascii: ";"): return emit(.symbol(.semicolon))
@@ -137,41 +136,63 @@ public struct Lexer {
 
     /// number = digits [ "." digits ] [ ("e"|"E") ["+"|"-"] digits ] ; digits may contain "_".
     private mutating func number() throws(Diagnostic) -> Token {
-        var text = ""
+        var underscores = false
         func digits() {
             while let d = peek(), isDigit(d) || d == UInt8(ascii: "_") {
-                if d != UInt8(ascii: "_") { text.append(Character(Unicode.Scalar(d))) }
+                if d == UInt8(ascii: "_") { underscores = true }
                 pos += 1
             }
         }
         digits()
         if peek() == UInt8(ascii: "."), peek(1).map(isDigit) ?? true {
             // "3." is a number too, but "3.foo" is not something we need.
-            text.append("."); pos += 1; digits()
+            pos += 1; digits()
         }
         if let e = peek(), e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
             var k = 1
             if let s = peek(1), s == UInt8(ascii: "+") || s == UInt8(ascii: "-") { k = 2 }
             if peek(k).map(isDigit) ?? false {
-                text.append("e")
-                if k == 2 { text.append(Character(Unicode.Scalar(peek(1)!))) }
                 pos += k
                 digits()
             }
         }
+        let end = pos
         if let d = peek(), isIdentStart(d) {
             while let d = peek(), isIdentPart(d) { pos += 1 }
             // "5epochs" is allowed to read as "5 epochs": split at the letters.
-            let tail = String(decoding: bytes[(start + text.utf8.count)..<pos], as: UTF8.self)
-            if DurationUnit(word: tail) != nil {
-                pos = start + (pos - start - tail.utf8.count)
+            if DurationUnit(word: String(decoding: bytes[end..<pos], as: UTF8.self)) != nil {
+                pos = end
             } else {
                 throw error("malformed number '\(String(decoding: bytes[start..<pos], as: UTF8.self))'")
             }
         }
+        var text = String(decoding: bytes[start..<end], as: UTF8.self)
+        if underscores { text.removeAll { $0 == "_" } }
         guard let value = Double(text) else { throw error("malformed number") }
         guard value.isFinite else { throw error("number '\(text)' is too large to represent") }
         return emit(.number(value))
+    }
+
+    /// The keyword spelled by the word just scanned, compared as bytes
+    /// (no string is made for it).
+    private func keyword() -> Keyword? {
+        let n = pos - start
+        func spelled(_ word: StaticString) -> Bool {
+            guard word.utf8CodeUnitCount == n else { return false }
+            for i in 0..<n where word.utf8Start[i] != bytes[start + i] { return false }
+            return true
+        }
+        switch bytes[start] {
+        case UInt8(ascii: "l"): return spelled("let") ? .let : spelled("lambda") ? .lambda : nil
+        case UInt8(ascii: "d"): return spelled("def") ? .def : nil
+        case UInt8(ascii: "t"): return spelled("then") ? .then : nil
+        case UInt8(ascii: "u"): return spelled("until") ? .until : nil
+        case UInt8(ascii: "f"): return spelled("for") ? .for : nil
+        case UInt8(ascii: "a"): return spelled("and") ? .and : nil
+        case UInt8(ascii: "o"): return spelled("or") ? .or : nil
+        case UInt8(ascii: "n"): return spelled("not") ? .not : nil
+        default: return nil
+        }
     }
 
     private mutating func string(quote: UInt8) throws(Diagnostic) -> Token {

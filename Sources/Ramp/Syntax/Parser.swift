@@ -11,27 +11,68 @@ public struct Parser {
     /// Names that start an output statement (`momentum: ...`).
     public static let outputNames: Set<String> = Set(Builtins.outputs.map(\.name))
 
-    private let tokens: [Token]
-    private var index = 0
+    /// Tokens are pulled from the lexer one at a time (with one of
+    /// lookahead), so a large file never holds all its tokens at once.
+    private var lexer: Lexer
+    private var current: Token
+    private var next: Token
+    /// The range of the token consumed last.
+    private var previousRange = SourceRange(0, 0)
+    /// Where the last token that was not a newline ended.
+    private var lastRealEnd = 0
+    /// The lexer's error, which ends the token stream.
+    private var lexError: Diagnostic?
     private var depth = 0
 
-    public init(tokens: [Token]) { self.tokens = tokens }
+    init(_ file: SourceFile) {
+        lexer = Lexer(file)
+        let eof = Token(kind: .eof, range: SourceRange(0, 0), atLineStart: true)
+        current = eof
+        next = eof
+        current = pull()
+        next = pull()
+    }
 
-    /// Lexes and parses a whole file.
+    /// Lexes and parses a whole file. A lexer error anywhere in the file is
+    /// the one reported, wherever the parser stopped.
     public static func parse(_ file: SourceFile) throws(Diagnostic) -> Program {
-        var p = Parser(tokens: try Lexer.tokenize(file))
-        return try p.parseProgram()
+        var p = Parser(file)
+        let program: Program
+        do {
+            program = try p.parseProgram()
+        } catch {
+            throw p.lexError ?? p.drainLexer() ?? error
+        }
+        if let e = p.lexError { throw e }
+        return program
     }
 
     // MARK: - token helpers
 
-    private var current: Token { tokens[index] }
-    private func peekKind(_ ahead: Int = 1) -> TokenKind {
-        tokens[min(index + ahead, tokens.count - 1)].kind
+    private mutating func pull() -> Token {
+        if lexError != nil { return Token(kind: .eof, range: current.range, atLineStart: false) }
+        do {
+            return try lexer.nextToken()
+        } catch {
+            lexError = error
+            return Token(kind: .eof, range: error.range, atLineStart: false)
+        }
     }
+
+    /// The first lexer error after where parsing stopped, if any.
+    private mutating func drainLexer() -> Diagnostic? {
+        while next.kind != .eof, lexError == nil { next = pull() }
+        return lexError
+    }
+
+    private func peekKind() -> TokenKind { next.kind }
     @discardableResult private mutating func advance() -> Token {
-        let t = tokens[index]
-        if index < tokens.count - 1 { index += 1 }
+        let t = current
+        guard t.kind != .eof else { return t }
+        previousRange = t.range
+        if t.kind != .newline { lastRealEnd = t.range.end }
+        current = next
+        next = pull()
         return t
     }
     private func check(_ s: Symbol) -> Bool { current.kind == .symbol(s) }
@@ -58,10 +99,7 @@ public struct Parser {
     /// the last real token, so the caret sits where something is missing.
     private var here: SourceRange {
         guard current.kind == .eof else { return current.range }
-        var i = index - 1
-        while i >= 0, tokens[i].kind == .newline { i -= 1 }
-        let end = i >= 0 ? tokens[i].range.end : 0
-        return SourceRange(end, end)
+        return SourceRange(lastRealEnd, lastRealEnd)
     }
 
     // MARK: - statements
@@ -162,7 +200,7 @@ public struct Parser {
                 choices.append(c)
                 advance()
             } while match(.bar)
-            return TypeAnnotation(name: nil, choices: choices, bounds: [], range: start.union(tokens[index - 1].range))
+            return TypeAnnotation(name: nil, choices: choices, bounds: [], range: start.union(previousRange))
         }
         let (name, _) = try identifier("for the parameter's type")
         var bounds: [TypeAnnotation.Bound] = []
@@ -173,7 +211,7 @@ public struct Parser {
             advance()
             bounds.append(TypeAnnotation.Bound(op: op, value: negative ? -x : x))
         }
-        return TypeAnnotation(name: name, choices: [], bounds: bounds, range: start.union(tokens[index - 1].range))
+        return TypeAnnotation(name: name, choices: [], bounds: bounds, range: start.union(previousRange))
     }
 
     private func startsSettingValue(_ k: TokenKind) -> Bool {

@@ -15,8 +15,11 @@ extension RampCommand {
         @Flag(help: "Print a JSON array of {name, ns_per_op, allocs_per_op, min_ns, max_ns}.")
         var json = false
 
+        @Option(help: "Run only the benchmarks whose name contains this (step, table, front end, adam, ...).")
+        var filter: String?
+
         func run() throws {
-            let harness = BenchHarness(samples: quick ? 3 : 7, allocations: { ramp_allocation_count() })
+            let harness = BenchHarness(samples: quick ? 3 : 7, filter: filter, allocations: { ramp_allocation_count() })
             let results = try Benchmarks.run(quick: quick, harness: harness) { name in
                 if !json { FileHandle.standardError.write(Data("  done: \(name)\n".utf8)) }
             }

@@ -105,6 +105,14 @@ public enum Benchmarks {
             add(harness.measure("front end: lex+parse+check \(size / 1000) KB program", ops: 1) {
                 (try? Compiler.compile(SourceFile(name: "gen", text: source)))?.value(at: 1) ?? 0
             })
+            // Its parts, to see where the time goes.
+            let file = SourceFile(name: "gen", text: source)
+            add(harness.measure("front end: lex \(size / 1000) KB program", ops: 1) {
+                Double((try? Lexer.tokenize(file))?.count ?? 0)
+            })
+            add(harness.measure("front end: lex+parse \(size / 1000) KB program", ops: 1) {
+                Double((try? Parser.parse(file))?.statements.count ?? 0)
+            })
         }
         let nested = (0..<200).map { _ in String(repeating: "(", count: 199) + "0.5" + String(repeating: ")", count: 199) }
             .enumerated().map { "let n\($0.offset) = \($0.element)" }.joined(separator: "\n") + "\nn0"

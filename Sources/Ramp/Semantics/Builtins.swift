@@ -567,8 +567,8 @@ public struct BuiltinSpec: Sendable {
 
 /// Checked, typed arguments handed to a builtin's constructor.
 public struct BoundArguments: Sendable {
-    var values: [String: Value]
-    var ranges: [String: SourceRange]
+    var values: NameMap<Value>
+    var ranges: NameMap<SourceRange>
     var callRange: SourceRange
     public var base: Double
     /// Arguments past the last parameter of a variadic builtin.

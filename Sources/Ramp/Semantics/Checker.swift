@@ -244,7 +244,7 @@ public struct Checker {
 
     // MARK: - expressions
 
-    typealias Env = [String: Value]
+    typealias Env = NameMap<Value>
 
     // Operands are evaluated into locals before a non-mutating method gets
     // them: `combine(try evaluate(l), ...)` would make Swift copy the whole
@@ -514,8 +514,8 @@ public struct Checker {
     /// Binds arguments to parameter names: positional first, then `name=value`,
     /// `name: value` or `name value`.
     mutating func bind(_ params: [String], variadic: Bool, _ args: [CallArgument], callee: String, _ env: Env)
-        throws(Diagnostic) -> (values: [String: (Value, SourceRange)], extra: [(Value, SourceRange)]) {
-        var out: [String: (Value, SourceRange)] = [:]
+        throws(Diagnostic) -> (values: NameMap<(Value, SourceRange)>, extra: [(Value, SourceRange)]) {
+        var out: NameMap<(Value, SourceRange)> = [:]
         var extra: [(Value, SourceRange)] = []
         var position = 0
         var sawNamed = false
@@ -552,8 +552,8 @@ public struct Checker {
     }
 
     mutating func callBuiltin(_ spec: BuiltinSpec, _ args: [CallArgument], _ range: SourceRange, _ env: Env,
-                              prebound: [String: (Value, SourceRange)]? = nil) throws(Diagnostic) -> Value {
-        let bound: [String: (Value, SourceRange)], extra: [(Value, SourceRange)]
+                              prebound: NameMap<(Value, SourceRange)>? = nil) throws(Diagnostic) -> Value {
+        let bound: NameMap<(Value, SourceRange)>, extra: [(Value, SourceRange)]
         if let prebound {
             (bound, extra) = (prebound, [])
         } else {
@@ -562,8 +562,8 @@ public struct Checker {
         if spec.kind == .function {
             return try callFunction(spec, bound, extra, range)
         }
-        var values: [String: Value] = [:]
-        var ranges: [String: SourceRange] = [:]
+        var values: NameMap<Value> = [:]
+        var ranges: NameMap<SourceRange> = [:]
         for p in spec.params {
             if let (v, r) = bound[p.name] {
                 if case .none = v, p.defaultValue == .absent || p.defaultValue == .nextPhase { continue }
@@ -587,7 +587,7 @@ public struct Checker {
     }
 
     /// Math functions fold on numbers and build pointwise nodes on schedules.
-    func callFunction(_ spec: BuiltinSpec, _ bound: [String: (Value, SourceRange)], _ extra: [(Value, SourceRange)],
+    func callFunction(_ spec: BuiltinSpec, _ bound: NameMap<(Value, SourceRange)>, _ extra: [(Value, SourceRange)],
                       _ range: SourceRange) throws(Diagnostic) -> Value {
         var operands: [(Value, SourceRange)] = []
         for p in spec.params {
@@ -719,7 +719,7 @@ public struct Checker {
     /// Calls a function with a keyword dict, as Python's `f(**kwargs)`.
     mutating func callClosure(_ c: Closure, keywords: [String: Value], _ range: SourceRange) throws(Diagnostic) -> Value {
         let label = c.name ?? "lambda"
-        var bound: [String: (Value, SourceRange)] = [:]
+        var bound: NameMap<(Value, SourceRange)> = [:]
         for (k, v) in keywords {
             guard c.params.contains(where: { $0.name == k }) else {
                 throw .error("'\(label)' has no parameter '\(k)'\(suggestion(for: k, among: c.params.map(\.name)))", at: range)
@@ -729,7 +729,7 @@ public struct Checker {
         return try callClosure(c, bound: bound, range)
     }
 
-    mutating func callClosure(_ c: Closure, bound: [String: (Value, SourceRange)], _ range: SourceRange) throws(Diagnostic) -> Value {
+    mutating func callClosure(_ c: Closure, bound: NameMap<(Value, SourceRange)>, _ range: SourceRange) throws(Diagnostic) -> Value {
         let label = c.name ?? "lambda"
         var inner = c.captured
         for (i, p) in c.params.enumerated() {

@@ -4,24 +4,35 @@
 /// looks ahead, `backup` undoes one `next`, and `emit` closes a token. Newlines
 /// inside brackets are dropped here, so the parser only sees the ones that can
 /// end a statement.
+///
+/// It reads the file's bytes through a pointer that is valid only inside
+/// `SourceFile.withLexer`, which is how every lexer is made.
 public struct Lexer {
-    private let bytes: [UInt8]
+    private let bytes: UnsafeBufferPointer<UInt8>
     private var pos = 0
     private var start = 0
     private var depth = 0
     private var sawNewline = true
 
-    public init(_ file: SourceFile) { self.bytes = file.bytes }
+    private init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    /// Runs `body` with a lexer over the file's bytes.
+    static func with<R>(_ file: SourceFile, _ body: (inout Lexer) throws(Diagnostic) -> R) throws(Diagnostic) -> R {
+        try file.bytes.withUnsafeBufferPointer { buf throws(Diagnostic) in
+            var lexer = Lexer(buf)
+            return try body(&lexer)
+        }
+    }
 
     /// All tokens of the file, ending with `.eof`.
     public static func tokenize(_ file: SourceFile) throws(Diagnostic) -> [Token] {
-        var lexer = Lexer(file)
-        var out: [Token] = []
-        out.reserveCapacity(file.bytes.count / 3 + 1)
-        while true {
-            let t = try lexer.nextToken()
-            out.append(t)
-            if t.kind == .eof { return out }
+        try with(file) { lexer throws(Diagnostic) in
+            var out: [Token] = []
+            while true {
+                let t = try lexer.nextToken()
+                out.append(t)
+                if t.kind == .eof { return out }
+            }
         }
     }
 
@@ -81,7 +92,7 @@ public struct Lexer {
             case _ where isIdentStart(c):
                 while let d = peek(), isIdentPart(d) { pos += 1 }
                 if let k = keyword() { return emit(.keyword(k)) }
-                return emit(.identifier(String(decoding: bytes[start..<pos], as: UTF8.self)))
+                return emit(.identifier(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self)))
             default:
                 return try symbol(c)
             }
@@ -126,7 +137,7 @@ public struct Lexer {
                 var n = 1
                 while let d = peek(n), d & 0xC0 == 0x80, n < 4 { n += 1 }
                 pos = scalarStart + n
-                let text = String(validating: bytes[scalarStart..<pos], as: UTF8.self)
+                let text = String(validating: UnsafeBufferPointer(rebasing: bytes[scalarStart..<pos]), as: UTF8.self)
                 throw error(text.map { "unexpected character '\($0)'" } ?? "invalid UTF-8 in source")
             }
             if c < 0x20 || c == 0x7F { throw error("unexpected control character (byte 0x\(String(c, radix: 16)))") }
@@ -160,18 +171,67 @@ public struct Lexer {
         if let d = peek(), isIdentStart(d) {
             while let d = peek(), isIdentPart(d) { pos += 1 }
             // "5epochs" is allowed to read as "5 epochs": split at the letters.
-            if DurationUnit(word: String(decoding: bytes[end..<pos], as: UTF8.self)) != nil {
+            if DurationUnit(word: String(decoding: UnsafeBufferPointer(rebasing: bytes[end..<pos]), as: UTF8.self)) != nil {
                 pos = end
             } else {
-                throw error("malformed number '\(String(decoding: bytes[start..<pos], as: UTF8.self))'")
+                throw error("malformed number '\(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self))'")
             }
         }
-        var text = String(decoding: bytes[start..<end], as: UTF8.self)
+        if !underscores, let value = exactDecimal(start, end) { return emit(.number(value)) }
+        var text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
         if underscores { text.removeAll { $0 == "_" } }
         guard let value = Double(text) else { throw error("malformed number") }
         guard value.isFinite else { throw error("number '\(text)' is too large to represent") }
         return emit(.number(value))
     }
+
+    /// The value of a short decimal literal (`20`, `0.95`, `1e-4`) when one
+    /// correctly rounded operation gives it: at most 15 significant digits
+    /// make an exact integer mantissa, and powers of ten up to 1e22 are exact,
+    /// so `m * 10^k` or `m / 10^k` is the correctly rounded value, the same
+    /// double `Double(text)` returns. Anything else goes to `Double(text)`.
+    private func exactDecimal(_ from: Int, _ to: Int) -> Double? {
+        var mantissa: UInt64 = 0, digits = 0, scale = 0, i = from
+        var fraction = false
+        while i < to {
+            let c = bytes[i]
+            if isDigit(c) {
+                if mantissa == 0 && c == UInt8(ascii: "0") {
+                    if fraction { scale -= 1 }
+                } else {
+                    digits += 1
+                    guard digits <= 15 else { return nil }
+                    mantissa = mantissa * 10 + UInt64(c - UInt8(ascii: "0"))
+                    if fraction { scale -= 1 }
+                }
+            } else if c == UInt8(ascii: ".") {
+                fraction = true
+            } else {
+                break
+            }
+            i += 1
+        }
+        if i < to {
+            // An exponent: e, an optional sign, digits.
+            i += 1
+            var negative = false
+            if bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { negative = bytes[i] == UInt8(ascii: "-"); i += 1 }
+            var e = 0
+            while i < to {
+                e = e * 10 + Int(bytes[i] - UInt8(ascii: "0"))
+                guard e < 400 else { return nil }
+                i += 1
+            }
+            scale += negative ? -e : e
+        }
+        if mantissa == 0 { return 0 }
+        guard abs(scale) <= 22 else { return nil }
+        let m = Double(mantissa)
+        return scale >= 0 ? m * Lexer.powersOfTen[scale] : m / Lexer.powersOfTen[-scale]
+    }
+
+    private static let powersOfTen: [Double] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                                                1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
 
     /// The keyword spelled by the word just scanned, compared as bytes
     /// (no string is made for it).

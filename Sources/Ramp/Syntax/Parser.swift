@@ -24,8 +24,8 @@ public struct Parser {
     private var lexError: Diagnostic?
     private var depth = 0
 
-    init(_ file: SourceFile) {
-        lexer = Lexer(file)
+    private init(_ lexer: Lexer) {
+        self.lexer = lexer
         let eof = Token(kind: .eof, range: SourceRange(0, 0), atLineStart: true)
         current = eof
         next = eof
@@ -36,15 +36,17 @@ public struct Parser {
     /// Lexes and parses a whole file. A lexer error anywhere in the file is
     /// the one reported, wherever the parser stopped.
     public static func parse(_ file: SourceFile) throws(Diagnostic) -> Program {
-        var p = Parser(file)
-        let program: Program
-        do {
-            program = try p.parseProgram()
-        } catch {
-            throw p.lexError ?? p.drainLexer() ?? error
+        try Lexer.with(file) { lexer throws(Diagnostic) in
+            var p = Parser(lexer)
+            let program: Program
+            do throws(Diagnostic) {
+                program = try p.parseProgram()
+            } catch {
+                throw p.lexError ?? p.drainLexer() ?? error
+            }
+            if let e = p.lexError { throw e }
+            return program
         }
-        if let e = p.lexError { throw e }
-        return program
     }
 
     // MARK: - token helpers

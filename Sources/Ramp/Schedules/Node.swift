@@ -47,24 +47,26 @@ public enum Combine: String, Sendable, CaseIterable {
 /// `restarts`) are functions of the local step. Metric-driven parts keep their
 /// memory in a slot of the scheduler's state, so the tree itself never changes
 /// while a schedule runs.
-public indirect enum Node: Sendable {
+///
+/// Constants and `t` are stored inline (no allocation); the other cases are boxed.
+public enum Node: Sendable {
     case constant(Double)
     /// `t`, the step within the current phase.
     case time
-    case negate(Node)
-    case apply(MathFunction, Node)
-    case combine(Combine, Node, Node)
-    case primitive(any Primitive)
-    case sequence(PhaseSequence)
-    case restarts(Restarts)
-    case reduceOnPlateau(ReduceOnPlateau)
+    indirect case negate(Node)
+    indirect case apply(MathFunction, Node)
+    indirect case combine(Combine, Node, Node)
+    indirect case primitive(any Primitive)
+    indirect case sequence(PhaseSequence)
+    indirect case restarts(Restarts)
+    indirect case reduceOnPlateau(ReduceOnPlateau)
     /// `at(body, time)`: the body evaluated at another time, `time(t)`.
-    case warp(Node, Node)
+    indirect case warp(Node, Node)
     /// `running_product(f)`: the product of f(1), f(2), ..., f(t).
-    case runningProduct(Node)
+    indirect case runningProduct(Node)
     /// `float32(body)`: the body's arithmetic done in single precision, so a
     /// library that computes in float32 (keras) is reproduced with its rounding.
-    case single(Node)
+    indirect case single(Node)
 }
 
 /// One phase of a sequence: a body and what ends it.

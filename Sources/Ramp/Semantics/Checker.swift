@@ -63,6 +63,11 @@ public struct Checker {
     static let silent = Diagnostic.error("", at: SourceRange(0, 0))
 
     public mutating func check(_ program: Program) throws(DiagnosticError) -> CompiledProgram {
+        // Every statement may name something: size the tables once.
+        let names = program.statements.count + Prelude.program.statements.count
+        globals.reserveCapacity(names)
+        definedAt.reserveCapacity(program.statements.count)
+        letNames.reserveCapacity(program.statements.count)
         resolveSettings(program)
         // Definitions are visible everywhere, so mutual recursion can be named.
         for st in Prelude.program.statements {
@@ -96,7 +101,7 @@ public struct Checker {
                 switch st.kind {
                 case .setting: break
                 case .definition(_, let params, let body):
-                    try checkNames(in: body, bound: Set(params.map(\.name)))
+                    try checkNames(in: body, bound: params.map(\.name))
                     for p in params { if let d = p.defaultValue { try checkNames(in: d, bound: []) } }
                 case .binding(let name, let expr):
                     if let d = declare(name, st.nameRange) { poisoned.insert(name); throw d }
@@ -883,8 +888,9 @@ public struct Checker {
     // MARK: - names inside definitions
 
     /// Reports unknown names in a `def` body even when it is never called.
-    func checkNames(in e: Expr, bound: Set<String>) throws(Diagnostic) {
-        var stack: [(Expr, Set<String>)] = [(e, bound)]
+    /// `bound` is a short list (a function's parameters), searched in order.
+    func checkNames(in e: Expr, bound: [String]) throws(Diagnostic) {
+        var stack: [(Expr, [String])] = [(e, bound)]
         while let (e, bound) = stack.popLast() {
             switch e.kind {
             case .number, .duration, .string, .path: break
@@ -908,7 +914,7 @@ public struct Checker {
                 stack.append((a, bound)); stack.append((b, bound))
             case .list(let xs), .sequence(let xs): for x in xs { stack.append((x, bound)) }
             case .map(let es): for en in es { stack.append((en.key, bound)); stack.append((en.value, bound)) }
-            case .lambda(let ps, let body): stack.append((body, bound.union(ps)))
+            case .lambda(let ps, let body): stack.append((body, bound + ps))
             }
         }
     }

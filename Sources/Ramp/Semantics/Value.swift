@@ -2,7 +2,10 @@
 ///
 /// Checking a Ramp program is evaluating it: settings resolve units, `def`s
 /// expand, numbers fold, and what remains is a schedule tree.
-public indirect enum Value: Sendable {
+///
+/// Only closures are boxed: numbers and the other small values are made
+/// constantly during checking and cost no allocation.
+public enum Value: Sendable {
     case number(Double)
     /// A duration resolved to whole steps.
     case duration(Int)
@@ -12,7 +15,7 @@ public indirect enum Value: Sendable {
     case none
     case list([Value])
     case map([(key: Value, value: Value)])
-    case function(Closure)
+    indirect case function(Closure)
     case builtin(String)
     case condition(Condition)
     /// `metric` or `lr`: only meaningful inside a condition.

@@ -1,6 +1,8 @@
 /// The syntax tree. Every node carries the byte range it was parsed from.
 public struct Expr: Sendable, Hashable {
-    public indirect enum Kind: Sendable, Hashable {
+    /// Only the cases that contain an `Expr` are boxed, so leaves (numbers,
+    /// names) cost no allocation of their own.
+    public enum Kind: Sendable, Hashable {
         case number(Double)
         /// `5 epochs`, `10%`, `3 steps`.
         case duration(Double, DurationUnit)
@@ -9,21 +11,21 @@ public struct Expr: Sendable, Hashable {
         /// `torch.StepLR`: a dotted path, kept whole.
         case path([String])
         /// `f(args)`; `juxtaposed` marks `f 5`, written without parentheses.
-        case call(callee: Expr, args: [CallArgument], juxtaposed: Bool)
-        case unary(UnaryOperator, Expr)
-        case binary(BinaryOperator, Expr, Expr)
-        case compare(CompareOperator, Expr, Expr)
-        case logical(LogicalOperator, Expr, Expr)
-        case not(Expr)
+        indirect case call(callee: Expr, args: [CallArgument], juxtaposed: Bool)
+        indirect case unary(UnaryOperator, Expr)
+        indirect case binary(BinaryOperator, Expr, Expr)
+        indirect case compare(CompareOperator, Expr, Expr)
+        indirect case logical(LogicalOperator, Expr, Expr)
+        indirect case not(Expr)
         case list([Expr])
         case map([MapEntry])
-        case lambda(params: [String], body: Expr)
+        indirect case lambda(params: [String], body: Expr)
         /// `a then b then c`.
         case sequence([Expr])
         /// `body until condition`.
-        case until(Expr, Expr)
+        indirect case until(Expr, Expr)
         /// `body for duration`.
-        case bounded(Expr, Expr)
+        indirect case bounded(Expr, Expr)
     }
 
     public var kind: Kind

@@ -68,14 +68,28 @@ enum Stderr {
     }
 }
 
-/// Buffered standard output: tables can be millions of lines.
-struct Output {
+/// Buffered output to standard output or a file: tables can be millions of lines.
+struct Output: TextOutputStream {
     private var buffer: [UInt8] = []
+    private let fd: Int32
+    /// Set when a write failed (a full disk, a closed pipe).
+    private(set) var failed = false
 
-    init() { buffer.reserveCapacity(1 << 16) }
+    init(fd: Int32 = 1) {
+        self.fd = fd
+        buffer.reserveCapacity(1 << 16)
+    }
 
     mutating func write(_ s: String) {
-        buffer.append(contentsOf: s.utf8)
+        var s = s
+        s.withUTF8 { buffer.append(contentsOf: $0) }
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    /// Numbers print themselves through this (TextOutputStream's hook for
+    /// ASCII text), straight into the buffer.
+    mutating func _writeASCII(_ bytes: UnsafeBufferPointer<UInt8>) {
+        buffer.append(contentsOf: bytes)
         if buffer.count >= 1 << 16 { flush() }
     }
 
@@ -84,8 +98,8 @@ struct Output {
         buffer.withUnsafeBytes { raw in
             var off = 0
             while off < raw.count {
-                let n = Foundation.write(1, raw.baseAddress! + off, raw.count - off)
-                if n <= 0 { if errno == EINTR { continue }; return }
+                let n = Foundation.write(fd, raw.baseAddress! + off, raw.count - off)
+                if n <= 0 { if errno == EINTR { continue }; failed = true; return }
                 off += n
             }
         }

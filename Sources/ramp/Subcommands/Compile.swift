@@ -31,32 +31,69 @@ extension RampCommand {
 
         func run() throws {
             let program = try input.compile()
-            var text = ""
-            switch to {
-            case .json:
-                text = IR.document(program).render() + "\n"
-            case .python:
-                text = Python.module(program)
-            case .csv, .tableJSON:
-                guard !program.usesMetric else {
-                    Stderr.print("error: this schedule reacts to a metric, so its table cannot be computed ahead of training; compile it `--to python` to step it inside the training loop, or run `ramp serve` beside it (docs/compile.md, docs/serve.md)")
-                    throw ExitCode(1)
-                }
-                let rows = Ramp.Table.rows(program, steps: steps ?? 0)
-                if to == .csv {
-                    text = TableRow.csvHeader(momentum: program.momentum != nil) + "\n" + rows.map { $0.csv + "\n" }.joined()
-                } else {
-                    let lr = JSONValue.array(rows.map { .number($0.lr) })
-                    let momentum: JSONValue = program.momentum == nil ? .null : .array(rows.map { .number($0.momentum ?? .nan) })
-                    text = JSONValue.object([("steps", .number(Double(rows.count))), ("lr", lr), ("momentum", momentum)]).render() + "\n"
+            if to == .csv || to == .tableJSON, program.usesMetric {
+                Stderr.print("error: this schedule reacts to a metric, so its table cannot be computed ahead of training; compile it `--to python` to step it inside the training loop, or run `ramp serve` beside it (docs/compile.md, docs/serve.md)")
+                throw ExitCode(1)
+            }
+            try write { out in
+                switch to {
+                case .json: out.write(IR.document(program).render() + "\n")
+                case .python: out.write(Python.module(program))
+                case .csv:
+                    out.write(TableRow.csvHeader(momentum: program.momentum != nil) + "\n")
+                    Ramp.Table.generate(program, steps: steps ?? 0) { row in
+                        row.writeCSV(to: &out)
+                        out.write("\n")
+                    }
+                case .tableJSON:
+                    // Streamed in the layout JSONValue renders, so 10 million steps
+                    // never sit in memory as one document.
+                    let count = program.duration.map { min($0, steps ?? 0) } ?? (steps ?? 0)
+                    out.write("{\n  \"steps\": \(count),\n  \"lr\": ")
+                    array(program, &out) { $0.lr }
+                    out.write(",\n  \"momentum\": ")
+                    if program.momentum == nil { out.write("null") } else { array(program, &out) { $0.momentum ?? .nan } }
+                    out.write("\n}\n")
                 }
             }
+        }
+
+        /// One column of the table as a JSON array of numbers.
+        private func array(_ program: CompiledProgram, _ out: inout Output, _ column: (TableRow) -> Double) {
+            out.write("[")
+            var first = true
+            Ramp.Table.generate(program, steps: steps ?? 0) { row in
+                out.write(first ? "" : ", ")
+                first = false
+                out.write(JSONValue.number(column(row)).render())
+            }
+            out.write("]")
+        }
+
+        /// Streams to standard output, or to a temporary file renamed over OUT
+        /// once complete, so OUT is never left half written.
+        private func write(_ body: (inout Output) -> Void) throws {
             guard let output else {
-                FileHandle.standardOutput.write(Data(text.utf8))
+                var out = Output()
+                body(&out)
+                out.flush()
+                if out.failed { throw ExitCode(1) }
                 return
             }
-            do { try text.write(toFile: output, atomically: true, encoding: .utf8) } catch {
-                Stderr.print("\(output): error: cannot write (\(error.localizedDescription))")
+            let temporary = output + ".tmp-\(getpid())"
+            let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            guard fd >= 0 else {
+                Stderr.print("\(output): error: cannot write (\(String(cString: strerror(errno))))")
+                throw ExitCode(1)
+            }
+            var out = Output(fd: fd)
+            body(&out)
+            out.flush()
+            let closed = close(fd) == 0
+            guard !out.failed, closed, rename(temporary, output) == 0 else {
+                let reason = String(cString: strerror(errno))
+                unlink(temporary)
+                Stderr.print("\(output): error: cannot write (\(reason))")
                 throw ExitCode(1)
             }
         }

@@ -43,7 +43,8 @@ extension RampCommand {
             let end = Ramp.Table.generate(program, steps: steps, metrics: metricValues) { row in
                 switch format {
                 case .csv:
-                    out.write(row.csv + "\n")
+                    row.writeCSV(to: &out)
+                    out.write("\n")
                 case .json:
                     out.write(first ? "\n" : ",\n")
                     first = false

@@ -394,4 +394,59 @@ import Testing
         #expect(printed.hasPrefix("stopped after "), "\(printed)")
         #expect(!printed.hasPrefix("stopped after 100 epochs"), "the plateau never ended the schedule: \(printed)")
     }
+
+    /// True when the interpreter can import jax and optax.
+    static let jaxAvailable: Bool = {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [interpreter, "-c", "import jax, optax"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return false }
+        p.waitUntilExit()
+        return p.terminationStatus == 0
+    }()
+
+    /// The JAX example in docs/compile.md: optax's update i uses table[i], the
+    /// rate Ramp gives at step i, to the bit.
+    @Test(.enabled(if: jaxAvailable, "jax and optax are not importable by $RAMP_PYTHON (default python3); install them to run the docs' JAX example"))
+    func docsJAXExampleUsesTheTable() throws {
+        let doc = try String(contentsOf: repositoryRoot.appendingPathComponent("docs/compile.md"), encoding: .utf8)
+        guard let start = doc.range(of: "```python\nimport json\nimport jax"),
+              let end = doc.range(of: "```", range: start.upperBound..<doc.endIndex) else {
+            Issue.record("docs/compile.md has no JAX example")
+            return
+        }
+        let example = String(doc[doc.index(start.lowerBound, offsetBy: "```python\n".count)..<end.lowerBound])
+        let table = try temporaryFile("", name: "bert_table.json")
+        #expect(try ramp(["compile", "samples/bert.ramp", "--to", "table-json", "--steps", "10000", "-o", table]).status == 0)
+        let dir = URL(fileURLWithPath: table).deletingLastPathComponent()
+        // The example, then plain SGD on a constant gradient, whose update is -lr exactly.
+        let check = example + """
+
+            sgd = optax.sgd(learning_rate=schedule)
+            params = jnp.zeros(1)
+            state = sgd.init(params)
+            used = []
+            for i in range(300):
+                updates, state = sgd.update(jnp.ones(1), state, params)
+                used.append(float(-updates[0]))
+            expected = json.load(open("bert_table.json"))["lr"][:300]
+            print("same" if used == expected else f"differs: {used[:5]} {expected[:5]}")
+            """
+        try check.write(to: dir.appendingPathComponent("example.py"), atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [Self.interpreter, "example.py"]
+        p.currentDirectoryURL = dir
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(errors)")
+        #expect(printed == "same\n", "\(printed)")
+    }
 }

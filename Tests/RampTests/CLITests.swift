@@ -12,10 +12,30 @@ struct Run {
 
 /// Runs the built `ramp` executable (`make test` builds it first).
 func ramp(_ args: [String], stdin: String? = nil) throws -> Run {
+    try run(repositoryRoot.appendingPathComponent(".build/debug/ramp"), args, stdin: stdin)
+}
+
+/// The Python the tests run: $RAMP_PYTHON, or python3.
+let pythonInterpreter = ProcessInfo.processInfo.environment["RAMP_PYTHON"] ?? "python3"
+
+/// Runs that Python (in `dir`, with extra environment variables).
+func python(_ args: [String], in dir: URL = repositoryRoot, environment: [String: String] = [:]) throws -> Run {
+    try run(URL(fileURLWithPath: "/usr/bin/env"), [pythonInterpreter] + args, in: dir, environment: environment)
+}
+
+/// True when that Python can import `modules` ("torch", "jax, optax").
+func pythonCanImport(_ modules: String) -> Bool {
+    (try? python(["-c", "import \(modules)"]))?.status == 0
+}
+
+/// Runs a program to its end, collecting both outputs.
+func run(_ executable: URL, _ args: [String], stdin: String? = nil, in dir: URL = repositoryRoot,
+         environment: [String: String] = [:]) throws -> Run {
     let p = Process()
-    p.executableURL = repositoryRoot.appendingPathComponent(".build/debug/ramp")
+    p.executableURL = executable
     p.arguments = args
-    p.currentDirectoryURL = repositoryRoot
+    p.currentDirectoryURL = dir
+    if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err

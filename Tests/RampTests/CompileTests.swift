@@ -28,14 +28,8 @@ import Testing
 
     /// Every corpus program's IR validates against grammar/ramp-ir.schema.json.
     @Test func irMatchesItsSchema() throws {
-        let check = Process()
-        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        check.arguments = ["python3", "-c", "import jsonschema"]
-        check.standardError = FileHandle.nullDevice
-        try check.run()
-        check.waitUntilExit()
-        guard check.terminationStatus == 0 else {
-            print("note: skipping the IR schema test: python3's jsonschema is not installed (pip install jsonschema)")
+        guard pythonCanImport("jsonschema") else {
+            print("note: skipping the IR schema test: \(pythonInterpreter) cannot import jsonschema (pip install jsonschema)")
             return
         }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ramp-ir-\(UUID().uuidString)")
@@ -46,23 +40,16 @@ import Testing
             try IR.document(program).render().write(to: dir.appendingPathComponent("\(p.name).json"), atomically: true, encoding: .utf8)
             count += 1
         }
-        let validate = Process()
-        validate.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        validate.arguments = ["python3", "-c", """
+        let validate = try python(["-c", """
             import glob, json, sys, jsonschema
             schema = json.load(open(sys.argv[1]))
             files = sorted(glob.glob(sys.argv[2] + "/*.json"))
             for f in files:
                 jsonschema.validate(json.load(open(f)), schema)
             print(len(files))
-            """, repositoryRoot.appendingPathComponent("grammar/ramp-ir.schema.json").path, dir.path]
-        let out = Pipe()
-        validate.standardOutput = out
-        try validate.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        validate.waitUntilExit()
-        #expect(validate.terminationStatus == 0)
-        #expect(Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) == count)
+            """, repositoryRoot.appendingPathComponent("grammar/ramp-ir.schema.json").path, dir.path])
+        #expect(validate.status == 0, "\(validate.stderr)")
+        #expect(Int(validate.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) == count)
     }
 
     @Test func compileCommand() throws {
@@ -124,17 +111,10 @@ import Testing
                 print(f"{i},{s.lr!r}" + (f",{s.momentum!r}" if s.momentum is not None else ""))
                 s.step(metrics[i] if i < len(metrics) else None)
             """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [PythonTests.interpreter, "-c", script, URL(fileURLWithPath: module).deletingLastPathComponent().path,
-                       repositoryRoot.appendingPathComponent("samples/card.metrics").path, steps]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
-        #expect(printed == expected.stdout, "\(name): the Python module's table differs from ramp table")
+        let r = try python(["-c", script, URL(fileURLWithPath: module).deletingLastPathComponent().path,
+                             repositoryRoot.appendingPathComponent("samples/card.metrics").path, steps])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == expected.stdout, "\(name): the Python module's table differs from ramp table")
 
         for format in ["csv", "table-json"] {
             let r = try ramp(["compile", path, "--to", format, "--steps", "5"])

@@ -95,16 +95,9 @@ final class SVGCounter: NSObject, XMLParserDelegate {
         let r = try ramp(["plot", "samples/onecycle.ramp", "--out", svgPath])
         #expect(r.status == 0, "\(r.stderr)")
         let png = svgPath + ".png"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: renderer)
-        p.arguments = [svgPath, "-o", png]
-        try p.run()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
-        // Decode the PNG with python3's zlib and count distinct byte values in the pixels.
-        let check = Process()
-        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        check.arguments = ["python3", "-c", """
+        #expect(try run(URL(fileURLWithPath: renderer), [svgPath, "-o", png]).status == 0)
+        // Decode the PNG with Python's zlib and count distinct byte values in the pixels.
+        let check = try python(["-c", """
             import struct, sys, zlib
             data = open(sys.argv[1], 'rb').read()
             assert data[:8] == b'\\x89PNG\\r\\n\\x1a\\n'
@@ -116,13 +109,9 @@ final class SVGCounter: NSObject, XMLParserDelegate {
                 i += 12 + n
             raw = zlib.decompress(idat)
             print(w, len(set(raw)))
-            """, png]
-        let out = Pipe()
-        check.standardOutput = out
-        try check.run()
-        check.waitUntilExit()
-        let fields = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: " ")
-        #expect(check.terminationStatus == 0)
+            """, png])
+        let fields = check.stdout.split(separator: " ")
+        #expect(check.status == 0, "\(check.stderr)")
         #expect(Int(fields.first ?? "") == 900)
         #expect((Int(fields.last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0) > 20, "the rendered chart looks blank")
     }

@@ -6,7 +6,6 @@ import Testing
 /// interpreter ($RAMP_PYTHON, default python3) and compared with the Swift
 /// scheduler: traces, saved state, resuming, and other bases.
 @Suite struct PythonTests {
-    static let interpreter = ProcessInfo.processInfo.environment["RAMP_PYTHON"] ?? "python3"
 
     /// Every corpus program that checks, every parity case, and 300 generated
     /// programs (nested phases, conditions, momentum), each with its metrics.
@@ -82,8 +81,9 @@ import Testing
             print(json.dumps(out))
         """#
 
-    /// Writes each program's module, runs the driver over the jobs, and returns its answers in order.
-    static func run(_ modules: [String], _ jobs: [Job]) throws -> [Result] {
+    /// Writes each module (as schedule_<i>.py) and the jobs (one JSON line
+    /// each) beside a driver script, and runs the driver over them.
+    static func runDriver<Job: Encodable>(_ driver: String, modules: [String], jobs: [Job]) throws -> Run {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ramp-python-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -94,20 +94,15 @@ import Testing
         let lines = try jobs.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n")
         try lines.write(to: dir.appendingPathComponent("jobs.jsonl"), atomically: true, encoding: .utf8)
         try driver.write(to: dir.appendingPathComponent("driver.py"), atomically: true, encoding: .utf8)
+        return try python([dir.appendingPathComponent("driver.py").path, dir.path, dir.appendingPathComponent("jobs.jsonl").path])
+    }
 
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [interpreter, dir.appendingPathComponent("driver.py").path, dir.path, dir.appendingPathComponent("jobs.jsonl").path]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(errors)")
+    /// Runs the trace driver and returns its answers in order.
+    static func run(_ modules: [String], _ jobs: [Job]) throws -> [Result] {
+        let r = try runDriver(driver, modules: modules, jobs: jobs)
+        #expect(r.status == 0, "\(r.stderr)")
         let decoder = JSONDecoder()
-        return try String(decoding: data, as: UTF8.self).split(separator: "\n").map { try decoder.decode(Result.self, from: Data($0.utf8)) }
+        return try r.stdout.split(separator: "\n").map { try decoder.decode(Result.self, from: Data($0.utf8)) }
     }
 
     static func double(_ hex: String?) -> Double? { hex.flatMap { Double($0) } }
@@ -226,17 +221,7 @@ import Testing
         #expect(results[1].lr.map { Self.double($0)!.bitPattern } == own)
     }
 
-    /// True when the interpreter can import torch.
-    static let torchAvailable: Bool = {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [interpreter, "-c", "import torch"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return false }
-        p.waitUntilExit()
-        return p.terminationStatus == 0
-    }()
+    static let torchAvailable = pythonCanImport("torch")
 
     /// The torch driver: each parity case's module under torch_scheduler in a
     /// real training loop (SGD with momentum, and Adam where momentum is
@@ -325,28 +310,9 @@ import Testing
             jobs.append(TorchJob(module: "schedule_\(i)", metrics: c.metrics ?? Array(repeating: nil, count: c.steps),
                                  base: c.base_lr, momentum: c.momentum != nil))
         }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ramp-torch-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        for (i, text) in modules.enumerated() {
-            try text.write(to: dir.appendingPathComponent("schedule_\(i).py"), atomically: true, encoding: .utf8)
-        }
-        let encoder = JSONEncoder()
-        try jobs.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n")
-            .write(to: dir.appendingPathComponent("jobs.jsonl"), atomically: true, encoding: .utf8)
-        try Self.torchDriver.write(to: dir.appendingPathComponent("driver.py"), atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [Self.interpreter, dir.appendingPathComponent("driver.py").path, dir.path, dir.appendingPathComponent("jobs.jsonl").path]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        try #require(p.terminationStatus == 0, "\(errors)")
-        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
+        let r = try Self.runDriver(Self.torchDriver, modules: modules, jobs: jobs)
+        try #require(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n")
         try #require(lines.count == cases.count)
         var runs = 0
         for (c, line) in zip(cases, lines) {
@@ -379,33 +345,14 @@ import Testing
         let program = try Compiler.compile(SourceFile(name: "card.ramp", text: String(contentsOf: samplesDirectory.appendingPathComponent("card.ramp"), encoding: .utf8)))
         let dir = URL(fileURLWithPath: try temporaryFile(Python.module(program), name: "card_schedule.py")).deletingLastPathComponent()
         try example.write(to: dir.appendingPathComponent("example.py"), atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [Self.interpreter, "example.py"]
-        p.currentDirectoryURL = dir
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(errors)")
+        let r = try python(["example.py"], in: dir)
+        let printed = r.stdout
+        #expect(r.status == 0, "\(r.stderr)")
         #expect(printed.hasPrefix("stopped after "), "\(printed)")
         #expect(!printed.hasPrefix("stopped after 100 epochs"), "the plateau never ended the schedule: \(printed)")
     }
 
-    /// True when the interpreter can import jax and optax.
-    static let jaxAvailable: Bool = {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [interpreter, "-c", "import jax, optax"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return false }
-        p.waitUntilExit()
-        return p.terminationStatus == 0
-    }()
+    static let jaxAvailable = pythonCanImport("jax, optax")
 
     /// The JAX example in docs/compile.md: optax's update i uses table[i], the
     /// rate Ramp gives at step i, to the bit.
@@ -435,18 +382,8 @@ import Testing
             print("same" if used == expected else f"differs: {used[:5]} {expected[:5]}")
             """
         try check.write(to: dir.appendingPathComponent("example.py"), atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [Self.interpreter, "example.py"]
-        p.currentDirectoryURL = dir
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(errors)")
-        #expect(printed == "same\n", "\(printed)")
+        let r = try python(["example.py"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == "same\n", "\(r.stdout)")
     }
 }

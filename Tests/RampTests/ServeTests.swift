@@ -64,19 +64,9 @@ import Testing
         let client = String(doc[start.upperBound..<end.lowerBound])
         #expect(client.split(separator: "\n").count <= 20)
         let script = try temporaryFile(client, name: "client.py")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", script]
-        p.currentDirectoryURL = repositoryRoot
-        var env = ProcessInfo.processInfo.environment
-        env["RAMP"] = repositoryRoot.appendingPathComponent(".build/debug/ramp").path
-        p.environment = env
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
+        let r = try python([script], environment: ["RAMP": repositoryRoot.appendingPathComponent(".build/debug/ramp").path])
+        let text = r.stdout
+        #expect(r.status == 0, "\(r.stderr)")
         #expect(text.contains("finished at step"), "\(text)")
     }
 }

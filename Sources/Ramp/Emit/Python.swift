@@ -317,11 +317,11 @@ public enum Python {
                 let x = operand(a, level: level + 1), y = operand(b, level: level + 1)
                 return hoist("Compare(\(x.0), \"\(op.rawValue)\", \(y.0))", max(x.1, y.1) + 1)
             case .all(let a, let b), .any(let a, let b):
-                let isAll: Bool
-                if case .all = c { isAll = true } else { isAll = false }
-                used.insert(isAll ? "and" : "or")
+                used.insert("logical")
+                let op: String
+                if case .all = c { op = "and" } else { op = "or" }
                 let x = condition(a, level: level + 1), y = condition(b, level: level + 1)
-                return hoist("\(isAll ? "And" : "Or")(\(x.0), \(y.0))", max(x.1, y.1) + 1)
+                return hoist("Logical(\"\(op)\", \(x.0), \(y.0))", max(x.1, y.1) + 1)
             case .not(let a):
                 used.insert("not")
                 let x = condition(a, level: level + 1)

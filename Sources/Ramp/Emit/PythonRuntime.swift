@@ -15,7 +15,7 @@ enum PythonRuntime {
     /// Every section, in the order a module lists them.
     static let sections: [Section] = [core, functions, constNode, timeNode, negate, combine, at, runningProduct, float32, restarts,
                                       plateau, reduceOnPlateau] + primitives + [sequence, elapsed, plateauCondition, compare,
-                                                                                 conjunction, disjunction, negation, schedule]
+                                                                                 logical, negation, schedule]
 
     static let core = Section(name: "core", imports: ["bisect", "copy", "json", "math", "struct"], code: #"""
 _INF = math.inf
@@ -546,32 +546,19 @@ class Compare:
         return self.f(x, y)
 """#)
 
-    static let conjunction = Section(name: "and", code: #"""
-class And:
-    """Both sides are always evaluated, so every plateau sees every metric."""
+    static let logical = Section(name: "logical", code: #"""
+class Logical:
+    """a and b, a or b: both sides are always evaluated, so every plateau sees every metric."""
 
-    def __init__(self, a, b):
+    def __init__(self, op, a, b):
+        self.both = op == "and"
         self.a = a
         self.b = b
 
     def holds(self, local, metric, lr, s):
         x = self.a.holds(local, metric, lr, s)
         y = self.b.holds(local, metric, lr, s)
-        return x and y
-"""#)
-
-    static let disjunction = Section(name: "or", code: #"""
-class Or:
-    """Both sides are always evaluated, so every plateau sees every metric."""
-
-    def __init__(self, a, b):
-        self.a = a
-        self.b = b
-
-    def holds(self, local, metric, lr, s):
-        x = self.a.holds(local, metric, lr, s)
-        y = self.b.holds(local, metric, lr, s)
-        return x or y
+        return (x and y) if self.both else (x or y)
 """#)
 
     static let negation = Section(name: "not", code: #"""

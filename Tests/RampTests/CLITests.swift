@@ -23,6 +23,14 @@ func python(_ args: [String], in dir: URL = repositoryRoot, environment: [String
     try run(URL(fileURLWithPath: "/usr/bin/env"), [pythonInterpreter] + args, in: dir, environment: environment)
 }
 
+/// The first ```python block of a document under docs/ that starts with `prefix`.
+func pythonExample(in document: String, startingWith prefix: String = "") throws -> String? {
+    let doc = try String(contentsOf: repositoryRoot.appendingPathComponent("docs").appendingPathComponent(document), encoding: .utf8)
+    guard let start = doc.range(of: "```python\n" + prefix),
+          let end = doc.range(of: "```", range: start.upperBound..<doc.endIndex) else { return nil }
+    return String(doc[doc.index(start.lowerBound, offsetBy: "```python\n".count)..<end.lowerBound])
+}
+
 /// True when that Python can import `modules` ("torch", "jax, optax").
 func pythonCanImport(_ modules: String) -> Bool {
     (try? python(["-c", "import \(modules)"]))?.status == 0

@@ -334,13 +334,7 @@ import Testing
     /// card sample's module and stops when the plateau ends the schedule.
     @Test(.enabled(if: torchAvailable, "torch is not importable by $RAMP_PYTHON (default python3); install torch to run the docs' PyTorch example"))
     func docsPyTorchExampleRuns() throws {
-        let doc = try String(contentsOf: repositoryRoot.appendingPathComponent("docs/compile.md"), encoding: .utf8)
-        guard let start = doc.range(of: "```python\nimport torch"),
-              let end = doc.range(of: "```", range: start.upperBound..<doc.endIndex) else {
-            Issue.record("docs/compile.md has no PyTorch example")
-            return
-        }
-        let example = String(doc[doc.index(start.lowerBound, offsetBy: "```python\n".count)..<end.lowerBound])
+        let example = try #require(try pythonExample(in: "compile.md", startingWith: "import torch"), "docs/compile.md has no PyTorch example")
         #expect(example.split(separator: "\n").count <= 17)
         let program = try Compiler.compile(SourceFile(name: "card.ramp", text: String(contentsOf: samplesDirectory.appendingPathComponent("card.ramp"), encoding: .utf8)))
         let dir = URL(fileURLWithPath: try temporaryFile(Python.module(program), name: "card_schedule.py")).deletingLastPathComponent()
@@ -358,13 +352,7 @@ import Testing
     /// rate Ramp gives at step i, to the bit.
     @Test(.enabled(if: jaxAvailable, "jax and optax are not importable by $RAMP_PYTHON (default python3); install them to run the docs' JAX example"))
     func docsJAXExampleUsesTheTable() throws {
-        let doc = try String(contentsOf: repositoryRoot.appendingPathComponent("docs/compile.md"), encoding: .utf8)
-        guard let start = doc.range(of: "```python\nimport json\nimport jax"),
-              let end = doc.range(of: "```", range: start.upperBound..<doc.endIndex) else {
-            Issue.record("docs/compile.md has no JAX example")
-            return
-        }
-        let example = String(doc[doc.index(start.lowerBound, offsetBy: "```python\n".count)..<end.lowerBound])
+        let example = try #require(try pythonExample(in: "compile.md", startingWith: "import json\nimport jax"), "docs/compile.md has no JAX example")
         let table = try temporaryFile("", name: "bert_table.json")
         #expect(try ramp(["compile", "samples/bert.ramp", "--to", "table-json", "--steps", "10000", "-o", table]).status == 0)
         let dir = URL(fileURLWithPath: table).deletingLastPathComponent()

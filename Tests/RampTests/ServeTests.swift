@@ -56,12 +56,7 @@ import Testing
 
     /// The Python client in docs/serve.md, run against the real binary.
     @Test func documentedPythonClientWorks() throws {
-        let doc = try String(contentsOf: repositoryRoot.appendingPathComponent("docs/serve.md"), encoding: .utf8)
-        guard let start = doc.range(of: "```python\n"), let end = doc.range(of: "```", range: start.upperBound..<doc.endIndex) else {
-            Issue.record("docs/serve.md has no Python example")
-            return
-        }
-        let client = String(doc[start.upperBound..<end.lowerBound])
+        let client = try #require(try pythonExample(in: "serve.md"), "docs/serve.md has no Python example")
         #expect(client.split(separator: "\n").count <= 20)
         let script = try temporaryFile(client, name: "client.py")
         let r = try python([script], environment: ["RAMP": repositoryRoot.appendingPathComponent(".build/debug/ramp").path])

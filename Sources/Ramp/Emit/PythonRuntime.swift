@@ -435,21 +435,21 @@ class Sequence(_Node):
             local = float(max(0, phase.length - 1))
         return phase, local
 
-    def value(self, t, s):
+    def _in_force(self, t, s):
+        """The phase in force at step t and the step within it."""
         if self.starts is not None:
-            phase, local = self._position(t)
-            return phase.body.value(local, s)
+            return self._position(t)
         st = s[self.slot]
         local = st["held"] if st["held"] is not None else t - st["start"]
-        return self.phases[st["phase"]].body.value(local, s)
+        return self.phases[st["phase"]], local
+
+    def value(self, t, s):
+        phase, local = self._in_force(t, s)
+        return phase.body.value(local, s)
 
     def momentum(self, t, s):
-        if self.starts is not None:
-            phase, local = self._position(t)
-            return phase.body.momentum(local, s)
-        st = s[self.slot]
-        local = st["held"] if st["held"] is not None else t - st["start"]
-        return self.phases[st["phase"]].body.momentum(local, s)
+        phase, local = self._in_force(t, s)
+        return phase.body.momentum(local, s)
 
     def finished_at(self, t, s):
         """Whether the sequence has ended by local step t."""

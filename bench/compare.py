@@ -5,7 +5,10 @@ when they are installed, in the same run, and prints one table of ratios.
 Usage: python3 bench/compare.py [--quick] [--ramp PATH]
 What is not installed is skipped, and the table says so.
 """
-import json, math, os, subprocess, sys, time
+import json, math, os, subprocess, sys, time, warnings
+
+# The torch loops step schedulers without an optimizer step, which torch warns about.
+warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step()` before `optimizer.step()`")
 
 args = sys.argv[1:]
 quick = "--quick" in args

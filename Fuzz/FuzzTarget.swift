@@ -1,23 +1,29 @@
 import Foundation
 
 /// libFuzzer entry point: source bytes through the lexer, parser and checker,
-/// then 100 steps of the scheduler with metrics taken from the same bytes.
-/// Anything but a diagnostic or finite rates is a bug.
+/// then 100 steps of the scheduler with metrics taken from the same bytes,
+/// next to the tree walk (the kernels must give the same bits), then explain,
+/// the IR, the Python module and a save/restore. Anything but a diagnostic
+/// or finite rates is a bug.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     let file = SourceFile(name: "fuzz", bytes: bytes)
     guard let program = try? Compiler.compile(file) else { return 0 }
     var s = Scheduler(program)
+    var walk = Scheduler(program, walkTree: true)
     var seed = UInt64(size) &* 0x9E37_79B9_7F4A_7C15
     for i in 0..<100 {
         seed = seed &* 6364136223846793005 &+ 1442695040888963407
         let metric: Double? = i % 3 == 2 ? nil : Double(seed >> 11) / Double(1 << 53) * (i % 7 == 0 ? -1 : 1)
         let lr = s.step(metric: metric)
+        precondition(walk.step(metric: metric).bitPattern == lr.bitPattern || lr.isNaN, "kernels and tree walk differ at step \(i + 1)")
         precondition(lr.isFinite && lr >= 0 || !program.lr.phases.isEmpty && lr.isFinite, "rate \(lr) at step \(i + 1)")
         if let m = s.momentum { precondition(m.isFinite, "momentum \(m) at step \(i + 1)") }
     }
     _ = Explain.text(program)
+    _ = IR.document(program).render()
+    _ = Python.module(program)
     let saved = try! s.state.encoded()
     let restored = try! Scheduler(program, state: SchedulerState.decoded(from: saved))
     precondition(restored.lr.bitPattern == s.lr.bitPattern, "restore changed the rate")

@@ -203,6 +203,7 @@ import Testing
     /// depends on it, keeps its own base and says so.
     @Test(arguments: [
         ("base 0.1\nconstant(base * base)", "other than linearly"),
+        ("base 0.1\ncosine(T=40, from=max(base, 0.05))", "other than linearly"),
         ("base 0.1\nwarmup 5 then constant(0.05) for base * 200 steps then cosine(T=10)", "shape changes"),
     ])
     func aBaseThatCannotMoveIsRefused(source: String, reason: String) throws {

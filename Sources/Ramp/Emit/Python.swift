@@ -4,7 +4,7 @@
 /// imported torch adapter.
 ///
 /// A caller may pass another `base`. Which numbers follow it is found by
-/// compiling the program again at twice and half its base: a number that
+/// compiling the program again at other bases (`probeFactors`): a number that
 /// scales with it is written `x * r` (r = base / BASE), one that stays put is
 /// written as is, and one that moves along a line (`base - lr_end`) is
 /// written `x + slope * (r - 1)`. At r = 1 each gives the program's own
@@ -59,30 +59,40 @@ public enum Python {
         case affine(slope: Double)
     }
 
-    /// How each number follows the base, from probes at twice and half the
-    /// base; or why the module must keep its own base.
+    /// Where the base is probed, as factors of the program's own: powers of
+    /// two (exact for a proportional number), a factor that is not, and
+    /// bases far off on both sides, so a number that follows the base only
+    /// past a threshold (`max(base, 0.05)`) shows itself.
+    static let probeFactors: [Double] = [2, 0.5, 3, 16, 1.0 / 16]
+
+    /// How each number follows the base, from the program compiled at each
+    /// probe; or why the module must keep its own base.
     private static func baseScaling(_ program: CompiledProgram, template: String, numbers: [Double]) -> ([Dependence], String?) {
         let b0 = program.settings.base
         let none = numbers.map { _ in Dependence.fixed }
-        var probes: [Double: [Double]] = [:]
-        for factor in [2.0, 0.5] {
+        var probes: [[Double]] = []
+        for factor in probeFactors {
             guard let probe = try? Compiler.compile(program.source, options: CheckOptions(base: b0 * factor)) else {
                 return (none, "it is not valid at every base")
             }
             var w = Writer()
             guard w.program(probe) == template else { return (none, "its shape changes with the base") }
-            probes[factor] = w.numbers
+            probes.append(w.numbers)
         }
-        let (twice, half) = (probes[2]!, probes[0.5]!)
+        func near(_ a: Double, _ b: Double, scale: Double) -> Bool { abs(a - b) <= 1e-13 * scale }
         var out: [Dependence] = []
         for i in numbers.indices {
-            let (x, y, z) = (numbers[i], twice[i], half[i])
-            if x.bitPattern == y.bitPattern && x.bitPattern == z.bitPattern || (x.isNaN && y.isNaN && z.isNaN) {
+            let x = numbers[i]
+            let ys = probes.map { $0[i] }
+            let slope = ys[0] - x  // the change from the base to twice the base
+            let scale = ([abs(x), abs(slope)] + ys.map(abs)).max()!
+            if ys.allSatisfy({ $0.bitPattern == x.bitPattern }) || (x.isNaN && ys.allSatisfy(\.isNaN)) {
                 out.append(.fixed)
-            } else if y == x * 2, z == x * 0.5 {
+            } else if ys[0] == x * 2, ys[1] == x * 0.5,
+                      zip(probeFactors, ys).allSatisfy({ near($1, x * $0, scale: scale) }) {
                 out.append(.proportional)
-            } else if (y - x).isFinite, abs((x - (y - x) / 2) - z) <= 1e-13 * max(abs(x), abs(y), abs(z)) {
-                out.append(.affine(slope: y - x))
+            } else if slope.isFinite, zip(probeFactors, ys).allSatisfy({ near($1, x + slope * ($0 - 1), scale: scale) }) {
+                out.append(.affine(slope: slope))
             } else {
                 return (none, "a number in it depends on the base other than linearly")
             }

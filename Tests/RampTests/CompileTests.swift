@@ -11,7 +11,7 @@ import Testing
             programs.append((p.name, try Compiler.compile(SourceFile(name: p.name, text: p.source))))
         }
         for c in ParityCase.all {
-            programs.append((c.id, try Compiler.compile(SourceFile(name: c.id, text: c.rampSource), options: CheckOptions(base: c.base_lr))))
+            programs.append((c.id, try c.compiled()))
         }
         let metrics = metricCurve(300)
         for (name, program) in programs {

@@ -49,9 +49,14 @@ struct ParityCase: Decodable, Sendable, CustomTestStringConvertible {
         }
     }()
 
+    /// A program (the case's own call by default) checked with the case's base.
+    func compiled(_ source: String? = nil) throws -> CompiledProgram {
+        try Compiler.compile(SourceFile(name: id, text: source ?? rampSource), options: CheckOptions(base: base_lr))
+    }
+
     /// Runs a program under this case's protocol.
     func trace(_ source: String) throws -> (lr: [Double], momentum: [Double?]) {
-        let program = try Compiler.compile(SourceFile(name: id, text: source), options: CheckOptions(base: base_lr))
+        let program = try compiled(source)
         var s = Scheduler(program)
         var lrs: [Double] = [], moms: [Double?] = []
         for i in 0..<steps {
@@ -138,7 +143,7 @@ let nativeParity: [String: String] = [
     /// pasted back, it must give the library's numbers too.
     @Test(arguments: ParityCase.all)
     func explainedNativeProgramGivesTheSameTrace(_ c: ParityCase) throws {
-        let program = try Compiler.compile(SourceFile(name: c.id, text: c.rampSource), options: CheckOptions(base: c.base_lr))
+        let program = try c.compiled()
         let native = Explain.nativeSource(program)
         #expect(!native.contains("torch.") && !native.contains("optax.") && !native.contains("keras."))
         let got = try c.trace(native)

@@ -16,7 +16,7 @@ import Testing
             out.append((p.name, try Compiler.compile(SourceFile(name: p.name, text: p.source)), nil, curve))
         }
         for c in ParityCase.all {
-            let program = try Compiler.compile(SourceFile(name: c.id, text: c.rampSource), options: CheckOptions(base: c.base_lr))
+            let program = try c.compiled()
             out.append((c.id, program, c.base_lr, c.metrics ?? Array(repeating: nil, count: c.steps)))
         }
         var gen = ProgramGenerator(rng: SeededRandom(seed: 9090))
@@ -306,7 +306,7 @@ import Testing
         let cases = ParityCase.all
         var modules: [String] = [], jobs: [TorchJob] = []
         for (i, c) in cases.enumerated() {
-            let program = try Compiler.compile(SourceFile(name: c.id, text: c.rampSource), options: CheckOptions(base: c.base_lr))
+            let program = try c.compiled()
             modules.append(Python.module(program))
             jobs.append(TorchJob(module: "schedule_\(i)", metrics: c.metrics ?? Array(repeating: nil, count: c.steps),
                                  base: c.base_lr, momentum: c.momentum != nil))

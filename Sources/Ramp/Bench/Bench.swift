@@ -183,7 +183,7 @@ extension CompiledProgram {
             // Phase by phase, each with its own specialised loop.
             for k in plan.phases where k.start < buf.count {
                 let end = Swift.min(k.end, buf.count)
-                k.kernel.fill(UnsafeMutableBufferPointer(rebasing: buf[k.start..<end]), first: 0, last: k.last, initialSlots, plan)
+                k.kernel.fill(UnsafeMutableBufferPointer(rebasing: buf[k.start..<end]), last: k.last, initialSlots, plan)
             }
         }
     }

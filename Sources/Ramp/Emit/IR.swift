@@ -11,7 +11,7 @@ public indirect enum JSONValue: Sendable, Equatable {
         switch self {
         case .null: return "null"
         case .bool(let b): return b ? "true" : "false"
-        case .number(let x): return x.isFinite ? (x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : "\(x)") : "\"\(x > 0 ? "inf" : x < 0 ? "-inf" : "nan")\""
+        case .number(let x): return x.isFinite ? fmt(x) : "\"\(x > 0 ? "inf" : x < 0 ? "-inf" : "nan")\""
         case .string(let s): return JSONValue.quote(s)
         case .array(let xs):
             if xs.isEmpty { return "[]" }

@@ -48,19 +48,20 @@ def _max(a, b):
     return b if b >= a else a
 
 
-def _floor(x):
-    """math.floor as a float, keeping infinities, NaN and the sign of zero."""
+def _integral(f, x):
+    """math.floor or math.ceil as a float, keeping infinities, NaN and the sign of zero."""
     if not math.isfinite(x):
         return x
-    r = float(math.floor(x))
+    r = float(f(x))
     return math.copysign(r, x) if r == 0 else r
+
+
+def _floor(x):
+    return _integral(math.floor, x)
 
 
 def _ceil(x):
-    if not math.isfinite(x):
-        return x
-    r = float(math.ceil(x))
-    return math.copysign(r, x) if r == 0 else r
+    return _integral(math.ceil, x)
 
 
 def _f32(x):

@@ -47,8 +47,7 @@ extension Node {
             guard found.allSatisfy({ $0 != nil }) else { return nil }
             let bodies = found.map { $0! }
             let starts = s.starts!.map(Double.init)
-            // The last step a phase is in force; a phase of length 0 holds its start.
-            let last = s.phases.map { $0.bound.map { Double(max(0, $0 - 1)) } ?? .infinity }
+            let last = s.phases.map(\.lastLocal)
             return { t in
                 var i = starts.count - 1
                 while i > 0, starts[i] > t { i -= 1 }

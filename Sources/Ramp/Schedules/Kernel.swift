@@ -69,11 +69,11 @@ enum Kernel: Sendable {
         }
     }
 
-    /// Fills `out[i]` with the value at local step `first + i`, each clamped
-    /// to `last`: one loop per primitive type, so the body is inlined.
-    func fill(_ out: UnsafeMutableBufferPointer<Double>, first: Int, last: Double, _ slots: [SlotState], _ plan: KernelPlan) {
+    /// Fills `out[i]` with the value at local step i, clamped to `last`: one
+    /// loop per primitive type, so the body is inlined.
+    func fill(_ out: UnsafeMutableBufferPointer<Double>, last: Double, _ slots: [SlotState], _ plan: KernelPlan) {
         @inline(__always) func loop(_ f: (Double) -> Double) {
-            for i in 0..<out.count { out[i] = f(Swift.min(Double(first + i), last)) }
+            for i in 0..<out.count { out[i] = f(Swift.min(Double(i), last)) }
         }
         switch self {
         case .constant(let c): out.initialize(repeating: c)
@@ -116,7 +116,7 @@ struct KernelPlan: Sendable {
             guard end > starts[i] else { continue }
             let kernel = Kernel(phase.body, &self)
             phases.append(PhaseKernel(start: starts[i], end: end,
-                                      last: phase.bound.map { Double(Swift.max(0, $0 - 1)) } ?? .infinity,
+                                      last: phase.lastLocal,
                                       bound: phase.bound ?? Int.max, kernel: kernel))
         }
     }

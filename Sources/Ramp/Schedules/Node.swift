@@ -80,6 +80,10 @@ public struct Phase: Sendable {
     public var slots: Range<Int>
     /// Where the phase was written.
     public var range: SourceRange
+
+    /// The last local step at which the body is evaluated: past the end of a
+    /// fixed-length phase its value holds (a phase of length 0 holds its start).
+    var lastLocal: Double { bound.map { Double(Swift.max(0, $0 - 1)) } ?? .infinity }
 }
 
 /// Phases run one after another (`then`).
@@ -104,9 +108,7 @@ public struct PhaseSequence: Sendable {
     @inline(__always) func staticPosition(at t: Double) -> (phase: Phase, local: Double) {
         let i = staticPhase(at: t)
         let phase = phases[i]
-        var local = t - Double(starts![i])
-        if let b = phase.bound, local >= Double(b) { local = Double(max(0, b - 1)) }
-        return (phase, local)
+        return (phase, Swift.min(t - Double(starts![i]), phase.lastLocal))
     }
 
     /// The phase in force at step `t` of a static sequence.

@@ -141,7 +141,7 @@ public struct Checker {
     private mutating func schedule(output: String, _ expr: Expr, _ range: SourceRange,
                                    _ lr: inout (Node, SourceRange)?, _ momentum: inout (Node, SourceRange)?) throws(Diagnostic) {
         let value = try evaluate(expr, [:])
-        let node = try topLevel(value, expr.range)
+        let node = try Checker.topLevel(value, expr.range)
         if output == "lr" {
             if let prev = lr { throw .error("the learning rate is already scheduled on line \(line(prev.1))", at: range) }
             lr = (node, range)
@@ -251,9 +251,10 @@ public struct Checker {
 
     typealias Env = NameMap<Value>
 
-    // Operands are evaluated into locals before a non-mutating method gets
-    // them: `combine(try evaluate(l), ...)` would make Swift copy the whole
-    // checker for the call, which dominated checking large programs.
+    // Passing `try evaluate(...)` straight into a non-mutating method makes
+    // Swift copy the whole checker for the call (this dominated checking large
+    // programs), so coercions that need nothing of the checker are static, and
+    // the few instance methods that read settings get an evaluated local.
     mutating func evaluate(_ e: Expr, _ env: Env) throws(Diagnostic) -> Value {
         switch e.kind {
         case .number(let x): return .number(x)
@@ -269,7 +270,7 @@ public struct Checker {
             let v = try evaluate(a, env)
             if case .number(let x) = v { return .number(-x) }
             if case .duration(let d) = v { return .number(-Double(d)) }
-            return .schedule(.negate(try schedule(v, a.range)))
+            return .schedule(.negate(try Checker.schedule(v, a.range)))
         case .binary(let op, let l, let r):
             let c: Combine
             switch op {
@@ -280,7 +281,7 @@ public struct Checker {
             case .power: c = .power
             }
             let a = try evaluate(l, env), b = try evaluate(r, env)
-            return try combine(c, a, l.range, b, r.range)
+            return try Checker.combine(c, a, l.range, b, r.range)
         case .compare(let op, let l, let r):
             let a = try evaluate(l, env), b = try evaluate(r, env)
             // Two numbers compare now, giving a boolean for `if(...)`.
@@ -294,15 +295,15 @@ public struct Checker {
                 case .notEqual: return .bool(x != y)
                 }
             }
-            return .condition(.compare(try operand(a, l.range), op, try operand(b, r.range)))
+            return .condition(.compare(try Checker.operand(a, l.range), op, try Checker.operand(b, r.range)))
         case .logical(let op, let l, let r):
             let x = try evaluate(l, env), y = try evaluate(r, env)
-            let a = try condition(x, l.range)
-            let b = try condition(y, r.range)
+            let a = try Checker.condition(x, l.range)
+            let b = try Checker.condition(y, r.range)
             return .condition(op == .and ? .all(a, b) : .any(a, b))
         case .not(let a):
             let x = try evaluate(a, env)
-            return .condition(.not(try condition(x, a.range)))
+            return .condition(.not(try Checker.condition(x, a.range)))
         case .list(let items):
             var out: [Value] = []
             for i in items { out.append(try evaluate(i, env)) }
@@ -434,9 +435,9 @@ public struct Checker {
         return Int(steps.rounded())
     }
 
-    // MARK: - coercions
+    // MARK: - coercions (static: they read nothing of the checker)
 
-    func schedule(_ v: Value, _ range: SourceRange) throws(Diagnostic) -> Node {
+    static func schedule(_ v: Value, _ range: SourceRange) throws(Diagnostic) -> Node {
         switch v {
         case .schedule(let n): return n
         case .number(let x): return .constant(x)
@@ -448,7 +449,7 @@ public struct Checker {
         }
     }
 
-    func condition(_ v: Value, _ range: SourceRange) throws(Diagnostic) -> Condition {
+    static func condition(_ v: Value, _ range: SourceRange) throws(Diagnostic) -> Condition {
         switch v {
         case .condition(let c): return c
         case .duration(let d): return .elapsed(d)
@@ -458,12 +459,12 @@ public struct Checker {
         }
     }
 
-    func operand(_ v: Value, _ range: SourceRange) throws(Diagnostic) -> Operand {
+    static func operand(_ v: Value, _ range: SourceRange) throws(Diagnostic) -> Operand {
         switch v {
         case .signal(.metric): return .metric
         case .signal(.lr): return .lr
         default:
-            let n = try schedule(v, range)
+            let n = try Checker.schedule(v, range)
             if n.isStateful { throw .error("a comparison cannot use a metric-driven schedule", at: range) }
             return .node(n)
         }
@@ -477,7 +478,7 @@ public struct Checker {
         }
     }
 
-    func combine(_ op: Combine, _ a: Value, _ ar: SourceRange, _ b: Value, _ br: SourceRange) throws(Diagnostic) -> Value {
+    static func combine(_ op: Combine, _ a: Value, _ ar: SourceRange, _ b: Value, _ br: SourceRange) throws(Diagnostic) -> Value {
         func number(_ v: Value) -> Double? {
             switch v {
             case .number(let x): return x
@@ -490,7 +491,7 @@ public struct Checker {
         if case .none = a { return .none }
         if case .none = b { return .none }
         if op == .add, case .list(let xs) = a, case .list(let ys) = b { return .list(xs + ys) }
-        return .schedule(.combine(op, try schedule(a, ar), try schedule(b, br)))
+        return .schedule(.combine(op, try Checker.schedule(a, ar), try Checker.schedule(b, br)))
     }
 
     // MARK: - calls
@@ -605,11 +606,11 @@ public struct Checker {
         if let f = MathFunction(rawValue: spec.name) {
             let (v, r) = operands[0]
             if case .number(let x) = v { return .number(f.apply(x)) }
-            return .schedule(.apply(f, try schedule(v, r)))
+            return .schedule(.apply(f, try Checker.schedule(v, r)))
         }
         let op: Combine = spec.name == "min" ? .min : spec.name == "max" ? .max : .mod
         var acc = operands[0].0
-        for (v, r) in operands.dropFirst() { acc = try combine(op, acc, range, v, r) }
+        for (v, r) in operands.dropFirst() { acc = try Checker.combine(op, acc, range, v, r) }
         return acc
     }
 
@@ -776,7 +777,7 @@ public struct Checker {
                 switch e.kind {
                 case .until(let body, let c):
                     let value = try evaluate(c, env)
-                    conditions.insert(try condition(value, c.range), at: 0)
+                    conditions.insert(try Checker.condition(value, c.range), at: 0)
                     e = body
                 case .bounded(let body, let d):
                     let value = try evaluate(d, env)
@@ -789,7 +790,7 @@ public struct Checker {
                 }
             }
             let value = try evaluate(e, env)
-            let body = try measured(try schedule(value, e.range), e.range)
+            let body = try Checker.measured(try Checker.schedule(value, e.range), e.range)
             let cond = conditions.dropFirst().reduce(conditions.first) { acc, c in acc.map { .any($0, c) } }
             // A condition that is only a duration is a length.
             var explicit = bound != nil
@@ -822,7 +823,7 @@ public struct Checker {
     }
 
     /// Enforces the size and depth limits before anything walks a tree recursively.
-    func measured(_ n: Node, _ range: SourceRange) throws(Diagnostic) -> Node {
+    static func measured(_ n: Node, _ range: SourceRange) throws(Diagnostic) -> Node {
         let (size, depth) = n.measure(cap: Checker.maxNodes)
         if size > Checker.maxNodes {
             throw .error("this schedule is too large (more than \(Checker.maxNodes) parts once expanded)", at: range)
@@ -834,8 +835,8 @@ public struct Checker {
     }
 
     /// An output's schedule, as a sequence of at least one phase.
-    func topLevel(_ v: Value, _ range: SourceRange) throws(Diagnostic) -> Node {
-        let n = try measured(try schedule(v, range), range)
+    static func topLevel(_ v: Value, _ range: SourceRange) throws(Diagnostic) -> Node {
+        let n = try Checker.measured(try Checker.schedule(v, range), range)
         if case .sequence = n { return n }
         return .sequence(PhaseSequence.make([Phase(body: n, bound: n.duration, explicitBound: false, condition: nil, slots: 0..<0, range: range)]))
     }

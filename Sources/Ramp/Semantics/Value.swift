@@ -82,8 +82,6 @@ public struct NameMap<Element>: ExpressibleByDictionaryLiteral, Sequence {
         }
     }
 
-    public var count: Int { entries.count }
-    public var isEmpty: Bool { entries.isEmpty }
     public var keys: [String] { entries.map(\.key) }
     public func makeIterator() -> IndexingIterator<[(key: String, value: Element)]> { entries.makeIterator() }
 }

@@ -95,7 +95,7 @@ func temporaryFile(_ contents: String, name: String = "p.ramp") throws -> String
         let r = try ramp(["check", path])
         #expect(r.status == 1)
         #expect(r.stderr == """
-            \(path):2:28: error: 'cosine' has no parameter 'mn'; did you mean 'min'?
+            \(path):2:28: error[R0301]: 'cosine' has no parameter 'mn'; did you mean 'min'?
             warmup 5 then cosine(T=50, mn=0)
                                        ^~
 

@@ -10,7 +10,7 @@ import Testing
 ///     # expect: momentum[3] = 0.9
 ///     # expect: finished 25                  the schedule ends at step 25
 ///     # expect: running 100                  still going after 100 steps
-///     # expect-error: 2:5: message           the exact diagnostics, in order
+///     # expect-error: 2:5: error[R0104]: message   the exact diagnostics and their notes, in order
 ///     # metrics: 1.0 0.9 ...                 fed at the end of steps 0, 1, ...
 ///     # base: 0.5                            as --base
 struct CorpusProgram: CustomTestStringConvertible, Sendable {
@@ -91,10 +91,7 @@ func close(_ a: Double, _ b: Double) -> Bool {
                 _ = try Compiler.compile(file, options: CheckOptions(base: ex.base))
                 Issue.record("expected errors, but the program checked")
             } catch {
-                let got = error.diagnostics.map { d -> String in
-                    let loc = file.location(of: d.range.start)
-                    return "\(loc.line):\(loc.column): \(d.message)"
-                }
+                let got = error.diagnostics.flatMap { ([$0] + $0.notes).map { DiagnosticPrinter.brief($0, in: file) } }
                 #expect(got == ex.errors)
             }
             return

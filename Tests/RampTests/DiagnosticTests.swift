@@ -19,7 +19,7 @@ func rendered(_ source: String) -> String {
 @Suite struct DiagnosticTests {
     @Test func caretUnderTheRange() {
         #expect(rendered("base 0.1\nwarmup 5 then cosin(T=50)") == """
-            t.ramp:2:15: error: unknown name 'cosin'; did you mean 'cosine'?
+            t.ramp:2:15: error[R0104]: unknown name 'cosin'; did you mean 'cosine'?
             warmup 5 then cosin(T=50)
                           ^~~~~
             """)
@@ -28,7 +28,7 @@ func rendered(_ source: String) -> String {
     @Test func tabsAndUnicodeKeepTheCaretAligned() {
         // A tab stays a tab; a two-byte character counts as one column.
         #expect(rendered("\tlet é = 1") == """
-            t.ramp:1:6: error: unexpected character 'é'
+            t.ramp:1:6: error[R0002]: unexpected character 'é'
             \tlet é = 1
             \t    ^
             """)
@@ -36,10 +36,47 @@ func rendered(_ source: String) -> String {
 
     @Test func crlfLineEndings() {
         #expect(rendered("base 0.1\r\ncosine(T=0)\r\n") == """
-            t.ramp:2:10: error: argument 'T' of 'cosine' must be at least 1, got 0
+            t.ramp:2:10: error[R0307]: argument 'T' of 'cosine' must be at least 1, got 0
             cosine(T=0)
                      ^
             """)
+    }
+
+    @Test func notesPointAtTheRelatedPlace() {
+        #expect(rendered("let x = 1\nlet x = 2\nx") == """
+            t.ramp:2:5: error[R0101]: 'x' is already defined
+            let x = 2
+                ^
+            t.ramp:1:5: note: first defined here
+            let x = 1
+                ^
+            """)
+    }
+
+    @Test func catalogueCodesAreUniqueAndNamed() {
+        let all = DiagnosticCatalogue.all
+        #expect(Set(all.map(\.code)).count == all.count)
+        #expect(Set(all.map(\.name)).count == all.count)
+        #expect(all.allSatisfy { $0.code.count == 5 && $0.code.hasPrefix("R") && !$0.summary.isEmpty })
+        #expect(all.map(\.code) == all.map(\.code).sorted())
+        #expect(DiagnosticCatalogue.lookup("R0104") == .unknownName)
+        #expect(DiagnosticCatalogue.lookup("unknown-name")?.code == "R0104")
+    }
+
+    @Test func docsListEveryCode() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/diagnostics.md")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        #expect(text == DiagnosticCatalogue.markdown, "regenerate docs/diagnostics.md from DiagnosticCatalogue.markdown")
+    }
+
+    /// Did-you-mean must not compare a huge name with every builtin, and the
+    /// message must not echo it whole.
+    @Test func longUnknownNameIsClippedAndQuick() {
+        let name = String(repeating: "a", count: 1_000_000)
+        let ds = diagnostics(name)
+        #expect(ds.count == 1)
+        #expect(ds.first?.message == "unknown name '\(String(repeating: "a", count: 60))…' (1000000 characters)")
+        #expect(diagnostics("cosinee(T=3)").first?.message == "unknown name 'cosinee'; did you mean 'cosine'?")
     }
 
     @Test func byteOrderMarkIsSkipped() {

@@ -88,7 +88,7 @@ struct ProgramGenerator {
         #expect(d.map(\.message) == ["expression nests deeper than the limit of 200"])
         let shown = rendered(line)
         #expect(shown.utf8.count < 1000, "a diagnostic shows a window of a long line, not all of it")
-        #expect(shown.hasPrefix("t.ramp:1:801: error:"))
+        #expect(shown.hasPrefix("t.ramp:1:801: error[R0203]:"))
     }
 
     @Test func longChainsNestLikeParentheses() {

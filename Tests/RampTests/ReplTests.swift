@@ -37,7 +37,7 @@ func repl(_ lines: [String], engine: inout ReplEngine) -> [ReplEngine.Reply] {
         let r = repl(["let a = 1", "cosine(T=5, mn=0)", "a"], engine: &e)
         #expect(r[1].isError)
         #expect(r[1].output == """
-            <repl>:1:13: error: 'cosine' has no parameter 'mn'; did you mean 'min'?
+            <repl>:1:13: error[R0301]: 'cosine' has no parameter 'mn'; did you mean 'min'?
             cosine(T=5, mn=0)
                         ^~
             """)

@@ -49,9 +49,26 @@ import Testing
         var s = ServeSession(program: nil)
         #expect(s.handle("{\"op\":\"lr\"}") == "{\"error\":\"no program: send {\\\"op\\\":\\\"load_program\\\",\\\"source\\\":\\\"...\\\"} first\"}")
         #expect(s.handle("{\"op\":\"load_program\",\"source\":\"onecycle(total=10, max=1)\"}") == "{\"step\":0,\"lr\":0.040000000000000036,\"momentum\":0.95,\"finished\":false}")
-        #expect(s.handle("{\"op\":\"load_program\",\"source\":\"cosine(T=0)\"}") == "{\"error\":\"1:10: argument 'T' of 'cosine' must be at least 1, got 0\"}")
+        #expect(s.handle("{\"op\":\"load_program\",\"source\":\"cosine(T=0)\"}") == "{\"error\":\"1:10: error[R0307]: argument 'T' of 'cosine' must be at least 1, got 0\"}")
         // A failed load_program keeps the previous program.
         #expect(s.handle("{\"op\":\"lr\"}").hasPrefix("{\"step\":0,\"lr\":0.04"))
+    }
+
+    /// What Python's json.dumps writes for non-finite floats is accepted, and
+    /// a bad value names its field.
+    @Test func pythonNonFiniteNumbersAndFieldNames() throws {
+        let program = try Compiler.compile(SourceFile(name: "s", text: "reduce_on_plateau(factor=0.5, patience=0)"))
+        var s = ServeSession(program: program)
+        #expect(s.handle("{\"op\": \"step\", \"metric\": 1.0}") == "{\"step\":1,\"lr\":1.0,\"momentum\":null,\"finished\":false}")
+        // NaN never improves, so with patience 0 it reduces at once.
+        #expect(s.handle("{\"op\": \"step\", \"metric\": NaN}") == "{\"step\":2,\"lr\":0.5,\"momentum\":null,\"finished\":false}")
+        #expect(s.handle("{\"op\": \"step\", \"metric\": -Infinity}") == "{\"step\":3,\"lr\":0.5,\"momentum\":null,\"finished\":false}")
+        #expect(s.handle("{\"op\": \"step\", \"metric\": Infinity}") == "{\"step\":4,\"lr\":0.25,\"momentum\":null,\"finished\":false}")
+        #expect(s.handle("{\"op\":\"step\",\"metric\":\"x\"}") == "{\"error\":\"\\\"metric\\\" must be a number or null\"}")
+        #expect(s.handle("{\"op\":\"load\",\"state\":{\"step\":\"a\",\"slots\":[]}}") == "{\"error\":\"\\\"state.step\\\" has the wrong type\"}")
+        // Inside a string, the words are text.
+        #expect(s.handle("{\"op\":\"load_program\",\"source\":\"# NaN Infinity\\n0.5\"}") == "{\"step\":0,\"lr\":0.5,\"momentum\":null,\"finished\":false}")
+        #expect(StateJSON.acceptingPythonNonFinite("[NaN, \"NaN\", -Infinity, \"a\\\"NaN\"]") == "[\"nan\", \"NaN\", \"-inf\", \"a\\\"NaN\"]")
     }
 
     /// The Python client in docs/serve.md, run against the real binary.

@@ -120,13 +120,12 @@ public struct ReplEngine {
             }
             _ = try Compiler.checkStatements(combined, options: CheckOptions(base: baseOverride))
         } catch {
-            let shown = error.diagnostics.map { d -> String in
-                if d.range.start >= offset {
-                    let shifted = Diagnostic(d.severity, d.message, at: SourceRange(d.range.start - offset, d.range.end - offset))
-                    return DiagnosticPrinter.render(shifted, in: input)
-                }
-                return DiagnosticPrinter.render(d, in: combined)
+            // The line typed is shown as itself; notes may point into earlier definitions.
+            func show(_ d: Diagnostic) -> String {
+                d.range.start >= offset ? DiagnosticPrinter.single(d.shifted(by: -offset), in: input)
+                    : DiagnosticPrinter.single(d, in: combined)
             }
+            let shown = error.diagnostics.flatMap { ([$0] + $0.notes).map(show) }
             return Reply(output: shown.joined(separator: "\n"), isError: true)
         }
         definitions = kept + added

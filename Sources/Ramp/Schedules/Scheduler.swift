@@ -99,6 +99,34 @@ public enum StateJSON {
         try decoder.decode(type, from: data)
     }
 
+    /// JSON as Python's json module writes it, with bare `NaN`, `Infinity`
+    /// and `-Infinity`, turned into the spelled-out strings this decoder
+    /// reads. Text inside strings is left alone.
+    public static func acceptingPythonNonFinite(_ text: String) -> String {
+        guard text.contains("NaN") || text.contains("Infinity") else { return text }
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        var inString = false, escaped = false
+        var rest = Substring(text)
+        while let c = rest.first {
+            if inString {
+                out.append(c)
+                if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { inString = false }
+                rest = rest.dropFirst()
+                continue
+            }
+            if c == "\"" { inString = true }
+            if let (word, spelled) = [("-Infinity", "\"-inf\""), ("Infinity", "\"inf\""), ("NaN", "\"nan\"")].first(where: { rest.hasPrefix($0.0) }) {
+                out += spelled
+                rest = rest.dropFirst(word.count)
+                continue
+            }
+            out.append(c)
+            rest = rest.dropFirst()
+        }
+        return out
+    }
+
     static let decoder: JSONDecoder = {
         let d = JSONDecoder()
         d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")

@@ -56,10 +56,10 @@ public enum Builtins {
             ParamSpec("from", .number, .number(0), .nonNegative, doc: "the starting rate"),
             ParamSpec("to", .number, .nextPhase, doc: "the target rate"),
             ParamSpec("shape", .choice(Warmup.Shape.allCases.map(\.rawValue)), .string("linear"), doc: "linear, exp (geometric) or constant (held at `from`)"),
-        ]) { a throws(Diagnostic) in
+        ]) { a throws(CheckError) in
             let shape = Warmup.Shape(rawValue: a.str("shape"))!
             if shape == .exp, a.num("from") <= 0 {
-                throw .error("an exponential warmup needs `from` above 0", at: a.range("from"))
+                throw .error(.invalidArguments, "an exponential warmup needs `from` above 0", at: a.range("from"))
             }
             return .schedule(.primitive(Warmup(T: a.int("T"), from: a.num("from"), to: a.optNum("to") ?? a.base,
                                                shape: shape, implicitTarget: !a.given("to"))))
@@ -130,8 +130,8 @@ public enum Builtins {
             ParamSpec("min", .number, .number(0), .nonNegative, doc: "the floor"),
             ParamSpec("lb", .number, .number(-7), doc: "tanh argument at the start"),
             ParamSpec("ub", .number, .number(3), doc: "tanh argument at the end"),
-        ]) { a throws(Diagnostic) in
-            guard a.num("lb") < a.num("ub") else { throw .error("`lb` must be below `ub`", at: a.range("lb")) }
+        ]) { a throws(CheckError) in
+            guard a.num("lb") < a.num("ub") else { throw .error(.invalidArguments, "`lb` must be below `ub`", at: a.range("lb")) }
             return .schedule(.primitive(TanhDecay(T: a.int("T"), from: a.num("from"), min: a.num("min"), lb: a.num("lb"), ub: a.num("ub"))))
         },
 
@@ -163,13 +163,13 @@ public enum Builtins {
             ParamSpec("momentum_low", .number, .number(0.85), .unitInterval, doc: "momentum at the peak rate"),
             ParamSpec("momentum_high", .number, .number(0.95), .unitInterval, doc: "momentum at the low rates"),
             ParamSpec("cycle_momentum", .bool, .bool(true), doc: "schedule momentum against the rate"),
-        ]) { a throws(Diagnostic) in
+        ]) { a throws(CheckError) in
             let total = a.int("total"), pct = a.num("pct_start")
             let three = a.bool("three_phase")
             // Each leg must span at least one step, or the annealing divides by zero.
             let p = pct * Double(total)
             if p - 1 <= 0 || (three ? 2 * p - 2 >= Double(total) - 1 || p - 1 >= 2 * p - 2 : p - 1 >= Double(total) - 1) {
-                throw .error("pct_start=\(fmt(pct)) leaves a phase of the cycle with no steps at total=\(total)", at: a.range("pct_start"))
+                throw .error(.invalidArguments, "pct_start=\(fmt(pct)) leaves a phase of the cycle with no steps at total=\(total)", at: a.range("pct_start"))
             }
             return .schedule(.primitive(OneCycle(max: a.num("max"), total: total, pctStart: pct, shape: OneCycle.Shape(rawValue: a.str("shape"))!,
                                                  threePhase: three, div: a.num("div"), finalDiv: a.num("final_div"),
@@ -180,10 +180,10 @@ public enum Builtins {
         BuiltinSpec("piecewise", .schedule, doc: "constant pieces: values[i] from boundaries[i-1] on", params: [
             ParamSpec("boundaries", .durations, .required, doc: "steps where the value changes, increasing"),
             ParamSpec("values", .numbers, .required, doc: "one more value than boundaries"),
-        ]) { a throws(Diagnostic) in
+        ]) { a throws(CheckError) in
             let b = a.ints("boundaries"), v = a.nums("values")
             guard v.count == b.count + 1 else {
-                throw .error("piecewise needs one more value than boundaries (\(b.count) boundaries, \(v.count) values)", at: a.range("values"))
+                throw .error(.invalidArguments, "piecewise needs one more value than boundaries (\(b.count) boundaries, \(v.count) values)", at: a.range("values"))
             }
             try Builtins.requireIncreasing(b, a.range("boundaries"), strictly: false)
             return .schedule(.primitive(Piecewise(boundaries: b, values: v)))
@@ -193,10 +193,10 @@ public enum Builtins {
             ParamSpec("boundaries", .durations, .required, doc: "steps of the points, strictly increasing"),
             ParamSpec("values", .numbers, .required, doc: "the value at each point"),
             ParamSpec("shape", .choice(Interpolate.Shape.allCases.map(\.rawValue)), .string("linear"), doc: "linear or cos"),
-        ]) { a throws(Diagnostic) in
+        ]) { a throws(CheckError) in
             let b = a.ints("boundaries"), v = a.nums("values")
             guard !b.isEmpty, v.count == b.count else {
-                throw .error("interpolate needs one value per boundary (\(b.count) boundaries, \(v.count) values)", at: a.range("values"))
+                throw .error(.invalidArguments, "interpolate needs one value per boundary (\(b.count) boundaries, \(v.count) values)", at: a.range("values"))
             }
             try Builtins.requireIncreasing(b, a.range("boundaries"), strictly: true)
             return .schedule(.primitive(Interpolate(boundaries: b, values: v, shape: Interpolate.Shape(rawValue: a.str("shape"))!)))
@@ -240,7 +240,7 @@ public enum Builtins {
             ParamSpec("limit", .integer, .absent, .atLeast(1), doc: "the number of cycles (default: no limit)"),
             ParamSpec("decay_mode", .choice(Restarts.DecayMode.allCases.map(\.rawValue)), .string("excursion"),
                       doc: "excursion: decay scales everything above `floor`; peak: only the starting value decays, `floor` stays"),
-        ]) { a throws(Diagnostic) in
+        ]) { a throws(CheckError) in
             let body = try a.stateless("body", in: "restarts")
             return .schedule(.restarts(Restarts(body: body, period: a.int("period"), mult: a.num("mult"), decay: a.num("decay"),
                                                 floor: a.num("floor"), limit: a.optInt("limit"),
@@ -251,36 +251,36 @@ public enum Builtins {
         BuiltinSpec("at", .schedule, doc: "`body` evaluated at another time: at(cosine(T=10), t + 5) runs 5 steps ahead", params: [
             ParamSpec("body", .schedule, .required, doc: "the schedule to evaluate"),
             ParamSpec("time", .schedule, .required, doc: "the time to evaluate it at, a schedule in t"),
-        ]) { a throws(Diagnostic) in
+        ]) { a throws(CheckError) in
             .schedule(.warp(try a.stateless("body", in: "at"), try a.stateless("time", in: "at")))
         },
 
         BuiltinSpec("hold", .schedule, doc: "`body` without an end: after its natural length it keeps its last value", params: [
             ParamSpec("body", .schedule, .required, doc: "a schedule that would otherwise end"),
-        ]) { a throws(Diagnostic) in
+        ]) { a throws(CheckError) in
             .schedule(.warp(try a.stateless("body", in: "hold"), .time))
         },
 
         BuiltinSpec("float32", .schedule, doc: "`body` computed in single precision, every operation rounded as keras rounds it", params: [
             ParamSpec("body", .schedule, .required, doc: "the schedule"),
-        ]) { a throws(Diagnostic) in
+        ]) { a throws(CheckError) in
             .schedule(.single(try a.stateless("body", in: "float32")))
         },
 
         BuiltinSpec("running_product", .schedule, doc: "f(1) * f(2) * ... * f(t), 1 at t = 0 (torch's MultiplicativeLR)", params: [
             ParamSpec("f", .schedule, .required, doc: "the factor at each step, a schedule in t"),
-        ]) { a throws(Diagnostic) in
+        ]) { a throws(CheckError) in
             .schedule(.runningProduct(try a.stateless("f", in: "running_product")))
         },
 
         BuiltinSpec("chain", .schedule, doc: "schedules one after another, switching at the given steps; each starts its own t at 0", params: [
             ParamSpec("schedules", .list, .required, doc: "the schedules, in order"),
             ParamSpec("at", .durations, .required, doc: "the steps at which to switch to the next one; one fewer than schedules"),
-        ]) { a throws(Diagnostic) in
+        ]) { a throws(CheckError) in
             let nodes = try a.schedules("schedules")
             let at = a.ints("at")
             guard !nodes.isEmpty, at.count == nodes.count - 1 else {
-                throw .error("chain needs one switching step fewer than schedules (\(nodes.count) schedules, \(at.count) steps)", at: a.range("at"))
+                throw .error(.invalidArguments, "chain needs one switching step fewer than schedules (\(nodes.count) schedules, \(at.count) steps)", at: a.range("at"))
             }
             try Builtins.requireIncreasing(at, a.range("at"), strictly: false)
             var phases: [Phase] = []
@@ -332,7 +332,7 @@ public enum Builtins {
     public static let helpers: [BuiltinSpec] = [
         BuiltinSpec("product", .helper, doc: "the pointwise product of a list of schedules (1 when empty)", params: [
             ParamSpec("schedules", .list, .required, doc: "the factors"),
-        ]) { a throws(Diagnostic) in
+        ]) { a throws(CheckError) in
             let nodes = try a.schedules("schedules")
             guard var acc = nodes.first else { return .number(1) }
             for n in nodes.dropFirst() { acc = .combine(.multiply, acc, n) }
@@ -341,19 +341,19 @@ public enum Builtins {
         },
         BuiltinSpec("len", .helper, doc: "the number of items in a list or map", params: [
             ParamSpec("items", .any, .required, doc: "a list or a map"),
-        ]) { a throws(Diagnostic) in
+        ]) { a throws(CheckError) in
             switch a.values["items"] {
             case .list(let xs)?: return .number(Double(xs.count))
             case .map(let es)?: return .number(Double(es.count))
-            default: throw .error("len expects a list or a map", at: a.range("items"))
+            default: throw .error(.argumentType, "len expects a list or a map", at: a.range("items"))
             }
         },
         BuiltinSpec("keys", .helper, doc: "a map's keys, in increasing order (None gives [])", params: [
             ParamSpec("map", .any, .required, doc: "a map such as {30: 0.1, 60: 0.1}"),
-        ]) { a throws(Diagnostic) in .list(try a.sortedEntries("map").map(\.key)) },
+        ]) { a throws(CheckError) in .list(try a.sortedEntries("map").map(\.key)) },
         BuiltinSpec("values", .helper, doc: "a map's values, in the order of its increasing keys (None gives [])", params: [
             ParamSpec("map", .any, .required, doc: "a map such as {30: 0.1, 60: 0.1}"),
-        ]) { a throws(Diagnostic) in .list(try a.sortedEntries("map").map(\.value)) },
+        ]) { a throws(CheckError) in .list(try a.sortedEntries("map").map(\.value)) },
         BuiltinSpec("cumprod", .helper, doc: "[init, init*f1, init*f1*f2, ...]: running products of a list of numbers", params: [
             ParamSpec("init", .number, .required, doc: "the first value"),
             ParamSpec("factors", .numbers, .required, doc: "the factors"),
@@ -380,9 +380,9 @@ public enum Builtins {
         },
     ]
 
-    static func requireIncreasing(_ xs: [Int], _ range: SourceRange, strictly: Bool) throws(Diagnostic) {
+    static func requireIncreasing(_ xs: [Int], _ range: SourceRange, strictly: Bool) throws(CheckError) {
         for i in xs.indices.dropFirst() where strictly ? xs[i] <= xs[i - 1] : xs[i] < xs[i - 1] {
-            throw .error("boundaries must be \(strictly ? "strictly " : "")increasing (\(xs[i - 1]) then \(xs[i]))", at: range)
+            throw .error(.invalidArguments, "boundaries must be \(strictly ? "strictly " : "")increasing (\(xs[i - 1]) then \(xs[i]))", at: range)
         }
     }
 
@@ -541,10 +541,10 @@ public struct BuiltinSpec: Sendable {
     public var params: [ParamSpec]
     /// Takes any number of arguments of the last parameter's type (min, max).
     public var variadic: Bool
-    let build: @Sendable (BoundArguments) throws(Diagnostic) -> Value
+    let build: @Sendable (BoundArguments) throws(CheckError) -> Value
 
     init(_ name: String, _ kind: Kind, doc: String, params: [ParamSpec], variadic: Bool = false,
-         build: @escaping @Sendable (BoundArguments) throws(Diagnostic) -> Value) {
+         build: @escaping @Sendable (BoundArguments) throws(CheckError) -> Value) {
         self.name = name
         self.kind = kind
         self.doc = doc
@@ -575,28 +575,28 @@ public struct BoundArguments: Sendable {
     var extra: [Value] = []
 
     /// A list argument whose items must all be schedules (or numbers).
-    func schedules(_ n: String) throws(Diagnostic) -> [Node] {
+    func schedules(_ n: String) throws(CheckError) -> [Node] {
         guard case .list(let xs) = values[n] else { return [] }
         var out: [Node] = []
         for x in xs {
             switch x {
             case .schedule(let s): out.append(s)
             case .number(let c): out.append(.constant(c))
-            default: throw .error("argument '\(n)' expects a list of schedules, found \(x.typeName)", at: range(n))
+            default: throw .error(.argumentType, "argument '\(n)' expects a list of schedules, found \(x.typeName)", at: range(n))
             }
         }
         return out
     }
 
     /// A schedule argument that must not depend on metrics.
-    func stateless(_ n: String, in callee: String) throws(Diagnostic) -> Node {
+    func stateless(_ n: String, in callee: String) throws(CheckError) -> Node {
         let body = node(n)
-        if body.isStateful { throw .error("the \(n) of '\(callee)' cannot depend on metrics", at: range(n)) }
+        if body.isStateful { throw .error(.metricDriven, "the \(n) of '\(callee)' cannot depend on metrics", at: range(n)) }
         return body
     }
 
     /// A map's entries sorted by numeric key; None is an empty map.
-    func sortedEntries(_ n: String) throws(Diagnostic) -> [(key: Value, value: Value)] {
+    func sortedEntries(_ n: String) throws(CheckError) -> [(key: Value, value: Value)] {
         switch values[n] {
         case .none?, nil: return []
         case .map(let es)?:
@@ -605,11 +605,11 @@ public struct BoundArguments: Sendable {
                 switch e.key {
                 case .number(let k): keyed.append((k, e))
                 case .duration(let d): keyed.append((Double(d), e))
-                default: throw .error("map keys must be numbers, found \(e.key.typeName)", at: range(n))
+                default: throw .error(.badValue, "map keys must be numbers, found \(e.key.typeName)", at: range(n))
                 }
             }
             return keyed.sorted { $0.0 < $1.0 }.map(\.1)
-        default: throw .error("expected a map, got \(values[n]!.typeName)", at: range(n))
+        default: throw .error(.argumentType, "expected a map, got \(values[n]!.typeName)", at: range(n))
         }
     }
 

@@ -20,7 +20,7 @@ public enum Compiler {
     }
 
     static func parse(_ file: SourceFile) throws(DiagnosticError) -> Program {
-        if let bad = file.invalidUTF8 { throw DiagnosticError([.error("invalid UTF-8 in source", at: bad)]) }
+        if let bad = file.invalidUTF8 { throw DiagnosticError([.error(.invalidUTF8, "invalid UTF-8 in source", at: bad)]) }
         do {
             return try Parser.parse(file)
         } catch {
@@ -53,14 +53,13 @@ public struct Checker {
     var letNames: Set<String> = []
     /// False when checking definitions alone; a missing schedule then stands as `base`.
     var requireSchedule = true
+    /// True while a compatibility constructor of the prelude is being expanded.
+    var inPrelude = false
 
     public init(file: SourceFile, options: CheckOptions) {
         self.file = file
         self.options = options
     }
-
-    /// An error already reported for a poisoned name: swallowed by the caller.
-    static let silent = Diagnostic.error("", at: SourceRange(0, 0))
 
     public mutating func check(_ program: Program) throws(DiagnosticError) -> CompiledProgram {
         // Every statement may name something: size the tables once.
@@ -73,7 +72,7 @@ public struct Checker {
         for st in Prelude.program.statements {
             guard case .definition(let name, let params, let body) = st.kind else { continue }
             var c = Closure(name: name, params: params, body: body, captured: [:], range: st.range)
-            c.specs = (try? params.map { p throws(Diagnostic) in try Checker.spec(for: p) }) ?? []
+            c.specs = (try? params.map { p throws(CheckError) in try Checker.spec(for: p) }) ?? []
             c.isPrelude = true
             globals[name] = .function(c)
         }
@@ -85,10 +84,10 @@ public struct Checker {
             guard case .definition(let name, let params, let body) = st.kind else { continue }
             if let d = declare(name, st.nameRange) { diagnostics.append(d); continue }
             var c = Closure(name: name, params: params, body: body, captured: [:], range: st.range)
-            do throws(Diagnostic) {
-                c.specs = try params.map { p throws(Diagnostic) in try Checker.spec(for: p) }
+            do throws(CheckError) {
+                c.specs = try params.map { p throws(CheckError) in try Checker.spec(for: p) }
             } catch {
-                diagnostics.append(error)
+                if let d = error.diagnostic { diagnostics.append(d) }
                 poisoned.insert(name)
                 continue
             }
@@ -97,15 +96,15 @@ public struct Checker {
         var lr: (Node, SourceRange)?
         var momentum: (Node, SourceRange)?
         for st in program.statements {
-            do throws(Diagnostic) {
+            do throws(CheckError) {
                 switch st.kind {
                 case .setting: break
                 case .definition(_, let params, let body):
                     try checkNames(in: body, bound: params.map(\.name))
                     for p in params { if let d = p.defaultValue { try checkNames(in: d, bound: []) } }
                 case .binding(let name, let expr):
-                    if let d = declare(name, st.nameRange) { poisoned.insert(name); throw d }
-                    do throws(Diagnostic) {
+                    if let d = declare(name, st.nameRange) { poisoned.insert(name); throw .diagnostic(d) }
+                    do throws(CheckError) {
                         globals[name] = try evaluate(expr, [:])
                     } catch {
                         poisoned.insert(name)
@@ -117,7 +116,7 @@ public struct Checker {
                     try schedule(output: "lr", expr, st.range, &lr, &momentum)
                 }
             } catch {
-                if error != Checker.silent { diagnostics.append(error) }
+                if let d = error.diagnostic { diagnostics.append(d) }
             }
         }
         if lr == nil, !requireSchedule {
@@ -126,39 +125,41 @@ public struct Checker {
         }
         if lr == nil, diagnostics.isEmpty {
             let end = file.bytes.count
-            diagnostics.append(.error("the program schedules no learning rate; add a schedule such as `cosine(T=100)`",
+            diagnostics.append(.error(.noSchedule, "the program schedules no learning rate; add a schedule such as `cosine(T=100)`",
                                       at: SourceRange(end, end)))
         }
         guard diagnostics.isEmpty, let lr else { throw DiagnosticError(diagnostics.sorted { $0.range.start < $1.range.start }) }
-        do throws(Diagnostic) {
+        do throws(CheckError) {
             return try finish(lr: lr.0, lrRange: lr.1, momentum: momentum)
         } catch {
-            throw DiagnosticError([error])
+            throw DiagnosticError(error.diagnostic.map { [$0] } ?? [])
         }
     }
 
     /// Records an output statement's schedule, refusing a second one.
     private mutating func schedule(output: String, _ expr: Expr, _ range: SourceRange,
-                                   _ lr: inout (Node, SourceRange)?, _ momentum: inout (Node, SourceRange)?) throws(Diagnostic) {
+                                   _ lr: inout (Node, SourceRange)?, _ momentum: inout (Node, SourceRange)?) throws(CheckError) {
         let value = try evaluate(expr, [:])
         let node = try Checker.topLevel(value, expr.range)
         if output == "lr" {
-            if let prev = lr { throw .error("the learning rate is already scheduled on line \(line(prev.1))", at: range) }
+            if let prev = lr {
+                throw .error(.outputTwice, "the learning rate is already scheduled", at: range, notes: [.note("first scheduled here", at: prev.1)])
+            }
             lr = (node, range)
         } else {
-            if let prev = momentum { throw .error("momentum is already scheduled on line \(line(prev.1))", at: range) }
+            if let prev = momentum {
+                throw .error(.outputTwice, "momentum is already scheduled", at: range, notes: [.note("first scheduled here", at: prev.1)])
+            }
             momentum = (node, range)
         }
     }
 
-    private func line(_ r: SourceRange) -> Int { file.location(of: r.start).line }
-
     /// The checked type of an annotated parameter.
-    static func spec(for p: Parameter) throws(Diagnostic) -> ParamSpec? {
+    static func spec(for p: Parameter) throws(CheckError) -> ParamSpec? {
         guard let t = p.type else { return nil }
         if t.name == nil { return ParamSpec(p.name, .choice(t.choices), .absent, doc: "") }
         guard let type = ParamType.annotationNames[t.name!] else {
-            throw .error("unknown type '\(t.name!)'\(suggestion(for: t.name!, among: Array(ParamType.annotationNames.keys)))", at: t.range)
+            throw .error(.unknownType, "unknown type \(quoted(t.name!))\(suggestion(for: t.name!, among: Array(ParamType.annotationNames.keys)))", at: t.range)
         }
         var low: Double?, high: Double?, lowInclusive = true, highInclusive = true
         for b in t.bounds {
@@ -178,11 +179,11 @@ public struct Checker {
     /// Claims a global name, or says why it cannot be claimed.
     private mutating func declare(_ name: String, _ range: SourceRange) -> Diagnostic? {
         if let prev = definedAt[name] {
-            return .error("'\(name)' is already defined on line \(line(prev))", at: range)
+            return .error(.alreadyDefined, "'\(name)' is already defined", at: range, notes: [.note("first defined here", at: prev)])
         }
         if Builtins.lookup(name) != nil || Builtins.specials.contains(where: { $0.name == name })
             || Parser.settingNames.contains(name) || globals[name] != nil {
-            return .error("'\(name)' is a builtin name and cannot be redefined", at: range)
+            return .error(.builtinRedefinition, "'\(name)' is a builtin name and cannot be redefined", at: range)
         }
         definedAt[name] = range
         return nil
@@ -197,7 +198,8 @@ public struct Checker {
         for st in program.statements {
             guard case .setting(let name, _) = st.kind else { continue }
             if let prev = seen[name] {
-                diagnostics.append(.error("'\(name)' is already set on line \(line(prev.range))", at: st.nameRange))
+                diagnostics.append(.error(.settingTwice, "'\(name)' is already set", at: st.nameRange,
+                                          notes: [.note("first set here", at: prev.nameRange)]))
                 continue
             }
             seen[name] = st
@@ -206,36 +208,36 @@ public struct Checker {
             if case .setting(_, let e)? = seen[n]?.kind { return e }
             return nil
         }
-        do throws(Diagnostic) {
+        do throws(CheckError) {
             if let e = expr("steps_per_epoch") {
                 let v = try evaluate(e, [:])
                 guard case .number(let x) = v, x >= 1, x == x.rounded(), x < 1e12 else {
-                    throw Diagnostic.error("steps_per_epoch must be a whole number of at least 1, got \(describe(v))", at: e.range)
+                    throw CheckError.error(.badSetting, "steps_per_epoch must be a whole number of at least 1, got \(describe(v))", at: e.range)
                 }
                 settings.stepsPerEpoch = Int(x)
             }
-        } catch { diagnostics.append(error) }
-        do throws(Diagnostic) {
+        } catch { if let d = error.diagnostic { diagnostics.append(d) } }
+        do throws(CheckError) {
             if let e = expr("total") {
                 if case .duration(_, .percent) = e.kind {
-                    throw Diagnostic.error("total cannot be a percentage of itself", at: e.range)
+                    throw CheckError.error(.badSetting, "total cannot be a percentage of itself", at: e.range)
                 }
                 let value = try evaluate(e, [:])
                 let v = try duration(value, e.range)
-                guard v >= 1 else { throw Diagnostic.error("total must be at least 1 step", at: e.range) }
+                guard v >= 1 else { throw CheckError.error(.badSetting, "total must be at least 1 step", at: e.range) }
                 settings.total = v
             }
-        } catch { diagnostics.append(error) }
-        do throws(Diagnostic) {
+        } catch { if let d = error.diagnostic { diagnostics.append(d) } }
+        do throws(CheckError) {
             if let e = expr("base") {
                 let v = try evaluate(e, [:])
                 guard case .number(let x) = v, x.isFinite, x > 0 else {
-                    throw Diagnostic.error("base must be a number above 0, got \(describe(v))", at: e.range)
+                    throw CheckError.error(.badSetting, "base must be a number above 0, got \(describe(v))", at: e.range)
                 }
                 settings.base = x
                 settings.baseIsDefault = false
             }
-        } catch { diagnostics.append(error) }
+        } catch { if let d = error.diagnostic { diagnostics.append(d) } }
         if let b = options.base {
             settings.base = b
             settings.baseIsDefault = false
@@ -255,7 +257,7 @@ public struct Checker {
     // Swift copy the whole checker for the call (this dominated checking large
     // programs), so coercions that need nothing of the checker are static, and
     // the few instance methods that read settings get an evaluated local.
-    mutating func evaluate(_ e: Expr, _ env: Env) throws(Diagnostic) -> Value {
+    mutating func evaluate(_ e: Expr, _ env: Env) throws(CheckError) -> Value {
         switch e.kind {
         case .number(let x): return .number(x)
         case .duration(let x, let unit): return .duration(try resolve(x, unit, e.range))
@@ -322,9 +324,9 @@ public struct Checker {
         }
     }
 
-    mutating func lookup(_ n: String, _ range: SourceRange, _ env: Env) throws(Diagnostic) -> Value {
+    mutating func lookup(_ n: String, _ range: SourceRange, _ env: Env) throws(CheckError) -> Value {
         if let v = env[n] { return v }
-        if poisoned.contains(n) { throw Checker.silent }
+        if poisoned.contains(n) { throw .alreadyReported }
         if let v = globals[n] { return v }
         switch n {
         case "t": return .schedule(.time)
@@ -337,20 +339,20 @@ public struct Checker {
         case "false", "False": return .bool(false)
         case "none", "None": return .none
         case "nan", "NaN":
-            throw .error("NaN is never a valid rate or parameter", at: range)
+            throw .error(.notANumber, "NaN is never a valid rate or parameter", at: range)
         case "steps_per_epoch":
             if let s = settings.stepsPerEpoch { return .number(Double(s)) }
-            throw .error("'steps_per_epoch' is not set; add a line such as `steps_per_epoch 390`", at: range)
+            throw .error(.settingMissing, "'steps_per_epoch' is not set; add a line such as `steps_per_epoch 390`", at: range)
         case "total":
             if let s = settings.total { return .duration(s) }
-            throw .error("'total' is not set; add a line such as `total 90 epochs`", at: range)
+            throw .error(.settingMissing, "'total' is not set; add a line such as `total 90 epochs`", at: range)
         default: break
         }
         if Builtins.lookup(n) != nil || n == "dict" { return .builtin(n) }
         if ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "optimizer"].contains(n) {
-            throw .error("drop the optimizer argument: Ramp schedules the rate itself, and the optimizer's rate is `base` (or --base)", at: range)
+            throw .error(.optimizerArgument, "drop the optimizer argument: Ramp schedules the rate itself, and the optimizer's rate is `base` (or --base)", at: range)
         }
-        throw .error("unknown name '\(n)'\(suggestion(for: n, among: Array(env.keys) + Array(globals.keys) + Builtins.allNames))", at: range)
+        throw .error(.unknownName, "unknown name \(quoted(n))\(suggestion(for: n, among: Array(env.keys) + Array(globals.keys) + Builtins.allNames))", at: range)
     }
 
     /// Module paths as the libraries spell them, shortened to Ramp's namespaces.
@@ -366,12 +368,12 @@ public struct Checker {
         return name
     }
 
-    mutating func lookupPath(_ parts: [String], _ range: SourceRange, _ env: Env) throws(Diagnostic) -> Value {
+    mutating func lookupPath(_ parts: [String], _ range: SourceRange, _ env: Env) throws(CheckError) -> Value {
         let name = Checker.shortName(parts.joined(separator: "."))
         if let v = env[name] ?? globals[name] { return v }
         if name == Checker.sgdrName { return .builtin(name) }
         let dotted = globals.keys.filter { $0.contains(".") } + [Checker.sgdrName]
-        throw .error("unknown name '\(name)'\(suggestion(for: name, among: dotted))", at: range)
+        throw .error(.unknownName, "unknown name \(quoted(name))\(suggestion(for: name, among: dotted))", at: range)
     }
 
     static let sgdrName = "optax.sgdr_schedule"
@@ -380,24 +382,24 @@ public struct Checker {
     /// keyword dict, joined at the running sum of their `decay_steps`. Written
     /// here rather than in the prelude because it calls a schedule once per
     /// dict with the dict as its keyword arguments.
-    mutating func sgdr(_ args: [CallArgument], _ range: SourceRange, _ env: Env) throws(Diagnostic) -> Value {
+    mutating func sgdr(_ args: [CallArgument], _ range: SourceRange, _ env: Env) throws(CheckError) -> Value {
         let (bound, _) = try bind(["cosine_kwargs"], variadic: false, args, callee: Checker.sgdrName, env)
         guard let (list, listRange) = bound["cosine_kwargs"] else {
-            throw .error("missing argument 'cosine_kwargs' for '\(Checker.sgdrName)'", at: range)
+            throw .error(.missingArgument, "missing argument 'cosine_kwargs' for '\(Checker.sgdrName)'", at: range)
         }
         guard case .list(let dicts) = list, !dicts.isEmpty else {
-            throw .error("argument 'cosine_kwargs' of '\(Checker.sgdrName)' expects a non-empty list of dict(...)", at: listRange)
+            throw .error(.argumentType, "argument 'cosine_kwargs' of '\(Checker.sgdrName)' expects a non-empty list of dict(...)", at: listRange)
         }
-        guard case .function(let cycle)? = globals["optax.warmup_cosine_decay_schedule"] else { throw Checker.silent }
+        guard case .function(let cycle)? = globals["optax.warmup_cosine_decay_schedule"] else { throw .alreadyReported }
         var schedules: [Value] = [], boundaries: [Value] = []
         var total = 0
         for d in dicts {
             guard case .map(let entries) = d else {
-                throw .error("argument 'cosine_kwargs' of '\(Checker.sgdrName)' expects dict(...) items, found \(d.typeName)", at: listRange)
+                throw .error(.argumentType, "argument 'cosine_kwargs' of '\(Checker.sgdrName)' expects dict(...) items, found \(d.typeName)", at: listRange)
             }
             var kwargs: [String: Value] = [:]
             for e in entries {
-                guard case .string(let k) = e.key else { throw .error("dict keys must be names", at: listRange) }
+                guard case .string(let k) = e.key else { throw .error(.badValue, "dict keys must be names", at: listRange) }
                 kwargs[k] = e.value
             }
             schedules.append(try callClosure(cycle, keywords: kwargs, range))
@@ -410,75 +412,75 @@ public struct Checker {
     }
 
     /// Turns `5 epochs` or `10%` into whole steps, or says which setting is missing.
-    func resolve(_ x: Double, _ unit: DurationUnit, _ range: SourceRange) throws(Diagnostic) -> Int {
+    func resolve(_ x: Double, _ unit: DurationUnit, _ range: SourceRange) throws(CheckError) -> Int {
         let steps: Double
         switch unit {
         case .steps: steps = x
         case .epochs:
             guard let spe = settings.stepsPerEpoch else {
-                throw .error("a duration in epochs needs 'steps_per_epoch'; add a line such as `steps_per_epoch 390`", at: range)
+                throw .error(.settingMissing, "a duration in epochs needs 'steps_per_epoch'; add a line such as `steps_per_epoch 390`", at: range)
             }
             steps = x * Double(spe)
         case .percent:
             guard let total = settings.total else {
-                throw .error("a duration in % needs 'total'; add a line such as `total 90 epochs`", at: range)
+                throw .error(.settingMissing, "a duration in % needs 'total'; add a line such as `total 90 epochs`", at: range)
             }
             steps = x / 100 * Double(total)
         }
         guard steps.isFinite, steps.magnitude < 1e15 else {
-            throw .error("duration is too long to count in steps", at: range)
+            throw .error(.badDuration, "duration is too long to count in steps", at: range)
         }
         if unit == .steps, steps != steps.rounded() {
-            throw .error("a duration must be a whole number of steps, got \(fmt(steps))", at: range)
+            throw .error(.badDuration, "a duration must be a whole number of steps, got \(fmt(steps))", at: range)
         }
-        guard steps >= 0 else { throw .error("a duration cannot be negative", at: range) }
+        guard steps >= 0 else { throw .error(.badDuration, "a duration cannot be negative", at: range) }
         return Int(steps.rounded())
     }
 
     // MARK: - coercions (static: they read nothing of the checker)
 
-    static func schedule(_ v: Value, _ range: SourceRange) throws(Diagnostic) -> Node {
+    static func schedule(_ v: Value, _ range: SourceRange) throws(CheckError) -> Node {
         switch v {
         case .schedule(let n): return n
         case .number(let x): return .constant(x)
         case .duration(let d): return .constant(Double(d))
         case .signal(let s):
-            throw .error("'\(s.rawValue)' can only be used in a condition, such as `until \(s.rawValue) < 0.01`", at: range)
+            throw .error(.signalOutsideCondition, "'\(s.rawValue)' can only be used in a condition, such as `until \(s.rawValue) < 0.01`", at: range)
         default:
-            throw .error("expected a schedule, got \(v.typeName)", at: range)
+            throw .error(.expectedSchedule, "expected a schedule, got \(v.typeName)", at: range)
         }
     }
 
-    static func condition(_ v: Value, _ range: SourceRange) throws(Diagnostic) -> Condition {
+    static func condition(_ v: Value, _ range: SourceRange) throws(CheckError) -> Condition {
         switch v {
         case .condition(let c): return c
         case .duration(let d): return .elapsed(d)
         case .number(let x) where x >= 0 && x == x.rounded() && x < 1e15: return .elapsed(Int(x))
         default:
-            throw .error("expected a condition (plateau(...), a comparison such as `metric < 0.1`, or a duration), got \(v.typeName)", at: range)
+            throw .error(.expectedCondition, "expected a condition (plateau(...), a comparison such as `metric < 0.1`, or a duration), got \(v.typeName)", at: range)
         }
     }
 
-    static func operand(_ v: Value, _ range: SourceRange) throws(Diagnostic) -> Operand {
+    static func operand(_ v: Value, _ range: SourceRange) throws(CheckError) -> Operand {
         switch v {
         case .signal(.metric): return .metric
         case .signal(.lr): return .lr
         default:
             let n = try Checker.schedule(v, range)
-            if n.isStateful { throw .error("a comparison cannot use a metric-driven schedule", at: range) }
+            if n.isStateful { throw .error(.metricDriven, "a comparison cannot use a metric-driven schedule", at: range) }
             return .node(n)
         }
     }
 
-    func duration(_ v: Value, _ range: SourceRange) throws(Diagnostic) -> Int {
+    func duration(_ v: Value, _ range: SourceRange) throws(CheckError) -> Int {
         switch v {
         case .duration(let d): return d
         case .number(let x): return try resolve(x, .steps, range)
-        default: throw .error("expected a duration (such as `5`, `5 epochs` or `10%`), got \(v.typeName)", at: range)
+        default: throw .error(.expectedDuration, "expected a duration (such as `5`, `5 epochs` or `10%`), got \(v.typeName)", at: range)
         }
     }
 
-    static func combine(_ op: Combine, _ a: Value, _ ar: SourceRange, _ b: Value, _ br: SourceRange) throws(Diagnostic) -> Value {
+    static func combine(_ op: Combine, _ a: Value, _ ar: SourceRange, _ b: Value, _ br: SourceRange) throws(CheckError) -> Value {
         func number(_ v: Value) -> Double? {
             switch v {
             case .number(let x): return x
@@ -496,7 +498,7 @@ public struct Checker {
 
     // MARK: - calls
 
-    mutating func call(_ f: Value, calleeName: String, _ args: [CallArgument], _ range: SourceRange, _ env: Env) throws(Diagnostic) -> Value {
+    mutating func call(_ f: Value, calleeName: String, _ args: [CallArgument], _ range: SourceRange, _ env: Env) throws(CheckError) -> Value {
         switch f {
         case .builtin(Checker.sgdrName):
             return try sgdr(args, range, env)
@@ -504,7 +506,7 @@ public struct Checker {
             // dict(k=v, ...): a map from names to values, as Python writes keyword dicts.
             var entries: [(key: Value, value: Value)] = []
             for a in args {
-                guard let label = a.label else { throw .error("dict(...) takes only named entries, such as dict(a=1)", at: a.range) }
+                guard let label = a.label else { throw .error(.argumentType, "dict(...) takes only named entries, such as dict(a=1)", at: a.range) }
                 entries.append((.string(label), try evaluate(a.value, env)))
             }
             return .map(entries)
@@ -513,14 +515,14 @@ public struct Checker {
         case .function(let c):
             return try callClosure(c, args, range, env)
         default:
-            throw .error("'\(calleeName)' is \(f.typeName), which cannot be called", at: range)
+            throw .error(.notCallable, "'\(calleeName)' is \(f.typeName), which cannot be called", at: range)
         }
     }
 
     /// Binds arguments to parameter names: positional first, then `name=value`,
     /// `name: value` or `name value`.
     mutating func bind(_ params: [String], variadic: Bool, _ args: [CallArgument], callee: String, _ env: Env)
-        throws(Diagnostic) -> (values: NameMap<(Value, SourceRange)>, extra: [(Value, SourceRange)]) {
+        throws(CheckError) -> (values: NameMap<(Value, SourceRange)>, extra: [(Value, SourceRange)]) {
         var out: NameMap<(Value, SourceRange)> = [:]
         var extra: [(Value, SourceRange)] = []
         var position = 0
@@ -535,21 +537,21 @@ public struct Checker {
             }
             if let label {
                 guard params.contains(label) else {
-                    throw .error("'\(callee)' has no parameter '\(label)'\(suggestion(for: label, among: params))",
+                    throw .error(.unknownParameter, "'\(callee)' has no parameter \(quoted(label))\(suggestion(for: label, among: params))",
                                  at: arg.labelRange ?? arg.range)
                 }
-                if out[label] != nil { throw .error("argument '\(label)' is given twice", at: arg.range) }
+                if out[label] != nil { throw .error(.duplicateArgument, "argument '\(label)' is given twice", at: arg.range) }
                 out[label] = (try evaluate(valueExpr, env), valueExpr.range)
                 sawNamed = true
             } else {
-                if sawNamed { throw .error("a positional argument cannot follow a named one", at: arg.range) }
+                if sawNamed { throw .error(.positionalAfterNamed, "a positional argument cannot follow a named one", at: arg.range) }
                 let v = (try evaluate(valueExpr, env), valueExpr.range)
                 if position < params.count {
                     out[params[position]] = v
                 } else if variadic {
                     extra.append(v)
                 } else {
-                    throw .error("'\(callee)' takes at most \(params.count) argument\(params.count == 1 ? "" : "s"), got \(args.count)", at: arg.range)
+                    throw .error(.tooManyArguments, "'\(callee)' takes at most \(params.count) argument\(params.count == 1 ? "" : "s"), got \(args.count)", at: arg.range)
                 }
                 position += 1
             }
@@ -558,7 +560,7 @@ public struct Checker {
     }
 
     mutating func callBuiltin(_ spec: BuiltinSpec, _ args: [CallArgument], _ range: SourceRange, _ env: Env,
-                              prebound: NameMap<(Value, SourceRange)>? = nil) throws(Diagnostic) -> Value {
+                              prebound: NameMap<(Value, SourceRange)>? = nil) throws(CheckError) -> Value {
         let bound: NameMap<(Value, SourceRange)>, extra: [(Value, SourceRange)]
         if let prebound {
             (bound, extra) = (prebound, [])
@@ -579,7 +581,7 @@ public struct Checker {
             }
             switch p.defaultValue {
             case .required:
-                throw .error("missing argument '\(p.name)' for '\(spec.name)'", at: range)
+                throw .error(.missingArgument, "missing argument '\(p.name)' for '\(spec.name)'", at: range)
             case .number(let x): values[p.name] = p.type == .duration || p.type == .integer ? .duration(Int(x)) : .number(x)
             case .base: values[p.name] = .number(settings.base)
             case .string(let s): values[p.name] = .string(s)
@@ -594,11 +596,11 @@ public struct Checker {
 
     /// Math functions fold on numbers and build pointwise nodes on schedules.
     func callFunction(_ spec: BuiltinSpec, _ bound: NameMap<(Value, SourceRange)>, _ extra: [(Value, SourceRange)],
-                      _ range: SourceRange) throws(Diagnostic) -> Value {
+                      _ range: SourceRange) throws(CheckError) -> Value {
         var operands: [(Value, SourceRange)] = []
         for p in spec.params {
             guard let v = bound[p.name] else {
-                throw .error("'\(spec.name)' needs \(spec.params.count == 1 ? "an argument" : "at least two arguments")", at: range)
+                throw .error(.missingArgument, "'\(spec.name)' needs \(spec.params.count == 1 ? "an argument" : "at least two arguments")", at: range)
             }
             operands.append(v)
         }
@@ -615,12 +617,12 @@ public struct Checker {
     }
 
     /// Checks a value against a parameter's type and range.
-    func convert(_ v: Value, to p: ParamSpec, of callee: String, _ r: SourceRange) throws(Diagnostic) -> Value {
-        func mismatch() -> Diagnostic {
-            .error("argument '\(p.name)' of '\(callee)' expects \(p.type.description), got \(v.typeName)", at: r)
+    func convert(_ v: Value, to p: ParamSpec, of callee: String, _ r: SourceRange) throws(CheckError) -> Value {
+        func mismatch() -> CheckError {
+            .error(.argumentType, "argument '\(p.name)' of '\(callee)' expects \(p.type.description), got \(v.typeName)", at: r)
         }
-        func checkRange(_ x: Double) throws(Diagnostic) {
-            if let why = p.constraint.violation(x) { throw .error("argument '\(p.name)' of '\(callee)' \(why)", at: r) }
+        func checkRange(_ x: Double) throws(CheckError) {
+            if let why = p.constraint.violation(x) { throw .error(.argumentRange, "argument '\(p.name)' of '\(callee)' \(why)", at: r) }
         }
         switch p.type {
         case .number:
@@ -629,10 +631,10 @@ public struct Checker {
             case .number(let y): x = y
             case .duration(let d): x = Double(d)
             case .schedule:
-                throw .error("argument '\(p.name)' of '\(callee)' expects a number, got a schedule that changes with t", at: r)
+                throw .error(.argumentType, "argument '\(p.name)' of '\(callee)' expects a number, got a schedule that changes with t", at: r)
             default: throw mismatch()
             }
-            if x.isInfinite { throw .error("argument '\(p.name)' of '\(callee)' must be finite", at: r) }
+            if x.isInfinite { throw .error(.argumentRange, "argument '\(p.name)' of '\(callee)' must be finite", at: r) }
             try checkRange(x)
             return .number(x)
         case .integer:
@@ -641,7 +643,7 @@ public struct Checker {
                 throw mismatch()
             }
             guard x == x.rounded(), x.magnitude < 1e15 else {
-                throw .error("argument '\(p.name)' of '\(callee)' must be a whole number, got \(fmt(x))", at: r)
+                throw .error(.argumentType, "argument '\(p.name)' of '\(callee)' must be a whole number, got \(fmt(x))", at: r)
             }
             try checkRange(x)
             return .duration(Int(x))
@@ -651,13 +653,13 @@ public struct Checker {
             case .duration(let x): d = x
             case .number(let x):
                 guard x == x.rounded(), x.magnitude < 1e15 else {
-                    throw .error("argument '\(p.name)' of '\(callee)' must be a whole number of steps, got \(fmt(x))", at: r)
+                    throw .error(.argumentType, "argument '\(p.name)' of '\(callee)' must be a whole number of steps, got \(fmt(x))", at: r)
                 }
                 d = Int(x)
             default: throw mismatch()
             }
             try checkRange(Double(d))
-            if d < 0 { throw .error("argument '\(p.name)' of '\(callee)' cannot be negative", at: r) }
+            if d < 0 { throw .error(.argumentRange, "argument '\(p.name)' of '\(callee)' cannot be negative", at: r) }
             return .duration(d)
         case .schedule:
             switch v {
@@ -670,7 +672,7 @@ public struct Checker {
         case .choice(let choices):
             guard case .string(let s) = v else { throw mismatch() }
             guard choices.contains(s) else {
-                throw .error("argument '\(p.name)' of '\(callee)' must be \(p.type.description); got \"\(s)\"\(suggestion(for: s, among: choices))", at: r)
+                throw .error(.argumentType, "argument '\(p.name)' of '\(callee)' must be \(p.type.description); got \(JSONValue.quote(s.count > 60 ? String(s.prefix(60)) + "…" : s))\(suggestion(for: s, among: choices))", at: r)
             }
             return v
         case .string:
@@ -688,7 +690,7 @@ public struct Checker {
             guard case .none = v else {
                 let why = p.name.hasPrefix("noise")
                     ? " (the noise comes from torch's random generator, which cannot be reproduced outside torch)" : ""
-                throw .error("argument '\(p.name)' of '\(callee)' is not supported by Ramp; leave it as None\(why)", at: r)
+                throw .error(.unsupportedArgument, "argument '\(p.name)' of '\(callee)' is not supported by Ramp; leave it as None\(why)", at: r)
             }
             return v
         case .numbers, .durations:
@@ -697,7 +699,7 @@ public struct Checker {
             for x in xs {
                 if p.type == .numbers {
                     guard case .number = x else {
-                        throw .error("argument '\(p.name)' of '\(callee)' expects a list of numbers, found \(x.typeName)", at: r)
+                        throw .error(.argumentType, "argument '\(p.name)' of '\(callee)' expects a list of numbers, found \(x.typeName)", at: r)
                     }
                     out.append(x)
                 } else {
@@ -708,34 +710,34 @@ public struct Checker {
         }
     }
 
-    mutating func callClosure(_ c: Closure, _ args: [CallArgument], _ range: SourceRange, _ env: Env) throws(Diagnostic) -> Value {
+    mutating func callClosure(_ c: Closure, _ args: [CallArgument], _ range: SourceRange, _ env: Env) throws(CheckError) -> Value {
         let label = c.name ?? "lambda"
         if let name = c.name, let i = expanding.firstIndex(of: name) {
             let path = expanding[i...] + [name]
             let how = path.count == 2 ? "'\(name)' calls itself" : "'\(name)' calls itself through " + path.dropFirst().dropLast().map { "'\($0)'" }.joined(separator: ", ")
-            throw .error("recursive definition: \(how)", at: range)
+            throw .error(.recursiveDefinition, "recursive definition: \(how)", at: range)
         }
         guard expanding.count < Checker.maxExpansion else {
-            throw .error("definitions nest deeper than the limit of \(Checker.maxExpansion)", at: range)
+            throw .error(.expansionLimit, "definitions nest deeper than the limit of \(Checker.maxExpansion)", at: range)
         }
         let (bound, _) = try bind(c.params.map(\.name), variadic: false, args, callee: label, env)
         return try callClosure(c, bound: bound, range)
     }
 
     /// Calls a function with a keyword dict, as Python's `f(**kwargs)`.
-    mutating func callClosure(_ c: Closure, keywords: [String: Value], _ range: SourceRange) throws(Diagnostic) -> Value {
+    mutating func callClosure(_ c: Closure, keywords: [String: Value], _ range: SourceRange) throws(CheckError) -> Value {
         let label = c.name ?? "lambda"
         var bound: NameMap<(Value, SourceRange)> = [:]
         for (k, v) in keywords {
             guard c.params.contains(where: { $0.name == k }) else {
-                throw .error("'\(label)' has no parameter '\(k)'\(suggestion(for: k, among: c.params.map(\.name)))", at: range)
+                throw .error(.unknownParameter, "'\(label)' has no parameter \(quoted(k))\(suggestion(for: k, among: c.params.map(\.name)))", at: range)
             }
             bound[k] = (v, range)
         }
         return try callClosure(c, bound: bound, range)
     }
 
-    mutating func callClosure(_ c: Closure, bound: NameMap<(Value, SourceRange)>, _ range: SourceRange) throws(Diagnostic) -> Value {
+    mutating func callClosure(_ c: Closure, bound: NameMap<(Value, SourceRange)>, _ range: SourceRange) throws(CheckError) -> Value {
         let label = c.name ?? "lambda"
         var inner = c.captured
         for (i, p) in c.params.enumerated() {
@@ -744,30 +746,33 @@ public struct Checker {
             // None for a parameter with a default means the default, as in Python APIs.
             if case .none? = given?.0, p.defaultValue != nil, spec?.type != ParamType.none, spec?.type != .any { given = nil }
             if let (v, r) = given {
-                inner[p.name] = try spec.map { s throws(Diagnostic) in try convert(v, to: s, of: label, r) } ?? v
+                inner[p.name] = try spec.map { s throws(CheckError) in try convert(v, to: s, of: label, r) } ?? v
             } else if let d = p.defaultValue {
                 inner[p.name] = try evaluate(d, inner)
             } else {
-                throw .error("missing argument '\(p.name)' for '\(label)'", at: range)
+                throw .error(.missingArgument, "missing argument '\(p.name)' for '\(label)'", at: range)
             }
         }
         // Lambdas count toward the depth too: `let f = lambda e: f(e)` recurses without a name.
         expanding.append(c.name ?? "(lambda)")
         defer { expanding.removeLast() }
-        guard c.isPrelude else { return try evaluate(c.body, inner) }
+        // Only the outermost prelude call relocates errors: inside it, ranges
+        // are the prelude's own text, not the user's.
+        guard c.isPrelude, !inPrelude else { return try evaluate(c.body, inner) }
+        inPrelude = true
+        defer { inPrelude = false }
         do {
             return try evaluate(c.body, inner)
         } catch {
-            // The prelude's own text is not the user's: point at the call.
-            if error.message.hasPrefix("in '") || error == Checker.silent { throw error }
-            throw .error("in '\(label)': \(error.message)", at: range)
+            guard let d = error.diagnostic else { throw error }
+            throw .error(d.kind, "in '\(label)': \(d.message)", at: range)
         }
     }
 
     // MARK: - sequences
 
     /// Builds `a then b until c then d for 10`.
-    mutating func sequence(_ items: [Expr], _ env: Env) throws(Diagnostic) -> Node {
+    mutating func sequence(_ items: [Expr], _ env: Env) throws(CheckError) -> Node {
         var phases: [Phase] = []
         for item in items {
             var e = item
@@ -782,8 +787,8 @@ public struct Checker {
                 case .bounded(let body, let d):
                     let value = try evaluate(d, env)
                     let n = try duration(value, d.range)
-                    guard n >= 1 else { throw .error("a phase must last at least 1 step", at: d.range) }
-                    if bound != nil { throw .error("this phase already has a length", at: d.range) }
+                    guard n >= 1 else { throw .error(.emptyPhase, "a phase must last at least 1 step", at: d.range) }
+                    if bound != nil { throw .error(.lengthTwice, "this phase already has a length", at: d.range) }
                     bound = n
                     e = body
                 default: break peel
@@ -805,7 +810,7 @@ public struct Checker {
         }
         // A phase of length 0 (`warmup 0`) is never in force.
         if phases.count > 1 { phases.removeAll { $0.bound == 0 && $0.condition == nil } }
-        if phases.isEmpty { throw .error("every phase of this sequence has length 0", at: items[0].range) }
+        if phases.isEmpty { throw .error(.emptyPhase, "every phase of this sequence has length 0", at: items[0].range) }
         if phases.count == 1, phases[0].condition == nil, !phases[0].explicitBound { return phases[0].body }
         // A warmup with no target rises to where the next phase starts.
         for i in phases.indices.dropLast() {
@@ -816,26 +821,26 @@ public struct Checker {
         }
         for (i, p) in phases.enumerated() where i < phases.count - 1 {
             if p.bound == nil, p.condition == nil, !p.body.canFinish {
-                throw .error("this phase never ends, so the next is unreachable; bound it with `for` or `until`", at: p.range)
+                throw .error(.unreachablePhase, "this phase never ends, so the next is unreachable; bound it with `for` or `until`", at: p.range)
             }
         }
         return .sequence(PhaseSequence.make(phases))
     }
 
     /// Enforces the size and depth limits before anything walks a tree recursively.
-    static func measured(_ n: Node, _ range: SourceRange) throws(Diagnostic) -> Node {
+    static func measured(_ n: Node, _ range: SourceRange) throws(CheckError) -> Node {
         let (size, depth) = n.measure(cap: Checker.maxNodes)
         if size > Checker.maxNodes {
-            throw .error("this schedule is too large (more than \(Checker.maxNodes) parts once expanded)", at: range)
+            throw .error(.tooLarge, "this schedule is too large (more than \(Checker.maxNodes) parts once expanded)", at: range)
         }
         if depth > Checker.maxDepth {
-            throw .error("this schedule nests deeper than the limit of \(Checker.maxDepth) once expanded", at: range)
+            throw .error(.tooDeep, "this schedule nests deeper than the limit of \(Checker.maxDepth) once expanded", at: range)
         }
         return n
     }
 
     /// An output's schedule, as a sequence of at least one phase.
-    static func topLevel(_ v: Value, _ range: SourceRange) throws(Diagnostic) -> Node {
+    static func topLevel(_ v: Value, _ range: SourceRange) throws(CheckError) -> Node {
         let n = try Checker.measured(try Checker.schedule(v, range), range)
         if case .sequence = n { return n }
         return .sequence(PhaseSequence.make([Phase(body: n, bound: n.duration, explicitBound: false, condition: nil, slots: 0..<0, range: range)]))
@@ -843,7 +848,7 @@ public struct Checker {
 
     // MARK: - finishing
 
-    mutating func finish(lr: Node, lrRange: SourceRange, momentum: (Node, SourceRange)?) throws(Diagnostic) -> CompiledProgram {
+    mutating func finish(lr: Node, lrRange: SourceRange, momentum: (Node, SourceRange)?) throws(CheckError) -> CompiledProgram {
         var slots: [SlotState] = []
         guard case .sequence(let lrSeq) = lr.assigningSlots(&slots) else { preconditionFailure("top level is a sequence") }
         try checkRates(lrSeq, what: "rate", offset: 0, slots)
@@ -860,7 +865,7 @@ public struct Checker {
 
     /// Samples every phase for a negative, infinite or NaN value: densely at
     /// first, then at growing gaps, up to the run's length.
-    func checkRates(_ s: PhaseSequence, what: String, offset: Int?, _ slots: [SlotState]) throws(Diagnostic) {
+    func checkRates(_ s: PhaseSequence, what: String, offset: Int?, _ slots: [SlotState]) throws(CheckError) {
         for (i, p) in s.phases.enumerated() {
             let start = s.starts.flatMap { st in offset.map { $0 + st[i] } }
             var horizon = p.bound ?? 1_000_000
@@ -877,7 +882,7 @@ public struct Checker {
                     let v = p.body.value(at: Double(t), slots)
                     let what2 = v.isNaN ? "not a number" : v.isInfinite ? "infinite" : "negative (\(fmt(v)))"
                     let whereText = start.map { "at step \($0 + t)" } ?? "at step \(t) of this phase"
-                    throw .error("the \(what) is \(what2) \(whereText)", at: p.range)
+                    throw .error(.badRate, "the \(what) is \(what2) \(whereText)", at: p.range)
                 }
                 previous = t
                 t = t < 256 ? t + 1 : t + t / 2
@@ -890,7 +895,7 @@ public struct Checker {
 
     /// Reports unknown names in a `def` body even when it is never called.
     /// `bound` is a short list (a function's parameters), searched in order.
-    func checkNames(in e: Expr, bound: [String]) throws(Diagnostic) {
+    func checkNames(in e: Expr, bound: [String]) throws(CheckError) {
         var stack: [(Expr, [String])] = [(e, bound)]
         while let (e, bound) = stack.popLast() {
             switch e.kind {
@@ -898,7 +903,7 @@ public struct Checker {
             case .name(let n):
                 if bound.contains(n) || globals[n] != nil || poisoned.contains(n) || definedAt[n] != nil || letNames.contains(n) { break }
                 if Builtins.lookup(n) != nil || Builtins.specials.contains(where: { $0.name == n }) || Parser.settingNames.contains(n) { break }
-                throw .error("unknown name '\(n)'\(suggestion(for: n, among: Array(bound) + Array(globals.keys) + Builtins.allNames))", at: e.range)
+                throw .error(.unknownName, "unknown name \(quoted(n))\(suggestion(for: n, among: Array(bound) + Array(globals.keys) + Builtins.allNames))", at: e.range)
             case .call(let callee, let args, _):
                 stack.append((callee, bound))
                 for a in args {
@@ -923,10 +928,14 @@ public struct Checker {
 
 /// ", did you mean 'x'?" when a close name exists.
 func suggestion(for name: String, among candidates: [String]) -> String {
+    // Names are short; a long one is compared by prefix alone, so a hostile
+    // identifier costs no quadratic edit distance.
+    guard name.utf8.count <= 64 else { return "" }
+    let limit = max(1, name.count / 3)
     var best: (String, Int)?
-    for c in Set(candidates) where c != name {
+    for c in Set(candidates) where c != name && abs(c.count - name.count) <= limit {
         let d = editDistance(name.lowercased(), c.lowercased())
-        if d <= max(1, name.count / 3), d < name.count, d < (best?.1 ?? .max) || (d == best?.1 && c < best!.0) { best = (c, d) }
+        if d <= limit, d < name.count, d < (best?.1 ?? .max) || (d == best?.1 && c < best!.0) { best = (c, d) }
     }
     if best == nil, name.count >= 3 {
         // `peak` for `peak_value`: a name that starts another.

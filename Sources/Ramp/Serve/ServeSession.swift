@@ -23,11 +23,12 @@ public struct ServeSession {
     public mutating func handle(_ line: String) -> String {
         let request: Request
         do {
-            request = try StateJSON.decode(Data(line.utf8), as: Request.self)
-        } catch DecodingError.keyNotFound(let key, _) {
-            return ServeSession.error("missing \"\(key.stringValue)\"")
-        } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {
-            let field = context.codingPath.first?.stringValue ?? "request"
+            request = try StateJSON.decode(Data(StateJSON.acceptingPythonNonFinite(line).utf8), as: Request.self)
+        } catch DecodingError.keyNotFound(let key, let context) {
+            return ServeSession.error("missing \"\(ServeSession.path(context.codingPath + [key]))\"")
+        } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
+                DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty {
+            let field = ServeSession.path(context.codingPath)
             return ServeSession.error(field == "metric" ? "\"metric\" must be a number or null" : "\"\(field)\" has the wrong type")
         } catch {
             return ServeSession.error("not a JSON object with an \"op\"")
@@ -40,10 +41,7 @@ public struct ServeSession {
                 scheduler = Scheduler(try Compiler.compile(file, options: CheckOptions(base: base)))
                 return status()
             } catch {
-                let messages = error.diagnostics.map { d -> String in
-                    let loc = file.location(of: d.range.start)
-                    return "\(loc.line):\(loc.column): \(d.message)"
-                }
+                let messages = error.diagnostics.map { DiagnosticPrinter.brief($0, in: file) }
                 return ServeSession.error(messages.joined(separator: "; "))
             }
         case "step", "lr", "state", "load", "reset":
@@ -79,6 +77,11 @@ public struct ServeSession {
         guard let s = scheduler else { return ServeSession.error("no program") }
         let momentum = s.momentum.map { ServeSession.number($0) } ?? "null"
         return "{\"step\":\(s.step),\"lr\":\(ServeSession.number(s.lr)),\"momentum\":\(momentum),\"finished\":\(s.finished)}"
+    }
+
+    /// `state.slots.0.reduce.value`: where in the request a value is wrong.
+    static func path(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
     }
 
     static func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }

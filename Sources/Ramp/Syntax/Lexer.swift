@@ -56,8 +56,8 @@ public struct Lexer {
         return t
     }
 
-    private func error(_ message: String) -> Diagnostic {
-        .error(message, at: SourceRange(start, max(start + 1, min(pos, bytes.count))))
+    private func error(_ kind: DiagnosticKind, _ message: String) -> Diagnostic {
+        .error(kind, message, at: SourceRange(start, max(start + 1, min(pos, bytes.count))))
     }
 
     // MARK: - tokens
@@ -102,7 +102,7 @@ public struct Lexer {
     private mutating func symbol(_ c: UInt8) throws(Diagnostic) -> Token {
         func two(_ second: Character, _ yes: Symbol, _ no: Symbol?) throws(Diagnostic) -> Token {
             if peek() == second.asciiValue { pos += 1; return emit(.symbol(yes)) }
-            guard let no else { throw error("unexpected character '\(Character(Unicode.Scalar(c)))'") }
+            guard let no else { throw error(.unexpectedCharacter, "unexpected character '\(Character(Unicode.Scalar(c)))'") }
             return emit(.symbol(no))
         }
         switch c {
@@ -128,7 +128,7 @@ public struct Lexer {
         case UInt8(ascii: ">"): return try two("=", .greaterEqual, .greater)
         case UInt8(ascii: "!"): return try two("=", .notEqual, nil)
         case 0:
-            throw error("NUL byte in source")
+            throw error(.unexpectedCharacter, "NUL byte in source")
         default:
             if c >= 0x80 {
                 // Report the whole scalar, or say the bytes are not UTF-8.
@@ -138,10 +138,10 @@ public struct Lexer {
                 while let d = peek(n), d & 0xC0 == 0x80, n < 4 { n += 1 }
                 pos = scalarStart + n
                 let text = String(validating: UnsafeBufferPointer(rebasing: bytes[scalarStart..<pos]), as: UTF8.self)
-                throw error(text.map { "unexpected character '\($0)'" } ?? "invalid UTF-8 in source")
+                throw text.map { error(.unexpectedCharacter, "unexpected character '\($0)'") } ?? error(.invalidUTF8, "invalid UTF-8 in source")
             }
-            if c < 0x20 || c == 0x7F { throw error("unexpected control character (byte 0x\(String(c, radix: 16)))") }
-            throw error("unexpected character '\(Character(Unicode.Scalar(c)))'")
+            if c < 0x20 || c == 0x7F { throw error(.unexpectedCharacter, "unexpected control character (byte 0x\(String(c, radix: 16)))") }
+            throw error(.unexpectedCharacter, "unexpected character '\(Character(Unicode.Scalar(c)))'")
         }
     }
 
@@ -174,14 +174,14 @@ public struct Lexer {
             if DurationUnit(word: String(decoding: UnsafeBufferPointer(rebasing: bytes[end..<pos]), as: UTF8.self)) != nil {
                 pos = end
             } else {
-                throw error("malformed number '\(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self))'")
+                throw error(.malformedNumber, "malformed number '\(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self))'")
             }
         }
         if !underscores, let value = exactDecimal(start, end) { return emit(.number(value)) }
         var text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
         if underscores { text.removeAll { $0 == "_" } }
-        guard let value = Double(text) else { throw error("malformed number") }
-        guard value.isFinite else { throw error("number '\(text)' is too large to represent") }
+        guard let value = Double(text) else { throw error(.malformedNumber, "malformed number") }
+        guard value.isFinite else { throw error(.malformedNumber, "number '\(text)' is too large to represent") }
         return emit(.number(value))
     }
 
@@ -260,11 +260,11 @@ public struct Lexer {
         while true {
             guard let c = next() else {
                 pos = bytes.count
-                throw Diagnostic.error("unterminated string", at: SourceRange(start, start + 1))
+                throw Diagnostic.error(.unterminatedString, "unterminated string", at: SourceRange(start, start + 1))
             }
             if c == quote { break }
             if c == UInt8(ascii: "\n") {
-                throw Diagnostic.error("unterminated string", at: SourceRange(start, start + 1))
+                throw Diagnostic.error(.unterminatedString, "unterminated string", at: SourceRange(start, start + 1))
             }
             if c == UInt8(ascii: "\\"), let d = next() {
                 switch d {
@@ -276,7 +276,7 @@ public struct Lexer {
             }
             out.append(c)
         }
-        guard let s = String(validating: out, as: UTF8.self) else { throw error("invalid UTF-8 in string") }
+        guard let s = String(validating: out, as: UTF8.self) else { throw error(.invalidUTF8, "invalid UTF-8 in string") }
         return emit(.string(s))
     }
 }

@@ -95,7 +95,7 @@ public struct Parser {
         while current.kind == .newline { advance() }
     }
     private func unexpected(_ message: String) -> Diagnostic {
-        .error("\(message), found \(current.kind.display)", at: here)
+        .error(.unexpectedToken, "\(message), found \(current.kind.display)", at: here)
     }
     /// Where to point at the current token; at the end of input, just after
     /// the last real token, so the caret sits where something is missing.
@@ -151,7 +151,7 @@ public struct Parser {
                 var def: Expr?
                 if match(.assign) { def = try parseCondition() }
                 if params.contains(where: { $0.name == p }) {
-                    throw .error("duplicate parameter '\(p)'", at: pr)
+                    throw .error(.duplicateParameter, "duplicate parameter '\(p)'", at: pr)
                 }
                 params.append(Parameter(name: p, range: pr, defaultValue: def, type: type))
                 if !match(.comma) { break }
@@ -350,7 +350,7 @@ public struct Parser {
     private mutating func enter() throws(Diagnostic) {
         depth += 1
         if depth > Parser.maxNesting {
-            throw .error("expression nests deeper than the limit of \(Parser.maxNesting)", at: current.range)
+            throw .error(.nestingLimit, "expression nests deeper than the limit of \(Parser.maxNesting)", at: current.range)
         }
     }
 
@@ -503,9 +503,9 @@ public struct Parser {
             let body = try parseCondition()
             return Expr(.lambda(params: params, body: body), tok.range.union(body.range))
         case .keyword(let k):
-            throw .error("'\(k.rawValue)' cannot start an expression", at: tok.range)
+            throw .error(.expectedExpression, "'\(k.rawValue)' cannot start an expression", at: tok.range)
         case .newline, .eof:
-            throw .error("expected an expression, found \(tok.kind.display)", at: here)
+            throw .error(.expectedExpression, "expected an expression, found \(tok.kind.display)", at: here)
         default:
             throw unexpected("expected an expression")
         }

@@ -9,7 +9,14 @@ extension RampCommand {
         @Flag(name: .shortAndLong, help: "Also describe each parameter of the builtins.")
         var verbose = false
 
+        @Flag(help: "List the diagnostic codes instead, as docs/diagnostics.md shows them.")
+        var diagnostics = false
+
         func run() throws {
+            if diagnostics {
+                print(DiagnosticCatalogue.markdown, terminator: "")
+                return
+            }
             let sections: [(String, BuiltinSpec.Kind)] = [
                 ("Schedules", .schedule), ("Conditions (for `until`)", .condition),
                 ("Functions (pointwise)", .function), ("Helpers (evaluated when the program is checked)", .helper),

@@ -1,0 +1,114 @@
+/// A problem found in a program, located by a byte range (turned into
+/// line:col only when printed), of a catalogued kind, with notes that point
+/// at related places ("first defined here").
+public struct Diagnostic: Error, Sendable, Hashable {
+    public enum Severity: String, Sendable, Hashable { case error, warning, note }
+
+    public var severity: Severity
+    public var kind: DiagnosticKind
+    public var message: String
+    public var range: SourceRange
+    /// Related locations, each a diagnostic of severity `note`.
+    public var notes: [Diagnostic] = []
+
+    public init(_ severity: Severity, _ kind: DiagnosticKind, _ message: String, at range: SourceRange, notes: [Diagnostic] = []) {
+        self.severity = severity
+        self.kind = kind
+        self.message = message
+        self.range = range
+        self.notes = notes
+    }
+
+    public static func error(_ kind: DiagnosticKind, _ message: String, at range: SourceRange, notes: [Diagnostic] = []) -> Diagnostic {
+        Diagnostic(.error, kind, message, at: range, notes: notes)
+    }
+
+    public static func note(_ message: String, at range: SourceRange) -> Diagnostic {
+        Diagnostic(.note, .related, message, at: range)
+    }
+
+    /// The same diagnostic, and its notes, moved by `delta` bytes (a REPL
+    /// line checked after the session's definitions).
+    public func shifted(by delta: Int) -> Diagnostic {
+        var d = self
+        d.range = SourceRange(range.start + delta, range.end + delta)
+        d.notes = notes.map { $0.shifted(by: delta) }
+        return d
+    }
+
+    /// `error[R0104]`, or `note` for a note.
+    public var label: String { severity == .note ? "note" : "\(severity.rawValue)[\(kind.code)]" }
+}
+
+/// Several diagnostics thrown together, in source order.
+public struct DiagnosticError: Error, Sendable {
+    public var diagnostics: [Diagnostic]
+    public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
+}
+
+/// The one printer for diagnostics: `file:line:col: error[CODE]: message`,
+/// the source line, and a caret under the offending range; then each note
+/// the same way.
+public enum DiagnosticPrinter {
+    /// Lines longer than this are shown as a window around the column.
+    static let window = 80
+
+    public static func render(_ d: Diagnostic, in file: SourceFile) -> String {
+        ([d] + d.notes).map { single($0, in: file) }.joined(separator: "\n")
+    }
+
+    /// `line:col: error[CODE]: message` with no file name or source line: one
+    /// line for protocols (serve) that answer in JSON.
+    public static func brief(_ d: Diagnostic, in file: SourceFile) -> String {
+        let loc = file.location(of: d.range.start)
+        return "\(loc.line):\(loc.column): \(d.label): \(d.message)"
+    }
+
+    /// One diagnostic without its notes, for callers that place notes in another file.
+    public static func single(_ d: Diagnostic, in file: SourceFile) -> String {
+        let loc = file.location(of: d.range.start)
+        var scalars = Array(file.lineText(loc.line).unicodeScalars)
+        var column = loc.column  // 1-based, within what is shown
+        var prefix = "", suffix = ""
+        if scalars.count > 2 * window {
+            let from = max(0, column - 1 - window), to = min(scalars.count, column - 1 + window)
+            prefix = from > 0 ? "…" : ""
+            suffix = to < scalars.count ? "…" : ""
+            scalars = Array(scalars[from..<to])
+            column = column - from + (prefix.isEmpty ? 0 : 1)
+        }
+        let line = prefix + String(String.UnicodeScalarView(scalars)) + suffix
+        // Keep tabs so the caret lines up under tab-indented code.
+        var pad = ""
+        for (i, ch) in line.unicodeScalars.enumerated() where i < column - 1 {
+            pad.append(ch == "\t" ? "\t" : " ")
+        }
+        // Underline to the end of the range, or of the shown line when it goes further.
+        let endLoc = file.location(of: d.range.end)
+        let rest = line.unicodeScalars.count - column + 1
+        let width = max(1, min(rest, endLoc.line == loc.line ? endLoc.column - loc.column : rest))
+        let marker = "^" + String(repeating: "~", count: max(0, min(width, 200) - 1))
+        return "\(file.name):\(loc.line):\(loc.column): \(d.label): \(d.message)\n\(line)\n\(pad)\(marker)"
+    }
+
+    public static func render(_ ds: [Diagnostic], in file: SourceFile) -> String {
+        ds.map { render($0, in: file) }.joined(separator: "\n")
+    }
+}
+
+/// Why checking part of a program stopped: a new diagnostic, or a use of a
+/// name whose definition already failed (reported once, at the definition).
+public enum CheckError: Error, Sendable {
+    case diagnostic(Diagnostic)
+    case alreadyReported
+
+    static func error(_ kind: DiagnosticKind, _ message: String, at range: SourceRange, notes: [Diagnostic] = []) -> CheckError {
+        .diagnostic(.error(kind, message, at: range, notes: notes))
+    }
+
+    /// The diagnostic to report, if this failure has not been reported yet.
+    var diagnostic: Diagnostic? {
+        if case .diagnostic(let d) = self { return d }
+        return nil
+    }
+}

@@ -20,16 +20,26 @@ struct ProgramInput: ParsableArguments {
 
     /// Loads and checks the program, printing diagnostics and exiting 1 on error.
     func compile() throws -> CompiledProgram {
-        let file = try source.map { SourceFile(name: "<expression>", text: $0) } ?? ProgramFile.load(self.file!)
-        return try Diagnostics.compile(file, options: CheckOptions(base: base))
+        let text = try source.map { ProgramText.source(SourceFile(name: "<expression>", text: $0)) } ?? ProgramFile.load(self.file!)
+        return try ProgramFile.compile(text, base: base)
     }
 }
 
 enum ProgramFile {
     /// Reads a program or IR file, or prints why not and exits 1.
-    static func load(_ path: String) throws -> SourceFile {
+    static func load(_ path: String) throws -> ProgramText {
         do {
-            return try SourceFile.loadProgram(path: path)
+            return try ProgramText.load(path: path)
+        } catch {
+            Stderr.print(error.description)
+            throw ExitCode(1)
+        }
+    }
+
+    /// Builds the program, or prints its diagnostics and exits 1.
+    static func compile(_ text: ProgramText, base: Double?) throws -> CompiledProgram {
+        do {
+            return try text.compile(base: base)
         } catch {
             Stderr.print(error.description)
             throw ExitCode(1)
@@ -46,17 +56,6 @@ enum Metrics {
         }
         do { return try Ramp.Table.parseMetrics(text, name: path) } catch {
             Stderr.print(error.description)
-            throw ExitCode(1)
-        }
-    }
-}
-
-enum Diagnostics {
-    static func compile(_ file: SourceFile, options: CheckOptions) throws -> CompiledProgram {
-        do {
-            return try Compiler.compile(file, options: options)
-        } catch {
-            Stderr.print(DiagnosticPrinter.render(error.diagnostics, in: file))
             throw ExitCode(1)
         }
     }

@@ -3,27 +3,131 @@ import Testing
 @testable import Ramp
 
 @Suite struct CompileTests {
-    /// Source → IR → the IR's native program gives the same trace, bit for bit,
-    /// for every corpus program and every parity case.
-    @Test func irRoundTripGivesTheSameTrace() throws {
-        var programs: [(String, CompiledProgram)] = []
+    /// Every corpus program and parity case, with what it was checked at.
+    static func allPrograms() throws -> [(name: String, source: SourceFile, base: Double?, program: CompiledProgram)] {
+        var out: [(String, SourceFile, Double?, CompiledProgram)] = []
         for p in CorpusProgram.all where Expectations(p.source).errors.isEmpty {
-            programs.append((p.name, try Compiler.compile(SourceFile(name: p.name, text: p.source))))
+            let file = SourceFile(name: p.name, text: p.source)
+            let base = Expectations(p.source).base
+            out.append((p.name, file, base, try Compiler.compile(file, options: CheckOptions(base: base))))
         }
         for c in ParityCase.all {
-            programs.append((c.id, try c.compiled()))
+            let file = SourceFile(name: c.id, text: c.rampSource)
+            out.append((c.id, file, c.base_lr, try c.compiled()))
         }
-        let metrics = metricCurve(300)
-        for (name, program) in programs {
-            let document = IR.document(program).render()
-            #expect(IR.isDocument(document))
-            let rebuilt = try Compiler.compile(SourceFile(name: name, text: try IR.nativeSource(document)))
-            let a = Table.rows(program, steps: 300, metrics: metrics)
-            let b = Table.rows(rebuilt, steps: 300, metrics: metrics)
-            #expect(a.map(\.lr.bitPattern) == b.map(\.lr.bitPattern), "\(name)")
-            #expect(a.map { $0.momentum?.bitPattern } == b.map { $0.momentum?.bitPattern }, "\(name)")
+        return out
+    }
+
+    static func sameTrace(_ a: CompiledProgram, _ b: CompiledProgram, steps: Int = 300) -> Bool {
+        let metrics = metricCurve(steps)
+        let x = Table.rows(a, steps: steps, metrics: metrics), y = Table.rows(b, steps: steps, metrics: metrics)
+        return x.map(\.lr.bitPattern) == y.map(\.lr.bitPattern) && x.map { $0.momentum?.bitPattern } == y.map { $0.momentum?.bitPattern }
+    }
+
+    /// Source → IR → program → IR: the program is rebuilt from the tree alone
+    /// (its `native` text deleted), gives the same trace bit for bit, and
+    /// writes the same IR byte for byte.
+    @Test func irRoundTripRebuildsFromTheTree() throws {
+        let programs = try CompileTests.allPrograms()
+        for (name, _, _, program) in programs {
+            let document = IR.document(program)
+            let text = document.render()
+            #expect(IR.isDocument(text))
+            guard case .object(let fields) = document else { Issue.record("not an object"); continue }
+            let withoutNative = JSONValue.object(fields.filter { $0.0 != "native" }).render()
+            let rebuilt = try IR.load(withoutNative, name: name)
+            let same = CompileTests.sameTrace(program, rebuilt)
+            #expect(same, "\(name)")
+            #expect(IR.document(rebuilt).render() == text, "\(name)")
         }
         #expect(programs.count >= 150)
+    }
+
+    /// At another base, the program rebuilt from its IR equals a fresh check
+    /// of its source at that base, bit for bit; where the fresh check fails,
+    /// so does the rebuild; a rebuild is refused only for a decision that
+    /// really changes (a length, count or comparison on the base).
+    @Test func anotherBaseEqualsAFreshCheck() throws {
+        var equal = 0, refusedBoth = 0, shapeRefused: [String] = []
+        for (name, source, base, program) in try CompileTests.allPrograms() {
+            let own = program.settings.base
+            for factor in [0.5, 3.0, 1.0 / 7.0] {
+                let b = own * factor
+                let fresh = try? Compiler.compile(source, options: CheckOptions(base: b))
+                let rebased: CompiledProgram
+                do {
+                    rebased = try program.rebased(to: b)
+                } catch {
+                    let kinds = error.diagnostics.map(\.kind)
+                    if fresh == nil {
+                        refusedBoth += 1
+                    } else {
+                        #expect(kinds.allSatisfy { $0 == .baseDependent }, "\(name) at \(b): \(error.diagnostics.map(\.message))")
+                        shapeRefused.append("\(name) at \(b)")
+                    }
+                    continue
+                }
+                guard let fresh else {
+                    Issue.record("\(name) at \(b): a fresh check fails but the rebuild succeeded")
+                    continue
+                }
+                let same = CompileTests.sameTrace(rebased, fresh)
+                #expect(same, "\(name) at base \(b)")
+                let sameIR = IR.document(rebased).render() == IR.document(fresh).render()
+                #expect(sameIR, "\(name) at base \(b)")
+                equal += 1
+            }
+            _ = base
+        }
+        print("rebased: \(equal) equal to a fresh check, \(refusedBoth) refused by both, \(shapeRefused.count) refused for a base-dependent shape: \(shapeRefused)")
+        #expect(equal >= 400)
+    }
+
+    @Test func baseDependentShapesAreRefusedPrecisely() throws {
+        func refusal(_ source: String, at b: Double) throws -> [String] {
+            let file = SourceFile(name: "t.ramp", text: source)
+            let p = try Compiler.compile(file)
+            do {
+                _ = try p.rebased(to: b)
+                return []
+            } catch {
+                return error.diagnostics.flatMap { ([$0] + $0.notes).map { DiagnosticPrinter.brief($0, in: file) } }
+            }
+        }
+        // The length follows the base: refused at the place it is written.
+        #expect(try refusal("base 0.1\nconstant(0.1) for base * 200 steps then 0.01", at: 0.2) == [
+            "2:19: error[R0509]: the duration is 20 at the program's base but 40 at base 0.2, so the schedule's shape depends on the base",
+        ])
+        // The same length at the other base is fine.
+        #expect(try refusal("base 0.1\nconstant(0.1) for round_base then 0.01".replacingOccurrences(of: "round_base", with: "floor(base * 2) + 5"), at: 0.2) == [])
+        // A comparison decided on the base must decide the same way.
+        #expect(try refusal("base 0.1\nif(base > 0.05, cosine(T=10), 0.01)", at: 0.02) == [
+            "2:4: error[R0509]: the comparison is true at the program's base but false at base 0.02, so the schedule's shape depends on the base",
+        ])
+        #expect(try refusal("base 0.1\nif(base > 0.05, cosine(T=10), 0.01)", at: 0.3) == [])
+        // A range check: the rate would go negative.
+        #expect(try refusal("base 0.1\nlinear(T=10, to=0.15 - base)", at: 0.2) == [
+            "2:1: error[R0508]: the rate is negative (-0.024999999999999994) at step 9",
+        ])
+        // Numbers that follow the base take the new one exactly.
+        let p = try Compiler.compile(SourceFile(name: "t", text: "base 0.1\nwarmup 5 then cosine(T=50, min=base / 100)"))
+        let q = try p.rebased(to: 3e-4)
+        let fresh = try Compiler.compile(SourceFile(name: "t", text: "base 0.1\nwarmup 5 then cosine(T=50, min=base / 100)"), options: CheckOptions(base: 3e-4))
+        #expect(CompileTests.sameTrace(q, fresh))
+        #expect(q.value(at: 5) == 3e-4)
+    }
+
+    /// A version-1 document is read through its native program.
+    @Test func versionOneIsRead() throws {
+        let v1 = #"{"ramp_ir": 1, "native": "base 0.1\ncosine(T=4)"}"#
+        let p = try IR.load(v1, name: "old.json")
+        #expect(Table.rows(p, steps: 3, metrics: []).map(\.lr) == [0.1, 0.08535533905932738, 0.05])
+        do {
+            _ = try IR.load(#"{"ramp_ir": 2, "source": "", "settings": {"base": 0.1}, "outputs": {"lr": {"kind": "sequence", "phases": [{"body": {"kind": "cosin"}}]}}}"#, name: "bad.json")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description == "bad.json: error: outputs.lr.phases.0.body: unknown kind \"cosin\"")
+        }
     }
 
     /// Every corpus program's IR validates against grammar/ramp-ir.schema.json.
@@ -75,7 +179,7 @@ import Testing
         let bad = try temporaryFile("{\"ramp_ir\": 9, \"native\": \"0.1\"}", name: "bad.json")
         let r = try ramp(["table", bad, "--steps", "1"])
         #expect(r.status == 1)
-        #expect(r.stderr == "\(bad): error: IR version 9 is not supported (this Ramp reads 1)\n")
+        #expect(r.stderr == "\(bad): error: IR version 9 is not supported (this Ramp reads versions 1 and 2)\n")
     }
 
     /// Every format on every sample: json and python reproduce `ramp table`

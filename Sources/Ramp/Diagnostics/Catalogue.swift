@@ -77,6 +77,7 @@ extension DiagnosticKind {
     static let tooLarge = DiagnosticKind("R0506", "too-large", "a schedule with more parts than the limit once expanded")
     static let tooDeep = DiagnosticKind("R0507", "too-deep", "a schedule that nests deeper than the limit once expanded")
     static let badRate = DiagnosticKind("R0508", "bad-rate", "a rate or momentum that is negative, infinite or NaN at some step")
+    static let baseDependent = DiagnosticKind("R0509", "base-dependent", "another base asked of a program whose lengths, counts or choices depend on the base")
 
     // MARK: notes
     static let related = DiagnosticKind("R0000", "note", "a location related to another diagnostic")
@@ -94,7 +95,7 @@ public enum DiagnosticCatalogue {
         .argumentType, .argumentRange, .unsupportedArgument, .invalidArguments, .notCallable,
         .expectedSchedule, .expectedCondition, .expectedDuration, .notANumber, .signalOutsideCondition,
         .metricDriven, .badDuration, .badSetting, .badValue,
-        .outputTwice, .noSchedule, .unreachablePhase, .emptyPhase, .lengthTwice, .tooLarge, .tooDeep, .badRate,
+        .outputTwice, .noSchedule, .unreachablePhase, .emptyPhase, .lengthTwice, .tooLarge, .tooDeep, .badRate, .baseDependent,
     ]
 
     /// The kind with this code (`R0104`) or name (`unknown-name`).

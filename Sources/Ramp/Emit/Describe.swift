@@ -12,13 +12,15 @@ public enum Describe {
             case .min, .max, .mod: return "\(op.rawValue)(\(node(a)), \(node(b)))"
             default: return "\(atom(a)) \(op.rawValue) \(atom(b))"
             }
-        case .primitive(let p): return call(p.name, p.parameters.map { ($0.0, $0.1.ramp) })
-        case .restarts(let r):
+        // A number computed from the base reads as the number it is.
+        case .primitive(let p as Constant, let symbols) where !symbols.isEmpty: return node(.constant(p.level))
+        case .primitive(let p, _): return call(p.name, p.parameters.map { ($0.0, $0.1.ramp) })
+        case .restarts(let r, _):
             var ps = [("period", "\(r.period)"), ("mult", fmt(r.mult)), ("decay", fmt(r.decay)), ("floor", fmt(r.floor))]
             if let l = r.limit { ps.append(("limit", "\(l)")) }
             if r.decay != 1 { ps.append(("decay_mode", quote(r.decayMode.rawValue))) }
             return "restarts(\(node(r.body)), " + ps.map { "\($0)=\($1)" }.joined(separator: ", ") + ")"
-        case .reduceOnPlateau(let r):
+        case .reduceOnPlateau(let r, _):
             return call("reduce_on_plateau", [("factor", fmt(r.factor))] + plateauParameters(r.plateau)
                         + [("min", fmt(r.min)), ("eps", fmt(r.eps)), ("from", fmt(r.from))])
         case .sequence(let s):
@@ -33,7 +35,7 @@ public enum Describe {
     /// Like `node`, but a primitive shows only the parameters that differ
     /// from their defaults: `cosine(T=50)` rather than all six.
     public static func compact(_ n: Node, base: Double) -> String {
-        guard case .primitive(let p) = n, let spec = Builtins.lookup(p.name) else { return node(n) }
+        guard case .primitive(let p, _) = n, let spec = Builtins.lookup(p.name) else { return node(n) }
         let shown = p.parameters.map { ($0.0, $0.1.ramp) }.filter { name, value in
             guard let param = spec.params.first(where: { $0.name == name }) else { return true }
             switch param.defaultValue {

@@ -1,60 +1,23 @@
 import Foundation
 
-/// A small JSON value, rendered with numbers in their shortest exact form.
-public indirect enum JSONValue: Sendable, Equatable {
-    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([(String, JSONValue)])
-
-    public static func == (a: JSONValue, b: JSONValue) -> Bool { a.render() == b.render() }
-
-    public func render(indent: Int = 0) -> String {
-        let pad = String(repeating: "  ", count: indent)
-        switch self {
-        case .null: return "null"
-        case .bool(let b): return b ? "true" : "false"
-        case .number(let x): return x.isFinite ? fmt(x) : "\"\(x > 0 ? "inf" : x < 0 ? "-inf" : "nan")\""
-        case .string(let s): return JSONValue.quote(s)
-        case .array(let xs):
-            if xs.isEmpty { return "[]" }
-            if xs.allSatisfy({ if case .number = $0 { return true }; return false }) {
-                return "[" + xs.map { $0.render() }.joined(separator: ", ") + "]"
-            }
-            return "[\n" + xs.map { pad + "  " + $0.render(indent: indent + 1) }.joined(separator: ",\n") + "\n" + pad + "]"
-        case .object(let kvs):
-            if kvs.isEmpty { return "{}" }
-            return "{\n" + kvs.map { pad + "  " + JSONValue.quote($0.0) + ": " + $0.1.render(indent: indent + 1) }.joined(separator: ",\n") + "\n" + pad + "}"
-        }
-    }
-
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if ch.value < 0x20 { out += String(format: "\\u%04x", ch.value) } else { out.unicodeScalars.append(ch) }
-            }
-        }
-        return out + "\""
-    }
-}
-
-/// The intermediate representation `ramp compile --to json` writes: the
-/// checked program with every parameter resolved, units turned into steps,
-/// and its canonical native Ramp (`native`), from which `ramp table` and
-/// other Ramp tools rebuild it exactly. grammar/ramp-ir.schema.json
+/// The intermediate representation `ramp compile --to json` writes, and the
+/// contract every other tool reads: the checked program as a tree, with
+/// every parameter resolved, units turned into steps, and every number that
+/// follows the base written with how it does (`{"value": 0.05, "base":
+/// {"op": "*", "args": ["base", 0.5]}}`). `ramp table`, serve and the
+/// emitters build programs from the tree alone; `native` is the same program
+/// as Ramp source, for people to read. grammar/ramp-ir.schema.json
 /// describes it.
 public enum IR {
-    public static let version = 1
+    public static let version = 2
 
     public static func document(_ p: CompiledProgram) -> JSONValue {
         let s = p.settings
-        var settings: [(String, JSONValue)] = [("base", .number(s.base))]
-        settings.append(("steps_per_epoch", s.stepsPerEpoch.map { .number(Double($0)) } ?? .null))
-        settings.append(("total", s.total.map { .number(Double($0)) } ?? .null))
+        let settings: [(String, JSONValue)] = [
+            ("base", .number(s.base)), ("base_is_default", .bool(s.baseIsDefault)),
+            ("steps_per_epoch", s.stepsPerEpoch.map { .number(Double($0)) } ?? .null),
+            ("total", s.total.map { .number(Double($0)) } ?? .null),
+        ]
         let momentum: JSONValue
         switch p.momentum {
         case nil: momentum = .null
@@ -69,6 +32,7 @@ public enum IR {
             ("uses_metric", .bool(p.usesMetric)),
             ("duration", p.duration.map { .number(Double($0)) } ?? .null),
             ("outputs", .object([("lr", sequence(p.lr)), ("momentum", momentum)])),
+            ("base_guards", .array(p.baseGuards.map(guardValue))),
         ])
     }
 
@@ -77,23 +41,34 @@ public enum IR {
         text.drop { $0.isWhitespace }.first == "{" && text.contains("\"ramp_ir\"")
     }
 
-    /// The canonical source inside an IR document, checked for its version.
-    public static func nativeSource(_ text: String, name: String = "IR") throws -> String {
-        guard let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-              let version = object["ramp_ir"] as? Int else {
-            throw LoadError(path: name, message: "not a Ramp IR document")
-        }
-        guard version == IR.version else { throw LoadError(path: name, message: "IR version \(version) is not supported (this Ramp reads \(IR.version))") }
-        guard let native = object["native"] as? String else { throw LoadError(path: name, message: "the IR has no \"native\" program") }
-        return native
-    }
+    // MARK: - writing
 
     static func sequence(_ s: PhaseSequence) -> JSONValue {
         .object([("kind", .string("sequence")), ("phases", .array(s.phases.map { p in
             .object([("body", node(p.body)), ("length", p.bound.map { .number(Double($0)) } ?? .null),
-                     ("until", p.condition.map(condition) ?? .null)])
+                     ("explicit_length", .bool(p.explicitBound)),
+                     ("until", p.condition.map(condition) ?? .null), ("at", range(p.range))])
         }))])
     }
+
+    /// A number, with its base form when it follows the base.
+    static func number(_ x: Double, _ form: BaseExpr?) -> JSONValue {
+        guard let form else { return .number(x) }
+        return .object([("value", .number(x)), ("base", expr(form))])
+    }
+
+    static func expr(_ e: BaseExpr) -> JSONValue {
+        switch e {
+        case .base: return .string("base")
+        case .constant(let c): return .number(c)
+        case .negate(let a): return .object([("op", .string("neg")), ("args", .array([expr(a)]))])
+        case .apply(let f, let a): return .object([("op", .string(f.rawValue)), ("args", .array([expr(a)]))])
+        case .combine(let op, let a, let b): return .object([("op", .string(op.rawValue)), ("args", .array([expr(a), expr(b)]))])
+        case .pinned(let x, let b): return .object([("op", .string("pinned")), ("value", .number(x)), ("at_base", .number(b))])
+        }
+    }
+
+    static func range(_ r: SourceRange) -> JSONValue { .array([.number(Double(r.start)), .number(Double(r.end))]) }
 
     static func node(_ n: Node) -> JSONValue {
         switch n {
@@ -103,17 +78,22 @@ public enum IR {
         case .apply(let f, let a): return .object([("kind", .string("function")), ("name", .string(f.rawValue)), ("of", node(a))])
         case .combine(let op, let a, let b):
             return .object([("kind", .string("combine")), ("op", .string(op.rawValue)), ("left", node(a)), ("right", node(b))])
-        case .primitive(let p):
-            return .object([("kind", .string("primitive")), ("name", .string(p.name)),
-                            ("params", .object(p.parameters.map { ($0.0, value($0.1)) }))])
+        case .primitive(let p, let symbols):
+            var fields: [(String, JSONValue)] = [("kind", .string("primitive")), ("name", .string(p.name)),
+                                                 ("params", .object(p.parameters.map { ($0.0, value($0.1, $0.0, symbols)) }))]
+            if let w = p as? Warmup, w.implicitTarget { fields.append(("implicit_target", .bool(true))) }
+            return .object(fields)
         case .sequence(let s): return sequence(s)
-        case .restarts(let r):
+        case .restarts(let r, let symbols):
             return .object([("kind", .string("restarts")), ("body", node(r.body)), ("period", .number(Double(r.period))),
-                            ("mult", .number(r.mult)), ("decay", .number(r.decay)), ("floor", .number(r.floor)),
-                            ("limit", r.limit.map { .number(Double($0)) } ?? .null), ("decay_mode", .string(r.decayMode.rawValue))])
-        case .reduceOnPlateau(let r):
-            return .object([("kind", .string("reduce_on_plateau")), ("factor", .number(r.factor)), ("min", .number(r.min)),
-                            ("eps", .number(r.eps)), ("from", .number(r.from)), ("plateau", plateau(r.plateau))])
+                            ("mult", .number(r.mult)), ("decay", number(r.decay, symbols["decay"])),
+                            ("floor", number(r.floor, symbols["floor"])),
+                            ("limit", r.limit.map { .number(Double($0)) } ?? .null), ("decay_mode", .string(r.decayMode.rawValue)),
+                            ("peak", .number(r.peak))])
+        case .reduceOnPlateau(let r, let symbols):
+            return .object([("kind", .string("reduce_on_plateau")), ("factor", number(r.factor, symbols["factor"])),
+                            ("min", number(r.min, symbols["min"])), ("eps", number(r.eps, symbols["eps"])),
+                            ("from", number(r.from, symbols["from"])), ("plateau", plateau(r.plateau))])
         case .warp(let body, let time): return .object([("kind", .string("at")), ("body", node(body)), ("time", node(time))])
         case .runningProduct(let f): return .object([("kind", .string("running_product")), ("of", node(f))])
         case .single(let f): return .object([("kind", .string("float32")), ("of", node(f))])
@@ -145,14 +125,33 @@ public enum IR {
                  ("cooldown", .number(Double(p.cooldown))), ("atol", .number(p.atol)), ("accumulate", .number(Double(p.accumulate)))])
     }
 
-    static func value(_ v: ParameterValue) -> JSONValue {
+    /// A parameter, with the base forms of its number (`name`) or of each
+    /// item of its list (`name.0`, `name.1`, ...).
+    static func value(_ v: ParameterValue, _ name: String, _ symbols: BaseSymbols) -> JSONValue {
         switch v {
-        case .number(let x): return .number(x)
+        case .number(let x): return number(x, symbols[name])
         case .integer(let n): return .number(Double(n))
         case .flag(let b): return .bool(b)
         case .choice(let s): return .string(s)
         case .integers(let xs): return .array(xs.map { .number(Double($0)) })
-        case .numbers(let xs): return .array(xs.map { .number($0) })
+        case .numbers(let xs): return .array(xs.enumerated().map { number($1, symbols["\(name).\($0)"]) })
         }
+    }
+
+    static func guardValue(_ g: BaseGuard) -> JSONValue {
+        var fields: [(String, JSONValue)] = [("expr", expr(g.expr))]
+        switch g.rule {
+        case .equals(let x): fields.append(("equals", .number(x)))
+        case .finite: fields.append(("finite", .bool(true)))
+        case .constraint(let c):
+            let (low, li, high, hi) = c.bounds
+            fields.append(("constraint", .object([("low", low.map { .number($0) } ?? .null), ("low_inclusive", .bool(li)),
+                                                  ("high", high.map { .number($0) } ?? .null), ("high_inclusive", .bool(hi))])))
+        case .comparison(let op, let other, let expected):
+            fields.append(("compare", .object([("op", .string(op.rawValue)), ("right", expr(other)), ("holds", .bool(expected))])))
+        }
+        fields.append(("what", .string(g.what)))
+        fields.append(("at", range(g.range)))
+        return .object(fields)
     }
 }

@@ -289,19 +289,19 @@ public enum Python {
             case .combine(let op, let a, let b):
                 let x = node(a, level: level + 1), y = node(b, level: level + 1)
                 return wrap("Op", "combine", [("\"\(op.rawValue)\"", 0), x, y])
-            case .primitive(let p):
+            case .primitive(let p, _):
                 used.insert(p.name)
                 let args = p.parameters.map { name, value in (name == "from" ? "from_" : name) + "=" + parameter(value) }
                 return ("\(PythonRuntime.primitiveClasses[p.name]!)(" + args.joined(separator: ", ") + ")", 1)
             case .sequence(let s):
                 return sequence(s, level: level)
-            case .restarts(let r):
+            case .restarts(let r, _):
                 let body = node(r.body, level: level + 1)
                 return wrap("Restarts", "restarts", [body], [
                     "period=\(r.period)", "mult=\(num(r.mult))", "decay=\(num(r.decay))", "floor=\(num(r.floor))",
                     "limit=\(r.limit.map(String.init) ?? "None")", "decay_mode=\"\(r.decayMode.rawValue)\"", "peak=\(num(r.peak))",
                 ])
-            case .reduceOnPlateau(let r):
+            case .reduceOnPlateau(let r, _):
                 used.insert("reduce_on_plateau")
                 let spec = plateau(r.plateau)
                 return ("ReduceOnPlateau(\(spec), factor=\(num(r.factor)), min=\(num(r.min)), eps=\(num(r.eps)), from_=\(num(r.from)), slot=\(r.slot))", 1)

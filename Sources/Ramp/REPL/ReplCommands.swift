@@ -243,7 +243,10 @@ extension ReplEngine {
     mutating func load(_ path: String) -> Reply {
         guard !path.isEmpty else { return error("usage: :load FILE") }
         let file: SourceFile
-        do { file = try SourceFile.loadProgram(path: path) } catch { return Reply(output: error.description, isError: true) }
+        do {
+            let program = try ProgramText.load(path: path)
+            if case .source(let f) = program { file = f } else { file = SourceFile(name: path, text: program.editableText) }
+        } catch { return Reply(output: error.description, isError: true) }
         if let bad = file.invalidUTF8 {
             return Reply(output: DiagnosticPrinter.render(.error(.invalidUTF8, "invalid UTF-8 in source", at: bad), in: file), isError: true)
         }

@@ -21,8 +21,8 @@ extension Node {
         case .combine(let op, let a, let b):
             guard let f = a.closedForm(), let g = b.closedForm() else { return nil }
             return { t in op.apply(f(t), g(t)) }
-        case .primitive(let p): return Node.closure(p)
-        case .restarts(let r):
+        case .primitive(let p, _): return Node.closure(p)
+        case .restarts(let r, _):
             guard let body = r.body.closedForm() else { return nil }
             return { t in
                 let (k, tau, length) = r.locate(t)

@@ -28,13 +28,14 @@ enum Kernel: Sendable {
     init(_ body: Node, _ plan: inout KernelPlan) {
         switch body {
         case .constant(let c): self = .constant(c)
-        case .reduceOnPlateau(let r): self = .reduce(r)
-        case .primitive(let p as Cosine): self = .cosine(p)
-        case .primitive(let p as Warmup): self = .warmup(p)
-        case .primitive(let p as Linear): self = .linear(p)
-        case .primitive(let p as Exponential): self = .exponential(p)
-        case .primitive(let p as StepDecay): self = .stepDecay(p)
-        case .primitive(let p as Polynomial): self = .polynomial(p)
+        case .primitive(let p as Constant, _): self = .constant(p.level)
+        case .reduceOnPlateau(let r, _): self = .reduce(r)
+        case .primitive(let p as Cosine, _): self = .cosine(p)
+        case .primitive(let p as Warmup, _): self = .warmup(p)
+        case .primitive(let p as Linear, _): self = .linear(p)
+        case .primitive(let p as Exponential, _): self = .exponential(p)
+        case .primitive(let p as StepDecay, _): self = .stepDecay(p)
+        case .primitive(let p as Polynomial, _): self = .polynomial(p)
         default:
             if let f = body.closedForm() {
                 self = .closure(plan.closures.count)

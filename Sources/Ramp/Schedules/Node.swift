@@ -56,10 +56,11 @@ public enum Node: Sendable {
     indirect case negate(Node)
     indirect case apply(MathFunction, Node)
     indirect case combine(Combine, Node, Node)
-    indirect case primitive(any Primitive)
+    /// A primitive, with the parameters that follow the base.
+    indirect case primitive(any Primitive, BaseSymbols)
     indirect case sequence(PhaseSequence)
-    indirect case restarts(Restarts)
-    indirect case reduceOnPlateau(ReduceOnPlateau)
+    indirect case restarts(Restarts, BaseSymbols)
+    indirect case reduceOnPlateau(ReduceOnPlateau, BaseSymbols)
     /// `at(body, time)`: the body evaluated at another time, `time(t)`.
     indirect case warp(Node, Node)
     /// `running_product(f)`: the product of f(1), f(2), ..., f(t).
@@ -215,8 +216,8 @@ extension Node {
         case .negate(let a): return -a.value(at: t, slots)
         case .apply(let f, let a): return f.apply(a.value(at: t, slots))
         case .combine(let op, let a, let b): return op.apply(a.value(at: t, slots), b.value(at: t, slots))
-        case .primitive(let p): return p.value(at: t)
-        case .restarts(let r):
+        case .primitive(let p, _): return p.value(at: t)
+        case .restarts(let r, _):
             let (k, tau, length) = r.locate(t)
             return r.scaled(r.body.value(at: tau * Double(r.period) / length, slots), cycle: k)
         case .warp(let body, let time):
@@ -231,7 +232,7 @@ extension Node {
                 k += 1
             }
             return p
-        case .reduceOnPlateau(let r): return r.value(slots)
+        case .reduceOnPlateau(let r, _): return r.value(slots)
         case .sequence(let s):
             if s.isStatic {
                 let (phase, local) = s.staticPosition(at: t)
@@ -283,8 +284,8 @@ extension Node {
         case .warp(let body, let time): return body.momentum(at: time.value(at: t, slots), slots)
         case .negate(let a), .apply(_, let a): return a.momentum(at: t, slots)
         case .combine(_, let a, let b): return a.momentum(at: t, slots) ?? b.momentum(at: t, slots)
-        case .primitive(let p): return p.momentum(at: t)
-        case .restarts(let r):
+        case .primitive(let p, _): return p.momentum(at: t)
+        case .restarts(let r, _):
             let (_, tau, length) = r.locate(t)
             return r.body.momentum(at: tau * Double(r.period) / length, slots)
         case .sequence(let s):
@@ -305,7 +306,7 @@ extension Node {
         case .combine(_, let a, let b):
             a.observe(at: t, ctx, &slots, initial: initial)
             b.observe(at: t, ctx, &slots, initial: initial)
-        case .reduceOnPlateau(let r): r.observe(ctx, &slots)
+        case .reduceOnPlateau(let r, _): r.observe(ctx, &slots)
         case .sequence(let s):
             if s.isStatic {
                 let i = s.staticPhase(at: Double(t))
@@ -450,14 +451,7 @@ public indirect enum Condition: Sendable {
             return fired
         case .compare(let a, let op, let b):
             guard let x = a.value(local, ctx, slots), let y = b.value(local, ctx, slots) else { return false }
-            switch op {
-            case .less: return x < y
-            case .lessEqual: return x <= y
-            case .greater: return x > y
-            case .greaterEqual: return x >= y
-            case .equal: return x == y
-            case .notEqual: return x != y
-            }
+            return op.holds(x, y)
         case .all(let a, let b):
             let x = a.holds(local: local, ctx, &slots), y = b.holds(local: local, ctx, &slots)
             return x && y
@@ -476,6 +470,20 @@ public indirect enum Condition: Sendable {
         case .compare(let a, _, let b): return a.isMetric || b.isMetric
         case .all(let a, let b), .any(let a, let b): return a.needsMetric || b.needsMetric
         case .not(let a): return a.needsMetric
+        }
+    }
+}
+
+extension CompareOperator {
+    /// `a op b`, as IEEE comparisons give it (NaN compares false, except `!=`).
+    @inline(__always) public func holds(_ a: Double, _ b: Double) -> Bool {
+        switch self {
+        case .less: return a < b
+        case .lessEqual: return a <= b
+        case .greater: return a > b
+        case .greaterEqual: return a >= b
+        case .equal: return a == b
+        case .notEqual: return a != b
         }
     }
 }

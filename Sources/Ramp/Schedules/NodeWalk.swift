@@ -7,7 +7,7 @@ extension Node {
         case .constant, .time, .primitive, .reduceOnPlateau: return []
         case .negate(let a), .apply(_, let a): return [a]
         case .combine(_, let a, let b): return [a, b]
-        case .restarts(let r): return [r.body]
+        case .restarts(let r, _): return [r.body]
         case .sequence(let s): return s.phases.map(\.body)
         case .warp(let a, let b): return [a, b]
         case .runningProduct(let f), .single(let f): return [f]
@@ -47,9 +47,9 @@ extension Node {
         switch self {
         case .constant, .time, .reduceOnPlateau, .warp, .runningProduct: return nil
         case .single(let a): return a.duration
-        case .primitive(let p): return p.duration
+        case .primitive(let p, _): return p.duration
         case .sequence(let s): return s.staticDuration
-        case .restarts(let r): return r.duration
+        case .restarts(let r, _): return r.duration
         case .negate(let a), .apply(_, let a): return a.duration
         case .combine(_, let a, let b):
             switch (a.duration, b.duration) {
@@ -70,9 +70,9 @@ extension Node {
         case .negate(let a): return -a.initialValue
         case .apply(let f, let a): return f.apply(a.initialValue)
         case .combine(let op, let a, let b): return op.apply(a.initialValue, b.initialValue)
-        case .primitive(let p): return p.value(at: 0)
-        case .restarts(let r): return r.body.initialValue
-        case .reduceOnPlateau(let r): return r.from
+        case .primitive(let p, _): return p.value(at: 0)
+        case .restarts(let r, _): return r.body.initialValue
+        case .reduceOnPlateau(let r, _): return r.from
         case .sequence(let s): return s.phases[0].body.initialValue
         case .warp(let body, let time): return body.value(at: time.initialValue, [])
         case .runningProduct: return 1
@@ -94,7 +94,7 @@ extension Node {
     var firstMomentum: Double? {
         var stack: [Node] = [self]
         while let n = stack.popLast() {
-            if case .primitive(let p) = n, let m = p.momentum(at: 0) { return m }
+            if case .primitive(let p, _) = n, let m = p.momentum(at: 0) { return m }
             stack.append(contentsOf: n.children.reversed())
         }
         return nil
@@ -113,10 +113,10 @@ extension Node {
             return .combine(op, x, b.assigningSlots(&slots))
         case .restarts, .warp, .runningProduct, .single:
             return self  // stateless by construction
-        case .reduceOnPlateau(var r):
+        case .reduceOnPlateau(var r, let symbols):
             r.slot = slots.count
             slots.append(.reduce(ReduceState(value: r.from, tracker: PlateauTracker(r.plateau))))
-            return .reduceOnPlateau(r)
+            return .reduceOnPlateau(r, symbols)
         case .sequence(var s):
             if !s.isStatic {
                 s.slot = slots.count

@@ -29,6 +29,9 @@ public struct CompiledProgram: Sendable {
     public let initialSlots: [SlotState]
     /// The program's source, for explain and diagnostics.
     public let source: SourceFile
+    /// Decisions taken on numbers that follow the base: at another base each
+    /// must come out the same (`rebased(to:)`).
+    public let baseGuards: [BaseGuard]
     /// The outputs as nodes, built once: wrapping a sequence in a `Node`
     /// allocates, and the per-step path must not.
     let lrNode: Node
@@ -36,8 +39,10 @@ public struct CompiledProgram: Sendable {
     /// The rate's phases as kernels, when the rate is a static sequence.
     let lrPlan: KernelPlan?
 
-    public init(settings: Settings, lr: PhaseSequence, momentum: MomentumSource?, initialSlots: [SlotState], source: SourceFile) {
+    public init(settings: Settings, lr: PhaseSequence, momentum: MomentumSource?, initialSlots: [SlotState], source: SourceFile,
+                baseGuards: [BaseGuard] = []) {
         self.settings = settings
+        self.baseGuards = baseGuards
         self.lr = lr
         self.momentum = momentum
         self.initialSlots = initialSlots

@@ -43,13 +43,13 @@ public enum Builtins {
     public static let schedules: [BuiltinSpec] = [
         BuiltinSpec("constant", .schedule, doc: "a fixed rate", params: [
             ParamSpec("value", .number, .base, .nonNegative, doc: "the rate"),
-        ]) { a in .schedule(.primitive(Constant(level: a.num("value")))) },
+        ]) { a in .schedule(.primitive(Constant(level: a.num("value")), [:])) },
 
         BuiltinSpec("linear", .schedule, doc: "a straight line from `from` to `to` over T steps", params: [
             ParamSpec("T", .duration, .required, .atLeast(1), doc: "length in steps"),
             from,
             ParamSpec("to", .number, .number(0), doc: "the final rate"),
-        ]) { a in .schedule(.primitive(Linear(from: a.num("from"), to: a.num("to"), T: a.int("T")))) },
+        ]) { a in .schedule(.primitive(Linear(from: a.num("from"), to: a.num("to"), T: a.int("T")), [:])) },
 
         BuiltinSpec("warmup", .schedule, doc: "a rise over T steps to the rate the next phase starts at (base when last)", params: [
             ParamSpec("T", .duration, .required, .nonNegative, doc: "length in steps; 0 means no warmup"),
@@ -62,7 +62,7 @@ public enum Builtins {
                 throw .error(.invalidArguments, "an exponential warmup needs `from` above 0", at: a.range("from"))
             }
             return .schedule(.primitive(Warmup(T: a.int("T"), from: a.num("from"), to: a.optNum("to") ?? a.base,
-                                               shape: shape, implicitTarget: !a.given("to"))))
+                                               shape: shape, implicitTarget: !a.given("to")), [:]))
         },
 
         BuiltinSpec("cosine", .schedule, doc: "half a cosine from `from` down to `min` over T steps", params: [
@@ -74,7 +74,7 @@ public enum Builtins {
             ParamSpec("periodic", .bool, .bool(false), doc: "keep following the cosine past T, as torch does"),
         ]) { a in
             .schedule(.primitive(Cosine(T: a.int("T"), from: a.num("from"), min: a.num("min"), exponent: a.num("exponent"),
-                                        k: a.num("k"), periodic: a.bool("periodic"))))
+                                        k: a.num("k"), periodic: a.bool("periodic")), [:]))
         },
 
         BuiltinSpec("exponential", .schedule, doc: "from * gamma^(t/every), continuous or in stairs", params: [
@@ -85,20 +85,20 @@ public enum Builtins {
             ParamSpec("end", .number, .absent, .nonNegative, doc: "a rate the decay (or growth) stops at"),
         ]) { a in
             .schedule(.primitive(Exponential(gamma: a.num("gamma"), from: a.num("from"), every: a.num("every"),
-                                             staircase: a.bool("staircase"), end: a.optNum("end"))))
+                                             staircase: a.bool("staircase"), end: a.optNum("end")), [:]))
         },
 
         BuiltinSpec("step", .schedule, doc: "multiply by gamma every `size` steps", params: [
             ParamSpec("size", .duration, .required, .atLeast(1), doc: "steps between decays"),
             ParamSpec("gamma", .number, .number(0.1), .positive, doc: "factor per decay"),
             from,
-        ]) { a in .schedule(.primitive(StepDecay(size: a.int("size"), gamma: a.num("gamma"), from: a.num("from")))) },
+        ]) { a in .schedule(.primitive(StepDecay(size: a.int("size"), gamma: a.num("gamma"), from: a.num("from")), [:])) },
 
         BuiltinSpec("multistep", .schedule, doc: "multiply by gamma at each milestone", params: [
             ParamSpec("milestones", .durations, .required, doc: "steps at which to decay (a repeat decays twice)"),
             ParamSpec("gamma", .number, .number(0.1), .positive, doc: "factor per milestone"),
             from,
-        ]) { a in .schedule(.primitive(MultiStep(milestones: a.ints("milestones"), gamma: a.num("gamma"), from: a.num("from")))) },
+        ]) { a in .schedule(.primitive(MultiStep(milestones: a.ints("milestones"), gamma: a.num("gamma"), from: a.num("from")), [:])) },
 
         BuiltinSpec("polynomial", .schedule, doc: "(from - to) * (1 - t/T)^power + to", params: [
             ParamSpec("T", .duration, .required, .atLeast(1), doc: "length in steps"),
@@ -107,13 +107,13 @@ public enum Builtins {
             ParamSpec("power", .number, .number(1), .nonNegative, doc: "the exponent"),
             ParamSpec("cycle", .bool, .bool(false), doc: "restart past T with T stretched to the next multiple (keras)"),
         ]) { a in
-            .schedule(.primitive(Polynomial(T: a.int("T"), from: a.num("from"), to: a.num("to"), power: a.num("power"), cycle: a.bool("cycle"))))
+            .schedule(.primitive(Polynomial(T: a.int("T"), from: a.num("from"), to: a.num("to"), power: a.num("power"), cycle: a.bool("cycle")), [:]))
         },
 
         BuiltinSpec("inverse_sqrt", .schedule, doc: "from / sqrt((t + T) / T): 1/sqrt(step) decay after a warmup of T", params: [
             ParamSpec("T", .number, .number(1), .positive, doc: "the timescale (usually the warmup length)"),
             from,
-        ]) { a in .schedule(.primitive(InverseSqrt(T: a.num("T"), from: a.num("from")))) },
+        ]) { a in .schedule(.primitive(InverseSqrt(T: a.num("T"), from: a.num("from")), [:])) },
 
         BuiltinSpec("inverse_time", .schedule, doc: "from / (1 + rate * t / every)", params: [
             ParamSpec("rate", .number, .required, .nonNegative, doc: "decay rate"),
@@ -121,7 +121,7 @@ public enum Builtins {
             from,
             ParamSpec("staircase", .bool, .bool(false), doc: "decay in whole steps of `every`"),
         ]) { a in
-            .schedule(.primitive(InverseTime(rate: a.num("rate"), every: a.num("every"), from: a.num("from"), staircase: a.bool("staircase"))))
+            .schedule(.primitive(InverseTime(rate: a.num("rate"), every: a.num("every"), from: a.num("from"), staircase: a.bool("staircase")), [:]))
         },
 
         BuiltinSpec("tanh_decay", .schedule, doc: "a tanh descent from `from` to `min` over T steps (timm)", params: [
@@ -132,7 +132,7 @@ public enum Builtins {
             ParamSpec("ub", .number, .number(3), doc: "tanh argument at the end"),
         ]) { a throws(CheckError) in
             guard a.num("lb") < a.num("ub") else { throw .error(.invalidArguments, "`lb` must be below `ub`", at: a.range("lb")) }
-            return .schedule(.primitive(TanhDecay(T: a.int("T"), from: a.num("from"), min: a.num("min"), lb: a.num("lb"), ub: a.num("ub"))))
+            return .schedule(.primitive(TanhDecay(T: a.int("T"), from: a.num("from"), min: a.num("min"), lb: a.num("lb"), ub: a.num("ub")), [:]))
         },
 
         BuiltinSpec("cyclic", .schedule, doc: "cyclical rates between `low` and `high` (Smith 2017), momentum opposite", params: [
@@ -149,7 +149,7 @@ public enum Builtins {
             .schedule(.primitive(Cyclic(low: a.num("low"), high: a.num("high"), up: a.int("up"), down: a.optInt("down") ?? a.int("up"),
                                         mode: Cyclic.Mode(rawValue: a.str("mode"))!, gamma: a.num("gamma"),
                                         momentumLow: a.num("momentum_low"), momentumHigh: a.num("momentum_high"),
-                                        cycleMomentum: a.bool("cycle_momentum"))))
+                                        cycleMomentum: a.bool("cycle_momentum")), [:]))
         },
 
         BuiltinSpec("onecycle", .schedule, doc: "the one-cycle policy (Smith & Topin 2018), momentum opposite", params: [
@@ -174,7 +174,7 @@ public enum Builtins {
             return .schedule(.primitive(OneCycle(max: a.num("max"), total: total, pctStart: pct, shape: OneCycle.Shape(rawValue: a.str("shape"))!,
                                                  threePhase: three, div: a.num("div"), finalDiv: a.num("final_div"),
                                                  momentumLow: a.num("momentum_low"), momentumHigh: a.num("momentum_high"),
-                                                 cycleMomentum: a.bool("cycle_momentum"))))
+                                                 cycleMomentum: a.bool("cycle_momentum")), [:]))
         },
 
         BuiltinSpec("piecewise", .schedule, doc: "constant pieces: values[i] from boundaries[i-1] on", params: [
@@ -186,7 +186,7 @@ public enum Builtins {
                 throw .error(.invalidArguments, "piecewise needs one more value than boundaries (\(b.count) boundaries, \(v.count) values)", at: a.range("values"))
             }
             try Builtins.requireIncreasing(b, a.range("boundaries"), strictly: false)
-            return .schedule(.primitive(Piecewise(boundaries: b, values: v)))
+            return .schedule(.primitive(Piecewise(boundaries: b, values: v), [:]))
         },
 
         BuiltinSpec("interpolate", .schedule, doc: "interpolation through (boundaries[i], values[i]), flat outside", params: [
@@ -199,7 +199,7 @@ public enum Builtins {
                 throw .error(.invalidArguments, "interpolate needs one value per boundary (\(b.count) boundaries, \(v.count) values)", at: a.range("values"))
             }
             try Builtins.requireIncreasing(b, a.range("boundaries"), strictly: true)
-            return .schedule(.primitive(Interpolate(boundaries: b, values: v, shape: Interpolate.Shape(rawValue: a.str("shape"))!)))
+            return .schedule(.primitive(Interpolate(boundaries: b, values: v, shape: Interpolate.Shape(rawValue: a.str("shape"))!), [:]))
         },
 
         BuiltinSpec("wsd", .schedule, doc: "warmup-stable-decay (Hu et al. 2024)", params: [
@@ -212,7 +212,7 @@ public enum Builtins {
             ParamSpec("shape", .choice(WarmupStableDecay.Shape.allCases.map(\.rawValue)), .string("linear"), doc: "decay shape: linear, cosine or 1-sqrt"),
         ]) { a in
             .schedule(.primitive(WarmupStableDecay(warmup: a.int("warmup"), stable: a.int("stable"), decay: a.int("decay"), peak: a.num("peak"),
-                                                   from: a.num("from"), min: a.num("min"), shape: WarmupStableDecay.Shape(rawValue: a.str("shape"))!)))
+                                                   from: a.num("from"), min: a.num("min"), shape: WarmupStableDecay.Shape(rawValue: a.str("shape"))!), [:]))
         },
 
         BuiltinSpec("reduce_on_plateau", .schedule, doc: "multiply by `factor` when the metric stops improving", params: [
@@ -228,7 +228,7 @@ public enum Builtins {
             from,
         ]) { a in
             .schedule(.reduceOnPlateau(ReduceOnPlateau(plateau: a.plateau(), factor: a.num("factor"), min: a.num("min"),
-                                                       eps: a.num("eps"), from: a.num("from"), slot: 0)))
+                                                       eps: a.num("eps"), from: a.num("from"), slot: 0), [:]))
         },
 
         BuiltinSpec("restarts", .schedule, doc: "warm restarts (SGDR): repeat `body` in cycles", params: [
@@ -245,7 +245,7 @@ public enum Builtins {
             return .schedule(.restarts(Restarts(body: body, period: a.int("period"), mult: a.num("mult"), decay: a.num("decay"),
                                                 floor: a.num("floor"), limit: a.optInt("limit"),
                                                 decayMode: Restarts.DecayMode(rawValue: a.str("decay_mode"))!,
-                                                peak: body.initialValue)))
+                                                peak: body.initialValue), [:]))
         },
 
         BuiltinSpec("at", .schedule, doc: "`body` evaluated at another time: at(cosine(T=10), t + 5) runs 5 steps ahead", params: [
@@ -333,11 +333,14 @@ public enum Builtins {
         BuiltinSpec("product", .helper, doc: "the pointwise product of a list of schedules (1 when empty)", params: [
             ParamSpec("schedules", .list, .required, doc: "the factors"),
         ]) { a throws(CheckError) in
-            let nodes = try a.schedules("schedules")
-            guard var acc = nodes.first else { return .number(1) }
-            for n in nodes.dropFirst() { acc = .combine(.multiply, acc, n) }
-            if case .constant(let c) = acc { return .number(c) }
-            return .schedule(acc)
+            // Numbers fold (keeping how they follow the base); schedules multiply pointwise.
+            guard case .list(let items)? = a.values["schedules"], var acc = items.first else { return .number(1) }
+            _ = try a.schedules("schedules")  // every item must be a schedule or a number
+            for x in items.dropFirst() {
+                acc = try Checker.combine(.multiply, acc, a.range("schedules"), x, a.range("schedules"), base: a.base)
+            }
+            if case .duration(let d) = acc { return .number(Double(d)) }
+            return acc
         },
         BuiltinSpec("len", .helper, doc: "the number of items in a list or map", params: [
             ParamSpec("items", .any, .required, doc: "a list or a map"),
@@ -357,10 +360,13 @@ public enum Builtins {
         BuiltinSpec("cumprod", .helper, doc: "[init, init*f1, init*f1*f2, ...]: running products of a list of numbers", params: [
             ParamSpec("init", .number, .required, doc: "the first value"),
             ParamSpec("factors", .numbers, .required, doc: "the factors"),
-        ]) { a in
-            var v = a.num("init")
-            var out: [Value] = [.number(v)]
-            for f in a.nums("factors") { v *= f; out.append(.number(v)) }
+        ]) { a throws(CheckError) in
+            guard var v = a.values["init"], case .list(let factors)? = a.values["factors"] else { return .list([]) }
+            var out: [Value] = [v]
+            for f in factors {
+                v = try Checker.combine(.multiply, v, a.range("factors"), f, a.range("factors"), base: a.base)
+                out.append(v)
+            }
             return .list(out)
         },
         BuiltinSpec("if", .helper, doc: "`a` when the condition is true, else `b` (decided when the program is checked)", params: [
@@ -581,7 +587,7 @@ public struct BoundArguments: Sendable {
         for x in xs {
             switch x {
             case .schedule(let s): out.append(s)
-            case .number(let c): out.append(.constant(c))
+            case .number: out.append(try Checker.schedule(x, range(n)))
             default: throw .error(.argumentType, "argument '\(n)' expects a list of schedules, found \(x.typeName)", at: range(n))
             }
         }
@@ -603,7 +609,7 @@ public struct BoundArguments: Sendable {
             var keyed: [(Double, (key: Value, value: Value))] = []
             for e in es {
                 switch e.key {
-                case .number(let k): keyed.append((k, e))
+                case .number(let k, _): keyed.append((k, e))
                 case .duration(let d): keyed.append((Double(d), e))
                 default: throw .error(.badValue, "map keys must be numbers, found \(e.key.typeName)", at: range(n))
                 }
@@ -617,7 +623,7 @@ public struct BoundArguments: Sendable {
     public func range(_ n: String) -> SourceRange { ranges[n] ?? callRange }
     public func optNum(_ n: String) -> Double? {
         switch values[n] {
-        case .number(let x): return x
+        case .number(let x, _): return x
         case .duration(let d): return Double(d)
         default: return nil
         }
@@ -626,7 +632,7 @@ public struct BoundArguments: Sendable {
     public func optInt(_ n: String) -> Int? {
         switch values[n] {
         case .duration(let d): return d
-        case .number(let x): return Int(x)
+        case .number(let x, _): return Int(x)
         default: return nil
         }
     }
@@ -642,7 +648,7 @@ public struct BoundArguments: Sendable {
     public func nums(_ n: String) -> [Double] {
         guard case .list(let xs) = values[n] else { return [] }
         return xs.compactMap { v in
-            if case .number(let x) = v { return x }
+            if case .number(let x, _) = v { return x }
             if case .duration(let d) = v { return Double(d) }
             return nil
         }
@@ -654,7 +660,7 @@ public struct BoundArguments: Sendable {
     public func node(_ n: String) -> Node {
         switch values[n] {
         case .schedule(let s): return s
-        case .number(let x): return .constant(x)
+        case let v? where (try? Checker.schedule(v, range(n))) != nil: return try! Checker.schedule(v, range(n))
         default: return .constant(.nan)
         }
     }

@@ -53,8 +53,12 @@ public struct Checker {
     var letNames: Set<String> = []
     /// False when checking definitions alone; a missing schedule then stands as `base`.
     var requireSchedule = true
-    /// True while a compatibility constructor of the prelude is being expanded.
-    var inPrelude = false
+    /// The outermost prelude call being expanded (a compatibility
+    /// constructor): places inside it are reported at this call.
+    var preludeCall: SourceRange?
+    var inPrelude: Bool { preludeCall != nil }
+    /// Decisions taken on numbers that follow the base (see `BaseGuard`).
+    var guards: [BaseGuard] = []
 
     public init(file: SourceFile, options: CheckOptions) {
         self.file = file
@@ -136,6 +140,14 @@ public struct Checker {
         }
     }
 
+    /// Keeps a decision on a number that follows the base; inside a
+    /// compatibility constructor it is placed at the user's call.
+    mutating func record(_ g: BaseGuard) {
+        var g = g
+        if let call = preludeCall { g.range = call }
+        guards.append(g)
+    }
+
     /// Records an output statement's schedule, refusing a second one.
     private mutating func schedule(output: String, _ expr: Expr, _ range: SourceRange,
                                    _ lr: inout (Node, SourceRange)?, _ momentum: inout (Node, SourceRange)?) throws(CheckError) {
@@ -211,7 +223,7 @@ public struct Checker {
         do throws(CheckError) {
             if let e = expr("steps_per_epoch") {
                 let v = try evaluate(e, [:])
-                guard case .number(let x) = v, x >= 1, x == x.rounded(), x < 1e12 else {
+                guard case .number(let x, _) = v, x >= 1, x == x.rounded(), x < 1e12 else {
                     throw CheckError.error(.badSetting, "steps_per_epoch must be a whole number of at least 1, got \(describe(v))", at: e.range)
                 }
                 settings.stepsPerEpoch = Int(x)
@@ -231,7 +243,7 @@ public struct Checker {
         do throws(CheckError) {
             if let e = expr("base") {
                 let v = try evaluate(e, [:])
-                guard case .number(let x) = v, x.isFinite, x > 0 else {
+                guard case .number(let x, _) = v, x.isFinite, x > 0 else {
                     throw CheckError.error(.badSetting, "base must be a number above 0, got \(describe(v))", at: e.range)
                 }
                 settings.base = x
@@ -245,7 +257,7 @@ public struct Checker {
     }
 
     private func describe(_ v: Value) -> String {
-        if case .number(let x) = v { return fmt(x) }
+        if case .number(let x, _) = v { return fmt(x) }
         return v.typeName
     }
 
@@ -270,7 +282,7 @@ public struct Checker {
             return try call(f, calleeName: file.slice(callee.range), args, e.range, env)
         case .unary(.negate, let a):
             let v = try evaluate(a, env)
-            if case .number(let x) = v { return .number(-x) }
+            if case .number(let x, let form) = v { return .number(-x, form?.negated(value: -x, base: settings.base)) }
             if case .duration(let d) = v { return .number(-Double(d)) }
             return .schedule(.negate(try Checker.schedule(v, a.range)))
         case .binary(let op, let l, let r):
@@ -283,29 +295,27 @@ public struct Checker {
             case .power: c = .power
             }
             let a = try evaluate(l, env), b = try evaluate(r, env)
-            return try Checker.combine(c, a, l.range, b, r.range)
+            return try Checker.combine(c, a, l.range, b, r.range, base: settings.base)
         case .compare(let op, let l, let r):
             let a = try evaluate(l, env), b = try evaluate(r, env)
             // Two numbers compare now, giving a boolean for `if(...)`.
-            if case .number(let x) = a, case .number(let y) = b {
-                switch op {
-                case .less: return .bool(x < y)
-                case .lessEqual: return .bool(x <= y)
-                case .greater: return .bool(x > y)
-                case .greaterEqual: return .bool(x >= y)
-                case .equal: return .bool(x == y)
-                case .notEqual: return .bool(x != y)
+            if case .number(let x, let fx) = a, case .number(let y, let fy) = b {
+                let result = op.holds(x, y)
+                if fx != nil || fy != nil {
+                    record(BaseGuard(expr: fx?.expr ?? .constant(x), rule: .comparison(op, fy?.expr ?? .constant(y), result),
+                                     what: "the comparison", range: e.range))
                 }
+                return .bool(result)
             }
             return .condition(.compare(try Checker.operand(a, l.range), op, try Checker.operand(b, r.range)))
         case .logical(let op, let l, let r):
             let x = try evaluate(l, env), y = try evaluate(r, env)
-            let a = try Checker.condition(x, l.range)
-            let b = try Checker.condition(y, r.range)
+            let a = try condition(x, l.range)
+            let b = try condition(y, r.range)
             return .condition(op == .and ? .all(a, b) : .any(a, b))
         case .not(let a):
             let x = try evaluate(a, env)
-            return .condition(.not(try Checker.condition(x, a.range)))
+            return .condition(.not(try condition(x, a.range)))
         case .list(let items):
             var out: [Value] = []
             for i in items { out.append(try evaluate(i, env)) }
@@ -330,7 +340,7 @@ public struct Checker {
         if let v = globals[n] { return v }
         switch n {
         case "t": return .schedule(.time)
-        case "base": return .number(settings.base)
+        case "base": return .number(settings.base, .base)
         case "pi": return .number(Double.pi)
         case "inf": return .number(.infinity)
         case "metric": return .signal(.metric)
@@ -403,7 +413,10 @@ public struct Checker {
                 kwargs[k] = e.value
             }
             schedules.append(try callClosure(cycle, keywords: kwargs, range))
-            if case .number(let n)? = kwargs["decay_steps"] { total += Int(n) }
+            if case .number(let n, let form)? = kwargs["decay_steps"] {
+                if let form { record(BaseGuard(expr: form.expr, rule: .equals(n), what: "decay_steps", range: listRange)) }
+                total += Int(n)
+            }
             boundaries.append(.duration(total))
         }
         boundaries.removeLast()
@@ -442,7 +455,9 @@ public struct Checker {
     static func schedule(_ v: Value, _ range: SourceRange) throws(CheckError) -> Node {
         switch v {
         case .schedule(let n): return n
-        case .number(let x): return .constant(x)
+        case .number(let x, nil): return .constant(x)
+        // A number that follows the base keeps how: a constant primitive carries it.
+        case .number(let x, let form?): return .primitive(Constant(level: x), ["value": form.expr])
         case .duration(let d): return .constant(Double(d))
         case .signal(let s):
             throw .error(.signalOutsideCondition, "'\(s.rawValue)' can only be used in a condition, such as `until \(s.rawValue) < 0.01`", at: range)
@@ -451,11 +466,13 @@ public struct Checker {
         }
     }
 
-    static func condition(_ v: Value, _ range: SourceRange) throws(CheckError) -> Condition {
+    mutating func condition(_ v: Value, _ range: SourceRange) throws(CheckError) -> Condition {
         switch v {
         case .condition(let c): return c
         case .duration(let d): return .elapsed(d)
-        case .number(let x) where x >= 0 && x == x.rounded() && x < 1e15: return .elapsed(Int(x))
+        case .number(let x, let form) where x >= 0 && x == x.rounded() && x < 1e15:
+            if let form { record(BaseGuard(expr: form.expr, rule: .equals(x), what: "the condition's step count", range: range)) }
+            return .elapsed(Int(x))
         default:
             throw .error(.expectedCondition, "expected a condition (plateau(...), a comparison such as `metric < 0.1`, or a duration), got \(v.typeName)", at: range)
         }
@@ -472,23 +489,31 @@ public struct Checker {
         }
     }
 
-    func duration(_ v: Value, _ range: SourceRange) throws(CheckError) -> Int {
+    mutating func duration(_ v: Value, _ range: SourceRange) throws(CheckError) -> Int {
         switch v {
         case .duration(let d): return d
-        case .number(let x): return try resolve(x, .steps, range)
+        case .number(let x, let form):
+            let steps = try resolve(x, .steps, range)
+            if let form { record(BaseGuard(expr: form.expr, rule: .equals(x), what: "the duration", range: range)) }
+            return steps
         default: throw .error(.expectedDuration, "expected a duration (such as `5`, `5 epochs` or `10%`), got \(v.typeName)", at: range)
         }
     }
 
-    static func combine(_ op: Combine, _ a: Value, _ ar: SourceRange, _ b: Value, _ br: SourceRange) throws(CheckError) -> Value {
-        func number(_ v: Value) -> Double? {
+    /// `op(a, b)`: numbers fold (keeping how they follow the base), and
+    /// anything else becomes a pointwise schedule.
+    static func combine(_ op: Combine, _ a: Value, _ ar: SourceRange, _ b: Value, _ br: SourceRange, base: Double) throws(CheckError) -> Value {
+        func number(_ v: Value) -> (Double, BaseForm?)? {
             switch v {
-            case .number(let x): return x
-            case .duration(let d): return Double(d)
+            case .number(let x, let form): return (x, form)
+            case .duration(let d): return (Double(d), nil)
             default: return nil
             }
         }
-        if let x = number(a), let y = number(b) { return .number(op.apply(x, y)) }
+        if let x = number(a), let y = number(b) {
+            let z = op.apply(x.0, y.0)
+            return .number(z, BaseForm.combining(op, x, y, value: z, base: base))
+        }
         // None stays None through arithmetic, so `coalesce(x, y / base)` works when y is None.
         if case .none = a { return .none }
         if case .none = b { return .none }
@@ -583,15 +608,66 @@ public struct Checker {
             case .required:
                 throw .error(.missingArgument, "missing argument '\(p.name)' for '\(spec.name)'", at: range)
             case .number(let x): values[p.name] = p.type == .duration || p.type == .integer ? .duration(Int(x)) : .number(x)
-            case .base: values[p.name] = .number(settings.base)
+            case .base: values[p.name] = .number(settings.base, .base)
             case .string(let s): values[p.name] = .string(s)
             case .bool(let b): values[p.name] = .bool(b)
             case .absent, .nextPhase: break
             }
         }
-        var args = BoundArguments(values: values, ranges: ranges, callRange: range, base: settings.base)
+        // Inside a compatibility constructor, every place is the user's call.
+        if let call = preludeCall { for (k, _) in ranges { ranges[k] = call } }
+        var args = BoundArguments(values: values, ranges: ranges, callRange: preludeCall ?? range, base: settings.base)
         args.extra = extra.map(\.0)
-        return try spec.build(args)
+        let result = try spec.build(args)
+        // Helpers pass values through, forms and all; schedules and conditions keep or guard them.
+        return spec.kind == .helper ? result : attachingSymbols(result, spec, values, ranges, range)
+    }
+
+    /// Gives the schedule a builtin built the base forms of its number
+    /// parameters, so it can be rebuilt at another base. A number that shapes
+    /// the schedule (a restart's `mult`, a plateau's threshold) is guarded
+    /// instead: it must stay the same.
+    mutating func attachingSymbols(_ result: Value, _ spec: BuiltinSpec, _ values: NameMap<Value>,
+                                   _ ranges: NameMap<SourceRange>, _ call: SourceRange) -> Value {
+        // The numbers a node kind can carry in base form; any other is guarded.
+        let carried: Set<String>
+        switch result {
+        case .schedule(.primitive(let p, _)): carried = Set(p.parameters.map(\.0))
+        case .schedule(.reduceOnPlateau): carried = ["factor", "min", "eps", "from"]
+        case .schedule(.restarts): carried = ["decay", "floor"]
+        default: carried = []
+        }
+        var symbols: BaseSymbols = [:]
+        for p in spec.params {
+            if case .number(let x, let form?)? = values[p.name] {
+                if carried.contains(p.name) {
+                    symbols[p.name] = form.expr
+                } else {
+                    record(BaseGuard(expr: form.expr, rule: .equals(x), what: "argument '\(p.name)' of '\(spec.name)'",
+                                     range: ranges[p.name] ?? call))
+                }
+            } else if case .list(let items)? = values[p.name] {
+                // A list of numbers (piecewise values) keeps each item's form as `name.i`.
+                for (i, item) in items.enumerated() {
+                    guard case .number(let x, let form?) = item else { continue }
+                    if carried.contains(p.name) {
+                        symbols["\(p.name).\(i)"] = form.expr
+                    } else {
+                        record(BaseGuard(expr: form.expr, rule: .equals(x), what: "item \(i + 1) of argument '\(p.name)' of '\(spec.name)'",
+                                         range: ranges[p.name] ?? call))
+                    }
+                }
+            } else if values[p.name] == nil, p.defaultValue == .nextPhase, carried.contains(p.name) {
+                symbols[p.name] = .base  // the target when no phase follows
+            }
+        }
+        guard !symbols.isEmpty, case .schedule(let node) = result else { return result }
+        switch node {
+        case .primitive(let p, _): return .schedule(.primitive(p, symbols))
+        case .reduceOnPlateau(let r, _): return .schedule(.reduceOnPlateau(r, symbols))
+        case .restarts(let r, _): return .schedule(.restarts(r, symbols))
+        default: return result
+        }
     }
 
     /// Math functions fold on numbers and build pointwise nodes on schedules.
@@ -607,17 +683,33 @@ public struct Checker {
         operands += extra
         if let f = MathFunction(rawValue: spec.name) {
             let (v, r) = operands[0]
-            if case .number(let x) = v { return .number(f.apply(x)) }
+            if case .number(let x, let form) = v {
+                let y = f.apply(x)
+                return .number(y, form?.applying(f, value: y, base: settings.base))
+            }
             return .schedule(.apply(f, try Checker.schedule(v, r)))
         }
         let op: Combine = spec.name == "min" ? .min : spec.name == "max" ? .max : .mod
         var acc = operands[0].0
-        for (v, r) in operands.dropFirst() { acc = try Checker.combine(op, acc, range, v, r) }
+        for (v, r) in operands.dropFirst() { acc = try Checker.combine(op, acc, range, v, r, base: settings.base) }
         return acc
     }
 
-    /// Checks a value against a parameter's type and range.
-    func convert(_ v: Value, to p: ParamSpec, of callee: String, _ r: SourceRange) throws(CheckError) -> Value {
+    /// Checks a value against a parameter's type and range. A number that
+    /// follows the base is guarded: at another base it must pass the same
+    /// checks, and a count or length must stay the same.
+    mutating func convert(_ v: Value, to p: ParamSpec, of callee: String, _ r: SourceRange) throws(CheckError) -> Value {
+        let what = "argument '\(p.name)' of '\(callee)'"
+        if case .number(let x, let form?) = v {
+            switch p.type {
+            case .number:
+                record(BaseGuard(expr: form.expr, rule: .finite, what: what, range: r))
+                if p.constraint != .any { record(BaseGuard(expr: form.expr, rule: .constraint(p.constraint), what: what, range: r)) }
+            case .integer, .duration:
+                record(BaseGuard(expr: form.expr, rule: .equals(x), what: what, range: r))
+            default: break
+            }
+        }
         func mismatch() -> CheckError {
             .error(.argumentType, "argument '\(p.name)' of '\(callee)' expects \(p.type.description), got \(v.typeName)", at: r)
         }
@@ -628,7 +720,7 @@ public struct Checker {
         case .number:
             let x: Double
             switch v {
-            case .number(let y): x = y
+            case .number(let y, _): x = y
             case .duration(let d): x = Double(d)
             case .schedule:
                 throw .error(.argumentType, "argument '\(p.name)' of '\(callee)' expects a number, got a schedule that changes with t", at: r)
@@ -636,9 +728,10 @@ public struct Checker {
             }
             if x.isInfinite { throw .error(.argumentRange, "argument '\(p.name)' of '\(callee)' must be finite", at: r) }
             try checkRange(x)
+            if case .number = v { return v }  // with its form
             return .number(x)
         case .integer:
-            guard case .number(let x) = v else {
+            guard case .number(let x, _) = v else {
                 if case .duration(let d) = v { try checkRange(Double(d)); return .duration(d) }
                 throw mismatch()
             }
@@ -651,7 +744,7 @@ public struct Checker {
             let d: Int
             switch v {
             case .duration(let x): d = x
-            case .number(let x):
+            case .number(let x, _):
                 guard x == x.rounded(), x.magnitude < 1e15 else {
                     throw .error(.argumentType, "argument '\(p.name)' of '\(callee)' must be a whole number of steps, got \(fmt(x))", at: r)
                 }
@@ -746,7 +839,7 @@ public struct Checker {
             // None for a parameter with a default means the default, as in Python APIs.
             if case .none? = given?.0, p.defaultValue != nil, spec?.type != ParamType.none, spec?.type != .any { given = nil }
             if let (v, r) = given {
-                inner[p.name] = try spec.map { s throws(CheckError) in try convert(v, to: s, of: label, r) } ?? v
+                inner[p.name] = try spec.map { s throws(CheckError) in try self.convert(v, to: s, of: label, r) } ?? v
             } else if let d = p.defaultValue {
                 inner[p.name] = try evaluate(d, inner)
             } else {
@@ -759,8 +852,8 @@ public struct Checker {
         // Only the outermost prelude call relocates errors: inside it, ranges
         // are the prelude's own text, not the user's.
         guard c.isPrelude, !inPrelude else { return try evaluate(c.body, inner) }
-        inPrelude = true
-        defer { inPrelude = false }
+        preludeCall = range
+        defer { preludeCall = nil }
         do {
             return try evaluate(c.body, inner)
         } catch {
@@ -782,7 +875,7 @@ public struct Checker {
                 switch e.kind {
                 case .until(let body, let c):
                     let value = try evaluate(c, env)
-                    conditions.insert(try Checker.condition(value, c.range), at: 0)
+                    conditions.insert(try condition(value, c.range), at: 0)
                     e = body
                 case .bounded(let body, let d):
                     let value = try evaluate(d, env)
@@ -806,19 +899,13 @@ public struct Checker {
                 finalCondition = nil
             }
             phases.append(Phase(body: body, bound: bound ?? body.duration, explicitBound: explicit,
-                                condition: finalCondition, slots: 0..<0, range: item.range))
+                                condition: finalCondition, slots: 0..<0, range: preludeCall ?? item.range))
         }
         // A phase of length 0 (`warmup 0`) is never in force.
         if phases.count > 1 { phases.removeAll { $0.bound == 0 && $0.condition == nil } }
         if phases.isEmpty { throw .error(.emptyPhase, "every phase of this sequence has length 0", at: items[0].range) }
         if phases.count == 1, phases[0].condition == nil, !phases[0].explicitBound { return phases[0].body }
-        // A warmup with no target rises to where the next phase starts.
-        for i in phases.indices.dropLast() {
-            if case .primitive(let p) = phases[i].body, var w = p as? Warmup, w.implicitTarget {
-                w.to = phases[i + 1].body.initialValue
-                phases[i].body = .primitive(w)
-            }
-        }
+        Phase.resolveImplicitTargets(&phases)
         for (i, p) in phases.enumerated() where i < phases.count - 1 {
             if p.bound == nil, p.condition == nil, !p.body.canFinish {
                 throw .error(.unreachablePhase, "this phase never ends, so the next is unreachable; bound it with `for` or `until`", at: p.range)
@@ -849,46 +936,7 @@ public struct Checker {
     // MARK: - finishing
 
     mutating func finish(lr: Node, lrRange: SourceRange, momentum: (Node, SourceRange)?) throws(CheckError) -> CompiledProgram {
-        var slots: [SlotState] = []
-        guard case .sequence(let lrSeq) = lr.assigningSlots(&slots) else { preconditionFailure("top level is a sequence") }
-        try checkRates(lrSeq, what: "rate", offset: 0, slots)
-        var source: MomentumSource?
-        if let (m, _) = momentum {
-            guard case .sequence(let mSeq) = m.assigningSlots(&slots) else { preconditionFailure("top level is a sequence") }
-            try checkRates(mSeq, what: "momentum", offset: 0, slots)
-            source = .explicit(mSeq)
-        } else if let first = Node.sequence(lrSeq).firstMomentum {
-            source = .companion(initial: first)
-        }
-        return CompiledProgram(settings: settings, lr: lrSeq, momentum: source, initialSlots: slots, source: file)
-    }
-
-    /// Samples every phase for a negative, infinite or NaN value: densely at
-    /// first, then at growing gaps, up to the run's length.
-    func checkRates(_ s: PhaseSequence, what: String, offset: Int?, _ slots: [SlotState]) throws(CheckError) {
-        for (i, p) in s.phases.enumerated() {
-            let start = s.starts.flatMap { st in offset.map { $0 + st[i] } }
-            var horizon = p.bound ?? 1_000_000
-            if let total = settings.total { horizon = min(horizon, max(1, total - (start ?? 0))) }
-            func bad(_ t: Int) -> Bool {
-                let v = p.body.value(at: Double(t), slots)
-                return v.isNaN || v < 0 || v.isInfinite
-            }
-            var t = 0, previous = -1
-            while t < horizon {
-                if bad(t) {
-                    // Samples thin out; find the first bad step since the last good one.
-                    t = (previous + 1...t).first(where: bad) ?? t
-                    let v = p.body.value(at: Double(t), slots)
-                    let what2 = v.isNaN ? "not a number" : v.isInfinite ? "infinite" : "negative (\(fmt(v)))"
-                    let whereText = start.map { "at step \($0 + t)" } ?? "at step \(t) of this phase"
-                    throw .error(.badRate, "the \(what) is \(what2) \(whereText)", at: p.range)
-                }
-                previous = t
-                t = t < 256 ? t + 1 : t + t / 2
-            }
-            if case .sequence(let inner) = p.body { try checkRates(inner, what: what, offset: start, slots) }
-        }
+        try CompiledProgram.assemble(settings: settings, lr: lr, momentum: momentum?.0, source: file, guards: guards)
     }
 
     // MARK: - names inside definitions

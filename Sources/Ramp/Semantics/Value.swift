@@ -6,7 +6,8 @@
 /// Only closures are boxed: numbers and the other small values are made
 /// constantly during checking and cost no allocation.
 public enum Value: Sendable {
-    case number(Double)
+    /// A number, with how it was computed from `base` when it depends on it.
+    case number(Double, BaseForm? = nil)
     /// A duration resolved to whole steps.
     case duration(Int)
     case schedule(Node)

@@ -22,20 +22,6 @@ extension SourceFile {
         return SourceFile(name: path, bytes: [UInt8](data))
     }
 
-    /// Reads a program file, or an IR document (`ramp compile --to json`), from
-    /// which the canonical native program is taken.
-    public static func loadProgram(path: String) throws(LoadError) -> SourceFile {
-        let file = try load(path: path)
-        guard IR.isDocument(file.text) else { return file }
-        do {
-            return SourceFile(name: path, text: try IR.nativeSource(file.text, name: path))
-        } catch let error as LoadError {
-            throw error
-        } catch {
-            throw LoadError(path: path, message: "not a readable Ramp IR document")
-        }
-    }
-
     /// A source from raw bytes; invalid UTF-8 sequences become U+FFFD in the
     /// text, and `firstInvalidUTF8` remembers where the first one was.
     public init(name: String, bytes: [UInt8]) {

@@ -20,15 +20,12 @@ extension RampCommand {
             var failed = false
             for path in files {
                 do {
-                    let file = try SourceFile.loadProgram(path: path)
-                    do {
-                        _ = try Compiler.compile(file, options: CheckOptions(base: base))
-                    } catch {
-                        Stderr.print(DiagnosticPrinter.render(error.diagnostics, in: file))
-                        failed = true
-                    }
-                } catch {
+                    _ = try ProgramText.load(path: path).compile(base: base)
+                } catch let error as ProgramError {
                     Stderr.print(error.description)
+                    failed = true
+                } catch {
+                    Stderr.print("\(error)")
                     failed = true
                 }
             }

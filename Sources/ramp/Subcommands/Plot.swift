@@ -44,15 +44,15 @@ extension RampCommand {
         }
 
         func run() throws {
-            var inputs: [(String, SourceFile)] = []
+            var inputs: [(String, ProgramText)] = []
             for path in files { inputs.append((path, try ProgramFile.load(path))) }
             for (i, src) in sources.enumerated() {
-                inputs.append((src.count <= 40 ? src : "expression \(i + 1)", SourceFile(name: "<expression>", text: src)))
+                inputs.append((src.count <= 40 ? src : "expression \(i + 1)", .source(SourceFile(name: "<expression>", text: src))))
             }
             let metricValues = try metrics.map(Metrics.read) ?? []
             var runs: [ChartData.Run] = []
             for (name, file) in inputs {
-                let program = try Diagnostics.compile(file, options: CheckOptions(base: base))
+                let program = try ProgramFile.compile(file, base: base)
                 let n = steps ?? program.suggestedHorizon
                 runs.append(ChartData.run(program, name: name, steps: n, metrics: metricValues))
             }

@@ -65,7 +65,7 @@ extension RampCommand {
 
         func run() throws {
             let source = try ProgramFile.load(file)
-            let program = try Diagnostics.compile(source, options: CheckOptions(base: base))
+            let program = try ProgramFile.compile(source, base: base)
             var optimizerConfig = OptimizerConfig(kind: optimizer)
             if let weightDecay { optimizerConfig.weightDecay = weightDecay }
             let config = TrainConfig(objective: objective, dimension: dim, optimizer: optimizerConfig, steps: steps,

@@ -17,7 +17,7 @@ extension RampCommand {
         func run() throws {
             var program: CompiledProgram?
             if let file {
-                program = try Diagnostics.compile(try ProgramFile.load(file), options: CheckOptions(base: base))
+                program = try ProgramFile.compile(try ProgramFile.load(file), base: base)
             }
             var session = ServeSession(program: program, base: base)
             var out = Output()

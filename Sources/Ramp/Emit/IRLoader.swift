@@ -1,0 +1,372 @@
+import Foundation
+
+/// Why an IR document could not become a program: it is not well formed
+/// (`malformed`, with the JSON path), or the program it describes does not
+/// check (at the base asked for), located in the document's `source`.
+public enum IRLoadError: Error, Sendable {
+    case malformed(LoadError)
+    case diagnostics(DiagnosticError, SourceFile)
+
+    /// The message as the command line prints it.
+    public var description: String {
+        switch self {
+        case .malformed(let e): return e.description
+        case .diagnostics(let e, let file): return DiagnosticPrinter.render(e.diagnostics, in: file)
+        }
+    }
+}
+
+extension IR {
+    /// Builds the program an IR document describes, from its tree alone, at
+    /// its own base or at `base`. Every schedule part is built by the same
+    /// builtin constructors the checker calls, so it is validated as a
+    /// checked program is; numbers that follow the base are evaluated at the
+    /// base asked for, after every decision taken on them is checked to come
+    /// out the same there (`BaseGuard`). A version-1 document (which kept
+    /// only its native program as text) is read by checking that text.
+    public static func load(_ text: String, name: String, base: Double? = nil) throws(IRLoadError) -> CompiledProgram {
+        let doc: JSONValue
+        do { doc = try JSONValue.parse(text) } catch {
+            throw .malformed(LoadError(path: name, message: "not a readable Ramp IR document (\(error.message) at byte \(error.offset))"))
+        }
+        return try program(from: doc, name: name, base: base)
+    }
+
+    public static func program(from doc: JSONValue, name: String, base: Double? = nil) throws(IRLoadError) -> CompiledProgram {
+        guard case .number(let v)? = doc["ramp_ir"] else {
+            throw .malformed(LoadError(path: name, message: "not a Ramp IR document (no \"ramp_ir\" version)"))
+        }
+        if v == 1 {
+            guard case .string(let native)? = doc["native"] else {
+                throw .malformed(LoadError(path: name, message: "the version-1 IR has no \"native\" program"))
+            }
+            let file = SourceFile(name: name, text: native)
+            do { return try Compiler.compile(file, options: CheckOptions(base: base)) } catch {
+                throw .diagnostics(error, file)
+            }
+        }
+        guard v == Double(version) else {
+            throw .malformed(LoadError(path: name, message: "IR version \(fmt(v)) is not supported (this Ramp reads versions 1 and \(version))"))
+        }
+        var reader = Reader(name: name)
+        return try reader.program(doc, base: base)
+    }
+}
+
+extension CompiledProgram {
+    /// The same program at another base: exactly what checking its source
+    /// with `--base` gives, built from its IR without checking the source
+    /// again. Refused, naming the place, when a length, count or comparison
+    /// depends on the base.
+    public func rebased(to base: Double) throws(DiagnosticError) -> CompiledProgram {
+        do {
+            return try IR.program(from: IR.document(self), name: source.name, base: base)
+        } catch {
+            switch error {
+            case .diagnostics(let d, _): throw d
+            case .malformed(let e):
+                // The document is this program's own, so it is always well formed.
+                throw DiagnosticError([.error(.baseDependent, e.message, at: SourceRange(0, 0))])
+            }
+        }
+    }
+}
+
+/// Reads the tree of a version-2 document.
+private struct Reader {
+    let name: String
+    var path: [String] = []
+    var checker: Checker!
+    var base = 1.0
+
+    init(name: String) { self.name = name }
+
+    func fail(_ message: String) -> IRLoadError {
+        .malformed(LoadError(path: name, message: (path.isEmpty ? "" : path.joined(separator: ".") + ": ") + message))
+    }
+
+    mutating func at<T>(_ key: String, _ body: (inout Reader) throws(IRLoadError) -> T) throws(IRLoadError) -> T {
+        path.append(key)
+        defer { path.removeLast() }
+        return try body(&self)
+    }
+
+    mutating func program(_ doc: JSONValue, base requested: Double?) throws(IRLoadError) -> CompiledProgram {
+        guard case .string(let text)? = doc["source"] else { throw fail("missing \"source\", a string") }
+        let source = SourceFile(name: name, text: text)
+        guard let s = doc["settings"], let ownBase = s["base"]?.number, ownBase.isFinite, ownBase > 0 else {
+            throw fail("missing \"settings.base\", a number above 0")
+        }
+        var settings = Settings()
+        settings.base = requested ?? ownBase
+        settings.baseIsDefault = requested == nil && s["base_is_default"] == .bool(true)
+        settings.stepsPerEpoch = try at("settings") { (r: inout Reader) throws(IRLoadError) in try r.optionalCount(s["steps_per_epoch"], "steps_per_epoch") }
+        settings.total = try at("settings") { (r: inout Reader) throws(IRLoadError) in try r.optionalCount(s["total"], "total") }
+        base = settings.base
+        checker = Checker(file: source, options: CheckOptions(base: settings.base))
+        checker.settings = settings
+
+        var guards: [BaseGuard] = []
+        if case .array(let items)? = doc["base_guards"] {
+            for (i, g) in items.enumerated() {
+                guards.append(try at("base_guards.\(i)") { (r: inout Reader) throws(IRLoadError) in try r.baseGuard(g) })
+            }
+        }
+        if settings.base != ownBase {
+            let refused = guards.compactMap { g in g.violation(at: settings.base).map { Diagnostic.error(.baseDependent, $0, at: g.range) } }
+            if !refused.isEmpty { throw .diagnostics(DiagnosticError(refused), source) }
+        }
+        guard let outputs = doc["outputs"], let lrDoc = outputs["lr"] else { throw fail("missing \"outputs.lr\"") }
+        let lr = try at("outputs.lr") { (r: inout Reader) throws(IRLoadError) in try r.node(lrDoc) }
+        guard case .sequence = lr else { throw fail("outputs.lr: expected a sequence") }
+        var momentum: Node?
+        if let m = outputs["momentum"], m["kind"] == .string("sequence") {
+            momentum = try at("outputs.momentum") { (r: inout Reader) throws(IRLoadError) in try r.node(m) }
+        }
+        do {
+            _ = try Checker.measured(lr, SourceRange(0, 0))
+            if let momentum { _ = try Checker.measured(momentum, SourceRange(0, 0)) }
+            return try CompiledProgram.assemble(settings: settings, lr: lr, momentum: momentum, source: source, guards: guards)
+        } catch {
+            throw .diagnostics(DiagnosticError(error.diagnostic.map { [$0] } ?? []), source)
+        }
+    }
+
+    func optionalCount(_ v: JSONValue?, _ key: String) throws(IRLoadError) -> Int? {
+        switch v {
+        case nil, .null?: return nil
+        case .number(let x)? where x >= 1 && x == x.rounded() && x < 1e15: return Int(x)
+        default: throw fail("\"\(key)\" must be a whole number of at least 1, or null")
+        }
+    }
+
+    func count(_ v: JSONValue?, _ key: String, atLeast low: Int = 0) throws(IRLoadError) -> Int {
+        guard case .number(let x)? = v, x >= Double(low), x == x.rounded(), x < 1e15 else {
+            throw fail("\"\(key)\" must be a whole number of at least \(low)")
+        }
+        return Int(x)
+    }
+
+    func string(_ v: JSONValue?, _ key: String) throws(IRLoadError) -> String {
+        guard case .string(let s)? = v else { throw fail("\"\(key)\" must be a string") }
+        return s
+    }
+
+    func range(_ v: JSONValue?) -> SourceRange {
+        guard case .array(let xs)? = v, xs.count == 2, let a = xs[0].number, let b = xs[1].number,
+              a >= 0, b >= a, b <= Double(checker.file.bytes.count), a == a.rounded(), b == b.rounded() else { return SourceRange(0, 0) }
+        return SourceRange(Int(a), Int(b))
+    }
+
+    // MARK: numbers
+
+    /// A number, evaluated at the base being built when it follows the base.
+    func number(_ v: JSONValue?, _ key: String) throws(IRLoadError) -> (Double, BaseForm?) {
+        if let x = v?.number { return (x, nil) }
+        guard let v, let e = v["base"] else { throw fail("\"\(key)\" must be a number") }
+        let form = try expr(e, depth: 0)
+        return (form.expr.value(base: base), form)
+    }
+
+    func expr(_ v: JSONValue, depth: Int) throws(IRLoadError) -> BaseForm {
+        guard depth < BaseForm.maxDepth else { throw fail("a base expression nests too deeply") }
+        if v == .string("base") { return .base }
+        if let x = v.number { return BaseForm(expr: .constant(x), depth: 1) }
+        guard case .string(let op)? = v["op"] else { throw fail("a base expression must be \"base\", a number or {\"op\": ...}") }
+        if op == "pinned" {
+            guard let x = v["value"]?.number, let b = v["at_base"]?.number else { throw fail("a pinned number needs \"value\" and \"at_base\"") }
+            return BaseForm(expr: .pinned(x, at: b), depth: 1)
+        }
+        guard case .array(let items)? = v["args"] else { throw fail("a base expression's \"args\" must be a list") }
+        var args: [BaseForm] = []
+        for item in items { args.append(try expr(item, depth: depth + 1)) }
+        let d = (args.map(\.depth).max() ?? 0) + 1
+        switch (op, args.count) {
+        case ("neg", 1): return BaseForm(expr: .negate(args[0].expr), depth: d)
+        case (let f, 1) where MathFunction(rawValue: f) != nil: return BaseForm(expr: .apply(MathFunction(rawValue: f)!, args[0].expr), depth: d)
+        case (let c, 2) where Combine(rawValue: c) != nil: return BaseForm(expr: .combine(Combine(rawValue: c)!, args[0].expr, args[1].expr), depth: d)
+        default: throw fail("unknown base operation \"\(op)\" with \(args.count) argument\(args.count == 1 ? "" : "s")")
+        }
+    }
+
+    func baseGuard(_ g: JSONValue) throws(IRLoadError) -> BaseGuard {
+        guard let e = g["expr"] else { throw fail("a guard needs \"expr\"") }
+        let expr = try self.expr(e, depth: 0).expr
+        let rule: BaseGuard.Rule
+        if let x = g["equals"]?.number {
+            rule = .equals(x)
+        } else if g["finite"] == .bool(true) {
+            rule = .finite
+        } else if let c = g["constraint"] {
+            rule = .constraint(.interval(low: c["low"]?.number, lowInclusive: c["low_inclusive"] != .bool(false),
+                                         high: c["high"]?.number, highInclusive: c["high_inclusive"] != .bool(false)))
+        } else if let c = g["compare"], case .string(let o)? = c["op"], let op = CompareOperator(rawValue: o),
+                  let right = c["right"], case .bool(let holds)? = c["holds"] {
+            rule = .comparison(op, try self.expr(right, depth: 0).expr, holds)
+        } else {
+            throw fail("a guard needs \"equals\", \"finite\", \"constraint\" or \"compare\"")
+        }
+        return BaseGuard(expr: expr, rule: rule, what: (try? string(g["what"], "what")) ?? "a number", range: range(g["at"]))
+    }
+
+    // MARK: schedule parts
+
+    mutating func node(_ v: JSONValue) throws(IRLoadError) -> Node {
+        let kind = try string(v["kind"], "kind")
+        switch kind {
+        case "constant": return .constant(try number(v["value"], "value").0)
+        case "t": return .time
+        case "negate": return .negate(try at("of") { (r: inout Reader) throws(IRLoadError) in try r.node(v["of"] ?? .null) })
+        case "function":
+            guard let f = MathFunction(rawValue: try string(v["name"], "name")) else { throw fail("unknown function") }
+            return .apply(f, try at("of") { (r: inout Reader) throws(IRLoadError) in try r.node(v["of"] ?? .null) })
+        case "combine":
+            guard let op = Combine(rawValue: try string(v["op"], "op")) else { throw fail("unknown operator") }
+            let a = try at("left") { (r: inout Reader) throws(IRLoadError) in try r.node(v["left"] ?? .null) }
+            let b = try at("right") { (r: inout Reader) throws(IRLoadError) in try r.node(v["right"] ?? .null) }
+            return .combine(op, a, b)
+        case "sequence": return .sequence(try sequence(v))
+        case "primitive":
+            let name = try string(v["name"], "name")
+            guard case .object(let params)? = v["params"] else { throw fail("\"params\" must be an object") }
+            var node = try build(name, params.map { ($0.0, $0.1) })
+            if v["implicit_target"] == .bool(true), case .primitive(let p, let s) = node, var w = p as? Warmup {
+                w.implicitTarget = true
+                node = .primitive(w, s)
+            }
+            return node
+        case "restarts":
+            let body = try at("body") { (r: inout Reader) throws(IRLoadError) in try r.node(v["body"] ?? .null) }
+            var args: [(String, JSONValue)] = [("period", v["period"] ?? .null), ("mult", v["mult"] ?? .null),
+                                               ("decay", v["decay"] ?? .null), ("floor", v["floor"] ?? .null),
+                                               ("decay_mode", v["decay_mode"] ?? .null)]
+            if let limit = v["limit"], limit != .null { args.append(("limit", limit)) }
+            return try build("restarts", args, schedules: ["body": body])
+        case "reduce_on_plateau":
+            guard case .object(let plateau)? = v["plateau"] else { throw fail("\"plateau\" must be an object") }
+            let args = [("factor", v["factor"] ?? .null), ("min", v["min"] ?? .null), ("eps", v["eps"] ?? .null),
+                        ("from", v["from"] ?? .null)] + plateau
+            return try build("reduce_on_plateau", args)
+        case "at":
+            let body = try at("body") { (r: inout Reader) throws(IRLoadError) in try r.node(v["body"] ?? .null) }
+            let time = try at("time") { (r: inout Reader) throws(IRLoadError) in try r.node(v["time"] ?? .null) }
+            return try build("at", [], schedules: ["body": body, "time": time])
+        case "running_product":
+            return try build("running_product", [], schedules: ["f": try at("of") { (r: inout Reader) throws(IRLoadError) in try r.node(v["of"] ?? .null) }])
+        case "float32":
+            return try build("float32", [], schedules: ["body": try at("of") { (r: inout Reader) throws(IRLoadError) in try r.node(v["of"] ?? .null) }])
+        default:
+            throw fail("unknown kind \"\(kind)\"")
+        }
+    }
+
+    mutating func sequence(_ v: JSONValue) throws(IRLoadError) -> PhaseSequence {
+        guard case .array(let items)? = v["phases"], !items.isEmpty else { throw fail("\"phases\" must be a non-empty list") }
+        var phases: [Phase] = []
+        for (i, item) in items.enumerated() {
+            let phase = try at("phases.\(i)") { (r: inout Reader) throws(IRLoadError) -> Phase in
+                let body = try r.at("body") { (r: inout Reader) throws(IRLoadError) in try r.node(item["body"] ?? .null) }
+                let length: Int? = item["length"] == nil || item["length"] == .null ? nil : try r.count(item["length"], "length", atLeast: 0)
+                var condition: Condition?
+                if let u = item["until"], u != .null {
+                    condition = try r.at("until") { (r: inout Reader) throws(IRLoadError) in try r.condition(u) }
+                }
+                return Phase(body: body, bound: length, explicitBound: item["explicit_length"] == .bool(true),
+                             condition: condition, slots: 0..<0, range: r.range(item["at"]))
+            }
+            phases.append(phase)
+        }
+        for p in phases.dropLast() where p.bound == nil && p.condition == nil && !p.body.canFinish {
+            throw .diagnostics(DiagnosticError([.error(.unreachablePhase, "this phase never ends, so the next is unreachable", at: p.range)]),
+                               checker.file)
+        }
+        Phase.resolveImplicitTargets(&phases)
+        return PhaseSequence.make(phases)
+    }
+
+    mutating func condition(_ v: JSONValue) throws(IRLoadError) -> Condition {
+        let kind = try string(v["kind"], "kind")
+        switch kind {
+        case "elapsed": return .elapsed(try count(v["steps"], "steps"))
+        case "plateau":
+            guard case .object(let p)? = v["plateau"] else { throw fail("\"plateau\" must be an object") }
+            guard case .condition(let c) = try call("plateau", p, schedules: [:]) else { throw fail("not a condition") }
+            return c
+        case "compare":
+            guard let op = CompareOperator(rawValue: try string(v["op"], "op")) else { throw fail("unknown comparison") }
+            return .compare(try operand(v["left"], "left"), op, try operand(v["right"], "right"))
+        case "and", "or":
+            let a = try at("left") { (r: inout Reader) throws(IRLoadError) in try r.condition(v["left"] ?? .null) }
+            let b = try at("right") { (r: inout Reader) throws(IRLoadError) in try r.condition(v["right"] ?? .null) }
+            return kind == "and" ? .all(a, b) : .any(a, b)
+        case "not": return .not(try at("of") { (r: inout Reader) throws(IRLoadError) in try r.condition(v["of"] ?? .null) })
+        default: throw fail("unknown condition kind \"\(kind)\"")
+        }
+    }
+
+    mutating func operand(_ v: JSONValue?, _ key: String) throws(IRLoadError) -> Operand {
+        switch v {
+        case .string("metric")?: return .metric
+        case .string("lr")?: return .lr
+        case let n?:
+            let node = try at(key) { (r: inout Reader) throws(IRLoadError) in try r.node(n) }
+            if node.isStateful { throw fail("\(key): a comparison cannot use a metric-driven schedule") }
+            return .node(node)
+        case nil: throw fail("missing \"\(key)\"")
+        }
+    }
+
+    /// A schedule part built by its builtin constructor from the document's parameters.
+    mutating func build(_ name: String, _ params: [(String, JSONValue)], schedules: [String: Node] = [:]) throws(IRLoadError) -> Node {
+        guard case .schedule(let n) = try call(name, params, schedules: schedules) else { throw fail("\(name) is not a schedule") }
+        return n
+    }
+
+    mutating func call(_ name: String, _ params: [(String, JSONValue)], schedules: [String: Node]) throws(IRLoadError) -> Value {
+        guard let spec = Builtins.lookup(name), spec.kind == .schedule || spec.kind == .condition else { throw fail("unknown primitive \"\(name)\"") }
+        var bound: NameMap<(Value, SourceRange)> = [:]
+        let here = SourceRange(0, 0)
+        for (k, v) in params {
+            guard let p = spec.params.first(where: { $0.name == k }) else { throw fail("'\(name)' has no parameter '\(k)'") }
+            bound[k] = (try at(k) { (r: inout Reader) throws(IRLoadError) in try r.value(v, p.type) }, here)
+        }
+        for (k, n) in schedules { bound[k] = (.schedule(n), here) }
+        do {
+            return try checker.callBuiltin(spec, [], here, [:], prebound: bound)
+        } catch {
+            let d = error.diagnostic ?? .error(.invalidArguments, "invalid arguments", at: here)
+            throw fail(d.message)
+        }
+    }
+
+    /// A parameter's JSON as the checker's value of the parameter's type.
+    func value(_ v: JSONValue, _ type: ParamType) throws(IRLoadError) -> Value {
+        switch type {
+        case .integer, .duration: return .duration(try count(v, "value"))
+        case .number:
+            let (x, form) = try number(v, "value")
+            return .number(x, form)
+        case .bool:
+            guard case .bool(let b) = v else { throw fail("expected true or false") }
+            return .bool(b)
+        case .choice, .string:
+            guard case .string(let s) = v else { throw fail("expected a string") }
+            return .string(s)
+        case .durations:
+            guard case .array(let xs) = v else { throw fail("expected a list of whole numbers") }
+            var out: [Value] = []
+            for x in xs { out.append(.duration(try count(x, "item"))) }
+            return .list(out)
+        case .numbers:
+            guard case .array(let xs) = v else { throw fail("expected a list of numbers") }
+            var out: [Value] = []
+            for x in xs {
+                let (n, form) = try number(x, "item")
+                out.append(.number(n, form))
+            }
+            return .list(out)
+        default:
+            throw fail("a parameter of type \(type.description) cannot be read from the IR")
+        }
+    }
+}

@@ -1,0 +1,199 @@
+import Foundation
+
+/// A small JSON value, rendered with numbers in their shortest exact form.
+public indirect enum JSONValue: Sendable, Equatable {
+    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([(String, JSONValue)])
+
+    public static func == (a: JSONValue, b: JSONValue) -> Bool { a.render() == b.render() }
+
+    public func render(indent: Int = 0) -> String {
+        let pad = String(repeating: "  ", count: indent)
+        switch self {
+        case .null: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .number(let x): return x.isFinite ? fmt(x) : "\"\(x > 0 ? "inf" : x < 0 ? "-inf" : "nan")\""
+        case .string(let s): return JSONValue.quote(s)
+        case .array(let xs):
+            if xs.isEmpty { return "[]" }
+            if xs.allSatisfy({ if case .number = $0 { return true }; return false }) {
+                return "[" + xs.map { $0.render() }.joined(separator: ", ") + "]"
+            }
+            return "[\n" + xs.map { pad + "  " + $0.render(indent: indent + 1) }.joined(separator: ",\n") + "\n" + pad + "]"
+        case .object(let kvs):
+            if kvs.isEmpty { return "{}" }
+            return "{\n" + kvs.map { pad + "  " + JSONValue.quote($0.0) + ": " + $0.1.render(indent: indent + 1) }.joined(separator: ",\n") + "\n" + pad + "}"
+        }
+    }
+
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        for ch in s.unicodeScalars {
+            switch ch {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default:
+                if ch.value < 0x20 { out += String(format: "\\u%04x", ch.value) } else { out.unicodeScalars.append(ch) }
+            }
+        }
+        return out + "\""
+    }
+}
+
+extension JSONValue {
+    /// The value of `key` in an object.
+    public subscript(key: String) -> JSONValue? {
+        guard case .object(let kvs) = self else { return nil }
+        return kvs.first { $0.0 == key }?.1
+    }
+
+    /// Parses JSON text. Numbers are read with Swift's correctly rounded
+    /// parser, so a number written in its shortest form comes back to the
+    /// same bits; "inf", "-inf" and "nan" strings stand for those numbers
+    /// where a number is expected (`number`), as Ramp writes them.
+    public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
+        var p = JSONParser(bytes: Array(text.utf8))
+        let v = try p.value(depth: 0)
+        p.skipSpace()
+        guard p.pos == p.bytes.count else { throw p.fail("unexpected text after the JSON value") }
+        return v
+    }
+
+    /// A number, or one of the spelled-out non-finite numbers.
+    public var number: Double? {
+        switch self {
+        case .number(let x): return x
+        case .string("inf"): return .infinity
+        case .string("-inf"): return -.infinity
+        case .string("nan"): return .nan
+        default: return nil
+        }
+    }
+}
+
+public struct JSONParseError: Error, Sendable {
+    public var message: String
+    public var offset: Int
+}
+
+/// A small recursive-descent JSON reader (RFC 8259), nesting limited so that
+/// hostile input cannot overflow the stack.
+struct JSONParser {
+    let bytes: [UInt8]
+    var pos = 0
+    static let maxDepth = 512
+
+    func fail(_ message: String) -> JSONParseError { JSONParseError(message: message, offset: pos) }
+
+    mutating func skipSpace() {
+        while pos < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[pos]) { pos += 1 }
+    }
+
+    mutating func value(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard depth < JSONParser.maxDepth else { throw fail("JSON nests too deeply") }
+        skipSpace()
+        guard pos < bytes.count else { throw fail("unexpected end of JSON") }
+        switch bytes[pos] {
+        case UInt8(ascii: "{"):
+            pos += 1
+            var kvs: [(String, JSONValue)] = []
+            skipSpace()
+            if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(kvs) }
+            while true {
+                skipSpace()
+                guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else { throw fail("expected a key") }
+                let key = try string()
+                skipSpace()
+                guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+                pos += 1
+                kvs.append((key, try value(depth: depth + 1)))
+                skipSpace()
+                guard pos < bytes.count else { throw fail("unexpected end of JSON") }
+                if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
+                if bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(kvs) }
+                throw fail("expected ',' or '}'")
+            }
+        case UInt8(ascii: "["):
+            pos += 1
+            var items: [JSONValue] = []
+            skipSpace()
+            if pos < bytes.count, bytes[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
+            while true {
+                items.append(try value(depth: depth + 1))
+                skipSpace()
+                guard pos < bytes.count else { throw fail("unexpected end of JSON") }
+                if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
+                if bytes[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
+                throw fail("expected ',' or ']'")
+            }
+        case UInt8(ascii: "\""): return .string(try string())
+        case UInt8(ascii: "t"): return try word("true", .bool(true))
+        case UInt8(ascii: "f"): return try word("false", .bool(false))
+        case UInt8(ascii: "n"): return try word("null", .null)
+        default: return try number()
+        }
+    }
+
+    private mutating func word(_ w: String, _ v: JSONValue) throws(JSONParseError) -> JSONValue {
+        let u = Array(w.utf8)
+        guard pos + u.count <= bytes.count, Array(bytes[pos..<pos + u.count]) == u else { throw fail("unexpected character") }
+        pos += u.count
+        return v
+    }
+
+    private mutating func number() throws(JSONParseError) -> JSONValue {
+        let start = pos
+        while pos < bytes.count, "+-0123456789.eE".utf8.contains(bytes[pos]) { pos += 1 }
+        guard pos > start, let x = Double(String(decoding: bytes[start..<pos], as: UTF8.self)) else {
+            pos = start
+            throw fail("unexpected character")
+        }
+        return .number(x)
+    }
+
+    private mutating func string() throws(JSONParseError) -> String {
+        pos += 1  // the opening quote
+        var out: [UInt8] = []
+        while pos < bytes.count {
+            let c = bytes[pos]
+            pos += 1
+            switch c {
+            case UInt8(ascii: "\""):
+                return String(decoding: out, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                guard pos < bytes.count else { throw fail("unterminated string") }
+                let e = bytes[pos]
+                pos += 1
+                switch e {
+                case UInt8(ascii: "n"): out.append(0x0A)
+                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "r"): out.append(0x0D)
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0C)
+                case UInt8(ascii: "u"):
+                    var code = try hex4()
+                    if (0xD800..<0xDC00).contains(code), pos + 1 < bytes.count, bytes[pos] == UInt8(ascii: "\\"), bytes[pos + 1] == UInt8(ascii: "u") {
+                        pos += 2
+                        let low = try hex4()
+                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    }
+                    out.append(contentsOf: Array(String(Character(Unicode.Scalar(code) ?? "\u{FFFD}")).utf8))
+                default: out.append(e)
+                }
+            default:
+                out.append(c)
+            }
+        }
+        throw fail("unterminated string")
+    }
+
+    private mutating func hex4() throws(JSONParseError) -> UInt32 {
+        guard pos + 4 <= bytes.count, let v = UInt32(String(decoding: bytes[pos..<pos + 4], as: UTF8.self), radix: 16) else {
+            throw fail("bad \\u escape")
+        }
+        pos += 4
+        return v
+    }
+}

@@ -5,7 +5,7 @@ RAMP = .build/debug/ramp
 SAMPLE = samples/card.ramp
 SAMPLE_METRICS = samples/card.metrics
 
-.PHONY: run test build release deps clean fuzz
+.PHONY: run test build release deps clean fuzz python-check
 
 APT_INSTALL = apt-get install -y -q --no-install-recommends
 
@@ -46,11 +46,20 @@ run: build
 
 ## test: every test, then the fuzzer for FUZZ_SECONDS (0 skips it).
 FUZZ_SECONDS ?= 60
-test: deps
+test: deps python-check
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
 	$(RAMP) check samples/*.ramp
 	@if [ "$(FUZZ_SECONDS)" != 0 ]; then $(MAKE) --no-print-directory fuzz SECONDS=$(FUZZ_SECONDS); fi
+
+## python-check: lint (pyflakes, installed from PyPI when missing) and unit-test
+## the Python runtime that compiled modules are made of.
+PYTHON ?= $(or $(RAMP_PYTHON),python3)
+python-check:
+	@$(PYTHON) -m pyflakes --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q --disable-pip-version-check pyflakes >/dev/null 2>&1 \
+		|| echo "note: pyflakes is not installed and could not be; the Python runtime is not linted"
+	@if $(PYTHON) -m pyflakes --version >/dev/null 2>&1; then $(PYTHON) -m pyflakes Sources/Ramp/Emit/Python Tests/Python && echo "pyflakes: the Python runtime and its tests are clean"; fi
+	$(PYTHON) -m pytest -q -p no:cacheprovider Tests/Python
 
 ## fuzz: libFuzzer with AddressSanitizer over lexer → parser → checker → 100 steps.
 ## Seeds come from the test corpus and the samples; grammar/ramp.dict guides it.
@@ -65,6 +74,7 @@ fuzz: deps
 	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name Ramp \
 		$$(find Sources/Ramp -name '*.swift') Fuzz/*.swift -o $(FUZZ_DIR)/ramp-fuzz 2>&1 | grep -v 'ld.gold: warning' || true
 	test -x $(FUZZ_DIR)/ramp-fuzz
+	cp Sources/Ramp/Emit/Python/runtime.py $(FUZZ_DIR)/
 	ASAN_OPTIONS=malloc_context_size=255 LSAN_OPTIONS=suppressions=Fuzz/lsan.supp \
 	$(FUZZ_DIR)/ramp-fuzz $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seeds -dict=grammar/ramp.dict \
 		-seed=$(FUZZ_SEED) -max_total_time=$(SECONDS) -timeout=10 -rss_limit_mb=4096 -max_len=4096 -print_final_stats=1 \

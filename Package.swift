@@ -11,7 +11,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .target(name: "Ramp", exclude: ["Runtime/Data/README.md"], resources: [.copy("Runtime/Data/breast_cancer.csv")]),
+        .target(name: "Ramp", exclude: ["Runtime/Data/README.md"],
+                resources: [.copy("Runtime/Data/breast_cancer.csv"), .copy("Emit/Python/runtime.py")]),
         .systemLibrary(
             name: "CEditLine",
             pkgConfig: "libedit",

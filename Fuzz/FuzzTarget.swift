@@ -3,7 +3,8 @@ import Foundation
 /// libFuzzer entry point: source bytes through the lexer, parser and checker,
 /// then 100 steps of the scheduler with metrics taken from the same bytes,
 /// next to the tree walk (the kernels must give the same bits), then explain,
-/// the IR, the Python module and a save/restore. Anything but a diagnostic
+/// the IR (built back, and at another base), the Python module and a
+/// save/restore. Anything but a diagnostic
 /// or finite rates is a bug.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -22,8 +23,23 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         if let m = s.momentum { precondition(m.isFinite, "momentum \(m) at step \(i + 1)") }
     }
     _ = Explain.text(program)
-    _ = IR.document(program).render()
-    _ = Python.module(program)
+    // The IR is the contract: the program built from it steps identically,
+    // and at another base it equals a fresh check at that base.
+    let ir = IR.document(program).render()
+    let rebuilt = try! IR.load(ir, name: "fuzz")
+    precondition(IR.document(rebuilt).render() == ir, "the IR does not round-trip")
+    var r = Scheduler(rebuilt), f = Scheduler(program)
+    for i in 0..<50 {
+        let metric: Double? = Double(i % 5) / 4
+        precondition(r.step(metric: metric).bitPattern == f.step(metric: metric).bitPattern, "the IR's program differs at step \(i + 1)")
+    }
+    let other = program.settings.base * 3
+    let fresh = try? Compiler.compile(file, options: CheckOptions(base: other))
+    if let rebased = try? program.rebased(to: other) {
+        precondition(fresh != nil, "a rebase succeeded where a fresh check fails")
+        precondition(IR.document(rebased).render() == IR.document(fresh!).render(), "a rebase differs from a fresh check")
+    }
+    _ = try! Python.module(program)
     let saved = try! s.state.encoded()
     let restored = try! Scheduler(program, state: SchedulerState.decoded(from: saved))
     precondition(restored.lr.bitPattern == s.lr.bitPattern, "restore changed the rate")

@@ -103,7 +103,7 @@ func repl(_ lines: [String], engine: inout ReplEngine) -> [ReplEngine.Reply] {
         let module = e.feed(":compile python")!
         #expect(!module.isError)
         #expect(module.output.hasPrefix("\"\"\"A learning-rate schedule compiled by Ramp"))
-        #expect(module.output.contains("Phase(Cosine(T=2, from_=1.0 * r, min=0.0, exponent=1.0, k=1.0, periodic=False), length=2)"))
+        #expect(module.output.contains("Phase(Cosine(T=2, from_=base, min=0.0, exponent=1.0, k=1.0, periodic=False), length=2)"))
         #expect(e.feed(":compile yaml")!.output == "error: usage: :compile json|csv [steps]|python [FILE]")
     }
 

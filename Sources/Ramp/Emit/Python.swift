@@ -1,119 +1,69 @@
-/// `ramp compile --to python`: one self-contained Python 3 module with the
-/// checked schedule as a tree of small classes (only those the program uses),
-/// a `Schedule` class with Ramp's stepping and saved state, and a lazily
-/// imported torch adapter.
-///
-/// A caller may pass another `base`. Which numbers follow it is found by
-/// compiling the program again at other bases (`probeFactors`): a number that
-/// scales with it is written `x * r` (r = base / BASE), one that stays put is
-/// written as is, and one that moves along a line (`base - lr_end`) is
-/// written `x + slope * (r - 1)`. At r = 1 each gives the program's own
-/// number exactly. If the tree changes shape, or a number moves any other
-/// way, the module refuses other bases and says why.
+/// `ramp compile --to python`: one self-contained Python 3 module, generated
+/// from the program's IR. The module's `program(base)` builds the schedule's
+/// tree with every number that follows the base written as the arithmetic
+/// that computes it (`base * 0.5`), so `Schedule(base=B)` gives, bit for bit,
+/// what checking the program at base B gives; the decisions taken on such
+/// numbers (lengths, counts, comparisons) are checked there first, and a
+/// base that would change the schedule's shape is refused, naming the place.
+/// The classes come from the runtime file `Python/runtime.py`: only the
+/// sections the program uses.
 public enum Python {
-    public static func module(_ program: CompiledProgram) -> String {
+    /// The module for an IR document: its program is built from the tree.
+    public static func module(_ document: JSONValue, name: String = "IR") throws -> String {
+        let program: CompiledProgram
+        do { program = try IR.program(from: document, name: name) } catch { throw ModuleError(description: error.description) }
+        return try module(program)
+    }
+
+    public struct ModuleError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public static func module(_ program: CompiledProgram) throws -> String {
+        let runtime: PythonRuntime
+        do { runtime = try PythonRuntime.load() } catch { throw ModuleError(description: error.description) }
         var writer = Writer()
-        let template = writer.program(program)
-        let (scaling, fixedReason) = baseScaling(program, template: template, numbers: writer.numbers)
-        let body = substitute(template, numbers: writer.numbers, scaled: scaling)
+        let body = writer.program(program)
 
         var used = writer.used
-        used.insert("core")
-        used.insert("sequence")
-        used.insert("schedule")
+        used.formUnion(["core", "sequence", "schedule"])
         var changed = true
         while changed {
             changed = false
-            for s in PythonRuntime.sections where used.contains(s.name) {
+            for s in runtime.sections where used.contains(s.name) {
                 for r in s.requires where !used.contains(r) { used.insert(r); changed = true }
             }
         }
-        let sections = PythonRuntime.sections.filter { used.contains($0.name) }
-        let imports = Set(sections.flatMap(\.imports)).sorted()
-
-        var head = docstring(program) + "\n" + (imports + (writer.height > 300 ? ["sys"] : [])).map { "import \($0)\n" }.joined()
+        let sections = runtime.sections.filter { used.contains($0.name) }
+        let code = sections.map(\.code)
+        // Import what the sections use, and nothing else.
+        var imports = PythonRuntime.standardModules.filter { m in code.contains { $0.contains("\(m).") } }
+        if writer.height > 300 { imports.append("sys") }
+        var head = docstring(program) + "\n" + imports.sorted().map { "import \($0)\n" }.joined()
         if writer.height > 300 {
             // Evaluation recurses once per level of the tree.
             head += "\nsys.setrecursionlimit(max(sys.getrecursionlimit(), \(writer.height * 3 + 200)))\n"
         }
-        let fixed = fixedReason.map { pythonString("this schedule cannot take another base: \($0); compile it with `ramp compile --base B`") }
         head += """
 
             BASE = \(literal(program.settings.base))
             USES_METRIC = \(program.usesMetric ? "True" : "False")
             DURATION = \(program.duration.map(String.init) ?? "None")
-            _BASE_FIXED = \(fixed ?? "None")
-            _KINDS = (\(program.initialSlots.map { "\"\(kind($0))\"" }.joined(separator: ", "))\(program.initialSlots.count == 1 ? "," : ""))
             """
-        return ([head, body] + sections.map(\.code)).joined(separator: "\n\n\n") + "\n"
-    }
+        let tail = """
+            class Schedule(_Schedule):
+                \(pythonString("This program's schedule: see _Schedule. Schedule(base=B) builds it at base B."))
 
-    // MARK: - base
+                BASE = BASE
+                KINDS = (\(program.initialSlots.map { "\"\(kind($0))\"" }.joined(separator: ", "))\(program.initialSlots.count == 1 ? "," : ""))
+                program = staticmethod(_program)
 
-    /// How a number depends on the base.
-    enum Dependence: Equatable {
-        case fixed
-        /// x * r.
-        case proportional
-        /// x + slope * (r - 1): a rate plus a constant, like `base - lr_end`.
-        case affine(slope: Double)
-    }
 
-    /// Where the base is probed, as factors of the program's own: powers of
-    /// two (exact for a proportional number), a factor that is not, and
-    /// bases far off on both sides, so a number that follows the base only
-    /// past a threshold (`max(base, 0.05)`) shows itself.
-    static let probeFactors: [Double] = [2, 0.5, 3, 16, 1.0 / 16]
-
-    /// How each number follows the base, from the program compiled at each
-    /// probe; or why the module must keep its own base.
-    private static func baseScaling(_ program: CompiledProgram, template: String, numbers: [Double]) -> ([Dependence], String?) {
-        let b0 = program.settings.base
-        let none = numbers.map { _ in Dependence.fixed }
-        var probes: [[Double]] = []
-        for factor in probeFactors {
-            guard let probe = try? Compiler.compile(program.source, options: CheckOptions(base: b0 * factor)) else {
-                return (none, "it is not valid at every base")
-            }
-            var w = Writer()
-            guard w.program(probe) == template else { return (none, "its shape changes with the base") }
-            probes.append(w.numbers)
-        }
-        func near(_ a: Double, _ b: Double, scale: Double) -> Bool { abs(a - b) <= 1e-13 * scale }
-        var out: [Dependence] = []
-        for i in numbers.indices {
-            let x = numbers[i]
-            let ys = probes.map { $0[i] }
-            let slope = ys[0] - x  // the change from the base to twice the base
-            let scale = ([abs(x), abs(slope)] + ys.map(abs)).max()!
-            if ys.allSatisfy({ $0.bitPattern == x.bitPattern }) || (x.isNaN && ys.allSatisfy(\.isNaN)) {
-                out.append(.fixed)
-            } else if ys[0] == x * 2, ys[1] == x * 0.5,
-                      zip(probeFactors, ys).allSatisfy({ near($1, x * $0, scale: scale) }) {
-                out.append(.proportional)
-            } else if slope.isFinite, zip(probeFactors, ys).allSatisfy({ near($1, x + slope * ($0 - 1), scale: scale) }) {
-                out.append(.affine(slope: slope))
-            } else {
-                return (none, "a number in it depends on the base other than linearly")
-            }
-        }
-        return (out, nil)
-    }
-
-    private static func substitute(_ template: String, numbers: [Double], scaled: [Dependence]) -> String {
-        var out = ""
-        var parts = template.split(separator: Writer.mark, omittingEmptySubsequences: false).makeIterator()
-        out += parts.next().map(String.init) ?? ""
-        while let index = parts.next(), let rest = parts.next() {
-            let i = Int(index)!
-            switch scaled[i] {
-            case .fixed: out += literal(numbers[i])
-            case .proportional: out += literal(numbers[i]) + " * r"
-            case .affine(let slope): out += "(\(literal(numbers[i])) + \(literal(slope)) * (r - 1))"
-            }
-            out += rest
-        }
-        return out
+            def torch_scheduler(optimizer):
+                \(pythonString("This schedule as a torch LRScheduler; each parameter group's initial lr is its base."))
+                return _torch_scheduler(Schedule, optimizer)
+            """
+        return ([head] + code + [body, tail]).joined(separator: "\n\n\n") + "\n"
     }
 
     // MARK: - text
@@ -167,55 +117,116 @@ public enum Python {
         }
     }
 
-    /// Renders the tree as Python with every float written as a numbered mark,
-    /// so two compilations can be compared number by number.
+    /// Renders the tree as Python. Numbers that follow the base are written
+    /// as the expression that computes them from `base`.
     struct Writer {
-        static let mark: Character = "\u{1}"
-        var numbers: [Double] = []
         var used: Set<String> = []
         /// Subtrees too deep to nest, as assignments that come first.
         var hoisted: [String] = []
+        /// Warmups that rise to the next phase's start, resolved once the tree
+        /// and its state exist, in the order the checker resolves them.
+        var targets: [String] = []
+        /// The starting rate of each reduce-on-plateau, by state slot.
+        var reduceFrom: [Int: String] = [:]
         var height = 0
+        var names = 0
 
-        mutating func num(_ x: Double) -> String {
-            numbers.append(x)
-            return "\(Writer.mark)\(numbers.count - 1)\(Writer.mark)"
+        mutating func fresh(_ prefix: String) -> String {
+            names += 1
+            return "\(prefix)\(names)"
         }
 
         mutating func program(_ p: CompiledProgram) -> String {
+            var checks: [String] = []
+            for g in p.baseGuards { checks.append(baseGuard(g, p.source)) }
             let lr = sequence(p.lr)
             var momentum = "None", companion = "None"
             switch p.momentum {
             case nil: break
             case .explicit(let m): momentum = sequence(m)
-            case .companion(let initial): companion = num(initial)
+            case .companion(let initial): companion = literal(initial)
             }
-            let slots = p.initialSlots.map { slot($0) }
-            var lines = ["def _program(r):",
-                         "    \"\"\"The checked schedule: the rate tree, the momentum tree (or None),",
-                         "    the companion momentum's start (or None), and the initial state slots.",
-                         "    r = base / BASE scales the numbers that follow the base.\"\"\""]
+            let slots = p.initialSlots.enumerated().map { slot($0.offset, $0.element) }
+            var lines = ["def _program(base):",
+                         "    \"\"\"The schedule at `base`: the rate tree, the momentum tree (or None),",
+                         "    the companion momentum's start (or None), and the initial state slots.\"\"\""]
+            if !checks.isEmpty {
+                lines.append("    # Decisions taken on numbers that follow the base must come out the same.")
+                lines += checks.map { "    " + $0 }
+            }
             lines += hoisted.map { "    " + $0 }
             lines.append("    lr = \(lr)")
             lines.append("    momentum = \(momentum)")
             lines.append("    slots = [\(slots.joined(separator: ", "))]")
+            lines += targets.map { "    " + $0 }
             lines.append("    return lr, momentum, \(companion), slots")
             return lines.joined(separator: "\n")
         }
 
-        private mutating func slot(_ s: SlotState) -> String {
+        /// A check that raises ValueError when `base` changes a decision.
+        private mutating func baseGuard(_ g: BaseGuard, _ source: SourceFile) -> String {
+            let x = expr(g.expr)
+            let loc = source.location(of: g.range.start)
+            let place = "\(source.name):\(loc.line):\(loc.column)"
+            let condition: String
+            switch g.rule {
+            case .equals(let v): condition = v.isNaN ? "\(x) != \(x)" : "\(x) == \(literal(v))"
+            case .finite: condition = "math.isfinite(\(x))"
+            case .constraint(let c):
+                let (low, li, high, hi) = c.bounds
+                var parts: [String] = []
+                if let low { parts.append("\(x) \(li ? ">=" : ">") \(literal(low))") }
+                if let high { parts.append("\(x) \(hi ? "<=" : "<") \(literal(high))") }
+                condition = parts.isEmpty ? "True" : parts.joined(separator: " and ")
+            case .comparison(let op, let other, let expected):
+                let test = "\(x) \(op.rawValue) \(expr(other))"
+                condition = expected ? test : "not (\(test))"
+            }
+            let message = pythonString("\(place): at another base, \(g.what) changes the schedule's shape; compile it with `ramp compile --base B`")
+            return "_require_base(\(condition), \(message))"
+        }
+
+        /// A number: its literal, or the arithmetic that computes it from `base`.
+        mutating func number(_ x: Double, _ form: BaseExpr?) -> String {
+            guard let form else { return literal(x) }
+            return expr(form)
+        }
+
+        mutating func expr(_ e: BaseExpr) -> String {
+            switch e {
+            case .base: return "base"
+            case .constant(let c): return literal(c)
+            case .negate(let a): return "(-\(expr(a)))"
+            case .apply(let f, let a):
+                used.insert("functions")
+                return "_FUNCTIONS[\"\(f.rawValue)\"](\(expr(a)))"
+            case .combine(let op, let a, let b):
+                let x = expr(a), y = expr(b)
+                switch op {
+                case .add, .subtract, .multiply: return "(\(x) \(op.rawValue) \(y))"
+                case .divide: used.insert("combine"); return "_div(\(x), \(y))"
+                case .power: return "_pow(\(x), \(y))"
+                case .min: return "_min(\(x), \(y))"
+                case .max: return "_max(\(x), \(y))"
+                case .mod: used.insert("combine"); return "_mod(\(x), \(y))"
+                }
+            case .pinned(let x, let b): return "_pinned(\(literal(x)), \(literal(b)), base)"
+            }
+        }
+
+        private mutating func slot(_ index: Int, _ s: SlotState) -> String {
             switch s {
             case .sequence: return "_sequence_state()"
             case .plateau(let tr): return tracker(tr)
             case .reduce(let r):
                 used.insert("reduce_on_plateau")
-                return "_reduce_state(\(num(r.value)), \(tracker(r.tracker)))"
+                return "_reduce_state(\(reduceFrom[index] ?? literal(r.value)), \(tracker(r.tracker)))"
             }
         }
 
         private mutating func tracker(_ tr: PlateauTracker) -> String {
             used.insert("plateau")
-            return "_tracker(\(num(tr.best))\(tr.cooldownLeft == 0 ? "" : ", \(tr.cooldownLeft)"))"
+            return "_tracker(\(literal(tr.best))\(tr.cooldownLeft == 0 ? "" : ", \(tr.cooldownLeft)"))"
         }
 
         /// A subtree deeper than this is named and assigned first.
@@ -223,7 +234,7 @@ public enum Python {
 
         private mutating func hoist(_ text: String, _ depth: Int) -> (String, Int) {
             guard depth >= Writer.nestingLimit else { return (text, depth) }
-            let name = "n\(hoisted.count + 1)"
+            let name = fresh("n")
             hoisted.append("\(name) = \(text)")
             return (name, 0)
         }
@@ -239,8 +250,27 @@ public enum Python {
             height = max(height, level)
             var depth = 0
             var phases: [String] = []
-            for p in s.phases {
-                let (body, d) = node(p.body, level: level + 1)
+            // Phase bodies that a warmup before them rises to are named, so
+            // the warmup's target can be taken from them once they exist.
+            var pending: [(warmup: String, next: Int)] = []
+            var bodies: [String] = []
+            for (i, p) in s.phases.enumerated() {
+                var (body, d) = node(p.body, level: level + 1)
+                if i > 0, let w = pending.last, w.next == i {
+                    let name = fresh("b")
+                    hoisted.append("\(name) = \(body)")
+                    body = name
+                    d = 0
+                    targets.append("\(w.warmup).to = \(name).value(0.0, slots)")
+                }
+                if i + 1 < s.phases.count, case .primitive(let w as Warmup, _) = p.body, w.implicitTarget {
+                    let name = fresh("w")
+                    hoisted.append("\(name) = \(body)")
+                    body = name
+                    d = 0
+                    pending.append((name, i + 1))
+                }
+                bodies.append(body)
                 depth = max(depth, d + 1)
                 var args = [body]
                 if let b = p.bound { args.append("length=\(b)") }
@@ -278,7 +308,7 @@ public enum Python {
             switch n {
             case .constant(let c):
                 used.insert("const")
-                return ("Const(\(num(c)))", 1)
+                return ("Const(\(literal(c)))", 1)
             case .time:
                 used.insert("time")
                 return ("Time()", 1)
@@ -289,22 +319,34 @@ public enum Python {
             case .combine(let op, let a, let b):
                 let x = node(a, level: level + 1), y = node(b, level: level + 1)
                 return wrap("Op", "combine", [("\"\(op.rawValue)\"", 0), x, y])
-            case .primitive(let p, _):
+            case .primitive(let p, let symbols):
                 used.insert(p.name)
-                let args = p.parameters.map { name, value in (name == "from" ? "from_" : name) + "=" + parameter(value) }
+                var args: [String] = []
+                for (name, value) in p.parameters {
+                    let key = name == "from" ? "from_" : name
+                    if let w = p as? Warmup, w.implicitTarget, name == "to" {
+                        args.append("\(key)=base")  // the next phase's start, set below
+                        continue
+                    }
+                    args.append(key + "=" + parameter(value, name, symbols))
+                }
                 return ("\(PythonRuntime.primitiveClasses[p.name]!)(" + args.joined(separator: ", ") + ")", 1)
             case .sequence(let s):
                 return sequence(s, level: level)
-            case .restarts(let r, _):
+            case .restarts(let r, let symbols):
                 let body = node(r.body, level: level + 1)
                 return wrap("Restarts", "restarts", [body], [
-                    "period=\(r.period)", "mult=\(num(r.mult))", "decay=\(num(r.decay))", "floor=\(num(r.floor))",
-                    "limit=\(r.limit.map(String.init) ?? "None")", "decay_mode=\"\(r.decayMode.rawValue)\"", "peak=\(num(r.peak))",
+                    "period=\(r.period)", "mult=\(literal(r.mult))", "decay=\(number(r.decay, symbols["decay"]))",
+                    "floor=\(number(r.floor, symbols["floor"]))", "limit=\(r.limit.map(String.init) ?? "None")",
+                    "decay_mode=\"\(r.decayMode.rawValue)\"",
                 ])
-            case .reduceOnPlateau(let r, _):
+            case .reduceOnPlateau(let r, let symbols):
                 used.insert("reduce_on_plateau")
                 let spec = plateau(r.plateau)
-                return ("ReduceOnPlateau(\(spec), factor=\(num(r.factor)), min=\(num(r.min)), eps=\(num(r.eps)), from_=\(num(r.from)), slot=\(r.slot))", 1)
+                let from = number(r.from, symbols["from"])
+                reduceFrom[r.slot] = from
+                return ("ReduceOnPlateau(\(spec), factor=\(number(r.factor, symbols["factor"])), min=\(number(r.min, symbols["min"])), "
+                        + "eps=\(number(r.eps, symbols["eps"])), from_=\(from), slot=\(r.slot))", 1)
             case .warp(let body, let time):
                 let b = node(body, level: level + 1), t = node(time, level: level + 1)
                 return wrap("At", "at", [b, t])
@@ -351,23 +393,23 @@ public enum Python {
             used.insert("plateau")
             // Arguments at the class's defaults are left out.
             var args = ["patience=\(p.patience)"]
-            if p.threshold != 1e-4 { args.append("threshold=\(num(p.threshold))") }
+            if p.threshold != 1e-4 { args.append("threshold=\(literal(p.threshold))") }
             if p.thresholdMode != .rel { args.append("threshold_mode=\"\(p.thresholdMode.rawValue)\"") }
             if p.mode != .min { args.append("mode=\"\(p.mode.rawValue)\"") }
             if p.cooldown != 0 { args.append("cooldown=\(p.cooldown)") }
-            if p.atol != 0 { args.append("atol=\(num(p.atol))") }
+            if p.atol != 0 { args.append("atol=\(literal(p.atol))") }
             if p.accumulate != 1 { args.append("accumulate=\(p.accumulate)") }
             return "PlateauSpec(" + args.joined(separator: ", ") + ")"
         }
 
-        private mutating func parameter(_ v: ParameterValue) -> String {
+        private mutating func parameter(_ v: ParameterValue, _ name: String, _ symbols: BaseSymbols) -> String {
             switch v {
-            case .number(let x): return num(x)
+            case .number(let x): return number(x, symbols[name])
             case .integer(let n): return "\(n)"
             case .flag(let b): return b ? "True" : "False"
             case .choice(let s): return pythonString(s)
             case .integers(let xs): return "[" + xs.map(String.init).joined(separator: ", ") + "]"
-            case .numbers(let xs): return "[" + xs.map { num($0) }.joined(separator: ", ") + "]"
+            case .numbers(let xs): return "[" + xs.enumerated().map { number($1, symbols["\(name).\($0)"]) }.joined(separator: ", ") + "]"
             }
         }
     }

@@ -89,7 +89,8 @@ extension ReplEngine {
                 let rows = Table.rows(program, steps: steps)
                 return Reply(output: ([TableRow.csvHeader(momentum: program.momentum != nil)] + rows.map(\.csv)).joined(separator: "\n"), isError: false)
             case "python":
-                let module = Python.module(program)
+                let module: String
+                do { module = try Python.module(program) } catch { return self.error("\(error)") }
                 guard args.count > 1 else { return Reply(output: module.replacingTrailingNewline(), isError: false) }
                 let path = rest.dropFirst("python".count).trimmingCharacters(in: .whitespaces)
                 do {

@@ -35,10 +35,17 @@ extension RampCommand {
                 Stderr.print("error: this schedule reacts to a metric, so its table cannot be computed ahead of training; compile it `--to python` to step it inside the training loop, or run `ramp serve` beside it (docs/compile.md, docs/serve.md)")
                 throw ExitCode(1)
             }
+            var python = ""
+            if to == .python {
+                do { python = try Python.module(program) } catch {
+                    Stderr.print("error: \(error)")
+                    throw ExitCode(1)
+                }
+            }
             try write { out in
                 switch to {
                 case .json: out.write(IR.document(program).render() + "\n")
-                case .python: out.write(Python.module(program))
+                case .python: out.write(python)
                 case .csv:
                     out.write(TableRow.csvHeader(momentum: program.momentum != nil) + "\n")
                     Ramp.Table.generate(program, steps: steps ?? 0) { row in

@@ -1,0 +1,1085 @@
+"""The runtime of the Python modules that `ramp compile --to python` writes.
+
+This file is shipped with Ramp as it is. The compiler copies into each module
+the sections its schedule uses (each starts with a `# ramp-section:` line
+naming it and the sections it requires), after the module's own header; every
+class is a line-for-line transcription of Ramp's Swift evaluation, the same
+operations in the same order, so the same doubles come out. The file is also
+importable on its own, so its parts are linted and unit-tested directly.
+"""
+
+
+import bisect
+import copy
+import json
+import math
+import struct
+
+
+# ramp-section: core
+_INF = math.inf
+_NAN = math.nan
+
+
+def _pow(a, b):
+    """C's pow: an overflow gives inf and a domain error NaN, where Python raises."""
+    try:
+        return math.pow(a, b)
+    except OverflowError:
+        return -_INF if a < 0 and _is_odd(b) else _INF
+    except ValueError:
+        if a == 0 and b < 0:
+            return math.copysign(_INF, a) if _is_odd(b) else _INF
+        return _NAN
+
+
+def _is_odd(x):
+    return math.isfinite(x) and x == math.floor(x) and math.fmod(x, 2.0) != 0
+
+
+def _min(a, b):
+    """Ramp's min: the first argument unless the second is smaller."""
+    return b if b < a else a
+
+
+def _max(a, b):
+    """Ramp's max: the second argument when it is at least the first."""
+    return b if b >= a else a
+
+
+def _integral(f, x):
+    """math.floor or math.ceil as a float, keeping infinities, NaN and the sign of zero."""
+    if not math.isfinite(x):
+        return x
+    r = float(f(x))
+    return math.copysign(r, x) if r == 0 else r
+
+
+def _floor(x):
+    return _integral(math.floor, x)
+
+
+def _ceil(x):
+    return _integral(math.ceil, x)
+
+
+def _require_base(ok, message):
+    """Refuses a base at which a decision the program took on the base (a
+    length, a count, a comparison) would come out differently."""
+    if not ok:
+        raise ValueError(message)
+
+
+def _pinned(x, at_base, base):
+    """A number computed from the base through more operations than a module
+    keeps: known at the program's own base only."""
+    if base != at_base:
+        raise ValueError("a number in this schedule is computed from the base through too many operations "
+                         "to follow another base; compile it with `ramp compile --base B`")
+    return x
+
+
+def _f32(x):
+    """x rounded to single precision."""
+    try:
+        return struct.unpack("f", struct.pack("f", x))[0]
+    except OverflowError:
+        return math.copysign(_INF, x)
+
+
+class _Node:
+    """A part of the schedule tree. `value` is its rate at local step t;
+    stateless parts keep the default `momentum` and `observe`."""
+
+    def momentum(self, t, s):
+        return None
+
+    def observe(self, t, metric, lr, s, initial):
+        pass
+
+    def single(self, t, s):
+        """The value in single precision (inside float32)."""
+        return _f32(self.value(float(t), s))
+
+
+# ramp-section: functions
+def _trig(f):
+    return lambda x: f(x) if math.isfinite(x) else _NAN
+
+
+def _exp(x):
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return _INF
+
+
+def _log(x):
+    if x > 0:
+        return math.log(x)
+    return -_INF if x == 0 else _NAN
+
+
+def _sqrt(x):
+    return math.sqrt(x) if x >= 0 else _NAN
+
+
+_FUNCTIONS = {
+    "cos": _trig(math.cos), "sin": _trig(math.sin), "tan": _trig(math.tan),
+    "exp": _exp, "log": _log, "sqrt": _sqrt, "floor": _floor, "ceil": _ceil,
+    "abs": abs, "tanh": math.tanh,
+}
+
+
+class Fn(_Node):
+    """A pointwise function of a schedule: cos(t / 10)."""
+
+    def __init__(self, name, a):
+        self.f = _FUNCTIONS[name]
+        self.a = a
+
+    def value(self, t, s):
+        return self.f(self.a.value(t, s))
+
+    def momentum(self, t, s):
+        return self.a.momentum(t, s)
+
+    def observe(self, t, metric, lr, s, initial):
+        self.a.observe(t, metric, lr, s, initial)
+
+    def single(self, t, s):
+        return _f32(self.f(self.a.single(t, s)))
+
+
+# ramp-section: const
+class Const(_Node):
+    def __init__(self, c):
+        self.c = c
+
+    def value(self, t, s):
+        return self.c
+
+    def single(self, t, s):
+        return _f32(self.c)
+
+
+# ramp-section: time
+class Time(_Node):
+    """t, the step within the current phase."""
+
+    def value(self, t, s):
+        return t
+
+    def single(self, t, s):
+        return t
+
+
+# ramp-section: negate
+class Neg(_Node):
+    def __init__(self, a):
+        self.a = a
+
+    def value(self, t, s):
+        return -self.a.value(t, s)
+
+    def momentum(self, t, s):
+        return self.a.momentum(t, s)
+
+    def observe(self, t, metric, lr, s, initial):
+        self.a.observe(t, metric, lr, s, initial)
+
+    def single(self, t, s):
+        return -self.a.single(t, s)
+
+
+# ramp-section: combine
+def _div(a, b):
+    """IEEE division: x / 0 is an infinity (0 / 0 is NaN), where Python raises."""
+    if b != 0:
+        return a / b
+    if a != a or a == 0:
+        return _NAN
+    return math.copysign(_INF, a) * math.copysign(1.0, b)
+
+
+def _mod(a, b):
+    """Python's float modulo (the result takes the divisor's sign), NaN where C's fmod is."""
+    if b == 0 or not math.isfinite(a) or b != b:
+        return _NAN
+    r = math.fmod(a, b)
+    return r + b if r != 0 and (r < 0) != (b < 0) else r
+
+
+_OPS = {
+    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+    "/": _div, "^": _pow, "min": _min, "max": _max, "mod": _mod,
+}
+
+
+class Op(_Node):
+    """Two schedules combined pointwise: warmup * decay, min(a, b), ..."""
+
+    def __init__(self, op, a, b):
+        self.f = _OPS[op]
+        self.a = a
+        self.b = b
+
+    def value(self, t, s):
+        return self.f(self.a.value(t, s), self.b.value(t, s))
+
+    def momentum(self, t, s):
+        m = self.a.momentum(t, s)
+        return m if m is not None else self.b.momentum(t, s)
+
+    def observe(self, t, metric, lr, s, initial):
+        self.a.observe(t, metric, lr, s, initial)
+        self.b.observe(t, metric, lr, s, initial)
+
+    def single(self, t, s):
+        return _f32(self.f(self.a.single(t, s), self.b.single(t, s)))
+
+
+# ramp-section: at
+class At(_Node):
+    """at(body, time): the body evaluated at another time."""
+
+    def __init__(self, body, time):
+        self.body = body
+        self.time = time
+
+    def value(self, t, s):
+        return self.body.value(self.time.value(t, s), s)
+
+    def momentum(self, t, s):
+        return self.body.momentum(self.time.value(t, s), s)
+
+
+# ramp-section: running_product
+class RunningProduct(_Node):
+    """running_product(f): f(1) * f(2) * ... * f(t)."""
+
+    def __init__(self, f):
+        self.f = f
+
+    def value(self, t, s):
+        p = 1.0
+        k = 1.0
+        while k <= t:
+            p *= self.f.value(k, s)
+            k += 1
+        return p
+
+
+# ramp-section: float32
+class Float32(_Node):
+    """float32(body): the body's arithmetic done in single precision, as keras does."""
+
+    def __init__(self, body):
+        self.body = body
+
+    def value(self, t, s):
+        return self.body.single(_f32(t), s)
+
+
+# ramp-section: restarts
+class Restarts(_Node):
+    """Warm restarts: the body over `period` steps, again over cycles `mult`
+    times longer, its excursion above `floor` scaled by `decay` per cycle."""
+
+    def __init__(self, body, period, mult, decay, floor, limit, decay_mode, peak=None):
+        self.body = body
+        self.period = period
+        self.mult = mult
+        self.decay = decay
+        self.floor = floor
+        self.limit = limit
+        self.decay_mode = decay_mode
+        # The body's value at the start of a cycle (its initial value: the body keeps no state).
+        self.peak = body.value(0.0, []) if peak is None else peak
+
+    def _locate(self, t):
+        """Cycle index, time within the cycle, and the cycle's length."""
+        period = float(self.period)
+        if self.mult == 1:
+            k = int(math.floor(t / period))
+            if self.limit is not None and k >= self.limit:
+                return self.limit - 1, period, period
+            return k, t - float(k * self.period), period
+        start, length, k = 0.0, period, 0
+        while t >= start + length:
+            if self.limit is not None and k + 1 >= self.limit:
+                return k, length, length
+            start += length
+            length *= self.mult
+            k += 1
+        return k, t - start, length
+
+    def _scaled(self, v, k):
+        if k == 0 or self.decay == 1:
+            return v
+        g = _pow(self.decay, float(k))
+        if self.decay_mode == "peak" and self.peak != self.floor:
+            return self.floor + (v - self.floor) * ((g * self.peak - self.floor) / (self.peak - self.floor))
+        return self.floor + g * (v - self.floor)
+
+    def value(self, t, s):
+        k, tau, length = self._locate(t)
+        return self._scaled(self.body.value(tau * self.period / length, s), k)
+
+    def momentum(self, t, s):
+        k, tau, length = self._locate(t)
+        return self.body.momentum(tau * self.period / length, s)
+
+
+# ramp-section: plateau
+class PlateauSpec:
+    """When a metric has stopped improving, counted as torch's ReduceLROnPlateau
+    counts (optax's atol and accumulate added)."""
+
+    def __init__(self, patience, threshold=1e-4, threshold_mode="rel", mode="min", cooldown=0, atol=0.0, accumulate=1):
+        self.patience = patience
+        self.threshold = threshold
+        self.threshold_mode = threshold_mode
+        self.mode = mode
+        self.cooldown = cooldown
+        self.atol = atol
+        self.accumulate = accumulate
+
+    def better(self, a, best):
+        """True when `a` improves on `best`; NaN never does."""
+        if self.mode == "min":
+            if self.threshold_mode == "rel":
+                return a < best * (1 - self.threshold) - self.atol
+            return a < best - self.threshold - self.atol
+        if self.threshold_mode == "rel":
+            return a > best * (self.threshold + 1) + self.atol
+        return a > best + self.threshold + self.atol
+
+    def fires(self, tr, metric):
+        """Records one metric in the tracker `tr`; True when the plateau fires."""
+        value = metric
+        if self.accumulate > 1:
+            tr["average"] = (tr["pending"] * tr["average"] + metric) / (tr["pending"] + 1)
+            tr["pending"] += 1
+            if tr["pending"] != self.accumulate:
+                return False
+            value = tr["average"]
+            tr["pending"] = 0
+            tr["average"] = 0.0
+        if self.better(value, tr["best"]):
+            tr["best"] = value
+            tr["bad"] = 0
+        else:
+            tr["bad"] += 1
+        if tr["cooldownLeft"] > 0:
+            tr["cooldownLeft"] -= 1
+            tr["bad"] = 0
+        if tr["bad"] <= self.patience:
+            return False
+        tr["cooldownLeft"] = self.cooldown
+        tr["bad"] = 0
+        return True
+
+
+def _tracker(best, cooldown_left=0):
+    return {"best": best, "bad": 0, "cooldownLeft": cooldown_left, "pending": 0, "average": 0.0}
+
+
+# ramp-section: reduce_on_plateau requires: plateau
+class ReduceOnPlateau(_Node):
+    """Multiplies the rate by `factor` whenever the metric stops improving."""
+
+    def __init__(self, plateau, factor, min, eps, from_, slot):
+        self.plateau = plateau
+        self.factor = factor
+        self.min = min
+        self.eps = eps
+        self.from_ = from_
+        self.slot = slot
+
+    def value(self, t, s):
+        return s[self.slot]["value"]
+
+    def observe(self, t, metric, lr, s, initial):
+        if metric is None:
+            return
+        st = s[self.slot]
+        if self.plateau.fires(st["tracker"], metric):
+            reduced = _max(st["value"] * self.factor, self.min)
+            if st["value"] - reduced > self.eps:
+                st["value"] = reduced
+                st["reductions"] += 1
+
+
+def _reduce_state(value, tracker):
+    return {"value": value, "tracker": tracker, "reductions": 0}
+
+
+# ramp-section: constant
+class Constant(_Node):
+    """A rate that never changes."""
+
+    def __init__(self, value):
+        self.level = value
+
+    def value(self, t, s):
+        return self.level
+
+
+# ramp-section: linear
+class Linear(_Node):
+    """A straight line from `from_` to `to` over T steps, then `to`."""
+
+    def __init__(self, T, from_, to):
+        self.T, self.from_, self.to = float(T), from_, to
+
+    def value(self, t, s):
+        return self.from_ + (self.to - self.from_) * (_min(t, self.T) / self.T)
+
+
+# ramp-section: warmup
+class Warmup(_Node):
+    """A rise from `from_` to `to` over T steps: linear, exponential, or held at `from_`."""
+
+    def __init__(self, T, from_, to, shape):
+        self.T, self.from_, self.to, self.shape = float(T), from_, to, shape
+
+    def value(self, t, s):
+        if not t < self.T:
+            return self.to
+        if self.shape == "linear":
+            return self.from_ + (self.to - self.from_) * (t / self.T)
+        if self.shape == "exp":
+            return self.from_ * _pow(self.to / self.from_, t / self.T)
+        return self.from_
+
+
+# ramp-section: cosine
+class Cosine(_Node):
+    """Half a cosine from `from_` down to `min` over T steps."""
+
+    def __init__(self, T, from_, min, exponent, k, periodic):
+        self.T, self.from_, self.min = float(T), from_, min
+        self.exponent, self.k, self.periodic = exponent, k, periodic
+
+    def value(self, t, s):
+        tt = t if self.periodic else _min(t, self.T)
+        frac = tt / self.T if self.k == 1 else _pow(tt, self.k) / _pow(self.T, self.k)
+        c = 0.5 * (1 + math.cos(math.pi * frac))
+        return self.min + (self.from_ - self.min) * (c if self.exponent == 1 else _pow(c, self.exponent))
+
+
+# ramp-section: exponential
+class Exponential(_Node):
+    """from_ * gamma ^ (t / every), optionally in whole stairs, optionally stopping at `end`."""
+
+    def __init__(self, gamma, from_, every, staircase, end=None):
+        self.gamma, self.from_, self.every, self.staircase, self.end = gamma, from_, every, staircase, end
+
+    def value(self, t, s):
+        p = t / self.every
+        if self.staircase:
+            p = _floor(p)
+        v = self.from_ * _pow(self.gamma, p)
+        if self.end is None:
+            return v
+        return _max(v, self.end) if self.gamma < 1 else _min(v, self.end)
+
+
+# ramp-section: step
+class StepDecay(_Node):
+    """Multiplies by gamma every `size` steps."""
+
+    def __init__(self, size, gamma, from_):
+        self.size, self.gamma, self.from_ = float(size), gamma, from_
+
+    def value(self, t, s):
+        return self.from_ * _pow(self.gamma, _floor(t / self.size))
+
+
+# ramp-section: multistep
+class MultiStep(_Node):
+    """Multiplies by gamma at each milestone; a milestone listed twice counts twice."""
+
+    def __init__(self, milestones, gamma, from_):
+        self.milestones, self.gamma, self.from_ = milestones, gamma, from_
+
+    def value(self, t, s):
+        n = sum(1 for m in self.milestones if m <= t)
+        return self.from_ * _pow(self.gamma, float(n))
+
+
+# ramp-section: polynomial
+class Polynomial(_Node):
+    """(from_ - to) * (1 - t/T)^power + to; with `cycle`, T stretches to the next multiple of itself."""
+
+    def __init__(self, T, from_, to, power, cycle):
+        self.T, self.from_, self.to, self.power, self.cycle = float(T), from_, to, power, cycle
+
+    def value(self, t, s):
+        span, tt = self.T, t
+        if self.cycle:
+            span = self.T * _max(1.0, _ceil(t / self.T))
+        else:
+            tt = _min(t, span)
+        return (self.from_ - self.to) * _pow(1 - tt / span, self.power) + self.to
+
+
+# ramp-section: inverse_sqrt
+class InverseSqrt(_Node):
+    """from_ / sqrt((t + T) / T): from_ at t = 0, then decaying as 1/sqrt(step)."""
+
+    def __init__(self, T, from_):
+        self.T, self.from_ = T, from_
+
+    def value(self, t, s):
+        return self.from_ / math.sqrt((t + self.T) / self.T)
+
+
+# ramp-section: inverse_time
+class InverseTime(_Node):
+    """from_ / (1 + rate * t / every)."""
+
+    def __init__(self, rate, every, from_, staircase):
+        self.rate, self.every, self.from_, self.staircase = rate, every, from_, staircase
+
+    def value(self, t, s):
+        p = t / self.every
+        if self.staircase:
+            p = _floor(p)
+        return self.from_ / (1 + self.rate * p)
+
+
+# ramp-section: tanh_decay
+class TanhDecay(_Node):
+    """A tanh descent from `from_` to `min` over T steps."""
+
+    def __init__(self, T, from_, min, lb, ub):
+        self.T, self.from_, self.min, self.lb, self.ub = float(T), from_, min, lb, ub
+
+    def value(self, t, s):
+        tr = _min(t, self.T) / self.T
+        return self.min + 0.5 * (self.from_ - self.min) * (1 - math.tanh(self.lb * (1 - tr) + self.ub * tr))
+
+
+# ramp-section: cyclic
+class Cyclic(_Node):
+    """Cyclical rates between `low` and `high`, momentum cycling the other way."""
+
+    def __init__(self, low, high, up, down, mode, gamma, momentum_low, momentum_high, cycle_momentum):
+        self.low, self.high, self.up, self.down, self.mode, self.gamma = low, high, up, down, mode, gamma
+        self.momentum_low, self.momentum_high, self.cycle_momentum = momentum_low, momentum_high, cycle_momentum
+
+    def _position(self, t):
+        total = float(self.up + self.down)
+        ratio = self.up / total
+        cycle = _floor(1 + t / total)
+        x = 1 + t / total - cycle
+        factor = x / ratio if x <= ratio else (x - 1) / (ratio - 1)
+        if self.mode == "triangular":
+            scale = 1.0
+        elif self.mode == "triangular2":
+            scale = 1 / _pow(2.0, cycle - 1)
+        else:
+            scale = _pow(self.gamma, t)
+        return scale, factor
+
+    def value(self, t, s):
+        scale, factor = self._position(t)
+        return self.low + (self.high - self.low) * factor * scale
+
+    def momentum(self, t, s):
+        if not self.cycle_momentum:
+            return None
+        scale, factor = self._position(t)
+        return self.momentum_high - (self.momentum_high - self.momentum_low) * factor * scale
+
+
+# ramp-section: onecycle
+class OneCycle(_Node):
+    """The one-cycle policy, phased as torch's OneCycleLR, momentum moving against the rate."""
+
+    def __init__(self, max, total, pct_start, shape, three_phase, div, final_div,
+                 momentum_low, momentum_high, cycle_momentum):
+        self.total, self.shape, self.cycle_momentum = total, shape, cycle_momentum
+        initial = max / div
+        floor = initial / final_div
+        p = pct_start * total
+        # Legs: (last step, rate from, rate to, momentum from, momentum to).
+        if three_phase:
+            self.legs = [(p - 1, initial, max, momentum_high, momentum_low),
+                         (2 * p - 2, max, initial, momentum_low, momentum_high),
+                         (total - 1.0, initial, floor, momentum_high, momentum_high)]
+        else:
+            self.legs = [(p - 1, initial, max, momentum_high, momentum_low),
+                         (total - 1.0, max, floor, momentum_low, momentum_high)]
+
+    def _anneal(self, a, b, pct):
+        if self.shape == "cos":
+            return b + (a - b) / 2 * (math.cos(math.pi * pct) + 1)
+        return (b - a) * pct + a
+
+    def _locate(self, t):
+        t = _min(t, self.total - 1.0)
+        start = 0.0
+        for i, leg in enumerate(self.legs):
+            if t <= leg[0] or i == len(self.legs) - 1:
+                return leg, (t - start) / (leg[0] - start)
+            start = leg[0]
+
+    def value(self, t, s):
+        leg, pct = self._locate(t)
+        return self._anneal(leg[1], leg[2], pct)
+
+    def momentum(self, t, s):
+        if not self.cycle_momentum:
+            return None
+        leg, pct = self._locate(t)
+        return self._anneal(leg[3], leg[4], pct)
+
+
+# ramp-section: piecewise
+class Piecewise(_Node):
+    """Constant pieces: values[i] from boundary i-1 (inclusive) to boundary i."""
+
+    def __init__(self, boundaries, values):
+        self.boundaries, self.values = boundaries, values
+
+    def value(self, t, s):
+        i = 0
+        while i < len(self.boundaries) and self.boundaries[i] <= t:
+            i += 1
+        return self.values[i]
+
+
+# ramp-section: interpolate
+class Interpolate(_Node):
+    """Interpolation through (boundaries[i], values[i]), linear or cosine; flat outside."""
+
+    def __init__(self, boundaries, values, shape):
+        self.boundaries, self.values, self.shape = boundaries, values, shape
+
+    def value(self, t, s):
+        b, v = self.boundaries, self.values
+        if t <= b[0]:
+            return v[0]
+        for i in range(1, len(b)):
+            if t < b[i]:
+                pct = (t - b[i - 1]) / float(b[i] - b[i - 1])
+                if self.shape == "linear":
+                    return (v[i] - v[i - 1]) * pct + v[i - 1]
+                return v[i] + (v[i - 1] - v[i]) / 2 * (math.cos(math.pi * pct) + 1)
+        return v[-1]
+
+
+# ramp-section: wsd
+class WarmupStableDecay(_Node):
+    """Warmup-stable-decay: rise to `peak`, hold, then decay to `min`."""
+
+    def __init__(self, warmup, stable, decay, peak, from_, min, shape):
+        self.warmup, self.stable, self.decay = warmup, stable, decay
+        self.peak, self.from_, self.min, self.shape = peak, from_, min, shape
+
+    def value(self, t, s):
+        if t < self.warmup:
+            return self.from_ + (self.peak - self.from_) * (t / float(self.warmup))
+        if t < self.warmup + self.stable:
+            return self.peak
+        progress = _min(1.0, (t - float(self.warmup + self.stable)) / float(self.decay))
+        if self.shape == "linear":
+            f = 1 - progress
+        elif self.shape == "cosine":
+            f = 0.5 * (1 + math.cos(math.pi * progress))
+        else:
+            f = 1 - math.sqrt(progress)
+        return self.min + (self.peak - self.min) * f
+
+
+# ramp-section: sequence
+class Phase:
+    """One phase: a body, the length that ends it (or None), the condition
+    that ends it (or None), and the state slots it resets on entry."""
+
+    def __init__(self, body, length=None, until=None, slots=(0, 0)):
+        self.body = body
+        self.length = length
+        self.until = until
+        self.slots = slots
+
+
+class Sequence(_Node):
+    """Phases one after another (`then`). With `starts`, every phase but the
+    last has a fixed length and the sequence is a function of the step;
+    otherwise state slot `slot` records where it is."""
+
+    def __init__(self, phases, starts=None, slot=-1):
+        self.phases = phases
+        self.starts = starts
+        self.slot = slot
+        last = phases[-1].length
+        self.duration = starts[-1] + last if starts is not None and last is not None else None
+
+    def _phase(self, t):
+        return max(0, bisect.bisect_right(self.starts, t) - 1)
+
+    def _position(self, t):
+        """The phase in force at step t and the step within it; past the end
+        of a fixed-length phase, its last step."""
+        i = self._phase(t)
+        phase = self.phases[i]
+        local = t - self.starts[i]
+        if phase.length is not None and local >= phase.length:
+            local = float(max(0, phase.length - 1))
+        return phase, local
+
+    def _in_force(self, t, s):
+        """The phase in force at step t and the step within it."""
+        if self.starts is not None:
+            return self._position(t)
+        st = s[self.slot]
+        local = st["held"] if st["held"] is not None else t - st["start"]
+        return self.phases[st["phase"]], local
+
+    def value(self, t, s):
+        phase, local = self._in_force(t, s)
+        return phase.body.value(local, s)
+
+    def momentum(self, t, s):
+        phase, local = self._in_force(t, s)
+        return phase.body.momentum(local, s)
+
+    def finished_at(self, t, s):
+        """Whether the sequence has ended by local step t."""
+        if self.duration is not None:
+            return t >= self.duration
+        return self.starts is None and s[self.slot]["held"] is not None
+
+    def observe(self, t, metric, lr, s, initial):
+        if self.starts is not None:
+            i = self._phase(t)
+            local = t - self.starts[i]
+            phase = self.phases[i]
+            if phase.length is None or local < phase.length:
+                phase.body.observe(local, metric, lr, s, initial)
+            return
+        st = s[self.slot]
+        if st["held"] is not None:
+            return
+        phase = self.phases[st["phase"]]
+        local = t - st["start"]
+        phase.body.observe(local, metric, lr, s, initial)
+        by_length = phase.length is not None and local + 1 >= phase.length
+        by_condition = phase.until is not None and phase.until.holds(local, metric, lr, s)
+        by_body = isinstance(phase.body, Sequence) and phase.body.finished_at(local + 1, s)
+        if by_length or by_condition or by_body:
+            reason = "condition" if by_condition else "length"
+            st["transitions"].append({"step": t + 1, "phase": st["phase"], "reason": reason})
+            if st["phase"] + 1 < len(self.phases):
+                st["phase"] += 1
+                st["start"] = t + 1
+                lo, hi = self.phases[st["phase"]].slots
+                for k in range(lo, hi):
+                    s[k] = copy.deepcopy(initial[k])
+            else:
+                st["held"] = float(local)
+
+
+def _sequence_state():
+    return {"phase": 0, "start": 0, "held": None, "transitions": []}
+
+
+# ramp-section: elapsed
+class Elapsed:
+    """At least n steps of the phase have run."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def holds(self, local, metric, lr, s):
+        return local + 1 >= self.n
+
+
+# ramp-section: plateau_condition requires: plateau
+class Plateau:
+    """plateau(...): the metric has stopped improving."""
+
+    def __init__(self, spec, slot):
+        self.spec = spec
+        self.slot = slot
+
+    def holds(self, local, metric, lr, s):
+        if metric is None:
+            return False
+        return self.spec.fires(s[self.slot], metric)
+
+
+# ramp-section: compare
+_COMPARE = {
+    "<": lambda x, y: x < y, "<=": lambda x, y: x <= y, ">": lambda x, y: x > y,
+    ">=": lambda x, y: x >= y, "==": lambda x, y: x == y, "!=": lambda x, y: x != y,
+}
+
+
+class Compare:
+    """metric < 0.1, lr <= 1e-4, ...: each side is "metric", "lr" or a schedule in t."""
+
+    def __init__(self, a, op, b):
+        self.a = a
+        self.f = _COMPARE[op]
+        self.b = b
+
+    def _operand(self, o, local, metric, lr, s):
+        if o == "metric":
+            return metric
+        if o == "lr":
+            return lr
+        return o.value(float(local), s)
+
+    def holds(self, local, metric, lr, s):
+        x = self._operand(self.a, local, metric, lr, s)
+        y = self._operand(self.b, local, metric, lr, s)
+        if x is None or y is None:
+            return False
+        return self.f(x, y)
+
+
+# ramp-section: logical
+class Logical:
+    """a and b, a or b: both sides are always evaluated, so every plateau sees every metric."""
+
+    def __init__(self, op, a, b):
+        self.both = op == "and"
+        self.a = a
+        self.b = b
+
+    def holds(self, local, metric, lr, s):
+        x = self.a.holds(local, metric, lr, s)
+        y = self.b.holds(local, metric, lr, s)
+        return (x and y) if self.both else (x or y)
+
+
+# ramp-section: not
+class Not:
+    def __init__(self, a):
+        self.a = a
+
+    def holds(self, local, metric, lr, s):
+        return not self.a.holds(local, metric, lr, s)
+
+
+# ramp-section: schedule
+def _encode(x):
+    """A state value as JSON writes it: infinities and NaN spelled out, as ramp serve does."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return "nan" if x != x else ("inf" if x > 0 else "-inf")
+    if isinstance(x, dict):
+        return {k: _encode(v) for k, v in x.items() if v is not None}
+    if isinstance(x, list):
+        return [_encode(v) for v in x]
+    return x
+
+
+def _decode_float(x):
+    if isinstance(x, str) and x in ("inf", "-inf", "nan"):
+        return float(x)
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        raise ValueError
+    return float(x)
+
+
+def _decode_int(x):
+    if isinstance(x, bool) or not isinstance(x, int):
+        raise ValueError
+    return x
+
+
+def _decode_tracker(d):
+    return {"best": _decode_float(d["best"]), "bad": _decode_int(d["bad"]),
+            "cooldownLeft": _decode_int(d["cooldownLeft"]), "pending": _decode_int(d["pending"]),
+            "average": _decode_float(d["average"])}
+
+
+def _decode_slot(kind, d):
+    if kind == "sequence":
+        transitions = [{"step": _decode_int(x["step"]), "phase": _decode_int(x["phase"]),
+                        "reason": {"length": "length", "condition": "condition"}[x["reason"]]}
+                       for x in d["transitions"]]
+        held = d.get("held")
+        return {"phase": _decode_int(d["phase"]), "start": _decode_int(d["start"]),
+                "held": None if held is None else _decode_float(held), "transitions": transitions}
+    if kind == "plateau":
+        return _decode_tracker(d)
+    return {"value": _decode_float(d["value"]), "tracker": _decode_tracker(d["tracker"]),
+            "reductions": _decode_int(d["reductions"])}
+
+
+class _Schedule:
+    """The schedule, stepped as Ramp steps it.
+
+    `lr` (and `momentum`) are the values for the current step; `step(metric)`
+    ends the step, feeding it the step's metric (a validation loss, say) when
+    the schedule reacts to one, and returns the next step's rate. The rates
+    follow `base`: the program's own unless one is passed, exactly as Ramp
+    computes them when the program is checked at that base.
+
+    A module's `Schedule` subclass supplies BASE, KINDS (the kinds of its
+    state slots) and program(base), which builds its trees at a base and
+    raises ValueError when the schedule's shape would change there.
+    """
+
+    BASE = 1.0
+    KINDS = ()
+
+    @staticmethod
+    def program(base):
+        raise NotImplementedError("a compiled module's Schedule defines program(base)")
+
+    def __init__(self, base=None):
+        base = self.BASE if base is None else float(base)
+        if not (base > 0 and math.isfinite(base)):
+            raise ValueError(f"base must be a finite number above 0, got {base}")
+        self.base = base
+        self._lr_node, self._momentum_node, self._companion, self._initial = self.program(base)
+        self._slots = copy.deepcopy(self._initial)
+        self._t = 0
+        self._held_momentum = self._companion
+        self._refresh()
+
+    @property
+    def t(self):
+        """The index of the current step: how many times step() has been called."""
+        return self._t
+
+    @property
+    def finished(self):
+        """True once the last phase has ended (the rate then holds)."""
+        return self._lr_node.finished_at(self._t, self._slots)
+
+    def step(self, metric=None):
+        """Ends the current step, observing `metric`; returns the new rate."""
+        t = self._t
+        if self._initial:
+            m = None if metric is None else float(metric)
+            self._lr_node.observe(t, m, self.lr, self._slots, self._initial)
+            if self._momentum_node is not None:
+                self._momentum_node.observe(t, m, self.lr, self._slots, self._initial)
+        self._t = t + 1
+        self._refresh()
+        return self.lr
+
+    def _refresh(self):
+        t = float(self._t)
+        self.lr = self._lr_node.value(t, self._slots)
+        if self._momentum_node is not None:
+            self.momentum = self._momentum_node.value(t, self._slots)
+        elif self._companion is not None:
+            m = self._lr_node.momentum(t, self._slots)
+            if m is not None:
+                self._held_momentum = m
+            self.momentum = self._held_momentum
+        else:
+            self.momentum = None
+
+    def state_dict(self):
+        """Everything the schedule remembers, as plain JSON-ready data: the same
+        document `ramp serve` answers to {"op":"state"} and accepts in "load"."""
+        state = {"step": self._t, "slots": [{k: {"_0": _encode(x)}} for k, x in zip(self.KINDS, self._slots)]}
+        if self._held_momentum is not None:
+            state["heldMomentum"] = _encode(self._held_momentum)
+        return state
+
+    def load_state_dict(self, state):
+        """Restores a state_dict() (or a state from ramp serve); the trace then
+        goes on exactly as it would have."""
+        if isinstance(state, (str, bytes)):
+            state = json.loads(state)
+        try:
+            slots = state["slots"]
+            if len(slots) != len(self.KINDS):
+                raise ValueError
+            decoded = []
+            for kind, slot in zip(self.KINDS, slots):
+                if list(slot) != [kind]:
+                    raise ValueError
+                decoded.append(_decode_slot(kind, slot[kind]["_0"]))
+            t = _decode_int(state["step"])
+            held = state.get("heldMomentum")
+            held = None if held is None else _decode_float(held)
+            if t < 0:
+                raise ValueError
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            raise ValueError("the saved state does not belong to this schedule") from None
+        self._slots, self._t, self._held_momentum = decoded, t, held
+        self._refresh()
+
+    def __repr__(self):
+        return f"<Schedule t={self._t} lr={self.lr!r} momentum={self.momentum!r} finished={self.finished}>"
+
+
+def _torch_scheduler(schedule_class, optimizer):
+    """A schedule class as a torch.optim.lr_scheduler.LRScheduler.
+
+    The base rate of each parameter group is its initial lr, as with torch's
+    own schedulers. Call step() after optimizer.step(), or step(metric) when
+    the schedule reacts to a metric; get_last_lr() gives the rates in force.
+    A scheduled momentum is written to each group's `momentum`, or to
+    `betas[0]` for Adam-like optimizers. torch is imported only here.
+    """
+    from torch.optim.lr_scheduler import LRScheduler
+
+    class RampScheduler(LRScheduler):
+        def __init__(self, optimizer):
+            self.schedules = None
+            super().__init__(optimizer)
+
+        def step(self, metric=None):
+            if self.schedules is None:
+                # The constructor's first call: step 0 of a new schedule per group.
+                self.schedules = [schedule_class(base=float(b)) for b in self.base_lrs]
+                self._check_momentum()
+            else:
+                for s in self.schedules:
+                    s.step(metric)
+            super().step()
+            self._set_momentum()
+
+        def get_lr(self):
+            return [s.lr for s in self.schedules]
+
+        @property
+        def finished(self):
+            """True once the schedule has ended: a training loop can stop."""
+            return all(s.finished for s in self.schedules)
+
+        def _check_momentum(self):
+            if self.schedules[0].momentum is None:
+                return
+            for group in self.optimizer.param_groups:
+                if "momentum" not in group and "betas" not in group:
+                    raise ValueError("this schedule sets momentum, "
+                                     "but the optimizer has neither `momentum` nor `betas`")
+
+        def _set_momentum(self):
+            for group, s in zip(self.optimizer.param_groups, self.schedules):
+                if s.momentum is None:
+                    continue
+                if "betas" in group:
+                    group["betas"] = (s.momentum, *group["betas"][1:])
+                else:
+                    group["momentum"] = s.momentum
+
+        def state_dict(self):
+            state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "schedules")}
+            state["schedules"] = [s.state_dict() for s in self.schedules]
+            return state
+
+        def load_state_dict(self, state_dict):
+            state = dict(state_dict)
+            saved = state.pop("schedules")
+            self.__dict__.update(state)
+            self.schedules = [schedule_class(base=float(b)) for b in self.base_lrs]
+            for s, d in zip(self.schedules, saved, strict=True):
+                s.load_state_dict(d)
+            self._set_momentum()
+
+    return RampScheduler(optimizer)

@@ -1,0 +1,134 @@
+"""Unit tests of the Python runtime that compiled modules are made of.
+
+The end-to-end tests (Tests/RampTests/PythonTests.swift) check whole
+modules against Ramp bit for bit; these check the runtime's parts on their
+own, with values worked out by hand.
+"""
+
+import math
+import pathlib
+import sys
+
+import pytest
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "Sources" / "Ramp" / "Emit" / "Python"))
+
+import runtime as rt  # noqa: E402
+
+
+def test_pow_follows_c_where_python_raises():
+    assert rt._pow(2.0, 10.0) == 1024.0
+    assert rt._pow(10.0, 400.0) == math.inf
+    assert rt._pow(-10.0, 401.0) == -math.inf
+    assert math.isnan(rt._pow(-8.0, 1.0 / 3.0))
+    assert rt._pow(0.0, -1.0) == math.inf
+
+
+def test_division_and_modulo_are_ieee():
+    assert rt._div(1.0, 0.0) == math.inf
+    assert rt._div(-1.0, 0.0) == -math.inf
+    assert math.isnan(rt._div(0.0, 0.0))
+    assert rt._mod(-1.0, 3.0) == 2.0
+    assert rt._mod(1.0, -3.0) == -2.0
+    assert math.isnan(rt._mod(1.0, 0.0))
+
+
+def test_min_and_max_keep_ramps_order_on_ties_and_nan():
+    assert rt._min(1.0, 2.0) == 1.0
+    assert math.isnan(rt._min(math.nan, 1.0))
+    assert rt._min(1.0, math.nan) == 1.0
+    assert rt._max(1.0, 1.0) == 1.0
+
+
+def test_float32_rounding():
+    assert rt._f32(0.1) == 0.10000000149011612
+    assert rt._f32(1e39) == math.inf
+
+
+def test_functions_give_nan_or_inf_where_math_raises():
+    assert math.isnan(rt._FUNCTIONS["cos"](math.inf))
+    assert rt._FUNCTIONS["exp"](1000.0) == math.inf
+    assert rt._FUNCTIONS["log"](0.0) == -math.inf
+    assert math.isnan(rt._FUNCTIONS["sqrt"](-1.0))
+    assert rt._floor(-0.5) == -1.0 and math.copysign(1.0, rt._ceil(-0.5)) == -1.0
+
+
+def test_cosine_and_warmup_values():
+    c = rt.Cosine(T=4, from_=1.0, min=0.0, exponent=1.0, k=1.0, periodic=False)
+    assert [c.value(float(t), []) for t in range(6)] == [1.0, 0.8535533905932737, 0.5, 0.14644660940672627, 0.0, 0.0]
+    w = rt.Warmup(T=4, from_=0.0, to=1.0, shape="linear")
+    assert [w.value(float(t), []) for t in range(5)] == [0.0, 0.25, 0.5, 0.75, 1.0]
+
+
+def test_plateau_counts_patience_as_torch_does():
+    spec = rt.PlateauSpec(patience=2)
+    tr = rt._tracker(math.inf)
+    fired = [spec.fires(tr, m) for m in [1.0, 1.0, 1.0, 1.0, 0.5, 0.5]]
+    assert fired == [False, False, False, True, False, False]
+    # NaN never improves.
+    tr = rt._tracker(math.inf)
+    assert not spec.better(math.nan, tr["best"])
+
+
+def test_restarts_take_their_peak_from_the_body():
+    body = rt.Linear(T=10, from_=0.5, to=0.0)
+    r = rt.Restarts(body, period=10, mult=1.0, decay=0.5, floor=0.0, limit=None, decay_mode="peak")
+    assert r.peak == 0.5
+    assert r.value(10.0, []) == 0.25
+
+
+def test_static_sequence_holds_a_finished_phase():
+    seq = rt.Sequence([rt.Phase(rt.Linear(T=2, from_=1.0, to=0.0), length=2),
+                       rt.Phase(rt.Const(0.25), length=3)], starts=[0, 2])
+    assert [seq.value(float(t), []) for t in range(7)] == [1.0, 0.5, 0.25, 0.25, 0.25, 0.25, 0.25]
+    assert seq.finished_at(5, []) and not seq.finished_at(4, [])
+
+
+class _Card(rt._Schedule):
+    """warmup 2 then a constant at the base until a plateau: a hand-written module."""
+
+    BASE = 0.1
+    KINDS = ("sequence", "plateau")
+
+    @staticmethod
+    def program(base):
+        rt._require_base(base <= 1.0, "t.ramp:1:1: at another base, the length changes the schedule's shape")
+        w = rt.Warmup(T=2, from_=0.0, to=base, shape="linear")
+        lr = rt.Sequence([rt.Phase(w, length=2),
+                          rt.Phase(rt.Constant(value=base), until=rt.Plateau(rt.PlateauSpec(patience=0), slot=1), slots=(1, 2))],
+                         slot=0)
+        return lr, None, None, [rt._sequence_state(), rt._tracker(math.inf)]
+
+
+def test_schedule_steps_saves_and_restores():
+    s = _Card()
+    lrs = [s.lr] + [s.step(m) for m in [1.0, 1.0, 1.0, 1.0]]
+    assert lrs == [0.0, 0.05, 0.1, 0.1, 0.1]
+    assert s.finished
+    saved = s.state_dict()
+    r = _Card()
+    r.load_state_dict(saved)
+    assert r.t == s.t and r.lr == s.lr and r.finished
+    with pytest.raises(ValueError, match="does not belong"):
+        r.load_state_dict({"step": 0, "slots": []})
+
+
+def test_schedule_takes_another_base_or_refuses_it():
+    assert _Card(base=0.3).step(1.0) == 0.15
+    with pytest.raises(ValueError, match="changes the schedule's shape"):
+        _Card(base=2.0)
+    with pytest.raises(ValueError, match="above 0"):
+        _Card(base=-1.0)
+
+
+def test_pinned_numbers_refuse_another_base():
+    assert rt._pinned(0.5, 0.1, 0.1) == 0.5
+    with pytest.raises(ValueError, match="too many operations"):
+        rt._pinned(0.5, 0.1, 0.2)
+
+
+def test_state_encoding_spells_out_non_finite_numbers():
+    assert rt._encode({"best": math.inf, "held": None, "x": [math.nan]}) == {"best": "inf", "x": ["nan"]}
+    assert rt._decode_float("-inf") == -math.inf
+    with pytest.raises(ValueError):
+        rt._decode_int(True)

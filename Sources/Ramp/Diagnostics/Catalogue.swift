@@ -6,16 +6,22 @@
 /// them by where they arise: R00 source text, R01 names and definitions,
 /// R02 syntax, R03 arguments, R04 values, R05 schedules and phases.
 public struct DiagnosticKind: Sendable, Hashable, CustomStringConvertible {
-    public let code: String
-    public let name: String
-    /// What the diagnostic is about, for `ramp list --diagnostics` and docs/diagnostics.md.
-    public let summary: String
+    /// The number in the code (`104` for R0104). Only the number is stored,
+    /// so a diagnostic stays small on the error paths of the lexer, parser
+    /// and checker; the name and summary are looked up in the catalogue.
+    public let number: UInt16
 
-    init(_ code: String, _ name: String, _ summary: String) {
-        self.code = code
-        self.name = name
-        self.summary = summary
+    init(_ number: UInt16) { self.number = number }
+
+    /// `R0104`.
+    public var code: String {
+        let digits = String(number)
+        return "R" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
+
+    public var name: String { DiagnosticCatalogue.entries[number]?.name ?? "unknown" }
+    /// What the diagnostic is about, for `ramp list --diagnostics` and docs/diagnostics.md.
+    public var summary: String { DiagnosticCatalogue.entries[number]?.summary ?? "" }
 
     /// `R0104 unknown-name`.
     public var description: String { "\(code) \(name)" }
@@ -23,64 +29,64 @@ public struct DiagnosticKind: Sendable, Hashable, CustomStringConvertible {
 
 extension DiagnosticKind {
     // MARK: R00 source text
-    static let invalidUTF8 = DiagnosticKind("R0001", "invalid-utf8", "the source is not valid UTF-8")
-    static let unexpectedCharacter = DiagnosticKind("R0002", "unexpected-character", "a character that no token starts with")
-    static let malformedNumber = DiagnosticKind("R0003", "malformed-number", "a number that cannot be read, or is too large")
-    static let unterminatedString = DiagnosticKind("R0004", "unterminated-string", "a string without its closing quote")
+    static let invalidUTF8 = DiagnosticKind(1)
+    static let unexpectedCharacter = DiagnosticKind(2)
+    static let malformedNumber = DiagnosticKind(3)
+    static let unterminatedString = DiagnosticKind(4)
 
     // MARK: R01 names and definitions
-    static let alreadyDefined = DiagnosticKind("R0101", "already-defined", "a name defined twice")
-    static let builtinRedefinition = DiagnosticKind("R0102", "builtin-redefinition", "a builtin name used for a definition")
-    static let settingTwice = DiagnosticKind("R0103", "setting-twice", "a setting given twice")
-    static let unknownName = DiagnosticKind("R0104", "unknown-name", "a name that nothing defines")
-    static let settingMissing = DiagnosticKind("R0105", "setting-missing", "a unit or name that needs a setting the program does not give")
-    static let unknownType = DiagnosticKind("R0106", "unknown-type", "a parameter annotation that names no type")
-    static let recursiveDefinition = DiagnosticKind("R0107", "recursive-definition", "a definition that calls itself")
-    static let expansionLimit = DiagnosticKind("R0108", "expansion-limit", "definitions that nest deeper than the limit")
-    static let optimizerArgument = DiagnosticKind("R0109", "optimizer-argument", "an optimizer passed to a schedule")
+    static let alreadyDefined = DiagnosticKind(101)
+    static let builtinRedefinition = DiagnosticKind(102)
+    static let settingTwice = DiagnosticKind(103)
+    static let unknownName = DiagnosticKind(104)
+    static let settingMissing = DiagnosticKind(105)
+    static let unknownType = DiagnosticKind(106)
+    static let recursiveDefinition = DiagnosticKind(107)
+    static let expansionLimit = DiagnosticKind(108)
+    static let optimizerArgument = DiagnosticKind(109)
 
     // MARK: R02 syntax
-    static let unexpectedToken = DiagnosticKind("R0201", "unexpected-token", "a token where the grammar expects another")
-    static let duplicateParameter = DiagnosticKind("R0202", "duplicate-parameter", "a parameter listed twice in a definition")
-    static let nestingLimit = DiagnosticKind("R0203", "nesting-limit", "an expression that nests deeper than the parser's limit")
-    static let expectedExpression = DiagnosticKind("R0204", "expected-expression", "a keyword or symbol where an expression must start")
+    static let unexpectedToken = DiagnosticKind(201)
+    static let duplicateParameter = DiagnosticKind(202)
+    static let nestingLimit = DiagnosticKind(203)
+    static let expectedExpression = DiagnosticKind(204)
 
     // MARK: R03 arguments
-    static let unknownParameter = DiagnosticKind("R0301", "unknown-parameter", "a named argument that the callee does not take")
-    static let duplicateArgument = DiagnosticKind("R0302", "duplicate-argument", "an argument given twice")
-    static let positionalAfterNamed = DiagnosticKind("R0303", "positional-after-named", "a positional argument after a named one")
-    static let tooManyArguments = DiagnosticKind("R0304", "too-many-arguments", "more positional arguments than parameters")
-    static let missingArgument = DiagnosticKind("R0305", "missing-argument", "a required argument left out")
-    static let argumentType = DiagnosticKind("R0306", "argument-type", "an argument of the wrong type")
-    static let argumentRange = DiagnosticKind("R0307", "argument-range", "an argument outside its parameter's range")
-    static let unsupportedArgument = DiagnosticKind("R0308", "unsupported-argument", "a library argument that Ramp cannot reproduce")
-    static let invalidArguments = DiagnosticKind("R0309", "invalid-arguments", "arguments that are each valid but do not fit together")
-    static let notCallable = DiagnosticKind("R0310", "not-callable", "a call of something that is not a function")
+    static let unknownParameter = DiagnosticKind(301)
+    static let duplicateArgument = DiagnosticKind(302)
+    static let positionalAfterNamed = DiagnosticKind(303)
+    static let tooManyArguments = DiagnosticKind(304)
+    static let missingArgument = DiagnosticKind(305)
+    static let argumentType = DiagnosticKind(306)
+    static let argumentRange = DiagnosticKind(307)
+    static let unsupportedArgument = DiagnosticKind(308)
+    static let invalidArguments = DiagnosticKind(309)
+    static let notCallable = DiagnosticKind(310)
 
     // MARK: R04 values
-    static let expectedSchedule = DiagnosticKind("R0401", "expected-schedule", "a value where a schedule is needed")
-    static let expectedCondition = DiagnosticKind("R0402", "expected-condition", "a value where a condition is needed")
-    static let expectedDuration = DiagnosticKind("R0403", "expected-duration", "a value where a duration is needed")
-    static let notANumber = DiagnosticKind("R0404", "not-a-number", "NaN, which is never a valid rate or parameter")
-    static let signalOutsideCondition = DiagnosticKind("R0405", "signal-outside-condition", "`metric` or `lr` used outside a condition")
-    static let metricDriven = DiagnosticKind("R0406", "metric-driven", "a metric-driven schedule where only a pure one can be used")
-    static let badDuration = DiagnosticKind("R0407", "bad-duration", "a duration that is fractional, negative or too long")
-    static let badSetting = DiagnosticKind("R0408", "bad-setting", "a setting with a value it cannot take")
-    static let badValue = DiagnosticKind("R0409", "bad-value", "a list or map that is not of the form needed")
+    static let expectedSchedule = DiagnosticKind(401)
+    static let expectedCondition = DiagnosticKind(402)
+    static let expectedDuration = DiagnosticKind(403)
+    static let notANumber = DiagnosticKind(404)
+    static let signalOutsideCondition = DiagnosticKind(405)
+    static let metricDriven = DiagnosticKind(406)
+    static let badDuration = DiagnosticKind(407)
+    static let badSetting = DiagnosticKind(408)
+    static let badValue = DiagnosticKind(409)
 
     // MARK: R05 schedules and phases
-    static let outputTwice = DiagnosticKind("R0501", "output-twice", "an output scheduled twice")
-    static let noSchedule = DiagnosticKind("R0502", "no-schedule", "a program that schedules no learning rate")
-    static let unreachablePhase = DiagnosticKind("R0503", "unreachable-phase", "a phase after one that never ends")
-    static let emptyPhase = DiagnosticKind("R0504", "empty-phase", "a phase of no steps")
-    static let lengthTwice = DiagnosticKind("R0505", "length-twice", "a phase given two lengths")
-    static let tooLarge = DiagnosticKind("R0506", "too-large", "a schedule with more parts than the limit once expanded")
-    static let tooDeep = DiagnosticKind("R0507", "too-deep", "a schedule that nests deeper than the limit once expanded")
-    static let badRate = DiagnosticKind("R0508", "bad-rate", "a rate or momentum that is negative, infinite or NaN at some step")
-    static let baseDependent = DiagnosticKind("R0509", "base-dependent", "another base asked of a program whose lengths, counts or choices depend on the base")
+    static let outputTwice = DiagnosticKind(501)
+    static let noSchedule = DiagnosticKind(502)
+    static let unreachablePhase = DiagnosticKind(503)
+    static let emptyPhase = DiagnosticKind(504)
+    static let lengthTwice = DiagnosticKind(505)
+    static let tooLarge = DiagnosticKind(506)
+    static let tooDeep = DiagnosticKind(507)
+    static let badRate = DiagnosticKind(508)
+    static let baseDependent = DiagnosticKind(509)
 
     // MARK: notes
-    static let related = DiagnosticKind("R0000", "note", "a location related to another diagnostic")
+    static let related = DiagnosticKind(0)
 }
 
 /// Every kind, in code order: the one list that docs, `ramp list` and the
@@ -96,6 +102,56 @@ public enum DiagnosticCatalogue {
         .expectedSchedule, .expectedCondition, .expectedDuration, .notANumber, .signalOutsideCondition,
         .metricDriven, .badDuration, .badSetting, .badValue,
         .outputTwice, .noSchedule, .unreachablePhase, .emptyPhase, .lengthTwice, .tooLarge, .tooDeep, .badRate, .baseDependent,
+    ]
+
+    /// Names and summaries, by number.
+    static let entries: [UInt16: (name: String, summary: String)] = [
+        1: ("invalid-utf8", "the source is not valid UTF-8"),
+        2: ("unexpected-character", "a character that no token starts with"),
+        3: ("malformed-number", "a number that cannot be read, or is too large"),
+        4: ("unterminated-string", "a string without its closing quote"),
+        101: ("already-defined", "a name defined twice"),
+        102: ("builtin-redefinition", "a builtin name used for a definition"),
+        103: ("setting-twice", "a setting given twice"),
+        104: ("unknown-name", "a name that nothing defines"),
+        105: ("setting-missing", "a unit or name that needs a setting the program does not give"),
+        106: ("unknown-type", "a parameter annotation that names no type"),
+        107: ("recursive-definition", "a definition that calls itself"),
+        108: ("expansion-limit", "definitions that nest deeper than the limit"),
+        109: ("optimizer-argument", "an optimizer passed to a schedule"),
+        201: ("unexpected-token", "a token where the grammar expects another"),
+        202: ("duplicate-parameter", "a parameter listed twice in a definition"),
+        203: ("nesting-limit", "an expression that nests deeper than the parser's limit"),
+        204: ("expected-expression", "a keyword or symbol where an expression must start"),
+        301: ("unknown-parameter", "a named argument that the callee does not take"),
+        302: ("duplicate-argument", "an argument given twice"),
+        303: ("positional-after-named", "a positional argument after a named one"),
+        304: ("too-many-arguments", "more positional arguments than parameters"),
+        305: ("missing-argument", "a required argument left out"),
+        306: ("argument-type", "an argument of the wrong type"),
+        307: ("argument-range", "an argument outside its parameter's range"),
+        308: ("unsupported-argument", "a library argument that Ramp cannot reproduce"),
+        309: ("invalid-arguments", "arguments that are each valid but do not fit together"),
+        310: ("not-callable", "a call of something that is not a function"),
+        401: ("expected-schedule", "a value where a schedule is needed"),
+        402: ("expected-condition", "a value where a condition is needed"),
+        403: ("expected-duration", "a value where a duration is needed"),
+        404: ("not-a-number", "NaN, which is never a valid rate or parameter"),
+        405: ("signal-outside-condition", "`metric` or `lr` used outside a condition"),
+        406: ("metric-driven", "a metric-driven schedule where only a pure one can be used"),
+        407: ("bad-duration", "a duration that is fractional, negative or too long"),
+        408: ("bad-setting", "a setting with a value it cannot take"),
+        409: ("bad-value", "a list or map that is not of the form needed"),
+        501: ("output-twice", "an output scheduled twice"),
+        502: ("no-schedule", "a program that schedules no learning rate"),
+        503: ("unreachable-phase", "a phase after one that never ends"),
+        504: ("empty-phase", "a phase of no steps"),
+        505: ("length-twice", "a phase given two lengths"),
+        506: ("too-large", "a schedule with more parts than the limit once expanded"),
+        507: ("too-deep", "a schedule that nests deeper than the limit once expanded"),
+        508: ("bad-rate", "a rate or momentum that is negative, infinite or NaN at some step"),
+        509: ("base-dependent", "another base asked of a program whose lengths, counts or choices depend on the base"),
+        0: ("note", "a location related to another diagnostic"),
     ]
 
     /// The kind with this code (`R0104`) or name (`unknown-name`).

@@ -30,8 +30,9 @@ public indirect enum BaseExpr: Sendable, Hashable {
 }
 
 /// A number's expression in `base`, with its depth kept so that building a
-/// long chain (`let`s computing from each other) stays linear.
-public struct BaseForm: Sendable, Hashable {
+/// long chain (`let`s computing from each other) stays linear. A reference,
+/// so that a checked number stays two words wide.
+public final class BaseForm: Sendable, Hashable {
     public let expr: BaseExpr
     let depth: Int
 
@@ -46,29 +47,28 @@ public struct BaseForm: Sendable, Hashable {
         self.depth = depth
     }
 
+    public static func == (a: BaseForm, b: BaseForm) -> Bool { a.expr == b.expr }
+    public func hash(into h: inout Hasher) { h.combine(expr) }
+
     /// `op(a, b)` (the result is `value`), or nil when neither side follows the base.
     static func combining(_ op: Combine, _ a: (Double, BaseForm?), _ b: (Double, BaseForm?), value: Double, base: Double) -> BaseForm? {
         guard a.1 != nil || b.1 != nil else { return nil }
-        return BaseForm(depth: max(a.1?.depth ?? 1, b.1?.depth ?? 1) + 1, value: value, base: base) {
+        return make(depth: max(a.1?.depth ?? 1, b.1?.depth ?? 1) + 1, value: value, base: base) {
             .combine(op, a.1?.expr ?? .constant(a.0), b.1?.expr ?? .constant(b.0))
         }
     }
 
     func negated(value: Double, base: Double) -> BaseForm {
-        BaseForm(depth: depth + 1, value: value, base: base) { .negate(expr) }
+        BaseForm.make(depth: depth + 1, value: value, base: base) { .negate(expr) }
     }
 
     func applying(_ f: MathFunction, value: Double, base: Double) -> BaseForm {
-        BaseForm(depth: depth + 1, value: value, base: base) { .apply(f, expr) }
+        BaseForm.make(depth: depth + 1, value: value, base: base) { .apply(f, expr) }
     }
 
     /// A form of the given depth, pinned to its value when too deep to keep.
-    private init(depth: Int, value: Double, base: Double, _ make: () -> BaseExpr) {
-        if depth > BaseForm.maxDepth {
-            self.init(expr: .pinned(value, at: base), depth: 1)
-        } else {
-            self.init(expr: make(), depth: depth)
-        }
+    private static func make(depth: Int, value: Double, base: Double, _ expr: () -> BaseExpr) -> BaseForm {
+        depth > maxDepth ? BaseForm(expr: .pinned(value, at: base), depth: 1) : BaseForm(expr: expr(), depth: depth)
     }
 }
 

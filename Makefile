@@ -70,7 +70,7 @@ FUZZ_SEED ?= 1
 FUZZ_DIR = .build/fuzz
 fuzz: deps
 	mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seeds
-	cp Tests/RampTests/Corpus/*.ramp samples/*.ramp Fuzz/Regressions/* $(FUZZ_DIR)/seeds/ 2>/dev/null || true
+	cp conformance/programs/*.ramp samples/*.ramp Fuzz/Regressions/* $(FUZZ_DIR)/seeds/ 2>/dev/null || true
 	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name Ramp \
 		$$(find Sources/Ramp -name '*.swift') Fuzz/*.swift -o $(FUZZ_DIR)/ramp-fuzz 2>&1 | grep -v 'ld.gold: warning' || true
 	test -x $(FUZZ_DIR)/ramp-fuzz

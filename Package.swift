@@ -30,8 +30,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RampTests",
-            dependencies: ["Ramp"],
-            resources: [.copy("Corpus"), .copy("Fixtures")]
+            dependencies: ["Ramp"]
         ),
     ]
 )

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Ramp
 
-/// One runner for every program in Corpus/. Each program carries its
+/// One runner for every program in conformance/programs/. Each program carries its
 /// expectations in comments:
 ///
 ///     # expect: lr[5] = 0.1                  the rate at a step
@@ -10,7 +10,8 @@ import Testing
 ///     # expect: momentum[3] = 0.9
 ///     # expect: finished 25                  the schedule ends at step 25
 ///     # expect: running 100                  still going after 100 steps
-///     # expect-error: 2:5: error[R0104]: message   the exact diagnostics and their notes, in order
+///     x = 1   # expect-error: 5: error[R0101]: message   a diagnostic (or a note) on this line, at column 5
+///     # expect-error: 2:5: error[R0104]: message   one placed by line, where the line cannot carry a comment
 ///     # metrics: 1.0 0.9 ...                 fed at the end of steps 0, 1, ...
 ///     # base: 0.5                            as --base
 struct CorpusProgram: CustomTestStringConvertible, Sendable {
@@ -19,7 +20,7 @@ struct CorpusProgram: CustomTestStringConvertible, Sendable {
     var testDescription: String { name }
 
     static let all: [CorpusProgram] = {
-        let dir = Bundle.module.url(forResource: "Corpus", withExtension: nil)!
+        let dir = repositoryRoot.appendingPathComponent("conformance/programs")
         let files = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
         return files.filter { $0.hasSuffix(".ramp") }.sorted().map {
             CorpusProgram(name: String($0.dropLast(5)), source: try! String(contentsOf: dir.appendingPathComponent($0), encoding: .utf8))
@@ -36,11 +37,17 @@ struct Expectations {
     var base: Double?
 
     init(_ source: String) {
+        // `# expect-error: col: ...` after code expects a diagnostic (or a note) on that line.
+        for (i, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.hasPrefix("#") {
+            for part in line.components(separatedBy: "# expect-error: ").dropFirst() {
+                errors.append("\(i + 1):" + part.trimmingCharacters(in: .whitespaces))
+            }
+        }
         for line in source.split(separator: "\n") {
             guard line.hasPrefix("# ") else { continue }
             let body = line.dropFirst(2)
             if let rest = body.stripPrefix("expect-error: ") {
-                errors.append(String(rest))
+                errors.append(String(rest))  // line:col: given
             } else if let rest = body.stripPrefix("metrics: ") {
                 metrics += rest.split(separator: " ").map { Double($0) ?? (String($0) == "nan" ? .nan : nil) }
             } else if let rest = body.stripPrefix("base: ") {
@@ -92,7 +99,7 @@ func close(_ a: Double, _ b: Double) -> Bool {
                 Issue.record("expected errors, but the program checked")
             } catch {
                 let got = error.diagnostics.flatMap { ([$0] + $0.notes).map { DiagnosticPrinter.brief($0, in: file) } }
-                #expect(got == ex.errors)
+                #expect(got.sorted() == ex.errors.sorted())
             }
             return
         }

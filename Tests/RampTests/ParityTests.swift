@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Ramp
 
-/// One recorded case from Fixtures/*.json (see Fixtures/README.md).
+/// One recorded case from conformance/library/*.json (see its README.md).
 struct ParityCase: Decodable, Sendable, CustomTestStringConvertible {
     var id: String
     var call: String
@@ -44,7 +44,7 @@ struct ParityCase: Decodable, Sendable, CustomTestStringConvertible {
     static let all: [ParityCase] = {
         struct File: Decodable { var cases: [ParityCase] }
         return ["torch", "transformers", "timm", "optax", "keras"].flatMap { lib -> [ParityCase] in
-            let url = Bundle.module.url(forResource: "Fixtures/\(lib)", withExtension: "json")!
+            let url = repositoryRoot.appendingPathComponent("conformance/library/\(lib).json")
             return try! JSONDecoder().decode(File.self, from: Data(contentsOf: url)).cases
         }
     }()

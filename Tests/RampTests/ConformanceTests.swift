@@ -1,0 +1,178 @@
+import Foundation
+import Testing
+@testable import Ramp
+
+/// The language-neutral conformance suite in conformance/ (see its README):
+/// every program in programs/ with its exact trace in traces/, and every
+/// recorded library case in library/. Each implementation of Ramp's
+/// semantics is a runner that must reproduce all of it: here the Swift tree
+/// walk, the phase kernels, `ramp serve`, the program rebuilt from its IR,
+/// and the Python module (through conformance/runners/python_runner.py).
+struct ConformanceCase: Sendable, CustomTestStringConvertible {
+    var name: String
+    var program: CompiledProgram
+    /// The base the program is checked at, as `--base` gives it (nil: its own).
+    var base: Double?
+    var metrics: [Double?]
+    var lr: [Double]
+    var momentum: [Double?]?
+    /// nil: exact, bit for bit; otherwise a library's recorded trace, to its tolerance.
+    var library: ParityCase?
+    var testDescription: String { name }
+
+    func matches(_ got: Double, _ expected: Double) -> Bool {
+        library.map { $0.matches(got, expected) } ?? (got.bitPattern == expected.bitPattern || (got.isNaN && expected.isNaN))
+    }
+
+    /// The first step where a runner's trace departs, if any.
+    func mismatch(lr got: [Double], momentum gotMomentum: [Double?]) -> String? {
+        guard got.count == lr.count else { return "\(got.count) rates for \(lr.count) steps" }
+        for i in lr.indices where !matches(got[i], lr[i]) { return "lr[\(i)] = \(got[i]), expected \(lr[i])" }
+        guard let momentum else { return nil }
+        for i in momentum.indices {
+            switch (gotMomentum[i], momentum[i]) {
+            case (nil, nil): continue
+            case (let a?, let b?) where matches(a, b): continue
+            default: return "momentum[\(i)] = \(String(describing: gotMomentum[i])), expected \(String(describing: momentum[i]))"
+            }
+        }
+        return nil
+    }
+
+    static let directory = repositoryRoot.appendingPathComponent("conformance")
+
+    /// A program's trace file: how many steps, the metrics fed, and the
+    /// values, every float in its shortest exact form.
+    struct Trace: Codable {
+        var program: String
+        var base: Double?
+        var metrics: [Double?]
+        var lr: [Double]
+        var momentum: [Double?]?
+        var finished_at: Int?
+    }
+
+    static func trace(_ program: CompiledProgram, _ metrics: [Double?]) -> (lr: [Double], momentum: [Double?], finishedAt: Int?) {
+        var s = Scheduler(program, walkTree: true)
+        var lr: [Double] = [], momentum: [Double?] = []
+        var finishedAt: Int?
+        for (i, m) in metrics.enumerated() {
+            if finishedAt == nil, s.finished { finishedAt = i }
+            lr.append(s.lr)
+            momentum.append(s.momentum)
+            s.step(metric: m)
+        }
+        return (lr, momentum, finishedAt)
+    }
+
+    /// Every program case. With RAMP_WRITE_TRACES=1 in the environment, a
+    /// missing trace file is written from the Swift tree walk (the reference);
+    /// an existing one is never rewritten.
+    static let programs: [ConformanceCase] = {
+        let write = ProcessInfo.processInfo.environment["RAMP_WRITE_TRACES"] == "1"
+        var out: [ConformanceCase] = []
+        for p in CorpusProgram.all {
+            let ex = Expectations(p.source)
+            guard ex.errors.isEmpty, let program = try? Compiler.compile(SourceFile(name: p.name, text: p.source), options: CheckOptions(base: ex.base)) else { continue }
+            let url = directory.appendingPathComponent("traces/\(p.name).json")
+            if write, !FileManager.default.fileExists(atPath: url.path) {
+                let steps = max(ex.horizon, 60)
+                let metrics = (0..<steps).map { $0 < ex.metrics.count ? ex.metrics[$0] : nil }
+                let t = trace(program, metrics)
+                let doc = Trace(program: "\(p.name).ramp", base: ex.base, metrics: metrics, lr: t.lr,
+                                momentum: program.momentum == nil ? nil : t.momentum, finished_at: t.finishedAt)
+                try? StateJSON.encode(doc).write(to: url)
+            }
+            guard let data = FileManager.default.contents(atPath: url.path), let t = try? StateJSON.decode(data, as: Trace.self) else {
+                out.append(ConformanceCase(name: p.name, program: program, base: ex.base, metrics: [], lr: [.nan], momentum: nil, library: nil))
+                continue
+            }
+            out.append(ConformanceCase(name: p.name, program: program, base: ex.base, metrics: t.metrics, lr: t.lr, momentum: t.momentum, library: nil))
+        }
+        return out
+    }()
+
+    static let library: [ConformanceCase] = ParityCase.all.compactMap { c in
+        guard let program = try? c.compiled() else { return nil }
+        return ConformanceCase(name: c.id, program: program, base: c.base_lr, metrics: (0..<c.steps).map { i in c.metrics.map { $0[i] } },
+                               lr: c.lr, momentum: c.momentum.map { $0.map { Optional($0) } }, library: c)
+    }
+
+    static let all: [ConformanceCase] = programs + library
+}
+
+@Suite struct ConformanceTests {
+    @Test func suiteIsComplete() throws {
+        let traces = try FileManager.default.contentsOfDirectory(atPath: ConformanceCase.directory.appendingPathComponent("traces").path)
+        #expect(ConformanceCase.programs.count >= 60)
+        #expect(ConformanceCase.programs.allSatisfy { traces.contains("\($0.name).json") }, "a program has no trace file")
+        #expect(traces.count == ConformanceCase.programs.count, "a trace file has no program")
+        #expect(ConformanceCase.library.count == 82)
+    }
+
+    @Test(arguments: ConformanceCase.all)
+    func treeWalk(_ c: ConformanceCase) {
+        let t = ConformanceCase.trace(c.program, c.metrics)
+        #expect(c.mismatch(lr: t.lr, momentum: t.momentum) == nil)
+    }
+
+    @Test(arguments: ConformanceCase.all)
+    func kernels(_ c: ConformanceCase) {
+        var s = Scheduler(c.program)
+        var lr: [Double] = [], momentum: [Double?] = []
+        for m in c.metrics {
+            lr.append(s.lr)
+            momentum.append(s.momentum)
+            s.step(metric: m)
+        }
+        #expect(c.mismatch(lr: lr, momentum: momentum) == nil)
+    }
+
+    @Test(arguments: ConformanceCase.all)
+    func serve(_ c: ConformanceCase) throws {
+        // The case's base as `ramp serve --base` takes it; the program sent as Python's json would send it.
+        var session = ServeSession(program: nil, base: c.base)
+        let load = try StateJSON.encode(["op": "load_program", "source": c.program.source.text])
+        var status = session.handle(String(decoding: load, as: UTF8.self))
+        struct Status: Decodable { var lr: Double?; var momentum: Double? }
+        var lr: [Double] = [], momentum: [Double?] = []
+        for m in c.metrics {
+            let s = try JSONDecoder().decode(Status.self, from: Data(status.utf8))
+            lr.append(s.lr ?? .nan)
+            momentum.append(s.momentum)
+            // Metrics as Python's json.dumps writes them (NaN, Infinity).
+            let metric = m.map { $0.isNaN ? "NaN" : $0.isInfinite ? ($0 > 0 ? "Infinity" : "-Infinity") : "\($0)" } ?? "null"
+            status = session.handle("{\"op\":\"step\",\"metric\":\(metric)}")
+        }
+        #expect(c.mismatch(lr: lr, momentum: momentum) == nil)
+    }
+
+    @Test(arguments: ConformanceCase.all)
+    func irRoundTrip(_ c: ConformanceCase) throws {
+        let rebuilt = try IR.load(IR.document(c.program).render(), name: c.name)
+        let t = ConformanceCase.trace(rebuilt, c.metrics)
+        #expect(c.mismatch(lr: t.lr, momentum: t.momentum) == nil)
+    }
+
+    /// The Python runner runs every case's compiled module.
+    @Test func pythonModules() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ramp-conformance-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        struct Job: Encodable {
+            var name: String, module: String, metrics: [Double?], lr: [Double], momentum: [Double?]?
+            var tolerance: String
+        }
+        var jobs: [Job] = []
+        for (i, c) in ConformanceCase.all.enumerated() {
+            try Python.module(c.program).write(to: dir.appendingPathComponent("case_\(i).py"), atomically: true, encoding: .utf8)
+            let tolerance = c.library.map { $0.dtype == "float32" ? "float32" : "1e-12" } ?? "exact"
+            jobs.append(Job(name: c.name, module: "case_\(i)", metrics: c.metrics, lr: c.lr, momentum: c.momentum, tolerance: tolerance))
+        }
+        try StateJSON.encode(jobs).write(to: dir.appendingPathComponent("jobs.json"))
+        let r = try python([ConformanceCase.directory.appendingPathComponent("runners/python_runner.py").path,
+                            dir.path, dir.appendingPathComponent("jobs.json").path])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.hasSuffix("\(jobs.count) passed, 0 failed\n"), "\(r.stdout)")
+    }
+}

@@ -1,0 +1,63 @@
+"""The conformance runner for Python modules (`ramp compile --to python`).
+
+    python3 python_runner.py DIR JOBS.json
+
+DIR holds one compiled module per case; JOBS.json lists the cases: the
+module's name, the metrics fed at the end of each step (null for none), the
+expected rates and momenta, and the tolerance ("exact", bit for bit;
+"1e-12" relative; "float32", keras' 2e-6 relative). Non-finite numbers are
+written "inf", "-inf" and "nan". Prints each failure, then
+"N passed, M failed", and exits 1 when any failed.
+"""
+
+import importlib
+import json
+import math
+import sys
+
+
+def number(x):
+    return None if x is None else float(x)
+
+
+def matches(got, expected, tolerance):
+    if got is None or expected is None:
+        return got is None and expected is None
+    if math.isnan(got) or math.isnan(expected):
+        return math.isnan(got) and math.isnan(expected)
+    if tolerance == "exact":
+        return got == expected and math.copysign(1.0, got) == math.copysign(1.0, expected)
+    if tolerance == "float32":
+        return abs(got - expected) <= 2e-6 * max(abs(got), abs(expected)) or abs(got - expected) <= 1e-9
+    return abs(got - expected) <= max(1e-15, 1e-12 * max(abs(got), abs(expected)))
+
+
+def run(job):
+    """The first departure from the expected trace, or None."""
+    schedule = importlib.import_module(job["module"]).Schedule()
+    expected_momentum = job.get("momentum")
+    for i, metric in enumerate(job["metrics"]):
+        if not matches(schedule.lr, number(job["lr"][i]), job["tolerance"]):
+            return f"lr[{i}] = {schedule.lr!r}, expected {job['lr'][i]!r}"
+        if expected_momentum is not None and not matches(schedule.momentum, number(expected_momentum[i]), job["tolerance"]):
+            return f"momentum[{i}] = {schedule.momentum!r}, expected {expected_momentum[i]!r}"
+        schedule.step(number(metric))
+    return None
+
+
+def main(directory, jobs_path):
+    sys.path.insert(0, directory)
+    with open(jobs_path) as f:
+        jobs = json.load(f)
+    failed = 0
+    for job in jobs:
+        problem = run(job)
+        if problem is not None:
+            failed += 1
+            print(f"FAIL {job['name']}: {problem}")
+    print(f"{len(jobs) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2]))

@@ -629,6 +629,16 @@ public struct Checker {
     /// instead: it must stay the same.
     mutating func attachingSymbols(_ result: Value, _ spec: BuiltinSpec, _ values: NameMap<Value>,
                                    _ ranges: NameMap<SourceRange>, _ call: SourceRange) -> Value {
+        // Most calls take no number that follows the base: nothing to do.
+        func follows(_ v: Value) -> Bool {
+            switch v {
+            case .number(_, let form): return form != nil
+            case .list(let items): return items.contains(where: follows)
+            default: return false
+            }
+        }
+        let implicit = spec.params.contains { $0.defaultValue == .nextPhase && values[$0.name] == nil }
+        guard implicit || values.contains(where: { follows($0.value) }) else { return result }
         // The numbers a node kind can carry in base form; any other is guarded.
         let carried: Set<String>
         switch result {
@@ -699,8 +709,8 @@ public struct Checker {
     /// follows the base is guarded: at another base it must pass the same
     /// checks, and a count or length must stay the same.
     mutating func convert(_ v: Value, to p: ParamSpec, of callee: String, _ r: SourceRange) throws(CheckError) -> Value {
-        let what = "argument '\(p.name)' of '\(callee)'"
         if case .number(let x, let form?) = v {
+            let what = "argument '\(p.name)' of '\(callee)'"
             switch p.type {
             case .number:
                 record(BaseGuard(expr: form.expr, rule: .finite, what: what, range: r))

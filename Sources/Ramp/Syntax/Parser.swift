@@ -22,6 +22,7 @@ public struct Parser {
     private var lastRealEnd = 0
     /// The lexer's error, which ends the token stream.
     private var lexError: Diagnostic?
+    private var lexFailed = false
     private var depth = 0
 
     private init(_ lexer: Lexer) {
@@ -51,14 +52,20 @@ public struct Parser {
 
     // MARK: - token helpers
 
-    private mutating func pull() -> Token {
-        if lexError != nil { return Token(kind: .eof, range: current.range, atLineStart: false) }
+    @inline(__always) private mutating func pull() -> Token {
+        if lexFailed { return Token(kind: .eof, range: current.range, atLineStart: false) }
         do {
             return try lexer.nextToken()
         } catch {
-            lexError = error
-            return Token(kind: .eof, range: error.range, atLineStart: false)
+            return failLexing(error)
         }
+    }
+
+    /// Keeps the lexer's error, reported once parsing stops; the rest is end of input.
+    @inline(never) private mutating func failLexing(_ error: Diagnostic) -> Token {
+        lexError = error
+        lexFailed = true
+        return Token(kind: .eof, range: error.range, atLineStart: false)
     }
 
     /// The first lexer error after where parsing stopped, if any.

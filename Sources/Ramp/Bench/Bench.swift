@@ -111,7 +111,7 @@ public enum Benchmarks {
                 Double((try? Lexer.tokenize(file))?.count ?? 0)
             })
             add(harness.measure("front end: lex+parse \(size / 1000) KB program", ops: 1) {
-                Double((try? Parser.parse(file))?.statements.count ?? 0)
+                Double((try? Parser.parse(file, names: Builtins.statementNames))?.statements.count ?? 0)
             })
         }
         let nested = (0..<200).map { _ in String(repeating: "(", count: 199) + "0.5" + String(repeating: ")", count: 199) }

@@ -40,8 +40,8 @@ extension ReplEngine {
         case "save": return save(rest)
         case "set":
             guard args.count >= 2 else { return error("usage: :set NAME VALUE, such as :set base 0.1") }
-            guard Parser.settingNames.contains(args[0]) else {
-                return error("'\(args[0])' is not a setting\(suggestion(for: args[0], among: Array(Parser.settingNames))); the settings are base, steps_per_epoch and total")
+            guard Builtins.statementNames.settings.contains(args[0]) else {
+                return error("'\(args[0])' is not a setting\(suggestion(for: args[0], among: Array(Builtins.statementNames.settings))); the settings are base, steps_per_epoch and total")
             }
             return evaluate(args.joined(separator: " "), name: "<repl>")
         case "show":

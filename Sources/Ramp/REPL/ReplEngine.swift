@@ -89,7 +89,7 @@ public struct ReplEngine {
         let input = SourceFile(name: name, text: text)
         let parsed: Program
         do {
-            parsed = try Parser.parse(input)
+            parsed = try Parser.parse(input, names: Builtins.statementNames)
         } catch {
             return Reply(output: DiagnosticPrinter.render(error, in: input), isError: true)
         }

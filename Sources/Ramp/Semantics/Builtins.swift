@@ -10,6 +10,9 @@ public enum Builtins {
         SettingSpec(name: "total", doc: "the length of the run, so durations can be written as a percentage of it"),
     ]
 
+    /// The names that start setting and output statements, for the parser.
+    public static let statementNames = Parser.StatementNames(settings: Set(settings.map(\.name)), outputs: Set(outputs.map(\.name)))
+
     public static let outputs: [OutputSpec] = [
         OutputSpec(name: "lr", doc: "the learning rate (a bare schedule means this)"),
         OutputSpec(name: "momentum", doc: "momentum (or Adam's beta1); one-cycle and cyclic set it unless given"),

@@ -6,10 +6,20 @@
 public struct Parser {
     /// The deepest expression nesting accepted (parentheses, operators, calls).
     public static let maxNesting = 200
-    /// Names that start a setting statement.
-    public static let settingNames: Set<String> = Set(Builtins.settings.map(\.name))
-    /// Names that start an output statement (`momentum: ...`).
-    public static let outputNames: Set<String> = Set(Builtins.outputs.map(\.name))
+    /// The names that start statements, handed to the parser by its caller
+    /// (the registry's, for Ramp programs), so the grammar reads no registry.
+    public struct StatementNames: Sendable {
+        /// Names that start a setting statement (`base 0.1`).
+        public var settings: Set<String>
+        /// Names that start an output statement (`momentum: ...`).
+        public var outputs: Set<String>
+        public init(settings: Set<String>, outputs: Set<String>) {
+            self.settings = settings
+            self.outputs = outputs
+        }
+    }
+
+    let names: StatementNames
 
     /// Tokens are pulled from the lexer one at a time (with one of
     /// lookahead), so a large file never holds all its tokens at once.
@@ -25,8 +35,9 @@ public struct Parser {
     private var lexFailed = false
     private var depth = 0
 
-    private init(_ lexer: Lexer) {
+    private init(_ lexer: Lexer, names: StatementNames) {
         self.lexer = lexer
+        self.names = names
         let eof = Token(kind: .eof, range: SourceRange(0, 0), atLineStart: true)
         current = eof
         next = eof
@@ -36,9 +47,9 @@ public struct Parser {
 
     /// Lexes and parses a whole file. A lexer error anywhere in the file is
     /// the one reported, wherever the parser stopped.
-    public static func parse(_ file: SourceFile) throws(Diagnostic) -> Program {
+    public static func parse(_ file: SourceFile, names: StatementNames) throws(Diagnostic) -> Program {
         try Lexer.with(file) { lexer throws(Diagnostic) in
-            var p = Parser(lexer)
+            var p = Parser(lexer, names: names)
             let program: Program
             do throws(Diagnostic) {
                 program = try p.parseProgram()
@@ -168,13 +179,13 @@ public struct Parser {
             skipNewlines()
             let body = try parseSequence()
             return Statement(kind: .definition(name, params, body), range: start.union(body.range), nameRange: nameRange)
-        case .identifier(let name) where Parser.outputNames.contains(name) && peekKind() == .symbol(.colon):
+        case .identifier(let name) where names.outputs.contains(name) && peekKind() == .symbol(.colon):
             // output = OUTPUT ":" sequence ;
             advance(); advance()
             skipNewlines()
             let value = try parseSequence()
             return Statement(kind: .output(name, value), range: start.union(value.range), nameRange: start)
-        case .identifier(let name) where Parser.settingNames.contains(name) && startsSettingValue(peekKind()):
+        case .identifier(let name) where names.settings.contains(name) && startsSettingValue(peekKind()):
             // setting = SETTING [ "=" | ":" ] expression ;
             advance()
             if !match(.assign) { _ = match(.colon) }

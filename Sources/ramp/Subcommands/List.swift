@@ -40,8 +40,10 @@ extension RampCommand {
                 print("  \(Prelude.signature(d.name, d.params))")
                 if !d.doc.isEmpty { print("      \(d.doc)") }
             }
-            print("  optax.sgdr_schedule(cosine_kwargs: list)")
-            print("      optax.warmup_cosine_decay_schedule cycles, one per dict(...) of keyword arguments")
+            for c in Compat.nativeConstructors {
+                print("  \(c.signature)")
+                print("      \(c.doc)")
+            }
             print("")
             print("Settings:")
             for s in Builtins.settings { print("  \(s.name): \(s.doc)") }

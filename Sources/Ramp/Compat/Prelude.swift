@@ -10,7 +10,7 @@ public enum Prelude {
     public static let file = SourceFile(name: "<prelude>", text: source)
 
     /// Parsed once; a syntax error here is a bug caught by the test suite.
-    public static let program: Program = (try? Parser.parse(file)) ?? Program(statements: [])
+    public static let program: Program = (try? Parser.parse(file, names: Builtins.statementNames)) ?? Program(statements: [])
 
     /// The compatibility constructors, in prelude order.
     public static var definitions: [(name: String, params: [Parameter], doc: String)] {

@@ -1,0 +1,353 @@
+/// Calls: binding arguments to parameters, checking them, and expanding
+/// builtins, definitions and lambdas.
+extension Checker {
+    // MARK: - calls
+
+    mutating func call(_ f: Value, calleeName: String, _ args: [CallArgument], _ range: SourceRange, _ env: Env) throws(CheckError) -> Value {
+        switch f {
+        case .builtin(Compat.sgdrName):
+            return try sgdr(args, range, env)
+        case .builtin("dict"):
+            // dict(k=v, ...): a map from names to values, as Python writes keyword dicts.
+            var entries: [(key: Value, value: Value)] = []
+            for a in args {
+                guard let label = a.label else { throw .error(.argumentType, "dict(...) takes only named entries, such as dict(a=1)", at: a.range) }
+                entries.append((.string(label), try evaluate(a.value, env)))
+            }
+            return .map(entries)
+        case .builtin(let name):
+            return try callBuiltin(Builtins.lookup(name)!, args, range, env)
+        case .function(let c):
+            return try callClosure(c, args, range, env)
+        default:
+            throw .error(.notCallable, "'\(calleeName)' is \(f.typeName), which cannot be called", at: range)
+        }
+    }
+
+    /// Binds arguments to parameter names: positional first, then `name=value`,
+    /// `name: value` or `name value`.
+    mutating func bind(_ params: [String], variadic: Bool, _ args: [CallArgument], callee: String, _ env: Env)
+        throws(CheckError) -> (values: NameMap<(Value, SourceRange)>, extra: [(Value, SourceRange)]) {
+        var out: NameMap<(Value, SourceRange)> = [:]
+        var extra: [(Value, SourceRange)] = []
+        var position = 0
+        var sawNamed = false
+        for arg in args {
+            var label = arg.label
+            var valueExpr = arg.value
+            if label == nil, case .call(let c, let inner, true) = arg.value.kind, case .name(let n) = c.kind,
+               params.contains(n), inner.count == 1 {
+                label = n
+                valueExpr = inner[0].value
+            }
+            if let label {
+                guard params.contains(label) else {
+                    throw .error(.unknownParameter, "'\(callee)' has no parameter \(quoted(label))\(suggestion(for: label, among: params))",
+                                 at: arg.labelRange ?? arg.range)
+                }
+                if out[label] != nil { throw .error(.duplicateArgument, "argument '\(label)' is given twice", at: arg.range) }
+                out[label] = (try evaluate(valueExpr, env), valueExpr.range)
+                sawNamed = true
+            } else {
+                if sawNamed { throw .error(.positionalAfterNamed, "a positional argument cannot follow a named one", at: arg.range) }
+                let v = (try evaluate(valueExpr, env), valueExpr.range)
+                if position < params.count {
+                    out[params[position]] = v
+                } else if variadic {
+                    extra.append(v)
+                } else {
+                    throw .error(.tooManyArguments, "'\(callee)' takes at most \(params.count) argument\(params.count == 1 ? "" : "s"), got \(args.count)", at: arg.range)
+                }
+                position += 1
+            }
+        }
+        return (out, extra)
+    }
+
+    mutating func callBuiltin(_ spec: BuiltinSpec, _ args: [CallArgument], _ range: SourceRange, _ env: Env,
+                              prebound: NameMap<(Value, SourceRange)>? = nil) throws(CheckError) -> Value {
+        let bound: NameMap<(Value, SourceRange)>, extra: [(Value, SourceRange)]
+        if let prebound {
+            (bound, extra) = (prebound, [])
+        } else {
+            (bound, extra) = try bind(spec.params.map(\.name), variadic: spec.variadic, args, callee: spec.name, env)
+        }
+        if spec.kind == .function {
+            return try callFunction(spec, bound, extra, range)
+        }
+        var values: NameMap<Value> = [:]
+        var ranges: NameMap<SourceRange> = [:]
+        for p in spec.params {
+            if let (v, r) = bound[p.name] {
+                if case .none = v, p.defaultValue == .absent || p.defaultValue == .nextPhase { continue }
+                values[p.name] = try convert(v, to: p, of: spec.name, r)
+                ranges[p.name] = r
+                continue
+            }
+            switch p.defaultValue {
+            case .required:
+                throw .error(.missingArgument, "missing argument '\(p.name)' for '\(spec.name)'", at: range)
+            case .number(let x): values[p.name] = p.type == .duration || p.type == .integer ? .duration(Int(x)) : .number(x)
+            case .base: values[p.name] = .number(settings.base, .base)
+            case .string(let s): values[p.name] = .string(s)
+            case .bool(let b): values[p.name] = .bool(b)
+            case .absent, .nextPhase: break
+            }
+        }
+        // Inside a compatibility constructor, every place is the user's call.
+        if let call = preludeCall { for (k, _) in ranges { ranges[k] = call } }
+        var args = BoundArguments(values: values, ranges: ranges, callRange: preludeCall ?? range, base: settings.base)
+        args.extra = extra.map(\.0)
+        let result = try spec.build(args)
+        // Helpers pass values through, forms and all; schedules and conditions keep or guard them.
+        return spec.kind == .helper ? result : attachingSymbols(result, spec, values, ranges, range)
+    }
+
+    /// Gives the schedule a builtin built the base forms of its number
+    /// parameters, so it can be rebuilt at another base. A number that shapes
+    /// the schedule (a restart's `mult`, a plateau's threshold) is guarded
+    /// instead: it must stay the same.
+    mutating func attachingSymbols(_ result: Value, _ spec: BuiltinSpec, _ values: NameMap<Value>,
+                                   _ ranges: NameMap<SourceRange>, _ call: SourceRange) -> Value {
+        // Most calls take no number that follows the base: nothing to do.
+        func follows(_ v: Value) -> Bool {
+            switch v {
+            case .number(_, let form): return form != nil
+            case .list(let items): return items.contains(where: follows)
+            default: return false
+            }
+        }
+        let implicit = spec.params.contains { $0.defaultValue == .nextPhase && values[$0.name] == nil }
+        guard implicit || values.contains(where: { follows($0.value) }) else { return result }
+        // The numbers a node kind can carry in base form; any other is guarded.
+        let carried: Set<String>
+        switch result {
+        case .schedule(.primitive(let p, _)): carried = Set(p.parameters.map(\.0))
+        case .schedule(.reduceOnPlateau): carried = ["factor", "min", "eps", "from"]
+        case .schedule(.restarts): carried = ["decay", "floor"]
+        default: carried = []
+        }
+        var symbols: BaseSymbols = [:]
+        for p in spec.params {
+            if case .number(let x, let form?)? = values[p.name] {
+                if carried.contains(p.name) {
+                    symbols[p.name] = form.expr
+                } else {
+                    record(BaseGuard(expr: form.expr, rule: .equals(x), what: "argument '\(p.name)' of '\(spec.name)'",
+                                     range: ranges[p.name] ?? call))
+                }
+            } else if case .list(let items)? = values[p.name] {
+                // A list of numbers (piecewise values) keeps each item's form as `name.i`.
+                for (i, item) in items.enumerated() {
+                    guard case .number(let x, let form?) = item else { continue }
+                    if carried.contains(p.name) {
+                        symbols["\(p.name).\(i)"] = form.expr
+                    } else {
+                        record(BaseGuard(expr: form.expr, rule: .equals(x), what: "item \(i + 1) of argument '\(p.name)' of '\(spec.name)'",
+                                         range: ranges[p.name] ?? call))
+                    }
+                }
+            } else if values[p.name] == nil, p.defaultValue == .nextPhase, carried.contains(p.name) {
+                symbols[p.name] = .base  // the target when no phase follows
+            }
+        }
+        guard !symbols.isEmpty, case .schedule(let node) = result else { return result }
+        switch node {
+        case .primitive(let p, _): return .schedule(.primitive(p, symbols))
+        case .reduceOnPlateau(let r, _): return .schedule(.reduceOnPlateau(r, symbols))
+        case .restarts(let r, _): return .schedule(.restarts(r, symbols))
+        default: return result
+        }
+    }
+
+    /// Math functions fold on numbers and build pointwise nodes on schedules.
+    func callFunction(_ spec: BuiltinSpec, _ bound: NameMap<(Value, SourceRange)>, _ extra: [(Value, SourceRange)],
+                      _ range: SourceRange) throws(CheckError) -> Value {
+        var operands: [(Value, SourceRange)] = []
+        for p in spec.params {
+            guard let v = bound[p.name] else {
+                throw .error(.missingArgument, "'\(spec.name)' needs \(spec.params.count == 1 ? "an argument" : "at least two arguments")", at: range)
+            }
+            operands.append(v)
+        }
+        operands += extra
+        if let f = MathFunction(rawValue: spec.name) {
+            let (v, r) = operands[0]
+            if case .number(let x, let form) = v {
+                let y = f.apply(x)
+                return .number(y, form?.applying(f, value: y, base: settings.base))
+            }
+            return .schedule(.apply(f, try Checker.schedule(v, r)))
+        }
+        let op: Combine = spec.name == "min" ? .min : spec.name == "max" ? .max : .mod
+        var acc = operands[0].0
+        for (v, r) in operands.dropFirst() { acc = try Checker.combine(op, acc, range, v, r, base: settings.base) }
+        return acc
+    }
+
+    /// Checks a value against a parameter's type and range. A number that
+    /// follows the base is guarded: at another base it must pass the same
+    /// checks, and a count or length must stay the same.
+    mutating func convert(_ v: Value, to p: ParamSpec, of callee: String, _ r: SourceRange) throws(CheckError) -> Value {
+        if case .number(let x, let form?) = v {
+            let what = "argument '\(p.name)' of '\(callee)'"
+            switch p.type {
+            case .number:
+                record(BaseGuard(expr: form.expr, rule: .finite, what: what, range: r))
+                if p.constraint != .any { record(BaseGuard(expr: form.expr, rule: .constraint(p.constraint), what: what, range: r)) }
+            case .integer, .duration:
+                record(BaseGuard(expr: form.expr, rule: .equals(x), what: what, range: r))
+            default: break
+            }
+        }
+        func mismatch() -> CheckError {
+            .error(.argumentType, "argument '\(p.name)' of '\(callee)' expects \(p.type.description), got \(v.typeName)", at: r)
+        }
+        func checkRange(_ x: Double) throws(CheckError) {
+            if let why = p.constraint.violation(x) { throw .error(.argumentRange, "argument '\(p.name)' of '\(callee)' \(why)", at: r) }
+        }
+        switch p.type {
+        case .number:
+            let x: Double
+            switch v {
+            case .number(let y, _): x = y
+            case .duration(let d): x = Double(d)
+            case .schedule:
+                throw .error(.argumentType, "argument '\(p.name)' of '\(callee)' expects a number, got a schedule that changes with t", at: r)
+            default: throw mismatch()
+            }
+            if x.isInfinite { throw .error(.argumentRange, "argument '\(p.name)' of '\(callee)' must be finite", at: r) }
+            try checkRange(x)
+            if case .number = v { return v }  // with its form
+            return .number(x)
+        case .integer:
+            guard case .number(let x, _) = v else {
+                if case .duration(let d) = v { try checkRange(Double(d)); return .duration(d) }
+                throw mismatch()
+            }
+            guard x == x.rounded(), x.magnitude < 1e15 else {
+                throw .error(.argumentType, "argument '\(p.name)' of '\(callee)' must be a whole number, got \(fmt(x))", at: r)
+            }
+            try checkRange(x)
+            return .duration(Int(x))
+        case .duration:
+            let d: Int
+            switch v {
+            case .duration(let x): d = x
+            case .number(let x, _):
+                guard x == x.rounded(), x.magnitude < 1e15 else {
+                    throw .error(.argumentType, "argument '\(p.name)' of '\(callee)' must be a whole number of steps, got \(fmt(x))", at: r)
+                }
+                d = Int(x)
+            default: throw mismatch()
+            }
+            try checkRange(Double(d))
+            if d < 0 { throw .error(.argumentRange, "argument '\(p.name)' of '\(callee)' cannot be negative", at: r) }
+            return .duration(d)
+        case .schedule:
+            switch v {
+            case .schedule, .number, .duration: return v
+            default: throw mismatch()
+            }
+        case .bool:
+            guard case .bool = v else { throw mismatch() }
+            return v
+        case .choice(let choices):
+            guard case .string(let s) = v else { throw mismatch() }
+            guard choices.contains(s) else {
+                throw .error(.argumentType, "argument '\(p.name)' of '\(callee)' must be \(p.type.description); got \(JSONValue.quote(s.count > 60 ? String(s.prefix(60)) + "…" : s))\(suggestion(for: s, among: choices))", at: r)
+            }
+            return v
+        case .string:
+            guard case .string = v else { throw mismatch() }
+            return v
+        case .list:
+            guard case .list = v else { throw mismatch() }
+            return v
+        case .map:
+            guard case .map = v else { throw mismatch() }
+            return v
+        case .any:
+            return v
+        case .none:
+            guard case .none = v else {
+                let why = Compat.unsupportedReason(p.name).map { " (\($0))" } ?? ""
+                throw .error(.unsupportedArgument, "argument '\(p.name)' of '\(callee)' is not supported by Ramp; leave it as None\(why)", at: r)
+            }
+            return v
+        case .numbers, .durations:
+            guard case .list(let xs) = v else { throw mismatch() }
+            var out: [Value] = []
+            for x in xs {
+                if p.type == .numbers {
+                    guard case .number = x else {
+                        throw .error(.argumentType, "argument '\(p.name)' of '\(callee)' expects a list of numbers, found \(x.typeName)", at: r)
+                    }
+                    out.append(x)
+                } else {
+                    out.append(.duration(try duration(x, r)))
+                }
+            }
+            return .list(out)
+        }
+    }
+
+    mutating func callClosure(_ c: Closure, _ args: [CallArgument], _ range: SourceRange, _ env: Env) throws(CheckError) -> Value {
+        let label = c.name ?? "lambda"
+        if let name = c.name, let i = expanding.firstIndex(of: name) {
+            let path = expanding[i...] + [name]
+            let how = path.count == 2 ? "'\(name)' calls itself" : "'\(name)' calls itself through " + path.dropFirst().dropLast().map { "'\($0)'" }.joined(separator: ", ")
+            throw .error(.recursiveDefinition, "recursive definition: \(how)", at: range)
+        }
+        guard expanding.count < Checker.maxExpansion else {
+            throw .error(.expansionLimit, "definitions nest deeper than the limit of \(Checker.maxExpansion)", at: range)
+        }
+        let (bound, _) = try bind(c.params.map(\.name), variadic: false, args, callee: label, env)
+        return try callClosure(c, bound: bound, range)
+    }
+
+    /// Calls a function with a keyword dict, as Python's `f(**kwargs)`.
+    mutating func callClosure(_ c: Closure, keywords: [String: Value], _ range: SourceRange) throws(CheckError) -> Value {
+        let label = c.name ?? "lambda"
+        var bound: NameMap<(Value, SourceRange)> = [:]
+        for (k, v) in keywords {
+            guard c.params.contains(where: { $0.name == k }) else {
+                throw .error(.unknownParameter, "'\(label)' has no parameter \(quoted(k))\(suggestion(for: k, among: c.params.map(\.name)))", at: range)
+            }
+            bound[k] = (v, range)
+        }
+        return try callClosure(c, bound: bound, range)
+    }
+
+    mutating func callClosure(_ c: Closure, bound: NameMap<(Value, SourceRange)>, _ range: SourceRange) throws(CheckError) -> Value {
+        let label = c.name ?? "lambda"
+        var inner = c.captured
+        for (i, p) in c.params.enumerated() {
+            let spec = i < c.specs.count ? c.specs[i] : nil
+            var given = bound[p.name]
+            // None for a parameter with a default means the default, as in Python APIs.
+            if case .none? = given?.0, p.defaultValue != nil, spec?.type != ParamType.none, spec?.type != .any { given = nil }
+            if let (v, r) = given {
+                inner[p.name] = try spec.map { s throws(CheckError) in try self.convert(v, to: s, of: label, r) } ?? v
+            } else if let d = p.defaultValue {
+                inner[p.name] = try evaluate(d, inner)
+            } else {
+                throw .error(.missingArgument, "missing argument '\(p.name)' for '\(label)'", at: range)
+            }
+        }
+        // Lambdas count toward the depth too: `let f = lambda e: f(e)` recurses without a name.
+        expanding.append(c.name ?? "(lambda)")
+        defer { expanding.removeLast() }
+        // Only the outermost prelude call relocates errors: inside it, ranges
+        // are the prelude's own text, not the user's.
+        guard c.isPrelude, !inPrelude else { return try evaluate(c.body, inner) }
+        preludeCall = range
+        defer { preludeCall = nil }
+        do {
+            return try evaluate(c.body, inner)
+        } catch {
+            guard let d = error.diagnostic else { throw error }
+            throw .error(d.kind, "in '\(label)': \(d.message)", at: range)
+        }
+    }
+}

@@ -1,0 +1,203 @@
+/// Options that override a program's settings from outside (the CLI).
+public struct CheckOptions: Sendable {
+    public var base: Double?
+    public init(base: Double? = nil) { self.base = base }
+}
+
+/// The front door: source text in, a runnable program or diagnostics out.
+public enum Compiler {
+    public static func compile(_ file: SourceFile, options: CheckOptions = CheckOptions()) throws(DiagnosticError) -> CompiledProgram {
+        var checker = Checker(file: file, options: options)
+        return try checker.check(try parse(file))
+    }
+
+    /// Checks settings, `let`s and `def`s that need not schedule anything yet
+    /// (a REPL session's definitions).
+    public static func checkStatements(_ file: SourceFile, options: CheckOptions = CheckOptions()) throws(DiagnosticError) -> Settings {
+        var checker = Checker(file: file, options: options)
+        checker.requireSchedule = false
+        return try checker.check(try parse(file)).settings
+    }
+
+    static func parse(_ file: SourceFile) throws(DiagnosticError) -> Program {
+        if let bad = file.invalidUTF8 { throw DiagnosticError([.error(.invalidUTF8, "invalid UTF-8 in source", at: bad)]) }
+        do {
+            return try Parser.parse(file, names: Builtins.statementNames)
+        } catch {
+            throw DiagnosticError([error])
+        }
+    }
+}
+
+/// Checks a parsed program by evaluating it: settings resolve units, `def`s
+/// expand, numbers fold, and what remains is a schedule tree. Each statement
+/// is checked on its own, so one mistake does not hide the next.
+public struct Checker {
+    /// How deep `def` calls may nest.
+    public static let maxExpansion = 64
+    /// Limits on one schedule tree, counting repeated parts every time.
+    public static let maxNodes = 250_000
+    public static let maxDepth = 600
+
+    let file: SourceFile
+    let options: CheckOptions
+    var settings = Settings()
+    var globals: [String: Value] = [:]
+    var definedAt: [String: SourceRange] = [:]
+    /// Names whose definition failed; uses of them are not reported again.
+    var poisoned: Set<String> = []
+    /// The functions being expanded, innermost last (`(lambda)` for anonymous ones).
+    var expanding: [String] = []
+    var diagnostics: [Diagnostic] = []
+    /// Every `let` name in the program, known before any is evaluated.
+    var letNames: Set<String> = []
+    /// False when checking definitions alone; a missing schedule then stands as `base`.
+    var requireSchedule = true
+    /// The outermost prelude call being expanded (a compatibility
+    /// constructor): places inside it are reported at this call.
+    var preludeCall: SourceRange?
+    var inPrelude: Bool { preludeCall != nil }
+    /// Decisions taken on numbers that follow the base (see `BaseGuard`).
+    var guards: [BaseGuard] = []
+
+    public init(file: SourceFile, options: CheckOptions) {
+        self.file = file
+        self.options = options
+    }
+
+    public mutating func check(_ program: Program) throws(DiagnosticError) -> CompiledProgram {
+        // Every statement may name something: size the tables once.
+        let names = program.statements.count + Prelude.program.statements.count
+        globals.reserveCapacity(names)
+        definedAt.reserveCapacity(program.statements.count)
+        letNames.reserveCapacity(program.statements.count)
+        resolveSettings(program)
+        // Definitions are visible everywhere, so mutual recursion can be named.
+        for st in Prelude.program.statements {
+            guard case .definition(let name, let params, let body) = st.kind else { continue }
+            var c = Closure(name: name, params: params, body: body, captured: [:], range: st.range)
+            c.specs = (try? params.map { p throws(CheckError) in try Checker.spec(for: p) }) ?? []
+            c.isPrelude = true
+            globals[name] = .function(c)
+        }
+        // `let` names anywhere in the program may appear in `def` bodies, which expand when called.
+        for st in program.statements {
+            if case .binding(let name, _) = st.kind { letNames.insert(name) }
+        }
+        for st in program.statements {
+            guard case .definition(let name, let params, let body) = st.kind else { continue }
+            if let d = declare(name, st.nameRange) { diagnostics.append(d); continue }
+            var c = Closure(name: name, params: params, body: body, captured: [:], range: st.range)
+            do throws(CheckError) {
+                c.specs = try params.map { p throws(CheckError) in try Checker.spec(for: p) }
+            } catch {
+                if let d = error.diagnostic { diagnostics.append(d) }
+                poisoned.insert(name)
+                continue
+            }
+            globals[name] = .function(c)
+        }
+        var lr: (Node, SourceRange)?
+        var momentum: (Node, SourceRange)?
+        for st in program.statements {
+            do throws(CheckError) {
+                switch st.kind {
+                case .setting: break
+                case .definition(_, let params, let body):
+                    try checkNames(in: body, bound: params.map(\.name))
+                    for p in params { if let d = p.defaultValue { try checkNames(in: d, bound: []) } }
+                case .binding(let name, let expr):
+                    if let d = declare(name, st.nameRange) { poisoned.insert(name); throw .diagnostic(d) }
+                    do throws(CheckError) {
+                        globals[name] = try evaluate(expr, [:])
+                    } catch {
+                        poisoned.insert(name)
+                        throw error
+                    }
+                case .output(let outName, let expr):
+                    try schedule(output: outName, expr, st.range, &lr, &momentum)
+                case .expression(let expr):
+                    try schedule(output: "lr", expr, st.range, &lr, &momentum)
+                }
+            } catch {
+                if let d = error.diagnostic { diagnostics.append(d) }
+            }
+        }
+        if lr == nil, !requireSchedule {
+            lr = (.sequence(PhaseSequence.make([Phase(body: .constant(settings.base), bound: nil, explicitBound: false,
+                                                      condition: nil, slots: 0..<0, range: SourceRange(0, 0))])), SourceRange(0, 0))
+        }
+        if lr == nil, diagnostics.isEmpty {
+            let end = file.bytes.count
+            diagnostics.append(.error(.noSchedule, "the program schedules no learning rate; add a schedule such as `cosine(T=100)`",
+                                      at: SourceRange(end, end)))
+        }
+        guard diagnostics.isEmpty, let lr else { throw DiagnosticError(diagnostics.sorted { $0.range.start < $1.range.start }) }
+        do throws(CheckError) {
+            return try finish(lr: lr.0, lrRange: lr.1, momentum: momentum)
+        } catch {
+            throw DiagnosticError(error.diagnostic.map { [$0] } ?? [])
+        }
+    }
+
+    /// Keeps a decision on a number that follows the base; inside a
+    /// compatibility constructor it is placed at the user's call.
+    mutating func record(_ g: BaseGuard) {
+        var g = g
+        if let call = preludeCall { g.range = call }
+        guards.append(g)
+    }
+
+    /// Records an output statement's schedule, refusing a second one.
+    private mutating func schedule(output: String, _ expr: Expr, _ range: SourceRange,
+                                   _ lr: inout (Node, SourceRange)?, _ momentum: inout (Node, SourceRange)?) throws(CheckError) {
+        let value = try evaluate(expr, [:])
+        let node = try Checker.topLevel(value, expr.range)
+        if output == "lr" {
+            if let prev = lr {
+                throw .error(.outputTwice, "the learning rate is already scheduled", at: range, notes: [.note("first scheduled here", at: prev.1)])
+            }
+            lr = (node, range)
+        } else {
+            if let prev = momentum {
+                throw .error(.outputTwice, "momentum is already scheduled", at: range, notes: [.note("first scheduled here", at: prev.1)])
+            }
+            momentum = (node, range)
+        }
+    }
+
+    /// The checked type of an annotated parameter.
+    static func spec(for p: Parameter) throws(CheckError) -> ParamSpec? {
+        guard let t = p.type else { return nil }
+        if t.name == nil { return ParamSpec(p.name, .choice(t.choices), .absent, doc: "") }
+        guard let type = ParamType.annotationNames[t.name!] else {
+            throw .error(.unknownType, "unknown type \(quoted(t.name!))\(suggestion(for: t.name!, among: Array(ParamType.annotationNames.keys)))", at: t.range)
+        }
+        var low: Double?, high: Double?, lowInclusive = true, highInclusive = true
+        for b in t.bounds {
+            switch b.op {
+            case .greater: low = b.value; lowInclusive = false
+            case .greaterEqual: low = b.value; lowInclusive = true
+            case .less: high = b.value; highInclusive = false
+            case .lessEqual: high = b.value; highInclusive = true
+            default: break
+            }
+        }
+        let constraint: Constraint = t.bounds.isEmpty ? .any
+            : .interval(low: low, lowInclusive: lowInclusive, high: high, highInclusive: highInclusive)
+        return ParamSpec(p.name, type, .absent, constraint, doc: "")
+    }
+
+    /// Claims a global name, or says why it cannot be claimed.
+    private mutating func declare(_ name: String, _ range: SourceRange) -> Diagnostic? {
+        if let prev = definedAt[name] {
+            return .error(.alreadyDefined, "'\(name)' is already defined", at: range, notes: [.note("first defined here", at: prev)])
+        }
+        if Builtins.lookup(name) != nil || Builtins.specials.contains(where: { $0.name == name })
+            || Builtins.statementNames.settings.contains(name) || globals[name] != nil {
+            return .error(.builtinRedefinition, "'\(name)' is a builtin name and cannot be redefined", at: range)
+        }
+        definedAt[name] = range
+        return nil
+    }
+}

@@ -1,0 +1,186 @@
+/// Evaluating expressions: names, operators, coercions between values.
+extension Checker {
+    // MARK: - expressions
+
+    typealias Env = NameMap<Value>
+
+    // Passing `try evaluate(...)` straight into a non-mutating method makes
+    // Swift copy the whole checker for the call (this dominated checking large
+    // programs), so coercions that need nothing of the checker are static, and
+    // the few instance methods that read settings get an evaluated local.
+    mutating func evaluate(_ e: Expr, _ env: Env) throws(CheckError) -> Value {
+        switch e.kind {
+        case .number(let x): return .number(x)
+        case .duration(let x, let unit): return .duration(try resolve(x, unit, e.range))
+        case .string(let s): return .string(s)
+        case .name(let n): return try lookup(n, e.range, env)
+        case .path(let parts):
+            return try lookupPath(parts, e.range, env)
+        case .call(let callee, let args, _):
+            let f = try evaluate(callee, env)
+            return try call(f, calleeName: file.slice(callee.range), args, e.range, env)
+        case .unary(.negate, let a):
+            let v = try evaluate(a, env)
+            if case .number(let x, let form) = v { return .number(-x, form?.negated(value: -x, base: settings.base)) }
+            if case .duration(let d) = v { return .number(-Double(d)) }
+            return .schedule(.negate(try Checker.schedule(v, a.range)))
+        case .binary(let op, let l, let r):
+            let c: Combine
+            switch op {
+            case .add: c = .add
+            case .subtract: c = .subtract
+            case .multiply: c = .multiply
+            case .divide: c = .divide
+            case .power: c = .power
+            }
+            let a = try evaluate(l, env), b = try evaluate(r, env)
+            return try Checker.combine(c, a, l.range, b, r.range, base: settings.base)
+        case .compare(let op, let l, let r):
+            let a = try evaluate(l, env), b = try evaluate(r, env)
+            // Two numbers compare now, giving a boolean for `if(...)`.
+            if case .number(let x, let fx) = a, case .number(let y, let fy) = b {
+                let result = op.holds(x, y)
+                if fx != nil || fy != nil {
+                    record(BaseGuard(expr: fx?.expr ?? .constant(x), rule: .comparison(op, fy?.expr ?? .constant(y), result),
+                                     what: "the comparison", range: e.range))
+                }
+                return .bool(result)
+            }
+            return .condition(.compare(try Checker.operand(a, l.range), op, try Checker.operand(b, r.range)))
+        case .logical(let op, let l, let r):
+            let x = try evaluate(l, env), y = try evaluate(r, env)
+            let a = try condition(x, l.range)
+            let b = try condition(y, r.range)
+            return .condition(op == .and ? .all(a, b) : .any(a, b))
+        case .not(let a):
+            let x = try evaluate(a, env)
+            return .condition(.not(try condition(x, a.range)))
+        case .list(let items):
+            var out: [Value] = []
+            for i in items { out.append(try evaluate(i, env)) }
+            return .list(out)
+        case .map(let entries):
+            var out: [(key: Value, value: Value)] = []
+            for en in entries { out.append((try evaluate(en.key, env), try evaluate(en.value, env))) }
+            return .map(out)
+        case .lambda(let params, let body):
+            return .function(Closure(name: nil, params: params.map { Parameter(name: $0, range: e.range, defaultValue: nil) },
+                                     body: body, captured: env, range: e.range))
+        case .sequence(let items):
+            return .schedule(try sequence(items, env))
+        case .until, .bounded:
+            return .schedule(try sequence([e], env))
+        }
+    }
+
+    mutating func lookup(_ n: String, _ range: SourceRange, _ env: Env) throws(CheckError) -> Value {
+        if let v = env[n] { return v }
+        if poisoned.contains(n) { throw .alreadyReported }
+        if let v = globals[n] { return v }
+        switch n {
+        case "t": return .schedule(.time)
+        case "base": return .number(settings.base, .base)
+        case "pi": return .number(Double.pi)
+        case "inf": return .number(.infinity)
+        case "metric": return .signal(.metric)
+        case "lr": return .signal(.lr)
+        case "true", "True": return .bool(true)
+        case "false", "False": return .bool(false)
+        case "none", "None": return .none
+        case "nan", "NaN":
+            throw .error(.notANumber, "NaN is never a valid rate or parameter", at: range)
+        case "steps_per_epoch":
+            if let s = settings.stepsPerEpoch { return .number(Double(s)) }
+            throw .error(.settingMissing, "'steps_per_epoch' is not set; add a line such as `steps_per_epoch 390`", at: range)
+        case "total":
+            if let s = settings.total { return .duration(s) }
+            throw .error(.settingMissing, "'total' is not set; add a line such as `total 90 epochs`", at: range)
+        default: break
+        }
+        if Builtins.lookup(n) != nil || n == "dict" { return .builtin(n) }
+        if Compat.optimizerNames.contains(n) {
+            throw .error(.optimizerArgument, "drop the optimizer argument: Ramp schedules the rate itself, and the optimizer's rate is `base` (or --base)", at: range)
+        }
+        throw .error(.unknownName, "unknown name \(quoted(n))\(suggestion(for: n, among: Array(env.keys) + Array(globals.keys) + Builtins.allNames))", at: range)
+    }
+
+    mutating func lookupPath(_ parts: [String], _ range: SourceRange, _ env: Env) throws(CheckError) -> Value {
+        let name = Compat.shortName(parts.joined(separator: "."))
+        if let v = env[name] ?? globals[name] { return v }
+        if name == Compat.sgdrName { return .builtin(name) }
+        let dotted = globals.keys.filter { $0.contains(".") } + [Compat.sgdrName]
+        throw .error(.unknownName, "unknown name \(quoted(name))\(suggestion(for: name, among: dotted))", at: range)
+    }
+
+
+    // MARK: - coercions (static: they read nothing of the checker)
+
+    static func schedule(_ v: Value, _ range: SourceRange) throws(CheckError) -> Node {
+        switch v {
+        case .schedule(let n): return n
+        case .number(let x, nil): return .constant(x)
+        // A number that follows the base keeps how: a constant primitive carries it.
+        case .number(let x, let form?): return .primitive(Constant(level: x), ["value": form.expr])
+        case .duration(let d): return .constant(Double(d))
+        case .signal(let s):
+            throw .error(.signalOutsideCondition, "'\(s.rawValue)' can only be used in a condition, such as `until \(s.rawValue) < 0.01`", at: range)
+        default:
+            throw .error(.expectedSchedule, "expected a schedule, got \(v.typeName)", at: range)
+        }
+    }
+
+    mutating func condition(_ v: Value, _ range: SourceRange) throws(CheckError) -> Condition {
+        switch v {
+        case .condition(let c): return c
+        case .duration(let d): return .elapsed(d)
+        case .number(let x, let form) where x >= 0 && x == x.rounded() && x < 1e15:
+            if let form { record(BaseGuard(expr: form.expr, rule: .equals(x), what: "the condition's step count", range: range)) }
+            return .elapsed(Int(x))
+        default:
+            throw .error(.expectedCondition, "expected a condition (plateau(...), a comparison such as `metric < 0.1`, or a duration), got \(v.typeName)", at: range)
+        }
+    }
+
+    static func operand(_ v: Value, _ range: SourceRange) throws(CheckError) -> Operand {
+        switch v {
+        case .signal(.metric): return .metric
+        case .signal(.lr): return .lr
+        default:
+            let n = try Checker.schedule(v, range)
+            if n.isStateful { throw .error(.metricDriven, "a comparison cannot use a metric-driven schedule", at: range) }
+            return .node(n)
+        }
+    }
+
+    mutating func duration(_ v: Value, _ range: SourceRange) throws(CheckError) -> Int {
+        switch v {
+        case .duration(let d): return d
+        case .number(let x, let form):
+            let steps = try resolve(x, .steps, range)
+            if let form { record(BaseGuard(expr: form.expr, rule: .equals(x), what: "the duration", range: range)) }
+            return steps
+        default: throw .error(.expectedDuration, "expected a duration (such as `5`, `5 epochs` or `10%`), got \(v.typeName)", at: range)
+        }
+    }
+
+    /// `op(a, b)`: numbers fold (keeping how they follow the base), and
+    /// anything else becomes a pointwise schedule.
+    static func combine(_ op: Combine, _ a: Value, _ ar: SourceRange, _ b: Value, _ br: SourceRange, base: Double) throws(CheckError) -> Value {
+        func number(_ v: Value) -> (Double, BaseForm?)? {
+            switch v {
+            case .number(let x, let form): return (x, form)
+            case .duration(let d): return (Double(d), nil)
+            default: return nil
+            }
+        }
+        if let x = number(a), let y = number(b) {
+            let z = op.apply(x.0, y.0)
+            return .number(z, BaseForm.combining(op, x, y, value: z, base: base))
+        }
+        // None stays None through arithmetic, so `coalesce(x, y / base)` works when y is None.
+        if case .none = a { return .none }
+        if case .none = b { return .none }
+        if op == .add, case .list(let xs) = a, case .list(let ys) = b { return .list(xs + ys) }
+        return .schedule(.combine(op, try Checker.schedule(a, ar), try Checker.schedule(b, br)))
+    }
+}

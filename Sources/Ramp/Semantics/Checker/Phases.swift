@@ -1,0 +1,79 @@
+/// Phases and limits: sequences of phases, and the size and depth limits on a schedule.
+extension Checker {
+    // MARK: - sequences
+
+    /// Builds `a then b until c then d for 10`.
+    mutating func sequence(_ items: [Expr], _ env: Env) throws(CheckError) -> Node {
+        var phases: [Phase] = []
+        for item in items {
+            var e = item
+            var bound: Int?
+            var conditions: [Condition] = []
+            peel: while true {
+                switch e.kind {
+                case .until(let body, let c):
+                    let value = try evaluate(c, env)
+                    conditions.insert(try condition(value, c.range), at: 0)
+                    e = body
+                case .bounded(let body, let d):
+                    let value = try evaluate(d, env)
+                    let n = try duration(value, d.range)
+                    guard n >= 1 else { throw .error(.emptyPhase, "a phase must last at least 1 step", at: d.range) }
+                    if bound != nil { throw .error(.lengthTwice, "this phase already has a length", at: d.range) }
+                    bound = n
+                    e = body
+                default: break peel
+                }
+            }
+            let value = try evaluate(e, env)
+            let body = try Checker.measured(try Checker.schedule(value, e.range), e.range)
+            let cond = conditions.dropFirst().reduce(conditions.first) { acc, c in acc.map { .any($0, c) } }
+            // A condition that is only a duration is a length.
+            var explicit = bound != nil
+            var finalCondition = cond
+            if case .elapsed(let n)? = cond {
+                bound = bound.map { min($0, n) } ?? n
+                explicit = true
+                finalCondition = nil
+            }
+            phases.append(Phase(body: body, bound: bound ?? body.duration, explicitBound: explicit,
+                                condition: finalCondition, slots: 0..<0, range: preludeCall ?? item.range))
+        }
+        // A phase of length 0 (`warmup 0`) is never in force.
+        if phases.count > 1 { phases.removeAll { $0.bound == 0 && $0.condition == nil } }
+        if phases.isEmpty { throw .error(.emptyPhase, "every phase of this sequence has length 0", at: items[0].range) }
+        if phases.count == 1, phases[0].condition == nil, !phases[0].explicitBound { return phases[0].body }
+        Phase.resolveImplicitTargets(&phases)
+        for (i, p) in phases.enumerated() where i < phases.count - 1 {
+            if p.bound == nil, p.condition == nil, !p.body.canFinish {
+                throw .error(.unreachablePhase, "this phase never ends, so the next is unreachable; bound it with `for` or `until`", at: p.range)
+            }
+        }
+        return .sequence(PhaseSequence.make(phases))
+    }
+
+    /// Enforces the size and depth limits before anything walks a tree recursively.
+    static func measured(_ n: Node, _ range: SourceRange) throws(CheckError) -> Node {
+        let (size, depth) = n.measure(cap: Checker.maxNodes)
+        if size > Checker.maxNodes {
+            throw .error(.tooLarge, "this schedule is too large (more than \(Checker.maxNodes) parts once expanded)", at: range)
+        }
+        if depth > Checker.maxDepth {
+            throw .error(.tooDeep, "this schedule nests deeper than the limit of \(Checker.maxDepth) once expanded", at: range)
+        }
+        return n
+    }
+
+    /// An output's schedule, as a sequence of at least one phase.
+    static func topLevel(_ v: Value, _ range: SourceRange) throws(CheckError) -> Node {
+        let n = try Checker.measured(try Checker.schedule(v, range), range)
+        if case .sequence = n { return n }
+        return .sequence(PhaseSequence.make([Phase(body: n, bound: n.duration, explicitBound: false, condition: nil, slots: 0..<0, range: range)]))
+    }
+
+    // MARK: - finishing
+
+    mutating func finish(lr: Node, lrRange: SourceRange, momentum: (Node, SourceRange)?) throws(CheckError) -> CompiledProgram {
+        try CompiledProgram.assemble(settings: settings, lr: lr, momentum: momentum?.0, source: file, guards: guards)
+    }
+}

@@ -46,12 +46,9 @@ extension Node {
             let found = s.phases.map { $0.body.closedForm() }
             guard found.allSatisfy({ $0 != nil }) else { return nil }
             let bodies = found.map { $0! }
-            let starts = s.starts!.map(Double.init)
-            let last = s.phases.map(\.lastLocal)
             return { t in
-                var i = starts.count - 1
-                while i > 0, starts[i] > t { i -= 1 }
-                return bodies[i](min(t - starts[i], last[i]))
+                let (i, local) = s.position(at: t, [])
+                return bodies[i](local)
             }
         }
     }

@@ -100,6 +100,10 @@ struct PhaseKernel: Sendable {
     /// The phase's own length, past which it observes nothing.
     var bound: Int
     var kernel: Kernel
+
+    /// The step within the phase at which its body is evaluated at `step`
+    /// (`Phase.evaluated`, on the copy of `last` kept inline).
+    @inline(__always) func local(_ step: Int) -> Double { Swift.min(Double(step - start), last) }
 }
 
 /// The kernels of a static sequence's phases, and the bodies they refer to.
@@ -135,14 +139,15 @@ struct KernelPlan: Sendable {
     /// The rate at step `t`, given the slots.
     @inline(__always) func value(at t: Int, _ slots: [SlotState]) -> Double {
         let k = phase(at: t)
-        return k.kernel.value(at: Swift.min(Double(t - k.start), k.last), slots, self)
+        return k.kernel.value(at: k.local(t), slots, self)
     }
 }
 
 extension ReduceOnPlateau {
     /// The current rate.
+    /// The current rate (`from` before the scheduler's state exists, as while checking).
     @inline(__always) func value(_ slots: [SlotState]) -> Double {
-        guard case .reduce(let s) = slots[slot] else { return from }
+        guard slot < slots.count, case .reduce(let s) = slots[slot] else { return from }
         return s.value
     }
 

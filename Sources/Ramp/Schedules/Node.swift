@@ -4,6 +4,10 @@ import Foundation
 public enum MathFunction: String, Sendable, CaseIterable {
     case cos, sin, tan, exp, log, sqrt, floor, ceil, abs, tanh
 
+    /// In single precision: the double result rounded once, which is the
+    /// correctly rounded float result, and what every emitted language gets.
+    @inline(__always) func apply<F: BinaryFloatingPoint>(_ x: F) -> F { F(apply(Double(x))) }
+
     @inline(__always) public func apply(_ x: Double) -> Double {
         switch self {
         case .cos: return Foundation.cos(x)
@@ -23,6 +27,20 @@ public enum MathFunction: String, Sendable, CaseIterable {
 /// Binary pointwise combinations of schedules.
 public enum Combine: String, Sendable, CaseIterable {
     case add = "+", subtract = "-", multiply = "*", divide = "/", power = "^", min, max, mod
+
+    /// In the precision of `F`: + - * / min max natively (rounded as that type
+    /// rounds), ^ and mod as the double result rounded once.
+    @inline(__always) func apply<F: BinaryFloatingPoint>(_ a: F, _ b: F) -> F {
+        switch self {
+        case .add: return a + b
+        case .subtract: return a - b
+        case .multiply: return a * b
+        case .divide: return a / b
+        case .min: return Swift.min(a, b)
+        case .max: return Swift.max(a, b)
+        case .power, .mod: return F(apply(Double(a), Double(b)))
+        }
+    }
 
     @inline(__always) public func apply(_ a: Double, _ b: Double) -> Double {
         switch self {
@@ -85,6 +103,10 @@ public struct Phase: Sendable {
     /// The last local step at which the body is evaluated: past the end of a
     /// fixed-length phase its value holds (a phase of length 0 holds its start).
     var lastLocal: Double { bound.map { Double(Swift.max(0, $0 - 1)) } ?? .infinity }
+
+    /// The step within the phase at which its body is evaluated, `local`
+    /// steps after the phase began: past the end it holds its last step.
+    @inline(__always) func evaluated(_ local: Double) -> Double { Swift.min(local, lastLocal) }
 }
 
 /// Phases run one after another (`then`).
@@ -104,12 +126,17 @@ public struct PhaseSequence: Sendable {
         return starts[starts.count - 1] + last
     }
 
-    /// The phase in force at step `t` of a static sequence and the step within
-    /// it; past the end of a fixed-length phase, its last step (a phase of length 0 holds its start).
-    @inline(__always) func staticPosition(at t: Double) -> (phase: Phase, local: Double) {
-        let i = staticPhase(at: t)
-        let phase = phases[i]
-        return (phase, Swift.min(t - Double(starts![i]), phase.lastLocal))
+    /// The phase in force at step `t` and the step within it at which its
+    /// body is evaluated: the one place a sequence is located. A static
+    /// sequence is located by its starts, a condition-driven one by its state
+    /// (initial when `slots` has none yet, as while checking).
+    @inline(__always) func position(at t: Double, _ slots: [SlotState]) -> (phase: Int, local: Double) {
+        if let starts {
+            let i = staticPhase(at: t)
+            return (i, phases[i].evaluated(t - Double(starts[i])))
+        }
+        guard slot < slots.count, case .sequence(let st) = slots[slot] else { return (0, phases[0].evaluated(t)) }
+        return (st.phase, st.held ?? (t - Double(st.start)))
     }
 
     /// The phase in force at step `t` of a static sequence.
@@ -209,13 +236,30 @@ public struct StepContext: Sendable {
 
 extension Node {
     /// The value at local time `t` given the scheduler's slots.
-    public func value(at t: Double, _ slots: [SlotState]) -> Double {
+    public func value(at t: Double, _ slots: [SlotState]) -> Double { evaluate(at: t, slots) }
+
+    /// The value computed in single precision (`float32(...)`): every
+    /// constant, operation and function result rounded to Float.
+    func singleValue(at t: Float, _ slots: [SlotState]) -> Float { evaluate(at: t, slots) }
+
+    /// One evaluation for both precisions: arithmetic is done in `F`; parts
+    /// without arithmetic of their own are computed in double and rounded
+    /// once (for double, no rounding at all).
+    func evaluate<F: BinaryFloatingPoint>(at t: F, _ slots: [SlotState]) -> F {
         switch self {
-        case .constant(let c): return c
+        case .constant(let c): return F(c)
         case .time: return t
-        case .negate(let a): return -a.value(at: t, slots)
-        case .apply(let f, let a): return f.apply(a.value(at: t, slots))
-        case .combine(let op, let a, let b): return op.apply(a.value(at: t, slots), b.value(at: t, slots))
+        case .negate(let a): return -a.evaluate(at: t, slots)
+        case .apply(let f, let a): return f.apply(a.evaluate(at: t, slots))
+        case .combine(let op, let a, let b): return op.apply(a.evaluate(at: t, slots), b.evaluate(at: t, slots))
+        default: return F(shapeValue(at: Double(t), slots))
+        }
+    }
+
+    /// The value of a part that is not arithmetic.
+    private func shapeValue(at t: Double, _ slots: [SlotState]) -> Double {
+        switch self {
+        case .constant, .time, .negate, .apply, .combine: return value(at: t, slots)
         case .primitive(let p, _): return p.value(at: t)
         case .restarts(let r, _):
             let (k, tau, length) = r.locate(t)
@@ -234,43 +278,8 @@ extension Node {
             return p
         case .reduceOnPlateau(let r, _): return r.value(slots)
         case .sequence(let s):
-            if s.isStatic {
-                let (phase, local) = s.staticPosition(at: t)
-                return phase.body.value(at: local, slots)
-            }
-            guard case .sequence(let st) = slots[s.slot] else { return .nan }
-            let local = st.held ?? (t - Double(st.start))
-            return s.phases[st.phase].body.value(at: local, slots)
-        }
-    }
-
-    /// The value computed in single precision: every constant, operation and
-    /// function result rounded to Float. Parts without arithmetic of their
-    /// own are computed in Double and rounded once.
-    func singleValue(at t: Float, _ slots: [SlotState]) -> Float {
-        switch self {
-        case .constant(let c): return Float(c)
-        case .time: return t
-        case .negate(let a): return -a.singleValue(at: t, slots)
-        case .apply(let f, let a):
-            // The double result rounded once is the correctly rounded float result.
-            return Float(f.apply(Double(a.singleValue(at: t, slots))))
-        case .combine(let op, let a, let b):
-            let x = a.singleValue(at: t, slots), y = b.singleValue(at: t, slots)
-            switch op {
-            case .add: return x + y
-            case .subtract: return x - y
-            case .multiply: return x * y
-            case .divide: return x / y
-            // Like the functions: the double result rounded once, so every
-            // platform and every emitted language gets the same float.
-            case .power: return Float(Foundation.pow(Double(x), Double(y)))
-            case .min: return Swift.min(x, y)
-            case .max: return Swift.max(x, y)
-            case .mod: return Float(Combine.mod.apply(Double(x), Double(y)))
-            }
-        default:
-            return Float(value(at: Double(t), slots))
+            let (i, local) = s.position(at: t, slots)
+            return s.phases[i].body.value(at: local, slots)
         }
     }
 }
@@ -289,12 +298,8 @@ extension Node {
             let (_, tau, length) = r.locate(t)
             return r.body.momentum(at: tau * Double(r.period) / length, slots)
         case .sequence(let s):
-            if s.isStatic {
-                let (phase, local) = s.staticPosition(at: t)
-                return phase.body.momentum(at: local, slots)
-            }
-            guard case .sequence(let st) = slots[s.slot] else { return nil }
-            return s.phases[st.phase].body.momentum(at: st.held ?? (t - Double(st.start)), slots)
+            let (i, local) = s.position(at: t, slots)
+            return s.phases[i].body.momentum(at: local, slots)
         }
     }
 

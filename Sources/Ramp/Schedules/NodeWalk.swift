@@ -62,23 +62,8 @@ extension Node {
     }
 
     /// The value at local step 0 with every part in its initial state: what a
-    /// warmup before this schedule rises to.
-    var initialValue: Double {
-        switch self {
-        case .constant(let c): return c
-        case .time: return 0
-        case .negate(let a): return -a.initialValue
-        case .apply(let f, let a): return f.apply(a.initialValue)
-        case .combine(let op, let a, let b): return op.apply(a.initialValue, b.initialValue)
-        case .primitive(let p, _): return p.value(at: 0)
-        case .restarts(let r, _): return r.body.initialValue
-        case .reduceOnPlateau(let r, _): return r.from
-        case .sequence(let s): return s.phases[0].body.initialValue
-        case .warp(let body, let time): return body.value(at: time.initialValue, [])
-        case .runningProduct: return 1
-        case .single(let a): return Double(a.singleValue(at: 0, []))
-        }
-    }
+    /// warmup before this schedule rises to, and a restart's peak.
+    var initialValue: Double { value(at: 0, []) }
 }
 
 extension Node {

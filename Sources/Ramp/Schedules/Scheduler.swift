@@ -218,7 +218,7 @@ public struct Scheduler: Sendable {
         let step = state.step, t = Double(step)
         if let plan {
             if step >= current.end || step < current.start { current = plan.phase(at: step) }
-            lr = current.kernel.value(at: Swift.min(Double(step - current.start), current.last), state.slots, plan)
+            lr = current.kernel.value(at: current.local(step), state.slots, plan)
         } else {
             lr = program.lrNode.value(at: t, state.slots)
         }

@@ -63,7 +63,7 @@ public struct Parser {
 
     // MARK: - token helpers
 
-    private mutating func pull() -> Token {
+    @inline(never) private mutating func pull() -> Token {
         if lexFailed { return Token(kind: .eof, range: current.range, atLineStart: false) }
         do {
             return try lexer.nextToken()

@@ -104,7 +104,8 @@ func repl(_ lines: [String], engine: inout ReplEngine) -> [ReplEngine.Reply] {
         #expect(!module.isError)
         #expect(module.output.hasPrefix("\"\"\"A learning-rate schedule compiled by Ramp"))
         #expect(module.output.contains("Phase(Cosine(T=2, from_=base, min=0.0, exponent=1.0, k=1.0, periodic=False), length=2)"))
-        #expect(e.feed(":compile yaml")!.output == "error: usage: :compile json|csv [steps]|python [FILE]")
+        #expect(e.feed(":compile table-json 2")!.output == "{\n  \"steps\": 2,\n  \"lr\": [1, 0.5],\n  \"momentum\": null\n}")
+        #expect(e.feed(":compile yaml")!.output == "error: usage: :compile json|csv [steps]|table-json [steps]|python [FILE]")
     }
 
     @Test func compilePythonToAFile() throws {

@@ -1,5 +1,34 @@
 import Foundation
 
+/// The one rule for numbers JSON cannot write: infinities and NaN are the
+/// strings "inf", "-inf" and "nan" in everything Ramp writes (the IR, saved
+/// state, serve's answers, tables as JSON), and are read back from those
+/// strings, or from the bare NaN, Infinity and -Infinity that Python's json
+/// module writes.
+public enum NonFinite {
+    public static let infinity = "inf", negativeInfinity = "-inf", nan = "nan"
+
+    /// The spelling of a non-finite number, or nil for a finite one.
+    public static func spelling(_ x: Double) -> String? {
+        if x.isNaN { return nan }
+        if x.isInfinite { return x > 0 ? infinity : negativeInfinity }
+        return nil
+    }
+
+    /// The number a spelling stands for.
+    public static func value(_ s: String) -> Double? {
+        switch s {
+        case infinity: return .infinity
+        case negativeInfinity: return -.infinity
+        case nan: return .nan
+        default: return nil
+        }
+    }
+
+    /// A number as JSON: Swift's shortest round-trip form, or the spelling as a string.
+    public static func json(_ x: Double) -> String { spelling(x).map { "\"\($0)\"" } ?? "\(x)" }
+}
+
 /// A small JSON value, rendered with numbers in their shortest exact form.
 public indirect enum JSONValue: Sendable, Equatable {
     case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([(String, JSONValue)])
@@ -11,7 +40,7 @@ public indirect enum JSONValue: Sendable, Equatable {
         switch self {
         case .null: return "null"
         case .bool(let b): return b ? "true" : "false"
-        case .number(let x): return x.isFinite ? fmt(x) : "\"\(x > 0 ? "inf" : x < 0 ? "-inf" : "nan")\""
+        case .number(let x): return NonFinite.spelling(x).map { "\"\($0)\"" } ?? fmt(x)
         case .string(let s): return JSONValue.quote(s)
         case .array(let xs):
             if xs.isEmpty { return "[]" }
@@ -65,9 +94,7 @@ extension JSONValue {
     public var number: Double? {
         switch self {
         case .number(let x): return x
-        case .string("inf"): return .infinity
-        case .string("-inf"): return -.infinity
-        case .string("nan"): return .nan
+        case .string(let s): return NonFinite.value(s)
         default: return nil
         }
     }

@@ -81,31 +81,39 @@ extension ReplEngine {
         case "explain": return Reply(output: Explain.text(program), isError: false)
         case "compile":
             switch args.first {
-            case "json": return Reply(output: IR.document(program).render(), isError: false)
-            case "csv":
+            case "json": return compiled(.json, steps: 0)
+            case "csv", "table-json":
                 let steps = args.count > 1 ? Int(args[1]) : program.suggestedHorizon
-                guard let steps, steps >= 0, steps <= 100_000 else { return error(":compile csv takes a number of steps up to 100000") }
+                guard let steps, steps >= 0, steps <= 100_000 else { return error(":compile \(args[0]) takes a number of steps up to 100000") }
                 guard !program.usesMetric else { return error("this schedule reacts to a metric; its table depends on the metrics fed (see :step)") }
-                let rows = Table.rows(program, steps: steps)
-                return Reply(output: ([TableRow.csvHeader(momentum: program.momentum != nil)] + rows.map(\.csv)).joined(separator: "\n"), isError: false)
+                return compiled(Commands.CompileTarget(rawValue: args[0])!, steps: steps)
             case "python":
-                let module: String
-                do { module = try Python.module(program) } catch { return self.error("\(error)") }
+                let reply = compiled(.python, steps: 0)
+                guard !reply.isError else { return reply }
+                let module = reply.output + "\n"
                 guard args.count > 1 else { return Reply(output: module.replacingTrailingNewline(), isError: false) }
                 let path = rest.dropFirst("python".count).trimmingCharacters(in: .whitespaces)
                 do {
-                    try module.write(toFile: path, atomically: true, encoding: .utf8)
+                    try AtomicFile.write(module, to: path)
                 } catch {
-                    return self.error("cannot write \(path): \(error.localizedDescription)")
+                    return self.error("cannot write \(path): \((error as? AtomicFile.Failure)?.reason ?? "\(error)")")
                 }
                 return Reply(output: "wrote \(path): `from \(URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent) import Schedule`", isError: false)
-            default: return error("usage: :compile json|csv [steps]|python [FILE]")
+            default: return error("usage: :compile json|csv [steps]|table-json [steps]|python [FILE]")
             }
         default: return unknown(name)
         }
     }
 
     func error(_ message: String) -> Reply { Reply(output: "error: " + message, isError: true) }
+
+    /// `:compile`: what `ramp compile --to TARGET` writes, shown without its last newline.
+    func compiled(_ target: Commands.CompileTarget, steps: Int) -> Reply {
+        guard let program else { return error("no schedule yet: type one, such as cosine(T=100)") }
+        var out = Output.inMemory()
+        do { try Commands.compile(program, to: target, steps: steps, into: &out) } catch { return self.error("\(error)") }
+        return Reply(output: out.text.replacingTrailingNewline(), isError: false)
+    }
 
     func unknown(_ name: String) -> Reply {
         error("unknown command ':\(name)'\(suggestion(for: name, among: ReplEngine.commands.map(\.name))); try :help")
@@ -259,9 +267,9 @@ extension ReplEngine {
         guard !path.isEmpty else { return error("usage: :save FILE") }
         let text = (definitions.map(\.source) + (scheduleSource.map { [$0] } ?? [])).joined(separator: "\n") + "\n"
         do {
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            try AtomicFile.write(text, to: path)
         } catch {
-            return self.error("cannot write \(path): \(error.localizedDescription)")
+            return self.error("cannot write \(path): \((error as? AtomicFile.Failure)?.reason ?? "\(error)")")
         }
         return Reply(output: "saved \(path)", isError: false)
     }

@@ -52,7 +52,7 @@ public enum StopReason: Sendable, Equatable {
         switch self {
         case .scheduleFinished(let s, let c?): return "the schedule finished at step \(s): its last phase ended on \(c)"
         case .scheduleFinished(let s, nil): return "the schedule finished at step \(s)"
-        case .stepLimit(let n): return "reached --steps \(n)"
+        case .stepLimit(let n): return "reached the step limit (\(n) steps)"
         case .nonFiniteLoss(let s, let lr): return "the loss is not finite at step \(s) (lr = \(lr)); the rate is probably too high"
         }
     }
@@ -77,25 +77,13 @@ public struct Checkpoint: Sendable, Codable {
 
     public static func decoded(_ data: Data) throws -> Checkpoint { try StateJSON.decode(data) }
 
-    /// Writes atomically: a temporary file, fsync, then rename over the old one,
-    /// so a crash leaves either the previous checkpoint or the new one.
+    /// Writes atomically (`AtomicFile`), so a crash leaves either the
+    /// previous checkpoint or the new one.
     public func write(to path: String) throws {
         let data = try encoded()
-        let tmp = path + ".tmp"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw RunError("cannot write \(tmp): \(String(cString: strerror(errno)))") }
-        var ok = data.withUnsafeBytes { raw -> Bool in
-            var off = 0
-            while off < raw.count {
-                let n = Foundation.write(fd, raw.baseAddress! + off, raw.count - off)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                off += n
-            }
-            return true
+        do { try AtomicFile.write(data, to: path) } catch {
+            throw RunError("cannot write the checkpoint \(path): \((error as? AtomicFile.Failure)?.reason ?? "\(error)")")
         }
-        ok = ok && fsync(fd) == 0
-        close(fd)
-        guard ok, rename(tmp, path) == 0 else { throw RunError("cannot write the checkpoint \(path): \(String(cString: strerror(errno)))") }
     }
 }
 
@@ -120,10 +108,10 @@ public struct Trainer {
     private var batch: [Int]
 
     public init(program: CompiledProgram, config: TrainConfig) throws {
-        guard config.steps >= 1 else { throw RunError("--steps must be at least 1") }
-        guard config.dimension >= 1 else { throw RunError("--dim must be at least 1") }
-        guard config.evalEvery >= 1 else { throw RunError("--eval-every must be at least 1") }
-        if let b = config.batchSize, b < 1 { throw RunError("--batch-size must be at least 1") }
+        guard config.steps >= 1 else { throw RunError("the number of steps must be at least 1") }
+        guard config.dimension >= 1 else { throw RunError("the dimension must be at least 1") }
+        guard config.evalEvery >= 1 else { throw RunError("the evaluation interval must be at least 1 step") }
+        if let b = config.batchSize, b < 1 { throw RunError("the batch size must be at least 1") }
         objective = try Objective(config.objective, dimension: config.dimension)
         self.config = config
         fingerprint = Trainer.fingerprint(program, config)

@@ -8,9 +8,9 @@
 /// referred to by index).
 ///
 /// Kernels compute exactly what `Node.value(at:)` and `Node.observe` compute
-/// (they call the same primitive code); ResumeTests checks the two paths bit
-/// for bit on every sample, corpus program and 300 generated ones, and the
-/// fuzzer on every input.
+/// (they call the same primitive code, and locate phases as
+/// `PhaseSequence.position` does); the conformance suite's kernel runner and
+/// ResumeTests check the two paths bit for bit, and the fuzzer on every input.
 enum Kernel: Sendable {
     case constant(Double)
     case cosine(Cosine)

@@ -96,7 +96,7 @@ public enum StateJSON {
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: NonFinite.infinity, negativeInfinity: NonFinite.negativeInfinity, nan: NonFinite.nan)
         return try e.encode(value)
     }
 
@@ -121,7 +121,7 @@ public enum StateJSON {
                 continue
             }
             if c == "\"" { inString = true }
-            if let (word, spelled) = [("-Infinity", "\"-inf\""), ("Infinity", "\"inf\""), ("NaN", "\"nan\"")].first(where: { rest.hasPrefix($0.0) }) {
+            if let (word, spelled) = [("-Infinity", NonFinite.json(-.infinity)), ("Infinity", NonFinite.json(.infinity)), ("NaN", NonFinite.json(.nan))].first(where: { rest.hasPrefix($0.0) }) {
                 out += spelled
                 rest = rest.dropFirst(word.count)
                 continue
@@ -134,7 +134,7 @@ public enum StateJSON {
 
     static let decoder: JSONDecoder = {
         let d = JSONDecoder()
-        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: NonFinite.infinity, negativeInfinity: NonFinite.negativeInfinity, nan: NonFinite.nan)
         return d
     }()
 }

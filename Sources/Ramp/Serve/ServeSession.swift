@@ -84,7 +84,7 @@ public struct ServeSession {
         keys.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
     }
 
-    static func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
+    static func number(_ x: Double) -> String { NonFinite.json(x) }
 
     static func error(_ message: String) -> String {
         let data = try? JSONSerialization.data(withJSONObject: ["error": message])

@@ -6,7 +6,7 @@
 /// end a statement.
 ///
 /// It reads the file's bytes through a pointer that is valid only inside
-/// `SourceFile.withLexer`, which is how every lexer is made.
+/// `Lexer.with(_:_:)`, which is how every lexer is made.
 public struct Lexer {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var pos = 0

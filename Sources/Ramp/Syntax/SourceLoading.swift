@@ -9,7 +9,7 @@ public struct LoadError: Error, CustomStringConvertible, Sendable {
 
 extension SourceFile {
     /// Reads a program file. Invalid UTF-8 is reported as a located
-    /// diagnostic by `validateEncoding`, not here, so the caret can point at it.
+    /// diagnostic by `Compiler.parse` (from `invalidUTF8`), not here, so the caret can point at it.
     public static func load(path: String) throws(LoadError) -> SourceFile {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {

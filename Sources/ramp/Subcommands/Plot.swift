@@ -91,8 +91,8 @@ extension RampCommand {
                 let chart = SVGChart(width: width ?? (columns > 1 ? 1200 : 900),
                                      height: height ?? (columns > 1 ? 60 + 260 * rows : panels.count > 1 ? 640 : 480), title: title)
                 let svg = chart.render(panels, columns: columns)
-                do { try svg.write(toFile: out, atomically: true, encoding: .utf8) } catch {
-                    Stderr.print("\(out): error: cannot write the chart (\(error.localizedDescription))")
+                do { try AtomicFile.write(svg, to: out) } catch {
+                    Stderr.print("\(error)")
                     throw ExitCode(1)
                 }
                 for r in runs where r.finishedAt != nil {

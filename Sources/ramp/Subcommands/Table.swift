@@ -8,8 +8,6 @@ extension RampCommand {
             abstract: "Print the rate at each step.",
             discussion: "Stops early, with a note on stderr, when the schedule finishes before --steps.")
 
-        enum Format: String, ExpressibleByArgument, CaseIterable { case csv, json }
-
         @OptionGroup var input: ProgramInput
 
         @Option(help: "How many steps to print.")
@@ -19,7 +17,7 @@ extension RampCommand {
         var metrics: String?
 
         @Option(help: "csv or json.")
-        var format: Format = .csv
+        var format: Commands.TableFormat = .csv
 
         func validate() throws {
             if steps < 0 { throw ValidationError("--steps cannot be negative") }
@@ -33,33 +31,13 @@ extension RampCommand {
             } else if program.usesMetric {
                 Stderr.print("note: this schedule reacts to a metric; without --metrics no metric is fed")
             }
-            let hasMomentum = program.momentum != nil
             var out = Output()
-            var first = true
-            switch format {
-            case .csv: out.write(TableRow.csvHeader(momentum: hasMomentum) + "\n")
-            case .json: out.write("[")
-            }
-            let end = Ramp.Table.generate(program, steps: steps, metrics: metricValues) { row in
-                switch format {
-                case .csv:
-                    row.writeCSV(to: &out)
-                    out.write("\n")
-                case .json:
-                    out.write(first ? "\n" : ",\n")
-                    first = false
-                    let m = row.momentum.map { ",\"momentum\":\(json($0))" } ?? ""
-                    out.write("{\"step\":\(row.step),\"lr\":\(json(row.lr))\(m)}")
-                }
-            }
-            if format == .json { out.write(first ? "]\n" : "\n]\n") }
+            let end = Commands.table(program, steps: steps, metrics: metricValues, format: format, into: &out)
             out.flush()
-            if let at = end.finishedAt {
-                let cause = end.transitions.last.map { $0.reason == .condition ? " (its last phase ended on its condition)" : "" } ?? ""
-                Stderr.print("note: the schedule finished at step \(at)\(cause); \(steps - at) of the requested \(steps) steps were not printed")
-            }
+            if out.failed { throw ExitCode(1) }
+            if let note = Commands.finishedNote(end, requested: steps) { Stderr.print(note) }
         }
-
-        private func json(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
     }
 }
+
+extension Commands.TableFormat: ExpressibleByArgument {}

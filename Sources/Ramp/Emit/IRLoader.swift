@@ -116,12 +116,12 @@ private struct Reader {
             let refused = guards.compactMap { g in g.violation(at: settings.base).map { Diagnostic.error(.baseDependent, $0, at: g.range) } }
             if !refused.isEmpty { throw .diagnostics(DiagnosticError(refused), source) }
         }
-        guard let outputs = doc["outputs"], let lrDoc = outputs["lr"] else { throw fail("missing \"outputs.lr\"") }
-        let lr = try at("outputs.lr") { (r: inout Reader) throws(IRLoadError) in try r.node(lrDoc) }
+        guard let outputs = doc["outputs"], outputs["lr"] != nil else { throw fail("missing \"outputs.lr\"") }
+        let lr = try at("outputs") { (r: inout Reader) throws(IRLoadError) in try r.child(outputs, "lr") }
         guard case .sequence = lr else { throw fail("outputs.lr: expected a sequence") }
         var momentum: Node?
         if let m = outputs["momentum"], m["kind"] == .string("sequence") {
-            momentum = try at("outputs.momentum") { (r: inout Reader) throws(IRLoadError) in try r.node(m) }
+            momentum = try at("outputs") { (r: inout Reader) throws(IRLoadError) in try r.child(outputs, "momentum") }
         }
         do {
             _ = try Checker.measured(lr, SourceRange(0, 0))
@@ -216,14 +216,14 @@ private struct Reader {
         switch kind {
         case "constant": return .constant(try number(v["value"], "value").0)
         case "t": return .time
-        case "negate": return .negate(try at("of") { (r: inout Reader) throws(IRLoadError) in try r.node(v["of"] ?? .null) })
+        case "negate": return .negate(try child(v, "of"))
         case "function":
             guard let f = MathFunction(rawValue: try string(v["name"], "name")) else { throw fail("unknown function") }
-            return .apply(f, try at("of") { (r: inout Reader) throws(IRLoadError) in try r.node(v["of"] ?? .null) })
+            return .apply(f, try child(v, "of"))
         case "combine":
             guard let op = Combine(rawValue: try string(v["op"], "op")) else { throw fail("unknown operator") }
-            let a = try at("left") { (r: inout Reader) throws(IRLoadError) in try r.node(v["left"] ?? .null) }
-            let b = try at("right") { (r: inout Reader) throws(IRLoadError) in try r.node(v["right"] ?? .null) }
+            let a = try child(v, "left")
+            let b = try child(v, "right")
             return .combine(op, a, b)
         case "sequence": return .sequence(try sequence(v))
         case "primitive":
@@ -236,7 +236,7 @@ private struct Reader {
             }
             return node
         case "restarts":
-            let body = try at("body") { (r: inout Reader) throws(IRLoadError) in try r.node(v["body"] ?? .null) }
+            let body = try child(v, "body")
             var args: [(String, JSONValue)] = [("period", v["period"] ?? .null), ("mult", v["mult"] ?? .null),
                                                ("decay", v["decay"] ?? .null), ("floor", v["floor"] ?? .null),
                                                ("decay_mode", v["decay_mode"] ?? .null)]
@@ -248,16 +248,25 @@ private struct Reader {
                         ("from", v["from"] ?? .null)] + plateau
             return try build("reduce_on_plateau", args)
         case "at":
-            let body = try at("body") { (r: inout Reader) throws(IRLoadError) in try r.node(v["body"] ?? .null) }
-            let time = try at("time") { (r: inout Reader) throws(IRLoadError) in try r.node(v["time"] ?? .null) }
+            let body = try child(v, "body")
+            let time = try child(v, "time")
             return try build("at", [], schedules: ["body": body, "time": time])
         case "running_product":
-            return try build("running_product", [], schedules: ["f": try at("of") { (r: inout Reader) throws(IRLoadError) in try r.node(v["of"] ?? .null) }])
+            return try build("running_product", [], schedules: ["f": try child(v, "of")])
         case "float32":
-            return try build("float32", [], schedules: ["body": try at("of") { (r: inout Reader) throws(IRLoadError) in try r.node(v["of"] ?? .null) }])
+            return try build("float32", [], schedules: ["body": try child(v, "of")])
         default:
             throw fail("unknown kind \"\(kind)\"")
         }
+    }
+
+    /// The node under `key`, with `key` in the path of any error.
+    mutating func child(_ v: JSONValue, _ key: String) throws(IRLoadError) -> Node {
+        try at(key) { (r: inout Reader) throws(IRLoadError) in try r.node(v[key] ?? .null) }
+    }
+
+    mutating func childCondition(_ v: JSONValue, _ key: String) throws(IRLoadError) -> Condition {
+        try at(key) { (r: inout Reader) throws(IRLoadError) in try r.condition(v[key] ?? .null) }
     }
 
     mutating func sequence(_ v: JSONValue) throws(IRLoadError) -> PhaseSequence {
@@ -265,11 +274,11 @@ private struct Reader {
         var phases: [Phase] = []
         for (i, item) in items.enumerated() {
             let phase = try at("phases.\(i)") { (r: inout Reader) throws(IRLoadError) -> Phase in
-                let body = try r.at("body") { (r: inout Reader) throws(IRLoadError) in try r.node(item["body"] ?? .null) }
+                let body = try r.child(item, "body")
                 let length: Int? = item["length"] == nil || item["length"] == .null ? nil : try r.count(item["length"], "length", atLeast: 0)
                 var condition: Condition?
                 if let u = item["until"], u != .null {
-                    condition = try r.at("until") { (r: inout Reader) throws(IRLoadError) in try r.condition(u) }
+                    condition = try r.childCondition(item, "until")
                 }
                 return Phase(body: body, bound: length, explicitBound: item["explicit_length"] == .bool(true),
                              condition: condition, slots: 0..<0, range: r.range(item["at"]))
@@ -296,10 +305,10 @@ private struct Reader {
             guard let op = CompareOperator(rawValue: try string(v["op"], "op")) else { throw fail("unknown comparison") }
             return .compare(try operand(v["left"], "left"), op, try operand(v["right"], "right"))
         case "and", "or":
-            let a = try at("left") { (r: inout Reader) throws(IRLoadError) in try r.condition(v["left"] ?? .null) }
-            let b = try at("right") { (r: inout Reader) throws(IRLoadError) in try r.condition(v["right"] ?? .null) }
+            let a = try childCondition(v, "left")
+            let b = try childCondition(v, "right")
             return kind == "and" ? .all(a, b) : .any(a, b)
-        case "not": return .not(try at("of") { (r: inout Reader) throws(IRLoadError) in try r.condition(v["of"] ?? .null) })
+        case "not": return .not(try childCondition(v, "of"))
         default: throw fail("unknown condition kind \"\(kind)\"")
         }
     }

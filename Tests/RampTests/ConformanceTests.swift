@@ -107,7 +107,7 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
         #expect(ConformanceCase.programs.count >= 60)
         #expect(ConformanceCase.programs.allSatisfy { traces.contains("\($0.name).json") }, "a program has no trace file")
         #expect(traces.count == ConformanceCase.programs.count, "a trace file has no program")
-        #expect(ConformanceCase.library.count == 82)
+        #expect(ConformanceCase.library.count == 85)
     }
 
     @Test(arguments: ConformanceCase.all)

@@ -352,6 +352,40 @@ import Testing
         print("torch: \(cases.count) parity cases, \(runs) training runs under torch_scheduler")
     }
 
+    /// The adapter takes its base from the optimizer's lr: at three other
+    /// bases per parity case, the rates torch applies equal, bit for bit, the
+    /// program checked at that base.
+    @Test(.enabled(if: torchAvailable, "torch is not importable by $RAMP_PYTHON (default python3); install torch to run the torch_scheduler test"))
+    func torchSchedulerAtAnotherBaseEqualsCheckingAtIt() throws {
+        var modules: [String] = [], jobs: [TorchJob] = [], expected: [(String, [Double], [Double?]?)] = []
+        for (i, c) in ParityCase.all.enumerated() {
+            let program = try c.compiled()
+            modules.append(try Python.module(program))
+            let metrics = c.metrics ?? Array(repeating: nil, count: c.steps)
+            for f in [3.0, 0.5, 1.0 / 7.0] {
+                let base = program.settings.base * f
+                guard let rebuilt = try? program.rebased(to: base) else { continue }
+                let t = Self.trace(rebuilt, metrics)
+                jobs.append(TorchJob(module: "schedule_\(i)", metrics: metrics, base: base, momentum: false))
+                expected.append(("\(c.id) at base \(base)", t.lr, c.momentum == nil ? nil : t.momentum))
+            }
+        }
+        let r = try Self.runDriver(Self.torchDriver, modules: modules, jobs: jobs)
+        try #require(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n")
+        try #require(lines.count == jobs.count)
+        var equal = 0
+        for (line, e) in zip(lines, expected) {
+            let run = try #require(try JSONDecoder().decode([String: TorchRun].self, from: Data(line.utf8))["sgd"])
+            let same = run.lr.map { Double($0)!.bitPattern } == e.1.map(\.bitPattern)
+                && (e.2 == nil || run.momentum.map { Double($0)?.bitPattern } == e.2!.map { $0?.bitPattern })
+            #expect(same, "\(e.0): torch_scheduler differs from Ramp at that base")
+            if same { equal += 1 }
+        }
+        print("torch: \(equal) of \(jobs.count) runs at another base bit-identical to Ramp's")
+        #expect(equal == jobs.count && jobs.count >= 200)
+    }
+
     /// The PyTorch example in docs/compile.md runs as written against the
     /// card sample's module and stops when the plateau ends the schedule.
     @Test(.enabled(if: torchAvailable, "torch is not importable by $RAMP_PYTHON (default python3); install torch to run the docs' PyTorch example"))

@@ -24,6 +24,12 @@ public struct Output: TextOutputStream {
         if buffer.count >= 1 << 16, fd >= 0 { flush() }
     }
 
+    /// Raw bytes, as they are.
+    public mutating func write(bytes: [UInt8]) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 16, fd >= 0 { flush() }
+    }
+
     /// Numbers print themselves through this (TextOutputStream's hook for
     /// ASCII text), straight into the buffer.
     public mutating func _writeASCII(_ bytes: UnsafeBufferPointer<UInt8>) {
@@ -82,6 +88,6 @@ public enum AtomicFile {
     }
 
     public static func write(_ data: Data, to path: String) throws {
-        try write(to: path) { out in out.write(String(decoding: data, as: UTF8.self)) }
+        try write(to: path) { out in out.write(bytes: [UInt8](data)) }
     }
 }

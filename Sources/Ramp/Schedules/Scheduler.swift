@@ -109,27 +109,33 @@ public enum StateJSON {
     /// reads. Text inside strings is left alone.
     public static func acceptingPythonNonFinite(_ text: String) -> String {
         guard text.contains("NaN") || text.contains("Infinity") else { return text }
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
+        let bytes = Array(text.utf8)
+        let words: [(word: [UInt8], spelled: [UInt8])] = [
+            (Array("-Infinity".utf8), Array(NonFinite.json(-.infinity).utf8)),
+            (Array("Infinity".utf8), Array(NonFinite.json(.infinity).utf8)),
+            (Array("NaN".utf8), Array(NonFinite.json(.nan).utf8)),
+        ]
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 16)
         var inString = false, escaped = false
-        var rest = Substring(text)
-        while let c = rest.first {
+        var i = 0
+        scan: while i < bytes.count {
+            let c = bytes[i]
             if inString {
-                out.append(c)
-                if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { inString = false }
-                rest = rest.dropFirst()
-                continue
-            }
-            if c == "\"" { inString = true }
-            if let (word, spelled) = [("-Infinity", NonFinite.json(-.infinity)), ("Infinity", NonFinite.json(.infinity)), ("NaN", NonFinite.json(.nan))].first(where: { rest.hasPrefix($0.0) }) {
-                out += spelled
-                rest = rest.dropFirst(word.count)
-                continue
+                if escaped { escaped = false } else if c == UInt8(ascii: "\\") { escaped = true } else if c == UInt8(ascii: "\"") { inString = false }
+            } else if c == UInt8(ascii: "\"") {
+                inString = true
+            } else if c == UInt8(ascii: "-") || c == UInt8(ascii: "I") || c == UInt8(ascii: "N") {
+                for (word, spelled) in words where bytes[i...].starts(with: word) {
+                    out += spelled
+                    i += word.count
+                    continue scan
+                }
             }
             out.append(c)
-            rest = rest.dropFirst()
+            i += 1
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     static let decoder: JSONDecoder = {

@@ -295,6 +295,8 @@ public enum Builtins {
                                     condition: nil, slots: 0..<0, range: a.range("schedules")))
             }
             if phases.count == 1, !phases[0].explicitBound { return .schedule(phases[0].body) }
+            // Its phases are phases like `then`'s: a warmup rises to where the next one starts.
+            Phase.resolveImplicitTargets(&phases)
             return .schedule(.sequence(PhaseSequence.make(phases)))
         },
     ]

@@ -12,14 +12,19 @@ public enum Python {
     public static func module(_ document: JSONValue, name: String = "IR") throws -> String {
         let program: CompiledProgram
         do { program = try IR.program(from: document, name: name) } catch { throw ModuleError(description: error.description) }
-        return try module(program)
+        return try emit(program)
+    }
+
+    /// The module for a checked program, generated from its IR like every emitter's output.
+    public static func module(_ program: CompiledProgram) throws -> String {
+        try module(IR.document(program), name: program.source.name)
     }
 
     public struct ModuleError: Error, CustomStringConvertible {
         public var description: String
     }
 
-    public static func module(_ program: CompiledProgram) throws -> String {
+    private static func emit(_ program: CompiledProgram) throws -> String {
         let runtime: PythonRuntime
         do { runtime = try PythonRuntime.load() } catch { throw ModuleError(description: error.description) }
         var writer = Writer()

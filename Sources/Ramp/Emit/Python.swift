@@ -258,7 +258,6 @@ public enum Python {
             // Phase bodies that a warmup before them rises to are named, so
             // the warmup's target can be taken from them once they exist.
             var pending: [(warmup: String, next: Int)] = []
-            var bodies: [String] = []
             for (i, p) in s.phases.enumerated() {
                 var (body, d) = node(p.body, level: level + 1)
                 if i > 0, let w = pending.last, w.next == i {
@@ -275,7 +274,6 @@ public enum Python {
                     d = 0
                     pending.append((name, i + 1))
                 }
-                bodies.append(body)
                 depth = max(depth, d + 1)
                 var args = [body]
                 if let b = p.bound { args.append("length=\(b)") }

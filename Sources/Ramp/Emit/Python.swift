@@ -255,24 +255,25 @@ public enum Python {
             height = max(height, level)
             var depth = 0
             var phases: [String] = []
-            // Phase bodies that a warmup before them rises to are named, so
-            // the warmup's target can be taken from them once they exist.
-            var pending: [(warmup: String, next: Int)] = []
+            // A warmup that rises to the next phase's start, and that phase's
+            // body, are named, so the target can be set once the state exists.
+            var warmupBefore: String?
             for (i, p) in s.phases.enumerated() {
                 var (body, d) = node(p.body, level: level + 1)
-                if i > 0, let w = pending.last, w.next == i {
+                if let w = warmupBefore {
                     let name = fresh("b")
                     hoisted.append("\(name) = \(body)")
                     body = name
                     d = 0
-                    targets.append("\(w.warmup).to = \(name).value(0.0, slots)")
+                    targets.append("\(w).to = \(name).value(0.0, slots)")
+                    warmupBefore = nil
                 }
                 if i + 1 < s.phases.count, case .primitive(let w as Warmup, _) = p.body, w.implicitTarget {
                     let name = fresh("w")
                     hoisted.append("\(name) = \(body)")
                     body = name
                     d = 0
-                    pending.append((name, i + 1))
+                    warmupBefore = name
                 }
                 depth = max(depth, d + 1)
                 var args = [body]

@@ -52,8 +52,11 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
         var finished_at: Int?
     }
 
-    static func trace(_ program: CompiledProgram, _ metrics: [Double?]) -> (lr: [Double], momentum: [Double?], finishedAt: Int?) {
-        var s = Scheduler(program, walkTree: true)
+    /// The rates and momenta a scheduler gives, one per metric fed: by the
+    /// tree walk (the reference) or, with `walkTree: false`, by the kernels.
+    static func trace(_ program: CompiledProgram, _ metrics: [Double?], walkTree: Bool = true)
+        -> (lr: [Double], momentum: [Double?], finishedAt: Int?) {
+        var s = Scheduler(program, walkTree: walkTree)
         var lr: [Double] = [], momentum: [Double?] = []
         var finishedAt: Int?
         for (i, m) in metrics.enumerated() {
@@ -118,14 +121,8 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
 
     @Test(arguments: ConformanceCase.all)
     func kernels(_ c: ConformanceCase) {
-        var s = Scheduler(c.program)
-        var lr: [Double] = [], momentum: [Double?] = []
-        for m in c.metrics {
-            lr.append(s.lr)
-            momentum.append(s.momentum)
-            s.step(metric: m)
-        }
-        #expect(c.mismatch(lr: lr, momentum: momentum) == nil)
+        let t = ConformanceCase.trace(c.program, c.metrics, walkTree: false)
+        #expect(c.mismatch(lr: t.lr, momentum: t.momentum) == nil)
     }
 
     @Test(arguments: ConformanceCase.all)

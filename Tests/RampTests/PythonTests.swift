@@ -161,18 +161,6 @@ import Testing
         #expect(all.count >= 350)
     }
 
-    /// The Swift scheduler's rates and momenta, one per metric fed.
-    static func trace(_ program: CompiledProgram, _ metrics: [Double?]) -> (lr: [Double], momentum: [Double?]) {
-        var s = Scheduler(program)
-        var lr: [Double] = [], momentum: [Double?] = []
-        for m in metrics {
-            lr.append(s.lr)
-            momentum.append(s.momentum)
-            s.step(metric: m)
-        }
-        return (lr, momentum)
-    }
-
     /// Schedule(base=b) gives, bit for bit, what Ramp gives when the program
     /// is checked at base b, at three bases; a base is refused only where
     /// Ramp refuses to rebuild the program there (its shape depends on it).
@@ -186,7 +174,7 @@ import Testing
             for f in factors {
                 let base = item.program.settings.base * f
                 let rebuilt = try? item.program.rebased(to: base)
-                let trace = rebuilt.map { Self.trace($0, item.metrics) }
+                let trace = rebuilt.map { ConformanceCase.trace($0, item.metrics) }
                 expected.append((item.name, trace?.lr, trace?.momentum))
                 jobs.append(Job(module: "schedule_\(i)", metrics: item.metrics, base: base, resumeAt: 0,
                                 swiftState: String(decoding: try Scheduler(rebuilt ?? item.program).state.encoded(), as: UTF8.self)))
@@ -320,6 +308,15 @@ import Testing
         var resumedOK: Bool
     }
 
+    /// Runs the torch driver; one result per job, each run by optimizer kind.
+    static func runTorch(_ modules: [String], _ jobs: [TorchJob]) throws -> [[String: TorchRun]] {
+        let r = try runDriver(torchDriver, modules: modules, jobs: jobs)
+        try #require(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n")
+        try #require(lines.count == jobs.count)
+        return try lines.map { try JSONDecoder().decode([String: TorchRun].self, from: Data($0.utf8)) }
+    }
+
     /// The adapter in real torch training loops reproduces every parity
     /// fixture, momentum included, and resumes from torch.save exactly.
     @Test(.enabled(if: torchAvailable, "torch is not importable by $RAMP_PYTHON (default python3); install torch to run the torch_scheduler test"))
@@ -332,13 +329,8 @@ import Testing
             jobs.append(TorchJob(module: "schedule_\(i)", metrics: c.metrics ?? Array(repeating: nil, count: c.steps),
                                  base: c.base_lr, momentum: c.momentum != nil))
         }
-        let r = try Self.runDriver(Self.torchDriver, modules: modules, jobs: jobs)
-        try #require(r.status == 0, "\(r.stderr)")
-        let lines = r.stdout.split(separator: "\n")
-        try #require(lines.count == cases.count)
         var runs = 0
-        for (c, line) in zip(cases, lines) {
-            let result = try JSONDecoder().decode([String: TorchRun].self, from: Data(line.utf8))
+        for (c, result) in zip(cases, try Self.runTorch(modules, jobs)) {
             for (kind, run) in result.sorted(by: { $0.key < $1.key }) {
                 let lr = run.lr.map { Double($0)! }
                 if let m = c.mismatch((lr, c.momentum == nil ? lr.map { _ in nil } : run.momentum.map { Double($0) })) {
@@ -365,18 +357,14 @@ import Testing
             for f in [3.0, 0.5, 1.0 / 7.0] {
                 let base = program.settings.base * f
                 guard let rebuilt = try? program.rebased(to: base) else { continue }
-                let t = Self.trace(rebuilt, metrics)
+                let t = ConformanceCase.trace(rebuilt, metrics)
                 jobs.append(TorchJob(module: "schedule_\(i)", metrics: metrics, base: base, momentum: false))
                 expected.append(("\(c.id) at base \(base)", t.lr, c.momentum == nil ? nil : t.momentum))
             }
         }
-        let r = try Self.runDriver(Self.torchDriver, modules: modules, jobs: jobs)
-        try #require(r.status == 0, "\(r.stderr)")
-        let lines = r.stdout.split(separator: "\n")
-        try #require(lines.count == jobs.count)
         var equal = 0
-        for (line, e) in zip(lines, expected) {
-            let run = try #require(try JSONDecoder().decode([String: TorchRun].self, from: Data(line.utf8))["sgd"])
+        for (result, e) in zip(try Self.runTorch(modules, jobs), expected) {
+            let run = try #require(result["sgd"])
             let same = run.lr.map { Double($0)!.bitPattern } == e.1.map(\.bitPattern)
                 && (e.2 == nil || run.momentum.map { Double($0)?.bitPattern } == e.2!.map { $0?.bitPattern })
             #expect(same, "\(e.0): torch_scheduler differs from Ramp at that base")

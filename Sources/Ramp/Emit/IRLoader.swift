@@ -76,7 +76,8 @@ extension CompiledProgram {
 private struct Reader {
     let name: String
     var path: [String] = []
-    var checker: Checker!
+    /// Builds each part through the builtins, at the base being built (set per document).
+    var checker = Checker(file: SourceFile(name: "", text: ""), options: CheckOptions())
     var base = 1.0
 
     init(name: String) { self.name = name }

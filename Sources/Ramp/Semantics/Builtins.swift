@@ -665,7 +665,7 @@ public struct BoundArguments: Sendable {
     public func node(_ n: String) -> Node {
         switch values[n] {
         case .schedule(let s): return s
-        case let v? where (try? Checker.schedule(v, range(n))) != nil: return try! Checker.schedule(v, range(n))
+        case let v?: return (try? Checker.schedule(v, range(n))) ?? .constant(.nan)
         default: return .constant(.nan)
         }
     }

@@ -73,6 +73,14 @@ public enum Benchmarks {
             for _ in 0..<stepOps { acc += s.step() }
             return acc
         })
+        // A body with no kernel of its own (restarts around a cosine) is walked as a tree.
+        let restarts = try Compiler.compile(SourceFile(name: "bench", text: "base 0.1\nwarmup 1000 then restarts(cosine(T=1000, min=1e-4), period=1000, mult=2, decay=0.5)"))
+        add(harness.measure("step warmup+restarts(cosine) (Scheduler.step)", ops: stepOps) {
+            var s = Scheduler(restarts)
+            var acc = 0.0
+            for _ in 0..<stepOps { acc += s.step() }
+            return acc
+        })
         let plateau = try Compiler.compile(SourceFile(name: "bench", text: "base 0.1\nwarmup 1000 then reduce_on_plateau(factor=0.5, patience=10)"))
         let metrics = (0..<stepOps).map { i in 1.0 / Double(1 + i / 50) }
         add(harness.measure("step warmup+reduce_on_plateau with a metric", ops: stepOps) {

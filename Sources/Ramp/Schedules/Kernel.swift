@@ -3,9 +3,9 @@
 /// people write), each phase is turned once into a `PhaseKernel`: its step
 /// range and its body as a concrete value. The scheduler keeps the phase in
 /// force inline, so a step is a comparison and a direct call, with no tree
-/// walk, no closure and no reference counting: a kernel is a plain value
-/// (bodies without a kernel of their own are kept aside in the plan and
-/// referred to by index).
+/// walk and no reference counting: a kernel is a plain value (bodies without
+/// a kernel of their own are kept aside in the plan, referred to by index,
+/// and walked as trees by the one evaluation core, `Node.evaluate`).
 ///
 /// Kernels compute exactly what `Node.value(at:)` and `Node.observe` compute
 /// (they call the same primitive code, and locate phases as
@@ -20,9 +20,7 @@ enum Kernel: Sendable {
     case stepDecay(StepDecay)
     case polynomial(Polynomial)
     case reduce(ReduceOnPlateau)
-    /// Any other stateless body: `KernelPlan.closures[i]`, its closed form.
-    case closure(Int)
-    /// Any other body with state: `KernelPlan.nodes[i]`, walked as a tree.
+    /// Any other body: `KernelPlan.nodes[i]`, walked as a tree.
     case node(Int)
 
     init(_ body: Node, _ plan: inout KernelPlan) {
@@ -37,13 +35,8 @@ enum Kernel: Sendable {
         case .primitive(let p as StepDecay, _): self = .stepDecay(p)
         case .primitive(let p as Polynomial, _): self = .polynomial(p)
         default:
-            if let f = body.closedForm() {
-                self = .closure(plan.closures.count)
-                plan.closures.append(f)
-            } else {
-                self = .node(plan.nodes.count)
-                plan.nodes.append(body)
-            }
+            self = .node(plan.nodes.count)
+            plan.nodes.append(body)
         }
     }
 
@@ -57,7 +50,6 @@ enum Kernel: Sendable {
         case .stepDecay(let p): return p.value(at: t)
         case .polynomial(let p): return p.value(at: t)
         case .reduce(let r): return r.value(slots)
-        case .closure(let i): return plan.closures[i](t)
         case .node(let i): return plan.nodes[i].value(at: t, slots)
         }
     }
@@ -84,7 +76,7 @@ enum Kernel: Sendable {
         case .exponential(let p): loop(p.value(at:))
         case .stepDecay(let p): loop(p.value(at:))
         case .polynomial(let p): loop(p.value(at:))
-        case .reduce, .closure, .node: loop { value(at: $0, slots, plan) }
+        case .reduce, .node: loop { value(at: $0, slots, plan) }
         }
     }
 }
@@ -109,7 +101,6 @@ struct PhaseKernel: Sendable {
 /// The kernels of a static sequence's phases, and the bodies they refer to.
 struct KernelPlan: Sendable {
     var phases: [PhaseKernel] = []
-    var closures: [ClosedForm] = []
     var nodes: [Node] = []
 
     /// The plan for a static sequence, or nil when phases end on conditions.

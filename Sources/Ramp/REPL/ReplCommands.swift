@@ -61,11 +61,10 @@ extension ReplEngine {
         case "plot":
             let steps = args.first.flatMap { Int($0) } ?? program.suggestedHorizon
             guard steps >= 1, steps <= 10_000_000 else { return error(":plot takes a number of steps from 1 to 10000000") }
-            let run = ChartData.run(program, name: scheduleSource ?? "schedule", steps: steps)
-            var panels = [Panel(title: "learning rate", yLabel: "lr", series: [Series(name: "lr", values: run.lr)], markers: run.markers)]
-            if let m = run.momentum { panels.append(Panel(title: "momentum", yLabel: "momentum", series: [Series(name: "momentum", values: m)])) }
-            let chart = TerminalChart(width: 72, height: 12, color: color)
-            return Reply(output: panels.map { chart.render($0) }.joined(separator: "\n").replacingTrailingNewline(), isError: false)
+            // The legend names the schedule as `ramp plot -e` does.
+            let name = scheduleSource.flatMap { $0.count <= 40 ? $0 : nil } ?? "schedule"
+            let plot = Commands.plot([(name: name, program: program)], steps: steps)
+            return Reply(output: plot.terminal(width: 72, height: 12, color: color).replacingTrailingNewline(), isError: false)
         case "step": return step(args)
         case "feed":
             var metrics: [Double] = []

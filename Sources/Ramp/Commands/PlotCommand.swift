@@ -1,0 +1,74 @@
+/// `ramp plot` and the REPL's `:plot`: which panels a set of schedules (and a
+/// training log) make, laid out once, so the terminal, SVG and the REPL draw
+/// the same chart.
+extension Commands {
+    /// A chart ready to draw: its panels in a grid, its title, and the runs
+    /// they came from (for their notes).
+    public struct Plot: Sendable {
+        public var title: String
+        public var panels: [Panel]
+        /// Panels per row: one, or two or three small panels when the
+        /// schedules' lengths are too different to share an axis.
+        public var columns: Int
+        public var runs: [ChartData.Run]
+
+        /// The SVG document; the default size fits the grid.
+        public func svg(width: Int? = nil, height: Int? = nil) -> String {
+            let rows = (panels.count + columns - 1) / columns
+            let chart = SVGChart(width: width ?? (columns > 1 ? 1200 : 900),
+                                 height: height ?? (columns > 1 ? 60 + 260 * rows : panels.count > 1 ? 640 : 480), title: title)
+            return chart.render(panels, columns: columns)
+        }
+
+        /// The panels drawn one under the other with terminal characters.
+        public func terminal(width: Int, height: Int, color: Bool) -> String {
+            let chart = TerminalChart(width: width, height: height, color: color)
+            return panels.map { chart.render($0) }.joined(separator: "\n")
+        }
+
+        /// One note per schedule that finished before the plotted steps ran out.
+        public var finishedNotes: [String] {
+            runs.compactMap { r in r.finishedAt.map { "note: \(r.name) finished at step \($0)" } }
+        }
+    }
+
+    /// Lays out `programs`, each run for `steps` steps (default: its own
+    /// suggested horizon) and fed `metrics`, with an optional training log's
+    /// loss and metric in a panel of their own.
+    public static func plot(_ programs: [(name: String, program: CompiledProgram)], steps: Int? = nil,
+                            metrics: [Double?] = [], runLog: (name: String, log: RunLog)? = nil,
+                            logY: Bool = false) -> Plot {
+        let runs = programs.map { p in
+            ChartData.run(p.program, name: p.name, steps: steps ?? p.program.suggestedHorizon, metrics: metrics)
+        }
+        var panels: [Panel] = []
+        var columns = 1
+        let lengths = runs.map(\.lr.count).filter { $0 > 0 }
+        if runs.count > 1, let lo = lengths.min(), let hi = lengths.max(), hi > 4 * lo {
+            // Lengths too different to share an axis: one small panel each.
+            panels = runs.map { r in
+                Panel(title: r.name, yLabel: "lr", series: [Series(name: r.name, values: r.lr)], markers: r.markers, logY: logY)
+            }
+            columns = runs.count <= 4 ? 2 : 3
+        } else if !runs.isEmpty {
+            let markers = runs.count == 1 ? runs[0].markers : []
+            panels.append(Panel(title: "learning rate", yLabel: "lr", series: runs.map { Series(name: $0.name, values: $0.lr) },
+                                markers: markers, logY: logY))
+            let withMomentum = runs.filter { $0.momentum != nil }
+            if !withMomentum.isEmpty {
+                panels.append(Panel(title: "momentum", yLabel: "momentum",
+                                    series: withMomentum.map { Series(name: $0.name, values: $0.momentum!) }, markers: markers))
+            }
+        }
+        if let (name, log) = runLog {
+            let series = ["loss", "metric"].compactMap { c in log.columns[c].map { Series(name: c, values: $0) } }
+            if runs.isEmpty, let lr = log.columns["lr"] {
+                panels.append(Panel(title: "learning rate", yLabel: "lr", series: [Series(name: name, values: lr)], logY: logY))
+            }
+            panels.append(Panel(title: "loss and metric", yLabel: "value", series: series, logY: logY))
+        }
+        let names = programs.count <= 3 ? programs.map(\.name).joined(separator: " vs ") : "\(programs.count) schedules"
+        let title = names + (runLog.map { programs.isEmpty ? $0.name : " (\($0.name))" } ?? "")
+        return Plot(title: title, panels: panels, columns: columns, runs: runs)
+    }
+}

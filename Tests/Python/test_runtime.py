@@ -53,11 +53,14 @@ def test_functions_give_nan_or_inf_where_math_raises():
     assert rt._floor(-0.5) == -1.0 and math.copysign(1.0, rt._ceil(-0.5)) == -1.0
 
 
-def test_cosine_and_warmup_values():
-    c = rt.Cosine(T=4, from_=1.0, min=0.0, exponent=1.0, k=1.0, periodic=False)
-    assert [c.value(float(t), []) for t in range(6)] == [1.0, 0.8535533905932737, 0.5, 0.14644660940672627, 0.0, 0.0]
-    w = rt.Warmup(T=4, from_=0.0, to=1.0, shape="linear")
-    assert [w.value(float(t), []) for t in range(5)] == [0.0, 0.25, 0.5, 0.75, 1.0]
+def test_arith_reads_its_function_and_rounds_inside_float32():
+    a = rt.Arith(lambda t: 1.0 - t / 10.0)
+    assert [a.value(float(t), []) for t in range(3)] == [1.0, 0.9, 0.8]
+    # Without a single-precision function, the double value is rounded once.
+    assert a.single(1.0, []) == rt._f32(0.9)
+    b = rt.Arith(lambda t: 0.1 * t, lambda t: rt._f32(rt._f32(0.1) * t))
+    assert b.single(3.0, []) == rt._f32(rt._f32(0.1) * 3.0)
+    assert rt.Float32(rt.Arith(lambda t: t / 3.0)).value(1.0, []) == rt._f32(1.0 / 3.0)
 
 
 def test_plateau_counts_patience_as_torch_does():
@@ -71,14 +74,14 @@ def test_plateau_counts_patience_as_torch_does():
 
 
 def test_restarts_take_their_peak_from_the_body():
-    body = rt.Linear(T=10, from_=0.5, to=0.0)
+    body = rt.Arith(lambda t: 0.5 + (0.0 - 0.5) * (rt._min(t, 10.0) / 10.0))
     r = rt.Restarts(body, period=10, mult=1.0, decay=0.5, floor=0.0, limit=None, decay_mode="peak")
     assert r.peak == 0.5
     assert r.value(10.0, []) == 0.25
 
 
 def test_static_sequence_holds_a_finished_phase():
-    seq = rt.Sequence([rt.Phase(rt.Linear(T=2, from_=1.0, to=0.0), length=2),
+    seq = rt.Sequence([rt.Phase(rt.Arith(lambda t: 1.0 - 0.5 * t), length=2),
                        rt.Phase(rt.Const(0.25), length=3)], starts=[0, 2])
     assert [seq.value(float(t), []) for t in range(7)] == [1.0, 0.5, 0.25, 0.25, 0.25, 0.25, 0.25]
     assert seq.finished_at(5, []) and not seq.finished_at(4, [])
@@ -93,9 +96,9 @@ class _Card(rt._Schedule):
     @staticmethod
     def program(base):
         rt._require_base(base <= 1.0, "t.ramp:1:1: at another base, the length changes the schedule's shape")
-        w = rt.Warmup(T=2, from_=0.0, to=base, shape="linear")
+        w = rt.Arith(lambda t: base * (t / 2.0) if t < 2.0 else base)
         lr = rt.Sequence([rt.Phase(w, length=2),
-                          rt.Phase(rt.Constant(value=base), until=rt.Plateau(rt.PlateauSpec(patience=0), slot=1), slots=(1, 2))],
+                          rt.Phase(rt.Arith(lambda t: base), until=rt.Plateau(rt.PlateauSpec(patience=0), slot=1), slots=(1, 2))],
                          slot=0)
         return lr, None, None, [rt._sequence_state(), rt._tracker(math.inf)]
 

@@ -103,7 +103,16 @@ func repl(_ lines: [String], engine: inout ReplEngine) -> [ReplEngine.Reply] {
         let module = e.feed(":compile python")!
         #expect(!module.isError)
         #expect(module.output.hasPrefix("\"\"\"A learning-rate schedule compiled by Ramp"))
-        #expect(module.output.contains("Phase(Cosine(T=2, from_=base, min=0.0, exponent=1.0, k=1.0, periodic=False), length=2)"))
+        // The shape's arithmetic is written out, its Ramp above it.
+        #expect(module.output.contains("""
+                # cosine(T=2, from=1, min=0, exponent=1, k=1, periodic=false)
+                def lr_1(t):
+                    return (0.0 + (base - 0.0) * (0.5 * (1 + math.cos(math.pi * (_min(t, 2.0) / 2.0)))))
+
+                lr = Sequence([
+                    Phase(Arith(lr_1), length=2),
+                ], starts=[0])
+            """))
         #expect(e.feed(":compile table-json 2")!.output == "{\n  \"steps\": 2,\n  \"lr\": [1, 0.5],\n  \"momentum\": null\n}")
         #expect(e.feed(":compile yaml")!.output == "error: usage: :compile json|csv [steps]|table-json [steps]|python [FILE]")
     }

@@ -42,7 +42,7 @@ public enum Python {
         let sections = runtime.sections.filter { used.contains($0.name) }
         let code = sections.map(\.code)
         // Import what the sections use, and nothing else.
-        var imports = PythonRuntime.standardModules.filter { m in code.contains { $0.contains("\(m).") } }
+        var imports = PythonRuntime.standardModules.filter { m in (code + [body]).contains { $0.contains("\(m).") } }
         if writer.height > 300 { imports.append("sys") }
         var head = docstring(program) + "\n" + imports.sorted().map { "import \($0)\n" }.joined()
         if writer.height > 300 {
@@ -135,10 +135,16 @@ public enum Python {
         var reduceFrom: [Int: String] = [:]
         var height = 0
         var names = 0
+        /// The functions stateless parts are written as, with the Ramp each stands for.
+        var functions: [(ramp: String, code: String)] = []
+        /// The variable the next warmup rises to, when it rises to the next phase's start.
+        var pendingTarget: String?
+        /// What new functions are named after: the output being written.
+        var output = "lr"
 
         mutating func fresh(_ prefix: String) -> String {
             names += 1
-            return "\(prefix)\(names)"
+            return "\(prefix)_\(names)"
         }
 
         mutating func program(_ p: CompiledProgram) -> String {
@@ -148,7 +154,9 @@ public enum Python {
             var momentum = "None", companion = "None"
             switch p.momentum {
             case nil: break
-            case .explicit(let m): momentum = sequence(m)
+            case .explicit(let m):
+                output = "momentum"
+                momentum = sequence(m)
             case .companion(let initial): companion = literal(initial)
             }
             let slots = p.initialSlots.enumerated().map { slot($0.offset, $0.element) }
@@ -159,6 +167,13 @@ public enum Python {
                 lines.append("    # Decisions taken on numbers that follow the base must come out the same.")
                 lines += checks.map { "    " + $0 }
             }
+            for f in functions {
+                let ramp = f.ramp.count <= 90 ? f.ramp : String(f.ramp.prefix(87)) + "..."
+                lines.append("")
+                lines.append("    # " + ramp.replacingOccurrences(of: "\n", with: " "))
+                lines += f.code.split(separator: "\n").map { "    " + $0 }
+            }
+            if !functions.isEmpty { lines.append("") }
             lines += hoisted.map { "    " + $0 }
             lines.append("    lr = \(lr)")
             lines.append("    momentum = \(momentum)")
@@ -204,17 +219,10 @@ public enum Python {
             case .negate(let a): return "(-\(expr(a)))"
             case .apply(let f, let a):
                 used.insert("functions")
-                return "_FUNCTIONS[\"\(f.rawValue)\"](\(expr(a)))"
+                return "\(Self.function(f))(\(expr(a)))"
             case .combine(let op, let a, let b):
                 let x = expr(a), y = expr(b)
-                switch op {
-                case .add, .subtract, .multiply: return "(\(x) \(op.rawValue) \(y))"
-                case .divide: used.insert("combine"); return "_div(\(x), \(y))"
-                case .power: return "_pow(\(x), \(y))"
-                case .min: return "_min(\(x), \(y))"
-                case .max: return "_max(\(x), \(y))"
-                case .mod: used.insert("combine"); return "_mod(\(x), \(y))"
-                }
+                return binary(op, x, y)
             case .pinned(let x, let b): return "_pinned(\(literal(x)), \(literal(b)), base)"
             }
         }
@@ -259,22 +267,23 @@ public enum Python {
             // body, are named, so the target can be set once the state exists.
             var warmupBefore: String?
             for (i, p) in s.phases.enumerated() {
+                var rises: String?
+                if i + 1 < s.phases.count, case .primitive(let w as Warmup, _) = p.body, w.implicitTarget {
+                    let target = fresh("start")
+                    hoisted.append("\(target) = base  # phase \(i + 2)'s start, set below")
+                    pendingTarget = target
+                    rises = target
+                }
                 var (body, d) = node(p.body, level: level + 1)
                 if let w = warmupBefore {
-                    let name = fresh("b")
+                    let name = fresh("body")
                     hoisted.append("\(name) = \(body)")
                     body = name
                     d = 0
-                    targets.append("\(w).to = \(name).value(0.0, slots)")
+                    targets.append("\(w) = \(name).value(0.0, slots)")
                     warmupBefore = nil
                 }
-                if i + 1 < s.phases.count, case .primitive(let w as Warmup, _) = p.body, w.implicitTarget {
-                    let name = fresh("w")
-                    hoisted.append("\(name) = \(body)")
-                    body = name
-                    d = 0
-                    warmupBefore = name
-                }
+                if let rises { warmupBefore = rises }
                 depth = max(depth, d + 1)
                 var args = [body]
                 if let b = p.bound { args.append("length=\(b)") }
@@ -302,8 +311,18 @@ public enum Python {
             return layout == nil ? hoist(text + ")", depth + 1) : (text + ")", depth + 1)
         }
 
-        private mutating func node(_ n: Node, level: Int) -> (String, Int) {
+        /// A part of the tree; `single` when its single-precision value is
+        /// what is read (inside `float32(...)`).
+        private mutating func node(_ n: Node, level: Int, single: Bool = false) -> (String, Int) {
             height = max(height, level)
+            if Self.isArithmetic(n), Self.readsTime(n) {
+                used.insert("arith")
+                if single {
+                    let f = function(n, single: false, prefix: output), g = function(n, single: true, prefix: output)
+                    return ("Arith(\(f), \(g))", 1)
+                }
+                return ("Arith(\(function(n, single: false, prefix: output)))", 1)
+            }
             func wrap(_ name: String, _ section: String, _ children: [(String, Int)], _ extra: [String] = []) -> (String, Int) {
                 used.insert(section)
                 let depth = (children.map(\.1).max() ?? 0) + 1
@@ -316,12 +335,12 @@ public enum Python {
             case .time:
                 used.insert("time")
                 return ("Time()", 1)
-            case .negate(let a): return wrap("Neg", "negate", [node(a, level: level + 1)])
+            case .negate(let a): return wrap("Neg", "negate", [node(a, level: level + 1, single: single)])
             case .apply(let f, let a):
-                let inner = node(a, level: level + 1)
+                let inner = node(a, level: level + 1, single: single)
                 return wrap("Fn", "functions", [("\"\(f.rawValue)\"", 0), inner])
             case .combine(let op, let a, let b):
-                let x = node(a, level: level + 1), y = node(b, level: level + 1)
+                let x = node(a, level: level + 1, single: single), y = node(b, level: level + 1, single: single)
                 return wrap("Op", "combine", [("\"\(op.rawValue)\"", 0), x, y])
             case .primitive(let p, let symbols):
                 used.insert(p.name)
@@ -355,7 +374,7 @@ public enum Python {
                 let b = node(body, level: level + 1), t = node(time, level: level + 1)
                 return wrap("At", "at", [b, t])
             case .runningProduct(let f): return wrap("RunningProduct", "running_product", [node(f, level: level + 1)])
-            case .single(let f): return wrap("Float32", "float32", [node(f, level: level + 1)])
+            case .single(let f): return wrap("Float32", "float32", [node(f, level: level + 1, single: true)])
             }
         }
 
@@ -406,7 +425,7 @@ public enum Python {
             return "PlateauSpec(" + args.joined(separator: ", ") + ")"
         }
 
-        private mutating func parameter(_ v: ParameterValue, _ name: String, _ symbols: BaseSymbols) -> String {
+        mutating func parameter(_ v: ParameterValue, _ name: String, _ symbols: BaseSymbols) -> String {
             switch v {
             case .number(let x): return number(x, symbols[name])
             case .integer(let n): return "\(n)"

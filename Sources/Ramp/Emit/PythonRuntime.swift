@@ -17,10 +17,8 @@ struct PythonRuntime: Sendable {
 
     /// The Python class of each primitive.
     static let primitiveClasses: [String: String] = [
-        "constant": "Constant", "linear": "Linear", "warmup": "Warmup", "cosine": "Cosine", "exponential": "Exponential",
-        "step": "StepDecay", "multistep": "MultiStep", "polynomial": "Polynomial", "inverse_sqrt": "InverseSqrt",
-        "inverse_time": "InverseTime", "tanh_decay": "TanhDecay", "cyclic": "Cyclic", "onecycle": "OneCycle",
-        "piecewise": "Piecewise", "interpolate": "Interpolate", "wsd": "WarmupStableDecay",
+        "cyclic": "Cyclic", "onecycle": "OneCycle", "piecewise": "Piecewise", "interpolate": "Interpolate",
+        "wsd": "WarmupStableDecay",
     ]
 
     /// The standard modules a section may use, imported by the module when used.

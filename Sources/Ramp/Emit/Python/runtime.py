@@ -2,7 +2,11 @@
 
 This file is shipped with Ramp as it is. The compiler copies into each module
 the sections its schedule uses (each starts with a `# ramp-section:` line
-naming it and the sections it requires), after the module's own header; every
+naming it and the sections it requires), after the module's own header. The
+module writes the arithmetic of its schedule's shapes out itself, as functions
+of the step wrapped in `Arith`; what lives here is what keeps state or is not
+arithmetic: phase sequencing, plateaus, reduce-on-plateau, restarts, the shapes
+that also schedule momentum or look up tables, and the torch adapter. Every
 class is a line-for-line transcription of Ramp's Swift evaluation, the same
 operations in the same order, so the same doubles come out. The file is also
 importable on its own, so its parts are linted and unit-tested directly.
@@ -124,8 +128,10 @@ def _sqrt(x):
     return math.sqrt(x) if x >= 0 else _NAN
 
 
+_cos, _sin, _tan = _trig(math.cos), _trig(math.sin), _trig(math.tan)
+
 _FUNCTIONS = {
-    "cos": _trig(math.cos), "sin": _trig(math.sin), "tan": _trig(math.tan),
+    "cos": _cos, "sin": _sin, "tan": _tan,
     "exp": _exp, "log": _log, "sqrt": _sqrt, "floor": _floor, "ceil": _ceil,
     "abs": abs, "tanh": math.tanh,
 }
@@ -172,6 +178,23 @@ class Time(_Node):
 
     def single(self, t, s):
         return t
+
+
+# ramp-section: arith
+class Arith(_Node):
+    """A stateless part of the schedule, written out in the generated module
+    as a function of the phase-local step: f(t) is its value; f32(t), given
+    where the part is read inside float32(...), its value in single precision."""
+
+    def __init__(self, f, f32=None):
+        self.f = f
+        self.f32 = f32
+
+    def value(self, t, s):
+        return self.f(t)
+
+    def single(self, t, s):
+        return self.f32(t) if self.f32 is not None else _f32(self.f(float(t)))
 
 
 # ramp-section: negate
@@ -413,153 +436,6 @@ class ReduceOnPlateau(_Node):
 
 def _reduce_state(value, tracker):
     return {"value": value, "tracker": tracker, "reductions": 0}
-
-
-# ramp-section: constant
-class Constant(_Node):
-    """A rate that never changes."""
-
-    def __init__(self, value):
-        self.level = value
-
-    def value(self, t, s):
-        return self.level
-
-
-# ramp-section: linear
-class Linear(_Node):
-    """A straight line from `from_` to `to` over T steps, then `to`."""
-
-    def __init__(self, T, from_, to):
-        self.T, self.from_, self.to = float(T), from_, to
-
-    def value(self, t, s):
-        return self.from_ + (self.to - self.from_) * (_min(t, self.T) / self.T)
-
-
-# ramp-section: warmup
-class Warmup(_Node):
-    """A rise from `from_` to `to` over T steps: linear, exponential, or held at `from_`."""
-
-    def __init__(self, T, from_, to, shape):
-        self.T, self.from_, self.to, self.shape = float(T), from_, to, shape
-
-    def value(self, t, s):
-        if not t < self.T:
-            return self.to
-        if self.shape == "linear":
-            return self.from_ + (self.to - self.from_) * (t / self.T)
-        if self.shape == "exp":
-            return self.from_ * _pow(self.to / self.from_, t / self.T)
-        return self.from_
-
-
-# ramp-section: cosine
-class Cosine(_Node):
-    """Half a cosine from `from_` down to `min` over T steps."""
-
-    def __init__(self, T, from_, min, exponent, k, periodic):
-        self.T, self.from_, self.min = float(T), from_, min
-        self.exponent, self.k, self.periodic = exponent, k, periodic
-
-    def value(self, t, s):
-        tt = t if self.periodic else _min(t, self.T)
-        frac = tt / self.T if self.k == 1 else _pow(tt, self.k) / _pow(self.T, self.k)
-        c = 0.5 * (1 + math.cos(math.pi * frac))
-        return self.min + (self.from_ - self.min) * (c if self.exponent == 1 else _pow(c, self.exponent))
-
-
-# ramp-section: exponential
-class Exponential(_Node):
-    """from_ * gamma ^ (t / every), optionally in whole stairs, optionally stopping at `end`."""
-
-    def __init__(self, gamma, from_, every, staircase, end=None):
-        self.gamma, self.from_, self.every, self.staircase, self.end = gamma, from_, every, staircase, end
-
-    def value(self, t, s):
-        p = t / self.every
-        if self.staircase:
-            p = _floor(p)
-        v = self.from_ * _pow(self.gamma, p)
-        if self.end is None:
-            return v
-        return _max(v, self.end) if self.gamma < 1 else _min(v, self.end)
-
-
-# ramp-section: step
-class StepDecay(_Node):
-    """Multiplies by gamma every `size` steps."""
-
-    def __init__(self, size, gamma, from_):
-        self.size, self.gamma, self.from_ = float(size), gamma, from_
-
-    def value(self, t, s):
-        return self.from_ * _pow(self.gamma, _floor(t / self.size))
-
-
-# ramp-section: multistep
-class MultiStep(_Node):
-    """Multiplies by gamma at each milestone; a milestone listed twice counts twice."""
-
-    def __init__(self, milestones, gamma, from_):
-        self.milestones, self.gamma, self.from_ = milestones, gamma, from_
-
-    def value(self, t, s):
-        n = sum(1 for m in self.milestones if m <= t)
-        return self.from_ * _pow(self.gamma, float(n))
-
-
-# ramp-section: polynomial
-class Polynomial(_Node):
-    """(from_ - to) * (1 - t/T)^power + to; with `cycle`, T stretches to the next multiple of itself."""
-
-    def __init__(self, T, from_, to, power, cycle):
-        self.T, self.from_, self.to, self.power, self.cycle = float(T), from_, to, power, cycle
-
-    def value(self, t, s):
-        span, tt = self.T, t
-        if self.cycle:
-            span = self.T * _max(1.0, _ceil(t / self.T))
-        else:
-            tt = _min(t, span)
-        return (self.from_ - self.to) * _pow(1 - tt / span, self.power) + self.to
-
-
-# ramp-section: inverse_sqrt
-class InverseSqrt(_Node):
-    """from_ / sqrt((t + T) / T): from_ at t = 0, then decaying as 1/sqrt(step)."""
-
-    def __init__(self, T, from_):
-        self.T, self.from_ = T, from_
-
-    def value(self, t, s):
-        return self.from_ / math.sqrt((t + self.T) / self.T)
-
-
-# ramp-section: inverse_time
-class InverseTime(_Node):
-    """from_ / (1 + rate * t / every)."""
-
-    def __init__(self, rate, every, from_, staircase):
-        self.rate, self.every, self.from_, self.staircase = rate, every, from_, staircase
-
-    def value(self, t, s):
-        p = t / self.every
-        if self.staircase:
-            p = _floor(p)
-        return self.from_ / (1 + self.rate * p)
-
-
-# ramp-section: tanh_decay
-class TanhDecay(_Node):
-    """A tanh descent from `from_` to `min` over T steps."""
-
-    def __init__(self, T, from_, min, lb, ub):
-        self.T, self.from_, self.min, self.lb, self.ub = float(T), from_, min, lb, ub
-
-    def value(self, t, s):
-        tr = _min(t, self.T) / self.T
-        return self.min + 0.5 * (self.from_ - self.min) * (1 - math.tanh(self.lb * (1 - tr) + self.ub * tr))
 
 
 # ramp-section: cyclic

@@ -1,0 +1,179 @@
+/// The arithmetic of a schedule's stateless parts, written out in the
+/// generated module as Python functions of the phase-local step `t`, so a
+/// reader sees `0.0 + (base - 0.0) * (0.5 * (1 + math.cos(math.pi * (_min(t, 50.0) / 50.0))))`
+/// rather than a constructor. Each shape's formula is the Swift primitive's
+/// `value(at:)`, operation for operation (the conformance suite's Python
+/// runner checks every trace bit for bit); only state (phases ended by
+/// conditions, plateaus, reduce-on-plateau, restarts) stays in the runtime.
+extension Python.Writer {
+    /// A subtree nested deeper than this becomes a function of its own, so no
+    /// expression strains Python's parser.
+    private static let expressionDepth = 12
+
+    /// True when the whole subtree can be written as arithmetic.
+    static func isArithmetic(_ n: Node) -> Bool {
+        var stack = [n]
+        while let n = stack.popLast() {
+            switch n {
+            case .constant, .time: break
+            case .negate(let a), .apply(_, let a), .single(let a): stack.append(a)
+            case .combine(_, let a, let b): stack.append(a); stack.append(b)
+            case .primitive(let p, _): if !Self.shapes.contains(p.name) { return false }
+            default: return false
+            }
+        }
+        return true
+    }
+
+    /// True when the subtree is worth a function: it has a shape or reads `t`.
+    static func readsTime(_ n: Node) -> Bool {
+        var stack = [n]
+        while let n = stack.popLast() {
+            switch n {
+            case .time, .primitive: return true
+            default: stack.append(contentsOf: n.children)
+            }
+        }
+        return false
+    }
+
+    /// The shapes written out as arithmetic; the others keep their runtime class.
+    static let shapes: Set<String> = [
+        "constant", "linear", "warmup", "cosine", "exponential", "step", "multistep", "polynomial",
+        "inverse_sqrt", "inverse_time", "tanh_decay",
+    ]
+
+    /// Defines a function of `t` computing `n` (in single precision when
+    /// `single`, as inside `float32(...)`) and returns its name.
+    mutating func function(_ n: Node, single: Bool, prefix: String) -> String {
+        let name = fresh(prefix)
+        if case .single(let a) = n {
+            // float32(...): the step rounded to single precision, then every
+            // operation rounded as it is done.
+            let text = arithmetic(a, single: true, depth: 0, prefix: prefix)
+            functions.append((Describe.node(n), "def \(name)(t):\n    t = _f32(t)\n    return \(text)"))
+            return name
+        }
+        let text = arithmetic(n, single: single, depth: 0, prefix: prefix)
+        functions.append((Describe.node(n), "def \(name)(t):\n    return \(text)"))
+        return name
+    }
+
+    /// `n` as a Python expression of `t`.
+    private mutating func arithmetic(_ n: Node, single: Bool, depth: Int, prefix: String) -> String {
+        if depth >= Self.expressionDepth, Self.readsTime(n) {
+            return "\(function(n, single: single, prefix: prefix))(t)"
+        }
+        let d = depth + 1
+        func rounded(_ x: String) -> String { single ? "_f32(\(x))" : x }
+        switch n {
+        // A constant in single precision is written as the float it rounds to.
+        case .constant(let c): return Python.literal(single ? Double(Float(c)) : c)
+        case .time: return "t"
+        case .negate(let a): return "(-\(arithmetic(a, single: single, depth: d, prefix: prefix)))"
+        case .apply(let f, let a):
+            used.insert("functions")
+            return rounded("\(Self.function(f))(\(arithmetic(a, single: single, depth: d, prefix: prefix)))")
+        case .combine(let op, let a, let b):
+            let x = arithmetic(a, single: single, depth: d, prefix: prefix)
+            let y = arithmetic(b, single: single, depth: d, prefix: prefix)
+            return rounded(binary(op, x, y))
+        case .single:
+            return rounded("\(function(n, single: single, prefix: prefix))(t)")
+        case .primitive(let p, let symbols):
+            return rounded(shape(p, symbols))
+        default:
+            preconditionFailure("only arithmetic is written out")
+        }
+    }
+
+    /// The Python function a Ramp function name calls.
+    static func function(_ f: MathFunction) -> String {
+        switch f {
+        case .cos, .sin, .tan, .exp, .log, .sqrt, .floor, .ceil: return "_" + f.rawValue
+        case .abs: return "abs"
+        case .tanh: return "math.tanh"
+        }
+    }
+
+    /// Two operands combined as Ramp combines them: IEEE division and
+    /// C's pow where Python would raise.
+    mutating func binary(_ op: Combine, _ x: String, _ y: String) -> String {
+        switch op {
+        case .add, .subtract, .multiply: return "(\(x) \(op.rawValue) \(y))"
+        case .divide: used.insert("combine"); return "_div(\(x), \(y))"
+        case .power: return "_pow(\(x), \(y))"
+        case .min: return "_min(\(x), \(y))"
+        case .max: return "_max(\(x), \(y))"
+        case .mod: used.insert("combine"); return "_mod(\(x), \(y))"
+        }
+    }
+
+    /// A shape's value at `t`: its Swift `value(at:)`, transcribed.
+    private mutating func shape(_ p: any Primitive, _ symbols: BaseSymbols) -> String {
+        var args: [String: String] = [:]
+        var numbers: [String: (Double, BaseExpr?)] = [:]
+        for (name, value) in p.parameters {
+            args[name] = parameter(value, name, symbols)
+            if case .number(let x) = value { numbers[name] = (x, symbols[name]) }
+            if case .integer(let n) = value { args[name] = Python.literal(Double(n)) }
+        }
+        if let w = p as? Warmup, w.implicitTarget {
+            // The next phase's start: a variable of `_program`, set once the state exists.
+            args["to"] = pendingTarget ?? "base"
+            pendingTarget = nil
+        }
+        func a(_ name: String) -> String { args[name]! }
+        /// `then` when the number equals `value`, `otherwise` if not; decided
+        /// here unless the number follows the base.
+        func when(_ name: String, is value: Double, _ then: String, _ otherwise: String) -> String {
+            let (x, form) = numbers[name]!
+            guard form != nil else { return x == value ? then : otherwise }
+            return "(\(then) if \(a(name)) == \(Python.literal(value)) else \(otherwise))"
+        }
+        switch p {
+        case is Constant: return a("value")
+        case is Linear:
+            return "(\(a("from")) + (\(a("to")) - \(a("from"))) * (_min(t, \(a("T"))) / \(a("T"))))"
+        case let w as Warmup:
+            let rise: String
+            switch w.shape {
+            case .linear: rise = "\(a("from")) + (\(a("to")) - \(a("from"))) * (t / \(a("T")))"
+            case .exp: rise = "\(a("from")) * _pow(\(a("to")) / \(a("from")), t / \(a("T")))"
+            case .constant: rise = a("from")
+            }
+            return "(\(rise) if t < \(a("T")) else \(a("to")))"
+        case let c as Cosine:
+            let tt = c.periodic ? "t" : "_min(t, \(a("T")))"
+            let frac = when("k", is: 1, "\(tt) / \(a("T"))", "_pow(\(tt), \(a("k"))) / _pow(\(a("T")), \(a("k")))")
+            let half = "(0.5 * (1 + math.cos(math.pi * (\(frac)))))"
+            let shaped = when("exponent", is: 1, half, "_pow(\(half), \(a("exponent")))")
+            return "(\(a("min")) + (\(a("from")) - \(a("min"))) * \(shaped))"
+        case let e as Exponential:
+            let p = e.staircase ? "_floor(t / \(a("every")))" : "t / \(a("every"))"
+            let v = "\(a("from")) * _pow(\(a("gamma")), \(p))"
+            guard let end = args["end"] else { return "(\(v))" }
+            let (gamma, form) = numbers["gamma"]!
+            if form == nil { return gamma < 1 ? "_max(\(v), \(end))" : "_min(\(v), \(end))" }
+            return "(_max(\(v), \(end)) if \(a("gamma")) < 1 else _min(\(v), \(end)))"
+        case is StepDecay:
+            return "(\(a("from")) * _pow(\(a("gamma")), _floor(t / \(a("size")))))"
+        case let m as MultiStep:
+            let list = "(" + m.milestones.map(String.init).joined(separator: ", ") + (m.milestones.count == 1 ? ",)" : ")")
+            return "(\(a("from")) * _pow(\(a("gamma")), float(sum(1 for m in \(list) if m <= t))))"
+        case let poly as Polynomial:
+            let (tt, span) = poly.cycle ? ("t", "(\(a("T")) * _max(1.0, _ceil(t / \(a("T")))))") : ("_min(t, \(a("T")))", a("T"))
+            return "((\(a("from")) - \(a("to"))) * _pow(1 - \(tt) / \(span), \(a("power"))) + \(a("to")))"
+        case is InverseSqrt:
+            return "(\(a("from")) / math.sqrt((t + \(a("T"))) / \(a("T"))))"
+        case let i as InverseTime:
+            let p = i.staircase ? "_floor(t / \(a("every")))" : "(t / \(a("every")))"
+            return "(\(a("from")) / (1 + \(a("rate")) * \(p)))"
+        case is TanhDecay:
+            let tr = "(_min(t, \(a("T"))) / \(a("T")))"
+            return "(\(a("min")) + 0.5 * (\(a("from")) - \(a("min"))) * (1 - math.tanh(\(a("lb")) * (1 - \(tr)) + \(a("ub")) * \(tr))))"
+        default:
+            preconditionFailure("\(p.name) has no arithmetic form")
+        }
+    }
+}

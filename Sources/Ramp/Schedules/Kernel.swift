@@ -20,6 +20,8 @@ enum Kernel: Sendable {
     case stepDecay(StepDecay)
     case polynomial(Polynomial)
     case reduce(ReduceOnPlateau)
+    /// Warm restarts: `KernelPlan.restarts[i]`, its body a kernel too.
+    case restarts(Int)
     /// Any other body: `KernelPlan.nodes[i]`, walked as a tree.
     case node(Int)
 
@@ -34,6 +36,10 @@ enum Kernel: Sendable {
         case .primitive(let p as Exponential, _): self = .exponential(p)
         case .primitive(let p as StepDecay, _): self = .stepDecay(p)
         case .primitive(let p as Polynomial, _): self = .polynomial(p)
+        case .restarts(let r, _) where !r.body.isStateful:
+            let body = Kernel(r.body, &plan)
+            self = .restarts(plan.restarts.count)
+            plan.restarts.append(RestartsKernel(cycles: r.cycles, body: body))
         default:
             self = .node(plan.nodes.count)
             plan.nodes.append(body)
@@ -50,6 +56,11 @@ enum Kernel: Sendable {
         case .stepDecay(let p): return p.value(at: t)
         case .polynomial(let p): return p.value(at: t)
         case .reduce(let r): return r.value(slots)
+        case .restarts(let i):
+            // As Node.evaluate does: locate the cycle, stretch time to fit it, scale.
+            let r = plan.restarts[i]
+            let (local, k) = r.cycles.position(t)
+            return r.cycles.scaled(r.body.value(at: local, slots, plan), cycle: k)
         case .node(let i): return plan.nodes[i].value(at: t, slots)
         }
     }
@@ -76,7 +87,7 @@ enum Kernel: Sendable {
         case .exponential(let p): loop(p.value(at:))
         case .stepDecay(let p): loop(p.value(at:))
         case .polynomial(let p): loop(p.value(at:))
-        case .reduce, .node: loop { value(at: $0, slots, plan) }
+        case .reduce, .restarts, .node: loop { value(at: $0, slots, plan) }
         }
     }
 }
@@ -98,9 +109,16 @@ struct PhaseKernel: Sendable {
     @inline(__always) func local(_ step: Int) -> Double { Swift.min(Double(step - start), last) }
 }
 
+/// Warm restarts around a stateless body, the body as a kernel.
+struct RestartsKernel: Sendable {
+    var cycles: Restarts.Cycles
+    var body: Kernel
+}
+
 /// The kernels of a static sequence's phases, and the bodies they refer to.
 struct KernelPlan: Sendable {
     var phases: [PhaseKernel] = []
+    var restarts: [RestartsKernel] = []
     var nodes: [Node] = []
 
     /// The plan for a static sequence, or nil when phases end on conditions.

@@ -102,6 +102,25 @@ func rendered(_ source: String) -> String {
         #expect(d.map(\.message) == ["NUL byte in source"])
     }
 
+    /// Every message the lexer writes, with the range it points at.
+    @Test func lexerMessagesNameWhatTheyFound() {
+        let cases: [(String, String, Int, Int)] = [
+            ("0.1 \u{7}", "unexpected control character (byte 0x7)", 4, 5),
+            ("0.1 ! 2", "unexpected character '!'", 4, 5),
+            ("0.1 @", "unexpected character '@'", 4, 5),
+            ("0.1 * \u{3BB}", "unexpected character '\u{3BB}'", 6, 8),
+            ("cosine(T=5foo)", "malformed number '5foo'", 9, 13),
+            ("1_000e400", "number '1000e400' is too large to represent", 0, 9),
+            ("\"unclosed", "unterminated string", 0, 1),
+            ("0.1 + \"a\\\u{E9}\" \u{3BB}", "unexpected character '\u{3BB}'", 13, 15),
+        ]
+        for (source, message, start, end) in cases {
+            let d = diagnostics(source)
+            #expect(d.map(\.message) == [message], "\(source)")
+            #expect(d.first.map { [$0.range.start, $0.range.end] } == [start, end], "\(source)")
+        }
+    }
+
     @Test func deepNestingIsAnErrorNotACrash() {
         let deep = String(repeating: "(", count: 100_000) + "1" + String(repeating: ")", count: 100_000)
         #expect(diagnostics(deep).map(\.message) == ["expression nests deeper than the limit of 200"])

@@ -56,11 +56,7 @@ enum Kernel: Sendable {
         case .stepDecay(let p): return p.value(at: t)
         case .polynomial(let p): return p.value(at: t)
         case .reduce(let r): return r.value(slots)
-        case .restarts(let i):
-            // As Node.evaluate does: locate the cycle, stretch time to fit it, scale.
-            let r = plan.restarts[i]
-            let (local, k) = r.cycles.position(t)
-            return r.cycles.scaled(r.body.value(at: local, slots, plan), cycle: k)
+        case .restarts(let i): return plan.restarts[i].value(at: t, slots, plan)
         case .node(let i): return plan.nodes[i].value(at: t, slots)
         }
     }
@@ -113,6 +109,14 @@ struct PhaseKernel: Sendable {
 struct RestartsKernel: Sendable {
     var cycles: Restarts.Cycles
     var body: Kernel
+
+    /// As Node.evaluate does: locate the cycle, stretch time to fit it, scale.
+    /// Kept out of line, so `Kernel.value` (which this calls) is not recursive
+    /// and inlines into the scheduler's step.
+    @inline(never) func value(at t: Double, _ slots: [SlotState], _ plan: KernelPlan) -> Double {
+        let (local, k) = cycles.position(t)
+        return cycles.scaled(body.value(at: local, slots, plan), cycle: k)
+    }
 }
 
 /// The kernels of a static sequence's phases, and the bodies they refer to.

@@ -29,10 +29,45 @@ public struct Lexer {
         try with(file) { lexer throws(Diagnostic) in
             var out: [Token] = []
             while true {
-                let t = try lexer.nextToken()
+                let t: Token
+                do throws(Failure) { t = try lexer.nextToken() } catch { throw lexer.diagnostic(error) }
                 out.append(t)
                 if t.kind == .eof { return out }
             }
+        }
+    }
+
+    /// Why lexing stopped, as plain data: the token path then carries no
+    /// String-bearing error, and the message is written only when one is
+    /// reported (`diagnostic(_:)`), from the bytes the range covers.
+    struct Failure: Error, Sendable {
+        enum Reason: UInt8, Sendable {
+            case unexpectedCharacter, nulByte, controlCharacter
+            case malformedNumberWithText, malformedNumber, numberTooLarge
+            case unterminatedString
+        }
+        var reason: Reason
+        var range: SourceRange
+    }
+
+    /// The diagnostic for a failure of this lexer.
+    func diagnostic(_ f: Failure) -> Diagnostic {
+        let covered = UnsafeBufferPointer(rebasing: bytes[f.range.start..<min(f.range.end, bytes.count)])
+        let text = String(decoding: covered, as: UTF8.self)
+        let first = covered.first ?? 0
+        switch f.reason {
+        case .unexpectedCharacter:
+            // One ASCII byte, or the whole scalar when the byte starts one.
+            let shown = first < 0x80 ? String(Character(Unicode.Scalar(first))) : text
+            return .error(.unexpectedCharacter, "unexpected character '\(shown)'", at: f.range)
+        case .nulByte: return .error(.unexpectedCharacter, "NUL byte in source", at: f.range)
+        case .controlCharacter:
+            return .error(.unexpectedCharacter, "unexpected control character (byte 0x\(String(first, radix: 16)))", at: f.range)
+        case .malformedNumberWithText: return .error(.malformedNumber, "malformed number '\(text)'", at: f.range)
+        case .malformedNumber: return .error(.malformedNumber, "malformed number", at: f.range)
+        case .numberTooLarge:
+            return .error(.malformedNumber, "number '\(text.filter { $0 != "_" })' is too large to represent", at: f.range)
+        case .unterminatedString: return .error(.unterminatedString, "unterminated string", at: f.range)
         }
     }
 
@@ -56,13 +91,13 @@ public struct Lexer {
         return t
     }
 
-    private func error(_ kind: DiagnosticKind, _ message: String) -> Diagnostic {
-        .error(kind, message, at: SourceRange(start, max(start + 1, min(pos, bytes.count))))
+    private func failure(_ reason: Failure.Reason) -> Failure {
+        Failure(reason: reason, range: SourceRange(start, max(start + 1, min(pos, bytes.count))))
     }
 
     // MARK: - tokens
 
-    public mutating func nextToken() throws(Diagnostic) -> Token {
+    mutating func nextToken() throws(Failure) -> Token {
         while true {
             start = pos
             guard let c = next() else { pos = bytes.count; start = pos; return emit(.eof) }
@@ -99,10 +134,12 @@ public struct Lexer {
         }
     }
 
-    private mutating func symbol(_ c: UInt8) throws(Diagnostic) -> Token {
-        func two(_ second: Character, _ yes: Symbol, _ no: Symbol?) throws(Diagnostic) -> Token {
-            if peek() == second.asciiValue { pos += 1; return emit(.symbol(yes)) }
-            guard let no else { throw error(.unexpectedCharacter, "unexpected character '\(Character(Unicode.Scalar(c)))'") }
+    private mutating func symbol(_ c: UInt8) throws(Failure) -> Token {
+        /// `yes` when the next byte is `second` (a byte, not a Character, whose
+        /// ASCII value would be worked out at every call), else `no`.
+        func two(_ second: UInt8, _ yes: Symbol, _ no: Symbol?) throws(Failure) -> Token {
+            if peek() == second { pos += 1; return emit(.symbol(yes)) }
+            guard let no else { throw failure(.unexpectedCharacter) }
             return emit(.symbol(no))
         }
         switch c {
@@ -122,31 +159,30 @@ public struct Lexer {
         case UInt8(ascii: "^"): return emit(.symbol(.caret))
         case UInt8(ascii: "%"): return emit(.symbol(.percent))
         case UInt8(ascii: "|"): return emit(.symbol(.bar))
-        case UInt8(ascii: "*"): return try two("*", .starStar, .star)
-        case UInt8(ascii: "="): return try two("=", .equalEqual, .assign)
-        case UInt8(ascii: "<"): return try two("=", .lessEqual, .less)
-        case UInt8(ascii: ">"): return try two("=", .greaterEqual, .greater)
-        case UInt8(ascii: "!"): return try two("=", .notEqual, nil)
+        case UInt8(ascii: "*"): return try two(UInt8(ascii: "*"), .starStar, .star)
+        case UInt8(ascii: "="): return try two(UInt8(ascii: "="), .equalEqual, .assign)
+        case UInt8(ascii: "<"): return try two(UInt8(ascii: "="), .lessEqual, .less)
+        case UInt8(ascii: ">"): return try two(UInt8(ascii: "="), .greaterEqual, .greater)
+        case UInt8(ascii: "!"): return try two(UInt8(ascii: "="), .notEqual, nil)
         case 0:
-            throw error(.unexpectedCharacter, "NUL byte in source")
+            throw failure(.nulByte)
         default:
             if c >= 0x80 {
-                // Report the whole scalar, or say the bytes are not UTF-8.
-                backup()
-                let scalarStart = pos
-                var n = 1
-                while let d = peek(n), d & 0xC0 == 0x80, n < 4 { n += 1 }
-                pos = scalarStart + n
-                let text = String(validating: UnsafeBufferPointer(rebasing: bytes[scalarStart..<pos]), as: UTF8.self)
-                throw text.map { error(.unexpectedCharacter, "unexpected character '\($0)'") } ?? error(.invalidUTF8, "invalid UTF-8 in source")
+                // Report the whole scalar (a source file's text is valid
+                // UTF-8: invalid bytes were replaced, and are reported from
+                // `SourceFile.invalidUTF8` before lexing).
+                var n = 0
+                while let d = peek(n), d & 0xC0 == 0x80, n < 3 { n += 1 }
+                pos += n
+                throw failure(.unexpectedCharacter)
             }
-            if c < 0x20 || c == 0x7F { throw error(.unexpectedCharacter, "unexpected control character (byte 0x\(String(c, radix: 16)))") }
-            throw error(.unexpectedCharacter, "unexpected character '\(Character(Unicode.Scalar(c)))'")
+            if c < 0x20 || c == 0x7F { throw failure(.controlCharacter) }
+            throw failure(.unexpectedCharacter)
         }
     }
 
     /// number = digits [ "." digits ] [ ("e"|"E") ["+"|"-"] digits ] ; digits may contain "_".
-    private mutating func number() throws(Diagnostic) -> Token {
+    private mutating func number() throws(Failure) -> Token {
         var underscores = false
         func digits() {
             while let d = peek(), isDigit(d) || d == UInt8(ascii: "_") {
@@ -174,14 +210,14 @@ public struct Lexer {
             if DurationUnit(word: String(decoding: UnsafeBufferPointer(rebasing: bytes[end..<pos]), as: UTF8.self)) != nil {
                 pos = end
             } else {
-                throw error(.malformedNumber, "malformed number '\(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self))'")
+                throw failure(.malformedNumberWithText)
             }
         }
         if !underscores, let value = exactDecimal(start, end) { return emit(.number(value)) }
         var text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
         if underscores { text.removeAll { $0 == "_" } }
-        guard let value = Double(text) else { throw error(.malformedNumber, "malformed number") }
-        guard value.isFinite else { throw error(.malformedNumber, "number '\(text)' is too large to represent") }
+        guard let value = Double(text) else { throw failure(.malformedNumber) }
+        guard value.isFinite else { throw failure(.numberTooLarge) }
         return emit(.number(value))
     }
 
@@ -255,16 +291,16 @@ public struct Lexer {
         }
     }
 
-    private mutating func string(quote: UInt8) throws(Diagnostic) -> Token {
+    private mutating func string(quote: UInt8) throws(Failure) -> Token {
         var out: [UInt8] = []
         while true {
             guard let c = next() else {
                 pos = bytes.count
-                throw Diagnostic.error(.unterminatedString, "unterminated string", at: SourceRange(start, start + 1))
+                throw Failure(reason: .unterminatedString, range: SourceRange(start, start + 1))
             }
             if c == quote { break }
             if c == UInt8(ascii: "\n") {
-                throw Diagnostic.error(.unterminatedString, "unterminated string", at: SourceRange(start, start + 1))
+                throw Failure(reason: .unterminatedString, range: SourceRange(start, start + 1))
             }
             if c == UInt8(ascii: "\\"), let d = next() {
                 switch d {
@@ -276,8 +312,8 @@ public struct Lexer {
             }
             out.append(c)
         }
-        guard let s = String(validating: out, as: UTF8.self) else { throw error(.invalidUTF8, "invalid UTF-8 in string") }
-        return emit(.string(s))
+        // Valid UTF-8: the text is, and escapes only drop ASCII backslashes.
+        return emit(.string(String(decoding: out, as: UTF8.self)))
     }
 }
 

@@ -73,10 +73,10 @@ public struct Parser {
     }
 
     /// Keeps the lexer's error, reported once parsing stops; the rest is end of input.
-    @inline(never) private mutating func failLexing(_ error: Diagnostic) -> Token {
-        lexError = error
+    @inline(never) private mutating func failLexing(_ failure: Lexer.Failure) -> Token {
+        lexError = lexer.diagnostic(failure)
         lexFailed = true
-        return Token(kind: .eof, range: error.range, atLineStart: false)
+        return Token(kind: .eof, range: failure.range, atLineStart: false)
     }
 
     /// The first lexer error after where parsing stopped, if any.

@@ -95,7 +95,7 @@ class _Card(rt._Schedule):
 
     @staticmethod
     def program(base):
-        rt._require_base(base <= 1.0, "t.ramp:1:1: at another base, the length changes the schedule's shape")
+        rt._require_base(base <= 1.0, "t.ramp:1:1", lambda: "the comparison is true at the program's base but false at base " + rt._fmt(base))
         w = rt.Arith(lambda t: base * (t / 2.0) if t < 2.0 else base)
         lr = rt.Sequence([rt.Phase(w, length=2),
                           rt.Phase(rt.Arith(lambda t: base), until=rt.Plateau(rt.PlateauSpec(patience=0), slot=1), slots=(1, 2))],
@@ -118,10 +118,25 @@ def test_schedule_steps_saves_and_restores():
 
 def test_schedule_takes_another_base_or_refuses_it():
     assert _Card(base=0.3).step(1.0) == 0.15
-    with pytest.raises(ValueError, match="changes the schedule's shape"):
+    with pytest.raises(ValueError, match=r"^t\.ramp:1:1: error\[R0509\]: the comparison is true at the program's base but false at base 2$"):
         _Card(base=2.0)
     with pytest.raises(ValueError, match="above 0"):
         _Card(base=-1.0)
+
+
+def test_numbers_are_written_as_ramp_writes_them():
+    assert [rt._fmt(x) for x in [2.0, -0.0, 0.1, 1e-05, 1e16, math.inf, -math.inf, math.nan]] == \
+        ["2", "0", "0.1", "1e-05", "1e+16", "inf", "-inf", "nan"]
+
+
+def test_rates_are_checked_as_ramp_check_checks_them():
+    seq = rt.Sequence([rt.Phase(rt.Arith(lambda t: 0.1), length=300, at="t.ramp:1:1"),
+                       rt.Phase(rt.Arith(lambda t: 0.1 - 0.001 * t), at="t.ramp:1:20")], starts=[0, 300])
+    # The samples thin out past step 256; the first bad step is still found.
+    with pytest.raises(ValueError, match=r"^t\.ramp:1:20: error\[R0508\]: at base 0\.5, the rate is negative \(-0\.0010000000000000009\) at step 401$"):
+        rt._check_rates(seq, "rate", 0, None, [], 0.5)
+    # Within the run's length it is fine.
+    rt._check_rates(seq, "rate", 0, 350, [], 0.5)
 
 
 def test_pinned_numbers_refuse_another_base():

@@ -207,8 +207,12 @@ import Testing
     @Test(arguments: [
         ("base 0.1\nconstant(base * base)", nil),
         ("base 0.1\ncosine(T=40, from=max(base, 0.05))", nil),
-        ("base 0.1\nwarmup 5 then constant(0.05) for base * 200 steps then cosine(T=10)", "p.ramp:2:34: at another base, the duration changes the schedule's shape"),
-        ("base 0.1\nif(base > 0.15, cosine(T=10), constant(0.01))", "p.ramp:2:4: at another base, the comparison changes the schedule's shape"),
+        ("base 0.1\nwarmup 5 then constant(0.05) for base * 200 steps then cosine(T=10)",
+         "p.ramp:2:34: error[R0509]: the duration is 20 at the program's base but 40 at base 0.2, so the schedule's shape depends on the base"),
+        ("base 0.1\nif(base > 0.15, cosine(T=10), constant(0.01))",
+         "p.ramp:2:4: error[R0509]: the comparison is false at the program's base but true at base 0.2, so the schedule's shape depends on the base"),
+        ("base 0.1\nconstant(0.15 - base)",
+         "p.ramp:2:10: error[R0509]: at base 0.2, argument 'value' of 'constant' must not be negative, got -0.05000000000000002"),
     ] as [(String, String?)])
     func aBaseThatChangesTheShapeIsRefused(source: String, reason: String?) throws {
         let program = try Compiler.compile(SourceFile(name: "p.ramp", text: source))
@@ -220,8 +224,15 @@ import Testing
         ])
         try #require(results.count == 2)
         if let reason {
-            #expect(results[0].refused?.hasPrefix(reason) == true, "\(results[0].refused ?? "accepted")")
-            #expect(results[0].refused?.contains("ramp compile --base") == true)
+            // Ramp's own refusal, word for word.
+            #expect(results[0].refused == reason)
+            do {
+                _ = try program.rebased(to: 0.2)
+                Issue.record("Ramp rebuilt the program at base 0.2")
+            } catch {
+                let d = error.diagnostics[0], loc = program.source.location(of: d.range.start)
+                #expect("p.ramp:\(loc.line):\(loc.column): \(d.label): \(d.message)" == reason)
+            }
         } else {
             let fresh = try Compiler.compile(SourceFile(name: "p.ramp", text: source), options: CheckOptions(base: 0.2))
             #expect(results[0].lr.map { Self.double($0)!.bitPattern } == Table.rows(fresh, steps: 30).map(\.lr.bitPattern))
@@ -229,6 +240,32 @@ import Testing
         let own = Table.rows(program, steps: 30).map(\.lr.bitPattern)
         #expect(results[1].refused == nil)
         #expect(results[1].lr.map { Self.double($0)!.bitPattern } == own)
+    }
+
+    /// At another base, Schedule(base=b) checks the rates as `ramp check
+    /// --base b` does, and refuses a negative one with the same message.
+    @Test(arguments: [
+        "base 0.1\nwarmup 5 then linear(T=20, from=base, to=0.12 - base) then constant(0.01)",
+        "base 0.1\nmomentum: 0.95 - 5 * base\ncosine(T=10)",
+        "base 0.1\ncosine(T=10) then 0.15 - base",
+    ])
+    func aBadRateAtAnotherBaseIsRefusedAsRampRefusesIt(source: String) throws {
+        let program = try Compiler.compile(SourceFile(name: "p.ramp", text: source))
+        let state = String(decoding: try Scheduler(program).state.encoded(), as: UTF8.self)
+        let metrics = [Double?](repeating: nil, count: 30)
+        let results = try Self.run([try Python.module(program)], [
+            Job(module: "schedule_0", metrics: metrics, base: 0.2, resumeAt: 0, swiftState: state),
+        ])
+        try #require(results.count == 1)
+        let file = SourceFile(name: "p.ramp", text: source)
+        var expected = "accepted"
+        do { _ = try Compiler.compile(file, options: CheckOptions(base: 0.2)) } catch {
+            let d = error.diagnostics[0]
+            let loc = file.location(of: d.range.start)
+            expected = "p.ramp:\(loc.line):\(loc.column): \(d.label): at base 0.2, \(d.message)"
+        }
+        #expect(expected != "accepted")
+        #expect(results[0].refused == expected)
     }
 
     static let torchAvailable = pythonCanImport("torch")

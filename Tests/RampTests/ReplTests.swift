@@ -110,7 +110,7 @@ func repl(_ lines: [String], engine: inout ReplEngine) -> [ReplEngine.Reply] {
                     return (0.0 + (base - 0.0) * (0.5 * (1 + math.cos(math.pi * (_min(t, 2.0) / 2.0)))))
 
                 lr = Sequence([
-                    Phase(Arith(lr_1), length=2),
+                    Phase(Arith(lr_1), length=2, at="<repl>:1:1"),
                 ], starts=[0])
             """))
         #expect(e.feed(":compile table-json 2")!.output == "{\n  \"steps\": 2,\n  \"lr\": [1, 0.5],\n  \"momentum\": null\n}")

@@ -27,7 +27,7 @@ public enum Python {
     private static func emit(_ program: CompiledProgram) throws -> String {
         let runtime: PythonRuntime
         do { runtime = try PythonRuntime.load() } catch { throw ModuleError(description: error.description) }
-        var writer = Writer()
+        var writer = Writer(source: program.source)
         let body = writer.program(program)
 
         var used = writer.used
@@ -54,12 +54,14 @@ public enum Python {
             BASE = \(literal(program.settings.base))
             USES_METRIC = \(program.usesMetric ? "True" : "False")
             DURATION = \(program.duration.map(String.init) ?? "None")
+            TOTAL = \(program.settings.total.map(String.init) ?? "None")
             """
         let tail = """
             class Schedule(_Schedule):
                 \(pythonString("This program's schedule: see _Schedule. Schedule(base=B) builds it at base B."))
 
                 BASE = BASE
+                TOTAL = TOTAL
                 KINDS = (\(program.initialSlots.map { "\"\(kind($0))\"" }.joined(separator: ", "))\(program.initialSlots.count == 1 ? "," : ""))
                 program = staticmethod(_program)
 
@@ -125,6 +127,8 @@ public enum Python {
     /// Renders the tree as Python. Numbers that follow the base are written
     /// as the expression that computes them from `base`.
     struct Writer {
+        /// The program's source, which places in messages point into.
+        let source: SourceFile
         var used: Set<String> = []
         /// Subtrees too deep to nest, as assignments that come first.
         var hoisted: [String] = []
@@ -149,7 +153,7 @@ public enum Python {
 
         mutating func program(_ p: CompiledProgram) -> String {
             var checks: [String] = []
-            for g in p.baseGuards { checks.append(baseGuard(g, p.source)) }
+            for g in p.baseGuards { checks.append(baseGuard(g)) }
             let lr = sequence(p.lr)
             var momentum = "None", companion = "None"
             switch p.momentum {
@@ -183,27 +187,42 @@ public enum Python {
             return lines.joined(separator: "\n")
         }
 
-        /// A check that raises ValueError when `base` changes a decision.
-        private mutating func baseGuard(_ g: BaseGuard, _ source: SourceFile) -> String {
+        /// `file:line:col` of a place in the program's source.
+        func place(_ offset: Int) -> String {
+            let loc = source.location(of: offset)
+            return "\(source.name):\(loc.line):\(loc.column)"
+        }
+
+        /// A check that raises ValueError when `base` changes a decision, with
+        /// the message Ramp gives when it rebuilds the program at that base
+        /// (`BaseGuard.violation`).
+        private mutating func baseGuard(_ g: BaseGuard) -> String {
             let x = expr(g.expr)
-            let loc = source.location(of: g.range.start)
-            let place = "\(source.name):\(loc.line):\(loc.column)"
-            let condition: String
+            let what = pythonString(g.what)
+            let atBase = "\"at base \" + _fmt(base) + \", \" + \(what)"
+            let shape = pythonString(", so the schedule's shape depends on the base")
+            let condition: String, why: String
             switch g.rule {
-            case .equals(let v): condition = v.isNaN ? "\(x) != \(x)" : "\(x) == \(literal(v))"
-            case .finite: condition = "math.isfinite(\(x))"
+            case .equals(let v):
+                condition = v.isNaN ? "\(x) != \(x)" : "\(x) == \(literal(v))"
+                why = "\(what) + \(pythonString(" is \(fmt(v)) at the program's base but ")) + _fmt(\(x)) + \" at base \" + _fmt(base) + \(shape)"
+            case .finite:
+                condition = "math.isfinite(\(x))"
+                why = atBase + " + \" must be finite\""
             case .constraint(let c):
                 let (low, li, high, hi) = c.bounds
                 var parts: [String] = []
                 if let low { parts.append("\(x) \(li ? ">=" : ">") \(literal(low))") }
                 if let high { parts.append("\(x) \(hi ? "<=" : "<") \(literal(high))") }
                 condition = parts.isEmpty ? "True" : parts.joined(separator: " and ")
+                let requirement = pythonString(" " + (c.requirement ?? "") + ", got ")
+                why = atBase + " + (\" must be a number, got nan\" if \(x) != \(x) else \(requirement) + _fmt(\(x)))"
             case .comparison(let op, let other, let expected):
                 let test = "\(x) \(op.rawValue) \(expr(other))"
                 condition = expected ? test : "not (\(test))"
+                why = "\(what) + \(pythonString(" is \(expected) at the program's base but \(!expected) at base ")) + _fmt(base) + \(shape)"
             }
-            let message = pythonString("\(place): at another base, \(g.what) changes the schedule's shape; compile it with `ramp compile --base B`")
-            return "_require_base(\(condition), \(message))"
+            return "_require_base(\(condition), \(pythonString(place(g.range.start))), lambda: \(why))"
         }
 
         /// A number: its literal, or the arithmetic that computes it from `base`.
@@ -293,6 +312,7 @@ public enum Python {
                     args.append("until=\(text)")
                 }
                 if !p.slots.isEmpty { args.append("slots=(\(p.slots.lowerBound), \(p.slots.upperBound))") }
+                args.append("at=" + pythonString(place(p.range.start)))
                 let oneLine = args.joined(separator: ", ")
                 if let layout, oneLine.count > 90 {
                     phases.append("Phase(" + args.joined(separator: "," + layout + "      ") + ")")

@@ -503,17 +503,22 @@ public enum Constraint: Sendable, Hashable {
         let okLow = low.map { li ? x >= $0 : x > $0 } ?? true
         let okHigh = high.map { hi ? x <= $0 : x < $0 } ?? true
         if okLow && okHigh { return nil }
-        let got = ", got \(fmt(x))"
+        return requirement.map { $0 + ", got \(fmt(x))" }
+    }
+
+    /// What a number outside the constraint is told: "must not be negative".
+    var requirement: String? {
+        let (low, li, high, hi) = bounds
         switch (low, high) {
         case (let l?, nil):
-            if !li { return "must be above \(fmt(l))" + got }
-            return (l == 0 ? "must not be negative" : "must be at least \(fmt(l))") + got
+            if !li { return "must be above \(fmt(l))" }
+            return l == 0 ? "must not be negative" : "must be at least \(fmt(l))"
         case (nil, let h?):
-            return (hi ? "must be at most \(fmt(h))" : "must be below \(fmt(h))") + got
+            return hi ? "must be at most \(fmt(h))" : "must be below \(fmt(h))"
         case (let l?, let h?):
-            if !li && !hi { return "must be between \(fmt(l)) and \(fmt(h)) (exclusive)" + got }
-            if li && hi { return "must be between \(fmt(l)) and \(fmt(h))" + got }
-            return "must be in \(li ? "[" : "(")\(fmt(l)), \(fmt(h))\(hi ? "]" : ")")" + got
+            if !li && !hi { return "must be between \(fmt(l)) and \(fmt(h)) (exclusive)" }
+            if li && hi { return "must be between \(fmt(l)) and \(fmt(h))" }
+            return "must be in \(li ? "[" : "(")\(fmt(l)), \(fmt(h))\(hi ? "]" : ")")"
         case (nil, nil): return nil
         }
     }

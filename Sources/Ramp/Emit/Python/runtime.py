@@ -67,11 +67,23 @@ def _ceil(x):
     return _integral(math.ceil, x)
 
 
-def _require_base(ok, message):
+def _fmt(x):
+    """A number as Ramp's messages write it."""
+    if x != x:
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x == math.floor(x) and abs(x) < 1e15:
+        return str(int(x))
+    return repr(x)
+
+
+def _require_base(ok, place, why):
     """Refuses a base at which a decision the program took on the base (a
-    length, a count, a comparison) would come out differently."""
+    length, a count, a comparison, a parameter's range) would come out
+    differently, with the message Ramp gives (`why()` writes it)."""
     if not ok:
-        raise ValueError(message)
+        raise ValueError(f"{place}: error[R0509]: {why()}")
 
 
 def _pinned(x, at_base, base):
@@ -576,11 +588,12 @@ class Phase:
     """One phase: a body, the length that ends it (or None), the condition
     that ends it (or None), and the state slots it resets on entry."""
 
-    def __init__(self, body, length=None, until=None, slots=(0, 0)):
+    def __init__(self, body, length=None, until=None, slots=(0, 0), at="<program>"):
         self.body = body
         self.length = length
         self.until = until
         self.slots = slots
+        self.at = at  # file:line:col of the phase in the Ramp source
 
 
 class Sequence(_Node):
@@ -789,6 +802,35 @@ def _decode_slot(kind, d):
             "reductions": _decode_int(d["reductions"])}
 
 
+def _check_rates(seq, what, offset, total, slots, base):
+    """What `ramp check` does at each base: sample every phase for a negative,
+    infinite or NaN value, densely at first and then at growing gaps, up to
+    the run's length; raises ValueError naming the phase and the step."""
+    for i, p in enumerate(seq.phases):
+        start = None if seq.starts is None or offset is None else offset + seq.starts[i]
+        horizon = p.length if p.length is not None else 1_000_000
+        if total is not None:
+            horizon = min(horizon, max(1, total - (start or 0)))
+
+        def bad(t):
+            v = p.body.value(float(t), slots)
+            return v != v or v < 0 or math.isinf(v)
+
+        t, previous = 0, -1
+        while t < horizon:
+            if bad(t):
+                # Samples thin out; find the first bad step since the last good one.
+                t = next((u for u in range(previous + 1, t + 1) if bad(u)), t)
+                v = p.body.value(float(t), slots)
+                kind = "not a number" if v != v else "infinite" if math.isinf(v) else f"negative ({_fmt(v)})"
+                step = f"at step {start + t}" if start is not None else f"at step {t} of this phase"
+                raise ValueError(f"{p.at}: error[R0508]: at base {base!r}, the {what} is {kind} {step}")
+            previous = t
+            t = t + 1 if t < 256 else t + t // 2
+        if isinstance(p.body, Sequence):
+            _check_rates(p.body, what, start, total, slots, base)
+
+
 class _Schedule:
     """The schedule, stepped as Ramp steps it.
 
@@ -798,12 +840,15 @@ class _Schedule:
     follow `base`: the program's own unless one is passed, exactly as Ramp
     computes them when the program is checked at that base.
 
-    A module's `Schedule` subclass supplies BASE, KINDS (the kinds of its
-    state slots) and program(base), which builds its trees at a base and
-    raises ValueError when the schedule's shape would change there.
+    A module's `Schedule` subclass supplies BASE, TOTAL (the run's length,
+    or None), KINDS (the kinds of its state slots) and program(base), which
+    builds its trees at a base and raises ValueError when the schedule's
+    shape would change there. At another base than its own, the rates are
+    checked as `ramp check --base` checks them.
     """
 
     BASE = 1.0
+    TOTAL = None
     KINDS = ()
 
     @staticmethod
@@ -816,6 +861,10 @@ class _Schedule:
             raise ValueError(f"base must be a finite number above 0, got {base}")
         self.base = base
         self._lr_node, self._momentum_node, self._companion, self._initial = self.program(base)
+        if base != self.BASE:
+            _check_rates(self._lr_node, "rate", 0, self.TOTAL, self._initial, base)
+            if self._momentum_node is not None:
+                _check_rates(self._momentum_node, "momentum", 0, self.TOTAL, self._initial, base)
         self._slots = copy.deepcopy(self._initial)
         self._t = 0
         self._held_momentum = self._companion

@@ -66,21 +66,19 @@ public enum Benchmarks {
 
         // 1. Stepping.
         let stepOps = quick ? 200_000 : 2_000_000
+        func stepping(_ name: String, _ program: CompiledProgram) {
+            add(harness.measure(name, ops: stepOps) {
+                var s = Scheduler(program)
+                var acc = 0.0
+                for _ in 0..<stepOps { acc += s.step() }
+                return acc
+            })
+        }
         let wc = try Compiler.compile(SourceFile(name: "bench", text: "base 0.1\nwarmup 1000 then cosine(T=100000)"))
-        add(harness.measure("step warmup+cosine (Scheduler.step)", ops: stepOps) {
-            var s = Scheduler(wc)
-            var acc = 0.0
-            for _ in 0..<stepOps { acc += s.step() }
-            return acc
-        })
-        // A body with no kernel of its own (restarts around a cosine) is walked as a tree.
-        let restarts = try Compiler.compile(SourceFile(name: "bench", text: "base 0.1\nwarmup 1000 then restarts(cosine(T=1000, min=1e-4), period=1000, mult=2, decay=0.5)"))
-        add(harness.measure("step warmup+restarts(cosine) (Scheduler.step)", ops: stepOps) {
-            var s = Scheduler(restarts)
-            var acc = 0.0
-            for _ in 0..<stepOps { acc += s.step() }
-            return acc
-        })
+        stepping("step warmup+cosine (Scheduler.step)", wc)
+        // Restarts: a kernel whose body is a kernel.
+        stepping("step warmup+restarts(cosine) (Scheduler.step)", try Compiler.compile(SourceFile(
+            name: "bench", text: "base 0.1\nwarmup 1000 then restarts(cosine(T=1000, min=1e-4), period=1000, mult=2, decay=0.5)")))
         let plateau = try Compiler.compile(SourceFile(name: "bench", text: "base 0.1\nwarmup 1000 then reduce_on_plateau(factor=0.5, patience=10)"))
         let metrics = (0..<stepOps).map { i in 1.0 / Double(1 + i / 50) }
         add(harness.measure("step warmup+reduce_on_plateau with a metric", ops: stepOps) {

@@ -100,9 +100,9 @@ struct PhaseKernel: Sendable {
     var bound: Int
     var kernel: Kernel
 
-    /// The step within the phase at which its body is evaluated at `step`
-    /// (`Phase.evaluated`, on the copy of `last` kept inline).
-    @inline(__always) func local(_ step: Int) -> Double { Swift.min(Double(step - start), last) }
+    /// The step within the phase at which its body is evaluated at `step`:
+    /// `Phase.evaluated`, on the copy of `last` kept inline.
+    @inline(__always) func local(_ step: Int) -> Double { Phase.clamp(Double(step - start), last: last) }
 }
 
 /// Warm restarts around a stateless body, the body as a kernel.
@@ -125,13 +125,15 @@ struct KernelPlan: Sendable {
     var restarts: [RestartsKernel] = []
     var nodes: [Node] = []
 
+    /// Where each phase starts, as the sequence has it.
+    var starts: [Int] = []
+
     /// The plan for a static sequence, or nil when phases end on conditions.
     init?(_ s: PhaseSequence) {
         guard let starts = s.starts else { return nil }
+        self.starts = starts
         for (i, phase) in s.phases.enumerated() {
             let end = i + 1 < starts.count ? starts[i + 1] : Int.max
-            // A zero-length phase is never in force (the next one starts where it does).
-            guard end > starts[i] else { continue }
             let kernel = Kernel(phase.body, &self)
             phases.append(PhaseKernel(start: starts[i], end: end,
                                       last: phase.lastLocal,
@@ -139,14 +141,9 @@ struct KernelPlan: Sendable {
         }
     }
 
-    /// The phase in force at step `t`.
+    /// The phase in force at step `t`, located as `PhaseSequence` locates it.
     func phase(at t: Int) -> PhaseKernel {
-        var lo = 0, hi = phases.count - 1
-        while lo < hi {
-            let mid = (lo + hi + 1) / 2
-            if phases[mid].start <= t { lo = mid } else { hi = mid - 1 }
-        }
-        return phases[lo]
+        phases[PhaseSequence.phase(at: Double(t), starts: starts)]
     }
 
     /// The rate at step `t`, given the slots.

@@ -106,7 +106,10 @@ public struct Phase: Sendable {
 
     /// The step within the phase at which its body is evaluated, `local`
     /// steps after the phase began: past the end it holds its last step.
-    @inline(__always) func evaluated(_ local: Double) -> Double { Swift.min(local, lastLocal) }
+    @inline(__always) func evaluated(_ local: Double) -> Double { Self.clamp(local, last: lastLocal) }
+
+    /// A finished phase holds its last step: the one clamp, for the tree walk and the kernels.
+    @inline(__always) static func clamp(_ local: Double, last: Double) -> Double { Swift.min(local, last) }
 }
 
 /// Phases run one after another (`then`).
@@ -140,8 +143,12 @@ public struct PhaseSequence: Sendable {
     }
 
     /// The phase in force at step `t` of a static sequence.
-    @inline(__always) func staticPhase(at t: Double) -> Int {
-        let starts = self.starts!
+    @inline(__always) func staticPhase(at t: Double) -> Int { Self.phase(at: t, starts: starts!) }
+
+    /// The phase in force at step `t`, given the phases' starts: the last
+    /// whose start is at or before `t` (a phase of no length is never in
+    /// force; the next starts where it does). The kernels locate phases here too.
+    @inline(__always) static func phase(at t: Double, starts: [Int]) -> Int {
         var lo = 0, hi = starts.count - 1
         if hi < 8 {
             while lo < hi, Double(starts[lo + 1]) <= t { lo += 1 }

@@ -5,7 +5,7 @@ RAMP = .build/debug/ramp
 SAMPLE = samples/card.ramp
 SAMPLE_METRICS = samples/card.metrics
 
-.PHONY: run test build release deps clean fuzz python-check
+.PHONY: run test build release deps clean fuzz python-check integration
 
 APT_INSTALL = apt-get install -y -q --no-install-recommends
 
@@ -49,6 +49,7 @@ FUZZ_SECONDS ?= 60
 test: deps python-check
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
+	RAMP=$(abspath $(RAMP)) $(PYTHON) -m pytest -q -rs -p no:cacheprovider Tests/Integration
 	$(RAMP) check samples/*.ramp
 	@if [ "$(FUZZ_SECONDS)" != 0 ]; then $(MAKE) --no-print-directory fuzz SECONDS=$(FUZZ_SECONDS); fi
 
@@ -58,7 +59,7 @@ PYTHON ?= $(or $(RAMP_PYTHON),python3)
 python-check:
 	@$(PYTHON) -m pyflakes --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q --disable-pip-version-check pyflakes >/dev/null 2>&1 \
 		|| echo "note: pyflakes is not installed and could not be; the Python runtime is not linted"
-	@if $(PYTHON) -m pyflakes --version >/dev/null 2>&1; then $(PYTHON) -m pyflakes Sources/Ramp/Emit/Python Tests/Python && echo "pyflakes: the Python runtime and its tests are clean"; fi
+	@if $(PYTHON) -m pyflakes --version >/dev/null 2>&1; then $(PYTHON) -m pyflakes Sources/Ramp/Emit/Python Tests/Python Tests/Integration && echo "pyflakes: the Python runtime and its tests are clean"; fi
 	$(PYTHON) -m pytest -q -p no:cacheprovider Tests/Python
 
 ## fuzz: libFuzzer with AddressSanitizer over lexer → parser → checker → 100 steps.
@@ -82,3 +83,21 @@ fuzz: deps
 
 clean:
 	rm -rf .build
+
+## integration: every test against the real frameworks. Creates a virtual
+## environment in .build/integration-venv with torch (a local CPU wheel from
+## $(WHEELS) when there is one), transformers, lightning, jax, optax and keras,
+## then runs the Swift tests with it as $$RAMP_PYTHON and the Python integration
+## tests in Tests/Integration. `make test` needs none of this.
+VENV = .build/integration-venv
+WHEELS ?= /opt/wheels
+INTEGRATION_PACKAGES = torch transformers accelerate lightning jax optax keras numpy pytest
+integration: build
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	@KERAS_BACKEND=jax $(VENV)/bin/python -c "import torch, transformers, lightning, jax, optax, keras" 2>/dev/null || \
+		{ echo "Installing $(INTEGRATION_PACKAGES) into $(VENV) (once; torch is large)..."; \
+		  $(VENV)/bin/python -m pip install -q --disable-pip-version-check \
+			$$( [ -d $(WHEELS) ] && echo --find-links $(WHEELS) ) $(INTEGRATION_PACKAGES); }
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	RAMP_PYTHON=$(abspath $(VENV))/bin/python $(SWIFT) test --skip-build $(BUILD_FLAGS)
+	RAMP=$(abspath $(RAMP)) $(VENV)/bin/python -m pytest -q -rs -p no:cacheprovider Tests/Python Tests/Integration

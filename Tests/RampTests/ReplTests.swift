@@ -107,7 +107,7 @@ func repl(_ lines: [String], engine: inout ReplEngine) -> [ReplEngine.Reply] {
         #expect(module.output.contains("""
                 # cosine(T=2, from=1, min=0, exponent=1, k=1, periodic=false)
                 def lr_1(t):
-                    return (0.0 + (base - 0.0) * (0.5 * (1 + math.cos(math.pi * (_min(t, 2.0) / 2.0)))))
+                    return (0.0 + (base - 0.0) * (0.5 * (1 + math.cos(math.pi * ((2.0 if 2.0 < t else t) / 2.0)))))
 
                 lr = Sequence([
                     Phase(Arith(lr_1), length=2, at="<repl>:1:1"),

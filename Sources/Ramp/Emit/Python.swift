@@ -31,7 +31,7 @@ public enum Python {
         let body = writer.program(program)
 
         var used = writer.used
-        used.formUnion(["core", "sequence", "schedule"])
+        used.formUnion(["core", "sequence", "schedule", "torch"])
         var changed = true
         while changed {
             changed = false
@@ -62,13 +62,21 @@ public enum Python {
 
                 BASE = BASE
                 TOTAL = TOTAL
+                USES_METRIC = USES_METRIC
                 KINDS = (\(program.initialSlots.map { "\"\(kind($0))\"" }.joined(separator: ", "))\(program.initialSlots.count == 1 ? "," : ""))
                 program = staticmethod(_program)
 
 
-            def torch_scheduler(optimizer):
-                \(pythonString("This schedule as a torch LRScheduler; each parameter group's initial lr is its base."))
-                return _torch_scheduler(Schedule, optimizer)
+            def torch_scheduler(optimizer, **options):
+                \(pythonString("This schedule as a torch LRScheduler (TorchScheduler: its options there); each parameter group's initial lr is its base."))
+                return _torch_class(Schedule, __name__)(optimizer, **options)
+
+
+            def __getattr__(name):
+                # TorchScheduler is made when first asked for, so torch is imported only then.
+                if name == "TorchScheduler":
+                    return _torch_class(Schedule, __name__)
+                raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
             """
         return ([head] + code + [body, tail]).joined(separator: "\n\n\n") + "\n"
     }

@@ -1,6 +1,6 @@
 /// The arithmetic of a schedule's stateless parts, written out in the
 /// generated module as Python functions of the phase-local step `t`, so a
-/// reader sees `0.0 + (base - 0.0) * (0.5 * (1 + math.cos(math.pi * (_min(t, 50.0) / 50.0))))`
+/// reader sees `0.0 + (base - 0.0) * (0.5 * (1 + math.cos(math.pi * ((50.0 if 50.0 < t else t) / 50.0))))`
 /// rather than a constructor. Each shape's formula is the Swift primitive's
 /// `value(at:)`, operation for operation (the conformance suite's Python
 /// runner checks every trace bit for bit); only state (phases ended by
@@ -77,7 +77,7 @@ extension Python.Writer {
         case .combine(let op, let a, let b):
             let x = arithmetic(a, single: single, depth: d, prefix: prefix)
             let y = arithmetic(b, single: single, depth: d, prefix: prefix)
-            return rounded(binary(op, x, y))
+            return rounded(binary(op, x, y, inline: true))
         case .single:
             return rounded("\(function(n, single: single, prefix: prefix))(t)")
         case .primitive(let p, let symbols):
@@ -98,16 +98,29 @@ extension Python.Writer {
 
     /// Two operands combined as Ramp combines them: IEEE division and
     /// C's pow where Python would raise.
-    mutating func binary(_ op: Combine, _ x: String, _ y: String) -> String {
+    mutating func binary(_ op: Combine, _ x: String, _ y: String, inline: Bool = false) -> String {
         switch op {
         case .add, .subtract, .multiply: return "(\(x) \(op.rawValue) \(y))"
         case .divide: used.insert("combine"); return "_div(\(x), \(y))"
         case .power: return "_pow(\(x), \(y))"
+        case .min where inline && Self.isSimple(x) && Self.isSimple(y): return Self.minimum(x, y)
+        case .max where inline && Self.isSimple(x) && Self.isSimple(y): return Self.maximum(x, y)
         case .min: return "_min(\(x), \(y))"
         case .max: return "_max(\(x), \(y))"
         case .mod: used.insert("combine"); return "_mod(\(x), \(y))"
         }
     }
+
+    /// A step or a literal: an operand that can be written twice, so min and
+    /// max are written inline instead of called.
+    static func isSimple(_ x: String) -> Bool {
+        x == "t" || Double(x) != nil
+    }
+
+    /// Swift's min and max as Python conditionals: `b < a ? b : a` and
+    /// `b >= a ? b : a`, so ties and NaN come out as Ramp's do (`_min`, `_max`).
+    static func minimum(_ a: String, _ b: String) -> String { "(\(b) if \(b) < \(a) else \(a))" }
+    static func maximum(_ a: String, _ b: String) -> String { "(\(b) if \(b) >= \(a) else \(a))" }
 
     /// A shape's value at `t`: its Swift `value(at:)`, transcribed.
     private mutating func shape(_ p: any Primitive, _ symbols: BaseSymbols) -> String {
@@ -134,7 +147,7 @@ extension Python.Writer {
         switch p {
         case is Constant: return a("value")
         case is Linear:
-            return "(\(a("from")) + (\(a("to")) - \(a("from"))) * (_min(t, \(a("T"))) / \(a("T"))))"
+            return "(\(a("from")) + (\(a("to")) - \(a("from"))) * (\(Self.minimum("t", a("T"))) / \(a("T"))))"
         case let w as Warmup:
             let rise: String
             switch w.shape {
@@ -144,7 +157,7 @@ extension Python.Writer {
             }
             return "(\(rise) if t < \(a("T")) else \(a("to")))"
         case let c as Cosine:
-            let tt = c.periodic ? "t" : "_min(t, \(a("T")))"
+            let tt = c.periodic ? "t" : Self.minimum("t", a("T"))
             let frac = when("k", is: 1, "\(tt) / \(a("T"))", "_pow(\(tt), \(a("k"))) / _pow(\(a("T")), \(a("k")))")
             let half = "(0.5 * (1 + math.cos(math.pi * (\(frac)))))"
             let shaped = when("exponent", is: 1, half, "_pow(\(half), \(a("exponent")))")
@@ -162,7 +175,7 @@ extension Python.Writer {
             let list = "(" + m.milestones.map(String.init).joined(separator: ", ") + (m.milestones.count == 1 ? ",)" : ")")
             return "(\(a("from")) * _pow(\(a("gamma")), float(sum(1 for m in \(list) if m <= t))))"
         case let poly as Polynomial:
-            let (tt, span) = poly.cycle ? ("t", "(\(a("T")) * _max(1.0, _ceil(t / \(a("T")))))") : ("_min(t, \(a("T")))", a("T"))
+            let (tt, span) = poly.cycle ? ("t", "(\(a("T")) * _max(1.0, _ceil(t / \(a("T")))))") : (Self.minimum("t", a("T")), a("T"))
             return "((\(a("from")) - \(a("to"))) * _pow(1 - \(tt) / \(span), \(a("power"))) + \(a("to")))"
         case is InverseSqrt:
             return "(\(a("from")) / math.sqrt((t + \(a("T"))) / \(a("T"))))"
@@ -170,7 +183,7 @@ extension Python.Writer {
             let p = i.staircase ? "_floor(t / \(a("every")))" : "(t / \(a("every")))"
             return "(\(a("from")) / (1 + \(a("rate")) * \(p)))"
         case is TanhDecay:
-            let tr = "(_min(t, \(a("T"))) / \(a("T")))"
+            let tr = "(\(Self.minimum("t", a("T"))) / \(a("T")))"
             return "(\(a("min")) + 0.5 * (\(a("from")) - \(a("min"))) * (1 - math.tanh(\(a("lb")) * (1 - \(tr)) + \(a("ub")) * \(tr))))"
         default:
             preconditionFailure("\(p.name) has no arithmetic form")

@@ -756,7 +756,7 @@ class Not:
         return not self.a.holds(local, metric, lr, s)
 
 
-# ramp-section: schedule
+# ramp-section: schedule requires: arith
 def _encode(x):
     """A state value as JSON writes it: infinities and NaN spelled out, as ramp serve does."""
     if isinstance(x, float) and not math.isfinite(x):
@@ -849,6 +849,7 @@ class _Schedule:
 
     BASE = 1.0
     TOTAL = None
+    USES_METRIC = False
     KINDS = ()
 
     @staticmethod
@@ -868,6 +869,15 @@ class _Schedule:
         self._slots = copy.deepcopy(self._initial)
         self._t = 0
         self._held_momentum = self._companion
+        # A rate that is a function of the step alone (phases of fixed
+        # lengths, no state, no momentum) steps on a short path: the phase in
+        # force is kept, and its body's function called directly.
+        lr = self._lr_node
+        self._static = None
+        if (not self._initial and self._momentum_node is None and self._companion is None
+                and isinstance(lr, Sequence) and lr.starts is not None):
+            self._static = lr
+            self.step = self._step_static
         self._refresh()
 
     @property
@@ -892,7 +902,31 @@ class _Schedule:
         self._refresh()
         return self.lr
 
+    def _enter(self, t):
+        """Keeps the static phase in force at step t: where it starts and
+        ends, its last evaluated step, and its body's function."""
+        seq = self._static
+        i = seq._phase(t)
+        phase = seq.phases[i]
+        self._start = seq.starts[i]
+        self._end = seq.starts[i + 1] if i + 1 < len(seq.starts) else math.inf
+        self._last = math.inf if phase.length is None else max(0, phase.length - 1)
+        body = phase.body
+        self._f = body.f if isinstance(body, Arith) else (lambda x: body.value(x, []))
+
+    def _step_static(self, metric=None):
+        """step() for a rate that is a function of the step alone."""
+        t = self._t + 1
+        self._t = t
+        if t >= self._end:
+            self._enter(t)
+        local = t - self._start
+        self.lr = lr = self._f(float(local if local < self._last else self._last))
+        return lr
+
     def _refresh(self):
+        if self._static is not None:
+            self._enter(self._t)
         t = float(self._t)
         self.lr = self._lr_node.value(t, self._slots)
         if self._momentum_node is not None:
@@ -937,36 +971,146 @@ class _Schedule:
         self._slots, self._t, self._held_momentum = decoded, t, held
         self._refresh()
 
+    def __getstate__(self):
+        # The trees hold the module's functions; the state is plain data.
+        return {"base": self.base, "state": self.state_dict()}
+
+    def __setstate__(self, saved):
+        self.__init__(saved["base"])
+        self.load_state_dict(saved["state"])
+
     def __repr__(self):
         return f"<Schedule t={self._t} lr={self.lr!r} momentum={self.momentum!r} finished={self.finished}>"
 
 
-def _torch_scheduler(schedule_class, optimizer):
-    """A schedule class as a torch.optim.lr_scheduler.LRScheduler.
+# ramp-section: torch
+class _StepCount:
+    """Counts the optimizer's real steps: a step post-hook, which a step that
+    GradScaler skips (inf or NaN gradients) never reaches. Picklable, and not
+    pickled with the optimizer (torch leaves hooks out of its state)."""
 
-    The base rate of each parameter group is its initial lr, as with torch's
-    own schedulers. Call step() after optimizer.step(), or step(metric) when
-    the schedule reacts to a metric; get_last_lr() gives the rates in force.
-    A scheduled momentum is written to each group's `momentum`, or to
-    `betas[0]` for Adam-like optimizers. torch is imported only here.
-    """
+    def __init__(self):
+        self.n = 0
+
+    def __call__(self, optimizer, args, kwargs):
+        self.n += 1
+
+
+def _all_reduce(metric, how):
+    """The metric agreed on by every rank: their mean, min or max."""
+    import torch
+    import torch.distributed as dist
+    x = torch.tensor([float(metric)], dtype=torch.float64)
+    if how == "mean":
+        dist.all_reduce(x, op=dist.ReduceOp.SUM)
+        return x.item() / dist.get_world_size()
+    dist.all_reduce(x, op=dist.ReduceOp.MIN if how == "min" else dist.ReduceOp.MAX)
+    return x.item()
+
+
+def _torch_class(schedule_class, module):
+    """The module's TorchScheduler class, made once, when first asked for, so
+    that the module imports torch only then. It is the module's attribute
+    `TorchScheduler`, so schedulers pickle and torch.save them."""
+    cls = schedule_class.__dict__.get("_torch_class")
+    if cls is not None:
+        return cls
     from torch.optim.lr_scheduler import LRScheduler
 
-    class RampScheduler(LRScheduler):
-        def __init__(self, optimizer):
+    class TorchScheduler(LRScheduler):
+        """This schedule as a torch.optim.lr_scheduler.LRScheduler.
+
+        Each parameter group's initial lr is its base. Call step() after
+        optimizer.step(), or step(metric) when the schedule reacts to a metric.
+
+        - follow_optimizer=True: the schedule advances only past steps where
+          the optimizer really stepped (GradScaler's skipped steps, or
+          accumulation micro-batches, do not count); False keeps torch's
+          behaviour, where every step() call advances. A metric given on a
+          step that does not advance is kept for the next one that does.
+        - metric_optional=False: on a metric-driven schedule, step() without a
+          metric raises, as ReduceLROnPlateau does; step(without_metric=True)
+          declares a step with no evaluation.
+        - sync="mean": under torch.distributed, every rank's metric is
+          all-reduced ("mean", "min" or "max"; None to opt out) before any
+          condition sees it, so all ranks decide alike on the same step.
+          Every rank must then pass a metric on the same steps, and the
+          process group must exist when the scheduler is made.
+
+        A scheduled momentum is written to each group's `momentum`, or to
+        `betas[0]` for Adam and its kin. `finished` tells the loop to stop.
+        """
+
+        def __init__(self, optimizer, follow_optimizer=True, metric_optional=False, sync="mean"):
+            if sync not in ("mean", "min", "max", None):
+                raise ValueError(f"sync must be 'mean', 'min', 'max' or None, got {sync!r}")
+            self.follow_optimizer = follow_optimizer
+            self.metric_optional = metric_optional
+            self.sync = sync
             self.schedules = None
+            self._pending = None
+            self._counter = _StepCount()
+            self._seen = 0
+            self._hook = optimizer.register_step_post_hook(self._counter)
+            self._ranks = _distributed()
             super().__init__(optimizer)
 
-        def step(self, metric=None):
-            if self.schedules is None:
+        def step(self, metric=None, *, without_metric=False):
+            schedules = self.schedules
+            if schedules is None:
                 # The constructor's first call: step 0 of a new schedule per group.
                 self.schedules = [schedule_class(base=float(b)) for b in self.base_lrs]
                 self._check_momentum()
+                self._step_count = 1
+                self.last_epoch += 1
+                self._apply()
+                return
+            if metric is not None:
+                if self._ranks and self.sync is not None:
+                    metric = _all_reduce(metric, self.sync)
+                self._pending = metric
+            n = self._counter.n
+            if self.follow_optimizer and n == self._seen:
+                return  # the optimizer did not step: the schedule stays where it is
+            if self._pending is None and schedule_class.USES_METRIC and not (without_metric or self.metric_optional):
+                raise ValueError("this schedule reacts to a metric: call step(metric), or step(without_metric=True) "
+                                 "on a step without an evaluation (or pass metric_optional=True)")
+            self._seen = n
+            m, self._pending = self._pending, None
+            if len(schedules) == 1:
+                schedules[0].step(m)
             else:
-                for s in self.schedules:
-                    s.step(metric)
-            super().step()
-            self._set_momentum()
+                for s in schedules:
+                    s.step(m)
+            self.last_epoch += 1
+            self._step_count += 1
+            self._apply()
+
+        def _apply(self):
+            groups = self.optimizer.param_groups
+            if len(groups) == 1:
+                # One group, the common case, without the loop.
+                s = self.schedules[0]
+                group = groups[0]
+                group["lr"] = lr = s.lr
+                self._last_lr = [lr]
+                if s.momentum is not None:
+                    self._set_momentum(group, s.momentum)
+                return
+            lrs = []
+            for group, s in zip(groups, self.schedules):
+                group["lr"] = lr = s.lr
+                lrs.append(lr)
+                if s.momentum is not None:
+                    self._set_momentum(group, s.momentum)
+            self._last_lr = lrs
+
+        @staticmethod
+        def _set_momentum(group, m):
+            if "betas" in group:
+                group["betas"] = (m, *group["betas"][1:])
+            else:
+                group["momentum"] = m
 
         def get_lr(self):
             return [s.lr for s in self.schedules]
@@ -984,17 +1128,10 @@ def _torch_scheduler(schedule_class, optimizer):
                     raise ValueError("this schedule sets momentum, "
                                      "but the optimizer has neither `momentum` nor `betas`")
 
-        def _set_momentum(self):
-            for group, s in zip(self.optimizer.param_groups, self.schedules):
-                if s.momentum is None:
-                    continue
-                if "betas" in group:
-                    group["betas"] = (s.momentum, *group["betas"][1:])
-                else:
-                    group["momentum"] = s.momentum
-
         def state_dict(self):
-            state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "schedules")}
+            """Plain data only, so torch.load(..., weights_only=True) reads it."""
+            skip = ("optimizer", "schedules", "_counter", "_hook", "_ranks")
+            state = {k: v for k, v in self.__dict__.items() if k not in skip}
             state["schedules"] = [s.state_dict() for s in self.schedules]
             return state
 
@@ -1005,6 +1142,29 @@ def _torch_scheduler(schedule_class, optimizer):
             self.schedules = [schedule_class(base=float(b)) for b in self.base_lrs]
             for s, d in zip(self.schedules, saved, strict=True):
                 s.load_state_dict(d)
-            self._set_momentum()
+            # Steps the optimizer takes from here on are new.
+            self._seen = self._counter.n
+            self._apply()
 
-    return RampScheduler(optimizer)
+        def __getstate__(self):
+            state = self.state_dict()
+            state["optimizer"] = self.optimizer
+            return state
+
+        def __setstate__(self, state):
+            state = dict(state)
+            self.optimizer = state.pop("optimizer")
+            self._counter = _StepCount()
+            self._hook = self.optimizer.register_step_post_hook(self._counter)
+            self._ranks = _distributed()
+            self.load_state_dict(state)
+
+    TorchScheduler.__module__ = module
+    TorchScheduler.__qualname__ = "TorchScheduler"
+    schedule_class._torch_class = TorchScheduler
+    return TorchScheduler
+
+
+def _distributed():
+    import torch.distributed as dist
+    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1

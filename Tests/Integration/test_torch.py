@@ -1,0 +1,225 @@
+"""The torch adapter in real torch training loops: the rates it sets equal
+`ramp table` for the same metrics, across AMP skips, gradient accumulation,
+pickling, checkpoints and two DDP ranks."""
+
+import io
+import os
+import pickle
+import socket
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+torch = pytest.importorskip("torch", reason="torch is not installed: the torch adapter tests need it (make integration installs it)")
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CARD = os.path.join(ROOT, "samples", "card.ramp")
+CARD_METRICS = [float(x) for x in open(os.path.join(ROOT, "samples", "card.metrics")).read().split()]
+
+
+def model_and_optimizer(lr=0.1, **kwargs):
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 1)
+    return model, torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, **kwargs)
+
+
+def train_step(model, optimizer, scaler=None, poison=False):
+    """One optimizer step on a fixed batch; `poison` makes the gradients infinite."""
+    optimizer.zero_grad()
+    x = torch.ones(4, 3) * (float("inf") if poison else 1.0)
+    loss = model(x).pow(2).mean()
+    if scaler is None:
+        loss.backward()
+        optimizer.step()
+    else:
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+
+
+def test_card_in_a_training_loop_equals_ramp_table(compile_module, table):
+    card = compile_module(CARD)
+    model, optimizer = model_and_optimizer()
+    scheduler = card.torch_scheduler(optimizer)
+    assert isinstance(scheduler, card.TorchScheduler)
+    assert isinstance(scheduler, torch.optim.lr_scheduler.LRScheduler)
+    rates = []
+    for m in CARD_METRICS:
+        rates.append(optimizer.param_groups[0]["lr"])
+        assert scheduler.get_last_lr() == [rates[-1]]
+        train_step(model, optimizer)
+        scheduler.step(m)
+        if scheduler.finished:
+            break
+    expected = table(CARD, len(CARD_METRICS), CARD_METRICS)
+    assert rates == expected[:len(rates)]
+    assert len(rates) == len(expected)  # it finished where ramp table stops
+
+
+def test_a_step_the_grad_scaler_skipped_does_not_advance(compile_module, table):
+    if not hasattr(torch.amp, "GradScaler"):
+        pytest.skip("this torch has no torch.amp.GradScaler")
+    sched = compile_module("base 0.1\nwarmup 4 then cosine(T=10)")
+    model, optimizer = model_and_optimizer()
+    scaler = torch.amp.GradScaler("cpu", init_scale=2.0 ** 8)
+    scheduler = sched.torch_scheduler(optimizer)
+    rates, skipped = [], {3, 7}
+    for i in range(12):
+        rates.append(optimizer.param_groups[0]["lr"])
+        train_step(model, optimizer, scaler, poison=i in skipped)
+        scheduler.step()
+    # The skipped steps trained at the rate in force and did not move the schedule.
+    expected = table("base 0.1\nwarmup 4 then cosine(T=10)", 10)
+    advancing, k = [], 0
+    for i in range(12):
+        advancing.append(expected[k])
+        if i not in skipped:
+            k += 1
+    assert rates == advancing
+    assert scheduler.last_epoch == 10
+
+    # torch's behaviour, on request: every step() call advances.
+    model, optimizer = model_and_optimizer()
+    scaler = torch.amp.GradScaler("cpu", init_scale=2.0 ** 8)
+    scheduler = sched.torch_scheduler(optimizer, follow_optimizer=False)
+    rates = []
+    for i in range(12):
+        rates.append(optimizer.param_groups[0]["lr"])
+        train_step(model, optimizer, scaler, poison=i in skipped)
+        scheduler.step()
+    assert rates == table("base 0.1\nwarmup 4 then cosine(T=10)", 12)
+
+
+def test_gradient_accumulation_advances_once_per_optimizer_step(compile_module, table):
+    sched = compile_module("base 0.1\nwarmup 3 then linear(T=5, to=0.01)")
+    model, optimizer = model_and_optimizer()
+    scheduler = sched.torch_scheduler(optimizer)
+    rates = []
+    for micro in range(16):
+        loss = model(torch.ones(2, 3)).sum() / 4
+        loss.backward()
+        if micro % 4 == 3:
+            rates.append(optimizer.param_groups[0]["lr"])
+            optimizer.step()
+            optimizer.zero_grad()
+        scheduler.step()  # called every micro-batch, as some loops do
+    assert rates == table("base 0.1\nwarmup 3 then linear(T=5, to=0.01)", 4)
+
+
+def test_a_metric_driven_schedule_needs_its_metric(compile_module):
+    card = compile_module(CARD)
+    model, optimizer = model_and_optimizer()
+    scheduler = card.torch_scheduler(optimizer)
+    train_step(model, optimizer)
+    with pytest.raises(ValueError, match=r"call step\(metric\), or step\(without_metric=True\)"):
+        scheduler.step()
+    # Refused, the step is not lost: the metric can still be given.
+    scheduler.step(1.9)
+    assert scheduler.last_epoch == 1
+    train_step(model, optimizer)
+    scheduler.step(without_metric=True)
+    assert scheduler.last_epoch == 2
+    lenient = card.torch_scheduler(model_and_optimizer()[1], metric_optional=True)
+    lenient.optimizer.step()
+    lenient.step()
+    assert lenient.last_epoch == 1
+
+
+def test_schedulers_pickle_and_resume_from_a_checkpoint(compile_module, table):
+    card = compile_module(CARD)
+    model, optimizer = model_and_optimizer()
+    scheduler = card.torch_scheduler(optimizer)
+    rates = []
+    for m in CARD_METRICS[:8]:
+        rates.append(optimizer.param_groups[0]["lr"])
+        train_step(model, optimizer)
+        scheduler.step(m)
+    # The whole object, as torch.save writes it, and its state_dict alone.
+    buffer = io.BytesIO()
+    torch.save({"scheduler": scheduler, "optimizer": optimizer.state_dict(),
+                "scheduler_state": scheduler.state_dict()}, buffer)
+    again = pickle.loads(pickle.dumps(card.Schedule(base=0.2)))
+    assert again.lr == card.Schedule(base=0.2).lr
+    buffer.seek(0)
+    saved = torch.load(buffer, weights_only=False)
+    restored = saved["scheduler"]
+    assert type(restored) is card.TorchScheduler and restored.last_epoch == 8
+    # A new optimizer and scheduler, loaded from the weights-only parts.
+    buffer.seek(0)
+    plain = torch.load(buffer, weights_only=False)
+    model2, optimizer2 = model_and_optimizer()
+    optimizer2.load_state_dict(plain["optimizer"])
+    scheduler2 = card.torch_scheduler(optimizer2)
+    scheduler2.load_state_dict(plain["scheduler_state"])
+    state_only = io.BytesIO()
+    torch.save(scheduler.state_dict(), state_only)
+    state_only.seek(0)
+    assert torch.load(state_only, weights_only=True)["last_epoch"] == 8
+    for m in CARD_METRICS[8:20]:
+        rates.append(optimizer2.param_groups[0]["lr"])
+        train_step(model2, optimizer2)
+        scheduler2.step(m)
+    assert rates == table(CARD, 20, CARD_METRICS)[:20]
+
+
+DDP_WORKER = textwrap.dedent("""
+    import datetime, json, os, sys
+    import torch, torch.distributed as dist
+    sys.path.insert(0, sys.argv[1])
+    import {module} as card
+    rank = int(os.environ["RANK"])
+    dist.init_process_group("gloo", init_method="tcp://127.0.0.1:" + sys.argv[2], rank=rank, world_size=2,
+                            timeout=datetime.timedelta(seconds=60))
+    torch.manual_seed(0)
+    model = torch.nn.parallel.DistributedDataParallel(torch.nn.Linear(3, 1))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = card.torch_scheduler(optimizer)
+    metrics = json.loads(sys.argv[3])
+    rates = []
+    for i, m in enumerate(metrics):
+        rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.zero_grad()
+        model(torch.ones(2, 3) * (rank + 1)).sum().backward()
+        optimizer.step()
+        # Each rank measures its own validation loss.
+        scheduler.step(m + (0.03 if rank == 0 else -0.01) * (i % 3))
+        if scheduler.finished:
+            break
+    print(json.dumps({{"rank": rank, "rates": rates}}))
+    dist.destroy_process_group()
+""")
+
+
+def test_ddp_ranks_agree_on_every_rate_and_stop_together(compile_module, table, tmp_path):
+    if not torch.distributed.is_available():
+        pytest.skip("this torch is built without torch.distributed")
+    card = compile_module(CARD, name="ddp_card")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    script = tmp_path / "worker.py"
+    script.write_text(DDP_WORKER.format(module="ddp_card"))
+    import json
+    metrics = CARD_METRICS
+    env = dict(os.environ, MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    workers = [subprocess.Popen([sys.executable, str(script), os.path.dirname(card.__file__), str(port), json.dumps(metrics)],
+                                env=dict(env, RANK=str(r)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for r in range(2)]
+    outputs = []
+    try:
+        for w in workers:
+            out, err = w.communicate(timeout=180)
+            assert w.returncode == 0, err
+            outputs.append(json.loads(out.strip().splitlines()[-1]))
+    finally:
+        for w in workers:
+            w.kill()
+    a, b = sorted(outputs, key=lambda o: o["rank"])
+    assert a["rates"] == b["rates"]  # the same rate on both ranks at every step, and the same last step
+    # Both saw the mean of the two ranks' metrics, as all_reduce computes it.
+    mean = [((m + 0.03 * (i % 3)) + (m - 0.01 * (i % 3))) / 2 for i, m in enumerate(metrics)]
+    expected = table(CARD, len(metrics), mean)
+    assert a["rates"] == expected
+    assert len(a["rates"]) < len(metrics)  # the plateau ended the run early, on both ranks

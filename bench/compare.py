@@ -5,7 +5,7 @@ when they are installed, in the same run, and prints one table of ratios.
 Usage: python3 bench/compare.py [--quick] [--ramp PATH]
 What is not installed is skipped, and the table says so.
 """
-import json, math, os, subprocess, sys, time, warnings
+import json, os, subprocess, sys, time, warnings
 
 # The torch loops step schedulers without an optimizer step, which torch warns about.
 warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step()` before `optimizer.step()`")
@@ -48,6 +48,33 @@ try:
         s = ReduceLROnPlateau(opt, factor=0.5, patience=10)
         for i in range(step_ops): s.step(1.0 / (1 + i // 50))
     rows.append(("step with a metric", find("step warmup+reduce")["ns_per_op"], "torch ReduceLROnPlateau.step(m)", median_ns(rop, step_ops, 3)))
+    # The compiled module's torch adapter against the torch schedulers it replaces, in this process.
+    import importlib.util, tempfile
+    def module(name, args):
+        path = os.path.join(tempfile.mkdtemp(), name + ".py")
+        subprocess.run([ramp, "compile", *args, "--to", "python", "-o", path], check=True)
+        spec = importlib.util.spec_from_file_location(name, path)
+        m = importlib.util.module_from_spec(spec)
+        sys.modules[name] = m
+        spec.loader.exec_module(m)
+        return m
+    wc = module("bench_wc", ["-e", "base 0.1\nwarmup 1000 then cosine(T=100000)"])
+    card = module("bench_card", [os.path.join(os.path.dirname(__file__), "..", "samples", "card.ramp")])
+    adapter_ops = step_ops // 10
+    def ours_seq():
+        opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        s = wc.torch_scheduler(opt, follow_optimizer=False)
+        for _ in range(adapter_ops): s.step()
+    def ours_card():
+        opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        s = card.torch_scheduler(opt, follow_optimizer=False)
+        for i in range(adapter_ops): s.step(1.0 / (1 + i // 50))
+    def plain():
+        s = wc.Schedule()
+        for _ in range(adapter_ops): s.step()
+    rows.append(("python: torch_scheduler warmup+cosine", median_ns(ours_seq, adapter_ops), "torch SequentialLR.step()", median_ns(seq, step_ops, 3)))
+    rows.append(("python: torch_scheduler card step(m)", median_ns(ours_card, adapter_ops), "torch ReduceLROnPlateau.step(m)", median_ns(rop, step_ops, 3)))
+    rows.append(("python: Schedule.step warmup+cosine", median_ns(plain, adapter_ops), "torch SequentialLR.step()", median_ns(seq, step_ops, 3)))
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import torch.optim.lr_scheduler"], check=True)
     torch_import = (time.perf_counter() - t0) * 1e9

@@ -105,7 +105,10 @@ def _f32(x):
 
 class _Node:
     """A part of the schedule tree. `value` is its rate at local step t;
-    stateless parts keep the default `momentum` and `observe`."""
+    stateless parts keep the default `momentum` and `observe`, and those
+    with nothing below that could observe set `observes` False."""
+
+    observes = True
 
     def momentum(self, t, s):
         return None
@@ -171,6 +174,8 @@ class Fn(_Node):
 
 # ramp-section: const
 class Const(_Node):
+    observes = False
+
     def __init__(self, c):
         self.c = c
 
@@ -185,6 +190,8 @@ class Const(_Node):
 class Time(_Node):
     """t, the step within the current phase."""
 
+    observes = False
+
     def value(self, t, s):
         return t
 
@@ -197,6 +204,8 @@ class Arith(_Node):
     """A stateless part of the schedule, written out in the generated module
     as a function of the phase-local step: f(t) is its value; f32(t), given
     where the part is read inside float32(...), its value in single precision."""
+
+    observes = False
 
     def __init__(self, f, f32=None):
         self.f = f
@@ -583,7 +592,7 @@ class WarmupStableDecay(_Node):
         return self.min + (self.peak - self.min) * f
 
 
-# ramp-section: sequence
+# ramp-section: sequence requires: arith
 class Phase:
     """One phase: a body, the length that ends it (or None), the condition
     that ends it (or None), and the state slots it resets on entry."""
@@ -652,11 +661,17 @@ class Sequence(_Node):
                 phase.body.observe(local, metric, lr, s, initial)
             return
         st = s[self.slot]
-        if st["held"] is not None:
-            return
+        if st["held"] is None:
+            self._end_of_step(t, st, metric, lr, s, initial)
+
+    def _end_of_step(self, t, st, metric, lr, s, initial):
+        """The end of step t in a condition-driven sequence that has not
+        finished: the phase in force observes it, and ends on its length, its
+        condition or its own inner sequence's end."""
         phase = self.phases[st["phase"]]
         local = t - st["start"]
-        phase.body.observe(local, metric, lr, s, initial)
+        if phase.body.observes:
+            phase.body.observe(local, metric, lr, s, initial)
         by_length = phase.length is not None and local + 1 >= phase.length
         by_condition = phase.until is not None and phase.until.holds(local, metric, lr, s)
         by_body = isinstance(phase.body, Sequence) and phase.body.finished_at(local + 1, s)
@@ -878,6 +893,12 @@ class _Schedule:
                 and isinstance(lr, Sequence) and lr.starts is not None):
             self._static = lr
             self.step = self._step_static
+        elif (self._momentum_node is None and self._companion is None and isinstance(lr, Sequence)
+                and lr.starts is None and all(isinstance(p.body, Arith) for p in lr.phases)):
+            # Phases ended by conditions, each written out as arithmetic: the
+            # state is the sequence's and its conditions', so a step is the
+            # sequence's end of step and one call of the phase's function.
+            self.step = self._step_phases
         self._refresh()
 
     @property
@@ -922,6 +943,19 @@ class _Schedule:
             self._enter(t)
         local = t - self._start
         self.lr = lr = self._f(float(local if local < self._last else self._last))
+        return lr
+
+    def _step_phases(self, metric=None):
+        """step() for a top-level condition-driven sequence of arithmetic phases."""
+        t = self._t
+        seq = self._lr_node
+        s = self._slots
+        st = s[seq.slot]
+        if st["held"] is None:
+            seq._end_of_step(t, st, None if metric is None else float(metric), self.lr, s, self._initial)
+        self._t = t + 1
+        held = st["held"]
+        self.lr = lr = seq.phases[st["phase"]].body.f(float(t + 1 - st["start"]) if held is None else held)
         return lr
 
     def _refresh(self):
@@ -1053,38 +1087,47 @@ def _torch_class(schedule_class, module):
             self._seen = 0
             self._hook = optimizer.register_step_post_hook(self._counter)
             self._ranks = _distributed()
+            self._needs_metric = schedule_class.USES_METRIC and not metric_optional
             super().__init__(optimizer)
 
+        def _initial_step(self):
+            # What LRScheduler's constructor calls: step 0 of a new schedule per group.
+            self.schedules = [schedule_class(base=float(b)) for b in self.base_lrs]
+            self._check_momentum()
+            self._step_count = 1
+            self.last_epoch += 1
+            self._apply()
+
         def step(self, metric=None, *, without_metric=False):
-            schedules = self.schedules
-            if schedules is None:
-                # The constructor's first call: step 0 of a new schedule per group.
-                self.schedules = [schedule_class(base=float(b)) for b in self.base_lrs]
-                self._check_momentum()
-                self._step_count = 1
-                self.last_epoch += 1
-                self._apply()
-                return
-            if metric is not None:
-                if self._ranks and self.sync is not None:
-                    metric = _all_reduce(metric, self.sync)
-                self._pending = metric
+            if metric is not None and self._ranks and self.sync is not None:
+                metric = _all_reduce(metric, self.sync)
             n = self._counter.n
-            if self.follow_optimizer and n == self._seen:
-                return  # the optimizer did not step: the schedule stays where it is
-            if self._pending is None and schedule_class.USES_METRIC and not (without_metric or self.metric_optional):
-                raise ValueError("this schedule reacts to a metric: call step(metric), or step(without_metric=True) "
-                                 "on a step without an evaluation (or pass metric_optional=True)")
+            if n == self._seen and self.follow_optimizer:
+                # The optimizer did not step: the schedule stays where it is.
+                if metric is not None:
+                    self._pending = metric
+                return
+            if metric is None:
+                metric = self._pending
+                if metric is None and self._needs_metric and not without_metric:
+                    raise ValueError("this schedule reacts to a metric: call step(metric), or step(without_metric=True) "
+                                     "on a step without an evaluation (or pass metric_optional=True)")
             self._seen = n
-            m, self._pending = self._pending, None
+            self._pending = None
+            schedules = self.schedules
             if len(schedules) == 1:
-                schedules[0].step(m)
+                # One group, the common case, without the loops.
+                s = schedules[0]
+                self.optimizer.param_groups[0]["lr"] = lr = s.step(metric)
+                self._last_lr = [lr]
+                if s.momentum is not None:
+                    self._set_momentum(self.optimizer.param_groups[0], s.momentum)
             else:
                 for s in schedules:
-                    s.step(m)
+                    s.step(metric)
+                self._apply()
             self.last_epoch += 1
             self._step_count += 1
-            self._apply()
 
         def _apply(self):
             groups = self.optimizer.param_groups
@@ -1130,7 +1173,7 @@ def _torch_class(schedule_class, module):
 
         def state_dict(self):
             """Plain data only, so torch.load(..., weights_only=True) reads it."""
-            skip = ("optimizer", "schedules", "_counter", "_hook", "_ranks")
+            skip = ("optimizer", "schedules", "_counter", "_hook", "_ranks", "_needs_metric")
             state = {k: v for k, v in self.__dict__.items() if k not in skip}
             state["schedules"] = [s.state_dict() for s in self.schedules]
             return state
@@ -1157,6 +1200,7 @@ def _torch_class(schedule_class, module):
             self._counter = _StepCount()
             self._hook = self.optimizer.register_step_post_hook(self._counter)
             self._ranks = _distributed()
+            self._needs_metric = schedule_class.USES_METRIC and not state.get("metric_optional", False)
             self.load_state_dict(state)
 
     TorchScheduler.__module__ = module

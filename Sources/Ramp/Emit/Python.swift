@@ -72,6 +72,11 @@ public enum Python {
                 return _torch_class(Schedule, __name__)(optimizer, **options)
 
 
+            def hf_callback(scheduler, metric=None):
+                \(pythonString("A transformers TrainerCallback that feeds the scheduler each evaluation's metric at the step it measured and stops training when the schedule finishes."))
+                return _hf_callback(scheduler, metric)
+
+
             def __getattr__(name):
                 # TorchScheduler is made when first asked for, so torch is imported only then.
                 if name == "TorchScheduler":

@@ -1088,6 +1088,8 @@ def _torch_class(schedule_class, module):
             self._hook = optimizer.register_step_post_hook(self._counter)
             self._ranks = _distributed()
             self._needs_metric = schedule_class.USES_METRIC and not metric_optional
+            self._defer = False
+            self._deferred = False
             super().__init__(optimizer)
 
         def _initial_step(self):
@@ -1099,6 +1101,20 @@ def _torch_class(schedule_class, module):
             self._apply()
 
         def step(self, metric=None, *, without_metric=False):
+            if self._defer and metric is None and not without_metric:
+                # A trainer that evaluates after stepping (hf_callback): the
+                # step ends when its evaluation, or the lack of one, is known.
+                self._deferred = True
+                return
+            self._advance(metric, without_metric)
+
+        def end_deferred_step(self, metric=None):
+            """Ends a step that step() left open, with its evaluation's metric or none."""
+            if self._deferred:
+                self._deferred = False
+                self._advance(metric, metric is None)
+
+        def _advance(self, metric, without_metric):
             if metric is not None and self._ranks and self.sync is not None:
                 metric = _all_reduce(metric, self.sync)
             n = self._counter.n
@@ -1207,6 +1223,57 @@ def _torch_class(schedule_class, module):
     TorchScheduler.__qualname__ = "TorchScheduler"
     schedule_class._torch_class = TorchScheduler
     return TorchScheduler
+
+
+def _hf_callback(scheduler, metric=None):
+    """A transformers TrainerCallback for a TorchScheduler that the Trainer
+    steps (Trainer(optimizers=(optimizer, scheduler), callbacks=[...])).
+
+    The Trainer steps its scheduler before it evaluates, and gives the metric
+    only to ReduceLROnPlateau. With this callback the step stays open until
+    the evaluation of that step is known, so the schedule sees the metric
+    (`metric`, else `metric_for_best_model`, else the eval loss) at the end
+    of the step it measured, as `ramp table --metrics` does; training stops
+    when the schedule finishes. transformers is imported only here."""
+    from transformers import TrainerCallback
+
+    class RampCallback(TrainerCallback):
+        def __init__(self):
+            self.scheduler = scheduler
+            self.metric = metric
+
+        def _key(self, args):
+            name = self.metric or args.metric_for_best_model or "loss"
+            return name if name.startswith("eval_") else "eval_" + name
+
+        def on_train_begin(self, args, state, control, **kwargs):
+            self.scheduler._defer = True
+
+        def on_step_end(self, args, state, control, **kwargs):
+            # An evaluation follows when the flow asked for one, or at the end
+            # of an epoch under eval_strategy="epoch".
+            epoch_eval = str(getattr(args, "eval_strategy", "")).endswith("epoch") and state.epoch == int(state.epoch)
+            if not (control.should_evaluate or epoch_eval):
+                self._end(None, control)
+
+        def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+            if self.scheduler._deferred:
+                value = (metrics or {}).get(self._key(args))
+                if value is None:
+                    raise KeyError(f"the evaluation gave no {self._key(args)!r} for the schedule; "
+                                   f"it gave {sorted(metrics or {})}: pass hf_callback(scheduler, metric=...)")
+                self._end(value, control)
+
+        def on_train_end(self, args, state, control, **kwargs):
+            self.scheduler.end_deferred_step()
+            self.scheduler._defer = False
+
+        def _end(self, value, control):
+            self.scheduler.end_deferred_step(value)
+            if self.scheduler.finished:
+                control.should_training_stop = True
+
+    return RampCallback()
 
 
 def _distributed():

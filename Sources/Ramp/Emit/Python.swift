@@ -77,6 +77,11 @@ public enum Python {
                 return _hf_callback(scheduler, metric)
 
 
+            def lightning_config(module, optimizer, interval="step", monitor="val_loss", **options):
+                \(pythonString("What a LightningModule's configure_optimizers returns: lightning_config(self, optimizer). The scheduler sees `monitor` only when a validation measured it, and fit stops when the schedule finishes."))
+                return _lightning(Schedule, module, optimizer, interval, monitor, **options)
+
+
             def __getattr__(name):
                 # TorchScheduler is made when first asked for, so torch is imported only then.
                 if name == "TorchScheduler":

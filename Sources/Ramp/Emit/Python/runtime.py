@@ -1276,6 +1276,47 @@ def _hf_callback(scheduler, metric=None):
     return RampCallback()
 
 
+def _lightning(schedule_class, module, optimizer, interval="step", monitor="val_loss", **options):
+    """The dict a LightningModule's configure_optimizers returns, with this
+    schedule as its scheduler, stepped every `interval` ("step" or "epoch").
+
+    Lightning steps a scheduler before it validates, and gives a monitored
+    metric only to plateau schedulers, again at every step whether or not it
+    is new. So the scheduler's step stays open until it is known whether a
+    validation measured it: a callback that this call puts first among the
+    trainer's callbacks ends it with `monitor` when a validation ran (a fresh
+    value only), or without a metric when the next batch starts, and stops
+    fit when the schedule finishes. lightning is imported only here."""
+    import lightning.pytorch as pl
+    scheduler = _torch_class(schedule_class, schedule_class.__module__)(optimizer, **options)
+    scheduler._defer = True
+
+    class RampLightningCallback(pl.Callback):
+        def _end(self, trainer, metric):
+            scheduler.end_deferred_step(metric)
+            if scheduler.finished:
+                trainer.should_stop = True
+
+        def on_validation_end(self, trainer, pl_module):
+            if trainer.sanity_checking or not scheduler._deferred:
+                return
+            value = trainer.callback_metrics.get(monitor)
+            self._end(trainer, None if value is None else float(value))
+
+        def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
+            self._end(trainer, None)
+
+        def on_train_end(self, trainer, pl_module):
+            scheduler.end_deferred_step()
+
+    trainer = getattr(module, "_trainer", None)
+    if trainer is None:
+        raise ValueError("lightning_config(self, optimizer) is called from configure_optimizers, once the module has a Trainer")
+    trainer.callbacks.insert(0, RampLightningCallback())
+    return {"optimizer": optimizer,
+            "lr_scheduler": {"scheduler": scheduler, "interval": interval, "frequency": 1, "name": "ramp"}}
+
+
 def _distributed():
     import torch.distributed as dist
     return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1

@@ -108,3 +108,13 @@ def test_checkpoint_and_resume_are_exact(compile_module, tmp_path):
     assert resumed.validated == whole.validated[8:]
     assert resumed.trained_with == whole.trained_with[16:]
     assert 0.01 in dict(resumed.trained_with).values()  # the plateau ended the cosine after the resume
+
+
+def test_a_schedule_that_ends_by_its_length_stops_fit_there(compile_module, table, tmp_path):
+    program = "base 0.1\nwarmup 3 then linear(T=5, to=0.01)"
+    schedule = compile_module(program)
+    module = module_class(schedule, "step")()
+    trainer = fit(module, tmp_path, max_steps=100)
+    rates = [r for _, r in module.trained_with]
+    assert rates == table(program, 8)
+    assert trainer.global_step == 8

@@ -187,8 +187,12 @@ DDP_WORKER = textwrap.dedent("""
         scheduler.step(m + (0.03 if rank == 0 else -0.01) * (i % 3))
         if scheduler.finished:
             break
-    print(json.dumps({{"rank": rank, "rates": rates}}))
+    print(json.dumps({{"rank": rank, "rates": rates}}), flush=True)
+    # Both ranks are done before either tears the group down; then leave
+    # without the interpreter's teardown, which gloo's threads can abort.
+    dist.barrier()
     dist.destroy_process_group()
+    os._exit(0)
 """)
 
 

@@ -3,7 +3,7 @@ import Foundation
 /// libFuzzer entry point: source bytes through the lexer, parser and checker,
 /// then 100 steps of the scheduler with metrics taken from the same bytes,
 /// next to the tree walk (the kernels must give the same bits), then explain,
-/// the IR (built back, and at another base), the Python module and a
+/// the IR (built back, and at another base), the Python and JAX modules and a
 /// save/restore. Anything but a diagnostic
 /// or finite rates is a bug.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -40,6 +40,8 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         precondition(IR.document(rebased).render() == IR.document(fresh!).render(), "a rebase differs from a fresh check")
     }
     _ = try! Python.module(program)
+    // The JAX module may refuse a program (a metric, a part that is not arithmetic), never crash on one.
+    _ = try? JAX.module(program)
     let saved = try! s.state.encoded()
     let restored = try! Scheduler(program, state: SchedulerState.decoded(from: saved))
     precondition(restored.lr.bitPattern == s.lr.bitPattern, "restore changed the rate")

@@ -5,7 +5,7 @@ when they are installed, in the same run, and prints one table of ratios.
 Usage: python3 bench/compare.py [--quick] [--ramp PATH]
 What is not installed is skipped, and the table says so.
 """
-import json, os, subprocess, sys, time, warnings
+import importlib.util, json, os, subprocess, sys, tempfile, time, warnings
 
 # The torch loops step schedulers without an optimizer step, which torch warns about.
 warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step()` before `optimizer.step()`")
@@ -49,7 +49,6 @@ try:
         for i in range(step_ops): s.step(1.0 / (1 + i // 50))
     rows.append(("step with a metric", find("step warmup+reduce")["ns_per_op"], "torch ReduceLROnPlateau.step(m)", median_ns(rop, step_ops, 3)))
     # The compiled module's torch adapter against the torch schedulers it replaces, in this process.
-    import importlib.util, tempfile
     def module(name, args):
         path = os.path.join(tempfile.mkdtemp(), name + ".py")
         subprocess.run([ramp, "compile", *args, "--to", "python", "-o", path], check=True)
@@ -92,8 +91,18 @@ try:
     sched = jax.jit(jax.vmap(optax.warmup_cosine_decay_schedule(0.0, 0.1, 1000, 100000)))
     steps = jnp.arange(entries)
     sched(steps).block_until_ready()
-    rows.append(("table warmup+cosine", find("table warmup+cosine")["ns_per_op"], "optax jit(vmap(warmup_cosine_decay_schedule))",
-                 median_ns(lambda: sched(steps).block_until_ready(), entries)))
+    optax_ns = median_ns(lambda: sched(steps).block_until_ready(), entries)
+    rows.append(("table warmup+cosine", find("table warmup+cosine")["ns_per_op"], "optax jit(vmap(warmup_cosine_decay_schedule))", optax_ns))
+    # `ramp compile --to jax` against optax's own schedule, both jit(vmap(...)) in this process.
+    path = os.path.join(tempfile.mkdtemp(), "bench_jax.py")
+    subprocess.run([ramp, "compile", "-e", "base 0.1\nwarmup 1000 then cosine(T=99000)", "--to", "jax", "-o", path], check=True)
+    spec = importlib.util.spec_from_file_location("bench_jax", path)
+    jax_module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(jax_module)
+    ours_jax = jax.jit(jax.vmap(jax_module.schedule))
+    ours_jax(steps).block_until_ready()
+    rows.append(("jax: --to jax schedule, jit(vmap)", median_ns(lambda: ours_jax(steps).block_until_ready(), entries),
+                 "optax jit(vmap(warmup_cosine_decay_schedule))", optax_ns))
 except ImportError:
     skipped.append("jax/optax (not installed): table comparison")
 

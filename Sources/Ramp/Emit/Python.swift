@@ -147,6 +147,8 @@ public enum Python {
     struct Writer {
         /// The program's source, which places in messages point into.
         let source: SourceFile
+        /// Writes jax.numpy arithmetic, for `ramp compile --to jax`.
+        var jax = false
         var used: Set<String> = []
         /// Subtrees too deep to nest, as assignments that come first.
         var hoisted: [String] = []
@@ -214,7 +216,7 @@ public enum Python {
         /// A check that raises ValueError when `base` changes a decision, with
         /// the message Ramp gives when it rebuilds the program at that base
         /// (`BaseGuard.violation`).
-        private mutating func baseGuard(_ g: BaseGuard) -> String {
+        mutating func baseGuard(_ g: BaseGuard) -> String {
             let x = expr(g.expr)
             let what = pythonString(g.what)
             let atBase = "\"at base \" + _fmt(base) + \", \" + \(what)"
@@ -256,7 +258,7 @@ public enum Python {
             case .negate(let a): return "(-\(expr(a)))"
             case .apply(let f, let a):
                 used.insert("functions")
-                return "\(Self.function(f))(\(expr(a)))"
+                return "\(function(f))(\(expr(a)))"
             case .combine(let op, let a, let b):
                 let x = expr(a), y = expr(b)
                 return binary(op, x, y)

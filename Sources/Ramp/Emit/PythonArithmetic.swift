@@ -73,7 +73,7 @@ extension Python.Writer {
         case .negate(let a): return "(-\(arithmetic(a, single: single, depth: d, prefix: prefix)))"
         case .apply(let f, let a):
             used.insert("functions")
-            return rounded("\(Self.function(f))(\(arithmetic(a, single: single, depth: d, prefix: prefix)))")
+            return rounded("\(function(f))(\(arithmetic(a, single: single, depth: d, prefix: prefix)))")
         case .combine(let op, let a, let b):
             let x = arithmetic(a, single: single, depth: d, prefix: prefix)
             let y = arithmetic(b, single: single, depth: d, prefix: prefix)
@@ -87,8 +87,11 @@ extension Python.Writer {
         }
     }
 
-    /// The Python function a Ramp function name calls.
-    static func function(_ f: MathFunction) -> String {
+    /// The Python function a Ramp function name calls: the runtime's, which
+    /// give NaN or infinity where Python's raise, or jax.numpy's, which do so
+    /// already.
+    func function(_ f: MathFunction) -> String {
+        if jax { return "jnp." + f.rawValue }
         switch f {
         case .cos, .sin, .tan, .exp, .log, .sqrt, .floor, .ceil: return "_" + f.rawValue
         case .abs: return "abs"
@@ -96,20 +99,43 @@ extension Python.Writer {
         }
     }
 
+    /// `math.NAME` in Python, `jnp.NAME` in JAX (cos, sqrt, tanh, pi).
+    func math(_ name: String) -> String { (jax ? "jnp." : "math.") + name }
+
+    /// `a if c else b`; in JAX a select, so nothing branches on a traced value.
+    func cond(_ c: String, _ a: String, _ b: String) -> String {
+        jax ? "jnp.where(\(c), \(a), \(b))" : "(\(a) if \(c) else \(b))"
+    }
+
     /// Two operands combined as Ramp combines them: IEEE division and
     /// C's pow where Python would raise.
     mutating func binary(_ op: Combine, _ x: String, _ y: String, inline: Bool = false) -> String {
+        if jax {
+            // jax.numpy's operations are IEEE's already; min and max as selects.
+            switch op {
+            case .add, .subtract, .multiply, .divide: return "(\(x) \(op.rawValue) \(y))"
+            case .power: return "jnp.power(\(x), \(y))"
+            case .min: return minimum(x, y)
+            case .max: return maximum(x, y)
+            case .mod: return "jnp.mod(\(x), \(y))"
+            }
+        }
         switch op {
         case .add, .subtract, .multiply: return "(\(x) \(op.rawValue) \(y))"
         case .divide: used.insert("combine"); return "_div(\(x), \(y))"
         case .power: return "_pow(\(x), \(y))"
-        case .min where inline && Self.isSimple(x) && Self.isSimple(y): return Self.minimum(x, y)
-        case .max where inline && Self.isSimple(x) && Self.isSimple(y): return Self.maximum(x, y)
+        case .min where inline && Self.isSimple(x) && Self.isSimple(y): return minimum(x, y)
+        case .max where inline && Self.isSimple(x) && Self.isSimple(y): return maximum(x, y)
         case .min: return "_min(\(x), \(y))"
         case .max: return "_max(\(x), \(y))"
         case .mod: used.insert("combine"); return "_mod(\(x), \(y))"
         }
     }
+
+    /// C's pow, floor and ceil: the runtime's in Python, jax.numpy's in JAX.
+    func pow(_ x: String, _ y: String) -> String { jax ? "jnp.power(\(x), \(y))" : "_pow(\(x), \(y))" }
+    func floor(_ x: String) -> String { jax ? "jnp.floor(\(x))" : "_floor(\(x))" }
+    func ceil(_ x: String) -> String { jax ? "jnp.ceil(\(x))" : "_ceil(\(x))" }
 
     /// A step or a literal: an operand that can be written twice, so min and
     /// max are written inline instead of called.
@@ -117,10 +143,10 @@ extension Python.Writer {
         x == "t" || Double(x) != nil
     }
 
-    /// Swift's min and max as Python conditionals: `b < a ? b : a` and
+    /// Swift's min and max as conditionals: `b < a ? b : a` and
     /// `b >= a ? b : a`, so ties and NaN come out as Ramp's do (`_min`, `_max`).
-    static func minimum(_ a: String, _ b: String) -> String { "(\(b) if \(b) < \(a) else \(a))" }
-    static func maximum(_ a: String, _ b: String) -> String { "(\(b) if \(b) >= \(a) else \(a))" }
+    func minimum(_ a: String, _ b: String) -> String { cond("\(b) < \(a)", b, a) }
+    func maximum(_ a: String, _ b: String) -> String { cond("\(b) >= \(a)", b, a) }
 
     /// A shape's value at `t`: its Swift `value(at:)`, transcribed.
     private mutating func shape(_ p: any Primitive, _ symbols: BaseSymbols) -> String {
@@ -142,49 +168,53 @@ extension Python.Writer {
         func when(_ name: String, is value: Double, _ then: String, _ otherwise: String) -> String {
             let (x, form) = numbers[name]!
             guard form != nil else { return x == value ? then : otherwise }
+            // The base is a Python number when the schedule is made: decided then.
             return "(\(then) if \(a(name)) == \(Python.literal(value)) else \(otherwise))"
         }
         switch p {
         case is Constant: return a("value")
         case is Linear:
-            return "(\(a("from")) + (\(a("to")) - \(a("from"))) * (\(Self.minimum("t", a("T"))) / \(a("T"))))"
+            return "(\(a("from")) + (\(a("to")) - \(a("from"))) * (\(minimum("t", a("T"))) / \(a("T"))))"
         case let w as Warmup:
             let rise: String
             switch w.shape {
             case .linear: rise = "\(a("from")) + (\(a("to")) - \(a("from"))) * (t / \(a("T")))"
-            case .exp: rise = "\(a("from")) * _pow(\(a("to")) / \(a("from")), t / \(a("T")))"
+            case .exp: rise = "\(a("from")) * \(pow("\(a("to")) / \(a("from"))", "t / \(a("T"))"))"
             case .constant: rise = a("from")
             }
-            return "(\(rise) if t < \(a("T")) else \(a("to")))"
+            return cond("t < \(a("T"))", jax ? "(\(rise))" : rise, a("to"))
         case let c as Cosine:
-            let tt = c.periodic ? "t" : Self.minimum("t", a("T"))
-            let frac = when("k", is: 1, "\(tt) / \(a("T"))", "_pow(\(tt), \(a("k"))) / _pow(\(a("T")), \(a("k")))")
-            let half = "(0.5 * (1 + math.cos(math.pi * (\(frac)))))"
-            let shaped = when("exponent", is: 1, half, "_pow(\(half), \(a("exponent")))")
+            let tt = c.periodic ? "t" : minimum("t", a("T"))
+            let frac = when("k", is: 1, "\(tt) / \(a("T"))", "\(pow(tt, a("k"))) / \(pow(a("T"), a("k")))")
+            let half = "(0.5 * (1 + \(math("cos"))(\(math("pi")) * (\(frac)))))"
+            let shaped = when("exponent", is: 1, half, pow(half, a("exponent")))
             return "(\(a("min")) + (\(a("from")) - \(a("min"))) * \(shaped))"
         case let e as Exponential:
-            let p = e.staircase ? "_floor(t / \(a("every")))" : "t / \(a("every"))"
-            let v = "\(a("from")) * _pow(\(a("gamma")), \(p))"
-            guard let end = args["end"] else { return "(\(v))" }
+            let p = e.staircase ? floor("t / \(a("every"))") : "t / \(a("every"))"
+            let v = "(\(a("from")) * \(pow(a("gamma"), p)))"
+            guard let end = args["end"] else { return v }
             let (gamma, form) = numbers["gamma"]!
-            if form == nil { return gamma < 1 ? "_max(\(v), \(end))" : "_min(\(v), \(end))" }
-            return "(_max(\(v), \(end)) if \(a("gamma")) < 1 else _min(\(v), \(end)))"
+            let (lo, hi) = jax ? (maximum(v, end), minimum(v, end)) : ("_max(\(v), \(end))", "_min(\(v), \(end))")
+            if form == nil { return gamma < 1 ? lo : hi }
+            return "(\(lo) if \(a("gamma")) < 1 else \(hi))"
         case is StepDecay:
-            return "(\(a("from")) * _pow(\(a("gamma")), _floor(t / \(a("size")))))"
+            return "(\(a("from")) * \(pow(a("gamma"), floor("t / \(a("size"))"))))"
         case let m as MultiStep:
             let list = "(" + m.milestones.map(String.init).joined(separator: ", ") + (m.milestones.count == 1 ? ",)" : ")")
-            return "(\(a("from")) * _pow(\(a("gamma")), float(sum(1 for m in \(list) if m <= t))))"
+            let count = jax ? "sum(jnp.where(m <= t, 1.0, 0.0) for m in \(list))" : "float(sum(1 for m in \(list) if m <= t))"
+            return "(\(a("from")) * \(pow(a("gamma"), count)))"
         case let poly as Polynomial:
-            let (tt, span) = poly.cycle ? ("t", "(\(a("T")) * _max(1.0, _ceil(t / \(a("T")))))") : (Self.minimum("t", a("T")), a("T"))
-            return "((\(a("from")) - \(a("to"))) * _pow(1 - \(tt) / \(span), \(a("power"))) + \(a("to")))"
+            let stretched = jax ? maximum("1.0", ceil("t / \(a("T"))")) : "_max(1.0, _ceil(t / \(a("T"))))"
+            let (tt, span) = poly.cycle ? ("t", "(\(a("T")) * \(stretched))") : (minimum("t", a("T")), a("T"))
+            return "((\(a("from")) - \(a("to"))) * \(pow("1 - \(tt) / \(span)", a("power"))) + \(a("to")))"
         case is InverseSqrt:
-            return "(\(a("from")) / math.sqrt((t + \(a("T"))) / \(a("T"))))"
+            return "(\(a("from")) / \(math("sqrt"))((t + \(a("T"))) / \(a("T"))))"
         case let i as InverseTime:
-            let p = i.staircase ? "_floor(t / \(a("every")))" : "(t / \(a("every")))"
+            let p = i.staircase ? floor("t / \(a("every"))") : "(t / \(a("every")))"
             return "(\(a("from")) / (1 + \(a("rate")) * \(p)))"
         case is TanhDecay:
-            let tr = "(\(Self.minimum("t", a("T"))) / \(a("T")))"
-            return "(\(a("min")) + 0.5 * (\(a("from")) - \(a("min"))) * (1 - math.tanh(\(a("lb")) * (1 - \(tr)) + \(a("ub")) * \(tr))))"
+            let tr = "(\(minimum("t", a("T"))) / \(a("T")))"
+            return "(\(a("min")) + 0.5 * (\(a("from")) - \(a("min"))) * (1 - \(math("tanh"))(\(a("lb")) * (1 - \(tr)) + \(a("ub")) * \(tr))))"
         default:
             preconditionFailure("\(p.name) has no arithmetic form")
         }

@@ -1,0 +1,58 @@
+"""The conformance runner for JAX modules (`ramp compile --to jax`).
+
+    python3 jax_runner.py DIR JOBS.json
+
+DIR holds one compiled module per case; JOBS.json lists the cases as
+python_runner.py reads them. Each schedule is evaluated under jit, over every
+step at once (vmap), in double precision (jax_enable_x64); rates must match
+to 1e-12 relative (XLA's cos and pow may differ from the C library's in the
+last place), or to keras' float32 precision for its cases. Prints each
+failure, then "N passed, M failed", and exits 1 when any failed.
+"""
+
+import importlib
+import json
+import os
+import sys
+
+import jax
+import jax.numpy as jnp
+
+jax.config.update("jax_enable_x64", True)
+
+sys.path.insert(0, sys.argv[1])
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from python_runner import matches, number  # noqa: E402
+
+
+def run(job):
+    module = importlib.import_module(job["module"])
+    steps = jnp.arange(len(job["lr"]))
+    out = jax.jit(jax.vmap(module.schedule))(steps)
+    lrs, momenta = (out if job.get("momentum") is not None else (out, None))
+    expected = [number(x) for x in job["lr"]]
+    peak = max((abs(x) for x in expected if x is not None and x == x and abs(x) != float("inf")), default=0.0)
+    for i, (got, want) in enumerate(zip([float(x) for x in lrs], expected)):
+        if not matches(got, want, job["tolerance"], peak):
+            return f"lr[{i}] is {got!r}, expected {want!r}"
+    if momenta is not None:
+        for i, (got, want) in enumerate(zip([float(x) for x in momenta], [number(x) for x in job["momentum"]])):
+            if not matches(got, want, job["tolerance"], 1.0):
+                return f"momentum[{i}] is {got!r}, expected {want!r}"
+    return None
+
+
+def main():
+    jobs = json.load(open(sys.argv[2]))
+    failed = 0
+    for job in jobs:
+        problem = run(job)
+        if problem:
+            failed += 1
+            print(f"{job['name']}: {problem}")
+    print(f"{len(jobs) - failed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

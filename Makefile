@@ -59,7 +59,7 @@ PYTHON ?= $(or $(RAMP_PYTHON),python3)
 python-check:
 	@$(PYTHON) -m pyflakes --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q --disable-pip-version-check pyflakes >/dev/null 2>&1 \
 		|| echo "note: pyflakes is not installed and could not be; the Python runtime is not linted"
-	@if $(PYTHON) -m pyflakes --version >/dev/null 2>&1; then $(PYTHON) -m pyflakes Sources/Ramp/Emit/Python Tests/Python Tests/Integration && echo "pyflakes: the Python runtime and its tests are clean"; fi
+	@if $(PYTHON) -m pyflakes --version >/dev/null 2>&1; then $(PYTHON) -m pyflakes Sources/Ramp/Emit/Python Sources/Ramp/Emit/Arrays Tests/Python Tests/Integration conformance/runners && echo "pyflakes: the Python runtime and its tests are clean"; fi
 	$(PYTHON) -m pytest -q -p no:cacheprovider Tests/Python
 
 ## fuzz: libFuzzer with AddressSanitizer over lexer → parser → checker → 100 steps.
@@ -75,7 +75,7 @@ fuzz: deps
 	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name Ramp \
 		$$(find Sources/Ramp -name '*.swift') Fuzz/*.swift -o $(FUZZ_DIR)/ramp-fuzz 2>&1 | grep -v 'ld.gold: warning' || true
 	test -x $(FUZZ_DIR)/ramp-fuzz
-	cp Sources/Ramp/Emit/Python/runtime.py Sources/Ramp/Emit/JAX/jax_runtime.py $(FUZZ_DIR)/
+	cp Sources/Ramp/Emit/Python/runtime.py Sources/Ramp/Emit/Arrays/*.py $(FUZZ_DIR)/
 	ASAN_OPTIONS=malloc_context_size=255 LSAN_OPTIONS=suppressions=Fuzz/lsan.supp \
 	$(FUZZ_DIR)/ramp-fuzz $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seeds -dict=grammar/ramp.dict \
 		-seed=$(FUZZ_SEED) -max_total_time=$(SECONDS) -timeout=10 -rss_limit_mb=4096 -max_len=4096 -print_final_stats=1 \

@@ -6,7 +6,7 @@ public enum Commands {
     public enum TableFormat: String, Sendable, CaseIterable { case csv, json }
 
     public enum CompileTarget: String, Sendable, CaseIterable {
-        case json, python, jax, csv
+        case json, python, jax, keras, csv
         case tableJSON = "table-json"
 
         /// Tables are computed ahead of training.
@@ -62,6 +62,8 @@ public enum Commands {
             do { out.write(try Python.module(program)) } catch { throw Failure(description: "\(error)") }
         case .jax:
             do { out.write(try JAX.module(program)) } catch { throw Failure(description: "\(error)") }
+        case .keras:
+            do { out.write(try Keras.module(program)) } catch { throw Failure(description: "\(error)") }
         case .csv:
             out.write(TableRow.csvHeader(momentum: program.momentum != nil) + "\n")
             Table.generate(program, steps: steps) { row in

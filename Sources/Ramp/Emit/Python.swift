@@ -147,8 +147,9 @@ public enum Python {
     struct Writer {
         /// The program's source, which places in messages point into.
         let source: SourceFile
-        /// Writes jax.numpy arithmetic, for `ramp compile --to jax`.
-        var jax = false
+        /// The array library the arithmetic is written in (`jnp` for
+        /// `--to jax`, `ops` for `--to keras`), or nil for plain Python.
+        var arrays: String?
         var used: Set<String> = []
         /// Subtrees too deep to nest, as assignments that come first.
         var hoisted: [String] = []

@@ -88,10 +88,10 @@ extension Python.Writer {
     }
 
     /// The Python function a Ramp function name calls: the runtime's, which
-    /// give NaN or infinity where Python's raise, or jax.numpy's, which do so
-    /// already.
+    /// give NaN or infinity where Python's raise, or the array library's
+    /// (jax.numpy, Keras' ops), which do so already.
     func function(_ f: MathFunction) -> String {
-        if jax { return "jnp." + f.rawValue }
+        if let ns = arrays { return "\(ns)." + f.rawValue }
         switch f {
         case .cos, .sin, .tan, .exp, .log, .sqrt, .floor, .ceil: return "_" + f.rawValue
         case .abs: return "abs"
@@ -99,25 +99,29 @@ extension Python.Writer {
         }
     }
 
-    /// `math.NAME` in Python, `jnp.NAME` in JAX (cos, sqrt, tanh, pi).
-    func math(_ name: String) -> String { (jax ? "jnp." : "math.") + name }
+    /// `math.NAME` in Python, the array library's in JAX and Keras (cos, sqrt,
+    /// tanh, pi; Keras' ops have no pi, which is math's).
+    func math(_ name: String) -> String {
+        guard let ns = arrays, !(ns == "ops" && name == "pi") else { return "math." + name }
+        return "\(ns)." + name
+    }
 
     /// `a if c else b`; in JAX a select, so nothing branches on a traced value.
     func cond(_ c: String, _ a: String, _ b: String) -> String {
-        jax ? "jnp.where(\(c), \(a), \(b))" : "(\(a) if \(c) else \(b))"
+        arrays.map { "\($0).where(\(c), \(a), \(b))" } ?? "(\(a) if \(c) else \(b))"
     }
 
     /// Two operands combined as Ramp combines them: IEEE division and
     /// C's pow where Python would raise.
     mutating func binary(_ op: Combine, _ x: String, _ y: String, inline: Bool = false) -> String {
-        if jax {
-            // jax.numpy's operations are IEEE's already; min and max as selects.
+        if let ns = arrays {
+            // The array libraries' operations are IEEE's already; min and max as selects.
             switch op {
             case .add, .subtract, .multiply, .divide: return "(\(x) \(op.rawValue) \(y))"
-            case .power: return "jnp.power(\(x), \(y))"
+            case .power: return "\(ns).power(\(x), \(y))"
             case .min: return minimum(x, y)
             case .max: return maximum(x, y)
-            case .mod: return "jnp.mod(\(x), \(y))"
+            case .mod: return "\(ns).mod(\(x), \(y))"
             }
         }
         switch op {
@@ -132,10 +136,10 @@ extension Python.Writer {
         }
     }
 
-    /// C's pow, floor and ceil: the runtime's in Python, jax.numpy's in JAX.
-    func pow(_ x: String, _ y: String) -> String { jax ? "jnp.power(\(x), \(y))" : "_pow(\(x), \(y))" }
-    func floor(_ x: String) -> String { jax ? "jnp.floor(\(x))" : "_floor(\(x))" }
-    func ceil(_ x: String) -> String { jax ? "jnp.ceil(\(x))" : "_ceil(\(x))" }
+    /// C's pow, floor and ceil: the runtime's in Python, the array library's in JAX and Keras.
+    func pow(_ x: String, _ y: String) -> String { arrays.map { "\($0).power(\(x), \(y))" } ?? "_pow(\(x), \(y))" }
+    func floor(_ x: String) -> String { arrays.map { "\($0).floor(\(x))" } ?? "_floor(\(x))" }
+    func ceil(_ x: String) -> String { arrays.map { "\($0).ceil(\(x))" } ?? "_ceil(\(x))" }
 
     /// A step or a literal: an operand that can be written twice, so min and
     /// max are written inline instead of called.
@@ -182,7 +186,7 @@ extension Python.Writer {
             case .exp: rise = "\(a("from")) * \(pow("\(a("to")) / \(a("from"))", "t / \(a("T"))"))"
             case .constant: rise = a("from")
             }
-            return cond("t < \(a("T"))", jax ? "(\(rise))" : rise, a("to"))
+            return cond("t < \(a("T"))", arrays != nil ? "(\(rise))" : rise, a("to"))
         case let c as Cosine:
             let tt = c.periodic ? "t" : minimum("t", a("T"))
             let frac = when("k", is: 1, "\(tt) / \(a("T"))", "\(pow(tt, a("k"))) / \(pow(a("T"), a("k")))")
@@ -194,17 +198,17 @@ extension Python.Writer {
             let v = "(\(a("from")) * \(pow(a("gamma"), p)))"
             guard let end = args["end"] else { return v }
             let (gamma, form) = numbers["gamma"]!
-            let (lo, hi) = jax ? (maximum(v, end), minimum(v, end)) : ("_max(\(v), \(end))", "_min(\(v), \(end))")
+            let (lo, hi) = arrays != nil ? (maximum(v, end), minimum(v, end)) : ("_max(\(v), \(end))", "_min(\(v), \(end))")
             if form == nil { return gamma < 1 ? lo : hi }
             return "(\(lo) if \(a("gamma")) < 1 else \(hi))"
         case is StepDecay:
             return "(\(a("from")) * \(pow(a("gamma"), floor("t / \(a("size"))"))))"
         case let m as MultiStep:
             let list = "(" + m.milestones.map(String.init).joined(separator: ", ") + (m.milestones.count == 1 ? ",)" : ")")
-            let count = jax ? "sum(jnp.where(m <= t, 1.0, 0.0) for m in \(list))" : "float(sum(1 for m in \(list) if m <= t))"
+            let count = arrays.map { "sum(\($0).where(m <= t, 1.0, 0.0) for m in \(list))" } ?? "float(sum(1 for m in \(list) if m <= t))"
             return "(\(a("from")) * \(pow(a("gamma"), count)))"
         case let poly as Polynomial:
-            let stretched = jax ? maximum("1.0", ceil("t / \(a("T"))")) : "_max(1.0, _ceil(t / \(a("T"))))"
+            let stretched = arrays != nil ? maximum("1.0", ceil("t / \(a("T"))")) : "_max(1.0, _ceil(t / \(a("T"))))"
             let (tt, span) = poly.cycle ? ("t", "(\(a("T")) * \(stretched))") : (minimum("t", a("T")), a("T"))
             return "((\(a("from")) - \(a("to"))) * \(pow("1 - \(tt) / \(span)", a("power"))) + \(a("to")))"
         case is InverseSqrt:

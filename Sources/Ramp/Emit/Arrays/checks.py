@@ -1,26 +1,13 @@
-"""The runtime of the JAX modules that `ramp compile --to jax` writes.
-
-The compiler copies this file, after the module's own header, into each
-module; the module's `make_schedule(base)` then writes the schedule's
-arithmetic out in jax.numpy, so `schedule(count)` is a pure function of the
-step count, traceable under jit, with no Python branching on traced values.
-What is here runs in Python, once, when a schedule is made: the checks that a
-base keeps the program's shape, and the numbers' formatting for messages.
-Under `jax_enable_x64` the schedule computes in double precision, as Ramp
-does; without it, jax rounds every rate to single precision.
+"""What the JAX and Keras modules that Ramp writes run in Python, once, when a
+schedule is made at a base: the checks that the base keeps the program's
+shape, and numbers written as Ramp's messages write them. The compiler copies
+this file (without this docstring) into each such module.
 """
 
 import math
 
-import jax.numpy as jnp
-
 _INF = math.inf
 _NAN = math.nan
-
-
-def _f32(x):
-    """x rounded to single precision, kept in the schedule's precision (float32(...))."""
-    return jnp.asarray(x, jnp.float32).astype(jnp.asarray(0.0).dtype)
 
 
 def _fmt(x):

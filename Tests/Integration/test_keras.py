@@ -1,0 +1,96 @@
+"""`ramp compile --to keras` with Keras' own model.fit, on every backend that
+is installed: the rates are Ramp's in float32, and a saved model reloads
+without custom_objects."""
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from conftest import RAMP
+
+PROGRAM = "base 0.1\nwarmup 5 then cosine(T=20, min=0.001) then constant(0.001)"
+
+FIT = textwrap.dedent("""
+    import json, os, sys
+    import numpy as np
+    import keras
+    sys.path.insert(0, sys.argv[1])
+    import keras_schedule
+    keras.utils.set_random_seed(0)
+    x = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
+    y = x @ np.array([1.0, -2.0, 0.5], dtype="float32")
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=keras_schedule.Schedule()), loss="mse")
+    rates = []
+
+    class Record(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            rates.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
+
+    model.fit(x, y, batch_size=8, epochs=4, verbose=0, shuffle=False, callbacks=[Record()])
+    path = os.path.join(sys.argv[1], "model.keras")
+    model.save(path)
+    print(json.dumps({"rates": rates, "saved": path}))
+""")
+
+LOAD = textwrap.dedent("""
+    import json, sys
+    import keras
+    sys.path.insert(0, sys.argv[1])
+    import keras_schedule  # registers the schedule's class; no custom_objects below
+    model = keras.saving.load_model(sys.argv[2])
+    schedule = model.optimizer._learning_rate
+    print(json.dumps({"type": type(schedule).__name__, "base": schedule.base,
+                      "at": [float(keras.ops.convert_to_numpy(schedule(i))) for i in (0, 3, 12, 40)]}))
+""")
+
+
+def backends():
+    found = []
+    for name, module in (("jax", "jax"), ("torch", "torch"), ("tensorflow", "tensorflow")):
+        if importlib.util.find_spec(module) is not None:
+            found.append(name)
+    return found
+
+
+def close32(got, expected):
+    peak = max(abs(x) for x in expected)
+    return len(got) == len(expected) and all(
+        abs(a - b) <= 2e-6 * max(abs(a), abs(b)) or abs(a - b) <= 1e-6 * peak for a, b in zip(got, expected))
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_model_fit_uses_ramps_rates_and_the_model_reloads(backend, table, tmp_path):
+    if importlib.util.find_spec("keras") is None:
+        pytest.skip("keras is not installed (make integration installs it)")
+    if backend not in backends():
+        pytest.skip(f"the {backend} backend is not installed")
+    if not os.path.exists(RAMP):
+        pytest.skip(f"{RAMP} is not built")
+    subprocess.run([RAMP, "compile", "-e", PROGRAM, "--to", "keras", "-o", str(tmp_path / "keras_schedule.py")], check=True)
+    env = dict(os.environ, KERAS_BACKEND=backend)
+    fit = subprocess.run([sys.executable, "-c", FIT, str(tmp_path)], env=env, capture_output=True, text=True, timeout=300)
+    assert fit.returncode == 0, fit.stderr
+    result = json.loads(fit.stdout.strip().splitlines()[-1])
+    expected = table(PROGRAM, 32)
+    assert close32(result["rates"], expected)
+    load = subprocess.run([sys.executable, "-c", LOAD, str(tmp_path), result["saved"]], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert load.returncode == 0, load.stderr
+    loaded = json.loads(load.stdout.strip().splitlines()[-1])
+    assert loaded["type"] == "Schedule" and loaded["base"] == 0.1
+    assert close32(loaded["at"], [expected[0], expected[3], expected[12], table(PROGRAM, 41)[40]])
+
+
+def test_a_metric_driven_schedule_is_refused_with_a_reason():
+    if not os.path.exists(RAMP):
+        pytest.skip(f"{RAMP} is not built")
+    r = subprocess.run([RAMP, "compile", "-e", "warmup 5 then cosine(T=50) until plateau(patience 3)", "--to", "keras"],
+                       capture_output=True, text=True)
+    assert r.returncode == 1
+    assert "reacts to a metric, which `--to keras` does not compile yet" in r.stderr

@@ -13,6 +13,7 @@ import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "Sources" / "Ramp" / "Emit" / "Python"))
 
+import checks  # noqa: E402
 import runtime as rt  # noqa: E402
 
 
@@ -95,7 +96,7 @@ class _Card(rt._Schedule):
 
     @staticmethod
     def program(base):
-        rt._require_base(base <= 1.0, "t.ramp:1:1", lambda: "the comparison is true at the program's base but false at base " + rt._fmt(base))
+        checks._require_base(base <= 1.0, "t.ramp:1:1", lambda: "the comparison is true at the program's base but false at base " + rt._fmt(base))
         w = rt.Arith(lambda t: base * (t / 2.0) if t < 2.0 else base)
         lr = rt.Sequence([rt.Phase(w, length=2),
                           rt.Phase(rt.Arith(lambda t: base), until=rt.Plateau(rt.PlateauSpec(patience=0), slot=1), slots=(1, 2))],
@@ -140,9 +141,9 @@ def test_rates_are_checked_as_ramp_check_checks_them():
 
 
 def test_pinned_numbers_refuse_another_base():
-    assert rt._pinned(0.5, 0.1, 0.1) == 0.5
+    assert checks._pinned(0.5, 0.1, 0.1) == 0.5
     with pytest.raises(ValueError, match="too many operations"):
-        rt._pinned(0.5, 0.1, 0.2)
+        checks._pinned(0.5, 0.1, 0.2)
 
 
 def test_state_encoding_spells_out_non_finite_numbers():

@@ -10,15 +10,13 @@ Prints each failure, then "N passed, M failed", and exits 1 when any failed.
 """
 
 import importlib
-import json
 import os
 import sys
 
 import keras
 
-sys.path.insert(0, sys.argv[1])
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from python_runner import matches, number  # noqa: E402
+from python_runner import main, matches, number, peak_of  # noqa: E402
 
 
 def run(job):
@@ -26,24 +24,12 @@ def run(job):
     steps = keras.ops.arange(len(job["lr"]))
     rates = keras.ops.convert_to_numpy(schedule(steps)).reshape(-1).tolist()
     expected = [number(x) for x in job["lr"]]
-    peak = max((abs(x) for x in expected if x is not None and x == x and abs(x) != float("inf")), default=0.0)
+    peak = peak_of(expected)
     for i, (got, want) in enumerate(zip(rates, expected)):
         if not matches(float(got), want, "float32", peak):
             return f"lr[{i}] is {got!r}, expected {want!r}"
     return None
 
 
-def main():
-    jobs = json.load(open(sys.argv[2]))
-    failed = 0
-    for job in jobs:
-        problem = run(job)
-        if problem:
-            failed += 1
-            print(f"{job['name']}: {problem}")
-    print(f"{len(jobs) - failed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
-
-
 if __name__ == "__main__":
-    main()
+    sys.exit(main(sys.argv[1], sys.argv[2], run))

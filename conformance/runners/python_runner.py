@@ -48,7 +48,9 @@ def run(job):
     return None
 
 
-def main(directory, jobs_path):
+def main(directory, jobs_path, run=run):
+    """Runs every job with `run` (this runner's, or another target's) and
+    reports; the exit status for the command line."""
     sys.path.insert(0, directory)
     with open(jobs_path) as f:
         jobs = json.load(f)
@@ -60,6 +62,11 @@ def main(directory, jobs_path):
             print(f"FAIL {job['name']}: {problem}")
     print(f"{len(jobs) - failed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def peak_of(values):
+    """The largest finite magnitude of an expected trace (float32's absolute tolerance is a part of it)."""
+    return max((abs(x) for x in values if x is not None and x == x and abs(x) != float("inf")), default=0.0)
 
 
 if __name__ == "__main__":

@@ -25,8 +25,13 @@ public enum Python {
     }
 
     private static func emit(_ program: CompiledProgram) throws -> String {
-        let runtime: PythonRuntime
-        do { runtime = try PythonRuntime.load() } catch { throw ModuleError(description: error.description) }
+        let runtime: PythonRuntime, checks: String
+        do {
+            runtime = try PythonRuntime.load()
+            // Its imports are the module's own, computed below.
+            checks = try PythonRuntime.file("checks").split(separator: "\n", omittingEmptySubsequences: false)
+                .filter { !$0.hasPrefix("import ") }.joined(separator: "\n").trimmingCharacters(in: .newlines)
+        } catch { throw ModuleError(description: error.description) }
         var writer = Writer(source: program.source)
         let body = writer.program(program)
 
@@ -40,7 +45,7 @@ public enum Python {
             }
         }
         let sections = runtime.sections.filter { used.contains($0.name) }
-        let code = sections.map(\.code)
+        let code = [checks] + sections.map(\.code)
         // Import what the sections use, and nothing else.
         var imports = PythonRuntime.standardModules.filter { m in (code + [body]).contains { $0.contains("\(m).") } }
         if writer.height > 300 { imports.append("sys") }

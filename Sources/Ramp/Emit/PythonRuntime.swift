@@ -25,12 +25,22 @@ struct PythonRuntime: Sendable {
     static let standardModules = ["bisect", "copy", "json", "math", "struct"]
 
     struct Missing: Error, CustomStringConvertible {
-        var description: String { "the Python runtime (runtime.py) is missing from this installation of Ramp" }
+        var name: String
+        var description: String { "\(name).py, which compiled modules are made of, is missing from this installation of Ramp" }
+    }
+
+    /// A Python file shipped with Ramp (checks.py, the array runtimes),
+    /// without its docstring, which stays in the file.
+    static func file(_ name: String) throws(Missing) -> String {
+        guard let url = Bundle.module.url(forResource: name, withExtension: "py"),
+              let text = try? String(contentsOf: url, encoding: .utf8) else { throw Missing(name: name) }
+        return text.components(separatedBy: "\n\"\"\"\n").dropFirst().joined(separator: "\n\"\"\"\n")
+            .trimmingCharacters(in: .newlines)
     }
 
     static func load() throws(Missing) -> PythonRuntime {
         guard let url = Bundle.module.url(forResource: "runtime", withExtension: "py"),
-              let text = try? String(contentsOf: url, encoding: .utf8) else { throw Missing() }
+              let text = try? String(contentsOf: url, encoding: .utf8) else { throw Missing(name: "runtime") }
         return PythonRuntime(text: text)
     }
 

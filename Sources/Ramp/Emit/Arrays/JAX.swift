@@ -105,14 +105,9 @@ extension JAX {
         return (body, lr, momentum)
     }
 
-    /// A runtime file shipped with Ramp, without its docstring (which stays in the file).
+    /// A Python file shipped with Ramp, without its docstring.
     static func runtime(_ name: String) throws -> String {
-        guard let url = Bundle.module.url(forResource: name, withExtension: "py"),
-              let text = try? String(contentsOf: url, encoding: .utf8) else {
-            throw ModuleError(description: "\(name).py is missing from this installation of Ramp")
-        }
-        return text.components(separatedBy: "\n\"\"\"\n").dropFirst().joined(separator: "\n\"\"\"\n")
-            .trimmingCharacters(in: .newlines)
+        do { return try PythonRuntime.file(name) } catch { throw ModuleError(description: error.description) }
     }
 
     /// The program's source, indented, for a module's docstring.

@@ -19,11 +19,12 @@ import json
 import math
 import struct
 
+# The checks every Python-family module carries (a module gets checks.py's
+# code before these sections; here it is imported, for this file on its own).
+from checks import _INF, _NAN, _fmt
+
 
 # ramp-section: core
-_INF = math.inf
-_NAN = math.nan
-
 
 def _pow(a, b):
     """C's pow: an overflow gives inf and a domain error NaN, where Python raises."""
@@ -65,34 +66,6 @@ def _floor(x):
 
 def _ceil(x):
     return _integral(math.ceil, x)
-
-
-def _fmt(x):
-    """A number as Ramp's messages write it."""
-    if x != x:
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    if x == math.floor(x) and abs(x) < 1e15:
-        return str(int(x))
-    return repr(x)
-
-
-def _require_base(ok, place, why):
-    """Refuses a base at which a decision the program took on the base (a
-    length, a count, a comparison, a parameter's range) would come out
-    differently, with the message Ramp gives (`why()` writes it)."""
-    if not ok:
-        raise ValueError(f"{place}: error[R0509]: {why()}")
-
-
-def _pinned(x, at_base, base):
-    """A number computed from the base through more operations than a module
-    keeps: known at the program's own base only."""
-    if base != at_base:
-        raise ValueError("a number in this schedule is computed from the base through too many operations "
-                         "to follow another base; compile it with `ramp compile --base B`")
-    return x
 
 
 def _f32(x):

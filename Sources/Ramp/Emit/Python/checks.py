@@ -1,7 +1,8 @@
-"""What the JAX and Keras modules that Ramp writes run in Python, once, when a
-schedule is made at a base: the checks that the base keeps the program's
-shape, and numbers written as Ramp's messages write them. The compiler copies
-this file (without this docstring) into each such module.
+"""What every Python-family module that Ramp writes (Python, JAX, Keras) runs
+in Python when a schedule is made at a base: the checks that the base keeps
+the program's shape, and numbers written as Ramp's messages write them. The
+compiler copies this file (without this docstring) into each module, before
+the module's runtime.
 """
 
 import math

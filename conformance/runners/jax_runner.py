@@ -26,8 +26,8 @@ from python_runner import main, matches, number, peak_of  # noqa: E402
 def run(job):
     module = importlib.import_module(job["module"])
     steps = jnp.arange(len(job["lr"]))
-    out = jax.jit(jax.vmap(module.schedule))(steps)
-    lrs, momenta = (out if job.get("momentum") is not None else (out, None))
+    lrs = jax.jit(jax.vmap(module.schedule))(steps)
+    momenta = jax.jit(jax.vmap(module.momentum_schedule))(steps) if job.get("momentum") is not None else None
     expected = [number(x) for x in job["lr"]]
     peak = peak_of(expected)
     for i, (got, want) in enumerate(zip([float(x) for x in lrs], expected)):

@@ -94,3 +94,56 @@ def test_a_metric_driven_schedule_is_refused_with_a_reason():
                        capture_output=True, text=True)
     assert r.returncode == 1
     assert "reacts to a metric, which `--to keras` does not compile yet" in r.stderr
+
+
+CALLBACK = textwrap.dedent("""
+    import json, sys
+    import numpy as np
+    import keras
+    sys.path.insert(0, sys.argv[1])
+    import card_schedule
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 3)).astype("float32")
+    y = x @ np.array([1.0, -2.0, 0.5], dtype="float32") + 0.3 * rng.normal(size=64).astype("float32")
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="mse")
+    rates, losses = [], []
+
+    class Record(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            rates.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
+
+        def on_epoch_end(self, epoch, logs=None):
+            losses.append(float(logs["val_loss"]))
+
+    model.fit(x[:48], y[:48], validation_data=(x[48:], y[48:]), batch_size=8, epochs=60, verbose=0, shuffle=False,
+              callbacks=[card_schedule.keras_callback(), Record()])
+    print(json.dumps({"rates": rates, "losses": losses}))
+""")
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_a_metric_driven_schedule_steps_per_batch_and_stops_fit(backend, table, tmp_path):
+    if importlib.util.find_spec("keras") is None:
+        pytest.skip("keras is not installed (make integration installs it)")
+    if backend not in backends():
+        pytest.skip(f"the {backend} backend is not installed")
+    if not os.path.exists(RAMP):
+        pytest.skip(f"{RAMP} is not built")
+    program = "base 0.1\nwarmup 6 then cosine(T=200, min=0.001) until plateau(patience=1, threshold=0.05)"
+    subprocess.run([RAMP, "compile", "-e", program, "--to", "python", "-o", str(tmp_path / "card_schedule.py")], check=True)
+    run = subprocess.run([sys.executable, "-c", CALLBACK, str(tmp_path)], env=dict(os.environ, KERAS_BACKEND=backend),
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    rates, losses = result["rates"], result["losses"]
+    per_epoch = 6  # 48 samples in batches of 8
+    # Each epoch's validation loss is the metric at the end of its last batch.
+    metrics = [None] * len(rates)
+    for epoch, loss in enumerate(losses):
+        if (epoch + 1) * per_epoch - 1 < len(metrics):
+            metrics[(epoch + 1) * per_epoch - 1] = loss
+    # The optimizer holds its rate in float32.
+    assert close32(rates, table(program, len(rates), metrics))
+    assert len(losses) < 60  # the plateau finished the schedule, and fit stopped

@@ -87,6 +87,11 @@ public enum Python {
                 return _lightning(Schedule, module, optimizer, interval, monitor, **options)
 
 
+            def keras_callback(monitor="val_loss", base=None):
+                \(pythonString("A keras Callback for model.fit: one step per batch, the optimizer's learning rate set from the schedule, `monitor` fed when an evaluation gave it, training stopped when the schedule finishes."))
+                return _keras_callback(Schedule, monitor, base)
+
+
             def __getattr__(name):
                 # TorchScheduler is made when first asked for, so torch is imported only then.
                 if name == "TorchScheduler":

@@ -1290,6 +1290,57 @@ def _lightning(schedule_class, module, optimizer, interval="step", monitor="val_
             "lr_scheduler": {"scheduler": scheduler, "interval": interval, "frequency": 1, "name": "ramp"}}
 
 
+def _keras_callback(schedule_class, monitor="val_loss", base=None):
+    """A keras.callbacks.Callback that steps the schedule once per batch in
+    model.fit, sets the optimizer's learning rate, feeds `monitor` when an
+    evaluation gave it, and stops training when the schedule finishes.
+
+    Keras evaluates at the end of an epoch, after its last batch; so each
+    batch's step stays open until the next batch begins (no metric) or the
+    epoch's logs arrive (with `monitor`, when they hold it). Without `base`,
+    the optimizer's learning rate when training begins is the base.
+    keras is imported only here."""
+    import keras
+
+    class RampKerasCallback(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.schedule = None
+            self._open = False
+
+        def _apply(self):
+            self.model.optimizer.learning_rate = self.schedule.lr
+
+        def _end(self, metric):
+            if self._open:
+                self._open = False
+                self.schedule.step(metric)
+                self._apply()
+                if self.schedule.finished:
+                    self.model.stop_training = True
+
+        def on_train_begin(self, logs=None):
+            if self.schedule is None:
+                b = base if base is not None else float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+                self.schedule = schedule_class(base=b)
+            self._apply()
+
+        def on_train_batch_begin(self, batch, logs=None):
+            self._end(None)
+
+        def on_train_batch_end(self, batch, logs=None):
+            self._open = True
+
+        def on_epoch_end(self, epoch, logs=None):
+            value = (logs or {}).get(monitor)
+            self._end(None if value is None else float(value))
+
+        def on_train_end(self, logs=None):
+            self._end(None)
+
+    return RampKerasCallback()
+
+
 def _distributed():
     import torch.distributed as dist
     return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1

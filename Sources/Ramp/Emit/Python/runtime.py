@@ -1265,6 +1265,8 @@ def _lightning(schedule_class, module, optimizer, interval="step", monitor="val_
     scheduler._defer = True
 
     class RampLightningCallback(pl.Callback):
+        ramp = True
+
         def _end(self, trainer, metric):
             scheduler.end_deferred_step(metric)
             if scheduler.finished:
@@ -1285,6 +1287,8 @@ def _lightning(schedule_class, module, optimizer, interval="step", monitor="val_
     trainer = getattr(module, "_trainer", None)
     if trainer is None:
         raise ValueError("lightning_config(self, optimizer) is called from configure_optimizers, once the module has a Trainer")
+    # One such callback per trainer: a new configure_optimizers replaces the last one's.
+    trainer.callbacks[:] = [c for c in trainer.callbacks if not getattr(c, "ramp", False)]
     trainer.callbacks.insert(0, RampLightningCallback())
     return {"optimizer": optimizer,
             "lr_scheduler": {"scheduler": scheduler, "interval": interval, "frequency": 1, "name": "ramp"}}

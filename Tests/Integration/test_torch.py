@@ -135,7 +135,7 @@ def test_schedulers_pickle_and_resume_from_a_checkpoint(compile_module, table):
     for m in CARD_METRICS[:8]:
         rates.append(optimizer.param_groups[0]["lr"])
         train_step(model, optimizer)
-        scheduler.step(m)
+        scheduler.step(torch.tensor(m, dtype=torch.float64))  # a validation loss as a tensor, as loops have it
     # The whole object, as torch.save writes it, and its state_dict alone.
     buffer = io.BytesIO()
     torch.save({"scheduler": scheduler, "optimizer": optimizer.state_dict(),

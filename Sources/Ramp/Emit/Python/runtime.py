@@ -1088,8 +1088,9 @@ def _torch_class(schedule_class, module):
                 self._advance(metric, metric is None)
 
         def _advance(self, metric, without_metric):
-            if metric is not None and self._ranks and self.sync is not None:
-                metric = _all_reduce(metric, self.sync)
+            if metric is not None:
+                # A plain float (a tensor's value), so the saved state stays plain data.
+                metric = _all_reduce(metric, self.sync) if self._ranks and self.sync is not None else float(metric)
             n = self._counter.n
             if n == self._seen and self.follow_optimizer:
                 # The optimizer did not step: the schedule stays where it is.

@@ -22,17 +22,18 @@ def _ramp(*args, stdin=None):
 
 @pytest.fixture
 def compile_module(tmp_path):
-    """Compiles Ramp source (or a file) to a Python module and imports it."""
+    """Compiles Ramp source (or a file) to a module (`--to python`, or `jax`,
+    `keras`) and imports it."""
     count = [0]
 
-    def build(source, name=None):
+    def build(source, name=None, to="python"):
         count[0] += 1
         name = name or f"ramp_schedule_{count[0]}"
         path = tmp_path / f"{name}.py"
         if os.path.exists(source):
-            _ramp("compile", source, "--to", "python", "-o", str(path))
+            _ramp("compile", source, "--to", to, "-o", str(path))
         else:
-            _ramp("compile", "-e", source, "--to", "python", "-o", str(path))
+            _ramp("compile", "-e", source, "--to", to, "-o", str(path))
         sys.path.insert(0, str(tmp_path))
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
@@ -43,6 +44,14 @@ def compile_module(tmp_path):
     yield build
     while str(tmp_path) in sys.path:
         sys.path.remove(str(tmp_path))
+
+
+def ramp_run(*args):
+    """The ramp binary run on `args`, its exit status and standard error (skips when it is not built)."""
+    if not os.path.exists(RAMP):
+        pytest.skip(f"{RAMP} is not built; run `swift build` (or set $RAMP)")
+    r = subprocess.run([RAMP, *args], capture_output=True, text=True)
+    return r.returncode, r.stderr
 
 
 @pytest.fixture

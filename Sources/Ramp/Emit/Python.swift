@@ -202,12 +202,7 @@ public enum Python {
                 lines.append("    # Decisions taken on numbers that follow the base must come out the same.")
                 lines += checks.map { "    " + $0 }
             }
-            for f in functions {
-                let ramp = f.ramp.count <= 90 ? f.ramp : String(f.ramp.prefix(87)) + "..."
-                lines.append("")
-                lines.append("    # " + ramp.replacingOccurrences(of: "\n", with: " "))
-                lines += f.code.split(separator: "\n").map { "    " + $0 }
-            }
+            lines += functionLines().map { $0.isEmpty ? "" : "    " + $0 }
             if !functions.isEmpty { lines.append("") }
             lines += hoisted.map { "    " + $0 }
             lines.append("    lr = \(lr)")
@@ -302,6 +297,23 @@ public enum Python {
             return (name, 0)
         }
 
+        /// The variable phase `i`'s warmup rises to, when it rises to the next
+        /// phase's start; the warmup's arithmetic then reads it (`pendingTarget`).
+        mutating func risingTarget(_ s: PhaseSequence, _ i: Int) -> String? {
+            guard i + 1 < s.phases.count, case .primitive(let w as Warmup, _) = s.phases[i].body, w.implicitTarget else { return nil }
+            let target = fresh("start")
+            pendingTarget = target
+            return target
+        }
+
+        /// The functions written so far, each under a comment with its Ramp, unindented.
+        func functionLines() -> [String] {
+            functions.flatMap { f -> [String] in
+                let ramp = f.ramp.count <= 90 ? f.ramp : String(f.ramp.prefix(87)) + "..."
+                return ["", "# " + ramp.replacingOccurrences(of: "\n", with: " ")] + f.code.split(separator: "\n").map(String.init)
+            }
+        }
+
         /// An output's sequence, one phase per line.
         mutating func sequence(_ s: PhaseSequence) -> String {
             sequence(s, level: 1, layout: "\n        ").0
@@ -317,13 +329,8 @@ public enum Python {
             // body, are named, so the target can be set once the state exists.
             var warmupBefore: String?
             for (i, p) in s.phases.enumerated() {
-                var rises: String?
-                if i + 1 < s.phases.count, case .primitive(let w as Warmup, _) = p.body, w.implicitTarget {
-                    let target = fresh("start")
-                    hoisted.append("\(target) = base  # phase \(i + 2)'s start, set below")
-                    pendingTarget = target
-                    rises = target
-                }
+                let rises = risingTarget(s, i)
+                if let rises { hoisted.append("\(rises) = base  # phase \(i + 2)'s start, set below") }
                 var (body, d) = node(p.body, level: level + 1)
                 if let w = warmupBefore {
                     let name = fresh("body")

@@ -82,7 +82,7 @@ extension JAX {
         var w = Python.Writer(source: program.source)
         w.arrays = arrays
         var body: [String] = []
-        for g in program.baseGuards { body.append(w.guardLine(g)) }
+        for g in program.baseGuards { body.append(w.baseGuard(g)) }
         var sequences: [String] = []
         let lr = try w.jaxSequence(program.lr, output: "lr", into: &sequences)
         var momentum: String?
@@ -92,12 +92,7 @@ extension JAX {
         } else if program.momentum != nil {
             throw ModuleError(description: "the momentum this schedule moves with its rate (one-cycle, cyclic) is not compiled `--to \(target)` yet")
         }
-        for f in w.functions {
-            let ramp = f.ramp.count <= 90 ? f.ramp : String(f.ramp.prefix(87)) + "..."
-            body.append("")
-            body.append("# " + ramp.replacingOccurrences(of: "\n", with: " "))
-            body += f.code.split(separator: "\n").map(String.init)
-        }
+        body += w.functionLines()
         body.append("")
         body += sequences
         body += w.targets
@@ -121,9 +116,6 @@ extension JAX {
 }
 
 extension Python.Writer {
-    /// A guard, as the Python module writes it.
-    mutating func guardLine(_ g: BaseGuard) -> String { baseGuard(g) }
-
     /// Defines a function of the local step for a static sequence, choosing
     /// the phase in force with `jnp.where`, and returns its name.
     mutating func jaxSequence(_ s: PhaseSequence, output: String, into defs: inout [String]) throws -> String {
@@ -133,12 +125,7 @@ extension Python.Writer {
         var bodies: [String] = []
         var pendingRise: String?
         for (i, p) in s.phases.enumerated() {
-            var rises: String?
-            if i + 1 < s.phases.count, case .primitive(let w as Warmup, _) = p.body, w.implicitTarget {
-                let target = fresh("start")
-                pendingTarget = target
-                rises = target
-            }
+            let rises = risingTarget(s, i)
             let name: String
             if case .sequence(let inner) = p.body {
                 name = try jaxSequence(inner, output: output, into: &defs)

@@ -22,6 +22,11 @@ def close(a, b):
     return all(abs(x - y) <= 1e-12 * max(abs(x), abs(y)) for x, y in zip(a, b)) and len(a) == len(b)
 
 
+def held_after(rates, expected):
+    """`ramp table` stops where the schedule finishes; the rate then holds."""
+    return close(rates, expected + [expected[-1]] * (len(rates) - len(expected)))
+
+
 def test_the_jitted_schedule_gives_ramp_tables_rates(compile_module, table):
     module = compile_module(PROGRAM, to="jax")
     rates = jax.jit(jax.vmap(module.schedule))(jnp.arange(1200))
@@ -51,3 +56,102 @@ def test_it_drives_an_optax_optimizer_under_jit(compile_module, table):
         # The rate the update just applied: the schedule at the count before it.
         used.append(float(state.hyperparams["learning_rate"]))
     assert close(used, table(PROGRAM, 150))
+
+
+CARD = "base 0.1\nwarmup 5 then cosine(T=50) until plateau(patience 3)"
+
+
+def card_metrics(steps):
+    """A validation loss measured every 4th step, improving and then flat."""
+    return [max(1.0 / (1 + i), 0.2) if i % 4 == 3 else None for i in range(steps)]
+
+
+def test_a_metric_driven_schedule_is_a_stateful_schedule_inside_jit(compile_module, table):
+    module = compile_module(CARD, to="jax")
+    optimizer = optax.inject_hyperparams(optax.sgd)(learning_rate=module.schedule)
+    params = {"w": jnp.ones(3)}
+    state = optimizer.init(params)
+
+    @jax.jit
+    def update(params, state, loss, evaluated):
+        grads = jax.grad(lambda p: jnp.sum(p["w"] ** 2))(params)
+        updates, state = optimizer.update(grads, state, params, value=loss, evaluated=evaluated)
+        return optax.apply_updates(params, updates), state
+
+    metrics = card_metrics(60)
+    used, finished = [], []
+    for m in metrics:
+        params, state = update(params, state, 0.0 if m is None else m, m is not None)
+        used.append(float(state.hyperparams["learning_rate"]))
+        finished.append(bool(module.schedule.finished(state.hyperparams_states["learning_rate"])))
+    expected = table(CARD, 60, metrics=metrics)
+    assert held_after(used, expected)
+    # The plateau ended the cosine early, and from there the schedule says it is over.
+    assert len(expected) < 55 and finished.index(True) == len(expected) - 1 and all(finished[len(expected) - 1:])
+
+
+def test_scale_by_schedule_scales_updates_as_reduce_on_plateau_does(compile_module, table):
+    module = compile_module(CARD, to="jax")
+    optimizer = optax.chain(optax.sgd(1.0), module.scale_by_schedule())
+    params = jnp.ones(2)
+    state = optimizer.init(params)
+    grads = jnp.asarray([1.0, -2.0])
+    step = jax.jit(lambda state, loss: optimizer.update(grads, state, params, value=loss))
+    metrics = [1.0 / (1 + i) if i < 10 else 0.5 for i in range(40)]
+    applied = []
+    for m in metrics:
+        updates, state = step(state, m)
+        applied.append(-float(updates[0]))
+    assert held_after(applied, table(CARD, 40, metrics=metrics))
+    # At another base, the same decisions at the new rate.
+    other = module.scale_by_schedule(base=0.3)
+    s = other.init(params)
+    updates, s = jax.jit(lambda s: other.update(grads, s, params, value=1.0))(s)
+    assert float(updates[1]) == 0.0  # step 0 of the warmup
+
+
+def test_a_warmup_into_reduce_on_plateau_follows_the_metric(compile_module, table):
+    program = "base 0.01\nwarmup 3 then reduce_on_plateau(patience=1, factor=0.5)"
+    module = compile_module(program, to="jax")
+    metrics = [1.0, 0.9, 0.9, 0.9, 0.9, 0.8, 0.8, 0.8, 0.8, 0.8]
+    state, rates = module.schedule.init(), []
+    update = jax.jit(module.schedule.update)
+    for m in metrics:
+        rates.append(float(module.schedule(state)))
+        state = update(state, value=m)
+    assert close(rates, table(program, 10, metrics=metrics))
+    assert not module.schedule.finished(state)
+
+
+def test_every_metric_driven_conformance_program_matches_the_python_module_on_other_metrics(compile_module):
+    """The conformance cases feed one metric sequence each; these feed twenty
+    more, seeded, with gaps and NaN, to both targets."""
+    import pathlib
+    import random
+    import sys
+    runners = pathlib.Path(__file__).resolve().parents[2] / "conformance" / "runners"
+    sys.path.insert(0, str(runners))
+    from jax_runner import stateful_trace
+    checked = 0
+    for path in sorted((runners.parent / "programs").glob("*.ramp")):
+        text = path.read_text()
+        if "expect-error" in text or not any(w in text for w in ("until", "plateau")):
+            continue
+        module = compile_module(str(path), to="jax")
+        if not hasattr(module.schedule, "init"):
+            continue
+        python = compile_module(str(path))
+        for seed in range(20):
+            rng = random.Random(seed)
+            metrics = [None if rng.random() < 0.3 else rng.choice([rng.random(), 0.5, float("nan")]) for _ in range(60)]
+            schedule, rates, momenta = python.Schedule(), [], []
+            for m in metrics:
+                rates.append(schedule.lr)
+                momenta.append(schedule.momentum)
+                schedule.step(m)
+            lrs, moms = stateful_trace(module, metrics)
+            assert close([float(x) for x in lrs], rates), (path.name, seed)
+            if moms is not None:
+                assert close([float(x) for x in moms], momenta), (path.name, seed)
+        checked += 1
+    assert checked >= 18

@@ -1,13 +1,19 @@
 """What `--to jax` and `--to keras` refuse, they refuse with a reason; this
 needs neither library."""
 
-import pytest
-
 from conftest import ramp_run
 
 
-@pytest.mark.parametrize("target", ["jax", "keras"])
-def test_a_metric_driven_schedule_is_refused_with_a_reason(target):
-    status, stderr = ramp_run("compile", "-e", "warmup 5 then cosine(T=50) until plateau(patience 3)", "--to", target)
+def test_keras_refuses_a_metric_driven_schedule_and_says_what_serves_it():
+    status, stderr = ramp_run("compile", "-e", "warmup 5 then cosine(T=50) until plateau(patience 3)", "--to", "keras")
     assert status == 1
-    assert f"reacts to a metric, which `--to {target}` does not compile yet" in stderr
+    assert "error: this schedule reacts to a metric, which a `--to keras` LearningRateSchedule never sees (Keras calls it " \
+        "with the step alone): compile it `--to python` and pass its keras_callback() to model.fit" in stderr
+
+
+def test_jax_compiles_a_metric_driven_schedule_and_refuses_what_it_cannot_write():
+    status, _ = ramp_run("compile", "-e", "warmup 5 then cosine(T=50) until plateau(patience 3)", "--to", "jax")
+    assert status == 0
+    status, stderr = ramp_run("compile", "-e", "restarts(cosine(T=10), period=10) until plateau(patience 3)", "--to", "jax")
+    assert status == 1
+    assert "is not compiled `--to jax` yet (restarts, one-cycle, cyclic, piecewise tables, `at` and running products are not)" in stderr

@@ -3,8 +3,9 @@
     python3 jax_runner.py DIR JOBS.json
 
 DIR holds one compiled module per case; JOBS.json lists the cases as
-python_runner.py reads them. Each schedule is evaluated under jit, over every
-step at once (vmap), in double precision (jax_enable_x64); rates must match
+python_runner.py reads them. A schedule of the step is evaluated under jit,
+over every step at once (vmap); one with memory is stepped in a jitted scan,
+fed the case's metrics. Both run in double precision (jax_enable_x64); rates must match
 to 1e-12 relative (XLA's cos and pow may differ from the C library's in the
 last place), or to keras' float32 precision for its cases. Prints each
 failure, then "N passed, M failed", and exits 1 when any failed.
@@ -23,11 +24,34 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from python_runner import main, matches, number, peak_of  # noqa: E402
 
 
+def stateful_trace(module, metrics):
+    """The rates (and momenta) of a module whose schedule has memory: one
+    jitted scan over the steps, each ending with its metric, or with
+    evaluated=False where the case feeds none."""
+    schedule = module.schedule
+    momentum = getattr(module, "momentum_schedule", None)
+    fed = jnp.asarray([0.0 if m is None else m for m in metrics])
+    present = jnp.asarray([m is not None for m in metrics])
+
+    def step(state, x):
+        value, evaluated = x
+        out = (schedule(state), momentum(state) if momentum is not None else jnp.asarray(0.0))
+        return schedule.update(state, value=value, evaluated=evaluated), out
+
+    # One compilation per module and length of run.
+    scan = module.__dict__.setdefault("_conformance_scan", jax.jit(lambda xs: jax.lax.scan(step, schedule.init(), xs)))
+    _, (lrs, momenta) = scan((fed, present))
+    return lrs, momenta if momentum is not None else None
+
+
 def run(job):
     module = importlib.import_module(job["module"])
-    steps = jnp.arange(len(job["lr"]))
-    lrs = jax.jit(jax.vmap(module.schedule))(steps)
-    momenta = jax.jit(jax.vmap(module.momentum_schedule))(steps) if job.get("momentum") is not None else None
+    if hasattr(module.schedule, "init"):
+        lrs, momenta = stateful_trace(module, [number(m) for m in job["metrics"]])
+    else:
+        steps = jnp.arange(len(job["lr"]))
+        lrs = jax.jit(jax.vmap(module.schedule))(steps)
+        momenta = jax.jit(jax.vmap(module.momentum_schedule))(steps) if job.get("momentum") is not None else None
     expected = [number(x) for x in job["lr"]]
     peak = peak_of(expected)
     for i, (got, want) in enumerate(zip([float(x) for x in lrs], expected)):

@@ -470,7 +470,7 @@ public enum Python {
             }
         }
 
-        private mutating func plateau(_ p: PlateauSpec) -> String {
+        mutating func plateau(_ p: PlateauSpec) -> String {
             used.insert("plateau")
             // Arguments at the class's defaults are left out.
             var args = ["patience=\(p.patience)"]

@@ -1,0 +1,215 @@
+/// `ramp compile --to jax` for a schedule with memory: phases that end on
+/// conditions, plateaus, reduce-on-plateau. The state slots become a pytree
+/// (a tuple with one dict per slot, as the IR numbers them) and each part of
+/// the tree two functions: its value at a local step given the slots, and
+/// the end of a step, which returns the slots. Every decision is a
+/// `jnp.where`, transcribing the Python runtime's `observe` and
+/// `_end_of_step` (and so Swift's), so the whole step traces under `jit`.
+/// The state functions live in `Arrays/jax_state.py`.
+extension Python.Writer {
+    /// A part of the tree as the stateful module computes it.
+    struct StatePart {
+        /// Its value at a local step (an expression in `t`, reading `s`).
+        var value: (String) -> String
+        /// The function ending a step, `(t, m, present, lr, s, on) -> s`, or
+        /// nil when the part has no memory.
+        var observe: String?
+        /// Whether it has ended by a local step (an expression), for a phase
+        /// that ends with its body; nil when it never ends on its own.
+        var finished: ((String) -> String)?
+    }
+
+    /// What `--to jax` says about a part it cannot write with state.
+    private func refusal(_ n: Node) -> JAX.ModuleError {
+        let what = Describe.node(n)
+        return JAX.ModuleError(description: "`\(what.count <= 60 ? what : String(what.prefix(57)) + "...")` is not compiled `--to jax` yet (restarts, one-cycle, cyclic, piecewise tables, `at` and running products are not)")
+    }
+
+    /// Writes `n` and returns how to compute it.
+    mutating func statePart(_ n: Node, output: String, into defs: inout [String]) throws -> StatePart {
+        if Self.isArithmetic(n) {
+            let name = function(n, single: false, prefix: output)
+            return StatePart(value: { "\(name)(\($0))" }, observe: nil, finished: nil)
+        }
+        switch n {
+        case .sequence(let s):
+            return try stateSequence(s, output: output, into: &defs)
+        case .reduceOnPlateau(let r, let symbols):
+            let spec = plateau(r.plateau)
+            let from = number(r.from, symbols["from"])
+            reduceFrom[r.slot] = from
+            let name = fresh(output + "_reduce")
+            defs += ["def \(name)(t, m, present, lr, s, on):",
+                     "    return _reduce(\(spec), \(number(r.factor, symbols["factor"])), \(number(r.min, symbols["min"])), "
+                        + "\(number(r.eps, symbols["eps"])), s, \(r.slot), m, on & present)", ""]
+            return StatePart(value: { _ in "s[\(r.slot)][\"value\"]" }, observe: name, finished: nil)
+        default:
+            throw refusal(n)
+        }
+    }
+
+    /// A sequence: by its starts when static, by its slot when its phases end on conditions.
+    private mutating func stateSequence(_ s: PhaseSequence, output: String, into defs: inout [String]) throws -> StatePart {
+        let stateful = !s.isStatic || s.phases.contains { !Self.isArithmetic($0.body) && !Self.isPure($0.body) }
+        if s.isStatic, !stateful {
+            let name = try jaxSequence(s, output: output, into: &defs)
+            let finished = s.staticDuration.map { d in { (t: String) in "(\(t) >= \(Python.literal(Double(d))))" } }
+            return StatePart(value: { "\(name)(\($0))" }, observe: nil, finished: finished)
+        }
+        var parts: [StatePart] = []
+        var pendingRise: String?
+        for (i, p) in s.phases.enumerated() {
+            let rises = risingTarget(s, i)
+            let part = try statePart(p.body, output: output, into: &defs)
+            if let w = pendingRise {
+                targets.append("\(w) = \(part.value("jnp.asarray(0.0)"))")
+                pendingRise = nil
+            }
+            if let rises { pendingRise = rises }
+            parts.append(part)
+        }
+        let name = fresh(output + "_phases")
+        if let starts = s.starts {
+            // Static, with memory in its phases: located by the starts.
+            func local(_ i: Int) -> String {
+                let t = starts[i] == 0 ? "t" : "(t - \(Python.literal(Double(starts[i]))))"
+                let last = s.phases[i].lastLocal
+                return last.isInfinite ? t : minimum(t, Python.literal(last))
+            }
+            var value = parts[parts.count - 1].value(local(parts.count - 1))
+            for i in stride(from: parts.count - 2, through: 0, by: -1) {
+                value = cond("t < \(Python.literal(Double(starts[i + 1])))", parts[i].value(local(i)), value)
+            }
+            defs += ["def \(name)(t, s):", "    return \(value)", ""]
+            // The phase in force observes, within its length.
+            var lines = ["def \(name)_observe(t, m, present, lr, s, on):"]
+            for (i, part) in parts.enumerated() {
+                guard let observe = part.observe else { continue }
+                let start = Python.literal(Double(starts[i]))
+                var inForce = "(t >= \(start))"
+                if i + 1 < starts.count { inForce += " & (t < \(Python.literal(Double(starts[i + 1]))))" }
+                if let b = s.phases[i].bound { inForce += " & (t - \(start) < \(Python.literal(Double(b))))" }
+                lines.append("    s = \(observe)(t - \(start), m, present, lr, s, on & \(inForce))")
+            }
+            lines += ["    return s", ""]
+            defs += lines
+            let finished = s.staticDuration.map { d in { (t: String) in "(\(t) >= \(Python.literal(Double(d))))" } }
+            return StatePart(value: { "\(name)(\($0), s)" }, observe: "\(name)_observe", finished: finished)
+        }
+
+        // Ended by conditions: the sequence's slot says where it is.
+        let k = s.slot
+        var select = parts[parts.count - 1].value("local")
+        for i in stride(from: parts.count - 2, through: 0, by: -1) {
+            select = "jnp.where(phase == \(i), \(parts[i].value("local")), \(select))"
+        }
+        defs += ["def \(name)(t, s):",
+                 "    st = s[\(k)]",
+                 "    local = jnp.where(st[\"done\"], st[\"held\"], t - st[\"start\"])",
+                 "    phase = st[\"phase\"]",
+                 "    return \(select)", ""]
+        var lines = ["def \(name)_observe(t, m, present, lr, s, on):",
+                     "    # The end of step t: the phase in force observes it, and ends on its",
+                     "    # length, its condition or its own inner sequence's end.",
+                     "    st = s[\(k)]",
+                     "    on = on & ~st[\"done\"]",
+                     "    phase = st[\"phase\"]",
+                     "    local = t - st[\"start\"]",
+                     "    ended = jnp.asarray(False)"]
+        for (i, p) in s.phases.enumerated() {
+            let part = parts[i]
+            lines.append("    on_\(i) = on & (phase == \(i))")
+            if let observe = part.observe { lines.append("    s = \(observe)(local, m, present, lr, s, on_\(i))") }
+            var ends: [String] = []
+            if let b = p.bound { ends.append("(local + 1 >= \(Python.literal(Double(b))))") }
+            if let c = p.condition {
+                let until = try stateCondition(c, output: output, into: &defs)
+                lines.append("    holds_\(i), s = \(until)(local, m, present, lr, s, on_\(i))")
+                ends.append("holds_\(i)")
+            }
+            if let finished = part.finished { ends.append(finished("local + 1")) }
+            if !ends.isEmpty { lines.append("    ended = ended | (on_\(i) & (\(ends.joined(separator: " | "))))") }
+        }
+        let n = s.phases.count
+        lines += ["    advance = ended & (phase + 1 < \(n))",
+                  "    finish = ended & (phase + 1 >= \(n))",
+                  "    st = s[\(k)]",
+                  "    s = _put(s, \(k), {\"phase\": jnp.where(advance, phase + 1, phase), \"start\": jnp.where(advance, t + 1, st[\"start\"]),",
+                  "                  \"held\": jnp.where(finish, local, st[\"held\"]), \"done\": st[\"done\"] | finish})"]
+        for (i, p) in s.phases.enumerated() where i > 0 && !p.slots.isEmpty {
+            lines.append("    s = _reset(s, initial(), \(p.slots.lowerBound), \(p.slots.upperBound), advance & (phase + 1 == \(i)))")
+        }
+        lines += ["    return s", ""]
+        defs += lines
+        return StatePart(value: { "\(name)(\($0), s)" }, observe: "\(name)_observe",
+                         finished: { _ in "s[\(k)][\"done\"]" })
+    }
+
+    /// True for a part with no memory that `jaxSequence` writes: arithmetic,
+    /// or a static sequence of such parts.
+    static func isPure(_ n: Node) -> Bool {
+        if isArithmetic(n) { return true }
+        guard case .sequence(let s) = n, s.isStatic else { return false }
+        return s.phases.allSatisfy { isPure($0.body) }
+    }
+
+    /// A condition as a function `(local, m, present, lr, s, on) -> (holds, s)`;
+    /// both sides of `and` and `or` are evaluated, so every plateau sees every metric.
+    private mutating func stateCondition(_ c: Condition, output: String, into defs: inout [String]) throws -> String {
+        let name = fresh("until")
+        var lines = ["def \(name)(local, m, present, lr, s, on):"]
+        let result = try conditionLines(c, output: output, into: &lines)
+        lines += ["    return \(result), s", ""]
+        defs += lines
+        return name
+    }
+
+    private mutating func conditionLines(_ c: Condition, output: String, into lines: inout [String]) throws -> String {
+        let h = fresh("h")
+        switch c {
+        case .elapsed(let n):
+            lines.append("    \(h) = local + 1 >= \(Python.literal(Double(n)))")
+        case .plateau(let spec, let slot):
+            lines.append("    \(h), s = _plateau(\(plateau(spec)), s, \(slot), m, on & present)")
+        case .compare(let a, let op, let b):
+            let x = try operand(a, output: output), y = try operand(b, output: output)
+            let test = "(\(x) \(op.rawValue) \(y))"
+            let metric = [a, b].contains { if case .metric = $0 { return true } else { return false } }
+            lines.append("    \(h) = " + (metric ? "present & \(test)" : "jnp.asarray(\(test))"))
+        case .all(let a, let b), .any(let a, let b):
+            let x = try conditionLines(a, output: output, into: &lines)
+            let y = try conditionLines(b, output: output, into: &lines)
+            if case .all = c { lines.append("    \(h) = \(x) & \(y)") } else { lines.append("    \(h) = \(x) | \(y)") }
+        case .not(let a):
+            let x = try conditionLines(a, output: output, into: &lines)
+            lines.append("    \(h) = ~\(x)")
+        }
+        return h
+    }
+
+    private mutating func operand(_ o: Operand, output: String) throws -> String {
+        switch o {
+        case .metric: return "m"
+        case .lr: return "lr"
+        case .node(let n):
+            guard Self.isArithmetic(n) else { throw refusal(n) }
+            return "\(function(n, single: false, prefix: output))(local)"
+        }
+    }
+
+    /// The initial state slots, as the pytree's leaves.
+    mutating func stateSlots(_ slots: [SlotState]) -> String {
+        let items = slots.enumerated().map { index, s -> String in
+            switch s {
+            case .sequence: return "_sequence_state()"
+            case .plateau(let tr): return stateTracker(tr)
+            case .reduce(let r): return "_reduce_state(\(reduceFrom[index] ?? Python.literal(r.value)), \(stateTracker(r.tracker)))"
+            }
+        }
+        return "(" + items.joined(separator: ", ") + (items.count == 1 ? ",)" : ")")
+    }
+
+    private func stateTracker(_ tr: PlateauTracker) -> String {
+        "_tracker(\(Python.literal(tr.best))\(tr.cooldownLeft == 0 ? "" : ", \(tr.cooldownLeft)"))"
+    }
+}

@@ -1,0 +1,199 @@
+"""The stateful part of the modules that `ramp compile --to jax` writes for a
+schedule that reacts to a metric (or whose phases end on conditions); the
+compiler copies it (without this docstring) after jax_runtime.py.
+
+The schedule's memory (the phase in force, where it started, every plateau
+detector, every reduce-on-plateau) is a pytree of arrays, and every decision
+is a select, so a whole step is traceable under `jit`. Each function is the
+Python runtime's (runtime.py) written without branches: a part that is not in
+force computes as well, and its result is dropped by `jnp.where`.
+"""
+
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+
+def _float():
+    return jnp.asarray(0.0).dtype
+
+
+def _where(c, a, b):
+    """a where c holds, b elsewhere, leaf by leaf."""
+    return jax.tree_util.tree_map(lambda x, y: jnp.where(c, x, y), a, b)
+
+
+def _put(s, k, v):
+    """The slots `s` with slot k replaced by v."""
+    return s[:k] + (v,) + s[k + 1:]
+
+
+def _reset(s, initial, lo, hi, entering):
+    """Slots lo..<hi back to their initial state where `entering` holds: a phase's own memory starts afresh."""
+    for k in range(lo, hi):
+        s = _put(s, k, _where(entering, initial[k], s[k]))
+    return s
+
+
+def _sequence_state():
+    """Where a sequence whose phases end on conditions is: the phase in force,
+    the step it started at, and the local step it holds once the last has ended."""
+    return {"phase": jnp.asarray(0, jnp.int32), "start": jnp.asarray(0.0, _float()),
+            "held": jnp.asarray(0.0, _float()), "done": jnp.asarray(False)}
+
+
+def _tracker(best, cooldown_left=0):
+    return {"best": jnp.asarray(best, _float()), "bad": jnp.asarray(0, jnp.int32),
+            "cooldownLeft": jnp.asarray(cooldown_left, jnp.int32), "pending": jnp.asarray(0, jnp.int32),
+            "average": jnp.asarray(0.0, _float())}
+
+
+def _reduce_state(value, tracker):
+    return {"value": jnp.asarray(value, _float()), "tracker": tracker, "reductions": jnp.asarray(0, jnp.int32)}
+
+
+class PlateauSpec:
+    """When a metric has stopped improving, counted as torch's ReduceLROnPlateau
+    counts (optax's atol and accumulate added): runtime.py's PlateauSpec."""
+
+    def __init__(self, patience, threshold=1e-4, threshold_mode="rel", mode="min", cooldown=0, atol=0.0, accumulate=1):
+        self.patience = patience
+        self.threshold = threshold
+        self.threshold_mode = threshold_mode
+        self.mode = mode
+        self.cooldown = cooldown
+        self.atol = atol
+        self.accumulate = accumulate
+
+    def better(self, a, best):
+        """True when `a` improves on `best`; NaN never does."""
+        if self.mode == "min":
+            if self.threshold_mode == "rel":
+                return a < best * (1 - self.threshold) - self.atol
+            return a < best - self.threshold - self.atol
+        if self.threshold_mode == "rel":
+            return a > best * (self.threshold + 1) + self.atol
+        return a > best + self.threshold + self.atol
+
+    def fires(self, tr, metric, on):
+        """Records `metric` in the tracker where `on` holds; returns whether
+        the plateau fired and the tracker."""
+        value = metric
+        counted = on
+        new = dict(tr)
+        if self.accumulate > 1:
+            average = (tr["pending"] * tr["average"] + metric) / (tr["pending"] + 1)
+            pending = tr["pending"] + 1
+            complete = pending == self.accumulate
+            counted = on & complete
+            value = average
+            new["pending"] = jnp.where(complete, 0, pending)
+            new["average"] = jnp.where(complete, 0.0, average)
+        better = self.better(value, tr["best"])
+        new["best"] = jnp.where(better, value, tr["best"])
+        bad = jnp.where(better, 0, tr["bad"] + 1)
+        cooling = tr["cooldownLeft"] > 0
+        cooldown_left = jnp.where(cooling, tr["cooldownLeft"] - 1, tr["cooldownLeft"])
+        bad = jnp.where(cooling, 0, bad)
+        fired = bad > self.patience
+        new["cooldownLeft"] = jnp.where(fired, self.cooldown, cooldown_left)
+        new["bad"] = jnp.where(fired, 0, bad)
+        if self.accumulate > 1:
+            # An incomplete average only moves the average.
+            new = {**_where(counted, new, tr), "pending": new["pending"], "average": new["average"]}
+            return counted & fired, _where(on, new, tr)
+        return on & fired, _where(on, new, tr)
+
+
+def _plateau(spec, s, slot, metric, on):
+    """plateau(...) as a condition: whether it fired, and the slots."""
+    fired, tr = spec.fires(s[slot], metric, on)
+    return fired, _put(s, slot, tr)
+
+
+def _reduce(spec, factor, minimum, eps, s, slot, metric, on):
+    """reduce_on_plateau at the end of a step where `on` holds: the rate times
+    `factor` (not below `minimum`) when the plateau fires and the change is over `eps`."""
+    st = s[slot]
+    fired, tr = spec.fires(st["tracker"], metric, on)
+    scaled = st["value"] * factor
+    reduced = jnp.where(minimum >= scaled, minimum, scaled)
+    cut = fired & (st["value"] - reduced > eps)
+    return _put(s, slot, {"value": jnp.where(cut, reduced, st["value"]), "tracker": tr,
+                          "reductions": jnp.where(cut, st["reductions"] + 1, st["reductions"])})
+
+
+class RampState(NamedTuple):
+    """A schedule's state: the steps ended so far, and the memory of its parts."""
+    count: Any
+    slots: tuple
+
+
+class _Program(NamedTuple):
+    """What a module's make_schedule(base) builds: the initial slots, the
+    outputs' values at a step, the end of a step, and whether it is over."""
+    initial: Any
+    values: Any
+    observe: Any
+    finished: Any
+
+
+class RampSchedule:
+    """One output of a metric-driven schedule as an optax StatefulSchedule:
+    init() gives the state; schedule(state) the value for the current step;
+    schedule.update(state, value=metric) ends the step. `value` is the metric
+    the step measured (a validation loss, say), as optax.contrib's
+    reduce_on_plateau takes it; leave it out, or pass evaluated=False (a
+    traced boolean is fine), on a step without an evaluation.
+
+        optimizer = optax.inject_hyperparams(optax.adam)(learning_rate=schedule)
+        updates, state = optimizer.update(grads, state, params, value=loss)
+    """
+
+    def __init__(self, program, output):
+        self._program = program
+        self._output = output
+
+    def init(self):
+        return RampState(jnp.asarray(0, jnp.int32), self._program.initial())
+
+    def _t(self, state):
+        return jnp.asarray(state.count, _float())
+
+    def __call__(self, state, **extra_args):
+        return self._program.values(self._t(state), state.slots)[self._output]
+
+    def update(self, state, value=None, evaluated=None, **extra_args):
+        t = self._t(state)
+        lr = self._program.values(t, state.slots)[0]
+        if value is None:
+            metric, present = jnp.asarray(0.0, _float()), jnp.asarray(False)
+        else:
+            metric = jnp.asarray(value, _float())
+            present = jnp.asarray(True if evaluated is None else evaluated)
+        return RampState(state.count + 1, self._program.observe(t, metric, present, lr, state.slots))
+
+    def finished(self, state):
+        """True once the last phase has ended (the value then holds): a loop can stop."""
+        return self._program.finished(self._t(state), state.slots)
+
+
+def _scale_by_schedule(schedule):
+    """An optax transformation that scales updates by the schedule's rate and
+    ends its step with the `value` it is given, as
+    optax.contrib.reduce_on_plateau does: chain it after an optimizer whose
+    rate is 1."""
+    import optax
+
+    def init_fn(params):
+        del params
+        return schedule.init()
+
+    def update_fn(updates, state, params=None, *, value=None, evaluated=None, **extra_args):
+        del params, extra_args
+        rate = schedule(state)
+        updates = jax.tree_util.tree_map(lambda u: (u * rate).astype(u.dtype), updates)
+        return updates, schedule.update(state, value=value, evaluated=evaluated)
+
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)

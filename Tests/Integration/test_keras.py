@@ -138,3 +138,14 @@ def test_a_metric_driven_schedule_steps_per_batch_and_stops_fit(backend, table, 
     # The optimizer holds its rate in float32.
     assert close32(rates, table(program, len(rates), metrics))
     assert len(losses) < 60  # the plateau finished the schedule, and fit stopped
+
+
+def test_the_callback_refuses_a_scheduled_momentum_it_could_not_set(tmp_path):
+    require("jax")
+    program = "base 0.1\nlr: cosine(T=50) until plateau(patience 2)\nmomentum: linear(T=50, from=0.85, to=0.95)"
+    subprocess.run([RAMP, "compile", "-e", program, "--to", "python", "-o", str(tmp_path / "card_schedule.py")], check=True)
+    run = subprocess.run([sys.executable, "-c", CALLBACK, str(tmp_path)], env=dict(os.environ, KERAS_BACKEND="jax"),
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1
+    assert "ValueError: this schedule sets momentum, which Keras' optimizers take as a constant (SGD's momentum, " \
+        "Adam's beta_1); keras_callback schedules the learning rate only" in run.stderr

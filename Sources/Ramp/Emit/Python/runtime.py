@@ -1328,6 +1328,11 @@ def _keras_callback(schedule_class, monitor="val_loss", base=None):
             if self.schedule is None:
                 b = base if base is not None else float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
                 self.schedule = schedule_class(base=b)
+                if self.schedule.momentum is not None:
+                    # SGD's momentum and Adam's beta_1 are Python numbers, fixed
+                    # once the train step is compiled: setting them would not take.
+                    raise ValueError("this schedule sets momentum, which Keras' optimizers take as a constant "
+                                     "(SGD's momentum, Adam's beta_1); keras_callback schedules the learning rate only")
             self._apply()
 
         def on_train_batch_begin(self, batch, logs=None):

@@ -361,6 +361,10 @@ class PlateauSpec:
         self.cooldown = cooldown
         self.atol = atol
         self.accumulate = accumulate
+        # Which comparison better() makes, and its factor, decided once:
+        # fires() runs at every evaluation.
+        self._kind = (0 if threshold_mode == "rel" else 1) if mode == "min" else (2 if threshold_mode == "rel" else 3)
+        self._factor = 1 - threshold if mode == "min" else threshold + 1
 
     def better(self, a, best):
         """True when `a` improves on `best`; NaN never does."""
@@ -383,15 +387,27 @@ class PlateauSpec:
             value = tr["average"]
             tr["pending"] = 0
             tr["average"] = 0.0
-        if self.better(value, tr["best"]):
-            tr["best"] = value
-            tr["bad"] = 0
+        # better(value, best), written out.
+        best, kind = tr["best"], self._kind
+        if kind == 0:
+            better = value < best * self._factor - self.atol
+        elif kind == 1:
+            better = value < best - self.threshold - self.atol
+        elif kind == 2:
+            better = value > best * self._factor + self.atol
         else:
-            tr["bad"] += 1
-        if tr["cooldownLeft"] > 0:
-            tr["cooldownLeft"] -= 1
-            tr["bad"] = 0
-        if tr["bad"] <= self.patience:
+            better = value > best + self.threshold + self.atol
+        if better:
+            tr["best"] = value
+            bad = 0
+        else:
+            bad = tr["bad"] + 1
+        left = tr["cooldownLeft"]
+        if left > 0:
+            tr["cooldownLeft"] = left - 1
+            bad = 0
+        if bad <= self.patience:
+            tr["bad"] = bad
             return False
         tr["cooldownLeft"] = self.cooldown
         tr["bad"] = 0
@@ -643,12 +659,15 @@ class Sequence(_Node):
         condition or its own inner sequence's end."""
         phase = self.phases[st["phase"]]
         local = t - st["start"]
-        if phase.body.observes:
-            phase.body.observe(local, metric, lr, s, initial)
-        by_length = phase.length is not None and local + 1 >= phase.length
-        by_condition = phase.until is not None and phase.until.holds(local, metric, lr, s)
-        by_body = isinstance(phase.body, Sequence) and phase.body.finished_at(local + 1, s)
-        if by_length or by_condition or by_body:
+        body = phase.body
+        if body.observes:
+            body.observe(local, metric, lr, s, initial)
+        # The condition is always evaluated: a plateau records every metric.
+        until = phase.until
+        by_condition = until is not None and until.holds(local, metric, lr, s)
+        length = phase.length
+        if (by_condition or (length is not None and local + 1 >= length)
+                or (isinstance(body, Sequence) and body.finished_at(local + 1, s))):
             reason = "condition" if by_condition else "length"
             st["transitions"].append({"step": t + 1, "phase": st["phase"], "reason": reason})
             if st["phase"] + 1 < len(self.phases):
@@ -915,7 +934,10 @@ class _Schedule:
         if t >= self._end:
             self._enter(t)
         local = t - self._start
-        self.lr = lr = self._f(float(local if local < self._last else self._last))
+        if local > self._last:
+            # Past its last step, the phase holds the value it has.
+            return self.lr
+        self.lr = lr = self._f(float(local))
         return lr
 
     def _step_phases(self, metric=None):
@@ -924,9 +946,11 @@ class _Schedule:
         seq = self._lr_node
         s = self._slots
         st = s[seq.slot]
-        if st["held"] is None:
-            seq._end_of_step(t, st, None if metric is None else float(metric), self.lr, s, self._initial)
         self._t = t + 1
+        if st["held"] is not None:
+            # The last phase has ended: the rate holds.
+            return self.lr
+        seq._end_of_step(t, st, None if metric is None else float(metric), self.lr, s, self._initial)
         held = st["held"]
         self.lr = lr = seq.phases[st["phase"]].body.f(float(t + 1 - st["start"]) if held is None else held)
         return lr
@@ -1074,23 +1098,14 @@ def _torch_class(schedule_class, module):
             self._apply()
 
         def step(self, metric=None, *, without_metric=False):
-            if self._defer and metric is None and not without_metric:
+            if metric is not None:
+                # A plain float (a tensor's value), so the saved state stays plain data.
+                metric = _all_reduce(metric, self.sync) if self._ranks and self.sync is not None else float(metric)
+            elif self._defer and not without_metric:
                 # A trainer that evaluates after stepping (hf_callback): the
                 # step ends when its evaluation, or the lack of one, is known.
                 self._deferred = True
                 return
-            self._advance(metric, without_metric)
-
-        def end_deferred_step(self, metric=None):
-            """Ends a step that step() left open, with its evaluation's metric or none."""
-            if self._deferred:
-                self._deferred = False
-                self._advance(metric, metric is None)
-
-        def _advance(self, metric, without_metric):
-            if metric is not None:
-                # A plain float (a tensor's value), so the saved state stays plain data.
-                metric = _all_reduce(metric, self.sync) if self._ranks and self.sync is not None else float(metric)
             n = self._counter.n
             if n == self._seen and self.follow_optimizer:
                 # The optimizer did not step: the schedule stays where it is.
@@ -1118,6 +1133,12 @@ def _torch_class(schedule_class, module):
                 self._apply()
             self.last_epoch += 1
             self._step_count += 1
+
+        def end_deferred_step(self, metric=None):
+            """Ends a step that step() left open, with its evaluation's metric or none."""
+            if self._deferred:
+                self._deferred = False
+                self.step(metric, without_metric=metric is None)
 
         def _apply(self):
             groups = self.optimizer.param_groups

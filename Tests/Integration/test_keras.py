@@ -149,3 +149,15 @@ def test_the_callback_refuses_a_scheduled_momentum_it_could_not_set(tmp_path):
     assert run.returncode == 1
     assert "ValueError: this schedule sets momentum, which Keras' optimizers take as a constant (SGD's momentum, " \
         "Adam's beta_1); keras_callback schedules the learning rate only" in run.stderr
+
+
+def test_a_schedule_that_ends_mid_epoch_stops_fit_before_the_next_batch_trains(table, tmp_path):
+    require("jax")
+    program = "base 0.1\nwarmup 3 then linear(T=8, to=0.01)"  # 11 steps; an epoch has 6 batches
+    subprocess.run([RAMP, "compile", "-e", program, "--to", "python", "-o", str(tmp_path / "card_schedule.py")], check=True)
+    run = subprocess.run([sys.executable, "-c", CALLBACK, str(tmp_path)], env=dict(os.environ, KERAS_BACKEND="jax"),
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert close32(result["rates"], table(program, 11))
+    assert len(result["losses"]) == 2  # the second epoch's evaluation still ran

@@ -118,3 +118,12 @@ def test_a_schedule_that_ends_by_its_length_stops_fit_there(compile_module, tabl
     rates = [r for _, r in module.trained_with]
     assert rates == table(program, 8)
     assert trainer.global_step == 8
+
+
+def test_a_schedule_that_ends_mid_epoch_stops_fit_before_the_next_batch_trains(compile_module, table, tmp_path):
+    program = "base 0.1\nwarmup 3 then linear(T=8, to=0.01)"  # 11 steps; an epoch has 8 batches
+    schedule = compile_module(program)
+    module = module_class(schedule, "step")()
+    trainer = fit(module, tmp_path, max_steps=100)
+    assert [r for _, r in module.trained_with] == table(program, 11)
+    assert trainer.global_step == 11

@@ -903,6 +903,15 @@ class _Schedule:
         """True once the last phase has ended (the rate then holds)."""
         return self._lr_node.finished_at(self._t, self._slots)
 
+    def _ends_without_metric(self):
+        """Whether ending the current step finishes the schedule whatever its
+        metric: a trainer that learns of an evaluation only later can stop now."""
+        if not self._initial:
+            return self._lr_node.finished_at(self._t + 1, self._slots)
+        slots = copy.deepcopy(self._slots)
+        self._lr_node.observe(self._t, None, self.lr, slots, self._initial)
+        return self._lr_node.finished_at(self._t + 1, slots)
+
     def step(self, metric=None):
         """Ends the current step, observing `metric`; returns the new rate."""
         t = self._t
@@ -1140,6 +1149,10 @@ def _torch_class(schedule_class, module):
                 self._deferred = False
                 self.step(metric, without_metric=metric is None)
 
+        def _open_step_finishes(self):
+            """True when the step left open finishes the schedule whatever its evaluation gives."""
+            return self._deferred and all(s._ends_without_metric() for s in self.schedules)
+
         def _apply(self):
             groups = self.optimizer.param_groups
             if len(groups) == 1:
@@ -1303,6 +1316,12 @@ def _lightning(schedule_class, module, optimizer, interval="step", monitor="val_
         def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
             self._end(trainer, None)
 
+        def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+            # A step that ends the schedule by its length stops fit before the
+            # next batch trains (the validation, if one is due, still runs).
+            if scheduler._open_step_finishes():
+                trainer.should_stop = True
+
         def on_train_end(self, trainer, pl_module):
             scheduler.end_deferred_step()
 
@@ -1361,6 +1380,9 @@ def _keras_callback(schedule_class, monitor="val_loss", base=None):
 
         def on_train_batch_end(self, batch, logs=None):
             self._open = True
+            if self.schedule._ends_without_metric():
+                # Stop before the next batch trains; the epoch's evaluation still comes.
+                self.model.stop_training = True
 
         def on_epoch_end(self, epoch, logs=None):
             value = (logs or {}).get(monitor)

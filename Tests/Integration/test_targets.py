@@ -14,6 +14,13 @@ def test_keras_refuses_a_metric_driven_schedule_and_says_what_serves_it():
 def test_jax_compiles_a_metric_driven_schedule_and_refuses_what_it_cannot_write():
     status, _ = ramp_run("compile", "-e", "warmup 5 then cosine(T=50) until plateau(patience 3)", "--to", "jax")
     assert status == 0
-    status, stderr = ramp_run("compile", "-e", "restarts(cosine(T=10), period=10) until plateau(patience 3)", "--to", "jax")
+    status, _ = ramp_run("compile", "-e", "restarts(cosine(T=10), period=10) until plateau(patience 3)", "--to", "jax")
+    assert status == 0
+    status, stderr = ramp_run("compile", "-e", "onecycle(total=100, cycle_momentum=false) until plateau(patience 3)", "--to", "jax")
     assert status == 1
-    assert "is not compiled `--to jax` yet (restarts, one-cycle, cyclic, piecewise tables, `at` and running products are not)" in stderr
+    assert "error: `onecycle(max=1, total=100, pct_start=0.3, shape=\"cos\", th...` is not compiled `--to jax` yet " \
+        "(one-cycle, cyclic and running products are not, nor restarts of a part with memory)" in stderr
+    status, stderr = ramp_run("compile", "-e", "running_product(0.99) for 10 then 0.01", "--to", "jax")
+    assert status == 1
+    assert "error: `running_product(0.99)` is not arithmetic of the step, which is all `--to jax` compiles yet " \
+        "(one-cycle, cyclic and running products are not)" in stderr

@@ -25,6 +25,27 @@ extension Python.Writer {
         return true
     }
 
+    /// True when the whole subtree can be written as arithmetic in this
+    /// writer's dialect: in jax.numpy also tables, warmup-stable-decay and
+    /// `at`, which the JAX runtime's selects and searches compute.
+    func writesAsArithmetic(_ n: Node) -> Bool {
+        guard arrays == "jnp" else { return Self.isArithmetic(n) }
+        var stack = [n]
+        while let n = stack.popLast() {
+            switch n {
+            case .constant, .time: break
+            case .negate(let a), .apply(_, let a), .single(let a): stack.append(a)
+            case .combine(_, let a, let b), .warp(let a, let b): stack.append(a); stack.append(b)
+            case .primitive(let p, _): if !Self.shapes.contains(p.name) && !Self.arrayShapes.contains(p.name) { return false }
+            default: return false
+            }
+        }
+        return true
+    }
+
+    /// The shapes written as arithmetic in jax.numpy only.
+    static let arrayShapes: Set<String> = ["piecewise", "interpolate", "wsd"]
+
     /// True when the subtree is worth a function: it has a shape or reads `t`.
     static func readsTime(_ n: Node) -> Bool {
         var stack = [n]
@@ -82,6 +103,10 @@ extension Python.Writer {
             return rounded("\(function(n, single: single, prefix: prefix))(t)")
         case .primitive(let p, let symbols):
             return rounded(shape(p, symbols))
+        case .warp(let body, let time):
+            // at(body, time): the body's function of the step, called at `time`.
+            let f = function(body, single: single, prefix: prefix)
+            return "\(f)(\(arithmetic(time, single: single, depth: d, prefix: prefix)))"
         default:
             preconditionFailure("only arithmetic is written out")
         }
@@ -152,6 +177,11 @@ extension Python.Writer {
     func minimum(_ a: String, _ b: String) -> String { cond("\(b) < \(a)", b, a) }
     func maximum(_ a: String, _ b: String) -> String { cond("\(b) >= \(a)", b, a) }
 
+    /// Integers as a list of float literals, compared with the step as Ramp compares them.
+    static func floats(_ xs: [Int]) -> String {
+        "[" + xs.map { Python.literal(Double($0)) }.joined(separator: ", ") + "]"
+    }
+
     /// A shape's value at `t`: its Swift `value(at:)`, transcribed.
     private mutating func shape(_ p: any Primitive, _ symbols: BaseSymbols) -> String {
         var args: [String: String] = [:]
@@ -216,6 +246,21 @@ extension Python.Writer {
         case let i as InverseTime:
             let p = i.staircase ? floor("t / \(a("every"))") : "(t / \(a("every")))"
             return "(\(a("from")) / (1 + \(a("rate")) * \(p)))"
+        case let w as WarmupStableDecay:
+            let (warm, stable) = (Python.literal(Double(w.warmup)), Python.literal(Double(w.warmup + w.stable)))
+            let progress = minimum("1.0", "(t - \(stable)) / \(Python.literal(Double(w.decay)))")
+            let f: String
+            switch w.shape {
+            case .linear: f = "(1 - \(progress))"
+            case .cosine: f = "(0.5 * (1 + \(math("cos"))(\(math("pi")) * \(progress))))"
+            case .oneMinusSqrt: f = "(1 - \(math("sqrt"))(\(progress)))"
+            }
+            let rise = "(\(a("from")) + (\(a("peak")) - \(a("from"))) * (t / \(warm)))"
+            return cond("t < \(warm)", rise, cond("t < \(stable)", a("peak"), "(\(a("min")) + (\(a("peak")) - \(a("min"))) * \(f))"))
+        case let pw as Piecewise:
+            return "_piecewise(t, \(Self.floats(pw.boundaries)), \(a("values")))"
+        case let ip as Interpolate:
+            return "_interpolate(t, \(Self.floats(ip.boundaries)), \(a("values")), \(ip.shape == .cosine ? "True" : "False"))"
         case is TanhDecay:
             let tr = "(\(minimum("t", a("T"))) / \(a("T")))"
             return "(\(a("min")) + 0.5 * (\(a("from")) - \(a("min"))) * (1 - \(math("tanh"))(\(a("lb")) * (1 - \(tr)) + \(a("ub")) * \(tr))))"

@@ -13,8 +13,9 @@ import Foundation
 /// A schedule with memory (phases ended by conditions, plateaus,
 /// reduce-on-plateau) becomes an optax `StatefulSchedule` instead, whose
 /// state is a pytree and whose step ends with the metric (`JAXState.swift`).
-/// A part that is not arithmetic of the step (restarts, one-cycle, piecewise
-/// tables, `at`) is refused, naming the part.
+/// Tables, warmup-stable-decay, `at` and warm restarts are written with the
+/// JAX runtime's searches and loops (`jax_runtime.py`); one-cycle, cyclic
+/// and running products are refused, naming the part.
 public enum JAX {
     public struct ModuleError: Error, CustomStringConvertible {
         public var description: String
@@ -206,6 +207,46 @@ extension JAX {
 }
 
 extension Python.Writer {
+    /// True for a part with no memory that the array writer computes as a
+    /// function of the step: arithmetic, and in jax.numpy also static
+    /// sequences, `at` and warm restarts of such parts.
+    func isPure(_ n: Node) -> Bool {
+        if writesAsArithmetic(n) { return true }
+        switch n {
+        case .sequence(let s): return s.isStatic && s.phases.allSatisfy { isPure($0.body) }
+        case .warp(let body, let time): return arrays == "jnp" && isPure(body) && writesAsArithmetic(time)
+        case .restarts(let r, _): return arrays == "jnp" && isPure(r.body)
+        default: return false
+        }
+    }
+
+    /// Defines a function of the step computing a part with no memory and
+    /// returns its name; nil when the part is not pure.
+    mutating func pureFunction(_ n: Node, output: String, into defs: inout [String]) throws -> String? {
+        guard isPure(n) else { return nil }
+        if writesAsArithmetic(n) { return function(n, single: false, prefix: output) }
+        switch n {
+        case .sequence(let s):
+            return try jaxSequence(s, output: output, into: &defs)
+        case .warp(let body, let time):
+            let f = try pureFunction(body, output: output, into: &defs)!, g = function(time, single: false, prefix: output)
+            let name = fresh(output + "_at")
+            defs += ["def \(name)(t):", "    return \(f)(\(g)(t))", ""]
+            return name
+        case .restarts(let r, let symbols):
+            let f = try pureFunction(r.body, output: output, into: &defs)!
+            let name = fresh(output + "_restarts")
+            let args = [
+                "t", f, "\(r.period)", Python.literal(r.mult), number(r.decay, symbols["decay"]), number(r.floor, symbols["floor"]),
+                r.limit.map(String.init) ?? "None", r.decayMode == .peak ? "True" : "False", "\(f)(jnp.asarray(0.0))",
+            ]
+            defs += ["# " + String(Describe.node(n).prefix(90)), "def \(name)(t):", "    return _restarts(\(args.joined(separator: ", ")))", ""]
+            return name
+        default:
+            return nil
+        }
+    }
+
     /// Defines a function of the local step for a static sequence, choosing
     /// the phase in force with `jnp.where`, and returns its name.
     mutating func jaxSequence(_ s: PhaseSequence, output: String, into defs: inout [String]) throws -> String {
@@ -216,14 +257,10 @@ extension Python.Writer {
         var pendingRise: String?
         for (i, p) in s.phases.enumerated() {
             let rises = risingTarget(s, i)
-            let name: String
-            if case .sequence(let inner) = p.body {
-                name = try jaxSequence(inner, output: output, into: &defs)
-            } else if Self.isArithmetic(p.body) {
-                name = function(p.body, single: false, prefix: output)
-            } else {
+            guard let name = try pureFunction(p.body, output: output, into: &defs) else {
                 let what = Describe.node(p.body)
-                throw JAX.ModuleError(description: "`\(what.count <= 60 ? what : String(what.prefix(57)) + "...")` is not arithmetic of the step, which is all `--to \(arrays == "ops" ? "keras" : "jax")` compiles yet (restarts, one-cycle, cyclic, piecewise tables and `at` are not)")
+                let parts = arrays == "ops" ? "restarts, one-cycle, cyclic, piecewise tables and `at` are not" : "one-cycle, cyclic and running products are not"
+                throw JAX.ModuleError(description: "`\(what.count <= 60 ? what : String(what.prefix(57)) + "...")` is not arithmetic of the step, which is all `--to \(arrays == "ops" ? "keras" : "jax")` compiles yet (\(parts))")
             }
             if let w = pendingRise {
                 targets.append("\(w) = \(name)(\(arrays == "ops" ? "ops.convert_to_tensor(0.0)" : "jnp.asarray(0.0)"))")

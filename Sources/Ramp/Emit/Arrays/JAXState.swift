@@ -22,18 +22,22 @@ extension Python.Writer {
     /// What `--to jax` says about a part it cannot write with state.
     private func refusal(_ n: Node) -> JAX.ModuleError {
         let what = Describe.node(n)
-        return JAX.ModuleError(description: "`\(what.count <= 60 ? what : String(what.prefix(57)) + "...")` is not compiled `--to jax` yet (restarts, one-cycle, cyclic, piecewise tables, `at` and running products are not)")
+        return JAX.ModuleError(description: "`\(what.count <= 60 ? what : String(what.prefix(57)) + "...")` is not compiled `--to jax` yet (one-cycle, cyclic and running products are not, nor restarts of a part with memory)")
     }
 
     /// Writes `n` and returns how to compute it.
     mutating func statePart(_ n: Node, output: String, into defs: inout [String]) throws -> StatePart {
-        if Self.isArithmetic(n) {
-            let name = function(n, single: false, prefix: output)
-            return StatePart(value: { "\(name)(\($0))" }, observe: nil, finished: nil)
+        if case .sequence(let s) = n, !isPure(n) {
+            return try stateSequence(s, output: output, into: &defs)
+        }
+        if let name = try pureFunction(n, output: output, into: &defs) {
+            var finished: ((String) -> String)?
+            if case .sequence(let s) = n, let d = s.staticDuration {
+                finished = { "(\($0) >= \(Python.literal(Double(d))))" }
+            }
+            return StatePart(value: { "\(name)(\($0))" }, observe: nil, finished: finished)
         }
         switch n {
-        case .sequence(let s):
-            return try stateSequence(s, output: output, into: &defs)
         case .reduceOnPlateau(let r, let symbols):
             let spec = plateau(r.plateau)
             let from = number(r.from, symbols["from"])
@@ -50,12 +54,6 @@ extension Python.Writer {
 
     /// A sequence: by its starts when static, by its slot when its phases end on conditions.
     private mutating func stateSequence(_ s: PhaseSequence, output: String, into defs: inout [String]) throws -> StatePart {
-        let stateful = !s.isStatic || s.phases.contains { !Self.isArithmetic($0.body) && !Self.isPure($0.body) }
-        if s.isStatic, !stateful {
-            let name = try jaxSequence(s, output: output, into: &defs)
-            let finished = s.staticDuration.map { d in { (t: String) in "(\(t) >= \(Python.literal(Double(d))))" } }
-            return StatePart(value: { "\(name)(\($0))" }, observe: nil, finished: finished)
-        }
         var parts: [StatePart] = []
         var pendingRise: String?
         for (i, p) in s.phases.enumerated() {
@@ -145,14 +143,6 @@ extension Python.Writer {
                          finished: { _ in "s[\(k)][\"done\"]" })
     }
 
-    /// True for a part with no memory that `jaxSequence` writes: arithmetic,
-    /// or a static sequence of such parts.
-    static func isPure(_ n: Node) -> Bool {
-        if isArithmetic(n) { return true }
-        guard case .sequence(let s) = n, s.isStatic else { return false }
-        return s.phases.allSatisfy { isPure($0.body) }
-    }
-
     /// A condition as a function `(local, m, present, lr, s, on) -> (holds, s)`;
     /// both sides of `and` and `or` are evaluated, so every plateau sees every metric.
     private mutating func stateCondition(_ c: Condition, output: String, into defs: inout [String]) throws -> String {
@@ -192,7 +182,7 @@ extension Python.Writer {
         case .metric: return "m"
         case .lr: return "lr"
         case .node(let n):
-            guard Self.isArithmetic(n) else { throw refusal(n) }
+            guard writesAsArithmetic(n) else { throw refusal(n) }
             return "\(function(n, single: false, prefix: output))(local)"
         }
     }

@@ -114,7 +114,7 @@ func repl(_ lines: [String], engine: inout ReplEngine) -> [ReplEngine.Reply] {
                 ], starts=[0])
             """))
         #expect(e.feed(":compile table-json 2")!.output == "{\n  \"steps\": 2,\n  \"lr\": [1, 0.5],\n  \"momentum\": null\n}")
-        #expect(e.feed(":compile yaml")!.output == "error: usage: :compile json|csv [steps]|table-json [steps]|python [FILE]")
+        #expect(e.feed(":compile yaml")!.output == "error: usage: :compile json|csv [steps]|table-json [steps]|python|jax|keras [FILE]")
     }
 
     @Test func compilePythonToAFile() throws {
@@ -125,6 +125,19 @@ func repl(_ lines: [String], engine: inout ReplEngine) -> [ReplEngine.Reply] {
         #expect(try String(contentsOfFile: path, encoding: .utf8) == e.feed(":compile python")!.output + "\n")
         let denied = e.feed(":compile python /nonexistent/dir/s.py")!
         #expect(denied.isError && denied.output.hasPrefix("error: cannot write /nonexistent/dir/s.py"))
+    }
+
+    /// The JAX and Keras modules, as `ramp compile --to jax|keras` writes them.
+    @Test func compileJAXAndKeras() throws {
+        var e = ReplEngine()
+        _ = e.feed("cosine(T=2)")
+        let jax = try temporaryFile("", name: "jax_schedule.py")
+        #expect(e.feed(":compile jax \(jax)")!.output == "wrote \(jax): `from jax_schedule import schedule`")
+        #expect(try String(contentsOfFile: jax, encoding: .utf8) == e.feed(":compile jax")!.output + "\n")
+        #expect(e.feed(":compile jax")!.output.contains("return (0.0 + (base - 0.0) * (0.5 * (1 + jnp.cos(jnp.pi * (jnp.where(2.0 < t, 2.0, t) / 2.0)))))"))
+        #expect(e.feed(":compile keras")!.output.contains("keras.saving.register_keras_serializable"))
+        _ = e.feed("running_product(0.99) for 10 then 0.01")
+        #expect(e.feed(":compile jax")!.output == "error: `running_product(0.99)` is not arithmetic of the step, which is all `--to jax` compiles yet (one-cycle, cyclic and running products are not)")
     }
 
     @Test func saveAndLoadRoundTrip() throws {

@@ -17,7 +17,7 @@ extension ReplEngine {
         CommandSpec(name: "feed", usage: ":feed m1 m2 ...", help: "advance one step per metric"),
         CommandSpec(name: "reset", usage: ":reset", help: "put the live scheduler back at step 0"),
         CommandSpec(name: "explain", usage: ":explain", help: "the phases with resolved parameters, and the native Ramp"),
-        CommandSpec(name: "compile", usage: ":compile json|csv [steps]|python [FILE]", help: "the current schedule as Ramp IR, a CSV table, or a Python module (printed, or written to FILE)"),
+        CommandSpec(name: "compile", usage: ":compile json|csv [steps]|table-json [steps]|python|jax|keras [FILE]", help: "the current schedule as Ramp IR, a table, or a Python, JAX or Keras module (printed, or written to FILE)"),
         CommandSpec(name: "show", usage: ":show", help: "the session's settings, definitions and schedule"),
         CommandSpec(name: "load", usage: ":load FILE", help: "run a .ramp file in the session"),
         CommandSpec(name: "save", usage: ":save FILE", help: "write the session as a .ramp file"),
@@ -86,19 +86,21 @@ extension ReplEngine {
                 guard let steps, steps >= 0, steps <= 100_000 else { return error(":compile \(args[0]) takes a number of steps up to 100000") }
                 guard !program.usesMetric else { return error("this schedule reacts to a metric; its table depends on the metrics fed (see :step)") }
                 return compiled(Commands.CompileTarget(rawValue: args[0])!, steps: steps)
-            case "python":
-                let reply = compiled(.python, steps: 0)
+            case "python", "jax", "keras":
+                let target = Commands.CompileTarget(rawValue: args[0])!
+                let reply = compiled(target, steps: 0)
                 guard !reply.isError else { return reply }
                 let module = reply.output + "\n"
                 guard args.count > 1 else { return Reply(output: module.replacingTrailingNewline(), isError: false) }
-                let path = rest.dropFirst("python".count).trimmingCharacters(in: .whitespaces)
+                let path = rest.dropFirst(args[0].count).trimmingCharacters(in: .whitespaces)
                 do {
                     try AtomicFile.write(module, to: path)
                 } catch {
                     return self.error("cannot write \(path): \((error as? AtomicFile.Failure)?.reason ?? "\(error)")")
                 }
-                return Reply(output: "wrote \(path): `from \(URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent) import Schedule`", isError: false)
-            default: return error("usage: :compile json|csv [steps]|table-json [steps]|python [FILE]")
+                let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+                return Reply(output: "wrote \(path): `from \(name) import \(target == .jax ? "schedule" : "Schedule")`", isError: false)
+            default: return error("usage: :compile json|csv [steps]|table-json [steps]|python|jax|keras [FILE]")
             }
         default: return unknown(name)
         }

@@ -20,14 +20,32 @@ final class SVGCounter: NSObject, XMLParserDelegate {
 }
 
 @Suite struct PlotTests {
-    @Test func engineeringLabels() {
-        #expect(Scale.label(0) == "0")
-        #expect(Scale.label(0.1) == "100e-3")
-        #expect(Scale.label(2.5e-5) == "25e-6")
-        #expect(Scale.label(1500) == "1.5e3")
-        #expect(Scale.label(3) == "3")
-        #expect(Scale.ticks(0, 1, count: 5) == [0, 0.2, 0.4, 0.6000000000000001, 0.8, 1])
+    /// Tick labels as people write numbers: decimals, or mantissas and one shared factor.
+    @Test func tickLabels() {
+        #expect(Scale.ticks(0, 1, count: 5) == [0, 0.2, 0.4, 0.6, 0.8, 1])
+        #expect(Scale.labels(Scale.ticks(0, 1, count: 5)).labels == ["0", "0.2", "0.4", "0.6", "0.8", "1"])
+        #expect(Scale.ticks(0, 0.1, count: 4) == [0, 0.025, 0.05, 0.075, 0.1])
+        #expect(Scale.labels([0, 0.025, 0.05, 0.075, 0.1]) == (["0", "0.025", "0.05", "0.075", "0.1"], nil))
+        #expect(Scale.ticks(0, 3e-4, count: 5) == [0, 1e-4, 2e-4, 3e-4])
+        let small = Scale.labels(Scale.ticks(0, 3e-4, count: 5))
+        #expect(small.labels == ["0", "1", "2", "3"] && small.factor == "×10⁻⁴")
+        #expect(Scale.labels([0, 2.5e-5, 5e-5]) == (["0", "2.5", "5"], "×10⁻⁵"))
+        let large = Scale.labels(Scale.ticks(0, 2e6, count: 4))
+        #expect(large.labels == ["0", "0.5", "1", "1.5", "2"] && large.factor == "×10⁶")
+        #expect(Scale.labels([1500, 2000, 2500]) == (["1500", "2000", "2500"], nil))
         #expect(Scale.ticks(1e-4, 0.1, count: 5, log: true) == [1e-4, 1e-3, 0.01, 0.1])
+        #expect(Scale.labels([1e-5, 1e-4, 1e-3, 0.01, 0.1, 1], log: true).labels == ["1e-5", "1e-4", "0.001", "0.01", "0.1", "1"])
+    }
+
+    /// Small rates get mantissa ticks and the shared factor beside the axis's name.
+    @Test func sharedFactorInTheAxisLabel() throws {
+        let run = ChartData.run(try compiled("base 3e-4\ncosine(T=100)"), name: "c", steps: 100)
+        let panel = Panel(title: "learning rate", yLabel: "lr", series: [Series(name: "c", values: run.lr)])
+        let svg = SVGChart(title: "c").render([panel])
+        #expect(svg.contains(">lr (×10⁻⁴)</text>"))
+        #expect(["1", "2", "3"].allSatisfy { svg.contains("dominant-baseline=\"middle\">\($0)</text>") })
+        #expect(!svg.contains("e-4</text>") && !svg.contains("e-6</text>"))
+        #expect(TerminalChart(width: 40, height: 8).render(panel).hasPrefix("learning rate  (×10⁻⁴)\n"))
     }
 
     @Test func terminalSnapshot() throws {
@@ -36,14 +54,14 @@ final class SVGCounter: NSObject, XMLParserDelegate {
         let text = TerminalChart(width: 40, height: 6, color: false).render(panel)
         #expect(text == """
             learning rate
-                 1 ┤      ⡜⠉⠉⠑⠒⠤⢄⣀                  
-                   │     ⡜┆       ⠉⠢⢄               
-                   │    ⡜ ┆          ⠉⠢⣀            
-            500e-3 ┤  ⢠⠊  ┆             ⠑⠢⣀         
-                   │ ⡰⠁   ┆                ⠑⠢⢄⡀     
-                 0 ┤⡰⠁    ┆                   ⠈⠑⠒⠤⠤⣀
-                   └────────────────────────────────
-                    0              9              19  step
+              1 ┤      ⢀⠎⠉⠉⠒⠒⠤⢄⣀                    
+                │     ⡠⠃┆       ⠉⠒⠤⡀                
+                │    ⡔⠁ ┆          ⠈⠑⠢⣀             
+            0.5 ┤  ⢀⠎   ┆              ⠑⠢⣀          
+                │ ⢠⠊    ┆                 ⠉⠒⢄⡀      
+              0 ┤⡰⠁     ┆                    ⠈⠉⠒⠒⠤⢄⣀
+                └───────────────────────────────────
+                 0               9                19  step
               ⣿ wc
               ┆ 4: phase 2
 

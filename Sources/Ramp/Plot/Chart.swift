@@ -103,35 +103,76 @@ func shortLabel(_ c: Condition) -> String {
 
 /// Axis arithmetic shared by the terminal and SVG charts.
 public enum Scale {
-    /// About `count` round tick values covering [lo, hi].
+    /// About `count` round tick values covering [lo, hi]. Each is an integer
+    /// number of steps divided by a power of ten, so 0.6 is 0.6 and not the
+    /// sum 0.2 + 0.2 + 0.2.
     public static func ticks(_ lo: Double, _ hi: Double, count: Int = 5, log: Bool = false) -> [Double] {
         if log {
             let a = Foundation.floor(log10(lo)), b = Foundation.ceil(log10(hi))
             let stride = Swift.max(1, ((b - a) / Double(count)).rounded(.up))
-            return Swift.stride(from: a, through: b, by: stride).map { pow(10, $0) }.filter { $0 >= lo * 0.999 && $0 <= hi * 1.001 }
+            return Swift.stride(from: a, through: b, by: stride).map { power(Int($0)) }.filter { $0 >= lo * 0.999 && $0 <= hi * 1.001 }
         }
         guard hi > lo else { return [lo] }
         let raw = (hi - lo) / Double(count)
-        let mag = pow(10, Foundation.floor(log10(raw)))
-        let step = [1.0, 2, 2.5, 5, 10].map { $0 * mag }.first { $0 >= raw } ?? 10 * mag
-        let first = (lo / step).rounded(.up) * step
+        let exponent = Int(Foundation.floor(log10(raw)))
+        // The step is `mantissa` (tenths: 10, 20, 25, 50, 100) times 10^(exponent - 1).
+        let mantissa = [10.0, 20, 25, 50, 100].first { $0 * power(exponent - 1) >= raw } ?? 100
+        let unit = exponent - 1
+        func value(_ k: Double) -> Double { unit < 0 ? k * mantissa / power(-unit) : k * mantissa * power(unit) }
+        var k = (lo / value(1)).rounded(.up)
         var out: [Double] = []
-        var v = first
-        while v <= hi + step * 1e-9 {
-            out.append(abs(v) < step * 1e-9 ? 0 : v)
-            v += step
+        while value(k) <= hi + value(1) * 1e-9 {
+            out.append(value(k) == 0 ? 0 : value(k))
+            k += 1
         }
         return out
     }
 
-    /// Engineering notation: the exponent a multiple of 3, up to 3 significant digits.
-    public static func label(_ v: Double) -> String {
-        if v == 0 { return "0" }
-        let e = Int(Foundation.floor(log10(abs(v)) / 3)) * 3
-        let m = v / pow(10, Double(e))
-        var s = String(format: "%.3g", m)
-        if s.contains("e") { s = String(format: "%.0f", m) }
-        return e == 0 ? s : "\(s)e\(e)"
+    /// 10^e, exact for the exponents an axis meets.
+    static func power(_ e: Int) -> Double {
+        e >= 0 ? (0..<e).reduce(1.0) { a, _ in a * 10 } : 1 / (0..<(-e)).reduce(1.0) { a, _ in a * 10 }
+    }
+
+    /// Labels for an axis's ticks, in the notation people read: decimals
+    /// (`0.1`, `0.05`, `2.5`) for ticks between 0.001 and 100,000; otherwise
+    /// mantissas and one shared factor (`2`, `4`, ... and `×10⁻⁴`). A log
+    /// axis labels each power of ten on its own (`1e-4`, `0.001`, `0.1`).
+    public static func labels(_ ticks: [Double], log: Bool = false) -> (labels: [String], factor: String?) {
+        let peak = ticks.map(abs).max() ?? 0
+        if log {
+            return (ticks.map { v in
+                if v >= 1e-3 && v < 1e5 { return decimals([v])[0] }
+                let e = Int(Foundation.floor(log10(v)))
+                let m = decimals([v * power(-e)])[0]
+                return "\(m)e\(e)"
+            }, nil)
+        }
+        if peak == 0 || (peak >= 1e-3 && peak < 1e5) { return (decimals(ticks), nil) }
+        let e = Int(Foundation.floor(log10(peak)))
+        let scaled = ticks.map { e < 0 ? $0 * power(-e) : $0 / power(e) }
+        return (decimals(scaled), "×10" + superscript(e))
+    }
+
+    /// Each number with as few decimals as the set needs (at most 12), trailing zeros dropped.
+    static func decimals(_ xs: [Double]) -> [String] {
+        let span = Swift.max(xs.map(abs).max() ?? 0, 1e-300)
+        var digits = 0
+        while digits < 12, xs.contains(where: { abs((($0 * power(digits)).rounded()) / power(digits) - $0) > span * 1e-9 }) {
+            digits += 1
+        }
+        return xs.map { x in
+            var s = String(format: "%.\(digits)f", x)
+            if s.contains(".") {
+                while s.hasSuffix("0") { s.removeLast() }
+                if s.hasSuffix(".") { s.removeLast() }
+            }
+            return s == "-0" ? "0" : s
+        }
+    }
+
+    static func superscript(_ n: Int) -> String {
+        let digits: [Character: Character] = ["0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹", "-": "⁻"]
+        return String(String(n).map { digits[$0]! })
     }
 
     /// Position of `v` in [0, 1] along an axis.

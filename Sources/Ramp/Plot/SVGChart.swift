@@ -56,11 +56,14 @@ public struct SVGChart {
         func px(_ step: Double) -> Double { x + (steps <= 1 ? 0 : step / Double(steps - 1)) * w }
         func py(_ v: Double) -> Double { y + h - Scale.unit(v, lo, hi, log: panel.logY) * h }
         // Grid and y ticks.
-        for t in Scale.ticks(lo, hi, count: 5, log: panel.logY) {
+        let ticks = Scale.ticks(lo, hi, count: 5, log: panel.logY)
+        let (labels, factor) = Scale.labels(ticks, log: panel.logY)
+        for (t, label) in zip(ticks, labels) {
             let yy = f(py(t))
             s += "<line class=\"grid\" x1=\"\(f(x))\" y1=\"\(yy)\" x2=\"\(f(x + w))\" y2=\"\(yy)\" stroke=\"#e5e5e5\"/>\n"
-            s += "<text x=\"\(f(x - 6))\" y=\"\(yy)\" text-anchor=\"end\" dominant-baseline=\"middle\">\(escape(Scale.label(t)))</text>\n"
+            s += "<text x=\"\(f(x - 6))\" y=\"\(yy)\" text-anchor=\"end\" dominant-baseline=\"middle\">\(escape(label))</text>\n"
         }
+
         for t in Scale.ticks(0, Double(max(1, steps - 1)), count: 8) where t == t.rounded() {
             let xx = f(px(t))
             s += "<line class=\"grid\" x1=\"\(xx)\" y1=\"\(f(y))\" x2=\"\(xx)\" y2=\"\(f(y + h))\" stroke=\"#f0f0f0\"/>\n"
@@ -69,7 +72,7 @@ public struct SVGChart {
         // Axes.
         s += "<line x1=\"\(f(x))\" y1=\"\(f(y + h))\" x2=\"\(f(x + w))\" y2=\"\(f(y + h))\" stroke=\"#333\"/>\n"
         s += "<line x1=\"\(f(x))\" y1=\"\(f(y))\" x2=\"\(f(x))\" y2=\"\(f(y + h))\" stroke=\"#333\"/>\n"
-        s += "<text x=\"\(f(x - 60))\" y=\"\(f(y + h / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 \(f(x - 60)) \(f(y + h / 2)))\">\(escape(panel.yLabel + (panel.logY ? " (log)" : "")))</text>\n"
+        s += "<text x=\"\(f(x - 60))\" y=\"\(f(y + h / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 \(f(x - 60)) \(f(y + h / 2)))\">\(escape(panel.yLabel + (panel.logY ? " (log)" : "") + (factor.map { " (\($0))" } ?? "")))</text>\n"
         s += "<text x=\"\(f(x + w / 2))\" y=\"\(f(y + h + 32))\" text-anchor=\"middle\">step</text>\n"
         // Phase boundaries.
         for m in panel.markers where m.step < steps {

@@ -19,7 +19,7 @@ public struct TerminalChart {
         let steps = panel.steps
         guard steps > 0, let (lo, hi) = panel.yRange else { return "\(panel.title): nothing to plot\n" }
         let ticks = Scale.ticks(lo, hi, count: max(2, height / 4), log: panel.logY)
-        let labels = ticks.map(Scale.label)
+        let (labels, factor) = Scale.labels(ticks, log: panel.logY)
         let gutter = (labels.map(\.count).max() ?? 1) + 1
         let cols = max(10, width - gutter - 1)
         let rows = height
@@ -54,8 +54,9 @@ public struct TerminalChart {
         }
         var markerCols: [Int: Marker] = [:]
         for m in panel.markers where m.step < steps { markerCols[dotX(m.step) / 2] = m }
-        let tickRows = Dictionary(ticks.map { (dotY($0) / 4, Scale.label($0)) }, uniquingKeysWith: { a, _ in a })
-        var out = "\(panel.title)\n"
+        let tickRows = Dictionary(zip(ticks, labels).map { (dotY($0) / 4, $1) }, uniquingKeysWith: { a, _ in a })
+        // A shared factor of the tick labels goes with the title.
+        var out = "\(panel.title)\(factor.map { "  (\($0))" } ?? "")\n"
         for r in 0..<rows {
             let label = tickRows[r] ?? ""
             out += String(repeating: " ", count: gutter - label.count - 1) + label + " " + (tickRows[r] != nil ? "┤" : "│")

@@ -47,7 +47,9 @@ extension RampCommand {
             var inputs: [(String, ProgramText)] = []
             for path in files { inputs.append((path, try ProgramFile.load(path))) }
             for (i, src) in sources.enumerated() {
-                inputs.append((src.count <= 40 ? src : "expression \(i + 1)", .source(SourceFile(name: "<expression>", text: src))))
+                // A name on one line: the source's lines joined, or its number when long.
+                let oneLine = src.split(separator: "\n").joined(separator: "; ")
+                inputs.append((oneLine.count <= 40 ? oneLine : "expression \(i + 1)", .source(SourceFile(name: "<expression>", text: src))))
             }
             let metricValues = try metrics.map(Metrics.read) ?? []
             var programs: [(name: String, program: CompiledProgram)] = []

@@ -36,10 +36,12 @@ enum ProgramFile {
         }
     }
 
-    /// Builds the program, or prints its diagnostics and exits 1.
+    /// Builds the program, printing its warnings, or prints its diagnostics and exits 1.
     static func compile(_ text: ProgramText, base: Double?) throws -> CompiledProgram {
         do {
-            return try text.compile(base: base)
+            let program = try text.compile(base: base)
+            if !program.warnings.isEmpty { Stderr.print(DiagnosticPrinter.render(program.warnings, in: program.source)) }
+            return program
         } catch {
             Stderr.print(error.description)
             throw ExitCode(1)

@@ -58,7 +58,7 @@ def ramp_run(*args):
 def table(tmp_path):
     """`ramp table` as a list of rates: the reference every framework must equal."""
 
-    def run(source, steps, metrics=None, base=None):
+    def run(source, steps, metrics=None, base=None, rows=False):
         args = ["table", "--steps", str(steps), "--format", "json"]
         args += [source] if os.path.exists(source) else ["-e", source]
         if metrics is not None:
@@ -67,6 +67,8 @@ def table(tmp_path):
             args += ["--metrics", str(path)]
         if base is not None:
             args += ["--base", repr(base)]
-        return [row["lr"] for row in json.loads(_ramp(*args))]
+        table = json.loads(_ramp(*args))
+        # rows=True: every output of every step, by name.
+        return table if rows else [row["lr"] for row in table]
 
     return run

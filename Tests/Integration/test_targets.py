@@ -24,3 +24,11 @@ def test_jax_compiles_a_metric_driven_schedule_and_refuses_what_it_cannot_write(
     assert status == 1
     assert "error: `running_product(0.99)` is not arithmetic of the step, which is all `--to jax` compiles yet " \
         "(one-cycle, cyclic and running products are not)" in stderr
+
+
+def test_the_array_targets_say_they_do_not_write_other_outputs_yet():
+    for target in ("jax", "keras"):
+        status, stderr = ramp_run("compile", "-e", "cosine(T=10)\nweight_decay: 0.05\nema: 0.99", "--to", target)
+        assert status == 1
+        assert f"error: this program schedules weight_decay and 1 other output, which `--to {target}` does not write yet; " \
+            "compile it `--to python`, whose Schedule.values has every output" in stderr

@@ -227,3 +227,33 @@ def test_ddp_ranks_agree_on_every_rate_and_stop_together(compile_module, table, 
     expected = table(CARD, len(metrics), mean)
     assert a["rates"] == expected
     assert len(a["rates"]) < len(metrics)  # the plateau ended the run early, on both ranks
+
+
+def test_every_output_reaches_its_field_in_every_group(compile_module, table):
+    program = ("base 1e-3\nwarmup 3 then cosine(T=12)\nmomentum: linear(T=15, from=0.85, to=0.95)\n"
+               "beta2: linear(T=15, from=0.95, to=0.999)\nweight_decay: cosine(T=15, from=0.04, min=0.4)\n"
+               "ema: cosine(T=15, from=0.996, min=1)")
+    module = compile_module(program)
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 1)
+    optimizer = torch.optim.AdamW([{"params": [model.weight]}, {"params": [model.bias], "lr": 2e-3}], lr=1e-3)
+    scheduler = module.torch_scheduler(optimizer)
+    seen = []
+    for _ in range(15):
+        seen.append([(g["lr"], g["betas"][0], g["betas"][1], g["weight_decay"]) for g in optimizer.param_groups]
+                    + [scheduler.value("ema"), scheduler.value("ema", group=1)])
+        train_step(model, optimizer)
+        scheduler.step()
+    rows = table(program, 15, rows=True)
+    at_two = table(program, 15, base=2e-3, rows=True)
+    for step, (got, r, r2) in enumerate(zip(seen, rows, at_two)):
+        assert got[0] == (r["lr"], r["momentum"], r["beta2"], r["weight_decay"]), step
+        assert got[1] == (r2["lr"], r2["momentum"], r2["beta2"], r2["weight_decay"]), step
+        assert got[2] == r["ema"] and got[3] == r2["ema"], step
+
+
+def test_an_output_without_its_field_is_refused_at_construction(compile_module):
+    module = compile_module("cosine(T=10)\nbeta2: 0.99")
+    _, optimizer = model_and_optimizer()
+    with pytest.raises(ValueError, match="this schedule sets beta2, but SGD has no `betas`"):
+        module.torch_scheduler(optimizer)

@@ -101,7 +101,7 @@ class _Card(rt._Schedule):
         lr = rt.Sequence([rt.Phase(w, length=2),
                           rt.Phase(rt.Arith(lambda t: base), until=rt.Plateau(rt.PlateauSpec(patience=0), slot=1), slots=(1, 2))],
                          slot=0)
-        return lr, None, None, [rt._sequence_state(), rt._tracker(math.inf)]
+        return lr, None, None, [rt._sequence_state(), rt._tracker(math.inf)], []
 
 
 def test_schedule_steps_saves_and_restores():
@@ -151,3 +151,17 @@ def test_state_encoding_spells_out_non_finite_numbers():
     assert rt._decode_float("-inf") == -math.inf
     with pytest.raises(ValueError):
         rt._decode_int(True)
+
+
+def test_output_ranges_are_ramps():
+    # The messages Ramp's OutputRange gives, word for word.
+    assert rt._violation("nonNegative", -0.5) == "negative (-0.5)"
+    assert rt._violation("nonNegative", 3.0) is None
+    assert rt._violation("unit", 1.5) == "above 1 (1.5)"
+    assert rt._violation("unit", 1.0) is None
+    assert rt._violation("positiveInteger", 8.5) == "not a whole number (8.5)"
+    assert rt._violation("positiveInteger", 0.0) == "below 1 (0)"
+    assert rt._violation("positiveInteger", 32.0) is None
+    assert rt._violation("finite", -1e9) is None
+    assert rt._violation("finite", math.nan) == "not a number"
+    assert rt._violation("unit", math.inf) == "infinite"

@@ -136,6 +136,22 @@ func temporaryFile(_ contents: String, name: String = "p.ramp") throws -> String
         #expect(rows.map { $0["step"]! } == [0, 1, 2, 3])
     }
 
+    /// Outputs of any name: a column each, in CSV and JSON; a likely typo warns, and the program still runs.
+    @Test func tableHasAColumnPerOutput() throws {
+        let source = "base 0.1\ncosine(T=4)\nweight_decay: linear(T=4, from=0.1, to=0.5)\nweight_decy: 0.2"
+        let csv = try ramp(["table", "-e", source, "--steps", "3"])
+        #expect(csv.status == 0)
+        #expect(csv.stdout == "step,lr,weight_decay,weight_decy\n0,0.1,0.1,0.2\n1,0.08535533905932738,0.2,0.2\n2,0.05,0.30000000000000004,0.2\n")
+        #expect(csv.stderr == """
+            <expression>:4:1: warning[R0510]: 'weight_decy' is not an output Ramp knows, so it is carried as it is; did you mean 'weight_decay'?
+            weight_decy: 0.2
+            ^~~~~~~~~~~
+
+            """)
+        let json = try ramp(["table", "-e", source, "--steps", "1", "--format", "json"])
+        #expect(json.stdout == "[\n{\"step\":0,\"lr\":0.1,\"weight_decay\":0.1,\"weight_decy\":0.2}\n]\n")
+    }
+
     @Test func baseFlagOverridesTheProgram() throws {
         let r = try ramp(["table", "-e", "base 0.1\nconstant()", "--steps", "1", "--base", "0.5"])
         #expect(r.stdout == "step,lr\n0,0.5\n")

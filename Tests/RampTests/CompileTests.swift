@@ -179,7 +179,7 @@ import Testing
         let bad = try temporaryFile("{\"ramp_ir\": 9, \"native\": \"0.1\"}", name: "bad.json")
         let r = try ramp(["table", bad, "--steps", "1"])
         #expect(r.status == 1)
-        #expect(r.stderr == "\(bad): error: IR version 9 is not supported (this Ramp reads versions 1 and 2)\n")
+        #expect(r.stderr == "\(bad): error: IR version 9 is not supported (this Ramp reads versions 1 to 3)\n")
     }
 
     /// Every format on every sample: json and python reproduce `ramp table`

@@ -16,6 +16,8 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
     var metrics: [Double?]
     var lr: [Double]
     var momentum: [Double?]?
+    /// The program's other outputs, by name (empty for most).
+    var outputs: [String: [Double]] = [:]
     /// nil: exact, bit for bit; otherwise a library's recorded trace, to its tolerance.
     var library: ParityCase?
     var testDescription: String { name }
@@ -25,9 +27,15 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
     }
 
     /// The first step where a runner's trace departs, if any.
-    func mismatch(lr got: [Double], momentum gotMomentum: [Double?]) -> String? {
+    func mismatch(lr got: [Double], momentum gotMomentum: [Double?], outputs gotOutputs: [String: [Double]] = [:]) -> String? {
         guard got.count == lr.count else { return "\(got.count) rates for \(lr.count) steps" }
         for i in lr.indices where !matches(got[i], lr[i]) { return "lr[\(i)] = \(got[i]), expected \(lr[i])" }
+        guard Set(gotOutputs.keys) == Set(outputs.keys) else { return "outputs \(gotOutputs.keys.sorted()), expected \(outputs.keys.sorted())" }
+        for (name, values) in outputs.sorted(by: { $0.key < $1.key }) {
+            let g = gotOutputs[name]!
+            guard g.count == values.count else { return "\(g.count) values of \(name) for \(values.count) steps" }
+            for i in values.indices where !matches(g[i], values[i]) { return "\(name)[\(i)] = \(g[i]), expected \(values[i])" }
+        }
         guard let momentum else { return nil }
         for i in momentum.indices {
             switch (gotMomentum[i], momentum[i]) {
@@ -49,23 +57,26 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
         var metrics: [Double?]
         var lr: [Double]
         var momentum: [Double?]?
+        var outputs: [String: [Double]]?
         var finished_at: Int?
     }
 
     /// The rates and momenta a scheduler gives, one per metric fed: by the
     /// tree walk (the reference) or, with `walkTree: false`, by the kernels.
     static func trace(_ program: CompiledProgram, _ metrics: [Double?], walkTree: Bool = true)
-        -> (lr: [Double], momentum: [Double?], finishedAt: Int?) {
+        -> (lr: [Double], momentum: [Double?], outputs: [String: [Double]], finishedAt: Int?) {
         var s = Scheduler(program, walkTree: walkTree)
         var lr: [Double] = [], momentum: [Double?] = []
+        var outputs: [String: [Double]] = Dictionary(uniqueKeysWithValues: program.outputs.map { ($0.name, []) })
         var finishedAt: Int?
         for (i, m) in metrics.enumerated() {
             if finishedAt == nil, s.finished { finishedAt = i }
             lr.append(s.lr)
             momentum.append(s.momentum)
+            for (o, v) in zip(program.outputs, s.values) { outputs[o.name]!.append(v) }
             s.step(metric: m)
         }
-        return (lr, momentum, finishedAt)
+        return (lr, momentum, outputs, finishedAt)
     }
 
     /// Every program case. With RAMP_WRITE_TRACES=1 in the environment, a
@@ -83,14 +94,16 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
                 let metrics = (0..<steps).map { $0 < ex.metrics.count ? ex.metrics[$0] : nil }
                 let t = trace(program, metrics)
                 let doc = Trace(program: "\(p.name).ramp", base: ex.base, metrics: metrics, lr: t.lr,
-                                momentum: program.momentum == nil ? nil : t.momentum, finished_at: t.finishedAt)
+                                momentum: program.momentum == nil ? nil : t.momentum, outputs: t.outputs.isEmpty ? nil : t.outputs,
+                                finished_at: t.finishedAt)
                 try? StateJSON.encode(doc).write(to: url)
             }
             guard let data = FileManager.default.contents(atPath: url.path), let t = try? StateJSON.decode(data, as: Trace.self) else {
                 out.append(ConformanceCase(name: p.name, program: program, base: ex.base, metrics: [], lr: [.nan], momentum: nil, library: nil))
                 continue
             }
-            out.append(ConformanceCase(name: p.name, program: program, base: ex.base, metrics: t.metrics, lr: t.lr, momentum: t.momentum, library: nil))
+            out.append(ConformanceCase(name: p.name, program: program, base: ex.base, metrics: t.metrics, lr: t.lr, momentum: t.momentum,
+                                       outputs: t.outputs ?? [:], library: nil))
         }
         return out
     }()
@@ -116,13 +129,13 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
     @Test(arguments: ConformanceCase.all)
     func treeWalk(_ c: ConformanceCase) {
         let t = ConformanceCase.trace(c.program, c.metrics)
-        #expect(c.mismatch(lr: t.lr, momentum: t.momentum) == nil)
+        #expect(c.mismatch(lr: t.lr, momentum: t.momentum, outputs: t.outputs) == nil)
     }
 
     @Test(arguments: ConformanceCase.all)
     func kernels(_ c: ConformanceCase) {
         let t = ConformanceCase.trace(c.program, c.metrics, walkTree: false)
-        #expect(c.mismatch(lr: t.lr, momentum: t.momentum) == nil)
+        #expect(c.mismatch(lr: t.lr, momentum: t.momentum, outputs: t.outputs) == nil)
     }
 
     @Test(arguments: ConformanceCase.all)
@@ -131,30 +144,33 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
         var session = ServeSession(program: nil, base: c.base)
         let load = try StateJSON.encode(["op": "load_program", "source": c.program.source.text])
         var status = session.handle(String(decoding: load, as: UTF8.self))
-        struct Status: Decodable { var lr: Double?; var momentum: Double? }
+        struct Status: Decodable { var lr: Double?; var momentum: Double?; var values: [String: Double]? }
         var lr: [Double] = [], momentum: [Double?] = []
+        var outputs: [String: [Double]] = [:]
         for m in c.metrics {
-            let s = try JSONDecoder().decode(Status.self, from: Data(status.utf8))
+            let s = try StateJSON.decode(Data(status.utf8), as: Status.self)
             lr.append(s.lr ?? .nan)
             momentum.append(s.momentum)
+            for (k, v) in s.values ?? [:] { outputs[k, default: []].append(v) }
             // Metrics as Python's json.dumps writes them (NaN, Infinity).
             let metric = m.map { $0.isNaN ? "NaN" : $0.isInfinite ? ($0 > 0 ? "Infinity" : "-Infinity") : "\($0)" } ?? "null"
             status = session.handle("{\"op\":\"step\",\"metric\":\(metric)}")
         }
-        #expect(c.mismatch(lr: lr, momentum: momentum) == nil)
+        #expect(c.mismatch(lr: lr, momentum: momentum, outputs: outputs) == nil)
     }
 
     @Test(arguments: ConformanceCase.all)
     func irRoundTrip(_ c: ConformanceCase) throws {
         let rebuilt = try IR.load(IR.document(c.program).render(), name: c.name)
         let t = ConformanceCase.trace(rebuilt, c.metrics)
-        #expect(c.mismatch(lr: t.lr, momentum: t.momentum) == nil)
+        #expect(c.mismatch(lr: t.lr, momentum: t.momentum, outputs: t.outputs) == nil)
     }
 
     /// The Python runner runs every case's compiled module.
     /// One conformance job for a runner that is not Swift.
     struct ModuleJob: Encodable {
         var name: String, module: String, metrics: [Double?], lr: [Double], momentum: [Double?]?
+        var outputs: [String: [Double]]
         var tolerance: String
     }
 
@@ -170,7 +186,8 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
         for (i, c) in ConformanceCase.all.enumerated() {
             guard let (module, tolerance) = try make(c) else { refused += 1; continue }
             try module.write(to: dir.appendingPathComponent("case_\(i).py"), atomically: true, encoding: .utf8)
-            jobs.append(ModuleJob(name: c.name, module: "case_\(i)", metrics: c.metrics, lr: c.lr, momentum: c.momentum, tolerance: tolerance))
+            jobs.append(ModuleJob(name: c.name, module: "case_\(i)", metrics: c.metrics, lr: c.lr, momentum: c.momentum,
+                                  outputs: c.outputs, tolerance: tolerance))
         }
         try StateJSON.encode(jobs).write(to: dir.appendingPathComponent("jobs.json"))
         let r = try python([ConformanceCase.directory.appendingPathComponent("runners/\(runner)").path,

@@ -106,17 +106,17 @@ func close(_ a: Double, _ b: Double) -> Bool {
         let program = try Compiler.compile(file, options: CheckOptions(base: ex.base))
         #expect(!ex.values.isEmpty || ex.finished != nil || ex.running != nil, "a corpus program must expect something")
         var s = Scheduler(program)
-        var lr: [Double] = [], momentum: [Double?] = []
+        // Every output's value at every step, by name.
+        var trace: [String: [Double?]] = [:]
         var finishedAt: Int?
         for i in 0..<ex.horizon {
             if finishedAt == nil, s.finished { finishedAt = i }
-            lr.append(s.lr)
-            momentum.append(s.momentum)
+            for name in ["lr", "momentum"] + program.outputs.map(\.name) { trace[name, default: []].append(s.value(of: name)) }
             s.step(metric: i < ex.metrics.count ? ex.metrics[i] : nil)
         }
         if finishedAt == nil, s.finished { finishedAt = ex.horizon }
         for (output, step, value) in ex.values {
-            let got = output == "lr" ? lr[step] : momentum[step]
+            let got = trace[output]?[step] ?? nil
             #expect(got.map { close($0, value) } ?? false, "\(output)[\(step)] = \(String(describing: got)), expected \(value)")
         }
         if let f = ex.finished { #expect(finishedAt == f, "finished at \(String(describing: finishedAt)), expected \(f)") }

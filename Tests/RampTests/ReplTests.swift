@@ -99,7 +99,7 @@ func repl(_ lines: [String], engine: inout ReplEngine) -> [ReplEngine.Reply] {
         var e = ReplEngine()
         _ = e.feed("cosine(T=2)")
         #expect(e.feed(":compile csv 2")!.output == "step,lr\n0,1.0\n1,0.5")
-        #expect(e.feed(":compile json")!.output.hasPrefix("{\n  \"ramp_ir\": 2,"))
+        #expect(e.feed(":compile json")!.output.hasPrefix("{\n  \"ramp_ir\": 3,"))
         let module = e.feed(":compile python")!
         #expect(!module.isError)
         #expect(module.output.hasPrefix("\"\"\"A learning-rate schedule compiled by Ramp"))

@@ -4,7 +4,7 @@
 
 DIR holds one compiled module per case; JOBS.json lists the cases: the
 module's name, the metrics fed at the end of each step (null for none), the
-expected rates and momenta, and the tolerance ("exact", bit for bit;
+expected rates and momenta, the other outputs' values by name, and the tolerance ("exact", bit for bit;
 "1e-12" relative; "float32", keras' float32 precision: 2e-6 relative, or
 1e-6 of the trace's peak). Non-finite numbers are
 written "inf", "-inf" and "nan". Prints each failure, then
@@ -44,6 +44,10 @@ def run(job):
             return f"lr[{i}] = {schedule.lr!r}, expected {job['lr'][i]!r}"
         if expected_momentum is not None and not matches(schedule.momentum, number(expected_momentum[i]), job["tolerance"], peak):
             return f"momentum[{i}] = {schedule.momentum!r}, expected {expected_momentum[i]!r}"
+        for name, values in job.get("outputs", {}).items():
+            got = schedule.value(name)
+            if not matches(got, number(values[i]), job["tolerance"], peak_of([number(v) for v in values])):
+                return f"{name}[{i}] = {got!r}, expected {values[i]!r}"
         schedule.step(number(metric))
     return None
 

@@ -24,7 +24,7 @@ public enum Commands {
                              into out: inout Output) -> TableEnd {
         var first = true
         switch format {
-        case .csv: out.write(TableRow.csvHeader(momentum: program.momentum != nil) + "\n")
+        case .csv: out.write(TableRow.csvHeader(program) + "\n")
         case .json: out.write("[")
         }
         let end = Table.generate(program, steps: steps, metrics: metrics) { row in
@@ -36,7 +36,8 @@ public enum Commands {
                 out.write(first ? "\n" : ",\n")
                 first = false
                 let m = row.momentum.map { ",\"momentum\":\(NonFinite.json($0))" } ?? ""
-                out.write("{\"step\":\(row.step),\"lr\":\(NonFinite.json(row.lr))\(m)}")
+                let others = zip(program.outputs, row.values).map { ",\(JSONValue.quote($0.name)):\(NonFinite.json($1))" }.joined()
+                out.write("{\"step\":\(row.step),\"lr\":\(NonFinite.json(row.lr))\(m)\(others)}")
             }
         }
         if format == .json { out.write(first ? "]\n" : "\n]\n") }
@@ -65,7 +66,7 @@ public enum Commands {
         case .keras:
             do { out.write(try Keras.module(program)) } catch { throw Failure(description: "\(error)") }
         case .csv:
-            out.write(TableRow.csvHeader(momentum: program.momentum != nil) + "\n")
+            out.write(TableRow.csvHeader(program) + "\n")
             Table.generate(program, steps: steps) { row in
                 row.writeCSV(to: &out)
                 out.write("\n")
@@ -78,6 +79,10 @@ public enum Commands {
             column(program, steps, &out) { $0.lr }
             out.write(",\n  \"momentum\": ")
             if program.momentum == nil { out.write("null") } else { column(program, steps, &out) { $0.momentum ?? .nan } }
+            for (i, o) in program.outputs.enumerated() {
+                out.write(",\n  \(JSONValue.quote(o.name)): ")
+                column(program, steps, &out) { $0.values[i] }
+            }
             out.write("\n}\n")
         }
     }

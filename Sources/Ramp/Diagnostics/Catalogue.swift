@@ -84,6 +84,8 @@ extension DiagnosticKind {
     static let tooDeep = DiagnosticKind(507)
     static let badRate = DiagnosticKind(508)
     static let baseDependent = DiagnosticKind(509)
+    static let unknownOutput = DiagnosticKind(510)
+    static let reservedOutput = DiagnosticKind(511)
 
     // MARK: notes
     static let related = DiagnosticKind(0)
@@ -102,6 +104,7 @@ public enum DiagnosticCatalogue {
         .expectedSchedule, .expectedCondition, .expectedDuration, .notANumber, .signalOutsideCondition,
         .metricDriven, .badDuration, .badSetting, .badValue,
         .outputTwice, .noSchedule, .unreachablePhase, .emptyPhase, .lengthTwice, .tooLarge, .tooDeep, .badRate, .baseDependent,
+        .unknownOutput, .reservedOutput,
     ]
 
     /// Names and summaries, by number.
@@ -149,8 +152,10 @@ public enum DiagnosticCatalogue {
         505: ("length-twice", "a phase given two lengths"),
         506: ("too-large", "a schedule with more parts than the limit once expanded"),
         507: ("too-deep", "a schedule that nests deeper than the limit once expanded"),
-        508: ("bad-rate", "a rate or momentum that is negative, infinite or NaN at some step"),
+        508: ("bad-rate", "a rate or another output outside its range (negative, above 1, infinite, NaN...) at some step"),
         509: ("base-dependent", "another base asked of a program whose lengths, counts or choices depend on the base"),
+        510: ("unknown-output", "a warning: an output whose name is close to a known one, which is then carried as it is"),
+        511: ("reserved-output", "an output named as something else already is (`step`, `t`, `metric`...)"),
         0: ("note", "a location related to another diagnostic"),
     ]
 

@@ -139,6 +139,7 @@ public enum Explain {
         if case .explicit(let m) = p.momentum {
             lines.append("momentum: " + m.phases.map(Describe.phase).joined(separator: " then "))
         }
+        for o in p.outputs { lines.append("\(o.name): " + o.sequence.phases.map(Describe.phase).joined(separator: " then ")) }
         return lines.joined(separator: "\n")
     }
 

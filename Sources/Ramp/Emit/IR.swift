@@ -9,7 +9,8 @@ import Foundation
 /// as Ramp source, for people to read. grammar/ramp-ir.schema.json
 /// describes it.
 public enum IR {
-    public static let version = 2
+    /// 3: outputs other than `lr` and `momentum` (`weight_decay`, `ema`, any name) sit beside them.
+    public static let version = 3
 
     public static func document(_ p: CompiledProgram) -> JSONValue {
         let s = p.settings
@@ -31,7 +32,7 @@ public enum IR {
             ("settings", .object(settings)),
             ("uses_metric", .bool(p.usesMetric)),
             ("duration", p.duration.map { .number(Double($0)) } ?? .null),
-            ("outputs", .object([("lr", sequence(p.lr)), ("momentum", momentum)])),
+            ("outputs", .object([("lr", sequence(p.lr)), ("momentum", momentum)] + p.outputs.map { ($0.name, sequence($0.sequence)) })),
             ("base_guards", .array(p.baseGuards.map(guardValue))),
         ])
     }

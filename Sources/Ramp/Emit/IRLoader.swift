@@ -45,8 +45,9 @@ extension IR {
                 throw .diagnostics(error, file)
             }
         }
-        guard v == Double(version) else {
-            throw .malformed(LoadError(path: name, message: "IR version \(fmt(v)) is not supported (this Ramp reads versions 1 and \(version))"))
+        // Version 2 is version 3 without outputs beyond lr and momentum.
+        guard v == Double(version) || v == 2 else {
+            throw .malformed(LoadError(path: name, message: "IR version \(fmt(v)) is not supported (this Ramp reads versions 1 to \(version))"))
         }
         var reader = Reader(name: name)
         return try reader.program(doc, base: base)
@@ -72,8 +73,14 @@ extension CompiledProgram {
     }
 }
 
-/// Reads the tree of a version-2 document.
+/// Reads the tree of a version-2 or version-3 document.
 private struct Reader {
+    /// A name an output statement can give: an identifier, not a keyword nor a setting's name.
+    static func isOutputName(_ key: String) -> Bool {
+        guard let first = key.utf8.first, isIdentStart(first), key.utf8.allSatisfy(isIdentPart) else { return false }
+        return !Builtins.keywords.contains(key) && !Builtins.settings.contains { $0.name == key }
+    }
+
     let name: String
     var path: [String] = []
     /// Builds each part through the builtins, at the base being built (set per document).
@@ -124,10 +131,21 @@ private struct Reader {
         if let m = outputs["momentum"], m["kind"] == .string("sequence") {
             momentum = try at("outputs") { (r: inout Reader) throws(IRLoadError) in try r.child(outputs, "momentum") }
         }
+        var others: [(String, Node)] = []
+        if case .object(let pairs) = outputs {
+            for (key, _) in pairs where key != "lr" && key != "momentum" {
+                guard Reader.isOutputName(key) else { throw fail("outputs.\(key): not a name an output can have") }
+                let node = try at("outputs") { (r: inout Reader) throws(IRLoadError) in try r.child(outputs, key) }
+                guard case .sequence = node else { throw fail("outputs.\(key): expected a sequence") }
+                others.append((key, node))
+            }
+        }
         do {
             _ = try Checker.measured(lr, SourceRange(0, 0))
             if let momentum { _ = try Checker.measured(momentum, SourceRange(0, 0)) }
-            return try CompiledProgram.assemble(settings: settings, lr: lr, momentum: momentum, source: source, guards: guards)
+            for (_, node) in others { _ = try Checker.measured(node, SourceRange(0, 0)) }
+            return try CompiledProgram.assemble(settings: settings, lr: lr, momentum: momentum, others: others, source: source,
+                                                guards: guards)
         } catch {
             throw .diagnostics(DiagnosticError(error.diagnostic.map { [$0] } ?? []), source)
         }

@@ -60,6 +60,8 @@ public enum Python {
             USES_METRIC = \(program.usesMetric ? "True" : "False")
             DURATION = \(program.duration.map(String.init) ?? "None")
             TOTAL = \(program.settings.total.map(String.init) ?? "None")
+            # What each output may be, checked at another base as Ramp checks it.
+            RANGES = {\((["\"momentum\": \"unit\""] + program.outputs.map { "\(pythonString($0.name)): \"\(rangeName(Builtins.output($0.name)?.range ?? .finite))\"" }).joined(separator: ", "))}
             """
         let tail = """
             class Schedule(_Schedule):
@@ -68,6 +70,7 @@ public enum Python {
                 BASE = BASE
                 TOTAL = TOTAL
                 USES_METRIC = USES_METRIC
+                RANGES = RANGES
                 KINDS = (\(program.initialSlots.map { "\"\(kind($0))\"" }.joined(separator: ", "))\(program.initialSlots.count == 1 ? "," : ""))
                 program = staticmethod(_program)
 
@@ -134,6 +137,16 @@ public enum Python {
         return "\"\"\"" + text + "\"\"\"\n"
     }
 
+    /// An output's range as the runtime's `_violation` names it.
+    static func rangeName(_ r: OutputRange) -> String {
+        switch r {
+        case .nonNegative: return "nonNegative"
+        case .unit: return "unit"
+        case .positiveInteger: return "positiveInteger"
+        case .finite: return "finite"
+        }
+    }
+
     static func literal(_ x: Double) -> String {
         if x.isNaN { return "_NAN" }
         if x.isInfinite { return x > 0 ? "_INF" : "-_INF" }
@@ -194,6 +207,11 @@ public enum Python {
                 momentum = sequence(m)
             case .companion(let initial): companion = literal(initial)
             }
+            var others: [String] = []
+            for o in p.outputs {
+                output = o.name
+                others.append("(\(pythonString(o.name)), \(sequence(o.sequence)))")
+            }
             let slots = p.initialSlots.enumerated().map { slot($0.offset, $0.element) }
             var lines = ["def _program(base):",
                          "    \"\"\"The schedule at `base`: the rate tree, the momentum tree (or None),",
@@ -207,9 +225,15 @@ public enum Python {
             lines += hoisted.map { "    " + $0 }
             lines.append("    lr = \(lr)")
             lines.append("    momentum = \(momentum)")
+            if !others.isEmpty {
+                lines.append("    # The other outputs, by name, in the order the program writes them.")
+                lines.append("    outputs = [")
+                lines += others.map { "        \($0)," }
+                lines.append("    ]")
+            }
             lines.append("    slots = [\(slots.joined(separator: ", "))]")
             lines += targets.map { "    " + $0 }
-            lines.append("    return lr, momentum, \(companion), slots")
+            lines.append("    return lr, momentum, \(companion), slots, \(others.isEmpty ? "[]" : "outputs")")
             return lines.joined(separator: "\n")
         }
 

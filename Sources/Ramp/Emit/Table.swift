@@ -5,8 +5,17 @@ public struct TableRow: Sendable, Hashable {
     public var step: Int
     public var lr: Double
     public var momentum: Double?
+    /// The program's other outputs, in the order it writes them (`CompiledProgram.outputs`).
+    public var values: [Double] = []
 
-    /// `step,lr[,momentum]`, numbers in their shortest exact form.
+    public init(step: Int, lr: Double, momentum: Double?, values: [Double] = []) {
+        self.step = step
+        self.lr = lr
+        self.momentum = momentum
+        self.values = values
+    }
+
+    /// `step,lr[,momentum][,output...]`, numbers in their shortest exact form.
     public var csv: String {
         var s = ""
         writeCSV(to: &s)
@@ -24,9 +33,20 @@ public struct TableRow: Sendable, Hashable {
             out.write(",")
             momentum.write(to: &out)
         }
+        for v in values {
+            out.write(",")
+            v.write(to: &out)
+        }
     }
 
-    public static func csvHeader(momentum: Bool) -> String { momentum ? "step,lr,momentum" : "step,lr" }
+    public static func csvHeader(momentum: Bool, outputs: [String] = []) -> String {
+        (["step", "lr"] + (momentum ? ["momentum"] : []) + outputs).joined(separator: ",")
+    }
+
+    /// The header of a program's table: a column per output.
+    public static func csvHeader(_ program: CompiledProgram) -> String {
+        csvHeader(momentum: program.momentum != nil, outputs: program.outputs.map(\.name))
+    }
 }
 
 /// How a table run ended.
@@ -44,7 +64,7 @@ public enum Table {
     @discardableResult
     public static func generate(_ program: CompiledProgram, steps: Int, metrics: [Double?] = [],
                                 emit: (TableRow) -> Void) -> TableEnd {
-        if program.isClosedForm, program.momentum == nil {
+        if program.isClosedForm, program.momentum == nil, program.outputs.isEmpty {
             let n = program.duration.map { min($0, steps) } ?? steps
             for i in 0..<max(0, n) { emit(TableRow(step: i, lr: program.value(at: i), momentum: nil)) }
             return TableEnd(finishedAt: n < steps ? n : nil, transitions: program.lr.staticTransitions(through: n))
@@ -52,7 +72,7 @@ public enum Table {
         var s = Scheduler(program)
         for i in 0..<max(0, steps) {
             if s.finished { return TableEnd(finishedAt: i, transitions: s.transitions) }
-            emit(TableRow(step: i, lr: s.lr, momentum: s.momentum))
+            emit(TableRow(step: i, lr: s.lr, momentum: s.momentum, values: s.values))
             s.step(metric: i < metrics.count ? metrics[i] : nil)
         }
         return TableEnd(finishedAt: nil, transitions: s.transitions)

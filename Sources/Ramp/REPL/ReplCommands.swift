@@ -199,10 +199,10 @@ extension ReplEngine {
         }
         guard (b - a) / by < 10_000 else { return error("that is more than 10000 rows; use `by` or `ramp table`") }
         guard b <= 100_000_000 else { return error("steps up to 100000000 only") }
-        var out = [TableRow.csvHeader(momentum: program.momentum != nil)]
+        var out = [TableRow.csvHeader(program)]
         var s = Scheduler(program)
         for i in 0...b {
-            if i >= a, (i - a) % by == 0 { out.append(TableRow(step: i, lr: s.lr, momentum: s.momentum).csv) }
+            if i >= a, (i - a) % by == 0 { out.append(TableRow(step: i, lr: s.lr, momentum: s.momentum, values: s.values).csv) }
             s.step()
         }
         return Reply(output: out.joined(separator: "\n"), isError: false)

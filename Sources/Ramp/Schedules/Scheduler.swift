@@ -25,6 +25,8 @@ public struct CompiledProgram: Sendable {
     /// The learning-rate schedule: always a sequence (one phase at least).
     public let lr: PhaseSequence
     public let momentum: MomentumSource?
+    /// The other outputs (`weight_decay: ...`, `ema: ...`, any name), in the order written.
+    public let outputs: [NamedOutput]
     /// The state every slot starts in.
     public let initialSlots: [SlotState]
     /// The program's source, for explain and diagnostics.
@@ -39,12 +41,17 @@ public struct CompiledProgram: Sendable {
     /// The rate's phases as kernels, when the rate is a static sequence.
     let lrPlan: KernelPlan?
 
-    public init(settings: Settings, lr: PhaseSequence, momentum: MomentumSource?, initialSlots: [SlotState], source: SourceFile,
-                baseGuards: [BaseGuard] = []) {
+    /// Problems found that do not stop the program (a likely typo in an output's name).
+    public let warnings: [Diagnostic]
+
+    public init(settings: Settings, lr: PhaseSequence, momentum: MomentumSource?, outputs: [NamedOutput] = [],
+                initialSlots: [SlotState], source: SourceFile, baseGuards: [BaseGuard] = [], warnings: [Diagnostic] = []) {
         self.settings = settings
         self.baseGuards = baseGuards
         self.lr = lr
         self.momentum = momentum
+        self.outputs = outputs
+        self.warnings = warnings
         self.initialSlots = initialSlots
         self.source = source
         lrNode = .sequence(lr)
@@ -74,6 +81,20 @@ public struct CompiledProgram: Sendable {
     /// The learning rate at step `t` of a closed-form program.
     @inline(__always) public func value(at t: Int) -> Double {
         lrPlan?.value(at: t, initialSlots) ?? lrNode.value(at: Double(t), initialSlots)
+    }
+}
+
+/// An output beyond the rate and momentum: its name and its schedule.
+public struct NamedOutput: Sendable {
+    public var name: String
+    public var sequence: PhaseSequence
+    /// The schedule as a node, built once (wrapping allocates).
+    let node: Node
+
+    public init(name: String, sequence: PhaseSequence) {
+        self.name = name
+        self.sequence = sequence
+        node = .sequence(sequence)
     }
 }
 
@@ -157,6 +178,8 @@ public struct Scheduler: Sendable {
     public private(set) var lr: Double
     /// The momentum for the current step, when the program schedules it.
     public private(set) var momentum: Double?
+    /// The other outputs' values for the current step, in `program.outputs`' order.
+    public private(set) var values: [Double] = []
     /// The rate's phases as kernels (nil: walk the tree), and the one in
     /// force, kept inline. Derived from the step, so not part of the saved state.
     private let plan: KernelPlan?
@@ -214,6 +237,7 @@ public struct Scheduler: Sendable {
                 program.lrNode.observe(at: t, ctx, &state.slots, initial: program.initialSlots)
             }
             program.momentumNode?.observe(at: t, ctx, &state.slots, initial: program.initialSlots)
+            for o in program.outputs { o.node.observe(at: t, ctx, &state.slots, initial: program.initialSlots) }
         }
         state.step = t + 1
         refresh()
@@ -234,6 +258,18 @@ public struct Scheduler: Sendable {
         case .companion:
             if let m = program.lrNode.momentum(at: t, state.slots) { state.heldMomentum = m }
             momentum = state.heldMomentum
+        }
+        if values.count != program.outputs.count { values = Array(repeating: 0, count: program.outputs.count) }
+        for (i, o) in program.outputs.enumerated() { values[i] = o.node.value(at: t, state.slots) }
+    }
+
+    /// The value of output `name` for the current step (`lr`, `momentum` or
+    /// one of the program's other outputs), or nil when it is not scheduled.
+    public func value(of name: String) -> Double? {
+        switch name {
+        case "lr": return lr
+        case "momentum": return momentum
+        default: return program.outputs.firstIndex { $0.name == name }.map { values[$0] }
         }
     }
 

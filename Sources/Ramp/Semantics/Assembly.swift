@@ -3,47 +3,52 @@
 extension CompiledProgram {
     /// Numbers the state slots, samples every phase for bad rates, and finds
     /// the companion momentum.
-    static func assemble(settings: Settings, lr: Node, momentum: Node?, source: SourceFile,
-                         guards: [BaseGuard]) throws(CheckError) -> CompiledProgram {
+    static func assemble(settings: Settings, lr: Node, momentum: Node?, others: [(String, Node)] = [], source: SourceFile,
+                         guards: [BaseGuard], warnings: [Diagnostic] = []) throws(CheckError) -> CompiledProgram {
         var slots: [SlotState] = []
         guard case .sequence(let lrSeq) = lr.assigningSlots(&slots) else { preconditionFailure("top level is a sequence") }
         try checkRates(lrSeq, what: "rate", offset: 0, total: settings.total, slots)
         var output: MomentumSource?
         if let m = momentum {
             guard case .sequence(let mSeq) = m.assigningSlots(&slots) else { preconditionFailure("top level is a sequence") }
-            try checkRates(mSeq, what: "momentum", offset: 0, total: settings.total, slots)
+            try checkRates(mSeq, what: "momentum", range: .unit, offset: 0, total: settings.total, slots)
             output = .explicit(mSeq)
         } else if let first = Node.sequence(lrSeq).firstMomentum {
             output = .companion(initial: first)
         }
-        return CompiledProgram(settings: settings, lr: lrSeq, momentum: output, initialSlots: slots, source: source, baseGuards: guards)
+        var outputs: [NamedOutput] = []
+        for (name, node) in others {
+            guard case .sequence(let seq) = node.assigningSlots(&slots) else { preconditionFailure("top level is a sequence") }
+            try checkRates(seq, what: name, range: Builtins.output(name)?.range ?? .finite, offset: 0, total: settings.total, slots)
+            outputs.append(NamedOutput(name: name, sequence: seq))
+        }
+        return CompiledProgram(settings: settings, lr: lrSeq, momentum: output, outputs: outputs, initialSlots: slots, source: source,
+                               baseGuards: guards, warnings: warnings)
     }
 
-    /// Samples every phase for a negative, infinite or NaN value: densely at
-    /// first, then at growing gaps, up to the run's length.
-    static func checkRates(_ s: PhaseSequence, what: String, offset: Int?, total: Int?, _ slots: [SlotState]) throws(CheckError) {
+    /// Samples every phase for a value out of the output's range (for a
+    /// rate: negative, infinite or NaN): densely at first, then at growing
+    /// gaps, up to the run's length.
+    static func checkRates(_ s: PhaseSequence, what: String, range: OutputRange = .nonNegative, offset: Int?, total: Int?,
+                           _ slots: [SlotState]) throws(CheckError) {
         for (i, p) in s.phases.enumerated() {
             let start = s.starts.flatMap { st in offset.map { $0 + st[i] } }
             var horizon = p.bound ?? 1_000_000
             if let total { horizon = min(horizon, max(1, total - (start ?? 0))) }
-            func bad(_ t: Int) -> Bool {
-                let v = p.body.value(at: Double(t), slots)
-                return v.isNaN || v < 0 || v.isInfinite
-            }
+            func bad(_ t: Int) -> Bool { range.violation(p.body.value(at: Double(t), slots)) != nil }
             var t = 0, previous = -1
             while t < horizon {
                 if bad(t) {
                     // Samples thin out; find the first bad step since the last good one.
                     t = (previous + 1...t).first(where: bad) ?? t
-                    let v = p.body.value(at: Double(t), slots)
-                    let what2 = v.isNaN ? "not a number" : v.isInfinite ? "infinite" : "negative (\(fmt(v)))"
+                    let why = range.violation(p.body.value(at: Double(t), slots)) ?? ""
                     let whereText = start.map { "at step \($0 + t)" } ?? "at step \(t) of this phase"
-                    throw .error(.badRate, "the \(what) is \(what2) \(whereText)", at: p.range)
+                    throw .error(.badRate, "the \(what) is \(why) \(whereText)", at: p.range)
                 }
                 previous = t
                 t = t < 256 ? t + 1 : t + t / 2
             }
-            if case .sequence(let inner) = p.body { try checkRates(inner, what: what, offset: start, total: total, slots) }
+            if case .sequence(let inner) = p.body { try checkRates(inner, what: what, range: range, offset: start, total: total, slots) }
         }
     }
 }

@@ -11,12 +11,21 @@ public enum Builtins {
     ]
 
     /// The names that start setting and output statements, for the parser.
-    public static let statementNames = Parser.StatementNames(settings: Set(settings.map(\.name)), outputs: Set(outputs.map(\.name)))
+    public static let statementNames = Parser.StatementNames(settings: Set(settings.map(\.name)))
 
+    /// The outputs whose meaning Ramp knows: their ranges are checked, and
+    /// adapters write them to the optimizer's fields. Any other name is an
+    /// output too, carried as it is, its values checked to be finite.
     public static let outputs: [OutputSpec] = [
-        OutputSpec(name: "lr", doc: "the learning rate (a bare schedule means this)"),
-        OutputSpec(name: "momentum", doc: "momentum (or Adam's beta1); one-cycle and cyclic set it unless given"),
+        OutputSpec(name: "lr", doc: "the learning rate (a bare schedule means this)", range: .nonNegative),
+        OutputSpec(name: "momentum", doc: "momentum (or Adam's beta1); one-cycle and cyclic set it unless given", range: .unit),
+        OutputSpec(name: "beta2", doc: "Adam's beta2, the decay of its average of squared gradients", range: .unit),
+        OutputSpec(name: "weight_decay", doc: "weight decay (the optimizer's weight_decay)", range: .nonNegative),
+        OutputSpec(name: "ema", doc: "the decay of an average of the weights (EMA), or a teacher's momentum (DINO)", range: .unit),
+        OutputSpec(name: "batch_size", doc: "the batch size in samples, a whole number", range: .positiveInteger),
     ]
+
+    public static func output(_ name: String) -> OutputSpec? { outputs.first { $0.name == name } }
 
     /// Names with a fixed meaning inside expressions.
     public static let specials: [(name: String, doc: String)] = [
@@ -411,6 +420,33 @@ public struct SettingSpec: Sendable {
 public struct OutputSpec: Sendable {
     public var name: String
     public var doc: String
+    public var range: OutputRange
+}
+
+/// The values an output may take, checked on every phase as rates are.
+public enum OutputRange: Sendable, Hashable {
+    /// At least 0 (a rate, a weight decay).
+    case nonNegative
+    /// Between 0 and 1 (momentum, betas, EMA decay).
+    case unit
+    /// A whole number of at least 1 (a batch size).
+    case positiveInteger
+    /// Any finite number (an output Ramp does not know).
+    case finite
+
+    /// Why `v` is out of range, or nil when it is in.
+    func violation(_ v: Double) -> String? {
+        if v.isNaN { return "not a number" }
+        if v.isInfinite { return "infinite" }
+        switch self {
+        case .finite: return nil
+        case .nonNegative: return v < 0 ? "negative (\(fmt(v)))" : nil
+        case .unit: return v < 0 ? "negative (\(fmt(v)))" : v > 1 ? "above 1 (\(fmt(v)))" : nil
+        case .positiveInteger:
+            if v < 1 { return "below 1 (\(fmt(v)))" }
+            return v.rounded() == v ? nil : "not a whole number (\(fmt(v)))"
+        }
+    }
 }
 
 /// What a parameter accepts.

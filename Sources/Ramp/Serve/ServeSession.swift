@@ -72,11 +72,15 @@ public struct ServeSession {
         }
     }
 
-    /// `{"step":12,"lr":0.093,"momentum":0.9,"finished":false}`
+    /// `{"step":12,"lr":0.093,"momentum":0.9,"finished":false}`, with
+    /// `"values":{"weight_decay":0.05}` when the program has other outputs.
     func status() -> String {
         guard let s = scheduler else { return ServeSession.error("no program") }
         let momentum = s.momentum.map { ServeSession.number($0) } ?? "null"
-        return "{\"step\":\(s.step),\"lr\":\(ServeSession.number(s.lr)),\"momentum\":\(momentum),\"finished\":\(s.finished)}"
+        // The other outputs, by name, when the program schedules any.
+        let values = s.program.outputs.isEmpty ? "" : ",\"values\":{" + zip(s.program.outputs, s.values)
+            .map { "\(JSONValue.quote($0.name)):\(ServeSession.number($1))" }.joined(separator: ",") + "}"
+        return "{\"step\":\(s.step),\"lr\":\(ServeSession.number(s.lr)),\"momentum\":\(momentum)\(values),\"finished\":\(s.finished)}"
     }
 
     /// `state.slots.0.reduce.value`: where in the request a value is wrong.

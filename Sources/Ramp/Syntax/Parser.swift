@@ -9,13 +9,11 @@ public struct Parser {
     /// The names that start statements, handed to the parser by its caller
     /// (the registry's, for Ramp programs), so the grammar reads no registry.
     public struct StatementNames: Sendable {
-        /// Names that start a setting statement (`base 0.1`).
+        /// Names that start a setting statement (`base 0.1`); any other name
+        /// followed by `:` starts an output statement (`momentum: ...`).
         public var settings: Set<String>
-        /// Names that start an output statement (`momentum: ...`).
-        public var outputs: Set<String>
-        public init(settings: Set<String>, outputs: Set<String>) {
+        public init(settings: Set<String>) {
             self.settings = settings
-            self.outputs = outputs
         }
     }
 
@@ -179,8 +177,8 @@ public struct Parser {
             skipNewlines()
             let body = try parseSequence()
             return Statement(kind: .definition(name, params, body), range: start.union(body.range), nameRange: nameRange)
-        case .identifier(let name) where names.outputs.contains(name) && peekKind() == .symbol(.colon):
-            // output = OUTPUT ":" sequence ;
+        case .identifier(let name) where !names.settings.contains(name) && peekKind() == .symbol(.colon):
+            // output = IDENTIFIER ":" sequence ;   (any name but a setting's)
             advance(); advance()
             skipNewlines()
             let value = try parseSequence()

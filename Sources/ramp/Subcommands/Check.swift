@@ -20,7 +20,8 @@ extension RampCommand {
             var failed = false
             for path in files {
                 do {
-                    _ = try ProgramText.load(path: path).compile(base: base)
+                    let program = try ProgramText.load(path: path).compile(base: base)
+                    if !program.warnings.isEmpty { Stderr.print(DiagnosticPrinter.render(program.warnings, in: program.source)) }
                 } catch let error as ProgramError {
                     Stderr.print(error.description)
                     failed = true

@@ -31,6 +31,7 @@ public enum JAX {
     }
 
     static func emit(_ program: CompiledProgram) throws -> String {
+        try refuseOtherOutputs(program, target: "jax")
         if program.usesMetric { return try emitStateful(program) }
         var (body, lr, momentum) = try arithmetic(program, arrays: "jnp", target: "jax")
         // One function of the count per output, as optax.inject_hyperparams takes them.
@@ -188,6 +189,12 @@ extension JAX {
         body += sequences
         body += w.targets
         return (body, lr, momentum)
+    }
+
+    /// Outputs beyond the rate and momentum are not written by the array targets yet.
+    static func refuseOtherOutputs(_ program: CompiledProgram, target: String) throws {
+        guard let first = program.outputs.first else { return }
+        throw ModuleError(description: "this program schedules \(first.name)\(program.outputs.count > 1 ? " and \(program.outputs.count - 1) other output\(program.outputs.count > 2 ? "s" : "")" : ""), which `--to \(target)` does not write yet; compile it `--to python`, whose Schedule.values has every output")
     }
 
     /// A Python file shipped with Ramp, without its docstring.

@@ -809,10 +809,29 @@ def _decode_slot(kind, d):
             "reductions": _decode_int(d["reductions"])}
 
 
-def _check_rates(seq, what, offset, total, slots, base):
-    """What `ramp check` does at each base: sample every phase for a negative,
-    infinite or NaN value, densely at first and then at growing gaps, up to
-    the run's length; raises ValueError naming the phase and the step."""
+def _violation(kind, v):
+    """Why `v` is out of an output's range ("nonNegative", "unit",
+    "positiveInteger", "finite"), or None: Ramp's OutputRange."""
+    if v != v:
+        return "not a number"
+    if math.isinf(v):
+        return "infinite"
+    if kind == "finite":
+        return None
+    if kind == "positiveInteger":
+        if v < 1:
+            return f"below 1 ({_fmt(v)})"
+        return None if v == math.floor(v) else f"not a whole number ({_fmt(v)})"
+    if v < 0:
+        return f"negative ({_fmt(v)})"
+    return f"above 1 ({_fmt(v)})" if kind == "unit" and v > 1 else None
+
+
+def _check_rates(seq, what, offset, total, slots, base, kind="nonNegative"):
+    """What `ramp check` does at each base: sample every phase for a value
+    out of the output's range (a rate: negative, infinite or NaN), densely at
+    first and then at growing gaps, up to the run's length; raises ValueError
+    naming the phase and the step."""
     for i, p in enumerate(seq.phases):
         start = None if seq.starts is None or offset is None else offset + seq.starts[i]
         horizon = p.length if p.length is not None else 1_000_000
@@ -820,22 +839,20 @@ def _check_rates(seq, what, offset, total, slots, base):
             horizon = min(horizon, max(1, total - (start or 0)))
 
         def bad(t):
-            v = p.body.value(float(t), slots)
-            return v != v or v < 0 or math.isinf(v)
+            return _violation(kind, p.body.value(float(t), slots)) is not None
 
         t, previous = 0, -1
         while t < horizon:
             if bad(t):
                 # Samples thin out; find the first bad step since the last good one.
                 t = next((u for u in range(previous + 1, t + 1) if bad(u)), t)
-                v = p.body.value(float(t), slots)
-                kind = "not a number" if v != v else "infinite" if math.isinf(v) else f"negative ({_fmt(v)})"
+                why = _violation(kind, p.body.value(float(t), slots))
                 step = f"at step {start + t}" if start is not None else f"at step {t} of this phase"
-                raise ValueError(f"{p.at}: error[R0508]: at base {base!r}, the {what} is {kind} {step}")
+                raise ValueError(f"{p.at}: error[R0508]: at base {base!r}, the {what} is {why} {step}")
             previous = t
             t = t + 1 if t < 256 else t + t // 2
         if isinstance(p.body, Sequence):
-            _check_rates(p.body, what, start, total, slots, base)
+            _check_rates(p.body, what, start, total, slots, base, kind)
 
 
 class _Schedule:
@@ -857,6 +874,7 @@ class _Schedule:
     BASE = 1.0
     TOTAL = None
     USES_METRIC = False
+    RANGES = {"momentum": "unit"}
     KINDS = ()
 
     @staticmethod
@@ -868,11 +886,14 @@ class _Schedule:
         if not (base > 0 and math.isfinite(base)):
             raise ValueError(f"base must be a finite number above 0, got {base}")
         self.base = base
-        self._lr_node, self._momentum_node, self._companion, self._initial = self.program(base)
+        self._lr_node, self._momentum_node, self._companion, self._initial, self._outputs = self.program(base)
         if base != self.BASE:
             _check_rates(self._lr_node, "rate", 0, self.TOTAL, self._initial, base)
-            if self._momentum_node is not None:
-                _check_rates(self._momentum_node, "momentum", 0, self.TOTAL, self._initial, base)
+            named = ([("momentum", self._momentum_node)] if self._momentum_node is not None else []) + self._outputs
+            for name, node in named:
+                _check_rates(node, name, 0, self.TOTAL, self._initial, base, self.RANGES.get(name, "finite"))
+        self._names = [name for name, _ in self._outputs]
+        self._values = []
         self._slots = copy.deepcopy(self._initial)
         self._t = 0
         self._held_momentum = self._companion
@@ -881,12 +902,12 @@ class _Schedule:
         # force is kept, and its body's function called directly.
         lr = self._lr_node
         self._static = None
-        if (not self._initial and self._momentum_node is None and self._companion is None
-                and isinstance(lr, Sequence) and lr.starts is not None):
+        alone = self._momentum_node is None and self._companion is None and not self._outputs
+        if alone and not self._initial and isinstance(lr, Sequence) and lr.starts is not None:
             self._static = lr
             self.step = self._step_static
-        elif (self._momentum_node is None and self._companion is None and isinstance(lr, Sequence)
-                and lr.starts is None and all(isinstance(p.body, Arith) for p in lr.phases)):
+        elif (alone and isinstance(lr, Sequence) and lr.starts is None
+                and all(isinstance(p.body, Arith) for p in lr.phases)):
             # Phases ended by conditions, each written out as arithmetic: the
             # state is the sequence's and its conditions', so a step is the
             # sequence's end of step and one call of the phase's function.
@@ -902,6 +923,23 @@ class _Schedule:
     def finished(self):
         """True once the last phase has ended (the rate then holds)."""
         return self._lr_node.finished_at(self._t, self._slots)
+
+    @property
+    def values(self):
+        """Every output for the current step, by name: `lr`, `momentum` when
+        scheduled, then the program's others (`weight_decay`, `ema`, ...)."""
+        out = {"lr": self.lr}
+        if self.momentum is not None:
+            out["momentum"] = self.momentum
+        out.update(zip(self._names, self._values))
+        return out
+
+    def value(self, name):
+        """One output's value for the current step; KeyError names the outputs there are."""
+        values = self.values
+        if name not in values:
+            raise KeyError(f"this schedule has no output {name!r}; it has {', '.join(values)}")
+        return values[name]
 
     def _ends_without_metric(self):
         """Whether ending the current step finishes the schedule whatever its
@@ -920,6 +958,8 @@ class _Schedule:
             self._lr_node.observe(t, m, self.lr, self._slots, self._initial)
             if self._momentum_node is not None:
                 self._momentum_node.observe(t, m, self.lr, self._slots, self._initial)
+            for _, node in self._outputs:
+                node.observe(t, m, self.lr, self._slots, self._initial)
         self._t = t + 1
         self._refresh()
         return self.lr
@@ -978,6 +1018,8 @@ class _Schedule:
             self.momentum = self._held_momentum
         else:
             self.momentum = None
+        if self._outputs:
+            self._values = [node.value(t, self._slots) for _, node in self._outputs]
 
     def state_dict(self):
         """Everything the schedule remembers, as plain JSON-ready data: the same
@@ -1078,7 +1120,9 @@ def _torch_class(schedule_class, module):
           process group must exist when the scheduler is made.
 
         A scheduled momentum is written to each group's `momentum`, or to
-        `betas[0]` for Adam and its kin. `finished` tells the loop to stop.
+        `betas[0]` for Adam and its kin; `beta2` to `betas[1]` and
+        `weight_decay` to `weight_decay`. Other outputs (`ema`, `batch_size`,
+        any name) are read with value(name). `finished` tells the loop to stop.
         """
 
         def __init__(self, optimizer, follow_optimizer=True, metric_optional=False, sync="mean"):
@@ -1136,6 +1180,8 @@ def _torch_class(schedule_class, module):
                 self._last_lr = [lr]
                 if s.momentum is not None:
                     self._set_momentum(self.optimizer.param_groups[0], s.momentum)
+                if s._names:
+                    self._set_outputs(self.optimizer.param_groups[0], s)
             else:
                 for s in schedules:
                     s.step(metric)
@@ -1163,6 +1209,8 @@ def _torch_class(schedule_class, module):
                 self._last_lr = [lr]
                 if s.momentum is not None:
                     self._set_momentum(group, s.momentum)
+                if s._names:
+                    self._set_outputs(group, s)
                 return
             lrs = []
             for group, s in zip(groups, self.schedules):
@@ -1170,6 +1218,8 @@ def _torch_class(schedule_class, module):
                 lrs.append(lr)
                 if s.momentum is not None:
                     self._set_momentum(group, s.momentum)
+                if s._names:
+                    self._set_outputs(group, s)
             self._last_lr = lrs
 
         @staticmethod
@@ -1178,6 +1228,19 @@ def _torch_class(schedule_class, module):
                 group["betas"] = (m, *group["betas"][1:])
             else:
                 group["momentum"] = m
+
+        @staticmethod
+        def _set_outputs(group, s):
+            # The outputs an optimizer has a field for; the rest are read with value().
+            for name, v in zip(s._names, s._values):
+                if name == "weight_decay":
+                    group["weight_decay"] = v
+                elif name == "beta2":
+                    group["betas"] = (group["betas"][0], v, *group["betas"][2:])
+
+        def value(self, name, group=0):
+            """Output `name` (`lr`, `momentum`, `ema`, ...) for the current step, in parameter group `group`."""
+            return self.schedules[group].value(name)
 
         def get_lr(self):
             return [s.lr for s in self.schedules]
@@ -1188,12 +1251,15 @@ def _torch_class(schedule_class, module):
             return all(s.finished for s in self.schedules)
 
         def _check_momentum(self):
-            if self.schedules[0].momentum is None:
-                return
+            names = self.schedules[0]._names
             for group in self.optimizer.param_groups:
-                if "momentum" not in group and "betas" not in group:
+                if self.schedules[0].momentum is not None and "momentum" not in group and "betas" not in group:
                     raise ValueError("this schedule sets momentum, "
                                      "but the optimizer has neither `momentum` nor `betas`")
+                if "beta2" in names and "betas" not in group:
+                    raise ValueError(f"this schedule sets beta2, but {type(self.optimizer).__name__} has no `betas`")
+                if "weight_decay" in names and "weight_decay" not in group:
+                    raise ValueError(f"this schedule sets weight_decay, but {type(self.optimizer).__name__} has no `weight_decay`")
 
         def state_dict(self):
             """Plain data only, so torch.load(..., weights_only=True) reads it."""
@@ -1373,6 +1439,9 @@ def _keras_callback(schedule_class, monitor="val_loss", base=None):
                     # once the train step is compiled: setting them would not take.
                     raise ValueError("this schedule sets momentum, which Keras' optimizers take as a constant "
                                      "(SGD's momentum, Adam's beta_1); keras_callback schedules the learning rate only")
+                if self.schedule._names:
+                    raise ValueError(f"this schedule sets {', '.join(self.schedule._names)}, which Keras' optimizers take "
+                                     "as constants (weight_decay, beta_2, ...); keras_callback schedules the learning rate only")
             self._apply()
 
         def on_train_batch_begin(self, batch, logs=None):

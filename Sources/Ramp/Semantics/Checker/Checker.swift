@@ -59,6 +59,8 @@ public struct Checker {
     var inPrelude: Bool { preludeCall != nil }
     /// Decisions taken on numbers that follow the base (see `BaseGuard`).
     var guards: [BaseGuard] = []
+    /// Problems that do not stop the program: a likely typo in an output's name.
+    var warnings: [Diagnostic] = []
 
     public init(file: SourceFile, options: CheckOptions) {
         self.file = file
@@ -99,6 +101,7 @@ public struct Checker {
         }
         var lr: (Node, SourceRange)?
         var momentum: (Node, SourceRange)?
+        var others: [(name: String, node: Node, range: SourceRange)] = []
         for st in program.statements {
             do throws(CheckError) {
                 switch st.kind {
@@ -115,9 +118,9 @@ public struct Checker {
                         throw error
                     }
                 case .output(let outName, let expr):
-                    try schedule(output: outName, expr, st.range, &lr, &momentum)
+                    try schedule(output: outName, expr, st.range, nameAt: st.nameRange, &lr, &momentum, &others)
                 case .expression(let expr):
-                    try schedule(output: "lr", expr, st.range, &lr, &momentum)
+                    try schedule(output: "lr", expr, st.range, nameAt: st.nameRange, &lr, &momentum, &others)
                 }
             } catch {
                 if let d = error.diagnostic { diagnostics.append(d) }
@@ -134,7 +137,7 @@ public struct Checker {
         }
         guard diagnostics.isEmpty, let lr else { throw DiagnosticError(diagnostics.sorted { $0.range.start < $1.range.start }) }
         do throws(CheckError) {
-            return try finish(lr: lr.0, lrRange: lr.1, momentum: momentum)
+            return try finish(lr: lr.0, lrRange: lr.1, momentum: momentum, others: others.map { ($0.name, $0.node) })
         } catch {
             throw DiagnosticError(error.diagnostic.map { [$0] } ?? [])
         }
@@ -148,21 +151,41 @@ public struct Checker {
         guards.append(g)
     }
 
-    /// Records an output statement's schedule, refusing a second one.
-    private mutating func schedule(output: String, _ expr: Expr, _ range: SourceRange,
-                                   _ lr: inout (Node, SourceRange)?, _ momentum: inout (Node, SourceRange)?) throws(CheckError) {
+    /// Records an output statement's schedule, refusing a second one. An
+    /// output Ramp does not know, named close to one it does, gets a warning.
+    private mutating func schedule(output: String, _ expr: Expr, _ range: SourceRange, nameAt: SourceRange,
+                                   _ lr: inout (Node, SourceRange)?, _ momentum: inout (Node, SourceRange)?,
+                                   _ others: inout [(name: String, node: Node, range: SourceRange)]) throws(CheckError) {
         let value = try evaluate(expr, [:])
         let node = try Checker.topLevel(value, expr.range)
-        if output == "lr" {
+        switch output {
+        case "lr":
             if let prev = lr {
                 throw .error(.outputTwice, "the learning rate is already scheduled", at: range, notes: [.note("first scheduled here", at: prev.1)])
             }
             lr = (node, range)
-        } else {
+        case "momentum":
             if let prev = momentum {
                 throw .error(.outputTwice, "momentum is already scheduled", at: range, notes: [.note("first scheduled here", at: prev.1)])
             }
             momentum = (node, range)
+        default:
+            if output == "step" || Builtins.specials.contains(where: { $0.name == output }) {
+                throw .error(.reservedOutput, "an output cannot be named \(quoted(output)), which names \(output == "step" ? "the step in tables" : "something else in a program")",
+                             at: SourceRange(nameAt.start, nameAt.start + output.utf8.count))
+            }
+            if let prev = others.first(where: { $0.name == output }) {
+                throw .error(.outputTwice, "\(output) is already scheduled", at: range, notes: [.note("first scheduled here", at: prev.range)])
+            }
+            if Builtins.output(output) == nil {
+                let hint = suggestion(for: output, among: Builtins.outputs.map(\.name))
+                if !hint.isEmpty {
+                    let at = SourceRange(nameAt.start, nameAt.start + output.utf8.count)
+                    warnings.append(Diagnostic(.warning, .unknownOutput,
+                                               "\(quoted(output)) is not an output Ramp knows, so it is carried as it is\(hint)", at: at))
+                }
+            }
+            others.append((output, node, range))
         }
     }
 

@@ -73,7 +73,9 @@ extension Checker {
 
     // MARK: - finishing
 
-    mutating func finish(lr: Node, lrRange: SourceRange, momentum: (Node, SourceRange)?) throws(CheckError) -> CompiledProgram {
-        try CompiledProgram.assemble(settings: settings, lr: lr, momentum: momentum?.0, source: file, guards: guards)
+    mutating func finish(lr: Node, lrRange: SourceRange, momentum: (Node, SourceRange)?,
+                         others: [(String, Node)]) throws(CheckError) -> CompiledProgram {
+        try CompiledProgram.assemble(settings: settings, lr: lr, momentum: momentum?.0, others: others, source: file,
+                                     guards: guards, warnings: warnings)
     }
 }

@@ -149,9 +149,28 @@ def test_every_metric_driven_conformance_program_matches_the_python_module_on_ot
                 rates.append(schedule.lr)
                 momenta.append(schedule.momentum)
                 schedule.step(m)
-            lrs, moms = stateful_trace(module, metrics)
+            lrs, moms, _ = stateful_trace(module, metrics)
             assert close([float(x) for x in lrs], rates), (path.name, seed)
             if moms is not None:
                 assert close([float(x) for x in moms], momenta), (path.name, seed)
         checked += 1
     assert checked >= 18
+
+
+def test_every_output_is_a_schedule_optax_can_inject(compile_module, table):
+    program = "base 1e-3\nwarmup 3 then cosine(T=12)\nweight_decay: cosine(T=15, from=0.04, min=0.4)\nema: 0.99 for 5 then 0.999"
+    module = compile_module(program, to="jax")
+    assert list(module.schedules) == ["lr", "weight_decay", "ema"]
+    optimizer = optax.inject_hyperparams(optax.adamw)(learning_rate=module.schedule, weight_decay=module.weight_decay_schedule)
+    params = jnp.ones(2)
+    state = optimizer.init(params)
+    update = jax.jit(lambda s: optimizer.update(jnp.ones(2), s, params))
+    rows = table(program, 15, rows=True)
+    used = []
+    for _ in rows:
+        _, state = update(state)
+        # What the update just used: the schedules at the count before it.
+        used.append((float(state.hyperparams["learning_rate"]), float(state.hyperparams["weight_decay"])))
+    assert close([u[0] for u in used], [r["lr"] for r in rows])
+    assert close([u[1] for u in used], [r["weight_decay"] for r in rows])
+    assert [float(module.ema_schedule(i)) for i in range(15)] == [r["ema"] for r in rows]

@@ -30,28 +30,31 @@ def stateful_trace(module, metrics):
     evaluated=False where the case feeds none."""
     schedule = module.schedule
     momentum = getattr(module, "momentum_schedule", None)
+    others = {name: s for name, s in module.schedules.items() if name not in ("lr", "momentum")}
     fed = jnp.asarray([0.0 if m is None else m for m in metrics])
     present = jnp.asarray([m is not None for m in metrics])
 
     def step(state, x):
         value, evaluated = x
-        out = (schedule(state), momentum(state) if momentum is not None else jnp.asarray(0.0))
+        out = (schedule(state), momentum(state) if momentum is not None else jnp.asarray(0.0),
+               {name: s(state) for name, s in others.items()})
         return schedule.update(state, value=value, evaluated=evaluated), out
 
     # One compilation per module and length of run.
     scan = module.__dict__.setdefault("_conformance_scan", jax.jit(lambda xs: jax.lax.scan(step, schedule.init(), xs)))
-    _, (lrs, momenta) = scan((fed, present))
-    return lrs, momenta if momentum is not None else None
+    _, (lrs, momenta, values) = scan((fed, present))
+    return lrs, momenta if momentum is not None else None, values
 
 
 def run(job):
     module = importlib.import_module(job["module"])
     if hasattr(module.schedule, "init"):
-        lrs, momenta = stateful_trace(module, [number(m) for m in job["metrics"]])
+        lrs, momenta, values = stateful_trace(module, [number(m) for m in job["metrics"]])
     else:
         steps = jnp.arange(len(job["lr"]))
         lrs = jax.jit(jax.vmap(module.schedule))(steps)
         momenta = jax.jit(jax.vmap(module.momentum_schedule))(steps) if job.get("momentum") is not None else None
+        values = {name: jax.jit(jax.vmap(module.schedules[name]))(steps) for name in job.get("outputs", {})}
     expected = [number(x) for x in job["lr"]]
     peak = peak_of(expected)
     for i, (got, want) in enumerate(zip([float(x) for x in lrs], expected)):
@@ -61,6 +64,11 @@ def run(job):
         for i, (got, want) in enumerate(zip([float(x) for x in momenta], [number(x) for x in job["momentum"]])):
             if not matches(got, want, job["tolerance"], 1.0):
                 return f"momentum[{i}] is {got!r}, expected {want!r}"
+    for name, wanted in job.get("outputs", {}).items():
+        expected = [number(x) for x in wanted]
+        for i, (got, want) in enumerate(zip([float(x) for x in values[name]], expected)):
+            if not matches(got, want, job["tolerance"], peak_of(expected)):
+                return f"{name}[{i}] is {got!r}, expected {want!r}"
     return None
 
 

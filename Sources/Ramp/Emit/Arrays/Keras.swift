@@ -31,7 +31,7 @@ public enum Keras {
 
     static func emit(_ program: CompiledProgram) throws -> String {
         try JAX.refuseOtherOutputs(program, target: "keras")
-        var (body, lr, momentum) = try JAX.arithmetic(program, arrays: "ops", target: "keras")
+        var (body, lr, momentum, _) = try JAX.arithmetic(program, arrays: "ops", target: "keras")
         if momentum != nil {
             throw JAX.ModuleError(description: "a scheduled momentum is not compiled `--to keras` yet (a LearningRateSchedule schedules the rate)")
         }

@@ -157,6 +157,21 @@ func temporaryFile(_ contents: String, name: String = "p.ramp") throws -> String
         #expect(r.stdout == "step,lr\n0,0.5\n")
     }
 
+    @Test func explainShowsEveryOutput() throws {
+        let r = try ramp(["explain", "-e", "base 0.1\ncosine(T=4)\ndropout: 0.1 for 2 then 0"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("""
+            momentum: not scheduled
+            dropout: (an output Ramp does not know, carried as it is)
+              phase 1: steps 0-1 (2 steps)
+                0.1
+                ends: after 2 steps
+              phase 2: from step 2
+                0
+            """))
+        #expect(r.stdout.hasSuffix("  dropout: 0.1 for 2 then 0\n"))
+    }
+
     @Test func explainShowsResolvedPhases() throws {
         let r = try ramp(["explain", "samples/card.ramp"])
         #expect(r.status == 0)

@@ -37,6 +37,14 @@ final class SVGCounter: NSObject, XMLParserDelegate {
         #expect(Scale.labels([1e-5, 1e-4, 1e-3, 0.01, 0.1, 1], log: true).labels == ["1e-5", "1e-4", "0.001", "0.01", "0.1", "1"])
     }
 
+    /// Each output beyond the rate gets a panel of its own.
+    @Test func aPanelPerOutput() throws {
+        let p = try compiled("base 0.1\ncosine(T=10)\nweight_decay: linear(T=10, from=0.1, to=0.2)\nema: 0.99")
+        let plot = Commands.plot([(name: "recipe", program: p)])
+        #expect(plot.panels.map(\.title) == ["learning rate", "weight_decay", "ema"])
+        #expect(plot.panels[1].series[0].values.first == 0.1)
+    }
+
     /// Small rates get mantissa ticks and the shared factor beside the axis's name.
     @Test func sharedFactorInTheAxisLabel() throws {
         let run = ChartData.run(try compiled("base 3e-4\ncosine(T=100)"), name: "c", steps: 100)

@@ -117,6 +117,20 @@ func repl(_ lines: [String], engine: inout ReplEngine) -> [ReplEngine.Reply] {
         #expect(e.feed(":compile yaml")!.output == "error: usage: :compile json|csv [steps]|table-json [steps]|python|jax|keras [FILE]")
     }
 
+    /// An output other than the rate joins the session; a new schedule keeps it.
+    @Test func outputsJoinTheSession() {
+        var e = ReplEngine()
+        _ = e.feed("base 0.1")
+        #expect(e.feed("weight_decay: linear(T=10, from=0.1, to=0.2)")!.output == "weight_decay: linear(T=10, from=0.1, to=0.2)  (type a learning-rate schedule to run it with)")
+        let summary = e.feed("cosine(T=10)")!.output
+        #expect(summary.hasSuffix("weight_decay[0] = 0.1  weight_decay[2] = 0.12  weight_decay[5] = 0.15  weight_decay[7] = 0.17  weight_decay[9] = 0.19"))
+        #expect(e.feed(":at 5")!.output == "lr[5] = 0.05  weight_decay = 0.15")
+        #expect(e.feed(":step")!.output == "step 1: lr = 0.0975528, weight_decay = 0.11")
+        _ = e.feed("warmup 2 then 0.1")
+        #expect(e.feed(":at 1")!.output == "lr[1] = 0.05  weight_decay = 0.11")
+        #expect(e.sessionNames.isEmpty)
+    }
+
     @Test func compilePythonToAFile() throws {
         var e = ReplEngine()
         _ = e.feed("cosine(T=2)")

@@ -59,6 +59,13 @@ extension Commands {
                 panels.append(Panel(title: "momentum", yLabel: "momentum",
                                     series: withMomentum.map { Series(name: $0.name, values: $0.momentum!) }, markers: markers))
             }
+            // A panel per other output, on a scale of its own, each program that has it drawn in it.
+            var names: [String] = []
+            for r in runs { for o in r.outputs where !names.contains(o.name) { names.append(o.name) } }
+            for name in names {
+                let series = runs.compactMap { r in r.outputs.first { $0.name == name }.map { Series(name: r.name, values: $0.values) } }
+                panels.append(Panel(title: name, yLabel: name, series: series, markers: markers))
+            }
         }
         if let (name, log) = runLog {
             let series = ["loss", "metric"].compactMap { c in log.columns[c].map { Series(name: c, values: $0) } }

@@ -118,6 +118,11 @@ public enum Explain {
             out.append("momentum:")
             out += sequence(m, indent: "  ", offset: 0)
         }
+        for o in p.outputs {
+            let spec = Builtins.output(o.name)
+            out.append("\(o.name):" + (spec == nil ? " (an output Ramp does not know, carried as it is)" : ""))
+            out += sequence(o.sequence, indent: "  ", offset: 0)
+        }
         if p.usesMetric {
             out.append("")
             out.append("metric: this schedule reacts to the metric fed at the end of each step")

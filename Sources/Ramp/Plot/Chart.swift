@@ -65,6 +65,8 @@ public enum ChartData {
         public var name: String
         public var lr: [Double]
         public var momentum: [Double]?
+        /// The program's other outputs, by name, in its order.
+        public var outputs: [(name: String, values: [Double])] = []
         public var markers: [Marker]
         /// Where the schedule finished, if within the steps.
         public var finishedAt: Int?
@@ -72,9 +74,11 @@ public enum ChartData {
 
     public static func run(_ program: CompiledProgram, name: String, steps: Int, metrics: [Double?] = []) -> Run {
         var lr: [Double] = [], mom: [Double] = []
+        var others = Array(repeating: [Double](), count: program.outputs.count)
         let end = Table.generate(program, steps: steps, metrics: metrics) { row in
             lr.append(row.lr)
             if let m = row.momentum { mom.append(m) }
+            for (i, v) in row.values.enumerated() { others[i].append(v) }
         }
         var markers: [Marker] = []
         let phases = program.lr.phases
@@ -87,7 +91,8 @@ public enum ChartData {
                 markers.append(Marker(step: tr.step, label: next, kind: .phase))
             }
         }
-        return Run(name: name, lr: lr, momentum: program.momentum == nil ? nil : mom, markers: markers, finishedAt: end.finishedAt)
+        return Run(name: name, lr: lr, momentum: program.momentum == nil ? nil : mom,
+                   outputs: zip(program.outputs, others).map { ($0.name, $1) }, markers: markers, finishedAt: end.finishedAt)
     }
 }
 

@@ -159,25 +159,27 @@ extension ReplEngine {
         guard let last = steps.max() else { return error("usage: :at STEP..., such as :at 0 100 10000") }
         guard last <= 100_000_000 else { return error("steps up to 100000000 only") }
         var out: [String] = []
-        if program.isClosedForm && program.momentum == nil {
+        let alone = program.momentum == nil && program.outputs.isEmpty
+        if program.isClosedForm && alone {
             for s in steps { out.append("lr[\(s)] = \(ReplEngine.number(program.value(at: s)))") }
         } else {
             var sched = Scheduler(program)
-            var values: [Int: (Double, Double?, Bool)] = [:]
+            var values: [Int: (Double, Double?, [Double], Bool)] = [:]
             let wanted = Set(steps)
             for i in 0...last {
-                if wanted.contains(i) { values[i] = (sched.lr, sched.momentum, sched.finished) }
+                if wanted.contains(i) { values[i] = (sched.lr, sched.momentum, sched.values, sched.finished) }
                 sched.step()
             }
             for s in steps {
-                let (lr, m, done) = values[s]!
+                let (lr, m, others, done) = values[s]!
                 var line = "lr[\(s)] = \(ReplEngine.number(lr))"
                 if let m { line += "  momentum = \(ReplEngine.number(m))" }
+                for (o, v) in zip(program.outputs, others) { line += "  \(o.name) = \(ReplEngine.number(v))" }
                 if done { line += "  (the schedule has finished; this is its last rate)" }
                 out.append(line)
             }
         }
-        if let d = program.duration, let over = steps.first(where: { $0 >= d }), program.isClosedForm, program.momentum == nil {
+        if let d = program.duration, let over = steps.first(where: { $0 >= d }), program.isClosedForm, alone {
             out.append("note: the schedule finishes at step \(d); step \(over) shows its last rate")
         }
         if program.usesMetric { out.append("note: without metrics; use :step or :feed to drive it") }
@@ -246,6 +248,7 @@ extension ReplEngine {
         guard let s = live else { return "" }
         var line = "step \(s.step): lr = \(ReplEngine.number(s.lr))"
         if let m = s.momentum { line += ", momentum = \(ReplEngine.number(m))" }
+        for (o, v) in zip(s.program.outputs, s.values) { line += ", \(o.name) = \(ReplEngine.number(v))" }
         if s.finished { line += " (finished)" }
         return line
     }

@@ -35,7 +35,7 @@ public struct ReplEngine {
     public var prompt: String { pending.isEmpty ? "ramp> " : "  ... " }
 
     /// The names the session has defined.
-    public var sessionNames: [String] { definitions.map(\.key).filter { !$0.hasPrefix("setting:") } }
+    public var sessionNames: [String] { definitions.map(\.key).filter { !$0.hasPrefix("setting:") && !$0.hasPrefix("output:") } }
 
     /// Takes one line. Returns nil while a multi-line input is incomplete.
     public mutating func feed(_ line: String) -> Reply? {
@@ -100,6 +100,8 @@ public struct ReplEngine {
             switch st.kind {
             case .setting(let n, _): added.append(Definition(key: "setting:" + n, source: source))
             case .binding(let n, _), .definition(let n, _, _): added.append(Definition(key: n, source: source))
+            // An output other than the rate joins the session beside the schedule, which a new one replaces.
+            case .output(let n, _) where n != "lr": added.append(Definition(key: "output:" + n, source: source))
             case .output, .expression: schedule = source
             }
         }
@@ -145,6 +147,9 @@ public struct ReplEngine {
 
     func describeDefinition(_ d: Definition) -> String {
         if d.key.hasPrefix("setting:") { return d.source }
+        if d.key.hasPrefix("output:") {
+            return scheduleSource == nil ? "\(d.source)  (type a learning-rate schedule to run it with)" : d.source
+        }
         return d.source.hasPrefix("def ") ? "defined \(d.key)" : "\(d.key) = " + (d.source.split(separator: "=", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "")
     }
 
@@ -169,6 +174,12 @@ public struct ReplEngine {
         lines.append(picks.map { "lr[\($0)] = \(ReplEngine.number(trace.lr[$0]))" }.joined(separator: "  "))
         if let m = trace.momentum {
             lines.append(picks.map { "momentum[\($0)] = \(ReplEngine.number(m[$0]))" }.joined(separator: "  "))
+        }
+        if !p.outputs.isEmpty {
+            let rows = Table.rows(p, steps: n)
+            for (i, o) in p.outputs.enumerated() where rows.count == n {
+                lines.append(picks.map { "\(o.name)[\($0)] = \(ReplEngine.number(rows[$0].values[i]))" }.joined(separator: "  "))
+            }
         }
         if p.usesMetric { lines.append("metric-driven: feed metrics with :step or :feed") }
         return lines.joined(separator: "\n")

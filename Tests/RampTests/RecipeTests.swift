@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+@testable import Ramp
+
+/// Published training recipes, written as samples, against the arrays their
+/// own code computes, every iteration, to 1e-12 relative.
+@Suite struct RecipeTests {
+    /// DINO's `utils.cosine_scheduler(base_value, final_value, epochs,
+    /// niter_per_ep, warmup_epochs, start_warmup_value)`, as numpy computes it:
+    /// `np.linspace` for the warmup (`i * step + start`, the last set to the
+    /// peak), then `final + 0.5 * (base - final) * (1 + cos(pi * i / len))`.
+    static func dinoCosineScheduler(_ base: Double, _ final: Double, epochs: Int, perEpoch: Int,
+                                    warmupEpochs: Int = 0, start: Double = 0) -> [Double] {
+        let warmupIters = warmupEpochs * perEpoch
+        var out: [Double] = []
+        if warmupIters > 0 {
+            let step = (base - start) / Double(warmupIters - 1)
+            for i in 0..<warmupIters { out.append(Double(i) * step + start) }
+            out[warmupIters - 1] = base
+        }
+        let n = epochs * perEpoch - warmupIters
+        for i in 0..<n { out.append(final + 0.5 * (base - final) * (1 + cos(Double.pi * Double(i) / Double(n)))) }
+        return out
+    }
+
+    static func close(_ a: Double, _ b: Double) -> Bool { a == b || abs(a - b) <= 1e-12 * max(abs(a), abs(b)) }
+
+    @Test func dinoEqualsItsCosineScheduler() throws {
+        let url = repositoryRoot.appendingPathComponent("samples/dino.ramp")
+        let program = try Compiler.compile(SourceFile(name: "dino.ramp", text: try String(contentsOf: url, encoding: .utf8)))
+        // main_dino.py's defaults: lr 0.0005 per 256 images at 1,024, min_lr 1e-6, 100 epochs, 10 of warmup;
+        // weight decay 0.04 to 0.4; teacher momentum 0.996 to 1. 1,251 iterations an epoch.
+        let perEpoch = 1251
+        let lr = Self.dinoCosineScheduler(0.0005 * 1024 / 256, 1e-6, epochs: 100, perEpoch: perEpoch, warmupEpochs: 10)
+        let wd = Self.dinoCosineScheduler(0.04, 0.4, epochs: 100, perEpoch: perEpoch)
+        let ema = Self.dinoCosineScheduler(0.996, 1, epochs: 100, perEpoch: perEpoch)
+        #expect(program.outputs.map(\.name) == ["weight_decay", "ema"])
+        var s = Scheduler(program)
+        var worst = 0.0
+        for i in 0..<lr.count {
+            let got = [s.lr, s.value(of: "weight_decay")!, s.value(of: "ema")!], want = [lr[i], wd[i], ema[i]]
+            for (g, w) in zip(got, want) {
+                if !Self.close(g, w) { Issue.record("iteration \(i): \(g), DINO gives \(w)"); return }
+                worst = max(worst, abs(g - w) / max(abs(w), .leastNormalMagnitude))
+            }
+            #expect(!s.finished)
+            s.step()
+        }
+        #expect(s.finished && program.duration == lr.count)
+        print("dino: \(lr.count) iterations of lr, weight_decay and ema within \(worst) relative of DINO's arrays")
+    }
+}

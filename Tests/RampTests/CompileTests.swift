@@ -208,11 +208,11 @@ import Testing
             from sample_schedule import Schedule
             metrics = [None if l.strip() in ("", "-") else float(l) for l in open(sys.argv[2]).read().split("\\n")]
             s = Schedule()
-            print("step,lr" + (",momentum" if s.momentum is not None else ""))
+            print("step," + ",".join(s.values))
             for i in range(int(sys.argv[3])):
                 if s.finished:
                     break
-                print(f"{i},{s.lr!r}" + (f",{s.momentum!r}" if s.momentum is not None else ""))
+                print(f"{i}," + ",".join(repr(v) for v in s.values.values()))
                 s.step(metrics[i] if i < len(metrics) else None)
             """
         let r = try python(["-c", script, URL(fileURLWithPath: module).deletingLastPathComponent().path,

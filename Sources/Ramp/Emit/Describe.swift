@@ -81,6 +81,7 @@ public enum Describe {
         switch o {
         case .metric: return "metric"
         case .lr: return "lr"
+        case .output(let name): return name
         case .node(let n): return node(n)
         }
     }

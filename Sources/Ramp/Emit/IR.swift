@@ -110,6 +110,7 @@ public enum IR {
                 switch o {
                 case .metric: return .string("metric")
                 case .lr: return .string("lr")
+                case .output(let name): return .object([("output", .string(name))])
                 case .node(let n): return node(n)
                 }
             }

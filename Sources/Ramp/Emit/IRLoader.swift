@@ -336,6 +336,9 @@ private struct Reader {
         switch v {
         case .string("metric")?: return .metric
         case .string("lr")?: return .lr
+        case .object(let pairs)? where pairs.count == 1 && pairs[0].0 == "output":
+            guard case .string(let name) = pairs[0].1, Reader.isOutputName(name) else { throw fail("\(key): an output is named by a string") }
+            return .output(name)
         case let n?:
             let node = try at(key) { (r: inout Reader) throws(IRLoadError) in try r.node(n) }
             if node.isStateful { throw fail("\(key): a comparison cannot use a metric-driven schedule") }

@@ -189,6 +189,8 @@ public enum Python {
         var pendingTarget: String?
         /// What new functions are named after: the output being written.
         var output = "lr"
+        /// For `--to jax` with state: each output's place in the tuple of a step's values.
+        var outputIndex: [String: Int] = [:]
 
         mutating func fresh(_ prefix: String) -> String {
             names += 1
@@ -490,6 +492,7 @@ public enum Python {
             switch o {
             case .metric: return ("\"metric\"", 0)
             case .lr: return ("\"lr\"", 0)
+            case .output(let name): return ("(\"output\", \(pythonString(name)))", 0)
             case .node(let n): return node(n, level: level)
             }
         }

@@ -269,6 +269,15 @@ public struct StepContext: Sendable {
     public var metric: Double?
     /// The learning rate used at this step.
     public var lr: Double
+    /// The momentum and the other outputs at this step, which conditions may read.
+    public var momentum: Double? = nil
+    public var outputNames: [String] = []
+    public var values: [Double] = []
+
+    func value(of name: String) -> Double? {
+        if name == "momentum" { return momentum }
+        return outputNames.firstIndex(of: name).map { values[$0] }
+    }
 }
 
 extension Node {
@@ -467,6 +476,8 @@ public struct PlateauTracker: Sendable, Codable, Hashable {
 /// A quantity compared in a condition.
 public enum Operand: Sendable {
     case metric, lr
+    /// Another output's value at the step (`momentum`, `weight_decay`, any name).
+    case output(String)
     case node(Node)
 }
 
@@ -535,6 +546,7 @@ extension Operand {
         switch self {
         case .metric: return ctx.metric
         case .lr: return ctx.lr
+        case .output(let name): return ctx.value(of: name)
         case .node(let n): return n.value(at: Double(local), slots)
         }
     }

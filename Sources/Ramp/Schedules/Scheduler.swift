@@ -27,6 +27,8 @@ public struct CompiledProgram: Sendable {
     public let momentum: MomentumSource?
     /// The other outputs (`weight_decay: ...`, `ema: ...`, any name), in the order written.
     public let outputs: [NamedOutput]
+    /// Their names, kept once for the conditions that read them.
+    let outputNames: [String]
     /// The state every slot starts in.
     public let initialSlots: [SlotState]
     /// The program's source, for explain and diagnostics.
@@ -51,6 +53,7 @@ public struct CompiledProgram: Sendable {
         self.lr = lr
         self.momentum = momentum
         self.outputs = outputs
+        self.outputNames = outputs.map(\.name)
         self.warnings = warnings
         self.initialSlots = initialSlots
         self.source = source
@@ -226,7 +229,7 @@ public struct Scheduler: Sendable {
         let t = state.step
         // A program without state has nothing to observe.
         if !program.initialSlots.isEmpty {
-            let ctx = StepContext(metric: metric, lr: lr)
+            let ctx = StepContext(metric: metric, lr: lr, momentum: momentum, outputNames: program.outputNames, values: values)
             if let plan {
                 // The phase in force, as Node.observe finds it for a static sequence.
                 let local = t - current.start

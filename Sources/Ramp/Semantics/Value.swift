@@ -22,7 +22,19 @@ public enum Value: Sendable {
     /// `metric` or `lr`: only meaningful inside a condition.
     case signal(Signal)
 
-    public enum Signal: String, Sendable { case metric, lr }
+    /// What a condition reads at the end of a step: the metric, the rate, or another output by name.
+    public enum Signal: Sendable, Hashable {
+        case metric, lr
+        case output(String)
+
+        public var name: String {
+            switch self {
+            case .metric: return "metric"
+            case .lr: return "lr"
+            case .output(let n): return n
+            }
+        }
+    }
 
     /// How the value reads in a diagnostic ("expects a duration, got a string").
     public var typeName: String {
@@ -38,7 +50,7 @@ public enum Value: Sendable {
         case .function(let c): return c.name.map { "the function '\($0)'" } ?? "a lambda"
         case .builtin(let n): return "the builtin '\(n)'"
         case .condition: return "a condition"
-        case .signal(let s): return "'\(s.rawValue)'"
+        case .signal(let s): return "'\(s.name)'"
         }
     }
 }

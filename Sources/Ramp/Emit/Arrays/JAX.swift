@@ -103,6 +103,8 @@ extension JAX {
     static func emitStateful(_ program: CompiledProgram) throws -> String {
         var w = Python.Writer(source: program.source)
         w.arrays = "jnp"
+        // Where each output sits in the tuple of the step's values that conditions read.
+        w.outputIndex = Dictionary(uniqueKeysWithValues: [("momentum", 1)] + program.outputs.enumerated().map { ($1.name, $0 + 2) })
         var body: [String] = []
         for g in program.baseGuards { body.append(w.baseGuard(g)) }
         var defs: [String] = []
@@ -125,10 +127,10 @@ extension JAX {
         body += ["def initial():", "    return \(w.stateSlots(program.initialSlots))", "",
                  "def values(t, s):",
                  "    return " + ([lr.value("t"), momentum.map { $0.value("t") } ?? "None"] + others.map { $0.value("t") }).joined(separator: ", "), "",
-                 "def observe(t, m, present, lr, s):",
+                 "def observe(t, m, present, now, s):",
                  "    on = jnp.asarray(True)"]
         for part in [lr, momentum].compactMap({ $0 }) + others {
-            if let o = part.observe { body.append("    s = \(o)(t, m, present, lr, s, on)") }
+            if let o = part.observe { body.append("    s = \(o)(t, m, present, now, s, on)") }
         }
         body += ["    return s", "",
                  "def finished(t, s):",

@@ -11,7 +11,7 @@ extension Python.Writer {
     struct StatePart {
         /// Its value at a local step (an expression in `t`, reading `s`).
         var value: (String) -> String
-        /// The function ending a step, `(t, m, present, lr, s, on) -> s`, or
+        /// The function ending a step, `(t, m, present, now, s, on) -> s`, or
         /// nil when the part has no memory.
         var observe: String?
         /// Whether it has ended by a local step (an expression), for a phase
@@ -43,7 +43,7 @@ extension Python.Writer {
             let from = number(r.from, symbols["from"])
             reduceFrom[r.slot] = from
             let name = fresh(output + "_reduce")
-            defs += ["def \(name)(t, m, present, lr, s, on):",
+            defs += ["def \(name)(t, m, present, now, s, on):",
                      "    return _reduce(\(spec), \(number(r.factor, symbols["factor"])), \(number(r.min, symbols["min"])), "
                         + "\(number(r.eps, symbols["eps"])), s, \(r.slot), m, on & present)", ""]
             return StatePart(value: { _ in "s[\(r.slot)][\"value\"]" }, observe: name, finished: nil)
@@ -80,14 +80,14 @@ extension Python.Writer {
             }
             defs += ["def \(name)(t, s):", "    return \(value)", ""]
             // The phase in force observes, within its length.
-            var lines = ["def \(name)_observe(t, m, present, lr, s, on):"]
+            var lines = ["def \(name)_observe(t, m, present, now, s, on):"]
             for (i, part) in parts.enumerated() {
                 guard let observe = part.observe else { continue }
                 let start = Python.literal(Double(starts[i]))
                 var inForce = "(t >= \(start))"
                 if i + 1 < starts.count { inForce += " & (t < \(Python.literal(Double(starts[i + 1]))))" }
                 if let b = s.phases[i].bound { inForce += " & (t - \(start) < \(Python.literal(Double(b))))" }
-                lines.append("    s = \(observe)(t - \(start), m, present, lr, s, on & \(inForce))")
+                lines.append("    s = \(observe)(t - \(start), m, present, now, s, on & \(inForce))")
             }
             lines += ["    return s", ""]
             defs += lines
@@ -106,7 +106,7 @@ extension Python.Writer {
                  "    local = jnp.where(st[\"done\"], st[\"held\"], t - st[\"start\"])",
                  "    phase = st[\"phase\"]",
                  "    return \(select)", ""]
-        var lines = ["def \(name)_observe(t, m, present, lr, s, on):",
+        var lines = ["def \(name)_observe(t, m, present, now, s, on):",
                      "    # The end of step t: the phase in force observes it, and ends on its",
                      "    # length, its condition or its own inner sequence's end.",
                      "    st = s[\(k)]",
@@ -117,12 +117,12 @@ extension Python.Writer {
         for (i, p) in s.phases.enumerated() {
             let part = parts[i]
             lines.append("    on_\(i) = on & (phase == \(i))")
-            if let observe = part.observe { lines.append("    s = \(observe)(local, m, present, lr, s, on_\(i))") }
+            if let observe = part.observe { lines.append("    s = \(observe)(local, m, present, now, s, on_\(i))") }
             var ends: [String] = []
             if let b = p.bound { ends.append("(local + 1 >= \(Python.literal(Double(b))))") }
             if let c = p.condition {
                 let until = try stateCondition(c, output: output, into: &defs)
-                lines.append("    holds_\(i), s = \(until)(local, m, present, lr, s, on_\(i))")
+                lines.append("    holds_\(i), s = \(until)(local, m, present, now, s, on_\(i))")
                 ends.append("holds_\(i)")
             }
             if let finished = part.finished { ends.append(finished("local + 1")) }
@@ -143,11 +143,11 @@ extension Python.Writer {
                          finished: { _ in "s[\(k)][\"done\"]" })
     }
 
-    /// A condition as a function `(local, m, present, lr, s, on) -> (holds, s)`;
+    /// A condition as a function `(local, m, present, now, s, on) -> (holds, s)`;
     /// both sides of `and` and `or` are evaluated, so every plateau sees every metric.
     private mutating func stateCondition(_ c: Condition, output: String, into defs: inout [String]) throws -> String {
         let name = fresh("until")
-        var lines = ["def \(name)(local, m, present, lr, s, on):"]
+        var lines = ["def \(name)(local, m, present, now, s, on):"]
         let result = try conditionLines(c, output: output, into: &lines)
         lines += ["    return \(result), s", ""]
         defs += lines
@@ -180,7 +180,10 @@ extension Python.Writer {
     private mutating func operand(_ o: Operand, output: String) throws -> String {
         switch o {
         case .metric: return "m"
-        case .lr: return "lr"
+        case .lr: return "now[0]"
+        case .output(let name):
+            guard let i = outputIndex[name] else { throw JAX.ModuleError(description: "a condition reads \(name), which this program does not schedule") }
+            return "now[\(i)]"
         case .node(let n):
             guard writesAsArithmetic(n) else { throw refusal(n) }
             return "\(function(n, single: false, prefix: output))(local)"

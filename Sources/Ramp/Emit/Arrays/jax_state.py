@@ -166,13 +166,14 @@ class RampSchedule:
 
     def update(self, state, value=None, evaluated=None, **extra_args):
         t = self._t(state)
-        lr = self._program.values(t, state.slots)[0]
+        # The step's values, which conditions read: (lr, momentum, the other outputs...).
+        now = self._program.values(t, state.slots)
         if value is None:
             metric, present = jnp.asarray(0.0, _float()), jnp.asarray(False)
         else:
             metric = jnp.asarray(value, _float())
             present = jnp.asarray(True if evaluated is None else evaluated)
-        return RampState(state.count + 1, self._program.observe(t, metric, present, lr, state.slots))
+        return RampState(state.count + 1, self._program.observe(t, metric, present, now, state.slots))
 
     def finished(self, state):
         """True once the last phase has ended (the value then holds): a loop can stop."""

@@ -86,7 +86,7 @@ class _Node:
     def momentum(self, t, s):
         return None
 
-    def observe(self, t, metric, lr, s, initial):
+    def observe(self, t, metric, now, s, initial):
         pass
 
     def single(self, t, s):
@@ -138,8 +138,8 @@ class Fn(_Node):
     def momentum(self, t, s):
         return self.a.momentum(t, s)
 
-    def observe(self, t, metric, lr, s, initial):
-        self.a.observe(t, metric, lr, s, initial)
+    def observe(self, t, metric, now, s, initial):
+        self.a.observe(t, metric, now, s, initial)
 
     def single(self, t, s):
         return _f32(self.f(self.a.single(t, s)))
@@ -202,8 +202,8 @@ class Neg(_Node):
     def momentum(self, t, s):
         return self.a.momentum(t, s)
 
-    def observe(self, t, metric, lr, s, initial):
-        self.a.observe(t, metric, lr, s, initial)
+    def observe(self, t, metric, now, s, initial):
+        self.a.observe(t, metric, now, s, initial)
 
     def single(self, t, s):
         return -self.a.single(t, s)
@@ -248,9 +248,9 @@ class Op(_Node):
         m = self.a.momentum(t, s)
         return m if m is not None else self.b.momentum(t, s)
 
-    def observe(self, t, metric, lr, s, initial):
-        self.a.observe(t, metric, lr, s, initial)
-        self.b.observe(t, metric, lr, s, initial)
+    def observe(self, t, metric, now, s, initial):
+        self.a.observe(t, metric, now, s, initial)
+        self.b.observe(t, metric, now, s, initial)
 
     def single(self, t, s):
         return _f32(self.f(self.a.single(t, s), self.b.single(t, s)))
@@ -433,7 +433,7 @@ class ReduceOnPlateau(_Node):
     def value(self, t, s):
         return s[self.slot]["value"]
 
-    def observe(self, t, metric, lr, s, initial):
+    def observe(self, t, metric, now, s, initial):
         if metric is None:
             return
         st = s[self.slot]
@@ -641,19 +641,19 @@ class Sequence(_Node):
             return t >= self.duration
         return self.starts is None and s[self.slot]["held"] is not None
 
-    def observe(self, t, metric, lr, s, initial):
+    def observe(self, t, metric, now, s, initial):
         if self.starts is not None:
             i = self._phase(t)
             local = t - self.starts[i]
             phase = self.phases[i]
             if phase.length is None or local < phase.length:
-                phase.body.observe(local, metric, lr, s, initial)
+                phase.body.observe(local, metric, now, s, initial)
             return
         st = s[self.slot]
         if st["held"] is None:
-            self._end_of_step(t, st, metric, lr, s, initial)
+            self._end_of_step(t, st, metric, now, s, initial)
 
-    def _end_of_step(self, t, st, metric, lr, s, initial):
+    def _end_of_step(self, t, st, metric, now, s, initial):
         """The end of step t in a condition-driven sequence that has not
         finished: the phase in force observes it, and ends on its length, its
         condition or its own inner sequence's end."""
@@ -661,10 +661,10 @@ class Sequence(_Node):
         local = t - st["start"]
         body = phase.body
         if body.observes:
-            body.observe(local, metric, lr, s, initial)
+            body.observe(local, metric, now, s, initial)
         # The condition is always evaluated: a plateau records every metric.
         until = phase.until
-        by_condition = until is not None and until.holds(local, metric, lr, s)
+        by_condition = until is not None and until.holds(local, metric, now, s)
         length = phase.length
         if (by_condition or (length is not None and local + 1 >= length)
                 or (isinstance(body, Sequence) and body.finished_at(local + 1, s))):
@@ -691,7 +691,7 @@ class Elapsed:
     def __init__(self, n):
         self.n = n
 
-    def holds(self, local, metric, lr, s):
+    def holds(self, local, metric, now, s):
         return local + 1 >= self.n
 
 
@@ -703,7 +703,7 @@ class Plateau:
         self.spec = spec
         self.slot = slot
 
-    def holds(self, local, metric, lr, s):
+    def holds(self, local, metric, now, s):
         if metric is None:
             return False
         return self.spec.fires(s[self.slot], metric)
@@ -717,23 +717,28 @@ _COMPARE = {
 
 
 class Compare:
-    """metric < 0.1, lr <= 1e-4, ...: each side is "metric", "lr" or a schedule in t."""
+    """metric < 0.1, lr <= 1e-4, ema > 0.999, ...: each side is "metric", "lr",
+    ("output", name) or a schedule in t. `now` is the step's values: its `lr`
+    and value(name) (the schedule itself)."""
 
     def __init__(self, a, op, b):
         self.a = a
         self.f = _COMPARE[op]
         self.b = b
 
-    def _operand(self, o, local, metric, lr, s):
+    def _operand(self, o, local, metric, now, s):
         if o == "metric":
             return metric
         if o == "lr":
-            return lr
+            return now.lr
+        if isinstance(o, tuple):
+            # ("output", name): another output's value at this step.
+            return now.value(o[1])
         return o.value(float(local), s)
 
-    def holds(self, local, metric, lr, s):
-        x = self._operand(self.a, local, metric, lr, s)
-        y = self._operand(self.b, local, metric, lr, s)
+    def holds(self, local, metric, now, s):
+        x = self._operand(self.a, local, metric, now, s)
+        y = self._operand(self.b, local, metric, now, s)
         if x is None or y is None:
             return False
         return self.f(x, y)
@@ -748,9 +753,9 @@ class Logical:
         self.a = a
         self.b = b
 
-    def holds(self, local, metric, lr, s):
-        x = self.a.holds(local, metric, lr, s)
-        y = self.b.holds(local, metric, lr, s)
+    def holds(self, local, metric, now, s):
+        x = self.a.holds(local, metric, now, s)
+        y = self.b.holds(local, metric, now, s)
         return (x and y) if self.both else (x or y)
 
 
@@ -759,8 +764,8 @@ class Not:
     def __init__(self, a):
         self.a = a
 
-    def holds(self, local, metric, lr, s):
-        return not self.a.holds(local, metric, lr, s)
+    def holds(self, local, metric, now, s):
+        return not self.a.holds(local, metric, now, s)
 
 
 # ramp-section: schedule requires: arith
@@ -947,7 +952,7 @@ class _Schedule:
         if not self._initial:
             return self._lr_node.finished_at(self._t + 1, self._slots)
         slots = copy.deepcopy(self._slots)
-        self._lr_node.observe(self._t, None, self.lr, slots, self._initial)
+        self._lr_node.observe(self._t, None, self, slots, self._initial)
         return self._lr_node.finished_at(self._t + 1, slots)
 
     def step(self, metric=None):
@@ -955,11 +960,11 @@ class _Schedule:
         t = self._t
         if self._initial:
             m = None if metric is None else float(metric)
-            self._lr_node.observe(t, m, self.lr, self._slots, self._initial)
+            self._lr_node.observe(t, m, self, self._slots, self._initial)
             if self._momentum_node is not None:
-                self._momentum_node.observe(t, m, self.lr, self._slots, self._initial)
+                self._momentum_node.observe(t, m, self, self._slots, self._initial)
             for _, node in self._outputs:
-                node.observe(t, m, self.lr, self._slots, self._initial)
+                node.observe(t, m, self, self._slots, self._initial)
         self._t = t + 1
         self._refresh()
         return self.lr
@@ -999,7 +1004,7 @@ class _Schedule:
         if st["held"] is not None:
             # The last phase has ended: the rate holds.
             return self.lr
-        seq._end_of_step(t, st, None if metric is None else float(metric), self.lr, s, self._initial)
+        seq._end_of_step(t, st, None if metric is None else float(metric), self, s, self._initial)
         held = st["held"]
         self.lr = lr = seq.phases[st["phase"]].body.f(float(t + 1 - st["start"]) if held is None else held)
         return lr

@@ -61,6 +61,8 @@ public struct Checker {
     var guards: [BaseGuard] = []
     /// Problems that do not stop the program: a likely typo in an output's name.
     var warnings: [Diagnostic] = []
+    /// The outputs the program schedules besides the rate, which conditions may read.
+    var outputNames: Set<String> = []
 
     public init(file: SourceFile, options: CheckOptions) {
         self.file = file
@@ -85,6 +87,7 @@ public struct Checker {
         // `let` names anywhere in the program may appear in `def` bodies, which expand when called.
         for st in program.statements {
             if case .binding(let name, _) = st.kind { letNames.insert(name) }
+            if case .output(let name, _) = st.kind, name != "lr" { outputNames.insert(name) }
         }
         for st in program.statements {
             guard case .definition(let name, let params, let body) = st.kind else { continue }

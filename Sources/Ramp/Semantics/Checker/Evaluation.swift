@@ -84,6 +84,7 @@ extension Checker {
         case "inf": return .number(.infinity)
         case "metric": return .signal(.metric)
         case "lr": return .signal(.lr)
+        case _ where outputNames.contains(n): return .signal(.output(n))
         case "true", "True": return .bool(true)
         case "false", "False": return .bool(false)
         case "none", "None": return .none
@@ -123,7 +124,7 @@ extension Checker {
         case .number(let x, let form?): return .primitive(Constant(level: x), ["value": form.expr])
         case .duration(let d): return .constant(Double(d))
         case .signal(let s):
-            throw .error(.signalOutsideCondition, "'\(s.rawValue)' can only be used in a condition, such as `until \(s.rawValue) < 0.01`", at: range)
+            throw .error(.signalOutsideCondition, "'\(s.name)' can only be used in a condition, such as `until \(s.name) < 0.01`", at: range)
         default:
             throw .error(.expectedSchedule, "expected a schedule, got \(v.typeName)", at: range)
         }
@@ -145,6 +146,7 @@ extension Checker {
         switch v {
         case .signal(.metric): return .metric
         case .signal(.lr): return .lr
+        case .signal(.output(let n)): return .output(n)
         default:
             let n = try Checker.schedule(v, range)
             if n.isStateful { throw .error(.metricDriven, "a comparison cannot use a metric-driven schedule", at: range) }

@@ -107,6 +107,8 @@ public enum Explain {
         let s = p.settings
         out.append("base: \(fmt(s.base))\(s.baseIsDefault ? " (default; set it with `base` or --base)" : "")")
         if let spe = s.stepsPerEpoch { out.append("steps_per_epoch: \(spe)") }
+        if let n = s.samplesPerStep { out.append("samples_per_step: \(n)") }
+        if let n = s.tokensPerStep { out.append("tokens_per_step: \(n)") }
         if let total = s.total { out.append("total: \(total) steps") }
         out.append("")
         out.append("lr:")

@@ -6,6 +6,9 @@ public struct Settings: Sendable, Hashable {
     public var base: Double = 1
     public var baseIsDefault = true
     public var stepsPerEpoch: Int?
+    /// Samples and tokens one step trains on, so durations can be written in them.
+    public var samplesPerStep: Int?
+    public var tokensPerStep: Int?
     /// The length of the run in steps (`total 90 epochs`).
     public var total: Int?
 }

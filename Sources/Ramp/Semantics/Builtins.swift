@@ -7,6 +7,8 @@ public enum Builtins {
     public static let settings: [SettingSpec] = [
         SettingSpec(name: "base", doc: "the base learning rate (default 1); `--base` overrides it"),
         SettingSpec(name: "steps_per_epoch", doc: "steps in one epoch, so durations can be written in epochs"),
+        SettingSpec(name: "samples_per_step", doc: "samples in one step's batch, so durations can be written in samples"),
+        SettingSpec(name: "tokens_per_step", doc: "tokens in one step's batch, so durations can be written in tokens"),
         SettingSpec(name: "total", doc: "the length of the run, so durations can be written as a percentage of it"),
     ]
 

@@ -325,13 +325,15 @@ public struct Lexer {
 
 /// The unit a duration literal is written in.
 public enum DurationUnit: String, Sendable, Hashable, Codable {
-    case steps, epochs, percent = "%"
+    case steps, epochs, samples, tokens, percent = "%"
 
-    /// Reads `step`, `steps`, `epoch`, `epochs`.
+    /// Reads `step(s)`, `epoch(s)`, `sample(s)`, `token(s)`.
     public init?(word: String) {
         switch word {
         case "step", "steps": self = .steps
         case "epoch", "epochs": self = .epochs
+        case "sample", "samples": self = .samples
+        case "token", "tokens": self = .tokens
         default: return nil
         }
     }

@@ -19,15 +19,18 @@ extension Checker {
             if case .setting(_, let e)? = seen[n]?.kind { return e }
             return nil
         }
-        do throws(CheckError) {
-            if let e = expr("steps_per_epoch") {
-                let v = try evaluate(e, [:])
-                guard case .number(let x, _) = v, x >= 1, x == x.rounded(), x < 1e12 else {
-                    throw CheckError.error(.badSetting, "steps_per_epoch must be a whole number of at least 1, got \(describe(v))", at: e.range)
+        for (name, keyPath) in [("steps_per_epoch", \Settings.stepsPerEpoch), ("samples_per_step", \Settings.samplesPerStep),
+                                ("tokens_per_step", \Settings.tokensPerStep)] {
+            do throws(CheckError) {
+                if let e = expr(name) {
+                    let v = try evaluate(e, [:])
+                    guard case .number(let x, _) = v, x >= 1, x == x.rounded(), x < 1e15 else {
+                        throw CheckError.error(.badSetting, "\(name) must be a whole number of at least 1, got \(describe(v))", at: e.range)
+                    }
+                    settings[keyPath: keyPath] = Int(x)
                 }
-                settings.stepsPerEpoch = Int(x)
-            }
-        } catch { if let d = error.diagnostic { diagnostics.append(d) } }
+            } catch { if let d = error.diagnostic { diagnostics.append(d) } }
+        }
         do throws(CheckError) {
             if let e = expr("total") {
                 if case .duration(_, .percent) = e.kind {
@@ -60,7 +63,9 @@ extension Checker {
         return v.typeName
     }
 
-    /// Turns `5 epochs` or `10%` into whole steps, or says which setting is missing.
+    /// Turns `5 epochs`, `10%` or `375e6 tokens` into whole steps, or says
+    /// which setting is missing. Samples and tokens take the steps needed to
+    /// train on at least that many: 375e6 tokens at 3.2e6 a step is 118 steps.
     func resolve(_ x: Double, _ unit: DurationUnit, _ range: SourceRange) throws(CheckError) -> Int {
         let steps: Double
         switch unit {
@@ -75,6 +80,12 @@ extension Checker {
                 throw .error(.settingMissing, "a duration in % needs 'total'; add a line such as `total 90 epochs`", at: range)
             }
             steps = x / 100 * Double(total)
+        case .samples, .tokens:
+            let (name, per) = unit == .samples ? ("samples_per_step", settings.samplesPerStep) : ("tokens_per_step", settings.tokensPerStep)
+            guard let per else {
+                throw .error(.settingMissing, "a duration in \(unit.rawValue) needs '\(name)'; add a line such as `\(name) \(unit == .samples ? "256" : "524288")`", at: range)
+            }
+            steps = (x / Double(per)).rounded(.up)
         }
         guard steps.isFinite, steps.magnitude < 1e15 else {
             throw .error(.badDuration, "duration is too long to count in steps", at: range)

@@ -257,3 +257,39 @@ def test_an_output_without_its_field_is_refused_at_construction(compile_module):
     _, optimizer = model_and_optimizer()
     with pytest.raises(ValueError, match="this schedule sets beta2, but SGD has no `betas`"):
         module.torch_scheduler(optimizer)
+
+
+GROUPS = ("base 1e-3\nwarmup 3 then cosine(T=12)\nmomentum: linear(T=15, from=0.85, to=0.95)\n"
+          "beta2: 0.999\nweight_decay: 0.05\n"
+          "group \"backbone\" lr *= 0.1\ngroup \"head\" weight_decay: 0\ngroup \"head\" beta2: linear(T=15, from=0.95, to=0.99)")
+
+
+def test_two_named_groups_and_four_outputs_match_ramp_table_on_every_field(compile_module, table):
+    module = compile_module(GROUPS)
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 1)
+    optimizer = torch.optim.AdamW([{"params": [model.weight], "name": "backbone"}, {"params": [model.bias], "name": "head"}],
+                                  lr=1e-3)
+    scheduler = module.torch_scheduler(optimizer)
+    rows = table(GROUPS, 15, rows=True)
+    for step, r in enumerate(rows):
+        backbone, head = optimizer.param_groups
+        assert (backbone["lr"], backbone["betas"], backbone["weight_decay"]) == \
+            (r["lr[backbone]"], (r["momentum"], r["beta2"]), r["weight_decay"]), step
+        assert (head["lr"], head["betas"], head["weight_decay"]) == \
+            (r["lr"], (r["momentum"], r["beta2[head]"]), r["weight_decay[head]"]), step
+        train_step(model, optimizer)
+        scheduler.step()
+
+
+def test_groups_the_optimizer_does_not_have_are_refused_naming_both_sides(compile_module):
+    module = compile_module(GROUPS)
+    model = torch.nn.Linear(3, 1)
+    unnamed = torch.optim.AdamW([{"params": [model.weight], "name": "encoder"}, {"params": [model.bias]}], lr=1e-3)
+    with pytest.raises(ValueError) as refused:
+        module.torch_scheduler(unnamed)
+    assert str(refused.value) == ("the program schedules parameter groups 'head', 'backbone', but the optimizer's 2 groups "
+                                  "are named: 'encoder' (name a group with {'params': ..., 'name': 'head'})")
+    layered = compile_module("cosine(T=10)\nlayer_decay(0.5, layers=3)")
+    with pytest.raises(ValueError, match="the program schedules parameter group 2, but the optimizer has 2 groups, numbered from 0"):
+        layered.torch_scheduler(unnamed)

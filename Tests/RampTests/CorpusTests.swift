@@ -58,8 +58,9 @@ struct Expectations {
                 running = Int(rest)
             } else if let rest = body.stripPrefix("expect: ") {
                 let parts = rest.split(separator: "=", maxSplits: 1)
+                // `lr[5]`, or a group's output: `lr[backbone][5]`.
                 let lhs = parts[0].trimmingCharacters(in: .whitespaces)
-                let output = String(lhs.prefix { $0 != "[" })
+                let output = String(lhs[..<lhs.lastIndex(of: "[")!])
                 let index = lhs.dropFirst(output.count + 1).dropLast()
                 let numbers = parts[1].split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces))! }
                 let bounds = index.split(separator: ".", omittingEmptySubsequences: true).map { Int($0)! }

@@ -147,7 +147,17 @@ public enum Explain {
         if case .explicit(let m) = p.momentum {
             lines.append("momentum: " + m.phases.map(Describe.phase).joined(separator: " then "))
         }
-        for o in p.outputs { lines.append("\(o.name): " + o.sequence.phases.map(Describe.phase).joined(separator: " then ")) }
+        for o in p.outputs {
+            let text = o.sequence.phases.map(Describe.phase).joined(separator: " then ")
+            if let open = o.name.firstIndex(of: "[") {
+                // A group's output: `group "backbone" lr: ...`, `group 0 lr: ...`.
+                let key = o.name[o.name.index(after: open)..<o.name.index(before: o.name.endIndex)]
+                let written = key.allSatisfy(\.isNumber) ? String(key) : JSONValue.quote(String(key))
+                lines.append("group \(written) \(o.name[..<open]): " + text)
+            } else {
+                lines.append("\(o.name): " + text)
+            }
+        }
         return lines.joined(separator: "\n")
     }
 

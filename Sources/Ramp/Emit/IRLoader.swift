@@ -75,10 +75,17 @@ extension CompiledProgram {
 
 /// Reads the tree of a version-2 or version-3 document.
 private struct Reader {
-    /// A name an output statement can give: an identifier, not a keyword nor a setting's name.
+    /// A name an output statement can give: an identifier, not a keyword nor
+    /// a setting's name, or such a name and a parameter group (`lr[backbone]`, `lr[0]`).
     static func isOutputName(_ key: String) -> Bool {
-        guard let first = key.utf8.first, isIdentStart(first), key.utf8.allSatisfy(isIdentPart) else { return false }
-        return !Builtins.keywords.contains(key) && !Builtins.settings.contains { $0.name == key }
+        var name = Substring(key)
+        if let open = key.firstIndex(of: "["), key.hasSuffix("]") {
+            let group = key[key.index(after: open)..<key.index(before: key.endIndex)]
+            guard !group.isEmpty, !group.contains("["), !group.contains("]") else { return false }
+            name = key[..<open]
+        }
+        guard let first = name.utf8.first, isIdentStart(first), name.utf8.allSatisfy(isIdentPart) else { return false }
+        return !Builtins.keywords.contains(String(name)) && !Builtins.settings.contains { $0.name == name }
     }
 
     let name: String

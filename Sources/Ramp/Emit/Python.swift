@@ -61,7 +61,7 @@ public enum Python {
             DURATION = \(program.duration.map(String.init) ?? "None")
             TOTAL = \(program.settings.total.map(String.init) ?? "None")
             # What each output may be, checked at another base as Ramp checks it.
-            RANGES = {\((["\"momentum\": \"unit\""] + program.outputs.map { "\(pythonString($0.name)): \"\(rangeName(Builtins.output($0.name)?.range ?? .finite))\"" }).joined(separator: ", "))}
+            RANGES = {\((["\"momentum\": \"unit\""] + program.outputs.map { "\(pythonString($0.name)): \"\(rangeName(Builtins.output(String($0.name.prefix { $0 != "[" }))?.range ?? .finite))\"" }).joined(separator: ", "))}
             """
         let tail = """
             class Schedule(_Schedule):
@@ -135,6 +135,11 @@ public enum Python {
         """
         text = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"\"\"", with: "\\\"\\\"\\\"")
         return "\"\"\"" + text + "\"\"\"\n"
+    }
+
+    /// A name as a Python identifier: `lr[backbone]` names functions `lr_backbone_...`.
+    static func identifier(_ name: String) -> String {
+        String(name.unicodeScalars.map { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) ? Character($0) : "_" })
     }
 
     /// An output's range as the runtime's `_violation` names it.
@@ -211,7 +216,7 @@ public enum Python {
             }
             var others: [String] = []
             for o in p.outputs {
-                output = o.name
+                output = Python.identifier(o.name)
                 others.append("(\(pythonString(o.name)), \(sequence(o.sequence)))")
             }
             let slots = p.initialSlots.enumerated().map { slot($0.offset, $0.element) }

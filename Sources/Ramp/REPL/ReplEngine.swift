@@ -102,6 +102,7 @@ public struct ReplEngine {
             case .binding(let n, _), .definition(let n, _, _): added.append(Definition(key: n, source: source))
             // An output other than the rate joins the session beside the schedule, which a new one replaces.
             case .output(let n, _) where n != "lr": added.append(Definition(key: "output:" + n, source: source))
+            case .group(let key, let n, _, _): added.append(Definition(key: "output:\(n)[\(key)]", source: source))
             case .output, .expression: schedule = source
             }
         }

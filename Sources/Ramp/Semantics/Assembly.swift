@@ -19,7 +19,9 @@ extension CompiledProgram {
         var outputs: [NamedOutput] = []
         for (name, node) in others {
             guard case .sequence(let seq) = node.assigningSlots(&slots) else { preconditionFailure("top level is a sequence") }
-            try checkRates(seq, what: name, range: Builtins.output(name)?.range ?? .finite, offset: 0, total: settings.total, slots)
+            // A group's output (`lr[backbone]`) is checked as its output is.
+            let base = String(name.prefix { $0 != "[" })
+            try checkRates(seq, what: name, range: Builtins.output(base)?.range ?? .finite, offset: 0, total: settings.total, slots)
             outputs.append(NamedOutput(name: name, sequence: seq))
         }
         return CompiledProgram(settings: settings, lr: lrSeq, momentum: output, outputs: outputs, initialSlots: slots, source: source,

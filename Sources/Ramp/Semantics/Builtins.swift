@@ -1,3 +1,5 @@
+import Foundation
+
 /// The one table of builtin names. The checker, `ramp list`, the docs and
 /// the REPL's completion all read it, so a name, parameter or default is
 /// written down exactly once.
@@ -346,6 +348,16 @@ public enum Builtins {
     // MARK: - helpers on values
 
     public static let helpers: [BuiltinSpec] = [
+        BuiltinSpec("layer_decay", .helper, doc: "a statement: parameter group i, from 0 to `layers`, takes the default `output` times decay^(layers - i), as BEiT, ELECTRA and timm's layer_decay do", params: [
+            ParamSpec("decay", .number, .required, .positive, doc: "the factor from one layer to the next"),
+            ParamSpec("layers", .integer, .required, .atLeast(1), doc: "the index of the last group (the head), whose factor is 1"),
+            ParamSpec("output", .string, .string("lr"), doc: "the output the groups scale"),
+        ]) { a throws(CheckError) in
+            // The groups' factors, read by the checker when the call is a statement of its own.
+            let layers = a.int("layers"), decay = a.num("decay")
+            return .map([(key: .string("output"), value: .string(a.str("output"))),
+                         (key: .string("factors"), value: .list((0...layers).map { .number(pow(decay, Double(layers - $0))) }))])
+        },
         BuiltinSpec("product", .helper, doc: "the pointwise product of a list of schedules (1 when empty)", params: [
             ParamSpec("schedules", .list, .required, doc: "the factors"),
         ]) { a throws(CheckError) in

@@ -96,6 +96,9 @@ public struct Statement: Sendable, Hashable {
         case definition(String, [Parameter], Expr)
         /// `momentum: expr`: a schedule for a named output.
         case output(String, Expr)
+        /// `group "backbone" lr: expr` (its own schedule) or `group 0 lr *= 0.1`
+        /// (the default's, scaled): an output for one parameter group.
+        case group(GroupKey, String, scale: Bool, Expr)
         /// A bare schedule: the learning rate.
         case expression(Expr)
     }
@@ -103,6 +106,20 @@ public struct Statement: Sendable, Hashable {
     public var range: SourceRange
     /// Where the statement's name is, for diagnostics about it.
     public var nameRange: SourceRange
+}
+
+/// A parameter group, as an optimizer knows it: by its `name`, or by its index.
+public enum GroupKey: Sendable, Hashable, CustomStringConvertible {
+    case name(String)
+    case index(Int)
+
+    /// `backbone`, `0`: how tables, the IR and adapters write it, inside `lr[...]`.
+    public var description: String {
+        switch self {
+        case .name(let n): return n
+        case .index(let i): return String(i)
+        }
+    }
 }
 
 public struct Program: Sendable {

@@ -177,6 +177,29 @@ public struct Parser {
             skipNewlines()
             let body = try parseSequence()
             return Statement(kind: .definition(name, params, body), range: start.union(body.range), nameRange: nameRange)
+        case .identifier("group") where Parser.startsGroupKey(peekKind()):
+            // group = "group" ( STRING | INTEGER ) IDENTIFIER ( ":" sequence | "*" "=" expression ) ;
+            advance()
+            let keyToken = advance()
+            let key: GroupKey
+            switch keyToken.kind {
+            case .string(let s) where !s.isEmpty && !s.allSatisfy(\.isNumber) && !s.contains("[") && !s.contains("]"):
+                key = .name(s)
+            case .number(let x) where x >= 0 && x == x.rounded() && x < 1e9:
+                key = .index(Int(x))
+            default:
+                throw .error(.unexpectedToken, "a group is named by a string (not empty, not a number, without brackets) or numbered by a whole number from 0", at: keyToken.range)
+            }
+            let (output, _) = try identifier("for the output this group schedules, such as `lr`")
+            if match(.colon) {
+                skipNewlines()
+                let value = try parseSequence()
+                return Statement(kind: .group(key, output, scale: false, value), range: start.union(value.range), nameRange: start.union(previousRange))
+            }
+            _ = try expect(.star, "or ':' after the group's output (`group 0 lr *= 0.1` scales the default, `group 0 lr: ...` replaces it)")
+            _ = try expect(.assign, "after '*' (`*=` scales the default's schedule)")
+            let value = try parseAdditive()
+            return Statement(kind: .group(key, output, scale: true, value), range: start.union(value.range), nameRange: start)
         case .identifier(let name) where !names.settings.contains(name) && peekKind() == .symbol(.colon):
             // output = IDENTIFIER ":" sequence ;   (any name but a setting's)
             advance(); advance()
@@ -192,6 +215,14 @@ public struct Parser {
         default:
             let e = try parseSequence()
             return Statement(kind: .expression(e), range: e.range, nameRange: e.range)
+        }
+    }
+
+    /// A string or a number after `group` starts a group statement.
+    static func startsGroupKey(_ k: TokenKind) -> Bool {
+        switch k {
+        case .string, .number: return true
+        default: return false
         }
     }
 

@@ -36,12 +36,12 @@ public enum JAX {
         // One function of the count per output, as optax.inject_hyperparams takes them.
         let all = [("lr", lr)] + (momentum.map { [("momentum", $0)] } ?? []) + others
         for (name, f) in all {
-            body.append("def \(name)_schedule(count):")
+            body.append("def \(Python.identifier(name))_schedule(count):")
             body.append("    t = jnp.asarray(count, dtype=jnp.asarray(0.0).dtype)")
             body.append("    return jnp.asarray(\(f)(t), t.dtype)")
             body.append("")
         }
-        body.append("return {" + all.map { "\(Python.pythonString($0.0)): \($0.0)_schedule" }.joined(separator: ", ") + "}")
+        body.append("return {" + all.map { "\(Python.pythonString($0.0)): \(Python.identifier($0.0))_schedule" }.joined(separator: ", ") + "}")
         let header = docstring("""
             A learning-rate schedule compiled by Ramp from \(program.source.name):
 
@@ -69,7 +69,8 @@ public enum JAX {
         let momentum = program.momentum != nil
         var names = ["schedules = make_schedules()", "schedule = schedules[\"lr\"]"]
         if momentum { names.append("momentum_schedule = schedules[\"momentum\"]") }
-        for o in program.outputs where !["make", "scale_by"].contains(o.name) {
+        // A group's output (`lr[backbone]`) is in `schedules` only.
+        for o in program.outputs where !["make", "scale_by"].contains(o.name) && !o.name.contains("[") {
             names.append("\(o.name)_schedule = schedules[\(Python.pythonString(o.name))]")
         }
         return """
@@ -118,8 +119,8 @@ extension JAX {
         }
         var others: [Python.Writer.StatePart] = []
         for o in program.outputs {
-            w.output = o.name
-            others.append(try w.statePart(.sequence(o.sequence), output: o.name, into: &defs))
+            w.output = Python.identifier(o.name)
+            others.append(try w.statePart(.sequence(o.sequence), output: Python.identifier(o.name), into: &defs))
         }
         body += w.functionLines()
         body.append("")
@@ -203,8 +204,8 @@ extension JAX {
         }
         var others: [(String, String)] = []
         for o in program.outputs {
-            w.output = o.name
-            others.append((o.name, try w.jaxSequence(o.sequence, output: o.name, into: &sequences)))
+            w.output = Python.identifier(o.name)
+            others.append((o.name, try w.jaxSequence(o.sequence, output: Python.identifier(o.name), into: &sequences)))
         }
         body += w.functionLines()
         body.append("")
@@ -245,6 +246,7 @@ extension Python.Writer {
         case .sequence(let s): return s.isStatic && s.phases.allSatisfy { isPure($0.body) }
         case .warp(let body, let time): return arrays == "jnp" && isPure(body) && writesAsArithmetic(time)
         case .restarts(let r, _): return arrays == "jnp" && isPure(r.body)
+        case .combine(_, let a, let b): return arrays == "jnp" && isPure(a) && isPure(b)
         default: return false
         }
     }
@@ -270,6 +272,12 @@ extension Python.Writer {
                 r.limit.map(String.init) ?? "None", r.decayMode == .peak ? "True" : "False", "\(f)(jnp.asarray(0.0))",
             ]
             defs += ["# " + String(Describe.node(n).prefix(90)), "def \(name)(t):", "    return _restarts(\(args.joined(separator: ", ")))", ""]
+            return name
+        case .combine(let op, let a, let b):
+            // Parts that are not arithmetic themselves (a sequence scaled for a parameter group).
+            let f = try pureFunction(a, output: output, into: &defs)!, g = try pureFunction(b, output: output, into: &defs)!
+            let name = fresh(output + "_combine")
+            defs += ["def \(name)(t):", "    return \(binary(op, "\(f)(t)", "\(g)(t)"))", ""]
             return name
         default:
             return nil

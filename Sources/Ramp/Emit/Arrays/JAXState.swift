@@ -38,6 +38,15 @@ extension Python.Writer {
             return StatePart(value: { "\(name)(\($0))" }, observe: nil, finished: finished)
         }
         switch n {
+        case .combine(let op, let a, let b):
+            // Parts with memory combined (a sequence scaled for a parameter group): both observe every step.
+            let pa = try statePart(a, output: output, into: &defs), pb = try statePart(b, output: output, into: &defs)
+            let name = fresh(output + "_combine")
+            defs += ["def \(name)(t, s):", "    return \(binary(op, pa.value("t"), pb.value("t")))", ""]
+            let observes = [pa.observe, pb.observe].compactMap { $0 }
+            if observes.isEmpty { return StatePart(value: { "\(name)(\($0), s)" }, observe: nil, finished: nil) }
+            defs += ["def \(name)_observe(t, m, present, now, s, on):"] + observes.map { "    s = \($0)(t, m, present, now, s, on)" } + ["    return s", ""]
+            return StatePart(value: { "\(name)(\($0), s)" }, observe: "\(name)_observe", finished: nil)
         case .reduceOnPlateau(let r, let symbols):
             let spec = plateau(r.plateau)
             let from = number(r.from, symbols["from"])

@@ -1151,6 +1151,7 @@ def _torch_class(schedule_class, module):
             # What LRScheduler's constructor calls: step 0 of a new schedule per group.
             self.schedules = [schedule_class(base=float(b)) for b in self.base_lrs]
             self._check_momentum()
+            self._routes = self._group_routes()
             self._step_count = 1
             self.last_epoch += 1
             self._apply()
@@ -1178,7 +1179,7 @@ def _torch_class(schedule_class, module):
             self._seen = n
             self._pending = None
             schedules = self.schedules
-            if len(schedules) == 1:
+            if len(schedules) == 1 and not self._routes:
                 # One group, the common case, without the loops.
                 s = schedules[0]
                 self.optimizer.param_groups[0]["lr"] = lr = s.step(metric)
@@ -1206,6 +1207,9 @@ def _torch_class(schedule_class, module):
 
         def _apply(self):
             groups = self.optimizer.param_groups
+            if self._routes:
+                self._apply_routes(groups)
+                return
             if len(groups) == 1:
                 # One group, the common case, without the loop.
                 s = self.schedules[0]
@@ -1243,12 +1247,64 @@ def _torch_class(schedule_class, module):
                 elif name == "beta2":
                     group["betas"] = (group["betas"][0], v, *group["betas"][2:])
 
+        def _group_routes(self):
+            """For each parameter group, the outputs it takes from a group of
+            the program's own (`lr[backbone]` by its `name`, `lr[0]` by its
+            index) instead of the default; refuses a program group the
+            optimizer does not have. Empty when the program has no groups."""
+            keys = [n for n in self.schedules[0]._names if "[" in n]
+            if not keys:
+                return []
+            groups = self.optimizer.param_groups
+            names = [g.get("name") for g in groups]
+            wanted = list(dict.fromkeys(key[key.index("[") + 1:-1] for key in keys))
+            missing = [g for g in wanted if not g.isdigit() and g not in names]
+            if missing:
+                named = ", ".join(repr(n) for n in names if n is not None) or "none of them"
+                raise ValueError(f"the program schedules parameter group{'s' if len(missing) > 1 else ''} "
+                                 f"{', '.join(repr(g) for g in missing)}, but the optimizer's {len(groups)} group"
+                                 f"{'s are' if len(groups) != 1 else ' is'} named: {named} (name a group with "
+                                 f"{{'params': ..., 'name': {missing[0]!r}}})")
+            beyond = [g for g in wanted if g.isdigit() and int(g) >= len(groups)]
+            if beyond:
+                raise ValueError(f"the program schedules parameter group {beyond[0]}, but the optimizer has {len(groups)} "
+                                 f"group{'s' if len(groups) != 1 else ''}, numbered from 0")
+            routes = []
+            for i, g in enumerate(groups):
+                route = {}
+                for base in ("lr", "momentum", "beta2", "weight_decay"):
+                    for key in (f"{base}[{g.get('name')}]", f"{base}[{i}]"):
+                        if key in keys:
+                            route[base] = key
+                            break
+                routes.append(route)
+            return routes
+
+        def _apply_routes(self, groups):
+            lrs = []
+            for group, s, route in zip(groups, self.schedules, self._routes):
+                values = s.values
+                group["lr"] = lr = values[route.get("lr", "lr")]
+                lrs.append(lr)
+                m = values.get(route.get("momentum", "momentum"))
+                if m is not None:
+                    self._set_momentum(group, m)
+                for base in ("beta2", "weight_decay"):
+                    v = values.get(route.get(base, base))
+                    if v is None:
+                        continue
+                    if base == "weight_decay":
+                        group["weight_decay"] = v
+                    else:
+                        group["betas"] = (group["betas"][0], v, *group["betas"][2:])
+            self._last_lr = lrs
+
         def value(self, name, group=0):
             """Output `name` (`lr`, `momentum`, `ema`, ...) for the current step, in parameter group `group`."""
             return self.schedules[group].value(name)
 
         def get_lr(self):
-            return [s.lr for s in self.schedules]
+            return list(self._last_lr)
 
         @property
         def finished(self):
@@ -1268,7 +1324,7 @@ def _torch_class(schedule_class, module):
 
         def state_dict(self):
             """Plain data only, so torch.load(..., weights_only=True) reads it."""
-            skip = ("optimizer", "schedules", "_counter", "_hook", "_ranks", "_needs_metric")
+            skip = ("optimizer", "schedules", "_counter", "_hook", "_ranks", "_needs_metric", "_routes")
             state = {k: v for k, v in self.__dict__.items() if k not in skip}
             state["schedules"] = [s.state_dict() for s in self.schedules]
             return state
@@ -1280,6 +1336,7 @@ def _torch_class(schedule_class, module):
             self.schedules = [schedule_class(base=float(b)) for b in self.base_lrs]
             for s, d in zip(self.schedules, saved, strict=True):
                 s.load_state_dict(d)
+            self._routes = self._group_routes()
             # Steps the optimizer takes from here on are new.
             self._seen = self._counter.n
             self._apply()

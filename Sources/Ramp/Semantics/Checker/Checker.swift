@@ -105,6 +105,8 @@ public struct Checker {
         var lr: (Node, SourceRange)?
         var momentum: (Node, SourceRange)?
         var others: [(name: String, node: Node, range: SourceRange)] = []
+        // `group K OUTPUT *= f`: resolved once every default is known.
+        var scaled: [(name: String, output: String, factor: Double, range: SourceRange)] = []
         for st in program.statements {
             do throws(CheckError) {
                 switch st.kind {
@@ -122,8 +124,34 @@ public struct Checker {
                     }
                 case .output(let outName, let expr):
                     try schedule(output: outName, expr, st.range, nameAt: st.nameRange, &lr, &momentum, &others)
+                case .expression(let expr) where Checker.isLayerDecay(expr) && globals["layer_decay"] == nil:
+                    // `layer_decay(0.65, layers=12)`: groups 0...12, each scaling the default.
+                    guard case .map(let pairs) = try evaluate(expr, [:]), case .string(let output)? = pairs.first?.value,
+                          case .list(let factors)? = pairs.last?.value else { preconditionFailure("layer_decay gives its groups") }
+                    for (i, f) in factors.enumerated() {
+                        guard case .number(let x, _) = f else { continue }
+                        let name = "\(output)[\(i)]"
+                        if let prev = others.first(where: { $0.name == name }) ?? scaled.first(where: { $0.name == name }).map({ ($0.name, Node.time, $0.range) }) {
+                            throw .error(.outputTwice, "\(name) is already scheduled", at: st.range, notes: [.note("first scheduled here", at: prev.range)])
+                        }
+                        scaled.append((name, output, x, st.range))
+                    }
                 case .expression(let expr):
                     try schedule(output: "lr", expr, st.range, nameAt: st.nameRange, &lr, &momentum, &others)
+                case .group(let key, let output, let scale, let expr):
+                    let name = "\(output)[\(key)]"
+                    if let prev = others.first(where: { $0.name == name }) ?? scaled.first(where: { $0.name == name }).map({ ($0.name, Node.time, $0.range) }) {
+                        throw .error(.outputTwice, "\(name) is already scheduled", at: st.range, notes: [.note("first scheduled here", at: prev.range)])
+                    }
+                    if scale {
+                        let v = try evaluate(expr, [:])
+                        guard case .number(let f, _) = v, f.isFinite, f >= 0 else {
+                            throw .error(.argumentType, "a group's factor is a number of at least 0, got \(v.typeName)", at: expr.range)
+                        }
+                        scaled.append((name, output, f, st.range))
+                    } else {
+                        others.append((name, try Checker.topLevel(try evaluate(expr, [:]), expr.range), st.range))
+                    }
                 }
             } catch {
                 if let d = error.diagnostic { diagnostics.append(d) }
@@ -138,12 +166,29 @@ public struct Checker {
             diagnostics.append(.error(.noSchedule, "the program schedules no learning rate; add a schedule such as `cosine(T=100)`",
                                       at: SourceRange(end, end)))
         }
+        // A scaled group's output is the default's schedule times the factor.
+        for s in scaled {
+            let source: Node? = s.output == "lr" ? lr?.0 : s.output == "momentum" ? momentum?.0 : others.first { $0.name == s.output }?.node
+            guard let source else {
+                diagnostics.append(.error(.invalidArguments, "this group scales \(s.output), which the program does not schedule", at: s.range))
+                continue
+            }
+            let body = Node.combine(.multiply, source, .constant(s.factor))
+            others.append((s.name, .sequence(PhaseSequence.make([Phase(body: body, bound: nil, explicitBound: false, condition: nil,
+                                                                      slots: 0..<0, range: s.range)])), s.range))
+        }
         guard diagnostics.isEmpty, let lr else { throw DiagnosticError(diagnostics.sorted { $0.range.start < $1.range.start }) }
         do throws(CheckError) {
             return try finish(lr: lr.0, lrRange: lr.1, momentum: momentum, others: others.map { ($0.name, $0.node) })
         } catch {
             throw DiagnosticError(error.diagnostic.map { [$0] } ?? [])
         }
+    }
+
+    /// True for a statement that calls `layer_decay(...)`.
+    static func isLayerDecay(_ e: Expr) -> Bool {
+        guard case .call(let callee, _, _) = e.kind, case .name("layer_decay") = callee.kind else { return false }
+        return true
     }
 
     /// Keeps a decision on a number that follows the base; inside a

@@ -49,4 +49,25 @@ import Testing
         #expect(s.finished && program.duration == lr.count)
         print("dino: \(lr.count) iterations of lr, weight_decay and ema within \(worst) relative of DINO's arrays")
     }
+
+    /// BEiT's fine-tuning: every parameter group's rate is the schedule times
+    /// its layer's scale, `layer_decay ** (num_layers + 1 - i)` for the 14
+    /// groups of a 12-block ViT, as run_class_finetuning.py assigns them.
+    @Test func beitEqualsItsSchedulerTimesTheLayerScales() throws {
+        let url = repositoryRoot.appendingPathComponent("samples/beit.ramp")
+        let program = try Compiler.compile(SourceFile(name: "beit.ramp", text: try String(contentsOf: url, encoding: .utf8)))
+        let lr = Self.dinoCosineScheduler(4e-3, 1e-6, epochs: 100, perEpoch: 1251, warmupEpochs: 20)
+        let scales = (0..<14).map { pow(0.65, Double(12 + 1 - $0)) }
+        #expect(program.outputs.map(\.name) == ["weight_decay"] + (0..<14).map { "lr[\($0)]" })
+        var s = Scheduler(program)
+        for i in 0..<lr.count {
+            for (g, scale) in scales.enumerated() {
+                let got = s.value(of: "lr[\(g)]")!, want = lr[i] * scale
+                if !Self.close(got, want) { Issue.record("iteration \(i), group \(g): \(got), BEiT gives \(want)"); return }
+            }
+            if !Self.close(s.lr, lr[i]) || s.value(of: "weight_decay") != 0.05 { Issue.record("iteration \(i): \(s.lr)"); return }
+            s.step()
+        }
+        #expect(s.finished && program.duration == lr.count)
+    }
 }

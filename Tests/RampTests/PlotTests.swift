@@ -45,6 +45,15 @@ final class SVGCounter: NSObject, XMLParserDelegate {
         #expect(plot.panels[1].series[0].values.first == 0.1)
     }
 
+    /// A parameter group's output is drawn in its output's panel, a legend entry each.
+    @Test func groupsShareTheirOutputsPanel() throws {
+        let p = try compiled("base 0.1\ncosine(T=10)\nweight_decay: 0.05\ngroup \"head\" lr *= 2\ngroup 1 weight_decay: 0")
+        let plot = Commands.plot([(name: "recipe", program: p)])
+        #expect(plot.panels.map(\.title) == ["learning rate", "weight_decay"])
+        #expect(plot.panels.map { $0.series.map(\.name) } == [["recipe", "lr[head]"], ["recipe", "weight_decay[1]"]])
+        #expect(plot.panels[0].series[1].values.first == 0.2)
+    }
+
     /// Small rates get mantissa ticks and the shared factor beside the axis's name.
     @Test func sharedFactorInTheAxisLabel() throws {
         let run = ChartData.run(try compiled("base 3e-4\ncosine(T=100)"), name: "c", steps: 100)

@@ -52,19 +52,32 @@ extension Commands {
             columns = runs.count <= 4 ? 2 : 3
         } else if !runs.isEmpty {
             let markers = runs.count == 1 ? runs[0].markers : []
-            panels.append(Panel(title: "learning rate", yLabel: "lr", series: runs.map { Series(name: $0.name, values: $0.lr) },
-                                markers: markers, logY: logY))
+            /// A parameter group's output (`lr[backbone]`) is drawn in its output's panel, with a legend entry of its own.
+            func groupSeries(_ base: String) -> [Series] {
+                runs.flatMap { r in
+                    r.outputs.filter { $0.name.hasPrefix(base + "[") }
+                        .map { Series(name: runs.count == 1 ? $0.name : "\(r.name) \($0.name)", values: $0.values) }
+                }
+            }
+            panels.append(Panel(title: "learning rate", yLabel: "lr",
+                                series: runs.map { Series(name: $0.name, values: $0.lr) } + groupSeries("lr"), markers: markers, logY: logY))
             let withMomentum = runs.filter { $0.momentum != nil }
-            if !withMomentum.isEmpty {
+            if !withMomentum.isEmpty || !groupSeries("momentum").isEmpty {
                 panels.append(Panel(title: "momentum", yLabel: "momentum",
-                                    series: withMomentum.map { Series(name: $0.name, values: $0.momentum!) }, markers: markers))
+                                    series: withMomentum.map { Series(name: $0.name, values: $0.momentum!) } + groupSeries("momentum"),
+                                    markers: markers))
             }
             // A panel per other output, on a scale of its own, each program that has it drawn in it.
             var names: [String] = []
-            for r in runs { for o in r.outputs where !names.contains(o.name) { names.append(o.name) } }
+            for r in runs {
+                for o in r.outputs {
+                    let base = String(o.name.prefix { $0 != "[" })
+                    if base != "lr", base != "momentum", !names.contains(base) { names.append(base) }
+                }
+            }
             for name in names {
                 let series = runs.compactMap { r in r.outputs.first { $0.name == name }.map { Series(name: r.name, values: $0.values) } }
-                panels.append(Panel(title: name, yLabel: name, series: series, markers: markers))
+                panels.append(Panel(title: name, yLabel: name, series: series + groupSeries(name), markers: markers))
             }
         }
         if let (name, log) = runLog {

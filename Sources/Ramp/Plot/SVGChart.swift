@@ -100,6 +100,12 @@ public struct SVGChart {
         if panel.series.count > 1 || wantsLegend(panel) {
             var lx = x + Double(panel.title.count) * 7.5 + 24
             for (i, series) in panel.series.enumerated() {
+                // Entries that would run past the panel are counted instead.
+                let reserve = i + 1 < panel.series.count ? 80.0 : 0  // room for "and N more" after it
+                if lx + 20 + Double(series.name.count) * 6.8 + reserve > x + w, i > 0 {
+                    s += "<text class=\"legend-more\" x=\"\(f(lx))\" y=\"\(f(y - 6))\">and \(panel.series.count - i) more</text>\n"
+                    break
+                }
                 let color = SVGChart.colors[i % SVGChart.colors.count]
                 s += "<g class=\"legend\"><line x1=\"\(f(lx))\" y1=\"\(f(y - 10))\" x2=\"\(f(lx + 16))\" y2=\"\(f(y - 10))\" stroke=\"\(color)\" stroke-width=\"2\"/>"
                 s += "<text x=\"\(f(lx + 20))\" y=\"\(f(y - 6))\">\(escape(series.name))</text></g>\n"

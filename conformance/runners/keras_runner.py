@@ -4,7 +4,8 @@
 
 DIR holds one compiled module per case; JOBS.json lists the cases as
 python_runner.py reads them. Each module's Schedule() is called at every
-step, as a Keras optimizer calls it; Keras computes in float32, so rates must
+step, as a Keras optimizer calls it, and every other output's function from
+schedules() likewise; Keras computes in float32, so values must
 match to float32 precision (2e-6 relative, or 1e-6 of the trace's peak).
 Prints each failure, then "N passed, M failed", and exits 1 when any failed.
 """
@@ -20,14 +21,20 @@ from python_runner import main, matches, number, peak_of  # noqa: E402
 
 
 def run(job):
-    schedule = importlib.import_module(job["module"]).Schedule()
+    module = importlib.import_module(job["module"])
     steps = keras.ops.arange(len(job["lr"]))
-    rates = keras.ops.convert_to_numpy(schedule(steps)).reshape(-1).tolist()
-    expected = [number(x) for x in job["lr"]]
-    peak = peak_of(expected)
-    for i, (got, want) in enumerate(zip(rates, expected)):
-        if not matches(float(got), want, "float32", peak):
-            return f"lr[{i}] is {got!r}, expected {want!r}"
+    functions = module.schedules()
+    traces = [("lr", module.Schedule()(steps), job["lr"])]
+    if job.get("momentum") is not None:
+        traces.append(("momentum", functions["momentum"](steps), job["momentum"]))
+    traces += [(name, functions[name](steps), values) for name, values in job.get("outputs", {}).items()]
+    for name, got, wanted in traces:
+        got = keras.ops.convert_to_numpy(got).reshape(-1).tolist()
+        expected = [number(x) for x in wanted]
+        peak = peak_of(expected)
+        for i, (g, want) in enumerate(zip(got, expected)):
+            if not matches(float(g), want, "float32", peak):
+                return f"{name}[{i}] is {g!r}, expected {want!r}"
     return None
 
 

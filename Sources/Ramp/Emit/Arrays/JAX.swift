@@ -214,12 +214,6 @@ extension JAX {
         return (body, lr, momentum, others)
     }
 
-    /// Outputs beyond the rate and momentum are not written by the array targets yet.
-    static func refuseOtherOutputs(_ program: CompiledProgram, target: String) throws {
-        guard let first = program.outputs.first else { return }
-        throw ModuleError(description: "this program schedules \(first.name)\(program.outputs.count > 1 ? " and \(program.outputs.count - 1) other output\(program.outputs.count > 2 ? "s" : "")" : ""), which `--to \(target)` does not write yet; compile it `--to python`, whose Schedule.values has every output")
-    }
-
     /// A Python file shipped with Ramp, without its docstring.
     static func runtime(_ name: String) throws -> String {
         do { return try PythonRuntime.file(name) } catch { throw ModuleError(description: error.description) }

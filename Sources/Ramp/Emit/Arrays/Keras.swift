@@ -30,12 +30,10 @@ public enum Keras {
     }
 
     static func emit(_ program: CompiledProgram) throws -> String {
-        try JAX.refuseOtherOutputs(program, target: "keras")
-        var (body, lr, momentum, _) = try JAX.arithmetic(program, arrays: "ops", target: "keras")
-        if momentum != nil {
-            throw JAX.ModuleError(description: "a scheduled momentum is not compiled `--to keras` yet (a LearningRateSchedule schedules the rate)")
-        }
-        body.append("return \(lr)")
+        var (body, lr, momentum, others) = try JAX.arithmetic(program, arrays: "ops", target: "keras")
+        // Every output as a function of the step; the rate is also the LearningRateSchedule.
+        let all = [("lr", lr)] + (momentum.map { [("momentum", $0)] } ?? []) + others
+        body.append("return {" + all.map { "\(Python.pythonString($0.0)): \($0.1)" }.joined(separator: ", ") + "}")
         let className = name(program)
         let header = JAX.docstring("""
             A learning-rate schedule compiled by Ramp from \(program.source.name):
@@ -45,6 +43,8 @@ public enum Keras {
             Schedule(base=None) is a keras.optimizers.schedules.LearningRateSchedule:
 
                 model.compile(optimizer=keras.optimizers.SGD(learning_rate=Schedule()), ...)
+
+            schedules(base=None) gives every output's schedule by name, as functions of the step.
 
             It is registered for serialization as "ramp>\(className)": import this module
             before keras.saving.load_model, and the model reloads without custom_objects.
@@ -57,8 +57,8 @@ public enum Keras {
             DURATION = \(program.duration.map(String.init) ?? "None")
 
 
-            def _rate_function(base):
-                \(Python.pythonString("The rate as a function of the step, at `base`, after the checks that the base keeps the program's shape."))
+            def _functions(base):
+                \(Python.pythonString("Every output as a function of the step, at `base`, after the checks that the base keeps the program's shape."))
                 if not (base > 0 and math.isfinite(base)):
                     raise ValueError(f"base must be a finite number above 0, got {base}")
 
@@ -73,13 +73,19 @@ public enum Keras {
                 def __init__(self, base=None):
                     super().__init__()
                     self.base = BASE if base is None else float(base)
-                    self._rate = _rate_function(self.base)
+                    self._rate = _functions(self.base)["lr"]
 
                 def __call__(self, step):
                     return ops.cast(self._rate(_floatx(step)), keras.config.floatx())
 
                 def get_config(self):
                     return {"base": self.base}
+
+
+            def schedules(base=None):
+                \(Python.pythonString("Every output's schedule by name (lr, momentum, weight_decay, a group's lr[head], ...) as a function of the step in keras.ops, at `base`: for a custom training loop or callback, since Keras' optimizers take only the rate as a schedule."))
+                functions = _functions(BASE if base is None else float(base))
+                return {name: (lambda step, f=f: ops.cast(f(_floatx(step)), keras.config.floatx())) for name, f in functions.items()}
             """
         return header + (try JAX.runtime("checks")) + "\n\n\n" + (try JAX.runtime("keras_runtime")) + "\n\n\n" + code + "\n"
     }

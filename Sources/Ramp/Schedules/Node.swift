@@ -269,14 +269,27 @@ public struct StepContext: Sendable {
     public var metric: Double?
     /// The learning rate used at this step.
     public var lr: Double
-    /// The momentum and the other outputs at this step, which conditions may read.
-    public var momentum: Double? = nil
-    public var outputNames: [String] = []
-    public var values: [Double] = []
+    /// The momentum and the other outputs at this step, which conditions may
+    /// read; nil for a program with neither, so its steps carry no arrays.
+    public var outputs: OutputValues? = nil
 
     func value(of name: String) -> Double? {
-        if name == "momentum" { return momentum }
-        return outputNames.firstIndex(of: name).map { values[$0] }
+        guard let outputs else { return nil }
+        if name == "momentum" { return outputs.momentum }
+        return outputs.names.firstIndex(of: name).map { outputs.values[$0] }
+    }
+}
+
+/// A step's other outputs, by name, for the conditions that read them.
+public final class OutputValues: Sendable {
+    public let momentum: Double?
+    public let names: [String]
+    public let values: [Double]
+
+    public init(momentum: Double?, names: [String], values: [Double]) {
+        self.momentum = momentum
+        self.names = names
+        self.values = values
     }
 }
 

@@ -69,6 +69,9 @@ public struct CompiledProgram: Sendable {
     /// scheduler's history, so `value(at:)` gives the rate directly.
     public var isClosedForm: Bool { initialSlots.isEmpty }
 
+    /// True when momentum is scheduled explicitly, so conditions may read it.
+    var readsMomentum: Bool { if case .explicit = momentum { return true } else { return false } }
+
     /// The total length when fixed.
     public var duration: Int? { lr.staticDuration }
 
@@ -186,6 +189,9 @@ public struct Scheduler: Sendable {
     public private(set) var momentum: Double?
     /// The other outputs' values for the current step, in `program.outputs`' order.
     public private(set) var values: [Double] = []
+    /// Whether the program has other outputs or an explicit momentum a
+    /// condition may read: known once, so a step without them builds no values.
+    private let hasOutputs: Bool
     /// The rate's phases as kernels (nil: walk the tree), and the one in
     /// force, kept inline. Derived from the step, so not part of the saved state.
     private let plan: KernelPlan?
@@ -194,6 +200,7 @@ public struct Scheduler: Sendable {
     /// `walkTree` turns the kernels off, so tests can compare the two paths.
     public init(_ program: CompiledProgram, walkTree: Bool = false) {
         self.program = program
+        self.hasOutputs = !program.outputs.isEmpty || program.readsMomentum
         self.state = SchedulerState(slots: program.initialSlots)
         self.lr = 0
         self.plan = walkTree ? nil : program.lrPlan
@@ -209,6 +216,7 @@ public struct Scheduler: Sendable {
             throw StateMismatch()
         }
         self.program = program
+        self.hasOutputs = !program.outputs.isEmpty || program.readsMomentum
         self.state = state
         self.lr = 0
         self.plan = program.lrPlan
@@ -232,7 +240,9 @@ public struct Scheduler: Sendable {
         let t = state.step
         // A program without state has nothing to observe.
         if !program.initialSlots.isEmpty {
-            let ctx = StepContext(metric: metric, lr: lr, momentum: momentum, outputNames: program.outputNames, values: values)
+            // Other outputs (and momentum) only for a program whose conditions may read them.
+            let others = hasOutputs ? OutputValues(momentum: momentum, names: program.outputNames, values: values) : nil
+            let ctx = StepContext(metric: metric, lr: lr, outputs: others)
             if let plan {
                 // The phase in force, as Node.observe finds it for a static sequence.
                 let local = t - current.start
@@ -243,7 +253,9 @@ public struct Scheduler: Sendable {
                 program.lrNode.observe(at: t, ctx, &state.slots, initial: program.initialSlots)
             }
             program.momentumNode?.observe(at: t, ctx, &state.slots, initial: program.initialSlots)
-            for o in program.outputs { o.node.observe(at: t, ctx, &state.slots, initial: program.initialSlots) }
+            if hasOutputs {
+                for o in program.outputs { o.node.observe(at: t, ctx, &state.slots, initial: program.initialSlots) }
+            }
         }
         state.step = t + 1
         refresh()
@@ -265,8 +277,10 @@ public struct Scheduler: Sendable {
             if let m = program.lrNode.momentum(at: t, state.slots) { state.heldMomentum = m }
             momentum = state.heldMomentum
         }
-        if values.count != program.outputs.count { values = Array(repeating: 0, count: program.outputs.count) }
-        for (i, o) in program.outputs.enumerated() { values[i] = o.node.value(at: t, state.slots) }
+        if hasOutputs {
+            if values.count != program.outputs.count { values = Array(repeating: 0, count: program.outputs.count) }
+            for (i, o) in program.outputs.enumerated() { values[i] = o.node.value(at: t, state.slots) }
+        }
     }
 
     /// The value of output `name` for the current step (`lr`, `momentum` or

@@ -183,12 +183,13 @@ public struct Parser {
             let keyToken = advance()
             let key: GroupKey
             switch keyToken.kind {
-            case .string(let s) where !s.isEmpty && !s.allSatisfy(\.isNumber) && !s.contains("[") && !s.contains("]"):
+            // The name becomes part of a column's (`lr[backbone]`), so it keeps to one plain word or phrase.
+            case .string(let s) where !s.isEmpty && !s.allSatisfy(\.isNumber) && !s.contains(where: { "[],\"\n".contains($0) }):
                 key = .name(s)
             case .number(let x) where x >= 0 && x == x.rounded() && x < 1e9:
                 key = .index(Int(x))
             default:
-                throw .error(.unexpectedToken, "a group is named by a string (not empty, not a number, without brackets) or numbered by a whole number from 0", at: keyToken.range)
+                throw .error(.unexpectedToken, "a group is named by a string (not empty, not a number, without brackets, commas or quotes) or numbered by a whole number from 0", at: keyToken.range)
             }
             let (output, _) = try identifier("for the output this group schedules, such as `lr`")
             if match(.colon) {

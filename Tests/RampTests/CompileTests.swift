@@ -117,6 +117,20 @@ import Testing
         #expect(q.value(at: 5) == 3e-4)
     }
 
+    /// A condition in an IR document that reads an output the program does not schedule is refused.
+    @Test func aConditionReadsOnlyScheduledOutputs() throws {
+        let p = try Compiler.compile(SourceFile(name: "u.ramp", text: "lr: 0.1 until ema > 0.995 then 0.01\nema: linear(T=10, from=0.99, to=1)"))
+        let text = IR.document(p).render().replacingOccurrences(of: "\"output\": \"ema\"", with: "\"output\": \"emma\"")
+        #expect(text.contains("emma"))
+        do {
+            _ = try IR.load(text, name: "u.json")
+            Issue.record("expected an error")
+        } catch {
+            guard case .diagnostics(let d, let file) = error else { Issue.record("\(error)"); return }
+            #expect(DiagnosticPrinter.render(d.diagnostics, in: file).hasPrefix("u.json:1:5: error[R0104]: a condition reads emma, which the program does not schedule"))
+        }
+    }
+
     /// A version-1 document is read through its native program.
     @Test func versionOneIsRead() throws {
         let v1 = #"{"ramp_ir": 1, "native": "base 0.1\ncosine(T=4)"}"#

@@ -118,6 +118,33 @@ extension Node {
     }
 }
 
+extension Node {
+    /// The outputs that conditions anywhere in the tree read, with the phase
+    /// each is read in: without recursion, as every walk here.
+    var outputsRead: [(name: String, range: SourceRange)] {
+        var out: [(String, SourceRange)] = []
+        var stack: [Node] = [self]
+        while let n = stack.popLast() {
+            if case .sequence(let s) = n {
+                for p in s.phases {
+                    var conditions = p.condition.map { [$0] } ?? []
+                    while let c = conditions.popLast() {
+                        switch c {
+                        case .elapsed, .plateau: break
+                        case .compare(let a, _, let b):
+                            for case .output(let name) in [a, b] { out.append((name, p.range)) }
+                        case .all(let x, let y), .any(let x, let y): conditions += [x, y]
+                        case .not(let x): conditions.append(x)
+                        }
+                    }
+                }
+            }
+            stack += n.children
+        }
+        return out
+    }
+}
+
 extension Condition {
     func assigningSlots(_ slots: inout [SlotState]) -> Condition {
         switch self {

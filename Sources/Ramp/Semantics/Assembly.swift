@@ -16,6 +16,13 @@ extension CompiledProgram {
         } else if let first = Node.sequence(lrSeq).firstMomentum {
             output = .companion(initial: first)
         }
+        // A condition reads only outputs the program schedules (an IR document may name others).
+        let scheduled = Set(others.map(\.0) + (momentum == nil ? [] : ["momentum"]))
+        for tree in [lr] + (momentum.map { [$0] } ?? []) + others.map(\.1) {
+            if let missing = tree.outputsRead.first(where: { !scheduled.contains($0.name) }) {
+                throw .error(.unknownName, "a condition reads \(missing.name), which the program does not schedule", at: missing.range)
+            }
+        }
         var outputs: [NamedOutput] = []
         for (name, node) in others {
             guard case .sequence(let seq) = node.assigningSlots(&slots) else { preconditionFailure("top level is a sequence") }

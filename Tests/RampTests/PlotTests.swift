@@ -37,6 +37,21 @@ final class SVGCounter: NSObject, XMLParserDelegate {
         #expect(Scale.labels([1e-5, 1e-4, 1e-3, 0.01, 0.1, 1], log: true).labels == ["1e-5", "1e-4", "0.001", "0.01", "0.1", "1"])
     }
 
+    /// The x axis in epochs or tokens, from the program's settings.
+    @Test func xAxisInEpochsAndTokens() throws {
+        let p = try compiled("base 0.1\nsteps_per_epoch 100\ntokens_per_step 1000000\ncosine(T=3 epochs)")
+        let epochs = try Commands.xAxis("epochs", [p])
+        #expect(epochs == XAxis(name: "epoch", perStep: 0.01))
+        let plot = Commands.plot([(name: "c", program: p)], x: epochs)
+        let svg = SVGChart(title: "c").render(plot.panels)
+        #expect(svg.contains(">epoch</text>") && svg.contains("text-anchor=\"middle\">2.5</text>"))
+        let tokens = Commands.plot([(name: "c", program: p)], x: try Commands.xAxis("tokens", [p]))
+        #expect(TerminalChart(width: 40, height: 4).render(tokens.panels[0]).contains("tokens (×10⁸)"))
+        #expect(throws: Commands.Failure.self) { try Commands.xAxis("samples", [p]) }
+        do { _ = try Commands.xAxis("samples", [p]) } catch { #expect(error.description == "--x samples needs the program to set samples_per_step") }
+        do { _ = try Commands.xAxis("hours", [p]) } catch { #expect(error.description == "--x takes steps, epochs, samples or tokens, got 'hours'") }
+    }
+
     /// Each output beyond the rate gets a panel of its own.
     @Test func aPanelPerOutput() throws {
         let p = try compiled("base 0.1\ncosine(T=10)\nweight_decay: linear(T=10, from=0.1, to=0.2)\nema: 0.99")

@@ -4,6 +4,25 @@
 extension Commands {
     /// A chart ready to draw: its panels in a grid, its title, and the runs
     /// they came from (for their notes).
+    /// The x axis `unit` asks for ("steps", "epochs", "samples", "tokens"), from
+    /// the programs' settings, which must agree; or why it cannot be drawn.
+    public static func xAxis(_ unit: String, _ programs: [CompiledProgram]) throws(Failure) -> XAxis {
+        let (name, setting, per): (String, String, (Settings) -> Int?)
+        switch unit {
+        case "steps", "step": return .steps
+        case "epochs", "epoch": (name, setting, per) = ("epoch", "steps_per_epoch", { $0.stepsPerEpoch })
+        case "samples": (name, setting, per) = ("samples", "samples_per_step", { $0.samplesPerStep })
+        case "tokens": (name, setting, per) = ("tokens", "tokens_per_step", { $0.tokensPerStep })
+        default: throw Failure(description: "--x takes steps, epochs, samples or tokens, got '\(unit)'")
+        }
+        let values = Set(programs.map { per($0.settings) })
+        guard values.count == 1, let n = values.first ?? nil else {
+            throw Failure(description: values.count > 1 ? "--x \(unit): the programs set \(setting) differently"
+                                                        : "--x \(unit) needs the program to set \(setting)")
+        }
+        return unit.hasPrefix("epoch") ? XAxis(name: name, perStep: 1 / Double(n)) : XAxis(name: name, perStep: Double(n))
+    }
+
     public struct Plot: Sendable {
         public var title: String
         public var panels: [Panel]
@@ -33,11 +52,11 @@ extension Commands {
     }
 
     /// Lays out `programs`, each run for `steps` steps (default: its own
-    /// suggested horizon) and fed `metrics`, with an optional training log's
+    /// suggested horizon) and fed `metrics`, along `x` (steps by default), with an optional training log's
     /// loss and metric in a panel of their own.
     public static func plot(_ programs: [(name: String, program: CompiledProgram)], steps: Int? = nil,
                             metrics: [Double?] = [], runLog: (name: String, log: RunLog)? = nil,
-                            logY: Bool = false) -> Plot {
+                            logY: Bool = false, x: XAxis = .steps) -> Plot {
         let runs = programs.map { p in
             ChartData.run(p.program, name: p.name, steps: steps ?? p.program.suggestedHorizon, metrics: metrics)
         }
@@ -87,6 +106,7 @@ extension Commands {
             }
             panels.append(Panel(title: "loss and metric", yLabel: "value", series: series, logY: logY))
         }
+        for i in panels.indices { panels[i].x = x }
         let names = programs.count <= 3 ? programs.map(\.name).joined(separator: " vs ") : "\(programs.count) schedules"
         let title = names + (runLog.map { programs.isEmpty ? $0.name : " (\($0.name))" } ?? "")
         return Plot(title: title, panels: panels, columns: columns, runs: runs)

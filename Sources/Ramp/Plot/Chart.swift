@@ -20,12 +20,26 @@ public struct Marker: Sendable, Hashable {
 }
 
 /// A panel: several series sharing axes.
+/// What the x axis counts: steps, or epochs, samples or tokens at a fixed number per step.
+public struct XAxis: Sendable, Hashable {
+    public var name: String
+    public var perStep: Double
+
+    public static let steps = XAxis(name: "step", perStep: 1)
+
+    public init(name: String, perStep: Double) {
+        self.name = name
+        self.perStep = perStep
+    }
+}
+
 public struct Panel: Sendable {
     public var title: String
     public var yLabel: String
     public var series: [Series]
     public var markers: [Marker]
     public var logY: Bool
+    public var x: XAxis = .steps
 
     public init(title: String, yLabel: String, series: [Series], markers: [Marker] = [], logY: Bool = false) {
         self.title = title

@@ -64,16 +64,20 @@ public struct SVGChart {
             s += "<text x=\"\(f(x - 6))\" y=\"\(yy)\" text-anchor=\"end\" dominant-baseline=\"middle\">\(escape(label))</text>\n"
         }
 
-        for t in Scale.ticks(0, Double(max(1, steps - 1)), count: 8) where t == t.rounded() {
-            let xx = f(px(t))
+        // x ticks in the axis's unit (steps, epochs, tokens), round in that unit.
+        let xTicks = Scale.ticks(0, Double(max(1, steps - 1)) * panel.x.perStep, count: 8)
+            .filter { panel.x.perStep != 1 || $0 == $0.rounded() }
+        let (xLabels, xFactor) = Scale.labels(xTicks)
+        for (t, label) in zip(xTicks, xLabels) {
+            let xx = f(px(t / panel.x.perStep))
             s += "<line class=\"grid\" x1=\"\(xx)\" y1=\"\(f(y))\" x2=\"\(xx)\" y2=\"\(f(y + h))\" stroke=\"#f0f0f0\"/>\n"
-            s += "<text x=\"\(xx)\" y=\"\(f(y + h + 16))\" text-anchor=\"middle\">\(Int(t))</text>\n"
+            s += "<text x=\"\(xx)\" y=\"\(f(y + h + 16))\" text-anchor=\"middle\">\(escape(label))</text>\n"
         }
         // Axes.
         s += "<line x1=\"\(f(x))\" y1=\"\(f(y + h))\" x2=\"\(f(x + w))\" y2=\"\(f(y + h))\" stroke=\"#333\"/>\n"
         s += "<line x1=\"\(f(x))\" y1=\"\(f(y))\" x2=\"\(f(x))\" y2=\"\(f(y + h))\" stroke=\"#333\"/>\n"
         s += "<text x=\"\(f(x - 60))\" y=\"\(f(y + h / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 \(f(x - 60)) \(f(y + h / 2)))\">\(escape(panel.yLabel + (panel.logY ? " (log)" : "") + (factor.map { " (\($0))" } ?? "")))</text>\n"
-        s += "<text x=\"\(f(x + w / 2))\" y=\"\(f(y + h + 32))\" text-anchor=\"middle\">step</text>\n"
+        s += "<text x=\"\(f(x + w / 2))\" y=\"\(f(y + h + 32))\" text-anchor=\"middle\">\(escape(panel.x.name + (xFactor.map { " (\($0))" } ?? "")))</text>\n"
         // Phase boundaries.
         for m in panel.markers where m.step < steps {
             let xx = f(px(Double(m.step)))

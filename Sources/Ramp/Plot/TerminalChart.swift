@@ -91,12 +91,19 @@ public struct TerminalChart {
         // x axis with step labels at the ends and the middle.
         out += String(repeating: " ", count: gutter) + "└" + String(repeating: "─", count: cols) + "\n"
         var axis = Array(repeating: Character(" "), count: gutter + 1 + cols + 8)
-        for step in [0, (steps - 1) / 2, steps - 1] {
-            let text = Array(String(step))
+        let ends = [0, (steps - 1) / 2, steps - 1]
+        // The three labels in the axis's unit, with their shared factor after its name.
+        // Steps exactly; another unit to 3 significant digits (step 125,099 of 1,251 an epoch reads 100).
+        let (endLabels, xFactor) = Scale.labels(ends.map { step -> Double in
+            let v = Double(step) * panel.x.perStep
+            return panel.x.perStep == 1 ? v : Double(String(format: "%.3g", v)) ?? v
+        })
+        for (step, label) in zip(ends, endLabels) {
+            let text = Array(label)
             let at = min(axis.count - text.count, gutter + 1 + dotX(step) / 2 - (step == 0 ? 0 : text.count / 2))
             for (k, ch) in text.enumerated() { axis[at + k] = ch }
         }
-        out += String(axis).replacingTrailingSpaces() + "  step\n"
+        out += String(axis).replacingTrailingSpaces() + "  \(panel.x.name)\(xFactor.map { " (\($0))" } ?? "")\n"
         if panel.series.count > 1 || !panel.markers.isEmpty {
             var legend: [String] = []
             for (i, s) in panel.series.enumerated() {

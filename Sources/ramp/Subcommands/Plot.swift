@@ -29,6 +29,9 @@ extension RampCommand {
         @Flag(help: "Logarithmic y axis.")
         var logY = false
 
+        @Option(name: .customLong("x"), help: "What the x axis counts: steps, epochs, samples or tokens (from the program's settings).")
+        var xUnit = "steps"
+
         @Option(help: "Width: characters in the terminal, pixels in SVG.")
         var width: Int?
 
@@ -62,7 +65,12 @@ extension RampCommand {
                 }
                 log = (run, parsed)
             }
-            let plot = Commands.plot(programs, steps: steps, metrics: metricValues, runLog: log, logY: logY)
+            let axis: XAxis
+            do { axis = try Commands.xAxis(xUnit, programs.map(\.program)) } catch {
+                Stderr.print("error: \(error.description)")
+                throw ExitCode(1)
+            }
+            let plot = Commands.plot(programs, steps: steps, metrics: metricValues, runLog: log, logY: logY, x: axis)
             if let out {
                 do { try AtomicFile.write(plot.svg(width: width, height: height), to: out) } catch {
                     Stderr.print("\(error)")

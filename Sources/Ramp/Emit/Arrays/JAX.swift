@@ -175,7 +175,12 @@ extension JAX {
                 \(Python.pythonString("An optax transformation scaling updates by the rate, ending each step with its `value`: chain it after an optimizer whose rate is 1."))
                 return _scale_by_schedule(schedule if base is None else make_schedules(base)["lr"])
             """
-        return header + (try runtime("checks")) + "\n\n\n" + (try runtime("jax_runtime")) + "\n\n\n"
+        // The plateau's counting is the Python runtime's own (PlateauSpec), written once.
+        let plateau: String
+        do {
+            plateau = try PythonRuntime.load().sections.first { $0.name == "plateau" }!.code
+        } catch { throw ModuleError(description: error.description) }
+        return header + (try runtime("checks")) + "\n\n\n" + (try runtime("jax_runtime")) + "\n\n\n" + plateau + "\n\n\n"
             + (try runtime("jax_state")) + "\n\n\n" + make + "\n"
     }
 

@@ -212,6 +212,6 @@ extension Python.Writer {
     }
 
     private func stateTracker(_ tr: PlateauTracker) -> String {
-        "_tracker(\(Python.literal(tr.best))\(tr.cooldownLeft == 0 ? "" : ", \(tr.cooldownLeft)"))"
+        "_state_tracker(\(Python.literal(tr.best))\(tr.cooldownLeft == 0 ? "" : ", \(tr.cooldownLeft)"))"
     }
 }

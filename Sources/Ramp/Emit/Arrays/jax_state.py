@@ -43,7 +43,8 @@ def _sequence_state():
             "held": jnp.asarray(0.0, _float()), "done": jnp.asarray(False)}
 
 
-def _tracker(best, cooldown_left=0):
+def _state_tracker(best, cooldown_left=0):
+    """A plateau detector's memory as arrays (runtime.py's _tracker)."""
     return {"best": jnp.asarray(best, _float()), "bad": jnp.asarray(0, jnp.int32),
             "cooldownLeft": jnp.asarray(cooldown_left, jnp.int32), "pending": jnp.asarray(0, jnp.int32),
             "average": jnp.asarray(0.0, _float())}
@@ -53,62 +54,40 @@ def _reduce_state(value, tracker):
     return {"value": jnp.asarray(value, _float()), "tracker": tracker, "reductions": jnp.asarray(0, jnp.int32)}
 
 
-class PlateauSpec:
-    """When a metric has stopped improving, counted as torch's ReduceLROnPlateau
-    counts (optax's atol and accumulate added): runtime.py's PlateauSpec."""
-
-    def __init__(self, patience, threshold=1e-4, threshold_mode="rel", mode="min", cooldown=0, atol=0.0, accumulate=1):
-        self.patience = patience
-        self.threshold = threshold
-        self.threshold_mode = threshold_mode
-        self.mode = mode
-        self.cooldown = cooldown
-        self.atol = atol
-        self.accumulate = accumulate
-
-    def better(self, a, best):
-        """True when `a` improves on `best`; NaN never does."""
-        if self.mode == "min":
-            if self.threshold_mode == "rel":
-                return a < best * (1 - self.threshold) - self.atol
-            return a < best - self.threshold - self.atol
-        if self.threshold_mode == "rel":
-            return a > best * (self.threshold + 1) + self.atol
-        return a > best + self.threshold + self.atol
-
-    def fires(self, tr, metric, on):
-        """Records `metric` in the tracker where `on` holds; returns whether
-        the plateau fired and the tracker."""
-        value = metric
-        counted = on
-        new = dict(tr)
-        if self.accumulate > 1:
-            average = (tr["pending"] * tr["average"] + metric) / (tr["pending"] + 1)
-            pending = tr["pending"] + 1
-            complete = pending == self.accumulate
-            counted = on & complete
-            value = average
-            new["pending"] = jnp.where(complete, 0, pending)
-            new["average"] = jnp.where(complete, 0.0, average)
-        better = self.better(value, tr["best"])
-        new["best"] = jnp.where(better, value, tr["best"])
-        bad = jnp.where(better, 0, tr["bad"] + 1)
-        cooling = tr["cooldownLeft"] > 0
-        cooldown_left = jnp.where(cooling, tr["cooldownLeft"] - 1, tr["cooldownLeft"])
-        bad = jnp.where(cooling, 0, bad)
-        fired = bad > self.patience
-        new["cooldownLeft"] = jnp.where(fired, self.cooldown, cooldown_left)
-        new["bad"] = jnp.where(fired, 0, bad)
-        if self.accumulate > 1:
-            # An incomplete average only moves the average.
-            new = {**_where(counted, new, tr), "pending": new["pending"], "average": new["average"]}
-            return counted & fired, _where(on, new, tr)
-        return on & fired, _where(on, new, tr)
+def _fires(spec, tr, metric, on):
+    """PlateauSpec.fires (runtime.py, which this module carries) without
+    branches: records `metric` in the tracker where `on` holds; returns
+    whether the plateau fired and the tracker."""
+    value = metric
+    counted = on
+    new = dict(tr)
+    if spec.accumulate > 1:
+        average = (tr["pending"] * tr["average"] + metric) / (tr["pending"] + 1)
+        pending = tr["pending"] + 1
+        complete = pending == spec.accumulate
+        counted = on & complete
+        value = average
+        new["pending"] = jnp.where(complete, 0, pending)
+        new["average"] = jnp.where(complete, 0.0, average)
+    better = spec.better(value, tr["best"])
+    new["best"] = jnp.where(better, value, tr["best"])
+    bad = jnp.where(better, 0, tr["bad"] + 1)
+    cooling = tr["cooldownLeft"] > 0
+    cooldown_left = jnp.where(cooling, tr["cooldownLeft"] - 1, tr["cooldownLeft"])
+    bad = jnp.where(cooling, 0, bad)
+    fired = bad > spec.patience
+    new["cooldownLeft"] = jnp.where(fired, spec.cooldown, cooldown_left)
+    new["bad"] = jnp.where(fired, 0, bad)
+    if spec.accumulate > 1:
+        # An incomplete average only moves the average.
+        new = {**_where(counted, new, tr), "pending": new["pending"], "average": new["average"]}
+        return counted & fired, _where(on, new, tr)
+    return on & fired, _where(on, new, tr)
 
 
 def _plateau(spec, s, slot, metric, on):
     """plateau(...) as a condition: whether it fired, and the slots."""
-    fired, tr = spec.fires(s[slot], metric, on)
+    fired, tr = _fires(spec, s[slot], metric, on)
     return fired, _put(s, slot, tr)
 
 
@@ -116,7 +95,7 @@ def _reduce(spec, factor, minimum, eps, s, slot, metric, on):
     """reduce_on_plateau at the end of a step where `on` holds: the rate times
     `factor` (not below `minimum`) when the plateau fires and the change is over `eps`."""
     st = s[slot]
-    fired, tr = spec.fires(st["tracker"], metric, on)
+    fired, tr = _fires(spec, st["tracker"], metric, on)
     scaled = st["value"] * factor
     reduced = jnp.where(minimum >= scaled, minimum, scaled)
     cut = fired & (st["value"] - reduced > eps)

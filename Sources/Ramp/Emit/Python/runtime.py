@@ -351,7 +351,8 @@ class Restarts(_Node):
 # ramp-section: plateau
 class PlateauSpec:
     """When a metric has stopped improving, counted as torch's ReduceLROnPlateau
-    counts (optax's atol and accumulate added)."""
+    counts (optax's atol and accumulate added). `--to jax` modules carry this
+    section too: better() is plain arithmetic, so it compares jax arrays alike."""
 
     def __init__(self, patience, threshold=1e-4, threshold_mode="rel", mode="min", cooldown=0, atol=0.0, accumulate=1):
         self.patience = patience
@@ -362,18 +363,19 @@ class PlateauSpec:
         self.atol = atol
         self.accumulate = accumulate
         # Which comparison better() makes, and its factor, decided once:
-        # fires() runs at every evaluation.
+        # it runs at every evaluation.
         self._kind = (0 if threshold_mode == "rel" else 1) if mode == "min" else (2 if threshold_mode == "rel" else 3)
         self._factor = 1 - threshold if mode == "min" else threshold + 1
 
     def better(self, a, best):
         """True when `a` improves on `best`; NaN never does."""
-        if self.mode == "min":
-            if self.threshold_mode == "rel":
-                return a < best * (1 - self.threshold) - self.atol
+        kind = self._kind
+        if kind == 0:
+            return a < best * self._factor - self.atol
+        if kind == 1:
             return a < best - self.threshold - self.atol
-        if self.threshold_mode == "rel":
-            return a > best * (self.threshold + 1) + self.atol
+        if kind == 2:
+            return a > best * self._factor + self.atol
         return a > best + self.threshold + self.atol
 
     def fires(self, tr, metric):
@@ -387,17 +389,7 @@ class PlateauSpec:
             value = tr["average"]
             tr["pending"] = 0
             tr["average"] = 0.0
-        # better(value, best), written out.
-        best, kind = tr["best"], self._kind
-        if kind == 0:
-            better = value < best * self._factor - self.atol
-        elif kind == 1:
-            better = value < best - self.threshold - self.atol
-        elif kind == 2:
-            better = value > best * self._factor + self.atol
-        else:
-            better = value > best + self.threshold + self.atol
-        if better:
+        if self.better(value, tr["best"]):
             tr["best"] = value
             bad = 0
         else:

@@ -90,7 +90,7 @@ extension Commands {
             var names: [String] = []
             for r in runs {
                 for o in r.outputs {
-                    let base = String(o.name.prefix { $0 != "[" })
+                    let base = Builtins.baseOutput(of: o.name)
                     if base != "lr", base != "momentum", !names.contains(base) { names.append(base) }
                 }
             }

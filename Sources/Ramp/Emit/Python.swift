@@ -61,7 +61,7 @@ public enum Python {
             DURATION = \(program.duration.map(String.init) ?? "None")
             TOTAL = \(program.settings.total.map(String.init) ?? "None")
             # What each output may be, checked at another base as Ramp checks it.
-            RANGES = {\((["\"momentum\": \"unit\""] + program.outputs.map { "\(pythonString($0.name)): \"\(rangeName(Builtins.output(String($0.name.prefix { $0 != "[" }))?.range ?? .finite))\"" }).joined(separator: ", "))}
+            RANGES = {\((["\"momentum\": \"unit\""] + program.outputs.map { "\(pythonString($0.name)): \"\(Builtins.range(of: $0.name).rawValue)\"" }).joined(separator: ", "))}
             """
         let tail = """
             class Schedule(_Schedule):
@@ -140,16 +140,6 @@ public enum Python {
     /// A name as a Python identifier: `lr[backbone]` names functions `lr_backbone_...`.
     static func identifier(_ name: String) -> String {
         String(name.unicodeScalars.map { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) ? Character($0) : "_" })
-    }
-
-    /// An output's range as the runtime's `_violation` names it.
-    static func rangeName(_ r: OutputRange) -> String {
-        switch r {
-        case .nonNegative: return "nonNegative"
-        case .unit: return "unit"
-        case .positiveInteger: return "positiveInteger"
-        case .finite: return "finite"
-        }
     }
 
     static func literal(_ x: Double) -> String {

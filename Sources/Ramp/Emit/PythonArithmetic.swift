@@ -10,38 +10,26 @@ extension Python.Writer {
     /// expression strains Python's parser.
     private static let expressionDepth = 12
 
-    /// True when the whole subtree can be written as arithmetic.
-    static func isArithmetic(_ n: Node) -> Bool {
+    /// True when the whole subtree can be written as arithmetic; with
+    /// `jnp`, also tables, warmup-stable-decay and `at`, which the JAX
+    /// runtime's selects and searches compute.
+    static func isArithmetic(_ n: Node, jnp: Bool = false) -> Bool {
         var stack = [n]
         while let n = stack.popLast() {
             switch n {
             case .constant, .time: break
             case .negate(let a), .apply(_, let a), .single(let a): stack.append(a)
             case .combine(_, let a, let b): stack.append(a); stack.append(b)
-            case .primitive(let p, _): if !Self.shapes.contains(p.name) { return false }
+            case .warp(let a, let b) where jnp: stack.append(a); stack.append(b)
+            case .primitive(let p, _): if !Self.shapes.contains(p.name) && !(jnp && Self.arrayShapes.contains(p.name)) { return false }
             default: return false
             }
         }
         return true
     }
 
-    /// True when the whole subtree can be written as arithmetic in this
-    /// writer's dialect: in jax.numpy also tables, warmup-stable-decay and
-    /// `at`, which the JAX runtime's selects and searches compute.
-    func writesAsArithmetic(_ n: Node) -> Bool {
-        guard arrays == "jnp" else { return Self.isArithmetic(n) }
-        var stack = [n]
-        while let n = stack.popLast() {
-            switch n {
-            case .constant, .time: break
-            case .negate(let a), .apply(_, let a), .single(let a): stack.append(a)
-            case .combine(_, let a, let b), .warp(let a, let b): stack.append(a); stack.append(b)
-            case .primitive(let p, _): if !Self.shapes.contains(p.name) && !Self.arrayShapes.contains(p.name) { return false }
-            default: return false
-            }
-        }
-        return true
-    }
+    /// True when the whole subtree can be written as arithmetic in this writer's dialect.
+    func writesAsArithmetic(_ n: Node) -> Bool { Self.isArithmetic(n, jnp: arrays == "jnp") }
 
     /// The shapes written as arithmetic in jax.numpy only.
     static let arrayShapes: Set<String> = ["piecewise", "interpolate", "wsd"]

@@ -188,7 +188,7 @@ public struct Scheduler: Sendable {
     /// The momentum for the current step, when the program schedules it.
     public private(set) var momentum: Double?
     /// The other outputs' values for the current step, in `program.outputs`' order.
-    public private(set) var values: [Double] = []
+    public private(set) var values: [Double]
     /// Whether the program has other outputs or an explicit momentum a
     /// condition may read: known once, so a step without them builds no values.
     private let hasOutputs: Bool
@@ -201,6 +201,7 @@ public struct Scheduler: Sendable {
     public init(_ program: CompiledProgram, walkTree: Bool = false) {
         self.program = program
         self.hasOutputs = !program.outputs.isEmpty || program.readsMomentum
+        self.values = Array(repeating: 0, count: program.outputs.count)
         self.state = SchedulerState(slots: program.initialSlots)
         self.lr = 0
         self.plan = walkTree ? nil : program.lrPlan
@@ -217,6 +218,7 @@ public struct Scheduler: Sendable {
         }
         self.program = program
         self.hasOutputs = !program.outputs.isEmpty || program.readsMomentum
+        self.values = Array(repeating: 0, count: program.outputs.count)
         self.state = state
         self.lr = 0
         self.plan = program.lrPlan
@@ -278,7 +280,6 @@ public struct Scheduler: Sendable {
             momentum = state.heldMomentum
         }
         if hasOutputs {
-            if values.count != program.outputs.count { values = Array(repeating: 0, count: program.outputs.count) }
             for (i, o) in program.outputs.enumerated() { values[i] = o.node.value(at: t, state.slots) }
         }
     }

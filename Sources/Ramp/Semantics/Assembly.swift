@@ -27,8 +27,7 @@ extension CompiledProgram {
         for (name, node) in others {
             guard case .sequence(let seq) = node.assigningSlots(&slots) else { preconditionFailure("top level is a sequence") }
             // A group's output (`lr[backbone]`) is checked as its output is.
-            let base = String(name.prefix { $0 != "[" })
-            try checkRates(seq, what: name, range: Builtins.output(base)?.range ?? .finite, offset: 0, total: settings.total, slots)
+            try checkRates(seq, what: name, range: Builtins.range(of: name), offset: 0, total: settings.total, slots)
             outputs.append(NamedOutput(name: name, sequence: seq))
         }
         return CompiledProgram(settings: settings, lr: lrSeq, momentum: output, outputs: outputs, initialSlots: slots, source: source,

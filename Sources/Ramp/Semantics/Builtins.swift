@@ -31,6 +31,12 @@ public enum Builtins {
 
     public static func output(_ name: String) -> OutputSpec? { outputs.first { $0.name == name } }
 
+    /// The output a name schedules: itself, or for a parameter group's (`lr[backbone]`) the one before the bracket.
+    public static func baseOutput(of name: String) -> String { String(name.prefix { $0 != "[" }) }
+
+    /// The range an output's values are checked against: its own, or an unknown name's (finite).
+    public static func range(of name: String) -> OutputRange { output(baseOutput(of: name))?.range ?? .finite }
+
     /// Names with a fixed meaning inside expressions.
     public static let specials: [(name: String, doc: String)] = [
         ("t", "the step within the current phase"),
@@ -438,7 +444,7 @@ public struct OutputSpec: Sendable {
 }
 
 /// The values an output may take, checked on every phase as rates are.
-public enum OutputRange: Sendable, Hashable {
+public enum OutputRange: String, Sendable, Hashable {
     /// At least 0 (a rate, a weight decay).
     case nonNegative
     /// Between 0 and 1 (momentum, betas, EMA decay).

@@ -1230,14 +1230,19 @@ def _torch_class(schedule_class, module):
             else:
                 group["momentum"] = m
 
-        @staticmethod
-        def _set_outputs(group, s):
+        @classmethod
+        def _set_outputs(cls, group, s):
             # The outputs an optimizer has a field for; the rest are read with value().
             for name, v in zip(s._names, s._values):
-                if name == "weight_decay":
-                    group["weight_decay"] = v
-                elif name == "beta2":
-                    group["betas"] = (group["betas"][0], v, *group["betas"][2:])
+                cls._set_field(group, name, v)
+
+        @staticmethod
+        def _set_field(group, name, v):
+            """Writes output `name` to its field in a parameter group, when it has one."""
+            if name == "weight_decay":
+                group["weight_decay"] = v
+            elif name == "beta2":
+                group["betas"] = (group["betas"][0], v, *group["betas"][2:])
 
         def _group_routes(self):
             """For each parameter group, the outputs it takes from a group of
@@ -1283,12 +1288,8 @@ def _torch_class(schedule_class, module):
                     self._set_momentum(group, m)
                 for base in ("beta2", "weight_decay"):
                     v = values.get(route.get(base, base))
-                    if v is None:
-                        continue
-                    if base == "weight_decay":
-                        group["weight_decay"] = v
-                    else:
-                        group["betas"] = (group["betas"][0], v, *group["betas"][2:])
+                    if v is not None:
+                        self._set_field(group, base, v)
             self._last_lr = lrs
 
         def value(self, name, group=0):

@@ -131,18 +131,14 @@ public struct Checker {
                     for (i, f) in factors.enumerated() {
                         guard case .number(let x, _) = f else { continue }
                         let name = "\(output)[\(i)]"
-                        if let prev = others.first(where: { $0.name == name }) ?? scaled.first(where: { $0.name == name }).map({ ($0.name, Node.time, $0.range) }) {
-                            throw .error(.outputTwice, "\(name) is already scheduled", at: st.range, notes: [.note("first scheduled here", at: prev.range)])
-                        }
+                        try Checker.refuseTwice(name, at: st.range, others.map(\.name) + scaled.map(\.name), others.map(\.range) + scaled.map(\.range))
                         scaled.append((name, output, x, st.range))
                     }
                 case .expression(let expr):
                     try schedule(output: "lr", expr, st.range, nameAt: st.nameRange, &lr, &momentum, &others)
                 case .group(let key, let output, let scale, let expr):
                     let name = "\(output)[\(key)]"
-                    if let prev = others.first(where: { $0.name == name }) ?? scaled.first(where: { $0.name == name }).map({ ($0.name, Node.time, $0.range) }) {
-                        throw .error(.outputTwice, "\(name) is already scheduled", at: st.range, notes: [.note("first scheduled here", at: prev.range)])
-                    }
+                    try Checker.refuseTwice(name, at: st.range, others.map(\.name) + scaled.map(\.name), others.map(\.range) + scaled.map(\.range))
                     if scale {
                         let v = try evaluate(expr, [:])
                         guard case .number(let f, _) = v, f.isFinite, f >= 0 else {
@@ -185,6 +181,12 @@ public struct Checker {
         }
     }
 
+    /// An output scheduled a second time, pointing at the first (`names` and `ranges` side by side).
+    static func refuseTwice(_ name: String, at range: SourceRange, _ names: [String], _ ranges: [SourceRange]) throws(CheckError) {
+        guard let i = names.firstIndex(of: name) else { return }
+        throw .error(.outputTwice, "\(name) is already scheduled", at: range, notes: [.note("first scheduled here", at: ranges[i])])
+    }
+
     /// True for a statement that calls `layer_decay(...)`.
     static func isLayerDecay(_ e: Expr) -> Bool {
         guard case .call(let callee, _, _) = e.kind, case .name("layer_decay") = callee.kind else { return false }
@@ -222,9 +224,7 @@ public struct Checker {
                 throw .error(.reservedOutput, "an output cannot be named \(quoted(output)), which names \(output == "step" ? "the step in tables" : "something else in a program")",
                              at: SourceRange(nameAt.start, nameAt.start + output.utf8.count))
             }
-            if let prev = others.first(where: { $0.name == output }) {
-                throw .error(.outputTwice, "\(output) is already scheduled", at: range, notes: [.note("first scheduled here", at: prev.range)])
-            }
+            try Checker.refuseTwice(output, at: range, others.map(\.name), others.map(\.range))
             if Builtins.output(output) == nil {
                 let hint = suggestion(for: output, among: Builtins.outputs.map(\.name))
                 if !hint.isEmpty {

@@ -5,6 +5,7 @@ before a check that it did what the section says."""
 
 import importlib.util
 import os
+import pathlib
 import re
 import shlex
 import subprocess
@@ -55,21 +56,7 @@ EXAMPLES = {
         import tempfile
         import torch
         import transformers
-
-        class Tiny(torch.nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.linear = torch.nn.Linear(4, 1)
-
-            def forward(self, x, labels=None):
-                out = self.linear(x).squeeze(-1)
-                return {"loss": torch.nn.functional.mse_loss(out, labels), "logits": out}
-
-        def rows(n, seed):
-            g = torch.Generator().manual_seed(seed)
-            x = torch.randn(n, 4, generator=g)
-            y = x @ torch.tensor([1.0, -2.0, 0.5, 3.0])
-            return [{"x": x[i], "labels": y[i]} for i in range(n)]
+        from tiny import Tiny, rows
 
         torch.manual_seed(0)
         model, train, valid = Tiny(), rows(64, 1), rows(32, 2)
@@ -100,12 +87,7 @@ EXAMPLES = {
                 x, y = batch
                 self.log("val_loss", torch.nn.functional.mse_loss(self.linear(x).squeeze(-1), y))
 
-        def loader(n, seed):
-            g = torch.Generator().manual_seed(seed)
-            x = torch.randn(n, 4, generator=g)
-            y = x @ torch.tensor([1.0, -2.0, 0.5, 3.0]) + 0.3 * torch.randn(n, generator=g)
-            return torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=8)
-
+        from tiny import loader
         train, valid = loader(64, 1), loader(32, 2)
     """, """
         # 100 epochs of 8 batches were asked for; fit stopped when the schedule finished.
@@ -170,7 +152,8 @@ def test_the_example_runs_as_written(name, code, tmp_path):
         args[out] = str(tmp_path / args[out])
         subprocess.run([RAMP, "compile", *args], cwd=ROOT, check=True)
     script = textwrap.dedent(prelude) + "\n" + code + "\n" + textwrap.dedent(check)
-    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    # The compiled module, and the tests' tiny models (tiny.py).
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(pathlib.Path(__file__).parent)]))
     run = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
                          timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]

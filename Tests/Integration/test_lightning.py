@@ -10,11 +10,7 @@ pl = pytest.importorskip("lightning.pytorch", reason="lightning is not installed
 PROGRAM = "base 0.1\nwarmup 3 then cosine(T=40) until plateau(patience=1, threshold=0.2)"
 
 
-def loader(n, seed):
-    g = torch.Generator().manual_seed(seed)
-    x = torch.randn(n, 4, generator=g)
-    y = x @ torch.tensor([1.0, -2.0, 0.5, 3.0]) + 0.3 * torch.randn(n, generator=g)
-    return torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=8)
+from tiny import loader  # noqa: E402
 
 
 def module_class(schedule, interval):

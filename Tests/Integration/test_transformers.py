@@ -7,24 +7,9 @@ import pytest
 torch = pytest.importorskip("torch", reason="torch is not installed: the Trainer tests need it (make integration installs it)")
 transformers = pytest.importorskip("transformers", reason="transformers is not installed (make integration installs it)")
 
+from tiny import Tiny, rows as data  # noqa: E402
+
 PROGRAM = "base 0.1\nwarmup 3 then cosine(T=40) until plateau(patience=1, threshold=0.2)"
-
-
-class Tiny(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.linear = torch.nn.Linear(4, 1)
-
-    def forward(self, x, labels=None):
-        out = self.linear(x).squeeze(-1)
-        return {"loss": torch.nn.functional.mse_loss(out, labels), "logits": out}
-
-
-def data(n, seed):
-    g = torch.Generator().manual_seed(seed)
-    x = torch.randn(n, 4, generator=g)
-    y = x @ torch.tensor([1.0, -2.0, 0.5, 3.0]) + 0.3 * torch.randn(n, generator=g)
-    return [{"x": x[i], "labels": y[i]} for i in range(n)]
 
 
 def trainer(module, tmp_path, max_steps, **kwargs):

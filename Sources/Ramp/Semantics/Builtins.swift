@@ -359,10 +359,8 @@ public enum Builtins {
             ParamSpec("layers", .integer, .required, .atLeast(1), doc: "the index of the last group (the head), whose factor is 1"),
             ParamSpec("output", .string, .string("lr"), doc: "the output the groups scale"),
         ]) { a throws(CheckError) in
-            // The groups' factors, read by the checker when the call is a statement of its own.
             let layers = a.int("layers"), decay = a.num("decay")
-            return .map([(key: .string("output"), value: .string(a.str("output"))),
-                         (key: .string("factors"), value: .list((0...layers).map { .number(pow(decay, Double(layers - $0))) }))])
+            return .groupFactors(output: a.str("output"), (0...layers).map { pow(decay, Double(layers - $0)) })
         },
         BuiltinSpec("product", .helper, doc: "the pointwise product of a list of schedules (1 when empty)", params: [
             ParamSpec("schedules", .list, .required, doc: "the factors"),

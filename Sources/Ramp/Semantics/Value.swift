@@ -21,6 +21,9 @@ public enum Value: Sendable {
     case condition(Condition)
     /// `metric` or `lr`: only meaningful inside a condition.
     case signal(Signal)
+    /// What `layer_decay(...)` gives: parameter group i's factor for `output`,
+    /// read only when the call is a statement of its own.
+    case groupFactors(output: String, [Double])
 
     /// What a condition reads at the end of a step: the metric, the rate, or another output by name.
     public enum Signal: Sendable, Hashable {
@@ -51,6 +54,7 @@ public enum Value: Sendable {
         case .builtin(let n): return "the builtin '\(n)'"
         case .condition: return "a condition"
         case .signal(let s): return "'\(s.name)'"
+        case .groupFactors: return "parameter groups' factors"
         }
     }
 }

@@ -126,10 +126,8 @@ public struct Checker {
                     try schedule(output: outName, expr, st.range, nameAt: st.nameRange, &lr, &momentum, &others)
                 case .expression(let expr) where Checker.isLayerDecay(expr) && globals["layer_decay"] == nil:
                     // `layer_decay(0.65, layers=12)`: groups 0...12, each scaling the default.
-                    guard case .map(let pairs) = try evaluate(expr, [:]), case .string(let output)? = pairs.first?.value,
-                          case .list(let factors)? = pairs.last?.value else { preconditionFailure("layer_decay gives its groups") }
-                    for (i, f) in factors.enumerated() {
-                        guard case .number(let x, _) = f else { continue }
+                    guard case .groupFactors(let output, let factors) = try evaluate(expr, [:]) else { preconditionFailure("layer_decay gives its groups") }
+                    for (i, x) in factors.enumerated() {
                         let name = "\(output)[\(i)]"
                         try Checker.refuseTwice(name, at: st.range, others.map(\.name) + scaled.map(\.name), others.map(\.range) + scaled.map(\.range))
                         scaled.append((name, output, x, st.range))

@@ -125,8 +125,7 @@ extension Checker {
         case .duration(let d): return .constant(Double(d))
         case .signal(let s):
             throw .error(.signalOutsideCondition, "'\(s.name)' can only be used in a condition, such as `until \(s.name) < 0.01`", at: range)
-        case .map(let pairs) where pairs.count == 2 && pairs.allSatisfy({ if case .string(let k) = $0.key { return k == "output" || k == "factors" } else { return false } }):
-            // What layer_decay(...) gives: parameter groups' factors, read only as a statement of its own.
+        case .groupFactors:
             throw .error(.expectedSchedule, "layer_decay(...) gives parameter groups their factors and is a statement of its own, not a schedule", at: range)
         default:
             throw .error(.expectedSchedule, "expected a schedule, got \(v.typeName)", at: range)

@@ -52,6 +52,27 @@ final class SVGCounter: NSObject, XMLParserDelegate {
         do { _ = try Commands.xAxis("hours", [p]) } catch { #expect(error.description == "--x takes steps, epochs, samples or tokens, got 'hours'") }
     }
 
+    /// With a scheduled batch size the axis is linear in samples or tokens,
+    /// counted through the batches, and not in steps.
+    @Test func xAxisThroughAScheduledBatch() throws {
+        let p = try compiled("sequence_length 10\nbatch_size: 1 + floor(linear(T=4, from=0, to=4)) then constant(5)\nlinear(T=9, from=1, to=0)")
+        let x = try Commands.xAxis("tokens", [p])
+        #expect(x == XAxis(name: "tokens", perStep: 1, counts: .tokens))
+        let plot = Commands.plot([(name: "c", program: p)], x: x)
+        // Batches 1, 2, 3, 4, then 5 a step: 10, 20, 30, 40, 50 tokens.
+        #expect(plot.panels[0].x.before == [0, 10, 30, 60, 100, 150, 200, 250, 300])
+        #expect(plot.panels[0].x.value(at: 3.5) == 80)
+        let svg = SVGChart(title: "c").render(plot.panels)
+        #expect(svg.contains(">tokens</text>") && svg.contains(">300</text>"))
+        let q = try compiled("sequence_length 10\nbatch_size: constant(7)\nlinear(T=9, from=1, to=0)")
+        let differ = #expect(throws: Commands.Failure.self) { try Commands.xAxis("tokens", [p, q]) }
+        #expect(differ?.description == "--x tokens: the programs schedule batch_size differently")
+        let r = try compiled("batch_size: constant(7)\nlinear(T=9, from=1, to=0)")
+        let missing = #expect(throws: Commands.Failure.self) { try Commands.xAxis("tokens", [r]) }
+        #expect(missing?.description == "--x tokens needs the program to set sequence_length, since batch_size is scheduled")
+        #expect(try Commands.xAxis("samples", [r]).counts == .samples)
+    }
+
     /// Each output beyond the rate gets a panel of its own.
     @Test func aPanelPerOutput() throws {
         let p = try compiled("base 0.1\ncosine(T=10)\nweight_decay: linear(T=10, from=0.1, to=0.2)\nema: 0.99")

@@ -70,4 +70,37 @@ import Testing
         }
         #expect(s.finished && program.duration == lr.count)
     }
+
+    /// GPT-3 175B from its paper's numbers, counted in tokens: sequences of
+    /// 2,048; the batch in stairs of 16 sequences from 16 to 1,536 over 7,631
+    /// steps; warmup to 0.6e-4 over the first steps to pass 375M tokens; a
+    /// cosine to 10% over the steps after it that pass 260B more; 10% to 300B.
+    @Test func gpt3CountsItsWarmupAndDecayInTokensThroughTheGrowingBatch() throws {
+        let url = repositoryRoot.appendingPathComponent("samples/gpt3.ramp")
+        let program = try Compiler.compile(SourceFile(name: "gpt3.ramp", text: try String(contentsOf: url, encoding: .utf8)))
+        let ramp = 7631, peak = 0.6e-4, final = 0.1 * 0.6e-4
+        func batch(_ i: Int) -> Int { i < ramp ? 16 * (1 + 95 * i / ramp) : 1536 }
+        var tokens = [0]  // tokens[n]: the tokens in steps 0..<n
+        while tokens.last! < 300_000_000_000 { tokens.append(tokens.last! + 2048 * batch(tokens.count - 1)) }
+        let warmup = tokens.firstIndex { $0 >= 375_000_000 }!
+        let decayEnd = tokens.firstIndex { $0 - tokens[warmup] >= 260_000_000_000 }!
+        #expect(tokens[ramp] >= 12_000_000_000 && tokens[ramp - 1] < 12_000_000_000)
+        #expect(program.settings.total == tokens.count - 1)
+        var s = Scheduler(program)
+        for i in 0..<(tokens.count - 1) {
+            let want = i < warmup ? peak * Double(i) / Double(warmup)
+                : i < decayEnd ? final + 0.5 * (peak - final) * (1 + cos(Double.pi * Double(i - warmup) / Double(decayEnd - warmup)))
+                : final
+            if !Self.close(s.lr, want) || s.value(of: "batch_size") != Double(batch(i)) {
+                Issue.record("step \(i): lr \(s.lr) and batch \(s.value(of: "batch_size")!), GPT-3 gives \(want) and \(batch(i))")
+                return
+            }
+            s.step()
+        }
+        // Explain gives each phase's steps and the tokens they train on.
+        let text = Explain.text(program)
+        #expect(text.contains("phase 1: steps 0-\(warmup - 1) (\(warmup) steps; tokens 0-375,455,744)"))
+        #expect(text.contains("phase 1: steps 0-7630 (7631 steps; tokens 0-12,000,985,088)"))
+        print("gpt3: \(tokens.count - 1) steps; warmup \(warmup) steps, decay \(decayEnd - warmup) steps, counted in tokens")
+    }
 }

@@ -15,6 +15,21 @@ extension Commands {
         case "tokens": (name, setting, per) = ("tokens", "tokens_per_step", { $0.tokensPerStep })
         default: throw Failure(description: "--x takes steps, epochs, samples or tokens, got '\(unit)'")
         }
+        // A scheduled batch size: the axis counts through its running sum, the same for every program.
+        if name != "epoch", let first = programs.first, let batch = first.batchCounts.map({ _ in first.outputs.first { $0.name == "batch_size" }! }) {
+            let unitName: DurationUnit = name == "tokens" ? .tokens : .samples
+            for p in programs {
+                guard let b = p.outputs.first(where: { $0.name == "batch_size" }), p.batchCounts != nil,
+                      Describe.node(.sequence(b.sequence)) == Describe.node(.sequence(batch.sequence)),
+                      p.settings.sequenceLength == first.settings.sequenceLength else {
+                    throw Failure(description: "--x \(unit): the programs schedule batch_size differently")
+                }
+            }
+            if unitName == .tokens, first.settings.sequenceLength == nil {
+                throw Failure(description: "--x tokens needs the program to set sequence_length, since batch_size is scheduled")
+            }
+            return XAxis(name: name, perStep: 1, counts: unitName)
+        }
         let values = Set(programs.map { per($0.settings) })
         guard values.count == 1, let n = values.first ?? nil else {
             throw Failure(description: values.count > 1 ? "--x \(unit): the programs set \(setting) differently"
@@ -105,6 +120,10 @@ extension Commands {
                 panels.append(Panel(title: "learning rate", yLabel: "lr", series: [Series(name: name, values: lr)], logY: logY))
             }
             panels.append(Panel(title: "loss and metric", yLabel: "value", series: series, logY: logY))
+        }
+        var x = x
+        if let unit = x.counts, let first = programs.first {
+            x.before = first.program.trained(unit, steps: max(1, panels.map(\.steps).max() ?? 1))
         }
         for i in panels.indices { panels[i].x = x }
         let names = programs.count <= 3 ? programs.map(\.name).joined(separator: " vs ") : "\(programs.count) schedules"

@@ -109,7 +109,12 @@ public enum Explain {
         if let spe = s.stepsPerEpoch { out.append("steps_per_epoch: \(spe)") }
         if let n = s.samplesPerStep { out.append("samples_per_step: \(n)") }
         if let n = s.tokensPerStep { out.append("tokens_per_step: \(n)") }
+        if let n = s.sequenceLength { out.append("sequence_length: \(n)") }
         if let total = s.total { out.append("total: \(total) steps") }
+        let trained = Explain.trained(p)
+        func sequence(_ s: PhaseSequence, indent: String, offset: Int?) -> [String] {
+            Explain.sequence(s, indent: indent, offset: offset, trained: trained)
+        }
         out.append("")
         out.append("lr:")
         out += sequence(p.lr, indent: "  ", offset: 0)
@@ -161,7 +166,32 @@ public enum Explain {
         return lines.joined(separator: "\n")
     }
 
-    static func sequence(_ s: PhaseSequence, indent: String, offset: Int?) -> [String] {
+    /// The tokens (or samples) trained on before each step up to the last
+    /// phase boundary known in advance, when the settings count them: with a
+    /// scheduled batch size, steps are no longer proportional to tokens.
+    static func trained(_ p: CompiledProgram) -> (unit: String, before: [Double])? {
+        var end = 0
+        for s in [p.lr] + (p.momentum.flatMap { if case .explicit(let m) = $0 { return [m] } else { return nil } } ?? []) + p.outputs.map(\.sequence) {
+            var at = 0
+            for phase in s.phases {
+                guard phase.hasFixedEnd, let b = phase.bound else { break }
+                at += b
+            }
+            end = max(end, at)
+        }
+        for unit in [DurationUnit.tokens, .samples] {
+            if let before = p.trained(unit, steps: end + 1) { return (unit.rawValue, before) }
+        }
+        return nil
+    }
+
+    static func sequence(_ s: PhaseSequence, indent: String, offset: Int?,
+                         trained: (unit: String, before: [Double])? = nil) -> [String] {
+        /// "; tokens 0-1,015,808": what the steps from `a` to `b` train on.
+        func span(_ a: Int, _ b: Int) -> String {
+            guard let trained, b < trained.before.count else { return "" }
+            return "; \(trained.unit) \(count(trained.before[a]))-\(count(trained.before[b]))"
+        }
         var out: [String] = []
         // A phase's start is known while every phase before it has a fixed length.
         var known = offset
@@ -171,7 +201,7 @@ public enum Explain {
             known = fixed ? zip(known, p.bound).map { $0 + $1 } : nil
             var head = "\(indent)phase \(i + 1)"
             switch (start, p.bound) {
-            case (let a?, let b?) where fixed: head += ": steps \(a)-\(a + b - 1) (\(b) step\(b == 1 ? "" : "s"))"
+            case (let a?, let b?) where fixed: head += ": steps \(a)-\(a + b - 1) (\(b) step\(b == 1 ? "" : "s")\(span(a, a + b)))"
             case (let a?, let b?): head += ": from step \(a), at most \(b) step\(b == 1 ? "" : "s")"
             case (let a?, nil): head += ": from step \(a)"
             case (nil, let b?): head += ": at most \(b) step\(b == 1 ? "" : "s")"
@@ -192,6 +222,18 @@ public enum Explain {
         }
         return out
     }
+}
+
+/// A count of samples or tokens, whole and grouped by thousands: 1,015,808.
+private func count(_ x: Double) -> String {
+    guard x.isFinite, x.magnitude < 9e15 else { return fmt(x) }
+    let digits = String(Int64(x.rounded()))
+    var out = ""
+    for (i, ch) in digits.reversed().enumerated() {
+        if i > 0, i % 3 == 0 { out.append(",") }
+        out.append(ch)
+    }
+    return String(out.reversed())
 }
 
 private func zip(_ a: Int?, _ b: Int?) -> (Int, Int)? {

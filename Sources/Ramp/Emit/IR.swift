@@ -18,7 +18,9 @@ public enum IR {
             ("base", .number(s.base)), ("base_is_default", .bool(s.baseIsDefault)),
             ("steps_per_epoch", s.stepsPerEpoch.map { .number(Double($0)) } ?? .null),
             ("total", s.total.map { .number(Double($0)) } ?? .null),
-        ]
+        ] + [("samples_per_step", s.samplesPerStep), ("tokens_per_step", s.tokensPerStep), ("sequence_length", s.sequenceLength)]
+            // What counts samples and tokens, when set: plots and explain read them.
+            .compactMap { k, v in v.map { (k, .number(Double($0))) } }
         let momentum: JSONValue
         switch p.momentum {
         case nil: momentum = .null

@@ -117,6 +117,10 @@ private struct Reader {
         settings.baseIsDefault = requested == nil && s["base_is_default"] == .bool(true)
         settings.stepsPerEpoch = try at("settings") { (r: inout Reader) throws(IRLoadError) in try r.optionalCount(s["steps_per_epoch"], "steps_per_epoch") }
         settings.total = try at("settings") { (r: inout Reader) throws(IRLoadError) in try r.optionalCount(s["total"], "total") }
+        for (key, path) in [("samples_per_step", \Settings.samplesPerStep), ("tokens_per_step", \Settings.tokensPerStep),
+                            ("sequence_length", \Settings.sequenceLength)] {
+            settings[keyPath: path] = try at("settings") { (r: inout Reader) throws(IRLoadError) in try r.optionalCount(s[key], key) }
+        }
         base = settings.base
         checker = Checker(file: source, options: CheckOptions(base: settings.base))
         checker.settings = settings

@@ -20,17 +20,36 @@ public struct Marker: Sendable, Hashable {
 }
 
 /// A panel: several series sharing axes.
-/// What the x axis counts: steps, or epochs, samples or tokens at a fixed number per step.
+/// What the x axis counts: steps, or epochs, samples or tokens at a fixed
+/// number per step, or samples or tokens counted through a scheduled batch
+/// size (`before`), where the axis is linear in the unit and not in steps.
 public struct XAxis: Sendable, Hashable {
     public var name: String
     public var perStep: Double
+    /// The samples or tokens trained on before each step, when a step is not
+    /// a fixed number of them; `plot` fills it from the program's batch sizes.
+    public var before: [Double]?
+    /// The unit `before` counts, until it is filled.
+    public var counts: DurationUnit?
 
     public static let steps = XAxis(name: "step", perStep: 1)
 
-    public init(name: String, perStep: Double) {
+    public init(name: String, perStep: Double, counts: DurationUnit? = nil) {
         self.name = name
         self.perStep = perStep
+        self.counts = counts
     }
+
+    /// The axis's value at a step (fractional steps interpolate between counts).
+    public func value(at step: Double) -> Double {
+        guard let before, !before.isEmpty else { return step * perStep }
+        let i = Swift.max(0, Swift.min(Double(before.count - 1), step))
+        let lo = Int(i.rounded(.down)), hi = Swift.min(lo + 1, before.count - 1)
+        return before[lo] + (before[hi] - before[lo]) * (i - Double(lo))
+    }
+
+    /// True when the axis is linear in steps.
+    public var isLinear: Bool { before == nil }
 }
 
 public struct Panel: Sendable {

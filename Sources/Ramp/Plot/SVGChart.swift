@@ -53,7 +53,10 @@ public struct SVGChart {
         guard let (lo, hi) = panel.yRange else {
             return s + "<text x=\"\(f(x + w / 2))\" y=\"\(f(y + h / 2))\" text-anchor=\"middle\">nothing to plot</text>\n</g>\n"
         }
-        func px(_ step: Double) -> Double { x + (steps <= 1 ? 0 : step / Double(steps - 1)) * w }
+        // Positions are linear in the axis's unit, which with a scheduled batch size is not linear in steps.
+        let xMax = panel.x.value(at: Double(max(1, steps - 1)))
+        func ux(_ u: Double) -> Double { x + (steps <= 1 || xMax <= 0 ? 0 : u / xMax) * w }
+        func px(_ step: Double) -> Double { ux(panel.x.value(at: step)) }
         func py(_ v: Double) -> Double { y + h - Scale.unit(v, lo, hi, log: panel.logY) * h }
         // Grid and y ticks.
         let ticks = Scale.ticks(lo, hi, count: 5, log: panel.logY)
@@ -65,11 +68,11 @@ public struct SVGChart {
         }
 
         // x ticks in the axis's unit (steps, epochs, tokens), round in that unit.
-        let xTicks = Scale.ticks(0, Double(max(1, steps - 1)) * panel.x.perStep, count: 8)
-            .filter { panel.x.perStep != 1 || $0 == $0.rounded() }
+        let xTicks = Scale.ticks(0, xMax, count: 8)
+            .filter { panel.x.perStep != 1 || !panel.x.isLinear || $0 == $0.rounded() }
         let (xLabels, xFactor) = Scale.labels(xTicks)
         for (t, label) in zip(xTicks, xLabels) {
-            let xx = f(px(t / panel.x.perStep))
+            let xx = f(ux(t))
             s += "<line class=\"grid\" x1=\"\(xx)\" y1=\"\(f(y))\" x2=\"\(xx)\" y2=\"\(f(y + h))\" stroke=\"#f0f0f0\"/>\n"
             s += "<text x=\"\(xx)\" y=\"\(f(y + h + 16))\" text-anchor=\"middle\">\(escape(label))</text>\n"
         }

@@ -95,8 +95,8 @@ public struct TerminalChart {
         // The three labels in the axis's unit, with their shared factor after its name.
         // Steps exactly; another unit to 3 significant digits (step 125,099 of 1,251 an epoch reads 100).
         let (endLabels, xFactor) = Scale.labels(ends.map { step -> Double in
-            let v = Double(step) * panel.x.perStep
-            return panel.x.perStep == 1 ? v : Double(String(format: "%.3g", v)) ?? v
+            let v = panel.x.value(at: Double(step))
+            return panel.x.perStep == 1 && panel.x.isLinear ? v : Double(String(format: "%.3g", v)) ?? v
         })
         for (step, label) in zip(ends, endLabels) {
             let text = Array(label)

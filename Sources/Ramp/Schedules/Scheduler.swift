@@ -9,6 +9,8 @@ public struct Settings: Sendable, Hashable {
     /// Samples and tokens one step trains on, so durations can be written in them.
     public var samplesPerStep: Int?
     public var tokensPerStep: Int?
+    /// Tokens in one sample, so durations in tokens count through a scheduled `batch_size`.
+    public var sequenceLength: Int?
     /// The length of the run in steps (`total 90 epochs`).
     public var total: Int?
 }

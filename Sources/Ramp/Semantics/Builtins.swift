@@ -11,6 +11,7 @@ public enum Builtins {
         SettingSpec(name: "steps_per_epoch", doc: "steps in one epoch, so durations can be written in epochs"),
         SettingSpec(name: "samples_per_step", doc: "samples in one step's batch, so durations can be written in samples"),
         SettingSpec(name: "tokens_per_step", doc: "tokens in one step's batch, so durations can be written in tokens"),
+        SettingSpec(name: "sequence_length", doc: "tokens in one sample, so durations in tokens count through a scheduled batch_size"),
         SettingSpec(name: "total", doc: "the length of the run, so durations can be written as a percentage of it"),
     ]
 

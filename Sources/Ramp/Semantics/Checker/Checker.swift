@@ -63,6 +63,16 @@ public struct Checker {
     var warnings: [Diagnostic] = []
     /// The outputs the program schedules besides the rate, which conditions may read.
     var outputNames: Set<String> = []
+    /// The `batch_size:` statement, when the batch size is scheduled, and its
+    /// schedule once checked: durations in samples and tokens count through it.
+    var batchStatement: Statement?
+    var batchCheck: BatchCheck?
+    var batchCounts: BatchCounts?
+    /// The step at which the phase being checked starts, while every phase
+    /// before it has a fixed length; where durations in tokens count from.
+    var phaseStart: Int? = 0
+
+    enum BatchCheck { case checking, failed, done(Node) }
 
     public init(file: SourceFile, options: CheckOptions) {
         self.file = file
@@ -204,8 +214,24 @@ public struct Checker {
     private mutating func schedule(output: String, _ expr: Expr, _ range: SourceRange, nameAt: SourceRange,
                                    _ lr: inout (Node, SourceRange)?, _ momentum: inout (Node, SourceRange)?,
                                    _ others: inout [(name: String, node: Node, range: SourceRange)]) throws(CheckError) {
-        let value = try evaluate(expr, [:])
-        let node = try Checker.topLevel(value, expr.range)
+        let node: Node
+        // batch_size may have been checked already, for a duration in tokens written before it.
+        if output == "batch_size", batchStatement?.range == range, let check = batchCheck {
+            switch check {
+            case .done(let n): node = n
+            case .failed: throw .alreadyReported
+            case .checking: preconditionFailure("batch_size is checked once")
+            }
+        } else {
+            if output == "batch_size", batchStatement?.range == range { batchCheck = .checking }
+            do throws(CheckError) {
+                node = try Checker.topLevel(try evaluate(expr, [:]), expr.range)
+            } catch {
+                if output == "batch_size", batchStatement?.range == range { batchCheck = .failed }
+                throw error
+            }
+            if output == "batch_size", batchStatement?.range == range { batchCheck = .done(node) }
+        }
         switch output {
         case "lr":
             if let prev = lr {

@@ -5,7 +5,13 @@ extension Checker {
     /// Builds `a then b until c then d for 10`.
     mutating func sequence(_ items: [Expr], _ env: Env) throws(CheckError) -> Node {
         var phases: [Phase] = []
+        // Each phase's start, while the phases before it have fixed lengths: durations in tokens count from it.
+        let outer = phaseStart
+        defer { phaseStart = outer }
         for item in items {
+            if let last = phases.last {
+                phaseStart = zip(phaseStart, last.condition == nil ? last.bound : nil).map { $0 + $1 }
+            }
             var e = item
             var bound: Int?
             var conditions: [Condition] = []
@@ -78,4 +84,9 @@ extension Checker {
         try CompiledProgram.assemble(settings: settings, lr: lr, momentum: momentum?.0, others: others, source: file,
                                      guards: guards, warnings: warnings)
     }
+}
+
+private func zip(_ a: Int?, _ b: Int?) -> (Int, Int)? {
+    guard let a, let b else { return nil }
+    return (a, b)
 }

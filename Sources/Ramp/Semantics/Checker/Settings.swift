@@ -6,6 +6,8 @@ extension Checker {
     /// anywhere in the program can use them.
     mutating func resolveSettings(_ program: Program) {
         var seen: [String: Statement] = [:]
+        let batch = program.statements.first { if case .output("batch_size", _) = $0.kind { return true } else { return false } }
+        batchStatement = batch
         for st in program.statements {
             guard case .setting(let name, _) = st.kind else { continue }
             if let prev = seen[name] {
@@ -20,9 +22,15 @@ extension Checker {
             return nil
         }
         for (name, keyPath) in [("steps_per_epoch", \Settings.stepsPerEpoch), ("samples_per_step", \Settings.samplesPerStep),
-                                ("tokens_per_step", \Settings.tokensPerStep)] {
+                                ("tokens_per_step", \Settings.tokensPerStep), ("sequence_length", \Settings.sequenceLength)] {
             do throws(CheckError) {
                 if let e = expr(name) {
+                    // A scheduled batch gives each step's samples; a fixed count beside it would contradict it.
+                    if batch != nil, name == "samples_per_step" || name == "tokens_per_step" {
+                        throw CheckError.error(.badSetting, "\(name) cannot be set when batch_size is scheduled, which gives each step's samples"
+                                               + (name == "tokens_per_step" ? "; set `sequence_length` for durations in tokens" : ""),
+                                               at: seen[name]!.nameRange, notes: [.note("batch_size is scheduled here", at: batch!.nameRange)])
+                    }
                     let v = try evaluate(e, [:])
                     guard case .number(let x, _) = v, x >= 1, x == x.rounded(), x < 1e15 else {
                         throw CheckError.error(.badSetting, "\(name) must be a whole number of at least 1, got \(describe(v))", at: e.range)
@@ -66,7 +74,9 @@ extension Checker {
     /// Turns `5 epochs`, `10%` or `375e6 tokens` into whole steps, or says
     /// which setting is missing. Samples and tokens take the steps needed to
     /// train on at least that many: 375e6 tokens at 3.2e6 a step is 118 steps.
-    func resolve(_ x: Double, _ unit: DurationUnit, _ range: SourceRange) throws(CheckError) -> Int {
+    /// With a scheduled `batch_size` they count through its running sum, from
+    /// the step at which the phase they are written in starts.
+    mutating func resolve(_ x: Double, _ unit: DurationUnit, _ range: SourceRange) throws(CheckError) -> Int {
         let steps: Double
         switch unit {
         case .steps: steps = x
@@ -81,6 +91,7 @@ extension Checker {
             }
             steps = x / 100 * Double(total)
         case .samples, .tokens:
+            if batchStatement != nil { return try throughBatch(x, unit, range) }
             let (name, per) = unit == .samples ? ("samples_per_step", settings.samplesPerStep) : ("tokens_per_step", settings.tokensPerStep)
             guard let per else {
                 throw .error(.settingMissing, "a duration in \(unit.rawValue) needs '\(name)'; add a line such as `\(name) \(unit == .samples ? "256" : "524288")`", at: range)
@@ -95,5 +106,72 @@ extension Checker {
         }
         guard steps >= 0 else { throw .error(.badDuration, "a duration cannot be negative", at: range) }
         return Int(steps.rounded())
+    }
+
+    /// A duration in samples or tokens counted through the scheduled batch
+    /// size: the fewest steps, from the start of the phase it is written in,
+    /// whose batches add up to at least that many.
+    private mutating func throughBatch(_ x: Double, _ unit: DurationUnit, _ range: SourceRange) throws(CheckError) -> Int {
+        guard x.isFinite, x >= 0 else { throw .error(.badDuration, "a duration cannot be negative", at: range) }
+        var samples = x
+        if unit == .tokens {
+            guard let len = settings.sequenceLength else {
+                throw .error(.settingMissing, "a duration in tokens needs 'sequence_length' when batch_size is scheduled; add a line such as `sequence_length 2048`", at: range)
+            }
+            samples = x / Double(len)
+        }
+        samples = samples.rounded(.up)
+        var counts = try scheduledBatch(for: range)
+        guard let start = phaseStart else {
+            throw .error(.badDuration, "this phase starts after one that ends on an event, so the \(unit.rawValue) before it are not known; write this duration in steps", at: range)
+        }
+        do throws(BatchCounts.Failure) {
+            let n = try counts.steps(covering: samples, from: start)
+            batchCounts = counts
+            return n
+        } catch {
+            let at = batchStatement!.range
+            switch error {
+            case .notWhole(let step, let value):
+                throw .error(.badRate, "batch_size at step \(step) is \(fmt(value)), not a whole number of samples of at least 1", at: at,
+                             notes: [.note("counted here, for a duration in \(unit.rawValue)", at: range)])
+            case .tooFar:
+                throw .error(.badDuration, "this duration counts the batch sizes past step \(BatchCounts.limit), beyond which Ramp does not count them", at: range)
+            }
+        }
+    }
+
+    /// The running sum of the scheduled batch size, checking `batch_size:` on
+    /// first use wherever it is written, so durations before it can count through it.
+    private mutating func scheduledBatch(for range: SourceRange) throws(CheckError) -> BatchCounts {
+        if let counts = batchCounts { return counts }
+        guard let st = batchStatement, case .output(_, let expr) = st.kind else { preconditionFailure("batch_size is scheduled") }
+        switch batchCheck {
+        case .checking:
+            throw .error(.badDuration, "batch_size's own durations are in steps, epochs or %: the samples it schedules are what durations in samples and tokens count", at: range)
+        case .failed:
+            throw .alreadyReported
+        case .done(let node):
+            guard case .sequence(let seq) = node, let counts = BatchCounts(seq) else {
+                throw .error(.metricDriven, "durations in samples or tokens count through batch_size, which must not follow a metric or an event",
+                             at: range, notes: [.note("batch_size is scheduled here", at: st.range)])
+            }
+            batchCounts = counts
+            return counts
+        case nil:
+            batchCheck = .checking
+            // Checked as its own statement: from step 0, outside any call being expanded.
+            let (outer, call, stack) = (phaseStart, preludeCall, expanding)
+            (phaseStart, preludeCall, expanding) = (0, nil, [])
+            defer { (phaseStart, preludeCall, expanding) = (outer, call, stack) }
+            do throws(CheckError) {
+                batchCheck = .done(try Checker.topLevel(try evaluate(expr, [:]), expr.range))
+            } catch {
+                batchCheck = .failed
+                if let d = error.diagnostic { diagnostics.append(d) }
+                throw .alreadyReported
+            }
+            return try scheduledBatch(for: range)
+        }
     }
 }

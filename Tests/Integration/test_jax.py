@@ -174,3 +174,31 @@ def test_every_output_is_a_schedule_optax_can_inject(compile_module, table):
     assert close([u[0] for u in used], [r["lr"] for r in rows])
     assert close([u[1] for u in used], [r["weight_decay"] for r in rows])
     assert [float(module.ema_schedule(i)) for i in range(15)] == [r["ema"] for r in rows]
+
+
+GROUPS = ("base 1e-3\nwarmup 3 then cosine(T=12)\nmomentum: linear(T=15, from=0.85, to=0.95)\n"
+          "beta2: 0.999\nweight_decay: 0.05\n"
+          "group \"backbone\" lr *= 0.1\ngroup \"head\" weight_decay: 0\ngroup \"head\" beta2: linear(T=15, from=0.95, to=0.99)")
+
+
+def test_two_named_groups_and_four_outputs_match_ramp_table_on_every_field(compile_module, table):
+    module = compile_module(GROUPS, to="jax")
+    assert module.GROUPS == ("head", "backbone")
+    # One adamw per group, each injected with its group's four schedules, under jit.
+    def adamw(group):
+        s = module.group_schedules(group)
+        return optax.inject_hyperparams(optax.adamw)(learning_rate=s["lr"], b1=s["momentum"], b2=s["beta2"],
+                                                     weight_decay=s["weight_decay"])
+    optimizer = optax.multi_transform({"backbone": adamw("backbone"), "head": adamw("head")},
+                                      {"weight": "backbone", "bias": "head"})
+    params = {"weight": jnp.ones(3), "bias": jnp.zeros(1)}
+    state = optimizer.init(params)
+    update = jax.jit(lambda s: optimizer.update({"weight": jnp.ones(3), "bias": jnp.ones(1)}, s, params))
+    rows = table(GROUPS, 15, rows=True)
+    for step, r in enumerate(rows):
+        _, state = update(state)
+        used = {g: state.inner_states[g].inner_state.hyperparams for g in ("backbone", "head")}
+        got = [float(used[g][k]) for g in ("backbone", "head") for k in ("learning_rate", "b1", "b2", "weight_decay")]
+        want = [r["lr[backbone]"], r["momentum"], r["beta2"], r["weight_decay"],
+                r["lr"], r["momentum"], r["beta2[head]"], r["weight_decay[head]"]]
+        assert close(got, want), (step, got, want)

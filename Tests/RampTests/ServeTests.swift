@@ -31,6 +31,33 @@ import Testing
         #expect(errors == 100)
     }
 
+    /// Two named groups and four outputs: every field of every group, at every
+    /// step, is what `Table` gives, in the `values` map by output and group.
+    @Test func twoNamedGroupsAndFourOutputsMatchTheTable() throws {
+        let source = """
+            base 1e-3
+            warmup 3 then cosine(T=12)
+            momentum: linear(T=15, from=0.85, to=0.95)
+            beta2: 0.999
+            weight_decay: 0.05
+            group "backbone" lr *= 0.1
+            group "head" weight_decay: 0
+            group "head" beta2: linear(T=15, from=0.95, to=0.99)
+            """
+        let program = try Compiler.compile(SourceFile(name: "s", text: source))
+        let names = ["beta2", "weight_decay", "weight_decay[head]", "beta2[head]", "lr[backbone]"]
+        #expect(program.outputs.map(\.name) == names)
+        let table = Table.rows(program, steps: 15)
+        var session = ServeSession(program: program)
+        for (i, row) in table.enumerated() {
+            let reply = i == 0 ? session.handle("{\"op\":\"lr\"}") : session.handle("{\"op\":\"step\"}")
+            let values = zip(names, row.values).map { "\"\($0)\":\($1)" }.joined(separator: ",")
+            #expect(reply == "{\"step\":\(i),\"lr\":\(row.lr),\"momentum\":\(row.momentum!),\"values\":{\(values)},\"finished\":false}")
+        }
+        #expect(table[14].values == [0.999, 0.05, 0, table[14].values[3], table[14].lr * 0.1])
+        #expect(table[14].values[3] > 0.98)
+    }
+
     @Test func stateRoundTripAndReset() throws {
         let program = try Compiler.compile(SourceFile(name: "s", text: "reduce_on_plateau(factor=0.5, patience=0)"))
         var a = ServeSession(program: program)

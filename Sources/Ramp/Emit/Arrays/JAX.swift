@@ -67,7 +67,16 @@ public enum JAX {
     /// `schedules`, `schedule`, `momentum_schedule`, `NAME_schedule`.
     static func makeFunctions(_ program: CompiledProgram, body: [String], what: String) -> String {
         let momentum = program.momentum != nil
-        var names = ["schedules = make_schedules()", "schedule = schedules[\"lr\"]"]
+        // The groups the program gives outputs of their own (`lr[backbone]`), in the order first written.
+        var groups: [String] = []
+        for o in program.outputs {
+            guard let open = o.name.firstIndex(of: "[") else { continue }
+            let key = String(o.name[o.name.index(after: open)..<o.name.index(before: o.name.endIndex)])
+            if !groups.contains(key) { groups.append(key) }
+        }
+        let groupList = groups.map { k in k.allSatisfy(\.isNumber) ? k : Python.pythonString(k) }
+        var names = ["schedules = make_schedules()", "schedule = schedules[\"lr\"]",
+                     "GROUPS = (" + groupList.joined(separator: ", ") + (groups.count == 1 ? ",)" : ")")]
         if momentum { names.append("momentum_schedule = schedules[\"momentum\"]") }
         // A group's output (`lr[backbone]`) is in `schedules` only.
         for o in program.outputs where !["make", "scale_by"].contains(o.name) && !o.name.contains("[") {
@@ -92,6 +101,11 @@ public enum JAX {
                 \(Python.pythonString(momentum ? "The rate's and momentum's schedules at `base`, as a pair." : "The rate's schedule at `base` (the program's own by default)."))
                 s = make_schedules(base)
                 return \(momentum ? "s[\"lr\"], s[\"momentum\"]" : "s[\"lr\"]")
+
+
+            def group_schedules(group, base=None):
+                "Each output's schedule for parameter group `group` (a name or an index): its own, else the default's."
+                return _group_schedules(make_schedules(base), group)
             """ + "\n\n\n" + names.joined(separator: "\n")
     }
 }

@@ -16,6 +16,14 @@ def _f32(x):
     return jnp.asarray(x, jnp.float32).astype(jnp.asarray(0.0).dtype)
 
 
+def _group_schedules(schedules, group):
+    """Each output's schedule for parameter group `group` (its name, or its
+    index): the group's own where the program gives one (`lr[head]`), the
+    default's otherwise, keyed by the output's name."""
+    own = f"[{group}]"
+    return {name: schedules.get(name + own, s) for name, s in schedules.items() if "[" not in name}
+
+
 def _piecewise(t, boundaries, values):
     """values[i], i the number of boundaries at or before t: Ramp's piecewise."""
     return jnp.asarray(values)[jnp.searchsorted(jnp.asarray(boundaries), t, side="right")]

@@ -12,11 +12,37 @@ struct ParityCase: Decodable, Sendable, CustomTestStringConvertible {
     var momentum: [Double]?
     var metrics: [Double]?
     var dtype: String
+    /// The run a library's schedule reads: Composer's `max_duration` and
+    /// `dataloader_len`, fvcore's `max_iter`, MMEngine's `epoch_length`.
+    var max_duration: String?
+    var dataloader_len: Int?
+    var max_iter: Int?
+    var epoch_length: Int?
+    /// MMEngine: `call` is a config's `param_scheduler` list, read by `ramp import`.
+    var config: Bool?
+    var optimizer: String?
+    /// Composer: the rate its Trainer applies, one batch late.
+    var lr_trainer: [Double]?
     var testDescription: String { id }
 
     /// The call as a user pastes it: the optimizer argument dropped and the
-    /// module path shortened to the namespace.
-    var rampSource: String { ParityCase.shortenPath(ParityCase.dropOptimizer(call)) }
+    /// module path shortened to the namespace, after the settings that give
+    /// the run it reads.
+    var rampSource: String { settings + ParityCase.shortenPath(ParityCase.dropOptimizer(call)) }
+
+    /// `total 40` and `steps_per_epoch 10` for a Composer run of 40 batches
+    /// of 10 an epoch (`3ep` is `total 3 epochs`); `total` for fvcore's
+    /// max_iter; `steps_per_epoch` for MMEngine's epoch length.
+    var settings: String {
+        var lines: [String] = []
+        if let n = dataloader_len ?? epoch_length { lines.append("steps_per_epoch \(n)") }
+        if let d = max_duration {
+            let value = d.prefix { $0.isNumber || $0 == "." }
+            lines.append("total \(value)" + (d.hasSuffix("ep") ? " epochs" : ""))
+        }
+        if let n = max_iter { lines.append("total \(n)") }
+        return lines.map { $0 + "\n" }.joined()
+    }
 
     static func dropOptimizer(_ call: String) -> String {
         guard let open = call.range(of: "(SGD(") else { return call }
@@ -35,19 +61,38 @@ struct ParityCase: Decodable, Sendable, CustomTestStringConvertible {
     static func shortenPath(_ s: String) -> String {
         var s = s
         for (long, short) in [("torch.optim.lr_scheduler.", "torch."), ("transformers.optimization.", "transformers."),
-                              ("timm.scheduler.", "timm."), ("keras.optimizers.schedules.", "keras.")] {
+                              ("timm.scheduler.", "timm."), ("keras.optimizers.schedules.", "keras."),
+                              ("deepspeed.runtime.lr_schedules.", "deepspeed."), ("composer.optim.", "composer."),
+                              ("fvcore.common.param_scheduler.", "fvcore."), ("mmengine.optim.scheduler.", "mmengine."),
+                              ("mmengine.optim.", "mmengine.")] {
             s = s.replacingOccurrences(of: long, with: short)
         }
         return s
     }
 
+    static let libraries = ["torch", "transformers", "timm", "optax", "keras", "deepspeed", "composer", "fvcore", "mmengine"]
+
     static let all: [ParityCase] = {
         struct File: Decodable { var cases: [ParityCase] }
-        return ["torch", "transformers", "timm", "optax", "keras"].flatMap { lib -> [ParityCase] in
+        return libraries.flatMap { lib -> [ParityCase] in
             let url = repositoryRoot.appendingPathComponent("conformance/library/\(lib).json")
             return try! JSONDecoder().decode(File.self, from: Data(contentsOf: url)).cases
         }
     }()
+
+    /// The cases a user pastes as a call (MMEngine's configs are read by `ramp import`).
+    static let pasted: [ParityCase] = all.filter { $0.config != true }
+
+    /// Where the library leaves momentum to the optimizer and Ramp schedules it
+    /// as the call asks: DeepSpeed turns OneCycle's cycle_momentum off, with a
+    /// log line, for an optimizer without betas (SGD). The rates must match.
+    static let momentumLeftToTheOptimizer: Set<String> = ["deepspeed.OneCycle.3"]
+
+    /// Cases Ramp does not reproduce yet, and why. Each must still fail, so
+    /// that the fix takes it off this list.
+    static let knownGaps: [String: String] = [
+        "deepspeed.OneCycle.1": "its momentum decay passes 1 after the recorded run (step 96), which DeepSpeed accepts and Ramp's range check refuses",
+    ]
 
     /// A program (the case's own call by default) checked with the case's base.
     func compiled(_ source: String? = nil) throws -> CompiledProgram {
@@ -83,7 +128,7 @@ struct ParityCase: Decodable, Sendable, CustomTestStringConvertible {
         for i in 0..<steps where !matches(got.lr[i], lr[i]) {
             return "lr[\(i)] = \(got.lr[i]), expected \(lr[i])"
         }
-        if let momentum {
+        if let momentum, !ParityCase.momentumLeftToTheOptimizer.contains(id) {
             for i in 0..<steps where !(got.momentum[i].map { matches($0, momentum[i]) } ?? false) {
                 return "momentum[\(i)] = \(String(describing: got.momentum[i])), expected \(momentum[i])"
             }
@@ -114,20 +159,33 @@ let nativeParity: [String: String] = [
 
 @Suite struct ParityTests {
     @Test func everyFixtureCaseIsLoaded() {
-        #expect(ParityCase.all.count == 85)
+        #expect(ParityCase.all.count == 180)
+        #expect(ParityCase.pasted.count == 175)
     }
 
-    @Test(arguments: ParityCase.all)
+    @Test(arguments: ParityCase.pasted)
     func compatCallReproducesTheLibrary(_ c: ParityCase) throws {
+        if ParityCase.knownGaps[c.id] != nil {
+            #expect((try? c.trace(c.rampSource)).flatMap { c.mismatch($0) == nil ? $0 : nil } == nil, "\(c.id) is reproduced now")
+            return
+        }
         let got = try c.trace(c.rampSource)
         #expect(c.mismatch(got) == nil, "\(c.rampSource)")
     }
 
-    @Test(arguments: ParityCase.all)
+    @Test(arguments: ParityCase.pasted.filter { ParityCase.knownGaps[$0.id] == nil })
     func libraryModulePathIsAccepted(_ c: ParityCase) throws {
         // As written in the case, with only the optimizer argument dropped.
-        let got = try c.trace(ParityCase.dropOptimizer(c.call))
+        let got = try c.trace(c.settings + ParityCase.dropOptimizer(c.call))
         #expect(c.mismatch(got) == nil)
+    }
+
+    /// Composer's Trainer applies each rate one batch late: what it recorded
+    /// is the schedule's own rate, shifted.
+    @Test func composersTrainerLagsOneBatch() {
+        let cases = ParityCase.all.filter { $0.lr_trainer != nil }
+        #expect(cases.count == 29)
+        for c in cases { #expect(c.lr_trainer! == [c.lr[0]] + c.lr.dropLast(), "\(c.id)") }
     }
 
     @Test func nativeProgramsCoverEveryLibrary() {
@@ -147,11 +205,11 @@ let nativeParity: [String: String] = [
 @Suite struct MigrationTests {
     /// `ramp explain` prints the native Ramp a compatibility call stands for;
     /// pasted back, it must give the library's numbers too.
-    @Test(arguments: ParityCase.all)
+    @Test(arguments: ParityCase.pasted.filter { ParityCase.knownGaps[$0.id] == nil })
     func explainedNativeProgramGivesTheSameTrace(_ c: ParityCase) throws {
         let program = try c.compiled()
         let native = Explain.nativeSource(program)
-        #expect(!native.contains("torch.") && !native.contains("optax.") && !native.contains("keras."))
+        for namespace in ParityCase.libraries { #expect(!native.contains(namespace + "."), "\(native)") }
         let got = try c.trace(native)
         #expect(c.mismatch(got) == nil, "\(native)")
     }

@@ -7,6 +7,8 @@ public enum Compat {
     static let modulePaths: [(String, String)] = [
         ("torch.optim.lr_scheduler.", "torch."), ("transformers.optimization.", "transformers."),
         ("timm.scheduler.", "timm."), ("keras.optimizers.schedules.", "keras."), ("optax.schedules.", "optax."),
+        ("deepspeed.runtime.lr_schedules.", "deepspeed."), ("composer.optim.scheduler.", "composer."), ("composer.optim.", "composer."),
+        ("fvcore.common.param_scheduler.", "fvcore."), ("mmengine.optim.scheduler.", "mmengine."), ("mmengine.optim.", "mmengine."),
     ]
 
     /// `torch.optim.lr_scheduler.StepLR` → `torch.StepLR`.

@@ -374,5 +374,237 @@ def keras.CosineDecayRestarts(initial_learning_rate: number, first_decay_steps: 
                               m_mul: number > 0 = 1, alpha: number >= 0 = 0, name: string = "SGDRDecay") =
     restarts(cosine(T=first_decay_steps, from=initial_learning_rate, min=alpha * initial_learning_rate),
              period=first_decay_steps, mult=t_mul, decay=m_mul, floor=alpha * initial_learning_rate)
+# ---------------------------------------------------------------- deepspeed
+# deepspeed.runtime.lr_schedules, stepped after every optimizer step and not at
+# construction: lr[0] is what the constructor leaves in the optimizer, lr[i] the
+# rate at last_batch_iteration i - 1. warmup_num_steps below 2 counts as 2.
+
+## a rise from warmup_min_lr to warmup_max_lr (the optimizer's rate when None) over warmup_num_steps, log or linear
+def deepspeed.WarmupLR(warmup_min_lr: number >= 0 = 0, warmup_max_lr: number >= 0 = None, warmup_num_steps: integer >= 1 = 1000,
+                       warmup_type: "log" | "linear" = "log") =
+    (lambda W, top:
+        ((warmup_min_lr + (top - warmup_min_lr)
+            * if(warmup_type == "log", 1 / log(W) * log(max(t - 1, 0) + 1), max(t - 1, 0) / W)
+            for W + 1) then
+         constant(warmup_min_lr + (top - warmup_min_lr) * 1)))(max(2, warmup_num_steps), coalesce(warmup_max_lr, base))
+
+## WarmupLR, then a linear decay to 0 at total_num_steps; warmup_max_lr defaults to 0.001, not the optimizer's rate
+def deepspeed.WarmupDecayLR(total_num_steps: integer >= 1, warmup_min_lr: number >= 0 = 0, warmup_max_lr: number >= 0 = 0.001,
+                            warmup_num_steps: integer >= 1 = 1000, warmup_type: "log" | "linear" = "log") =
+    (lambda W:
+        (deepspeed.WarmupLR(warmup_min_lr, warmup_max_lr, warmup_num_steps, warmup_type) for W + 1 then
+         warmup_min_lr + (warmup_max_lr - warmup_min_lr)
+            * max(0, (total_num_steps - (W + t)) / max(1, total_num_steps - W))))(max(2, warmup_num_steps))
+
+## a rise from base * warmup_min_ratio to base, then a cosine to base * cos_min_ratio at total_num_steps; lr[0] is 0
+def deepspeed.WarmupCosineLR(total_num_steps: integer >= 1, warmup_min_ratio: number >= 0 = 0, warmup_num_steps: integer >= 1 = 1000,
+                             cos_min_ratio: number >= 0 = 0.0001, warmup_type: "log" | "linear" = "log") =
+    (lambda W:
+        (0 for 1 then
+         (base * (warmup_min_ratio + if(warmup_type == "log", 1 / log(W) * log(t + 1), t / W) * (1 - warmup_min_ratio))
+            for W) then
+         base * max(0, cos_min_ratio + (1 - cos_min_ratio) * ((1 + cos(pi * min(1, (t + 1) / max(1, total_num_steps - W)))) / 2))))(max(2, warmup_num_steps))
+
+## the rate grown from lr_range_test_min_lr by lr_range_test_step_rate every lr_range_test_step_size steps (LR range test)
+def deepspeed.LRRangeTest(lr_range_test_min_lr: number >= 0 = 0.001, lr_range_test_step_size: integer >= 1 = 2000,
+                          lr_range_test_step_rate: number = 1, lr_range_test_staircase: bool = false) =
+    lr_range_test_min_lr * (1 + lr_range_test_step_rate * if(lr_range_test_staircase,
+        floor(t / lr_range_test_step_size), t / lr_range_test_step_size))
+
+## one cycle from cycle_min_lr up to cycle_max_lr and back (momentum the other way, with Adam's betas), then a decay
+def deepspeed.OneCycle(cycle_min_lr: number >= 0, cycle_max_lr: number >= 0, decay_lr_rate: number >= 0 = 0,
+                       cycle_first_step_size: integer >= 1 = 2000, cycle_second_step_size: integer >= 1 = None,
+                       cycle_first_stair_count: integer >= 0 = 0, cycle_second_stair_count: integer >= 0 = None,
+                       decay_step_size: integer >= 0 = 0, cycle_momentum: bool = true, cycle_min_mom: number >= 0 <= 1 = 0.8,
+                       cycle_max_mom: number >= 0 <= 1 = 0.9, decay_mom_rate: number >= 0 = 0) =
+    (lambda F, S, up, down:
+        (lambda scale:
+            (lambda rate:
+                if(cycle_momentum,
+                   with_momentum(rate,
+                       (cycle_min_mom for 1 then
+                        at(cycle_max_mom - (cycle_max_mom - cycle_min_mom) * scale, t + 1) for F + S then
+                        if(decay_step_size * decay_mom_rate == 0, constant(cycle_max_mom),
+                           cycle_max_mom * (1 + decay_mom_rate * ((t + 1) / decay_step_size))))),
+                   rate))(
+             (cycle_min_lr + (cycle_max_lr - cycle_min_lr) * scale then
+              if(decay_step_size * decay_lr_rate == 0, constant(cycle_min_lr),
+                 cycle_min_lr / (1 + decay_lr_rate * ((t + 1) / decay_step_size))))))(
+         (if(up > 0, floor(t * up / F) / max(up, 1), (t / (F + S)) / (F / (F + S))) for F + 1) then
+         (if(down > 0, floor((S - 1 - t) * down / S) / max(down, 1), ((F + 1 + t) / (F + S) - 1) / (F / (F + S) - 1)) for S - 1) then
+         (0 for 1)))(cycle_first_step_size, coalesce(cycle_second_step_size, cycle_first_step_size), cycle_first_stair_count,
+     coalesce(cycle_second_stair_count, cycle_first_stair_count))
+# ---------------------------------------------------------------- composer
+# composer.optim: multipliers of the optimizer's rate, functions of the batch.
+# Times are strings: '100ba' batches, '2ep' epochs (steps_per_epoch is the
+# dataloader's length), '0.1dur' of the run (total is max_duration), rounded
+# down as Composer does. Composer's Trainer applies each rate one batch late.
+
+## alpha until t_max, then 1
+def composer.ConstantScheduler(alpha: number >= 0 = 1, t_max: any = "1dur") =
+    base * piecewise(boundaries=[timestring(t_max)], values=[alpha, 1])
+
+## a line from alpha_i to alpha_f over t_max, then alpha_f
+def composer.LinearScheduler(alpha_i: number >= 0 = 1, alpha_f: number >= 0 = 0, t_max: any = "1dur") =
+    base * (alpha_i + min(1, t / timestring(t_max)) * (alpha_f - alpha_i))
+
+## gamma ^ (t / decay_period)
+def composer.ExponentialScheduler(gamma: number > 0, decay_period: any = "1ep") =
+    base * gamma ^ (t / timestring(decay_period))
+
+## gamma ^ floor(t / step_size)
+def composer.StepScheduler(step_size: any, gamma: number > 0 = 0.1) =
+    base * gamma ^ floor(t / timestring(step_size))
+
+## gamma for every milestone reached
+def composer.MultiStepScheduler(milestones: list, gamma: number > 0 = 0.1) =
+    multistep(milestones=timestring(milestones), gamma=gamma)
+
+## half a cosine from 1 to alpha_f over t_max, then alpha_f
+def composer.CosineAnnealingScheduler(t_max: any = "1dur", alpha_f: number >= 0 = 0) =
+    base * (alpha_f + (1 - alpha_f) * (1 + cos(min(t / timestring(t_max), 1) * pi)) / 2)
+
+## cosine annealing restarted after t_0, each interval int(t_mult) times the last
+def composer.CosineAnnealingWarmRestartsScheduler(t_0: any, t_mult: number >= 1 = 1, alpha_f: number >= 0 = 0) =
+    restarts(base * (alpha_f + (1 - alpha_f) * (1 + cos(t / timestring(t_0) * pi)) / 2),
+             period=timestring(t_0), mult=t_mult)
+
+## (1 - t / t_max) ^ power from 1 to alpha_f
+def composer.PolynomialScheduler(power: number, t_max: any = "1dur", alpha_f: number >= 0 = 0) =
+    base * (alpha_f + (1 - min(t / timestring(t_max), 1)) ^ power * (1 - alpha_f))
+
+## a linear warmup over t_warmup, then gamma for every milestone reached
+def composer.MultiStepWithWarmupScheduler(t_warmup: any, milestones: list, gamma: number > 0 = 0.1, scale_warmup: bool = false) =
+    base * (t / timestring(t_warmup)) for timestring(t_warmup) then
+    at(multistep(milestones=timestring(milestones), gamma=gamma), t + timestring(t_warmup))
+
+## a linear warmup over t_warmup to alpha, then alpha until t_max, then 1
+def composer.ConstantWithWarmupScheduler(t_warmup: any, alpha: number >= 0 = 1, t_max: any = "1dur", scale_warmup: bool = false) =
+    base * (min(1, t / timestring(t_warmup)) * alpha) for timestring(t_warmup) then
+    at(base * piecewise(boundaries=[timestring(t_max)], values=[alpha, 1]), t + timestring(t_warmup))
+
+## a linear warmup over t_warmup to alpha_i, then a line to alpha_f at t_max
+def composer.LinearWithWarmupScheduler(t_warmup: any, alpha_i: number >= 0 = 1, alpha_f: number >= 0 = 0, t_max: any = "1dur",
+                                       scale_warmup: bool = false) =
+    base * (min(1, t / timestring(t_warmup)) * alpha_i) for timestring(t_warmup) then
+    base * (alpha_i + min(1, t / (timestring(t_max) - timestring(t_warmup))) * (alpha_f - alpha_i))
+
+## a linear warmup over t_warmup, then half a cosine to alpha_f at t_max
+def composer.CosineAnnealingWithWarmupScheduler(t_warmup: any, t_max: any = "1dur", alpha_f: number >= 0 = 0, scale_warmup: bool = false) =
+    base * (t / timestring(t_warmup)) for timestring(t_warmup) then
+    base * (alpha_f + (1 - alpha_f) * (1 + cos(min(t / (timestring(t_max) - timestring(t_warmup)), 1) * pi)) / 2)
+
+## a linear warmup over t_warmup, then (1 - tau) ^ power to alpha_f at t_max
+def composer.PolynomialWithWarmupScheduler(t_warmup: any, power: number = 2, t_max: any = "1dur", alpha_f: number >= 0 = 0,
+                                           scale_warmup: bool = false) =
+    base * (t / timestring(t_warmup)) for timestring(t_warmup) then
+    base * (alpha_f + (1 - min(t / (timestring(t_max) - timestring(t_warmup)), 1)) ^ power * (1 - alpha_f))
+# ---------------------------------------------------------------- fvcore
+# fvcore.common.param_scheduler (detectron2's schedulers): values over the
+# fraction of the run, where = t / total (max_iter), as detectron2's
+# LRMultiplier applies them: base times the scheduler's value.
+
+## a fixed value
+def fvcore.ConstantParamScheduler(value: number) = base * value
+
+## half a cosine from start_value to end_value over the run
+def fvcore.CosineParamScheduler(start_value: number, end_value: number) =
+    base * (end_value + 0.5 * (start_value - end_value) * (1 + cos(pi * (t / run_length()))))
+
+## start_value * decay ^ where
+def fvcore.ExponentialParamScheduler(start_value: number, decay: number > 0) =
+    base * (start_value * decay ^ (t / run_length()))
+
+## a line from start_value to end_value over the run
+def fvcore.LinearParamScheduler(start_value: number, end_value: number) =
+    base * (end_value * (t / run_length()) + start_value * (1 - t / run_length()))
+
+## values[i] from milestone i on, milestones counted in num_updates over the run (evenly split when omitted)
+def fvcore.MultiStepParamScheduler(values: numbers, num_updates: integer >= 1 = None, milestones: durations = None) =
+    base * milestone_values(values, num_updates, milestones)
+
+## base_value * (1 - where) ^ power
+def fvcore.PolynomialDecayParamScheduler(base_value: number, power: number) =
+    base * (base_value * (1 - t / run_length()) ^ power)
+
+## values split evenly over the run (num_updates is not used)
+def fvcore.StepParamScheduler(num_updates: integer >= 1 = None, values: numbers = None) =
+    base * milestone_values(values, len(values), range(1, len(values)))
+
+## base_value decayed by gamma num_decays times, evenly over the run
+def fvcore.StepWithFixedGammaParamScheduler(base_value: number, num_decays: integer >= 1, gamma: number > 0, num_updates: integer >= 1) =
+    base * (base_value * gamma ^ floor((t / run_length() + 1e-6) * (num_decays + 1)))
+
+## schedulers over consecutive fractions of the run, each seeing its own fraction (rescaled) or the run's (fixed)
+def fvcore.CompositeParamScheduler(schedulers: list, lengths: numbers, interval_scaling: list) =
+    composite(schedulers, lengths, interval_scaling)
+# ---------------------------------------------------------------- mmengine
+# mmengine.optim, as ParamSchedulerHook steps them: each scheduler runs on its
+# own clock from begin to end (epochs when by_epoch, the default; iterations
+# otherwise), untouched before begin and frozen from end on. Lengths follow
+# MMEngine's end - 1 convention: the last change is at end - 1. Stepping by
+# epoch needs steps_per_epoch, the epoch's length in iterations.
+
+## a line from base * start_factor to base * end_factor, reached at end - 1
+def mmengine.LinearLR(start_factor: number > 0 <= 1 = 1 / 3, end_factor: number >= 0 <= 1 = 1, begin: integer >= 0 = 0,
+                      end: integer >= 1 = None, last_step: integer >= -1 <= -1 = -1, by_epoch: bool = true, verbose: bool = false) =
+    span(if(end == none, base * start_factor,
+            base * (start_factor + (end_factor - start_factor) * (min(t, end - begin - 1) / max(1, end - begin - 1)))),
+         begin, end, by_epoch)
+
+## base * factor until end - 1, then base
+def mmengine.ConstantLR(factor: number > 0 <= 1 = 1 / 3, begin: integer >= 0 = 0, end: integer >= 1 = None,
+                        last_step: integer >= -1 <= -1 = -1, by_epoch: bool = true, verbose: bool = false) =
+    span(if(end == none, base * factor, base * piecewise(boundaries=[end - begin - 1], values=[factor, 1])), begin, end, by_epoch)
+
+## half a cosine to eta_min (or base * eta_min_ratio) over T_max, and back up past it
+def mmengine.CosineAnnealingLR(T_max: integer >= 1, eta_min: number >= 0 = None, begin: integer >= 0 = 0, end: integer >= 1 = None,
+                               last_step: integer >= -1 <= -1 = -1, by_epoch: bool = true, verbose: bool = false,
+                               eta_min_ratio: number >= 0 = None) =
+    span(cosine(T=T_max, min=coalesce(eta_min, base * eta_min_ratio, 0), periodic=true), begin, end, by_epoch)
+
+## decays by gamma every tick
+def mmengine.ExponentialLR(gamma: number > 0, begin: integer >= 0 = 0, end: integer >= 1 = None,
+                           last_step: integer >= -1 <= -1 = -1, by_epoch: bool = true, verbose: bool = false) =
+    span(exponential(gamma=gamma), begin, end, by_epoch)
+
+## decays by gamma at each milestone (a repeat decays twice)
+def mmengine.MultiStepLR(milestones: durations, gamma: number > 0 = 0.1, begin: integer >= 0 = 0, end: integer >= 1 = None,
+                         last_step: integer >= -1 <= -1 = -1, by_epoch: bool = true, verbose: bool = false) =
+    span(multistep(milestones=milestones, gamma=gamma), begin, end, by_epoch)
+
+## decays by gamma every step_size ticks
+def mmengine.StepLR(step_size: integer >= 1, gamma: number > 0 = 0.1, begin: integer >= 0 = 0, end: integer >= 1 = None,
+                    last_step: integer >= -1 <= -1 = -1, by_epoch: bool = true, verbose: bool = false) =
+    span(step(size=step_size, gamma=gamma), begin, end, by_epoch)
+
+## (base - eta_min) * (1 - t / (end - begin - 1)) ^ power + eta_min
+def mmengine.PolyLR(eta_min: number >= 0 = 0, power: number >= 0 = 1, begin: integer >= 0 = 0, end: integer >= 1 = None,
+                    last_step: integer >= -1 <= -1 = -1, by_epoch: bool = true, verbose: bool = false) =
+    span(eta_min + (base - eta_min) * (1 - min(t, end - begin - 1) / max(1, end - begin - 1)) ^ power, begin, end, by_epoch)
+
+## the one-cycle policy, without momentum (pair it with a momentum scheduler)
+def mmengine.OneCycleLR(eta_max: number > 0, total_steps: integer >= 2 = None, pct_start: number > 0 < 1 = 0.3,
+                        anneal_strategy: "cos" | "linear" = "cos", div_factor: number > 0 = 25, final_div_factor: number > 0 = 1e4,
+                        three_phase: bool = false, begin: integer >= 0 = 0, end: integer >= 1 = None,
+                        last_step: integer >= -1 <= -1 = -1, by_epoch: bool = true, verbose: bool = false) =
+    span(onecycle(total=coalesce(total_steps, end - begin), max=eta_max, pct_start=pct_start, shape=anneal_strategy,
+                  three_phase=three_phase, div=div_factor, final_div=final_div_factor, cycle_momentum=false),
+         begin, end, by_epoch)
+
+## a cosine per period, restarting at base * its weight; after the last period the rate is left as it is
+def mmengine.CosineRestartLR(periods: durations, restart_weights: numbers = [1], eta_min: number >= 0 = None,
+                             eta_min_ratio: number >= 0 = None, begin: integer >= 0 = 0, end: integer >= 1 = None,
+                             last_step: integer >= -1 <= -1 = -1, by_epoch: bool = true, verbose: bool = false) =
+    span(cosine_periods(periods, restart_weights, min=coalesce(eta_min, base * eta_min_ratio, 0)), begin, end, by_epoch)
+
+## torch's ReduceLROnPlateau, stepped by epoch with the monitored metric
+def mmengine.ReduceOnPlateauLR(monitor: string = "loss", rule: "less" | "greater" = "less", factor: number > 0 < 1 = 0.1,
+                               patience: integer >= 0 = 10, threshold: number >= 0 = 1e-4, threshold_rule: "rel" | "abs" = "rel",
+                               cooldown: integer >= 0 = 0, min_value: number >= 0 = 0, eps: number >= 0 = 1e-8,
+                               begin: integer >= 0 <= 0 = 0, end: none = None, last_step: integer >= -1 <= -1 = -1,
+                               by_epoch: bool = true, verbose: bool = false) =
+    reduce_on_plateau(factor=factor, patience=patience, threshold=threshold, threshold_mode=threshold_rule,
+                      mode=if(rule == "less", "min", "max"), cooldown=cooldown, min=min_value, eps=eps)
 """#
 }

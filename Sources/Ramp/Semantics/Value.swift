@@ -24,6 +24,9 @@ public enum Value: Sendable {
     /// What `layer_decay(...)` gives: parameter group i's factor for `output`,
     /// read only when the call is a statement of its own.
     case groupFactors(output: String, [Double])
+    /// What `with_momentum(lr, momentum)` gives: a rate that sets momentum
+    /// too (DeepSpeed's OneCycle), read only as a whole statement.
+    case withMomentum(lr: Node, momentum: Node)
 
     /// What a condition reads at the end of a step: the metric, the rate, or another output by name.
     public enum Signal: Sendable, Hashable {
@@ -55,6 +58,7 @@ public enum Value: Sendable {
         case .condition: return "a condition"
         case .signal(let s): return "'\(s.name)'"
         case .groupFactors: return "parameter groups' factors"
+        case .withMomentum: return "a rate with its momentum"
         }
     }
 }

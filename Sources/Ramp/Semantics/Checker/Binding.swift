@@ -97,6 +97,7 @@ extension Checker {
         // Inside a compatibility constructor, every place is the user's call.
         if let call = preludeCall { for (k, _) in ranges { ranges[k] = call } }
         var args = BoundArguments(values: values, ranges: ranges, callRange: preludeCall ?? range, base: settings.base)
+        args.settings = settings
         args.extra = extra.map(\.0)
         let result = try spec.build(args)
         // Helpers pass values through, forms and all; schedules and conditions keep or guard them.

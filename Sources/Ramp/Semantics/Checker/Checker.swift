@@ -215,22 +215,35 @@ public struct Checker {
                                    _ lr: inout (Node, SourceRange)?, _ momentum: inout (Node, SourceRange)?,
                                    _ others: inout [(name: String, node: Node, range: SourceRange)]) throws(CheckError) {
         let node: Node
-        // batch_size may have been checked already, for a duration in tokens written before it.
-        if output == "batch_size", batchStatement?.range == range, let check = batchCheck {
+        let isBatch = output == "batch_size" && batchStatement?.range == range
+        if isBatch, let check = batchCheck {
+            // Checked already, for a duration in tokens written before it.
             switch check {
             case .done(let n): node = n
             case .failed: throw .alreadyReported
             case .checking: preconditionFailure("batch_size is checked once")
             }
         } else {
-            if output == "batch_size", batchStatement?.range == range { batchCheck = .checking }
+            if isBatch { batchCheck = .checking }
+            let value: Value
             do throws(CheckError) {
-                node = try Checker.topLevel(try evaluate(expr, [:]), expr.range)
+                value = try evaluate(expr, [:])
+                if case .withMomentum(let rate, let m) = value, output == "lr" {
+                    // A rate that sets momentum too: its momentum is the program's.
+                    if let prev = momentum {
+                        throw .error(.outputTwice, "this schedule sets momentum, which is already scheduled", at: range,
+                                     notes: [.note("first scheduled here", at: prev.1)])
+                    }
+                    momentum = (try Checker.topLevel(.schedule(m), expr.range), range)
+                    node = try Checker.topLevel(.schedule(rate), expr.range)
+                } else {
+                    node = try Checker.topLevel(value, expr.range)
+                }
             } catch {
-                if output == "batch_size", batchStatement?.range == range { batchCheck = .failed }
+                if isBatch { batchCheck = .failed }
                 throw error
             }
-            if output == "batch_size", batchStatement?.range == range { batchCheck = .done(node) }
+            if isBatch { batchCheck = .done(node) }
         }
         switch output {
         case "lr":

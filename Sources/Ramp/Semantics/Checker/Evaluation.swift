@@ -36,7 +36,9 @@ extension Checker {
             let a = try evaluate(l, env), b = try evaluate(r, env)
             return try Checker.combine(c, a, l.range, b, r.range, base: settings.base)
         case .compare(let op, let l, let r):
-            let a = try evaluate(l, env), b = try evaluate(r, env)
+            // A whole-number argument (`integer`) arrives as a duration; it compares as its number.
+            func plain(_ v: Value) -> Value { if case .duration(let d) = v { return .number(Double(d)) } else { return v } }
+            let a = plain(try evaluate(l, env)), b = plain(try evaluate(r, env))
             // Two numbers compare now, giving a boolean for `if(...)`.
             if case .number(let x, let fx) = a, case .number(let y, let fy) = b {
                 let result = op.holds(x, y)
@@ -45,6 +47,13 @@ extension Checker {
                                      what: "the comparison", range: e.range))
                 }
                 return .bool(result)
+            }
+            // None equals only None (a library's default left in place: `end == none`).
+            if op == .equal || op == .notEqual, case .none = a, true { if case .none = b { return .bool(op == .equal) } else { return .bool(op == .notEqual) } }
+            if op == .equal || op == .notEqual, case .none = b, true { return .bool(op == .notEqual) }
+            // Strings (a library's choice: `warmup_type == "log"`) compare for equality now.
+            if case .string(let x) = a, case .string(let y) = b, op == .equal || op == .notEqual {
+                return .bool((x == y) == (op == .equal))
             }
             return .condition(.compare(try Checker.operand(a, l.range), op, try Checker.operand(b, r.range)))
         case .logical(let op, let l, let r):
@@ -127,6 +136,8 @@ extension Checker {
             throw .error(.signalOutsideCondition, "'\(s.name)' can only be used in a condition, such as `until \(s.name) < 0.01`", at: range)
         case .groupFactors:
             throw .error(.expectedSchedule, "layer_decay(...) gives parameter groups their factors and is a statement of its own, not a schedule", at: range)
+        case .withMomentum:
+            throw .error(.expectedSchedule, "this schedule sets momentum too, so it is a statement of its own (its rate and momentum), not part of another schedule", at: range)
         default:
             throw .error(.expectedSchedule, "expected a schedule, got \(v.typeName)", at: range)
         }

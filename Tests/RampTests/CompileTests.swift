@@ -11,7 +11,7 @@ import Testing
             let base = Expectations(p.source).base
             out.append((p.name, file, base, try Compiler.compile(file, options: CheckOptions(base: base))))
         }
-        for c in ParityCase.all {
+        for c in ParityCase.pasted {
             let file = SourceFile(name: c.id, text: c.rampSource)
             out.append((c.id, file, c.base_lr, try c.compiled()))
         }

@@ -124,8 +124,7 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
         #expect(ConformanceCase.programs.count >= 60)
         #expect(ConformanceCase.programs.allSatisfy { traces.contains("\($0.name).json") }, "a program has no trace file")
         #expect(traces.count == ConformanceCase.programs.count, "a trace file has no program")
-        // Every pasted case but the known gaps (ParityTests.knownGaps).
-        #expect(ConformanceCase.library.count == ParityCase.pasted.count - ParityCase.knownGaps.count)
+        #expect(ConformanceCase.library.count == ParityCase.pasted.count)
     }
 
     @Test(arguments: ConformanceCase.all)

@@ -15,7 +15,7 @@ import Testing
         for p in CorpusProgram.all where Expectations(p.source).errors.isEmpty {
             out.append((p.name, try Compiler.compile(SourceFile(name: p.name, text: p.source)), nil, curve))
         }
-        for c in ParityCase.all {
+        for c in ParityCase.pasted {
             let program = try c.compiled()
             out.append((c.id, program, c.base_lr, c.metrics ?? Array(repeating: nil, count: c.steps)))
         }
@@ -358,7 +358,7 @@ import Testing
     /// fixture, momentum included, and resumes from torch.save exactly.
     @Test(.enabled(if: torchAvailable, "torch is not importable by $RAMP_PYTHON (default python3); install torch to run the torch_scheduler test"))
     func torchSchedulerReproducesTheFixtures() throws {
-        let cases = ParityCase.all
+        let cases = ParityCase.pasted
         var modules: [String] = [], jobs: [TorchJob] = []
         for (i, c) in cases.enumerated() {
             let program = try c.compiled()
@@ -387,7 +387,7 @@ import Testing
     @Test(.enabled(if: torchAvailable, "torch is not importable by $RAMP_PYTHON (default python3); install torch to run the torch_scheduler test"))
     func torchSchedulerAtAnotherBaseEqualsCheckingAtIt() throws {
         var modules: [String] = [], jobs: [TorchJob] = [], expected: [(String, [Double], [Double?]?)] = []
-        for (i, c) in ParityCase.all.enumerated() {
+        for (i, c) in ParityCase.pasted.enumerated() {
             let program = try c.compiled()
             modules.append(try Python.module(program))
             let metrics = c.metrics ?? Array(repeating: nil, count: c.steps)

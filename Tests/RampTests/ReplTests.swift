@@ -171,8 +171,8 @@ func repl(_ lines: [String], engine: inout ReplEngine) -> [ReplEngine.Reply] {
     @Test func completion() {
         var e = ReplEngine()
         _ = e.feed("let warm_len = 5")
-        #expect(e.completions(line: "cos", cursor: 3).candidates == ["cosine"])
-        #expect(e.completions(line: "cosine(T=5, mi", cursor: 14) == (12, ["min=", "min"]))
+        #expect(e.completions(line: "cos", cursor: 3).candidates == ["cosine", "cosine_periods"])
+        #expect(e.completions(line: "cosine(T=5, mi", cursor: 14) == (12, ["min=", "milestone_values", "min"]))
         #expect(e.completions(line: "warm", cursor: 4).candidates == ["warm_len", "warmup"])
         #expect(e.completions(line: "torch.Ste", cursor: 9).candidates == ["torch.StepLR"])
         #expect(e.completions(line: "torch.StepLR(ga", cursor: 15).candidates == ["gamma="])

@@ -11,6 +11,9 @@ public enum Compat {
         ("fvcore.common.param_scheduler.", "fvcore."), ("mmengine.optim.scheduler.", "mmengine."), ("mmengine.optim.", "mmengine."),
     ]
 
+    /// The libraries' namespaces, as calls begin with them.
+    static let namespaces: Set<String> = ["torch", "transformers", "timm", "optax", "keras", "deepspeed", "composer", "fvcore", "mmengine"]
+
     /// `torch.optim.lr_scheduler.StepLR` → `torch.StepLR`.
     static func shortName(_ name: String) -> String {
         for (long, short) in modulePaths where name.hasPrefix(long) { return short + name.dropFirst(long.count) }

@@ -148,12 +148,17 @@ public enum Explain {
         if !p.settings.baseIsDefault { lines.append("base \(fmt(p.settings.base))") }
         if let spe = p.settings.stepsPerEpoch { lines.append("steps_per_epoch \(spe)") }
         if let total = p.settings.total { lines.append("total \(total)") }
-        lines.append(p.lr.phases.map(Describe.phase).joined(separator: " then "))
+        /// A library's values pass as they are; native Ramp says so with `unchecked(...)`.
+        func text(_ s: PhaseSequence, _ name: String) -> String {
+            let t = s.phases.map(Describe.phase).joined(separator: " then ")
+            return p.libraryOutputs.contains(name) ? "unchecked(\(t))" : t
+        }
+        lines.append(text(p.lr, "lr"))
         if case .explicit(let m) = p.momentum {
-            lines.append("momentum: " + m.phases.map(Describe.phase).joined(separator: " then "))
+            lines.append("momentum: " + text(m, "momentum"))
         }
         for o in p.outputs {
-            let text = o.sequence.phases.map(Describe.phase).joined(separator: " then ")
+            let text = text(o.sequence, o.name)
             if let open = o.name.firstIndex(of: "[") {
                 // A group's output: `group "backbone" lr: ...`, `group 0 lr: ...`.
                 let key = o.name[o.name.index(after: open)..<o.name.index(before: o.name.endIndex)]

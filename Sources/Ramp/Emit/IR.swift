@@ -36,7 +36,7 @@ public enum IR {
             ("duration", p.duration.map { .number(Double($0)) } ?? .null),
             ("outputs", .object([("lr", sequence(p.lr)), ("momentum", momentum)] + p.outputs.map { ($0.name, sequence($0.sequence)) })),
             ("base_guards", .array(p.baseGuards.map(guardValue))),
-        ])
+        ] + (p.libraryOutputs.isEmpty ? [] : [("library_outputs", .array(p.libraryOutputs.sorted().map { .string($0) }))]))
     }
 
     /// True when `text` looks like an IR document rather than Ramp source.

@@ -155,8 +155,13 @@ private struct Reader {
             _ = try Checker.measured(lr, SourceRange(0, 0))
             if let momentum { _ = try Checker.measured(momentum, SourceRange(0, 0)) }
             for (_, node) in others { _ = try Checker.measured(node, SourceRange(0, 0)) }
+            // Outputs a library's constructor writes: outside their range they warn, as when checked from source.
+            var library: Set<String> = []
+            if case .array(let names)? = doc["library_outputs"] {
+                for case .string(let n) in names { library.insert(n) }
+            }
             return try CompiledProgram.assemble(settings: settings, lr: lr, momentum: momentum, others: others, source: source,
-                                                guards: guards)
+                                                guards: guards, libraryOutputs: library)
         } catch {
             throw .diagnostics(DiagnosticError(error.diagnostic.map { [$0] } ?? []), source)
         }

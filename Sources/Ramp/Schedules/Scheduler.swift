@@ -51,8 +51,15 @@ public struct CompiledProgram: Sendable {
     /// Problems found that do not stop the program (a likely typo in an output's name).
     public let warnings: [Diagnostic]
 
+    /// Outputs written by a library's constructor (`deepspeed.OneCycle(...)`):
+    /// the library's values pass as they are, so a value outside the output's
+    /// range is a warning, not an error. Only finiteness is required of them.
+    public let libraryOutputs: Set<String>
+
     public init(settings: Settings, lr: PhaseSequence, momentum: MomentumSource?, outputs: [NamedOutput] = [],
-                initialSlots: [SlotState], source: SourceFile, baseGuards: [BaseGuard] = [], warnings: [Diagnostic] = []) {
+                initialSlots: [SlotState], source: SourceFile, baseGuards: [BaseGuard] = [], warnings: [Diagnostic] = [],
+                libraryOutputs: Set<String> = []) {
+        self.libraryOutputs = libraryOutputs
         self.settings = settings
         self.baseGuards = baseGuards
         self.lr = lr
@@ -65,6 +72,13 @@ public struct CompiledProgram: Sendable {
         lrNode = .sequence(lr)
         if case .explicit(let m) = momentum { momentumNode = .sequence(m) } else { momentumNode = nil }
         lrPlan = KernelPlan(lr)
+    }
+
+    /// The range an output's values are held to: its own (Builtins.range(of:)),
+    /// or only finiteness for an output a library's constructor writes.
+    public func range(of name: String) -> OutputRange {
+        if libraryOutputs.contains(name) { return .finite }
+        return name == "lr" ? .nonNegative : name == "momentum" ? .unit : Builtins.range(of: name)
     }
 
     /// True when no part of the program depends on a metric or on the

@@ -4,14 +4,28 @@ extension CompiledProgram {
     /// Numbers the state slots, samples every phase for bad rates, and finds
     /// the companion momentum.
     static func assemble(settings: Settings, lr: Node, momentum: Node?, others: [(String, Node)] = [], source: SourceFile,
-                         guards: [BaseGuard], warnings: [Diagnostic] = []) throws(CheckError) -> CompiledProgram {
+                         guards: [BaseGuard], warnings: [Diagnostic] = [], libraryOutputs: Set<String> = []) throws(CheckError) -> CompiledProgram {
         var slots: [SlotState] = []
+        var warnings = warnings
+        /// An output a library's constructor writes must be finite; outside its own range it is a warning.
+        func check(_ seq: PhaseSequence, _ name: String, what: String, range: OutputRange) throws(CheckError) {
+            guard libraryOutputs.contains(name) else {
+                return try checkRates(seq, what: what, range: range, offset: 0, total: settings.total, slots)
+            }
+            try checkRates(seq, what: what, range: .finite, offset: 0, total: settings.total, slots)
+            do throws(CheckError) {
+                try checkRates(seq, what: what, range: range, offset: 0, total: settings.total, slots)
+            } catch {
+                guard let d = error.diagnostic else { throw error }
+                warnings.append(Diagnostic(.warning, .badRate, d.message + "; the library allows it, so it is passed on as it is", at: d.range))
+            }
+        }
         guard case .sequence(let lrSeq) = lr.assigningSlots(&slots) else { preconditionFailure("top level is a sequence") }
-        try checkRates(lrSeq, what: "rate", offset: 0, total: settings.total, slots)
+        try check(lrSeq, "lr", what: "rate", range: .nonNegative)
         var output: MomentumSource?
         if let m = momentum {
             guard case .sequence(let mSeq) = m.assigningSlots(&slots) else { preconditionFailure("top level is a sequence") }
-            try checkRates(mSeq, what: "momentum", range: .unit, offset: 0, total: settings.total, slots)
+            try check(mSeq, "momentum", what: "momentum", range: .unit)
             output = .explicit(mSeq)
         } else if let first = Node.sequence(lrSeq).firstMomentum {
             output = .companion(initial: first)
@@ -27,11 +41,11 @@ extension CompiledProgram {
         for (name, node) in others {
             guard case .sequence(let seq) = node.assigningSlots(&slots) else { preconditionFailure("top level is a sequence") }
             // A group's output (`lr[backbone]`) is checked as its output is.
-            try checkRates(seq, what: name, range: Builtins.range(of: name), offset: 0, total: settings.total, slots)
+            try check(seq, name, what: name, range: Builtins.range(of: name))
             outputs.append(NamedOutput(name: name, sequence: seq))
         }
         return CompiledProgram(settings: settings, lr: lrSeq, momentum: output, outputs: outputs, initialSlots: slots, source: source,
-                               baseGuards: guards, warnings: warnings)
+                               baseGuards: guards, warnings: warnings, libraryOutputs: libraryOutputs)
     }
 
     /// Samples every phase for a value out of the output's range (for a

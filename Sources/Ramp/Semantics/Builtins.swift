@@ -386,6 +386,9 @@ public enum Builtins {
     // MARK: - helpers on values
 
     public static let helpers: [BuiltinSpec] = [
+        BuiltinSpec("unchecked", .helper, doc: "a statement's schedule whose values pass as they are: outside the output's range is a warning, not an error (what a library's constructor gets; they must still be finite)", params: [
+            ParamSpec("schedule", .any, .required, doc: "the output's schedule"),
+        ]) { a throws(CheckError) in a.values["schedule"]! },
         BuiltinSpec("with_momentum", .helper, doc: "a rate that sets momentum too, as DeepSpeed's OneCycle does: a statement of its own, whose momentum is the program's", params: [
             ParamSpec("schedule", .schedule, .required, doc: "the learning rate"),
             ParamSpec("momentum", .schedule, .required, doc: "momentum (Adam's beta1), step by step beside it"),
@@ -515,8 +518,12 @@ public enum Builtins {
             }
             var phases: [Phase] = []
             var last: Node = .constant(0)
+            // from and min as schedules keep how they follow the base, so the program taken to another base stays exact.
+            let from = try Checker.schedule(a.values["from"]!, a.range("from")), low = try Checker.schedule(a.values["min"]!, a.range("min"))
             for (p, w) in zip(periods, weights) {
-                let body = Node.primitive(Cosine(T: p, from: a.num("from") * w, min: a.num("min"), exponent: 1, k: 1, periodic: false), [:])
+                // min + (from * w - min) * (1 + cos(pi t / p)) / 2
+                let half = Node.primitive(Cosine(T: p, from: 1, min: 0, exponent: 1, k: 1, periodic: false), [:])
+                let body = Node.combine(.add, low, .combine(.multiply, .combine(.subtract, .combine(.multiply, from, .constant(w)), low), half))
                 phases.append(Phase(body: body, bound: p, explicitBound: true, condition: nil, slots: 0..<0, range: a.callRange))
                 last = .warp(body, .constant(Double(p - 1)))
             }

@@ -53,6 +53,8 @@ public enum UnaryOperator: String, Sendable, Hashable, Codable { case negate = "
 
 public enum BinaryOperator: String, Sendable, Hashable, Codable {
     case add = "+", subtract = "-", multiply = "*", divide = "/", power = "^"
+    /// `a // b`: Python's floor division, floor(a / b).
+    case floorDivide = "//"
 }
 
 public enum CompareOperator: String, Sendable, Hashable, Codable {

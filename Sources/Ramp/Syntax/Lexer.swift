@@ -155,7 +155,10 @@ public struct Lexer {
         case UInt8(ascii: "."): return emit(.symbol(.dot))
         case UInt8(ascii: "+"): return emit(.symbol(.plus))
         case UInt8(ascii: "-"): return emit(.symbol(.minus))
-        case UInt8(ascii: "/"): return emit(.symbol(.slash))
+        case UInt8(ascii: "/"):
+            // `//` is Python's floor division, which pasted lambdas use.
+            if peek() == UInt8(ascii: "/") { pos += 1; return emit(.symbol(.slashSlash)) }
+            return emit(.symbol(.slash))
         case UInt8(ascii: "^"): return emit(.symbol(.caret))
         case UInt8(ascii: "%"): return emit(.symbol(.percent))
         case UInt8(ascii: "|"): return emit(.symbol(.bar))
@@ -191,8 +194,8 @@ public struct Lexer {
             }
         }
         digits()
-        if peek() == UInt8(ascii: "."), peek(1).map(isDigit) ?? true {
-            // "3." is a number too, but "3.foo" is not something we need.
+        if peek() == UInt8(ascii: "."), peek(1).map({ isDigit($0) || !isIdentStart($0) && $0 != UInt8(ascii: ".") }) ?? true {
+            // "3." is a number too, as Python writes it (`1.`, `[1., 2.]`), but "3.foo" is not something we need.
             pos += 1; digits()
         }
         if let e = peek(), e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {

@@ -373,14 +373,14 @@ public struct Parser {
         }
     }
 
-    /// term = unary { ( "*" | "/" ) unary } ;
+    /// term = unary { ( "*" | "/" | "//" ) unary } ;
     mutating func parseTerm() throws(Diagnostic) -> Expr {
         var e = try parseUnary()
         var links = 0
         defer { depth -= links }
         while true {
             let op: BinaryOperator
-            if check(.star) { op = .multiply } else if check(.slash) { op = .divide } else { return e }
+            if check(.star) { op = .multiply } else if check(.slash) { op = .divide } else if check(.slashSlash) { op = .floorDivide } else { return e }
             try chained(&links)
             advance(); skipNewlines()
             let r = try parseUnary()

@@ -17,7 +17,7 @@ public enum Keyword: String, Sendable, Hashable, CaseIterable {
 public enum Symbol: String, Sendable, Hashable, CaseIterable {
     case lparen = "(", rparen = ")", lbracket = "[", rbracket = "]", lbrace = "{", rbrace = "}"
     case comma = ",", colon = ":", semicolon = ";", dot = "."
-    case assign = "=", plus = "+", minus = "-", star = "*", slash = "/", caret = "^", starStar = "**"
+    case assign = "=", plus = "+", minus = "-", star = "*", slash = "/", slashSlash = "//", caret = "^", starStar = "**"
     case percent = "%", bar = "|"
     case less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">=", equalEqual = "==", notEqual = "!="
 }

@@ -871,7 +871,7 @@ class _Schedule:
     BASE = 1.0
     TOTAL = None
     USES_METRIC = False
-    RANGES = {"momentum": "unit"}
+    RANGES = {"lr": "nonNegative", "momentum": "unit"}
     KINDS = ()
 
     @staticmethod
@@ -885,7 +885,7 @@ class _Schedule:
         self.base = base
         self._lr_node, self._momentum_node, self._companion, self._initial, self._outputs = self.program(base)
         if base != self.BASE:
-            _check_rates(self._lr_node, "rate", 0, self.TOTAL, self._initial, base)
+            _check_rates(self._lr_node, "rate", 0, self.TOTAL, self._initial, base, self.RANGES.get("lr", "nonNegative"))
             named = ([("momentum", self._momentum_node)] if self._momentum_node is not None else []) + self._outputs
             for name, node in named:
                 _check_rates(node, name, 0, self.TOTAL, self._initial, base, self.RANGES.get(name, "finite"))

@@ -73,6 +73,24 @@ public struct Checker {
     var phaseStart: Int? = 0
 
     enum BatchCheck { case checking, failed, done(Node) }
+    /// Outputs a library's constructor writes, whose values pass as the library gives them.
+    var libraryOutputs: Set<String> = []
+
+    /// True for a statement that is one library constructor's call (`deepspeed.OneCycle(...)`),
+    /// or `unchecked(...)`, which says the same in native Ramp.
+    func isLibraryCall(_ e: Expr) -> Bool {
+        guard case .call(let callee, _, _) = e.kind else { return false }
+        let name: String
+        switch callee.kind {
+        case .path(let parts): name = Compat.shortName(parts.joined(separator: "."))
+        case .name(let n): name = Compat.shortName(n)
+        default: return false
+        }
+        if name == "unchecked" { return true }
+        guard let dot = name.firstIndex(of: "."), Compat.namespaces.contains(String(name[..<dot])) else { return false }
+        if case .function(let c)? = globals[name] { return c.isPrelude }
+        return name == Compat.sgdrName
+    }
 
     public init(file: SourceFile, options: CheckOptions) {
         self.file = file
@@ -236,6 +254,7 @@ public struct Checker {
                     }
                     momentum = (try Checker.topLevel(.schedule(m), expr.range), range)
                     node = try Checker.topLevel(.schedule(rate), expr.range)
+                    if isLibraryCall(expr) { libraryOutputs.insert("momentum") }
                 } else {
                     node = try Checker.topLevel(value, expr.range)
                 }
@@ -245,6 +264,7 @@ public struct Checker {
             }
             if isBatch { batchCheck = .done(node) }
         }
+        if isLibraryCall(expr) { libraryOutputs.insert(output) }
         switch output {
         case "lr":
             if let prev = lr {

@@ -32,6 +32,16 @@ extension Checker {
             case .multiply: c = .multiply
             case .divide: c = .divide
             case .power: c = .power
+            case .floorDivide:
+                // floor(a / b): numbers fold (a choice on the base is kept as the quotient it gave), schedules floor pointwise.
+                let a = try evaluate(l, env), b = try evaluate(r, env)
+                switch try Checker.combine(.divide, a, l.range, b, r.range, base: settings.base) {
+                case .number(let q, let form):
+                    if let form { record(BaseGuard(expr: form.expr, rule: .equals(q), what: "the floor division", range: e.range)) }
+                    return .number(q.rounded(.down))
+                case .schedule(let n): return .schedule(.apply(.floor, n))
+                case let other: return other
+                }
             }
             let a = try evaluate(l, env), b = try evaluate(r, env)
             return try Checker.combine(c, a, l.range, b, r.range, base: settings.base)

@@ -82,7 +82,7 @@ extension Checker {
     mutating func finish(lr: Node, lrRange: SourceRange, momentum: (Node, SourceRange)?,
                          others: [(String, Node)]) throws(CheckError) -> CompiledProgram {
         try CompiledProgram.assemble(settings: settings, lr: lr, momentum: momentum?.0, others: others, source: file,
-                                     guards: guards, warnings: warnings)
+                                     guards: guards, warnings: warnings, libraryOutputs: libraryOutputs)
     }
 }
 

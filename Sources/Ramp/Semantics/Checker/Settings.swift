@@ -121,10 +121,10 @@ extension Checker {
             samples = x / Double(len)
         }
         samples = samples.rounded(.up)
-        var counts = try scheduledBatch(for: range)
         guard let start = phaseStart else {
             throw .error(.badDuration, "this phase starts after one that ends on an event, so the \(unit.rawValue) before it are not known; write this duration in steps", at: range)
         }
+        var counts = try scheduledBatch(for: range)
         do throws(BatchCounts.Failure) {
             let n = try counts.steps(covering: samples, from: start)
             batchCounts = counts

@@ -13,23 +13,35 @@ struct ProgramInput: ParsableArguments {
     @Option(help: "Override the program's base learning rate.")
     var base: Double?
 
+    @Option(help: "For a config (DeepSpeed, Hugging Face, MMEngine, timm): optimizer steps in one epoch.")
+    var stepsPerEpoch: Int?
+
+    @Option(help: "For a config: its format (deepspeed, hf, mmengine, timm), when its name and content do not say.")
+    var configFormat: String?
+
+    var importing: ImportOptions { ImportOptions(stepsPerEpoch: stepsPerEpoch, format: configFormat.flatMap(ImportFormat.init(rawValue:))) }
+
     func validate() throws {
         if (file == nil) == (source == nil) { throw ValidationError("give either a FILE or -e SOURCE") }
         if let base, !(base > 0 && base.isFinite) { throw ValidationError("--base must be a number above 0") }
+        if let configFormat, ImportFormat(rawValue: configFormat) == nil {
+            throw ValidationError("--config-format takes \(ImportFormat.allCases.map(\.rawValue).joined(separator: ", ")), got '\(configFormat)'")
+        }
+        if let n = stepsPerEpoch, n < 1 { throw ValidationError("--steps-per-epoch must be at least 1") }
     }
 
     /// Loads and checks the program, printing diagnostics and exiting 1 on error.
     func compile() throws -> CompiledProgram {
-        let text = try source.map { ProgramText.source(SourceFile(name: "<expression>", text: $0)) } ?? ProgramFile.load(self.file!)
+        let text = try source.map { ProgramText.source(SourceFile(name: "<expression>", text: $0)) } ?? ProgramFile.load(self.file!, importing: importing)
         return try ProgramFile.compile(text, base: base)
     }
 }
 
 enum ProgramFile {
     /// Reads a program or IR file, or prints why not and exits 1.
-    static func load(_ path: String) throws -> ProgramText {
+    static func load(_ path: String, importing: ImportOptions = ImportOptions()) throws -> ProgramText {
         do {
-            return try ProgramText.load(path: path)
+            return try ProgramText.load(path: path, importing: importing)
         } catch {
             Stderr.print(error.description)
             throw ExitCode(1)

@@ -6,6 +6,6 @@ struct RampCommand: ParsableCommand {
         commandName: "ramp",
         abstract: "A language for learning-rate schedules.",
         discussion: "Example: ramp table -e 'warmup 5 then cosine(T=50)' --steps 60",
-        subcommands: [Check.self, Table.self, Explain.self, Plot.self, Run.self, Repl.self, Compile.self, Serve.self, Bench.self, List.self]
+        subcommands: [Check.self, Table.self, Explain.self, Plot.self, Run.self, Repl.self, Compile.self, Import.self, Serve.self, Bench.self, List.self]
     )
 }

@@ -115,6 +115,22 @@ func temporaryFile(_ contents: String, name: String = "p.ramp") throws -> String
         #expect(unreadable.stderr == "/proc/self/mem: error: cannot be read (check its permissions)\n")
     }
 
+    /// `ramp import` prints a config's Ramp, and `ramp table` reads the config directly.
+    @Test func importAndTableReadAConfig() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ramp-import-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = dir.appendingPathComponent("args.json")
+        try #"{"learning_rate": 0.1, "lr_scheduler_type": "linear", "warmup_steps": 2, "num_train_epochs": 1}"#.write(to: config, atomically: true, encoding: .utf8)
+        let missing = try ramp(["import", config.path])
+        #expect(missing.status == 1 && missing.stderr.contains("error[R0601]: num_train_epochs: max_steps is not set"))
+        let imported = try ramp(["import", config.path, "--steps-per-epoch", "4"])
+        #expect(imported.status == 0)
+        #expect(imported.stdout.hasSuffix("transformers.get_linear_schedule_with_warmup(num_warmup_steps=2, num_training_steps=4)\n"))
+        let table = try ramp(["table", config.path, "--steps", "5", "--steps-per-epoch", "4"])
+        #expect(table.stdout == "step,lr\n0,0.0\n1,0.05\n2,0.1\n3,0.05\n4,0.0\n")
+    }
+
     @Test func tableOfTheCardExampleEndsOnThePlateau() throws {
         let r = try ramp(["table", "samples/card.ramp", "--steps", "60", "--metrics", "samples/card.metrics"])
         #expect(r.status == 0)

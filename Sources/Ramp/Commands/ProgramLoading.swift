@@ -10,6 +10,21 @@ public enum ProgramText: Sendable {
         return IR.isDocument(file.text) ? .ir(file.text, name: path) : .source(file)
     }
 
+    /// Reads a program file, importing a config (DeepSpeed, Hugging Face,
+    /// MMEngine, timm) as the Ramp `ramp import` prints for it. Diagnostics
+    /// about the config point into the config.
+    public static func load(path: String, importing options: ImportOptions) throws(ProgramError) -> ProgramText {
+        let file: SourceFile
+        do { file = try SourceFile.load(path: path) } catch { throw ProgramError(load: error) }
+        if IR.isDocument(file.text) { return .ir(file.text, name: path) }
+        guard options.format != nil || Importer.isConfig(file) else { return .source(file) }
+        do {
+            return .source(SourceFile(name: "\(path) (as Ramp)", text: try Importer.convert(file, options: options)))
+        } catch {
+            throw ProgramError(diagnostics: error.diagnostics, file: file)
+        }
+    }
+
     /// Checks source, or builds an IR document's program, at its own base or `base`.
     public func compile(base: Double? = nil) throws(ProgramError) -> CompiledProgram {
         switch self {

@@ -4,7 +4,7 @@
 ///
 /// Codes never change meaning and are never reused. Blocks of a hundred group
 /// them by where they arise: R00 source text, R01 names and definitions,
-/// R02 syntax, R03 arguments, R04 values, R05 schedules and phases.
+/// R02 syntax, R03 arguments, R04 values, R05 schedules and phases, R06 imported configs.
 public struct DiagnosticKind: Sendable, Hashable, CustomStringConvertible {
     /// The number in the code (`104` for R0104). Only the number is stored,
     /// so a diagnostic stays small on the error paths of the lexer, parser
@@ -87,6 +87,10 @@ extension DiagnosticKind {
     static let unknownOutput = DiagnosticKind(510)
     static let reservedOutput = DiagnosticKind(511)
 
+    // MARK: R06 imported configs
+    static let badConfig = DiagnosticKind(601)
+    static let unsupportedConfig = DiagnosticKind(602)
+
     // MARK: notes
     static let related = DiagnosticKind(0)
 }
@@ -105,6 +109,7 @@ public enum DiagnosticCatalogue {
         .metricDriven, .badDuration, .badSetting, .badValue,
         .outputTwice, .noSchedule, .unreachablePhase, .emptyPhase, .lengthTwice, .tooLarge, .tooDeep, .badRate, .baseDependent,
         .unknownOutput, .reservedOutput,
+        .badConfig, .unsupportedConfig,
     ]
 
     /// Names and summaries, by number.
@@ -156,6 +161,8 @@ public enum DiagnosticCatalogue {
         509: ("base-dependent", "another base asked of a program whose lengths, counts or choices depend on the base"),
         510: ("unknown-output", "a warning: an output whose name is close to a known one, which is then carried as it is"),
         511: ("reserved-output", "an output named as something else already is (`step`, `t`, `metric`...)"),
+        601: ("bad-config", "an imported config that cannot be read, or lacks what its schedule needs"),
+        602: ("unsupported-config", "an imported config that uses something Ramp cannot express, named by its key"),
         0: ("note", "a location related to another diagnostic"),
     ]
 

@@ -1,0 +1,372 @@
+import Foundation
+
+/// The config formats `ramp import` reads.
+public enum ImportFormat: String, Sendable, CaseIterable {
+    /// A DeepSpeed config JSON: its `scheduler` section, `optimizer.params.lr` as base.
+    case deepspeed
+    /// A Hugging Face `TrainingArguments` JSON (or a dict with them under `args`).
+    case hf
+    /// An MMEngine Python config's `param_scheduler`, read as data.
+    case mmengine
+    /// timm's training arguments: `--sched cosine --epochs 300 ...`.
+    case timm
+}
+
+/// What a config does not say that its schedule needs.
+public struct ImportOptions: Sendable {
+    /// Optimizer steps in one epoch: a dataloader's length, which no config holds.
+    public var stepsPerEpoch: Int?
+    public var format: ImportFormat?
+
+    public init(stepsPerEpoch: Int? = nil, format: ImportFormat? = nil) {
+        self.stepsPerEpoch = stepsPerEpoch
+        self.format = format
+    }
+}
+
+/// Turns the configs people already have into Ramp: a commented program that
+/// the compatibility namespaces reproduce exactly. Configs are read as data,
+/// never executed; what Ramp cannot express is an error naming its key.
+public enum Importer {
+    /// The config in `file` as a Ramp program, or diagnostics located in the config.
+    public static func convert(_ file: SourceFile, options: ImportOptions = ImportOptions()) throws(DiagnosticError) -> String {
+        guard let format = options.format ?? detect(file) else {
+            throw DiagnosticError([.error(.badConfig, "cannot tell which config this is; give --format (\(ImportFormat.allCases.map(\.rawValue).joined(separator: ", ")))",
+                                          at: SourceRange(0, 0))])
+        }
+        var reader = ConfigReader(file: file, options: options)
+        do throws(CheckError) {
+            let body: [String]
+            switch format {
+            case .deepspeed: body = try reader.deepspeed(try reader.json())
+            case .hf: body = try reader.huggingFace(try reader.json())
+            case .mmengine: body = try reader.mmengine()
+            case .timm: body = try reader.timm()
+            }
+            return (["# \(format.title) config \(file.name), imported by ramp import."] + body).joined(separator: "\n") + "\n"
+        } catch {
+            throw DiagnosticError(error.diagnostic.map { [$0] } ?? [])
+        }
+    }
+
+    /// The format a file's name or content shows.
+    public static func detect(_ file: SourceFile) -> ImportFormat? {
+        let name = file.name.lowercased(), text = file.text
+        if name.hasSuffix(".py") || text.contains("param_scheduler") { return .mmengine }
+        if text.contains("--sched") || text.drop(while: \.isWhitespace).hasPrefix("--") { return .timm }
+        if text.drop(while: \.isWhitespace).hasPrefix("{") {
+            if text.contains("\"lr_scheduler_type\"") || text.contains("\"num_train_epochs\"") || text.contains("\"max_steps\"") { return .hf }
+            if text.contains("\"scheduler\"") { return .deepspeed }
+        }
+        return nil
+    }
+
+    /// True when a program file is a config to import rather than Ramp or IR.
+    public static func isConfig(_ file: SourceFile) -> Bool {
+        if IR.isDocument(file.text) { return false }
+        let name = file.name.lowercased()
+        if [".py", ".json", ".args"].contains(where: { name.hasSuffix($0) }) { return detect(file) != nil }
+        return false
+    }
+}
+
+extension ImportFormat {
+    var title: String {
+        switch self {
+        case .deepspeed: return "DeepSpeed"
+        case .hf: return "Hugging Face TrainingArguments"
+        case .mmengine: return "MMEngine"
+        case .timm: return "timm"
+        }
+    }
+}
+
+/// A config's text, read into values, with each key located for diagnostics.
+struct ConfigReader {
+    let file: SourceFile
+    let options: ImportOptions
+
+    // MARK: - locating keys
+
+    /// Where a dotted key path (`scheduler.params.warmup_max_lr`) is written:
+    /// each part found after the one before it, quoted or followed by `=`/`:`.
+    func locate(_ path: String) -> SourceRange {
+        let text = Array(file.text.utf8)
+        var from = 0
+        var found: SourceRange?
+        for part in path.split(separator: ".") {
+            let name = part.prefix { $0 != "[" }
+            guard !name.isEmpty, let r = find(Array(name.utf8), in: text, from: from) else { break }
+            found = r
+            from = r.end
+            // `param_scheduler[1]`: the second item's dict( or {, counted from the list's name.
+            if let open = part.firstIndex(of: "["), let index = Int(part[part.index(after: open)...].dropLast()) {
+                var seen = -1
+                while seen < index, let item = nextItem(in: text, from: from) {
+                    seen += 1
+                    from = item.end
+                    if seen == index { found = item }
+                }
+            }
+        }
+        return found ?? SourceRange(0, 0)
+    }
+
+    /// The next `dict(` or `{` from `from`: where a list's next item starts.
+    private func nextItem(in text: [UInt8], from: Int) -> SourceRange? {
+        let dict = Array("dict(".utf8)
+        var i = from
+        while i < text.count {
+            if text[i] == UInt8(ascii: "{") { return SourceRange(i, i + 1) }
+            if i + dict.count <= text.count, Array(text[i..<(i + dict.count)]) == dict { return SourceRange(i, i + 4) }
+            i += 1
+        }
+        return nil
+    }
+
+    private func find(_ word: [UInt8], in text: [UInt8], from: Int) -> SourceRange? {
+        var i = from
+        while i + word.count <= text.count {
+            if Array(text[i..<(i + word.count)]) == word {
+                let before = i > 0 ? text[i - 1] : 0, after = i + word.count < text.count ? text[i + word.count] : 0
+                func isIdent(_ c: UInt8) -> Bool { c == UInt8(ascii: "_") || c == UInt8(ascii: "-") || (c >= 48 && c <= 57) || (c | 0x20 >= 97 && c | 0x20 <= 122) }
+                if !isIdent(before), !isIdent(after) { return SourceRange(i, i + word.count) }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    func fail(_ kind: DiagnosticKind, _ key: String, _ message: String) -> CheckError {
+        .error(kind, key.isEmpty ? message : "\(key): \(message)", at: key.isEmpty ? SourceRange(0, 0) : locate(key))
+    }
+
+    // MARK: - values
+
+    func json() throws(CheckError) -> JSONValue {
+        do { return try JSONValue.parse(file.text) } catch {
+            throw .error(.badConfig, "not valid JSON: \(error.message)", at: SourceRange(error.offset, error.offset + 1))
+        }
+    }
+
+    /// A config value as Ramp writes it: numbers exactly, strings quoted, lists.
+    func literal(_ v: JSONValue, _ key: String) throws(CheckError) -> String {
+        switch v {
+        case .number(let x): return fmt(x)
+        case .bool(let b): return b ? "true" : "false"
+        case .null: return "None"
+        case .string(let s):
+            if s == "auto" {
+                throw fail(.unsupportedConfig, key, "\"auto\" is filled in at run time by the Hugging Face Trainer; give the number it stands for")
+            }
+            return JSONValue.quote(s)
+        case .array(let xs):
+            var items: [String] = []
+            for (i, x) in xs.enumerated() { items.append(try literal(x, "\(key)[\(i)]")) }
+            return "[" + items.joined(separator: ", ") + "]"
+        case .object:
+            throw fail(.unsupportedConfig, key, "a nested table is not a value a scheduler takes")
+        }
+    }
+
+    /// `name=value, ...` from a table of keyword arguments, in the config's order.
+    func keywords(_ table: JSONValue?, _ key: String, skipping: Set<String> = []) throws(CheckError) -> [String] {
+        guard let table else { return [] }
+        guard case .object(let kvs) = table else { throw fail(.badConfig, key, "expected a table of arguments") }
+        var out: [String] = []
+        for (k, v) in kvs where !skipping.contains(k) { out.append("\(k)=\(try literal(v, "\(key).\(k)"))") }
+        return out
+    }
+
+    func stepsPerEpoch(_ key: String, _ why: String) throws(CheckError) -> Int {
+        guard let n = options.stepsPerEpoch else {
+            throw fail(.badConfig, key, "\(why), and a config does not say how many steps an epoch has: give --steps-per-epoch (the dataloader's length in optimizer steps)")
+        }
+        return n
+    }
+
+    // MARK: - DeepSpeed
+
+    static let deepspeedSchedulers = ["WarmupLR", "WarmupDecayLR", "WarmupCosineLR", "OneCycle", "LRRangeTest"]
+
+    /// `{"optimizer": {"params": {"lr": ...}}, "scheduler": {"type": ..., "params": {...}}}`.
+    func deepspeed(_ doc: JSONValue) throws(CheckError) -> [String] {
+        guard let scheduler = doc["scheduler"] else {
+            throw fail(.badConfig, "", "no \"scheduler\" section: a DeepSpeed config names its learning-rate schedule there")
+        }
+        guard case .string(let type)? = scheduler["type"] else { throw fail(.badConfig, "scheduler", "no \"type\" naming the scheduler") }
+        guard ConfigReader.deepspeedSchedulers.contains(type) else {
+            throw fail(.unsupportedConfig, "scheduler.type", "'\(type)' is not one of DeepSpeed's schedulers (\(ConfigReader.deepspeedSchedulers.joined(separator: ", ")))")
+        }
+        if let last = scheduler["params"]?["last_batch_iteration"], last != .number(-1) {
+            throw fail(.unsupportedConfig, "scheduler.params.last_batch_iteration", "a run resumed part-way is resumed from a saved scheduler state, not from the config")
+        }
+        var lines = ["# scheduler \(type), stepped after every optimizer step."]
+        if let lr = doc["optimizer"]?["params"]?["lr"] {
+            guard case .number(let x) = lr else {
+                _ = try literal(lr, "optimizer.params.lr")
+                throw fail(.badConfig, "optimizer.params.lr", "expected a number")
+            }
+            lines += ["# The optimizer's rate (optimizer.params.lr) is base.", "base \(fmt(x))"]
+        } else {
+            lines.append("# No optimizer.params.lr: the optimizer's rate is base (set it with --base).")
+        }
+        let args = try keywords(scheduler["params"], "scheduler.params", skipping: ["last_batch_iteration"])
+        lines.append("deepspeed.\(type)(\(args.joined(separator: ", ")))")
+        return lines
+    }
+
+    // MARK: - Hugging Face
+
+    /// `lr_scheduler_type` → the transformers function Trainer calls, and
+    /// whether it takes the warmup and the training steps.
+    static let huggingFace: [String: (function: String, warmup: Bool, training: Bool)] = [
+        "linear": ("get_linear_schedule_with_warmup", true, true),
+        "cosine": ("get_cosine_schedule_with_warmup", true, true),
+        "cosine_with_restarts": ("get_cosine_with_hard_restarts_schedule_with_warmup", true, true),
+        "polynomial": ("get_polynomial_decay_schedule_with_warmup", true, true),
+        "constant": ("get_constant_schedule", false, false),
+        "constant_with_warmup": ("get_constant_schedule_with_warmup", true, false),
+        "inverse_sqrt": ("get_inverse_sqrt_schedule", true, false),
+        "reduce_lr_on_plateau": ("get_reduce_on_plateau_schedule", false, false),
+        "cosine_with_min_lr": ("get_cosine_with_min_lr_schedule_with_warmup", true, true),
+        "warmup_stable_decay": ("get_wsd_schedule", true, true),
+    ]
+
+    /// TrainingArguments as Trainer turns them into a schedule: the training
+    /// steps from `max_steps`, else `num_train_epochs` epochs; the warmup from
+    /// `warmup_steps`, else `ceil(warmup_ratio * steps)`.
+    func huggingFace(_ doc: JSONValue) throws(CheckError) -> [String] {
+        let args = doc["args"] ?? doc
+        func number(_ k: String) -> Double? { args[k]?.number }
+        let type: String
+        switch args["lr_scheduler_type"] {
+        case .string(let s)?: type = s.replacingOccurrences(of: "SchedulerType.", with: "").lowercased()
+        case nil: type = "linear"
+        default: throw fail(.badConfig, "lr_scheduler_type", "expected a string such as \"cosine\"")
+        }
+        guard let spec = ConfigReader.huggingFace[type] else {
+            throw fail(.unsupportedConfig, "lr_scheduler_type", "'\(type)' is not a schedule Trainer builds (\(ConfigReader.huggingFace.keys.sorted().joined(separator: ", ")))")
+        }
+        var lines = ["# lr_scheduler_type \(type): transformers.\(spec.function), stepped after every optimizer step."]
+        let lr = number("learning_rate") ?? 5e-5
+        lines += ["# learning_rate is base\(args["learning_rate"] == nil ? " (Trainer's default)" : "").", "base \(fmt(lr))"]
+        var training = 0
+        if spec.training || spec.warmup {
+            if let m = number("max_steps"), m > 0 {
+                training = Int(m)
+                lines.append("# max_steps: \(training) training steps.")
+            } else {
+                let epochs = number("num_train_epochs") ?? 3
+                let spe = try stepsPerEpoch("num_train_epochs", "max_steps is not set, so the training steps are num_train_epochs epochs")
+                training = Int((epochs * Double(spe)).rounded(.up))
+                lines.append("# num_train_epochs \(fmt(epochs)) of \(spe) steps: \(training) training steps.")
+            }
+        }
+        var warmup = 0
+        if spec.warmup {
+            let steps = number("warmup_steps") ?? 0, ratio = number("warmup_ratio") ?? 0
+            if steps >= 1 {
+                warmup = Int(steps)
+            } else if steps > 0 || ratio > 0 {
+                let r = steps > 0 ? steps : ratio
+                warmup = Int((Double(training) * r).rounded(.up))
+                lines.append("# warmup \(fmt(r)) of the training steps: ceil(\(training) * \(fmt(r))) = \(warmup).")
+            }
+        }
+        var kwargs: JSONValue?
+        switch args["lr_scheduler_kwargs"] {
+        case .string(let s)? where !s.trimmingCharacters(in: .whitespaces).isEmpty:
+            guard let parsed = try? JSONValue.parse(s) else { throw fail(.badConfig, "lr_scheduler_kwargs", "a string that is not a JSON table of arguments") }
+            kwargs = parsed
+        case .object?: kwargs = args["lr_scheduler_kwargs"]
+        default: kwargs = nil
+        }
+        var call: [String] = []
+        if spec.warmup { call.append("num_warmup_steps=\(warmup)") }
+        if spec.training { call.append("num_training_steps=\(training)") }
+        call += try keywords(kwargs, "lr_scheduler_kwargs")
+        lines.append("transformers.\(spec.function)(\(call.joined(separator: ", ")))")
+        return lines
+    }
+
+    // MARK: - timm
+
+    /// timm's train.py arguments as create_scheduler_v2 reads them, stepped
+    /// once per epoch (or per update with --sched-on-updates).
+    func timm() throws(CheckError) -> [String] {
+        var args: [String: String] = [:], flags: Set<String> = []
+        let words = file.text.split(whereSeparator: { $0.isWhitespace || $0 == "\\" }).map(String.init)
+        var i = 0
+        while i < words.count {
+            var w = words[i]
+            guard w.hasPrefix("--") else { throw fail(.badConfig, w, "expected an option such as --sched") }
+            w = String(w.dropFirst(2))
+            if let eq = w.firstIndex(of: "=") {
+                args[String(w[..<eq])] = String(w[w.index(after: eq)...])
+            } else if i + 1 < words.count, !words[i + 1].hasPrefix("--") {
+                // A list (--decay-milestones 30 60) gathers the words up to the next option.
+                var values: [String] = []
+                while i + 1 < words.count, !words[i + 1].hasPrefix("--") { values.append(words[i + 1]); i += 1 }
+                args[w] = values.joined(separator: " ")
+            } else {
+                flags.insert(w)
+            }
+            i += 1
+        }
+        func number(_ k: String, _ fallback: Double) throws(CheckError) -> Double {
+            guard let s = args[k] else { return fallback }
+            guard let x = Double(s) else { throw fail(.badConfig, k, "'\(s)' is not a number") }
+            return x
+        }
+        let sched = args["sched"] ?? "cosine"
+        let perUpdate = flags.contains("sched-on-updates")
+        let scale = perUpdate ? try stepsPerEpoch("sched-on-updates", "--sched-on-updates steps the schedule every update") : 1
+        func t(_ k: String, _ fallback: Double) throws(CheckError) -> String { fmt((try number(k, fallback) * Double(scale)).rounded()) }
+        guard let lr = args["lr"].flatMap(Double.init) else {
+            throw fail(.badConfig, "", "no --lr: timm computes it from --lr-base and the batch size; give --lr")
+        }
+        let common = ["warmup_t=\(try t("warmup-epochs", 5))", "warmup_lr_init=\(fmt(try number("warmup-lr", 1e-5)))",
+                      "warmup_prefix=\(flags.contains("warmup-prefix") ? "true" : "false")"]
+        let epochs = try number("epochs", 300)
+        var lines = ["# --sched \(sched), stepped once per \(perUpdate ? "update (--sched-on-updates, \(scale) an epoch)" : "epoch"): a step is \(perUpdate ? "an update" : "an epoch").",
+                     "# --lr is base.", "base \(fmt(lr))"]
+        let cycle = ["cycle_mul=\(fmt(try number("lr-cycle-mul", 1)))", "cycle_decay=\(fmt(try number("lr-cycle-decay", 0.5)))",
+                     "cycle_limit=\(fmt(try number("lr-cycle-limit", 1)))"]
+        let main: String
+        switch sched {
+        case "cosine":
+            main = "timm.CosineLRScheduler(" + (["t_initial=\(try t("epochs", 300))", "lr_min=\(fmt(try number("min-lr", 0)))"] + cycle
+                + ["k_decay=\(fmt(try number("lr-k-decay", 1)))"] + common).joined(separator: ", ") + ")"
+        case "tanh":
+            main = "timm.TanhLRScheduler(" + (["t_initial=\(try t("epochs", 300))", "lr_min=\(fmt(try number("min-lr", 0)))"] + cycle + common).joined(separator: ", ") + ")"
+        case "poly":
+            main = "timm.PolyLRScheduler(" + (["t_initial=\(try t("epochs", 300))", "power=\(fmt(try number("decay-rate", 0.1)))",
+                                              "lr_min=\(fmt(try number("min-lr", 0)))"] + cycle + ["k_decay=\(fmt(try number("lr-k-decay", 1)))"] + common)
+                .joined(separator: ", ") + ")"
+        case "step":
+            main = "timm.StepLRScheduler(" + (["decay_t=\(try t("decay-epochs", 90))", "decay_rate=\(fmt(try number("decay-rate", 0.1)))"] + common)
+                .joined(separator: ", ") + ")"
+        case "multistep":
+            var marks: [String] = []
+            for m in (args["decay-milestones"] ?? "90 180 270").split(separator: " ") {
+                guard let x = Double(m) else { throw fail(.badConfig, "decay-milestones", "'\(m)' is not a number") }
+                marks.append(fmt((x * Double(scale)).rounded()))
+            }
+            main = "timm.MultiStepLRScheduler(" + (["decay_t=[\(marks.joined(separator: ", "))]", "decay_rate=\(fmt(try number("decay-rate", 0.1)))"] + common)
+                .joined(separator: ", ") + ")"
+        case "plateau":
+            let mode = args["plateau-mode"] ?? (args["eval-metric"].map { $0.contains("loss") ? "min" : "max" } ?? "max")
+            main = "timm.PlateauLRScheduler(" + (["decay_rate=\(fmt(try number("decay-rate", 0.1)))", "patience_t=\(try t("patience-epochs", 10))",
+                                                 "lr_min=\(fmt(try number("min-lr", 0)))", "mode=\(JSONValue.quote(mode))",
+                                                 "warmup_t=\(try t("warmup-epochs", 5))", "warmup_lr_init=\(fmt(try number("warmup-lr", 1e-5)))"])
+                .joined(separator: ", ") + ")"
+        default:
+            throw fail(.unsupportedConfig, "sched", "'\(sched)' is not a timm schedule Ramp reads (cosine, tanh, poly, step, multistep, plateau)")
+        }
+        lines.append(main)
+        let cooldown = try number("cooldown-epochs", 0)
+        if cooldown > 0 { lines.append("# --cooldown-epochs \(fmt(cooldown)): timm trains them at lr_min after the cycles (\(fmt(epochs)) + \(fmt(cooldown)) epochs in all).") }
+        return lines
+    }
+}

@@ -1,0 +1,388 @@
+/// MMEngine configs: Python files read as data. `param_scheduler`,
+/// `optim_wrapper` (or `optimizer`) and `train_cfg` are parsed as Python
+/// literals (dicts, lists, tuples, numbers, strings); nothing is executed.
+extension ConfigReader {
+    /// One `dict(type=..., ...)` of `param_scheduler`, in iterations.
+    struct MMScheduler {
+        var index: Int
+        var type: String
+        var args: [String: JSONValue]
+        /// Ticks and span in iterations; a tick is an epoch when stepped by epoch without conversion.
+        var begin: Int, end: Int?, tick: Int
+        /// `lr` or `momentum`.
+        var param: String
+        var key: String { "param_scheduler[\(index)]" }
+    }
+
+    static let mmTypes = ["Linear", "Constant", "CosineAnnealing", "Exponential", "MultiStep", "Step", "Poly", "OneCycle", "CosineRestart", "ReduceOnPlateau"]
+
+    func mmengine() throws(CheckError) -> [String] {
+        guard let schedulers = try assignment("param_scheduler") else {
+            throw fail(.badConfig, "", "no param_scheduler in this config; one that inherits it from _base_ files needs them merged first")
+        }
+        var optimizer = try assignment("optim_wrapper")?["optimizer"]
+        if optimizer == nil { optimizer = try assignment("optimizer") }
+        let trainCfg = try assignment("train_cfg")
+        var lines: [String] = []
+        guard case .number(let base)? = optimizer?["lr"] else {
+            throw fail(.badConfig, "optim_wrapper", "no optimizer lr: MMEngine's schedulers scale the optimizer's rate, which is base")
+        }
+        lines += ["# The optimizer's lr is base.", "base \(fmt(base))"]
+        var momentum: Double?
+        if case .number(let m)? = optimizer?["momentum"] { momentum = m }
+        if case .array(let betas)? = optimizer?["betas"], case .number(let b1)? = betas.first { momentum = b1 }
+        let list: [JSONValue]
+        switch schedulers {
+        case .array(let xs): list = xs
+        case .object: list = [schedulers]
+        default: throw fail(.badConfig, "param_scheduler", "expected a list of dict(type=..., ...)")
+        }
+        let spe = options.stepsPerEpoch
+        var parsed: [MMScheduler] = []
+        for (i, item) in list.enumerated() {
+            let key = "param_scheduler[\(i)]"
+            guard case .object(let kvs) = item, case .string(let type)? = item["type"] else { throw fail(.badConfig, key, "expected dict(type=..., ...)") }
+            var args: [String: JSONValue] = [:]
+            for (k, v) in kvs where k != "type" { args[k] = v }
+            let param: String, stem: String
+            if type.hasSuffix("LR") { (param, stem) = ("lr", String(type.dropLast(2))) }
+            else if type.hasSuffix("Momentum") { (param, stem) = ("momentum", String(type.dropLast(8))) }
+            else { throw fail(.unsupportedConfig, "\(key).type", "'\(type)' is not a learning-rate or momentum scheduler Ramp reads (\(ConfigReader.mmTypes.map { $0 + "LR" }.joined(separator: ", ")), and their Momentum forms)") }
+            guard ConfigReader.mmTypes.contains(stem) else {
+                throw fail(.unsupportedConfig, "\(key).type", "'\(type)' is not a scheduler Ramp reads (\(ConfigReader.mmTypes.map { $0 + "LR" }.joined(separator: ", ")))")
+            }
+            let byEpoch = args["by_epoch"].map { $0 != .bool(false) } ?? true
+            let convert = args["convert_to_iter_based"] == .bool(true)
+            func count(_ k: String) throws(CheckError) -> Int? {
+                switch args[k] {
+                case nil, .null?: return nil
+                case .number(let x)? where x == x.rounded() && x >= 0 && x < 1e15: return Int(x)
+                default: throw fail(.badConfig, "\(key).\(k)", "expected a whole number")
+                }
+            }
+            var scale = 1, tick = 1
+            if byEpoch {
+                let e = try stepsPerEpoch("\(key).by_epoch", "\(type) is stepped by epoch")
+                if convert { scale = e } else { tick = e }
+            }
+            if convert, byEpoch {
+                // convert_to_iter_based: the scheduler is stepped every iteration, its epoch lengths in iterations.
+                for k in ["T_max", "step_size", "total_steps"] { if case .number(let x)? = args[k] { args[k] = .number(x * Double(scale)) } }
+                for k in ["milestones", "periods"] {
+                    if case .array(let xs)? = args[k] { args[k] = .array(xs.map { $0.number.map { .number($0 * Double(scale)) } ?? $0 }) }
+                }
+            }
+            let begin = (try count("begin") ?? 0) * scale * tick
+            let end = (try count("end")).map { $0 * scale * tick }
+            if let end, end <= begin { throw fail(.badConfig, "\(key).end", "end must be after begin") }
+            parsed.append(MMScheduler(index: i, type: stem, args: args, begin: begin, end: end, tick: tick, param: param))
+        }
+        if let spe { lines.append("steps_per_epoch \(spe)") }
+        if case .number(let n)? = trainCfg?["max_epochs"], spe != nil { lines.append("total \(fmt(n)) epochs") }
+        else if case .number(let n)? = trainCfg?["max_iters"] { lines.append("total \(fmt(n))") }
+        for param in ["lr", "momentum"] {
+            let group = parsed.filter { $0.param == param }
+            guard !group.isEmpty else { continue }
+            let start: Double
+            if param == "lr" { start = base } else {
+                guard let m = momentum else {
+                    throw fail(.badConfig, group[0].key, "a momentum scheduler needs the optimizer's momentum (or betas), which the config does not give")
+                }
+                start = m
+            }
+            lines.append("# " + group.map { s in
+                "\(s.key) \(s.type)\(param == "lr" ? "LR" : "Momentum") (\(s.end.map { "steps \(s.begin)-\($0 - 1)" } ?? "from step \(s.begin)")\(s.tick > 1 ? ", once an epoch" : ""))"
+            }.joined(separator: "; "))
+            let text = try mmCompose(group, start: start, param: param, spe: spe)
+            lines.append(param == "lr" ? text : "momentum: " + text)
+        }
+        return lines
+    }
+
+    /// One output's schedulers as one schedule. Schedulers that scale the
+    /// value by a factor compose as a product, overlapping or not; otherwise
+    /// they must follow one another, each starting from the value it finds.
+    func mmCompose(_ group: [MMScheduler], start: Double, param: String, spe: Int?) throws(CheckError) -> String {
+        let sorted = group.sorted { $0.begin < $1.begin }
+        if sorted.count == 1, ["OneCycle", "CosineRestart", "ReduceOnPlateau"].contains(sorted[0].type) {
+            return try mmWhole(sorted[0], param: param)
+        }
+        for s in sorted where ["OneCycle", "CosineRestart", "ReduceOnPlateau"].contains(s.type) {
+            throw fail(.unsupportedConfig, "\(s.key).type", "\(s.type) sets the value outright, so Ramp reads it only as the one \(param) scheduler of a config")
+        }
+        if param == "lr", sorted.allSatisfy(isFactor) {
+            // Each multiplies the rate: the product of each on its own, over the base once for each but one.
+            let parts = try sorted.map { s throws(CheckError) in
+                let body = try mmBody(s, from: "base", start: start)
+                return s.begin == 0 && s.end == nil ? body : "span(\(body), begin=\(s.begin), end=\(s.end.map(String.init) ?? "None"))"
+            }
+            return parts.count == 1 ? parts[0] : "(" + parts.joined(separator: " * ") + ")" + " / base" + (parts.count > 2 ? " ^ \(parts.count - 1)" : "")
+        }
+        // One after another: each starts from the value the last left.
+        var phases: [String] = [], at = 0, value = start
+        for (i, s) in sorted.enumerated() {
+            if s.begin < at {
+                throw fail(.unsupportedConfig, s.key, "overlaps \(sorted[i - 1].key) at step \(s.begin); Ramp reads overlapping schedulers only when each scales the value by a factor (a cosine or poly to 0, linear, constant, step, multistep, exponential)")
+            }
+            if s.begin > at { phases.append("constant(\(fmt(value))) for \(s.begin - at)") }
+            let body = try mmBody(s, from: fmt(value), start: start)
+            guard let end = s.end else {
+                if i < sorted.count - 1 { throw fail(.unsupportedConfig, sorted[i + 1].key, "follows \(s.key), which has no end") }
+                phases.append(body)
+                return phases.joined(separator: " then ")
+            }
+            phases.append("(\(body)) for \(end - s.begin)")
+            // The value it stops at, frozen from its end: what the program so far gives at end - 1.
+            let sofar = (spe.map { "steps_per_epoch \($0)\n" } ?? "") + phases.joined(separator: " then ")
+            do {
+                value = try Compiler.compile(SourceFile(name: "<import>", text: sofar)).value(at: end - 1)
+            } catch {
+                throw fail(.unsupportedConfig, s.key, "its values are not a schedule Ramp can check: " + (error.diagnostics.first?.message ?? ""))
+            }
+            at = end
+        }
+        phases.append("constant(\(fmt(value)))")
+        return phases.joined(separator: " then ")
+    }
+
+    /// True for a scheduler whose every update multiplies the value.
+    func isFactor(_ s: MMScheduler) -> Bool {
+        switch s.type {
+        case "Linear", "Constant", "Exponential", "MultiStep", "Step": return true
+        case "CosineAnnealing", "Poly": return (s.args["eta_min"]?.number ?? 0) == 0 && (s.args["eta_min_ratio"]?.number ?? 0) == 0
+        default: return false
+        }
+    }
+
+    /// A scheduler from its own step 0, starting at `from` (the value it finds), in closed form.
+    func mmBody(_ s: MMScheduler, from v: String, start: Double) throws(CheckError) -> String {
+        func num(_ k: String, _ fallback: Double?) throws(CheckError) -> String {
+            switch s.args[k] {
+            case .number(let x)?: return fmt(x)
+            case nil, .null?:
+                guard let fallback else { throw fail(.badConfig, s.key, "\(s.type) needs \(k)") }
+                return fmt(fallback)
+            default: throw fail(.badConfig, "\(s.key).\(k)", "expected a number")
+            }
+        }
+        let k = s.tick > 1 ? "floor(t / \(s.tick))" : "t"
+        // MMEngine's end - 1: the last update is at end - 1, begin to end - 1 in its own ticks.
+        let last = s.end.map { ($0 - s.begin) / s.tick - 1 }
+        let eta: String = {
+            if case .number(let x)? = s.args["eta_min"] { return fmt(x) }
+            if case .number(let r)? = s.args["eta_min_ratio"] { return fmt(start * r) }
+            return "0"
+        }()
+        switch s.type {
+        case "Linear":
+            let sf = try num("start_factor", 1.0 / 3), ef = try num("end_factor", 1)
+            guard let last else { return "\(v) * \(sf)" }
+            return "\(v) * (\(sf) + (\(ef) - \(sf)) * (min(\(k), \(last)) / \(max(1, last))))"
+        case "Constant":
+            let f = try num("factor", 1.0 / 3)
+            guard let last else { return "\(v) * \(f)" }
+            return "\(v) * at(piecewise(boundaries=[\(last)], values=[\(f), 1]), \(k))"
+        case "Exponential": return "\(v) * \(try num("gamma", nil)) ^ \(k)"
+        case "MultiStep":
+            guard case .array(let marks)? = s.args["milestones"] else { throw fail(.badConfig, s.key, "MultiStep needs milestones") }
+            let m = try marks.map { x throws(CheckError) -> String in
+                guard let n = x.number else { throw fail(.badConfig, "\(s.key).milestones", "expected numbers") }
+                return fmt(n)
+            }
+            return "\(v) * at(multistep(milestones=[\(m.joined(separator: ", "))], gamma=\(try num("gamma", 0.1)), from=1), \(k))"
+        case "Step": return "\(v) * \(try num("gamma", 0.1)) ^ floor(\(k) / \(try num("step_size", nil)))"
+        case "CosineAnnealing":
+            return "\(eta) + (\(v) - \(eta)) * (1 + cos(pi * \(k) / \(try num("T_max", nil)))) / 2"
+        case "Poly":
+            guard let last else { throw fail(.unsupportedConfig, s.key, "PolyLR without an end decays over no length") }
+            return "\(eta) + (\(v) - \(eta)) * (1 - min(\(k), \(last)) / \(max(1, last))) ^ \(try num("power", 1))"
+        default:
+            throw fail(.unsupportedConfig, "\(s.key).type", "\(s.type) is read only as a config's one scheduler")
+        }
+    }
+
+    /// A scheduler that sets the value outright, as the mmengine. namespace writes it.
+    func mmWhole(_ s: MMScheduler, param: String) throws(CheckError) -> String {
+        guard param == "lr" else { throw fail(.unsupportedConfig, "\(s.key).type", "\(s.type)Momentum is not one Ramp reads") }
+        var args = try keywords(.object(s.args.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }), s.key,
+                                skipping: ["begin", "end", "by_epoch", "convert_to_iter_based"])
+        args += ["begin=\(s.begin / s.tick)"] + (s.end.map { ["end=\($0 / s.tick)"] } ?? []) + ["by_epoch=\(s.tick > 1 ? "true" : "false")"]
+        return "mmengine.\(s.type)LR(\(args.joined(separator: ", ")))"
+    }
+
+    // MARK: - Python literals
+
+    /// The value assigned to `name` at the start of a line (`param_scheduler = [...]`).
+    func assignment(_ name: String) throws(CheckError) -> JSONValue? {
+        let bytes = Array(file.text.utf8)
+        let word = Array(name.utf8)
+        var i = 0
+        while i + word.count <= bytes.count {
+            let atLineStart = i == 0 || bytes[i - 1] == UInt8(ascii: "\n")
+            if atLineStart, Array(bytes[i..<(i + word.count)]) == word {
+                var j = i + word.count
+                while j < bytes.count, bytes[j] == UInt8(ascii: " ") { j += 1 }
+                if j < bytes.count, bytes[j] == UInt8(ascii: "="), j + 1 < bytes.count, bytes[j + 1] != UInt8(ascii: "=") {
+                    var p = PythonLiteral(bytes: bytes, pos: j + 1)
+                    do { return try p.value() } catch {
+                        throw .error(.badConfig, "\(name): \(error.message)", at: SourceRange(error.at, min(bytes.count, error.at + 1)))
+                    }
+                }
+            }
+            i += 1
+        }
+        return nil
+    }
+}
+
+/// A recursive-descent reader of the Python literals configs are written in:
+/// `dict(k=v)`, `{k: v}`, lists, tuples, numbers (with `+ - * /` between
+/// them), strings, True, False, None; a bare name reads as its text (a class
+/// named in `type=`). Anything else is refused, never evaluated.
+struct PythonLiteral {
+    let bytes: [UInt8]
+    var pos: Int
+
+    struct Failure: Error { var message: String; var at: Int }
+
+    mutating func skip() {
+        while pos < bytes.count {
+            let c = bytes[pos]
+            if c == UInt8(ascii: "#") { while pos < bytes.count, bytes[pos] != UInt8(ascii: "\n") { pos += 1 } }
+            else if c == UInt8(ascii: " ") || c == UInt8(ascii: "\n") || c == UInt8(ascii: "\t") || c == UInt8(ascii: "\r") || c == UInt8(ascii: "\\") { pos += 1 }
+            else { return }
+        }
+    }
+
+    func peek() -> UInt8? { pos < bytes.count ? bytes[pos] : nil }
+
+    mutating func expect(_ c: Character) throws(Failure) {
+        skip()
+        guard peek() == c.asciiValue else { throw Failure(message: "expected '\(c)'", at: pos) }
+        pos += 1
+    }
+
+    /// expression = term { ("+" | "-") term } ;  numbers only
+    mutating func value() throws(Failure) -> JSONValue {
+        var v = try term()
+        while true {
+            skip()
+            guard let c = peek(), c == UInt8(ascii: "+") || c == UInt8(ascii: "-") else { return v }
+            pos += 1
+            let r = try term()
+            v = try arithmetic(v, r, c == UInt8(ascii: "+") ? { $0 + $1 } : { $0 - $1 })
+        }
+    }
+
+    /// term = unary { ("*" | "/") unary } ;
+    mutating func term() throws(Failure) -> JSONValue {
+        var v = try unary()
+        while true {
+            skip()
+            guard let c = peek(), c == UInt8(ascii: "*") || c == UInt8(ascii: "/") else { return v }
+            pos += 1
+            let r = try unary()
+            v = try arithmetic(v, r, c == UInt8(ascii: "*") ? { $0 * $1 } : { $0 / $1 })
+        }
+    }
+
+    func arithmetic(_ a: JSONValue, _ b: JSONValue, _ op: (Double, Double) -> Double) throws(Failure) -> JSONValue {
+        guard case .number(let x) = a, case .number(let y) = b else { throw Failure(message: "arithmetic on something other than numbers", at: pos) }
+        return .number(op(x, y))
+    }
+
+    /// unary = "-" unary | atom ;
+    mutating func unary() throws(Failure) -> JSONValue {
+        skip()
+        if peek() == UInt8(ascii: "-") {
+            pos += 1
+            guard case .number(let x) = try unary() else { throw Failure(message: "'-' before something other than a number", at: pos) }
+            return .number(-x)
+        }
+        return try atom()
+    }
+
+    /// atom = NUMBER | STRING | "[" items "]" | "(" items ")" | "{" pairs "}" | "dict(" kwargs ")" | NAME ;
+    mutating func atom() throws(Failure) -> JSONValue {
+        skip()
+        guard let c = peek() else { throw Failure(message: "unexpected end of the file", at: pos) }
+        if c == UInt8(ascii: "[") || c == UInt8(ascii: "(") {
+            pos += 1
+            let close = c == UInt8(ascii: "[") ? UInt8(ascii: "]") : UInt8(ascii: ")")
+            var items: [JSONValue] = []
+            while true {
+                skip()
+                if peek() == close { pos += 1; return .array(items) }
+                items.append(try value())
+                skip()
+                if peek() == UInt8(ascii: ",") { pos += 1 } else if peek() != close { throw Failure(message: "expected ',' or a closing bracket", at: pos) }
+            }
+        }
+        if c == UInt8(ascii: "{") {
+            pos += 1
+            var pairs: [(String, JSONValue)] = []
+            while true {
+                skip()
+                if peek() == UInt8(ascii: "}") { pos += 1; return .object(pairs) }
+                let k = try value()
+                try expect(":")
+                let v = try value()
+                guard case .string(let key) = k else { throw Failure(message: "a dict key that is not a string", at: pos) }
+                pairs.append((key, v))
+                skip()
+                if peek() == UInt8(ascii: ",") { pos += 1 }
+            }
+        }
+        if c == UInt8(ascii: "'") || c == UInt8(ascii: "\"") {
+            pos += 1
+            let start = pos
+            while pos < bytes.count, bytes[pos] != c { pos += bytes[pos] == UInt8(ascii: "\\") ? 2 : 1 }
+            guard pos < bytes.count else { throw Failure(message: "unterminated string", at: start - 1) }
+            defer { pos += 1 }
+            return .string(String(decoding: bytes[start..<pos], as: UTF8.self))
+        }
+        if (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || c == UInt8(ascii: ".") {
+            let start = pos
+            while pos < bytes.count, let ch = Optional(bytes[pos]),
+                  (ch >= UInt8(ascii: "0") && ch <= UInt8(ascii: "9")) || ch == UInt8(ascii: ".") || ch == UInt8(ascii: "_")
+                    || ch == UInt8(ascii: "e") || ch == UInt8(ascii: "E")
+                    || ((ch == UInt8(ascii: "-") || ch == UInt8(ascii: "+")) && (bytes[pos - 1] == UInt8(ascii: "e") || bytes[pos - 1] == UInt8(ascii: "E"))) {
+                pos += 1
+            }
+            let text = String(decoding: bytes[start..<pos], as: UTF8.self).replacingOccurrences(of: "_", with: "")
+            guard let x = Double(text) else { throw Failure(message: "malformed number '\(text)'", at: start) }
+            return .number(x)
+        }
+        let start = pos
+        while pos < bytes.count, let ch = Optional(bytes[pos]),
+              ch == UInt8(ascii: "_") || ch == UInt8(ascii: ".") || (ch >= 48 && ch <= 57) || (ch | 0x20 >= 97 && ch | 0x20 <= 122) {
+            pos += 1
+        }
+        guard pos > start else { throw Failure(message: "unexpected '\(Character(Unicode.Scalar(c)))'", at: pos) }
+        let name = String(decoding: bytes[start..<pos], as: UTF8.self)
+        switch name {
+        case "True": return .bool(true)
+        case "False": return .bool(false)
+        case "None": return .null
+        case "dict":
+            try expect("(")
+            var pairs: [(String, JSONValue)] = []
+            while true {
+                skip()
+                if peek() == UInt8(ascii: ")") { pos += 1; return .object(pairs) }
+                let keyStart = pos
+                while pos < bytes.count, let ch = Optional(bytes[pos]), ch == UInt8(ascii: "_") || (ch >= 48 && ch <= 57) || (ch | 0x20 >= 97 && ch | 0x20 <= 122) { pos += 1 }
+                guard pos > keyStart else { throw Failure(message: "expected a keyword argument", at: pos) }
+                let key = String(decoding: bytes[keyStart..<pos], as: UTF8.self)
+                try expect("=")
+                pairs.append((key, try value()))
+                skip()
+                if peek() == UInt8(ascii: ",") { pos += 1 } else if peek() != UInt8(ascii: ")") { throw Failure(message: "expected ',' or ')'", at: pos) }
+            }
+        default:
+            skip()
+            if peek() == UInt8(ascii: "(") { throw Failure(message: "'\(name)(...)' is a call, which a config read as data cannot make", at: start) }
+            return .string(name)
+        }
+    }
+}

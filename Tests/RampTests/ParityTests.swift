@@ -184,6 +184,26 @@ let nativeParity: [String: String] = [
         #expect(throws: DiagnosticError.self) { try c.compiled("momentum: linear(T=200, from=0.9, to=1.1)\ncosine(T=10)") }
     }
 
+    /// What optax accepts, Ramp takes as optax gives it: no transition or a
+    /// zero decay rate is the constant init_value; a negative rate or a growth
+    /// that overflows long after the run is a warning, not a refusal.
+    @Test func optaxEdgeCases() throws {
+        func rates(_ source: String, _ n: Int = 12) throws -> (lr: [Double], warnings: [String]) {
+            let p = try Compiler.compile(SourceFile(name: "t", text: source))
+            return (Table.rows(p, steps: n).map(\.lr), p.warnings.map(\.message))
+        }
+        for source in ["optax.exponential_decay(0.1, 0, 0.5)", "optax.exponential_decay(0.1, -3, 0.5)", "optax.exponential_decay(0.1, 10, 0)",
+                       "optax.polynomial_schedule(0.1, 0.0, 2, 0)", "optax.linear_schedule(0.1, 0.0, 0)"] {
+            let r = try rates(source)
+            #expect(r.lr == Array(repeating: 0.1, count: 12) && r.warnings.isEmpty, "\(source)")
+        }
+        let falling = try rates("optax.linear_schedule(0.1, -0.1, 10)")
+        #expect(falling.lr[10] == -0.1 && falling.warnings == ["the rate is negative (-0.01999999999999999) at step 6; the library allows it, so it is passed on as it is"])
+        let growing = try rates("optax.exponential_decay(0.1, 10, 2.0)")
+        #expect(growing.lr[10] == 0.2 && growing.warnings == ["the rate is infinite at step 10240; the library allows it, so it is passed on as it is"])
+        #expect(try rates("total 50\noptax.exponential_decay(0.1, 10, 2.0)").warnings.isEmpty)
+    }
+
     @Test func composersTrainerLagsOneBatch() {
         let cases = ParityCase.all.filter { $0.lr_trainer != nil }
         #expect(cases.count == 29)

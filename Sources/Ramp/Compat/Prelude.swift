@@ -266,21 +266,25 @@ def timm.WSDLRScheduler(t_initial: integer >= 1, decay_t: integer >= 1, lr_min: 
 ## a fixed value
 def optax.constant_schedule(value: number) = constant(value)
 
-## (init_value - end_value) * (1 - clip(t - transition_begin) / transition_steps) ^ power + end_value
-def optax.polynomial_schedule(init_value: number, end_value: number, power: number, transition_steps: integer >= 1,
+## (init_value - end_value) * (1 - clip(t - transition_begin) / transition_steps) ^ power + end_value; init_value throughout when transition_steps <= 0
+def optax.polynomial_schedule(init_value: number, end_value: number, power: number, transition_steps: integer,
                               transition_begin: integer >= 0 = 0) =
-    (init_value - end_value) * (1 - min(max(t - transition_begin, 0), transition_steps) / transition_steps) ^ power + end_value
+    if(transition_steps <= 0, init_value + 0 * t,
+       (init_value - end_value) * (1 - min(max(t - transition_begin, 0), max(transition_steps, 1)) / max(transition_steps, 1)) ^ power + end_value)
 
 ## a line from init_value to end_value over transition_steps, after transition_begin
-def optax.linear_schedule(init_value: number, end_value: number, transition_steps: integer >= 1,
+def optax.linear_schedule(init_value: number, end_value: number, transition_steps: integer,
                           transition_begin: integer >= 0 = 0) =
     optax.polynomial_schedule(init_value, end_value, 1, transition_steps, transition_begin)
 
-## init_value * decay_rate ^ ((t - transition_begin) / transition_steps), optionally stepped and bounded
-def optax.exponential_decay(init_value: number, transition_steps: integer >= 1, decay_rate: number > 0,
+## init_value * decay_rate ^ ((t - transition_begin) / transition_steps), optionally stepped and bounded; init_value throughout when transition_steps <= 0 or decay_rate is 0
+def optax.exponential_decay(init_value: number, transition_steps: integer, decay_rate: number,
                             transition_begin: integer >= 0 = 0, staircase: bool = false, end_value: number >= 0 = None) =
-    at(exponential(gamma=decay_rate, from=init_value, every=transition_steps, staircase=staircase, end=end_value),
-       max(t - transition_begin, 0))
+    if(transition_steps * decay_rate == 0, init_value + 0 * t,
+       if(transition_steps < 0, init_value + 0 * t,
+          at(exponential(gamma=if(decay_rate > 0, decay_rate, 1), from=init_value, every=max(transition_steps, 1), staircase=staircase,
+                         end=end_value),
+             max(t - transition_begin, 0))))
 
 ## cosine decay from init_value to alpha * init_value over decay_steps
 def optax.cosine_decay_schedule(init_value: number, decay_steps: integer >= 1, alpha: number = 0, exponent: number = 1) =

@@ -61,7 +61,7 @@ public enum Python {
             DURATION = \(program.duration.map(String.init) ?? "None")
             TOTAL = \(program.settings.total.map(String.init) ?? "None")
             # What each output may be, checked at another base as Ramp checks it.
-            RANGES = {\((["lr", "momentum"] + program.outputs.map(\.name)).map { "\(pythonString($0)): \"\(program.range(of: $0).rawValue)\"" }.joined(separator: ", "))}
+            RANGES = {\((["lr", "momentum"] + program.outputs.map(\.name)).map { "\(pythonString($0)): \"\(program.libraryOutputs.contains($0) ? "any" : program.range(of: $0).rawValue)\"" }.joined(separator: ", "))}
             """
         let tail = """
             class Schedule(_Schedule):

@@ -53,7 +53,7 @@ public struct CompiledProgram: Sendable {
 
     /// Outputs written by a library's constructor (`deepspeed.OneCycle(...)`):
     /// the library's values pass as they are, so a value outside the output's
-    /// range is a warning, not an error. Only finiteness is required of them.
+    /// range (negative, above 1, growing without bound) is a warning, not an error.
     public let libraryOutputs: Set<String>
 
     public init(settings: Settings, lr: PhaseSequence, momentum: MomentumSource?, outputs: [NamedOutput] = [],
@@ -75,7 +75,8 @@ public struct CompiledProgram: Sendable {
     }
 
     /// The range an output's values are held to: its own (Builtins.range(of:)),
-    /// or only finiteness for an output a library's constructor writes.
+    /// or only finiteness for an output a library's constructor writes (whose
+    /// values outside it are warned of, not refused).
     public func range(of name: String) -> OutputRange {
         if libraryOutputs.contains(name) { return .finite }
         return name == "lr" ? .nonNegative : name == "momentum" ? .unit : Builtins.range(of: name)

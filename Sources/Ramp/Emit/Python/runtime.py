@@ -808,7 +808,10 @@ def _decode_slot(kind, d):
 
 def _violation(kind, v):
     """Why `v` is out of an output's range ("nonNegative", "unit",
-    "positiveInteger", "finite"), or None: Ramp's OutputRange."""
+    "positiveInteger", "finite"), or None: Ramp's OutputRange. "any" is an
+    output a library's constructor writes, which passes as the library gives it."""
+    if kind == "any":
+        return None
     if v != v:
         return "not a number"
     if math.isinf(v):

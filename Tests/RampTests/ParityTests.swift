@@ -204,6 +204,21 @@ let nativeParity: [String: String] = [
         #expect(try rates("total 50\noptax.exponential_decay(0.1, 10, 2.0)").warnings.isEmpty)
     }
 
+    /// timm's TanhLRScheduler without warmup leaves epoch 0 at the
+    /// optimizer's rate (its constructor sets nothing, and the curve's value
+    /// at 0 is not the rate, since tanh(lb) is not -1); from epoch 1 it is
+    /// lr_min + (base - lr_min) / 2 * (1 - tanh(lb (1 - t/T) + ub t/T)).
+    @Test func timmTanhWithoutWarmupStartsAtTheRate() throws {
+        let p = try Compiler.compile(SourceFile(name: "t", text: "timm.TanhLRScheduler(t_initial=30, lr_min=1e-5)"), options: CheckOptions(base: 0.1))
+        let got = Table.rows(p, steps: 35).map(\.lr)
+        var want = [0.1]
+        for e in 1..<35 {
+            let tr = Double(e) / 30
+            want.append(e < 30 ? 1e-5 + 0.5 * (0.1 - 1e-5) * (1 - tanh(-7 * (1 - tr) + 3 * tr)) : 1e-5)
+        }
+        #expect(zip(got, want).allSatisfy { close($0, $1) } && got.count == 35, "\(got)")
+    }
+
     @Test func composersTrainerLagsOneBatch() {
         let cases = ParityCase.all.filter { $0.lr_trainer != nil }
         #expect(cases.count == 29)

@@ -201,17 +201,17 @@ def timm.CosineLRScheduler(t_initial: integer >= 1, lr_min: number >= 0 = 0, cyc
        then constant(lr_min),
        t + if(warmup_prefix, 0, warmup_t))
 
-## tanh decay with optional restarts and warmup (without warmup_prefix, the warmup rises to the curve's value at warmup_t)
+## tanh decay with optional restarts and warmup (without warmup_prefix, the warmup rises to the curve's value at warmup_t); without warmup, epoch 0 keeps the optimizer's rate, since tanh(lb) is not -1
 def timm.TanhLRScheduler(t_initial: integer >= 1, lb: number = -7, ub: number = 3, lr_min: number >= 0 = 0,
                          cycle_mul: number >= 1 = 1, cycle_decay: number > 0 = 1, cycle_limit: integer >= 1 = 1,
                          warmup_t: integer >= 0 = 0, warmup_lr_init: number >= 0 = 0, warmup_prefix: bool = false,
                          t_in_epochs: bool = true, noise_range_t: none = None, noise_pct: number = 0.67,
                          noise_std: number = 1, noise_seed: number = 42, initialize: bool = true) =
-    warmup(warmup_t, from=warmup_lr_init, to=if(warmup_prefix, base, none)) then
+    if(warmup_t == 0, constant(base), warmup(warmup_t, from=warmup_lr_init, to=if(warmup_prefix, base, none))) for max(warmup_t, 1) then
     at(restarts(tanh_decay(T=t_initial, min=lr_min, lb=lb, ub=ub),
                 period=t_initial, mult=cycle_mul, decay=cycle_decay, floor=lr_min, limit=cycle_limit, decay_mode="peak")
        then constant(lr_min),
-       t + if(warmup_prefix, 0, warmup_t))
+       t + if(warmup_t == 0, 1, if(warmup_prefix, 0, warmup_t)))
 
 ## decays by decay_rate every decay_t epochs
 def timm.StepLRScheduler(decay_t: integer >= 1, decay_rate: number > 0 = 1, warmup_t: integer >= 0 = 0,

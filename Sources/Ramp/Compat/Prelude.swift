@@ -345,7 +345,9 @@ def optax.contrib.reduce_on_plateau(factor: number > 0 < 1 = 0.1, patience: inte
 
 # ---------------------------------------------------------------- keras
 # keras.optimizers.schedules; functions of the step, computed in float32 by keras.
-# XLA rewrites pi * (step / decay_steps) as (pi * step) / decay_steps; so does the prelude.
+# The prelude follows keras' source, operation by operation (it divides before it
+# multiplies: pi * (step / decay_steps)); XLA's float32 functions then differ from it
+# by a few units in the last place, within the float32 tolerance the tests hold it to.
 
 ## initial_learning_rate * decay_rate ^ (step / decay_steps)
 def keras.ExponentialDecay(initial_learning_rate: number, decay_steps: number > 0, decay_rate: number > 0,
@@ -371,17 +373,16 @@ def keras.CosineDecay(initial_learning_rate: number, decay_steps: integer >= 1, 
                       name: string = "CosineDecay", warmup_target: number = None, warmup_steps: integer >= 0 = 0) =
     warmup(warmup_steps, from=initial_learning_rate, to=coalesce(warmup_target, initial_learning_rate)) then
     float32(coalesce(warmup_target, initial_learning_rate)
-            * ((1 - alpha) * (0.5 * (1 + cos(pi * min(t, decay_steps) / decay_steps))) + alpha))
+            * ((1 - alpha) * (0.5 * (1 + cos(pi * (min(t, decay_steps) / decay_steps)))) + alpha))
 
-## cosine decay with warm restarts; t_mul lengthens and m_mul shrinks each cycle
+## cosine decay with warm restarts; t_mul lengthens and m_mul shrinks each cycle (keras' own arithmetic, in float32)
 def keras.CosineDecayRestarts(initial_learning_rate: number, first_decay_steps: integer >= 1, t_mul: number >= 1 = 2,
                               m_mul: number > 0 = 1, alpha: number >= 0 = 0, name: string = "SGDRDecay") =
-    restarts(cosine(T=first_decay_steps, from=initial_learning_rate, min=alpha * initial_learning_rate),
-             period=first_decay_steps, mult=t_mul, decay=m_mul, floor=alpha * initial_learning_rate)
-# ---------------------------------------------------------------- deepspeed
-# deepspeed.runtime.lr_schedules, stepped after every optimizer step and not at
-# construction: lr[0] is what the constructor leaves in the optimizer, lr[i] the
-# rate at last_batch_iteration i - 1. warmup_num_steps below 2 counts as 2.
+    (lambda done:
+        (lambda i:
+            float32(initial_learning_rate * ((1 - alpha) * (0.5 * m_mul ^ i
+                * (1 + cos(pi * if(t_mul == 1, done - i, (done - (1 - t_mul ^ i) / (1 - t_mul)) / t_mul ^ i)))) + alpha)))(
+            if(t_mul == 1, floor(done), floor(log(1 - done * (1 - t_mul)) / log(t_mul)))))(t / first_decay_steps)
 
 ## a rise from warmup_min_lr to warmup_max_lr (the optimizer's rate when None) over warmup_num_steps, log or linear
 def deepspeed.WarmupLR(warmup_min_lr: number >= 0 = 0, warmup_max_lr: number >= 0 = None, warmup_num_steps: integer >= 1 = 1000,

@@ -13,10 +13,10 @@ struct ProgramInput: ParsableArguments {
     @Option(help: "Override the program's base learning rate.")
     var base: Double?
 
-    @Option(help: "For a config (DeepSpeed, Hugging Face, MMEngine, timm): optimizer steps in one epoch.")
+    @Option(help: "For a config (DeepSpeed, Hugging Face, MMEngine, Composer, timm): optimizer steps in one epoch.")
     var stepsPerEpoch: Int?
 
-    @Option(help: "For a config: its format (deepspeed, hf, mmengine, timm), when its name and content do not say.")
+    @Option(help: "For a config: its format (deepspeed, hf, mmengine, composer, timm), when its name and content do not say.")
     var configFormat: String?
 
     var importing: ImportOptions { ImportOptions(stepsPerEpoch: stepsPerEpoch, format: configFormat.flatMap(ImportFormat.init(rawValue:))) }

@@ -122,6 +122,58 @@ import Testing
         #expect(c.mismatch(Self.trace(program, c)) == nil, "\(config)")
     }
 
+    /// Every Composer case as a trainer YAML: its max_duration, the
+    /// optimizer's lr, and the scheduler under its registry name.
+    @Test(arguments: ParityCase.all.filter { $0.id.hasPrefix("composer.") })
+    func composerYAML(_ c: ParityCase) throws {
+        let type = String(c.id.split(separator: ".")[1])
+        let name = try #require(ConfigReader.composerNames.filter { $0.value == type }.keys.sorted().first)
+        let args = Self.kwargs(c.call).map { k, v in
+            "      \(k): " + v.replacingOccurrences(of: "'", with: "")
+        }
+        let yaml = """
+            # composer trainer config
+            max_duration: \(c.max_duration!)
+            optimizers:
+              decoupled_sgdw:
+                lr: \(c.base_lr!)
+                momentum: 0.9
+            schedulers:
+              - \(name):\(args.isEmpty ? " {}" : "")
+            \(args.joined(separator: "\n"))
+            """.replacingOccurrences(of: ": {}", with: ":")
+        let program = try Self.imported(yaml, name: "composer.yaml", stepsPerEpoch: c.dataloader_len)
+        #expect(c.mismatch(Self.trace(program, c)) == nil, "\(yaml)")
+    }
+
+    /// LLM Foundry's `scheduler:` with a `name`, and two stacked schedulers, which multiply.
+    @Test func composerForms() throws {
+        let foundry = """
+            max_duration: 100ba
+            optimizer:
+              name: decoupled_adamw
+              lr: 6.0e-4
+            scheduler:
+              name: cosine_with_warmup
+              t_warmup: 10ba
+              alpha_f: 0.1
+            """
+        let direct = try Compiler.compile(SourceFile(name: "t", text: "base 6.0e-4\ntotal 100\ncomposer.CosineAnnealingWithWarmupScheduler(t_warmup='10ba', alpha_f=0.1)"))
+        let imported = try Self.imported(foundry, name: "foundry.yaml")
+        #expect(Table.rows(imported, steps: 100).map(\.lr) == Table.rows(direct, steps: 100).map(\.lr))
+        let stacked = """
+            max_duration: 20ba
+            schedulers:
+              - constant_with_warmup:
+                  t_warmup: 4ba
+              - step:
+                  step_size: 10ba
+                  gamma: 0.5
+            """
+        let rates = Table.rows(try Self.imported(stacked, name: "stacked.yaml"), steps: 20).map(\.lr)
+        #expect(rates[2] == 0.5 && rates[5] == 1 && rates[12] == 0.5)
+    }
+
     /// What `ramp import` prints for DeepSpeed's documented WarmupLR example.
     @Test func deepspeedDocumentedExample() throws {
         let config = """

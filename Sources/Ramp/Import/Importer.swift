@@ -8,6 +8,8 @@ public enum ImportFormat: String, Sendable, CaseIterable {
     case hf
     /// An MMEngine Python config's `param_scheduler`, read as data.
     case mmengine
+    /// A Composer YAML `schedulers:` block (or LLM Foundry's `scheduler:`).
+    case composer
     /// timm's training arguments: `--sched cosine --epochs 300 ...`.
     case timm
 }
@@ -41,6 +43,7 @@ public enum Importer {
             case .deepspeed: body = try reader.deepspeed(try reader.json())
             case .hf: body = try reader.huggingFace(try reader.json())
             case .mmengine: body = try reader.mmengine()
+            case .composer: body = try reader.composer()
             case .timm: body = try reader.timm()
             }
             return (["# \(format.title) config \(file.name), imported by ramp import."] + body).joined(separator: "\n") + "\n"
@@ -53,6 +56,7 @@ public enum Importer {
     public static func detect(_ file: SourceFile) -> ImportFormat? {
         let name = file.name.lowercased(), text = file.text
         if name.hasSuffix(".py") || text.contains("param_scheduler") { return .mmengine }
+        if name.hasSuffix(".yaml") || name.hasSuffix(".yml") { return .composer }
         if text.contains("--sched") || text.drop(while: \.isWhitespace).hasPrefix("--") { return .timm }
         if text.drop(while: \.isWhitespace).hasPrefix("{") {
             if text.contains("\"lr_scheduler_type\"") || text.contains("\"num_train_epochs\"") || text.contains("\"max_steps\"") { return .hf }
@@ -65,7 +69,7 @@ public enum Importer {
     public static func isConfig(_ file: SourceFile) -> Bool {
         if IR.isDocument(file.text) { return false }
         let name = file.name.lowercased()
-        if [".py", ".json", ".args"].contains(where: { name.hasSuffix($0) }) { return detect(file) != nil }
+        if [".py", ".json", ".args", ".yaml", ".yml"].contains(where: { name.hasSuffix($0) }) { return detect(file) != nil }
         return false
     }
 }
@@ -76,6 +80,7 @@ extension ImportFormat {
         case .deepspeed: return "DeepSpeed"
         case .hf: return "Hugging Face TrainingArguments"
         case .mmengine: return "MMEngine"
+        case .composer: return "Composer"
         case .timm: return "timm"
         }
     }

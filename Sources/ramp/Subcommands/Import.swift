@@ -5,13 +5,13 @@ import Ramp
 extension RampCommand {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print the Ramp program a config stands for: a DeepSpeed or Hugging Face JSON, an MMEngine Python config, timm arguments.",
+            abstract: "Print the Ramp program a config stands for: a DeepSpeed or Hugging Face JSON, an MMEngine Python config, a Composer YAML, timm arguments.",
             discussion: "ramp table, plot, explain and compile read the same files directly.")
 
         @Argument(help: "The config file.")
         var file: String
 
-        @Option(help: "Its format (deepspeed, hf, mmengine, timm), when its name and content do not say.")
+        @Option(help: "Its format (deepspeed, hf, mmengine, composer, timm), when its name and content do not say.")
         var format: String?
 
         @Option(help: "Optimizer steps in one epoch, for a config whose schedule counts epochs.")

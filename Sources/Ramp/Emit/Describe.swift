@@ -171,31 +171,35 @@ public enum Explain {
         return lines.joined(separator: "\n")
     }
 
-    /// The tokens (or samples) trained on before each step up to the last
-    /// phase boundary known in advance, when the settings count them: with a
-    /// scheduled batch size, steps are no longer proportional to tokens.
-    static func trained(_ p: CompiledProgram) -> (unit: String, before: [Double])? {
-        var end = 0
-        for s in [p.lr] + (p.momentum.flatMap { if case .explicit(let m) = $0 { return [m] } else { return nil } } ?? []) + p.outputs.map(\.sequence) {
-            var at = 0
-            for phase in s.phases {
-                guard phase.hasFixedEnd, let b = phase.bound else { break }
-                at += b
-            }
-            end = max(end, at)
-        }
+    /// The tokens (or samples) trained on before a step, when the settings
+    /// count them: with a scheduled batch size, steps are no longer
+    /// proportional to tokens. Counted at the phase boundaries only.
+    static func trained(_ p: CompiledProgram) -> (unit: String, before: (Int) -> Double?)? {
         for unit in [DurationUnit.tokens, .samples] {
-            if let before = p.trained(unit, steps: end + 1) { return (unit.rawValue, before) }
+            guard p.trained(unit, steps: 1) != nil else { continue }
+            let perSample = unit == .tokens ? Double(p.settings.sequenceLength ?? 1) : 1
+            if let counts = p.batchCounts {
+                let box = CountsBox(counts)
+                return (unit.rawValue, { n in (try? box.counts.samples(before: n)).map { $0 * perSample } })
+            }
+            let per = Double(unit == .tokens ? p.settings.tokensPerStep! : p.settings.samplesPerStep!)
+            return (unit.rawValue, { n in Double(n) * per })
         }
         return nil
     }
 
+    /// The running sum, extended as explain asks for later boundaries.
+    private final class CountsBox {
+        var counts: BatchCounts
+        init(_ counts: BatchCounts) { self.counts = counts }
+    }
+
     static func sequence(_ s: PhaseSequence, indent: String, offset: Int?,
-                         trained: (unit: String, before: [Double])? = nil) -> [String] {
+                         trained: (unit: String, before: (Int) -> Double?)? = nil) -> [String] {
         /// "; tokens 0-1,015,808": what the steps from `a` to `b` train on.
         func span(_ a: Int, _ b: Int) -> String {
-            guard let trained, b < trained.before.count else { return "" }
-            return "; \(trained.unit) \(count(trained.before[a]))-\(count(trained.before[b]))"
+            guard let trained, let x = trained.before(a), let y = trained.before(b) else { return "" }
+            return "; \(trained.unit) \(count(x))-\(count(y))"
         }
         var out: [String] = []
         // A phase's start is known while every phase before it has a fixed length.

@@ -202,3 +202,41 @@ def test_two_named_groups_and_four_outputs_match_ramp_table_on_every_field(compi
         want = [r["lr[backbone]"], r["momentum"], r["beta2"], r["weight_decay"],
                 r["lr"], r["momentum"], r["beta2[head]"], r["weight_decay[head]"]]
         assert close(got, want), (step, got, want)
+
+
+def _plateau_scales(steps, **kwargs):
+    """optax.contrib.reduce_on_plateau's scale before each update, fed an improving loss."""
+    transform = optax.contrib.reduce_on_plateau(**kwargs)
+    state = transform.init(jnp.zeros(1))
+    scales = []
+    for i in range(steps):
+        scales.append(float(state.scale))
+        _, state = transform.update(jnp.zeros(1), state, value=jnp.asarray(1.0 / (i + 1)))
+    return scales
+
+
+EDGES = [
+    ("optax.exponential_decay(0.1, 0, 0.5)", lambda: optax.exponential_decay(0.1, 0, 0.5)),
+    ("optax.exponential_decay(0.1, 10, 0.0)", lambda: optax.exponential_decay(0.1, 10, 0.0)),
+    ("optax.exponential_decay(0.1, 10, 2.0)", lambda: optax.exponential_decay(0.1, 10, 2.0)),
+    ("optax.polynomial_schedule(0.1, 0.0, 2, 0)", lambda: optax.polynomial_schedule(0.1, 0.0, 2, 0)),
+    ("optax.linear_schedule(0.1, -0.1, 10)", lambda: optax.linear_schedule(0.1, -0.1, 10)),
+    ('optax.piecewise_interpolate_schedule("linear", 0.1, {0: 0.5, 10: 0.1})',
+     lambda: optax.piecewise_interpolate_schedule("linear", 0.1, {0: 0.5, 10: 0.1})),
+    ('optax.piecewise_interpolate_schedule("cosine", 0.1, {0: 0.5, 10: 0.1})',
+     lambda: optax.piecewise_interpolate_schedule("cosine", 0.1, {0: 0.5, 10: 0.1})),
+]
+
+
+@pytest.mark.parametrize("call, make", EDGES, ids=[call for call, _ in EDGES])
+def test_what_optax_accepts_ramp_takes_as_optax_gives_it(table, call, make):
+    schedule = make()
+    assert close(table(call, 14), [float(schedule(i)) for i in range(14)])
+
+
+@pytest.mark.parametrize("kwargs", [dict(factor=0.5, patience=0, cooldown=1), dict(factor=0.1, patience=0, accumulation_size=2),
+                                    dict(factor=0.5, patience=0, cooldown=2, accumulation_size=3, min_scale=0.2)])
+def test_reduce_on_plateau_with_no_patience_reduces_at_every_evaluation(table, kwargs):
+    call = "optax.contrib.reduce_on_plateau(" + ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) + ")"
+    metrics = [1.0 / (i + 1) for i in range(14)]
+    assert close(table(call, 14, metrics=metrics), _plateau_scales(14, **kwargs))

@@ -293,3 +293,16 @@ def test_groups_the_optimizer_does_not_have_are_refused_naming_both_sides(compil
     layered = compile_module("cosine(T=10)\nlayer_decay(0.5, layers=3)")
     with pytest.raises(ValueError, match="the program schedules parameter group 2, but the optimizer has 2 groups, numbered from 0"):
         layered.torch_scheduler(unnamed)
+
+
+def test_momentum_bounds_above_one_are_taken_as_torch_takes_them(table):
+    # torch does not check one-cycle's momentum bounds; neither does its namespace (it warns).
+    model = torch.nn.Linear(2, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=20, base_momentum=0.9, max_momentum=1.05)
+    rows = table("torch.OneCycleLR(max_lr=0.1, total_steps=20, base_momentum=0.9, max_momentum=1.05)", 20, base=0.1, rows=True)
+    for step, row in enumerate(rows):
+        group = optimizer.param_groups[0]
+        assert (group["lr"], group["momentum"]) == pytest.approx((row["lr"], row["momentum"]), rel=1e-12), step
+        optimizer.step()
+        scheduler.step()

@@ -219,6 +219,15 @@ let nativeParity: [String: String] = [
         #expect(zip(got, want).allSatisfy { close($0, $1) } && got.count == 35, "\(got)")
     }
 
+    /// torch takes one-cycle and cyclic momentum bounds above 1, and so does
+    /// its namespace, with a warning; native Ramp refuses them.
+    @Test func momentumBoundsAboveOneAreTheLibrarys() throws {
+        let torch = try Compiler.compile(SourceFile(name: "t", text: "torch.OneCycleLR(max_lr=0.1, total_steps=10, base_momentum=0.9, max_momentum=1.05)"))
+        #expect(torch.warnings.map(\.message) == ["the momentum is above 1 (1.05) at step 0; the library allows it, so it is passed on as it is"])
+        #expect(Table.rows(torch, steps: 3).map(\.momentum) == [1.05, 0.9750000000000001, 0.9])
+        #expect(diagnostics("onecycle(total=10, max=0.1, momentum_high=1.05)").map(\.message) == ["the momentum is above 1 (1.05) at step 0"])
+    }
+
     @Test func composersTrainerLagsOneBatch() {
         let cases = ParityCase.all.filter { $0.lr_trainer != nil }
         #expect(cases.count == 29)

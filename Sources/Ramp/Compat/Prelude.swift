@@ -89,7 +89,7 @@ def torch.CosineAnnealingWarmRestarts(T_0: integer >= 1, T_mult: integer >= 1 = 
 def torch.CyclicLR(base_lr: number >= 0, max_lr: number >= 0, step_size_up: integer >= 1 = 2000,
                    step_size_down: integer >= 1 = None, mode: "triangular" | "triangular2" | "exp_range" = "triangular",
                    gamma: number > 0 = 1, scale_fn: none = None, scale_mode: "cycle" | "iterations" = "cycle",
-                   cycle_momentum: bool = true, base_momentum: number >= 0 <= 1 = 0.8, max_momentum: number >= 0 <= 1 = 0.9) =
+                   cycle_momentum: bool = true, base_momentum: number >= 0 = 0.8, max_momentum: number >= 0 = 0.9) =
     cyclic(low=base_lr, high=max_lr, up=step_size_up, down=step_size_down, mode=mode, gamma=gamma,
            momentum_low=base_momentum, momentum_high=max_momentum, cycle_momentum=cycle_momentum)
 
@@ -97,7 +97,7 @@ def torch.CyclicLR(base_lr: number >= 0, max_lr: number >= 0, step_size_up: inte
 def torch.OneCycleLR(max_lr: number > 0, total_steps: integer >= 2 = None, epochs: integer >= 1 = None,
                      steps_per_epoch: integer >= 1 = None, pct_start: number > 0 < 1 = 0.3,
                      anneal_strategy: "cos" | "linear" = "cos", cycle_momentum: bool = true,
-                     base_momentum: number >= 0 <= 1 = 0.85, max_momentum: number >= 0 <= 1 = 0.95,
+                     base_momentum: number >= 0 = 0.85, max_momentum: number >= 0 = 0.95,
                      div_factor: number > 0 = 25, final_div_factor: number > 0 = 1e4, three_phase: bool = false) =
     onecycle(total=coalesce(total_steps, epochs * steps_per_epoch), max=max_lr, pct_start=pct_start,
              shape=anneal_strategy, three_phase=three_phase, div=div_factor, final_div=final_div_factor,
@@ -336,12 +336,14 @@ def optax.linear_onecycle_schedule(transition_steps: integer >= 1, peak_value: n
 ## schedules one after another, switching at the boundaries
 def optax.join_schedules(schedules: list, boundaries: durations) = chain(schedules, at=boundaries)
 
-## optax's reduce_on_plateau: patience counts the firing evaluation itself, rtol and atol combine
-def optax.contrib.reduce_on_plateau(factor: number > 0 < 1 = 0.1, patience: integer >= 1 = 10, rtol: number >= 0 <= 1 = 1e-4,
+## optax's reduce_on_plateau: patience counts the firing evaluation itself, rtol and atol combine; patience 0 reduces at every evaluation out of cooldown, whatever the metric
+def optax.contrib.reduce_on_plateau(factor: number > 0 < 1 = 0.1, patience: integer >= 0 = 10, rtol: number >= 0 <= 1 = 1e-4,
                                     atol: number >= 0 = 0, cooldown: integer >= 0 = 0, accumulation_size: integer >= 1 = 1,
                                     min_scale: number >= 0 = 0) =
-    reduce_on_plateau(factor=factor, patience=patience - 1, threshold=rtol, atol=atol, cooldown=cooldown,
-                      accumulate=accumulation_size, min=base * min_scale, eps=0)
+    if(patience == 0,
+       base * max(min_scale, factor ^ ceil(floor(t / accumulation_size) / (cooldown + 1))),
+       reduce_on_plateau(factor=factor, patience=max(patience - 1, 0), threshold=rtol, atol=atol, cooldown=cooldown,
+                         accumulate=accumulation_size, min=base * min_scale, eps=0))
 
 # ---------------------------------------------------------------- keras
 # keras.optimizers.schedules; functions of the step, computed in float32 by keras.
@@ -420,8 +422,8 @@ def deepspeed.LRRangeTest(lr_range_test_min_lr: number >= 0 = 0.001, lr_range_te
 def deepspeed.OneCycle(cycle_min_lr: number >= 0, cycle_max_lr: number >= 0, decay_lr_rate: number >= 0 = 0,
                        cycle_first_step_size: integer >= 1 = 2000, cycle_second_step_size: integer >= 1 = None,
                        cycle_first_stair_count: integer >= 0 = 0, cycle_second_stair_count: integer >= 0 = None,
-                       decay_step_size: integer >= 0 = 0, cycle_momentum: bool = true, cycle_min_mom: number >= 0 <= 1 = 0.8,
-                       cycle_max_mom: number >= 0 <= 1 = 0.9, decay_mom_rate: number >= 0 = 0) =
+                       decay_step_size: integer >= 0 = 0, cycle_momentum: bool = true, cycle_min_mom: number >= 0 = 0.8,
+                       cycle_max_mom: number >= 0 = 0.9, decay_mom_rate: number >= 0 = 0) =
     (lambda F, S, up, down:
         (lambda scale:
             (lambda rate:

@@ -29,6 +29,18 @@ extension CompiledProgram {
             output = .explicit(mSeq)
         } else if let first = Node.sequence(lrSeq).firstMomentum {
             output = .companion(initial: first)
+            // The momentum one-cycle and cyclic shapes move is checked as a scheduled momentum is.
+            let node = Node.sequence(lrSeq), horizon = min(settings.total ?? 1_000_000, lrSeq.staticDuration ?? 1_000_000)
+            var t = 0
+            while t < horizon {
+                if let m = node.momentum(at: Double(t), slots), let why = OutputRange.unit.violation(m) {
+                    let message = "the momentum is \(why) at step \(t)"
+                    guard libraryOutputs.contains("lr") else { throw .error(.badRate, message, at: lrSeq.phases[0].range) }
+                    warnings.append(Diagnostic(.warning, .badRate, message + "; the library allows it, so it is passed on as it is", at: lrSeq.phases[0].range))
+                    break
+                }
+                t = t < 256 ? t + 1 : t + t / 2
+            }
         }
         // A condition reads only outputs the program schedules (an IR document may name others).
         let scheduled = Set(others.map(\.0) + (momentum == nil ? [] : ["momentum"]))

@@ -196,8 +196,8 @@ public enum Builtins {
             ParamSpec("down", .duration, .absent, .atLeast(1), doc: "steps from high to low (default: up)"),
             ParamSpec("mode", .choice(Cyclic.Mode.allCases.map(\.rawValue)), .string("triangular"), doc: "triangular, triangular2 (halve each cycle) or exp_range"),
             ParamSpec("gamma", .number, .number(1), .positive, doc: "exp_range: amplitude factor per step"),
-            ParamSpec("momentum_low", .number, .number(0.8), .unitInterval, doc: "momentum at the rate's peak"),
-            ParamSpec("momentum_high", .number, .number(0.9), .unitInterval, doc: "momentum at the rate's trough"),
+            ParamSpec("momentum_low", .number, .number(0.8), .nonNegative, doc: "momentum at the rate's peak (checked to be at most 1 with the program's momentum)"),
+            ParamSpec("momentum_high", .number, .number(0.9), .nonNegative, doc: "momentum at the rate's trough (checked to be at most 1 with the program's momentum)"),
             ParamSpec("cycle_momentum", .bool, .bool(true), doc: "schedule momentum against the rate"),
         ]) { a in
             .schedule(.primitive(Cyclic(low: a.num("low"), high: a.num("high"), up: a.int("up"), down: a.optInt("down") ?? a.int("up"),
@@ -214,8 +214,8 @@ public enum Builtins {
             ParamSpec("three_phase", .bool, .bool(false), doc: "come back down to the start before the final descent"),
             ParamSpec("div", .number, .number(25), .positive, doc: "start rate = max / div"),
             ParamSpec("final_div", .number, .number(1e4), .positive, doc: "final rate = start rate / final_div"),
-            ParamSpec("momentum_low", .number, .number(0.85), .unitInterval, doc: "momentum at the peak rate"),
-            ParamSpec("momentum_high", .number, .number(0.95), .unitInterval, doc: "momentum at the low rates"),
+            ParamSpec("momentum_low", .number, .number(0.85), .nonNegative, doc: "momentum at the peak rate (checked to be at most 1 with the program's momentum)"),
+            ParamSpec("momentum_high", .number, .number(0.95), .nonNegative, doc: "momentum at the low rates (checked to be at most 1 with the program's momentum)"),
             ParamSpec("cycle_momentum", .bool, .bool(true), doc: "schedule momentum against the rate"),
         ]) { a throws(CheckError) in
             let total = a.int("total"), pct = a.num("pct_start")
@@ -244,14 +244,16 @@ public enum Builtins {
         },
 
         BuiltinSpec("interpolate", .schedule, doc: "interpolation through (boundaries[i], values[i]), flat outside", params: [
-            ParamSpec("boundaries", .durations, .required, doc: "steps of the points, strictly increasing"),
+            ParamSpec("boundaries", .durations, .required, doc: "steps of the points, strictly increasing (equal first ones: the last of them holds)"),
             ParamSpec("values", .numbers, .required, doc: "the value at each point"),
             ParamSpec("shape", .choice(Interpolate.Shape.allCases.map(\.rawValue)), .string("linear"), doc: "linear or cos"),
         ]) { a throws(CheckError) in
-            let b = a.ints("boundaries"), v = a.nums("values")
+            var b = a.ints("boundaries"), v = a.nums("values")
             guard !b.isEmpty, v.count == b.count else {
                 throw .error(.invalidArguments, "interpolate needs one value per boundary (\(b.count) boundaries, \(v.count) values)", at: a.range("values"))
             }
+            // Equal first boundaries (optax's boundary at step 0) make an interval that never shows: the last of them holds.
+            while b.count > 1, b[0] == b[1] { b.removeFirst(); v.removeFirst() }
             try Builtins.requireIncreasing(b, a.range("boundaries"), strictly: true)
             return .schedule(.primitive(Interpolate(boundaries: b, values: v, shape: Interpolate.Shape(rawValue: a.str("shape"))!), [:]))
         },

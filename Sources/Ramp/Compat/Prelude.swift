@@ -1,5 +1,6 @@
 /// The compatibility layer: the schedulers of torch, transformers, timm,
-/// optax and keras, written in Ramp over the native builtins, with each
+/// optax, keras, DeepSpeed, Composer, fvcore and MMEngine, written in Ramp
+/// over the native builtins, with each
 /// library's own names, parameter names, defaults and positional order.
 ///
 /// Parameters carry types and ranges, so a call the library would reject is

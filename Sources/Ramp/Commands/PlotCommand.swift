@@ -16,12 +16,15 @@ extension Commands {
         default: throw Failure(description: "--x takes steps, epochs, samples or tokens, got '\(unit)'")
         }
         // A scheduled batch size: the axis counts through its running sum, the same for every program.
-        if name != "epoch", let first = programs.first, let batch = first.batchCounts.map({ _ in first.outputs.first { $0.name == "batch_size" }! }) {
+        /// A program's static batch-size schedule, as text to compare.
+        func batch(_ p: CompiledProgram) -> String? {
+            guard p.batchCounts != nil, let b = p.outputs.first(where: { $0.name == "batch_size" }) else { return nil }
+            return Describe.node(.sequence(b.sequence))
+        }
+        if name != "epoch", let first = programs.first, let firstBatch = batch(first) {
             let unitName: DurationUnit = name == "tokens" ? .tokens : .samples
             for p in programs {
-                guard let b = p.outputs.first(where: { $0.name == "batch_size" }), p.batchCounts != nil,
-                      Describe.node(.sequence(b.sequence)) == Describe.node(.sequence(batch.sequence)),
-                      p.settings.sequenceLength == first.settings.sequenceLength else {
+                guard batch(p) == firstBatch, p.settings.sequenceLength == first.settings.sequenceLength else {
                     throw Failure(description: "--x \(unit): the programs schedule batch_size differently")
                 }
             }

@@ -159,11 +159,10 @@ public enum Explain {
         }
         for o in p.outputs {
             let text = text(o.sequence, o.name)
-            if let open = o.name.firstIndex(of: "[") {
+            if let key = Builtins.groupKey(of: o.name) {
                 // A group's output: `group "backbone" lr: ...`, `group 0 lr: ...`.
-                let key = o.name[o.name.index(after: open)..<o.name.index(before: o.name.endIndex)]
-                let written = key.allSatisfy(\.isNumber) ? String(key) : JSONValue.quote(String(key))
-                lines.append("group \(written) \(o.name[..<open]): " + text)
+                let written = key.allSatisfy(\.isNumber) ? key : JSONValue.quote(key)
+                lines.append("group \(written) \(Builtins.baseOutput(of: o.name)): " + text)
             } else {
                 lines.append("\(o.name): " + text)
             }

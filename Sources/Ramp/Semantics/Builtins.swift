@@ -35,6 +35,12 @@ public enum Builtins {
     /// The output a name schedules: itself, or for a parameter group's (`lr[backbone]`) the one before the bracket.
     public static func baseOutput(of name: String) -> String { String(name.prefix { $0 != "[" }) }
 
+    /// The group a parameter group's output names (`backbone` of `lr[backbone]`), or nil for a default output.
+    public static func groupKey(of name: String) -> String? {
+        guard let open = name.firstIndex(of: "["), name.hasSuffix("]") else { return nil }
+        return String(name[name.index(after: open)..<name.index(before: name.endIndex)])
+    }
+
     /// The range an output's values are checked against: its own, or an unknown name's (finite).
     public static func range(of name: String) -> OutputRange { output(baseOutput(of: name))?.range ?? .finite }
 
@@ -433,10 +439,7 @@ public enum Builtins {
             return try steps(a.values["time"] ?? .none)
         },
         BuiltinSpec("run_length", .helper, doc: "the run's length in steps (`total`), for schedules written over the fraction of the run (fvcore)", params: []) { a throws(CheckError) in
-            guard let total = a.settings.total else {
-                throw .error(.settingMissing, "this schedule is written over the fraction of the run, so it needs 'total' (fvcore's max_iter): add a line such as `total 90000`", at: a.callRange)
-            }
-            return .duration(total)
+            return .duration(try a.runLength())
         },
         BuiltinSpec("range", .helper, doc: "the whole numbers from `start` up to but not including `stop`, as a list", params: [
             ParamSpec("start", .integer, .required, doc: "the first number (or the end, with `stop` omitted, counting from 0)"),
@@ -469,9 +472,7 @@ public enum Builtins {
                 throw .error(.invalidArguments, "\(values.count) values need \(values.count - 1) milestones, got \(marks.count)", at: a.range("values"))
             }
             try Builtins.requireIncreasing(marks, a.range("milestones"), strictly: false)
-            guard let total = a.settings.total else {
-                throw .error(.settingMissing, "this schedule is written over the fraction of the run, so it needs 'total' (fvcore's max_iter): add a line such as `total 90000`", at: a.callRange)
-            }
+            let total = try a.runLength()
             let levels = Node.primitive(Piecewise(boundaries: marks, values: values), [:])
             let update = Node.apply(.floor, .combine(.multiply, .combine(.add, .combine(.divide, .time, .constant(Double(total))), .constant(1e-6)),
                                                      .constant(Double(count!))))
@@ -542,9 +543,7 @@ public enum Builtins {
                   pieces.count == lengths.count, scalings.count == pieces.count else {
                 throw .error(.invalidArguments, "composite needs as many lengths and interval_scaling entries as schedules", at: a.callRange)
             }
-            guard let total = a.settings.total else {
-                throw .error(.settingMissing, "a composite over the fraction of the run needs 'total' (fvcore's max_iter): add a line such as `total 90000`", at: a.callRange)
-            }
+            let total = try a.runLength()
             let n = Double(total)
             // Piece i is in force from the first step whose fraction, plus fvcore's 1e-6, passes the running total before it.
             var ends: [Int] = [], running = 0.0
@@ -844,6 +843,14 @@ public struct BoundArguments: Sendable {
     var settings = Settings()
     /// Arguments past the last parameter of a variadic builtin.
     var extra: [Value] = []
+
+    /// The run's length (`total`), which schedules written over the fraction of the run need.
+    func runLength() throws(CheckError) -> Int {
+        guard let total = settings.total else {
+            throw .error(.settingMissing, "this schedule is written over the fraction of the run, so it needs 'total' (fvcore's max_iter): add a line such as `total 90000`", at: callRange)
+        }
+        return total
+    }
 
     /// A list argument whose items must all be schedules (or numbers).
     func schedules(_ n: String) throws(CheckError) -> [Node] {

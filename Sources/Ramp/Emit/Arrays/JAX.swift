@@ -69,11 +69,7 @@ public enum JAX {
         let momentum = program.momentum != nil
         // The groups the program gives outputs of their own (`lr[backbone]`), in the order first written.
         var groups: [String] = []
-        for o in program.outputs {
-            guard let open = o.name.firstIndex(of: "[") else { continue }
-            let key = String(o.name[o.name.index(after: open)..<o.name.index(before: o.name.endIndex)])
-            if !groups.contains(key) { groups.append(key) }
-        }
+        for key in program.outputs.compactMap({ Builtins.groupKey(of: $0.name) }) where !groups.contains(key) { groups.append(key) }
         let groupList = groups.map { k in k.allSatisfy(\.isNumber) ? k : Python.pythonString(k) }
         var names = ["schedules = make_schedules()", "schedule = schedules[\"lr\"]",
                      "GROUPS = (" + groupList.joined(separator: ", ") + (groups.count == 1 ? ",)" : ")")]

@@ -234,6 +234,7 @@ public struct Checker {
                                    _ others: inout [(name: String, node: Node, range: SourceRange)]) throws(CheckError) {
         let node: Node
         let isBatch = output == "batch_size" && batchStatement?.range == range
+        let fromLibrary = isLibraryCall(expr)
         if isBatch, let check = batchCheck {
             // Checked already, for a duration in tokens written before it.
             switch check {
@@ -254,7 +255,7 @@ public struct Checker {
                     }
                     momentum = (try Checker.topLevel(.schedule(m), expr.range), range)
                     node = try Checker.topLevel(.schedule(rate), expr.range)
-                    if isLibraryCall(expr) { libraryOutputs.insert("momentum") }
+                    if fromLibrary { libraryOutputs.insert("momentum") }
                 } else {
                     node = try Checker.topLevel(value, expr.range)
                 }
@@ -264,7 +265,7 @@ public struct Checker {
             }
             if isBatch { batchCheck = .done(node) }
         }
-        if isLibraryCall(expr) { libraryOutputs.insert(output) }
+        if fromLibrary { libraryOutputs.insert(output) }
         switch output {
         case "lr":
             if let prev = lr {

@@ -13,6 +13,7 @@ import textwrap
 import pytest
 
 torch = pytest.importorskip("torch", reason="torch is not installed: the torch adapter tests need it (make integration installs it)")
+from torch.optim import lr_scheduler  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CARD = os.path.join(ROOT, "samples", "card.ramp")
@@ -306,3 +307,41 @@ def test_momentum_bounds_above_one_are_taken_as_torch_takes_them(table):
         assert (group["lr"], group["momentum"]) == pytest.approx((row["lr"], row["momentum"]), rel=1e-12), step
         optimizer.step()
         scheduler.step()
+
+
+CHAINED = [
+    # (members as torch builds them, the same call in the namespace, steps)
+    (lambda o: [lr_scheduler.CosineAnnealingLR(o, T_max=100, eta_min=0.001), lr_scheduler.ExponentialLR(o, gamma=0.999)],
+     "[torch.CosineAnnealingLR(T_max=100, eta_min=0.001), torch.ExponentialLR(gamma=0.999)]", 2000),
+    (lambda o: [lr_scheduler.LinearLR(o, start_factor=0.1, total_iters=10), lr_scheduler.CosineAnnealingLR(o, T_max=200, eta_min=0.01)],
+     "[torch.LinearLR(start_factor=0.1, total_iters=10), torch.CosineAnnealingLR(T_max=200, eta_min=0.01)]", 1000),
+    (lambda o: [lr_scheduler.ExponentialLR(o, gamma=0.95), lr_scheduler.CosineAnnealingLR(o, T_max=7, eta_min=0.02),
+                lr_scheduler.MultiStepLR(o, milestones=[9, 20], gamma=0.5)],
+     "[torch.ExponentialLR(gamma=0.95), torch.CosineAnnealingLR(T_max=7, eta_min=0.02), torch.MultiStepLR(milestones=[9, 20], gamma=0.5)]", 60),
+    (lambda o: [lr_scheduler.PolynomialLR(o, total_iters=30, power=2.0), lr_scheduler.LambdaLR(o, lambda e: 0.97 ** e),
+                lr_scheduler.StepLR(o, step_size=4, gamma=0.8)],
+     "[torch.PolynomialLR(total_iters=30, power=2.0), torch.LambdaLR(lambda e: 0.97 ** e), torch.StepLR(step_size=4, gamma=0.8)]", 80),
+    (lambda o: [lr_scheduler.ConstantLR(o, factor=0.5, total_iters=3), lr_scheduler.CosineAnnealingLR(o, T_max=5, eta_min=0.03),
+                lr_scheduler.MultiplicativeLR(o, lambda e: 0.99)],
+     "[torch.ConstantLR(factor=0.5, total_iters=3), torch.CosineAnnealingLR(T_max=5, eta_min=0.03), torch.MultiplicativeLR(lambda e: 0.99)]", 50),
+]
+
+
+@pytest.mark.parametrize("members, call, steps", CHAINED, ids=[c[1][:60] for c in CHAINED])
+def test_chained_schedulers_step_as_torch_steps_them(table, members, call, steps):
+    # Each member's step() updates the current rate in turn: a cosine moves it
+    # around eta_min, LambdaLR overwrites it; a product of factors is neither.
+    model = torch.nn.Linear(2, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = lr_scheduler.ChainedScheduler(members(optimizer), optimizer=optimizer)
+    expected = []
+    for _ in range(steps):
+        expected.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    rates = table(f"torch.ChainedScheduler({call})", steps, base=0.1)
+    peak = max(abs(x) for x in expected)
+    # 1e-12 relative, or of the peak where torch's rate passes through 0.
+    for step, (a, b) in enumerate(zip(rates, expected)):
+        assert abs(a - b) <= 1e-12 * max(abs(b), peak if abs(b) < 1e-3 * peak else 0), (step, a, b)
+    assert len(rates) == steps

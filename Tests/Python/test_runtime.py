@@ -81,6 +81,21 @@ def test_restarts_take_their_peak_from_the_body():
     assert r.value(10.0, []) == 0.25
 
 
+def test_chained_members_step_one_rate_in_turn():
+    # torch's ChainedScheduler([CosineAnnealingLR(T_max=2, eta_min=0.5), ExponentialLR(gamma=0.5)]) at lr 1,
+    # worked by hand from torch's recursive forms: the cosine moves the rate around 0.5.
+    cosine = rt.Arith(lambda t: 0.5 + 0.5 * (0.5 * (1 + math.cos(math.pi * t / 2))))
+    halving = rt.Arith(lambda t: 0.5 ** t)
+    c = rt.Chained([cosine, halving], [0.5, 0.0], [None, None], [None, None], start=1.0)
+    assert c.value(0.0, []) == 1.0
+    assert c.value(1.0, []) == (0.5 + 0.5 * 0.5) * 0.5  # cosine halfway, then halved
+    # At the bottom the cosine's ratio is 0: the rate is its floor, then halved.
+    assert c.value(2.0, []) == 0.25
+    # A member without a floor sets the rate; a running product steps by its factor.
+    setter = rt.Chained([halving, rt.Arith(lambda t: 3.0)], [None, 0.0], [None, None], [None, rt.Arith(lambda t: 0.5)], start=3.0)
+    assert [setter.value(float(t), []) for t in range(3)] == [1.0, 0.25, 0.125]
+
+
 def test_static_sequence_holds_a_finished_phase():
     seq = rt.Sequence([rt.Phase(rt.Arith(lambda t: 1.0 - 0.5 * t), length=2),
                        rt.Phase(rt.Const(0.25), length=3)], starts=[0, 2])

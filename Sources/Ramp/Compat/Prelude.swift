@@ -55,32 +55,32 @@ public enum Prelude {
 def torch.LambdaLR(lr_lambda: any) = base * lr_lambda(t)
 
 ## the rate multiplied by lr_lambda(epoch) at every step after the first
-def torch.MultiplicativeLR(lr_lambda: any) = base * running_product(lr_lambda(t))
+def torch.MultiplicativeLR(lr_lambda: any) = chainable(base * running_product(lr_lambda(t)))
 
 ## decays by gamma every step_size steps
-def torch.StepLR(step_size: integer >= 1, gamma: number > 0 = 0.1) = step(size=step_size, gamma=gamma)
+def torch.StepLR(step_size: integer >= 1, gamma: number > 0 = 0.1) = chainable(step(size=step_size, gamma=gamma))
 
 ## decays by gamma at each milestone
-def torch.MultiStepLR(milestones: durations, gamma: number > 0 = 0.1) = multistep(milestones=milestones, gamma=gamma)
+def torch.MultiStepLR(milestones: durations, gamma: number > 0 = 0.1) = chainable(multistep(milestones=milestones, gamma=gamma))
 
 ## base * factor until total_iters, then base
 def torch.ConstantLR(factor: number >= 0 <= 1 = 1 / 3, total_iters: integer >= 0 = 5) =
-    piecewise(boundaries=[total_iters], values=[base * factor, base])
+    chainable(piecewise(boundaries=[total_iters], values=[base * factor, base]))
 
 ## a line from base * start_factor to base * end_factor over total_iters steps
 def torch.LinearLR(start_factor: number > 0 <= 1 = 1 / 3, end_factor: number >= 0 <= 1 = 1, total_iters: integer >= 1 = 5) =
-    linear(T=total_iters, from=base * start_factor, to=base * end_factor) then constant(base * end_factor)
+    chainable((linear(T=total_iters, from=base * start_factor, to=base * end_factor) then constant(base * end_factor)))
 
 ## decays by gamma every step
-def torch.ExponentialLR(gamma: number > 0) = exponential(gamma=gamma)
+def torch.ExponentialLR(gamma: number > 0) = chainable(exponential(gamma=gamma))
 
 ## base * (1 - t / total_iters) ^ power, then 0
 def torch.PolynomialLR(total_iters: integer >= 1 = 5, power: number >= 0 = 1) =
-    polynomial(T=total_iters, power=power) then 0
+    chainable((polynomial(T=total_iters, power=power) then 0))
 
 ## half a cosine to eta_min over T_max steps, and back up past T_max
 def torch.CosineAnnealingLR(T_max: integer >= 1, eta_min: number >= 0 = 0) =
-    cosine(T=T_max, min=eta_min, periodic=true)
+    chainable(cosine(T=T_max, min=eta_min, periodic=true), floor=eta_min)
 
 ## cosine annealing restarted every T_0 * T_mult^i steps (SGDR)
 def torch.CosineAnnealingWarmRestarts(T_0: integer >= 1, T_mult: integer >= 1 = 1, eta_min: number >= 0 = 0) =
@@ -114,8 +114,8 @@ def torch.ReduceLROnPlateau(mode: "min" | "max" = "min", factor: number > 0 < 1 
 ## schedulers one after another, switching at the milestones
 def torch.SequentialLR(schedulers: list, milestones: durations) = chain(schedulers, at=milestones)
 
-## schedulers applied together: their factors multiply
-def torch.ChainedScheduler(schedulers: list) = product(schedulers) / base ^ (len(schedulers) - 1)
+## schedulers stepped together: each in turn updates the rate, as its own step() does
+def torch.ChainedScheduler(schedulers: list) = chained(schedulers)
 
 # ---------------------------------------------------------------- transformers
 # transformers.optimization; each is a LambdaLR: base * factor(step).

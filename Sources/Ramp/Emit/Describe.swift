@@ -28,6 +28,12 @@ public enum Describe {
         case .warp(let body, .time): return "hold(\(node(body)))"
         case .warp(let body, let time): return "at(\(node(body)), \(node(time)))"
         case .runningProduct(let f): return "running_product(\(node(f)))"
+        case .chained(let c, _):
+            let members = c.members.map { m -> String in
+                guard let floor = m.floor else { return node(m.body) }
+                return floor == 0 ? "chainable(\(node(m.body)))" : "chainable(\(node(m.body)), floor=\(fmt(floor)))"
+            }
+            return "chained([" + members.joined(separator: ", ") + "])"
         case .single(let f): return "float32(\(node(f)))"
         }
     }

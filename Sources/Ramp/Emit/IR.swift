@@ -99,6 +99,11 @@ public enum IR {
                             ("from", number(r.from, symbols["from"])), ("plateau", plateau(r.plateau))])
         case .warp(let body, let time): return .object([("kind", .string("at")), ("body", node(body)), ("time", node(time))])
         case .runningProduct(let f): return .object([("kind", .string("running_product")), ("of", node(f))])
+        case .chained(let c, let symbols):
+            let members: [JSONValue] = c.members.enumerated().map { i, m in
+                .object([("of", node(m.body)), ("floor", m.floor.map { number($0, symbols["floor.\(i)"]) } ?? .null)])
+            }
+            return .object([("kind", .string("chained")), ("members", .array(members)), ("start", number(c.start, symbols["start"]))])
         case .single(let f): return .object([("kind", .string("float32")), ("of", node(f))])
         }
     }

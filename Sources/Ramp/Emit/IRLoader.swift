@@ -290,6 +290,24 @@ private struct Reader {
             return try build("running_product", [], schedules: ["f": try child(v, "of")])
         case "float32":
             return try build("float32", [], schedules: ["body": try child(v, "of")])
+        case "chained":
+            guard case .array(let items)? = v["members"], !items.isEmpty else { throw fail("\"members\" must be a list of one or more members") }
+            var members: [Chained.Member] = []
+            var symbols: BaseSymbols = [:]
+            for (i, item) in items.enumerated() {
+                let member = try at("members.\(i)") { (r: inout Reader) throws(IRLoadError) -> Chained.Member in
+                    let body = try r.child(item, "of")
+                    if body.isStateful { throw r.fail("a chained member cannot depend on metrics") }
+                    guard let f = item["floor"], f != .null else { return Chained.Member(body: body, floor: nil) }
+                    let (floor, form) = try r.number(f, "floor")
+                    if let form { symbols["floor.\(i)"] = form.expr }
+                    return Chained.Member(body: body, floor: floor)
+                }
+                members.append(member)
+            }
+            let (start, form) = try number(v["start"] ?? .null, "start")
+            if let form { symbols["start"] = form.expr }
+            return .chained(Chained(members: members, start: start), symbols)
         default:
             throw fail("unknown kind \"\(kind)\"")
         }

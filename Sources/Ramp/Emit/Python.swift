@@ -453,6 +453,17 @@ public enum Python {
                 let b = node(body, level: level + 1), t = node(time, level: level + 1)
                 return wrap("At", "at", [b, t])
             case .runningProduct(let f): return wrap("RunningProduct", "running_product", [node(f, level: level + 1)])
+            case .chained(let c, let symbols):
+                let bodies = c.members.map { node($0.body, level: level + 2) }
+                let heights = c.members.map { m in m.height.map { node($0, level: level + 2) } ?? ("None", 0) }
+                let factors = c.members.map { m in m.factor.map { node($0, level: level + 2) } ?? ("None", 0) }
+                let floors = c.members.enumerated().map { i, m in m.floor.map { number($0, symbols["floor.\(i)"]) } ?? "None" }
+                used.insert("chained")
+                let depth = (bodies + heights + factors).map(\.1).max()! + 2
+                let start = number(c.start, symbols["start"])
+                let list = { (items: [String]) in "[" + items.joined(separator: ", ") + "]" }
+                return hoist("Chained(\(list(bodies.map(\.0))), \(list(floors)), \(list(heights.map(\.0))), "
+                             + "\(list(factors.map(\.0))), start=\(start))", depth)
             case .single(let f): return wrap("Float32", "float32", [node(f, level: level + 1, single: true)])
             }
         }

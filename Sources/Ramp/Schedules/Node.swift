@@ -83,6 +83,8 @@ public enum Node: Sendable {
     indirect case warp(Node, Node)
     /// `running_product(f)`: the product of f(1), f(2), ..., f(t).
     indirect case runningProduct(Node)
+    /// `chained([...])`: torch's ChainedScheduler, members stepping one running rate in turn.
+    indirect case chained(Chained, BaseSymbols)
     /// `float32(body)`: the body's arithmetic done in single precision, so a
     /// library that computes in float32 (keras) is reproduced with its rounding.
     indirect case single(Node)
@@ -251,6 +253,89 @@ public struct Restarts: Sendable {
     }
 }
 
+/// torch's `ChainedScheduler`: at every step each member in turn updates one
+/// running rate, which starts at `start` (the optimizer's rate). torch's
+/// chainable schedulers step recursively, so a member with a floor moves the
+/// rate by its own change around that floor,
+/// `x = floor + (x - floor) * ((s(t) - floor) / (s(t-1) - floor))`, taking
+/// `s(-1) = start`; where its last value is its floor (torch's cosine at the
+/// bottom of a period) it adds its change instead. A member without a floor
+/// sets the rate to its own value, as torch's closed-form schedulers
+/// (LambdaLR, OneCycleLR, CyclicLR, warm restarts) do. A product of factors
+/// is the same only when every member multiplies (floor 0).
+public struct Chained: Sendable {
+    public struct Member: Sendable {
+        public var body: Node
+        /// nil: the member sets the rate.
+        public var floor: Double?
+        /// The body's height above its floor, where its shape gives it without
+        /// the cancellation of `s(t) - floor` (a cosine over its own minimum):
+        /// the ratio torch's cosine step takes is then exact to a rounding.
+        public var height: Node?
+        /// For a running product (times a number), `f` of `running_product(f)`:
+        /// from step 1 its ratio is `f(t)`, torch's MultiplicativeLR step,
+        /// which costs one evaluation rather than a replay of the product.
+        public var factor: Node?
+
+        public init(body: Node, floor: Double?) {
+            self.body = body
+            self.floor = floor
+            if floor == 0 {
+                switch body {
+                case .runningProduct(let f): factor = f
+                case .combine(.multiply, let a, .runningProduct(let f)) where a.isNumber: factor = f
+                default: break
+                }
+            }
+            if let floor, case .primitive(let c as Cosine, let symbols) = body, c.min == floor {
+                var above = c
+                above.from = c.from - c.min
+                above.min = 0
+                var heightSymbols: BaseSymbols = [:]
+                if symbols["from"] != nil || symbols["min"] != nil {
+                    heightSymbols["from"] = .combine(.subtract, symbols["from"] ?? .constant(c.from), symbols["min"] ?? .constant(c.min))
+                }
+                height = .primitive(above, heightSymbols)
+            }
+        }
+    }
+    public var members: [Member]
+    public var start: Double
+
+    /// The running rate after local step `t`: the members replayed from step 0,
+    /// as torch replays them (a running product costs the same).
+    func value(at t: Double, _ slots: [SlotState]) -> Double {
+        var x = start
+        var previous = [Double](repeating: start, count: members.count)
+        var excess: [Double] = []
+        for m in members { excess.append(start - (m.floor ?? 0)) }
+        var k = 0.0
+        while k <= t {
+            for i in members.indices {
+                if k > 0, let f = members[i].factor {
+                    x *= f.value(at: k, slots)
+                    continue
+                }
+                let v = members[i].body.value(at: k, slots)
+                if let floor = members[i].floor {
+                    let e: Double = members[i].height?.value(at: k, slots) ?? (v - floor)
+                    if excess[i] == 0 {
+                        x += v - previous[i]
+                    } else {
+                        x = floor + (x - floor) * (e / excess[i])
+                    }
+                    excess[i] = e
+                } else {
+                    x = v
+                }
+                previous[i] = v
+            }
+            k += 1
+        }
+        return x
+    }
+}
+
 /// Multiplies the rate by `factor` whenever the metric stops improving
 /// (torch's ReduceLROnPlateau, as a schedule).
 public struct ReduceOnPlateau: Sendable {
@@ -335,6 +420,7 @@ extension Node {
                 k += 1
             }
             return p
+        case .chained(let c, _): return c.value(at: t, slots)
         case .reduceOnPlateau(let r, _): return r.value(slots)
         case .sequence(let s):
             let (i, local) = s.position(at: t, slots)
@@ -349,6 +435,9 @@ extension Node {
     public func momentum(at t: Double, _ slots: [SlotState]) -> Double? {
         switch self {
         case .constant, .time, .reduceOnPlateau, .runningProduct, .single: return nil
+        case .chained(let c, _):
+            for m in c.members { if let v = m.body.momentum(at: t, slots) { return v } }
+            return nil
         case .warp(let body, let time): return body.momentum(at: time.value(at: t, slots), slots)
         case .negate(let a), .apply(_, let a): return a.momentum(at: t, slots)
         case .combine(_, let a, let b): return a.momentum(at: t, slots) ?? b.momentum(at: t, slots)
@@ -364,7 +453,7 @@ extension Node {
     /// Feeds the end of local step `t` to every stateful part in force.
     public func observe(at t: Int, _ ctx: StepContext, _ slots: inout [SlotState], initial: [SlotState]) {
         switch self {
-        case .constant, .time, .primitive, .restarts, .warp, .runningProduct, .single: return
+        case .constant, .time, .primitive, .restarts, .warp, .runningProduct, .chained, .single: return
         case .negate(let a), .apply(_, let a): a.observe(at: t, ctx, &slots, initial: initial)
         case .combine(_, let a, let b):
             a.observe(at: t, ctx, &slots, initial: initial)

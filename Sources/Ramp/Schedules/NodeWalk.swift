@@ -11,6 +11,7 @@ extension Node {
         case .sequence(let s): return s.phases.map(\.body)
         case .warp(let a, let b): return [a, b]
         case .runningProduct(let f), .single(let f): return [f]
+        case .chained(let c, _): return c.members.map(\.body)
         }
     }
 
@@ -51,13 +52,26 @@ extension Node {
         case .sequence(let s): return s.staticDuration
         case .restarts(let r, _): return r.duration
         case .negate(let a), .apply(_, let a): return a.duration
-        case .combine(_, let a, let b):
-            switch (a.duration, b.duration) {
-            case (nil, nil): return nil
-            case (let x?, nil): return x
-            case (nil, let y?): return y
-            case (let x?, let y?): return Swift.max(x, y)
-            }
+        case .combine(_, let a, let b): return Node.longest(a.duration, b.duration)
+        case .chained(let c, _): return c.members.map(\.body.duration).reduce(nil, Node.longest)
+        }
+    }
+
+    /// Arithmetic's length rule: the longest of the parts that have one.
+    static func longest(_ a: Int?, _ b: Int?) -> Int? {
+        switch (a, b) {
+        case (nil, nil): return nil
+        case (let x?, nil): return x
+        case (nil, let y?): return y
+        case (let x?, let y?): return Swift.max(x, y)
+        }
+    }
+
+    /// A number, plain or following the base: no `t` in it.
+    var isNumber: Bool {
+        switch self {
+        case .constant, .primitive(_ as Constant, _): return true
+        default: return false
         }
     }
 
@@ -96,7 +110,7 @@ extension Node {
         case .combine(let op, let a, let b):
             let x = a.assigningSlots(&slots)
             return .combine(op, x, b.assigningSlots(&slots))
-        case .restarts, .warp, .runningProduct, .single:
+        case .restarts, .warp, .runningProduct, .chained, .single:
             return self  // stateless by construction
         case .reduceOnPlateau(var r, let symbols):
             r.slot = slots.count

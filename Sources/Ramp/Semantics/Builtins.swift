@@ -335,6 +335,31 @@ public enum Builtins {
             .schedule(.runningProduct(try a.stateless("f", in: "running_product")))
         },
 
+        BuiltinSpec("chained", .schedule, doc: "torch's ChainedScheduler: each step, every schedule in turn updates one running rate that starts at base; a chainable(...) one moves it by its own change around its floor, any other sets it to its own value", params: [
+            ParamSpec("schedules", .list, .required, doc: "the schedules, in the order they step"),
+        ]) { a throws(CheckError) in
+            guard case .list(let items)? = a.values["schedules"], !items.isEmpty else {
+                throw .error(.invalidArguments, "chained needs at least one schedule", at: a.range("schedules"))
+            }
+            var members: [Chained.Member] = []
+            var symbols: BaseSymbols = ["start": .base]
+            for item in items {
+                var floor: Double?
+                if case .chainable(_, let f, let form) = item {
+                    floor = f
+                    if let form { symbols["floor.\(members.count)"] = form.expr }
+                }
+                let body: Node
+                switch item {
+                case .schedule, .chainable, .number: body = try Checker.schedule(item, a.range("schedules"))
+                default: throw .error(.argumentType, "argument 'schedules' expects a list of schedules, found \(item.typeName)", at: a.range("schedules"))
+                }
+                if body.isStateful { throw .error(.metricDriven, "the schedules of 'chained' cannot depend on metrics", at: a.range("schedules")) }
+                members.append(Chained.Member(body: body, floor: floor))
+            }
+            return .schedule(.chained(Chained(members: members, start: a.base), symbols))
+        },
+
         BuiltinSpec("chain", .schedule, doc: "schedules one after another, switching at the given steps; each starts its own t at 0", params: [
             ParamSpec("schedules", .list, .required, doc: "the schedules, in order"),
             ParamSpec("at", .durations, .required, doc: "the steps at which to switch to the next one; one fewer than schedules"),
@@ -408,6 +433,13 @@ public enum Builtins {
         ]) { a throws(CheckError) in
             let layers = a.int("layers"), decay = a.num("decay")
             return .groupFactors(output: a.str("output"), (0...layers).map { pow(decay, Double(layers - $0)) })
+        },
+        BuiltinSpec("chainable", .helper, doc: "a schedule that steps as torch's chainable schedulers do: inside chained(...) it moves the running rate by its own change around `floor` (by its ratio when the floor is 0); anywhere else it is the schedule", params: [
+            ParamSpec("schedule", .schedule, .required, doc: "the schedule"),
+            ParamSpec("floor", .number, .number(0), doc: "the value its steps are relative to (torch's eta_min for cosine annealing)"),
+        ]) { a throws(CheckError) in
+            guard case .number(let floor, let form)? = a.values["floor"] else { return .schedule(a.node("schedule")) }
+            return .chainable(a.node("schedule"), floor: floor, form: form)
         },
         BuiltinSpec("product", .helper, doc: "the pointwise product of a list of schedules (1 when empty)", params: [
             ParamSpec("schedules", .list, .required, doc: "the factors"),
@@ -858,7 +890,7 @@ public struct BoundArguments: Sendable {
         var out: [Node] = []
         for x in xs {
             switch x {
-            case .schedule(let s): out.append(s)
+            case .schedule(let s), .chainable(let s, _, _): out.append(s)
             case .number: out.append(try Checker.schedule(x, range(n)))
             default: throw .error(.argumentType, "argument '\(n)' expects a list of schedules, found \(x.typeName)", at: range(n))
             }

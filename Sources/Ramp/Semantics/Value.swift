@@ -27,6 +27,10 @@ public enum Value: Sendable {
     /// What `with_momentum(lr, momentum)` gives: a rate that sets momentum
     /// too (DeepSpeed's OneCycle), read only as a whole statement.
     case withMomentum(lr: Node, momentum: Node)
+    /// What `chainable(s, floor)` gives: a schedule that, inside `chained`,
+    /// steps the running rate around `floor` as torch's recursive forms do;
+    /// anywhere else, the schedule itself.
+    case chainable(Node, floor: Double, form: BaseForm?)
 
     /// What a condition reads at the end of a step: the metric, the rate, or another output by name.
     public enum Signal: Sendable, Hashable {
@@ -59,6 +63,7 @@ public enum Value: Sendable {
         case .signal(let s): return "'\(s.name)'"
         case .groupFactors: return "parameter groups' factors"
         case .withMomentum: return "a rate with its momentum"
+        case .chainable: return "a schedule"
         }
     }
 }

@@ -256,6 +256,8 @@ extension Python.Writer {
         case .warp(let body, let time): return arrays == "jnp" && isPure(body) && writesAsArithmetic(time)
         case .restarts(let r, _): return arrays == "jnp" && isPure(r.body)
         case .combine(_, let a, let b): return arrays == "jnp" && isPure(a) && isPure(b)
+        case .chained(let c, _):
+            return arrays == "jnp" && c.members.allSatisfy { m in isPure(m.body) && [m.height, m.factor].allSatisfy { $0.map(isPure) ?? true } }
         default: return false
         }
     }
@@ -282,6 +284,20 @@ extension Python.Writer {
             ]
             defs += ["# " + String(Describe.node(n).prefix(90)), "def \(name)(t):", "    return _restarts(\(args.joined(separator: ", ")))", ""]
             return name
+        case .chained(let c, let symbols):
+            var members: [String] = [], heights: [String] = [], factors: [String] = [], floors: [String] = []
+            for (i, m) in c.members.enumerated() {
+                members.append(try pureFunction(m.body, output: output, into: &defs)!)
+                heights.append(try m.height.map { h in try pureFunction(h, output: output, into: &defs)! } ?? "None")
+                factors.append(try m.factor.map { f in try pureFunction(f, output: output, into: &defs)! } ?? "None")
+                floors.append(m.floor.map { number($0, symbols["floor.\(i)"]) } ?? "None")
+            }
+            let name = fresh(output + "_chained")
+            let args = ["t", "(" + members.joined(separator: ", ") + ",)", "(" + floors.joined(separator: ", ") + ",)",
+                        "(" + heights.joined(separator: ", ") + ",)", "(" + factors.joined(separator: ", ") + ",)",
+                        number(c.start, symbols["start"])]
+            defs += ["# " + String(Describe.node(n).prefix(90)), "def \(name)(t):", "    return _chained(\(args.joined(separator: ", ")))", ""]
+            return name
         case .combine(let op, let a, let b):
             // Parts that are not arithmetic themselves (a sequence scaled for a parameter group).
             let f = try pureFunction(a, output: output, into: &defs)!, g = try pureFunction(b, output: output, into: &defs)!
@@ -305,7 +321,7 @@ extension Python.Writer {
             let rises = risingTarget(s, i)
             guard let name = try pureFunction(p.body, output: output, into: &defs) else {
                 let what = Describe.node(p.body)
-                let parts = arrays == "ops" ? "restarts, one-cycle, cyclic, piecewise tables and `at` are not" : "one-cycle, cyclic and running products are not"
+                let parts = arrays == "ops" ? "restarts, one-cycle, cyclic, piecewise tables, `at` and `chained` are not" : "one-cycle, cyclic and running products are not"
                 throw JAX.ModuleError(description: "`\(what.count <= 60 ? what : String(what.prefix(57)) + "...")` is not arithmetic of the step, which is all `--to \(arrays == "ops" ? "keras" : "jax")` compiles yet (\(parts))")
             }
             if let w = pendingRise {

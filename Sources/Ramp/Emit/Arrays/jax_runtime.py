@@ -79,3 +79,38 @@ def _restarts(t, body, period, mult, decay, floor, limit, peak_mode, peak):
         # Only the starting value decays; a peak at the floor leaves the excursion rule.
         scaled = jnp.where(peak != floor, floor + (v - floor) * ((g * peak - floor) / (peak - floor)), scaled)
     return jnp.where(k == 0, v, scaled)
+
+
+def _chained(t, members, floors, heights, factors, start):
+    """torch's ChainedScheduler, as Ramp's `chained`: the members (functions
+    of the step) replayed from step 0 to t, each in turn updating one running
+    rate from `start`. A member with a floor moves it around the floor by the
+    ratio of its heights (adding its change where its last height is 0), a
+    running product by its factor from step 1; one whose floor is None sets
+    it. A loop over the steps under jit."""
+    zero = 0.0 * t
+
+    def step(k, carry):
+        x, previous, excess = carry
+        kf = zero + k
+        previous, excess = list(previous), list(excess)
+        for i, member in enumerate(members):
+            if factors[i] is not None:
+                # A running product moves the rate by its factor (its value at step 0 is its start).
+                x = jnp.where(k > 0, x * factors[i](kf), x * (member(zero) / start))
+                continue
+            v = member(kf)
+            if floors[i] is None:
+                x = v
+            else:
+                e = v - floors[i] if heights[i] is None else heights[i](kf)
+                moved = floors[i] + (x - floors[i]) * (e / jnp.where(excess[i] == 0, 1.0, excess[i]))
+                x = jnp.where(excess[i] == 0, x + (v - previous[i]), moved)
+                excess[i] = e
+            previous[i] = v
+        return x, tuple(previous), tuple(excess)
+
+    first = tuple(zero + start for _ in members)
+    gaps = tuple(zero + start - (0.0 if f is None else f) for f in floors)
+    x, _, _ = jax.lax.fori_loop(0, jnp.floor(t).astype(jnp.int32) + 1, step, (zero + start, first, gaps))
+    return x

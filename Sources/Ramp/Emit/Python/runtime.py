@@ -287,6 +287,60 @@ class RunningProduct(_Node):
         return p
 
 
+# ramp-section: chained
+class Chained(_Node):
+    """chained([...]): torch's ChainedScheduler. Each step, every member in turn
+    updates one running rate that starts at `start`. A member with a floor
+    moves it by its own change around the floor (torch's recursive forms),
+    or adds the change where its last value is the floor; a member whose
+    floor is None sets the rate to its own value. `heights`, where not None,
+    give a member's height above its floor without cancellation; `factors`,
+    where not None, a running product's factor, its ratio from step 1."""
+
+    observes = False
+
+    def __init__(self, members, floors, heights, factors, start):
+        self.members = members
+        self.floors = floors
+        self.heights = heights
+        self.factors = factors
+        self.start = start
+
+    def value(self, t, s):
+        x = self.start
+        previous = [self.start] * len(self.members)
+        excess = [self.start - (0.0 if f is None else f) for f in self.floors]
+        k = 0.0
+        while k <= t:
+            for i, member in enumerate(self.members):
+                factor = self.factors[i]
+                if k > 0 and factor is not None:
+                    x *= factor.value(k, s)
+                    continue
+                v = member.value(k, s)
+                floor = self.floors[i]
+                if floor is None:
+                    x = v
+                else:
+                    height = self.heights[i]
+                    e = v - floor if height is None else height.value(k, s)
+                    if excess[i] == 0:
+                        x += v - previous[i]
+                    else:
+                        x = floor + (x - floor) * (e / excess[i])
+                    excess[i] = e
+                previous[i] = v
+            k += 1.0
+        return x
+
+    def momentum(self, t, s):
+        for member in self.members:
+            m = member.momentum(t, s)
+            if m is not None:
+                return m
+        return None
+
+
 # ramp-section: float32
 class Float32(_Node):
     """float32(body): the body's arithmetic done in single precision, as keras does."""

@@ -137,7 +137,7 @@ extension Checker {
 
     static func schedule(_ v: Value, _ range: SourceRange) throws(CheckError) -> Node {
         switch v {
-        case .schedule(let n): return n
+        case .schedule(let n), .chainable(let n, _, _): return n
         case .number(let x, nil): return .constant(x)
         // A number that follows the base keeps how: a constant primitive carries it.
         case .number(let x, let form?): return .primitive(Constant(level: x), ["value": form.expr])

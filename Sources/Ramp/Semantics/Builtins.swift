@@ -338,23 +338,19 @@ public enum Builtins {
         BuiltinSpec("chained", .schedule, doc: "torch's ChainedScheduler: each step, every schedule in turn updates one running rate that starts at base; a chainable(...) one moves it by its own change around its floor, any other sets it to its own value", params: [
             ParamSpec("schedules", .list, .required, doc: "the schedules, in the order they step"),
         ]) { a throws(CheckError) in
-            guard case .list(let items)? = a.values["schedules"], !items.isEmpty else {
+            let bodies = try a.schedules("schedules")
+            guard !bodies.isEmpty, case .list(let items)? = a.values["schedules"] else {
                 throw .error(.invalidArguments, "chained needs at least one schedule", at: a.range("schedules"))
             }
             var members: [Chained.Member] = []
             var symbols: BaseSymbols = ["start": .base]
-            for item in items {
-                var floor: Double?
-                if case .chainable(_, let f, let form) = item {
-                    floor = f
-                    if let form { symbols["floor.\(members.count)"] = form.expr }
-                }
-                let body: Node
-                switch item {
-                case .schedule, .chainable, .number: body = try Checker.schedule(item, a.range("schedules"))
-                default: throw .error(.argumentType, "argument 'schedules' expects a list of schedules, found \(item.typeName)", at: a.range("schedules"))
-                }
+            for (i, (item, body)) in zip(items, bodies).enumerated() {
                 if body.isStateful { throw .error(.metricDriven, "the schedules of 'chained' cannot depend on metrics", at: a.range("schedules")) }
+                guard case .chainable(_, let floor, let form) = item else {
+                    members.append(Chained.Member(body: body, floor: nil))
+                    continue
+                }
+                if let form { symbols["floor.\(i)"] = form.expr }
                 members.append(Chained.Member(body: body, floor: floor))
             }
             return .schedule(.chained(Chained(members: members, start: a.base), symbols))

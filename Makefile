@@ -51,6 +51,7 @@ test: deps python-check
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
 	RAMP=$(abspath $(RAMP)) $(PYTHON) -m pytest -q -rs -p no:cacheprovider Tests/Integration
 	$(RAMP) check samples/*.ramp
+	$(RAMP) fmt --check samples/*.ramp
 	@if [ "$(FUZZ_SECONDS)" != 0 ]; then $(MAKE) --no-print-directory fuzz SECONDS=$(FUZZ_SECONDS); fi
 
 ## python-check: lint (pyflakes, installed from PyPI when missing) and unit-test

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Ramp
 
 @main
 struct RampCommand: ParsableCommand {
@@ -6,6 +7,7 @@ struct RampCommand: ParsableCommand {
         commandName: "ramp",
         abstract: "A language for learning-rate schedules.",
         discussion: "Example: ramp table -e 'warmup 5 then cosine(T=50)' --steps 60",
-        subcommands: [Check.self, Table.self, Explain.self, Plot.self, Run.self, Repl.self, Compile.self, Import.self, Serve.self, Bench.self, List.self]
+        version: RampRelease.version,
+        subcommands: [Check.self, Fmt.self, Table.self, Explain.self, Plot.self, Run.self, Repl.self, Compile.self, Import.self, Serve.self, Bench.self, List.self]
     )
 }

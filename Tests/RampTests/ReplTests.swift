@@ -168,6 +168,14 @@ func repl(_ lines: [String], engine: inout ReplEngine) -> [ReplEngine.Reply] {
         #expect(f.wantsQuit)
     }
 
+    @Test func saveWritesFormattedSource() throws {
+        var e = ReplEngine()
+        _ = repl(["base=0.3", "let w=3", "warmup w then cosine( T=7 )"], engine: &e)
+        let path = try temporaryFile("", name: "session.ramp")
+        #expect(e.feed(":save \(path)")!.output == "saved \(path)")
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "base 0.3\nlet w = 3\nwarmup w then cosine(T=7)\n")
+    }
+
     @Test func completion() {
         var e = ReplEngine()
         _ = e.feed("let warm_len = 5")

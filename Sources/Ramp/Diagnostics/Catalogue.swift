@@ -4,7 +4,7 @@
 ///
 /// Codes never change meaning and are never reused. Blocks of a hundred group
 /// them by where they arise: R00 source text, R01 names and definitions,
-/// R02 syntax, R03 arguments, R04 values, R05 schedules and phases, R06 imported configs.
+/// R02 syntax, R03 arguments, R04 values, R05 schedules and phases, R06 imported configs, R07 tools.
 public struct DiagnosticKind: Sendable, Hashable, CustomStringConvertible {
     /// The number in the code (`104` for R0104). Only the number is stored,
     /// so a diagnostic stays small on the error paths of the lexer, parser
@@ -91,6 +91,9 @@ extension DiagnosticKind {
     static let badConfig = DiagnosticKind(601)
     static let unsupportedConfig = DiagnosticKind(602)
 
+    // MARK: R07 tools
+    static let formatChangedMeaning = DiagnosticKind(701)
+
     // MARK: notes
     static let related = DiagnosticKind(0)
 }
@@ -110,6 +113,7 @@ public enum DiagnosticCatalogue {
         .outputTwice, .noSchedule, .unreachablePhase, .emptyPhase, .lengthTwice, .tooLarge, .tooDeep, .badRate, .baseDependent,
         .unknownOutput, .reservedOutput,
         .badConfig, .unsupportedConfig,
+        .formatChangedMeaning,
     ]
 
     /// Names and summaries, by number.
@@ -163,6 +167,7 @@ public enum DiagnosticCatalogue {
         511: ("reserved-output", "an output named as something else already is (`step`, `t`, `metric`...)"),
         601: ("bad-config", "an imported config that cannot be read, or lacks what its schedule needs"),
         602: ("unsupported-config", "an imported config that uses something Ramp cannot express, named by its key"),
+        701: ("format-changed-meaning", "a program that `ramp fmt` could not lay out without changing it, so left as it was"),
         0: ("note", "a location related to another diagnostic"),
     ]
 

@@ -269,7 +269,9 @@ extension ReplEngine {
 
     func save(_ path: String) -> Reply {
         guard !path.isEmpty else { return error("usage: :save FILE") }
-        let text = (definitions.map(\.source) + (scheduleSource.map { [$0] } ?? [])).joined(separator: "\n") + "\n"
+        let raw = (definitions.map(\.source) + (scheduleSource.map { [$0] } ?? [])).joined(separator: "\n") + "\n"
+        // Saved as `ramp fmt` lays it out; each part was checked when entered, so it parses.
+        let text = (try? Formatter.format(SourceFile(name: path, text: raw))) ?? raw
         do {
             try AtomicFile.write(text, to: path)
         } catch {

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import Ramp
+
+extension RampCommand {
+    struct Fmt: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Lay programs out in the one canonical format.",
+            discussion: """
+            Rewrites each FILE in place. With no FILE, or with -, formats standard input to standard output. \
+            A file with syntax errors is reported and left as it is.
+            """)
+
+        @Flag(help: "Write nothing: name each file that would change, and exit 1 if any would.")
+        var check = false
+
+        @Flag(help: "Write nothing: print what would change as a unified diff.")
+        var diff = false
+
+        @Argument(help: "Program files to format.")
+        var files: [String] = []
+
+        func run() throws {
+            var failed = false, changes = false
+            for path in files.isEmpty ? ["-"] : files {
+                let file: SourceFile
+                if path == "-" {
+                    file = SourceFile(name: "<stdin>", bytes: [UInt8](FileHandle.standardInput.readDataToEndOfFile()))
+                } else {
+                    do { file = try SourceFile.load(path: path) } catch {
+                        Stderr.print(error.description)
+                        failed = true
+                        continue
+                    }
+                    if IR.isDocument(file.text) {
+                        Stderr.print("\(path): error: an IR document, not Ramp source; it is not formatted")
+                        failed = true
+                        continue
+                    }
+                }
+                let formatted: String
+                do { formatted = try Formatter.format(file) } catch {
+                    Stderr.print(DiagnosticPrinter.render(error.diagnostics, in: file))
+                    failed = true
+                    continue
+                }
+                let changed = formatted != file.text
+                changes = changes || changed
+                if diff {
+                    print(TextDiff.unified(file.text, formatted, oldName: "\(file.name) (as it is)", newName: "\(file.name) (formatted)"), terminator: "")
+                }
+                if check {
+                    if changed { print(file.name) }
+                } else if !diff {
+                    if path == "-" {
+                        print(formatted, terminator: "")
+                    } else if changed {
+                        do { try AtomicFile.write(formatted, to: path) } catch {
+                            Stderr.print("\(error)")
+                            failed = true
+                        }
+                    }
+                }
+            }
+            if failed || (check && changes) { throw ExitCode(1) }
+        }
+    }
+}

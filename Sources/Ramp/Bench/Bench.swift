@@ -128,7 +128,37 @@ public enum Benchmarks {
             (try? Compiler.compile(SourceFile(name: "nested", text: nested)))?.value(at: 0) ?? 0
         })
 
-        // 4. Runtime: Adam against a triad over the same memory.
+        // 4. The language server on a 1,000-line program: each request as an editor sends it.
+        var server = LanguageServer()
+        let uri = "file:///bench.ramp"
+        _ = server.receive(.message(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#))
+        let longProgram = Benchmarks.languageServerProgram(lines: 1000)
+        _ = try Compiler.compile(SourceFile(name: "lsp", text: longProgram))
+        let text = JSONValue.string(longProgram).renderCompact()
+        let change = #"{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"\#(uri)","version":2},"contentChanges":[{"text":\#(text)}]}}"#
+        _ = server.receive(.message(#"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"\#(uri)","version":1,"text":\#(text)}}}"#))
+        func request(_ method: String, _ params: String) -> String {
+            #"{"jsonrpc":"2.0","id":2,"method":"\#(method)","params":{"textDocument":{"uri":"\#(uri)"}\#(params)}}"#
+        }
+        let at = #","position":{"line":502,"character":60}"#
+        let requests: [(String, String)] = [
+            ("didChange: check and publish diagnostics", change),
+            ("hover", request("textDocument/hover", at)),
+            ("completion", request("textDocument/completion", at)),
+            ("signature help", request("textDocument/signatureHelp", at)),
+            ("definition", request("textDocument/definition", #","position":{"line":503,"character":22}"#)),
+            ("references", request("textDocument/references", #","position":{"line":501,"character":5},"context":{"includeDeclaration":true}"#)),
+            ("document symbols", request("textDocument/documentSymbol", "")),
+            ("formatting", request("textDocument/formatting", #","options":{"tabSize":4,"insertSpaces":true}"#)),
+            ("inlay hints", request("textDocument/inlayHint", #","range":{"start":{"line":0,"character":0},"end":{"line":1000,"character":0}}"#)),
+        ]
+        for (name, message) in requests {
+            add(harness.measure("lsp, 1,000 lines: \(name)", ops: 1) {
+                Double(server.receive(.message(message)).reduce(0) { $0 + $1.utf8.count })
+            })
+        }
+
+        // 5. Runtime: Adam against a triad over the same memory.
         let n = quick ? 2_000_000 : 10_000_000
         var p = [Double](repeating: 1, count: n), g = [Double](repeating: 0.001, count: n)
         var adam = Optimizer(OptimizerConfig(kind: .adam), dimension: n)
@@ -153,6 +183,22 @@ public enum Benchmarks {
                 }
             }
         }
+    }
+
+    /// A program of `lines` lines as people write them: comments, `let`s,
+    /// `def`s and phases that end on plateaus, ending in the outputs.
+    public static func languageServerProgram(lines: Int) -> String {
+        var out = ["# A long program for timing the language server.", "base 0.1", "steps_per_epoch 100", ""]
+        var i = 0
+        while out.count < lines - 4 {
+            out.append("# block \(i)")
+            out.append("let peak_\(i) = base * \(1 + i % 7) / 7")
+            out.append("def phase_\(i)(n=10, floor=1e-5) = warmup(n, to=peak_\(i)) then cosine(T=5 * n, min=floor) for 5 * n")
+            out.append("let part_\(i) = phase_\(i)(\(5 + i % 5)) then linear(T=\(20 + i % 9), to=0) until plateau(patience \(1 + i % 4))")
+            i += 1
+        }
+        out += ["lr: part_0 then part_1 then part_2", "momentum: cosine(T=10 epochs, from=0.95, min=0.85)", "weight_decay: 0.05", ""]
+        return out.joined(separator: "\n")
     }
 
     /// A program of about `bytes` bytes: many `def`s, `let`s, and a long sequence.

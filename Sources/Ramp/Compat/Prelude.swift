@@ -14,12 +14,11 @@ public enum Prelude {
     public static let program: Program = (try? Parser.parse(file, names: Builtins.statementNames)) ?? Program(statements: [])
 
     /// The compatibility constructors, in prelude order.
-    public static var definitions: [(name: String, params: [Parameter], doc: String)] {
+    public static let definitions: [(name: String, params: [Parameter], doc: String)] =
         program.statements.compactMap { st in
             guard case .definition(let name, let params, _) = st.kind else { return nil }
             return (name, params, docs[name] ?? "")
         }
-    }
 
     /// `name(param: type = default, ...)`, for `ramp list`.
     public static func signature(_ name: String, _ params: [Parameter]) -> String {

@@ -54,20 +54,63 @@ public indirect enum JSONValue: Sendable, Equatable {
         }
     }
 
+    /// On one line, without spaces: for protocols that frame messages (the language server).
+    public func renderCompact() -> String {
+        var out = ""
+        writeCompact(into: &out)
+        return out
+    }
+
+    private func writeCompact(into out: inout String) {
+        switch self {
+        case .array(let xs):
+            out += "["
+            for (i, x) in xs.enumerated() {
+                if i > 0 { out += "," }
+                x.writeCompact(into: &out)
+            }
+            out += "]"
+        case .object(let kvs):
+            out += "{"
+            for (i, kv) in kvs.enumerated() {
+                if i > 0 { out += "," }
+                out += JSONValue.quote(kv.0) + ":"
+                kv.1.writeCompact(into: &out)
+            }
+            out += "}"
+        case .string(let text):
+            // Most strings need no escape: copied whole, not scalar by scalar.
+            if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+                out += "\""
+                out += text
+                out += "\""
+            } else {
+                out += JSONValue.quote(text)
+            }
+        case .number(let x) where x == x.rounded() && x.magnitude < 1e15:
+            out += String(Int64(x))
+        default:
+            out += render()
+        }
+    }
+
     static func quote(_ s: String) -> String {
-        var out = "\""
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if ch.value < 0x20 { out += String(format: "\\u%04x", ch.value) } else { out.unicodeScalars.append(ch) }
+        // Built as bytes: appending scalars to a String one at a time is slow.
+        var out: [UInt8] = [UInt8(ascii: "\"")]
+        out.reserveCapacity(s.utf8.count + 2)
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case 0x0A: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            case 0..<0x20: out += Array(String(format: "\\u%04x", b).utf8)
+            default: out.append(b)
             }
         }
-        return out + "\""
+        out.append(UInt8(ascii: "\""))
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

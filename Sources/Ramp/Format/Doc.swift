@@ -131,6 +131,7 @@ struct DocPrinter {
     /// Aligns the trailing comments of consecutive lines to one column, two
     /// spaces past the longest code among them, and removes the marks.
     static func alignComments(_ text: String) -> String {
+        guard text.utf8.contains(1) else { return text }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         var i = 0
         while i < lines.count {

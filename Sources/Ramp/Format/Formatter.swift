@@ -28,6 +28,12 @@ public enum Formatter {
         } catch {
             throw Failure(diagnostics: [error])
         }
+        return try format(file, program: program, tokens: tokens, width: width)
+    }
+
+    /// The canonical text of `file`, from its program and tokens (which the
+    /// language server already has).
+    static func format(_ file: SourceFile, program: Program, tokens: [Token], width: Int = Formatter.width) throws(Failure) -> String {
         var layout = Layout(file: file, tokens: tokens)
         let text = DocPrinter.alignComments(DocPrinter(width: width).print(layout.program(program)))
         // The guarantee: the same statements, parsed from the new text.

@@ -7,8 +7,8 @@ extension RampCommand {
         static let configuration = CommandConfiguration(
             abstract: "Lay programs out in the one canonical format.",
             discussion: """
-            Rewrites each FILE in place. With no FILE, or with -, formats standard input to standard output. \
-            A file with syntax errors is reported and left as it is.
+            Rewrites each FILE in place; a folder stands for the .ramp files under it. With no FILE, or with -, \
+            formats standard input to standard output. A file with syntax errors is reported and left as it is.
             """)
 
         @Flag(help: "Write nothing: name each file that would change, and exit 1 if any would.")
@@ -17,12 +17,12 @@ extension RampCommand {
         @Flag(help: "Write nothing: print what would change as a unified diff.")
         var diff = false
 
-        @Argument(help: "Program files to format.")
+        @Argument(help: "Program files, or folders of them, to format.")
         var files: [String] = []
 
         func run() throws {
             var failed = false, changes = false
-            for path in files.isEmpty ? ["-"] : files {
+            for path in Fmt.expand(files.isEmpty ? ["-"] : files) {
                 let file: SourceFile
                 if path == "-" {
                     file = SourceFile(name: "<stdin>", bytes: [UInt8](FileHandle.standardInput.readDataToEndOfFile()))
@@ -63,6 +63,22 @@ extension RampCommand {
                 }
             }
             if failed || (check && changes) { throw ExitCode(1) }
+        }
+
+        /// Folders become the .ramp files under them, sorted, skipping hidden folders and build output.
+        static func expand(_ paths: [String]) -> [String] {
+            paths.flatMap { path -> [String] in
+                var isDir: ObjCBool = false
+                guard path != "-", FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else { return [path] }
+                let walker = FileManager.default.enumerator(atPath: path)
+                var found: [String] = []
+                while let entry = walker?.nextObject() as? String {
+                    let name = (entry as NSString).lastPathComponent
+                    if name.hasPrefix(".") { walker?.skipDescendants(); continue }
+                    if entry.hasSuffix(".ramp") { found.append((path as NSString).appendingPathComponent(entry)) }
+                }
+                return found.sorted()
+            }
         }
     }
 }

@@ -11,6 +11,13 @@ public enum Compiler {
         return try checker.check(try parse(file))
     }
 
+    /// Checks a program already parsed from `file` (the language server
+    /// parses once, for names and symbols too).
+    public static func compile(_ file: SourceFile, parsed: Program, options: CheckOptions = CheckOptions()) throws(DiagnosticError) -> CompiledProgram {
+        var checker = Checker(file: file, options: options)
+        return try checker.check(parsed)
+    }
+
     /// Checks settings, `let`s and `def`s that need not schedule anything yet
     /// (a REPL session's definitions).
     public static func checkStatements(_ file: SourceFile, options: CheckOptions = CheckOptions()) throws(DiagnosticError) -> Settings {

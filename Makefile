@@ -10,7 +10,8 @@ SAMPLE_METRICS = samples/card.metrics
 APT_INSTALL = apt-get install -y -q --no-install-recommends
 
 ## deps: install what the build needs (libedit-dev for the REPL's line editor),
-## and, when root, what the end-to-end tests drive: tmux and an SVG renderer.
+## and, when root, what the end-to-end tests drive: tmux, an SVG renderer, and Neovim
+## (a real client for the language server).
 deps:
 	@if [ -f /usr/include/histedit.h ]; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
@@ -24,8 +25,9 @@ deps:
 	fi
 	@missing=""; command -v rsvg-convert >/dev/null || missing="$$missing librsvg2-bin"; \
 	command -v tmux >/dev/null || missing="$$missing tmux"; \
+	command -v nvim >/dev/null || missing="$$missing neovim"; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ]; then \
-		echo "Installing$$missing (the tests render charts and drive the REPL in a terminal)..."; \
+		echo "Installing$$missing (the tests render charts, drive the REPL in a terminal and the language server from an editor)..."; \
 		$(APT_INSTALL) $$missing >/dev/null 2>&1 || (apt-get update -q >/dev/null && $(APT_INSTALL) $$missing >/dev/null 2>&1) || true; \
 	fi
 
@@ -60,7 +62,7 @@ PYTHON ?= $(or $(RAMP_PYTHON),python3)
 python-check:
 	@$(PYTHON) -m pyflakes --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q --disable-pip-version-check pyflakes >/dev/null 2>&1 \
 		|| echo "note: pyflakes is not installed and could not be; the Python runtime is not linted"
-	@if $(PYTHON) -m pyflakes --version >/dev/null 2>&1; then $(PYTHON) -m pyflakes Sources/Ramp/Emit/Python Sources/Ramp/Emit/Arrays Tests/Python Tests/Integration conformance/runners && echo "pyflakes: the Python runtime and its tests are clean"; fi
+	@if $(PYTHON) -m pyflakes --version >/dev/null 2>&1; then $(PYTHON) -m pyflakes Sources/Ramp/Emit/Python Sources/Ramp/Emit/Arrays Tests/Python Tests/Integration conformance/runners editors/pygments && echo "pyflakes: the Python runtime and its tests are clean"; fi
 	$(PYTHON) -m pytest -q -p no:cacheprovider Tests/Python
 
 ## fuzz: libFuzzer with AddressSanitizer over lexer → parser → checker → 100 steps.

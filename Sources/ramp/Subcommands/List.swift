@@ -12,7 +12,14 @@ extension RampCommand {
         @Flag(help: "List the diagnostic codes instead, as docs/diagnostics.md shows them.")
         var diagnostics = false
 
+        @Flag(help: "Print every word of the language by kind, as JSON: what editor grammars must cover.")
+        var vocabulary = false
+
         func run() throws {
+            if vocabulary {
+                print(Vocabulary.json.render())
+                return
+            }
             if diagnostics {
                 print(DiagnosticCatalogue.markdown, terminator: "")
                 return

@@ -1,0 +1,2 @@
+" Ramp programs: *.ramp.
+autocmd BufRead,BufNewFile *.ramp setfiletype ramp

@@ -305,6 +305,24 @@ public struct Chained: Sendable {
     /// The running rate after local step `t`: the members replayed from step 0,
     /// as torch replays them (a running product costs the same).
     func value(at t: Double, _ slots: [SlotState]) -> Double {
+        var last = start
+        replay(through: t, slots) { _, x in last = x }
+        return last
+    }
+
+    /// The running rate at each of `points` (ascending), from one replay.
+    func values(at points: [Int], _ slots: [SlotState]) -> [Double] {
+        var out: [Double] = []
+        out.reserveCapacity(points.count)
+        var j = 0
+        replay(through: Double(points.last ?? -1), slots) { k, x in
+            while j < points.count, points[j] == k { out.append(x); j += 1 }
+        }
+        return out
+    }
+
+    /// Steps the members from step 0 through `t`, handing over the rate after each step.
+    private func replay(through t: Double, _ slots: [SlotState], _ record: (Int, Double) -> Void) {
         var x = start
         var previous = [Double](repeating: start, count: members.count)
         var excess: [Double] = []
@@ -330,9 +348,9 @@ public struct Chained: Sendable {
                 }
                 previous[i] = v
             }
+            record(Int(k), x)
             k += 1
         }
-        return x
     }
 }
 

@@ -204,3 +204,29 @@ extension PhaseSequence {
         return PhaseSequence(phases: phases, starts: isStatic ? starts : nil, slot: isStatic ? -1 : 0)
     }
 }
+
+extension Node {
+    /// The values at the whole steps `points` (ascending). A running product
+    /// or a chained schedule replays from step 0 for a value asked alone, so
+    /// the checker, which samples many steps, asks for them together: one
+    /// replay then serves them all.
+    func values(at points: [Int], _ slots: [SlotState]) -> [Double] {
+        switch self {
+        case .chained(let c, _): return c.values(at: points, slots)
+        case .runningProduct(let f):
+            var out: [Double] = []
+            out.reserveCapacity(points.count)
+            var p = 1.0, k = 1, j = 0
+            while j < points.count {
+                while k <= points[j] { p *= f.value(at: Double(k), slots); k += 1 }
+                out.append(p)
+                j += 1
+            }
+            return out
+        case .negate(let a): return a.values(at: points, slots).map { -$0 }
+        case .apply(let f, let a): return a.values(at: points, slots).map { f.apply($0) }
+        case .combine(let op, let a, let b): return zip(a.values(at: points, slots), b.values(at: points, slots)).map { op.apply($0, $1) }
+        default: return points.map { value(at: Double($0), slots) }
+        }
+    }
+}

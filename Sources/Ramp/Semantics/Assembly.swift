@@ -69,18 +69,21 @@ extension CompiledProgram {
             let start = s.starts.flatMap { st in offset.map { $0 + st[i] } }
             var horizon = p.bound ?? 1_000_000
             if let total { horizon = min(horizon, max(1, total - (start ?? 0))) }
-            func bad(_ t: Int) -> Bool { range.violation(p.body.value(at: Double(t), slots)) != nil }
-            var t = 0, previous = -1
+            var points: [Int] = []
+            var t = 0
             while t < horizon {
-                if bad(t) {
-                    // Samples thin out; find the first bad step since the last good one.
-                    t = (previous + 1...t).first(where: bad) ?? t
-                    let why = range.violation(p.body.value(at: Double(t), slots)) ?? ""
-                    let whereText = start.map { "at step \($0 + t)" } ?? "at step \(t) of this phase"
-                    throw .error(.badRate, "the \(what) is \(why) \(whereText)", at: p.range)
-                }
-                previous = t
+                points.append(t)
                 t = t < 256 ? t + 1 : t + t / 2
+            }
+            let values = p.body.values(at: points, slots)
+            if let j = values.firstIndex(where: { range.violation($0) != nil }) {
+                // Samples thin out; find the first bad step since the last good one.
+                let span = Array((j > 0 ? points[j - 1] + 1 : 0)...points[j])
+                let spanValues = p.body.values(at: span, slots)
+                let k = spanValues.firstIndex { range.violation($0) != nil } ?? span.count - 1
+                let why = range.violation(spanValues[k]) ?? ""
+                let whereText = start.map { "at step \($0 + span[k])" } ?? "at step \(span[k]) of this phase"
+                throw .error(.badRate, "the \(what) is \(why) \(whereText)", at: p.range)
             }
             if case .sequence(let inner) = p.body { try checkRates(inner, what: what, range: range, offset: start, total: total, slots) }
         }

@@ -1,6 +1,7 @@
 import Foundation
 
-/// libFuzzer entry point: source bytes through the lexer, parser and checker,
+/// libFuzzer entry point: source bytes through the language server's
+/// analysis and the formatter, then the lexer, parser and checker,
 /// then 100 steps of the scheduler with metrics taken from the same bytes,
 /// next to the tree walk (the kernels must give the same bits), then explain,
 /// the IR (built back, and at another base), the Python and JAX modules and a
@@ -10,6 +11,19 @@ import Foundation
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     let file = SourceFile(name: "fuzz", bytes: bytes)
+    // The language server reads any text, and answers about any place in it.
+    let doc = DocumentAnalysis(uri: "file:///fuzz.ramp", version: 1, text: file.text, encoding: .utf16)
+    for offset in [0, file.bytes.count / 3, file.bytes.count / 2, file.bytes.count] {
+        _ = doc.hover(at: offset)
+        _ = doc.completions(at: offset)
+        _ = doc.signatureHelp(at: offset)
+        _ = doc.references(at: offset, includeDeclaration: true)
+    }
+    // Every program that parses formats to the same tree (R0701 would be a bug here), and formatting twice changes nothing.
+    if file.invalidUTF8 == nil, (try? Parser.parse(file, names: Builtins.statementNames)) != nil {
+        let formatted = try! Formatter.format(file)
+        precondition(try! Formatter.format(SourceFile(name: "fuzz", text: formatted)) == formatted, "formatting is not idempotent")
+    }
     guard let program = try? Compiler.compile(file) else { return 0 }
     var s = Scheduler(program)
     var walk = Scheduler(program, walkTree: true)

@@ -90,6 +90,8 @@ func layoutFree(_ v: JSONValue) -> JSONValue {
         #expect(try fmt("warmup 5epochs then 1_000 * 3.") == "warmup 5 epochs then 1_000 * 3.\n")
         #expect(try fmt("group 'x y' lr :  0.1") == "group 'x y' lr: 0.1\n")
         #expect(try fmt("warmup 5 then # a\n# b\ncosine(T=5)") == "warmup 5 then  # a\n    # b\n    cosine(T=5)\n")
+        // Any byte a string may hold is kept, and never read as layout.
+        #expect(try fmt("warmup(3, shape='a\u{1}\u{0}b')  # c\nx") == "warmup(3, shape='a\u{1}\u{0}b')  # c\nx\n")
         // A narrower width breaks the argument list, one per line with a trailing comma.
         #expect(try Formatter.format(SourceFile(name: "x", text: "cosine(T=50, min=0)"), width: 12)
             == "cosine(\n    T=50,\n    min=0,\n)\n")

@@ -37,25 +37,27 @@ indirect enum Doc: Sendable {
 /// Lays a `Doc` out within a width.
 struct DocPrinter {
     let width: Int
-    /// Marks where a trailing comment begins in the printed lines, so that a
-    /// later pass can align the comments of neighbouring lines.
-    static let commentMark: Character = "\u{1}"
 
     private enum Mode { case flat, broken }
     private typealias Command = (indent: Int, mode: Mode, doc: Doc)
 
+    /// The document laid out, with the trailing comments of neighbouring
+    /// lines aligned.
     func print(_ doc: Doc) -> String {
         var out = ""
         var column = 0
         var suffixes: [String] = []
         var stack: [Command] = [(0, .broken, doc)]
+        // Trailing comments by line, kept apart from the text until they are aligned.
+        var comments: [Int: String] = [:]
+        var line = 0
 
         func newline(_ indent: Int) {
             if !suffixes.isEmpty {
-                out.append(DocPrinter.commentMark)
-                out.append(suffixes.joined(separator: " "))
+                comments[line] = suffixes.joined(separator: " ")
                 suffixes.removeAll()
             }
+            line += 1
             while out.last == " " { out.removeLast() }
             out.append("\n")
             out.append(String(repeating: " ", count: indent))
@@ -90,7 +92,7 @@ struct DocPrinter {
             }
         }
         if !suffixes.isEmpty { newline(0) }
-        return out
+        return DocPrinter.align(out, comments)
     }
 
     /// Whether `doc`, printed flat, and what follows it up to the next
@@ -128,26 +130,19 @@ struct DocPrinter {
         return false
     }
 
-    /// Aligns the trailing comments of consecutive lines to one column, two
-    /// spaces past the longest code among them, and removes the marks.
-    static func alignComments(_ text: String) -> String {
-        guard text.utf8.contains(1) else { return text }
+    /// Puts each line's trailing comment after it, the comments of
+    /// consecutive lines at one column: two spaces past the longest code among them.
+    static func align(_ text: String, _ comments: [Int: String]) -> String {
+        guard !comments.isEmpty else { return text }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         var i = 0
         while i < lines.count {
-            guard lines[i].contains(commentMark) else { i += 1; continue }
+            guard comments[i] != nil else { i += 1; continue }
             var j = i
-            while j < lines.count, lines[j].contains(commentMark) { j += 1 }
-            let split = lines[i..<j].map { line -> (String, String) in
-                let parts = line.split(separator: commentMark, maxSplits: 1, omittingEmptySubsequences: false)
-                var code = String(parts[0])
-                while code.last == " " { code.removeLast() }
-                return (code, String(parts[1]))
-            }
-            let column = split.map { $0.0.count }.max()! + 2
-            for (k, (code, comment)) in split.enumerated() {
-                lines[i + k] = code.isEmpty ? comment
-                    : code + String(repeating: " ", count: column - code.count) + comment
+            while j < lines.count, comments[j] != nil { j += 1 }
+            let column = lines[i..<j].map(\.count).max()! + 2
+            for k in i..<j {
+                lines[k] = lines[k].isEmpty ? comments[k]! : lines[k] + String(repeating: " ", count: column - lines[k].count) + comments[k]!
             }
             i = j
         }

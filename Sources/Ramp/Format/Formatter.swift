@@ -35,7 +35,7 @@ public enum Formatter {
     /// language server already has).
     static func format(_ file: SourceFile, program: Program, tokens: [Token], width: Int = Formatter.width) throws(Failure) -> String {
         var layout = Layout(file: file, tokens: tokens)
-        let text = DocPrinter.alignComments(DocPrinter(width: width).print(layout.program(program)))
+        let text = DocPrinter(width: width).print(layout.program(program))
         // The guarantee: the same statements, parsed from the new text.
         let again = SourceFile(name: file.name, text: text)
         guard let reparsed = try? Parser.parse(again, names: Builtins.statementNames),

@@ -184,6 +184,8 @@ extension DocumentAnalysis {
         let before = file.slice(SourceRange(lineStart, start))
         let trimmed = before.trimmingTrailingSpaces
         var items: [CompletionItem] = []
+        // Nothing to offer inside a comment.
+        if let hash = before.firstIndex(of: "#"), before[..<hash].filter({ $0 == "\"" || $0 == "'" }).count % 2 == 0 { return (start, []) }
         // After a number and a space: a unit.
         let lastWord = trimmed.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_" || $0 == ".") }).last
         if before.last == " ", let lastWord, trimmed.hasSuffix(lastWord), Double(lastWord.filter { $0 != "_" }) != nil {

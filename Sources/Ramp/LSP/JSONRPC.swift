@@ -34,7 +34,8 @@ public enum JSONRPC {
         public init() {}
 
         public mutating func append(_ bytes: [UInt8]) {
-            if start > 0, start == buffer.count { buffer.removeAll(keepingCapacity: true); start = 0 }
+            // Drop what has been read, so a long session holds at most one frame.
+            if start > 0 { buffer.removeFirst(start); start = 0 }
             buffer.append(contentsOf: bytes)
         }
 

@@ -105,7 +105,7 @@ public struct LanguageServer: Sendable {
         case "textDocument/didOpen":
             guard initialized, case .string(let uri)? = params["textDocument"]?["uri"],
                   case .string(let text)? = params["textDocument"]?["text"] else { return [] }
-            return open(uri, version: params["textDocument"]?["version"]?.number.map { Int($0) } ?? 0, text: text)
+            return open(uri, version: LanguageServer.integer(params["textDocument"]?["version"]) ?? 0, text: text)
         case "textDocument/didChange":
             guard initialized, case .string(let uri)? = params["textDocument"]?["uri"],
                   case .array(let changes)? = params["contentChanges"] else { return [] }
@@ -114,7 +114,7 @@ public struct LanguageServer: Sendable {
                 guard documents[uri] != nil else { return [] }
                 return [logMessage("ramp lsp takes whole documents (TextDocumentSyncKind.Full); a ranged change to \(uri) was ignored")]
             }
-            return open(uri, version: params["textDocument"]?["version"]?.number.map { Int($0) } ?? 0, text: text)
+            return open(uri, version: LanguageServer.integer(params["textDocument"]?["version"]) ?? 0, text: text)
         case "textDocument/didClose":
             guard case .string(let uri)? = params["textDocument"]?["uri"], documents.removeValue(forKey: uri) != nil else { return [] }
             return [JSONRPC.notification("textDocument/publishDiagnostics", .object([("uri", .string(uri)), ("diagnostics", .array([]))]))]
@@ -163,12 +163,19 @@ public struct LanguageServer: Sendable {
     }
 
     func offset(_ params: JSONValue, _ doc: DocumentAnalysis) throws(RequestError) -> Int {
-        guard let line = params["position"]?["line"]?.number, let character = params["position"]?["character"]?.number,
-              line >= 0, character >= 0, line < 1e9, character < 1e9 else {
+        guard let line = LanguageServer.integer(params["position"]?["line"]), let character = LanguageServer.integer(params["position"]?["character"]),
+              line >= 0, character >= 0 else {
             throw .params("position.line and position.character must be numbers from 0")
         }
-        guard Int(line) < doc.index.lineStarts.count else { throw .params("line \(Int(line)) is past the end of the document") }
-        return doc.index.offset(line: Int(line), character: Int(character))
+        guard line < doc.index.lineStarts.count else { throw .params("line \(line) is past the end of the document") }
+        return doc.index.offset(line: line, character: character)
+    }
+
+    /// A whole number a client sent, or nil for anything else (a hostile
+    /// 1e300 must not trap when it is made an Int).
+    static func integer(_ v: JSONValue?) -> Int? {
+        guard case .number(let x)? = v, x == x.rounded(), x.magnitude < 1e9 else { return nil }
+        return Int(x)
     }
 
     mutating func request(_ method: String, _ params: JSONValue) throws(RequestError) -> JSONValue {
@@ -230,9 +237,10 @@ public struct LanguageServer: Sendable {
             let doc = try document(params)
             var lo = 0, hi = doc.file.bytes.count
             if let s = params["range"]?["start"], let e = params["range"]?["end"],
-               let sl = s["line"]?.number, let sc = s["character"]?.number, let el = e["line"]?.number, let ec = e["character"]?.number {
-                lo = doc.index.offset(line: Int(sl), character: Int(sc))
-                hi = doc.index.offset(line: Int(el), character: Int(ec))
+               let sl = LanguageServer.integer(s["line"]), let sc = LanguageServer.integer(s["character"]),
+               let el = LanguageServer.integer(e["line"]), let ec = LanguageServer.integer(e["character"]) {
+                lo = doc.index.offset(line: sl, character: sc)
+                hi = doc.index.offset(line: el, character: ec)
             }
             let phases = doc.phases
             var hints: [JSONValue] = []

@@ -97,6 +97,23 @@ func layoutFree(_ v: JSONValue) -> JSONValue {
             == "cosine(\n    T=50,\n    min=0,\n)\n")
     }
 
+    /// The check that formatting kept the tree tells trees apart by everything but their ranges.
+    @Test func sameShapeIgnoresOnlyRanges() throws {
+        func statements(_ s: String) throws -> [Statement] { try Parser.parse(SourceFile(name: "x", text: s), names: Builtins.statementNames).statements }
+        func same(_ a: String, _ b: String) throws -> Bool {
+            let (x, y) = (try statements(a), try statements(b))
+            return x.count == y.count && zip(x, y).allSatisfy { $0.sameShape(as: $1) }
+        }
+        #expect(try same("(a)  +  ((b))", "a + b"))
+        #expect(try same("def f(x: number > 0 = 1) = x", "def f(x : number>0=1)=(x)"))
+        #expect(try !same("a - (b - c)", "a - b - c"))
+        #expect(try !same("cosine(T=5)", "cosine(t=5)"))
+        #expect(try !same("warmup 5", "warmup(5)"))
+        #expect(try !same("def f(x: number > 0) = x", "def f(x: number >= 0) = x"))
+        #expect(try !same("0.1", "0.10000000000000002"))
+        #expect(try !same("group 0 lr *= 2", "group 1 lr *= 2"))
+    }
+
     @Test func syntaxErrorsAreRefusedWithTheirDiagnostics() {
         #expect(throws: Formatter.Failure.self) { try Formatter.format(SourceFile(name: "x", text: "warmup 5 then")) }
         do {

@@ -39,7 +39,8 @@ public enum Formatter {
         // The guarantee: the same statements, parsed from the new text.
         let again = SourceFile(name: file.name, text: text)
         guard let reparsed = try? Parser.parse(again, names: Builtins.statementNames),
-              reparsed.statements.map({ $0.withoutRanges }) == program.statements.map({ $0.withoutRanges })
+              reparsed.statements.count == program.statements.count,
+              zip(reparsed.statements, program.statements).allSatisfy({ $0.sameShape(as: $1) })
         else {
             throw Failure(diagnostics: [.error(.formatChangedMeaning,
                 "formatting this program would change what it means, so it is left as it is; please report it",

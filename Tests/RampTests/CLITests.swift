@@ -102,6 +102,24 @@ func temporaryFile(_ contents: String, name: String = "p.ramp") throws -> String
             """)
     }
 
+    /// `--format json`: the same diagnostics as data, for tools, with the text the CLI prints.
+    @Test func checkReportsAsJSON() throws {
+        let path = try temporaryFile("let a = 1\nlet a = 2\nwarmup 5 then cosine(T=50, mn=0)\n")
+        let r = try ramp(["check", "--format", "json", path, "/nonexistent/x.ramp"])
+        #expect(r.status == 1)
+        #expect(r.stderr == "")
+        let doc = try JSONValue.parse(r.stdout)
+        guard case .array(let ds)? = doc["diagnostics"] else { Issue.record("no diagnostics array"); return }
+        #expect(ds.map { $0.renderCompact() } == [
+            #"{"file":"\#(path)","line":2,"column":5,"end_line":2,"end_column":6,"severity":"error","code":"R0101","name":"already-defined","message":"'a' is already defined","notes":[{"file":"\#(path)","line":1,"column":5,"end_line":1,"end_column":6,"severity":"note","message":"first defined here","rendered":"\#(path):1:5: note: first defined here\nlet a = 1\n    ^"}],"rendered":"\#(path):2:5: error[R0101]: 'a' is already defined\nlet a = 2\n    ^\n\#(path):1:5: note: first defined here\nlet a = 1\n    ^"}"#,
+            #"{"file":"\#(path)","line":3,"column":28,"end_line":3,"end_column":30,"severity":"error","code":"R0301","name":"unknown-parameter","message":"'cosine' has no parameter 'mn'; did you mean 'min'?","notes":[],"rendered":"\#(path):3:28: error[R0301]: 'cosine' has no parameter 'mn'; did you mean 'min'?\nwarmup 5 then cosine(T=50, mn=0)\n                           ^~"}"#,
+            #"{"file":"/nonexistent/x.ramp","severity":"error","message":"no such file","rendered":"/nonexistent/x.ramp: error: no such file"}"#,
+        ])
+        let clean = try ramp(["check", "--format", "json", "samples/card.ramp"])
+        #expect(clean.status == 0)
+        #expect(clean.stdout == "{\n  \"diagnostics\": []\n}\n")
+    }
+
     @Test func checkReportsUnreadableInputs() throws {
         let missing = try ramp(["check", "/nonexistent/x.ramp"])
         #expect(missing.status == 1)

@@ -94,6 +94,24 @@ public enum DiagnosticPrinter {
     public static func render(_ ds: [Diagnostic], in file: SourceFile) -> String {
         ds.map { render($0, in: file) }.joined(separator: "\n")
     }
+
+    /// A diagnostic as data, for tools (`ramp check --format json`): where it
+    /// is (1-based line and column, as the text shows them), its code, its
+    /// message, its notes, and the text the CLI prints for it.
+    public static func json(_ d: Diagnostic, in file: SourceFile) -> JSONValue {
+        let a = file.location(of: d.range.start), b = file.location(of: d.range.end)
+        var fields: [(String, JSONValue)] = [
+            ("file", .string(file.name)),
+            ("line", .number(Double(a.line))), ("column", .number(Double(a.column))),
+            ("end_line", .number(Double(b.line))), ("end_column", .number(Double(b.column))),
+            ("severity", .string(d.severity.rawValue)),
+        ]
+        if d.severity != .note { fields += [("code", .string(d.kind.code)), ("name", .string(d.kind.name))] }
+        fields.append(("message", .string(d.message)))
+        if d.severity != .note { fields.append(("notes", .array(d.notes.map { json($0, in: file) }))) }
+        fields.append(("rendered", .string(d.severity == .note ? single(d, in: file) : render(d, in: file))))
+        return .object(fields)
+    }
 }
 
 /// Why checking part of a program stopped: a new diagnostic, or a use of a

@@ -12,24 +12,49 @@ extension RampCommand {
         @Option(help: "Override the base learning rate while checking.")
         var base: Double?
 
+        @Option(help: "text, or json: one document listing every diagnostic with its file, line, column, code, message, notes and printed text.")
+        var format: CheckFormat = .text
+
+        enum CheckFormat: String, ExpressibleByArgument { case text, json }
+
         func validate() throws {
             if files.isEmpty { throw ValidationError("give at least one FILE") }
         }
 
         func run() throws {
             var failed = false
+            var found: [JSONValue] = []
             for path in files {
                 do {
                     let program = try ProgramText.load(path: path).compile(base: base)
-                    if !program.warnings.isEmpty { Stderr.print(DiagnosticPrinter.render(program.warnings, in: program.source)) }
+                    guard !program.warnings.isEmpty else { continue }
+                    if format == .json {
+                        found += program.warnings.map { DiagnosticPrinter.json($0, in: program.source) }
+                    } else {
+                        Stderr.print(DiagnosticPrinter.render(program.warnings, in: program.source))
+                    }
                 } catch let error as ProgramError {
-                    Stderr.print(error.description)
                     failed = true
+                    guard format == .json else { Stderr.print(error.description); continue }
+                    if let file = error.file {
+                        found += error.diagnostics.map { DiagnosticPrinter.json($0, in: file) }
+                    } else {
+                        found.append(.object([("file", .string(path)), ("severity", .string("error")),
+                                              ("message", .string(error.load?.message ?? error.description)),
+                                              ("rendered", .string(error.description))]))
+                    }
+                } catch let error as LoadError {
+                    failed = true
+                    guard format == .json else { Stderr.print(error.description); continue }
+                    // A file that could not be read has no place to point at.
+                    found.append(.object([("file", .string(path)), ("severity", .string("error")),
+                                          ("message", .string(error.message)), ("rendered", .string(error.description))]))
                 } catch {
                     Stderr.print("\(error)")
                     failed = true
                 }
             }
+            if format == .json { print(JSONValue.object([("diagnostics", .array(found))]).render()) }
             if failed { throw ExitCode(1) }
         }
     }

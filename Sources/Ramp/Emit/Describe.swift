@@ -207,12 +207,10 @@ public enum Explain {
             return "; \(trained.unit) \(count(x))-\(count(y))"
         }
         var out: [String] = []
-        // A phase's start is known while every phase before it has a fixed length.
-        var known = offset
+        let starts = s.startSteps(from: offset)
         for (i, p) in s.phases.enumerated() {
-            let start = known
+            let start = starts[i]
             let fixed = p.hasFixedEnd
-            known = fixed ? zip(known, p.bound).map { $0 + $1 } : nil
             var head = "\(indent)phase \(i + 1)"
             switch (start, p.bound) {
             case (let a?, let b?) where fixed: head += ": steps \(a)-\(a + b - 1) (\(b) step\(b == 1 ? "" : "s")\(span(a, a + b)))"
@@ -250,7 +248,3 @@ private func count(_ x: Double) -> String {
     return String(out.reversed())
 }
 
-private func zip(_ a: Int?, _ b: Int?) -> (Int, Int)? {
-    guard let a, let b else { return nil }
-    return (a, b)
-}

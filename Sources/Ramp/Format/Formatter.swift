@@ -91,16 +91,7 @@ private struct Layout {
 
     // MARK: - comments
 
-    /// Whether a newline lies between two offsets.
-    func newlineBetween(_ a: Int, _ b: Int) -> Bool {
-        var i = max(0, a)
-        while i < min(b, file.bytes.count) {
-            if file.bytes[i] == UInt8(ascii: "\n") { return true }
-            i += 1
-        }
-        return false
-    }
-
+    /// How many newlines lie between two offsets.
     func newlines(_ a: Int, _ b: Int) -> Int {
         var n = 0, i = max(0, a)
         while i < min(b, file.bytes.count) {
@@ -132,7 +123,7 @@ private struct Layout {
         let cs = take(end, start)
         var trailing: [Comment] = [], leading: [Comment] = []
         for c in cs {
-            if leading.isEmpty && !newlineBetween(end, c.range.start) { trailing.append(c) } else { leading.append(c) }
+            if leading.isEmpty && newlines(end, c.range.start) == 0 { trailing.append(c) } else { leading.append(c) }
         }
         return (trailing, leading)
     }
@@ -166,7 +157,7 @@ private struct Layout {
         /// stands on its own line.
         mutating func place(_ comments: [Comment], _ layout: Layout) {
             for c in comments {
-                if afterStatement, let end = previousEnd, !layout.newlineBetween(end, c.range.start) {
+                if afterStatement, let end = previousEnd, layout.newlines(end, c.range.start) == 0 {
                     parts.append(.lineSuffix(c.text))
                 } else {
                     separate(to: c.range.start, layout)

@@ -148,10 +148,9 @@ struct DocumentAnalysis: Sendable {
         sequences += p.outputs.map { ($0.name, $0.sequence) }
         var out: [PhaseInfo] = []
         for (name, s) in sequences {
-            var known: Int? = 0
+            let starts = s.startSteps(from: 0)
             for (i, phase) in s.phases.enumerated() {
-                let start = known
-                known = phase.hasFixedEnd ? zip(known, phase.bound).map { $0 + $1 } : nil
+                let start = starts[i]
                 var text = (name == "lr" ? "" : "\(name) ") + "phase \(i + 1)"
                 switch (start, phase.bound) {
                 case (let a?, let b?) where b > 0: text += ": steps \(a)–\(a + b - 1)"
@@ -211,11 +210,6 @@ struct DocumentAnalysis: Sendable {
         guard let steps = try? checker.resolve(x, unit, range) else { return nil }
         return ("\(written) = \(steps) step\(steps == 1 ? "" : "s")", range)
     }
-}
-
-private func zip(_ a: Int?, _ b: Int?) -> (Int, Int)? {
-    guard let a, let b else { return nil }
-    return (a, b)
 }
 
 /// Collects the definitions and uses of names in a program.

@@ -201,14 +201,15 @@ extension DocumentAnalysis {
             return (start, items)
         }
         // Parameters of the call the cursor is in, first.
-        if let callee = enclosingCall(before: start), let c = Callable.named(callee, in: self) {
+        let callee = enclosingCall(before: start)
+        if let callee, let c = Callable.named(callee, in: self) {
             for (k, p) in c.params.enumerated() where p.name.hasPrefix(word) {
                 items.append(CompletionItem(label: p.name, kind: 5, detail: p.defaultText.map { "= \($0)" } ?? "required",
                                             documentation: p.doc.isEmpty ? nil : p.doc, insertText: p.name + "=",
                                             sortText: String(format: "0%03d", k)))
             }
         }
-        let atStatementStart = trimmed.isEmpty && enclosingCall(before: start) == nil
+        let atStatementStart = trimmed.isEmpty && callee == nil
         if atStatementStart {
             for s in Builtins.settings { items.append(CompletionItem(label: s.name, kind: 10, detail: "setting", documentation: s.doc, insertText: s.name + " ")) }
             for o in Builtins.outputs {

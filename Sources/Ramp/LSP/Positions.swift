@@ -13,9 +13,7 @@ struct LineIndex: Sendable {
 
     init(_ file: SourceFile, encoding: PositionEncoding) {
         bytes = file.bytes
-        var starts = [0]
-        for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
-        lineStarts = starts
+        lineStarts = file.lineStarts
         self.encoding = encoding
     }
 

@@ -230,3 +230,18 @@ extension Node {
         }
     }
 }
+
+extension PhaseSequence {
+    /// The step at which each phase starts, counted from `offset`: known
+    /// while every phase before it has a fixed length, nil after one that
+    /// ends on an event. Explain and the language server both show it.
+    func startSteps(from offset: Int?) -> [Int?] {
+        var known = offset
+        return phases.map { p in
+            defer {
+                if let k = known, p.hasFixedEnd, let b = p.bound { known = k + b } else { known = nil }
+            }
+            return known
+        }
+    }
+}

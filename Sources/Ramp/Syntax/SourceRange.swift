@@ -28,7 +28,8 @@ public struct SourceFile: Sendable {
     public let name: String
     public let text: String
     public let bytes: [UInt8]
-    private let lineStarts: [Int]
+    /// Where each line starts, as byte offsets.
+    let lineStarts: [Int]
     /// Where the first invalid UTF-8 byte was, when the file had one.
     public internal(set) var invalidUTF8: SourceRange?
 

@@ -7,8 +7,7 @@ public struct CheckOptions: Sendable {
 /// The front door: source text in, a runnable program or diagnostics out.
 public enum Compiler {
     public static func compile(_ file: SourceFile, options: CheckOptions = CheckOptions()) throws(DiagnosticError) -> CompiledProgram {
-        var checker = Checker(file: file, options: options)
-        return try checker.check(try parse(file))
+        try compile(file, parsed: try parse(file), options: options)
     }
 
     /// Checks a program already parsed from `file` (the language server

@@ -5,7 +5,7 @@ RAMP = .build/debug/ramp
 SAMPLE = samples/card.ramp
 SAMPLE_METRICS = samples/card.metrics
 
-.PHONY: run test build release deps clean fuzz python-check integration
+.PHONY: run test build release deps clean fuzz python-check integration wheel
 
 APT_INSTALL = apt-get install -y -q --no-install-recommends
 
@@ -52,9 +52,21 @@ test: deps python-check
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
 	RAMP=$(abspath $(RAMP)) $(PYTHON) -m pytest -q -rs -p no:cacheprovider Tests/Integration
+	$(MAKE) --no-print-directory wheel
+	RAMP=$(abspath $(RAMP)) RAMP_WHEEL_DIR=$(abspath $(WHEEL_DIR))/dist $(PYTHON) -m pytest -q -rs -p no:cacheprovider Tests/Wheel
 	$(RAMP) check samples/*.ramp
 	$(RAMP) fmt --check samples/*.ramp
 	@if [ "$(FUZZ_SECONDS)" != 0 ]; then $(MAKE) --no-print-directory fuzz SECONDS=$(FUZZ_SECONDS); fi
+
+## wheel: the Python distribution (python/), with the release compiler inside:
+## built with --static-swift-stdlib, libedit and its libraries bundled beside it.
+## Writes .build/wheel/dist/ramp_schedules-VERSION-py3-none-PLATFORM.whl.
+WHEEL_DIR = .build/wheel
+wheel: deps
+	$(PYTHON) python/build_bundle.py --out $(WHEEL_DIR)/bundle
+	rm -rf $(WHEEL_DIR)/dist python/build
+	RAMP_BUNDLE=$(abspath $(WHEEL_DIR))/bundle $(PYTHON) -m pip wheel -q --disable-pip-version-check --no-deps -w $(WHEEL_DIR)/dist ./python
+	@ls -l $(WHEEL_DIR)/dist/*.whl
 
 ## python-check: lint (pyflakes, installed from PyPI when missing) and unit-test
 ## the Python runtime that compiled modules are made of.
@@ -62,7 +74,7 @@ PYTHON ?= $(or $(RAMP_PYTHON),python3)
 python-check:
 	@$(PYTHON) -m pyflakes --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q --disable-pip-version-check pyflakes >/dev/null 2>&1 \
 		|| echo "note: pyflakes is not installed and could not be; the Python runtime is not linted"
-	@if $(PYTHON) -m pyflakes --version >/dev/null 2>&1; then $(PYTHON) -m pyflakes Sources/Ramp/Emit/Python Sources/Ramp/Emit/Arrays Tests/Python Tests/Integration conformance/runners editors/pygments && echo "pyflakes: the Python runtime and its tests are clean"; fi
+	@if $(PYTHON) -m pyflakes --version >/dev/null 2>&1; then $(PYTHON) -m pyflakes Sources/Ramp/Emit/Python Sources/Ramp/Emit/Arrays Tests/Python Tests/Integration Tests/Wheel conformance/runners editors/pygments python && echo "pyflakes: the Python runtime and its tests are clean"; fi
 	$(PYTHON) -m pytest -q -p no:cacheprovider Tests/Python
 
 ## fuzz: libFuzzer with AddressSanitizer over lexer → parser → checker → 100 steps.
@@ -94,13 +106,15 @@ clean:
 ## tests in Tests/Integration. `make test` needs none of this.
 VENV = .build/integration-venv
 WHEELS ?= /opt/wheels
-INTEGRATION_PACKAGES = torch transformers accelerate lightning jax optax keras numpy pytest
+INTEGRATION_PACKAGES = torch transformers accelerate lightning jax optax keras numpy pytest nbconvert ipykernel
 integration: build
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	@KERAS_BACKEND=jax $(VENV)/bin/python -c "import torch, transformers, lightning, jax, optax, keras" 2>/dev/null || \
+	@KERAS_BACKEND=jax $(VENV)/bin/python -c "import torch, transformers, lightning, jax, optax, keras, nbconvert, ipykernel" 2>/dev/null || \
 		{ echo "Installing $(INTEGRATION_PACKAGES) into $(VENV) (once; torch is large)..."; \
 		  $(VENV)/bin/python -m pip install -q --disable-pip-version-check \
 			$$( [ -d $(WHEELS) ] && echo --find-links $(WHEELS) ) $(INTEGRATION_PACKAGES); }
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	RAMP_PYTHON=$(abspath $(VENV))/bin/python $(SWIFT) test --skip-build $(BUILD_FLAGS)
 	RAMP=$(abspath $(RAMP)) $(VENV)/bin/python -m pytest -q -rs -p no:cacheprovider Tests/Python Tests/Integration
+	$(MAKE) --no-print-directory wheel
+	RAMP=$(abspath $(RAMP)) RAMP_WHEEL_DIR=$(abspath $(WHEEL_DIR))/dist $(VENV)/bin/python -m pytest -q -rs -p no:cacheprovider Tests/Wheel

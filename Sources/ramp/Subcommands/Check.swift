@@ -7,7 +7,10 @@ extension RampCommand {
             abstract: "Check programs and report every problem with its line and column.")
 
         @Argument(help: "Program files to check.")
-        var files: [String]
+        var files: [String] = []
+
+        @Option(name: [.customShort("e"), .customLong("expression")], help: "Program source given inline, reported as <expression>.")
+        var source: String?
 
         @Option(help: "Override the base learning rate while checking.")
         var base: Double?
@@ -18,15 +21,17 @@ extension RampCommand {
         enum CheckFormat: String, ExpressibleByArgument { case text, json }
 
         func validate() throws {
-            if files.isEmpty { throw ValidationError("give at least one FILE") }
+            if files.isEmpty && source == nil { throw ValidationError("give at least one FILE or -e SOURCE") }
         }
 
         func run() throws {
             var failed = false
             var found: [JSONValue] = []
-            for path in files {
+            let inputs = files.map { (path: $0, text: nil as ProgramText?) }
+                + (source.map { [(path: "<expression>", text: ProgramText.source(SourceFile(name: "<expression>", text: $0)))] } ?? [])
+            for (path, text) in inputs {
                 do {
-                    let program = try ProgramText.load(path: path).compile(base: base)
+                    let program = try (text ?? ProgramText.load(path: path)).compile(base: base)
                     guard !program.warnings.isEmpty else { continue }
                     if format == .json {
                         found += program.warnings.map { DiagnosticPrinter.json($0, in: program.source) }

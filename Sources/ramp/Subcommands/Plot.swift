@@ -20,7 +20,7 @@ extension RampCommand {
         @Option(help: "A file with one metric per line; line i is observed at the end of step i.")
         var metrics: String?
 
-        @Option(help: "Write an SVG chart here instead of drawing in the terminal.")
+        @Option(help: "Write an SVG chart here instead of drawing in the terminal; - writes it to standard output.")
         var out: String?
 
         @Option(name: .customLong("run"), help: "A `ramp run --log` CSV: adds a panel with its loss and metric.")
@@ -71,6 +71,11 @@ extension RampCommand {
                 throw ExitCode(1)
             }
             let plot = Commands.plot(programs, steps: steps, metrics: metricValues, runLog: log, logY: logY, x: axis)
+            if out == "-" {
+                print(plot.svg(width: width, height: height), terminator: "")
+                for note in plot.finishedNotes { Stderr.print(note) }
+                return
+            }
             if let out {
                 do { try AtomicFile.write(plot.svg(width: width, height: height), to: out) } catch {
                     Stderr.print("\(error)")

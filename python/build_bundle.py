@@ -1,0 +1,56 @@
+"""Stages the compiler a wheel carries: `python build_bundle.py --out DIR`.
+
+Builds the release binary with --static-swift-stdlib (so the Swift runtime
+and Foundation are inside it) and an rpath of $ORIGIN/lib, strips it, and
+copies beside it the resources it reads (Ramp_Ramp.resources) and every
+shared library it loads that is not part of the manylinux baseline (libedit
+for the REPL, and what libedit needs), so the wheel runs where none of them
+is installed.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+
+# Libraries every manylinux system provides, which a wheel must not carry.
+BASELINE = {"libc.so.6", "libm.so.6", "libstdc++.so.6", "libgcc_s.so.1", "libpthread.so.0", "libdl.so.2",
+            "librt.so.1", "libutil.so.1", "linux-vdso.so.1", "ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1"}
+
+
+def shared_libraries(binary):
+    """(name, path) of each library the dynamic loader resolves for BINARY."""
+    out = subprocess.run(["ldd", binary], check=True, capture_output=True, text=True).stdout
+    found = []
+    for line in out.splitlines():
+        parts = line.split()
+        if "=>" in parts and len(parts) >= 3 and parts[2].startswith("/"):
+            found.append((parts[0], parts[2]))
+    return found
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    scratch = os.path.join(args.root, ".build", "static")
+    subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--scratch-path", scratch,
+                    "--package-path", args.root, "-Xlinker", "-rpath", "-Xlinker", "$ORIGIN/lib",
+                    # DT_RPATH, not RUNPATH: it also finds what libedit itself needs.
+                    "-Xlinker", "--disable-new-dtags"], check=True)
+    built = os.path.join(scratch, "release")
+    shutil.rmtree(args.out, ignore_errors=True)
+    os.makedirs(os.path.join(args.out, "lib"))
+    binary = os.path.join(args.out, "ramp")
+    shutil.copy2(os.path.join(built, "ramp"), binary)
+    subprocess.run(["strip", binary], check=True)
+    shutil.copytree(os.path.join(built, "Ramp_Ramp.resources"), os.path.join(args.out, "Ramp_Ramp.resources"))
+    for name, path in shared_libraries(binary):
+        if name not in BASELINE:
+            shutil.copy2(os.path.realpath(path), os.path.join(args.out, "lib", name))
+    print(f"staged {args.out}: {sorted(os.listdir(os.path.join(args.out, 'lib')))}")
+
+
+if __name__ == "__main__":
+    main()

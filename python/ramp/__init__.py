@@ -8,42 +8,54 @@ starts nothing, and torch and numpy are imported only by what needs them.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-import types
-from dataclasses import dataclass, field
-from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
+TYPE_CHECKING = False  # typing itself costs more to import than the rest of the package
 
 from ramp import _binary, _cache
+
+if TYPE_CHECKING:  # typing, json, dataclasses and subprocess are imported when used, not by `import ramp`
+    import types
+    from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
+
+    Program = Union[str, os.PathLike, "Schedule"]
 
 try:
     from ramp._version import IR_VERSION, VERSION as __version__
 except ImportError:  # not built as a wheel: the compiler in $RAMP_BINARY says, when asked
     pass
 
-Program = Union[str, "os.PathLike[str]", "Schedule"]
-
 __all__ = ["compile", "Schedule", "torch_scheduler", "hf_callback", "lightning_config", "keras_callback",
            "table", "check", "explain", "plot", "Chart", "RampError", "Diagnostic", "IR_VERSION", "__version__"]
 
 
-@dataclass(frozen=True)
 class Diagnostic:
-    """One problem the checker found, as ``ramp check --format json`` gives it."""
+    """One problem the checker found, as ``ramp check --format json`` gives it.
 
-    file: str
-    line: int
-    column: int
-    code: str
-    message: str
-    severity: str = "error"
-    name: str = ""
-    end_line: int = 0
-    end_column: int = 0
-    notes: Tuple[Any, ...] = ()
-    #: The text the CLI prints: ``file:line:col: error[CODE]: message``, the line and a caret.
-    rendered: str = ""
+    ``rendered`` is the text the CLI prints: ``file:line:col: error[CODE]:
+    message``, the line and a caret.
+    """
+
+    __slots__ = ("file", "line", "column", "code", "message", "severity", "name", "end_line", "end_column",
+                 "notes", "rendered")
+
+    def __init__(self, file: str, line: int, column: int, code: str, message: str, severity: str = "error",
+                 name: str = "", end_line: int = 0, end_column: int = 0, notes: tuple = (), rendered: str = ""):
+        self.file, self.line, self.column, self.code, self.message = file, line, column, code, message
+        self.severity, self.name, self.end_line, self.end_column = severity, name, end_line, end_column
+        self.notes, self.rendered = notes, rendered
+
+    def _fields(self) -> tuple:
+        return tuple(getattr(self, k) for k in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Diagnostic) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields()[:5])
+
+    def __repr__(self) -> str:
+        return "Diagnostic(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__) + ")"
 
     def __str__(self) -> str:
         return self.rendered or f"{self.file}:{self.line}:{self.column}: {self.severity}[{self.code}]: {self.message}"
@@ -68,12 +80,16 @@ def _diagnostic(d: dict) -> Diagnostic:
                       notes=tuple(d.get("notes", ())), rendered=d.get("rendered", ""))
 
 
-@dataclass(frozen=True)
 class _Input:
     """A program as the CLI takes it, and the text that identifies it."""
 
-    args: Tuple[str, ...]
-    identity: str
+    __slots__ = ("args", "identity")
+
+    def __init__(self, args: Tuple[str, ...], identity: str):
+        self.args, self.identity = args, identity
+
+    def __reduce__(self) -> Any:
+        return (_Input, (self.args, self.identity))
 
 
 def _input(program: Union[Program, _Input]) -> _Input:
@@ -98,6 +114,8 @@ def _base_args(base: Optional[float]) -> Tuple[str, ...]:
 
 def _run(args: Sequence[str], program: Optional[_Input] = None) -> str:
     """Runs the compiler; a failure raises RampError with the program's diagnostics."""
+    import json
+
     done = _binary.run(args)
     if done.returncode == 0:
         return done.stdout
@@ -117,6 +135,8 @@ def _run(args: Sequence[str], program: Optional[_Input] = None) -> str:
 
 def check(program: Union[Program, _Input], base: Optional[float] = None) -> List[Diagnostic]:
     """Checks a program: raises RampError when it has errors, returns its warnings."""
+    import json
+
     source = _input(program)
     done = _binary.run(["check", "--format", "json", *_base_args(base), *source.args])
     try:
@@ -168,6 +188,7 @@ def compile(program: Program, base: Optional[float] = None, target: str = "pytho
 def _module_from_text(qualified: str, text: str) -> types.ModuleType:
     """A module made in memory, where the cache cannot be written."""
     import builtins
+    import types
 
     module = types.ModuleType(qualified)
     module.__file__ = "<ramp>"
@@ -288,6 +309,8 @@ def table(program: Program, steps: int, metrics: Optional[Iterable[Optional[floa
     A numpy array when numpy is installed, else a list. METRICS[i] is observed
     at the end of step i (None for a step without one).
     """
+    import json
+
     source = _input(program)
     path = _metric_file(metrics)
     try:
@@ -318,12 +341,14 @@ def _has_numpy() -> bool:
     return importlib.util.find_spec("numpy") is not None
 
 
-@dataclass
 class Chart:
-    """An SVG chart of one or more schedules; Jupyter shows it."""
+    """An SVG chart of one or more schedules; Jupyter shows it. ``notes`` are the CLI's (a schedule that finished early)."""
 
-    svg: str
-    notes: List[str] = field(default_factory=list)
+    def __init__(self, svg: str, notes: Sequence[str] = ()):
+        self.svg, self.notes = svg, list(notes)
+
+    def __repr__(self) -> str:
+        return f"<ramp.Chart: {len(self.svg)} bytes of SVG>"
 
     def _repr_svg_(self) -> str:
         return self.svg
@@ -378,6 +403,8 @@ def _release() -> str:
 
 
 def _versions() -> Tuple[str, int]:
+    import json
+
     version = _binary.run(["--version"]).stdout.strip()
     ir = json.loads(_binary.run(["compile", "-e", "constant(1)", "--to", "json"]).stdout)["ramp_ir"]
     return version, int(ir)

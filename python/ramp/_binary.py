@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
-from typing import Sequence
+TYPE_CHECKING = False  # typing itself costs more to import than the rest of the package
+
+if TYPE_CHECKING:
+    import subprocess
+    from typing import Sequence
 
 
 def path() -> str:
@@ -21,4 +24,6 @@ def path() -> str:
 
 def run(args: Sequence[str], stdin: str | None = None) -> subprocess.CompletedProcess:
     """Runs `ramp ARGS`, capturing its output as text."""
+    import subprocess
+
     return subprocess.run([path(), *args], input=stdin, capture_output=True, text=True)

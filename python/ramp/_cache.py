@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
-import tempfile
 
 
 def directory() -> str:
@@ -18,6 +16,8 @@ def directory() -> str:
 
 def key(version: str, *parts: str) -> str:
     """A name for what the parts compile to under this version of Ramp."""
+    import hashlib
+
     h = hashlib.sha256(version.encode())
     for part in parts:
         h.update(b"\0" + part.encode("utf-8", "surrogatepass"))
@@ -26,6 +26,8 @@ def key(version: str, *parts: str) -> str:
 
 def write(name: str, text: str) -> bool:
     """Stores TEXT as NAME.py atomically; False when the cache cannot be written."""
+    import tempfile
+
     folder = directory()
     try:
         os.makedirs(folder, exist_ok=True)

@@ -290,6 +290,24 @@ def test_readme_example_trains(beside_frameworks):
     assert out == "100 True True\n"
 
 
+def test_trainer_adapters_come_from_the_compiled_module(beside_frameworks):
+    needs(beside_frameworks, "transformers")
+    needs(beside_frameworks, "jax")
+    out = python(beside_frameworks, """
+        import os
+        os.environ["KERAS_BACKEND"] = "jax"
+        import jax, torch, ramp
+        jax.config.update("jax_enable_x64", True)
+        opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1)
+        s = ramp.torch_scheduler(opt, "warmup 2 then cosine(T=5)")
+        print(type(s).__module__ == ramp.compile("warmup 2 then cosine(T=5)").__name__, type(ramp.hf_callback(s)).__name__)
+        print(type(ramp.keras_callback("warmup 2 then cosine(T=5)")).__name__)
+        j = ramp.compile("warmup 2 then cosine(T=5)", target="jax")
+        print([float(j.schedule(i)).hex() for i in range(7)] == [float(x).hex() for x in ramp.table("warmup 2 then cosine(T=5)", 7)])
+        """)
+    assert out == "True RampCallback\nRampKerasCallback\nTrue\n"
+
+
 def test_source_build_is_refused_without_swift(tmp_path):
     bin_dir = make_venv(str(tmp_path / "venv"))
     env = {"PATH": bin_dir + ":/usr/bin:/bin", "HOME": str(tmp_path), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}

@@ -251,10 +251,11 @@ class Schedule:
         return explain(self, base=self._base)
 
     def plot(self, **options: Any) -> "Chart":
+        options.setdefault("base", self._base)
         return plot(self, **options)
 
     def _repr_svg_(self) -> str:
-        return plot(self).svg
+        return self.plot().svg
 
     def __repr__(self) -> str:
         shown = self._input.args[-1]

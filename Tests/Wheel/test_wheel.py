@@ -134,6 +134,15 @@ def test_error_raises_ramp_error_with_place(installed):
         """)
     cli = run(installed, os.path.join(installed[0], "ramp"), "check", "-e", "let peak = 0.1\nwarmup 5 then cosine(T=0, from=peak)")
     assert cli.returncode == 1 and cli.stderr == out.split("\n", 1)[1]
+    # an error that exists only at the base asked for is found at that base
+    at_base = python(installed, """
+        import ramp
+        try:
+            ramp.table("warmup 5 then linear(T=20, from=base, to=0.12 - base)", 30, base=0.2)
+        except ramp.RampError as e:
+            print([(d.line, d.column, d.code) for d in e.diagnostics])
+        """)
+    assert at_base == "[(1, 15, 'R0508')]\n"
 
 
 def test_repr_svg_is_svg_with_phase_boundaries(installed):

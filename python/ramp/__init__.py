@@ -122,7 +122,9 @@ def _run(args: Sequence[str], program: Optional[_Input] = None) -> str:
     message = done.stderr.strip() or f"ramp {' '.join(args)} exited with status {done.returncode}"
     diagnostics: List[Diagnostic] = []
     if program is not None:
-        found = _binary.run(["check", "--format", "json", *program.args])
+        # the base matters: some errors exist only at the base it was asked for
+        base = list(args[args.index("--base"):args.index("--base") + 2]) if "--base" in args else []
+        found = _binary.run(["check", "--format", "json", *base, *program.args])
         try:
             diagnostics = [_diagnostic(d) for d in json.loads(found.stdout)["diagnostics"]
                            if d.get("severity") == "error"]

@@ -15,6 +15,7 @@ TYPE_CHECKING = False  # typing itself costs more to import than the rest of the
 from ramp import _binary, _cache
 
 if TYPE_CHECKING:  # typing, json, dataclasses and subprocess are imported when used, not by `import ramp`
+    import subprocess
     import types
     from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
 
@@ -73,6 +74,16 @@ class RampError(ValueError):
         self.diagnostics: List[Diagnostic] = list(diagnostics)
 
 
+def _diagnostics(done: subprocess.CompletedProcess) -> Optional[List[Diagnostic]]:
+    """The diagnostics a `ramp check --format json` run listed, or None when it gave no document."""
+    import json
+
+    try:
+        return [_diagnostic(d) for d in json.loads(done.stdout)["diagnostics"]]
+    except (ValueError, KeyError):
+        return None
+
+
 def _diagnostic(d: dict) -> Diagnostic:
     return Diagnostic(file=d.get("file", ""), line=int(d.get("line", 0)), column=int(d.get("column", 0)),
                       code=d.get("code", ""), message=d.get("message", ""), severity=d.get("severity", "error"),
@@ -87,9 +98,6 @@ class _Input:
 
     def __init__(self, args: Tuple[str, ...], identity: str):
         self.args, self.identity = args, identity
-
-    def __reduce__(self) -> Any:
-        return (_Input, (self.args, self.identity))
 
 
 def _input(program: Union[Program, _Input]) -> _Input:
@@ -114,8 +122,6 @@ def _base_args(base: Optional[float]) -> Tuple[str, ...]:
 
 def _run(args: Sequence[str], program: Optional[_Input] = None) -> str:
     """Runs the compiler; a failure raises RampError with the program's diagnostics."""
-    import json
-
     done = _binary.run(args)
     if done.returncode == 0:
         return done.stdout
@@ -124,12 +130,8 @@ def _run(args: Sequence[str], program: Optional[_Input] = None) -> str:
     if program is not None:
         # the base matters: some errors exist only at the base it was asked for
         base = list(args[args.index("--base"):args.index("--base") + 2]) if "--base" in args else []
-        found = _binary.run(["check", "--format", "json", *base, *program.args])
-        try:
-            diagnostics = [_diagnostic(d) for d in json.loads(found.stdout)["diagnostics"]
-                           if d.get("severity") == "error"]
-        except (ValueError, KeyError):
-            diagnostics = []
+        found = _diagnostics(_binary.run(["check", "--format", "json", *base, *program.args])) or []
+        diagnostics = [d for d in found if d.severity == "error"]
     if diagnostics and all(d.rendered for d in diagnostics):
         message = "\n".join(d.rendered for d in diagnostics)
     raise RampError(message, diagnostics)
@@ -137,14 +139,11 @@ def _run(args: Sequence[str], program: Optional[_Input] = None) -> str:
 
 def check(program: Union[Program, _Input], base: Optional[float] = None) -> List[Diagnostic]:
     """Checks a program: raises RampError when it has errors, returns its warnings."""
-    import json
-
     source = _input(program)
     done = _binary.run(["check", "--format", "json", *_base_args(base), *source.args])
-    try:
-        found = [_diagnostic(d) for d in json.loads(done.stdout)["diagnostics"]]
-    except (ValueError, KeyError):
-        raise RampError(done.stderr.strip() or "ramp check gave no answer") from None
+    found = _diagnostics(done)
+    if found is None:
+        raise RampError(done.stderr.strip() or "ramp check gave no answer")
     errors = [d for d in found if d.severity == "error"]
     if errors or done.returncode != 0:
         raise RampError("\n".join(str(d) for d in errors) or done.stderr.strip(), errors)
@@ -171,8 +170,9 @@ def compile(program: Program, base: Optional[float] = None, target: str = "pytho
     qualified = "ramp.compiled." + name
     if qualified in sys.modules:
         return sys.modules[qualified]
+    command = ["compile", "--to", target, *_base_args(base), *source.args]
     if not _cache.has(name):
-        text = _run(["compile", "--to", target, *_base_args(base), *source.args], source)
+        text = _run(command, source)
         if not _cache.write(name, text):
             return _module_from_text(qualified, text)
     import importlib
@@ -183,8 +183,7 @@ def compile(program: Program, base: Optional[float] = None, target: str = "pytho
     try:
         return importlib.import_module(qualified)
     except ImportError:
-        text = _run(["compile", "--to", target, *_base_args(base), *source.args], source)
-        return _module_from_text(qualified, text)
+        return _module_from_text(qualified, _run(command, source))
 
 
 def _module_from_text(qualified: str, text: str) -> types.ModuleType:
@@ -327,21 +326,15 @@ def table(program: Program, steps: int, metrics: Optional[Iterable[Optional[floa
     if rows and output not in rows[0]:
         raise KeyError(f"the program has no output {output!r}; it has {', '.join(k for k in rows[0] if k != 'step')}")
     values = [_number(row[output]) for row in rows]
-    if "numpy" in sys.modules or _has_numpy():
+    try:
         import numpy
-
-        return numpy.array(values, dtype=numpy.float64)
-    return values
+    except ImportError:
+        return values
+    return numpy.array(values, dtype=numpy.float64)
 
 
 def _number(x: Any) -> float:
     return float(x)  # a number, or "inf", "-inf" or "nan", which float reads too
-
-
-def _has_numpy() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("numpy") is not None
 
 
 class Chart:

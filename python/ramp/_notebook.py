@@ -36,7 +36,6 @@ def ramp_cell(line: str, cell: str, ipython: Any = None) -> Any:
         print("usage: %%ramp [--steps N] [--base B] [--name NAME]", file=sys.stderr)
         return None
     try:
-        ramp.check(cell, base=args.base)
         schedule = ramp.Schedule(cell, base=args.base)
         chart = ramp.plot(schedule, steps=args.steps, base=args.base)
         text = ramp.explain(cell, base=args.base)

@@ -71,15 +71,15 @@ extension RampCommand {
                 throw ExitCode(1)
             }
             let plot = Commands.plot(programs, steps: steps, metrics: metricValues, runLog: log, logY: logY, x: axis)
-            if out == "-" {
-                print(plot.svg(width: width, height: height), terminator: "")
-                for note in plot.finishedNotes { Stderr.print(note) }
-                return
-            }
             if let out {
-                do { try AtomicFile.write(plot.svg(width: width, height: height), to: out) } catch {
-                    Stderr.print("\(error)")
-                    throw ExitCode(1)
+                let svg = plot.svg(width: width, height: height)
+                if out == "-" {
+                    print(svg, terminator: "")
+                } else {
+                    do { try AtomicFile.write(svg, to: out) } catch {
+                        Stderr.print("\(error)")
+                        throw ExitCode(1)
+                    }
                 }
                 for note in plot.finishedNotes { Stderr.print(note) }
                 return

@@ -8,6 +8,6 @@ struct RampCommand: ParsableCommand {
         abstract: "A language for learning-rate schedules.",
         discussion: "Example: ramp table -e 'warmup 5 then cosine(T=50)' --steps 60",
         version: RampRelease.version,
-        subcommands: [Check.self, Fmt.self, Lsp.self, Table.self, Explain.self, Plot.self, Run.self, Repl.self, Compile.self, Import.self, Serve.self, Bench.self, List.self]
+        subcommands: [Check.self, Fmt.self, Lsp.self, Table.self, Explain.self, Plot.self, Diff.self, Run.self, Repl.self, Compile.self, Import.self, Serve.self, Bench.self, List.self]
     )
 }

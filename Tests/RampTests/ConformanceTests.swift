@@ -14,6 +14,8 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
     /// The base the program is checked at, as `--base` gives it (nil: its own).
     var base: Double?
     var metrics: [Double?]
+    /// Signals raised during given steps.
+    var signals: [EventLog.SignalEvent] = []
     var lr: [Double]
     var momentum: [Double?]?
     /// The program's other outputs, by name (empty for most).
@@ -55,15 +57,19 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
         var program: String
         var base: Double?
         var metrics: [Double?]
+        var signals: [EventLog.SignalEvent]?
         var lr: [Double]
         var momentum: [Double?]?
         var outputs: [String: [Double]]?
         var finished_at: Int?
     }
 
+    /// The signals raised during step `i`.
+    func signals(at i: Int) -> [String] { signals.filter { $0.step == i }.map(\.name) }
+
     /// The rates and momenta a scheduler gives, one per metric fed: by the
     /// tree walk (the reference) or, with `walkTree: false`, by the kernels.
-    static func trace(_ program: CompiledProgram, _ metrics: [Double?], walkTree: Bool = true)
+    static func trace(_ program: CompiledProgram, _ metrics: [Double?], signals: [EventLog.SignalEvent] = [], walkTree: Bool = true)
         -> (lr: [Double], momentum: [Double?], outputs: [String: [Double]], finishedAt: Int?) {
         var s = Scheduler(program, walkTree: walkTree)
         var lr: [Double] = [], momentum: [Double?] = []
@@ -74,6 +80,7 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
             lr.append(s.lr)
             momentum.append(s.momentum)
             for (o, v) in zip(program.outputs, s.values) { outputs[o.name]!.append(v) }
+            for e in signals where e.step == i { try! s.signal(e.name) }
             s.step(metric: m)
         }
         return (lr, momentum, outputs, finishedAt)
@@ -92,8 +99,8 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
             if write, !FileManager.default.fileExists(atPath: url.path) {
                 let steps = max(ex.horizon, 60)
                 let metrics = (0..<steps).map { $0 < ex.metrics.count ? ex.metrics[$0] : nil }
-                let t = trace(program, metrics)
-                let doc = Trace(program: "\(p.name).ramp", base: ex.base, metrics: metrics, lr: t.lr,
+                let t = trace(program, metrics, signals: ex.signals)
+                let doc = Trace(program: "\(p.name).ramp", base: ex.base, metrics: metrics, signals: ex.signals.isEmpty ? nil : ex.signals, lr: t.lr,
                                 momentum: program.momentum == nil ? nil : t.momentum, outputs: t.outputs.isEmpty ? nil : t.outputs,
                                 finished_at: t.finishedAt)
                 try? StateJSON.encode(doc).write(to: url)
@@ -102,7 +109,7 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
                 out.append(ConformanceCase(name: p.name, program: program, base: ex.base, metrics: [], lr: [.nan], momentum: nil, library: nil))
                 continue
             }
-            out.append(ConformanceCase(name: p.name, program: program, base: ex.base, metrics: t.metrics, lr: t.lr, momentum: t.momentum,
+            out.append(ConformanceCase(name: p.name, program: program, base: ex.base, metrics: t.metrics, signals: t.signals ?? [], lr: t.lr, momentum: t.momentum,
                                        outputs: t.outputs ?? [:], library: nil))
         }
         return out
@@ -129,13 +136,13 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
 
     @Test(arguments: ConformanceCase.all)
     func treeWalk(_ c: ConformanceCase) {
-        let t = ConformanceCase.trace(c.program, c.metrics)
+        let t = ConformanceCase.trace(c.program, c.metrics, signals: c.signals)
         #expect(c.mismatch(lr: t.lr, momentum: t.momentum, outputs: t.outputs) == nil)
     }
 
     @Test(arguments: ConformanceCase.all)
     func kernels(_ c: ConformanceCase) {
-        let t = ConformanceCase.trace(c.program, c.metrics, walkTree: false)
+        let t = ConformanceCase.trace(c.program, c.metrics, signals: c.signals, walkTree: false)
         #expect(c.mismatch(lr: t.lr, momentum: t.momentum, outputs: t.outputs) == nil)
     }
 
@@ -148,8 +155,12 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
         struct Status: Decodable { var lr: Double?; var momentum: Double?; var values: [String: Double]? }
         var lr: [Double] = [], momentum: [Double?] = []
         var outputs: [String: [Double]] = [:]
-        for m in c.metrics {
+        for (i, m) in c.metrics.enumerated() {
             let s = try StateJSON.decode(Data(status.utf8), as: Status.self)
+            for name in c.signals(at: i) {
+                let answer = session.handle("{\"op\":\"signal\",\"name\":\(JSONValue.quote(name))}")
+                #expect(!answer.contains("\"error\""), "\(answer)")
+            }
             lr.append(s.lr ?? .nan)
             momentum.append(s.momentum)
             for (k, v) in s.values ?? [:] { outputs[k, default: []].append(v) }
@@ -163,14 +174,14 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
     @Test(arguments: ConformanceCase.all)
     func irRoundTrip(_ c: ConformanceCase) throws {
         let rebuilt = try IR.load(IR.document(c.program).render(), name: c.name)
-        let t = ConformanceCase.trace(rebuilt, c.metrics)
+        let t = ConformanceCase.trace(rebuilt, c.metrics, signals: c.signals)
         #expect(c.mismatch(lr: t.lr, momentum: t.momentum, outputs: t.outputs) == nil)
     }
 
     /// The Python runner runs every case's compiled module.
     /// One conformance job for a runner that is not Swift.
     struct ModuleJob: Encodable {
-        var name: String, module: String, metrics: [Double?], lr: [Double], momentum: [Double?]?
+        var name: String, module: String, metrics: [Double?], signals: [EventLog.SignalEvent], lr: [Double], momentum: [Double?]?
         var outputs: [String: [Double]]
         var tolerance: String
     }
@@ -187,7 +198,7 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
         for (i, c) in ConformanceCase.all.enumerated() {
             guard let (module, tolerance) = try make(c) else { refused += 1; continue }
             try module.write(to: dir.appendingPathComponent("case_\(i).py"), atomically: true, encoding: .utf8)
-            jobs.append(ModuleJob(name: c.name, module: "case_\(i)", metrics: c.metrics, lr: c.lr, momentum: c.momentum,
+            jobs.append(ModuleJob(name: c.name, module: "case_\(i)", metrics: c.metrics, signals: c.signals, lr: c.lr, momentum: c.momentum,
                                   outputs: c.outputs, tolerance: tolerance))
         }
         try StateJSON.encode(jobs).write(to: dir.appendingPathComponent("jobs.json"))

@@ -34,6 +34,8 @@ struct Expectations {
     var running: Int?
     var errors: [String] = []
     var metrics: [Double?] = []
+    /// `# signals: cooldown@5 stop@9`: raised during those steps.
+    var signals: [EventLog.SignalEvent] = []
     var base: Double?
 
     init(_ source: String) {
@@ -50,6 +52,11 @@ struct Expectations {
                 errors.append(String(rest))  // line:col: given
             } else if let rest = body.stripPrefix("metrics: ") {
                 metrics += rest.split(separator: " ").map { Double($0) ?? (String($0) == "nan" ? .nan : nil) }
+            } else if let rest = body.stripPrefix("signals: ") {
+                for item in rest.split(separator: " ") {
+                    let parts = item.split(separator: "@")
+                    signals.append(EventLog.SignalEvent(step: Int(parts[1])!, name: String(parts[0])))
+                }
             } else if let rest = body.stripPrefix("base: ") {
                 base = Double(rest)
             } else if let rest = body.stripPrefix("expect: finished ") {
@@ -71,6 +78,9 @@ struct Expectations {
     }
 
     var horizon: Int { max(values.map { $0.step + 1 }.max() ?? 0, finished.map { $0 + 1 } ?? 0, running ?? 0) }
+
+    /// The signals raised during step `i`.
+    func signals(at i: Int) -> [String] { signals.filter { $0.step == i }.map(\.name) }
 }
 
 extension Substring {
@@ -113,6 +123,7 @@ func close(_ a: Double, _ b: Double) -> Bool {
         for i in 0..<ex.horizon {
             if finishedAt == nil, s.finished { finishedAt = i }
             for name in ["lr", "momentum"] + program.outputs.map(\.name) { trace[name, default: []].append(s.value(of: name)) }
+            for name in ex.signals(at: i) { try s.signal(name) }
             s.step(metric: i < ex.metrics.count ? ex.metrics[i] : nil)
         }
         if finishedAt == nil, s.finished { finishedAt = ex.horizon }

@@ -125,7 +125,7 @@ import Testing
             var lr: [Double] = [], momentum: [Double?] = [], finished: [Bool] = []
             var state = ""
             for step in 0..<steps {
-                if step == k { state = String(decoding: try s.state.encoded(), as: UTF8.self) }
+                if step == k { state = String(decoding: try s.saved.encoded(), as: UTF8.self) }
                 lr.append(s.lr)
                 momentum.append(s.momentum)
                 finished.append(s.finished)

@@ -153,11 +153,16 @@ import Testing
         let p = try program("0.1")
         #expect(throws: RunError.self) { try Trainer(program: p, config: TrainConfig(objective: .quadratic, dimension: 0, optimizer: OptimizerConfig(kind: .sgd), steps: 5)) }
         #expect(throws: RunError.self) { try Trainer(program: p, config: TrainConfig(objective: .quadratic, optimizer: OptimizerConfig(kind: .sgd), steps: 0)) }
-        // A checkpoint from another program is refused.
+        // A checkpoint taken at another base rate is refused; under an edited
+        // program, its log is replayed and the move of the rate reported.
         let config = TrainConfig(objective: .quadratic, optimizer: OptimizerConfig(kind: .sgd), steps: 5)
         var t = try Trainer(program: p, config: config)
         _ = t.runStep()
-        #expect(throws: RunError.self) { try Trainer(program: try program("0.2"), resuming: t.checkpoint) }
+        #expect(throws: RunError.self) { try Trainer(program: try program("base 0.5\n0.1"), resuming: t.checkpoint) }
+        let edited = try Trainer(program: try program("0.2"), resuming: t.checkpoint)
+        #expect(edited.resumed == ResumeReport(step: 1, before: 0.1, now: 0.2, replayed: true))
+        #expect(edited.resumed?.line == "lr at step 1: 0.1 before, 0.2 now (the log of 1 step was replayed into this program)")
+        #expect(edited.params == t.params)
         #expect(throws: (any Error).self) { try Checkpoint.decoded(Data("{\"version\": 1, \"fingerprint\": ".utf8)) }
     }
 }

@@ -21,10 +21,10 @@ import jax.numpy as jnp
 jax.config.update("jax_enable_x64", True)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from python_runner import main, matches, number, peak_of  # noqa: E402
+from python_runner import main, matches, number, peak_of, signals_at  # noqa: E402
 
 
-def stateful_trace(module, metrics):
+def stateful_trace(module, metrics, job):
     """The rates (and momenta) of a module whose schedule has memory: one
     jitted scan over the steps, each ending with its metric, or with
     evaluated=False where the case feeds none."""
@@ -33,23 +33,26 @@ def stateful_trace(module, metrics):
     others = {name: s for name, s in module.schedules.items() if name not in ("lr", "momentum")}
     fed = jnp.asarray([0.0 if m is None else m for m in metrics])
     present = jnp.asarray([m is not None for m in metrics])
+    # Each signal the case raises, as a traced flag per step.
+    raised = {name: jnp.asarray([name in signals_at(job, i) for i in range(len(metrics))])
+              for name in {e["name"] for e in job.get("signals", [])}}
 
     def step(state, x):
-        value, evaluated = x
+        value, evaluated, flags = x
         out = (schedule(state), momentum(state) if momentum is not None else jnp.asarray(0.0),
                {name: s(state) for name, s in others.items()})
-        return schedule.update(state, value=value, evaluated=evaluated), out
+        return schedule.update(state, value=value, evaluated=evaluated, signals=flags or None), out
 
     # One compilation per module and length of run.
     scan = module.__dict__.setdefault("_conformance_scan", jax.jit(lambda xs: jax.lax.scan(step, schedule.init(), xs)))
-    _, (lrs, momenta, values) = scan((fed, present))
+    _, (lrs, momenta, values) = scan((fed, present, raised))
     return lrs, momenta if momentum is not None else None, values
 
 
 def run(job):
     module = importlib.import_module(job["module"])
     if hasattr(module.schedule, "init"):
-        lrs, momenta, values = stateful_trace(module, [number(m) for m in job["metrics"]])
+        lrs, momenta, values = stateful_trace(module, [number(m) for m in job["metrics"]], job)
     else:
         steps = jnp.arange(len(job["lr"]))
         lrs = jax.jit(jax.vmap(module.schedule))(steps)

@@ -4,6 +4,7 @@
 
 DIR holds one compiled module per case; JOBS.json lists the cases: the
 module's name, the metrics fed at the end of each step (null for none), the
+signals raised during given steps ({"step": 6, "name": "cooldown"}), the
 expected rates and momenta, the other outputs' values by name, and the tolerance ("exact", bit for bit;
 "1e-12" relative; "float32", keras' float32 precision: 2e-6 relative, or
 1e-6 of the trace's peak). Non-finite numbers are
@@ -48,8 +49,15 @@ def run(job):
             got = schedule.value(name)
             if not matches(got, number(values[i]), job["tolerance"], peak_of([number(v) for v in values])):
                 return f"{name}[{i}] = {got!r}, expected {values[i]!r}"
+        for name in signals_at(job, i):
+            schedule.signal(name)
         schedule.step(number(metric))
     return None
+
+
+def signals_at(job, i):
+    """The signals the case raises during step i."""
+    return [e["name"] for e in job.get("signals", []) if e["step"] == i]
 
 
 def main(directory, jobs_path, run=run):

@@ -20,14 +20,14 @@ public enum Commands {
     /// `ramp table`: the rate (and momentum) at each step, fed `metrics`,
     /// streamed into `out`. Returns how the run ended.
     @discardableResult
-    public static func table(_ program: CompiledProgram, steps: Int, metrics: [Double?], format: TableFormat,
-                             into out: inout Output) -> TableEnd {
+    public static func table(_ program: CompiledProgram, steps: Int, metrics: [Double?], signals: [EventLog.SignalEvent] = [],
+                             format: TableFormat, into out: inout Output) -> TableEnd {
         var first = true
         switch format {
         case .csv: out.write(TableRow.csvHeader(program) + "\n")
         case .json: out.write("[")
         }
-        let end = Table.generate(program, steps: steps, metrics: metrics) { row in
+        let end = Table.generate(program, steps: steps, metrics: metrics, signals: signals) { row in
             switch format {
             case .csv:
                 row.writeCSV(to: &out)

@@ -73,10 +73,10 @@ extension Commands {
     /// suggested horizon) and fed `metrics`, along `x` (steps by default), with an optional training log's
     /// loss and metric in a panel of their own.
     public static func plot(_ programs: [(name: String, program: CompiledProgram)], steps: Int? = nil,
-                            metrics: [Double?] = [], runLog: (name: String, log: RunLog)? = nil,
+                            metrics: [Double?] = [], signals: [EventLog.SignalEvent] = [], runLog: (name: String, log: RunLog)? = nil,
                             logY: Bool = false, x: XAxis = .steps) -> Plot {
         let runs = programs.map { p in
-            ChartData.run(p.program, name: p.name, steps: steps ?? p.program.suggestedHorizon, metrics: metrics)
+            ChartData.run(p.program, name: p.name, steps: steps ?? p.program.suggestedHorizon, metrics: metrics, signals: signals)
         }
         var panels: [Panel] = []
         var columns = 1

@@ -73,6 +73,7 @@ extension DiagnosticKind {
     static let badDuration = DiagnosticKind(407)
     static let badSetting = DiagnosticKind(408)
     static let badValue = DiagnosticKind(409)
+    static let unknownSignal = DiagnosticKind(410)
 
     // MARK: R05 schedules and phases
     static let outputTwice = DiagnosticKind(501)
@@ -109,7 +110,7 @@ public enum DiagnosticCatalogue {
         .unknownParameter, .duplicateArgument, .positionalAfterNamed, .tooManyArguments, .missingArgument,
         .argumentType, .argumentRange, .unsupportedArgument, .invalidArguments, .notCallable,
         .expectedSchedule, .expectedCondition, .expectedDuration, .notANumber, .signalOutsideCondition,
-        .metricDriven, .badDuration, .badSetting, .badValue,
+        .metricDriven, .badDuration, .badSetting, .badValue, .unknownSignal,
         .outputTwice, .noSchedule, .unreachablePhase, .emptyPhase, .lengthTwice, .tooLarge, .tooDeep, .badRate, .baseDependent,
         .unknownOutput, .reservedOutput,
         .badConfig, .unsupportedConfig,
@@ -154,6 +155,7 @@ public enum DiagnosticCatalogue {
         407: ("bad-duration", "a duration that is fractional, negative or too long"),
         408: ("bad-setting", "a setting with a value it cannot take"),
         409: ("bad-value", "a list or map that is not of the form needed"),
+        410: ("unknown-signal", "a signal that the program's `signals` setting does not declare"),
         501: ("output-twice", "an output scheduled twice"),
         502: ("no-schedule", "a program that schedules no learning rate"),
         503: ("unreachable-phase", "a phase after one that never ends"),

@@ -68,6 +68,7 @@ public enum Describe {
         switch c {
         case .elapsed(let n): return "\(n) steps"
         case .plateau(let spec, _): return call("plateau", plateauParameters(spec))
+        case .signal(let name): return "signal(\(quote(name)))"
         case .compare(let a, let op, let b): return "\(operand(a)) \(op.rawValue) \(operand(b))"
         case .all(let a, let b): return "(\(condition(a)) and \(condition(b)))"
         case .any(let a, let b): return "(\(condition(a)) or \(condition(b)))"
@@ -117,6 +118,7 @@ public enum Explain {
         if let n = s.tokensPerStep { out.append("tokens_per_step: \(n)") }
         if let n = s.sequenceLength { out.append("sequence_length: \(n)") }
         if let total = s.total { out.append("total: \(total) steps") }
+        if let declared = s.signals { out.append("signals: " + declared.joined(separator: ", ")) }
         let trained = Explain.trained(p)
         func sequence(_ s: PhaseSequence, indent: String, offset: Int?) -> [String] {
             Explain.sequence(s, indent: indent, offset: offset, trained: trained)
@@ -137,7 +139,12 @@ public enum Explain {
             out.append("\(o.name):" + (spec == nil ? " (an output Ramp does not know, carried as it is)" : ""))
             out += sequence(o.sequence, indent: "  ", offset: 0)
         }
-        if p.usesMetric {
+        if !p.signals.isEmpty {
+            out.append("")
+            out.append("signals: raise " + p.signals.map { "'\($0)'" }.joined(separator: ", ")
+                       + " during a step to end the phase waiting for it when the step ends (scheduler.signal(name), :signal NAME, --signal NAME@STEP)")
+        }
+        if p.readsMetric {
             out.append("")
             out.append("metric: this schedule reacts to the metric fed at the end of each step")
         }
@@ -154,6 +161,7 @@ public enum Explain {
         if !p.settings.baseIsDefault { lines.append("base \(fmt(p.settings.base))") }
         if let spe = p.settings.stepsPerEpoch { lines.append("steps_per_epoch \(spe)") }
         if let total = p.settings.total { lines.append("total \(total)") }
+        if let declared = p.settings.signals { lines.append("signals [" + declared.map { JSONValue.quote($0) }.joined(separator: ", ") + "]") }
         /// A library's values pass as they are; native Ramp says so with `unchecked(...)`.
         func text(_ s: PhaseSequence, _ name: String) -> String {
             let t = s.phases.map(Describe.phase).joined(separator: " then ")

@@ -21,6 +21,7 @@ public enum IR {
         ] + [("samples_per_step", s.samplesPerStep), ("tokens_per_step", s.tokensPerStep), ("sequence_length", s.sequenceLength)]
             // What counts samples and tokens, when set: plots and explain read them.
             .compactMap { k, v in v.map { (k, .number(Double($0))) } }
+            + (s.signals.map { [("signals", JSONValue.array($0.map { .string($0) }))] } ?? [])
         let momentum: JSONValue
         switch p.momentum {
         case nil: momentum = .null
@@ -112,6 +113,7 @@ public enum IR {
         switch c {
         case .elapsed(let n): return .object([("kind", .string("elapsed")), ("steps", .number(Double(n)))])
         case .plateau(let spec, _): return .object([("kind", .string("plateau")), ("plateau", plateau(spec))])
+        case .signal(let name): return .object([("kind", .string("signal")), ("name", .string(name))])
         case .compare(let a, let op, let b):
             func operand(_ o: Operand) -> JSONValue {
                 switch o {

@@ -121,6 +121,13 @@ private struct Reader {
                             ("sequence_length", \Settings.sequenceLength)] {
             settings[keyPath: path] = try at("settings") { (r: inout Reader) throws(IRLoadError) in try r.optionalCount(s[key], key) }
         }
+        if let declared = s["signals"], declared != .null {
+            guard case .array(let items) = declared else { throw fail("settings.signals: expected a list of names") }
+            var names: [String] = []
+            for case .string(let n) in items where Builtins.isSignalName(n) && !names.contains(n) { names.append(n) }
+            guard names.count == items.count else { throw fail("settings.signals: expected a list of different names, each an identifier") }
+            settings.signals = names
+        }
         base = settings.base
         checker = Checker(file: source, options: CheckOptions(base: settings.base))
         checker.settings = settings
@@ -362,6 +369,13 @@ private struct Reader {
             let b = try childCondition(v, "right")
             return kind == "and" ? .all(a, b) : .any(a, b)
         case "not": return .not(try childCondition(v, "of"))
+        case "signal":
+            let name = try string(v["name"], "name")
+            guard Builtins.isSignalName(name) else { throw fail("\"name\": a signal is named by an identifier, got \(JSONValue.quote(name))") }
+            if let declared = checker.settings.signals, !declared.contains(name) {
+                throw fail("\"name\": the signal \(JSONValue.quote(name)) is not among the declared signals")
+            }
+            return .signal(name)
         default: throw fail("unknown condition kind \"\(kind)\"")
         }
     }

@@ -57,7 +57,10 @@ public enum Python {
         head += """
 
             BASE = \(literal(program.settings.base))
-            USES_METRIC = \(program.usesMetric ? "True" : "False")
+            USES_METRIC = \(program.readsMetric ? "True" : "False")
+            # The signals a run may raise, and what identifies the program to a saved state.
+            SIGNALS = (\(program.signals.map { pythonString($0) + "," }.joined(separator: " ")))
+            FINGERPRINT = \(pythonString(program.fingerprint))
             DURATION = \(program.duration.map(String.init) ?? "None")
             TOTAL = \(program.settings.total.map(String.init) ?? "None")
             # What each output may be, checked at another base as Ramp checks it.
@@ -70,6 +73,8 @@ public enum Python {
                 BASE = BASE
                 TOTAL = TOTAL
                 USES_METRIC = USES_METRIC
+                SIGNALS = SIGNALS
+                FINGERPRINT = FINGERPRINT
                 RANGES = RANGES
                 KINDS = (\(program.initialSlots.map { "\"\(kind($0))\"" }.joined(separator: ", "))\(program.initialSlots.count == 1 ? "," : ""))
                 program = staticmethod(_program)
@@ -474,6 +479,9 @@ public enum Python {
             case .elapsed(let n):
                 used.insert("elapsed")
                 return ("Elapsed(\(n))", 1)
+            case .signal(let name):
+                used.insert("signal")
+                return ("Signal(\(pythonString(name)))", 1)
             case .plateau(let spec, let slot):
                 used.insert("plateau_condition")
                 return ("Plateau(\(plateau(spec)), slot=\(slot))", 1)

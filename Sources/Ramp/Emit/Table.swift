@@ -62,8 +62,9 @@ public enum Table {
     /// programs evaluate each step directly; the rest are stepped, fed
     /// `metrics[i]` at the end of step i.
     @discardableResult
+    /// `signals` must be ones the program knows (`EventLog.check`).
     public static func generate(_ program: CompiledProgram, steps: Int, metrics: [Double?] = [],
-                                emit: (TableRow) -> Void) -> TableEnd {
+                                signals: [EventLog.SignalEvent] = [], emit: (TableRow) -> Void) -> TableEnd {
         if program.isClosedForm, program.momentum == nil, program.outputs.isEmpty {
             let n = program.duration.map { min($0, steps) } ?? steps
             for i in 0..<max(0, n) { emit(TableRow(step: i, lr: program.value(at: i), momentum: nil)) }
@@ -73,6 +74,7 @@ public enum Table {
         for i in 0..<max(0, steps) {
             if s.finished { return TableEnd(finishedAt: i, transitions: s.transitions) }
             emit(TableRow(step: i, lr: s.lr, momentum: s.momentum, values: s.values))
+            for e in signals where e.step == i { try? s.signal(e.name) }
             s.step(metric: i < metrics.count ? metrics[i] : nil)
         }
         return TableEnd(finishedAt: nil, transitions: s.transitions)

@@ -59,6 +59,8 @@ public struct Panel: Sendable {
     public var markers: [Marker]
     public var logY: Bool
     public var x: XAxis = .steps
+    /// Steps drawn shaded: where two schedules differ (`ramp diff`).
+    public var shaded: ClosedRange<Int>?
 
     public init(title: String, yLabel: String, series: [Series], markers: [Marker] = [], logY: Bool = false) {
         self.title = title
@@ -105,10 +107,12 @@ public enum ChartData {
         public var finishedAt: Int?
     }
 
-    public static func run(_ program: CompiledProgram, name: String, steps: Int, metrics: [Double?] = []) -> Run {
+    public static func run(_ program: CompiledProgram, name: String, steps: Int, metrics: [Double?] = [],
+                           signals: [EventLog.SignalEvent] = []) -> Run {
         var lr: [Double] = [], mom: [Double] = []
         var others = Array(repeating: [Double](), count: program.outputs.count)
-        let end = Table.generate(program, steps: steps, metrics: metrics) { row in
+        let known = signals.filter { program.signals.contains($0.name) }
+        let end = Table.generate(program, steps: steps, metrics: metrics, signals: known) { row in
             lr.append(row.lr)
             if let m = row.momentum { mom.append(m) }
             for (i, v) in row.values.enumerated() { others[i].append(v) }
@@ -133,6 +137,7 @@ public enum ChartData {
 func shortLabel(_ c: Condition) -> String {
     switch c {
     case .plateau: return "plateau"
+    case .signal(let name): return "signal \(name)"
     case .elapsed(let n): return "\(n) steps"
     case .compare: return Describe.condition(c)
     case .all, .any, .not: return "condition"

@@ -81,6 +81,11 @@ public struct SVGChart {
         s += "<line x1=\"\(f(x))\" y1=\"\(f(y))\" x2=\"\(f(x))\" y2=\"\(f(y + h))\" stroke=\"#333\"/>\n"
         s += "<text x=\"\(f(x - 60))\" y=\"\(f(y + h / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 \(f(x - 60)) \(f(y + h / 2)))\">\(escape(panel.yLabel + (panel.logY ? " (log)" : "") + (factor.map { " (\($0))" } ?? "")))</text>\n"
         s += "<text x=\"\(f(x + w / 2))\" y=\"\(f(y + h + 32))\" text-anchor=\"middle\">\(escape(panel.x.name + (xFactor.map { " (\($0))" } ?? "")))</text>\n"
+        // The span where the schedules differ.
+        if let span = panel.shaded, span.lowerBound < steps {
+            let x0 = px(Double(span.lowerBound)), x1 = px(Double(Swift.min(span.upperBound + 1, steps)))
+            s += "<rect class=\"differs\" x=\"\(f(x0))\" y=\"\(f(y))\" width=\"\(f(Swift.max(1, x1 - x0)))\" height=\"\(f(h))\" fill=\"#d62728\" fill-opacity=\"0.08\"/>\n"
+        }
         // Phase boundaries.
         for m in panel.markers where m.step < steps {
             let xx = f(px(Double(m.step)))

@@ -54,6 +54,8 @@ public struct TerminalChart {
         }
         var markerCols: [Int: Marker] = [:]
         for m in panel.markers where m.step < steps { markerCols[dotX(m.step) / 2] = m }
+        // The span where the schedules differ, shaded in the empty cells.
+        let shadedCols = panel.shaded.map { dotX($0.lowerBound) / 2...dotX(Swift.min($0.upperBound, steps - 1)) / 2 }
         let tickRows = Dictionary(zip(ticks, labels).map { (dotY($0) / 4, $1) }, uniquingKeysWith: { a, _ in a })
         // A shared factor of the tick labels goes with the title.
         var out = "\(panel.title)\(factor.map { "  (\($0))" } ?? "")\n"
@@ -73,6 +75,8 @@ public struct TerminalChart {
                     ch = Character(Unicode.Scalar(0x2800 + bits)!)
                 } else if markerCols[c] != nil {
                     ch = markerCols[c]!.kind == .plateau ? "┊" : "┆"
+                } else if shadedCols?.contains(c) == true {
+                    ch = "·"
                 } else {
                     ch = " "
                 }

@@ -15,6 +15,7 @@ extension ReplEngine {
         CommandSpec(name: "plot", usage: ":plot [steps]", help: "a chart of the current schedule"),
         CommandSpec(name: "step", usage: ":step [N] [metric M]", help: "advance the live scheduler N steps, feeding M at each"),
         CommandSpec(name: "feed", usage: ":feed m1 m2 ...", help: "advance one step per metric"),
+        CommandSpec(name: "signal", usage: ":signal NAME", help: "raise a signal during the live scheduler's current step (a phase `until signal(NAME)` ends when the step does)"),
         CommandSpec(name: "reset", usage: ":reset", help: "put the live scheduler back at step 0"),
         CommandSpec(name: "explain", usage: ":explain", help: "the phases with resolved parameters, and the native Ramp"),
         CommandSpec(name: "compile", usage: ":compile json|csv [steps]|table-json [steps]|python|jax|keras [FILE]", help: "the current schedule as Ramp IR, a table, or a Python, JAX or Keras module (printed, or written to FILE)"),
@@ -66,6 +67,12 @@ extension ReplEngine {
             let plot = Commands.plot([(name: name, program: program)], steps: steps)
             return Reply(output: plot.terminal(width: 72, height: 12, color: color).replacingTrailingNewline(), isError: false)
         case "step": return step(args)
+        case "signal":
+            guard args.count == 1 else { return error("usage: :signal NAME, such as :signal cooldown") }
+            guard var s = live else { return error("no schedule yet") }
+            do throws(UnknownSignal) { try s.signal(args[0]) } catch { return self.error(error.description) }
+            live = s
+            return Reply(output: "raised '\(args[0])' during step \(s.step); it is seen when the step ends (:step)", isError: false)
         case "feed":
             var metrics: [Double] = []
             for a in args {
@@ -231,6 +238,8 @@ extension ReplEngine {
     /// Steps the live scheduler, one metric (or none) per step, and reports.
     mutating func advance(_ metrics: [Double?]) -> Reply {
         guard var s = live else { return error("no schedule yet") }
+        // The one reference while stepping: a second would make every step copy the growing log.
+        live = nil
         let before = s.transitions.count
         for m in metrics { s.step(metric: m) }
         live = s

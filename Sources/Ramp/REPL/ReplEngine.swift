@@ -182,7 +182,8 @@ public struct ReplEngine {
                 lines.append(picks.map { "\(o.name)[\($0)] = \(ReplEngine.number(rows[$0].values[i]))" }.joined(separator: "  "))
             }
         }
-        if p.usesMetric { lines.append("metric-driven: feed metrics with :step or :feed") }
+        if p.readsMetric { lines.append("metric-driven: feed metrics with :step or :feed") }
+        if !p.signals.isEmpty { lines.append("waits for " + p.signals.map { "'\($0)'" }.joined(separator: ", ") + ": raise one with :signal NAME, then :step") }
         return lines.joined(separator: "\n")
     }
 

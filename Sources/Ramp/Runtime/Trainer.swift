@@ -104,6 +104,10 @@ public struct Trainer {
     public private(set) var rng: SeededRandom
     public private(set) var best: Double?
     public private(set) var stop: StopReason?
+    /// Signals to raise during given steps (`ramp run --signal cooldown@1200`).
+    public var signals: [EventLog.SignalEvent] = []
+    /// How the schedule's state was taken up from a checkpoint, when it was.
+    public private(set) var resumed: ResumeReport?
     private var grads: [Double]
     private var batch: [Int]
 
@@ -123,19 +127,26 @@ public struct Trainer {
         batch = Array(repeating: 0, count: config.batchSize ?? 0)
     }
 
-    /// Continues from a checkpoint of the same program and configuration.
+    /// Continues from a checkpoint of the same configuration. Under the
+    /// program that wrote it the schedule goes on exactly; under an edited
+    /// one (a longer run, a phase added) the checkpoint's log of metrics and
+    /// signals is replayed through it, which rebuilds its state, and
+    /// `resumed` says how the rate moved.
     public init(program: CompiledProgram, resuming c: Checkpoint) throws {
         guard c.version == Checkpoint.currentVersion else { throw RunError("the checkpoint was written by another version of Ramp") }
         try self.init(program: program, config: c.config)
         guard c.fingerprint == fingerprint else {
-            throw RunError("the checkpoint belongs to a different program or configuration")
+            throw RunError("the checkpoint belongs to a different configuration or base rate")
         }
         guard c.params.count == params.count, c.optimizer.first.count == params.count else {
             throw RunError("the checkpoint's parameters do not fit this objective")
         }
-        do { scheduler = try Scheduler(program, state: c.scheduler) } catch {
-            throw RunError("the checkpoint's scheduler state does not fit this program")
+        do throws(ReplayError) {
+            (scheduler, resumed) = try Scheduler.resuming(program, from: c.scheduler, replay: true)
+        } catch {
+            throw RunError("the checkpoint's schedule cannot be taken up by this program: \(error.description)")
         }
+        guard scheduler.step == c.step else { throw RunError("the checkpoint's schedule is at step \(scheduler.step), its run at step \(c.step)") }
         optimizer = c.optimizer
         params = c.params
         rng = c.rng
@@ -146,7 +157,7 @@ public struct Trainer {
 
     public var checkpoint: Checkpoint {
         Checkpoint(fingerprint: fingerprint, config: config, step: step, params: params, optimizer: optimizer,
-                   scheduler: scheduler.state, rng: rng, best: best)
+                   scheduler: scheduler.saved, rng: rng, best: best)
     }
 
     /// Runs one step; nil once the run has stopped.
@@ -160,6 +171,7 @@ public struct Trainer {
             return nil
         }
         if i >= config.steps { stop = .stepLimit(config.steps); return nil }
+        for e in signals where e.step == i { try? scheduler.signal(e.name) }
         let lr = scheduler.lr, momentum = scheduler.momentum
         var rows: [Int]?
         if let size = config.batchSize, let n = objective.trainingSize {
@@ -183,10 +195,11 @@ public struct Trainer {
         return StepRecord(step: i, lr: lr, momentum: momentum, loss: loss, metric: metric)
     }
 
-    /// FNV-1a over the program's text, the base rate and the configuration.
+    /// FNV-1a over the base rate and the configuration: the program may
+    /// change between a checkpoint and its resumption (its schedule is then replayed).
     static func fingerprint(_ program: CompiledProgram, _ config: TrainConfig) -> String {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        let text = program.source.text + "\u{0}\(program.settings.base)\u{0}\(config)"
+        let text = "\(program.settings.base)\u{0}\(config)"
         for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
         return String(h, radix: 16)
     }

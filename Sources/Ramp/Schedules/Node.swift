@@ -375,6 +375,8 @@ public struct StepContext: Sendable {
     /// The momentum and the other outputs at this step, which conditions may
     /// read; nil for a program with neither, so its steps carry no arrays.
     public var outputs: OutputValues? = nil
+    /// The signals raised during this step (`until signal("cooldown")`).
+    public var signals: [String] = []
 
     func value(of name: String) -> Double? {
         guard let outputs else { return nil }
@@ -606,6 +608,8 @@ public indirect enum Condition: Sendable {
     /// At least this many steps of the phase have run.
     case elapsed(Int)
     case plateau(PlateauSpec, slot: Int)
+    /// `signal("cooldown")`: the signal was raised during this step.
+    case signal(String)
     case compare(Operand, CompareOperator, Operand)
     case all(Condition, Condition)
     case any(Condition, Condition)
@@ -621,6 +625,7 @@ public indirect enum Condition: Sendable {
             let fired = tr.observe(metric, spec)
             slots[slot] = .plateau(tr)
             return fired
+        case .signal(let name): return ctx.signals.contains(name)
         case .compare(let a, let op, let b):
             guard let x = a.value(local, ctx, slots), let y = b.value(local, ctx, slots) else { return false }
             return op.holds(x, y)
@@ -639,6 +644,7 @@ public indirect enum Condition: Sendable {
         switch self {
         case .elapsed: return false
         case .plateau: return true
+        case .signal: return false
         case .compare(let a, _, let b): return a.isMetric || b.isMetric
         case .all(let a, let b), .any(let a, let b): return a.needsMetric || b.needsMetric
         case .not(let a): return a.needsMetric

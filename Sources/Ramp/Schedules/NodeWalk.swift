@@ -136,7 +136,30 @@ extension Node {
     /// The outputs that conditions anywhere in the tree read, with the phase
     /// each is read in: without recursion, as every walk here.
     var outputsRead: [(name: String, range: SourceRange)] {
+        conditionsRead.outputs
+    }
+
+    /// The signals that conditions anywhere in the tree wait for, each once.
+    var signalsRead: [String] { conditionsRead.signals }
+
+    /// True when a metric's value can change the tree (a plateau, a
+    /// reduce-on-plateau, a comparison with the metric); a tree with state
+    /// that waits only for signals or outputs does not read one.
+    var readsMetric: Bool {
+        var stack: [Node] = [self]
+        while let n = stack.popLast() {
+            if case .reduceOnPlateau = n { return true }
+            if case .sequence(let s) = n, s.phases.contains(where: { $0.condition?.needsMetric == true }) { return true }
+            stack += n.children
+        }
+        return false
+    }
+
+    /// What conditions read from outside the schedule: outputs (with their
+    /// phase) and signals.
+    private var conditionsRead: (outputs: [(name: String, range: SourceRange)], signals: [String]) {
         var out: [(String, SourceRange)] = []
+        var signals: [String] = []
         var stack: [Node] = [self]
         while let n = stack.popLast() {
             if case .sequence(let s) = n {
@@ -145,6 +168,7 @@ extension Node {
                     while let c = conditions.popLast() {
                         switch c {
                         case .elapsed, .plateau: break
+                        case .signal(let name): if !signals.contains(name) { signals.append(name) }
                         case .compare(let a, _, let b):
                             for case .output(let name) in [a, b] { out.append((name, p.range)) }
                         case .all(let x, let y), .any(let x, let y): conditions += [x, y]
@@ -155,14 +179,14 @@ extension Node {
             }
             stack += n.children
         }
-        return out
+        return (out, signals)
     }
 }
 
 extension Condition {
     func assigningSlots(_ slots: inout [SlotState]) -> Condition {
         switch self {
-        case .elapsed, .compare: return self
+        case .elapsed, .compare, .signal: return self
         case .plateau(let spec, _):
             slots.append(.plateau(PlateauTracker(spec, startInCooldown: true)))
             return .plateau(spec, slot: slots.count - 1)

@@ -13,6 +13,8 @@ public struct Settings: Sendable, Hashable {
     public var sequenceLength: Int?
     /// The length of the run in steps (`total 90 epochs`).
     public var total: Int?
+    /// The signals the program declares (`signals ["cooldown"]`), or nil when it declares none.
+    public var signals: [String]?
 }
 
 /// How the momentum output is produced.
@@ -34,6 +36,8 @@ public struct CompiledProgram: Sendable {
     public let outputs: [NamedOutput]
     /// Their names, kept once for the conditions that read them.
     let outputNames: [String]
+    /// The signals a run may raise: those the program declares, or else those its conditions wait for.
+    public let signals: [String]
     /// The state every slot starts in.
     public let initialSlots: [SlotState]
     /// The program's source, for explain and diagnostics.
@@ -66,6 +70,12 @@ public struct CompiledProgram: Sendable {
         self.momentum = momentum
         self.outputs = outputs
         self.outputNames = outputs.map(\.name)
+        var waited: [String] = []
+        for tree in [Node.sequence(lr)] + (momentum.flatMap { if case .explicit(let m) = $0 { return [Node.sequence(m)] } else { return nil } } ?? [])
+            + outputs.map(\.node) {
+            for name in tree.signalsRead where !waited.contains(name) { waited.append(name) }
+        }
+        self.signals = settings.signals ?? waited
         self.warnings = warnings
         self.initialSlots = initialSlots
         self.source = source
@@ -101,8 +111,14 @@ public struct CompiledProgram: Sendable {
         return 100
     }
 
-    /// True when a metric can change the schedule.
+    /// True when the schedule has state: a metric or a signal can change it.
     public var usesMetric: Bool { !initialSlots.isEmpty }
+
+    /// True when a metric's value can change the schedule (not only a signal).
+    public var readsMetric: Bool {
+        if case .explicit(let m) = momentum, Node.sequence(m).readsMetric { return true }
+        return lrNode.readsMetric || outputs.contains { $0.node.readsMetric }
+    }
 
     /// The learning rate at step `t` of a closed-form program.
     @inline(__always) public func value(at t: Int) -> Double {
@@ -131,6 +147,15 @@ public struct SchedulerState: Sendable, Codable, Hashable {
     public var slots: [SlotState]
     /// The last companion momentum, held between shapes that define one.
     public var heldMomentum: Double?
+    /// Signals raised during the current step, seen when it ends.
+    public var signals: [String]?
+    /// Every metric and signal fed so far, so the state can be rebuilt under
+    /// an edited program; nil in a state saved before Ramp kept one.
+    public var log: EventLog?
+    /// The program that saved the state (`CompiledProgram.fingerprint`), and
+    /// its rate at `step`: written when the state is saved (`Scheduler.saved`).
+    public var fingerprint: String?
+    public var lr: Double?
 
     public func encoded() throws -> Data { try StateJSON.encode(self) }
 
@@ -219,7 +244,7 @@ public struct Scheduler: Sendable {
         self.program = program
         self.hasOutputs = !program.outputs.isEmpty || program.readsMomentum
         self.values = Array(repeating: 0, count: program.outputs.count)
-        self.state = SchedulerState(slots: program.initialSlots)
+        self.state = SchedulerState(slots: program.initialSlots, log: EventLog())
         self.lr = 0
         self.plan = walkTree ? nil : program.lrPlan
         self.current = plan?.phase(at: 0) ?? PhaseKernel(start: 0, end: Int.max, last: 0, bound: 0, kernel: .constant(0))
@@ -253,15 +278,76 @@ public struct Scheduler: Sendable {
     /// True once the last phase of the learning-rate schedule has ended.
     public var finished: Bool { program.lr.isFinished(at: state.step, state.slots) }
 
+    /// Raises a signal during the current step: a phase that waits for it
+    /// (`until signal("cooldown")`) ends when the step does. Raising it
+    /// twice in a step is raising it once; a name the program does not know
+    /// is refused, naming the ones it does.
+    public mutating func signal(_ name: String) throws(UnknownSignal) {
+        guard program.signals.contains(name) else { throw UnknownSignal(name: name, known: program.signals) }
+        var pending = state.signals ?? []
+        if !pending.contains(name) { pending.append(name) }
+        state.signals = pending
+    }
+
+    /// The state as a checkpoint keeps it: with the program's fingerprint
+    /// and the rate at its step, so that loading it into an edited program
+    /// can replay its log and say how the rate moved.
+    public var saved: SchedulerState {
+        var s = state
+        s.fingerprint = program.fingerprint
+        s.lr = lr
+        return s
+    }
+
+    /// Takes up a saved state: as it is when this program saved it, and
+    /// otherwise (with `replay`) by replaying its log of metrics and signals
+    /// through this program up to the saved step, which rebuilds this
+    /// program's own state. A state without a log, or one whose log this
+    /// program cannot take (a signal it does not know), is refused, saying which.
+    public static func resuming(_ program: CompiledProgram, from saved: SchedulerState, replay: Bool = true) throws(ReplayError) -> (Scheduler, ResumeReport) {
+        let fingerprint = program.fingerprint
+        if saved.fingerprint == nil || saved.fingerprint == fingerprint, var s = try? Scheduler(program, state: saved) {
+            s.state.fingerprint = nil
+            s.state.lr = nil
+            return (s, ResumeReport(step: s.step, before: saved.lr, now: s.lr, replayed: false))
+        }
+        guard replay else {
+            guard let other = saved.fingerprint else { throw ReplayError("the saved state does not belong to this program") }
+            throw ReplayError("the saved state belongs to another program (fingerprint \(other); this one's is \(fingerprint)); load it with replay to rebuild it under this program from its log")
+        }
+        guard let log = saved.log else {
+            throw ReplayError("the saved state has no log of the metrics and signals it was fed, so it cannot be replayed into another program")
+        }
+        guard saved.step >= 0 else { throw ReplayError("the saved state's step is negative") }
+        var s = Scheduler(program)
+        let events = try log.events(before: saved.step)
+        while s.step < saved.step {
+            let e = events[s.step]
+            for name in e?.signals ?? [] {
+                do throws(UnknownSignal) { try s.signal(name) } catch {
+                    throw ReplayError("the saved state's log raises the signal '\(name)' at step \(s.step), which this program does not wait for (\(error.description))")
+                }
+            }
+            s.step(metric: e?.metric)
+        }
+        return (s, ResumeReport(step: s.step, before: saved.lr, now: s.lr, replayed: true))
+    }
+
     /// Observes the end of the current step and moves to the next; returns the new rate.
     @discardableResult
     public mutating func step(metric: Double? = nil) -> Double {
         let t = state.step
+        if let metric { state.log?.record(metric: metric, at: t) }
+        let raised = state.signals ?? []
+        if !raised.isEmpty {
+            for name in raised { state.log?.signals.append(EventLog.SignalEvent(step: t, name: name)) }
+            state.signals = nil
+        }
         // A program without state has nothing to observe.
         if !program.initialSlots.isEmpty {
             // Other outputs (and momentum) only for a program whose conditions may read them.
             let others = hasOutputs ? OutputValues(momentum: momentum, names: program.outputNames, values: values) : nil
-            let ctx = StepContext(metric: metric, lr: lr, outputs: others)
+            let ctx = StepContext(metric: metric, lr: lr, outputs: others, signals: raised)
             if let plan {
                 // The phase in force, as Node.observe finds it for a static sequence.
                 let local = t - current.start

@@ -13,7 +13,14 @@ public enum Builtins {
         SettingSpec(name: "tokens_per_step", doc: "tokens in one step's batch, so durations can be written in tokens"),
         SettingSpec(name: "sequence_length", doc: "tokens in one sample, so durations in tokens count through a scheduled batch_size"),
         SettingSpec(name: "total", doc: "the length of the run, so durations can be written as a percentage of it"),
+        SettingSpec(name: "signals", doc: "the names `signal(...)` may use, as a list of strings; a name outside it is an error"),
     ]
+
+    /// A signal's name: an identifier, so it reads the same in a REPL command, a flag and a file name.
+    public static func isSignalName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, isIdentStart(first), name.utf8.count <= 64 else { return false }
+        return name.utf8.allSatisfy { $0 < 0x80 && isIdentPart($0) }
+    }
 
     /// The names that start setting and output statements, for the parser.
     public static let statementNames = Parser.StatementNames(settings: Set(settings.map(\.name)))
@@ -392,6 +399,18 @@ public enum Builtins {
             ParamSpec("threshold_mode", .choice(PlateauSpec.ThresholdMode.allCases.map(\.rawValue)), .string("rel"), doc: "rel or abs"),
             atol, accumulate,
         ]) { a in .condition(.plateau(a.plateau(), slot: 0)) },
+        BuiltinSpec("signal", .condition, doc: "holds at the end of the step on which the signal was raised (scheduler.signal(name), serve's signal op, the REPL's :signal, ramp run --signal NAME@STEP)", params: [
+            ParamSpec("name", .string, .required, doc: "the signal's name, an identifier; one of `signals` when the program declares them"),
+        ]) { a throws(CheckError) in
+            let name = a.str("name")
+            guard Builtins.isSignalName(name) else {
+                throw .error(.argumentRange, "a signal's name must be an identifier (letters, digits and _), got \(quoted(name))", at: a.range("name"))
+            }
+            if let declared = a.settings.signals, !declared.contains(name) {
+                throw .error(.unknownSignal, "unknown signal \(quoted(name)); the program declares \(declared.map { "'\($0)'" }.joined(separator: ", "))\(suggestion(for: name, among: declared))", at: a.range("name"))
+            }
+            return .condition(.signal(name))
+        },
     ]
 
     // MARK: - functions

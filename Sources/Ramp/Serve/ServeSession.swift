@@ -17,6 +17,10 @@ public struct ServeSession {
         var metric: Double?
         var source: String?
         var state: SchedulerState?
+        /// `signal`'s name.
+        var name: String?
+        /// `load`: rebuild a state saved by another program by replaying its log.
+        var replay: Bool?
     }
 
     /// Answers one request line. A bad line gets `{"error": ...}` and leaves the state as it was.
@@ -44,30 +48,39 @@ public struct ServeSession {
                 let messages = error.diagnostics.map { DiagnosticPrinter.brief($0, in: file) }
                 return ServeSession.error(messages.joined(separator: "; "))
             }
-        case "step", "lr", "state", "load", "reset":
+        case "step", "lr", "state", "load", "reset", "signal":
             break
         default:
-            return ServeSession.error("unknown op \"\(request.op)\"; the ops are step, lr, state, load, reset and load_program")
+            return ServeSession.error("unknown op \"\(request.op)\"; the ops are step, signal, lr, state, load, reset and load_program")
         }
-        guard var s = scheduler else { return ServeSession.error("no program: send {\"op\":\"load_program\",\"source\":\"...\"} first") }
+        guard let program = scheduler?.program else { return ServeSession.error("no program: send {\"op\":\"load_program\",\"source\":\"...\"} first") }
+        // The scheduler is changed in place: a second reference would share the
+        // growing log, and make every step copy it whole.
         switch request.op {
         case "step":
-            s.step(metric: request.metric)
-            scheduler = s
+            scheduler!.step(metric: request.metric)
             return status()
         case "lr":
             return status()
+        case "signal":
+            guard let name = request.name else { return ServeSession.error("signal needs \"name\", a string") }
+            do throws(UnknownSignal) { try scheduler!.signal(name) } catch { return ServeSession.error(error.description) }
+            return status()
         case "state":
-            guard let data = try? s.state.encoded() else { return ServeSession.error("the state could not be encoded") }
+            guard let data = try? scheduler!.saved.encoded() else { return ServeSession.error("the state could not be encoded") }
             return "{\"state\":" + String(decoding: data, as: UTF8.self) + "}"
         case "load":
-            guard let state = request.state, let restored = try? Scheduler(s.program, state: state) else {
-                return ServeSession.error("\"state\" is not a saved state of this program")
+            guard let state = request.state else { return ServeSession.error("load needs \"state\", a saved state") }
+            do throws(ReplayError) {
+                let (restored, report) = try Scheduler.resuming(program, from: state, replay: request.replay ?? false)
+                scheduler = restored
+                let line = report.replayed ? ",\"resumed\":" + JSONValue.quote(report.line) : ""
+                return String(status().dropLast()) + line + "}"
+            } catch {
+                return ServeSession.error(error.description)
             }
-            scheduler = restored
-            return status()
         default:  // reset
-            scheduler = Scheduler(s.program)
+            scheduler = Scheduler(program)
             return status()
         }
     }

@@ -266,7 +266,7 @@ public struct Parser {
 
     private func startsSettingValue(_ k: TokenKind) -> Bool {
         switch k {
-        case .number, .identifier, .symbol(.assign), .symbol(.colon), .symbol(.lparen), .symbol(.minus): return true
+        case .number, .identifier, .symbol(.assign), .symbol(.colon), .symbol(.lparen), .symbol(.lbracket), .symbol(.minus): return true
         default: return false
         }
     }

@@ -51,8 +51,11 @@ extension RampCommand {
         @Option(help: "Steps between checkpoints.")
         var checkpointEvery: Int = 100
 
-        @Option(help: "Continue from this checkpoint (with the same program and options).")
+        @Option(help: "Continue from this checkpoint, with the same options; under an edited program, its log of metrics and signals is replayed.")
         var resume: String?
+
+        @Option(name: .customLong("signal"), help: "Raise a signal during a step: NAME@STEP, such as cooldown@1200 (repeatable).")
+        var signals: [String] = []
 
         func validate() throws {
             if steps < 1 { throw ValidationError("--steps must be at least 1") }
@@ -92,6 +95,8 @@ extension RampCommand {
                 Stderr.print("error: \(error.description)")
                 throw ExitCode(1)
             }
+            trainer.signals = try SignalOption.parse(signals, for: program)
+            if let report = trainer.resumed { Stderr.print(report.line) }
             let start = Date()
             let firstStep = trainer.step
             var progress = Progress(total: min(steps, program.duration ?? steps), terminal: isatty(2) != 0)

@@ -16,6 +16,9 @@ extension RampCommand {
         @Option(help: "A file with one metric per line; line i is observed at the end of step i.")
         var metrics: String?
 
+        @Option(name: .customLong("signal"), help: "Raise a signal during a step: NAME@STEP, such as cooldown@40 (repeatable).")
+        var signals: [String] = []
+
         @Option(help: "csv or json.")
         var format: Commands.TableFormat = .csv
 
@@ -31,8 +34,9 @@ extension RampCommand {
             } else if program.usesMetric {
                 Stderr.print("note: this schedule reacts to a metric; without --metrics no metric is fed")
             }
+            let raised = try SignalOption.parse(signals, for: program)
             var out = Output()
-            let end = Commands.table(program, steps: steps, metrics: metricValues, format: format, into: &out)
+            let end = Commands.table(program, steps: steps, metrics: metricValues, signals: raised, format: format, into: &out)
             out.flush()
             if out.failed { throw ExitCode(1) }
             if let note = Commands.finishedNote(end, requested: steps) { Stderr.print(note) }
@@ -41,3 +45,20 @@ extension RampCommand {
 }
 
 extension Commands.TableFormat: ExpressibleByArgument {}
+
+/// `--signal NAME@STEP`, read and checked against the program's signals.
+enum SignalOption {
+    static func parse(_ items: [String], for program: CompiledProgram) throws -> [EventLog.SignalEvent] {
+        do throws(ReplayError) {
+            var events: [EventLog.SignalEvent] = []
+            for s in items { events.append(try EventLog.SignalEvent(parsing: s)) }
+            do throws(UnknownSignal) { try EventLog.check(events, against: program) } catch {
+                throw ReplayError("--signal: " + error.description)
+            }
+            return events
+        } catch {
+            Stderr.print("error: \(error.description)")
+            throw ExitCode(1)
+        }
+    }
+}

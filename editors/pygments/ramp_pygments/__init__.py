@@ -21,11 +21,11 @@ BUILTINS = (
     'chain', 'plateau', 'cos', 'sin', 'tan', 'exp', 'log', 'sqrt', 'floor', 'ceil', 'abs', 'tanh',
     'mod', 'min', 'max', 'unchecked', 'with_momentum', 'layer_decay', 'chainable', 'product',
     'timestring', 'run_length', 'range', 'milestone_values', 'span', 'cosine_periods', 'composite',
-    'len', 'keys', 'values', 'cumprod', 'if', 'coalesce',
+    'len', 'keys', 'values', 'cumprod', 'if', 'coalesce', 'signal',
 )
 
 SETTINGS = (
-    'base', 'steps_per_epoch', 'samples_per_step', 'tokens_per_step', 'sequence_length', 'total',
+    'base', 'steps_per_epoch', 'samples_per_step', 'tokens_per_step', 'sequence_length', 'total', 'signals',
 )
 
 NAMESPACES = (

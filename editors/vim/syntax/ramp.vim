@@ -23,7 +23,7 @@ syntax match rampBuiltin "\<\%(float32\|running_product\|chained\|chain\|plateau
 syntax match rampBuiltin "\<\%(log\|sqrt\|floor\|ceil\|abs\|tanh\|mod\|min\|max\|unchecked\)\>\%(\s*=[^=]\)\@!"
 syntax match rampBuiltin "\<\%(with_momentum\|layer_decay\|chainable\|product\|timestring\|run_length\)\>\%(\s*=[^=]\)\@!"
 syntax match rampBuiltin "\<\%(range\|milestone_values\|span\|cosine_periods\|composite\|len\|keys\)\>\%(\s*=[^=]\)\@!"
-syntax match rampBuiltin "\<\%(values\|cumprod\|if\|coalesce\)\>\%(\s*=[^=]\)\@!"
+syntax match rampBuiltin "\<\%(values\|cumprod\|if\|coalesce\|signal\)\>\%(\s*=[^=]\)\@!"
 
 " Names with a fixed meaning, and constants.
 syntax keyword rampSpecial t metric
@@ -32,7 +32,7 @@ syntax match rampSpecial "\<\%(base\|lr\)\>"
 syntax keyword rampConstant true false none True False None pi inf
 
 " Settings start their line; outputs are a name before ':'.
-syntax match rampSetting "^\s*\%(base\|steps_per_epoch\|samples_per_step\|tokens_per_step\|sequence_length\|total\)\>"
+syntax match rampSetting "^\s*\%(base\|steps_per_epoch\|samples_per_step\|tokens_per_step\|sequence_length\|total\|signals\)\>"
 syntax match rampOutput "^\s*\h\w*\ze\s*:"
 syntax match rampGroup "^\s*group\>"
 

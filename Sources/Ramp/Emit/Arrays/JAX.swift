@@ -152,7 +152,8 @@ extension JAX {
             body += w.targets
             body.append("")
         }
-        body.append("program = _Program(initial, values, observe, finished)")
+        let signals = program.signals.map { Python.pythonString($0) + "," }.joined(separator: " ")
+        body.append("program = _Program(initial, values, observe, finished, (\(signals)))")
         let indexed = [("lr", 0)] + (momentum == nil ? [] : [("momentum", 1)]) + program.outputs.enumerated().map { ($1.name, $0 + 2) }
         body.append("return {" + indexed.map { "\(Python.pythonString($0.0)): RampSchedule(program, \($0.1))" }.joined(separator: ", ") + "}")
         let header = docstring("""

@@ -170,6 +170,9 @@ extension Python.Writer {
             lines.append("    \(h) = local + 1 >= \(Python.literal(Double(n)))")
         case .plateau(let spec, let slot):
             lines.append("    \(h), s = _plateau(\(plateau(spec)), s, \(slot), m, on & present)")
+        case .signal(let name):
+            // The step's signals ride at the end of the slots while it ends (jax_state.py's update).
+            lines.append("    \(h) = s[-1][\(Python.pythonString(name))]")
         case .compare(let a, let op, let b):
             let x = try operand(a, output: output), y = try operand(b, output: output)
             let test = "(\(x) \(op.rawValue) \(y))"

@@ -116,6 +116,7 @@ class _Program(NamedTuple):
     values: Any
     observe: Any
     finished: Any
+    signals: tuple = ()
 
 
 class RampSchedule:
@@ -143,7 +144,10 @@ class RampSchedule:
     def __call__(self, state, **extra_args):
         return self._program.values(self._t(state), state.slots)[self._output]
 
-    def update(self, state, value=None, evaluated=None, **extra_args):
+    def update(self, state, value=None, evaluated=None, signals=None, **extra_args):
+        """Ends a step with its metric and the signals raised during it: names
+        (`signals=("cooldown",)`) or a map from names to booleans, which may
+        be traced (`signals={"cooldown": flag}`)."""
         t = self._t(state)
         # The step's values, which conditions read: (lr, momentum, the other outputs...).
         now = self._program.values(t, state.slots)
@@ -152,7 +156,19 @@ class RampSchedule:
         else:
             metric = jnp.asarray(value, _float())
             present = jnp.asarray(True if evaluated is None else evaluated)
-        return RampState(state.count + 1, self._program.observe(t, metric, present, now, state.slots))
+        known = self._program.signals
+        if not known:
+            if signals:
+                raise ValueError(f"unknown signal {next(iter(signals))!r}: it waits for no signal")
+            return RampState(state.count + 1, self._program.observe(t, metric, present, now, state.slots))
+        raised = signals if isinstance(signals, dict) else {name: True for name in (signals or ())}
+        for name in raised:
+            if name not in known:
+                raise ValueError(f"unknown signal {name!r}: its signals are " + ", ".join(f"'{n}'" for n in known))
+        # The step's signals ride at the end of the slots while it ends: a signal condition reads s[-1].
+        flags = {name: jnp.asarray(raised.get(name, False)) for name in known}
+        slots = self._program.observe(t, metric, present, now, state.slots + (flags,))
+        return RampState(state.count + 1, slots[:-1])
 
     def finished(self, state):
         """True once the last phase has ended (the value then holds): a loop can stop."""
@@ -170,10 +186,10 @@ def _scale_by_schedule(schedule):
         del params
         return schedule.init()
 
-    def update_fn(updates, state, params=None, *, value=None, evaluated=None, **extra_args):
+    def update_fn(updates, state, params=None, *, value=None, evaluated=None, signals=None, **extra_args):
         del params, extra_args
         rate = schedule(state)
         updates = jax.tree_util.tree_map(lambda u: (u * rate).astype(u.dtype), updates)
-        return updates, schedule.update(state, value=value, evaluated=evaluated)
+        return updates, schedule.update(state, value=value, evaluated=evaluated, signals=signals)
 
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)

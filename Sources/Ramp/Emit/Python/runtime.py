@@ -755,6 +755,18 @@ class Plateau:
         return self.spec.fires(s[self.slot], metric)
 
 
+# ramp-section: signal
+class Signal:
+    """signal(name): the signal was raised during this step (`now` is the
+    schedule, which keeps the step's raised signals while the step ends)."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def holds(self, local, metric, now, s):
+        return self.name in now._raised
+
+
 # ramp-section: compare
 _COMPARE = {
     "<": lambda x, y: x < y, "<=": lambda x, y: x <= y, ">": lambda x, y: x > y,
@@ -860,6 +872,43 @@ def _decode_slot(kind, d):
             "reductions": _decode_int(d["reductions"])}
 
 
+def _record(log, metric, t):
+    """EventLog.record: the metric fed at the end of step t, its step kept
+    in runs [first, every, count] so the log grows by one number per evaluation."""
+    log["metrics"].append(metric)
+    runs = log["at"]
+    if runs:
+        run = runs[-1]
+        if run[2] == 1 and t > run[0]:
+            run[1], run[2] = t - run[0], 2
+            return
+        if run[2] > 1 and t == run[0] + run[1] * (run[2] - 1) + run[1]:
+            run[2] += 1
+            return
+    runs.append([t, 1, 1])
+
+
+def _decode_log(d):
+    """A state's log, checked: its metrics, their steps (expanded from the runs) and its signals."""
+    metrics = [_decode_float(x) for x in d["metrics"]]
+    steps = []
+    for run in d["at"]:
+        first, every, count = (_decode_int(x) for x in run)
+        if first < 0 or every < 1 or count < 1 or count > len(metrics) - len(steps):
+            raise ValueError
+        for k in range(count):
+            step = first + every * k
+            if steps and step <= steps[-1]:
+                raise ValueError
+            steps.append(step)
+    if len(steps) != len(metrics):
+        raise ValueError
+    signals = [{"step": _decode_int(e["step"]), "name": e["name"]} for e in d["signals"]]
+    if not all(isinstance(e["name"], str) for e in signals):
+        raise ValueError
+    return {"metrics": metrics, "at": [list(r) for r in d["at"]], "signals": signals}, steps
+
+
 def _violation(kind, v):
     """Why `v` is out of an output's range ("nonNegative", "unit",
     "positiveInteger", "finite"), or None: Ramp's OutputRange. "any" is an
@@ -928,6 +977,8 @@ class _Schedule:
     BASE = 1.0
     TOTAL = None
     USES_METRIC = False
+    SIGNALS = ()
+    FINGERPRINT = None
     RANGES = {"lr": "nonNegative", "momentum": "unit"}
     KINDS = ()
 
@@ -951,6 +1002,11 @@ class _Schedule:
         self._slots = copy.deepcopy(self._initial)
         self._t = 0
         self._held_momentum = self._companion
+        # Signals raised during the current step, those seen while it ends,
+        # and every metric and signal fed (the log a replay reads).
+        self._pending = []
+        self._raised = ()
+        self._log = {"metrics": [], "at": [], "signals": []}
         # A rate that is a function of the step alone (phases of fixed
         # lengths, no state, no momentum) steps on a short path: the phase in
         # force is kept, and its body's function called directly.
@@ -1004,11 +1060,34 @@ class _Schedule:
         self._lr_node.observe(self._t, None, self, slots, self._initial)
         return self._lr_node.finished_at(self._t + 1, slots)
 
+    def signal(self, name):
+        """Raises a signal during the current step: a phase waiting for it
+        (`until signal("cooldown")`) ends when the step does. A name the
+        schedule does not know raises ValueError, naming those it does."""
+        if name not in self.SIGNALS:
+            known = ", ".join(f"'{n}'" for n in self.SIGNALS)
+            raise ValueError(f"unknown signal {name!r}: " + (f"its signals are {known}" if known else "it waits for no signal"))
+        if name not in self._pending:
+            self._pending.append(name)
+
+    def _feed(self, t, metric):
+        """Logs the end of step t (its metric, its signals) and makes the
+        signals the ones this step's conditions see; returns the metric as a float."""
+        m = None if metric is None else float(metric)
+        if m is not None:
+            _record(self._log, m, t)
+        if self._pending:
+            self._log["signals"] += [{"step": t, "name": n} for n in self._pending]
+            self._raised, self._pending = tuple(self._pending), []
+        elif self._raised:
+            self._raised = ()
+        return m
+
     def step(self, metric=None):
         """Ends the current step, observing `metric`; returns the new rate."""
         t = self._t
+        m = self._feed(t, metric)
         if self._initial:
-            m = None if metric is None else float(metric)
             self._lr_node.observe(t, m, self, self._slots, self._initial)
             if self._momentum_node is not None:
                 self._momentum_node.observe(t, m, self, self._slots, self._initial)
@@ -1032,6 +1111,8 @@ class _Schedule:
 
     def _step_static(self, metric=None):
         """step() for a rate that is a function of the step alone."""
+        if metric is not None:
+            _record(self._log, float(metric), self._t)
         t = self._t + 1
         self._t = t
         if t >= self._end:
@@ -1049,11 +1130,12 @@ class _Schedule:
         seq = self._lr_node
         s = self._slots
         st = s[seq.slot]
+        m = self._feed(t, metric)
         self._t = t + 1
         if st["held"] is not None:
             # The last phase has ended: the rate holds.
             return self.lr
-        seq._end_of_step(t, st, None if metric is None else float(metric), self, s, self._initial)
+        seq._end_of_step(t, st, m, self, s, self._initial)
         held = st["held"]
         self.lr = lr = seq.phases[st["phase"]].body.f(float(t + 1 - st["start"]) if held is None else held)
         return lr
@@ -1078,16 +1160,30 @@ class _Schedule:
     def state_dict(self):
         """Everything the schedule remembers, as plain JSON-ready data: the same
         document `ramp serve` answers to {"op":"state"} and accepts in "load"."""
-        state = {"step": self._t, "slots": [{k: {"_0": _encode(x)}} for k, x in zip(self.KINDS, self._slots)]}
+        state = {"step": self._t, "slots": [{k: {"_0": _encode(x)}} for k, x in zip(self.KINDS, self._slots)],
+                 "log": _encode(self._log), "fingerprint": self.FINGERPRINT, "lr": _encode(self.lr)}
         if self._held_momentum is not None:
             state["heldMomentum"] = _encode(self._held_momentum)
+        if self._pending:
+            state["signals"] = list(self._pending)
         return state
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state, replay=False):
         """Restores a state_dict() (or a state from ramp serve); the trace then
-        goes on exactly as it would have."""
+        goes on exactly as it would have. A state saved by another program
+        (an edited schedule) is refused, unless `replay`: then its log of
+        metrics and signals is replayed through this schedule up to the saved
+        step, which rebuilds this schedule's own state, and the one line
+        returned says how the rate moved ("lr at step 12000: 0.031 before,
+        0.0452 now"). A state without a log cannot be replayed, and says so."""
         if isinstance(state, (str, bytes)):
             state = json.loads(state)
+        other = state.get("fingerprint") if isinstance(state, dict) else None
+        if other is not None and other != self.FINGERPRINT:
+            if not replay:
+                raise ValueError(f"the saved state belongs to another program (fingerprint {other}; this one's is "
+                                 f"{self.FINGERPRINT}); load it with replay=True to rebuild it under this program from its log")
+            return self._replay(state)
         try:
             slots = state["slots"]
             if len(slots) != len(self.KINDS):
@@ -1100,12 +1196,50 @@ class _Schedule:
             t = _decode_int(state["step"])
             held = state.get("heldMomentum")
             held = None if held is None else _decode_float(held)
-            if t < 0:
+            log = state.get("log")
+            log = {"metrics": [], "at": [], "signals": []} if log is None else _decode_log(log)[0]
+            pending = list(state.get("signals", []))
+            if t < 0 or not all(n in self.SIGNALS for n in pending):
                 raise ValueError
         except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            if replay and other is None:
+                return self._replay(state)
             raise ValueError("the saved state does not belong to this schedule") from None
         self._slots, self._t, self._held_momentum = decoded, t, held
+        self._log, self._pending, self._raised = log, pending, ()
         self._refresh()
+        return None
+
+    def _replay(self, state):
+        """Scheduler.resuming: this schedule fed, from its start, the saved
+        log's metrics and signals up to the saved step."""
+        if state.get("log") is None:
+            raise ValueError("the saved state has no log of the metrics and signals it was fed, "
+                             "so it cannot be replayed into another program")
+        try:
+            log, steps = _decode_log(state["log"])
+            end = _decode_int(state["step"])
+            before = state.get("lr")
+            before = None if before is None else _decode_float(before)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            raise ValueError("the saved state's log is damaged: its metric steps do not match its metrics") from None
+        if end < 0:
+            raise ValueError("the saved state's step is negative")
+        metric_at = {s: m for s, m in zip(steps, log["metrics"]) if s < end}
+        signals_at = {}
+        for e in log["signals"]:
+            if e["step"] < end:
+                signals_at.setdefault(e["step"], []).append(e["name"])
+        _Schedule.__init__(self, self.base)
+        for k in range(end):
+            for name in signals_at.get(k, ()):
+                if name not in self.SIGNALS:
+                    raise ValueError(f"the saved state's log raises the signal '{name}' at step {k}, which this program does not wait for")
+                self.signal(name)
+            self.step(metric_at.get(k))
+        was = "unknown" if before is None else _fmt(before)
+        steps = "step" if end == 1 else "steps"
+        return f"lr at step {end}: {was} before, {_fmt(self.lr)} now (the log of {end} {steps} was replayed into this program)"
 
     def __getstate__(self):
         # The trees hold the module's functions; the state is plain data.
@@ -1120,6 +1254,24 @@ class _Schedule:
 
 
 # ramp-section: torch
+def _signal_files(spec, known):
+    """The files whose appearance raises a signal, by signal name: from one
+    path (named after its file, without the extension) or a map of names to paths."""
+    if spec is None:
+        return {}
+    if isinstance(spec, dict):
+        files = {str(k): str(v) for k, v in spec.items()}
+    else:
+        import os
+        path = os.fspath(spec)
+        files = {os.path.splitext(os.path.basename(path))[0]: path}
+    for name in files:
+        if name not in known:
+            listed = ", ".join(f"'{n}'" for n in known) or "none"
+            raise ValueError(f"signal_file raises {name!r}, which this schedule does not wait for (its signals: {listed})")
+    return files
+
+
 class _StepCount:
     """Counts the optimizer's real steps: a step post-hook, which a step that
     GradScaler skips (inf or NaN gradients) never reaches. Picklable, and not
@@ -1177,11 +1329,20 @@ def _torch_class(schedule_class, module):
         `betas[0]` for Adam and its kin; `beta2` to `betas[1]` and
         `weight_decay` to `weight_decay`. Other outputs (`ema`, `batch_size`,
         any name) are read with value(name). `finished` tells the loop to stop.
+
+        signal(name) raises a signal during the current step. With
+        signal_file, a file appearing raises one: a path (the signal is the
+        file's name without its extension) or a map from signal names to
+        paths, looked for at most once every `signal_every` steps, so a person
+        can decide mid-run with `touch`. Each file raises its signal once.
         """
 
-        def __init__(self, optimizer, follow_optimizer=True, metric_optional=False, sync="mean"):
+        def __init__(self, optimizer, follow_optimizer=True, metric_optional=False, sync="mean",
+                     signal_file=None, signal_every=10):
             if sync not in ("mean", "min", "max", None):
                 raise ValueError(f"sync must be 'mean', 'min', 'max' or None, got {sync!r}")
+            self._signal_files = _signal_files(signal_file, schedule_class.SIGNALS)
+            self.signal_every = max(1, int(signal_every))
             self.follow_optimizer = follow_optimizer
             self.metric_optional = metric_optional
             self.sync = sync
@@ -1205,7 +1366,21 @@ def _torch_class(schedule_class, module):
             self.last_epoch += 1
             self._apply()
 
+        def signal(self, name):
+            """Raises a signal during the current step, in every parameter group's schedule."""
+            for s in self.schedules:
+                s.signal(name)
+
+        def _look_for_signal_files(self):
+            import os
+            for name, path in list(self._signal_files.items()):
+                if os.path.exists(path):
+                    del self._signal_files[name]
+                    self.signal(name)
+
         def step(self, metric=None, *, without_metric=False):
+            if self._signal_files and self._step_count % self.signal_every == 0 and not self._deferred:
+                self._look_for_signal_files()
             if metric is not None:
                 # A plain float (a tensor's value), so the saved state stays plain data.
                 metric = _all_reduce(metric, self.sync) if self._ranks and self.sync is not None else float(metric)
@@ -1374,22 +1549,25 @@ def _torch_class(schedule_class, module):
 
         def state_dict(self):
             """Plain data only, so torch.load(..., weights_only=True) reads it."""
-            skip = ("optimizer", "schedules", "_counter", "_hook", "_ranks", "_needs_metric", "_routes")
+            skip = ("optimizer", "schedules", "_counter", "_hook", "_ranks", "_needs_metric", "_routes", "_signal_files")
             state = {k: v for k, v in self.__dict__.items() if k not in skip}
             state["schedules"] = [s.state_dict() for s in self.schedules]
             return state
 
-        def load_state_dict(self, state_dict):
+        def load_state_dict(self, state_dict, replay=False):
+            """Restores state_dict(); with replay, a state saved under another
+            program (an edited schedule) is rebuilt by replaying its log, and
+            the line saying how the rate moved is returned."""
             state = dict(state_dict)
             saved = state.pop("schedules")
             self.__dict__.update(state)
             self.schedules = [schedule_class(base=float(b)) for b in self.base_lrs]
-            for s, d in zip(self.schedules, saved, strict=True):
-                s.load_state_dict(d)
+            reports = [s.load_state_dict(d, replay=replay) for s, d in zip(self.schedules, saved, strict=True)]
             self._routes = self._group_routes()
             # Steps the optimizer takes from here on are new.
             self._seen = self._counter.n
             self._apply()
+            return reports[0]
 
         def __getstate__(self):
             state = self.state_dict()
@@ -1398,6 +1576,7 @@ def _torch_class(schedule_class, module):
 
         def __setstate__(self, state):
             state = dict(state)
+            self._signal_files = {}
             self.optimizer = state.pop("optimizer")
             self._counter = _StepCount()
             self._hook = self.optimizer.register_step_post_hook(self._counter)

@@ -60,6 +60,19 @@ extension Checker {
                 settings.baseIsDefault = false
             }
         } catch { if let d = error.diagnostic { diagnostics.append(d) } }
+        do throws(CheckError) {
+            if let e = expr("signals") {
+                let v = try evaluate(e, [:])
+                var names: [String] = []
+                if case .list(let items) = v {
+                    for case .string(let s) in items where Builtins.isSignalName(s) && !names.contains(s) { names.append(s) }
+                }
+                guard case .list(let items) = v, names.count == items.count else {
+                    throw CheckError.error(.badSetting, "signals must be a list of different names, each an identifier, such as `signals [\"cooldown\"]`", at: e.range)
+                }
+                settings.signals = names
+            }
+        } catch { if let d = error.diagnostic { diagnostics.append(d) } }
         if let b = options.base {
             settings.base = b
             settings.baseIsDefault = false

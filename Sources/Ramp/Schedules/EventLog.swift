@@ -1,0 +1,139 @@
+import Foundation
+
+/// What a run fed its schedule: every metric with the step it came at, and
+/// every signal. A schedule is a function of its program and this log, so a
+/// saved state can be rebuilt under an edited program by replaying it.
+///
+/// It grows by one number per evaluation: the metrics are kept in order,
+/// and their steps as runs (`[first, every, count]`), so a run that
+/// evaluates every k steps adds three numbers in all for its steps.
+public struct EventLog: Sendable, Codable, Hashable {
+    public var metrics: [Double] = []
+    /// The steps of `metrics`, as runs of evenly spaced steps: `[first, every, count]`.
+    public var at: [[Int]] = []
+    public var signals: [SignalEvent] = []
+
+    public init() {}
+
+    /// A signal raised during a step (it ends that step's phase when the phase waits for it).
+    public struct SignalEvent: Sendable, Codable, Hashable {
+        public var step: Int
+        public var name: String
+        public init(step: Int, name: String) {
+            self.step = step
+            self.name = name
+        }
+
+        /// `cooldown@1200`, as `--signal` takes it: raised during step 1200.
+        public init(parsing text: String) throws(ReplayError) {
+            let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+            guard parts.count == 2, Builtins.isSignalName(String(parts[0])), let step = Int(parts[1]), step >= 0 else {
+                throw ReplayError("'\(text)' is not a signal at a step: write NAME@STEP, such as cooldown@1200")
+            }
+            self.init(step: step, name: String(parts[0]))
+        }
+    }
+
+    /// Checks that `program` knows every signal in `events`, naming the first it does not.
+    public static func check(_ events: [SignalEvent], against program: CompiledProgram) throws(UnknownSignal) {
+        if let bad = events.first(where: { !program.signals.contains($0.name) }) {
+            throw UnknownSignal(name: bad.name, known: program.signals)
+        }
+    }
+
+    /// Records a metric fed at the end of `step` (steps only grow).
+    public mutating func record(metric: Double, at step: Int) {
+        metrics.append(metric)
+        if var run = at.last, run.count == 3 {
+            let last = run[0] + run[1] * (run[2] - 1)
+            if run[2] == 1, step > run[0] {
+                run[1] = step - run[0]
+                run[2] = 2
+                at[at.count - 1] = run
+                return
+            }
+            if run[2] > 1, step == last + run[1] {
+                run[2] += 1
+                at[at.count - 1] = run
+                return
+            }
+        }
+        at.append([step, 1, 1])
+    }
+
+    /// The steps of the metrics, one per metric; nil when the runs do not
+    /// describe them (a hand-edited or damaged log).
+    public func metricSteps() -> [Int]? {
+        var steps: [Int] = []
+        steps.reserveCapacity(metrics.count)
+        for run in at {
+            guard run.count == 3, run[0] >= 0, run[1] >= 1, run[2] >= 1, run[2] <= metrics.count - steps.count else { return nil }
+            for k in 0..<run[2] {
+                let s = run[0] + run[1] * k
+                if let last = steps.last, s <= last { return nil }
+                steps.append(s)
+            }
+        }
+        return steps.count == metrics.count ? steps : nil
+    }
+
+    /// The events up to (not including) step `end`, by step, for a replay.
+    func events(before end: Int) throws(ReplayError) -> [Int: (metric: Double?, signals: [String])] {
+        guard let steps = metricSteps() else { throw ReplayError("the saved state's log is damaged: its metric steps do not match its metrics") }
+        var out: [Int: (metric: Double?, signals: [String])] = [:]
+        for (s, m) in zip(steps, metrics) where s < end { out[s, default: (nil, [])].metric = m }
+        for e in signals where e.step < end { out[e.step, default: (nil, [])].signals.append(e.name) }
+        return out
+    }
+}
+
+/// Why a saved state could not be rebuilt under a program.
+public struct ReplayError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ d: String) { description = d }
+}
+
+/// An unknown signal: the message names the ones the program knows.
+public struct UnknownSignal: Error, CustomStringConvertible, Sendable {
+    public var name: String
+    public var known: [String]
+    public var description: String {
+        let list = known.isEmpty ? "it waits for no signal" : "its signals are " + known.map { "'\($0)'" }.joined(separator: ", ")
+        return "unknown signal \(quoted(name)): \(list)"
+    }
+}
+
+/// How a saved state was taken up: as it was, or replayed into an edited program.
+public struct ResumeReport: Sendable, Hashable {
+    public var step: Int
+    /// The rate at `step` under the program that saved the state, when the state says.
+    public var before: Double?
+    public var now: Double
+    /// True when the state's log was replayed (the program was not the one that saved it).
+    public var replayed: Bool
+
+    /// `lr at step 12000: 0.031 before, 0.0452 now`.
+    public var line: String {
+        let was = before.map { fmt($0) } ?? "unknown"
+        return "lr at step \(step): \(was) before, \(fmt(now)) now" + (replayed ? " (the log of \(step) step\(step == 1 ? "" : "s") was replayed into this program)" : "")
+    }
+}
+
+extension CompiledProgram {
+    /// Identifies the schedule: FNV-1a over its IR without the source text
+    /// and positions, so a comment or a layout change keeps it, while any
+    /// change to what the schedule computes gives another.
+    public var fingerprint: String {
+        func strip(_ v: JSONValue) -> JSONValue {
+            switch v {
+            case .object(let pairs): return .object(pairs.filter { !["source", "native", "at"].contains($0.0) }.map { ($0.0, strip($0.1)) })
+            case .array(let xs): return .array(xs.map(strip))
+            default: return v
+            }
+        }
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in strip(IR.document(self)).renderCompact().utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        let hex = String(h, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}

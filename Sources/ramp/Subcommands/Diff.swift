@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import Ramp
+
+extension RampCommand {
+    struct Diff: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Where two schedules differ: the first differing step, the largest differences, and an overlay chart.",
+            discussion: "Both are run over the same steps, fed the same metrics and signals. Exits 0 when they are the same, 1 when they differ (as diff does).")
+
+        @Argument(help: "The first program (a .ramp file, an IR document or a config ramp import reads).")
+        var a: String
+
+        @Argument(help: "The second program.")
+        var b: String
+
+        @Option(help: "How many steps to compare (default: the longer of the two schedules' own lengths).")
+        var steps: Int?
+
+        @Option(help: "A file with one metric per line, fed to both.")
+        var metrics: String?
+
+        @Option(name: .customLong("signal"), help: "Raise a signal during a step in both: NAME@STEP (repeatable).")
+        var signals: [String] = []
+
+        @Option(help: "Write the overlay chart as SVG here (- for standard output) instead of drawing it in the terminal.")
+        var out: String?
+
+        @Flag(help: "Print the report only, without a chart.")
+        var noChart = false
+
+        @Option(help: "Override both programs' base learning rate.")
+        var base: Double?
+
+        func validate() throws {
+            if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
+        }
+
+        func run() throws {
+            let pa = try ProgramFile.compile(try ProgramFile.load(a), base: base)
+            let pb = try ProgramFile.compile(try ProgramFile.load(b), base: base)
+            var raised: [EventLog.SignalEvent] = []
+            for s in signals {
+                do throws(ReplayError) { raised.append(try EventLog.SignalEvent(parsing: s)) } catch {
+                    Stderr.print("error: \(error.description)")
+                    throw ExitCode(1)
+                }
+            }
+            if let unknown = raised.first(where: { !pa.signals.contains($0.name) && !pb.signals.contains($0.name) }) {
+                Stderr.print("error: --signal: neither program waits for '\(unknown.name)'")
+                throw ExitCode(1)
+            }
+            let metricValues = try metrics.map(Metrics.read) ?? []
+            let n = steps ?? max(pa.suggestedHorizon, pb.suggestedHorizon)
+            let diff = Commands.diff(pa, pb, steps: n, metrics: metricValues, signals: raised)
+            if out != "-" { print(diff.text(a, b)) }
+            if !noChart, !diff.identical {
+                var plot = Commands.plot([(a, pa), (b, pb)], steps: n, metrics: metricValues, signals: raised)
+                for i in plot.panels.indices { plot.panels[i].shaded = diff.span }
+                if let out {
+                    let svg = plot.svg()
+                    if out == "-" { print(svg, terminator: "") } else {
+                        do { try AtomicFile.write(svg, to: out) } catch {
+                            Stderr.print("\(error)")
+                            throw ExitCode(1)
+                        }
+                    }
+                } else {
+                    let color = isatty(1) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
+                    print("")
+                    print(plot.terminal(width: 72, height: 12, color: color), terminator: "")
+                }
+            }
+            if !diff.identical { throw ExitCode(1) }
+        }
+    }
+}

@@ -128,3 +128,43 @@ import Testing
         #expect(answer == "{\"step\":5,\"lr\":0.05,\"momentum\":null,\"finished\":false,\"resumed\":\"lr at step 5: 0.1 before, 0.05 now (the log of 5 steps was replayed into this program)\"}")
     }
 }
+
+@Suite(.serialized) struct RunResumeUnderEditTests {
+    /// `ramp run` killed while it trains (before the signal), then resumed
+    /// with the program edited (a longer cooldown): the training log ends
+    /// byte-identical to a fresh run of the edited program with the same signal.
+    @Test func killedRunResumedUnderAnEditedProgram() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ramp-edit-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let old = dir + "/old.ramp", edited = dir + "/edited.ramp"
+        let text = "base 0.05\nwarmup 10 then constant(base) until signal(\"cooldown\") then linear(T=30, from=base, to=0)\n"
+        try text.write(toFile: old, atomically: true, encoding: .utf8)
+        try text.replacingOccurrences(of: "T=30", with: "T=60").write(toFile: edited, atomically: true, encoding: .utf8)
+        let common = ["--objective", "logistic", "--steps", "3000", "--signal", "cooldown@2000"]
+        let log = dir + "/run.csv", checkpoint = dir + "/ck.json"
+
+        let p = Process()
+        p.executableURL = repositoryRoot.appendingPathComponent(".build/debug/ramp")
+        p.arguments = ["run", old] + common + ["--checkpoint", checkpoint, "--checkpoint-every", "100", "--log", log]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // Killed once a checkpoint exists, well before step 2000 (a run takes a few seconds).
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: checkpoint), Date() < deadline, p.isRunning { usleep(5_000) }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        let saved = try StateJSON.decode(try Data(contentsOf: URL(fileURLWithPath: checkpoint)), as: Checkpoint.self)
+        try #require(saved.step < 2000, "the run reached step \(saved.step) before it was killed")
+
+        let resumed = try ramp(["run", edited] + common + ["--resume", checkpoint, "--log", log])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("lr at step \(saved.step): 0.05 before, 0.05 now (the log of \(saved.step) steps was replayed into this program)"))
+        let fresh = try ramp(["run", edited] + common + ["--log", dir + "/fresh.csv"])
+        #expect(fresh.status == 0)
+        let a = try Data(contentsOf: URL(fileURLWithPath: log)), b = try Data(contentsOf: URL(fileURLWithPath: dir + "/fresh.csv"))
+        #expect(a == b)
+        #expect(String(decoding: b, as: UTF8.self).split(separator: "\n").count == 2062)  // finished at step 2061, past the 60-step cooldown
+    }
+}

@@ -20,6 +20,9 @@ extension RampCommand {
         @Option(help: "A file with one metric per line; line i is observed at the end of step i.")
         var metrics: String?
 
+        @Option(name: .customLong("signal"), help: "Raise a signal during a step: NAME@STEP, such as cooldown@40 (repeatable).")
+        var signals: [String] = []
+
         @Option(help: "Write an SVG chart here instead of drawing in the terminal; - writes it to standard output.")
         var out: String?
 
@@ -70,7 +73,18 @@ extension RampCommand {
                 Stderr.print("error: \(error.description)")
                 throw ExitCode(1)
             }
-            let plot = Commands.plot(programs, steps: steps, metrics: metricValues, runLog: log, logY: logY, x: axis)
+            var raised: [EventLog.SignalEvent] = []
+            for s in signals {
+                do throws(ReplayError) { raised.append(try EventLog.SignalEvent(parsing: s)) } catch {
+                    Stderr.print("error: \(error.description)")
+                    throw ExitCode(1)
+                }
+            }
+            if let unknown = raised.first(where: { e in !programs.contains { $0.program.signals.contains(e.name) } }) {
+                Stderr.print("error: --signal: no program waits for '\(unknown.name)'")
+                throw ExitCode(1)
+            }
+            let plot = Commands.plot(programs, steps: steps, metrics: metricValues, signals: raised, runLog: log, logY: logY, x: axis)
             if let out {
                 let svg = plot.svg(width: width, height: height)
                 if out == "-" {

@@ -70,18 +70,17 @@ public struct CompiledProgram: Sendable {
         self.momentum = momentum
         self.outputs = outputs
         self.outputNames = outputs.map(\.name)
-        var waited: [String] = []
-        for tree in [Node.sequence(lr)] + (momentum.flatMap { if case .explicit(let m) = $0 { return [Node.sequence(m)] } else { return nil } } ?? [])
-            + outputs.map(\.node) {
-            for name in tree.signalsRead where !waited.contains(name) { waited.append(name) }
-        }
-        self.signals = settings.signals ?? waited
         self.warnings = warnings
         self.initialSlots = initialSlots
         self.source = source
         lrNode = .sequence(lr)
         if case .explicit(let m) = momentum { momentumNode = .sequence(m) } else { momentumNode = nil }
         lrPlan = KernelPlan(lr)
+        var waited: [String] = []
+        for tree in [lrNode] + [momentumNode].compactMap({ $0 }) + outputs.map(\.node) {
+            for name in tree.signalsRead where !waited.contains(name) { waited.append(name) }
+        }
+        signals = settings.signals ?? waited
     }
 
     /// The range an output's values are held to: its own (Builtins.range(of:)),
@@ -116,8 +115,7 @@ public struct CompiledProgram: Sendable {
 
     /// True when a metric's value can change the schedule (not only a signal).
     public var readsMetric: Bool {
-        if case .explicit(let m) = momentum, Node.sequence(m).readsMetric { return true }
-        return lrNode.readsMetric || outputs.contains { $0.node.readsMetric }
+        ([lrNode] + [momentumNode].compactMap { $0 } + outputs.map(\.node)).contains { $0.readsMetric }
     }
 
     /// The learning rate at step `t` of a closed-form program.

@@ -39,17 +39,7 @@ extension RampCommand {
         func run() throws {
             let pa = try ProgramFile.compile(try ProgramFile.load(a), base: base)
             let pb = try ProgramFile.compile(try ProgramFile.load(b), base: base)
-            var raised: [EventLog.SignalEvent] = []
-            for s in signals {
-                do throws(ReplayError) { raised.append(try EventLog.SignalEvent(parsing: s)) } catch {
-                    Stderr.print("error: \(error.description)")
-                    throw ExitCode(1)
-                }
-            }
-            if let unknown = raised.first(where: { !pa.signals.contains($0.name) && !pb.signals.contains($0.name) }) {
-                Stderr.print("error: --signal: neither program waits for '\(unknown.name)'")
-                throw ExitCode(1)
-            }
+            let raised = try SignalOption.parse(signals, for: [pa, pb])
             let metricValues = try metrics.map(Metrics.read) ?? []
             let n = steps ?? max(pa.suggestedHorizon, pb.suggestedHorizon)
             let diff = Commands.diff(pa, pb, steps: n, metrics: metricValues, signals: raised)

@@ -73,17 +73,7 @@ extension RampCommand {
                 Stderr.print("error: \(error.description)")
                 throw ExitCode(1)
             }
-            var raised: [EventLog.SignalEvent] = []
-            for s in signals {
-                do throws(ReplayError) { raised.append(try EventLog.SignalEvent(parsing: s)) } catch {
-                    Stderr.print("error: \(error.description)")
-                    throw ExitCode(1)
-                }
-            }
-            if let unknown = raised.first(where: { e in !programs.contains { $0.program.signals.contains(e.name) } }) {
-                Stderr.print("error: --signal: no program waits for '\(unknown.name)'")
-                throw ExitCode(1)
-            }
+            let raised = try SignalOption.parse(signals, for: programs.map(\.program))
             let plot = Commands.plot(programs, steps: steps, metrics: metricValues, signals: raised, runLog: log, logY: logY, x: axis)
             if let out {
                 let svg = plot.svg(width: width, height: height)

@@ -95,7 +95,7 @@ extension RampCommand {
                 Stderr.print("error: \(error.description)")
                 throw ExitCode(1)
             }
-            trainer.signals = try SignalOption.parse(signals, for: program)
+            trainer.signals = try SignalOption.parse(signals, for: [program])
             if let report = trainer.resumed { Stderr.print(report.line) }
             let start = Date()
             let firstStep = trainer.step

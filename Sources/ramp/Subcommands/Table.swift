@@ -31,10 +31,10 @@ extension RampCommand {
             var metricValues: [Double?] = []
             if let path = metrics {
                 metricValues = try Metrics.read(path)
-            } else if program.usesMetric {
+            } else if program.readsMetric {
                 Stderr.print("note: this schedule reacts to a metric; without --metrics no metric is fed")
             }
-            let raised = try SignalOption.parse(signals, for: program)
+            let raised = try SignalOption.parse(signals, for: [program])
             var out = Output()
             let end = Commands.table(program, steps: steps, metrics: metricValues, signals: raised, format: format, into: &out)
             out.flush()
@@ -46,19 +46,3 @@ extension RampCommand {
 
 extension Commands.TableFormat: ExpressibleByArgument {}
 
-/// `--signal NAME@STEP`, read and checked against the program's signals.
-enum SignalOption {
-    static func parse(_ items: [String], for program: CompiledProgram) throws -> [EventLog.SignalEvent] {
-        do throws(ReplayError) {
-            var events: [EventLog.SignalEvent] = []
-            for s in items { events.append(try EventLog.SignalEvent(parsing: s)) }
-            do throws(UnknownSignal) { try EventLog.check(events, against: program) } catch {
-                throw ReplayError("--signal: " + error.description)
-            }
-            return events
-        } catch {
-            Stderr.print("error: \(error.description)")
-            throw ExitCode(1)
-        }
-    }
-}

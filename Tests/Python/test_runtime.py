@@ -180,3 +180,72 @@ def test_output_ranges_are_ramps():
     assert rt._violation("finite", -1e9) is None
     assert rt._violation("finite", math.nan) == "not a number"
     assert rt._violation("unit", math.inf) == "infinite"
+
+
+class _Cooldown(rt._Schedule):
+    """1 until signal("cooldown") then 0.5 for 2 steps: a hand-written module."""
+
+    SIGNALS = ("cooldown",)
+    FINGERPRINT = "cooldown-1"
+    KINDS = ("sequence",)
+    LATER = 0.5
+
+    @classmethod
+    def program(cls, base):
+        later = cls.LATER
+        lr = rt.Sequence([rt.Phase(rt.Const(1.0), until=rt.Signal("cooldown")),
+                          rt.Phase(rt.Arith(lambda t: later), length=2)], slot=0)
+        return lr, None, None, [rt._sequence_state()], []
+
+
+class _LongerCooldown(_Cooldown):
+    """The same program edited: the cooldown goes to 0.25."""
+
+    FINGERPRINT = "cooldown-2"
+    LATER = 0.25
+
+
+def test_record_keeps_evenly_spaced_steps_as_runs():
+    log = {"metrics": [], "at": [], "signals": []}
+    for t in [4, 9, 14, 19, 20, 30]:
+        rt._record(log, float(t), t)
+    assert log["at"] == [[4, 5, 4], [20, 10, 2]]
+    decoded, steps = rt._decode_log(log)
+    assert steps == [4, 9, 14, 19, 20, 30] and decoded["metrics"] == [4.0, 9.0, 14.0, 19.0, 20.0, 30.0]
+    with pytest.raises(ValueError):
+        rt._decode_log({"metrics": [1.0], "at": [[0, 1, 2]], "signals": []})
+
+
+def test_a_signal_ends_its_phase_when_the_step_ends_and_is_logged():
+    s = _Cooldown()
+    assert s.step() == 1.0
+    with pytest.raises(ValueError, match=r"^unknown signal 'stop': its signals are 'cooldown'$"):
+        s.signal("stop")
+    s.signal("cooldown")
+    # The step left open sees the signal too, and looking ahead changes nothing.
+    assert not s._ends_without_metric() and s._raised == () and s._pending == ["cooldown"]
+    assert s.state_dict()["signals"] == ["cooldown"]
+    assert s.step(0.3) == 0.5
+    assert s.step() == 0.5 and not s.finished and s._ends_without_metric()
+    s.step()
+    assert s.finished
+    state = s.state_dict()
+    assert state["log"] == {"metrics": [0.3], "at": [[1, 1, 1]], "signals": [{"step": 1, "name": "cooldown"}]}
+    assert state["fingerprint"] == "cooldown-1" and "signals" not in state
+
+
+def test_an_edited_program_takes_a_state_by_replaying_its_log():
+    s = _Cooldown()
+    s.step()
+    s.signal("cooldown")
+    s.step()
+    saved = s.state_dict()
+    edited = _LongerCooldown()
+    with pytest.raises(ValueError, match="belongs to another program"):
+        edited.load_state_dict(saved)
+    line = edited.load_state_dict(saved, replay=True)
+    assert line == "lr at step 2: 0.5 before, 0.25 now (the log of 2 steps was replayed into this program)"
+    assert edited.t == 2 and edited.lr == 0.25
+    del saved["log"]
+    with pytest.raises(ValueError, match="has no log"):
+        _LongerCooldown().load_state_dict(saved, replay=True)

@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from python_runner import main, matches, number, peak_of, signals_at  # noqa: E402
 
 
-def stateful_trace(module, metrics, job):
+def stateful_trace(module, metrics, job=None):
     """The rates (and momenta) of a module whose schedule has memory: one
     jitted scan over the steps, each ending with its metric, or with
     evaluated=False where the case feeds none."""
@@ -34,6 +34,7 @@ def stateful_trace(module, metrics, job):
     fed = jnp.asarray([0.0 if m is None else m for m in metrics])
     present = jnp.asarray([m is not None for m in metrics])
     # Each signal the case raises, as a traced flag per step.
+    job = job or {}
     raised = {name: jnp.asarray([name in signals_at(job, i) for i in range(len(metrics))])
               for name in {e["name"] for e in job.get("signals", [])}}
 

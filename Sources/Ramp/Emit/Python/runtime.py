@@ -1057,7 +1057,12 @@ class _Schedule:
         if not self._initial:
             return self._lr_node.finished_at(self._t + 1, self._slots)
         slots = copy.deepcopy(self._slots)
-        self._lr_node.observe(self._t, None, self, slots, self._initial)
+        # The signals raised so far in this step are seen, as step() will see them.
+        raised, self._raised = self._raised, tuple(self._pending)
+        try:
+            self._lr_node.observe(self._t, None, self, slots, self._initial)
+        finally:
+            self._raised = raised
         return self._lr_node.finished_at(self._t + 1, slots)
 
     def signal(self, name):

@@ -58,8 +58,10 @@ def ramp_run(*args):
 def table(tmp_path):
     """`ramp table` as a list of rates: the reference every framework must equal."""
 
-    def run(source, steps, metrics=None, base=None, rows=False):
+    def run(source, steps, metrics=None, base=None, rows=False, signals=()):
         args = ["table", "--steps", str(steps), "--format", "json"]
+        for signal in signals:
+            args += ["--signal", signal]
         args += [source] if os.path.exists(source) else ["-e", source]
         if metrics is not None:
             path = tmp_path / "metrics.txt"

@@ -345,3 +345,83 @@ def test_chained_schedulers_step_as_torch_steps_them(table, members, call, steps
     for step, (a, b) in enumerate(zip(rates, expected)):
         assert abs(a - b) <= 1e-12 * max(abs(b), peak if abs(b) < 1e-3 * peak else 0), (step, a, b)
     assert len(rates) == steps
+
+
+WSD = 'base 0.1\nsignals ["cooldown"]\nwarmup 3 then constant(base) until signal("cooldown") then linear(T=5, from=base, to=0)'
+
+
+def test_a_signal_raised_by_the_trainer_or_by_a_file_ends_its_phase(compile_module, table, tmp_path):
+    """scheduler.signal() during step 6, or a file that appears before step 6
+    ends (signal_file, looked for every step): both train at the rates `ramp
+    table --signal cooldown@6` gives, and the signal is in the saved state's log."""
+    wsd = compile_module(WSD)
+    expected = table(WSD, 20, signals=["cooldown@6"])
+    assert len(expected) == 12  # 7 steps, then the 5 of the cooldown
+
+    model, optimizer = model_and_optimizer()
+    scheduler = wsd.torch_scheduler(optimizer)
+    rates = []
+    while not scheduler.finished:
+        rates.append(optimizer.param_groups[0]["lr"])
+        train_step(model, optimizer)
+        if len(rates) == 7:
+            scheduler.signal("cooldown")
+        scheduler.step()
+    assert rates == expected
+    assert scheduler.state_dict()["schedules"][0]["log"]["signals"] == [{"step": 6, "name": "cooldown"}]
+    with pytest.raises(ValueError, match="unknown signal 'stop'"):
+        scheduler.signal("stop")
+
+    flag = tmp_path / "cooldown"
+    model, optimizer = model_and_optimizer()
+    scheduler = wsd.torch_scheduler(optimizer, signal_file=flag, signal_every=1)
+    rates = []
+    while not scheduler.finished:
+        rates.append(optimizer.param_groups[0]["lr"])
+        train_step(model, optimizer)
+        if len(rates) == 7:
+            flag.touch()  # a person decides, mid-run
+        scheduler.step()
+    assert rates == expected
+    with pytest.raises(ValueError, match="signal_file raises 'stop', which this schedule does not wait for"):
+        wsd.torch_scheduler(optimizer, signal_file=tmp_path / "stop.flag")
+
+
+def test_a_checkpoint_resumes_under_an_edited_program(compile_module):
+    """torch.save'd state_dict() of one program, loaded with replay=True into a
+    scheduler of the program edited: it goes on as a fresh run of the edit."""
+    old = compile_module(WSD)
+    edited = compile_module(WSD.replace("T=5", "T=10"))
+    model, optimizer = model_and_optimizer()
+    scheduler = old.torch_scheduler(optimizer)
+    for step in range(9):
+        train_step(model, optimizer)
+        if step == 4:
+            scheduler.signal("cooldown")
+        scheduler.step()
+    buffer = io.BytesIO()
+    torch.save(scheduler.state_dict(), buffer)
+    buffer.seek(0)
+    saved = torch.load(buffer, weights_only=True)
+
+    model, optimizer = model_and_optimizer()
+    resumed = edited.torch_scheduler(optimizer)
+    with pytest.raises(ValueError, match="belongs to another program"):
+        resumed.load_state_dict(saved)
+    line = resumed.load_state_dict(saved, replay=True)
+    assert line == "lr at step 9: 0.01999999999999999 before, 0.06 now (the log of 9 steps was replayed into this program)"
+    assert optimizer.param_groups[0]["lr"] == 0.06
+
+    fresh = edited.Schedule()
+    for step in range(9):
+        if step == 4:
+            fresh.signal("cooldown")
+        fresh.step()
+    rates, expected = [], []
+    for _ in range(6):
+        rates.append(optimizer.param_groups[0]["lr"])
+        expected.append(fresh.lr)
+        train_step(model, optimizer)
+        resumed.step()
+        fresh.step()
+    assert rates == expected

@@ -161,3 +161,24 @@ def test_a_schedule_that_ends_mid_epoch_stops_fit_before_the_next_batch_trains(t
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert close32(result["rates"], table(program, 11))
     assert len(result["losses"]) == 2  # the second epoch's evaluation still ran
+
+
+def test_a_signal_file_ends_its_phase_in_model_fit(table, tmp_path):
+    """keras_callback(signal_file=...): a file that appears during step 7
+    (touched before that batch trains) ends the stable phase when the step
+    ends, as `ramp table --signal cooldown@7` gives, and fit stops at the end."""
+    require("jax")
+    program = 'base 0.1\nsignals ["cooldown"]\nwarmup 3 then constant(base) until signal("cooldown") then linear(T=8, from=base, to=0.01)'
+    subprocess.run([RAMP, "compile", "-e", program, "--to", "python", "-o", str(tmp_path / "card_schedule.py")], check=True)
+    flag = tmp_path / "cooldown"
+    script = CALLBACK.replace("card_schedule.keras_callback()", f"card_schedule.keras_callback(signal_file={str(flag)!r}, signal_every=1)")
+    script = script.replace("rates.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))",
+                            "rates.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))\n"
+                            f"        if len(rates) == 8: open({str(flag)!r}, 'w').close()")
+    run = subprocess.run([sys.executable, "-c", script, str(tmp_path)], env=dict(os.environ, KERAS_BACKEND="jax"),
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    rates = json.loads(run.stdout.strip().splitlines()[-1])["rates"]
+    expected = table(program, 40, signals=["cooldown@7"])
+    assert len(expected) == 16 and len(rates) == 16
+    assert close32(rates, expected)

@@ -285,9 +285,10 @@ def lightning_config(module: Any, optimizer: Any, program: Program, interval: st
     return compile(program).lightning_config(module, optimizer, interval=interval, monitor=monitor, **options)
 
 
-def keras_callback(program: Program, monitor: str = "val_loss", base: Optional[float] = None) -> Any:
-    """A Keras callback that sets the optimizer's learning rate each batch."""
-    return compile(program).keras_callback(monitor=monitor, base=base)
+def keras_callback(program: Program, monitor: str = "val_loss", base: Optional[float] = None,
+                   signal_file: Any = None, signal_every: int = 10) -> Any:
+    """A Keras callback that sets the optimizer's learning rate each batch; signal_file raises a signal when a file appears."""
+    return compile(program).keras_callback(monitor=monitor, base=base, signal_file=signal_file, signal_every=signal_every)
 
 
 def _metric_file(metrics: Optional[Iterable[Optional[float]]]):

@@ -95,9 +95,9 @@ public enum Python {
                 return _lightning(Schedule, module, optimizer, interval, monitor, **options)
 
 
-            def keras_callback(monitor="val_loss", base=None):
+            def keras_callback(monitor="val_loss", base=None, signal_file=None, signal_every=10):
                 \(pythonString("A keras Callback for model.fit: one step per batch, the optimizer's learning rate set from the schedule, `monitor` fed when an evaluation gave it, training stopped when the schedule finishes."))
-                return _keras_callback(Schedule, monitor, base)
+                return _keras_callback(Schedule, monitor, base, signal_file, signal_every)
 
 
             def __getattr__(name):

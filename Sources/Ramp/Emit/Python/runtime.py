@@ -1277,6 +1277,16 @@ def _signal_files(spec, known):
     return files
 
 
+def _raise_from_files(files, signal):
+    """Raises the signal of each file in `files` (name -> path) that has
+    appeared, once: the file is then forgotten."""
+    import os
+    for name, path in list(files.items()):
+        if os.path.exists(path):
+            del files[name]
+            signal(name)
+
+
 class _StepCount:
     """Counts the optimizer's real steps: a step post-hook, which a step that
     GradScaler skips (inf or NaN gradients) never reaches. Picklable, and not
@@ -1376,16 +1386,9 @@ def _torch_class(schedule_class, module):
             for s in self.schedules:
                 s.signal(name)
 
-        def _look_for_signal_files(self):
-            import os
-            for name, path in list(self._signal_files.items()):
-                if os.path.exists(path):
-                    del self._signal_files[name]
-                    self.signal(name)
-
         def step(self, metric=None, *, without_metric=False):
             if self._signal_files and self._step_count % self.signal_every == 0 and not self._deferred:
-                self._look_for_signal_files()
+                _raise_from_files(self._signal_files, self.signal)
             if metric is not None:
                 # A plain float (a tensor's value), so the saved state stays plain data.
                 metric = _all_reduce(metric, self.sync) if self._ranks and self.sync is not None else float(metric)
@@ -1697,10 +1700,13 @@ def _lightning(schedule_class, module, optimizer, interval="step", monitor="val_
             "lr_scheduler": {"scheduler": scheduler, "interval": interval, "frequency": 1, "name": "ramp"}}
 
 
-def _keras_callback(schedule_class, monitor="val_loss", base=None):
+def _keras_callback(schedule_class, monitor="val_loss", base=None, signal_file=None, signal_every=10):
     """A keras.callbacks.Callback that steps the schedule once per batch in
     model.fit, sets the optimizer's learning rate, feeds `monitor` when an
     evaluation gave it, and stops training when the schedule finishes.
+    signal(name) raises a signal during the current batch; signal_file, as
+    the torch adapter takes it, raises one when a file appears (looked for
+    after every `signal_every` batches).
 
     Keras evaluates at the end of an epoch, after its last batch; so each
     batch's step stays open until the next batch begins (no metric) or the
@@ -1714,6 +1720,12 @@ def _keras_callback(schedule_class, monitor="val_loss", base=None):
             super().__init__()
             self.schedule = None
             self._open = False
+            self._signal_files = _signal_files(signal_file, schedule_class.SIGNALS)
+            self._batches = 0
+
+        def signal(self, name):
+            """Raises a signal during the current batch's step."""
+            self.schedule.signal(name)
 
         def _apply(self):
             self.model.optimizer.learning_rate = self.schedule.lr
@@ -1745,6 +1757,9 @@ def _keras_callback(schedule_class, monitor="val_loss", base=None):
 
         def on_train_batch_end(self, batch, logs=None):
             self._open = True
+            self._batches += 1
+            if self._signal_files and self._batches % max(1, int(signal_every)) == 0:
+                _raise_from_files(self._signal_files, self.signal)
             if self.schedule._ends_without_metric():
                 # Stop before the next batch trains; the epoch's evaluation still comes.
                 self.model.stop_training = True

@@ -249,3 +249,59 @@ def test_an_edited_program_takes_a_state_by_replaying_its_log():
     del saved["log"]
     with pytest.raises(ValueError, match="has no log"):
         _LongerCooldown().load_state_dict(saved, replay=True)
+
+
+def test_steps_fixed_at_entry_round_to_the_nearest_and_are_at_least_one():
+    assert [rt._steps(x) for x in (0.2, 1.0, 1.5, 2.5, 2.49, 1e300)] == [1, 1, 2, 3, 2, 10**15]
+    assert rt._steps(math.nan) == 1 and rt._steps(-math.inf) == 1
+    assert rt._finite(1.0, 2.0) and not rt._finite(1.0, math.nan)
+
+
+class _Decay(rt._Schedule):
+    """1 until signal("cooldown") then linear(T=0.5 * elapsed, from=current * k, to=0),
+    a hand-written module: k = inf makes the number fixed at entry infinite."""
+
+    SIGNALS = ("cooldown",)
+    KINDS = ("sequence",)
+    K = 1.0
+
+    @classmethod
+    def program(cls, base):
+        k = cls.K
+
+        def phase(e, target=None):
+            if not rt._finite(e["current"]["lr"] * k, 0.5 * e["elapsed"]):
+                return None
+            T = float(rt._steps(0.5 * e["elapsed"]))
+            frm = e["current"]["lr"] * k
+            return rt.Arith(lambda t: frm + (0.0 - frm) * (min(t, T) / T)), rt._steps(0.5 * e["elapsed"])
+
+        lr = rt.Sequence([rt.Phase(rt.Const(1.0), until=rt.Signal("cooldown")),
+                          rt.Phase(None, entry=rt.Entry("lr", "own", phase))], slot=0)
+        return lr, None, None, [rt._sequence_state()], []
+
+
+def test_a_phase_is_built_from_the_values_fixed_when_it_starts():
+    s = _Decay()
+    for _ in range(3):
+        s.step()
+    s.signal("cooldown")
+    s.step()
+    # Started at step 4 from 1.0, over 2 steps; the entry is saved, the body is not.
+    assert [s.lr, s.step(), s.step()] == [1.0, 0.5, 0.5] and s.finished
+    state = s.state_dict()
+    assert state["slots"][0]["sequence"]["_0"]["entry"] == {"values": {"elapsed": 4, "current": {"lr": 1.0}}, "held": False, "length": 2}
+    again = _Decay()
+    again.load_state_dict(state)
+    assert again.lr == 0.5 and again.finished
+
+
+def test_a_phase_whose_number_fixed_at_entry_is_not_finite_holds_where_it_started():
+    class _Inf(_Decay):
+        K = math.inf
+
+    s = _Inf()
+    s.signal("cooldown")
+    s.step()
+    assert s.lr == 1.0 and [s.step() for _ in range(3)] == [1.0, 1.0, 1.0] and not s.finished
+    assert s.state_dict()["slots"][0]["sequence"]["_0"]["entry"] == {"values": {"elapsed": 1, "current": {"lr": 1.0}}, "held": True}

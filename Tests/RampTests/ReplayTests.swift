@@ -15,6 +15,9 @@ import Testing
         "base 0.2\nreduce_on_plateau(factor=0.5, patience=2)\nmomentum: 0.9 until signal(\"cooldown\") then 0.95",
         "base 0.1\ntotal 120\nwarmup 10% then 0.1 until metric < 0.3 then cosine(T=50%)",
         "base 0.1\n0.1 until plateau(patience 1, mode=\"max\") then 0.05 until signal(\"cooldown\") then 0.01",
+        // Phases built when they start, from the rate and the step they start at.
+        "base 0.1\nwarmup 5 then cosine(T=80) until plateau(patience 3) or signal(\"cooldown\") then linear(T=0.2 * elapsed, from=current, to=0)",
+        "base 0.1\nsignals [\"cooldown\", \"stop\"]\n0.1 until signal(\"cooldown\") then warmup 3 then cosine(T=20, from=current * 0.5) until signal(\"stop\") then current for elapsed then 0.001",
     ]
 
     static func program(_ i: Int) -> CompiledProgram {
@@ -82,6 +85,28 @@ import Testing
         let (s, _) = Self.run(p, Self.events(seed: 7, steps: 60), steps: 40)
         let (r, report) = try Scheduler.resuming(p, from: s.saved, replay: false)
         #expect(!report.replayed && r.state == s.state && r.lr == s.lr)
+    }
+
+    /// A state saved inside a phase built at entry keeps the values fixed
+    /// then, not the phase: loaded (through JSON), the phase is built again and
+    /// the run goes on bit for bit.
+    @Test func aStateInsideAnEntryPhaseRestoresExactly() throws {
+        let p = Self.program(7)
+        let e = (metrics: [Double?](), signals: [EventLog.SignalEvent(step: 9, name: "cooldown"), EventLog.SignalEvent(step: 30, name: "stop")])
+        let (s, _) = Self.run(p, e, steps: 20)
+        let text = String(decoding: try s.saved.encoded(), as: UTF8.self)
+        #expect(text.contains(#""entry":{"held":false,"length":20,"values":{"current":{"lr":0.1},"elapsed":10}}"#), "\(text)")
+        let restored = try Scheduler(p, state: try StateJSON.decode(Data(text.utf8), as: SchedulerState.self))
+        #expect(restored.lr == s.lr)
+        let (_, tailRestored) = Self.run(p, e, from: restored, steps: 80)
+        let (_, tailFresh) = Self.run(p, e, from: s, steps: 80)
+        #expect(tailRestored == tailFresh)
+        // The warmup rose from 0 to half the rate before it; the cosine starts there, and the hold keeps
+        // the rate the step before it for as many steps as had run (31).
+        let (_, all) = Self.run(p, e, steps: 70)
+        let lr = all.map(Double.init(bitPattern:))
+        #expect(Array(lr[9...14]) == [0.1, 0, 0.05 * (1.0 / 3), 0.05 * (2.0 / 3), 0.05, 0.05 * (0.5 * (1 + cos(Double.pi * (1.0 / 20))))])
+        #expect(lr[31] == lr[30] && lr[61] == lr[30] && lr[62] == 0.001)
     }
 
     @Test func refusalsSayWhy() throws {

@@ -64,7 +64,7 @@ extension Checker {
             }
             schedules.append(try callClosure(cycle, keywords: kwargs, range))
             if case .number(let n, let form)? = kwargs["decay_steps"] {
-                if let form { record(BaseGuard(expr: form.expr, rule: .equals(n), what: "decay_steps", range: listRange)) }
+                if let form { try record(BaseGuard(expr: form.expr, rule: .equals(n), what: "decay_steps", range: listRange)) }
                 total += Int(n)
             }
             boundaries.append(.duration(total))

@@ -74,6 +74,7 @@ extension DiagnosticKind {
     static let badSetting = DiagnosticKind(408)
     static let badValue = DiagnosticKind(409)
     static let unknownSignal = DiagnosticKind(410)
+    static let entryValueMisplaced = DiagnosticKind(411)
 
     // MARK: R05 schedules and phases
     static let outputTwice = DiagnosticKind(501)
@@ -111,6 +112,7 @@ public enum DiagnosticCatalogue {
         .argumentType, .argumentRange, .unsupportedArgument, .invalidArguments, .notCallable,
         .expectedSchedule, .expectedCondition, .expectedDuration, .notANumber, .signalOutsideCondition,
         .metricDriven, .badDuration, .badSetting, .badValue, .unknownSignal,
+        .entryValueMisplaced,
         .outputTwice, .noSchedule, .unreachablePhase, .emptyPhase, .lengthTwice, .tooLarge, .tooDeep, .badRate, .baseDependent,
         .unknownOutput, .reservedOutput,
         .badConfig, .unsupportedConfig,
@@ -156,6 +158,7 @@ public enum DiagnosticCatalogue {
         408: ("bad-setting", "a setting with a value it cannot take"),
         409: ("bad-value", "a list or map that is not of the form needed"),
         410: ("unknown-signal", "a signal that the program's `signals` setting does not declare"),
+        411: ("entry-value-misplaced", "`current` or `elapsed` where a value fixed when a phase starts cannot be used"),
         501: ("output-twice", "an output scheduled twice"),
         502: ("no-schedule", "a program that schedules no learning rate"),
         503: ("unreachable-phase", "a phase after one that never ends"),

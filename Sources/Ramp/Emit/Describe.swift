@@ -1,40 +1,49 @@
 /// Renders checked schedules back as Ramp source, with every parameter
 /// resolved: what `ramp explain` prints, and what a compatibility call stands for.
 public enum Describe {
-    public static func node(_ n: Node) -> String {
+    /// `own`: the output whose phase this is, which `current` reads.
+    public static func node(_ n: Node, own: String? = nil) -> String {
         switch n {
         case .constant(let c): return fmt(c)
         case .time: return "t"
-        case .negate(let a): return "-" + atom(a)
-        case .apply(let f, let a): return "\(f.rawValue)(\(node(a)))"
+        case .negate(let a): return "-" + atom(a, own: own)
+        case .apply(let f, let a): return "\(f.rawValue)(\(node(a, own: own)))"
         case .combine(let op, let a, let b):
             switch op {
-            case .min, .max, .mod: return "\(op.rawValue)(\(node(a)), \(node(b)))"
-            default: return "\(atom(a)) \(op.rawValue) \(atom(b))"
+            case .min, .max, .mod: return "\(op.rawValue)(\(node(a, own: own)), \(node(b, own: own)))"
+            default: return "\(atom(a, own: own)) \(op.rawValue) \(atom(b, own: own))"
             }
         // A number computed from the base reads as the number it is.
-        case .primitive(let p as Constant, let symbols) where !symbols.isEmpty: return node(.constant(p.level))
+        case .primitive(let p as Constant, let symbols) where !symbols.isEmpty:
+            if let f = symbols["value"], f.readsEntry { return expr(f, own: own) }
+            return node(.constant(p.level), own: own)
+        case .primitive(let p, let symbols) where symbols.values.contains(where: \.readsEntry):
+            // Numbers fixed at entry read as what fixes them.
+            return call(p.name, p.parameters.map { name, v in
+                guard let f = symbols[name], f.readsEntry else { return (name, v.ramp) }
+                return (name, expr(f, own: own))
+            })
         case .primitive(let p, _): return call(p.name, p.parameters.map { ($0.0, $0.1.ramp) })
         case .restarts(let r, _):
             var ps = [("period", "\(r.period)"), ("mult", fmt(r.mult)), ("decay", fmt(r.decay)), ("floor", fmt(r.floor))]
             if let l = r.limit { ps.append(("limit", "\(l)")) }
             if r.decay != 1 { ps.append(("decay_mode", quote(r.decayMode.rawValue))) }
-            return "restarts(\(node(r.body)), " + ps.map { "\($0)=\($1)" }.joined(separator: ", ") + ")"
+            return "restarts(\(node(r.body, own: own)), " + ps.map { "\($0)=\($1)" }.joined(separator: ", ") + ")"
         case .reduceOnPlateau(let r, _):
             return call("reduce_on_plateau", [("factor", fmt(r.factor))] + plateauParameters(r.plateau)
                         + [("min", fmt(r.min)), ("eps", fmt(r.eps)), ("from", fmt(r.from))])
         case .sequence(let s):
             return "(" + s.phases.map(phase).joined(separator: " then ") + ")"
-        case .warp(let body, .time): return "hold(\(node(body)))"
-        case .warp(let body, let time): return "at(\(node(body)), \(node(time)))"
-        case .runningProduct(let f): return "running_product(\(node(f)))"
+        case .warp(let body, .time): return "hold(\(node(body, own: own)))"
+        case .warp(let body, let time): return "at(\(node(body, own: own)), \(node(time, own: own)))"
+        case .runningProduct(let f): return "running_product(\(node(f, own: own)))"
         case .chained(let c, _):
             let members = c.members.map { m -> String in
-                guard let floor = m.floor else { return node(m.body) }
-                return floor == 0 ? "chainable(\(node(m.body)))" : "chainable(\(node(m.body)), floor=\(fmt(floor)))"
+                guard let floor = m.floor else { return node(m.body, own: own) }
+                return floor == 0 ? "chainable(\(node(m.body, own: own)))" : "chainable(\(node(m.body, own: own)), floor=\(fmt(floor)))"
             }
             return "chained([" + members.joined(separator: ", ") + "])"
-        case .single(let f): return "float32(\(node(f)))"
+        case .single(let f): return "float32(\(node(f, own: own)))"
         }
     }
 
@@ -58,10 +67,24 @@ public enum Describe {
     }
 
     public static func phase(_ p: Phase) -> String {
-        var s = node(p.body)
-        if p.explicitBound, let b = p.bound { s += " for \(b)" }
+        let own = p.entry?.output
+        var s = body(p)
+        if let l = p.entry?.length {
+            s += " for " + expr(l, own: own)
+        } else if p.explicitBound, let b = p.bound {
+            s += " for \(b)"
+        }
         if let c = p.condition { s += " until " + condition(c) }
         return s
+    }
+
+    /// A phase's body. A warmup rising to a phase built at entry rises to
+    /// where that phase will start, so it is written without its template's target.
+    static func body(_ p: Phase) -> String {
+        if p.entry?.role == .warmup, case .primitive(let w as Warmup, _) = p.body {
+            return call("warmup", w.parameters.filter { $0.0 != "to" }.map { ($0.0, $0.1.ramp) })
+        }
+        return node(p.body, own: p.entry?.output)
     }
 
     public static func condition(_ c: Condition) -> String {
@@ -97,11 +120,34 @@ public enum Describe {
         "\(name)(" + ps.map { "\($0)=\($1)" }.joined(separator: ", ") + ")"
     }
 
-    private static func atom(_ n: Node) -> String {
+    private static func atom(_ n: Node, own: String?) -> String {
         switch n {
-        case .combine(let op, _, _) where op != .min && op != .max && op != .mod: return "(\(node(n)))"
+        case .combine(let op, _, _) where op != .min && op != .max && op != .mod: return "(\(node(n, own: own)))"
         case .constant(let c) where c < 0: return "(\(fmt(c)))"
-        default: return node(n)
+        default: return node(n, own: own)
+        }
+    }
+
+    /// A number fixed at entry, as Ramp source: `0.2 * elapsed`, `current`, `current("momentum")`.
+    static func expr(_ e: BaseExpr, own: String?) -> String {
+        func atom(_ e: BaseExpr) -> String {
+            if case .combine(let op, _, _) = e, op != .min, op != .max, op != .mod { return "(\(expr(e, own: own)))" }
+            if case .negate = e { return "(\(expr(e, own: own)))" }
+            if case .constant(let c) = e, c < 0 { return "(\(fmt(c)))" }
+            return expr(e, own: own)
+        }
+        switch e {
+        case .base: return "base"
+        case .constant(let c): return fmt(c)
+        case .pinned(let x, _): return fmt(x)
+        case .entry(let input): return input.source(own: own)
+        case .negate(let a): return "-" + atom(a)
+        case .apply(let f, let a): return "\(f.rawValue)(\(expr(a, own: own)))"
+        case .combine(let op, let a, let b):
+            switch op {
+            case .min, .max, .mod: return "\(op.rawValue)(\(expr(a, own: own)), \(expr(b, own: own)))"
+            default: return "\(atom(a)) \(op.rawValue) \(atom(b))"
+            }
         }
     }
 }
@@ -120,8 +166,11 @@ public enum Explain {
         if let total = s.total { out.append("total: \(total) steps") }
         if let declared = s.signals { out.append("signals: " + declared.joined(separator: ", ")) }
         let trained = Explain.trained(p)
+        let others = p.entryOutputRanges
         func sequence(_ s: PhaseSequence, indent: String, offset: Int?) -> [String] {
-            Explain.sequence(s, indent: indent, offset: offset, trained: trained)
+            Explain.sequence(s, indent: indent, offset: offset, trained: trained) { seq, i in
+                CompiledProgram.entryRanges(seq, i, total: p.settings.total, p.initialSlots, others: others)
+            }
         }
         out.append("")
         out.append("lr:")
@@ -208,7 +257,8 @@ public enum Explain {
     }
 
     static func sequence(_ s: PhaseSequence, indent: String, offset: Int?,
-                         trained: (unit: String, before: (Int) -> Double?)? = nil) -> [String] {
+                         trained: (unit: String, before: (Int) -> Double?)? = nil,
+                         entryRanges: (PhaseSequence, Int) -> [(input: EntryInput, range: ClosedRange<Double>)] = { _, _ in [] }) -> [String] {
         /// "; tokens 0-1,015,808": what the steps from `a` to `b` train on.
         func span(_ a: Int, _ b: Int) -> String {
             guard let trained, let x = trained.before(a), let y = trained.before(b) else { return "" }
@@ -220,6 +270,36 @@ public enum Explain {
             let start = starts[i]
             let fixed = p.hasFixedEnd
             var head = "\(indent)phase \(i + 1)"
+            if let plan = p.entry {
+                // Built when it starts: its numbers read the values fixed then.
+                out.append(head)
+                out.append("\(indent)  \(Describe.body(p))")
+                let inputs = entryRanges(s, i).map { input, r -> String in
+                    let what: String
+                    switch input {
+                    case .elapsed: what = "the step it starts at"
+                    case .current(let name): what = "\(name == "lr" ? "the rate" : name) at the step before it"
+                    }
+                    let shown = r.lowerBound == r.upperBound ? fmt(r.lowerBound) : "\(fmt(r.lowerBound)) to \(fmt(r.upperBound))"
+                    return "\(input.source(own: plan.output)) (\(what); checked for \(shown))"
+                }
+                let when = plan.role == .afterWarmup ? "fixed when the warmup before it starts" : plan.role == .warmup ? "fixed when it starts, for it and the phase it rises to" : "fixed at entry"
+                out.append("\(indent)  \(when): " + (inputs.isEmpty ? "the values of the warmup before it" : inputs.joined(separator: ", ")))
+                var ends: [String] = []
+                if let c = p.condition { ends.append("when \(Describe.condition(c)) holds") }
+                if let l = plan.length {
+                    ends.append("after \(Describe.expr(l, own: plan.output)) steps, fixed at entry")
+                } else if p.explicitBound, let b = p.bound {
+                    ends.append("after \(b) step\(b == 1 ? "" : "s")")
+                } else if let b = p.bound {
+                    // Only a shape's `T` can make its length depend on the values fixed at entry.
+                    var fixedAtEntry = false
+                    p.body.forEachPrimitive { _, symbols in if symbols["T"]?.readsEntry == true { fixedAtEntry = true } }
+                    ends.append(fixedAtEntry ? "after its length, fixed at entry" : "after \(b) step\(b == 1 ? "" : "s")")
+                }
+                out.append("\(indent)  ends: " + (ends.isEmpty ? "never (the schedule goes on as long as training does)" : ends.joined(separator: ", or ")))
+                continue
+            }
             switch (start, p.bound) {
             case (let a?, let b?) where fixed: head += ": steps \(a)-\(a + b - 1) (\(b) step\(b == 1 ? "" : "s")\(span(a, a + b)))"
             case (let a?, let b?): head += ": from step \(a), at most \(b) step\(b == 1 ? "" : "s")"

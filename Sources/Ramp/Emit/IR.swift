@@ -10,6 +10,9 @@ import Foundation
 /// describes it.
 public enum IR {
     /// 3: outputs other than `lr` and `momentum` (`weight_decay`, `ema`, any name) sit beside them.
+    /// A phase may carry `entry` (values fixed when it starts), and a base
+    /// expression `current` and `elapsed`: a reader that does not know them
+    /// refuses the document, as it refuses any unknown kind.
     public static let version = 3
 
     public static func document(_ p: CompiledProgram) -> JSONValue {
@@ -51,7 +54,9 @@ public enum IR {
         .object([("kind", .string("sequence")), ("phases", .array(s.phases.map { p in
             .object([("body", node(p.body)), ("length", p.bound.map { .number(Double($0)) } ?? .null),
                      ("explicit_length", .bool(p.explicitBound)),
-                     ("until", p.condition.map(condition) ?? .null), ("at", range(p.range))])
+                     ("until", p.condition.map(condition) ?? .null), ("at", range(p.range))]
+                    + (p.entry.map { e in [("entry", JSONValue.object([("output", .string(e.output)), ("role", .string(e.role.rawValue)),
+                                                                       ("length", e.length.map(expr) ?? .null)]))] } ?? []))
         }))])
     }
 
@@ -69,6 +74,8 @@ public enum IR {
         case .apply(let f, let a): return .object([("op", .string(f.rawValue)), ("args", .array([expr(a)]))])
         case .combine(let op, let a, let b): return .object([("op", .string(op.rawValue)), ("args", .array([expr(a), expr(b)]))])
         case .pinned(let x, let b): return .object([("op", .string("pinned")), ("value", .number(x)), ("at_base", .number(b))])
+        case .entry(.elapsed): return .object([("op", .string("elapsed"))])
+        case .entry(.current(let name)): return .object([("op", .string("current")), ("output", .string(name))])
         }
     }
 
@@ -141,7 +148,7 @@ public enum IR {
     static func value(_ v: ParameterValue, _ name: String, _ symbols: BaseSymbols) -> JSONValue {
         switch v {
         case .number(let x): return number(x, symbols[name])
-        case .integer(let n): return .number(Double(n))
+        case .integer(let n): return number(Double(n), symbols[name])
         case .flag(let b): return .bool(b)
         case .choice(let s): return .string(s)
         case .integers(let xs): return .array(xs.map { .number(Double($0)) })

@@ -215,6 +215,11 @@ private struct Reader {
         if v == .string("base") { return .base }
         if let x = v.number { return BaseForm(expr: .constant(x), depth: 1) }
         guard case .string(let op)? = v["op"] else { throw fail("a base expression must be \"base\", a number or {\"op\": ...}") }
+        if op == "elapsed" { return BaseForm(expr: .entry(.elapsed), depth: 1) }
+        if op == "current" {
+            guard case .string(let output)? = v["output"] else { throw fail("\"current\" needs the \"output\" it reads") }
+            return BaseForm(expr: .entry(.current(output)), depth: 1)
+        }
         if op == "pinned" {
             guard let x = v["value"]?.number, let b = v["at_base"]?.number else { throw fail("a pinned number needs \"value\" and \"at_base\"") }
             return BaseForm(expr: .pinned(x, at: b), depth: 1)
@@ -340,8 +345,19 @@ private struct Reader {
                 if let u = item["until"], u != .null {
                     condition = try r.childCondition(item, "until")
                 }
-                return Phase(body: body, bound: length, explicitBound: item["explicit_length"] == .bool(true),
-                             condition: condition, slots: 0..<0, range: r.range(item["at"]))
+                var phase = Phase(body: body, bound: length, explicitBound: item["explicit_length"] == .bool(true),
+                                  condition: condition, slots: 0..<0, range: r.range(item["at"]))
+                if let e = item["entry"], e != .null {
+                    guard case .string(let output)? = e["output"], case .string(let role)? = e["role"], let role = EntryPlan.Role(rawValue: role) else {
+                        throw r.fail("\"entry\" needs \"output\" and a \"role\" (own, warmup or after_warmup)")
+                    }
+                    let length = try r.at("entry") { (r: inout Reader) throws(IRLoadError) -> BaseExpr? in
+                        guard let l = e["length"], l != .null else { return nil }
+                        return try r.expr(l, depth: 0).expr
+                    }
+                    phase.entry = EntryPlan(output: output, length: length, role: role, settings: r.checker.settings)
+                }
+                return phase
             }
             phases.append(phase)
         }
@@ -421,7 +437,13 @@ private struct Reader {
     /// A parameter's JSON as the checker's value of the parameter's type.
     func value(_ v: JSONValue, _ type: ParamType) throws(IRLoadError) -> Value {
         switch type {
-        case .integer, .duration: return .duration(try count(v, "value"))
+        case .integer, .duration:
+            // A step count fixed at entry is kept as its expression.
+            if case .object = v, v["base"] != nil {
+                let (x, form) = try number(v, "value")
+                if form?.expr.readsEntry == true { return .number(x, form) }
+            }
+            return .duration(try count(v, "value"))
         case .number:
             let (x, form) = try number(v, "value")
             return .number(x, form)

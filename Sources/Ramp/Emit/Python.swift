@@ -295,6 +295,9 @@ public enum Python {
                 let x = expr(a), y = expr(b)
                 return binary(op, x, y)
             case .pinned(let x, let b): return "_pinned(\(literal(x)), \(literal(b)), base)"
+            // Read inside a phase's builder (`Entry.make`), whose argument `e` holds the values.
+            case .entry(.elapsed): return "e[\"elapsed\"]"
+            case .entry(.current(let name)): return "e[\"current\"][\(pythonString(name))]"
             }
         }
 
@@ -355,6 +358,11 @@ public enum Python {
             // body, are named, so the target can be set once the state exists.
             var warmupBefore: String?
             for (i, p) in s.phases.enumerated() {
+                if let plan = p.entry {
+                    phases.append(entryPhase(s, i, plan, level: level, layout: layout))
+                    depth = max(depth, 2)
+                    continue
+                }
                 let rises = risingTarget(s, i)
                 if let rises { hoisted.append("\(rises) = base  # phase \(i + 2)'s start, set below") }
                 var (body, d) = node(p.body, level: level + 1)
@@ -393,6 +401,74 @@ public enum Python {
             if let starts = s.starts { text += ", starts=[" + starts.map(String.init).joined(separator: ", ") + "]" }
             if !s.isStatic { text += ", slot=\(s.slot)" }
             return layout == nil ? hoist(text + ")", depth + 1) : (text + ")", depth + 1)
+        }
+
+        /// A phase built when it starts, from the values fixed then: its body
+        /// is written in a builder `def phase_N(e, target=None)` that returns
+        /// the body and its natural length, or None when a number fixed at
+        /// entry is not finite (the runtime's `Entry`).
+        private mutating func entryPhase(_ s: PhaseSequence, _ i: Int, _ plan: EntryPlan, level: Int, layout: String?) -> String {
+            let p = s.phases[i]
+            let name = fresh("phase")
+            let (outerFunctions, outerHoisted, outerTarget) = (functions, hoisted, pendingTarget)
+            functions = []
+            hoisted = []
+            pendingTarget = plan.role == .warmup ? "target" : nil
+            let body = node(p.body, level: level + 1).0
+            let natural = duration(p.body)
+            var checks: [String] = []
+            for f in p.body.entryForms {
+                let text = expr(f)
+                if !checks.contains(text) { checks.append(text) }
+            }
+            var code = ["def \(name)(e, target=None):"]
+            if !checks.isEmpty {
+                code += ["    if not _finite(\(checks.joined(separator: ", "))):", "        return None"]
+            }
+            code += functionLines().map { $0.isEmpty ? "" : "    " + $0 }
+            code += hoisted.map { "    " + $0 }
+            code.append("    return \(body), \(natural ?? "None")")
+            (functions, hoisted, pendingTarget) = (outerFunctions, outerHoisted, outerTarget)
+            functions.append((ramp: "phase \(i + 1) of \(plan.output), built when it starts: \(Describe.node(p.body))", code: code.joined(separator: "\n")))
+            var reads: [String] = []
+            for input in p.entryInputs(including: plan.role == .warmup && i + 1 < s.phases.count ? s.phases[i + 1] : nil) {
+                if case .current(let o) = input, o != plan.output, !reads.contains(o) { reads.append(o) }
+            }
+            var entryArgs = [pythonString(plan.output), pythonString(plan.role.rawValue), name]
+            if let l = plan.length { entryArgs.append("length=lambda e: \(expr(l))") }
+            if plan.length == nil, p.explicitBound, let b = p.bound { entryArgs.append("explicit=\(b)") }
+            if !reads.isEmpty { entryArgs.append("reads=(" + reads.map(pythonString).joined(separator: ", ") + ",)") }
+            var args = ["None"]
+            if let c = p.condition { args.append("until=\(condition(c, level: level + 1).0)") }
+            if !p.slots.isEmpty { args.append("slots=(\(p.slots.lowerBound), \(p.slots.upperBound))") }
+            args.append("at=" + pythonString(place(p.range.start)))
+            args.append("entry=Entry(" + entryArgs.joined(separator: ", ") + ")")
+            if let layout { return "Phase(" + args.joined(separator: "," + layout + "      ") + ")" }
+            return "Phase(" + args.joined(separator: ", ") + ")"
+        }
+
+        /// A body's natural length as Python computes it inside a phase's
+        /// builder (`Node.duration`, with step counts fixed at entry), or nil when it has none.
+        private mutating func duration(_ n: Node) -> String? {
+            switch n {
+            case .constant, .time, .reduceOnPlateau, .warp, .runningProduct: return nil
+            case .single(let a), .negate(let a), .apply(_, let a): return duration(a)
+            case .primitive(let p, let symbols):
+                guard let d = p.duration else { return nil }
+                if let t = symbols["T"], t.readsEntry { return "_steps(\(expr(t)))" }
+                return "\(d)"
+            case .combine(_, let a, let b):
+                switch (duration(a), duration(b)) {
+                case (nil, nil): return nil
+                case (let x?, nil): return x
+                case (nil, let y?): return y
+                case (let x?, let y?): return "max(\(x), \(y))"
+                }
+            case .chained(let c, _):
+                let parts = c.members.compactMap { duration($0.body) }
+                return parts.isEmpty ? nil : parts.count == 1 ? parts[0] : "max(" + parts.joined(separator: ", ") + ")"
+            case .sequence, .restarts: return n.duration.map(String.init)
+            }
         }
 
         /// A part of the tree; `single` when its single-precision value is
@@ -527,7 +603,9 @@ public enum Python {
         mutating func parameter(_ v: ParameterValue, _ name: String, _ symbols: BaseSymbols) -> String {
             switch v {
             case .number(let x): return number(x, symbols[name])
-            case .integer(let n): return "\(n)"
+            case .integer(let n):
+                if let f = symbols[name], f.readsEntry { return "_steps(\(expr(f)))" }
+                return "\(n)"
             case .flag(let b): return b ? "True" : "False"
             case .choice(let s): return pythonString(s)
             case .integers(let xs): return "[" + xs.map(String.init).joined(separator: ", ") + "]"

@@ -177,7 +177,14 @@ extension Python.Writer {
         for (name, value) in p.parameters {
             args[name] = parameter(value, name, symbols)
             if case .number(let x) = value { numbers[name] = (x, symbols[name]) }
-            if case .integer(let n) = value { args[name] = Python.literal(Double(n)) }
+            if case .integer(let n) = value {
+                // A step count fixed at entry is rounded as Ramp rounds it then.
+                if let f = symbols[name], f.readsEntry {
+                    args[name] = "float(_steps(\(expr(f))))"
+                } else {
+                    args[name] = Python.literal(Double(n))
+                }
+            }
         }
         if let w = p as? Warmup, w.implicitTarget {
             // The next phase's start: a variable of `_program`, set once the state exists.

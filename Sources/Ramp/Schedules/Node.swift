@@ -101,6 +101,9 @@ public struct Phase: Sendable {
     public var slots: Range<Int>
     /// Where the phase was written.
     public var range: SourceRange
+    /// How the phase is built when it starts, when it reads values fixed
+    /// then (`current`, `elapsed`); `body` and `bound` are then its template.
+    public var entry: EntryPlan? = nil
 
     /// The last local step at which the body is evaluated: past the end of a
     /// fixed-length phase its value holds (a phase of length 0 holds its start).
@@ -444,7 +447,7 @@ extension Node {
         case .reduceOnPlateau(let r, _): return r.value(slots)
         case .sequence(let s):
             let (i, local) = s.position(at: t, slots)
-            return s.phases[i].body.value(at: local, slots)
+            return s.body(i, slots).value(at: local, slots)
         }
     }
 }
@@ -466,7 +469,7 @@ extension Node {
             return r.body.momentum(at: r.cycles.position(t).local, slots)
         case .sequence(let s):
             let (i, local) = s.position(at: t, slots)
-            return s.phases[i].body.momentum(at: local, slots)
+            return s.body(i, slots).momentum(at: local, slots)
         }
     }
 
@@ -490,17 +493,19 @@ extension Node {
             guard case .sequence(var st) = slots[s.slot], st.held == nil else { return }
             let phase = s.phases[st.phase]
             let local = t - st.start
-            phase.body.observe(at: local, ctx, &slots, initial: initial)
-            let byLength = phase.bound.map { local + 1 >= $0 } ?? false
+            let body = s.body(st.phase, slots)
+            body.observe(at: local, ctx, &slots, initial: initial)
+            let byLength = s.bound(st.phase, st).map { local + 1 >= $0 } ?? false
             let byCondition = phase.condition?.holds(local: local, ctx, &slots) ?? false
             let byBody: Bool
-            if case .sequence(let inner) = phase.body { byBody = inner.isFinished(at: local + 1, slots) } else { byBody = false }
+            if case .sequence(let inner) = body { byBody = inner.isFinished(at: local + 1, slots) } else { byBody = false }
             if byLength || byCondition || byBody {
                 st.transitions.append(Transition(step: t + 1, phase: st.phase, reason: byCondition ? .condition : .length))
                 if st.phase + 1 < s.phases.count {
                     st.phase += 1
                     st.start = t + 1
                     for k in s.phases[st.phase].slots { slots[k] = initial[k] }
+                    st.entry = s.enter(st.phase, at: t, ctx, previous: st.entry)
                 } else {
                     st.held = Double(local)
                 }

@@ -205,7 +205,7 @@ extension Phase {
     /// True when nothing but its length ends the phase: no condition, and no
     /// condition-driven sequence inside that could end it sooner.
     var hasFixedEnd: Bool {
-        if condition != nil { return false }
+        if condition != nil || entry != nil { return false }
         if case .sequence(let inner) = body, !inner.isStatic { return false }
         return true
     }

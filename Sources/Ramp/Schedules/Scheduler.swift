@@ -260,6 +260,7 @@ public struct Scheduler: Sendable {
         self.hasOutputs = !program.outputs.isEmpty || program.readsMomentum
         self.values = Array(repeating: 0, count: program.outputs.count)
         self.state = state
+        program.rebuildingEntries(&self.state.slots)
         self.lr = 0
         self.plan = program.lrPlan
         self.current = plan?.phase(at: state.step) ?? PhaseKernel(start: 0, end: Int.max, last: 0, bound: 0, kernel: .constant(0))

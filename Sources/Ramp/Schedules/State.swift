@@ -21,6 +21,8 @@ public struct SequenceState: Sendable, Codable, Hashable {
     /// Set once the last phase has ended: the local step whose value is held.
     public var held: Double?
     public var transitions: [Transition] = []
+    /// The current phase's values fixed at entry, when it reads them.
+    public var entry: EntryState?
 }
 
 /// The memory of a reduce-on-plateau schedule.

@@ -7,24 +7,49 @@ extension CompiledProgram {
                          guards: [BaseGuard], warnings: [Diagnostic] = [], libraryOutputs: Set<String> = []) throws(CheckError) -> CompiledProgram {
         var slots: [SlotState] = []
         var warnings = warnings
+        // Slots are numbered in output order before anything is checked, so
+        // a phase built at entry can sample the outputs it reads.
+        guard case .sequence(let lrSeq) = lr.assigningSlots(&slots) else { preconditionFailure("top level is a sequence") }
+        var mSeq: PhaseSequence?
+        if let m = momentum {
+            guard case .sequence(let seq) = m.assigningSlots(&slots) else { preconditionFailure("top level is a sequence") }
+            mSeq = seq
+        }
+        var otherSeqs: [PhaseSequence] = []
+        for (_, node) in others {
+            guard case .sequence(let seq) = node.assigningSlots(&slots) else { preconditionFailure("top level is a sequence") }
+            otherSeqs.append(seq)
+        }
+        let named: [(String, PhaseSequence)] = [("lr", lrSeq)] + (mSeq.map { [("momentum", $0)] } ?? []) + zip(others.map(\.0), otherSeqs).map { ($0, $1) }
+        // `current("momentum")` reads an output the program schedules; the checker samples it over the values it takes.
+        var reads: Set<String> = []
+        for (_, seq) in named {
+            for phase in seq.phases where phase.entry != nil {
+                for case .current(let name) in phase.entryInputs() {
+                    guard named.contains(where: { $0.0 == name }) else {
+                        throw .error(.unknownName, "current(\(JSONValue.quote(name))) reads \(quoted(name)), which the program does not schedule", at: phase.range)
+                    }
+                    reads.insert(name)
+                }
+            }
+        }
+        let ranges = reads.isEmpty ? [:] : outputRanges(named, reads: reads, total: settings.total, slots)
         /// An output a library's constructor writes passes as the library gives it: outside its range
         /// (negative, above 1, growing without bound) is a warning.
         func check(_ seq: PhaseSequence, _ name: String, what: String, range: OutputRange) throws(CheckError) {
             guard libraryOutputs.contains(name) else {
-                return try checkRates(seq, what: what, range: range, offset: 0, total: settings.total, slots)
+                return try checkRates(seq, what: what, range: range, offset: 0, total: settings.total, slots, others: ranges)
             }
             do throws(CheckError) {
-                try checkRates(seq, what: what, range: range, offset: 0, total: settings.total, slots)
+                try checkRates(seq, what: what, range: range, offset: 0, total: settings.total, slots, others: ranges)
             } catch {
                 guard let d = error.diagnostic else { throw error }
                 warnings.append(Diagnostic(.warning, .badRate, d.message + "; the library allows it, so it is passed on as it is", at: d.range))
             }
         }
-        guard case .sequence(let lrSeq) = lr.assigningSlots(&slots) else { preconditionFailure("top level is a sequence") }
         try check(lrSeq, "lr", what: "rate", range: .nonNegative)
         var output: MomentumSource?
-        if let m = momentum {
-            guard case .sequence(let mSeq) = m.assigningSlots(&slots) else { preconditionFailure("top level is a sequence") }
+        if let mSeq {
             try check(mSeq, "momentum", what: "momentum", range: .unit)
             output = .explicit(mSeq)
         } else if let first = Node.sequence(lrSeq).firstMomentum {
@@ -50,8 +75,7 @@ extension CompiledProgram {
             }
         }
         var outputs: [NamedOutput] = []
-        for (name, node) in others {
-            guard case .sequence(let seq) = node.assigningSlots(&slots) else { preconditionFailure("top level is a sequence") }
+        for ((name, _), seq) in zip(others, otherSeqs) {
             // A group's output (`lr[backbone]`) is checked as its output is.
             try check(seq, name, what: name, range: Builtins.range(of: name))
             outputs.append(NamedOutput(name: name, sequence: seq))
@@ -64,8 +88,12 @@ extension CompiledProgram {
     /// rate: negative, infinite or NaN): densely at first, then at growing
     /// gaps, up to the run's length.
     static func checkRates(_ s: PhaseSequence, what: String, range: OutputRange = .nonNegative, offset: Int?, total: Int?,
-                           _ slots: [SlotState]) throws(CheckError) {
+                           _ slots: [SlotState], others: [String: ClosedRange<Double>] = [:]) throws(CheckError) {
         for (i, p) in s.phases.enumerated() {
+            if p.entry != nil {
+                try checkEntryPhase(s, i, what: what, range: range, total: total, slots, others: others)
+                continue
+            }
             let start = s.starts.flatMap { st in offset.map { $0 + st[i] } }
             var horizon = p.bound ?? 1_000_000
             if let total { horizon = min(horizon, max(1, total - (start ?? 0))) }
@@ -91,6 +119,27 @@ extension CompiledProgram {
 }
 
 extension Phase {
+    /// A warmup rising to a phase that reads entry values takes them when it
+    /// starts, so it rises to where that phase will begin; a phase with none
+    /// before it has no step before it to read.
+    static func planEntries(_ phases: inout [Phase]) throws(CheckError) {
+        for i in phases.indices {
+            guard let plan = phases[i].entry, plan.role == .own else { continue }
+            if i > 0, case .primitive(let p, _) = phases[i - 1].body, let w = p as? Warmup, w.implicitTarget {
+                if i == 1 {
+                    throw .error(.entryValueMisplaced, "this phase reads values fixed when the warmup before it starts, but the warmup is the first phase, so no step comes before it", at: phases[i].range)
+                }
+                var warmup = phases[i - 1].entry ?? plan
+                warmup.role = .warmup
+                warmup.length = phases[i - 1].entry?.length
+                phases[i - 1].entry = warmup
+                phases[i].entry?.role = .afterWarmup
+            } else if i == 0 {
+                throw .error(.entryValueMisplaced, "this is the first phase, so no step comes before it: `current` and `elapsed` are fixed when a later phase starts", at: phases[i].range)
+            }
+        }
+    }
+
     /// A warmup with no target of its own rises to where the next phase starts.
     static func resolveImplicitTargets(_ phases: inout [Phase]) {
         for i in phases.indices.dropLast() {

@@ -15,18 +15,41 @@ public indirect enum BaseExpr: Sendable, Hashable {
     /// kept (`BaseForm.maxDepth`): known only at the base it was computed at,
     /// and NaN at any other, so every check there refuses it.
     case pinned(Double, at: Double)
+    /// A value fixed when its phase starts (`current`, `elapsed`): known only
+    /// while the program runs, so the same form serves every entry.
+    case entry(EntryInput)
 
-    /// The number at base `b`.
-    public func value(base b: Double) -> Double {
+    /// The number at base `b`. An entry value stands at its placeholder
+    /// (`EntryInput.placeholder`) unless `entry` gives it.
+    public func value(base b: Double, entry: EntryValues? = nil) -> Double {
         switch self {
         case .base: return b
         case .pinned(let x, let b0): return b == b0 ? x : .nan
         case .constant(let c): return c
-        case .negate(let a): return -a.value(base: b)
-        case .apply(let f, let a): return f.apply(a.value(base: b))
-        case .combine(let op, let x, let y): return op.apply(x.value(base: b), y.value(base: b))
+        case .entry(let input): return entry.map { input.value(in: $0) } ?? input.placeholder(base: b)
+        case .negate(let a): return -a.value(base: b, entry: entry)
+        case .apply(let f, let a): return f.apply(a.value(base: b, entry: entry))
+        case .combine(let op, let x, let y): return op.apply(x.value(base: b, entry: entry), y.value(base: b, entry: entry))
         }
     }
+
+    /// The entry values the number reads, each once, in the order met.
+    public var entryInputs: [EntryInput] {
+        var out: [EntryInput] = []
+        var stack = [self]
+        while let e = stack.popLast() {
+            switch e {
+            case .base, .constant, .pinned: break
+            case .entry(let i): if !out.contains(i) { out.append(i) }
+            case .negate(let a), .apply(_, let a): stack.append(a)
+            case .combine(_, let a, let b): stack.append(b); stack.append(a)
+            }
+        }
+        return out
+    }
+
+    /// True when the number is known only once its phase starts.
+    public var readsEntry: Bool { !entryInputs.isEmpty }
 }
 
 /// A number's expression in `base`, with its depth kept so that building a

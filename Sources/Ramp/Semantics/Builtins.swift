@@ -59,6 +59,8 @@ public enum Builtins {
         ("inf", "infinity"),
         ("metric", "the metric fed at the end of the step (conditions only)"),
         ("lr", "the learning rate of the step (conditions only)"),
+        ("current", "the output's value at the last step before the phase, fixed when the phase starts; current(\"momentum\") reads another output"),
+        ("elapsed", "the step at which the phase starts, counted from the start of the run, fixed when the phase starts"),
         ("true", "boolean true (also True)"),
         ("false", "boolean false (also False)"),
         ("none", "no value (also None)"),
@@ -357,7 +359,12 @@ public enum Builtins {
                     members.append(Chained.Member(body: body, floor: nil))
                     continue
                 }
-                if let form { symbols["floor.\(i)"] = form.expr }
+                if let form {
+                    if form.expr.readsEntry {
+                        throw .error(.entryValueMisplaced, "a chained member's floor is fixed when the program is checked, so it cannot read `current` or `elapsed`", at: a.range("schedules"))
+                    }
+                    symbols["floor.\(i)"] = form.expr
+                }
                 members.append(Chained.Member(body: body, floor: floor))
             }
             return .schedule(.chained(Chained(members: members, start: a.base), symbols))

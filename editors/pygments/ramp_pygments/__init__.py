@@ -37,7 +37,7 @@ UNITS = (
     'samples', 'epochs', 'sample', 'tokens', 'epoch', 'steps', 'token', 'step',
 )
 
-SPECIALS = ("t", "base", "metric", "lr")
+SPECIALS = ("t", "base", "metric", "lr", "current", "elapsed")
 CONSTANTS = ("true", "false", "none", "True", "False", "None", "pi", "inf")
 
 _NUMBER = r"(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)(?:[eE][+-]?[0-9]+)?"

@@ -26,7 +26,7 @@ syntax match rampBuiltin "\<\%(range\|milestone_values\|span\|cosine_periods\|co
 syntax match rampBuiltin "\<\%(values\|cumprod\|if\|coalesce\|signal\)\>\%(\s*=[^=]\)\@!"
 
 " Names with a fixed meaning, and constants.
-syntax keyword rampSpecial t metric
+syntax keyword rampSpecial t metric current elapsed
 " Not keywords, which would win over a setting (`base 0.1`) or an output (`lr: ...`).
 syntax match rampSpecial "\<\%(base\|lr\)\>"
 syntax keyword rampConstant true false none True False None pi inf

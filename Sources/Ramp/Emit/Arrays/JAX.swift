@@ -112,6 +112,9 @@ extension JAX {
     /// `momentum_schedule` beside it, and `scale_by_schedule()` the
     /// transformation that scales updates by the rate.
     static func emitStateful(_ program: CompiledProgram) throws -> String {
+        if program.hasEntryPhases {
+            throw ModuleError(description: "phases built when they start (`current`, `elapsed`) are not compiled `--to jax` yet: compile the program `--to python`, whose schedule steps outside jit")
+        }
         var w = Python.Writer(source: program.source)
         w.arrays = "jnp"
         // Where each output sits in the tuple of the step's values that conditions read.
@@ -201,6 +204,9 @@ extension JAX {
     /// lines and the names of the rate's and momentum's functions of the step.
     static func arithmetic(_ program: CompiledProgram, arrays: String, target: String) throws
         -> (lines: [String], lr: String, momentum: String?, others: [(String, String)]) {
+        if program.hasEntryPhases {
+            throw ModuleError(description: "this schedule fixes values when a phase starts (`current`, `elapsed`), which a `--to \(target)` LearningRateSchedule never sees (Keras calls it with the step alone): compile it `--to python` and pass its keras_callback() to model.fit")
+        }
         if program.usesMetric {
             // Only the JAX target keeps state (`emitStateful`); a Keras schedule is called with the step alone.
             throw ModuleError(description: "this schedule reacts to a metric, which a `--to \(target)` LearningRateSchedule never sees (Keras calls it with the step alone): compile it `--to python` and pass its keras_callback() to model.fit")

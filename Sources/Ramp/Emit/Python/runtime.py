@@ -52,6 +52,18 @@ def _max(a, b):
     return b if b >= a else a
 
 
+def _steps(x):
+    """EntryPlan.steps: a length fixed at entry, the nearest whole step, at least 1, at most 10^15."""
+    if not x >= 1:
+        return 1
+    return int(min(math.floor(x + 0.5), 1e15))
+
+
+def _finite(*xs):
+    """True when every number fixed at a phase's entry is finite (else the phase holds)."""
+    return all(math.isfinite(x) for x in xs)
+
+
 def _integral(f, x):
     """math.floor or math.ceil as a float, keeping infinities, NaN and the sign of zero."""
     if not math.isfinite(x):
@@ -627,17 +639,36 @@ class WarmupStableDecay(_Node):
         return self.min + (self.peak - self.min) * f
 
 
-# ramp-section: sequence requires: arith
+# ramp-section: sequence requires: arith, const
 class Phase:
     """One phase: a body, the length that ends it (or None), the condition
     that ends it (or None), and the state slots it resets on entry."""
 
-    def __init__(self, body, length=None, until=None, slots=(0, 0), at="<program>"):
+    def __init__(self, body, length=None, until=None, slots=(0, 0), at="<program>", entry=None):
         self.body = body
         self.length = length
         self.until = until
         self.slots = slots
         self.at = at  # file:line:col of the phase in the Ramp source
+        self.entry = entry  # an Entry when the phase is built when it starts
+
+
+class Entry:
+    """How a phase that reads values fixed when it starts (`current`,
+    `elapsed`) is built then. `make(e, target)` gives its body and natural
+    length from the values `e`, or None when a number fixed then is not
+    finite (the phase then holds the value it started from); `length(e)` is
+    a length written with them, `explicit` a fixed one. A warmup (role
+    "warmup") fixes the values for the phase after it ("after_warmup") and
+    rises to where that phase begins (`target`)."""
+
+    def __init__(self, output, role, make, length=None, explicit=None, reads=()):
+        self.output = output
+        self.role = role
+        self.make = make
+        self.length = length
+        self.explicit = explicit
+        self.reads = reads
 
 
 class Sequence(_Node):
@@ -651,6 +682,8 @@ class Sequence(_Node):
         self.slot = slot
         last = phases[-1].length
         self.duration = starts[-1] + last if starts is not None and last is not None else None
+        # The phase last built from entry values: (its entry state, its body).
+        self._built = None
 
     def _phase(self, t):
         return max(0, bisect.bisect_right(self.starts, t) - 1)
@@ -666,20 +699,82 @@ class Sequence(_Node):
         return phase, local
 
     def _in_force(self, t, s):
-        """The phase in force at step t and the step within it."""
+        """The body of the phase in force at step t and the step within it."""
         if self.starts is not None:
-            return self._position(t)
+            phase, local = self._position(t)
+            return phase.body, local
         st = s[self.slot]
         local = st["held"] if st["held"] is not None else t - st["start"]
-        return self.phases[st["phase"]], local
+        return self._body(st["phase"], st, s), local
 
     def value(self, t, s):
-        phase, local = self._in_force(t, s)
-        return phase.body.value(local, s)
+        body, local = self._in_force(t, s)
+        return body.value(local, s)
 
     def momentum(self, t, s):
-        phase, local = self._in_force(t, s)
-        return phase.body.momentum(local, s)
+        body, local = self._in_force(t, s)
+        return body.momentum(local, s)
+
+    def _body(self, i, st, s):
+        """Phase i's body as it runs: built from its entry values when it reads them."""
+        phase = self.phases[i]
+        e = st.get("entry")
+        if phase.entry is None or e is None:
+            return phase.body
+        built = self._built
+        if built is not None and built[0] is e:
+            return built[1]
+        made = self._make(i, e, s)
+        body = made[0] if made is not None else Const(e["values"]["current"][phase.entry.output])
+        self._built = (e, body)
+        return body
+
+    def _make(self, i, e, s):
+        """Phase i built from the entry state e: (body, natural length), or None."""
+        entry = self.phases[i].entry
+        values = e["values"]
+        if e["held"]:
+            return Const(values["current"][entry.output]), None
+        target = None
+        if entry.role == "warmup":
+            after = self.phases[i + 1].entry.make(values)
+            if after is None:
+                return None
+            target = after[0].value(0.0, s)
+            if not math.isfinite(target):
+                return None
+        return entry.make(values, target)
+
+    def _enter(self, i, t, now, previous, s):
+        """Fixes phase i's entry values at the end of step t (it starts at t + 1)."""
+        entry = self.phases[i].entry
+        if entry is None:
+            return None
+        if entry.role == "after_warmup" and previous is not None:
+            values = previous["values"]
+        else:
+            current = {}
+            for name in (entry.output,) + tuple(entry.reads):
+                if name not in current:
+                    current[name] = float(now.lr if name == "lr" else now.value(name))
+            values = {"elapsed": t + 1, "current": current}
+        e = {"values": values, "held": False}
+        made = self._make(i, e, s)
+        if made is None:
+            e["held"] = True
+            body, natural = Const(values["current"][entry.output]), None
+        else:
+            body, natural = made
+        if entry.length is not None:
+            length = _steps(entry.length(values))
+        elif entry.explicit is not None:
+            length = entry.explicit
+        else:
+            length = None if made is None else natural
+        if length is not None:
+            e["length"] = length
+        self._built = (e, body)
+        return e
 
     def finished_at(self, t, s):
         """Whether the sequence has ended by local step t."""
@@ -705,13 +800,13 @@ class Sequence(_Node):
         condition or its own inner sequence's end."""
         phase = self.phases[st["phase"]]
         local = t - st["start"]
-        body = phase.body
+        body = self._body(st["phase"], st, s)
         if body.observes:
             body.observe(local, metric, now, s, initial)
         # The condition is always evaluated: a plateau records every metric.
         until = phase.until
         by_condition = until is not None and until.holds(local, metric, now, s)
-        length = phase.length
+        length = phase.length if phase.entry is None else st["entry"].get("length")
         if (by_condition or (length is not None and local + 1 >= length)
                 or (isinstance(body, Sequence) and body.finished_at(local + 1, s))):
             reason = "condition" if by_condition else "length"
@@ -722,6 +817,11 @@ class Sequence(_Node):
                 lo, hi = self.phases[st["phase"]].slots
                 for k in range(lo, hi):
                     s[k] = copy.deepcopy(initial[k])
+                entry = self._enter(st["phase"], t, now, st.get("entry"), s)
+                if entry is None:
+                    st.pop("entry", None)
+                else:
+                    st["entry"] = entry
             else:
                 st["held"] = float(local)
 
@@ -864,8 +964,19 @@ def _decode_slot(kind, d):
                         "reason": {"length": "length", "condition": "condition"}[x["reason"]]}
                        for x in d["transitions"]]
         held = d.get("held")
-        return {"phase": _decode_int(d["phase"]), "start": _decode_int(d["start"]),
-                "held": None if held is None else _decode_float(held), "transitions": transitions}
+        st = {"phase": _decode_int(d["phase"]), "start": _decode_int(d["start"]),
+              "held": None if held is None else _decode_float(held), "transitions": transitions}
+        if d.get("entry") is not None:
+            e = d["entry"]
+            values = e["values"]
+            if not isinstance(e["held"], bool) or not isinstance(values["current"], dict):
+                raise ValueError
+            st["entry"] = {"values": {"elapsed": _decode_int(values["elapsed"]),
+                                      "current": {str(k): _decode_float(v) for k, v in values["current"].items()}},
+                           "held": e["held"]}
+            if e.get("length") is not None:
+                st["entry"]["length"] = _decode_int(e["length"])
+        return st
     if kind == "plateau":
         return _decode_tracker(d)
     return {"value": _decode_float(d["value"]), "tracker": _decode_tracker(d["tracker"]),
@@ -936,6 +1047,8 @@ def _check_rates(seq, what, offset, total, slots, base, kind="nonNegative"):
     first and then at growing gaps, up to the run's length; raises ValueError
     naming the phase and the step."""
     for i, p in enumerate(seq.phases):
+        if p.entry is not None:
+            continue  # built when it starts: the module's own base was checked over its inputs' range
         start = None if seq.starts is None or offset is None else offset + seq.starts[i]
         horizon = p.length if p.length is not None else 1_000_000
         if total is not None:

@@ -101,7 +101,7 @@ extension Checker {
         args.extra = extra.map(\.0)
         let result = try spec.build(args)
         // Helpers pass values through, forms and all; schedules and conditions keep or guard them.
-        return spec.kind == .helper ? result : attachingSymbols(result, spec, values, ranges, range)
+        return spec.kind == .helper ? result : try attachingSymbols(result, spec, values, ranges, range)
     }
 
     /// Gives the schedule a builtin built the base forms of its number
@@ -109,7 +109,7 @@ extension Checker {
     /// the schedule (a restart's `mult`, a plateau's threshold) is guarded
     /// instead: it must stay the same.
     mutating func attachingSymbols(_ result: Value, _ spec: BuiltinSpec, _ values: NameMap<Value>,
-                                   _ ranges: NameMap<SourceRange>, _ call: SourceRange) -> Value {
+                                   _ ranges: NameMap<SourceRange>, _ call: SourceRange) throws(CheckError) -> Value {
         // Most calls take no number that follows the base: nothing to do.
         func follows(_ v: Value) -> Bool {
             switch v {
@@ -130,11 +130,26 @@ extension Checker {
         }
         var symbols: BaseSymbols = [:]
         for p in spec.params {
+            // A value fixed at entry sets a shape's parameters, which are built again when the phase starts.
+            func refuseEntry(_ form: BaseForm) throws(CheckError) {
+                guard form.expr.readsEntry else { return }
+                // A step count fixed at entry may be a shape's length `T`, or any count of a shape without a length.
+                if case .schedule(.primitive(let shape, _)) = result, carried.contains(p.name),
+                   p.type == .number || p.name == "T" || shape.duration == nil { return }
+                throw .error(.entryValueMisplaced, "`current` and `elapsed` can set a shape's parameters (linear, cosine, constant...) and a phase's length, not argument '\(p.name)' of '\(spec.name)'",
+                             at: preludeCall ?? ranges[p.name] ?? call)
+            }
+            if case .list(let items)? = values[p.name] {
+                for case .number(_, let form?) in items where form.expr.readsEntry {
+                    throw .error(.entryValueMisplaced, "`current` and `elapsed` cannot be items of a list (argument '\(p.name)' of '\(spec.name)')", at: preludeCall ?? ranges[p.name] ?? call)
+                }
+            }
             if case .number(let x, let form?)? = values[p.name] {
+                try refuseEntry(form)
                 if carried.contains(p.name) {
                     symbols[p.name] = form.expr
                 } else {
-                    record(BaseGuard(expr: form.expr, rule: .equals(x), what: "argument '\(p.name)' of '\(spec.name)'",
+                    try record(BaseGuard(expr: form.expr, rule: .equals(x), what: "argument '\(p.name)' of '\(spec.name)'",
                                      range: ranges[p.name] ?? call))
                 }
             } else if case .list(let items)? = values[p.name] {
@@ -144,7 +159,7 @@ extension Checker {
                     if carried.contains(p.name) {
                         symbols["\(p.name).\(i)"] = form.expr
                     } else {
-                        record(BaseGuard(expr: form.expr, rule: .equals(x), what: "item \(i + 1) of argument '\(p.name)' of '\(spec.name)'",
+                        try record(BaseGuard(expr: form.expr, rule: .equals(x), what: "item \(i + 1) of argument '\(p.name)' of '\(spec.name)'",
                                          range: ranges[p.name] ?? call))
                     }
                 }
@@ -190,14 +205,23 @@ extension Checker {
     /// follows the base is guarded: at another base it must pass the same
     /// checks, and a count or length must stay the same.
     mutating func convert(_ v: Value, to p: ParamSpec, of callee: String, _ r: SourceRange) throws(CheckError) -> Value {
+        // A value fixed at entry is checked once the program is assembled, over
+        // the range its inputs can take; a step count is rounded as at entry.
+        if case .number(let x, let form?) = v, form.expr.readsEntry {
+            switch p.type {
+            case .number, .schedule, .any: return v
+            case .integer, .duration: return .number(Double(EntryPlan.steps(x)), form)
+            default: break
+            }
+        }
         if case .number(let x, let form?) = v {
             let what = "argument '\(p.name)' of '\(callee)'"
             switch p.type {
             case .number:
-                record(BaseGuard(expr: form.expr, rule: .finite, what: what, range: r))
-                if p.constraint != .any { record(BaseGuard(expr: form.expr, rule: .constraint(p.constraint), what: what, range: r)) }
+                try record(BaseGuard(expr: form.expr, rule: .finite, what: what, range: r))
+                if p.constraint != .any { try record(BaseGuard(expr: form.expr, rule: .constraint(p.constraint), what: what, range: r)) }
             case .integer, .duration:
-                record(BaseGuard(expr: form.expr, rule: .equals(x), what: what, range: r))
+                try record(BaseGuard(expr: form.expr, rule: .equals(x), what: what, range: r))
             default: break
             }
         }

@@ -77,6 +77,13 @@ public struct Checker {
     /// The step at which the phase being checked starts, while every phase
     /// before it has a fixed length; where durations in tokens count from.
     var phaseStart: Int? = 0
+    /// The output whose statement is being checked: `current` is its value.
+    var checkingOutput: String?
+    /// True while a phase after the first of a statement's outermost
+    /// sequence is checked: where `current` and `elapsed` can be used.
+    var entryScope = false
+    /// How many sequences enclose the expression being checked.
+    var sequenceDepth = 0
 
     enum BatchCheck { case checking, failed, done(Node) }
     /// Outputs a library's constructor writes, whose values pass as the library gives them.
@@ -178,6 +185,8 @@ public struct Checker {
                         }
                         scaled.append((name, output, f, st.range))
                     } else {
+                        checkingOutput = name
+                        defer { checkingOutput = nil }
                         others.append((name, try Checker.topLevel(try evaluate(expr, [:]), expr.range), st.range))
                     }
                 }
@@ -227,8 +236,11 @@ public struct Checker {
 
     /// Keeps a decision on a number that follows the base; inside a
     /// compatibility constructor it is placed at the user's call.
-    mutating func record(_ g: BaseGuard) {
+    mutating func record(_ g: BaseGuard) throws(CheckError) {
         var g = g
+        if g.expr.readsEntry || { if case .comparison(_, let other, _) = g.rule { return other.readsEntry } else { return false } }() {
+            throw .error(.entryValueMisplaced, "\(g.what) is decided when the program is checked, but `current` and `elapsed` are known only when the phase starts", at: preludeCall ?? g.range)
+        }
         if let call = preludeCall { g.range = call }
         guards.append(g)
     }
@@ -238,6 +250,8 @@ public struct Checker {
     private mutating func schedule(output: String, _ expr: Expr, _ range: SourceRange, nameAt: SourceRange,
                                    _ lr: inout (Node, SourceRange)?, _ momentum: inout (Node, SourceRange)?,
                                    _ others: inout [(name: String, node: Node, range: SourceRange)]) throws(CheckError) {
+        checkingOutput = output
+        defer { checkingOutput = nil }
         let node: Node
         let isBatch = output == "batch_size" && batchStatement?.range == range
         let fromLibrary = isLibraryCall(expr)

@@ -17,6 +17,9 @@ extension Checker {
         case .path(let parts):
             return try lookupPath(parts, e.range, env)
         case .call(let callee, let args, _):
+            if case .name("current") = callee.kind, env["current"] == nil, globals["current"] == nil {
+                return try currentOf(args, e.range, env)
+            }
             let f = try evaluate(callee, env)
             return try call(f, calleeName: file.slice(callee.range), args, e.range, env)
         case .unary(.negate, let a):
@@ -37,7 +40,7 @@ extension Checker {
                 let a = try evaluate(l, env), b = try evaluate(r, env)
                 switch try Checker.combine(.divide, a, l.range, b, r.range, base: settings.base) {
                 case .number(let q, let form):
-                    if let form { record(BaseGuard(expr: form.expr, rule: .equals(q), what: "the floor division", range: e.range)) }
+                    if let form { try record(BaseGuard(expr: form.expr, rule: .equals(q), what: "the floor division", range: e.range)) }
                     return .number(q.rounded(.down))
                 case .schedule(let n): return .schedule(.apply(.floor, n))
                 case let other: return other
@@ -53,7 +56,7 @@ extension Checker {
             if case .number(let x, let fx) = a, case .number(let y, let fy) = b {
                 let result = op.holds(x, y)
                 if fx != nil || fy != nil {
-                    record(BaseGuard(expr: fx?.expr ?? .constant(x), rule: .comparison(op, fy?.expr ?? .constant(y), result),
+                    try record(BaseGuard(expr: fx?.expr ?? .constant(x), rule: .comparison(op, fy?.expr ?? .constant(y), result),
                                      what: "the comparison", range: e.range))
                 }
                 return .bool(result)
@@ -101,6 +104,8 @@ extension Checker {
         case "base": return .number(settings.base, .base)
         case "pi": return .number(Double.pi)
         case "inf": return .number(.infinity)
+        case "current": return try entryValue(.current(checkingOutput ?? "lr"), "current", range)
+        case "elapsed": return try entryValue(.elapsed, "elapsed", range)
         case "metric": return .signal(.metric)
         case "lr": return .signal(.lr)
         case _ where outputNames.contains(n): return .signal(.output(n))
@@ -122,6 +127,34 @@ extension Checker {
             throw .error(.optimizerArgument, "drop the optimizer argument: Ramp schedules the rate itself, and the optimizer's rate is `base` (or --base)", at: range)
         }
         throw .error(.unknownName, "unknown name \(quoted(n))\(suggestion(for: n, among: Array(env.keys) + Array(globals.keys) + Builtins.allNames))", at: range)
+    }
+
+    /// `current` or `elapsed`: a number fixed when its phase starts, known
+    /// while checking only by its placeholder (`EntryInput.placeholder`).
+    func entryValue(_ input: EntryInput, _ name: String, _ range: SourceRange) throws(CheckError) -> Value {
+        guard entryScope, checkingOutput != nil else {
+            throw .error(.entryValueMisplaced, "'\(name)' is fixed when a phase starts, so it can be used only in a phase after the first of an output's schedule, such as `... then linear(T=0.2 * elapsed, from=current, to=0)`", at: range)
+        }
+        let form = BaseForm(expr: .entry(input), depth: 1)
+        return .number(form.expr.value(base: settings.base), form)
+    }
+
+    /// `current("momentum")`: another output's value at the last step before the phase.
+    mutating func currentOf(_ args: [CallArgument], _ range: SourceRange, _ env: Env) throws(CheckError) -> Value {
+        guard args.count == 1, args[0].label == nil else {
+            throw .error(.invalidArguments, "current takes one output's name, such as current(\"momentum\")", at: range)
+        }
+        let name: String
+        switch try evaluate(args[0].value, env) {
+        case .string(let s): name = s
+        case .signal(.lr): name = "lr"
+        case .signal(.output(let n)): name = n
+        case let v: throw .error(.argumentType, "current takes an output's name, such as current(\"momentum\"), got \(v.typeName)", at: args[0].range)
+        }
+        guard name == "lr" || outputNames.contains(name) else {
+            throw .error(.unknownName, "current(\(JSONValue.quote(name))) reads \(quoted(name)), which the program does not schedule", at: args[0].range)
+        }
+        return try entryValue(.current(name), "current", range)
     }
 
     mutating func lookupPath(_ parts: [String], _ range: SourceRange, _ env: Env) throws(CheckError) -> Value {
@@ -158,7 +191,7 @@ extension Checker {
         case .condition(let c): return c
         case .duration(let d): return .elapsed(d)
         case .number(let x, let form) where x >= 0 && x == x.rounded() && x < 1e15:
-            if let form { record(BaseGuard(expr: form.expr, rule: .equals(x), what: "the condition's step count", range: range)) }
+            if let form { try record(BaseGuard(expr: form.expr, rule: .equals(x), what: "the condition's step count", range: range)) }
             return .elapsed(Int(x))
         default:
             throw .error(.expectedCondition, "expected a condition (plateau(...), a comparison such as `metric < 0.1`, or a duration), got \(v.typeName)", at: range)
@@ -173,6 +206,9 @@ extension Checker {
         default:
             let n = try Checker.schedule(v, range)
             if n.isStateful { throw .error(.metricDriven, "a comparison cannot use a metric-driven schedule", at: range) }
+            if n.readsEntry {
+                throw .error(.entryValueMisplaced, "a condition is decided at every step, but `current` and `elapsed` are known only when the phase starts; compare with a number", at: range)
+            }
             return .node(n)
         }
     }
@@ -182,7 +218,7 @@ extension Checker {
         case .duration(let d): return d
         case .number(let x, let form):
             let steps = try resolve(x, .steps, range)
-            if let form { record(BaseGuard(expr: form.expr, rule: .equals(x), what: "the duration", range: range)) }
+            if let form { try record(BaseGuard(expr: form.expr, rule: .equals(x), what: "the duration", range: range)) }
             return steps
         default: throw .error(.expectedDuration, "expected a duration (such as `5`, `5 epochs` or `10%`), got \(v.typeName)", at: range)
         }

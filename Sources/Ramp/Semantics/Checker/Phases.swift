@@ -8,7 +8,15 @@ extension Checker {
         // Each phase's start, while the phases before it have fixed lengths: durations in tokens count from it.
         let outer = phaseStart
         defer { phaseStart = outer }
-        for item in items {
+        // `current` and `elapsed` belong to the phases of a statement's outermost sequence, after its first.
+        let outermost = sequenceDepth == 0
+        let outerScope = entryScope
+        sequenceDepth += 1
+        defer { sequenceDepth -= 1; entryScope = outerScope }
+        var entryLengths: [BaseExpr?] = []
+        for (index, item) in items.enumerated() {
+            entryScope = outermost ? index > 0 : outerScope
+            var entryLength: BaseExpr?
             if let last = phases.last {
                 phaseStart = zip(phaseStart, last.condition == nil ? last.bound : nil).map { $0 + $1 }
             }
@@ -23,7 +31,14 @@ extension Checker {
                     e = body
                 case .bounded(let body, let d):
                     let value = try evaluate(d, env)
-                    let n = try duration(value, d.range)
+                    var n: Int
+                    if outermost, case .number(let x, let form?) = value, form.expr.readsEntry {
+                        // A length fixed at entry (`for 0.2 * elapsed`): its template is the placeholder's.
+                        n = EntryPlan.steps(x)
+                        entryLength = form.expr
+                    } else {
+                        n = try duration(value, d.range)
+                    }
                     guard n >= 1 else { throw .error(.emptyPhase, "a phase must last at least 1 step", at: d.range) }
                     if bound != nil { throw .error(.lengthTwice, "this phase already has a length", at: d.range) }
                     bound = n
@@ -37,19 +52,29 @@ extension Checker {
             // A condition that is only a duration is a length.
             var explicit = bound != nil
             var finalCondition = cond
-            if case .elapsed(let n)? = cond {
+            if case .elapsed(let n)? = cond, entryLength == nil {
                 bound = bound.map { min($0, n) } ?? n
                 explicit = true
                 finalCondition = nil
             }
             phases.append(Phase(body: body, bound: bound ?? body.duration, explicitBound: explicit,
                                 condition: finalCondition, slots: 0..<0, range: preludeCall ?? item.range))
+            entryLengths.append(entryLength)
+        }
+        if !outermost, let p = phases.first(where: { $0.body.readsEntry }) {
+            throw .error(.entryValueMisplaced, "a sequence inside a phase cannot read `current` or `elapsed`: write its phases in the output's own `then` chain", at: p.range)
+        }
+        if outermost, let output = checkingOutput {
+            for i in phases.indices where entryLengths[i] != nil || phases[i].body.readsEntry {
+                phases[i].entry = EntryPlan(output: output, length: entryLengths[i], role: .own, settings: settings)
+            }
         }
         // A phase of length 0 (`warmup 0`) is never in force.
-        if phases.count > 1 { phases.removeAll { $0.bound == 0 && $0.condition == nil } }
+        if phases.count > 1 { phases.removeAll { $0.bound == 0 && $0.condition == nil && $0.entry == nil } }
         if phases.isEmpty { throw .error(.emptyPhase, "every phase of this sequence has length 0", at: items[0].range) }
         if phases.count == 1, phases[0].condition == nil, !phases[0].explicitBound { return phases[0].body }
         Phase.resolveImplicitTargets(&phases)
+        try Phase.planEntries(&phases)
         for (i, p) in phases.enumerated() where i < phases.count - 1 {
             if p.bound == nil, p.condition == nil, !p.body.canFinish {
                 throw .error(.unreachablePhase, "this phase never ends, so the next is unreachable; bound it with `for` or `until`", at: p.range)

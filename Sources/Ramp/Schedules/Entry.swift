@@ -1,0 +1,337 @@
+import Foundation
+
+/// A value fixed when a phase starts, so a phase can go on from where the
+/// run is rather than from a number written in advance: after
+/// `cosine(T=50) until plateau(...)` ends early, `linear(from=current, ...)`
+/// starts where the cosine stopped.
+public enum EntryInput: Sendable, Hashable {
+    /// `current`, `current("momentum")`: the output's value at the last step before the phase.
+    case current(String)
+    /// `elapsed`: the step, counted from the start of the run, at which the phase starts.
+    case elapsed
+
+    /// How Ramp source writes it, for the output `own` the phase belongs to.
+    public func source(own: String?) -> String {
+        switch self {
+        case .elapsed: return "elapsed"
+        case .current(let name): return name == own ? "current" : "current(\(JSONValue.quote(name)))"
+        }
+    }
+
+    func value(in v: EntryValues) -> Double {
+        switch self {
+        case .elapsed: return Double(v.elapsed)
+        case .current(let name): return v.current[name] ?? .nan
+        }
+    }
+
+    /// What the template of a phase is built with while checking, before any
+    /// entry: the base for a value, step 1 for `elapsed`. The checker then
+    /// builds the phase again over the range its inputs can take.
+    func placeholder(base: Double) -> Double {
+        switch self {
+        case .elapsed: return 1
+        case .current: return base
+        }
+    }
+}
+
+/// The values fixed at a phase's entry, as a saved state keeps them.
+public struct EntryValues: Sendable, Codable, Hashable {
+    /// The step at which the phase (or the warmup rising to it) started.
+    public var elapsed: Int
+    /// Each output's value at the step before, by name: always the phase's own
+    /// output, and any other the phase reads.
+    public var current: [String: Double]
+
+    public init(elapsed: Int, current: [String: Double]) {
+        self.elapsed = elapsed
+        self.current = current
+    }
+}
+
+/// How a phase that reads entry values is built when it starts.
+public struct EntryPlan: Sendable {
+    public enum Role: String, Sendable {
+        /// The phase reads entry values, fixed when it starts.
+        case own
+        /// A warmup rising to the next phase, which reads entry values: they
+        /// are fixed when the warmup starts, and its target is where that phase begins.
+        case warmup
+        /// A phase after such a warmup: it takes the values fixed when the warmup started.
+        case afterWarmup = "after_warmup"
+    }
+    /// The output the phase belongs to, whose value `current` is.
+    public var output: String
+    /// A length written with entry values (`for 0.2 * elapsed`).
+    public var length: BaseExpr?
+    public var role: Role
+    /// What a builtin is rebuilt with (the program's settings and base).
+    public var settings: Settings
+
+    public init(output: String, length: BaseExpr?, role: Role, settings: Settings) {
+        self.output = output
+        self.length = length
+        self.role = role
+        self.settings = settings
+    }
+
+    /// A length or step count fixed at entry: the nearest whole step, at
+    /// least 1 (a phase fixed at entry always runs), at most 10^15; NaN gives 1.
+    public static func steps(_ x: Double) -> Int {
+        guard x >= 1 else { return 1 }
+        return Int(Swift.min((x + 0.5).rounded(.down), 1e15))
+    }
+}
+
+/// A phase's entry as a sequence's state keeps it: the values, its length,
+/// and the phase built from them (not saved: rebuilt from the values).
+public struct EntryState: Sendable, Codable, Hashable {
+    public var values: EntryValues
+    /// The phase's length as fixed at entry (nil: it has none).
+    public var length: Int?
+    /// True when the values made a parameter invalid (not finite, or refused
+    /// by its shape): the phase then holds the value it started from.
+    public var held: Bool
+    /// The phase as built from the values; nil until built (after loading a state).
+    var built: BuiltPhase?
+
+    enum CodingKeys: String, CodingKey { case values, length, held }
+
+    public static func == (a: EntryState, b: EntryState) -> Bool {
+        a.values == b.values && a.length == b.length && a.held == b.held
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(values)
+        h.combine(length)
+        h.combine(held)
+    }
+}
+
+/// A phase body built at entry: a reference, so that a sequence's state stays small to copy.
+final class BuiltPhase: Sendable {
+    let body: Node
+    init(_ body: Node) { self.body = body }
+}
+
+extension PhaseSequence {
+    /// The body of phase `i` as it runs: built from its entry values when it reads them.
+    @inline(__always) func body(_ i: Int, _ slots: [SlotState]) -> Node {
+        guard phases[i].entry != nil else { return phases[i].body }
+        guard slot >= 0, slot < slots.count, case .sequence(let st) = slots[slot], st.phase == i, let e = st.entry else {
+            return phases[i].body
+        }
+        if let built = e.built { return built.body }
+        return build(i, e)?.body ?? phases[i].body
+    }
+
+    /// Fixes phase `i`'s entry values, at the end of local step `t` (the
+    /// phase starts at `t + 1`); `previous` is what the phase before fixed.
+    func enter(_ i: Int, at t: Int, _ ctx: StepContext, previous: EntryState?) -> EntryState? {
+        guard let plan = phases[i].entry else { return nil }
+        var values: EntryValues
+        if plan.role == .afterWarmup, let previous {
+            values = previous.values
+        } else {
+            var current: [String: Double] = [plan.output: ctx.value(ofOutput: plan.output) ?? .nan]
+            for input in phases[i].entryInputs(including: plan.role == .warmup ? phases[i + 1] : nil) {
+                if case .current(let name) = input, current[name] == nil { current[name] = ctx.value(ofOutput: name) ?? .nan }
+            }
+            values = EntryValues(elapsed: t + 1, current: current)
+        }
+        var state = EntryState(values: values, length: nil, held: false, built: nil)
+        guard let built = build(i, state) else {
+            state.held = true
+            state.length = phases[i].entry?.length.map { EntryPlan.steps($0.value(base: plan.settings.base, entry: values)) }
+                ?? (phases[i].explicitBound ? phases[i].bound : nil)
+            state.built = BuiltPhase(.constant(values.current[plan.output] ?? .nan))
+            return state
+        }
+        state.built = built
+        if let length = plan.length {
+            state.length = EntryPlan.steps(length.value(base: plan.settings.base, entry: values))
+        } else {
+            state.length = phases[i].explicitBound ? phases[i].bound : built.body.duration
+        }
+        return state
+    }
+
+    /// Phase `i`'s body built from `entry`'s values, or nil when they make a
+    /// parameter invalid. A held phase is its starting value.
+    func build(_ i: Int, _ entry: EntryState) -> BuiltPhase? {
+        guard let plan = phases[i].entry else { return nil }
+        if entry.held { return BuiltPhase(.constant(entry.values.current[plan.output] ?? .nan)) }
+        guard var body = phases[i].body.instantiated(entry.values, plan.settings) else { return nil }
+        if plan.role == .warmup, i + 1 < phases.count {
+            // The warmup rises to where the next phase will begin, built from the same values.
+            guard let next = phases[i + 1].body.instantiated(entry.values, plan.settings),
+                  case .primitive(let p, let symbols) = body, var w = p as? Warmup else { return nil }
+            w.to = next.initialValue
+            guard w.to.isFinite else { return nil }
+            body = .primitive(w, symbols)
+        }
+        return BuiltPhase(body)
+    }
+
+    /// The length phase `i` runs for: fixed at entry when it reads entry values.
+    @inline(__always) func bound(_ i: Int, _ st: SequenceState) -> Int? {
+        guard phases[i].entry != nil, st.phase == i, let e = st.entry else { return phases[i].bound }
+        return e.length
+    }
+}
+
+extension Phase {
+    /// The entry values the phase's body and length read (and, for a
+    /// warmup, the next phase's): outputs by name, then `elapsed`.
+    func entryInputs(including next: Phase? = nil) -> [EntryInput] {
+        var out: [EntryInput] = []
+        for e in body.entryForms + (entry?.length.map { [$0] } ?? []) + (next?.body.entryForms ?? []) {
+            for i in e.entryInputs where !out.contains(i) { out.append(i) }
+        }
+        return out.sorted { a, b in
+            switch (a, b) {
+            case (.current(let x), .current(let y)): return x < y
+            case (.current, .elapsed): return true
+            default: return false
+            }
+        }
+    }
+}
+
+extension StepContext {
+    /// An output's value at this step, the rate included.
+    func value(ofOutput name: String) -> Double? { name == "lr" ? lr : value(of: name) }
+}
+
+extension Node {
+    /// The numbers in the tree that are fixed at entry.
+    var entryForms: [BaseExpr] {
+        var out: [BaseExpr] = []
+        forEachPrimitive { _, symbols in out += symbols.sorted { $0.key < $1.key }.map(\.value).filter(\.readsEntry) }
+        return out
+    }
+
+    /// True when some number in the tree is fixed at entry.
+    var readsEntry: Bool { !entryForms.isEmpty }
+
+    /// Visits every primitive with its base-following numbers, through every
+    /// part of the tree (phases of inner sequences included).
+    func forEachPrimitive(_ visit: (any Primitive, BaseSymbols) -> Void) {
+        var stack = [self]
+        while let n = stack.popLast() {
+            switch n {
+            case .constant, .time: break
+            case .primitive(let p, let s): visit(p, s)
+            case .negate(let a), .apply(_, let a), .runningProduct(let a), .single(let a): stack.append(a)
+            case .combine(_, let a, let b), .warp(let a, let b): stack.append(b); stack.append(a)
+            case .restarts(let r, _): stack.append(r.body)
+            case .chained(let c, _): stack += c.members.map(\.body)
+            case .reduceOnPlateau: break
+            case .sequence(let s): stack += s.phases.map(\.body)
+            }
+        }
+    }
+
+    /// The tree with every primitive that reads entry values rebuilt from
+    /// `values`, through the builtin that made it, and the lengths of inner
+    /// phases that came from them measured again; nil when a value makes a
+    /// parameter invalid (not finite, or refused by its shape).
+    func instantiated(_ values: EntryValues, _ settings: Settings) -> Node? {
+        switch self {
+        case .constant, .time, .reduceOnPlateau: return self
+        case .primitive(let p, let symbols):
+            guard symbols.values.contains(where: \.readsEntry) else { return self }
+            return Node.rebuild(p, symbols, values, settings)
+        case .negate(let a): return a.instantiated(values, settings).map { .negate($0) }
+        case .apply(let f, let a): return a.instantiated(values, settings).map { .apply(f, $0) }
+        case .combine(let op, let a, let b):
+            guard let x = a.instantiated(values, settings), let y = b.instantiated(values, settings) else { return nil }
+            return .combine(op, x, y)
+        case .warp(let a, let b):
+            guard let x = a.instantiated(values, settings), let y = b.instantiated(values, settings) else { return nil }
+            return .warp(x, y)
+        case .runningProduct(let a): return a.instantiated(values, settings).map { .runningProduct($0) }
+        case .single(let a): return a.instantiated(values, settings).map { .single($0) }
+        case .restarts(var r, let s):
+            guard let body = r.body.instantiated(values, settings) else { return nil }
+            r.body = body
+            return .restarts(r, s)
+        case .chained(var c, let s):
+            for i in c.members.indices {
+                guard let body = c.members[i].body.instantiated(values, settings) else { return nil }
+                c.members[i] = Chained.Member(body: body, floor: c.members[i].floor)
+            }
+            return .chained(c, s)
+        case .sequence(let s):
+            guard readsEntry else { return self }
+            var phases = s.phases
+            for i in phases.indices {
+                guard let body = phases[i].body.instantiated(values, settings) else { return nil }
+                phases[i].body = body
+                if !phases[i].explicitBound { phases[i].bound = body.duration }
+            }
+            var rebuilt = PhaseSequence.make(phases)
+            rebuilt.slot = s.slot
+            return .sequence(rebuilt)
+        }
+    }
+
+    /// A primitive built again by its builtin, its entry numbers evaluated
+    /// at `values` (a step count rounded as `EntryPlan.steps` does).
+    private static func rebuild(_ p: any Primitive, _ symbols: BaseSymbols, _ values: EntryValues, _ settings: Settings) -> Node? {
+        guard let spec = Builtins.lookup(p.name) else { return nil }
+        var args: NameMap<Value> = [:]
+        var kept: BaseSymbols = [:]
+        for (name, value) in p.parameters {
+            let form = symbols[name]
+            let fixed = form.map { $0.value(base: settings.base, entry: values) }
+            if let form, !form.readsEntry { kept[name] = form }
+            switch value {
+            case .number(let x):
+                let y = fixed ?? x
+                guard y.isFinite else { return nil }
+                args[name] = .number(y)
+            case .integer(let n):
+                if let fixed {
+                    guard !fixed.isNaN else { return nil }
+                    args[name] = .duration(EntryPlan.steps(fixed))
+                } else {
+                    args[name] = .duration(n)
+                }
+            case .flag(let b): args[name] = .bool(b)
+            case .choice(let c): args[name] = .string(c)
+            case .integers(let xs): args[name] = .list(xs.map { .duration($0) })
+            case .numbers(let xs): args[name] = .list(xs.map { .number($0) })
+            }
+        }
+        var bound = BoundArguments(values: args, ranges: [:], callRange: SourceRange(0, 0), base: settings.base)
+        bound.settings = settings
+        guard case .schedule(let node)? = try? spec.build(bound) else { return nil }
+        if case .primitive(let q, _) = node {
+            if var w = q as? Warmup, let old = p as? Warmup { w.implicitTarget = old.implicitTarget; return .primitive(w, kept) }
+            return .primitive(q, kept)
+        }
+        return node
+    }
+}
+
+extension CompiledProgram {
+    /// Builds again the phases a loaded state's sequences had entered: a
+    /// saved state keeps their values, not their bodies.
+    func rebuildingEntries(_ slots: inout [SlotState]) {
+        var stack: [Node] = [lrNode] + [momentumNode].compactMap { $0 } + outputs.map(\.node)
+        while let n = stack.popLast() {
+            if case .sequence(let s) = n {
+                if s.slot >= 0, s.slot < slots.count, case .sequence(var st) = slots[s.slot], let e = st.entry,
+                   e.built == nil, st.phase < s.phases.count, let plan = s.phases[st.phase].entry {
+                    st.entry?.built = s.build(st.phase, e) ?? BuiltPhase(.constant(e.values.current[plan.output] ?? .nan))
+                    slots[s.slot] = .sequence(st)
+                }
+                stack += s.phases.map(\.body)
+            } else {
+                stack += n.children
+            }
+        }
+    }
+}

@@ -191,6 +191,9 @@ public enum Python {
         var output = "lr"
         /// For `--to jax` with state: each output's place in the tuple of a step's values.
         var outputIndex: [String: Int] = [:]
+        /// For `--to jax` with state: the sequences with phases built at entry,
+        /// by slot, with the outputs their entry state keeps.
+        var entrySlots: [Int: [String]] = [:]
 
         mutating func fresh(_ prefix: String) -> String {
             names += 1
@@ -429,7 +432,7 @@ public enum Python {
             code += hoisted.map { "    " + $0 }
             code.append("    return \(body), \(natural ?? "None")")
             (functions, hoisted, pendingTarget) = (outerFunctions, outerHoisted, outerTarget)
-            functions.append((ramp: "phase \(i + 1) of \(plan.output), built when it starts: \(Describe.node(p.body))", code: code.joined(separator: "\n")))
+            functions.append((ramp: "phase \(i + 1) of \(plan.output), built when it starts: \(Describe.node(p.body, own: plan.output))", code: code.joined(separator: "\n")))
             var reads: [String] = []
             for input in p.entryInputs(including: plan.role == .warmup && i + 1 < s.phases.count ? s.phases[i + 1] : nil) {
                 if case .current(let o) = input, o != plan.output, !reads.contains(o) { reads.append(o) }
@@ -449,7 +452,7 @@ public enum Python {
 
         /// A body's natural length as Python computes it inside a phase's
         /// builder (`Node.duration`, with step counts fixed at entry), or nil when it has none.
-        private mutating func duration(_ n: Node) -> String? {
+        mutating func duration(_ n: Node) -> String? {
             switch n {
             case .constant, .time, .reduceOnPlateau, .warp, .runningProduct: return nil
             case .single(let a), .negate(let a), .apply(_, let a): return duration(a)
@@ -462,11 +465,13 @@ public enum Python {
                 case (nil, nil): return nil
                 case (let x?, nil): return x
                 case (nil, let y?): return y
-                case (let x?, let y?): return "max(\(x), \(y))"
+                case (let x?, let y?): return arrays == nil ? "max(\(x), \(y))" : "jnp.maximum(\(x), \(y))"
                 }
             case .chained(let c, _):
                 let parts = c.members.compactMap { duration($0.body) }
-                return parts.isEmpty ? nil : parts.count == 1 ? parts[0] : "max(" + parts.joined(separator: ", ") + ")"
+                guard var longest = parts.first else { return nil }
+                for p in parts.dropFirst() { longest = arrays == nil ? "max(\(longest), \(p))" : "jnp.maximum(\(longest), \(p))" }
+                return longest
             case .sequence, .restarts: return n.duration.map(String.init)
             }
         }

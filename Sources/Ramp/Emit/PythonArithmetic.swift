@@ -180,7 +180,8 @@ extension Python.Writer {
             if case .integer(let n) = value {
                 // A step count fixed at entry is rounded as Ramp rounds it then.
                 if let f = symbols[name], f.readsEntry {
-                    args[name] = "float(_steps(\(expr(f))))"
+                    // In an array library `_steps` gives a float array already.
+                    args[name] = arrays == nil ? "float(_steps(\(expr(f))))" : "_steps(\(expr(f)))"
                 } else {
                     args[name] = Python.literal(Double(n))
                 }

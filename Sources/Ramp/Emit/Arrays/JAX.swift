@@ -112,9 +112,6 @@ extension JAX {
     /// `momentum_schedule` beside it, and `scale_by_schedule()` the
     /// transformation that scales updates by the rate.
     static func emitStateful(_ program: CompiledProgram) throws -> String {
-        if program.hasEntryPhases {
-            throw ModuleError(description: "phases built when they start (`current`, `elapsed`) are not compiled `--to jax` yet: compile the program `--to python`, whose schedule steps outside jit")
-        }
         var w = Python.Writer(source: program.source)
         w.arrays = "jnp"
         // Where each output sits in the tuple of the step's values that conditions read.

@@ -65,7 +65,14 @@ extension Python.Writer {
     private mutating func stateSequence(_ s: PhaseSequence, output: String, into defs: inout [String]) throws -> StatePart {
         var parts: [StatePart] = []
         var pendingRise: String?
+        var builders: [Int: String] = [:]
         for (i, p) in s.phases.enumerated() {
+            if let plan = p.entry {
+                let (part, builder) = try entryPart(s, i, plan, output: output, into: &defs)
+                parts.append(part)
+                builders[i] = builder
+                continue
+            }
             let rises = risingTarget(s, i)
             let part = try statePart(p.body, output: output, into: &defs)
             if let w = pendingRise {
@@ -128,7 +135,12 @@ extension Python.Writer {
             lines.append("    on_\(i) = on & (phase == \(i))")
             if let observe = part.observe { lines.append("    s = \(observe)(local, m, present, now, s, on_\(i))") }
             var ends: [String] = []
-            if let b = p.bound { ends.append("(local + 1 >= \(Python.literal(Double(b))))") }
+            if p.entry != nil {
+                // Its length was fixed when it started.
+                ends.append("(local + 1 >= st[\"entry\"][\"length\"])")
+            } else if let b = p.bound {
+                ends.append("(local + 1 >= \(Python.literal(Double(b))))")
+            }
             if let c = p.condition {
                 let until = try stateCondition(c, output: output, into: &defs)
                 lines.append("    holds_\(i), s = \(until)(local, m, present, now, s, on_\(i))")
@@ -138,11 +150,15 @@ extension Python.Writer {
             if !ends.isEmpty { lines.append("    ended = ended | (on_\(i) & (\(ends.joined(separator: " | "))))") }
         }
         let n = s.phases.count
+        let entry = builders.isEmpty ? "" : ", \"entry\": st[\"entry\"]"
         lines += ["    advance = ended & (phase + 1 < \(n))",
                   "    finish = ended & (phase + 1 >= \(n))",
                   "    st = s[\(k)]",
                   "    s = _put(s, \(k), {\"phase\": jnp.where(advance, phase + 1, phase), \"start\": jnp.where(advance, t + 1, st[\"start\"]),",
-                  "                  \"held\": jnp.where(finish, local, st[\"held\"]), \"done\": st[\"done\"] | finish})"]
+                  "                  \"held\": jnp.where(finish, local, st[\"held\"]), \"done\": st[\"done\"] | finish\(entry)})"]
+        if !builders.isEmpty {
+            lines += try entryLines(s, builders, output: output)
+        }
         for (i, p) in s.phases.enumerated() where i > 0 && !p.slots.isEmpty {
             lines.append("    s = _reset(s, initial(), \(p.slots.lowerBound), \(p.slots.upperBound), advance & (phase + 1 == \(i)))")
         }
@@ -150,6 +166,96 @@ extension Python.Writer {
         defs += lines
         return StatePart(value: { "\(name)(\($0), s)" }, observe: "\(name)_observe",
                          finished: { _ in "s[\(k)][\"done\"]" })
+    }
+
+    /// A phase built when it starts: its builder `(e, target) -> (f, natural
+    /// length, finite)`, written as the Python module's (`Entry.make`) in
+    /// jax.numpy, and its value, which reads the values its sequence's slot
+    /// keeps (`jax_state.py`'s `_entry_state`); held where they were not finite.
+    private mutating func entryPart(_ s: PhaseSequence, _ i: Int, _ plan: EntryPlan, output: String,
+                                    into defs: inout [String]) throws -> (StatePart, String) {
+        let p = s.phases[i]
+        guard writesAsArithmetic(p.body) else {
+            let what = Describe.node(p.body, own: plan.output)
+            throw JAX.ModuleError(description: "`\(what.count <= 60 ? what : String(what.prefix(57)) + "...")` is built when its phase starts, and `--to jax` compiles such a phase only when it is arithmetic of the step")
+        }
+        let k = s.slot
+        var names = entrySlots[k] ?? []
+        for input in p.entryInputs(including: plan.role == .warmup && i + 1 < s.phases.count ? s.phases[i + 1] : nil) {
+            if case .current(let o) = input, !names.contains(o) { names.append(o) }
+        }
+        if !names.contains(plan.output) { names.append(plan.output) }
+        entrySlots[k] = names
+        let name = fresh(output + "_phase")
+        let (outerFunctions, outerTarget) = (functions, pendingTarget)
+        functions = []
+        pendingTarget = plan.role == .warmup ? "target" : nil
+        let f = function(p.body, single: false, prefix: output)
+        let natural = duration(p.body) ?? "jnp.inf"
+        var checks: [String] = []
+        for form in p.body.entryForms {
+            let text = expr(form)
+            if !checks.contains(text) { checks.append(text) }
+        }
+        var lines = ["def \(name)(e, target=None):",
+                     "    \"\"\"Phase \(i + 1) of \(plan.output), built from the values fixed when it starts (`e`).\"\"\""]
+        lines += functionLines().map { $0.isEmpty ? "" : "    " + $0 }
+        lines.append("    return \(f), \(natural), _finite(\(checks.joined(separator: ", ")))")
+        (functions, pendingTarget) = (outerFunctions, outerTarget)
+        defs += lines + [""]
+        let own = Python.pythonString(plan.output)
+        defs += ["def \(name)_value(t, s):",
+                 "    e = s[\(k)][\"entry\"]",
+                 "    return jnp.where(e[\"held\"], e[\"current\"][\(own)], \(name)(e, e[\"target\"])[0](t))", ""]
+        return (StatePart(value: { "\(name)_value(\($0), s)" }, observe: nil, finished: nil), name)
+    }
+
+    /// The end of a step in a sequence with phases built at entry: where the
+    /// sequence moves into such a phase, its values are fixed (or, after a
+    /// warmup that fixed them, kept), and its length, its warmup's target and
+    /// whether it holds are worked out from them, as `Sequence._enter` does.
+    private mutating func entryLines(_ s: PhaseSequence, _ builders: [Int: String], output: String) throws -> [String] {
+        let k = s.slot
+        var lines = ["    # Phases built when they start: their values are fixed as the phase before ends."]
+        let names = entrySlots[k] ?? []
+        var current: [String] = []
+        for n in names {
+            let index: Int
+            if n == "lr" { index = 0 } else {
+                guard let i = outputIndex[n] else { throw JAX.ModuleError(description: "a phase reads current(\(Python.pythonString(n))), which this program does not schedule") }
+                index = i
+            }
+            current.append("\(Python.pythonString(n)): jnp.asarray(now[\(index)], _float())")
+        }
+        lines.append("    fresh = {\"elapsed\": jnp.asarray(t + 1, _float()), \"current\": {\(current.joined(separator: ", "))}}")
+        for (i, p) in s.phases.enumerated() {
+            guard let plan = p.entry, let builder = builders[i] else { continue }
+            let values = plan.role == .afterWarmup ? "{\"elapsed\": s[\(k)][\"entry\"][\"elapsed\"], \"current\": s[\(k)][\"entry\"][\"current\"]}" : "fresh"
+            lines.append("    e = \(values)")
+            let held: String
+            if plan.role == .warmup, let next = builders[i + 1] {
+                lines.append("    after = \(next)(e)")
+                lines.append("    target = after[0](jnp.asarray(0.0, _float()))")
+                lines.append("    made = \(builder)(e, target)")
+                held = "~(made[2] & after[2] & jnp.isfinite(target))"
+            } else {
+                lines.append("    target = jnp.asarray(0.0, _float())")
+                lines.append("    made = \(builder)(e)")
+                held = "~made[2]"
+            }
+            lines.append("    held = \(held)")
+            let length: String
+            if let l = plan.length {
+                length = "_steps(\(expr(l)))"
+            } else if p.explicitBound, let b = p.bound {
+                length = Python.literal(Double(b))
+            } else {
+                length = "jnp.where(held, jnp.inf, made[1])"
+            }
+            lines.append("    entry = {**e, \"length\": jnp.asarray(\(length), _float()), \"held\": held, \"target\": jnp.asarray(target, _float())}")
+            lines.append("    s = _put(s, \(k), {**s[\(k)], \"entry\": _where(advance & (phase + 1 == \(i)), entry, s[\(k)][\"entry\"])})")
+        }
+        return lines
     }
 
     /// A condition as a function `(local, m, present, now, s, on) -> (holds, s)`;
@@ -206,7 +312,10 @@ extension Python.Writer {
     mutating func stateSlots(_ slots: [SlotState]) -> String {
         let items = slots.enumerated().map { index, s -> String in
             switch s {
-            case .sequence: return "_sequence_state()"
+            case .sequence:
+                // A sequence with phases built at entry keeps their values.
+                guard let names = entrySlots[index] else { return "_sequence_state()" }
+                return "_sequence_state(_entry_state((" + names.map { Python.pythonString($0) + "," }.joined(separator: " ") + ")))"
             case .plateau(let tr): return stateTracker(tr)
             case .reduce(let r): return "_reduce_state(\(reduceFrom[index] ?? Python.literal(r.value)), \(stateTracker(r.tracker)))"
             }

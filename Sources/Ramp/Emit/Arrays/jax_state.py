@@ -36,11 +36,37 @@ def _reset(s, initial, lo, hi, entering):
     return s
 
 
-def _sequence_state():
+def _sequence_state(entry=None):
     """Where a sequence whose phases end on conditions is: the phase in force,
-    the step it started at, and the local step it holds once the last has ended."""
-    return {"phase": jnp.asarray(0, jnp.int32), "start": jnp.asarray(0.0, _float()),
-            "held": jnp.asarray(0.0, _float()), "done": jnp.asarray(False)}
+    the step it started at, and the local step it holds once the last has ended;
+    with `entry`, the values its phase built at entry was built from."""
+    st = {"phase": jnp.asarray(0, jnp.int32), "start": jnp.asarray(0.0, _float()),
+          "held": jnp.asarray(0.0, _float()), "done": jnp.asarray(False)}
+    if entry is not None:
+        st["entry"] = entry
+    return st
+
+
+def _entry_state(outputs):
+    """The values a phase built when it starts reads (runtime.py's entry
+    state, as arrays): the step it started at, the outputs' values at the
+    step before, its length, whether it holds, and its warmup's target."""
+    return {"elapsed": jnp.asarray(0.0, _float()), "current": {name: jnp.asarray(0.0, _float()) for name in outputs},
+            "length": jnp.asarray(jnp.inf, _float()), "held": jnp.asarray(False), "target": jnp.asarray(0.0, _float())}
+
+
+def _steps(x):
+    """EntryPlan.steps without branches: the nearest whole step, at least 1, at most 10^15 (a float)."""
+    x = jnp.asarray(x, _float())
+    return jnp.where(x >= 1, jnp.minimum(jnp.floor(x + 0.5), 1e15), 1.0)
+
+
+def _finite(*xs):
+    """True where every number fixed at a phase's entry is finite (else the phase holds)."""
+    ok = jnp.asarray(True)
+    for x in xs:
+        ok = ok & jnp.isfinite(x)
+    return ok
 
 
 def _state_tracker(best, cooldown_left=0):

@@ -425,3 +425,41 @@ def test_a_checkpoint_resumes_under_an_edited_program(compile_module):
         resumed.step()
         fresh.step()
     assert rates == expected
+
+
+ON_DEMAND = ('base 0.1\nsignals ["cooldown"]\n'
+             'warmup 2 then constant(base) until signal("cooldown") then linear(T=0.5 * elapsed, from=current, to=0)')
+
+
+def test_a_decay_on_demand_starts_where_the_rate_is_and_resumes_inside_it(compile_module, table):
+    """The cooldown raised during step 9 starts at step 10 from the rate there,
+    over half the steps run (5): torch trains at the rates `ramp table
+    --signal cooldown@9` gives, and a torch.save'd state taken inside the
+    cooldown (it keeps the values fixed when it started) goes on exactly."""
+    module = compile_module(ON_DEMAND)
+    expected = table(ON_DEMAND, 30, signals=["cooldown@9"])
+    assert len(expected) == 15 and expected[10] == 0.1 and expected[14] < expected[13]
+
+    model, optimizer = model_and_optimizer()
+    scheduler = module.torch_scheduler(optimizer)
+    rates, buffer = [], io.BytesIO()
+    while not scheduler.finished:
+        rates.append(optimizer.param_groups[0]["lr"])
+        train_step(model, optimizer)
+        if len(rates) == 10:
+            scheduler.signal("cooldown")
+        scheduler.step()
+        if len(rates) == 12:
+            torch.save(scheduler.state_dict(), buffer)
+    assert rates == expected
+
+    buffer.seek(0)
+    model, optimizer = model_and_optimizer()
+    resumed = module.torch_scheduler(optimizer)
+    resumed.load_state_dict(torch.load(buffer, weights_only=True))
+    rest = []
+    while not resumed.finished:
+        rest.append(optimizer.param_groups[0]["lr"])
+        train_step(model, optimizer)
+        resumed.step()
+    assert rest == expected[12:]

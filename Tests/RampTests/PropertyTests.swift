@@ -47,8 +47,20 @@ struct ProgramGenerator {
     mutating func program() -> String {
         var lines = ["base \(pick(["0.1", "1", "3e-4"]))"]
         if rng.index(below: 3) == 0 { lines.append("momentum: \(pick(["0.9", "0.85 + 0.1 * t / 100 for 100 then 0.95"]))") }
-        lines.append(open(0))
+        if rng.index(below: 4) == 0 {
+            // A phase built when the one before ends, from where the run is.
+            lines.append("(\(open(1))) until \(condition()) then \(entryPhase())")
+        } else {
+            lines.append(open(0))
+        }
         return lines.joined(separator: "\n")
+    }
+
+    /// A phase that reads `current` and `elapsed`, fixed when it starts.
+    mutating func entryPhase() -> String {
+        pick(["linear(T=\(int(1, 30)), from=current, to=0)", "cosine(T=0.5 * elapsed, from=current)",
+              "warmup \(int(1, 5)) then cosine(T=\(int(2, 30)), from=current)", "current * 0.5 for elapsed then \(rate())",
+              "linear(T=elapsed, from=current, to=current / 10)"])
     }
 }
 
@@ -57,12 +69,13 @@ struct ProgramGenerator {
     /// their rates are finite; save and restore at a random step changes nothing.
     @Test func randomProgramsBehave() throws {
         var gen = ProgramGenerator(rng: SeededRandom(seed: 424242))
-        var checked = 0
+        var checked = 0, entered = 0
         for _ in 0..<400 {
             let source = gen.program()
             let file = SourceFile(name: "gen", text: source)
             guard let program = try? Compiler.compile(file) else { continue }
             checked += 1
+            if program.hasEntryPhases { entered += 1 }
             var a = Scheduler(program)
             let cut = gen.int(0, 150)
             var b: Scheduler?
@@ -80,6 +93,7 @@ struct ProgramGenerator {
             }
         }
         #expect(checked >= 200, "only \(checked) generated programs checked")
+        #expect(entered >= 40, "only \(entered) generated programs with phases built at entry checked")
     }
 
     @Test func tenMegabyteLineGetsADiagnostic() {

@@ -95,26 +95,29 @@ extension CompiledProgram {
                 continue
             }
             let start = s.starts.flatMap { st in offset.map { $0 + st[i] } }
-            var horizon = p.bound ?? 1_000_000
+            var horizon = p.bound ?? CompiledProgram.horizon
             if let total { horizon = min(horizon, max(1, total - (start ?? 0))) }
-            var points: [Int] = []
-            var t = 0
-            while t < horizon {
-                points.append(t)
-                t = t < 256 ? t + 1 : t + t / 2
-            }
-            let values = p.body.values(at: points, slots)
-            if let j = values.firstIndex(where: { range.violation($0) != nil }) {
-                // Samples thin out; find the first bad step since the last good one.
-                let span = Array((j > 0 ? points[j - 1] + 1 : 0)...points[j])
-                let spanValues = p.body.values(at: span, slots)
-                let k = spanValues.firstIndex { range.violation($0) != nil } ?? span.count - 1
-                let why = range.violation(spanValues[k]) ?? ""
-                let whereText = start.map { "at step \($0 + span[k])" } ?? "at step \(span[k]) of this phase"
+            if let (step, why) = firstViolation(p.body, horizon: horizon, range: range, slots) {
+                let whereText = start.map { "at step \($0 + step)" } ?? "at step \(step) of this phase"
                 throw .error(.badRate, "the \(what) is \(why) \(whereText)", at: p.range)
             }
             if case .sequence(let inner) = p.body { try checkRates(inner, what: what, range: range, offset: start, total: total, slots) }
         }
+    }
+}
+
+extension CompiledProgram {
+    /// The first step before `horizon` at which `body` is out of `range`, and
+    /// why, as the checker samples it: densely at first, then at growing
+    /// gaps, then every step since the last good sample.
+    static func firstViolation(_ body: Node, horizon: Int, range: OutputRange, _ slots: [SlotState]) -> (step: Int, why: String)? {
+        let points = samplePoints(horizon)
+        let values = body.values(at: points, slots)
+        guard let j = values.firstIndex(where: { range.violation($0) != nil }) else { return nil }
+        let span = Array((j > 0 ? points[j - 1] + 1 : 0)...points[j])
+        let spanValues = body.values(at: span, slots)
+        let k = spanValues.firstIndex { range.violation($0) != nil } ?? span.count - 1
+        return (span[k], range.violation(spanValues[k]) ?? "")
     }
 }
 

@@ -179,14 +179,8 @@ extension CompiledProgram {
                 ?? (p.explicitBound ? p.bound : built.body.duration)
             var horizon = length ?? CompiledProgram.horizon
             if let total { horizon = min(horizon, max(1, total - values.elapsed)) }
-            let points = samplePoints(horizon)
-            let sampled = built.body.values(at: points, slots)
-            if let j = sampled.firstIndex(where: { range.violation($0) != nil }) {
-                let span = Array((j > 0 ? points[j - 1] + 1 : 0)...points[j])
-                let spanValues = built.body.values(at: span, slots)
-                let k = spanValues.firstIndex { range.violation($0) != nil } ?? span.count - 1
-                let why = range.violation(spanValues[k]) ?? ""
-                throw .error(.badRate, "the \(what) is \(why) at step \(span[k]) of this phase \(when)", at: p.range)
+            if let (step, why) = firstViolation(built.body, horizon: horizon, range: range, slots) {
+                throw .error(.badRate, "the \(what) is \(why) at step \(step) of this phase \(when)", at: p.range)
             }
         }
     }

@@ -175,8 +175,13 @@ extension Checker {
             batchCheck = .checking
             // Checked as its own statement: from step 0, outside any call being expanded.
             let (outer, call, stack) = (phaseStart, preludeCall, expanding)
+            let (output, scope, depth) = (checkingOutput, entryScope, sequenceDepth)
             (phaseStart, preludeCall, expanding) = (0, nil, [])
-            defer { (phaseStart, preludeCall, expanding) = (outer, call, stack) }
+            (checkingOutput, entryScope, sequenceDepth) = ("batch_size", false, 0)
+            defer {
+                (phaseStart, preludeCall, expanding) = (outer, call, stack)
+                (checkingOutput, entryScope, sequenceDepth) = (output, scope, depth)
+            }
             do throws(CheckError) {
                 batchCheck = .done(try Checker.topLevel(try evaluate(expr, [:]), expr.range))
             } catch {

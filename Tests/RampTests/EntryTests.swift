@@ -90,6 +90,31 @@ import Testing
     /// `--to jax` builds an arithmetic phase at entry under jit (the
     /// conformance runner checks its traces); a phase that is not arithmetic,
     /// and Keras' schedule of the step alone, are refused, saying why.
+    /// An IR document whose phases built at entry are not as the checker
+    /// plans them is refused, naming the phase: it would otherwise run a
+    /// template, or read a phase that is not there.
+    @Test func anIRDocumentWithMisplannedEntriesIsRefused() throws {
+        let p = try Self.compile("cosine(T=10) until plateau(patience 1) then warmup 2 then cosine(T=4, from=current)")
+        let doc = IR.document(p).renderCompact()
+        func refusal(_ from: String, _ to: String) -> String {
+            let edited = doc.replacingOccurrences(of: from, with: to)
+            #expect(edited != doc, "\(from) is not in the document")
+            do { _ = try IR.load(edited, name: "p.json"); return "loaded" } catch { return error.description }
+        }
+        #expect(refusal(#""entry":{"output":"lr","role":"after_warmup","length":null}"#, #""entry":null"#)
+                == "p.json: error: outputs.lr: phases.1: an entry of role \"warmup\" is a warmup rising to the next phase, whose role is \"after_warmup\"")
+        #expect(refusal(#""role":"warmup""#, #""role":"own""#)
+                == "p.json: error: outputs.lr: phases.2: an entry of role \"after_warmup\" follows one of role \"warmup\"")
+        #expect(refusal(#""role":"after_warmup""#, #""role":"own""#)
+                == "p.json: error: outputs.lr: phases.1: an entry of role \"warmup\" is a warmup rising to the next phase, whose role is \"after_warmup\"")
+        let plain = IR.document(try Self.compile("cosine(T=10) until plateau(patience 1) then linear(T=4, from=current, to=0)")).renderCompact()
+        let withoutPlan = plain.replacingOccurrences(of: #","entry":{"output":"lr","role":"own","length":null}"#, with: "")
+        #expect(withoutPlan != plain)
+        do { _ = try IR.load(withoutPlan, name: "p.json"); Issue.record("loaded a phase reading entry values without its plan") } catch {
+            #expect(error.description == "p.json: error: outputs.lr: phases.1: its numbers read `current` or `elapsed`, but it has no \"entry\"")
+        }
+    }
+
     @Test func targetsThatCannotRunThemSaySo() throws {
         let p = try Self.compile("cosine(T=10) until plateau(patience 1) then linear(T=4, from=current, to=0)")
         let module = try JAX.module(p)

@@ -93,6 +93,8 @@ private struct Reader {
     /// Builds each part through the builtins, at the base being built (set per document).
     var checker = Checker(file: SourceFile(name: "", text: ""), options: CheckOptions())
     var base = 1.0
+    /// How many sequences enclose the one being read: only an output's own can have phases built at entry.
+    var sequenceDepth = 0
 
     init(name: String) { self.name = name }
 
@@ -336,6 +338,9 @@ private struct Reader {
 
     mutating func sequence(_ v: JSONValue) throws(IRLoadError) -> PhaseSequence {
         guard case .array(let items)? = v["phases"], !items.isEmpty else { throw fail("\"phases\" must be a non-empty list") }
+        let outermost = sequenceDepth == 0
+        sequenceDepth += 1
+        defer { sequenceDepth -= 1 }
         var phases: [Phase] = []
         for (i, item) in items.enumerated() {
             let phase = try at("phases.\(i)") { (r: inout Reader) throws(IRLoadError) -> Phase in
@@ -365,8 +370,35 @@ private struct Reader {
             throw .diagnostics(DiagnosticError([.error(.unreachablePhase, "this phase never ends, so the next is unreachable", at: p.range)]),
                                checker.file)
         }
+        try checkEntries(phases, outermost: outermost)
         Phase.resolveImplicitTargets(&phases)
         return PhaseSequence.make(phases)
+    }
+
+    /// Phases built at entry as the checker plans them: in an output's own
+    /// sequence, after its first, a warmup rising to the phase after it
+    /// marked as such; and every phase that reads entry values has its plan.
+    func checkEntries(_ phases: [Phase], outermost: Bool) throws(IRLoadError) {
+        for (i, p) in phases.enumerated() {
+            guard let e = p.entry else {
+                if p.body.readsEntry { throw fail("phases.\(i): its numbers read `current` or `elapsed`, but it has no \"entry\"") }
+                continue
+            }
+            if !outermost { throw fail("phases.\(i): only the phases of an output's own sequence are built at entry") }
+            if i == 0 { throw fail("phases.0: the first phase has no step before it, so it cannot be built at entry") }
+            switch e.role {
+            case .own: break
+            case .warmup:
+                guard i + 1 < phases.count, phases[i + 1].entry?.role == .afterWarmup,
+                      case .primitive(let w as Warmup, _) = p.body, w.implicitTarget else {
+                    throw fail("phases.\(i): an entry of role \"warmup\" is a warmup rising to the next phase, whose role is \"after_warmup\"")
+                }
+            case .afterWarmup:
+                guard phases[i - 1].entry?.role == .warmup else {
+                    throw fail("phases.\(i): an entry of role \"after_warmup\" follows one of role \"warmup\"")
+                }
+            }
+        }
     }
 
     mutating func condition(_ v: JSONValue) throws(IRLoadError) -> Condition {

@@ -135,7 +135,7 @@ extension PhaseSequence {
             values = previous.values
         } else {
             var current: [String: Double] = [plan.output: ctx.value(ofOutput: plan.output) ?? .nan]
-            for input in phases[i].entryInputs(including: plan.role == .warmup ? phases[i + 1] : nil) {
+            for input in phases[i].entryInputs(including: plan.role == .warmup && i + 1 < phases.count ? phases[i + 1] : nil) {
                 if case .current(let name) = input, current[name] == nil { current[name] = ctx.value(ofOutput: name) ?? .nan }
             }
             values = EntryValues(elapsed: t + 1, current: current)

@@ -50,6 +50,20 @@ import Testing
         #expect(ir.contains(#""from":{"value":1,"base":{"op":"current","output":"lr"}}"#), "\(ir)")
     }
 
+    /// The editor's phase summaries and the REPL's say what fixes a length, not the template's.
+    @Test func editorsAndTheReplShowWhatFixesALength() throws {
+        let text = "signals [\"c\"]\n0.1 until signal(\"c\") then linear(T=0.5 * elapsed, from=current, to=0) then current for elapsed then linear(T=3, from=current, to=0)"
+        let doc = DocumentAnalysis(uri: "file:///p.ramp", version: 1, text: text, encoding: .utf16)
+        #expect(doc.phases.map(\.summary) == [
+            "phase 1: from step 0, ends on signal(\"c\")",
+            "phase 2: after phase 1 ends, ends after its length, fixed at entry",
+            "phase 3: after phase 2 ends, ends after elapsed steps, fixed at entry",
+            "phase 4: after phase 3 ends, ends after 3 steps",
+        ])
+        let summary = ReplEngine().summary(try Self.compile(text))
+        #expect(summary.hasPrefix("4 phases: 0.1 until signal c → linear(T=0.5 * elapsed, from=current, to=0) → current for elapsed → linear(T=3, from=current, to=0)\n"), "\(summary)")
+    }
+
     /// A number fixed at entry that is not finite holds the phase at the
     /// value it started from, for its written length or until its condition.
     @Test func aPhaseWhoseValuesAreNotFiniteHoldsWhereItStarted() throws {

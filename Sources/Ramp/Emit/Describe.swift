@@ -49,8 +49,10 @@ public enum Describe {
 
     /// Like `node`, but a primitive shows only the parameters that differ
     /// from their defaults: `cosine(T=50)` rather than all six.
-    public static func compact(_ n: Node, base: Double) -> String {
-        guard case .primitive(let p, _) = n, let spec = Builtins.lookup(p.name) else { return node(n) }
+    public static func compact(_ n: Node, base: Double, own: String? = nil) -> String {
+        // A shape built at entry shows what fixes its numbers, in full.
+        guard case .primitive(let p, let symbols) = n, !symbols.values.contains(where: \.readsEntry),
+              let spec = Builtins.lookup(p.name) else { return node(n, own: own) }
         let shown = p.parameters.map { ($0.0, $0.1.ramp) }.filter { name, value in
             guard let param = spec.params.first(where: { $0.name == name }) else { return true }
             switch param.defaultValue {
@@ -76,6 +78,20 @@ public enum Describe {
         }
         if let c = p.condition { s += " until " + condition(c) }
         return s
+    }
+
+    /// What ends a phase by its length, or nil when nothing does: its
+    /// written length, its body's own, or a length fixed when it starts.
+    public static func lengthEnd(_ p: Phase) -> String? {
+        if let plan = p.entry {
+            if let l = plan.length { return "after \(expr(l, own: plan.output)) steps, fixed at entry" }
+            // Only a shape's `T` can make its length depend on the values fixed at entry.
+            var fixedAtEntry = false
+            p.body.forEachPrimitive { _, symbols in if symbols["T"]?.readsEntry == true { fixedAtEntry = true } }
+            if !p.explicitBound, fixedAtEntry { return "after its length, fixed at entry" }
+        }
+        guard let b = p.bound else { return nil }
+        return "after \(b) step\(b == 1 ? "" : "s")"
     }
 
     /// A phase's body. A warmup rising to a phase built at entry rises to
@@ -287,16 +303,7 @@ public enum Explain {
                 out.append("\(indent)  \(when): " + (inputs.isEmpty ? "the values of the warmup before it" : inputs.joined(separator: ", ")))
                 var ends: [String] = []
                 if let c = p.condition { ends.append("when \(Describe.condition(c)) holds") }
-                if let l = plan.length {
-                    ends.append("after \(Describe.expr(l, own: plan.output)) steps, fixed at entry")
-                } else if p.explicitBound, let b = p.bound {
-                    ends.append("after \(b) step\(b == 1 ? "" : "s")")
-                } else if let b = p.bound {
-                    // Only a shape's `T` can make its length depend on the values fixed at entry.
-                    var fixedAtEntry = false
-                    p.body.forEachPrimitive { _, symbols in if symbols["T"]?.readsEntry == true { fixedAtEntry = true } }
-                    ends.append(fixedAtEntry ? "after its length, fixed at entry" : "after \(b) step\(b == 1 ? "" : "s")")
-                }
+                if let l = Describe.lengthEnd(p) { ends.append(l) }
                 out.append("\(indent)  ends: " + (ends.isEmpty ? "never (the schedule goes on as long as training does)" : ends.joined(separator: ", or ")))
                 continue
             }

@@ -159,7 +159,7 @@ struct DocumentAnalysis: Sendable {
                 }
                 var ends: [String] = []
                 if let c = phase.condition { ends.append("on " + DocumentAnalysis.compact(c)) }
-                if let b = phase.bound { ends.append("after \(b) step\(b == 1 ? "" : "s")") }
+                if let l = Describe.lengthEnd(phase) { ends.append(l) }
                 text += ", " + (ends.isEmpty ? "never ends" : "ends " + ends.joined(separator: " or "))
                 out.append(PhaseInfo(output: name, number: i + 1, range: phase.range, start: start, summary: text))
             }

@@ -160,8 +160,12 @@ public struct ReplEngine {
     public func summary(_ p: CompiledProgram) -> String {
         var lines: [String] = []
         let phases = p.lr.phases.map { ph -> String in
-            var s = ReplEngine.short(Describe.compact(ph.body, base: p.settings.base), 56)
-            if ph.explicitBound, let b = ph.bound { s += " for \(b)" }
+            var s = ReplEngine.short(Describe.compact(ph.body, base: p.settings.base, own: ph.entry?.output), 56)
+            if let l = ph.entry?.length {
+                s += " for " + Describe.expr(l, own: ph.entry?.output)
+            } else if ph.explicitBound, let b = ph.bound {
+                s += " for \(b)"
+            }
             if let c = ph.condition { s += " until " + shortLabel(c) }
             return s
         }

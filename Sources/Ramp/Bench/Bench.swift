@@ -89,6 +89,23 @@ public enum Benchmarks {
         stepping("step warmup+restarts(cosine) (Scheduler.step)", try Compiler.compile(SourceFile(
             name: "bench", text: "base 0.1\nwarmup 1000 then restarts(cosine(T=1000, min=1e-4), period=1000, mult=2, decay=0.5)")))
 
+        // Decay on demand: a signal at step 1000 ends the stable phase; the decay after it is fixed
+        // there (from the rate, over the steps run), or written in advance, which costs the same.
+        func onDemand(_ name: String, _ decay: String) throws {
+            let program = try Compiler.compile(SourceFile(name: "bench", text: "base 0.1\nwarmup 100 then constant(base) until signal(\"cooldown\") then \(decay)"))
+            add(harness.measure(name, ops: stepOps) {
+                var s = Scheduler(program)
+                var acc = 0.0
+                for i in 0..<stepOps {
+                    if i == 1000 { try? s.signal("cooldown") }
+                    acc += s.step()
+                }
+                return acc
+            })
+        }
+        try onDemand("step a decay on demand fixed at entry (linear(T=1000 * elapsed, from=current))", "linear(T=1000 * elapsed, from=current, to=0)")
+        try onDemand("step a decay on demand written in advance (linear(T=1001000, from=base))", "linear(T=1001000, from=base, to=0)")
+
         // 2. Tables from the closed form.
         let entries = quick ? 1_000_000 : 10_000_000
         var table = [Double](repeating: 0, count: entries)

@@ -85,18 +85,45 @@ public struct EntryPlan: Sendable {
 }
 
 /// A phase's entry as a sequence's state keeps it: the values, its length,
-/// and the phase built from them (not saved: rebuilt from the values).
-public struct EntryState: Sendable, Codable, Hashable {
-    public var values: EntryValues
+/// and the phase built from them (not saved: rebuilt from the values). An
+/// immutable reference, so that the sequence's state, which every step
+/// reads, costs one reference count to copy.
+public final class EntryState: Sendable, Codable, Hashable {
+    public let values: EntryValues
     /// The phase's length as fixed at entry (nil: it has none).
-    public var length: Int?
+    public let length: Int?
     /// True when the values made a parameter invalid (not finite, or refused
     /// by its shape): the phase then holds the value it started from.
-    public var held: Bool
+    public let held: Bool
     /// The phase as built from the values; nil until built (after loading a state).
-    var built: BuiltPhase?
+    let built: BuiltPhase?
+
+    init(values: EntryValues, length: Int?, held: Bool, built: BuiltPhase?) {
+        self.values = values
+        self.length = length
+        self.held = held
+        self.built = built
+    }
+
+    /// The same entry with its phase built.
+    func with(built: BuiltPhase) -> EntryState { EntryState(values: values, length: length, held: held, built: built) }
 
     enum CodingKeys: String, CodingKey { case values, length, held }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        values = try c.decode(EntryValues.self, forKey: .values)
+        length = try c.decodeIfPresent(Int.self, forKey: .length)
+        held = try c.decode(Bool.self, forKey: .held)
+        built = nil
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(values, forKey: .values)
+        try c.encodeIfPresent(length, forKey: .length)
+        try c.encode(held, forKey: .held)
+    }
 
     public static func == (a: EntryState, b: EntryState) -> Bool {
         a.values == b.values && a.length == b.length && a.held == b.held
@@ -116,12 +143,21 @@ final class BuiltPhase: Sendable {
 }
 
 extension PhaseSequence {
-    /// The body of phase `i` as it runs: built from its entry values when it reads them.
-    @inline(__always) func body(_ i: Int, _ slots: [SlotState]) -> Node {
-        guard phases[i].entry != nil else { return phases[i].body }
-        guard slot >= 0, slot < slots.count, case .sequence(let st) = slots[slot], st.phase == i, let e = st.entry else {
-            return phases[i].body
+    /// The body of the phase in force at step `t` and the step within it at
+    /// which it is evaluated (`position`), reading a condition-driven
+    /// sequence's state once: the body is built from its entry values when it reads them.
+    @inline(__always) func inForce(at t: Double, _ slots: [SlotState]) -> (body: Node, local: Double) {
+        if let starts {
+            let i = staticPhase(at: t)
+            return (phases[i].body, phases[i].evaluated(t - Double(starts[i])))
         }
+        guard slot < slots.count, case .sequence(let st) = slots[slot] else { return (phases[0].body, phases[0].evaluated(t)) }
+        return (body(st.phase, st), st.held ?? (t - Double(st.start)))
+    }
+
+    /// The body of phase `i` as it runs, given the sequence's state.
+    @inline(__always) func body(_ i: Int, _ st: SequenceState) -> Node {
+        guard phases[i].entry != nil, st.phase == i, let e = st.entry else { return phases[i].body }
         if let built = e.built { return built.body }
         return build(i, e)?.body ?? phases[i].body
     }
@@ -140,21 +176,13 @@ extension PhaseSequence {
             }
             values = EntryValues(elapsed: t + 1, current: current)
         }
-        var state = EntryState(values: values, length: nil, held: false, built: nil)
-        guard let built = build(i, state) else {
-            state.held = true
-            state.length = phases[i].entry?.length.map { EntryPlan.steps($0.value(base: plan.settings.base, entry: values)) }
-                ?? (phases[i].explicitBound ? phases[i].bound : nil)
-            state.built = BuiltPhase(.constant(values.current[plan.output] ?? .nan))
-            return state
+        let written = plan.length.map { EntryPlan.steps($0.value(base: plan.settings.base, entry: values)) }
+            ?? (phases[i].explicitBound ? phases[i].bound : nil)
+        guard let built = build(i, EntryState(values: values, length: nil, held: false, built: nil)) else {
+            return EntryState(values: values, length: written, held: true, built: BuiltPhase(.constant(values.current[plan.output] ?? .nan)))
         }
-        state.built = built
-        if let length = plan.length {
-            state.length = EntryPlan.steps(length.value(base: plan.settings.base, entry: values))
-        } else {
-            state.length = phases[i].explicitBound ? phases[i].bound : built.body.duration
-        }
-        return state
+        let length = plan.length != nil || phases[i].explicitBound ? written : built.body.duration
+        return EntryState(values: values, length: length, held: false, built: built)
     }
 
     /// Phase `i`'s body built from `entry`'s values, or nil when they make a
@@ -325,7 +353,7 @@ extension CompiledProgram {
             if case .sequence(let s) = n {
                 if s.slot >= 0, s.slot < slots.count, case .sequence(var st) = slots[s.slot], let e = st.entry,
                    e.built == nil, st.phase < s.phases.count, let plan = s.phases[st.phase].entry {
-                    st.entry?.built = s.build(st.phase, e) ?? BuiltPhase(.constant(e.values.current[plan.output] ?? .nan))
+                    st.entry = e.with(built: s.build(st.phase, e) ?? BuiltPhase(.constant(e.values.current[plan.output] ?? .nan)))
                     slots[s.slot] = .sequence(st)
                 }
                 stack += s.phases.map(\.body)

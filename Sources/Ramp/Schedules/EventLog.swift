@@ -44,17 +44,18 @@ public struct EventLog: Sendable, Codable, Hashable {
     /// Records a metric fed at the end of `step` (steps only grow).
     public mutating func record(metric: Double, at step: Int) {
         metrics.append(metric)
-        if var run = at.last, run.count == 3 {
-            let last = run[0] + run[1] * (run[2] - 1)
-            if run[2] == 1, step > run[0] {
-                run[1] = step - run[0]
-                run[2] = 2
-                at[at.count - 1] = run
+        // The last run is read and written in place: a copy of it would be
+        // copied again on write, an allocation on every evaluation.
+        let i = at.count - 1
+        if i >= 0, at[i].count == 3 {
+            let (first, every, count) = (at[i][0], at[i][1], at[i][2])
+            if count == 1, step > first {
+                at[i][1] = step - first
+                at[i][2] = 2
                 return
             }
-            if run[2] > 1, step == last + run[1] {
-                run[2] += 1
-                at[at.count - 1] = run
+            if count > 1, step == first + every * count {
+                at[i][2] = count + 1
                 return
             }
         }

@@ -446,8 +446,8 @@ extension Node {
         case .chained(let c, _): return c.value(at: t, slots)
         case .reduceOnPlateau(let r, _): return r.value(slots)
         case .sequence(let s):
-            let (i, local) = s.position(at: t, slots)
-            return s.body(i, slots).value(at: local, slots)
+            let (body, local) = s.inForce(at: t, slots)
+            return body.value(at: local, slots)
         }
     }
 }
@@ -468,8 +468,8 @@ extension Node {
         case .restarts(let r, _):
             return r.body.momentum(at: r.cycles.position(t).local, slots)
         case .sequence(let s):
-            let (i, local) = s.position(at: t, slots)
-            return s.body(i, slots).momentum(at: local, slots)
+            let (body, local) = s.inForce(at: t, slots)
+            return body.momentum(at: local, slots)
         }
     }
 
@@ -493,7 +493,7 @@ extension Node {
             guard case .sequence(var st) = slots[s.slot], st.held == nil else { return }
             let phase = s.phases[st.phase]
             let local = t - st.start
-            let body = s.body(st.phase, slots)
+            let body = s.body(st.phase, st)
             body.observe(at: local, ctx, &slots, initial: initial)
             let byLength = s.bound(st.phase, st).map { local + 1 >= $0 } ?? false
             let byCondition = phase.condition?.holds(local: local, ctx, &slots) ?? false

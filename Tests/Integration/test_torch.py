@@ -350,6 +350,22 @@ def test_chained_schedulers_step_as_torch_steps_them(table, members, call, steps
 WSD = 'base 0.1\nsignals ["cooldown"]\nwarmup 3 then constant(base) until signal("cooldown") then linear(T=5, from=base, to=0)'
 
 
+def train_to_the_end(model, optimizer, scheduler, during=None, after=None):
+    """Trains until the schedule finishes and returns the rate of every step;
+    during(n) runs while the n-th step is open (after its update, before the
+    scheduler steps), after(n) once it has ended, n counting from 1."""
+    rates = []
+    while not scheduler.finished:
+        rates.append(optimizer.param_groups[0]["lr"])
+        train_step(model, optimizer)
+        if during is not None:
+            during(len(rates))
+        scheduler.step()
+        if after is not None:
+            after(len(rates))
+    return rates
+
+
 def test_a_signal_raised_by_the_trainer_or_by_a_file_ends_its_phase(compile_module, table, tmp_path):
     """scheduler.signal() during step 6, or a file that appears before step 6
     ends (signal_file, looked for every step): both train at the rates `ramp
@@ -360,13 +376,7 @@ def test_a_signal_raised_by_the_trainer_or_by_a_file_ends_its_phase(compile_modu
 
     model, optimizer = model_and_optimizer()
     scheduler = wsd.torch_scheduler(optimizer)
-    rates = []
-    while not scheduler.finished:
-        rates.append(optimizer.param_groups[0]["lr"])
-        train_step(model, optimizer)
-        if len(rates) == 7:
-            scheduler.signal("cooldown")
-        scheduler.step()
+    rates = train_to_the_end(model, optimizer, scheduler, during=lambda n: n == 7 and scheduler.signal("cooldown"))
     assert rates == expected
     assert scheduler.state_dict()["schedules"][0]["log"]["signals"] == [{"step": 6, "name": "cooldown"}]
     with pytest.raises(ValueError, match="unknown signal 'stop'"):
@@ -375,13 +385,8 @@ def test_a_signal_raised_by_the_trainer_or_by_a_file_ends_its_phase(compile_modu
     flag = tmp_path / "cooldown"
     model, optimizer = model_and_optimizer()
     scheduler = wsd.torch_scheduler(optimizer, signal_file=flag, signal_every=1)
-    rates = []
-    while not scheduler.finished:
-        rates.append(optimizer.param_groups[0]["lr"])
-        train_step(model, optimizer)
-        if len(rates) == 7:
-            flag.touch()  # a person decides, mid-run
-        scheduler.step()
+    # A person decides, mid-run.
+    rates = train_to_the_end(model, optimizer, scheduler, during=lambda n: n == 7 and flag.touch())
     assert rates == expected
     with pytest.raises(ValueError, match="signal_file raises 'stop', which this schedule does not wait for"):
         wsd.torch_scheduler(optimizer, signal_file=tmp_path / "stop.flag")
@@ -442,24 +447,13 @@ def test_a_decay_on_demand_starts_where_the_rate_is_and_resumes_inside_it(compil
 
     model, optimizer = model_and_optimizer()
     scheduler = module.torch_scheduler(optimizer)
-    rates, buffer = [], io.BytesIO()
-    while not scheduler.finished:
-        rates.append(optimizer.param_groups[0]["lr"])
-        train_step(model, optimizer)
-        if len(rates) == 10:
-            scheduler.signal("cooldown")
-        scheduler.step()
-        if len(rates) == 12:
-            torch.save(scheduler.state_dict(), buffer)
+    buffer = io.BytesIO()
+    rates = train_to_the_end(model, optimizer, scheduler, during=lambda n: n == 10 and scheduler.signal("cooldown"),
+                             after=lambda n: n == 12 and torch.save(scheduler.state_dict(), buffer))
     assert rates == expected
 
     buffer.seek(0)
     model, optimizer = model_and_optimizer()
     resumed = module.torch_scheduler(optimizer)
     resumed.load_state_dict(torch.load(buffer, weights_only=True))
-    rest = []
-    while not resumed.finished:
-        rest.append(optimizer.param_groups[0]["lr"])
-        train_step(model, optimizer)
-        resumed.step()
-    assert rest == expected[12:]
+    assert train_to_the_end(model, optimizer, resumed) == expected[12:]

@@ -163,12 +163,15 @@ def test_a_schedule_that_ends_mid_epoch_stops_fit_before_the_next_batch_trains(t
     assert len(result["losses"]) == 2  # the second epoch's evaluation still ran
 
 
-def test_a_signal_file_ends_its_phase_in_model_fit(table, tmp_path):
+@pytest.mark.parametrize("decay, steps", [("linear(T=8, from=base, to=0.01)", 16),
+                                          # fixed when it starts: from 0.8 of the rate there, over half the steps run (8)
+                                          ("linear(T=0.5 * elapsed, from=0.8 * current, to=0.01)", 12)])
+def test_a_signal_file_ends_its_phase_in_model_fit(decay, steps, table, tmp_path):
     """keras_callback(signal_file=...): a file that appears during step 7
     (touched before that batch trains) ends the stable phase when the step
     ends, as `ramp table --signal cooldown@7` gives, and fit stops at the end."""
     require("jax")
-    program = 'base 0.1\nsignals ["cooldown"]\nwarmup 3 then constant(base) until signal("cooldown") then linear(T=8, from=base, to=0.01)'
+    program = 'base 0.1\nsignals ["cooldown"]\nwarmup 3 then constant(base) until signal("cooldown") then ' + decay
     subprocess.run([RAMP, "compile", "-e", program, "--to", "python", "-o", str(tmp_path / "card_schedule.py")], check=True)
     flag = tmp_path / "cooldown"
     script = CALLBACK.replace("card_schedule.keras_callback()", f"card_schedule.keras_callback(signal_file={str(flag)!r}, signal_every=1)")
@@ -180,5 +183,5 @@ def test_a_signal_file_ends_its_phase_in_model_fit(table, tmp_path):
     assert run.returncode == 0, run.stderr
     rates = json.loads(run.stdout.strip().splitlines()[-1])["rates"]
     expected = table(program, 40, signals=["cooldown@7"])
-    assert len(expected) == 16 and len(rates) == 16
+    assert len(expected) == steps and len(rates) == steps
     assert close32(rates, expected)

@@ -84,6 +84,8 @@ public struct Checker {
     var entryScope = false
     /// How many sequences enclose the expression being checked.
     var sequenceDepth = 0
+    /// True while a `let` is computed: once, where it is written, outside any phase.
+    var checkingLet = false
 
     enum BatchCheck { case checking, failed, done(Node) }
     /// Outputs a library's constructor writes, whose values pass as the library gives them.
@@ -158,6 +160,8 @@ public struct Checker {
                 case .binding(let name, let expr):
                     if let d = declare(name, st.nameRange) { poisoned.insert(name); throw .diagnostic(d) }
                     do throws(CheckError) {
+                        checkingLet = true
+                        defer { checkingLet = false }
                         globals[name] = try evaluate(expr, [:])
                     } catch {
                         poisoned.insert(name)

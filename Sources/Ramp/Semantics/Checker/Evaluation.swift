@@ -132,6 +132,9 @@ extension Checker {
     /// `current` or `elapsed`: a number fixed when its phase starts, known
     /// while checking only by its placeholder (`EntryInput.placeholder`).
     func entryValue(_ input: EntryInput, _ name: String, _ range: SourceRange) throws(CheckError) -> Value {
+        if checkingLet {
+            throw .error(.entryValueMisplaced, "'\(name)' is fixed when a phase starts, and a `let` is computed where it is written: make it a `def`, such as `def decay() = linear(T=20, from=current, to=0)`, and call it in a phase", at: range)
+        }
         guard entryScope, checkingOutput != nil else {
             throw .error(.entryValueMisplaced, "'\(name)' is fixed when a phase starts, so it can be used only in a phase after the first of an output's schedule, such as `... then linear(T=0.2 * elapsed, from=current, to=0)`", at: range)
         }

@@ -419,11 +419,7 @@ public enum Python {
             pendingTarget = plan.role == .warmup ? "target" : nil
             let body = node(p.body, level: level + 1).0
             let natural = duration(p.body)
-            var checks: [String] = []
-            for f in p.body.entryForms {
-                let text = expr(f)
-                if !checks.contains(text) { checks.append(text) }
-            }
+            let checks = entryChecks(p.body)
             var code = ["def \(name)(e, target=None):"]
             if !checks.isEmpty {
                 code += ["    if not _finite(\(checks.joined(separator: ", "))):", "        return None"]
@@ -434,7 +430,7 @@ public enum Python {
             (functions, hoisted, pendingTarget) = (outerFunctions, outerHoisted, outerTarget)
             functions.append((ramp: "phase \(i + 1) of \(plan.output), built when it starts: \(Describe.node(p.body, own: plan.output))", code: code.joined(separator: "\n")))
             var reads: [String] = []
-            for input in p.entryInputs(including: plan.role == .warmup && i + 1 < s.phases.count ? s.phases[i + 1] : nil) {
+            for input in s.entryInputs(of: i) {
                 if case .current(let o) = input, o != plan.output, !reads.contains(o) { reads.append(o) }
             }
             var entryArgs = [pythonString(plan.output), pythonString(plan.role.rawValue), name]
@@ -448,6 +444,17 @@ public enum Python {
             args.append("entry=Entry(" + entryArgs.joined(separator: ", ") + ")")
             if let layout { return "Phase(" + args.joined(separator: "," + layout + "      ") + ")" }
             return "Phase(" + args.joined(separator: ", ") + ")"
+        }
+
+        /// The numbers fixed at entry in a phase's body, each once, as the
+        /// builder writes them: it holds the phase where one is not finite.
+        mutating func entryChecks(_ body: Node) -> [String] {
+            var checks: [String] = []
+            for f in body.entryForms {
+                let text = expr(f)
+                if !checks.contains(text) { checks.append(text) }
+            }
+            return checks
         }
 
         /// A body's natural length as Python computes it inside a phase's

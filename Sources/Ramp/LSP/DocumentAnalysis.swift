@@ -143,11 +143,8 @@ struct DocumentAnalysis: Sendable {
 
     var phases: [PhaseInfo] {
         guard let p = compiled else { return [] }
-        var sequences: [(String, PhaseSequence)] = [("lr", p.lr)]
-        if case .explicit(let m)? = p.momentum { sequences.append(("momentum", m)) }
-        sequences += p.outputs.map { ($0.name, $0.sequence) }
         var out: [PhaseInfo] = []
-        for (name, s) in sequences {
+        for (name, s) in p.sequences {
             let starts = s.startSteps(from: 0)
             for (i, phase) in s.phases.enumerated() {
                 let start = starts[i]

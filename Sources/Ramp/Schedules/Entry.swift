@@ -105,6 +105,9 @@ public final class EntryState: Sendable, Codable, Hashable {
         self.built = built
     }
 
+    /// What a phase holds when its values cannot build it: the output's value it started from.
+    func heldBody(_ plan: EntryPlan) -> BuiltPhase { BuiltPhase(.constant(values.current[plan.output] ?? .nan)) }
+
     /// The same entry with its phase built.
     func with(built: BuiltPhase) -> EntryState { EntryState(values: values, length: length, held: held, built: built) }
 
@@ -157,9 +160,13 @@ extension PhaseSequence {
 
     /// The body of phase `i` as it runs, given the sequence's state.
     @inline(__always) func body(_ i: Int, _ st: SequenceState) -> Node {
-        guard phases[i].entry != nil, st.phase == i, let e = st.entry else { return phases[i].body }
-        if let built = e.built { return built.body }
-        return build(i, e)?.body ?? phases[i].body
+        guard let plan = phases[i].entry, st.phase == i, let e = st.entry else { return phases[i].body }
+        return (e.built ?? build(i, e) ?? e.heldBody(plan)).body
+    }
+
+    /// The entry values phase `i` reads; a warmup rising to the next phase fixes that phase's too.
+    func entryInputs(of i: Int) -> [EntryInput] {
+        phases[i].entryInputs(including: phases[i].entry?.role == .warmup && i + 1 < phases.count ? phases[i + 1] : nil)
     }
 
     /// Fixes phase `i`'s entry values, at the end of local step `t` (the
@@ -171,15 +178,16 @@ extension PhaseSequence {
             values = previous.values
         } else {
             var current: [String: Double] = [plan.output: ctx.value(ofOutput: plan.output) ?? .nan]
-            for input in phases[i].entryInputs(including: plan.role == .warmup && i + 1 < phases.count ? phases[i + 1] : nil) {
+            for input in entryInputs(of: i) {
                 if case .current(let name) = input, current[name] == nil { current[name] = ctx.value(ofOutput: name) ?? .nan }
             }
             values = EntryValues(elapsed: t + 1, current: current)
         }
         let written = plan.length.map { EntryPlan.steps($0.value(base: plan.settings.base, entry: values)) }
             ?? (phases[i].explicitBound ? phases[i].bound : nil)
-        guard let built = build(i, EntryState(values: values, length: nil, held: false, built: nil)) else {
-            return EntryState(values: values, length: written, held: true, built: BuiltPhase(.constant(values.current[plan.output] ?? .nan)))
+        let unbuilt = EntryState(values: values, length: nil, held: false, built: nil)
+        guard let built = build(i, unbuilt) else {
+            return EntryState(values: values, length: written, held: true, built: unbuilt.heldBody(plan))
         }
         let length = plan.length != nil || phases[i].explicitBound ? written : built.body.duration
         return EntryState(values: values, length: length, held: false, built: built)
@@ -189,7 +197,7 @@ extension PhaseSequence {
     /// parameter invalid. A held phase is its starting value.
     func build(_ i: Int, _ entry: EntryState) -> BuiltPhase? {
         guard let plan = phases[i].entry else { return nil }
-        if entry.held { return BuiltPhase(.constant(entry.values.current[plan.output] ?? .nan)) }
+        if entry.held { return entry.heldBody(plan) }
         guard var body = phases[i].body.instantiated(entry.values, plan.settings) else { return nil }
         if plan.role == .warmup, i + 1 < phases.count {
             // The warmup rises to where the next phase will begin, built from the same values.
@@ -262,8 +270,7 @@ extension Node {
     }
 
     /// The tree with every primitive that reads entry values rebuilt from
-    /// `values`, through the builtin that made it, and the lengths of inner
-    /// phases that came from them measured again; nil when a value makes a
+    /// `values`, through the builtin that made it; nil when a value makes a
     /// parameter invalid (not finite, or refused by its shape).
     func instantiated(_ values: EntryValues, _ settings: Settings) -> Node? {
         switch self {
@@ -291,17 +298,9 @@ extension Node {
                 c.members[i] = Chained.Member(body: body, floor: c.members[i].floor)
             }
             return .chained(c, s)
-        case .sequence(let s):
-            guard readsEntry else { return self }
-            var phases = s.phases
-            for i in phases.indices {
-                guard let body = phases[i].body.instantiated(values, settings) else { return nil }
-                phases[i].body = body
-                if !phases[i].explicitBound { phases[i].bound = body.duration }
-            }
-            var rebuilt = PhaseSequence.make(phases)
-            rebuilt.slot = s.slot
-            return .sequence(rebuilt)
+        case .sequence:
+            // A sequence inside a phase never reads them: the checker and the IR loader refuse it.
+            return self
         }
     }
 
@@ -353,7 +352,7 @@ extension CompiledProgram {
             if case .sequence(let s) = n {
                 if s.slot >= 0, s.slot < slots.count, case .sequence(var st) = slots[s.slot], let e = st.entry,
                    e.built == nil, st.phase < s.phases.count, let plan = s.phases[st.phase].entry {
-                    st.entry = e.with(built: s.build(st.phase, e) ?? BuiltPhase(.constant(e.values.current[plan.output] ?? .nan)))
+                    st.entry = e.with(built: s.build(st.phase, e) ?? e.heldBody(plan))
                     slots[s.slot] = .sequence(st)
                 }
                 stack += s.phases.map(\.body)

@@ -22,18 +22,7 @@ extension CompiledProgram {
         }
         let named: [(String, PhaseSequence)] = [("lr", lrSeq)] + (mSeq.map { [("momentum", $0)] } ?? []) + zip(others.map(\.0), otherSeqs).map { ($0, $1) }
         // `current("momentum")` reads an output the program schedules; the checker samples it over the values it takes.
-        var reads: Set<String> = []
-        for (_, seq) in named {
-            for phase in seq.phases where phase.entry != nil {
-                for case .current(let name) in phase.entryInputs() {
-                    guard named.contains(where: { $0.0 == name }) else {
-                        throw .error(.unknownName, "current(\(JSONValue.quote(name))) reads \(quoted(name)), which the program does not schedule", at: phase.range)
-                    }
-                    reads.insert(name)
-                }
-            }
-        }
-        let ranges = reads.isEmpty ? [:] : outputRanges(named, reads: reads, total: settings.total, slots)
+        let ranges = try outputRanges(named, total: settings.total, slots)
         /// An output a library's constructor writes passes as the library gives it: outside its range
         /// (negative, above 1, growing without bound) is a warning.
         func check(_ seq: PhaseSequence, _ name: String, what: String, range: OutputRange) throws(CheckError) {

@@ -18,40 +18,41 @@ extension CompiledProgram {
         return points
     }
 
-    /// The values each output another's phase reads at entry can take
-    /// (`current("momentum")`), sampled over its phases.
-    static func outputRanges(_ named: [(String, PhaseSequence)], reads: Set<String>, total: Int?, _ slots: [SlotState]) -> [String: ClosedRange<Double>] {
+    /// The values each output that a phase built at entry reads
+    /// (`current("momentum")`) can take, sampled over its phases; reading an
+    /// output that is not among `named` is refused.
+    static func outputRanges(_ named: [(String, PhaseSequence)], total: Int?, _ slots: [SlotState]) throws(CheckError) -> [String: ClosedRange<Double>] {
         var ranges: [String: ClosedRange<Double>] = [:]
-        for (name, seq) in named where reads.contains(name) {
-            var lo = Double.infinity, hi = -Double.infinity
-            for i in seq.phases.indices {
-                if let r = valueRange(seq, i, total: total, slots, others: [:]) { lo = min(lo, r.lowerBound); hi = max(hi, r.upperBound) }
+        for (_, seq) in named {
+            for phase in seq.phases where phase.entry != nil {
+                for case .current(let name) in phase.entryInputs() where ranges[name] == nil {
+                    guard let read = named.first(where: { $0.0 == name })?.1 else {
+                        throw .error(.unknownName, "current(\(JSONValue.quote(name))) reads \(quoted(name)), which the program does not schedule", at: phase.range)
+                    }
+                    var lo = Double.infinity, hi = -Double.infinity
+                    for i in read.phases.indices {
+                        if let r = valueRange(read, i, total: total, slots, others: [:]) { lo = min(lo, r.lowerBound); hi = max(hi, r.upperBound) }
+                    }
+                    ranges[name] = lo <= hi ? lo...hi : 0...0
+                }
             }
-            ranges[name] = lo <= hi ? lo...hi : 0...0
         }
         return ranges
     }
 
-    /// True when some phase is built when it starts (`current`, `elapsed`).
-    public var hasEntryPhases: Bool {
-        ([lr] + (momentumSequence.map { [$0] } ?? []) + outputs.map(\.sequence)).contains { $0.phases.contains { $0.entry != nil } }
-    }
-
-    var momentumSequence: PhaseSequence? {
-        if case .explicit(let m) = momentum { return m }
-        return nil
-    }
-
-    /// `outputRanges` for this program's outputs.
-    var entryOutputRanges: [String: ClosedRange<Double>] {
-        var named: [(String, PhaseSequence)] = [("lr", lr)]
+    /// Every output's schedule by name: the rate, a scheduled momentum, the others in order.
+    var sequences: [(name: String, sequence: PhaseSequence)] {
+        var named: [(name: String, sequence: PhaseSequence)] = [("lr", lr)]
         if case .explicit(let m) = momentum { named.append(("momentum", m)) }
-        named += outputs.map { ($0.name, $0.sequence) }
-        var reads: Set<String> = []
-        for (_, seq) in named {
-            for p in seq.phases { for case .current(let name) in p.entryInputs() { reads.insert(name) } }
-        }
-        return reads.isEmpty ? [:] : CompiledProgram.outputRanges(named, reads: reads, total: settings.total, initialSlots)
+        return named + outputs.map { ($0.name, $0.sequence) }
+    }
+
+    /// True when some phase is built when it starts (`current`, `elapsed`).
+    public var hasEntryPhases: Bool { sequences.contains { $0.sequence.phases.contains { $0.entry != nil } } }
+
+    /// `outputRanges` for this program's outputs (checked already, so none is refused).
+    var entryOutputRanges: [String: ClosedRange<Double>] {
+        (try? CompiledProgram.outputRanges(sequences.map { ($0.name, $0.sequence) }, total: settings.total, initialSlots)) ?? [:]
     }
 
     /// The furthest step sampled in a run without `total`.
@@ -72,7 +73,7 @@ extension CompiledProgram {
             latest = zip(latest, fixed.map(Double.init)).map { $0 + $1 }
         }
         var out: [(EntryInput, ClosedRange<Double>)] = []
-        for input in s.phases[i].entryInputs(including: plan.role == .warmup && i + 1 < s.phases.count ? s.phases[i + 1] : nil) {
+        for input in s.entryInputs(of: i) {
             switch input {
             case .elapsed:
                 let lo = min(earliest, last)

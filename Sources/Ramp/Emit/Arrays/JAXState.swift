@@ -181,7 +181,7 @@ extension Python.Writer {
         }
         let k = s.slot
         var names = entrySlots[k] ?? []
-        for input in p.entryInputs(including: plan.role == .warmup && i + 1 < s.phases.count ? s.phases[i + 1] : nil) {
+        for input in s.entryInputs(of: i) {
             if case .current(let o) = input, !names.contains(o) { names.append(o) }
         }
         if !names.contains(plan.output) { names.append(plan.output) }
@@ -192,11 +192,7 @@ extension Python.Writer {
         pendingTarget = plan.role == .warmup ? "target" : nil
         let f = function(p.body, single: false, prefix: output)
         let natural = duration(p.body) ?? "jnp.inf"
-        var checks: [String] = []
-        for form in p.body.entryForms {
-            let text = expr(form)
-            if !checks.contains(text) { checks.append(text) }
-        }
+        let checks = entryChecks(p.body)
         var lines = ["def \(name)(e, target=None):",
                      "    \"\"\"Phase \(i + 1) of \(plan.output), built from the values fixed when it starts (`e`).\"\"\""]
         lines += functionLines().map { $0.isEmpty ? "" : "    " + $0 }

@@ -670,6 +670,10 @@ class Entry:
         self.explicit = explicit
         self.reads = reads
 
+    def held(self, values):
+        """What the phase is when its values cannot build it: the output's value it started from."""
+        return Const(values["current"][self.output])
+
 
 class Sequence(_Node):
     """Phases one after another (`then`). With `starts`, every phase but the
@@ -725,7 +729,7 @@ class Sequence(_Node):
         if built is not None and built[0] is e:
             return built[1]
         made = self._make(i, e, s)
-        body = made[0] if made is not None else Const(e["values"]["current"][phase.entry.output])
+        body = made[0] if made is not None else phase.entry.held(e["values"])
         self._built = (e, body)
         return body
 
@@ -734,7 +738,7 @@ class Sequence(_Node):
         entry = self.phases[i].entry
         values = e["values"]
         if e["held"]:
-            return Const(values["current"][entry.output]), None
+            return entry.held(values), None
         target = None
         if entry.role == "warmup":
             after = self.phases[i + 1].entry.make(values)
@@ -762,7 +766,7 @@ class Sequence(_Node):
         made = self._make(i, e, s)
         if made is None:
             e["held"] = True
-            body, natural = Const(values["current"][entry.output]), None
+            body, natural = entry.held(values), None
         else:
             body, natural = made
         if entry.length is not None:

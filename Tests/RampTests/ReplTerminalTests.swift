@@ -137,7 +137,8 @@ struct Tmux {
         bytes.insert(contentsOf: [0xFF, 0xFE, 0x0A], at: bytes.count / 2)  // invalid UTF-8 mid-stream
         // An empty line ends any unfinished input; the session may have changed base.
         let r = try ramp(["repl"], stdin: String(decoding: bytes, as: UTF8.self) + "\n:set base 1\ncosine(T=3)\n")
-        #expect(r.status == 0)
+        // Many of the random lines are refused, so the piped session exits 1, having run to its end.
+        #expect(r.status == 1)
         #expect(r.stdout.hasSuffix("lr[0] = 1  lr[1] = 0.75  lr[2] = 0.25\n"))
     }
 }

@@ -34,19 +34,28 @@ public struct ScriptedLineReader: LineReader {
 /// completion sees the same definitions the loop evaluates.
 public final class ReplSession {
     public var engine: ReplEngine
+    /// How many inputs were refused: a piped session with any exits 1, as a script would.
+    public private(set) var errors = 0
 
     public init(_ engine: ReplEngine) { self.engine = engine }
 
-    /// The read-evaluate-print loop over any line reader.
+    /// The read-evaluate-print loop over any line reader. An input still open
+    /// when the lines end is checked, so its error is reported, not dropped.
     public func run<R: LineReader>(reader: inout R, write: (String) -> Void) {
+        func show(_ reply: ReplEngine.Reply?) {
+            guard let reply else { return }
+            if reply.isError { errors += 1 }
+            if !reply.output.isEmpty { write(reply.output) }
+        }
         while !engine.wantsQuit {
             switch reader.readLine(prompt: engine.prompt) {
             case .endOfInput:
+                show(engine.finish())
                 return
             case .interrupted:
                 engine.cancel()
             case .line(let line):
-                if let reply = engine.feed(line), !reply.output.isEmpty { write(reply.output) }
+                show(engine.feed(line))
             }
         }
     }

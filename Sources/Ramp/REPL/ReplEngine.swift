@@ -39,8 +39,14 @@ public struct ReplEngine {
 
     /// Takes one line. Returns nil while a multi-line input is incomplete.
     public mutating func feed(_ line: String) -> Reply? {
-        if pending.isEmpty, line.trimmingCharacters(in: .whitespaces).hasPrefix(":") {
-            return command(line.trimmingCharacters(in: .whitespaces))
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        if trimmed.hasPrefix(":") {
+            // A command ends an unfinished input, which is checked first: its
+            // error is shown, never swallowed into the next lines.
+            guard let open = finish() else { return command(trimmed) }
+            let ran = command(trimmed)
+            let shown = [open.output, ran.output].filter { !$0.isEmpty }.joined(separator: "\n")
+            return Reply(output: shown, isError: open.isError || ran.isError)
         }
         pending += (pending.isEmpty ? "" : "\n") + line
         // An empty line ends an unfinished input, so an error can always be reached.
@@ -53,6 +59,16 @@ public struct ReplEngine {
 
     /// Abandons a half-typed multi-line input (Ctrl-C).
     public mutating func cancel() { pending = "" }
+
+    /// Checks an input left open (at the end of piped input, or before a
+    /// command), so that what is wrong with it is said; nil when none is open.
+    public mutating func finish() -> Reply? {
+        guard !pending.isEmpty else { return nil }
+        let text = pending
+        pending = ""
+        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return nil }
+        return evaluate(text, name: "<repl>")
+    }
 
     /// True when the text so far cannot be a whole input: an open bracket, or
     /// a trailing `then`, operator or comma.

@@ -4,7 +4,8 @@ import Ramp
 extension RampCommand {
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check programs and report every problem with its line and column.")
+            abstract: "Check programs and report every problem with its line and column.",
+            discussion: "Exit status: 0 every program checks (warnings allowed); 1 any has an error or cannot be read; 64 a misused option.")
 
         @Argument(help: "Program files to check.")
         var files: [String] = []

@@ -6,7 +6,12 @@ extension RampCommand {
     struct Diff: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Where two schedules differ: the first differing step, the largest differences, and an overlay chart.",
-            discussion: "Both are run over the same steps, fed the same metrics and signals. Exits 0 when they are the same, 1 when they differ (as diff does).")
+            discussion: """
+                Both are run over the same steps, fed the same metrics and signals.
+
+                Exit status, as diff's: 0 the schedules are the same, 1 they differ, 2 trouble (a program that \
+                cannot be read or checked, a bad metrics file or signal, a chart that cannot be written, a misused option).
+                """)
 
         @Argument(help: "The first program (a .ramp file, an IR document or a config ramp import reads).")
         var a: String
@@ -37,6 +42,20 @@ extension RampCommand {
         }
 
         func run() throws {
+            let identical: Bool
+            do { identical = try compare() } catch let code as ExitCode where code != .success {
+                throw ExitCode(2)
+            } catch let code as ExitCode {
+                throw code
+            } catch {
+                Stderr.print("\(error)")
+                throw ExitCode(2)
+            }
+            if !identical { throw ExitCode(1) }
+        }
+
+        /// Prints the report (and chart); true when the two schedules are the same.
+        private func compare() throws -> Bool {
             let pa = try ProgramFile.compile(try ProgramFile.load(a), base: base)
             let pb = try ProgramFile.compile(try ProgramFile.load(b), base: base)
             let raised = try SignalOption.parse(signals, for: [pa, pb])
@@ -61,7 +80,7 @@ extension RampCommand {
                     print(plot.terminal(width: 72, height: 12, color: color), terminator: "")
                 }
             }
-            if !diff.identical { throw ExitCode(1) }
+            return diff.identical
         }
     }
 }

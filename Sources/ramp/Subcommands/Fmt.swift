@@ -9,6 +9,9 @@ extension RampCommand {
             discussion: """
             Rewrites each FILE in place; a folder stands for the .ramp files under it. With no FILE, or with -, \
             formats standard input to standard output. A file with syntax errors is reported and left as it is.
+
+            Exit status: 0 done; 1 a file could not be read, parsed or written. With --check: 0 every file is \
+            formatted, 1 some file would change, 2 a file could not be read or parsed (or an option was misused).
             """)
 
         @Flag(help: "Write nothing: name each file that would change, and exit 1 if any would.")
@@ -62,7 +65,9 @@ extension RampCommand {
                     }
                 }
             }
-            if failed || (check && changes) { throw ExitCode(1) }
+            // --check answers a question, as diff does: trouble is 2, so a CI job can tell it from "untidy".
+            if failed { throw ExitCode(check ? 2 : 1) }
+            if check && changes { throw ExitCode(1) }
         }
 
         /// Folders become the .ramp files under them, sorted, skipping hidden folders and build output.

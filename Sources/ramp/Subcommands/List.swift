@@ -4,7 +4,8 @@ import Ramp
 extension RampCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List every builtin and compatibility constructor with its parameters and defaults.")
+            abstract: "List every builtin and compatibility constructor with its parameters and defaults.",
+            discussion: "Exit status: 0; 64 a misused option.")
 
         @Flag(name: .shortAndLong, help: "Also describe each parameter of the builtins.")
         var verbose = false

@@ -10,6 +10,9 @@ extension RampCommand {
                 Type a schedule to see its phases, a sparkline and a few rates; :help lists the commands.
                 On a terminal, lines are edited with libedit (emacs keys, Tab completion, history in
                 $XDG_STATE_HOME/ramp/history or ~/.ramp_history). From a pipe, lines are read plainly.
+
+                Exit status: 0; from a pipe, 1 when any input was refused (an input still open
+                at the end of the lines is checked and counts).
                 """)
 
         @Option(help: "Override the base learning rate of every schedule.")
@@ -31,6 +34,7 @@ extension RampCommand {
                     out.write(text + "\n")
                     out.flush()
                 }
+                if session.errors > 0 { throw ExitCode(1) }
             }
         }
 

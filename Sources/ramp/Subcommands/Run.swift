@@ -10,7 +10,7 @@ extension RampCommand {
         static let configuration = CommandConfiguration(
             abstract: "Train an objective under a schedule, feeding it the metric, until the schedule ends.",
             discussion: "Objectives: " + ObjectiveKind.allCases.map { "\($0.rawValue) (\($0.summary))" }.joined(separator: "; ")
-                + ". Optimizers: " + OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ") + ".")
+                + ". Optimizers: " + OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ") + ".\n\nExit status: 0 the schedule ended or the steps ran out; 1 the program, data or a checkpoint cannot be read, or a log cannot be written; 64 a misused option.")
 
         @Argument(help: "A .ramp program file.")
         var file: String

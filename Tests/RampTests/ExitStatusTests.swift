@@ -76,3 +76,20 @@ import Testing
         #expect(session.engine.sessionNames == ["a"])
     }
 }
+
+/// The atomic writer reaps what a killed writer left beside its file.
+@Suite struct AtomicFileTests {
+    @Test func staleTemporariesOfGoneProcessesAreReaped() throws {
+        let dir = URL(fileURLWithPath: try temporaryFile("", name: "x")).deletingLastPathComponent().path
+        let target = dir + "/out.py"
+        // No process can have a number above the kernel's pid_max.
+        let max = try String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8)
+        let gone = Int(max.trimmingCharacters(in: .whitespacesAndNewlines))! + 1
+        let stale = target + ".tmp-\(gone)", living = target + ".tmp-1", other = target + ".tmp-x1"
+        for path in [stale, living, other] { FileManager.default.createFile(atPath: path, contents: Data("half".utf8)) }
+        let r = try ramp(["compile", "-e", "cosine(T=3)", "--to", "json", "-o", target])
+        #expect(r.status == 0)
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        #expect(left == ["out.py", "out.py.tmp-1", "out.py.tmp-x1", "x"])
+    }
+}

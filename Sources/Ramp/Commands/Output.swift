@@ -64,7 +64,8 @@ public enum AtomicFile {
 
     /// Writes what `body` streams into `path`.
     public static func write(to path: String, _ body: (inout Output) throws -> Void) throws {
-        let temporary = path + ".tmp-\(getpid())"
+        reapStale(beside: path)
+        let temporary = path + temporarySuffix + String(getpid())
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw Failure(path: path, reason: String(cString: strerror(errno))) }
         var out = Output(fd: fd)
@@ -80,6 +81,26 @@ public enum AtomicFile {
             let reason = out.failed ? "the write failed" : String(cString: strerror(errno))
             unlink(temporary)
             throw Failure(path: path, reason: reason)
+        }
+    }
+
+    /// A temporary is named `PATH.tmp-PID`, after the process writing it.
+    static let temporarySuffix = ".tmp-"
+
+    /// Removes the temporaries of `path` that a killed writer left: those of
+    /// this naming whose process is gone (a kill -9 mid-write cannot clean
+    /// up after itself, so the next write does). A temporary whose process
+    /// lives, or whose name is not of this form, is left alone.
+    static func reapStale(beside path: String) {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        let prefix = url.lastPathComponent + temporarySuffix
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        for name in names where name.hasPrefix(prefix) {
+            let digits = name.dropFirst(prefix.count)
+            guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber),
+                  let pid = pid_t(digits), pid > 0, pid != getpid() else { continue }
+            if kill(pid, 0) != 0, errno == ESRCH { unlink(folder + "/" + name) }
         }
     }
 

@@ -76,7 +76,16 @@ enum Metrics {
 }
 
 enum Stderr {
+    /// Everything on stderr is for a person: a control character in it is shown as its escape.
     static func print(_ s: String) {
-        FileHandle.standardError.write(Data((s + "\n").utf8))
+        FileHandle.standardError.write(Data((TerminalText.escaped(s) + "\n").utf8))
     }
+}
+
+enum Stdout {
+    /// Standard output is a terminal: text from a program is shown with its control characters escaped.
+    static let isTerminal = isatty(1) != 0
+
+    /// `text` as it should reach standard output: escaped for a terminal, as it is for a pipe or file.
+    static func shown(_ text: String) -> String { isTerminal ? TerminalText.escaped(text) : text }
 }

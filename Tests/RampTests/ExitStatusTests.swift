@@ -93,3 +93,93 @@ import Testing
         #expect(left == ["out.py", "out.py.tmp-1", "out.py.tmp-x1", "x"])
     }
 }
+
+/// A control character in a program (a string, a comment, a stray byte)
+/// reaches a terminal as its escape, never as a command to the terminal.
+@Suite struct TerminalTextTests {
+    let retitle = "\u{1B}]2;pwned\u{7}"
+
+    @Test func escapesControlsButKeepsLayout() {
+        #expect(TerminalText.escaped("a\u{1B}[2Jb\tc\nd\u{7F}\u{85}\u{202E}") == "a\\u{1B}[2Jb\tc\nd\\u{7F}\\u{85}\\u{202E}")
+        #expect(TerminalText.escaped("plain é ⣿") == "plain é ⣿")
+    }
+
+    @Test func checkShowsTheEscapeAndPutsTheCaretUnderIt() throws {
+        let path = try temporaryFile("cosine(T=10) until signal(\"\(retitle)\")\n", name: "esc.ramp")
+        let r = try ramp(["check", path])
+        #expect(r.status == 1)
+        #expect(r.stderr == """
+            \(path):1:27: error[R0307]: a signal's name must be an identifier (letters, digits and _), \
+            got '\\u{1B}]2;pwned\\u{7}'
+            cosine(T=10) until signal("\\u{1B}]2;pwned\\u{7}")
+                                      ^~~~~~~~~~~~~~~~~~~~~
+
+            """)
+        let stray = try temporaryFile("cosi\u{1B}ne(T=10)\n", name: "stray.ramp")
+        #expect(try ramp(["check", stray]).stderr == """
+            \(stray):1:5: error[R0002]: unexpected control character (byte 0x1b)
+            cosi\\u{1B}ne(T=10)
+                ^~~~~~
+
+            """)
+        // JSON escapes by its own rules: the message keeps the character itself.
+        let json = try ramp(["check", path, "--format", "json"])
+        #expect(json.stdout.contains(#"got '\u001b]2;pwned\u0007'"#))
+    }
+
+    @Test func replRepliesAndLanguageServerMessagesAreEscaped() {
+        var e = ReplEngine()
+        let r = e.feed("let \(retitle) = 1")
+        #expect(r?.isError == true)
+        #expect(r?.output.contains("\u{1B}") == false)
+        #expect(r?.output.contains("\\u{1B}") == true)
+        var lsp = LSPSession.started()
+        let published = lsp.open("cosine(T=10) until signal(\"\(retitle)\")")
+        let rendered = published["params"]?["diagnostics"]?.renderCompact() ?? ""
+        #expect(rendered.contains(#""message":"a signal's name must be an identifier (letters, digits and _), "#
+            + #"got '\\u{1B}]2;pwned\\u{7}'""#))
+    }
+
+    @Test func fmtEscapesForATerminalOnly() throws {
+        let path = try temporaryFile("# a \(retitle) comment\nwarmup 5\n", name: "c.ramp")
+        let piped = try ramp(["fmt", "-"], stdin: "# a \(retitle) comment\nwarmup 5\n")
+        #expect(piped.stdout == "# a \(retitle) comment\nwarmup 5\n")
+        // `script` runs it on a pseudo-terminal, which turns \n into \r\n.
+        let binary = repositoryRoot.appendingPathComponent(".build/debug/ramp").path
+        let tty = try run(URL(fileURLWithPath: "/usr/bin/script"), ["-qec", "\(binary) fmt - < \(path)", "/dev/null"])
+        #expect(tty.stdout == "# a \\u{1B}]2;pwned\\u{7} comment\r\nwarmup 5\r\n")
+    }
+}
+
+/// Charts have documented limits, and a program given as text titles its chart.
+@Suite struct PlotLimitTests {
+    @Test func sizesAndStepsPastTheLimitsAreRefusedNamingThem() throws {
+        let wide = try ramp(["plot", "-e", "cosine(T=10)", "--width", "100000", "--height", "100000"])
+        #expect(wide.status == 64)
+        #expect(wide.stderr.hasPrefix("Error: --width is 20 to 1000 characters (got 100000)\n"))
+        let svg = try ramp(["plot", "-e", "cosine(T=10)", "--out", "-", "--height", "20000"])
+        #expect(svg.stderr.hasPrefix("Error: --height is 100 to 10000 pixels (got 20000)\n"))
+        let long = try ramp(["plot", "-e", "cosine(T=10)", "--steps", "1000000000000"])
+        #expect(long.stderr.hasPrefix(
+            "Error: --steps is at most 10,000,000 for a chart (got 1000000000000); use ramp table for more\n"))
+        #expect(try ramp(["plot", "-e", "cosine(T=10)", "--width", "20", "--height", "4"]).status == 0)
+    }
+
+    @Test func aLongDefaultHorizonIsCappedWithANote() {
+        var notes: [String] = []
+        #expect(PlotLimits.defaultSteps(nil, horizons: [50, 1_000_000_000_000]) { notes.append($0) } == 10_000_000)
+        #expect(notes == ["note: the schedule runs 1000000000000 steps; the chart shows the first 10,000,000, "
+            + "the most --steps allows"])
+        #expect(PlotLimits.defaultSteps(nil, horizons: [50, 70]) { _ in Issue.record("no note") } == 70)
+        #expect(PlotLimits.defaultSteps(12, horizons: [1_000_000_000_000]) { _ in Issue.record("no note") } == 12)
+    }
+
+    @Test func aProgramGivenAsTextTitlesItsChart() throws {
+        #expect(PlotLimits.title(of: "base 0.1\nwarmup 5 then cosine(T=50)\n") == "base 0.1; warmup 5 then cosine(T=50)")
+        let long = "warmup 5 then cosine(T=50) until plateau(patience 3) then linear(T=20, from=current, to=0)"
+        #expect(PlotLimits.title(of: long) == "warmup 5 then cosine(T=50) until platea…")
+        let svg = try ramp(["plot", "-e", long, "--out", "-"])
+        #expect(svg.stdout.contains("warmup 5 then cosine(T=50) until platea…"))
+        #expect(!svg.stdout.contains("expression 1"))
+    }
+}

@@ -77,18 +77,23 @@ public enum DiagnosticPrinter {
             scalars = Array(scalars[from..<to])
             column = column - from + (prefix.isEmpty ? 0 : 1)
         }
-        let line = prefix + String(String.UnicodeScalarView(scalars)) + suffix
+        // Each character as a terminal is shown it: a control character as its escape.
+        let pieces = Array(prefix.unicodeScalars).map { String($0) } + scalars.map(TerminalText.shown)
+            + Array(suffix.unicodeScalars).map { String($0) }
+        let line = pieces.joined()
         // Keep tabs so the caret lines up under tab-indented code.
         var pad = ""
-        for (i, ch) in line.unicodeScalars.enumerated() where i < column - 1 {
-            pad.append(ch == "\t" ? "\t" : " ")
+        for piece in pieces.prefix(max(0, column - 1)) {
+            pad += piece == "\t" ? "\t" : String(repeating: " ", count: piece.unicodeScalars.count)
         }
         // Underline to the end of the range, or of the shown line when it goes further.
         let endLoc = file.location(of: d.range.end)
-        let rest = line.unicodeScalars.count - column + 1
-        let width = max(1, min(rest, endLoc.line == loc.line ? endLoc.column - loc.column : rest))
+        let rest = pieces.count - column + 1
+        let count = max(1, min(rest, endLoc.line == loc.line ? endLoc.column - loc.column : rest))
+        let width = pieces.dropFirst(max(0, column - 1)).prefix(count).reduce(0) { $0 + $1.unicodeScalars.count }
         let marker = "^" + String(repeating: "~", count: max(0, min(width, 200) - 1))
-        return "\(file.name):\(loc.line):\(loc.column): \(d.label): \(d.message)\n\(line)\n\(pad)\(marker)"
+        let head = TerminalText.escaped("\(file.name):\(loc.line):\(loc.column): \(d.label): \(d.message)")
+        return "\(head)\n\(line)\n\(pad)\(marker)"
     }
 
     public static func render(_ ds: [Diagnostic], in file: SourceFile) -> String {

@@ -124,7 +124,7 @@ public struct LanguageServer: Sendable {
     }
 
     func logMessage(_ text: String) -> JSONValue {
-        JSONRPC.notification("window/logMessage", .object([("type", .number(2)), ("message", .string(text))]))
+        JSONRPC.notification("window/logMessage", .object([("type", .number(2)), ("message", .string(TerminalText.escaped(text)))]))
     }
 
     mutating func open(_ uri: String, version: Int, text: String) -> [JSONValue] {
@@ -140,12 +140,13 @@ public struct LanguageServer: Sendable {
                 ("severity", .number(d.severity == .error ? 1 : d.severity == .warning ? 2 : 3)),
                 ("code", .string(d.kind.code)),
                 ("source", .string("ramp")),
-                ("message", .string(d.message)),
+                // An editor shows the message as text: control characters in it are shown escaped.
+                ("message", .string(TerminalText.escaped(d.message))),
             ]
             if !d.notes.isEmpty {
                 fields.append(("relatedInformation", .array(d.notes.map { n in
                     .object([("location", .object([("uri", .string(doc.uri)), ("range", doc.index.range(n.range))])),
-                             ("message", .string(n.message))])
+                             ("message", .string(TerminalText.escaped(n.message)))])
                 })))
             }
             return .object(fields)

@@ -17,7 +17,9 @@ public struct TerminalChart {
 
     public func render(_ panel: Panel) -> String {
         let steps = panel.steps
-        guard steps > 0, let (lo, hi) = panel.yRange else { return "\(panel.title): nothing to plot\n" }
+        guard steps > 0, let (lo, hi) = panel.yRange else {
+            return TerminalText.escaped("\(panel.title): nothing to plot") + "\n"
+        }
         let ticks = Scale.ticks(lo, hi, count: max(2, height / 4), log: panel.logY)
         let (labels, factor) = Scale.labels(ticks, log: panel.logY)
         let gutter = (labels.map(\.count).max() ?? 1) + 1
@@ -58,7 +60,7 @@ public struct TerminalChart {
         let shadedCols = panel.shaded.map { dotX($0.lowerBound) / 2...dotX(Swift.min($0.upperBound, steps - 1)) / 2 }
         let tickRows = Dictionary(zip(ticks, labels).map { (dotY($0) / 4, $1) }, uniquingKeysWith: { a, _ in a })
         // A shared factor of the tick labels goes with the title.
-        var out = "\(panel.title)\(factor.map { "  (\($0))" } ?? "")\n"
+        var out = TerminalText.escaped(panel.title) + "\(factor.map { "  (\($0))" } ?? "")\n"
         for r in 0..<rows {
             let label = tickRows[r] ?? ""
             out += String(repeating: " ", count: gutter - label.count - 1) + label + " " + (tickRows[r] != nil ? "┤" : "│")
@@ -112,9 +114,12 @@ public struct TerminalChart {
             var legend: [String] = []
             for (i, s) in panel.series.enumerated() {
                 let swatch = color ? TerminalChart.palette[i % TerminalChart.palette.count] + "⣿" + TerminalChart.reset : "⣿"
-                legend.append("\(swatch) \(s.name)" + (color || panel.series.count == 1 ? "" : " (\(i + 1))"))
+                let name = TerminalText.escaped(s.name)
+                legend.append("\(swatch) \(name)" + (color || panel.series.count == 1 ? "" : " (\(i + 1))"))
             }
-            for m in panel.markers { legend.append("\(m.kind == .plateau ? "┊" : "┆") \(m.step): \(m.label)") }
+            for m in panel.markers {
+                legend.append("\(m.kind == .plateau ? "┊" : "┆") \(m.step): \(TerminalText.escaped(m.label))")
+            }
             out += legend.map { "  " + $0 }.joined(separator: "\n") + "\n"
         }
         return out

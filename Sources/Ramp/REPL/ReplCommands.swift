@@ -65,7 +65,7 @@ extension ReplEngine {
             // The legend names the schedule as `ramp plot -e` does.
             let name = scheduleSource.flatMap { $0.count <= 40 ? $0 : nil } ?? "schedule"
             let plot = Commands.plot([(name: name, program: program)], steps: steps)
-            return Reply(output: plot.terminal(width: 72, height: 12, color: color).replacingTrailingNewline(), isError: false)
+            return Reply(chart: plot.terminal(width: 72, height: 12, color: color).replacingTrailingNewline())
         case "step": return step(args)
         case "signal":
             guard args.count == 1 else { return error("usage: :signal NAME, such as :signal cooldown") }

@@ -8,6 +8,19 @@ public struct ReplEngine {
     public struct Reply: Sendable, Equatable {
         public var output: String
         public var isError: Bool
+
+        /// Text for the terminal: a control character in it (from a name, a
+        /// string or a loaded file) is shown as its escape, never obeyed.
+        init(output: String, isError: Bool) {
+            self.output = TerminalText.escaped(output)
+            self.isError = isError
+        }
+
+        /// A chart: its colours are its own, and it escapes its labels itself.
+        init(chart: String) {
+            output = chart
+            isError = false
+        }
     }
 
     /// A session statement (setting, `let` or `def`) and the name it defines.
@@ -44,9 +57,11 @@ public struct ReplEngine {
             // A command ends an unfinished input, which is checked first: its
             // error is shown, never swallowed into the next lines.
             guard let open = finish() else { return command(trimmed) }
-            let ran = command(trimmed)
-            let shown = [open.output, ran.output].filter { !$0.isEmpty }.joined(separator: "\n")
-            return Reply(output: shown, isError: open.isError || ran.isError)
+            var both = command(trimmed)
+            // Both parts are already as the terminal shows them.
+            both.output = [open.output, both.output].filter { !$0.isEmpty }.joined(separator: "\n")
+            both.isError = open.isError || both.isError
+            return both
         }
         pending += (pending.isEmpty ? "" : "\n") + line
         // An empty line ends an unfinished input, so an error can always be reached.

@@ -60,7 +60,9 @@ extension RampCommand {
             let pb = try ProgramFile.compile(try ProgramFile.load(b), base: base)
             let raised = try SignalOption.parse(signals, for: [pa, pb])
             let metricValues = try metrics.map(Metrics.read) ?? []
-            let n = steps ?? max(pa.suggestedHorizon, pb.suggestedHorizon)
+            let n = PlotLimits.defaultSteps(steps, horizons: [pa.suggestedHorizon, pb.suggestedHorizon]) {
+                Stderr.print($0)
+            } ?? 1
             let diff = Commands.diff(pa, pb, steps: n, metrics: metricValues, signals: raised)
             if out != "-" { print(diff.text(a, b)) }
             if !noChart, !diff.identical {

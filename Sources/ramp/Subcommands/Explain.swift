@@ -10,7 +10,7 @@ extension RampCommand {
         @OptionGroup var input: ProgramInput
 
         func run() throws {
-            print(Ramp.Explain.text(try input.compile()))
+            print(Stdout.shown(Ramp.Explain.text(try input.compile())))
         }
     }
 }

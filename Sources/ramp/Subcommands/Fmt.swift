@@ -50,13 +50,15 @@ extension RampCommand {
                 let changed = formatted != file.text
                 changes = changes || changed
                 if diff {
-                    print(TextDiff.unified(file.text, formatted, oldName: "\(file.name) (as it is)", newName: "\(file.name) (formatted)"), terminator: "")
+                    let unified = TextDiff.unified(
+                        file.text, formatted, oldName: "\(file.name) (as it is)", newName: "\(file.name) (formatted)")
+                    print(Stdout.shown(unified), terminator: "")
                 }
                 if check {
-                    if changed { print(file.name) }
+                    if changed { print(Stdout.shown(file.name)) }
                 } else if !diff {
                     if path == "-" {
-                        print(formatted, terminator: "")
+                        print(Stdout.shown(formatted), terminator: "")
                     } else if changed {
                         do { try AtomicFile.write(formatted, to: path) } catch {
                             Stderr.print("\(error)")

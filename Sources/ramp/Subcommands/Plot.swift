@@ -14,7 +14,7 @@ extension RampCommand {
         @Option(name: [.customShort("e"), .customLong("expression")], help: "Program source given inline (repeatable).")
         var sources: [String] = []
 
-        @Option(help: "How many steps to plot (default: the schedule's length, or 100).")
+        @Option(help: "How many steps to plot (default: the schedule's length, or 100; at most 10,000,000).")
         var steps: Int?
 
         @Option(help: "A file with one metric per line; line i is observed at the end of step i.")
@@ -35,10 +35,10 @@ extension RampCommand {
         @Option(name: .customLong("x"), help: "What the x axis counts: steps, epochs, samples or tokens (from the program's settings).")
         var xUnit = "steps"
 
-        @Option(help: "Width: characters in the terminal, pixels in SVG.")
+        @Option(help: "Width: characters in the terminal (20 to 1,000), pixels in SVG (100 to 10,000).")
         var width: Int?
 
-        @Option(help: "Height: rows in the terminal, pixels in SVG.")
+        @Option(help: "Height: rows in the terminal (4 to 500), pixels in SVG (100 to 10,000).")
         var height: Int?
 
         @Option(help: "Override the programs' base learning rate.")
@@ -47,15 +47,16 @@ extension RampCommand {
         func validate() throws {
             if files.isEmpty && sources.isEmpty && runLog == nil { throw ValidationError("give at least one FILE, -e SOURCE or --run LOG") }
             if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
+            do { try PlotLimits.check(steps: steps, width: width, height: height, svg: out != nil) } catch {
+                throw ValidationError(error.description)
+            }
         }
 
         func run() throws {
             var inputs: [(String, ProgramText)] = []
             for path in files { inputs.append((path, try ProgramFile.load(path))) }
-            for (i, src) in sources.enumerated() {
-                // A name on one line: the source's lines joined, or its number when long.
-                let oneLine = src.split(separator: "\n").joined(separator: "; ")
-                inputs.append((oneLine.count <= 40 ? oneLine : "expression \(i + 1)", .source(SourceFile(name: "<expression>", text: src))))
+            for src in sources {
+                inputs.append((PlotLimits.title(of: src), .source(SourceFile(name: "<expression>", text: src))))
             }
             let metricValues = try metrics.map(Metrics.read) ?? []
             var programs: [(name: String, program: CompiledProgram)] = []
@@ -74,6 +75,9 @@ extension RampCommand {
                 throw ExitCode(1)
             }
             let raised = try SignalOption.parse(signals, for: programs.map(\.program))
+            let steps = PlotLimits.defaultSteps(steps, horizons: programs.map(\.program.suggestedHorizon)) {
+                Stderr.print($0)
+            }
             let plot = Commands.plot(programs, steps: steps, metrics: metricValues, signals: raised, runLog: log, logY: logY, x: axis)
             if let out {
                 let svg = plot.svg(width: width, height: height)

@@ -79,6 +79,21 @@ def python(installed, code):
     return done.stdout
 
 
+def test_a_table_shorter_than_asked_for_warns_where_the_schedule_ended(installed):
+    got = python(installed, f"""
+        import warnings, ramp
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            rows = ramp.table({PROGRAM!r}, 70)
+            full = ramp.table({PROGRAM!r}, 65)
+        print(len(rows), len(full))
+        for w in caught:
+            print(w.category.__name__, w.message)
+        """)
+    assert got == ("65 65\nRuntimeWarning ramp.table: the schedule finished at step 65; "
+                   "5 of the requested 70 steps were not printed\n")
+
+
 def test_version_is_ramps(installed):
     done = run(installed, os.path.join(installed[0], "ramp"), "--version")
     assert (done.returncode, done.stdout) == (0, VERSION + "\n")

@@ -120,10 +120,15 @@ def _base_args(base: Optional[float]) -> Tuple[str, ...]:
     return () if base is None else ("--base", repr(float(base)))
 
 
-def _run(args: Sequence[str], program: Optional[_Input] = None) -> str:
-    """Runs the compiler; a failure raises RampError with the program's diagnostics."""
+def _run(args: Sequence[str], program: Optional[_Input] = None, notes: Optional[List[str]] = None) -> str:
+    """Runs the compiler; a failure raises RampError with the program's diagnostics.
+
+    NOTES, when given, receives the notes the compiler printed (``note: ...`` on stderr).
+    """
     done = _binary.run(args)
     if done.returncode == 0:
+        if notes is not None:
+            notes.extend(line for line in done.stderr.splitlines() if line.startswith("note: "))
         return done.stdout
     message = done.stderr.strip() or f"ramp {' '.join(args)} exited with status {done.returncode}"
     diagnostics: List[Diagnostic] = []
@@ -316,14 +321,21 @@ def table(program: Program, steps: int, metrics: Optional[Iterable[Optional[floa
 
     source = _input(program)
     path = _metric_file(metrics)
+    notes: List[str] = []
     try:
         args = ["table", "--steps", str(int(steps)), "--format", "json", *_base_args(base), *source.args]
         if path:
             args += ["--metrics", path]
-        rows = json.loads(_run(args, source))
+        rows = json.loads(_run(args, source, notes))
     finally:
         if path:
             os.unlink(path)
+    if len(rows) < int(steps):
+        import warnings
+
+        # A table shorter than asked for is never silent: the compiler's note says where the schedule ended.
+        said = " ".join(note[len("note: "):] for note in notes) or f"the schedule finished at step {len(rows)}"
+        warnings.warn(f"ramp.table: {said}", RuntimeWarning, stacklevel=2)
     if rows and output not in rows[0]:
         raise KeyError(f"the program has no output {output!r}; it has {', '.join(k for k in rows[0] if k != 'step')}")
     values = [_number(row[output]) for row in rows]

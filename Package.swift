@@ -12,8 +12,13 @@ let package = Package(
     ],
     targets: [
         .target(name: "Ramp", exclude: ["Runtime/Data/README.md"],
-                resources: [.copy("Runtime/Data/breast_cancer.csv"), .copy("Emit/Python/runtime.py"), .copy("Emit/Python/checks.py"), .copy("Emit/Arrays/jax_runtime.py"), .copy("Emit/Arrays/jax_state.py"),
-                            .copy("Emit/Arrays/keras_runtime.py")]),
+                resources: [
+                    .copy("Runtime/Data/breast_cancer.csv"),
+                    .copy("Emit/Python/nodes.py"), .copy("Emit/Python/shapes.py"), .copy("Emit/Python/sequence.py"),
+                    .copy("Emit/Python/runtime.py"), .copy("Emit/Python/adapters.py"), .copy("Emit/Python/checks.py"),
+                    .copy("Emit/Arrays/jax_runtime.py"), .copy("Emit/Arrays/jax_state.py"),
+                    .copy("Emit/Arrays/keras_runtime.py"),
+                ]),
         .systemLibrary(
             name: "CEditLine",
             pkgConfig: "libedit",

@@ -96,6 +96,21 @@ def test_chained_members_step_one_rate_in_turn():
     assert [setter.value(float(t), []) for t in range(3)] == [1.0, 0.25, 0.125]
 
 
+def test_running_values_go_on_from_the_last_step_and_start_again_for_an_earlier_one():
+    # running_product(0.5) is 0.5^t exactly; asked in any order it gives what it gives from step 0.
+    halves = rt.RunningProduct(rt.Const(0.5))
+    order = [0.0, 1.0, 2.0, 3.0, 3.0, 7.5, 2.0, 0.0, 10.0, -1.0, math.nan, 4.0]
+    assert [halves.value(t, []) for t in order] == [0.5 ** max(0, math.floor(t)) if t == t else 1.0 for t in order]
+    # A chain stepped in any order agrees, bit for bit, with a new chain asked once for that step.
+    def chain():
+        cosine = rt.Arith(lambda t: 0.1 + 0.9 * (0.5 * (1 + math.cos(math.pi * t / 7))))
+        decay = rt.Arith(lambda t: 0.97 ** t)
+        return rt.Chained([cosine, decay], [0.1, 0.0], [None, None], [None, None], start=1.0)
+    stepped = chain()
+    for t in [0.0, 1.0, 2.0, 3.0, 5.0, 5.0, 4.0, 12.0, 1.0, 13.0, -2.0, 6.0]:
+        assert stepped.value(t, []) == chain().value(t, [])
+
+
 def test_static_sequence_holds_a_finished_phase():
     seq = rt.Sequence([rt.Phase(rt.Arith(lambda t: 1.0 - 0.5 * t), length=2),
                        rt.Phase(rt.Const(0.25), length=3)], starts=[0, 2])
@@ -117,6 +132,33 @@ class _Card(rt._Schedule):
                           rt.Phase(rt.Arith(lambda t: base), until=rt.Plateau(rt.PlateauSpec(patience=0), slot=1), slots=(1, 2))],
                          slot=0)
         return lr, None, None, [rt._sequence_state(), rt._tracker(math.inf)], []
+
+
+class _Reduce(rt._Schedule):
+    """reduce_on_plateau(factor=0.5, patience=0, eps=0) for 3 steps from 1, then held: a hand-written module."""
+
+    BASE = 1.0
+    KINDS = ("reduce",)
+
+    @staticmethod
+    def program(base):
+        body = rt.ReduceOnPlateau(rt.PlateauSpec(patience=0), factor=0.5, min=0.0, eps=0.0, from_=base, slot=0)
+        lr = rt.Sequence([rt.Phase(body, length=3, slots=(0, 1))], starts=[0])
+        return lr, None, None, [rt._reduce_state(base, rt._tracker(math.inf))], []
+
+
+def test_fixed_phases_with_state_step_on_the_short_path_and_hold_their_last_reduction():
+    s = _Reduce()
+    assert s.step == s._step_static
+    # 1 improves on inf; 2 and 3 are worse, so each halves the rate; the phase
+    # observes its last step (2), and past it the rate holds what that step gave.
+    lrs = [s.lr] + [s.step(m) for m in [1.0, 2.0, 3.0, 4.0, 5.0]]
+    assert lrs == [1.0, 1.0, 0.5, 0.25, 0.25, 0.25]
+    assert s.state_dict()["slots"] == [{"reduce": {"_0": {"value": 0.25, "reductions": 2, "tracker": {
+        "best": 1.0, "bad": 0, "cooldownLeft": 0, "pending": 0, "average": 0.0}}}}]
+    r = _Reduce()
+    r.load_state_dict(s.state_dict())
+    assert (r.t, r.lr, r.step(0.5)) == (5, 0.25, 0.25)
 
 
 def test_schedule_steps_saves_and_restores():

@@ -1,9 +1,10 @@
 import Foundation
 
-/// The Python runtime the emitted modules are made of: `Python/runtime.py`,
-/// a real Python file shipped as a resource (linted and unit-tested as one),
-/// cut into the sections its `# ramp-section: NAME requires: A, B` lines
-/// start. A module carries only the sections its program uses.
+/// The Python runtime the emitted modules are made of: the files in `Python/`
+/// (`files`, in order), real Python shipped as resources (linted and
+/// unit-tested as they are), cut into the sections their
+/// `# ramp-section: NAME requires: A, B` lines start. A module carries only
+/// the sections its program uses.
 struct PythonRuntime: Sendable {
     struct Section: Sendable {
         var name: String
@@ -26,7 +27,9 @@ struct PythonRuntime: Sendable {
 
     struct Missing: Error, CustomStringConvertible {
         var name: String
-        var description: String { "\(name).py, which compiled modules are made of, is missing from this installation of Ramp" }
+        var description: String {
+            "\(name).py, which compiled modules are made of, is missing from this installation of Ramp"
+        }
     }
 
     /// A Python file shipped with Ramp (checks.py, the array runtimes),
@@ -38,10 +41,24 @@ struct PythonRuntime: Sendable {
             .trimmingCharacters(in: .newlines)
     }
 
+    /// The runtime's files, in the order a module lists their sections:
+    /// the tree's parts, the stateful shapes, sequences and conditions, the
+    /// schedule (state codec, event log, replay), the trainer adapters.
+    static let files = ["nodes", "shapes", "sequence", "runtime", "adapters"]
+
     static func load() throws(Missing) -> PythonRuntime {
-        guard let url = Bundle.module.url(forResource: "runtime", withExtension: "py"),
-              let text = try? String(contentsOf: url, encoding: .utf8) else { throw Missing(name: "runtime") }
-        return PythonRuntime(text: text)
+        var sections: [Section] = []
+        for name in files {
+            guard let url = Bundle.module.url(forResource: name, withExtension: "py"),
+                  let text = try? String(contentsOf: url, encoding: .utf8) else { throw Missing(name: name) }
+            // Each file's own docstring and imports come before its first section.
+            sections += PythonRuntime(text: text).sections
+        }
+        return PythonRuntime(sections: sections)
+    }
+
+    init(sections: [Section]) {
+        self.sections = sections
     }
 
     init(text: String) {

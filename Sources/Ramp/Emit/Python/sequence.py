@@ -1,0 +1,302 @@
+"""Phase sequences (`then`) and the conditions that end a phase: locating
+the phase in force and its clamp, phases built when they start from the
+values fixed then, and held phases. Sections as in nodes.py.
+"""
+
+
+import bisect
+import copy
+import math
+
+from nodes import Const, _Node, _steps
+
+
+# ramp-section: sequence requires: arith, const
+class Phase:
+    """One phase: a body, the length that ends it (or None), the condition
+    that ends it (or None), and the state slots it resets on entry."""
+
+    def __init__(self, body, length=None, until=None, slots=(0, 0), at="<program>", entry=None):
+        self.body = body
+        self.length = length
+        self.until = until
+        self.slots = slots
+        self.at = at  # file:line:col of the phase in the Ramp source
+        self.entry = entry  # an Entry when the phase is built when it starts
+
+
+class Entry:
+    """How a phase that reads values fixed when it starts (`current`,
+    `elapsed`) is built then. `make(e, target)` gives its body and natural
+    length from the values `e`, or None when a number fixed then is not
+    finite (the phase then holds the value it started from); `length(e)` is
+    a length written with them, `explicit` a fixed one. A warmup (role
+    "warmup") fixes the values for the phase after it ("after_warmup") and
+    rises to where that phase begins (`target`)."""
+
+    def __init__(self, output, role, make, length=None, explicit=None, reads=()):
+        self.output = output
+        self.role = role
+        self.make = make
+        self.length = length
+        self.explicit = explicit
+        self.reads = reads
+
+    def held(self, values):
+        """What the phase is when its values cannot build it: the output's value it started from."""
+        return Const(values["current"][self.output])
+
+
+class Sequence(_Node):
+    """Phases one after another (`then`). With `starts`, every phase but the
+    last has a fixed length and the sequence is a function of the step;
+    otherwise state slot `slot` records where it is."""
+
+    def __init__(self, phases, starts=None, slot=-1):
+        self.phases = phases
+        self.starts = starts
+        self.slot = slot
+        last = phases[-1].length
+        self.duration = starts[-1] + last if starts is not None and last is not None else None
+        # The phase last built from entry values: (its entry state, its body).
+        self._built = None
+
+    def _phase(self, t):
+        return max(0, bisect.bisect_right(self.starts, t) - 1)
+
+    def _position(self, t):
+        """The phase in force at step t and the step within it; past the end
+        of a fixed-length phase, its last step."""
+        i = self._phase(t)
+        phase = self.phases[i]
+        local = t - self.starts[i]
+        if phase.length is not None and local >= phase.length:
+            local = float(max(0, phase.length - 1))
+        return phase, local
+
+    def _in_force(self, t, s):
+        """The body of the phase in force at step t and the step within it."""
+        if self.starts is not None:
+            phase, local = self._position(t)
+            return phase.body, local
+        st = s[self.slot]
+        local = st["held"] if st["held"] is not None else t - st["start"]
+        return self._body(st["phase"], st, s), local
+
+    def value(self, t, s):
+        body, local = self._in_force(t, s)
+        return body.value(local, s)
+
+    def momentum(self, t, s):
+        body, local = self._in_force(t, s)
+        return body.momentum(local, s)
+
+    def _body(self, i, st, s):
+        """Phase i's body as it runs: built from its entry values when it reads them."""
+        phase = self.phases[i]
+        e = st.get("entry")
+        if phase.entry is None or e is None:
+            return phase.body
+        built = self._built
+        if built is not None and built[0] is e:
+            return built[1]
+        made = self._make(i, e, s)
+        body = made[0] if made is not None else phase.entry.held(e["values"])
+        self._built = (e, body)
+        return body
+
+    def _make(self, i, e, s):
+        """Phase i built from the entry state e: (body, natural length), or None."""
+        entry = self.phases[i].entry
+        values = e["values"]
+        if e["held"]:
+            return entry.held(values), None
+        target = None
+        if entry.role == "warmup":
+            after = self.phases[i + 1].entry.make(values)
+            if after is None:
+                return None
+            target = after[0].value(0.0, s)
+            if not math.isfinite(target):
+                return None
+        return entry.make(values, target)
+
+    def _enter(self, i, t, now, previous, s):
+        """Fixes phase i's entry values at the end of step t (it starts at t + 1)."""
+        entry = self.phases[i].entry
+        if entry is None:
+            return None
+        if entry.role == "after_warmup" and previous is not None:
+            values = previous["values"]
+        else:
+            current = {}
+            for name in (entry.output,) + tuple(entry.reads):
+                if name not in current:
+                    current[name] = float(now.lr if name == "lr" else now.value(name))
+            values = {"elapsed": t + 1, "current": current}
+        e = {"values": values, "held": False}
+        made = self._make(i, e, s)
+        if made is None:
+            e["held"] = True
+            body, natural = entry.held(values), None
+        else:
+            body, natural = made
+        if entry.length is not None:
+            length = _steps(entry.length(values))
+        elif entry.explicit is not None:
+            length = entry.explicit
+        else:
+            length = None if made is None else natural
+        if length is not None:
+            e["length"] = length
+        self._built = (e, body)
+        return e
+
+    def finished_at(self, t, s):
+        """Whether the sequence has ended by local step t."""
+        if self.duration is not None:
+            return t >= self.duration
+        return self.starts is None and s[self.slot]["held"] is not None
+
+    def observe(self, t, metric, now, s, initial):
+        if self.starts is not None:
+            i = self._phase(t)
+            local = t - self.starts[i]
+            phase = self.phases[i]
+            if phase.length is None or local < phase.length:
+                phase.body.observe(local, metric, now, s, initial)
+            return
+        st = s[self.slot]
+        if st["held"] is None:
+            self._end_of_step(t, st, metric, now, s, initial)
+
+    def _end_of_step(self, t, st, metric, now, s, initial):
+        """The end of step t in a condition-driven sequence that has not
+        finished: the phase in force observes it, and ends on its length, its
+        condition or its own inner sequence's end."""
+        phase = self.phases[st["phase"]]
+        local = t - st["start"]
+        body = self._body(st["phase"], st, s)
+        if body.observes:
+            body.observe(local, metric, now, s, initial)
+        # The condition is always evaluated: a plateau records every metric.
+        until = phase.until
+        by_condition = until is not None and until.holds(local, metric, now, s)
+        length = phase.length if phase.entry is None else st["entry"].get("length")
+        if (by_condition or (length is not None and local + 1 >= length)
+                or (isinstance(body, Sequence) and body.finished_at(local + 1, s))):
+            reason = "condition" if by_condition else "length"
+            st["transitions"].append({"step": t + 1, "phase": st["phase"], "reason": reason})
+            if st["phase"] + 1 < len(self.phases):
+                st["phase"] += 1
+                st["start"] = t + 1
+                lo, hi = self.phases[st["phase"]].slots
+                for k in range(lo, hi):
+                    s[k] = copy.deepcopy(initial[k])
+                entry = self._enter(st["phase"], t, now, st.get("entry"), s)
+                if entry is None:
+                    st.pop("entry", None)
+                else:
+                    st["entry"] = entry
+            else:
+                st["held"] = float(local)
+
+
+def _sequence_state():
+    return {"phase": 0, "start": 0, "held": None, "transitions": []}
+
+
+# ramp-section: elapsed
+class Elapsed:
+    """At least n steps of the phase have run."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def holds(self, local, metric, now, s):
+        return local + 1 >= self.n
+
+
+# ramp-section: plateau_condition requires: plateau
+class Plateau:
+    """plateau(...): the metric has stopped improving."""
+
+    def __init__(self, spec, slot):
+        self.spec = spec
+        self.slot = slot
+
+    def holds(self, local, metric, now, s):
+        if metric is None:
+            return False
+        return self.spec.fires(s[self.slot], metric)
+
+
+# ramp-section: signal
+class Signal:
+    """signal(name): the signal was raised during this step (`now` is the
+    schedule, which keeps the step's raised signals while the step ends)."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def holds(self, local, metric, now, s):
+        return self.name in now._raised
+
+
+# ramp-section: compare
+_COMPARE = {
+    "<": lambda x, y: x < y, "<=": lambda x, y: x <= y, ">": lambda x, y: x > y,
+    ">=": lambda x, y: x >= y, "==": lambda x, y: x == y, "!=": lambda x, y: x != y,
+}
+
+
+class Compare:
+    """metric < 0.1, lr <= 1e-4, ema > 0.999, ...: each side is "metric", "lr",
+    ("output", name) or a schedule in t. `now` is the step's values: its `lr`
+    and value(name) (the schedule itself)."""
+
+    def __init__(self, a, op, b):
+        self.a = a
+        self.f = _COMPARE[op]
+        self.b = b
+
+    def _operand(self, o, local, metric, now, s):
+        if o == "metric":
+            return metric
+        if o == "lr":
+            return now.lr
+        if isinstance(o, tuple):
+            # ("output", name): another output's value at this step.
+            return now.value(o[1])
+        return o.value(float(local), s)
+
+    def holds(self, local, metric, now, s):
+        x = self._operand(self.a, local, metric, now, s)
+        y = self._operand(self.b, local, metric, now, s)
+        if x is None or y is None:
+            return False
+        return self.f(x, y)
+
+
+# ramp-section: logical
+class Logical:
+    """a and b, a or b: both sides are always evaluated, so every plateau sees every metric."""
+
+    def __init__(self, op, a, b):
+        self.both = op == "and"
+        self.a = a
+        self.b = b
+
+    def holds(self, local, metric, now, s):
+        x = self.a.holds(local, metric, now, s)
+        y = self.b.holds(local, metric, now, s)
+        return (x and y) if self.both else (x or y)
+
+
+# ramp-section: not
+class Not:
+    def __init__(self, a):
+        self.a = a
+
+    def holds(self, local, metric, now, s):
+        return not self.a.holds(local, metric, now, s)

@@ -1,0 +1,235 @@
+"""The shapes of the Python runtime that keep state or look up tables:
+plateaus and reduce-on-plateau, cyclic and one-cycle (which also schedule
+momentum), piecewise, interpolate and warmup-stable-decay. Sections as in
+nodes.py.
+"""
+
+
+import math
+
+from nodes import _Node, _floor, _max, _min, _pow
+
+
+# ramp-section: plateau
+class PlateauSpec:
+    """When a metric has stopped improving, counted as torch's ReduceLROnPlateau
+    counts (optax's atol and accumulate added). `--to jax` modules carry this
+    section too: better() is plain arithmetic, so it compares jax arrays alike."""
+
+    def __init__(self, patience, threshold=1e-4, threshold_mode="rel", mode="min", cooldown=0, atol=0.0, accumulate=1):
+        self.patience = patience
+        self.threshold = threshold
+        self.threshold_mode = threshold_mode
+        self.mode = mode
+        self.cooldown = cooldown
+        self.atol = atol
+        self.accumulate = accumulate
+        # Which comparison better() makes, and its factor, decided once:
+        # it runs at every evaluation.
+        self._kind = (0 if threshold_mode == "rel" else 1) if mode == "min" else (2 if threshold_mode == "rel" else 3)
+        self._factor = 1 - threshold if mode == "min" else threshold + 1
+
+    def better(self, a, best):
+        """True when `a` improves on `best`; NaN never does."""
+        kind = self._kind
+        if kind == 0:
+            return a < best * self._factor - self.atol
+        if kind == 1:
+            return a < best - self.threshold - self.atol
+        if kind == 2:
+            return a > best * self._factor + self.atol
+        return a > best + self.threshold + self.atol
+
+    def fires(self, tr, metric):
+        """Records one metric in the tracker `tr`; True when the plateau fires."""
+        value = metric
+        if self.accumulate > 1:
+            tr["average"] = (tr["pending"] * tr["average"] + metric) / (tr["pending"] + 1)
+            tr["pending"] += 1
+            if tr["pending"] != self.accumulate:
+                return False
+            value = tr["average"]
+            tr["pending"] = 0
+            tr["average"] = 0.0
+        if self.better(value, tr["best"]):
+            tr["best"] = value
+            bad = 0
+        else:
+            bad = tr["bad"] + 1
+        left = tr["cooldownLeft"]
+        if left > 0:
+            tr["cooldownLeft"] = left - 1
+            bad = 0
+        if bad <= self.patience:
+            tr["bad"] = bad
+            return False
+        tr["cooldownLeft"] = self.cooldown
+        tr["bad"] = 0
+        return True
+
+
+def _tracker(best, cooldown_left=0):
+    return {"best": best, "bad": 0, "cooldownLeft": cooldown_left, "pending": 0, "average": 0.0}
+
+
+# ramp-section: reduce_on_plateau requires: plateau
+class ReduceOnPlateau(_Node):
+    """Multiplies the rate by `factor` whenever the metric stops improving."""
+
+    def __init__(self, plateau, factor, min, eps, from_, slot):
+        self.plateau = plateau
+        self.factor = factor
+        self.min = min
+        self.eps = eps
+        self.from_ = from_
+        self.slot = slot
+
+    def value(self, t, s):
+        return s[self.slot]["value"]
+
+    def observe(self, t, metric, now, s, initial):
+        if metric is None:
+            return
+        st = s[self.slot]
+        if self.plateau.fires(st["tracker"], metric):
+            reduced = _max(st["value"] * self.factor, self.min)
+            if st["value"] - reduced > self.eps:
+                st["value"] = reduced
+                st["reductions"] += 1
+
+
+def _reduce_state(value, tracker):
+    return {"value": value, "tracker": tracker, "reductions": 0}
+
+
+# ramp-section: cyclic
+class Cyclic(_Node):
+    """Cyclical rates between `low` and `high`, momentum cycling the other way."""
+
+    def __init__(self, low, high, up, down, mode, gamma, momentum_low, momentum_high, cycle_momentum):
+        self.low, self.high, self.up, self.down, self.mode, self.gamma = low, high, up, down, mode, gamma
+        self.momentum_low, self.momentum_high, self.cycle_momentum = momentum_low, momentum_high, cycle_momentum
+
+    def _position(self, t):
+        total = float(self.up + self.down)
+        ratio = self.up / total
+        cycle = _floor(1 + t / total)
+        x = 1 + t / total - cycle
+        factor = x / ratio if x <= ratio else (x - 1) / (ratio - 1)
+        if self.mode == "triangular":
+            scale = 1.0
+        elif self.mode == "triangular2":
+            scale = 1 / _pow(2.0, cycle - 1)
+        else:
+            scale = _pow(self.gamma, t)
+        return scale, factor
+
+    def value(self, t, s):
+        scale, factor = self._position(t)
+        return self.low + (self.high - self.low) * factor * scale
+
+    def momentum(self, t, s):
+        if not self.cycle_momentum:
+            return None
+        scale, factor = self._position(t)
+        return self.momentum_high - (self.momentum_high - self.momentum_low) * factor * scale
+
+
+# ramp-section: onecycle
+class OneCycle(_Node):
+    """The one-cycle policy, phased as torch's OneCycleLR, momentum moving against the rate."""
+
+    def __init__(self, max, total, pct_start, shape, three_phase, div, final_div,
+                 momentum_low, momentum_high, cycle_momentum):
+        self.total, self.shape, self.cycle_momentum = total, shape, cycle_momentum
+        initial = max / div
+        floor = initial / final_div
+        p = pct_start * total
+        # Legs: (last step, rate from, rate to, momentum from, momentum to).
+        if three_phase:
+            self.legs = [(p - 1, initial, max, momentum_high, momentum_low),
+                         (2 * p - 2, max, initial, momentum_low, momentum_high),
+                         (total - 1.0, initial, floor, momentum_high, momentum_high)]
+        else:
+            self.legs = [(p - 1, initial, max, momentum_high, momentum_low),
+                         (total - 1.0, max, floor, momentum_low, momentum_high)]
+
+    def _anneal(self, a, b, pct):
+        if self.shape == "cos":
+            return b + (a - b) / 2 * (math.cos(math.pi * pct) + 1)
+        return (b - a) * pct + a
+
+    def _locate(self, t):
+        t = _min(t, self.total - 1.0)
+        start = 0.0
+        for i, leg in enumerate(self.legs):
+            if t <= leg[0] or i == len(self.legs) - 1:
+                return leg, (t - start) / (leg[0] - start)
+            start = leg[0]
+
+    def value(self, t, s):
+        leg, pct = self._locate(t)
+        return self._anneal(leg[1], leg[2], pct)
+
+    def momentum(self, t, s):
+        if not self.cycle_momentum:
+            return None
+        leg, pct = self._locate(t)
+        return self._anneal(leg[3], leg[4], pct)
+
+
+# ramp-section: piecewise
+class Piecewise(_Node):
+    """Constant pieces: values[i] from boundary i-1 (inclusive) to boundary i."""
+
+    def __init__(self, boundaries, values):
+        self.boundaries, self.values = boundaries, values
+
+    def value(self, t, s):
+        i = 0
+        while i < len(self.boundaries) and self.boundaries[i] <= t:
+            i += 1
+        return self.values[i]
+
+
+# ramp-section: interpolate
+class Interpolate(_Node):
+    """Interpolation through (boundaries[i], values[i]), linear or cosine; flat outside."""
+
+    def __init__(self, boundaries, values, shape):
+        self.boundaries, self.values, self.shape = boundaries, values, shape
+
+    def value(self, t, s):
+        b, v = self.boundaries, self.values
+        if t <= b[0]:
+            return v[0]
+        for i in range(1, len(b)):
+            if t < b[i]:
+                pct = (t - b[i - 1]) / float(b[i] - b[i - 1])
+                if self.shape == "linear":
+                    return (v[i] - v[i - 1]) * pct + v[i - 1]
+                return v[i] + (v[i - 1] - v[i]) / 2 * (math.cos(math.pi * pct) + 1)
+        return v[-1]
+
+
+# ramp-section: wsd
+class WarmupStableDecay(_Node):
+    """Warmup-stable-decay: rise to `peak`, hold, then decay to `min`."""
+
+    def __init__(self, warmup, stable, decay, peak, from_, min, shape):
+        self.warmup, self.stable, self.decay = warmup, stable, decay
+        self.peak, self.from_, self.min, self.shape = peak, from_, min, shape
+
+    def value(self, t, s):
+        if t < self.warmup:
+            return self.from_ + (self.peak - self.from_) * (t / float(self.warmup))
+        if t < self.warmup + self.stable:
+            return self.peak
+        progress = _min(1.0, (t - float(self.warmup + self.stable)) / float(self.decay))
+        if self.shape == "linear":
+            f = 1 - progress
+        elif self.shape == "cosine":
+            f = 0.5 * (1 + math.cos(math.pi * progress))
+        else:
+            f = 1 - math.sqrt(progress)
+        return self.min + (self.peak - self.min) * f

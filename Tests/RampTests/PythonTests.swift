@@ -161,6 +161,17 @@ import Testing
         #expect(all.count >= 350)
     }
 
+    /// The runtime's files read their own messages from the table the
+    /// diagnostics catalogue writes, which each module carries.
+    @Test func runtimeMessagesAreTheCataloguesTable() throws {
+        let url = repositoryRoot.appendingPathComponent("Sources/Ramp/Emit/Python/messages.py")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        #expect(text == RuntimeMessages.pythonFile, "messages.py should read:\n\(RuntimeMessages.pythonFile)")
+        let module = try Python.module(try Compiler.compile(SourceFile(name: "t.ramp", text: "cosine(T=10)")))
+        #expect(module.contains("\n" + RuntimeMessages.pythonTable + "\n"))
+        #expect(!module.contains("from messages import"))
+    }
+
     /// Schedule(base=b) gives, bit for bit, what Ramp gives when the program
     /// is checked at base b, at three bases; a base is refused only where
     /// Ramp refuses to rebuild the program there (its shape depends on it).

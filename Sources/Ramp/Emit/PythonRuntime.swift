@@ -33,11 +33,13 @@ struct PythonRuntime: Sendable {
     }
 
     /// A Python file shipped with Ramp (checks.py, the array runtimes),
-    /// without its docstring, which stays in the file.
+    /// without its docstring, which stays in the file. Its import of the
+    /// messages table becomes the table itself (`RuntimeMessages`).
     static func file(_ name: String) throws(Missing) -> String {
         guard let url = Bundle.module.url(forResource: name, withExtension: "py"),
               let text = try? String(contentsOf: url, encoding: .utf8) else { throw Missing(name: name) }
         return text.components(separatedBy: "\n\"\"\"\n").dropFirst().joined(separator: "\n\"\"\"\n")
+            .replacingOccurrences(of: "\nfrom messages import _MESSAGES\n", with: "\n\(RuntimeMessages.pythonTable)\n")
             .trimmingCharacters(in: .newlines)
     }
 

@@ -7,6 +7,10 @@ the module's runtime.
 
 import math
 
+# The texts of the errors raised here, generated from Ramp's diagnostics
+# catalogue (RuntimeMessages.swift): a module carries the table itself.
+from messages import _MESSAGES
+
 _INF = math.inf
 _NAN = math.nan
 
@@ -26,7 +30,7 @@ def _require_base(ok, place, why):
     """Refuses a base at which a decision the program took on the base would
     come out differently, with the message Ramp gives (`why()` writes it)."""
     if not ok:
-        raise ValueError(f"{place}: error[R0509]: {why()}")
+        raise ValueError(f"{place}: " + _MESSAGES["R0509"].format(why=why()))
 
 
 def _pinned(x, at_base, base):

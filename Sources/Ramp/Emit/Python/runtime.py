@@ -24,6 +24,7 @@ import math
 # The checks every Python-family module carries (a module gets checks.py's
 # code before these sections; here it is imported, for this file on its own).
 from checks import _fmt
+from messages import _MESSAGES
 from nodes import (Arith, At, Chained, Const, Float32, Fn, Neg, Op, Restarts, RunningProduct, Time, _FUNCTIONS,
                    _ceil, _div, _f32, _finite, _floor, _max, _min, _mod, _pow, _steps)
 from sequence import (Compare, Elapsed, Entry, Logical, Not, Phase, Plateau, Sequence, Signal,
@@ -177,7 +178,7 @@ def _check_rates(seq, what, offset, total, slots, base, kind="nonNegative"):
                 t = next((u for u in range(previous + 1, t + 1) if bad(u)), t)
                 why = _violation(kind, p.body.value(float(t), slots))
                 step = f"at step {start + t}" if start is not None else f"at step {t} of this phase"
-                raise ValueError(f"{p.at}: error[R0508]: at base {base!r}, the {what} is {why} {step}")
+                raise ValueError(f"{p.at}: " + _MESSAGES["R0508"].format(base=repr(base), what=what, why=why, step=step))
             previous = t
             t = t + 1 if t < 256 else t + t // 2
         if isinstance(p.body, Sequence):

@@ -11,7 +11,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .target(name: "Ramp", exclude: ["Runtime/Data/README.md"],
+        .target(name: "Ramp", exclude: ["Runtime/Data/README.md", "Emit/Python/messages.py"],
                 resources: [
                     .copy("Runtime/Data/breast_cancer.csv"),
                     .copy("Emit/Python/nodes.py"), .copy("Emit/Python/shapes.py"), .copy("Emit/Python/sequence.py"),

@@ -53,6 +53,9 @@ test: deps python-check
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
 	RAMP=$(abspath $(RAMP)) $(PYTHON) -m pytest -q -rs -p no:cacheprovider Tests/Integration
 	$(MAKE) --no-print-directory wheel
+	@$(PYTHON) -m auditwheel --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q --disable-pip-version-check auditwheel >/dev/null 2>&1 \
+		|| echo "note: auditwheel is not installed and could not be; the wheel's manylinux policy is not checked"
+	@if $(PYTHON) -m auditwheel --version >/dev/null 2>&1; then $(PYTHON) -m auditwheel show $(WHEEL_DIR)/dist/*.whl; fi
 	RAMP=$(abspath $(RAMP)) RAMP_WHEEL_DIR=$(abspath $(WHEEL_DIR))/dist $(PYTHON) -m pytest -q -rs -p no:cacheprovider Tests/Wheel
 	$(RAMP) check samples/*.ramp
 	$(RAMP) fmt --check samples/*.ramp

@@ -6,6 +6,7 @@ shared libraries it loads that a Linux machine may lack). Without it, the
 Swift package one folder up is built here, which needs the Swift toolchain.
 """
 
+import functools
 import os
 import platform
 import re
@@ -13,7 +14,7 @@ import shutil
 import subprocess
 import sys
 
-from setuptools import setup
+from setuptools import Distribution, setup
 from setuptools.command.bdist_wheel import bdist_wheel
 from setuptools.command.build_py import build_py
 
@@ -28,8 +29,9 @@ def version():
         return re.search(r'version = "([^"]+)"', f.read()).group(1)
 
 
+@functools.lru_cache(maxsize=None)
 def bundle():
-    """The staged compiler folder, building it from source when none is given."""
+    """The staged compiler folder, building it from source (once) when none is given."""
     given = os.environ.get("RAMP_BUNDLE")
     if given:
         if not os.path.isfile(os.path.join(given, "ramp")):
@@ -63,13 +65,29 @@ class BuildWithCompiler(build_py):
             f.write(f'"""Written when the wheel was built."""\n\nVERSION = "{version()}"\nIR_VERSION = {ir_version}\n')
 
 
-def platform_tag():
-    """manylinux for the build machine's glibc: the binary needs no newer one."""
+def glibc_needed(folder):
+    """The newest glibc symbol version the ELF files under FOLDER ask for, as (major, minor)."""
+    newest = (2, 17)
+    for base, _, names in os.walk(folder):
+        for name in names:
+            path = os.path.join(base, name)
+            with open(path, "rb") as f:
+                if f.read(4) != b"\x7fELF":
+                    continue
+            symbols = subprocess.run(["objdump", "-T", path], check=True, capture_output=True, text=True).stdout
+            for major, minor in re.findall(r"GLIBC_(\d+)\.(\d+)", symbols):
+                newest = max(newest, (int(major), int(minor)))
+    return newest
+
+
+def platform_tag(folder):
+    """manylinux for the newest glibc the compiler and its libraries need, not the build machine's:
+    a wheel built on a newer system still installs wherever its binaries run."""
     libc, ver = platform.libc_ver()
     machine = platform.machine()
     if libc != "glibc" or not ver:
         return f"linux_{machine}"
-    major, minor = ver.split(".")[:2]
+    major, minor = glibc_needed(folder)
     return f"manylinux_{major}_{minor}_{machine}"
 
 
@@ -81,8 +99,17 @@ class PlatformWheel(bdist_wheel):
         self.root_is_pure = False
 
     def get_tag(self):
-        return "py3", "none", platform_tag()
+        return "py3", "none", platform_tag(bundle())
 
 
-setup(version=version(), cmdclass={"build_py": BuildWithCompiler, "bdist_wheel": PlatformWheel},
+class BinaryDistribution(Distribution):
+    """A distribution with a compiled binary: the package goes in platlib, where tools such as
+    auditwheel look for binaries, not in purelib."""
+
+    def has_ext_modules(self):
+        return True
+
+
+setup(version=version(), distclass=BinaryDistribution,
+      cmdclass={"build_py": BuildWithCompiler, "bdist_wheel": PlatformWheel},
       package_data={"ramp": ["py.typed"]})

@@ -5,6 +5,7 @@ tree, the commands run from a temporary folder, and the build output the
 binary was made from is moved away while they run.
 """
 
+import importlib.util
 import json
 import os
 import re
@@ -28,6 +29,22 @@ def wheel():
     found = [f for f in os.listdir(WHEEL_DIR) if f.endswith(".whl")]
     assert len(found) == 1, found
     return os.path.join(WHEEL_DIR, found[0])
+
+
+def test_auditwheel_names_a_manylinux_policy_no_newer_than_ubuntu_22_04():
+    path = wheel()
+    if importlib.util.find_spec("auditwheel") is None:
+        pytest.skip("auditwheel is not installed: `make test` installs it from PyPI")
+    shown = subprocess.run([sys.executable, "-m", "auditwheel", "show", path], capture_output=True, text=True,
+                           timeout=300)
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    policy = re.search(r'platform tag:\s*"manylinux_(\d+)_(\d+)_\w+"', shown.stdout)
+    assert policy, shown.stdout
+    assert (int(policy[1]), int(policy[2])) <= (2, 35), shown.stdout
+    # The wheel claims no more than auditwheel finds: its tag is that policy or an older one.
+    tag = re.search(r"manylinux_(\d+)_(\d+)_", os.path.basename(path))
+    assert tag and (int(tag[1]), int(tag[2])) >= (int(policy[1]), int(policy[2])) >= (2, 17), os.path.basename(path)
+    assert (int(tag[1]), int(tag[2])) <= (2, 35), os.path.basename(path)
 
 
 def make_venv(path, system_site_packages=False):
@@ -219,9 +236,14 @@ def test_compile_is_cached_and_pickles(installed):
 
 
 def test_repl_runs_from_the_wheel(installed):
-    done = run(installed, os.path.join(installed[0], "ramp"), "repl", stdin="warmup 2 then cosine(T=4)\n:table 3\n")
+    done = run(installed, os.path.join(installed[0], "ramp"), "repl", stdin="warmup 2 then cosine(T=4)\n:table 0..3\n")
     assert done.returncode == 0, done.stderr
     assert "0.5" in done.stdout
+    assert done.stdout.endswith("step,lr\n0,0.0\n1,0.5\n2,1.0\n3,0.8535533905932737\n")
+    # A piped session with a refused input exits 1, having run every line.
+    refused = run(installed, os.path.join(installed[0], "ramp"), "repl", stdin="warmup 2 then cosine(T=4)\n:table 3\n")
+    assert refused.returncode == 1
+    assert refused.stdout.endswith("error: '3' is not a range such as 0..100\n")
 
 
 @pytest.fixture(scope="module")

@@ -93,7 +93,7 @@ fuzz: deps
 	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name Ramp \
 		$$(find Sources/Ramp -name '*.swift') Fuzz/*.swift -o $(FUZZ_DIR)/ramp-fuzz 2>&1 | grep -v 'ld.gold: warning' || true
 	test -x $(FUZZ_DIR)/ramp-fuzz
-	cp Sources/Ramp/Emit/Python/*.py Sources/Ramp/Emit/Arrays/*.py $(FUZZ_DIR)/
+	cp Sources/Ramp/Emit/Python/*.py Sources/Ramp/Emit/Arrays/*.py Sources/Ramp/Compat/Prelude/*.ramp $(FUZZ_DIR)/
 	ASAN_OPTIONS=malloc_context_size=255 LSAN_OPTIONS=suppressions=Fuzz/lsan.supp \
 	$(FUZZ_DIR)/ramp-fuzz $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seeds -dict=grammar/ramp.dict \
 		-seed=$(FUZZ_SEED) -max_total_time=$(SECONDS) -timeout=10 -rss_limit_mb=4096 -max_len=4096 -print_final_stats=1 \

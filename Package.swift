@@ -11,14 +11,20 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .target(name: "Ramp", exclude: ["Runtime/Data/README.md", "Emit/Python/messages.py"],
-                resources: [
-                    .copy("Runtime/Data/breast_cancer.csv"),
-                    .copy("Emit/Python/nodes.py"), .copy("Emit/Python/shapes.py"), .copy("Emit/Python/sequence.py"),
-                    .copy("Emit/Python/runtime.py"), .copy("Emit/Python/adapters.py"), .copy("Emit/Python/checks.py"),
-                    .copy("Emit/Arrays/jax_runtime.py"), .copy("Emit/Arrays/jax_state.py"),
-                    .copy("Emit/Arrays/keras_runtime.py"),
-                ]),
+        .target(
+            name: "Ramp",
+            exclude: ["Runtime/Data/README.md", "Emit/Python/messages.py"],
+            resources: [
+                .copy("Runtime/Data/breast_cancer.csv"),
+                .copy("Emit/Python/nodes.py"), .copy("Emit/Python/shapes.py"), .copy("Emit/Python/sequence.py"),
+                .copy("Emit/Python/runtime.py"), .copy("Emit/Python/adapters.py"), .copy("Emit/Python/checks.py"),
+                .copy("Emit/Arrays/jax_runtime.py"), .copy("Emit/Arrays/jax_state.py"),
+                .copy("Emit/Arrays/keras_runtime.py"),
+            ]
+                // The compat prelude: one Ramp file per library, as Prelude.libraries lists them.
+                + ["torch", "transformers", "timm", "optax", "keras", "deepspeed", "composer", "fvcore", "mmengine"]
+                .map { .copy("Compat/Prelude/\($0).ramp") }
+        ),
         .systemLibrary(
             name: "CEditLine",
             pkgConfig: "libedit",

@@ -9,6 +9,8 @@ import Foundation
 /// or finite rates is a bug.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    // The compat prelude's files are read beside the fuzzer (the Makefile copies them there).
+    precondition(Prelude.missing.isEmpty, "the prelude lacks \(Prelude.missing)")
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     let file = SourceFile(name: "fuzz", bytes: bytes)
     // The language server reads any text, and answers about any place in it.

@@ -54,10 +54,11 @@ struct Callable: Sendable {
 
     static func param(_ file: SourceFile, _ p: Parameter) -> Param {
         var label = p.name
-        if let t = p.type { label += ": " + file.slice(t.range) }
-        let d = p.defaultValue.map { file.slice($0.range) }
+        if let t = p.type { label += ": " + file.oneLine(t.range) }
+        let d = p.defaultValue.map { file.oneLine($0.range) }
         if let d { label += p.type == nil ? "=\(d)" : " = \(d)" }
-        return Param(name: p.name, label: label, doc: p.type.map { "a parameter: " + file.slice($0.range) } ?? "", defaultText: d)
+        let doc = p.type.map { "a parameter: " + file.oneLine($0.range) } ?? ""
+        return Param(name: p.name, label: label, doc: doc, defaultText: d)
     }
 
     /// Markdown for a hover: the signature in a code block, the doc, the parameters.

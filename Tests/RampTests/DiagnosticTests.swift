@@ -69,6 +69,39 @@ func rendered(_ source: String) -> String {
         #expect(text == DiagnosticCatalogue.markdown, "regenerate docs/diagnostics.md from DiagnosticCatalogue.markdown")
     }
 
+    /// Every message is worded in the catalogue (Diagnostics/Messages/), in the
+    /// file of its code's block: a site elsewhere only names it.
+    @Test func messagesAreWordedInTheCatalogue() throws {
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Sources/Ramp")
+        let files = try #require(FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil))
+            .compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" }
+        #expect(files.count > 50)
+        let made = try Regex(#"(DiagnosticMessage|NoteMessage)\(\s*[."]"#)
+        let kind = try Regex(#"(?:\.init|DiagnosticMessage)\(\s*\.([a-zA-Z0-9]+),"#)
+        var blocks = 0
+        for url in files {
+            let text = try String(contentsOf: url, encoding: .utf8)
+            guard url.path.contains("/Diagnostics/") else {
+                #expect(!text.contains(made), "\(url.lastPathComponent) words a message of its own")
+                continue
+            }
+            guard url.path.contains("/Diagnostics/Messages/") else { continue }
+            // R03Arguments.swift holds R03xx: each kind's code starts with its file's block.
+            let block = String(url.lastPathComponent.prefix(3))
+            for match in text.matches(of: kind) {
+                let name = String(match.output[1].substring!)
+                // invalidUTF8 is invalid-utf8, notANumber not-a-number.
+                let kebab = name.replacingOccurrences(of: "UTF8", with: "Utf8")
+                    .replacing(try Regex("[A-Z]"), with: { "-" + $0.output[0].substring! }).lowercased()
+                let code = try #require(DiagnosticCatalogue.lookup(kebab)?.code, "no kind named \(name)")
+                #expect(code.hasPrefix(block), "\(name) (\(code)) is worded in \(url.lastPathComponent)")
+                blocks += 1
+            }
+        }
+        #expect(blocks > 150)
+    }
+
     /// Did-you-mean must not compare a huge name with every builtin, and the
     /// message must not echo it whole.
     @Test func longUnknownNameIsClippedAndQuick() {

@@ -45,21 +45,21 @@ extension Checker {
     mutating func sgdr(_ args: [CallArgument], _ range: SourceRange, _ env: Env) throws(CheckError) -> Value {
         let (bound, _) = try bind(["cosine_kwargs"], variadic: false, args, callee: Compat.sgdrName, env)
         guard let (list, listRange) = bound["cosine_kwargs"] else {
-            throw .error(.missingArgument, "missing argument 'cosine_kwargs' for '\(Compat.sgdrName)'", at: range)
+            throw .error(.missingArgument("cosine_kwargs", for: Compat.sgdrName), at: range)
         }
         guard case .list(let dicts) = list, !dicts.isEmpty else {
-            throw .error(.argumentType, "argument 'cosine_kwargs' of '\(Compat.sgdrName)' expects a non-empty list of dict(...)", at: listRange)
+            throw .error(.expectsDictList("cosine_kwargs", of: Compat.sgdrName), at: listRange)
         }
         guard case .function(let cycle)? = globals["optax.warmup_cosine_decay_schedule"] else { throw .alreadyReported }
         var schedules: [Value] = [], boundaries: [Value] = []
         var total = 0
         for d in dicts {
             guard case .map(let entries) = d else {
-                throw .error(.argumentType, "argument 'cosine_kwargs' of '\(Compat.sgdrName)' expects dict(...) items, found \(d.typeName)", at: listRange)
+                throw .error(.expectsDictItems("cosine_kwargs", of: Compat.sgdrName, found: d.typeName), at: listRange)
             }
             var kwargs: [String: Value] = [:]
             for e in entries {
-                guard case .string(let k) = e.key else { throw .error(.badValue, "dict keys must be names", at: listRange) }
+                guard case .string(let k) = e.key else { throw .error(.dictKeysNotNames, at: listRange) }
                 kwargs[k] = e.value
             }
             schedules.append(try callClosure(cycle, keywords: kwargs, range))

@@ -198,7 +198,8 @@ extension DiagnosticCatalogue {
         Every diagnostic Ramp reports has a stable code, printed as
         `file:line:col: error[CODE]: message`, and reported by the same code
         everywhere programs are checked. This page is generated from the
-        catalogue in `Sources/Ramp/Diagnostics/Catalogue.swift`.
+        catalogue in `Sources/Ramp/Diagnostics/Catalogue.swift`; the messages
+        of each block of codes are in `Sources/Ramp/Diagnostics/Messages/`.
 
         | code | name | what it reports |
         | --- | --- | --- |

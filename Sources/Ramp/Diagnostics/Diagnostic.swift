@@ -11,7 +11,9 @@ public struct Diagnostic: Error, Sendable, Hashable {
     /// Related locations, each a diagnostic of severity `note`.
     public var notes: [Diagnostic] = []
 
-    public init(_ severity: Severity, _ kind: DiagnosticKind, _ message: String, at range: SourceRange, notes: [Diagnostic] = []) {
+    /// Private: a message comes from the catalogue (`DiagnosticMessage`, `NoteMessage`).
+    private init(_ severity: Severity, _ kind: DiagnosticKind, _ message: String, at range: SourceRange,
+                 notes: [Diagnostic] = []) {
         self.severity = severity
         self.kind = kind
         self.message = message
@@ -19,12 +21,20 @@ public struct Diagnostic: Error, Sendable, Hashable {
         self.notes = notes
     }
 
-    public static func error(_ kind: DiagnosticKind, _ message: String, at range: SourceRange, notes: [Diagnostic] = []) -> Diagnostic {
-        Diagnostic(.error, kind, message, at: range, notes: notes)
+    public init(_ severity: Severity, _ message: DiagnosticMessage, at range: SourceRange, notes: [Diagnostic] = []) {
+        self.init(severity, message.kind, message.text, at: range, notes: notes)
     }
 
-    public static func note(_ message: String, at range: SourceRange) -> Diagnostic {
-        Diagnostic(.note, .related, message, at: range)
+    static func error(_ message: DiagnosticMessage, at range: SourceRange, notes: [Diagnostic] = []) -> Diagnostic {
+        Diagnostic(.error, message, at: range, notes: notes)
+    }
+
+    static func warning(_ message: DiagnosticMessage, at range: SourceRange) -> Diagnostic {
+        Diagnostic(.warning, message, at: range)
+    }
+
+    static func note(_ note: NoteMessage, at range: SourceRange) -> Diagnostic {
+        Diagnostic(.note, .related, note.text, at: range)
     }
 
     /// The same diagnostic, and its notes, moved by `delta` bytes (a REPL
@@ -124,10 +134,6 @@ public enum DiagnosticPrinter {
 public enum CheckError: Error, Sendable {
     case diagnostic(Diagnostic)
     case alreadyReported
-
-    static func error(_ kind: DiagnosticKind, _ message: String, at range: SourceRange, notes: [Diagnostic] = []) -> CheckError {
-        .diagnostic(.error(kind, message, at: range, notes: notes))
-    }
 
     /// The diagnostic to report, if this failure has not been reported yet.
     var diagnostic: Diagnostic? {

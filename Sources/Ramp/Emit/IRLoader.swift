@@ -67,7 +67,7 @@ extension CompiledProgram {
             case .diagnostics(let d, _): throw d
             case .malformed(let e):
                 // The document is this program's own, so it is always well formed.
-                throw DiagnosticError([.error(.baseDependent, e.message, at: SourceRange(0, 0))])
+                throw DiagnosticError([.error(.rebaseFailed(e.message), at: SourceRange(0, 0))])
             }
         }
     }
@@ -141,7 +141,9 @@ private struct Reader {
             }
         }
         if settings.base != ownBase {
-            let refused = guards.compactMap { g in g.violation(at: settings.base).map { Diagnostic.error(.baseDependent, $0, at: g.range) } }
+            let refused = guards.compactMap { g in
+                g.violation(at: settings.base).map { Diagnostic.error($0, at: g.range) }
+            }
             if !refused.isEmpty { throw .diagnostics(DiagnosticError(refused), source) }
         }
         guard let outputs = doc["outputs"], outputs["lr"] != nil else { throw fail("missing \"outputs.lr\"") }
@@ -367,7 +369,7 @@ private struct Reader {
             phases.append(phase)
         }
         for p in phases.dropLast() where p.bound == nil && p.condition == nil && !p.body.canFinish {
-            throw .diagnostics(DiagnosticError([.error(.unreachablePhase, "this phase never ends, so the next is unreachable", at: p.range)]),
+            throw .diagnostics(DiagnosticError([.error(.unreachableIRPhase, at: p.range)]),
                                checker.file)
         }
         try checkEntries(phases, outermost: outermost)
@@ -461,7 +463,7 @@ private struct Reader {
         do {
             return try checker.callBuiltin(spec, [], here, [:], prebound: bound)
         } catch {
-            let d = error.diagnostic ?? .error(.invalidArguments, "invalid arguments", at: here)
+            let d = error.diagnostic ?? .error(.invalidArguments, at: here)
             throw fail(d.message)
         }
     }

@@ -19,7 +19,7 @@ public enum Formatter {
 
     /// The canonical text of `file`.
     public static func format(_ file: SourceFile, width: Int = Formatter.width) throws(Failure) -> String {
-        if let bad = file.invalidUTF8 { throw Failure(diagnostics: [.error(.invalidUTF8, "invalid UTF-8 in source", at: bad)]) }
+        if let bad = file.invalidUTF8 { throw Failure(diagnostics: [.error(.invalidUTF8, at: bad)]) }
         let program: Program
         let tokens: [Token]
         do {
@@ -42,9 +42,8 @@ public enum Formatter {
               reparsed.statements.count == program.statements.count,
               zip(reparsed.statements, program.statements).allSatisfy({ $0.sameShape(as: $1) })
         else {
-            throw Failure(diagnostics: [.error(.formatChangedMeaning,
-                "formatting this program would change what it means, so it is left as it is; please report it",
-                at: program.statements.first?.range ?? SourceRange(0, 0))])
+            let at = program.statements.first?.range ?? SourceRange(0, 0)
+            throw Failure(diagnostics: [.error(.formatChangedMeaning, at: at)])
         }
         return text
     }

@@ -15,7 +15,7 @@ extension ConfigReader {
     func composer() throws(CheckError) -> [String] {
         let doc: JSONValue
         do { doc = try YAMLSubset.parse(file.text) } catch {
-            throw .error(.badConfig, "not YAML Ramp reads: \(error.message)", at: lineRange(error.line))
+            throw .error(.notYAML(error.message), at: lineRange(error.line))
         }
         var entries: [(name: String, args: JSONValue?, key: String)] = []
         switch (doc["schedulers"], doc["scheduler"]) {
@@ -26,23 +26,23 @@ extension ConfigReader {
                 case .string(let name): entries.append((name, nil, key))
                 case .object(let kvs) where kvs.count == 1 && item["name"] == nil: entries.append((kvs[0].0, kvs[0].1, key))
                 case .object:
-                    guard case .string(let name)? = item["name"] else { throw fail(.badConfig, key, "a scheduler needs its name") }
+                    guard case .string(let name)? = item["name"] else { throw fail(key, .schedulerNeedsName) }
                     entries.append((name, item, key))
-                default: throw fail(.badConfig, key, "expected a scheduler: its name, with its arguments beneath")
+                default: throw fail(key, .expectedScheduler)
                 }
             }
         case (.object?, _):
-            throw fail(.badConfig, "schedulers", "expected a list of schedulers")
+            throw fail("schedulers", .expectedSchedulerList)
         case (_, let s?):
-            guard case .string(let name)? = s["name"] else { throw fail(.badConfig, "scheduler", "a scheduler needs its name") }
+            guard case .string(let name)? = s["name"] else { throw fail("scheduler", .schedulerNeedsName) }
             entries.append((name, s, "scheduler"))
         default:
-            throw fail(.badConfig, "", "no schedulers: a Composer config lists them under `schedulers:` (or LLM Foundry's `scheduler:`)")
+            throw fail("", .noComposerSchedulers)
         }
         var lines = ["# Multipliers of the optimizer's rate, a function of the batch. Composer's Trainer",
                      "# applies each rate one batch late; this is the schedule's own."]
         guard case .string(let duration)? = doc["max_duration"] else {
-            throw fail(.badConfig, "max_duration", "the run's length is needed, as Composer's times in 'dur' count it")
+            throw fail("max_duration", .composerNeedsDuration)
         }
         // The optimizer's rate: `optimizers: {name: {lr: ...}}` or `optimizer: {lr: ...}`.
         var lr: Double?
@@ -55,8 +55,8 @@ extension ConfigReader {
         let count = duration.dropLast(unit.count)
         switch unit {
         case "ba": break
-        case "ep": _ = try stepsPerEpoch("max_duration", "the run is counted in epochs")
-        default: throw fail(.unsupportedConfig, "max_duration", "'\(duration)': Ramp reads a run's length in ba or ep")
+        case "ep": _ = try stepsPerEpoch("max_duration", .runInEpochs)
+        default: throw fail("max_duration", .durationUnit(duration))
         }
         if let spe { lines.append("steps_per_epoch \(spe)") }
         lines.append("total \(count)" + (unit == "ep" ? " epochs" : ""))
@@ -64,7 +64,7 @@ extension ConfigReader {
         for e in entries {
             let short = e.name.replacingOccurrences(of: "composer.optim.", with: "")
             guard let type = ConfigReader.composerNames[short] ?? (ConfigReader.composerNames.values.contains(short) ? short : nil) else {
-                throw fail(.unsupportedConfig, e.key, "'\(e.name)' is not a Composer scheduler Ramp reads (\(ConfigReader.composerNames.keys.sorted().joined(separator: ", ")))")
+                throw fail(e.key, .notAComposerScheduler(e.name, known: ConfigReader.composerNames.keys.sorted()))
             }
             calls.append("composer.\(type)(\(try keywords(e.args, e.key, skipping: ["name"]).joined(separator: ", ")))")
         }

@@ -33,8 +33,8 @@ public enum Importer {
     /// The config in `file` as a Ramp program, or diagnostics located in the config.
     public static func convert(_ file: SourceFile, options: ImportOptions = ImportOptions()) throws(DiagnosticError) -> String {
         guard let format = options.format ?? detect(file) else {
-            throw DiagnosticError([.error(.badConfig, "cannot tell which config this is; give --format (\(ImportFormat.allCases.map(\.rawValue).joined(separator: ", ")))",
-                                          at: SourceRange(0, 0))])
+            let formats = ImportFormat.allCases.map(\.rawValue)
+            throw DiagnosticError([.error(.formatUnknown(formats), at: SourceRange(0, 0))])
         }
         var reader = ConfigReader(file: file, options: options)
         do throws(CheckError) {
@@ -142,15 +142,15 @@ struct ConfigReader {
         return nil
     }
 
-    func fail(_ kind: DiagnosticKind, _ key: String, _ message: String) -> CheckError {
-        .error(kind, key.isEmpty ? message : "\(key): \(message)", at: key.isEmpty ? SourceRange(0, 0) : locate(key))
+    func fail(_ key: String, _ message: DiagnosticMessage) -> CheckError {
+        .error(.at(key, message), at: key.isEmpty ? SourceRange(0, 0) : locate(key))
     }
 
     // MARK: - values
 
     func json() throws(CheckError) -> JSONValue {
         do { return try JSONValue.parse(file.text) } catch {
-            throw .error(.badConfig, "not valid JSON: \(error.message)", at: SourceRange(error.offset, error.offset + 1))
+            throw .error(.notJSON(error.message), at: SourceRange(error.offset, error.offset + 1))
         }
     }
 
@@ -162,7 +162,7 @@ struct ConfigReader {
         case .null: return "None"
         case .string(let s):
             if s == "auto" {
-                throw fail(.unsupportedConfig, key, "\"auto\" is filled in at run time by the Hugging Face Trainer; give the number it stands for")
+                throw fail(key, .autoValue)
             }
             return JSONValue.quote(s)
         case .array(let xs):
@@ -170,22 +170,22 @@ struct ConfigReader {
             for (i, x) in xs.enumerated() { items.append(try literal(x, "\(key)[\(i)]")) }
             return "[" + items.joined(separator: ", ") + "]"
         case .object:
-            throw fail(.unsupportedConfig, key, "a nested table is not a value a scheduler takes")
+            throw fail(key, .nestedTable)
         }
     }
 
     /// `name=value, ...` from a table of keyword arguments, in the config's order.
     func keywords(_ table: JSONValue?, _ key: String, skipping: Set<String> = []) throws(CheckError) -> [String] {
         guard let table else { return [] }
-        guard case .object(let kvs) = table else { throw fail(.badConfig, key, "expected a table of arguments") }
+        guard case .object(let kvs) = table else { throw fail(key, .expectedTable) }
         var out: [String] = []
         for (k, v) in kvs where !skipping.contains(k) { out.append("\(k)=\(try literal(v, "\(key).\(k)"))") }
         return out
     }
 
-    func stepsPerEpoch(_ key: String, _ why: String) throws(CheckError) -> Int {
+    func stepsPerEpoch(_ key: String, _ why: DiagnosticMessage.EpochReason) throws(CheckError) -> Int {
         guard let n = options.stepsPerEpoch else {
-            throw fail(.badConfig, key, "\(why), and a config does not say how many steps an epoch has: give --steps-per-epoch (the dataloader's length in optimizer steps)")
+            throw fail(key, .needsStepsPerEpoch(why))
         }
         return n
     }
@@ -197,20 +197,20 @@ struct ConfigReader {
     /// `{"optimizer": {"params": {"lr": ...}}, "scheduler": {"type": ..., "params": {...}}}`.
     func deepspeed(_ doc: JSONValue) throws(CheckError) -> [String] {
         guard let scheduler = doc["scheduler"] else {
-            throw fail(.badConfig, "", "no \"scheduler\" section: a DeepSpeed config names its learning-rate schedule there")
+            throw fail("", .noDeepSpeedScheduler)
         }
-        guard case .string(let type)? = scheduler["type"] else { throw fail(.badConfig, "scheduler", "no \"type\" naming the scheduler") }
+        guard case .string(let type)? = scheduler["type"] else { throw fail("scheduler", .noSchedulerType) }
         guard ConfigReader.deepspeedSchedulers.contains(type) else {
-            throw fail(.unsupportedConfig, "scheduler.type", "'\(type)' is not one of DeepSpeed's schedulers (\(ConfigReader.deepspeedSchedulers.joined(separator: ", ")))")
+            throw fail("scheduler.type", .notADeepSpeedScheduler(type, known: ConfigReader.deepspeedSchedulers))
         }
         if let last = scheduler["params"]?["last_batch_iteration"], last != .number(-1) {
-            throw fail(.unsupportedConfig, "scheduler.params.last_batch_iteration", "a run resumed part-way is resumed from a saved scheduler state, not from the config")
+            throw fail("scheduler.params.last_batch_iteration", .resumedPartWay)
         }
         var lines = ["# scheduler \(type), stepped after every optimizer step."]
         if let lr = doc["optimizer"]?["params"]?["lr"] {
             guard case .number(let x) = lr else {
                 _ = try literal(lr, "optimizer.params.lr")
-                throw fail(.badConfig, "optimizer.params.lr", "expected a number")
+                throw fail("optimizer.params.lr", .expectedNumber)
             }
             lines += ["# The optimizer's rate (optimizer.params.lr) is base.", "base \(fmt(x))"]
         } else {
@@ -248,10 +248,10 @@ struct ConfigReader {
         switch args["lr_scheduler_type"] {
         case .string(let s)?: type = s.replacingOccurrences(of: "SchedulerType.", with: "").lowercased()
         case nil: type = "linear"
-        default: throw fail(.badConfig, "lr_scheduler_type", "expected a string such as \"cosine\"")
+        default: throw fail("lr_scheduler_type", .expectedSchedulerTypeString)
         }
         guard let spec = ConfigReader.huggingFace[type] else {
-            throw fail(.unsupportedConfig, "lr_scheduler_type", "'\(type)' is not a schedule Trainer builds (\(ConfigReader.huggingFace.keys.sorted().joined(separator: ", ")))")
+            throw fail("lr_scheduler_type", .notATrainerSchedule(type, known: ConfigReader.huggingFace.keys.sorted()))
         }
         var lines = ["# lr_scheduler_type \(type): transformers.\(spec.function), stepped after every optimizer step."]
         let lr = number("learning_rate") ?? 5e-5
@@ -263,7 +263,7 @@ struct ConfigReader {
                 lines.append("# max_steps: \(training) training steps.")
             } else {
                 let epochs = number("num_train_epochs") ?? 3
-                let spe = try stepsPerEpoch("num_train_epochs", "max_steps is not set, so the training steps are num_train_epochs epochs")
+                let spe = try stepsPerEpoch("num_train_epochs", .trainEpochs)
                 training = Int((epochs * Double(spe)).rounded(.up))
                 lines.append("# num_train_epochs \(fmt(epochs)) of \(spe) steps: \(training) training steps.")
             }
@@ -282,7 +282,7 @@ struct ConfigReader {
         var kwargs: JSONValue?
         switch args["lr_scheduler_kwargs"] {
         case .string(let s)? where !s.trimmingCharacters(in: .whitespaces).isEmpty:
-            guard let parsed = try? JSONValue.parse(s) else { throw fail(.badConfig, "lr_scheduler_kwargs", "a string that is not a JSON table of arguments") }
+            guard let parsed = try? JSONValue.parse(s) else { throw fail("lr_scheduler_kwargs", .kwargsNotJSON) }
             kwargs = parsed
         case .object?: kwargs = args["lr_scheduler_kwargs"]
         default: kwargs = nil
@@ -305,7 +305,7 @@ struct ConfigReader {
         var i = 0
         while i < words.count {
             var w = words[i]
-            guard w.hasPrefix("--") else { throw fail(.badConfig, w, "expected an option such as --sched") }
+            guard w.hasPrefix("--") else { throw fail(w, .expectedOption) }
             w = String(w.dropFirst(2))
             if let eq = w.firstIndex(of: "=") {
                 args[String(w[..<eq])] = String(w[w.index(after: eq)...])
@@ -321,15 +321,15 @@ struct ConfigReader {
         }
         func number(_ k: String, _ fallback: Double) throws(CheckError) -> Double {
             guard let s = args[k] else { return fallback }
-            guard let x = Double(s) else { throw fail(.badConfig, k, "'\(s)' is not a number") }
+            guard let x = Double(s) else { throw fail(k, .notANumber(s)) }
             return x
         }
         let sched = args["sched"] ?? "cosine"
         let perUpdate = flags.contains("sched-on-updates")
-        let scale = perUpdate ? try stepsPerEpoch("sched-on-updates", "--sched-on-updates steps the schedule every update") : 1
+        let scale = perUpdate ? try stepsPerEpoch("sched-on-updates", .scheduleOnUpdates) : 1
         func t(_ k: String, _ fallback: Double) throws(CheckError) -> String { fmt((try number(k, fallback) * Double(scale)).rounded()) }
         guard let lr = args["lr"].flatMap(Double.init) else {
-            throw fail(.badConfig, "", "no --lr: timm computes it from --lr-base and the batch size; give --lr")
+            throw fail("", .timmNeedsLr)
         }
         let common = ["warmup_t=\(try t("warmup-epochs", 5))", "warmup_lr_init=\(fmt(try number("warmup-lr", 1e-5)))",
                       "warmup_prefix=\(flags.contains("warmup-prefix") ? "true" : "false")"]
@@ -355,7 +355,7 @@ struct ConfigReader {
         case "multistep":
             var marks: [String] = []
             for m in (args["decay-milestones"] ?? "90 180 270").split(separator: " ") {
-                guard let x = Double(m) else { throw fail(.badConfig, "decay-milestones", "'\(m)' is not a number") }
+                guard let x = Double(m) else { throw fail("decay-milestones", .notANumber(String(m))) }
                 marks.append(fmt((x * Double(scale)).rounded()))
             }
             main = "timm.MultiStepLRScheduler(" + (["decay_t=[\(marks.joined(separator: ", "))]", "decay_rate=\(fmt(try number("decay-rate", 0.1)))"] + common)
@@ -367,7 +367,7 @@ struct ConfigReader {
                                                  "warmup_t=\(try t("warmup-epochs", 5))", "warmup_lr_init=\(fmt(try number("warmup-lr", 1e-5)))"])
                 .joined(separator: ", ") + ")"
         default:
-            throw fail(.unsupportedConfig, "sched", "'\(sched)' is not a timm schedule Ramp reads (cosine, tanh, poly, step, multistep, plateau)")
+            throw fail("sched", .notATimmSchedule(sched))
         }
         lines.append(main)
         let cooldown = try number("cooldown-epochs", 0)

@@ -18,14 +18,14 @@ extension ConfigReader {
 
     func mmengine() throws(CheckError) -> [String] {
         guard let schedulers = try assignment("param_scheduler") else {
-            throw fail(.badConfig, "", "no param_scheduler in this config; one that inherits it from _base_ files needs them merged first")
+            throw fail("", .noParamScheduler)
         }
         var optimizer = try assignment("optim_wrapper")?["optimizer"]
         if optimizer == nil { optimizer = try assignment("optimizer") }
         let trainCfg = try assignment("train_cfg")
         var lines: [String] = []
         guard case .number(let base)? = optimizer?["lr"] else {
-            throw fail(.badConfig, "optim_wrapper", "no optimizer lr: MMEngine's schedulers scale the optimizer's rate, which is base")
+            throw fail("optim_wrapper", .mmengineNeedsLr)
         }
         lines += ["# The optimizer's lr is base.", "base \(fmt(base))"]
         var momentum: Double?
@@ -35,21 +35,25 @@ extension ConfigReader {
         switch schedulers {
         case .array(let xs): list = xs
         case .object: list = [schedulers]
-        default: throw fail(.badConfig, "param_scheduler", "expected a list of dict(type=..., ...)")
+        default: throw fail("param_scheduler", .expectedDictList)
         }
         let spe = options.stepsPerEpoch
         var parsed: [MMScheduler] = []
         for (i, item) in list.enumerated() {
             let key = "param_scheduler[\(i)]"
-            guard case .object(let kvs) = item, case .string(let type)? = item["type"] else { throw fail(.badConfig, key, "expected dict(type=..., ...)") }
+            guard case .object(let kvs) = item, case .string(let type)? = item["type"] else {
+                throw fail(key, .expectedDict)
+            }
             var args: [String: JSONValue] = [:]
             for (k, v) in kvs where k != "type" { args[k] = v }
             let param: String, stem: String
             if type.hasSuffix("LR") { (param, stem) = ("lr", String(type.dropLast(2))) }
             else if type.hasSuffix("Momentum") { (param, stem) = ("momentum", String(type.dropLast(8))) }
-            else { throw fail(.unsupportedConfig, "\(key).type", "'\(type)' is not a learning-rate or momentum scheduler Ramp reads (\(ConfigReader.mmTypes.map { $0 + "LR" }.joined(separator: ", ")), and their Momentum forms)") }
+            else {
+                throw fail("\(key).type", .notAnMMEngineScheduler(type, known: ConfigReader.mmTypes, momentum: true))
+            }
             guard ConfigReader.mmTypes.contains(stem) else {
-                throw fail(.unsupportedConfig, "\(key).type", "'\(type)' is not a scheduler Ramp reads (\(ConfigReader.mmTypes.map { $0 + "LR" }.joined(separator: ", ")))")
+                throw fail("\(key).type", .notAnMMEngineScheduler(type, known: ConfigReader.mmTypes, momentum: false))
             }
             let byEpoch = args["by_epoch"].map { $0 != .bool(false) } ?? true
             let convert = args["convert_to_iter_based"] == .bool(true)
@@ -57,12 +61,12 @@ extension ConfigReader {
                 switch args[k] {
                 case nil, .null?: return nil
                 case .number(let x)? where x == x.rounded() && x >= 0 && x < 1e15: return Int(x)
-                default: throw fail(.badConfig, "\(key).\(k)", "expected a whole number")
+                default: throw fail("\(key).\(k)", .expectedWholeNumber)
                 }
             }
             var scale = 1, tick = 1
             if byEpoch {
-                let e = try stepsPerEpoch("\(key).by_epoch", "\(type) is stepped by epoch")
+                let e = try stepsPerEpoch("\(key).by_epoch", .byEpoch(type))
                 if convert { scale = e } else { tick = e }
             }
             if convert, byEpoch {
@@ -74,7 +78,7 @@ extension ConfigReader {
             }
             let begin = (try count("begin") ?? 0) * scale * tick
             let end = (try count("end")).map { $0 * scale * tick }
-            if let end, end <= begin { throw fail(.badConfig, "\(key).end", "end must be after begin") }
+            if let end, end <= begin { throw fail("\(key).end", .endNotAfterBeginInConfig) }
             parsed.append(MMScheduler(index: i, type: stem, args: args, begin: begin, end: end, tick: tick, param: param))
         }
         if let spe { lines.append("steps_per_epoch \(spe)") }
@@ -86,7 +90,7 @@ extension ConfigReader {
             let start: Double
             if param == "lr" { start = base } else {
                 guard let m = momentum else {
-                    throw fail(.badConfig, group[0].key, "a momentum scheduler needs the optimizer's momentum (or betas), which the config does not give")
+                    throw fail(group[0].key, .momentumNeedsOptimizerMomentum)
                 }
                 start = m
             }
@@ -108,7 +112,7 @@ extension ConfigReader {
             return try mmWhole(sorted[0], param: param)
         }
         for s in sorted where ["OneCycle", "CosineRestart", "ReduceOnPlateau"].contains(s.type) {
-            throw fail(.unsupportedConfig, "\(s.key).type", "\(s.type) sets the value outright, so Ramp reads it only as the one \(param) scheduler of a config")
+            throw fail("\(s.key).type", .setsValueOutright(s.type, param))
         }
         if param == "lr", sorted.allSatisfy(isFactor) {
             // Each multiplies the rate: the product of each on its own, over the base once for each but one.
@@ -122,12 +126,12 @@ extension ConfigReader {
         var phases: [String] = [], at = 0, value = start
         for (i, s) in sorted.enumerated() {
             if s.begin < at {
-                throw fail(.unsupportedConfig, s.key, "overlaps \(sorted[i - 1].key) at step \(s.begin); Ramp reads overlapping schedulers only when each scales the value by a factor (a cosine or poly to 0, linear, constant, step, multistep, exponential)")
+                throw fail(s.key, .overlaps(sorted[i - 1].key, at: s.begin))
             }
             if s.begin > at { phases.append("constant(\(fmt(value))) for \(s.begin - at)") }
             let body = try mmBody(s, from: fmt(value), start: start)
             guard let end = s.end else {
-                if i < sorted.count - 1 { throw fail(.unsupportedConfig, sorted[i + 1].key, "follows \(s.key), which has no end") }
+                if i < sorted.count - 1 { throw fail(sorted[i + 1].key, .followsEndless(s.key)) }
                 phases.append(body)
                 return phases.joined(separator: " then ")
             }
@@ -137,7 +141,7 @@ extension ConfigReader {
             do {
                 value = try Compiler.compile(SourceFile(name: "<import>", text: sofar)).value(at: end - 1)
             } catch {
-                throw fail(.unsupportedConfig, s.key, "its values are not a schedule Ramp can check: " + (error.diagnostics.first?.message ?? ""))
+                throw fail(s.key, .notCheckable(error.diagnostics.first?.message ?? ""))
             }
             at = end
         }
@@ -160,9 +164,9 @@ extension ConfigReader {
             switch s.args[k] {
             case .number(let x)?: return fmt(x)
             case nil, .null?:
-                guard let fallback else { throw fail(.badConfig, s.key, "\(s.type) needs \(k)") }
+                guard let fallback else { throw fail(s.key, .schedulerNeeds(s.type, k)) }
                 return fmt(fallback)
-            default: throw fail(.badConfig, "\(s.key).\(k)", "expected a number")
+            default: throw fail("\(s.key).\(k)", .expectedNumber)
             }
         }
         let k = s.tick > 1 ? "floor(t / \(s.tick))" : "t"
@@ -184,9 +188,9 @@ extension ConfigReader {
             return "\(v) * at(piecewise(boundaries=[\(last)], values=[\(f), 1]), \(k))"
         case "Exponential": return "\(v) * \(try num("gamma", nil)) ^ \(k)"
         case "MultiStep":
-            guard case .array(let marks)? = s.args["milestones"] else { throw fail(.badConfig, s.key, "MultiStep needs milestones") }
+            guard case .array(let marks)? = s.args["milestones"] else { throw fail(s.key, .multiStepNeedsMilestones) }
             let m = try marks.map { x throws(CheckError) -> String in
-                guard let n = x.number else { throw fail(.badConfig, "\(s.key).milestones", "expected numbers") }
+                guard let n = x.number else { throw fail("\(s.key).milestones", .expectedNumbers) }
                 return fmt(n)
             }
             return "\(v) * at(multistep(milestones=[\(m.joined(separator: ", "))], gamma=\(try num("gamma", 0.1)), from=1), \(k))"
@@ -194,16 +198,16 @@ extension ConfigReader {
         case "CosineAnnealing":
             return "\(eta) + (\(v) - \(eta)) * (1 + cos(pi * \(k) / \(try num("T_max", nil)))) / 2"
         case "Poly":
-            guard let last else { throw fail(.unsupportedConfig, s.key, "PolyLR without an end decays over no length") }
+            guard let last else { throw fail(s.key, .polyWithoutEnd) }
             return "\(eta) + (\(v) - \(eta)) * (1 - min(\(k), \(last)) / \(max(1, last))) ^ \(try num("power", 1))"
         default:
-            throw fail(.unsupportedConfig, "\(s.key).type", "\(s.type) is read only as a config's one scheduler")
+            throw fail("\(s.key).type", .onlySoleScheduler(s.type))
         }
     }
 
     /// A scheduler that sets the value outright, as the mmengine. namespace writes it.
     func mmWhole(_ s: MMScheduler, param: String) throws(CheckError) -> String {
-        guard param == "lr" else { throw fail(.unsupportedConfig, "\(s.key).type", "\(s.type)Momentum is not one Ramp reads") }
+        guard param == "lr" else { throw fail("\(s.key).type", .momentumFormUnread(s.type)) }
         var args = try keywords(.object(s.args.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }), s.key,
                                 skipping: ["begin", "end", "by_epoch", "convert_to_iter_based"])
         args += ["begin=\(s.begin / s.tick)"] + (s.end.map { ["end=\($0 / s.tick)"] } ?? []) + ["by_epoch=\(s.tick > 1 ? "true" : "false")"]
@@ -225,7 +229,8 @@ extension ConfigReader {
                 if j < bytes.count, bytes[j] == UInt8(ascii: "="), j + 1 < bytes.count, bytes[j + 1] != UInt8(ascii: "=") {
                     var p = PythonLiteral(bytes: bytes, pos: j + 1)
                     do { return try p.value() } catch {
-                        throw .error(.badConfig, "\(name): \(error.message)", at: SourceRange(error.at, min(bytes.count, error.at + 1)))
+                        let at = SourceRange(error.at, min(bytes.count, error.at + 1))
+                        throw .error(.notPythonLiteral(name, error.message), at: at)
                     }
                 }
             }

@@ -270,7 +270,7 @@ extension ReplEngine {
             if case .source(let f) = program { file = f } else { file = SourceFile(name: path, text: program.editableText) }
         } catch { return Reply(output: error.description, isError: true) }
         if let bad = file.invalidUTF8 {
-            return Reply(output: DiagnosticPrinter.render(.error(.invalidUTF8, "invalid UTF-8 in source", at: bad), in: file), isError: true)
+            return Reply(output: DiagnosticPrinter.render(.error(.invalidUTF8, at: bad), in: file), isError: true)
         }
         let reply = evaluate(file.text, name: path)
         return reply.isError ? reply : Reply(output: "loaded \(path)" + (reply.output.isEmpty ? "" : "\n" + reply.output), isError: false)

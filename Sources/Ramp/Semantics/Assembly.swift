@@ -33,7 +33,7 @@ extension CompiledProgram {
                 try checkRates(seq, what: what, range: range, offset: 0, total: settings.total, slots, others: ranges)
             } catch {
                 guard let d = error.diagnostic else { throw error }
-                warnings.append(Diagnostic(.warning, .badRate, d.message + "; the library allows it, so it is passed on as it is", at: d.range))
+                warnings.append(.warning(.libraryAllows(DiagnosticMessage(d)), at: d.range))
             }
         }
         try check(lrSeq, "lr", what: "rate", range: .nonNegative)
@@ -48,9 +48,9 @@ extension CompiledProgram {
             var t = 0
             while t < horizon {
                 if let m = node.momentum(at: Double(t), slots), let why = OutputRange.unit.violation(m) {
-                    let message = "the momentum is \(why) at step \(t)"
-                    guard libraryOutputs.contains("lr") else { throw .error(.badRate, message, at: lrSeq.phases[0].range) }
-                    warnings.append(Diagnostic(.warning, .badRate, message + "; the library allows it, so it is passed on as it is", at: lrSeq.phases[0].range))
+                    let message = DiagnosticMessage.outOfRange("momentum", why, step: t, ofPhase: false)
+                    guard libraryOutputs.contains("lr") else { throw .error(message, at: lrSeq.phases[0].range) }
+                    warnings.append(.warning(.libraryAllows(message), at: lrSeq.phases[0].range))
                     break
                 }
                 t = t < 256 ? t + 1 : t + t / 2
@@ -60,7 +60,7 @@ extension CompiledProgram {
         let scheduled = Set(others.map(\.0) + (momentum == nil ? [] : ["momentum"]))
         for tree in [lr] + (momentum.map { [$0] } ?? []) + others.map(\.1) {
             if let missing = tree.outputsRead.first(where: { !scheduled.contains($0.name) }) {
-                throw .error(.unknownName, "a condition reads \(missing.name), which the program does not schedule", at: missing.range)
+                throw .error(.conditionReadsUnscheduled(missing.name), at: missing.range)
             }
         }
         var outputs: [NamedOutput] = []
@@ -87,8 +87,8 @@ extension CompiledProgram {
             var horizon = p.bound ?? CompiledProgram.horizon
             if let total { horizon = min(horizon, max(1, total - (start ?? 0))) }
             if let (step, why) = firstViolation(p.body, horizon: horizon, range: range, slots) {
-                let whereText = start.map { "at step \($0 + step)" } ?? "at step \(step) of this phase"
-                throw .error(.badRate, "the \(what) is \(why) \(whereText)", at: p.range)
+                let at = start.map { $0 + step } ?? step
+                throw .error(.outOfRange(what, why, step: at, ofPhase: start == nil), at: p.range)
             }
             if case .sequence(let inner) = p.body { try checkRates(inner, what: what, range: range, offset: start, total: total, slots) }
         }
@@ -119,7 +119,7 @@ extension Phase {
             guard let plan = phases[i].entry, plan.role == .own else { continue }
             if i > 0, case .primitive(let p, _) = phases[i - 1].body, let w = p as? Warmup, w.implicitTarget {
                 if i == 1 {
-                    throw .error(.entryValueMisplaced, "this phase reads values fixed when the warmup before it starts, but the warmup is the first phase, so no step comes before it", at: phases[i].range)
+                    throw .error(.entryAfterFirstWarmup, at: phases[i].range)
                 }
                 var warmup = phases[i - 1].entry ?? plan
                 warmup.role = .warmup
@@ -127,7 +127,7 @@ extension Phase {
                 phases[i - 1].entry = warmup
                 phases[i].entry?.role = .afterWarmup
             } else if i == 0 {
-                throw .error(.entryValueMisplaced, "this is the first phase, so no step comes before it: `current` and `elapsed` are fixed when a later phase starts", at: phases[i].range)
+                throw .error(.entryInFirstOfSequence, at: phases[i].range)
             }
         }
     }

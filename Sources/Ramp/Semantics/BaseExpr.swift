@@ -121,20 +121,20 @@ public struct BaseGuard: Sendable, Hashable {
     public var range: SourceRange
 
     /// Why base `b` is refused, or nil when the decision holds there.
-    public func violation(at b: Double) -> String? {
+    public func violation(at b: Double) -> DiagnosticMessage? {
         let x = expr.value(base: b)
         switch rule {
         case .equals(let v):
             if x == v || (x.isNaN && v.isNaN) { return nil }
-            return "\(what) is \(fmt(v)) at the program's base but \(fmt(x)) at base \(fmt(b)), so the schedule's shape depends on the base"
+            return .baseChangesValue(what, v, x, base: b)
         case .constraint(let c):
             guard let why = c.violation(x) else { return nil }
-            return "at base \(fmt(b)), \(what) \(why)"
+            return .baseBreaksConstraint(what, why, base: b)
         case .finite:
-            return x.isFinite ? nil : "at base \(fmt(b)), \(what) must be finite"
+            return x.isFinite ? nil : .baseMakesInfinite(what, base: b)
         case .comparison(let op, let other, let expected):
             if op.holds(x, other.value(base: b)) == expected { return nil }
-            return "\(what) is \(expected) at the program's base but \(!expected) at base \(fmt(b)), so the schedule's shape depends on the base"
+            return .baseChangesComparison(what, expected, base: b)
         }
     }
 }

@@ -27,7 +27,7 @@ extension CompiledProgram {
             for phase in seq.phases where phase.entry != nil {
                 for case .current(let name) in phase.entryInputs() where ranges[name] == nil {
                     guard let read = named.first(where: { $0.0 == name })?.1 else {
-                        throw .error(.unknownName, "current(\(JSONValue.quote(name))) reads \(quoted(name)), which the program does not schedule", at: phase.range)
+                        throw .error(.currentOfUnscheduled(name), at: phase.range)
                     }
                     var lo = Double.infinity, hi = -Double.infinity
                     for i in read.phases.indices {
@@ -155,8 +155,8 @@ extension CompiledProgram {
         let ranges = entryRanges(s, i, total: total, slots, others: others)
         let inputs = ranges.map(\.input)
         for values in corners(ranges, output: plan.output) {
-            let when = "when the phase starts with " + describe(values, reading: inputs, own: plan.output)
-            var problem: String?
+            let when = DiagnosticMessage.whenPhaseStarts(with: describe(values, reading: inputs, own: plan.output))
+            var problem: DiagnosticMessage?
             p.body.forEachPrimitive { prim, symbols in
                 guard problem == nil, let spec = Builtins.lookup(prim.name) else { return }
                 for (name, form) in symbols.sorted(by: { $0.key < $1.key }) where form.readsEntry {
@@ -164,24 +164,24 @@ extension CompiledProgram {
                     var x = form.value(base: plan.settings.base, entry: values)
                     if param.type == .integer || param.type == .duration, x.isFinite { x = Double(EntryPlan.steps(x)) }
                     if !x.isFinite {
-                        problem = "argument '\(name)' of '\(prim.name)' is \(fmt(x)) \(when); it must be finite"
+                        problem = .entryArgumentNotFinite(name, of: prim.name, x, when: when)
                     } else if let why = param.constraint.violation(x) {
-                        problem = "argument '\(name)' of '\(prim.name)' \(why) \(when)"
+                        problem = .entryArgumentRange(name, of: prim.name, why, when: when)
                     }
                     if problem != nil { return }
                 }
             }
-            if let problem { throw .error(.badRate, problem, at: p.range) }
+            if let problem { throw .error(problem, at: p.range) }
             let e = EntryState(values: values, length: nil, held: false, built: nil)
             guard let built = s.build(i, e) else {
-                throw .error(.badRate, "the phase cannot be built \(when): a value fixed then is refused by its shape", at: p.range)
+                throw .error(.entryPhaseRefused(when: when), at: p.range)
             }
             let length = plan.length.map { EntryPlan.steps($0.value(base: plan.settings.base, entry: values)) }
                 ?? (p.explicitBound ? p.bound : built.body.duration)
             var horizon = length ?? CompiledProgram.horizon
             if let total { horizon = min(horizon, max(1, total - values.elapsed)) }
             if let (step, why) = firstViolation(built.body, horizon: horizon, range: range, slots) {
-                throw .error(.badRate, "the \(what) is \(why) at step \(step) of this phase \(when)", at: p.range)
+                throw .error(.outOfRangeAtEntry(what, why, step: step, when: when), at: p.range)
             }
         }
     }

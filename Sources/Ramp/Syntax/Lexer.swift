@@ -59,15 +59,15 @@ public struct Lexer {
         case .unexpectedCharacter:
             // One ASCII byte, or the whole scalar when the byte starts one.
             let shown = first < 0x80 ? String(Character(Unicode.Scalar(first))) : text
-            return .error(.unexpectedCharacter, "unexpected character '\(shown)'", at: f.range)
-        case .nulByte: return .error(.unexpectedCharacter, "NUL byte in source", at: f.range)
+            return .error(.unexpectedCharacter(shown), at: f.range)
+        case .nulByte: return .error(.nulByte, at: f.range)
         case .controlCharacter:
-            return .error(.unexpectedCharacter, "unexpected control character (byte 0x\(String(first, radix: 16)))", at: f.range)
-        case .malformedNumberWithText: return .error(.malformedNumber, "malformed number '\(text)'", at: f.range)
-        case .malformedNumber: return .error(.malformedNumber, "malformed number", at: f.range)
+            return .error(.controlCharacter(first), at: f.range)
+        case .malformedNumberWithText: return .error(.malformedNumber(text), at: f.range)
+        case .malformedNumber: return .error(.malformedNumber, at: f.range)
         case .numberTooLarge:
-            return .error(.malformedNumber, "number '\(text.filter { $0 != "_" })' is too large to represent", at: f.range)
-        case .unterminatedString: return .error(.unterminatedString, "unterminated string", at: f.range)
+            return .error(.numberTooLarge(text.filter { $0 != "_" }), at: f.range)
+        case .unterminatedString: return .error(.unterminatedString, at: f.range)
         }
     }
 

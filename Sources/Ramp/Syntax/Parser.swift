@@ -103,15 +103,15 @@ public struct Parser {
         if check(k) { advance(); return true }
         return false
     }
-    private mutating func expect(_ s: Symbol, _ context: String) throws(Diagnostic) -> Token {
-        guard check(s) else { throw unexpected("expected '\(s.rawValue)' \(context)") }
+    private mutating func expect(_ s: Symbol, _ place: Expectation.SymbolPlace) throws(Diagnostic) -> Token {
+        guard check(s) else { throw unexpected(.symbol(s, place)) }
         return advance()
     }
     private mutating func skipNewlines() {
         while current.kind == .newline { advance() }
     }
-    private func unexpected(_ message: String) -> Diagnostic {
-        .error(.unexpectedToken, "\(message), found \(current.kind.display)", at: here)
+    private func unexpected(_ expected: Expectation) -> Diagnostic {
+        .error(.unexpected(expected, found: current.kind.display), at: here)
     }
     /// Where to point at the current token; at the end of input, just after
     /// the last real token, so the caret sits where something is missing.
@@ -131,7 +131,7 @@ public struct Parser {
             if current.kind == .eof { break }
             statements.append(try parseStatement())
             guard current.kind == .newline || check(.semicolon) || current.kind == .eof else {
-                throw unexpected("expected end of statement")
+                throw unexpected(.endOfStatement)
             }
         }
         return Program(statements: statements)
@@ -144,36 +144,36 @@ public struct Parser {
         case .keyword(.let):
             // binding = "let" IDENT "=" sequence ;
             advance()
-            let (name, nameRange) = try identifier("after 'let'")
-            _ = try expect(.assign, "after the name in 'let'")
+            let (name, nameRange) = try identifier(.afterLet)
+            _ = try expect(.assign, .afterLetName)
             let value = try parseSequence()
             return Statement(kind: .binding(name, value), range: start.union(value.range), nameRange: nameRange)
         case .keyword(.def):
             // definition = "def" NAME { "." NAME } "(" [ param { "," param } ] ")" "=" sequence ;
             // param      = NAME [ ":" ptype ] [ "=" condition ] ;
             advance()
-            var (name, nameRange) = try identifier("after 'def'")
+            var (name, nameRange) = try identifier(.afterDef)
             while check(.dot), case .identifier(let part) = peekKind() {
                 advance()
                 name += "." + part
                 nameRange = nameRange.union(advance().range)
             }
-            _ = try expect(.lparen, "to open the parameter list of '\(name)'")
+            _ = try expect(.lparen, .openParameters(of: name))
             var params: [Parameter] = []
             while !check(.rparen) {
-                let (p, pr) = try identifier("for a parameter name")
+                let (p, pr) = try identifier(.parameter)
                 var type: TypeAnnotation?
                 if match(.colon) { type = try parseTypeAnnotation() }
                 var def: Expr?
                 if match(.assign) { def = try parseCondition() }
                 if params.contains(where: { $0.name == p }) {
-                    throw .error(.duplicateParameter, "duplicate parameter '\(p)'", at: pr)
+                    throw .error(.duplicateParameter(p), at: pr)
                 }
                 params.append(Parameter(name: p, range: pr, defaultValue: def, type: type))
                 if !match(.comma) { break }
             }
-            _ = try expect(.rparen, "to close the parameter list of '\(name)'")
-            _ = try expect(.assign, "before the body of '\(name)'")
+            _ = try expect(.rparen, .closeParameters(of: name))
+            _ = try expect(.assign, .beforeBody(of: name))
             skipNewlines()
             let body = try parseSequence()
             return Statement(kind: .definition(name, params, body), range: start.union(body.range), nameRange: nameRange)
@@ -189,16 +189,16 @@ public struct Parser {
             case .number(let x) where x >= 0 && x == x.rounded() && x < 1e9:
                 key = .index(Int(x))
             default:
-                throw .error(.unexpectedToken, "a group is named by a string (not empty, not a number, without brackets, commas or quotes) or numbered by a whole number from 0", at: keyToken.range)
+                throw .error(.badGroupKey, at: keyToken.range)
             }
-            let (output, _) = try identifier("for the output this group schedules, such as `lr`")
+            let (output, _) = try identifier(.groupOutput)
             if match(.colon) {
                 skipNewlines()
                 let value = try parseSequence()
                 return Statement(kind: .group(key, output, scale: false, value), range: start.union(value.range), nameRange: start.union(previousRange))
             }
-            _ = try expect(.star, "or ':' after the group's output (`group 0 lr *= 0.1` scales the default, `group 0 lr: ...` replaces it)")
-            _ = try expect(.assign, "after '*' (`*=` scales the default's schedule)")
+            _ = try expect(.star, .afterGroupOutput)
+            _ = try expect(.assign, .afterGroupStar)
             let value = try parseAdditive()
             return Statement(kind: .group(key, output, scale: true, value), range: start.union(value.range), nameRange: start)
         case .identifier(let name) where !names.settings.contains(name) && peekKind() == .symbol(.colon):
@@ -246,18 +246,18 @@ public struct Parser {
         if case .string = current.kind {
             var choices: [String] = []
             repeat {
-                guard case .string(let c) = current.kind else { throw unexpected("expected a string after '|'") }
+                guard case .string(let c) = current.kind else { throw unexpected(.stringAfterBar) }
                 choices.append(c)
                 advance()
             } while match(.bar)
             return TypeAnnotation(name: nil, choices: choices, bounds: [], range: start.union(previousRange))
         }
-        let (name, _) = try identifier("for the parameter's type")
+        let (name, _) = try identifier(.parameterType)
         var bounds: [TypeAnnotation.Bound] = []
         while case .symbol(let sym) = current.kind, let op = Parser.comparison(sym), op != .equal, op != .notEqual {
             advance()
             let negative = match(.minus)
-            guard case .number(let x) = current.kind else { throw unexpected("expected a number in the parameter's bound") }
+            guard case .number(let x) = current.kind else { throw unexpected(.numberInBound) }
             advance()
             bounds.append(TypeAnnotation.Bound(op: op, value: negative ? -x : x))
         }
@@ -271,8 +271,8 @@ public struct Parser {
         }
     }
 
-    private mutating func identifier(_ context: String) throws(Diagnostic) -> (String, SourceRange) {
-        guard case .identifier(let s) = current.kind else { throw unexpected("expected a name \(context)") }
+    private mutating func identifier(_ place: Expectation.NamePlace) throws(Diagnostic) -> (String, SourceRange) {
+        guard case .identifier(let s) = current.kind else { throw unexpected(.name(place)) }
         return (s, advance().range)
     }
 
@@ -398,7 +398,7 @@ public struct Parser {
     private mutating func enter() throws(Diagnostic) {
         depth += 1
         if depth > Parser.maxNesting {
-            throw .error(.nestingLimit, "expression nests deeper than the limit of \(Parser.maxNesting)", at: current.range)
+            throw .error(.nestingLimit(Parser.maxNesting), at: current.range)
         }
     }
 
@@ -444,7 +444,7 @@ public struct Parser {
             try chained(&links)
             advance()
             let args = try parseArguments()
-            let close = try expect(.rparen, "to close the argument list")
+            let close = try expect(.rparen, .closeArguments)
             e = Expr(.call(callee: e, args: args, juxtaposed: false), e.range.union(close.range))
         }
         return e
@@ -471,7 +471,7 @@ public struct Parser {
                 let v = try parseSequence()
                 args.append(CallArgument(label: name, labelRange: r, value: v))
             } else if check(.star) || check(.starStar) {
-                throw unexpected("unpacked arguments are not supported; write the arguments out")
+                throw unexpected(.unpackedArguments)
             } else {
                 args.append(CallArgument(label: nil, labelRange: nil, value: try parseSequence()))
             }
@@ -516,7 +516,7 @@ public struct Parser {
         case .symbol(.lparen):
             advance()
             let e = try parseSequence()
-            let close = try expect(.rparen, "to close '('")
+            let close = try expect(.rparen, .closeParenthesis)
             return Expr(e.kind, tok.range.union(close.range))
         case .symbol(.lbracket):
             advance()
@@ -525,19 +525,19 @@ public struct Parser {
                 items.append(try parseSequence())
                 if !match(.comma) { break }
             }
-            let close = try expect(.rbracket, "to close '['")
+            let close = try expect(.rbracket, .closeBracket)
             return Expr(.list(items), tok.range.union(close.range))
         case .symbol(.lbrace):
             advance()
             var entries: [MapEntry] = []
             while !check(.rbrace) {
                 let k = try parseSequence()
-                _ = try expect(.colon, "between a key and its value")
+                _ = try expect(.colon, .betweenKeyAndValue)
                 let v = try parseSequence()
                 entries.append(MapEntry(key: k, value: v))
                 if !match(.comma) { break }
             }
-            let close = try expect(.rbrace, "to close '{'")
+            let close = try expect(.rbrace, .closeBrace)
             return Expr(.map(entries), tok.range.union(close.range))
         case .keyword(.lambda):
             advance()
@@ -547,15 +547,15 @@ public struct Parser {
                 params.append(p)
                 if !match(.comma) { break }
             }
-            _ = try expect(.colon, "after the parameters of 'lambda'")
+            _ = try expect(.colon, .afterLambdaParameters)
             let body = try parseCondition()
             return Expr(.lambda(params: params, body: body), tok.range.union(body.range))
         case .keyword(let k):
-            throw .error(.expectedExpression, "'\(k.rawValue)' cannot start an expression", at: tok.range)
+            throw .error(.keywordStartsExpression(k), at: tok.range)
         case .newline, .eof:
-            throw .error(.expectedExpression, "expected an expression, found \(tok.kind.display)", at: here)
+            throw .error(.expectedExpression(found: tok.kind.display), at: here)
         default:
-            throw unexpected("expected an expression")
+            throw unexpected(.expression)
         }
     }
 }

@@ -8,27 +8,27 @@ extension Builtins {
         let number = text.prefix { $0.isNumber || $0 == "." }
         let unit = text.dropFirst(number.count)
         guard let x = Double(number), x.isFinite, x >= 0 else {
-            throw .error(.badValue, "'\(text)' is not a Composer time such as '10ba', '2ep' or '0.1dur'", at: range)
+            throw .error(.notAComposerTime(text), at: range)
         }
         let steps: Double
         switch unit {
         case "ba": steps = x
         case "ep":
             guard let spe = settings.stepsPerEpoch else {
-                throw .error(.settingMissing, "a Composer time in epochs ('\(text)') needs 'steps_per_epoch', the dataloader's length in batches", at: range)
+                throw .error(.composerEpochsNeedStepsPerEpoch(text), at: range)
             }
             steps = x * Double(spe)
         case "dur":
             guard let total = settings.total else {
-                throw .error(.settingMissing, "a Composer time in 'dur' ('\(text)') needs 'total', the run's max_duration: add a line such as `total 90 epochs`", at: range)
+                throw .error(.composerDurNeedsTotal(text), at: range)
             }
             steps = x * Double(total)
         case "sp", "tok":
-            throw .error(.badValue, "a Composer time in samples or tokens ('\(text)') is not supported: give it in ba, ep or dur", at: range)
+            throw .error(.composerTimeInSamples(text), at: range)
         default:
-            throw .error(.badValue, "'\(text)' is not a Composer time: its unit is ba, ep or dur", at: range)
+            throw .error(.composerTimeUnit(text), at: range)
         }
-        guard steps < 1e15 else { throw .error(.badDuration, "'\(text)' is too long to count in steps", at: range) }
+        guard steps < 1e15 else { throw .error(.composerTimeTooLong(text), at: range) }
         return Int(steps.rounded(.down))
     }
 }

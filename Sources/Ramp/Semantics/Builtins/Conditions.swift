@@ -17,10 +17,11 @@ extension Builtins {
         ]) { a throws(CheckError) in
             let name = a.str("name")
             guard Builtins.isSignalName(name) else {
-                throw .error(.argumentRange, "a signal's name must be an identifier (letters, digits and _), got \(quoted(name))", at: a.range("name"))
+                throw .error(.badSignalName(name), at: a.range("name"))
             }
             if let declared = a.settings.signals, !declared.contains(name) {
-                throw .error(.unknownSignal, "unknown signal \(quoted(name)); the program declares \(declared.map { "'\($0)'" }.joined(separator: ", "))\(suggestion(for: name, among: declared))", at: a.range("name"))
+                let hint = suggestion(for: name, among: declared)
+                throw .error(.unknownSignal(name, declared: declared, hint: hint), at: a.range("name"))
             }
             return .condition(.signal(name))
         },

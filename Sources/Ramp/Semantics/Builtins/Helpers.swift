@@ -50,7 +50,7 @@ extension Builtins {
                     for x in xs { out.append(try steps(x)) }
                     return .list(out)
                 case .string(let text): return .duration(try Builtins.composerSteps(text, a.settings, at: a.range("time")))
-                default: throw .error(.argumentType, "a Composer time is a string such as '10ba', '2ep' or '0.1dur', got \(v.typeName)", at: a.range("time"))
+                default: throw .error(.composerTimeType(got: v.typeName), at: a.range("time"))
                 }
             }
             return try steps(a.values["time"] ?? .none)
@@ -63,7 +63,7 @@ extension Builtins {
             ParamSpec("stop", .integer, .absent, doc: "one past the last number"),
         ]) { a throws(CheckError) in
             let (lo, hi) = a.given("stop") ? (a.int("start"), a.int("stop")) : (0, a.int("start"))
-            guard hi - lo <= 100_000 else { throw .error(.tooLarge, "range(...) gives at most 100000 numbers", at: a.callRange) }
+            guard hi - lo <= 100_000 else { throw .error(.rangeTooLong, at: a.callRange) }
             return .list(lo < hi ? (lo..<hi).map { .number(Double($0)) } : [])
         },
         BuiltinSpec("milestone_values", .helper, doc: "values[i] from milestone i on, milestones counted in `count` updates over the run (t / total), as fvcore's MultiStepParamScheduler counts them: int((t / total + 1e-6) * count); without milestones, count is split evenly, ceil(count / len(values)) apart; without count, the last milestone is it", params: [
@@ -77,16 +77,16 @@ extension Builtins {
             var count = a.optInt("count")
             if !hasMarks {
                 guard let n = count else {
-                    throw .error(.missingArgument, "milestone_values needs its count or its milestones (fvcore's num_updates or milestones)", at: a.callRange)
+                    throw .error(.milestoneValuesNeedsCount, at: a.callRange)
                 }
                 let width = Int((Double(n) / Double(values.count)).rounded(.up))
                 marks = (1..<max(1, values.count)).map { $0 * width }
             } else if count == nil {
-                guard let last = marks.popLast() else { throw .error(.invalidArguments, "milestones must not be empty", at: a.range("milestones")) }
+                guard let last = marks.popLast() else { throw .error(.emptyMilestones, at: a.range("milestones")) }
                 count = last
             }
             guard values.count == marks.count + 1 else {
-                throw .error(.invalidArguments, "\(values.count) values need \(values.count - 1) milestones, got \(marks.count)", at: a.range("values"))
+                throw .error(.milestoneCounts(values: values.count, milestones: marks.count), at: a.range("values"))
             }
             try Builtins.requireIncreasing(marks, a.range("milestones"), strictly: false)
             let total = try a.runLength()
@@ -103,7 +103,7 @@ extension Builtins {
         ]) { a throws(CheckError) in
             let body = try a.stateless("body", in: "span")
             let begin = a.int("begin"), end = a.optInt("end")
-            if let end, end <= begin { throw .error(.invalidArguments, "end (\(end)) must be after begin (\(begin))", at: a.range("end")) }
+            if let end, end <= begin { throw .error(.endNotAfterBegin(end: end, begin: begin), at: a.range("end")) }
             var phases: [Phase] = []
             if begin > 0 {
                 phases.append(Phase(body: try Checker.schedule(.number(a.base, .base), a.callRange), bound: begin, explicitBound: true,
@@ -120,7 +120,7 @@ extension Builtins {
             var node: Node = phases.count == 1 ? body : .sequence(PhaseSequence.make(phases))
             if a.bool("by_epoch") {
                 guard let spe = a.settings.stepsPerEpoch else {
-                    throw .error(.settingMissing, "a scheduler stepped by epoch needs 'steps_per_epoch' (MMEngine's epoch length): add a line such as `steps_per_epoch 390`, or pass by_epoch=False", at: a.callRange)
+                    throw .error(.byEpochNeedsStepsPerEpoch, at: a.callRange)
                 }
                 if spe > 1 { node = .warp(node, .apply(.floor, .combine(.divide, .time, .constant(Double(spe))))) }
             }
@@ -134,7 +134,7 @@ extension Builtins {
         ]) { a throws(CheckError) in
             let periods = a.ints("periods"), weights = a.nums("weights")
             guard !periods.isEmpty, periods.count == weights.count, periods.allSatisfy({ $0 >= 1 }) else {
-                throw .error(.invalidArguments, "cosine_periods needs as many weights as periods, each period at least 1 step", at: a.callRange)
+                throw .error(.cosinePeriodsCounts, at: a.callRange)
             }
             var phases: [Phase] = []
             var last: Node = .constant(0)
@@ -158,7 +158,7 @@ extension Builtins {
             let pieces = try a.schedules("schedules"), lengths = a.nums("lengths")
             guard case .list(let scalings)? = a.values["interval_scaling"], !pieces.isEmpty,
                   pieces.count == lengths.count, scalings.count == pieces.count else {
-                throw .error(.invalidArguments, "composite needs as many lengths and interval_scaling entries as schedules", at: a.callRange)
+                throw .error(.compositeCounts, at: a.callRange)
             }
             let total = try a.runLength()
             let n = Double(total)
@@ -173,7 +173,7 @@ extension Builtins {
             var phases: [Phase] = [], start = 0, before = 0.0
             for (i, piece) in pieces.enumerated() {
                 guard case .string(let mode) = scalings[i], mode == "rescaled" || mode == "fixed" else {
-                    throw .error(.badValue, "interval_scaling entries are \"rescaled\" or \"fixed\"", at: a.range("interval_scaling"))
+                    throw .error(.intervalScalingEntries, at: a.range("interval_scaling"))
                 }
                 let global = Node.combine(.add, .time, .constant(Double(start)))
                 // Rescaled: the piece's own fraction, ((t / total) - its start) / its length, back in steps.
@@ -195,7 +195,7 @@ extension Builtins {
             switch a.values["items"] {
             case .list(let xs)?: return .number(Double(xs.count))
             case .map(let es)?: return .number(Double(es.count))
-            default: throw .error(.argumentType, "len expects a list or a map", at: a.range("items"))
+            default: throw .error(.lenExpectsListOrMap, at: a.range("items"))
             }
         },
         BuiltinSpec("keys", .helper, doc: "a map's keys, in increasing order (None gives [])", params: [
@@ -235,7 +235,7 @@ extension Builtins {
 
     static func requireIncreasing(_ xs: [Int], _ range: SourceRange, strictly: Bool) throws(CheckError) {
         for i in xs.indices.dropFirst() where strictly ? xs[i] <= xs[i - 1] : xs[i] < xs[i - 1] {
-            throw .error(.invalidArguments, "boundaries must be \(strictly ? "strictly " : "")increasing (\(xs[i - 1]) then \(xs[i]))", at: range)
+            throw .error(.notIncreasing(xs[i - 1], xs[i], strictly: strictly), at: range)
         }
     }
 }

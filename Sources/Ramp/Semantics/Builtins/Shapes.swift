@@ -25,7 +25,7 @@ extension Builtins {
         ]) { a throws(CheckError) in
             let shape = Warmup.Shape(rawValue: a.str("shape"))!
             if shape == .exp, a.num("from") <= 0 {
-                throw .error(.invalidArguments, "an exponential warmup needs `from` above 0", at: a.range("from"))
+                throw .error(.exponentialWarmupFromZero, at: a.range("from"))
             }
             return .schedule(.primitive(Warmup(T: a.int("T"), from: a.num("from"), to: a.optNum("to") ?? a.base,
                                                shape: shape, implicitTarget: !a.given("to")), [:]))
@@ -97,7 +97,7 @@ extension Builtins {
             ParamSpec("lb", .number, .number(-7), doc: "tanh argument at the start"),
             ParamSpec("ub", .number, .number(3), doc: "tanh argument at the end"),
         ]) { a throws(CheckError) in
-            guard a.num("lb") < a.num("ub") else { throw .error(.invalidArguments, "`lb` must be below `ub`", at: a.range("lb")) }
+            guard a.num("lb") < a.num("ub") else { throw .error(.lbNotBelowUb, at: a.range("lb")) }
             return .schedule(.primitive(TanhDecay(T: a.int("T"), from: a.num("from"), min: a.num("min"), lb: a.num("lb"), ub: a.num("ub")), [:]))
         },
 
@@ -135,7 +135,7 @@ extension Builtins {
             // Each leg must span at least one step, or the annealing divides by zero.
             let p = pct * Double(total)
             if p - 1 <= 0 || (three ? 2 * p - 2 >= Double(total) - 1 || p - 1 >= 2 * p - 2 : p - 1 >= Double(total) - 1) {
-                throw .error(.invalidArguments, "pct_start=\(fmt(pct)) leaves a phase of the cycle with no steps at total=\(total)", at: a.range("pct_start"))
+                throw .error(.emptyCyclePhase(pctStart: pct, total: total), at: a.range("pct_start"))
             }
             return .schedule(.primitive(OneCycle(max: a.num("max"), total: total, pctStart: pct, shape: OneCycle.Shape(rawValue: a.str("shape"))!,
                                                  threePhase: three, div: a.num("div"), finalDiv: a.num("final_div"),
@@ -149,7 +149,7 @@ extension Builtins {
         ]) { a throws(CheckError) in
             let b = a.ints("boundaries"), v = a.nums("values")
             guard v.count == b.count + 1 else {
-                throw .error(.invalidArguments, "piecewise needs one more value than boundaries (\(b.count) boundaries, \(v.count) values)", at: a.range("values"))
+                throw .error(.piecewiseCounts(boundaries: b.count, values: v.count), at: a.range("values"))
             }
             try Builtins.requireIncreasing(b, a.range("boundaries"), strictly: false)
             return .schedule(.primitive(Piecewise(boundaries: b, values: v), [:]))
@@ -162,7 +162,7 @@ extension Builtins {
         ]) { a throws(CheckError) in
             var b = a.ints("boundaries"), v = a.nums("values")
             guard !b.isEmpty, v.count == b.count else {
-                throw .error(.invalidArguments, "interpolate needs one value per boundary (\(b.count) boundaries, \(v.count) values)", at: a.range("values"))
+                throw .error(.interpolateCounts(boundaries: b.count, values: v.count), at: a.range("values"))
             }
             // Equal first boundaries (optax's boundary at step 0) make an interval that never shows: the last of them holds.
             while b.count > 1, b[0] == b[1] { b.removeFirst(); v.removeFirst() }
@@ -246,19 +246,19 @@ extension Builtins {
         ]) { a throws(CheckError) in
             let bodies = try a.schedules("schedules")
             guard !bodies.isEmpty, case .list(let items)? = a.values["schedules"] else {
-                throw .error(.invalidArguments, "chained needs at least one schedule", at: a.range("schedules"))
+                throw .error(.chainedNeedsSchedule, at: a.range("schedules"))
             }
             var members: [Chained.Member] = []
             var symbols: BaseSymbols = ["start": .base]
             for (i, (item, body)) in zip(items, bodies).enumerated() {
-                if body.isStateful { throw .error(.metricDriven, "the schedules of 'chained' cannot depend on metrics", at: a.range("schedules")) }
+                if body.isStateful { throw .error(.chainedMemberDependsOnMetrics, at: a.range("schedules")) }
                 guard case .chainable(_, let floor, let form) = item else {
                     members.append(Chained.Member(body: body, floor: nil))
                     continue
                 }
                 if let form {
                     if form.expr.readsEntry {
-                        throw .error(.entryValueMisplaced, "a chained member's floor is fixed when the program is checked, so it cannot read `current` or `elapsed`", at: a.range("schedules"))
+                        throw .error(.chainedFloorReadsEntry, at: a.range("schedules"))
                     }
                     symbols["floor.\(i)"] = form.expr
                 }
@@ -274,7 +274,7 @@ extension Builtins {
             let nodes = try a.schedules("schedules")
             let at = a.ints("at")
             guard !nodes.isEmpty, at.count == nodes.count - 1 else {
-                throw .error(.invalidArguments, "chain needs one switching step fewer than schedules (\(nodes.count) schedules, \(at.count) steps)", at: a.range("at"))
+                throw .error(.chainCounts(schedules: nodes.count, steps: at.count), at: a.range("at"))
             }
             try Builtins.requireIncreasing(at, a.range("at"), strictly: false)
             var phases: [Phase] = []

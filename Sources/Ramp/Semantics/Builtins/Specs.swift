@@ -219,7 +219,7 @@ public struct BoundArguments: Sendable {
     /// The run's length (`total`), which schedules written over the fraction of the run need.
     func runLength() throws(CheckError) -> Int {
         guard let total = settings.total else {
-            throw .error(.settingMissing, "this schedule is written over the fraction of the run, so it needs 'total' (fvcore's max_iter): add a line such as `total 90000`", at: callRange)
+            throw .error(.fractionOfRunNeedsTotal, at: callRange)
         }
         return total
     }
@@ -232,7 +232,7 @@ public struct BoundArguments: Sendable {
             switch x {
             case .schedule(let s), .chainable(let s, _, _): out.append(s)
             case .number: out.append(try Checker.schedule(x, range(n)))
-            default: throw .error(.argumentType, "argument '\(n)' expects a list of schedules, found \(x.typeName)", at: range(n))
+            default: throw .error(.expectsListOfSchedules(n, found: x.typeName), at: range(n))
             }
         }
         return out
@@ -241,7 +241,7 @@ public struct BoundArguments: Sendable {
     /// A schedule argument that must not depend on metrics.
     func stateless(_ n: String, in callee: String) throws(CheckError) -> Node {
         let body = node(n)
-        if body.isStateful { throw .error(.metricDriven, "the \(n) of '\(callee)' cannot depend on metrics", at: range(n)) }
+        if body.isStateful { throw .error(.dependsOnMetrics(n, of: callee), at: range(n)) }
         return body
     }
 
@@ -255,11 +255,11 @@ public struct BoundArguments: Sendable {
                 switch e.key {
                 case .number(let k, _): keyed.append((k, e))
                 case .duration(let d): keyed.append((Double(d), e))
-                default: throw .error(.badValue, "map keys must be numbers, found \(e.key.typeName)", at: range(n))
+                default: throw .error(.mapKeyNotNumber(found: e.key.typeName), at: range(n))
                 }
             }
             return keyed.sorted { $0.0 < $1.0 }.map(\.1)
-        default: throw .error(.argumentType, "expected a map, got \(values[n]!.typeName)", at: range(n))
+        default: throw .error(.expectedMap(got: values[n]!.typeName), at: range(n))
         }
     }
 

@@ -11,7 +11,7 @@ extension Checker {
             // dict(k=v, ...): a map from names to values, as Python writes keyword dicts.
             var entries: [(key: Value, value: Value)] = []
             for a in args {
-                guard let label = a.label else { throw .error(.argumentType, "dict(...) takes only named entries, such as dict(a=1)", at: a.range) }
+                guard let label = a.label else { throw .error(.dictTakesNamedEntries, at: a.range) }
                 entries.append((.string(label), try evaluate(a.value, env)))
             }
             return .map(entries)
@@ -20,7 +20,7 @@ extension Checker {
         case .function(let c):
             return try callClosure(c, args, range, env)
         default:
-            throw .error(.notCallable, "'\(calleeName)' is \(f.typeName), which cannot be called", at: range)
+            throw .error(.notCallable(calleeName, is: f.typeName), at: range)
         }
     }
 
@@ -42,21 +42,21 @@ extension Checker {
             }
             if let label {
                 guard params.contains(label) else {
-                    throw .error(.unknownParameter, "'\(callee)' has no parameter \(quoted(label))\(suggestion(for: label, among: params))",
+                    throw .error(.unknownParameter(callee, label, hint: suggestion(for: label, among: params)),
                                  at: arg.labelRange ?? arg.range)
                 }
-                if out[label] != nil { throw .error(.duplicateArgument, "argument '\(label)' is given twice", at: arg.range) }
+                if out[label] != nil { throw .error(.duplicateArgument(label), at: arg.range) }
                 out[label] = (try evaluate(valueExpr, env), valueExpr.range)
                 sawNamed = true
             } else {
-                if sawNamed { throw .error(.positionalAfterNamed, "a positional argument cannot follow a named one", at: arg.range) }
+                if sawNamed { throw .error(.positionalAfterNamed, at: arg.range) }
                 let v = (try evaluate(valueExpr, env), valueExpr.range)
                 if position < params.count {
                     out[params[position]] = v
                 } else if variadic {
                     extra.append(v)
                 } else {
-                    throw .error(.tooManyArguments, "'\(callee)' takes at most \(params.count) argument\(params.count == 1 ? "" : "s"), got \(args.count)", at: arg.range)
+                    throw .error(.tooManyArguments(callee, takes: params.count, got: args.count), at: arg.range)
                 }
                 position += 1
             }
@@ -86,7 +86,7 @@ extension Checker {
             }
             switch p.defaultValue {
             case .required:
-                throw .error(.missingArgument, "missing argument '\(p.name)' for '\(spec.name)'", at: range)
+                throw .error(.missingArgument(p.name, for: spec.name), at: range)
             case .number(let x): values[p.name] = p.type == .duration || p.type == .integer ? .duration(Int(x)) : .number(x)
             case .base: values[p.name] = .number(settings.base, .base)
             case .string(let s): values[p.name] = .string(s)
@@ -136,12 +136,11 @@ extension Checker {
                 // A step count fixed at entry may be a shape's length `T`, or any count of a shape without a length.
                 if case .schedule(.primitive(let shape, _)) = result, carried.contains(p.name),
                    p.type == .number || p.name == "T" || shape.duration == nil { return }
-                throw .error(.entryValueMisplaced, "`current` and `elapsed` can set a shape's parameters (linear, cosine, constant...) and a phase's length, not argument '\(p.name)' of '\(spec.name)'",
-                             at: preludeCall ?? ranges[p.name] ?? call)
+                throw .error(.entrySetsArgument(p.name, of: spec.name), at: preludeCall ?? ranges[p.name] ?? call)
             }
             if case .list(let items)? = values[p.name] {
                 for case .number(_, let form?) in items where form.expr.readsEntry {
-                    throw .error(.entryValueMisplaced, "`current` and `elapsed` cannot be items of a list (argument '\(p.name)' of '\(spec.name)')", at: preludeCall ?? ranges[p.name] ?? call)
+                    throw .error(.entryInList(p.name, of: spec.name), at: preludeCall ?? ranges[p.name] ?? call)
                 }
             }
             if case .number(let x, let form?)? = values[p.name] {
@@ -182,7 +181,7 @@ extension Checker {
         var operands: [(Value, SourceRange)] = []
         for p in spec.params {
             guard let v = bound[p.name] else {
-                throw .error(.missingArgument, "'\(spec.name)' needs \(spec.params.count == 1 ? "an argument" : "at least two arguments")", at: range)
+                throw .error(.needsArguments(spec.name, atLeastTwo: spec.params.count != 1), at: range)
             }
             operands.append(v)
         }
@@ -226,10 +225,10 @@ extension Checker {
             }
         }
         func mismatch() -> CheckError {
-            .error(.argumentType, "argument '\(p.name)' of '\(callee)' expects \(p.type.description), got \(v.typeName)", at: r)
+            .error(.argumentType(p.name, of: callee, expects: p.type.description, got: v.typeName), at: r)
         }
         func checkRange(_ x: Double) throws(CheckError) {
-            if let why = p.constraint.violation(x) { throw .error(.argumentRange, "argument '\(p.name)' of '\(callee)' \(why)", at: r) }
+            if let why = p.constraint.violation(x) { throw .error(.argumentRange(p.name, of: callee, why), at: r) }
         }
         switch p.type {
         case .number:
@@ -238,10 +237,10 @@ extension Checker {
             case .number(let y, _): x = y
             case .duration(let d): x = Double(d)
             case .schedule:
-                throw .error(.argumentType, "argument '\(p.name)' of '\(callee)' expects a number, got a schedule that changes with t", at: r)
+                throw .error(.argumentChangesWithT(p.name, of: callee), at: r)
             default: throw mismatch()
             }
-            if x.isInfinite { throw .error(.argumentRange, "argument '\(p.name)' of '\(callee)' must be finite", at: r) }
+            if x.isInfinite { throw .error(.argumentNotFinite(p.name, of: callee), at: r) }
             try checkRange(x)
             if case .number = v { return v }  // with its form
             return .number(x)
@@ -251,7 +250,7 @@ extension Checker {
                 throw mismatch()
             }
             guard x == x.rounded(), x.magnitude < 1e15 else {
-                throw .error(.argumentType, "argument '\(p.name)' of '\(callee)' must be a whole number, got \(fmt(x))", at: r)
+                throw .error(.notWholeNumber(p.name, of: callee, x), at: r)
             }
             try checkRange(x)
             return .duration(Int(x))
@@ -261,13 +260,13 @@ extension Checker {
             case .duration(let x): d = x
             case .number(let x, _):
                 guard x == x.rounded(), x.magnitude < 1e15 else {
-                    throw .error(.argumentType, "argument '\(p.name)' of '\(callee)' must be a whole number of steps, got \(fmt(x))", at: r)
+                    throw .error(.notWholeSteps(p.name, of: callee, x), at: r)
                 }
                 d = Int(x)
             default: throw mismatch()
             }
             try checkRange(Double(d))
-            if d < 0 { throw .error(.argumentRange, "argument '\(p.name)' of '\(callee)' cannot be negative", at: r) }
+            if d < 0 { throw .error(.argumentNegative(p.name, of: callee), at: r) }
             return .duration(d)
         case .schedule:
             switch v {
@@ -280,7 +279,8 @@ extension Checker {
         case .choice(let choices):
             guard case .string(let s) = v else { throw mismatch() }
             guard choices.contains(s) else {
-                throw .error(.argumentType, "argument '\(p.name)' of '\(callee)' must be \(p.type.description); got \(JSONValue.quote(s.count > 60 ? String(s.prefix(60)) + "…" : s))\(suggestion(for: s, among: choices))", at: r)
+                let hint = suggestion(for: s, among: choices)
+                throw .error(.notAChoice(p.name, of: callee, expects: p.type.description, got: s, hint: hint), at: r)
             }
             return v
         case .string:
@@ -296,8 +296,7 @@ extension Checker {
             return v
         case .none:
             guard case .none = v else {
-                let why = Compat.unsupportedReason(p.name).map { " (\($0))" } ?? ""
-                throw .error(.unsupportedArgument, "argument '\(p.name)' of '\(callee)' is not supported by Ramp; leave it as None\(why)", at: r)
+                throw .error(.unsupportedArgument(p.name, of: callee, why: Compat.unsupportedReason(p.name)), at: r)
             }
             return v
         case .numbers, .durations:
@@ -306,7 +305,7 @@ extension Checker {
             for x in xs {
                 if p.type == .numbers {
                     guard case .number = x else {
-                        throw .error(.argumentType, "argument '\(p.name)' of '\(callee)' expects a list of numbers, found \(x.typeName)", at: r)
+                        throw .error(.expectsListOfNumbers(p.name, of: callee, found: x.typeName), at: r)
                     }
                     out.append(x)
                 } else {
@@ -321,11 +320,10 @@ extension Checker {
         let label = c.name ?? "lambda"
         if let name = c.name, let i = expanding.firstIndex(of: name) {
             let path = expanding[i...] + [name]
-            let how = path.count == 2 ? "'\(name)' calls itself" : "'\(name)' calls itself through " + path.dropFirst().dropLast().map { "'\($0)'" }.joined(separator: ", ")
-            throw .error(.recursiveDefinition, "recursive definition: \(how)", at: range)
+            throw .error(.recursiveDefinition(Array(path)), at: range)
         }
         guard expanding.count < Checker.maxExpansion else {
-            throw .error(.expansionLimit, "definitions nest deeper than the limit of \(Checker.maxExpansion)", at: range)
+            throw .error(.expansionLimit(Checker.maxExpansion), at: range)
         }
         let (bound, _) = try bind(c.params.map(\.name), variadic: false, args, callee: label, env)
         return try callClosure(c, bound: bound, range)
@@ -337,7 +335,8 @@ extension Checker {
         var bound: NameMap<(Value, SourceRange)> = [:]
         for (k, v) in keywords {
             guard c.params.contains(where: { $0.name == k }) else {
-                throw .error(.unknownParameter, "'\(label)' has no parameter \(quoted(k))\(suggestion(for: k, among: c.params.map(\.name)))", at: range)
+                let hint = suggestion(for: k, among: c.params.map(\.name))
+                throw .error(.unknownParameter(label, k, hint: hint), at: range)
             }
             bound[k] = (v, range)
         }
@@ -357,7 +356,7 @@ extension Checker {
             } else if let d = p.defaultValue {
                 inner[p.name] = try evaluate(d, inner)
             } else {
-                throw .error(.missingArgument, "missing argument '\(p.name)' for '\(label)'", at: range)
+                throw .error(.missingArgument(p.name, for: label), at: range)
             }
         }
         // Lambdas count toward the depth too: `let f = lambda e: f(e)` recurses without a name.
@@ -372,7 +371,7 @@ extension Checker {
             return try evaluate(c.body, inner)
         } catch {
             guard let d = error.diagnostic else { throw error }
-            throw .error(d.kind, "in '\(label)': \(d.message)", at: range)
+            throw .error(.inCompatConstructor(label, DiagnosticMessage(d)), at: range)
         }
     }
 }

@@ -26,7 +26,7 @@ public enum Compiler {
     }
 
     static func parse(_ file: SourceFile) throws(DiagnosticError) -> Program {
-        if let bad = file.invalidUTF8 { throw DiagnosticError([.error(.invalidUTF8, "invalid UTF-8 in source", at: bad)]) }
+        if let bad = file.invalidUTF8 { throw DiagnosticError([.error(.invalidUTF8, at: bad)]) }
         do {
             return try Parser.parse(file, names: Builtins.statementNames)
         } catch {
@@ -185,7 +185,7 @@ public struct Checker {
                     if scale {
                         let v = try evaluate(expr, [:])
                         guard case .number(let f, _) = v, f.isFinite, f >= 0 else {
-                            throw .error(.argumentType, "a group's factor is a number of at least 0, got \(v.typeName)", at: expr.range)
+                            throw .error(.groupFactorType(got: v.typeName), at: expr.range)
                         }
                         scaled.append((name, output, f, st.range))
                     } else {
@@ -204,14 +204,13 @@ public struct Checker {
         }
         if lr == nil, diagnostics.isEmpty {
             let end = file.bytes.count
-            diagnostics.append(.error(.noSchedule, "the program schedules no learning rate; add a schedule such as `cosine(T=100)`",
-                                      at: SourceRange(end, end)))
+            diagnostics.append(.error(.noSchedule, at: SourceRange(end, end)))
         }
         // A scaled group's output is the default's schedule times the factor.
         for s in scaled {
             let source: Node? = s.output == "lr" ? lr?.0 : s.output == "momentum" ? momentum?.0 : others.first { $0.name == s.output }?.node
             guard let source else {
-                diagnostics.append(.error(.invalidArguments, "this group scales \(s.output), which the program does not schedule", at: s.range))
+                diagnostics.append(.error(.groupScalesUnscheduled(s.output), at: s.range))
                 continue
             }
             let body = Node.combine(.multiply, source, .constant(s.factor))
@@ -229,7 +228,7 @@ public struct Checker {
     /// An output scheduled a second time, pointing at the first (`names` and `ranges` side by side).
     static func refuseTwice(_ name: String, at range: SourceRange, _ names: [String], _ ranges: [SourceRange]) throws(CheckError) {
         guard let i = names.firstIndex(of: name) else { return }
-        throw .error(.outputTwice, "\(name) is already scheduled", at: range, notes: [.note("first scheduled here", at: ranges[i])])
+        throw .error(.outputTwice(name), at: range, notes: [.note(.firstScheduledHere, at: ranges[i])])
     }
 
     /// True for a statement that calls `layer_decay(...)`.
@@ -243,7 +242,7 @@ public struct Checker {
     mutating func record(_ g: BaseGuard) throws(CheckError) {
         var g = g
         if g.expr.readsEntry || { if case .comparison(_, let other, _) = g.rule { return other.readsEntry } else { return false } }() {
-            throw .error(.entryValueMisplaced, "\(g.what) is decided when the program is checked, but `current` and `elapsed` are known only when the phase starts", at: preludeCall ?? g.range)
+            throw .error(.entryDecidedAtCheck(g.what), at: preludeCall ?? g.range)
         }
         if let call = preludeCall { g.range = call }
         guards.append(g)
@@ -274,8 +273,8 @@ public struct Checker {
                 if case .withMomentum(let rate, let m) = value, output == "lr" {
                     // A rate that sets momentum too: its momentum is the program's.
                     if let prev = momentum {
-                        throw .error(.outputTwice, "this schedule sets momentum, which is already scheduled", at: range,
-                                     notes: [.note("first scheduled here", at: prev.1)])
+                        throw .error(.momentumTwiceBySchedule, at: range,
+                                     notes: [.note(.firstScheduledHere, at: prev.1)])
                     }
                     momentum = (try Checker.topLevel(.schedule(m), expr.range), range)
                     node = try Checker.topLevel(.schedule(rate), expr.range)
@@ -293,26 +292,24 @@ public struct Checker {
         switch output {
         case "lr":
             if let prev = lr {
-                throw .error(.outputTwice, "the learning rate is already scheduled", at: range, notes: [.note("first scheduled here", at: prev.1)])
+                throw .error(.rateTwice, at: range, notes: [.note(.firstScheduledHere, at: prev.1)])
             }
             lr = (node, range)
         case "momentum":
             if let prev = momentum {
-                throw .error(.outputTwice, "momentum is already scheduled", at: range, notes: [.note("first scheduled here", at: prev.1)])
+                throw .error(.momentumTwice, at: range, notes: [.note(.firstScheduledHere, at: prev.1)])
             }
             momentum = (node, range)
         default:
             if output == "step" || Builtins.specials.contains(where: { $0.name == output }) {
-                throw .error(.reservedOutput, "an output cannot be named \(quoted(output)), which names \(output == "step" ? "the step in tables" : "something else in a program")",
-                             at: SourceRange(nameAt.start, nameAt.start + output.utf8.count))
+                throw .error(.reservedOutput(output), at: SourceRange(nameAt.start, nameAt.start + output.utf8.count))
             }
             try Checker.refuseTwice(output, at: range, others.map(\.name), others.map(\.range))
             if Builtins.output(output) == nil {
                 let hint = suggestion(for: output, among: Builtins.outputs.map(\.name))
                 if !hint.isEmpty {
                     let at = SourceRange(nameAt.start, nameAt.start + output.utf8.count)
-                    warnings.append(Diagnostic(.warning, .unknownOutput,
-                                               "\(quoted(output)) is not an output Ramp knows, so it is carried as it is\(hint)", at: at))
+                    warnings.append(.warning(.unknownOutput(output, hint: hint), at: at))
                 }
             }
             others.append((output, node, range))
@@ -324,7 +321,8 @@ public struct Checker {
         guard let t = p.type else { return nil }
         if t.name == nil { return ParamSpec(p.name, .choice(t.choices), .absent, doc: "") }
         guard let type = ParamType.annotationNames[t.name!] else {
-            throw .error(.unknownType, "unknown type \(quoted(t.name!))\(suggestion(for: t.name!, among: Array(ParamType.annotationNames.keys)))", at: t.range)
+            let hint = suggestion(for: t.name!, among: Array(ParamType.annotationNames.keys))
+            throw .error(.unknownType(t.name!, hint: hint), at: t.range)
         }
         var low: Double?, high: Double?, lowInclusive = true, highInclusive = true
         for b in t.bounds {
@@ -344,11 +342,11 @@ public struct Checker {
     /// Claims a global name, or says why it cannot be claimed.
     private mutating func declare(_ name: String, _ range: SourceRange) -> Diagnostic? {
         if let prev = definedAt[name] {
-            return .error(.alreadyDefined, "'\(name)' is already defined", at: range, notes: [.note("first defined here", at: prev)])
+            return .error(.alreadyDefined(name), at: range, notes: [.note(.firstDefinedHere, at: prev)])
         }
         if Builtins.lookup(name) != nil || Builtins.specials.contains(where: { $0.name == name })
             || Builtins.statementNames.settings.contains(name) || globals[name] != nil {
-            return .error(.builtinRedefinition, "'\(name)' is a builtin name and cannot be redefined", at: range)
+            return .error(.builtinRedefinition(name), at: range)
         }
         definedAt[name] = range
         return nil

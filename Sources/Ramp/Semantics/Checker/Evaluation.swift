@@ -113,30 +113,31 @@ extension Checker {
         case "false", "False": return .bool(false)
         case "none", "None": return .none
         case "nan", "NaN":
-            throw .error(.notANumber, "NaN is never a valid rate or parameter", at: range)
+            throw .error(.notANumber, at: range)
         case "steps_per_epoch":
             if let s = settings.stepsPerEpoch { return .number(Double(s)) }
-            throw .error(.settingMissing, "'steps_per_epoch' is not set; add a line such as `steps_per_epoch 390`", at: range)
+            throw .error(.stepsPerEpochNotSet, at: range)
         case "total":
             if let s = settings.total { return .duration(s) }
-            throw .error(.settingMissing, "'total' is not set; add a line such as `total 90 epochs`", at: range)
+            throw .error(.totalNotSet, at: range)
         default: break
         }
         if Builtins.lookup(n) != nil || n == "dict" { return .builtin(n) }
         if Compat.optimizerNames.contains(n) {
-            throw .error(.optimizerArgument, "drop the optimizer argument: Ramp schedules the rate itself, and the optimizer's rate is `base` (or --base)", at: range)
+            throw .error(.optimizerArgument, at: range)
         }
-        throw .error(.unknownName, "unknown name \(quoted(n))\(suggestion(for: n, among: Array(env.keys) + Array(globals.keys) + Builtins.allNames))", at: range)
+        let hint = suggestion(for: n, among: Array(env.keys) + Array(globals.keys) + Builtins.allNames)
+        throw .error(.unknownName(n, hint: hint), at: range)
     }
 
     /// `current` or `elapsed`: a number fixed when its phase starts, known
     /// while checking only by its placeholder (`EntryInput.placeholder`).
     func entryValue(_ input: EntryInput, _ name: String, _ range: SourceRange) throws(CheckError) -> Value {
         if checkingLet {
-            throw .error(.entryValueMisplaced, "'\(name)' is fixed when a phase starts, and a `let` is computed where it is written: make it a `def`, such as `def decay() = linear(T=20, from=current, to=0)`, and call it in a phase", at: range)
+            throw .error(.entryInLet(name), at: range)
         }
         guard entryScope, checkingOutput != nil else {
-            throw .error(.entryValueMisplaced, "'\(name)' is fixed when a phase starts, so it can be used only in a phase after the first of an output's schedule, such as `... then linear(T=0.2 * elapsed, from=current, to=0)`", at: range)
+            throw .error(.entryInFirstPhase(name), at: range)
         }
         let form = BaseForm(expr: .entry(input), depth: 1)
         return .number(form.expr.value(base: settings.base), form)
@@ -145,17 +146,17 @@ extension Checker {
     /// `current("momentum")`: another output's value at the last step before the phase.
     mutating func currentOf(_ args: [CallArgument], _ range: SourceRange, _ env: Env) throws(CheckError) -> Value {
         guard args.count == 1, args[0].label == nil else {
-            throw .error(.invalidArguments, "current takes one output's name, such as current(\"momentum\")", at: range)
+            throw .error(.currentTakesOneName, at: range)
         }
         let name: String
         switch try evaluate(args[0].value, env) {
         case .string(let s): name = s
         case .signal(.lr): name = "lr"
         case .signal(.output(let n)): name = n
-        case let v: throw .error(.argumentType, "current takes an output's name, such as current(\"momentum\"), got \(v.typeName)", at: args[0].range)
+        case let v: throw .error(.currentTakesName(got: v.typeName), at: args[0].range)
         }
         guard name == "lr" || outputNames.contains(name) else {
-            throw .error(.unknownName, "current(\(JSONValue.quote(name))) reads \(quoted(name)), which the program does not schedule", at: args[0].range)
+            throw .error(.currentOfUnscheduled(name), at: args[0].range)
         }
         return try entryValue(.current(name), "current", range)
     }
@@ -165,7 +166,7 @@ extension Checker {
         if let v = env[name] ?? globals[name] { return v }
         if name == Compat.sgdrName { return .builtin(name) }
         let dotted = globals.keys.filter { $0.contains(".") } + [Compat.sgdrName]
-        throw .error(.unknownName, "unknown name \(quoted(name))\(suggestion(for: name, among: dotted))", at: range)
+        throw .error(.unknownName(name, hint: suggestion(for: name, among: dotted)), at: range)
     }
 
 
@@ -179,13 +180,13 @@ extension Checker {
         case .number(let x, let form?): return .primitive(Constant(level: x), ["value": form.expr])
         case .duration(let d): return .constant(Double(d))
         case .signal(let s):
-            throw .error(.signalOutsideCondition, "'\(s.name)' can only be used in a condition, such as `until \(s.name) < 0.01`", at: range)
+            throw .error(.signalOutsideCondition(s.name), at: range)
         case .groupFactors:
-            throw .error(.expectedSchedule, "layer_decay(...) gives parameter groups their factors and is a statement of its own, not a schedule", at: range)
+            throw .error(.layerDecayIsAStatement, at: range)
         case .withMomentum:
-            throw .error(.expectedSchedule, "this schedule sets momentum too, so it is a statement of its own (its rate and momentum), not part of another schedule", at: range)
+            throw .error(.withMomentumIsAStatement, at: range)
         default:
-            throw .error(.expectedSchedule, "expected a schedule, got \(v.typeName)", at: range)
+            throw .error(.expectedSchedule(got: v.typeName), at: range)
         }
     }
 
@@ -197,7 +198,7 @@ extension Checker {
             if let form { try record(BaseGuard(expr: form.expr, rule: .equals(x), what: "the condition's step count", range: range)) }
             return .elapsed(Int(x))
         default:
-            throw .error(.expectedCondition, "expected a condition (plateau(...), a comparison such as `metric < 0.1`, or a duration), got \(v.typeName)", at: range)
+            throw .error(.expectedCondition(got: v.typeName), at: range)
         }
     }
 
@@ -208,9 +209,9 @@ extension Checker {
         case .signal(.output(let n)): return .output(n)
         default:
             let n = try Checker.schedule(v, range)
-            if n.isStateful { throw .error(.metricDriven, "a comparison cannot use a metric-driven schedule", at: range) }
+            if n.isStateful { throw .error(.comparisonOfMetricDriven, at: range) }
             if n.readsEntry {
-                throw .error(.entryValueMisplaced, "a condition is decided at every step, but `current` and `elapsed` are known only when the phase starts; compare with a number", at: range)
+                throw .error(.entryInCondition, at: range)
             }
             return .node(n)
         }
@@ -223,7 +224,7 @@ extension Checker {
             let steps = try resolve(x, .steps, range)
             if let form { try record(BaseGuard(expr: form.expr, rule: .equals(x), what: "the duration", range: range)) }
             return steps
-        default: throw .error(.expectedDuration, "expected a duration (such as `5`, `5 epochs` or `10%`), got \(v.typeName)", at: range)
+        default: throw .error(.expectedDuration(got: v.typeName), at: range)
         }
     }
 

@@ -39,8 +39,8 @@ extension Checker {
                     } else {
                         n = try duration(value, d.range)
                     }
-                    guard n >= 1 else { throw .error(.emptyPhase, "a phase must last at least 1 step", at: d.range) }
-                    if bound != nil { throw .error(.lengthTwice, "this phase already has a length", at: d.range) }
+                    guard n >= 1 else { throw .error(.emptyPhase, at: d.range) }
+                    if bound != nil { throw .error(.lengthTwice, at: d.range) }
                     bound = n
                     e = body
                 default: break peel
@@ -62,7 +62,7 @@ extension Checker {
             entryLengths.append(entryLength)
         }
         if !outermost, let p = phases.first(where: { $0.body.readsEntry }) {
-            throw .error(.entryValueMisplaced, "a sequence inside a phase cannot read `current` or `elapsed`: write its phases in the output's own `then` chain", at: p.range)
+            throw .error(.entryInNestedSequence, at: p.range)
         }
         if outermost, let output = checkingOutput {
             for i in phases.indices where entryLengths[i] != nil || phases[i].body.readsEntry {
@@ -71,13 +71,13 @@ extension Checker {
         }
         // A phase of length 0 (`warmup 0`) is never in force.
         if phases.count > 1 { phases.removeAll { $0.bound == 0 && $0.condition == nil && $0.entry == nil } }
-        if phases.isEmpty { throw .error(.emptyPhase, "every phase of this sequence has length 0", at: items[0].range) }
+        if phases.isEmpty { throw .error(.emptySequence, at: items[0].range) }
         if phases.count == 1, phases[0].condition == nil, !phases[0].explicitBound { return phases[0].body }
         Phase.resolveImplicitTargets(&phases)
         try Phase.planEntries(&phases)
         for (i, p) in phases.enumerated() where i < phases.count - 1 {
             if p.bound == nil, p.condition == nil, !p.body.canFinish {
-                throw .error(.unreachablePhase, "this phase never ends, so the next is unreachable; bound it with `for` or `until`", at: p.range)
+                throw .error(.unreachablePhase, at: p.range)
             }
         }
         return .sequence(PhaseSequence.make(phases))
@@ -87,10 +87,10 @@ extension Checker {
     static func measured(_ n: Node, _ range: SourceRange) throws(CheckError) -> Node {
         let (size, depth) = n.measure(cap: Checker.maxNodes)
         if size > Checker.maxNodes {
-            throw .error(.tooLarge, "this schedule is too large (more than \(Checker.maxNodes) parts once expanded)", at: range)
+            throw .error(.tooLarge(Checker.maxNodes), at: range)
         }
         if depth > Checker.maxDepth {
-            throw .error(.tooDeep, "this schedule nests deeper than the limit of \(Checker.maxDepth) once expanded", at: range)
+            throw .error(.tooDeep(Checker.maxDepth), at: range)
         }
         return n
     }

@@ -11,8 +11,8 @@ extension Checker {
         for st in program.statements {
             guard case .setting(let name, _) = st.kind else { continue }
             if let prev = seen[name] {
-                diagnostics.append(.error(.settingTwice, "'\(name)' is already set", at: st.nameRange,
-                                          notes: [.note("first set here", at: prev.nameRange)]))
+                diagnostics.append(.error(.settingTwice(name), at: st.nameRange,
+                                          notes: [.note(.firstSetHere, at: prev.nameRange)]))
                 continue
             }
             seen[name] = st
@@ -27,13 +27,12 @@ extension Checker {
                 if let e = expr(name) {
                     // A scheduled batch gives each step's samples; a fixed count beside it would contradict it.
                     if batch != nil, name == "samples_per_step" || name == "tokens_per_step" {
-                        throw CheckError.error(.badSetting, "\(name) cannot be set when batch_size is scheduled, which gives each step's samples"
-                                               + (name == "tokens_per_step" ? "; set `sequence_length` for durations in tokens" : ""),
-                                               at: seen[name]!.nameRange, notes: [.note("batch_size is scheduled here", at: batch!.nameRange)])
+                        throw CheckError.error(.settingBesideScheduledBatch(name), at: seen[name]!.nameRange,
+                                               notes: [.note(.batchSizeScheduledHere, at: batch!.nameRange)])
                     }
                     let v = try evaluate(e, [:])
                     guard case .number(let x, _) = v, x >= 1, x == x.rounded(), x < 1e15 else {
-                        throw CheckError.error(.badSetting, "\(name) must be a whole number of at least 1, got \(describe(v))", at: e.range)
+                        throw CheckError.error(.settingNotWholeNumber(name, got: describe(v)), at: e.range)
                     }
                     settings[keyPath: keyPath] = Int(x)
                 }
@@ -42,11 +41,11 @@ extension Checker {
         do throws(CheckError) {
             if let e = expr("total") {
                 if case .duration(_, .percent) = e.kind {
-                    throw CheckError.error(.badSetting, "total cannot be a percentage of itself", at: e.range)
+                    throw CheckError.error(.totalPercentOfItself, at: e.range)
                 }
                 let value = try evaluate(e, [:])
                 let v = try duration(value, e.range)
-                guard v >= 1 else { throw CheckError.error(.badSetting, "total must be at least 1 step", at: e.range) }
+                guard v >= 1 else { throw CheckError.error(.totalBelowOneStep, at: e.range) }
                 settings.total = v
             }
         } catch { if let d = error.diagnostic { diagnostics.append(d) } }
@@ -54,7 +53,7 @@ extension Checker {
             if let e = expr("base") {
                 let v = try evaluate(e, [:])
                 guard case .number(let x, _) = v, x.isFinite, x > 0 else {
-                    throw CheckError.error(.badSetting, "base must be a number above 0, got \(describe(v))", at: e.range)
+                    throw CheckError.error(.baseNotPositive(got: describe(v)), at: e.range)
                 }
                 settings.base = x
                 settings.baseIsDefault = false
@@ -68,7 +67,7 @@ extension Checker {
                     for case .string(let s) in items where Builtins.isSignalName(s) && !names.contains(s) { names.append(s) }
                 }
                 guard case .list(let items) = v, names.count == items.count else {
-                    throw CheckError.error(.badSetting, "signals must be a list of different names, each an identifier, such as `signals [\"cooldown\"]`", at: e.range)
+                    throw CheckError.error(.badSignals, at: e.range)
                 }
                 settings.signals = names
             }
@@ -95,29 +94,29 @@ extension Checker {
         case .steps: steps = x
         case .epochs:
             guard let spe = settings.stepsPerEpoch else {
-                throw .error(.settingMissing, "a duration in epochs needs 'steps_per_epoch'; add a line such as `steps_per_epoch 390`", at: range)
+                throw .error(.epochsNeedStepsPerEpoch, at: range)
             }
             steps = x * Double(spe)
         case .percent:
             guard let total = settings.total else {
-                throw .error(.settingMissing, "a duration in % needs 'total'; add a line such as `total 90 epochs`", at: range)
+                throw .error(.percentNeedsTotal, at: range)
             }
             steps = x / 100 * Double(total)
         case .samples, .tokens:
             if batchStatement != nil { return try throughBatch(x, unit, range) }
             let (name, per) = unit == .samples ? ("samples_per_step", settings.samplesPerStep) : ("tokens_per_step", settings.tokensPerStep)
             guard let per else {
-                throw .error(.settingMissing, "a duration in \(unit.rawValue) needs '\(name)'; add a line such as `\(name) \(unit == .samples ? "256" : "524288")`", at: range)
+                throw .error(.unitNeedsSetting(unit, name), at: range)
             }
             steps = (x / Double(per)).rounded(.up)
         }
         guard steps.isFinite, steps.magnitude < 1e15 else {
-            throw .error(.badDuration, "duration is too long to count in steps", at: range)
+            throw .error(.durationTooLong, at: range)
         }
         if unit == .steps, steps != steps.rounded() {
-            throw .error(.badDuration, "a duration must be a whole number of steps, got \(fmt(steps))", at: range)
+            throw .error(.durationNotWhole(steps), at: range)
         }
-        guard steps >= 0 else { throw .error(.badDuration, "a duration cannot be negative", at: range) }
+        guard steps >= 0 else { throw .error(.durationNegative, at: range) }
         return Int(steps.rounded())
     }
 
@@ -125,17 +124,17 @@ extension Checker {
     /// size: the fewest steps, from the start of the phase it is written in,
     /// whose batches add up to at least that many.
     private mutating func throughBatch(_ x: Double, _ unit: DurationUnit, _ range: SourceRange) throws(CheckError) -> Int {
-        guard x.isFinite, x >= 0 else { throw .error(.badDuration, "a duration cannot be negative", at: range) }
+        guard x.isFinite, x >= 0 else { throw .error(.durationNegative, at: range) }
         var samples = x
         if unit == .tokens {
             guard let len = settings.sequenceLength else {
-                throw .error(.settingMissing, "a duration in tokens needs 'sequence_length' when batch_size is scheduled; add a line such as `sequence_length 2048`", at: range)
+                throw .error(.tokensNeedSequenceLength, at: range)
             }
             samples = x / Double(len)
         }
         samples = samples.rounded(.up)
         guard let start = phaseStart else {
-            throw .error(.badDuration, "this phase starts after one that ends on an event, so the \(unit.rawValue) before it are not known; write this duration in steps", at: range)
+            throw .error(.unitsBeforeEventUnknown(unit), at: range)
         }
         var counts = try scheduledBatch(for: range)
         do throws(BatchCounts.Failure) {
@@ -146,10 +145,10 @@ extension Checker {
             let at = batchStatement!.range
             switch error {
             case .notWhole(let step, let value):
-                throw .error(.badRate, "batch_size at step \(step) is \(fmt(value)), not a whole number of samples of at least 1", at: at,
-                             notes: [.note("counted here, for a duration in \(unit.rawValue)", at: range)])
+                throw .error(.batchSizeNotWhole(step: step, value), at: at,
+                             notes: [.note(.countedHere(for: unit), at: range)])
             case .tooFar:
-                throw .error(.badDuration, "this duration counts the batch sizes past step \(BatchCounts.limit), beyond which Ramp does not count them", at: range)
+                throw .error(.batchCountsPast(BatchCounts.limit), at: range)
             }
         }
     }
@@ -161,13 +160,12 @@ extension Checker {
         guard let st = batchStatement, case .output(_, let expr) = st.kind else { preconditionFailure("batch_size is scheduled") }
         switch batchCheck {
         case .checking:
-            throw .error(.badDuration, "batch_size's own durations are in steps, epochs or %: the samples it schedules are what durations in samples and tokens count", at: range)
+            throw .error(.batchSizeOwnDurations, at: range)
         case .failed:
             throw .alreadyReported
         case .done(let node):
             guard case .sequence(let seq) = node, let counts = BatchCounts(seq) else {
-                throw .error(.metricDriven, "durations in samples or tokens count through batch_size, which must not follow a metric or an event",
-                             at: range, notes: [.note("batch_size is scheduled here", at: st.range)])
+                throw .error(.batchSizeFollowsMetric, at: range, notes: [.note(.batchSizeScheduledHere, at: st.range)])
             }
             batchCounts = counts
             return counts

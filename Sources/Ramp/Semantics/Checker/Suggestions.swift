@@ -12,7 +12,8 @@ extension Checker {
             case .name(let n):
                 if bound.contains(n) || globals[n] != nil || poisoned.contains(n) || definedAt[n] != nil || letNames.contains(n) { break }
                 if Builtins.lookup(n) != nil || Builtins.specials.contains(where: { $0.name == n }) || Builtins.statementNames.settings.contains(n) { break }
-                throw .error(.unknownName, "unknown name \(quoted(n))\(suggestion(for: n, among: Array(bound) + Array(globals.keys) + Builtins.allNames))", at: e.range)
+                let hint = suggestion(for: n, among: Array(bound) + Array(globals.keys) + Builtins.allNames)
+                throw .error(.unknownName(n, hint: hint), at: e.range)
             case .call(let callee, let args, _):
                 stack.append((callee, bound))
                 for a in args {

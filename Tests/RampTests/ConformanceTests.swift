@@ -7,7 +7,8 @@ import Testing
 /// recorded library case in library/. Each implementation of Ramp's
 /// semantics is a runner that must reproduce all of it: here the Swift tree
 /// walk, the phase kernels, `ramp serve`, the program rebuilt from its IR,
-/// and the Python module (through conformance/runners/python_runner.py).
+/// and the runners in conformance/runners, which read the suite themselves
+/// and compile each case with the built `ramp` (Python, JAX, Keras).
 struct ConformanceCase: Sendable, CustomTestStringConvertible {
     var name: String
     var program: CompiledProgram
@@ -178,75 +179,111 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
         #expect(c.mismatch(lr: t.lr, momentum: t.momentum, outputs: t.outputs) == nil)
     }
 
-    /// The Python runner runs every case's compiled module.
-    /// One conformance job for a runner that is not Swift.
-    struct ModuleJob: Encodable {
-        var name: String, module: String, metrics: [Double?], signals: [EventLog.SignalEvent], lr: [Double], momentum: [Double?]?
-        var outputs: [String: [Double]]
-        var tolerance: String
+    /// Runs a runner in conformance/runners over the suite with the built
+    /// `ramp`, with extra arguments (another `--suite`, `--only CASE`).
+    static func runner(_ name: String, _ arguments: [String] = [], environment: [String: String] = [:]) throws -> Run {
+        let script = ConformanceCase.directory.appendingPathComponent("runners/\(name)").path
+        let binary = repositoryRoot.appendingPathComponent(".build/debug/ramp").path
+        return try python([script, "--ramp", binary] + arguments, environment: environment)
     }
 
-    /// Writes the module `make` gives for each case (nil: refused) and runs
-    /// `runner` over them; returns how many ran and how many were refused.
-    func runModules(_ runner: String, environment: [String: String] = [:],
-                    _ make: (ConformanceCase) throws -> (module: String, tolerance: String)?) throws -> (ran: Int, refused: Int) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ramp-conformance-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        var jobs: [ModuleJob] = []
-        var refused = 0
-        for (i, c) in ConformanceCase.all.enumerated() {
-            guard let (module, tolerance) = try make(c) else { refused += 1; continue }
-            try module.write(to: dir.appendingPathComponent("case_\(i).py"), atomically: true, encoding: .utf8)
-            jobs.append(ModuleJob(name: c.name, module: "case_\(i)", metrics: c.metrics, signals: c.signals, lr: c.lr, momentum: c.momentum,
-                                  outputs: c.outputs, tolerance: tolerance))
-        }
-        try StateJSON.encode(jobs).write(to: dir.appendingPathComponent("jobs.json"))
-        let r = try python([ConformanceCase.directory.appendingPathComponent("runners/\(runner)").path,
-                            dir.path, dir.appendingPathComponent("jobs.json").path], environment: environment)
+    /// The Python runner reads the whole suite itself: every program's
+    /// diagnostics through `ramp check`, every other program and library case
+    /// through `ramp compile --to python`, stepped in Python.
+    @Test func pythonRunner() throws {
+        let r = try Self.runner("python_runner.py")
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
-        #expect(r.stdout.hasSuffix("\(jobs.count) passed, 0 failed\n"), "\(r.stdout)")
-        return (jobs.count, refused)
+        #expect(r.stdout == "\(CorpusProgram.all.count + ParityCase.pasted.count) passed, 0 failed\n", "\(r.stdout)")
     }
 
-    @Test func pythonModules() throws {
-        let (ran, refused) = try runModules("python_runner.py") { c in
-            (try Python.module(c.program), c.library.map { $0.dtype == "float32" ? "float32" : "1e-12" } ?? "exact")
-        }
-        #expect(refused == 0 && ran == ConformanceCase.all.count)
+    /// A copy of the suite, to change.
+    static func copyOfTheSuite() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ramp-suite-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: ConformanceCase.directory, to: dir)
+        return dir
+    }
+
+    static func replace(_ old: String, with new: String, in file: URL) throws {
+        let text = try String(contentsOf: file, encoding: .utf8)
+        #expect(text.contains(old), "\(file.lastPathComponent) has no \(old)")
+        try text.replacingOccurrences(of: old, with: new).write(to: file, atomically: true, encoding: .utf8)
+    }
+
+    /// The runner compares with the files: a trace one bit off at step 3, a
+    /// message a program expects that `ramp check` does not give, and a trace
+    /// without its program each fail, with the case, step, expected and got.
+    @Test func pythonRunnerReportsEachDeparture() throws {
+        let suite = try Self.copyOfTheSuite()
+        defer { try? FileManager.default.removeItem(at: suite) }
+        let trace = suite.appendingPathComponent("traces/cosine_min.json")
+        try Self.replace("0.8145033635316129", with: "0.8145033635316128", in: trace)
+        try Self.replace("did you mean 'linear'?", with: "did you mean 'line'?",
+                         in: suite.appendingPathComponent("programs/err_bad_choice.ramp"))
+        try FileManager.default.copyItem(at: trace, to: suite.appendingPathComponent("traces/orphan.json"))
+        let only = ["cosine_min", "err_bad_choice", "orphan", "card"].flatMap { ["--only", $0] }
+        let r = try Self.runner("python_runner.py", ["--suite", suite.path] + only)
+        let message = #"2:17: error[R0306]: argument 'shape' of 'warmup' must be one of \"linear\", \"exp\", "#
+            + #"\"constant\"; got \"lin\"; did you mean"#
+        #expect(r.status == 1)
+        #expect(r.stdout == """
+            FAIL orphan: traces/orphan.json has no program (programs/orphan.ramp)
+            FAIL err_bad_choice: diagnostics differ; expected but not reported: ["\(message) 'line'?"]; \
+            reported but not expected: ["\(message) 'linear'?"]
+            FAIL cosine_min: step 3: lr is 0.8145033635316129, expected 0.8145033635316128
+            1 passed, 3 failed
+
+            """, "\(r.stdout)\(r.stderr)")
     }
 
     static let jaxAvailable = pythonCanImport("jax")
 
-    /// Every case `--to jax` compiles, in double precision: a schedule of the
-    /// step evaluated under jit, one with memory stepped in a jitted scan fed
-    /// the case's metrics. The rest (parts that are not arithmetic) are
-    /// refused with a message, and counted.
-    @Test(.enabled(if: jaxAvailable, "jax is not importable by $RAMP_PYTHON (default python3); install jax to run the JAX conformance runner"))
-    func jaxModules() throws {
-        let (ran, refused) = try runModules("jax_runner.py") { c in
-            do { return (try JAX.module(c.program), c.library?.dtype == "float32" ? "float32" : "1e-12") } catch {
-                #expect("\(error)".contains("--to jax"), "\(c.name): \(error)")
-                return nil
-            }
-        }
-        print("jax: \(ran) conformance cases compiled and matched, \(refused) refused (not arithmetic)")
-        #expect(ran >= 150)
+    /// Every case `--to jax` compiles matches its trace in double precision (a
+    /// schedule of the step under jit, one with memory in a jitted scan fed
+    /// the case's metrics and signals); every other one is refused as
+    /// conformance/refusals/jax.txt lists, with its reason.
+    @Test(.enabled(if: jaxAvailable, "jax is not importable by $RAMP_PYTHON (default python3)"))
+    func jaxRunner() throws {
+        let r = try Self.runner("jax_runner.py")
+        print(String(r.stdout.prefix { $0 != "\n" }))
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.hasSuffix("\n\(ConformanceCase.all.count) passed, 0 failed\n"), "\(r.stdout)")
     }
 
-    static let kerasAvailable = (try? python(["-c", "import keras"], environment: ["KERAS_BACKEND": "jax"]))?.status == 0
+    /// A listed refusal that compiles, and a refusal that is not listed, each fail the JAX run.
+    @Test(.enabled(if: jaxAvailable, "jax is not importable by $RAMP_PYTHON (default python3)"))
+    func jaxRunnerHoldsTheRefusalsToTheirList() throws {
+        let suite = try Self.copyOfTheSuite()
+        defer { try? FileManager.default.removeItem(at: suite) }
+        let list = suite.appendingPathComponent("refusals/jax.txt")
+        var lines = try String(contentsOf: list, encoding: .utf8).split(separator: "\n")
+        lines.removeAll { $0.hasPrefix("torch.CyclicLR.0:") }
+        lines.append("cosine_min: it is refused")
+        try (lines.joined(separator: "\n") + "\n").write(to: list, atomically: true, encoding: .utf8)
+        let only = ["cosine_min", "torch.CyclicLR.0"].flatMap { ["--only", $0] }
+        let r = try Self.runner("jax_runner.py", ["--suite", suite.path] + only)
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("""
+            FAIL cosine_min: `ramp compile --to jax` compiles it, but refusals/jax.txt lists it as refused \
+            (it is refused); remove its line
+            """), "\(r.stdout)")
+        #expect(r.stdout.contains("""
+            FAIL torch.CyclicLR.0: `ramp compile --to jax` refused it, and refusals/jax.txt does not list it: \
+            `cyclic(low=0.001, high=0.1, up=10, down=10, mode="triangu...` is not arithmetic of the step
+            """), "\(r.stdout)")
+        #expect(r.stdout.hasSuffix("0 passed, 2 failed\n"), "\(r.stdout)")
+    }
+
+    static let kerasAvailable =
+        (try? python(["-c", "import keras"], environment: ["KERAS_BACKEND": "jax"]))?.status == 0
 
     /// Every case `--to keras` compiles, called as a Keras optimizer calls its
-    /// schedule (on the JAX backend), to float32 precision.
-    @Test(.enabled(if: kerasAvailable, "keras and jax are not importable by $RAMP_PYTHON (default python3); install them to run the Keras conformance runner"))
-    func kerasModules() throws {
-        let (ran, refused) = try runModules("keras_runner.py", environment: ["KERAS_BACKEND": "jax"]) { c in
-            do { return (try Keras.module(c.program), "float32") } catch {
-                #expect("\(error)".contains("--to keras"), "\(c.name): \(error)")
-                return nil
-            }
-        }
-        print("keras: \(ran) conformance cases compiled and matched to float32, \(refused) refused")
-        #expect(ran >= 60)
+    /// schedule (on the JAX backend), matches its trace to float32 precision;
+    /// every other one is refused as conformance/refusals/keras.txt lists.
+    @Test(.enabled(if: kerasAvailable, "keras and jax are not importable by $RAMP_PYTHON (default python3)"))
+    func kerasRunner() throws {
+        let r = try Self.runner("keras_runner.py", environment: ["KERAS_BACKEND": "jax"])
+        print(String(r.stdout.prefix { $0 != "\n" }))
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.hasSuffix("\n\(ConformanceCase.all.count) passed, 0 failed\n"), "\(r.stdout)")
     }
 }

@@ -84,9 +84,14 @@ struct ParityCase: Decodable, Sendable, CustomTestStringConvertible {
     static let pasted: [ParityCase] = all.filter { $0.config != true }
 
     /// Where the library leaves momentum to the optimizer and Ramp schedules it
-    /// as the call asks: DeepSpeed turns OneCycle's cycle_momentum off, with a
-    /// log line, for an optimizer without betas (SGD). The rates must match.
-    static let momentumLeftToTheOptimizer: Set<String> = ["deepspeed.OneCycle.3"]
+    /// as the call asks (DeepSpeed turns OneCycle's cycle_momentum off for an
+    /// optimizer without betas): conformance/library/momentum_left_to_the_optimizer.txt,
+    /// one `CASE: REASON` a line, which every runner reads. The rates must match.
+    static let momentumLeftToTheOptimizer: Set<String> = {
+        let url = repositoryRoot.appendingPathComponent("conformance/library/momentum_left_to_the_optimizer.txt")
+        let lines = try! String(contentsOf: url, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }
+        return Set(lines.compactMap { $0.split(separator: ":").first.map(String.init) })
+    }()
 
     /// A program (the case's own call by default) checked with the case's base.
     func compiled(_ source: String? = nil) throws -> CompiledProgram {

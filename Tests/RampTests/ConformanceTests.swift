@@ -23,6 +23,8 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
     var outputs: [String: [Double]] = [:]
     /// nil: exact, bit for bit; otherwise a library's recorded trace, to its tolerance.
     var library: ParityCase?
+    /// The first step at which a program's trace has finished (nil: it runs on, or a library case).
+    var finishedAt: Int?
     var testDescription: String { name }
 
     func matches(_ got: Double, _ expected: Double) -> Bool {
@@ -87,31 +89,22 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
         return (lr, momentum, outputs, finishedAt)
     }
 
-    /// Every program case. With RAMP_WRITE_TRACES=1 in the environment, a
-    /// missing trace file is written from the Swift tree walk (the reference);
-    /// an existing one is never rewritten.
+    /// Every program case, with its trace: an expectation worked out by hand
+    /// or recorded from a library, which no runner writes (conformance/README.md).
     static let programs: [ConformanceCase] = {
-        let write = ProcessInfo.processInfo.environment["RAMP_WRITE_TRACES"] == "1"
         var out: [ConformanceCase] = []
         for p in CorpusProgram.all {
             let ex = Expectations(p.source)
-            guard ex.errors.isEmpty, let program = try? Compiler.compile(SourceFile(name: p.name, text: p.source), options: CheckOptions(base: ex.base)) else { continue }
+            let file = SourceFile(name: p.name, text: p.source)
+            guard ex.errors.isEmpty, let program = try? Compiler.compile(file, options: CheckOptions(base: ex.base)) else { continue }
             let url = directory.appendingPathComponent("traces/\(p.name).json")
-            if write, !FileManager.default.fileExists(atPath: url.path) {
-                let steps = max(ex.horizon, 60)
-                let metrics = (0..<steps).map { $0 < ex.metrics.count ? ex.metrics[$0] : nil }
-                let t = trace(program, metrics, signals: ex.signals)
-                let doc = Trace(program: "\(p.name).ramp", base: ex.base, metrics: metrics, signals: ex.signals.isEmpty ? nil : ex.signals, lr: t.lr,
-                                momentum: program.momentum == nil ? nil : t.momentum, outputs: t.outputs.isEmpty ? nil : t.outputs,
-                                finished_at: t.finishedAt)
-                try? StateJSON.encode(doc).write(to: url)
-            }
             guard let data = FileManager.default.contents(atPath: url.path), let t = try? StateJSON.decode(data, as: Trace.self) else {
                 out.append(ConformanceCase(name: p.name, program: program, base: ex.base, metrics: [], lr: [.nan], momentum: nil, library: nil))
                 continue
             }
-            out.append(ConformanceCase(name: p.name, program: program, base: ex.base, metrics: t.metrics, signals: t.signals ?? [], lr: t.lr, momentum: t.momentum,
-                                       outputs: t.outputs ?? [:], library: nil))
+            out.append(ConformanceCase(name: p.name, program: program, base: ex.base, metrics: t.metrics,
+                                       signals: t.signals ?? [], lr: t.lr, momentum: t.momentum,
+                                       outputs: t.outputs ?? [:], library: nil, finishedAt: t.finished_at))
         }
         return out
     }()
@@ -139,12 +132,14 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
     func treeWalk(_ c: ConformanceCase) {
         let t = ConformanceCase.trace(c.program, c.metrics, signals: c.signals)
         #expect(c.mismatch(lr: t.lr, momentum: t.momentum, outputs: t.outputs) == nil)
+        if c.library == nil { #expect(t.finishedAt == c.finishedAt) }
     }
 
     @Test(arguments: ConformanceCase.all)
     func kernels(_ c: ConformanceCase) {
         let t = ConformanceCase.trace(c.program, c.metrics, signals: c.signals, walkTree: false)
         #expect(c.mismatch(lr: t.lr, momentum: t.momentum, outputs: t.outputs) == nil)
+        if c.library == nil { #expect(t.finishedAt == c.finishedAt) }
     }
 
     @Test(arguments: ConformanceCase.all)

@@ -99,8 +99,10 @@ def expectations(source):
         elif body.startswith("expect: running "):
             ex["running"] = int(body[len("expect: running "):])
         elif body.startswith("expect: "):
-            lhs, rhs = body[len("expect: "):].split("=", 1)
+            lhs, _, rhs = body[len("expect: "):].partition("=")
             lhs = lhs.strip()
+            if not lhs.endswith("]") or "[" not in lhs:
+                raise ValueError(f"{line!r} is not `OUTPUT[STEP] = VALUE`")
             # `lr[5]`, `lr[0..2]`, or a group's output: `lr[backbone][5]`.
             output, index = lhs[:lhs.rindex("[")], lhs[lhs.rindex("[") + 1:-1]
             numbers = [float(x.strip()) for x in rhs.split(",")]
@@ -195,7 +197,11 @@ def load(suite=SUITE):
         names.add(name)
         with open(path, encoding="utf-8") as f:
             source = f.read()
-        ex = expectations(source)
+        try:
+            ex = expectations(source)
+        except ValueError as e:
+            cases.append({"name": name, "kind": "suite", "problem": f"programs/{name}.ramp: its comments do not read: {e}"})
+            continue
         case = {"name": name, "source": source, "file": path, "base": ex["base"], "expect": ex}
         if ex["errors"]:
             cases.append(dict(case, kind="errors"))

@@ -15,7 +15,8 @@ public enum IR {
     /// refuses the document, as it refuses any unknown kind.
     public static let version = 3
 
-    public static func document(_ p: CompiledProgram) -> JSONValue {
+    /// The document; without `native` (the program as explain writes it) for the fingerprint.
+    public static func document(_ p: CompiledProgram, native: Bool = true) -> JSONValue {
         let s = p.settings
         let settings: [(String, JSONValue)] = [
             ("base", .number(s.base)), ("base_is_default", .bool(s.baseIsDefault)),
@@ -31,16 +32,37 @@ public enum IR {
         case .explicit(let m): momentum = sequence(m)
         case .companion(let initial): momentum = .object([("kind", .string("companion")), ("initial", .number(initial))])
         }
-        return .object([
-            ("ramp_ir", .number(Double(version))),
-            ("source", .string(p.source.text)),
-            ("native", .string(Explain.nativeSource(p))),
+        var pairs: [(String, JSONValue)] = [("ramp_ir", .number(Double(version))), ("source", .string(p.source.text))]
+        if native { pairs.append(("native", .string(Explain.nativeSource(p)))) }
+        pairs += [
             ("settings", .object(settings)),
             ("uses_metric", .bool(p.usesMetric)),
             ("duration", p.duration.map { .number(Double($0)) } ?? .null),
             ("outputs", .object([("lr", sequence(p.lr)), ("momentum", momentum)] + p.outputs.map { ($0.name, sequence($0.sequence)) })),
             ("base_guards", .array(p.baseGuards.map(guardValue))),
-        ] + (p.libraryOutputs.isEmpty ? [] : [("library_outputs", .array(p.libraryOutputs.sorted().map { .string($0) }))]))
+        ]
+        if !p.libraryOutputs.isEmpty {
+            pairs.append(("library_outputs", .array(p.libraryOutputs.sorted().map { .string($0) })))
+        }
+        return .object(pairs)
+    }
+
+    /// FNV-1a over the compact IR without the source text and positions (and
+    /// `native`, which only restates the tree), so a comment or a layout change
+    /// keeps it, while any change to what the schedule computes gives another.
+    public static func fingerprint(_ p: CompiledProgram) -> String {
+        func strip(_ v: JSONValue) -> JSONValue {
+            switch v {
+            case .object(let pairs):
+                return .object(pairs.filter { !["source", "native", "at"].contains($0.0) }.map { ($0.0, strip($0.1)) })
+            case .array(let xs): return .array(xs.map(strip))
+            default: return v
+            }
+        }
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in strip(document(p, native: false)).renderCompact().utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        let hex = String(h, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
     /// True when `text` looks like an IR document rather than Ramp source.
@@ -172,4 +194,9 @@ public enum IR {
         fields.append(("at", range(g.range)))
         return .object(fields)
     }
+}
+
+extension Fingerprinter {
+    /// The fingerprint every checked program carries: a hash of its IR tree.
+    static let ir = Fingerprinter(IR.fingerprint)
 }

@@ -362,7 +362,8 @@ private struct Reader {
                         guard let l = e["length"], l != .null else { return nil }
                         return try r.expr(l, depth: 0).expr
                     }
-                    phase.entry = EntryPlan(output: output, length: length, role: role, settings: r.checker.settings)
+                    phase.entry = EntryPlan(output: output, length: length, role: role, settings: r.checker.settings,
+                                           builder: .builtins)
                 }
                 return phase
             }

@@ -10,14 +10,6 @@ public enum EntryInput: Sendable, Hashable {
     /// `elapsed`: the step, counted from the start of the run, at which the phase starts.
     case elapsed
 
-    /// How Ramp source writes it, for the output `own` the phase belongs to.
-    public func source(own: String?) -> String {
-        switch self {
-        case .elapsed: return "elapsed"
-        case .current(let name): return name == own ? "current" : "current(\(JSONValue.quote(name)))"
-        }
-    }
-
     func value(in v: EntryValues) -> Double {
         switch self {
         case .elapsed: return Double(v.elapsed)
@@ -68,12 +60,16 @@ public struct EntryPlan: Sendable {
     public var role: Role
     /// What a builtin is rebuilt with (the program's settings and base).
     public var settings: Settings
+    /// Builds the phase's primitives again from their entry values: given when the
+    /// phase is checked, so the runtime needs no registry of names.
+    public var builder: PrimitiveBuilder
 
-    public init(output: String, length: BaseExpr?, role: Role, settings: Settings) {
+    public init(output: String, length: BaseExpr?, role: Role, settings: Settings, builder: PrimitiveBuilder) {
         self.output = output
         self.length = length
         self.role = role
         self.settings = settings
+        self.builder = builder
     }
 
     /// A length or step count fixed at entry: the nearest whole step, at
@@ -82,6 +78,15 @@ public struct EntryPlan: Sendable {
         guard x >= 1 else { return 1 }
         return Int(Swift.min((x + 0.5).rounded(.down), 1e15))
     }
+}
+
+/// Builds a primitive by name from resolved parameters, at a program's settings;
+/// nil when a parameter is refused by its shape. The checker makes it, so a
+/// phase built at entry goes through the same rules as one written out.
+public struct PrimitiveBuilder: Sendable {
+    public typealias Build = @Sendable (_ name: String, _ parameters: [(String, ParameterValue)], Settings) -> Node?
+    let build: Build
+    public init(_ build: @escaping Build) { self.build = build }
 }
 
 /// A phase's entry as a sequence's state keeps it: the values, its length,
@@ -198,10 +203,10 @@ extension PhaseSequence {
     func build(_ i: Int, _ entry: EntryState) -> BuiltPhase? {
         guard let plan = phases[i].entry else { return nil }
         if entry.held { return entry.heldBody(plan) }
-        guard var body = phases[i].body.instantiated(entry.values, plan.settings) else { return nil }
+        guard var body = phases[i].body.instantiated(entry.values, plan) else { return nil }
         if plan.role == .warmup, i + 1 < phases.count {
             // The warmup rises to where the next phase will begin, built from the same values.
-            guard let next = phases[i + 1].body.instantiated(entry.values, plan.settings),
+            guard let next = phases[i + 1].body.instantiated(entry.values, plan),
                   case .primitive(let p, let symbols) = body, var w = p as? Warmup else { return nil }
             w.to = next.initialValue
             guard w.to.isFinite else { return nil }
@@ -270,71 +275,67 @@ extension Node {
     }
 
     /// The tree with every primitive that reads entry values rebuilt from
-    /// `values`, through the builtin that made it; nil when a value makes a
+    /// `values`, through the plan's builder; nil when a value makes a
     /// parameter invalid (not finite, or refused by its shape).
-    func instantiated(_ values: EntryValues, _ settings: Settings) -> Node? {
+    func instantiated(_ values: EntryValues, _ plan: EntryPlan) -> Node? {
         switch self {
         case .constant, .time, .reduceOnPlateau: return self
         case .primitive(let p, let symbols):
             guard symbols.values.contains(where: \.readsEntry) else { return self }
-            return Node.rebuild(p, symbols, values, settings)
-        case .negate(let a): return a.instantiated(values, settings).map { .negate($0) }
-        case .apply(let f, let a): return a.instantiated(values, settings).map { .apply(f, $0) }
+            return Node.rebuild(p, symbols, values, plan)
+        case .negate(let a): return a.instantiated(values, plan).map { .negate($0) }
+        case .apply(let f, let a): return a.instantiated(values, plan).map { .apply(f, $0) }
         case .combine(let op, let a, let b):
-            guard let x = a.instantiated(values, settings), let y = b.instantiated(values, settings) else { return nil }
+            guard let x = a.instantiated(values, plan), let y = b.instantiated(values, plan) else { return nil }
             return .combine(op, x, y)
         case .warp(let a, let b):
-            guard let x = a.instantiated(values, settings), let y = b.instantiated(values, settings) else { return nil }
+            guard let x = a.instantiated(values, plan), let y = b.instantiated(values, plan) else { return nil }
             return .warp(x, y)
-        case .runningProduct(let a): return a.instantiated(values, settings).map { .runningProduct($0) }
-        case .single(let a): return a.instantiated(values, settings).map { .single($0) }
+        case .runningProduct(let a): return a.instantiated(values, plan).map { .runningProduct($0) }
+        case .single(let a): return a.instantiated(values, plan).map { .single($0) }
         case .restarts(var r, let s):
-            guard let body = r.body.instantiated(values, settings) else { return nil }
+            guard let body = r.body.instantiated(values, plan) else { return nil }
             r.body = body
             return .restarts(r, s)
         case .chained(var c, let s):
             for i in c.members.indices {
-                guard let body = c.members[i].body.instantiated(values, settings) else { return nil }
+                guard let body = c.members[i].body.instantiated(values, plan) else { return nil }
                 c.members[i] = Chained.Member(body: body, floor: c.members[i].floor)
             }
             return .chained(c, s)
         case .sequence:
-            // A sequence inside a phase never reads them: the checker and the IR loader refuse it.
+            // A sequence inside a phase never reads them: checking and loading refuse it.
             return self
         }
     }
 
-    /// A primitive built again by its builtin, its entry numbers evaluated
-    /// at `values` (a step count rounded as `EntryPlan.steps` does).
-    private static func rebuild(_ p: any Primitive, _ symbols: BaseSymbols, _ values: EntryValues, _ settings: Settings) -> Node? {
-        guard let spec = Builtins.lookup(p.name) else { return nil }
-        var args: NameMap<Value> = [:]
+    /// A primitive built again by the plan's builder, its entry numbers
+    /// evaluated at `values` (a step count rounded as `EntryPlan.steps` does).
+    private static func rebuild(_ p: any Primitive, _ symbols: BaseSymbols, _ values: EntryValues,
+                                _ plan: EntryPlan) -> Node? {
+        let base = plan.settings.base
+        var parameters: [(String, ParameterValue)] = []
         var kept: BaseSymbols = [:]
         for (name, value) in p.parameters {
             let form = symbols[name]
-            let fixed = form.map { $0.value(base: settings.base, entry: values) }
+            let fixed = form.map { $0.value(base: base, entry: values) }
             if let form, !form.readsEntry { kept[name] = form }
             switch value {
             case .number(let x):
                 let y = fixed ?? x
                 guard y.isFinite else { return nil }
-                args[name] = .number(y)
+                parameters.append((name, .number(y)))
             case .integer(let n):
                 if let fixed {
                     guard !fixed.isNaN else { return nil }
-                    args[name] = .duration(EntryPlan.steps(fixed))
+                    parameters.append((name, .integer(EntryPlan.steps(fixed))))
                 } else {
-                    args[name] = .duration(n)
+                    parameters.append((name, .integer(n)))
                 }
-            case .flag(let b): args[name] = .bool(b)
-            case .choice(let c): args[name] = .string(c)
-            case .integers(let xs): args[name] = .list(xs.map { .duration($0) })
-            case .numbers(let xs): args[name] = .list(xs.map { .number($0) })
+            default: parameters.append((name, value))
             }
         }
-        var bound = BoundArguments(values: args, ranges: [:], callRange: SourceRange(0, 0), base: settings.base)
-        bound.settings = settings
-        guard case .schedule(let node)? = try? spec.build(bound) else { return nil }
+        guard let node = plan.builder.build(p.name, parameters, plan.settings) else { return nil }
         if case .primitive(let q, _) = node {
             if var w = q as? Warmup, let old = p as? Warmup { w.implicitTarget = old.implicitTarget; return .primitive(w, kept) }
             return .primitive(q, kept)

@@ -23,15 +23,6 @@ public struct EventLog: Sendable, Codable, Hashable {
             self.step = step
             self.name = name
         }
-
-        /// `cooldown@1200`, as `--signal` takes it: raised during step 1200.
-        public init(parsing text: String) throws(ReplayError) {
-            let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-            guard parts.count == 2, Builtins.isSignalName(String(parts[0])), let step = Int(parts[1]), step >= 0 else {
-                throw ReplayError("'\(text)' is not a signal at a step: write NAME@STEP, such as cooldown@1200")
-            }
-            self.init(step: step, name: String(parts[0]))
-        }
     }
 
     /// Checks that `program` knows every signal in `events`, naming the first it does not.
@@ -117,24 +108,5 @@ public struct ResumeReport: Sendable, Hashable {
     public var line: String {
         let was = before.map { fmt($0) } ?? "unknown"
         return "lr at step \(step): \(was) before, \(fmt(now)) now" + (replayed ? " (the log of \(step) step\(step == 1 ? "" : "s") was replayed into this program)" : "")
-    }
-}
-
-extension CompiledProgram {
-    /// Identifies the schedule: FNV-1a over its IR without the source text
-    /// and positions, so a comment or a layout change keeps it, while any
-    /// change to what the schedule computes gives another.
-    public var fingerprint: String {
-        func strip(_ v: JSONValue) -> JSONValue {
-            switch v {
-            case .object(let pairs): return .object(pairs.filter { !["source", "native", "at"].contains($0.0) }.map { ($0.0, strip($0.1)) })
-            case .array(let xs): return .array(xs.map(strip))
-            default: return v
-            }
-        }
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in strip(IR.document(self)).renderCompact().utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        let hex = String(h, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }

@@ -258,7 +258,7 @@ extension Node {
 extension PhaseSequence {
     /// The step at which each phase starts, counted from `offset`: known
     /// while every phase before it has a fixed length, nil after one that
-    /// ends on an event. Explain and the language server both show it.
+    /// ends on an event. `ramp explain` and the language server both show it.
     func startSteps(from offset: Int?) -> [Int?] {
         var known = offset
         return phases.map { p in

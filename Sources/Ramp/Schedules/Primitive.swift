@@ -14,7 +14,7 @@ public protocol Primitive: Sendable {
     func value(at t: Double) -> Double
     /// The companion momentum, for shapes that move momentum against the rate.
     func momentum(at t: Double) -> Double?
-    /// Resolved parameters, in registry order, for `ramp explain`, the IR and emitted code.
+    /// Resolved parameters, in registry order, for `ramp explain`, the JSON tree and emitted code.
     var parameters: [(String, ParameterValue)] { get }
 }
 
@@ -31,7 +31,7 @@ extension Primitive {
 
 func quote(_ s: String) -> String { "\"\(s)\"" }
 
-/// A resolved parameter, kept typed so that explain, the IR and emitted code
+/// A resolved parameter, kept typed so that explain, the JSON tree and emitted code
 /// each write it in their own syntax.
 public enum ParameterValue: Sendable, Equatable {
     case number(Double), integer(Int), flag(Bool), choice(String), integers([Int]), numbers([Double])

@@ -60,10 +60,15 @@ public struct CompiledProgram: Sendable {
     /// range (negative, above 1, growing without bound) is a warning, not an error.
     public let libraryOutputs: Set<String>
 
+    /// Hashes the program for its saved states; handed in by the layer that
+    /// writes the program as a tree, since the runtime sits below it.
+    let fingerprinter: Fingerprinter
+
     public init(settings: Settings, lr: PhaseSequence, momentum: MomentumSource?, outputs: [NamedOutput] = [],
                 initialSlots: [SlotState], source: SourceFile, baseGuards: [BaseGuard] = [], warnings: [Diagnostic] = [],
-                libraryOutputs: Set<String> = []) {
+                libraryOutputs: Set<String> = [], fingerprinter: Fingerprinter) {
         self.libraryOutputs = libraryOutputs
+        self.fingerprinter = fingerprinter
         self.settings = settings
         self.baseGuards = baseGuards
         self.lr = lr
@@ -83,13 +88,10 @@ public struct CompiledProgram: Sendable {
         signals = settings.signals ?? waited
     }
 
-    /// The range an output's values are held to: its own (Builtins.range(of:)),
-    /// or only finiteness for an output a library's constructor writes (whose
-    /// values outside it are warned of, not refused).
-    public func range(of name: String) -> OutputRange {
-        if libraryOutputs.contains(name) { return .finite }
-        return name == "lr" ? .nonNegative : name == "momentum" ? .unit : Builtins.range(of: name)
-    }
+    /// Identifies the schedule, so a saved state knows the program that saved
+    /// it: a comment or a layout change keeps it, any change to what the
+    /// schedule computes gives another.
+    public var fingerprint: String { fingerprinter.hash(self) }
 
     /// True when no part of the program depends on a metric or on the
     /// scheduler's history, so `value(at:)` gives the rate directly.
@@ -122,6 +124,12 @@ public struct CompiledProgram: Sendable {
     @inline(__always) public func value(at t: Int) -> Double {
         lrPlan?.value(at: t, initialSlots) ?? lrNode.value(at: Double(t), initialSlots)
     }
+}
+
+/// How a program's fingerprint is computed.
+public struct Fingerprinter: Sendable {
+    let hash: @Sendable (CompiledProgram) -> String
+    public init(_ hash: @escaping @Sendable (CompiledProgram) -> String) { self.hash = hash }
 }
 
 /// An output beyond the rate and momentum: its name and its schedule.

@@ -70,7 +70,8 @@ extension CompiledProgram {
             outputs.append(NamedOutput(name: name, sequence: seq))
         }
         return CompiledProgram(settings: settings, lr: lrSeq, momentum: output, outputs: outputs, initialSlots: slots, source: source,
-                               baseGuards: guards, warnings: warnings, libraryOutputs: libraryOutputs)
+                               baseGuards: guards, warnings: warnings, libraryOutputs: libraryOutputs,
+                               fingerprinter: .ir)
     }
 
     /// Samples every phase for a value out of the output's range (for a

@@ -66,7 +66,8 @@ extension Checker {
         }
         if outermost, let output = checkingOutput {
             for i in phases.indices where entryLengths[i] != nil || phases[i].body.readsEntry {
-                phases[i].entry = EntryPlan(output: output, length: entryLengths[i], role: .own, settings: settings)
+                phases[i].entry = EntryPlan(output: output, length: entryLengths[i], role: .own, settings: settings,
+                                         builder: .builtins)
             }
         }
         // A phase of length 0 (`warmup 0`) is never in force.

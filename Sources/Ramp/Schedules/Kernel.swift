@@ -152,23 +152,3 @@ struct KernelPlan: Sendable {
         return k.kernel.value(at: k.local(t), slots, self)
     }
 }
-
-extension ReduceOnPlateau {
-    /// The current rate.
-    /// The current rate (`from` before the scheduler's state exists, as while checking).
-    @inline(__always) func value(_ slots: [SlotState]) -> Double {
-        guard slot < slots.count, case .reduce(let s) = slots[slot] else { return from }
-        return s.value
-    }
-
-    /// Feeds one step's metric: a firing plateau multiplies the rate by
-    /// `factor`, down to `min`, unless the change is below `eps`.
-    @inline(__always) func observe(_ ctx: StepContext, _ slots: inout [SlotState]) {
-        guard let metric = ctx.metric, case .reduce(var s) = slots[slot] else { return }
-        if s.tracker.observe(metric, plateau) {
-            let reduced = Swift.max(s.value * factor, min)
-            if s.value - reduced > eps { s.value = reduced; s.reductions += 1 }
-        }
-        slots[slot] = .reduce(s)
-    }
-}

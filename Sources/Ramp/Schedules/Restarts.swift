@@ -1,0 +1,90 @@
+import Foundation
+
+/// Warm restarts (SGDR): the body runs for `period` steps, then again over a
+/// cycle `mult` times longer (time stretched to fit), its excursion above
+/// `floor` scaled by `decay` per cycle, for at most `limit` cycles.
+public struct Restarts: Sendable {
+    /// What `decay` scales in later cycles.
+    public enum DecayMode: String, Sendable, CaseIterable {
+        /// The whole excursion above `floor` (keras CosineDecayRestarts).
+        case excursion
+        /// The peak only: the body's starting value becomes `peak * decay^k`,
+        /// `floor` stays, values between move proportionally (timm).
+        case peak
+    }
+    public var body: Node
+    /// Everything but the body: plain numbers, so a kernel keeps them inline.
+    public var cycles: Cycles
+
+    public init(body: Node, period: Int, mult: Double, decay: Double, floor: Double, limit: Int?,
+                decayMode: DecayMode = .excursion, peak: Double = 0) {
+        self.body = body
+        self.cycles = Cycles(period: period, mult: mult, decay: decay, floor: floor, limit: limit, decayMode: decayMode, peak: peak)
+    }
+
+    public var period: Int { get { cycles.period } set { cycles.period = newValue } }
+    public var mult: Double { get { cycles.mult } set { cycles.mult = newValue } }
+    public var decay: Double { get { cycles.decay } set { cycles.decay = newValue } }
+    public var floor: Double { get { cycles.floor } set { cycles.floor = newValue } }
+    public var limit: Int? { get { cycles.limit } set { cycles.limit = newValue } }
+    public var decayMode: DecayMode { get { cycles.decayMode } set { cycles.decayMode = newValue } }
+    /// The body's value at the start of a cycle.
+    public var peak: Double { get { cycles.peak } set { cycles.peak = newValue } }
+
+    @inline(__always) func scaled(_ v: Double, cycle k: Int) -> Double { cycles.scaled(v, cycle: k) }
+    public var duration: Int? { cycles.duration }
+
+    /// The cycles' lengths and scaling.
+    public struct Cycles: Sendable {
+        public var period: Int
+        public var mult: Double
+        public var decay: Double
+        public var floor: Double
+        public var limit: Int?
+        public var decayMode: DecayMode
+        public var peak: Double
+
+        /// The value of cycle `k` given the body's value `v`.
+        @inline(__always) func scaled(_ v: Double, cycle k: Int) -> Double {
+            if k == 0 || decay == 1 { return v }
+            let g = pow(decay, Double(k))
+            switch decayMode {
+            case .excursion: return floor + g * (v - floor)
+            case .peak:
+                guard peak != floor else { return floor + g * (v - floor) }
+                return floor + (v - floor) * ((g * peak - floor) / (peak - floor))
+            }
+        }
+
+        /// Cycle index, time within the cycle, and the cycle's length.
+        @inline(__always) func locate(_ t: Double) -> (k: Int, tau: Double, length: Double) {
+            if mult == 1 {
+                var k = Int((t / Double(period)).rounded(.down))
+                if let limit, k >= limit { k = limit - 1; return (k, Double(period), Double(period)) }
+                return (k, t - Double(k * period), Double(period))
+            }
+            var start = 0.0, length = Double(period), k = 0
+            while t >= start + length {
+                if let limit, k + 1 >= limit { return (k, length, length) }
+                start += length
+                length *= mult
+                k += 1
+            }
+            return (k, t - start, length)
+        }
+
+        /// The stretched time at which the body is evaluated, and the cycle: the
+        /// one place a restart is located, for the tree walk and the kernels.
+        @inline(__always) func position(_ t: Double) -> (local: Double, cycle: Int) {
+            let (k, tau, length) = locate(t)
+            return (tau * Double(period) / length, k)
+        }
+
+        public var duration: Int? {
+            guard let limit else { return nil }
+            var total = 0.0, length = Double(period)
+            for _ in 0..<limit { total += length; length *= mult }
+            return total < Double(Int.max / 2) ? Int(total.rounded()) : nil
+        }
+    }
+}

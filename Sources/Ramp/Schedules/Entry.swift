@@ -151,18 +151,6 @@ final class BuiltPhase: Sendable {
 }
 
 extension PhaseSequence {
-    /// The body of the phase in force at step `t` and the step within it at
-    /// which it is evaluated (`position`), reading a condition-driven
-    /// sequence's state once: the body is built from its entry values when it reads them.
-    @inline(__always) func inForce(at t: Double, _ slots: [SlotState]) -> (body: Node, local: Double) {
-        if let starts {
-            let i = staticPhase(at: t)
-            return (phases[i].body, phases[i].evaluated(t - Double(starts[i])))
-        }
-        guard slot < slots.count, case .sequence(let st) = slots[slot] else { return (phases[0].body, phases[0].evaluated(t)) }
-        return (body(st.phase, st), st.held ?? (t - Double(st.start)))
-    }
-
     /// The body of phase `i` as it runs, given the sequence's state.
     @inline(__always) func body(_ i: Int, _ st: SequenceState) -> Node {
         guard let plan = phases[i].entry, st.phase == i, let e = st.entry else { return phases[i].body }

@@ -8,8 +8,9 @@
 /// and walked as trees by the one evaluation core, `Node.evaluate`).
 ///
 /// Kernels compute exactly what `Node.value(at:)` and `Node.observe` compute
-/// (they call the same primitive code, and locate phases as
-/// `PhaseSequence.position` does); the conformance suite's kernel runner and
+/// (they call the same primitive code, and locate phases with the pieces of
+/// `PhaseSequence.locate`: `phase(at:starts:)`, `Phase.clamp`, `Phase.runs`);
+/// the conformance suite's kernel runner and
 /// ResumeTests check the two paths bit for bit, and the fuzzer on every input.
 enum Kernel: Sendable {
     case constant(Double)

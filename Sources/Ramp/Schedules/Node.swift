@@ -145,35 +145,7 @@ extension Node {
             a.observe(at: t, ctx, &slots, initial: initial)
             b.observe(at: t, ctx, &slots, initial: initial)
         case .reduceOnPlateau(let r, _): r.observe(ctx, &slots)
-        case .sequence(let s):
-            if s.isStatic {
-                let i = s.staticPhase(at: Double(t))
-                let local = t - s.starts![i]
-                if let b = s.phases[i].bound, local >= b { return }
-                s.phases[i].body.observe(at: local, ctx, &slots, initial: initial)
-                return
-            }
-            guard case .sequence(var st) = slots[s.slot], st.held == nil else { return }
-            let phase = s.phases[st.phase]
-            let local = t - st.start
-            let body = s.body(st.phase, st)
-            body.observe(at: local, ctx, &slots, initial: initial)
-            let byLength = s.bound(st.phase, st).map { local + 1 >= $0 } ?? false
-            let byCondition = phase.condition?.holds(local: local, ctx, &slots) ?? false
-            let byBody: Bool
-            if case .sequence(let inner) = body { byBody = inner.isFinished(at: local + 1, slots) } else { byBody = false }
-            if byLength || byCondition || byBody {
-                st.transitions.append(Transition(step: t + 1, phase: st.phase, reason: byCondition ? .condition : .length))
-                if st.phase + 1 < s.phases.count {
-                    st.phase += 1
-                    st.start = t + 1
-                    for k in s.phases[st.phase].slots { slots[k] = initial[k] }
-                    st.entry = s.enter(st.phase, at: t, ctx, previous: st.entry)
-                } else {
-                    st.held = Double(local)
-                }
-            }
-            slots[s.slot] = .sequence(st)
+        case .sequence(let s): s.observe(at: t, ctx, &slots, initial: initial)
         }
     }
 }

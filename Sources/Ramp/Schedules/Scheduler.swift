@@ -356,9 +356,9 @@ public struct Scheduler: Sendable {
             let others = hasOutputs ? OutputValues(momentum: momentum, names: program.outputNames, values: values) : nil
             let ctx = StepContext(metric: metric, lr: lr, outputs: others, signals: raised)
             if let plan {
-                // The phase in force, as Node.observe finds it for a static sequence.
+                // The phase in force, as PhaseSequence.observe finds it for a static sequence.
                 let local = t - current.start
-                if local < current.bound {
+                if Phase.runs(at: local, bound: current.bound) {
                     current.kernel.observe(at: local, ctx, &state.slots, initial: program.initialSlots, plan)
                 }
             } else {

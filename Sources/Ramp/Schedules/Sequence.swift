@@ -42,21 +42,31 @@ public struct PhaseSequence: Sendable {
         return starts[starts.count - 1] + last
     }
 
-    /// The phase in force at step `t` and the step within it at which its
-    /// body is evaluated: the one place a sequence is located. A static
-    /// sequence is located by its starts, a condition-driven one by its state
-    /// (initial when `slots` has none yet, as while checking).
-    @inline(__always) func position(at t: Double, _ slots: [SlotState]) -> (phase: Int, local: Double) {
+    /// Where the sequence stands at step `t`: the one locator that evaluation,
+    /// observation and the kernels share. A static sequence is located by its
+    /// starts, a condition-driven one by its state (initial when `slots` has
+    /// none yet, as while checking). `local` counts steps since the phase
+    /// began; `evaluated` is where its body is read, held past its end; `body`
+    /// is the phase as built at entry when it reads entry values.
+    @inline(__always) func locate(at t: Double, _ slots: [SlotState])
+        -> (phase: Int, local: Double, evaluated: Double, body: Node) {
         if let starts {
-            let i = staticPhase(at: t)
-            return (i, phases[i].evaluated(t - Double(starts[i])))
+            let i = Self.phase(at: t, starts: starts)
+            let local = t - Double(starts[i])
+            return (i, local, phases[i].evaluated(local), phases[i].body)
         }
-        guard slot < slots.count, case .sequence(let st) = slots[slot] else { return (0, phases[0].evaluated(t)) }
-        return (st.phase, st.held ?? (t - Double(st.start)))
+        guard slot < slots.count, case .sequence(let st) = slots[slot] else {
+            return (0, t, phases[0].evaluated(t), phases[0].body)
+        }
+        let local = t - Double(st.start)
+        return (st.phase, local, st.held ?? local, body(st.phase, st))
     }
 
-    /// The phase in force at step `t` of a static sequence.
-    @inline(__always) func staticPhase(at t: Double) -> Int { Self.phase(at: t, starts: starts!) }
+    /// The body in force at step `t` and the step at which it is evaluated.
+    @inline(__always) func inForce(at t: Double, _ slots: [SlotState]) -> (body: Node, local: Double) {
+        let at = locate(at: t, slots)
+        return (at.body, at.evaluated)
+    }
 
     /// The phase in force at step `t`, given the phases' starts: the last
     /// whose start is at or before `t` (a phase of no length is never in
@@ -81,5 +91,55 @@ extension PhaseSequence {
         if let d = staticDuration { return t >= d }
         guard !isStatic, case .sequence(let st) = slots[slot] else { return false }
         return st.held != nil
+    }
+}
+
+extension Phase {
+    /// True while a phase of length `bound` still runs at local step `local`:
+    /// past its end it observes nothing (a finished static phase holds).
+    @inline(__always) static func runs(at local: Int, bound: Int?) -> Bool { local < (bound ?? Int.max) }
+}
+
+extension PhaseSequence {
+    /// Feeds the end of step `t` to the phase in force, and for a
+    /// condition-driven sequence decides whether the phase ended at this step
+    /// (its length, its condition, or an inner sequence that finished), entering the next.
+    func observe(at t: Int, _ ctx: StepContext, _ slots: inout [SlotState], initial: [SlotState]) {
+        let at = locate(at: Double(t), slots)
+        let local = Int(at.local)
+        guard !isStatic else {
+            if Phase.runs(at: local, bound: phases[at.phase].bound) {
+                at.body.observe(at: local, ctx, &slots, initial: initial)
+            }
+            return
+        }
+        guard case .sequence(var st) = slots[slot], st.held == nil else { return }
+        at.body.observe(at: local, ctx, &slots, initial: initial)
+        guard let reason = end(of: st.phase, local: local, body: at.body, st, ctx, &slots) else {
+            slots[slot] = .sequence(st)
+            return
+        }
+        st.transitions.append(Transition(step: t + 1, phase: st.phase, reason: reason))
+        if st.phase + 1 < phases.count {
+            st.phase += 1
+            st.start = t + 1
+            for k in phases[st.phase].slots { slots[k] = initial[k] }
+            st.entry = enter(st.phase, at: t, ctx, previous: st.entry)
+        } else {
+            st.held = Double(local)
+        }
+        slots[slot] = .sequence(st)
+    }
+
+    /// Why phase `i` ends at the end of its local step `local`, or nil when it
+    /// goes on. The condition is always fed the step (a plateau sees every metric).
+    private func end(of i: Int, local: Int, body: Node, _ st: SequenceState, _ ctx: StepContext,
+                     _ slots: inout [SlotState]) -> EndReason? {
+        let byLength = !Phase.runs(at: local + 1, bound: bound(i, st))
+        let byCondition = phases[i].condition?.holds(local: local, ctx, &slots) ?? false
+        var byBody = false
+        if case .sequence(let inner) = body { byBody = inner.isFinished(at: local + 1, slots) }
+        guard byLength || byCondition || byBody else { return nil }
+        return byCondition ? .condition : .length
     }
 }

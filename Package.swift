@@ -13,9 +13,9 @@ let package = Package(
     targets: [
         .target(
             name: "Ramp",
-            exclude: ["Runtime/Data/README.md", "Emit/Python/messages.py"],
+            exclude: ["Trainer/Data/README.md", "Emit/Python/messages.py", "IR/ramp-ir.schema.json"],
             resources: [
-                .copy("Runtime/Data/breast_cancer.csv"),
+                .copy("Trainer/Data/breast_cancer.csv"),
                 .copy("Emit/Python/nodes.py"), .copy("Emit/Python/shapes.py"), .copy("Emit/Python/sequence.py"),
                 .copy("Emit/Python/runtime.py"), .copy("Emit/Python/adapters.py"), .copy("Emit/Python/checks.py"),
                 .copy("Emit/Arrays/jax_runtime.py"), .copy("Emit/Arrays/jax_state.py"),

@@ -144,7 +144,7 @@ import Testing
         }
     }
 
-    /// Every corpus program's IR validates against grammar/ramp-ir.schema.json.
+    /// Every corpus program's IR validates against Sources/Ramp/IR/ramp-ir.schema.json.
     @Test func irMatchesItsSchema() throws {
         guard pythonCanImport("jsonschema") else {
             print("note: skipping the IR schema test: \(pythonInterpreter) cannot import jsonschema (pip install jsonschema)")
@@ -165,7 +165,7 @@ import Testing
             for f in files:
                 jsonschema.validate(json.load(open(f)), schema)
             print(len(files))
-            """, repositoryRoot.appendingPathComponent("grammar/ramp-ir.schema.json").path, dir.path])
+            """, repositoryRoot.appendingPathComponent("Sources/Ramp/IR/ramp-ir.schema.json").path, dir.path])
         #expect(validate.status == 0, "\(validate.stderr)")
         #expect(Int(validate.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) == count)
     }

@@ -6,7 +6,12 @@ extension RampCommand {
     struct Compile: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Compile a schedule for other tools: the JSON IR, a Python module, or a precomputed table.",
-            discussion: "json: the checked program (grammar/ramp-ir.schema.json); `ramp table` reads it back. python: a self-contained module with `Schedule` and `torch_scheduler` (docs/compile.md). csv and table-json: the rate at each of --steps steps, for schedules that use no metric; metric-driven schedules run from the Python module or `ramp serve`.\n\nExit status: 0 written; 1 the program cannot be read, checked or compiled to the target, or the output cannot be written; 64 a misused option.")
+            discussion: "json: the checked program (Sources/Ramp/IR/ramp-ir.schema.json); `ramp table` reads it back. "
+                + "python: a self-contained module with `Schedule` and `torch_scheduler` (docs/compile.md). "
+                + "csv and table-json: the rate at each of --steps steps, for schedules that use no metric; "
+                + "metric-driven schedules run from the Python module or `ramp serve`.\n\n"
+                + "Exit status: 0 written; 1 the program cannot be read, checked or compiled to the target, "
+                + "or the output cannot be written; 64 a misused option.")
 
         @OptionGroup var input: ProgramInput
 

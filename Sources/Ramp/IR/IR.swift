@@ -6,7 +6,7 @@ import Foundation
 /// follows the base written with how it does (`{"value": 0.05, "base":
 /// {"op": "*", "args": ["base", 0.5]}}`). `ramp table`, serve and the
 /// emitters build programs from the tree alone; `native` is the same program
-/// as Ramp source, for people to read. grammar/ramp-ir.schema.json
+/// as Ramp source, for people to read. ramp-ir.schema.json, beside this file,
 /// describes it.
 public enum IR {
     /// 3: outputs other than `lr` and `momentum` (`weight_decay`, `ema`, any name) sit beside them.

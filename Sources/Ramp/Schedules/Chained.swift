@@ -50,9 +50,9 @@ public struct Chained: Sendable {
     /// The running rate after local step `t`: the members replayed from step 0,
     /// as torch replays them (a running product costs the same).
     func value(at t: Double, _ slots: [SlotState]) -> Double {
-        var last = start
-        replay(through: t, slots) { _, x in last = x }
-        return last
+        var run = begin()
+        advance(&run, through: t, slots, nil, 0)
+        return run.x
     }
 
     /// The running rate at each of `points` (ascending), from one replay.
@@ -60,41 +60,60 @@ public struct Chained: Sendable {
         var out: [Double] = []
         out.reserveCapacity(points.count)
         var j = 0
-        replay(through: Double(points.last ?? -1), slots) { k, x in
+        var run = begin()
+        advance(&run, through: Double(points.last ?? -1), slots, nil, 0) { k, x in
             while j < points.count, points[j] == k { out.append(x); j += 1 }
         }
         return out
     }
 
-    /// Steps the members from step 0 through `t`, handing over the rate after each step.
-    private func replay(through t: Double, _ slots: [SlotState], _ record: (Int, Double) -> Void) {
-        var x = start
-        var previous = [Double](repeating: start, count: members.count)
-        var excess: [Double] = []
-        for m in members { excess.append(start - (m.floor ?? 0)) }
-        var k = 0.0
+    /// Where a replay stands: the rate, each member's last value and height
+    /// above its floor, and the next step to take.
+    struct Run {
+        var k: Double
+        var x: Double
+        var previous: [Double]
+        var excess: [Double]
+    }
+
+    /// A replay before step 0.
+    func begin() -> Run {
+        Run(k: 0, x: start, previous: [Double](repeating: start, count: members.count),
+            excess: members.map { start - ($0.floor ?? 0) })
+    }
+
+    /// Steps the members from the run's next step through `t`, handing over
+    /// the rate after each step. Members are evaluated with `running` (under
+    /// `key`), so a running value inside one is continued too.
+    func advance(_ run: inout Run, through t: Double, _ slots: [SlotState], _ running: RunningValues?,
+                 _ key: UInt64, _ record: ((Int, Double) -> Void)? = nil) {
+        var x = run.x
+        var k = run.k
         while k <= t {
             for i in members.indices {
+                let memberKey = RunningValues.key(key, UInt64(i))
                 if k > 0, let f = members[i].factor {
-                    x *= f.value(at: k, slots)
+                    x *= f.evaluate(at: k, slots, running, RunningValues.key(memberKey, 1))
                     continue
                 }
-                let v = members[i].body.value(at: k, slots)
+                let v = members[i].body.evaluate(at: k, slots, running, memberKey)
                 if let floor = members[i].floor {
                     let e: Double = members[i].height?.value(at: k, slots) ?? (v - floor)
-                    if excess[i] == 0 {
-                        x += v - previous[i]
+                    if run.excess[i] == 0 {
+                        x += v - run.previous[i]
                     } else {
-                        x = floor + (x - floor) * (e / excess[i])
+                        x = floor + (x - floor) * (e / run.excess[i])
                     }
-                    excess[i] = e
+                    run.excess[i] = e
                 } else {
                     x = v
                 }
-                previous[i] = v
+                run.previous[i] = v
             }
-            record(Int(k), x)
+            record?(Int(k), x)
             k += 1
         }
+        run.x = x
+        run.k = k
     }
 }

@@ -68,37 +68,45 @@ extension Node {
     /// The value at local time `t` given the scheduler's slots.
     public func value(at t: Double, _ slots: [SlotState]) -> Double { evaluate(at: t, slots) }
 
-    /// The value computed in single precision (`float32(...)`): every
-    /// constant, operation and function result rounded to Float.
-    func singleValue(at t: Float, _ slots: [SlotState]) -> Float { evaluate(at: t, slots) }
+    /// The value at `t`, continuing the running values in `running` (under
+    /// the path `key`) rather than replaying them from step 0.
+    func value(at t: Double, _ slots: [SlotState], running: RunningValues?, key: UInt64) -> Double {
+        evaluate(at: t, slots, running, key)
+    }
 
     /// One evaluation for both precisions: arithmetic is done in `F`; parts
     /// without arithmetic of their own are computed in double and rounded
-    /// once (for double, no rounding at all).
-    func evaluate<F: BinaryFloatingPoint>(at t: F, _ slots: [SlotState]) -> F {
+    /// once (for double, no rounding at all). `float32(...)` evaluates its
+    /// body in Float: every constant, operation and function result rounded.
+    func evaluate<F: BinaryFloatingPoint>(at t: F, _ slots: [SlotState], _ running: RunningValues? = nil,
+                                          _ key: UInt64 = 0) -> F {
         switch self {
         case .constant(let c): return F(c)
         case .time: return t
-        case .negate(let a): return -a.evaluate(at: t, slots)
-        case .apply(let f, let a): return f.apply(a.evaluate(at: t, slots))
-        case .combine(let op, let a, let b): return op.apply(a.evaluate(at: t, slots), b.evaluate(at: t, slots))
-        default: return F(shapeValue(at: Double(t), slots))
+        case .negate(let a): return -a.evaluate(at: t, slots, running, RunningValues.key(key, 0))
+        case .apply(let f, let a): return f.apply(a.evaluate(at: t, slots, running, RunningValues.key(key, 0)))
+        case .combine(let op, let a, let b):
+            return op.apply(a.evaluate(at: t, slots, running, RunningValues.key(key, 0)),
+                            b.evaluate(at: t, slots, running, RunningValues.key(key, 1)))
+        default: return F(shapeValue(at: Double(t), slots, running, key))
         }
     }
 
     /// The value of a part that is not arithmetic.
-    private func shapeValue(at t: Double, _ slots: [SlotState]) -> Double {
+    private func shapeValue(at t: Double, _ slots: [SlotState], _ running: RunningValues?, _ key: UInt64) -> Double {
+        let child = RunningValues.key(key, 0)
         switch self {
-        case .constant, .time, .negate, .apply, .combine: return value(at: t, slots)
+        case .constant, .time, .negate, .apply, .combine: return evaluate(at: t, slots, running, key)
         case .primitive(let p, _): return p.value(at: t)
         case .restarts(let r, _):
             let (local, k) = r.cycles.position(t)
-            return r.scaled(r.body.value(at: local, slots), cycle: k)
+            return r.scaled(r.body.evaluate(at: local, slots, running, child), cycle: k)
         case .warp(let body, let time):
-            return body.value(at: time.value(at: t, slots), slots)
+            return body.evaluate(at: time.evaluate(at: t, slots, running, RunningValues.key(key, 1)), slots, running, child)
         case .single(let body):
-            return Double(body.singleValue(at: Float(t), slots))
+            return Double(body.evaluate(at: Float(t), slots, running, child))
         case .runningProduct(let f):
+            if let running { return running.product(f, at: t, key: key, slots) }
             var p = 1.0
             var k = 1.0
             while k <= t {
@@ -106,12 +114,26 @@ extension Node {
                 k += 1
             }
             return p
-        case .chained(let c, _): return c.value(at: t, slots)
+        case .chained(let c, _):
+            if let running { return running.chained(c, at: t, key: key, slots) }
+            return c.value(at: t, slots)
         case .reduceOnPlateau(let r, _): return r.value(slots)
         case .sequence(let s):
-            let (body, local) = s.inForce(at: t, slots)
-            return body.value(at: local, slots)
+            let at = s.locate(at: t, slots)
+            return at.body.evaluate(at: at.evaluated, slots, running, RunningValues.key(key, UInt64(at.phase)))
         }
+    }
+
+    /// True when some part is `chained` or `running_product`, whose values a run continues step by step.
+    var hasRunningValue: Bool {
+        var stack = [self]
+        while let n = stack.popLast() {
+            switch n {
+            case .chained, .runningProduct: return true
+            default: stack += n.children
+            }
+        }
+        return false
     }
 }
 

@@ -250,7 +250,10 @@ extension Node {
         case .negate(let a): return a.values(at: points, slots).map { -$0 }
         case .apply(let f, let a): return a.values(at: points, slots).map { f.apply($0) }
         case .combine(let op, let a, let b): return zip(a.values(at: points, slots), b.values(at: points, slots)).map { op.apply($0, $1) }
-        default: return points.map { value(at: Double($0), slots) }
+        default:
+            // Running values inside (a sequence's phase, a warp) go on from one point to the next.
+            let running = RunningValues()
+            return points.map { value(at: Double($0), slots, running: running, key: 0) }
         }
     }
 }

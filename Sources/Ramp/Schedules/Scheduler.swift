@@ -51,6 +51,9 @@ public struct CompiledProgram: Sendable {
     let momentumNode: Node?
     /// The rate's phases as kernels, when the rate is a static sequence.
     let lrPlan: KernelPlan?
+    /// True when an output has `chained` or `running_product`, whose values a
+    /// run continues step by step (`RunningValues`) rather than through the kernels.
+    let hasRunningValue: Bool
 
     /// Problems found that do not stop the program (a likely typo in an output's name).
     public let warnings: [Diagnostic]
@@ -81,6 +84,7 @@ public struct CompiledProgram: Sendable {
         lrNode = .sequence(lr)
         if case .explicit(let m) = momentum { momentumNode = .sequence(m) } else { momentumNode = nil }
         lrPlan = KernelPlan(lr)
+        hasRunningValue = ([lrNode] + [momentumNode].compactMap { $0 } + outputs.map(\.node)).contains { $0.hasRunningValue }
         var waited: [String] = []
         for tree in [lrNode] + [momentumNode].compactMap({ $0 }) + outputs.map(\.node) {
             for name in tree.signalsRead where !waited.contains(name) { waited.append(name) }
@@ -123,6 +127,13 @@ public struct CompiledProgram: Sendable {
     /// The learning rate at step `t` of a closed-form program.
     @inline(__always) public func value(at t: Int) -> Double {
         lrPlan?.value(at: t, initialSlots) ?? lrNode.value(at: Double(t), initialSlots)
+    }
+
+    /// The learning rate at step `t` of a closed-form program, continuing the
+    /// running values in `running`: a table asks for its steps in order.
+    func value(at t: Int, running: RunningValues?) -> Double {
+        guard let running else { return value(at: t) }
+        return lrNode.value(at: Double(t), initialSlots, running: running, key: RunningValues.lrKey)
     }
 }
 
@@ -244,6 +255,9 @@ public struct Scheduler: Sendable {
     /// force, kept inline. Derived from the step, so not part of the saved state.
     private let plan: KernelPlan?
     private var current: PhaseKernel
+    /// The running values of `chained` and `running_product` where the run
+    /// stands: derived from the program and the step, so not saved.
+    private var running: RunningValues?
 
     /// `walkTree` turns the kernels off, so tests can compare the two paths.
     public init(_ program: CompiledProgram, walkTree: Bool = false) {
@@ -252,7 +266,8 @@ public struct Scheduler: Sendable {
         self.values = Array(repeating: 0, count: program.outputs.count)
         self.state = SchedulerState(slots: program.initialSlots, log: EventLog())
         self.lr = 0
-        self.plan = walkTree ? nil : program.lrPlan
+        self.plan = walkTree || program.hasRunningValue ? nil : program.lrPlan
+        self.running = program.hasRunningValue ? RunningValues() : nil
         self.current = plan?.phase(at: 0) ?? PhaseKernel(start: 0, end: Int.max, last: 0, bound: 0, kernel: .constant(0))
         if case .companion(let m) = program.momentum { state.heldMomentum = m }
         refresh()
@@ -270,7 +285,8 @@ public struct Scheduler: Sendable {
         self.state = state
         program.rebuildingEntries(&self.state.slots)
         self.lr = 0
-        self.plan = program.lrPlan
+        self.plan = program.hasRunningValue ? nil : program.lrPlan
+        self.running = program.hasRunningValue ? RunningValues() : nil
         self.current = plan?.phase(at: state.step) ?? PhaseKernel(start: 0, end: Int.max, last: 0, bound: 0, kernel: .constant(0))
         refresh()
     }
@@ -376,21 +392,26 @@ public struct Scheduler: Sendable {
 
     private mutating func refresh() {
         let step = state.step, t = Double(step)
+        // A copy of this scheduler may hold the same running values: write to one of its own.
+        if running != nil, !isKnownUniquelyReferenced(&running!) { running = running!.copy() }
         if let plan {
             if step >= current.end || step < current.start { current = plan.phase(at: step) }
             lr = current.kernel.value(at: current.local(step), state.slots, plan)
         } else {
-            lr = program.lrNode.value(at: t, state.slots)
+            lr = program.lrNode.value(at: t, state.slots, running: running, key: RunningValues.lrKey)
         }
         switch program.momentum {
         case nil: momentum = nil
-        case .explicit: momentum = program.momentumNode!.value(at: t, state.slots)
+        case .explicit:
+            momentum = program.momentumNode!.value(at: t, state.slots, running: running, key: RunningValues.momentumKey)
         case .companion:
             if let m = program.lrNode.momentum(at: t, state.slots) { state.heldMomentum = m }
             momentum = state.heldMomentum
         }
         if hasOutputs {
-            for (i, o) in program.outputs.enumerated() { values[i] = o.node.value(at: t, state.slots) }
+            for (i, o) in program.outputs.enumerated() {
+                values[i] = o.node.value(at: t, state.slots, running: running, key: RunningValues.outputKey(i))
+            }
         }
     }
 

@@ -67,7 +67,9 @@ public enum Table {
                                 signals: [EventLog.SignalEvent] = [], emit: (TableRow) -> Void) -> TableEnd {
         if program.isClosedForm, program.momentum == nil, program.outputs.isEmpty {
             let n = program.duration.map { min($0, steps) } ?? steps
-            for i in 0..<max(0, n) { emit(TableRow(step: i, lr: program.value(at: i), momentum: nil)) }
+            // Running values (`chained`, `running_product`) go on from one step to the next.
+            let running = program.hasRunningValue ? RunningValues() : nil
+            for i in 0..<max(0, n) { emit(TableRow(step: i, lr: program.value(at: i, running: running), momentum: nil)) }
             return TableEnd(finishedAt: n < steps ? n : nil, transitions: program.lr.staticTransitions(through: n))
         }
         var s = Scheduler(program)

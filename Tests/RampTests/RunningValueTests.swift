@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+@testable import Ramp
+
+/// `chained` and `running_product` are continued step by step by a run (the
+/// scheduler, `ramp table`, serve) and replayed from step 0 by a value at a
+/// random step: the two give the same bits, on every step of the trace.
+@Suite struct RunningValueTests {
+    static let programs: [String] = [
+        "base 0.1\ntorch.ChainedScheduler([torch.CosineAnnealingLR(T_max=10, eta_min=0.01), torch.ExponentialLR(gamma=0.9)])",
+        "base 0.1\ntorch.ChainedScheduler([torch.LambdaLR(lambda epoch: 1 / (epoch + 1)), torch.ExponentialLR(gamma=0.9)])",
+        "base 0.1\nchained([chainable(cosine(T=20, min=0.01), 0.01), base * running_product(0.97), chainable(linear(T=30, from=base, to=0.02 * base))])",
+        "base 0.1\n0.1 * running_product(1 - 0.5 / (t + 100))",
+        "base 0.1\nwarmup 5 then 0.1 * running_product(0.98) for 20 then chained([chainable(cosine(T=30, min=0.001), 0.001)])",
+        "base 0.1\nfloat32(0.1 * running_product(0.999))",
+        "base 0.1\nrestarts(0.1 * running_product(0.9), period=7)",
+        "base 0.1\nat(0.1 * running_product(0.95), t / 2)",
+        "base 0.1\nlr: 0.1 * running_product(0.99)\nweight_decay: 0.01 * running_product(0.995)\nmomentum: 0.9",
+    ]
+
+    /// Every step of a table equals the replayed value at that step.
+    @Test(arguments: programs) func tableEqualsTheReplay(_ source: String) throws {
+        let program = try Compiler.compile(SourceFile(name: "running", text: source))
+        #expect(program.hasRunningValue)
+        let rows = Table.rows(program, steps: 120)
+        #expect(rows.count == min(120, program.duration ?? 120))
+        for row in rows {
+            let replayed = program.lrNode.value(at: Double(row.step), program.initialSlots)
+            #expect(row.lr.bitPattern == replayed.bitPattern, "step \(row.step)")
+            for (o, v) in zip(program.outputs, row.values) {
+                #expect(v.bitPattern == o.node.value(at: Double(row.step), program.initialSlots).bitPattern)
+            }
+        }
+    }
+
+    /// A scheduler stepping a condition-driven program gives, at every step,
+    /// the value the tree gives replayed under the state as it is then.
+    @Test func schedulerEqualsTheReplayAcrossAPlateau() throws {
+        let source = """
+            base 0.1
+            constant(base) until plateau(patience 2) then chained([chainable(cosine(T=30, min=0.001), 0.001), base * running_product(0.97)])
+            """
+        let program = try Compiler.compile(SourceFile(name: "running", text: source))
+        var s = Scheduler(program)
+        var trace: [Double] = []
+        for i in 0..<80 {
+            #expect(s.lr.bitPattern == program.lrNode.value(at: Double(s.step), s.state.slots).bitPattern, "step \(i)")
+            trace.append(s.lr)
+            s.step(metric: i < 10 ? 1.0 / Double(i + 1) : 1.0)
+        }
+        // The plateau fires at the end of step 12 (three evaluations without improvement after
+        // step 9's); the chain then runs its 30 steps and holds its last value.
+        #expect(s.transitions.map(\.step) == [13, 43])
+        #expect(trace[0..<14].allSatisfy { $0 == 0.1 })
+        #expect(Set(trace[13..<43]).count == 30)
+        #expect(trace[43...].allSatisfy { $0 == trace[42] })
+    }
+
+    /// A state saved mid-run and loaded again (the running values replayed
+    /// once, as they are not saved) goes on as the uninterrupted run does,
+    /// and a copy of a scheduler steps on its own.
+    @Test(arguments: [30, 57]) func savedStateGoesOnBitForBit(_ at: Int) throws {
+        let program = try Compiler.compile(SourceFile(name: "running", text: Self.programs[2]))
+        var whole = Scheduler(program)
+        var expected: [Double] = []
+        for _ in 0..<100 { expected.append(whole.lr); whole.step() }
+        var first = Scheduler(program)
+        for _ in 0..<at { first.step() }
+        let data = try first.saved.encoded()
+        var copy = first
+        var resumed = try Scheduler(program, state: SchedulerState.decoded(from: data))
+        for i in at..<100 {
+            #expect(resumed.lr.bitPattern == expected[i].bitPattern, "step \(i)")
+            #expect(first.lr.bitPattern == expected[i].bitPattern, "step \(i)")
+            resumed.step()
+            first.step()
+        }
+        // The copy left behind still starts from step `at`.
+        #expect(copy.lr.bitPattern == expected[at].bitPattern)
+        copy.step()
+        #expect(copy.lr.bitPattern == expected[at + 1].bitPattern)
+    }
+
+    /// The saved state holds nothing of the running values: the same keys as
+    /// a program without them.
+    @Test func savedStateKeepsItsFormat() throws {
+        let program = try Compiler.compile(SourceFile(name: "running", text: Self.programs[3]))
+        var s = Scheduler(program)
+        for _ in 0..<5 { s.step() }
+        let object = try #require(JSONSerialization.jsonObject(with: s.saved.encoded()) as? [String: Any])
+        #expect(Set(object.keys) == ["fingerprint", "log", "lr", "slots", "step"])
+    }
+}

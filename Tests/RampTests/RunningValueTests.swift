@@ -7,11 +7,15 @@ import Testing
 /// random step: the two give the same bits, on every step of the trace.
 @Suite struct RunningValueTests {
     static let programs: [String] = [
-        "base 0.1\ntorch.ChainedScheduler([torch.CosineAnnealingLR(T_max=10, eta_min=0.01), torch.ExponentialLR(gamma=0.9)])",
-        "base 0.1\ntorch.ChainedScheduler([torch.LambdaLR(lambda epoch: 1 / (epoch + 1)), torch.ExponentialLR(gamma=0.9)])",
-        "base 0.1\nchained([chainable(cosine(T=20, min=0.01), 0.01), base * running_product(0.97), chainable(linear(T=30, from=base, to=0.02 * base))])",
+        "base 0.1\ntorch.ChainedScheduler([torch.CosineAnnealingLR(T_max=10, eta_min=0.01), "
+            + "torch.ExponentialLR(gamma=0.9)])",
+        "base 0.1\ntorch.ChainedScheduler([torch.LambdaLR(lambda epoch: 1 / (epoch + 1)), "
+            + "torch.ExponentialLR(gamma=0.9)])",
+        "base 0.1\nchained([chainable(cosine(T=20, min=0.01), 0.01), base * running_product(0.97), "
+            + "chainable(linear(T=30, from=base, to=0.02 * base))])",
         "base 0.1\n0.1 * running_product(1 - 0.5 / (t + 100))",
-        "base 0.1\nwarmup 5 then 0.1 * running_product(0.98) for 20 then chained([chainable(cosine(T=30, min=0.001), 0.001)])",
+        "base 0.1\nwarmup 5 then 0.1 * running_product(0.98) for 20 "
+            + "then chained([chainable(cosine(T=30, min=0.001), 0.001)])",
         "base 0.1\nfloat32(0.1 * running_product(0.999))",
         "base 0.1\nrestarts(0.1 * running_product(0.9), period=7)",
         "base 0.1\nat(0.1 * running_product(0.95), t / 2)",
@@ -36,10 +40,8 @@ import Testing
     /// A scheduler stepping a condition-driven program gives, at every step,
     /// the value the tree gives replayed under the state as it is then.
     @Test func schedulerEqualsTheReplayAcrossAPlateau() throws {
-        let source = """
-            base 0.1
-            constant(base) until plateau(patience 2) then chained([chainable(cosine(T=30, min=0.001), 0.001), base * running_product(0.97)])
-            """
+        let source = "base 0.1\nconstant(base) until plateau(patience 2) "
+            + "then chained([chainable(cosine(T=30, min=0.001), 0.001), base * running_product(0.97)])"
         let program = try Compiler.compile(SourceFile(name: "running", text: source))
         var s = Scheduler(program)
         var trace: [Double] = []

@@ -38,7 +38,8 @@ public enum IR {
             ("settings", .object(settings)),
             ("uses_metric", .bool(p.usesMetric)),
             ("duration", p.duration.map { .number(Double($0)) } ?? .null),
-            ("outputs", .object([("lr", sequence(p.lr)), ("momentum", momentum)] + p.outputs.map { ($0.name, sequence($0.sequence)) })),
+            ("outputs", .object([("lr", sequence(p.lr)), ("momentum", momentum)]
+                + p.outputs.map { ($0.name, sequence($0.sequence)) })),
             ("base_guards", .array(p.baseGuards.map(guardValue))),
         ]
         if !p.libraryOutputs.isEmpty {

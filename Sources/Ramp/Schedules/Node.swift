@@ -102,7 +102,8 @@ extension Node {
             let (local, k) = r.cycles.position(t)
             return r.scaled(r.body.evaluate(at: local, slots, running, child), cycle: k)
         case .warp(let body, let time):
-            return body.evaluate(at: time.evaluate(at: t, slots, running, RunningValues.key(key, 1)), slots, running, child)
+            let at = time.evaluate(at: t, slots, running, RunningValues.key(key, 1))
+            return body.evaluate(at: at, slots, running, child)
         case .single(let body):
             return Double(body.evaluate(at: Float(t), slots, running, child))
         case .runningProduct(let f):

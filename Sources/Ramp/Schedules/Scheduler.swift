@@ -84,7 +84,8 @@ public struct CompiledProgram: Sendable {
         lrNode = .sequence(lr)
         if case .explicit(let m) = momentum { momentumNode = .sequence(m) } else { momentumNode = nil }
         lrPlan = KernelPlan(lr)
-        hasRunningValue = ([lrNode] + [momentumNode].compactMap { $0 } + outputs.map(\.node)).contains { $0.hasRunningValue }
+        let trees = [lrNode] + [momentumNode].compactMap { $0 } + outputs.map(\.node)
+        hasRunningValue = trees.contains { $0.hasRunningValue }
         var waited: [String] = []
         for tree in [lrNode] + [momentumNode].compactMap({ $0 }) + outputs.map(\.node) {
             for name in tree.signalsRead where !waited.contains(name) { waited.append(name) }

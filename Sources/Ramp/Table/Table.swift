@@ -69,7 +69,9 @@ public enum Table {
             let n = program.duration.map { min($0, steps) } ?? steps
             // Running values (`chained`, `running_product`) go on from one step to the next.
             let running = program.hasRunningValue ? RunningValues() : nil
-            for i in 0..<max(0, n) { emit(TableRow(step: i, lr: program.value(at: i, running: running), momentum: nil)) }
+            for i in 0..<max(0, n) {
+                emit(TableRow(step: i, lr: program.value(at: i, running: running), momentum: nil))
+            }
             return TableEnd(finishedAt: n < steps ? n : nil, transitions: program.lr.staticTransitions(through: n))
         }
         var s = Scheduler(program)

@@ -83,18 +83,18 @@ extension Node {
         switch self {
         case .constant(let c): return F(c)
         case .time: return t
-        case .negate(let a): return -a.evaluate(at: t, slots, running, RunningValues.key(key, 0))
-        case .apply(let f, let a): return f.apply(a.evaluate(at: t, slots, running, RunningValues.key(key, 0)))
+        case .negate(let a): return -a.evaluate(at: t, slots, running, RunningValues.key(running, key, 0))
+        case .apply(let f, let a): return f.apply(a.evaluate(at: t, slots, running, RunningValues.key(running, key, 0)))
         case .combine(let op, let a, let b):
-            return op.apply(a.evaluate(at: t, slots, running, RunningValues.key(key, 0)),
-                            b.evaluate(at: t, slots, running, RunningValues.key(key, 1)))
+            return op.apply(a.evaluate(at: t, slots, running, RunningValues.key(running, key, 0)),
+                            b.evaluate(at: t, slots, running, RunningValues.key(running, key, 1)))
         default: return F(shapeValue(at: Double(t), slots, running, key))
         }
     }
 
     /// The value of a part that is not arithmetic.
     private func shapeValue(at t: Double, _ slots: [SlotState], _ running: RunningValues?, _ key: UInt64) -> Double {
-        let child = RunningValues.key(key, 0)
+        let child = RunningValues.key(running, key, 0)
         switch self {
         case .constant, .time, .negate, .apply, .combine: return evaluate(at: t, slots, running, key)
         case .primitive(let p, _): return p.value(at: t)
@@ -102,7 +102,7 @@ extension Node {
             let (local, k) = r.cycles.position(t)
             return r.scaled(r.body.evaluate(at: local, slots, running, child), cycle: k)
         case .warp(let body, let time):
-            let at = time.evaluate(at: t, slots, running, RunningValues.key(key, 1))
+            let at = time.evaluate(at: t, slots, running, RunningValues.key(running, key, 1))
             return body.evaluate(at: at, slots, running, child)
         case .single(let body):
             return Double(body.evaluate(at: Float(t), slots, running, child))
@@ -121,7 +121,7 @@ extension Node {
         case .reduceOnPlateau(let r, _): return r.value(slots)
         case .sequence(let s):
             let at = s.locate(at: t, slots)
-            return at.body.evaluate(at: at.evaluated, slots, running, RunningValues.key(key, UInt64(at.phase)))
+            return at.body.evaluate(at: at.evaluated, slots, running, RunningValues.key(running, key, UInt64(at.phase)))
         }
     }
 

@@ -39,6 +39,12 @@ final class RunningValues: @unchecked Sendable {
         return h &* 0x94D0_49BB_1331_11EB
     }
 
+    /// The key of child `i`, computed only where a run keeps running values:
+    /// a tree walk without them (most programs) costs no hashing.
+    @inline(__always) static func key(_ running: RunningValues?, _ parent: UInt64, _ i: UInt64) -> UInt64 {
+        running == nil ? 0 : key(parent, i)
+    }
+
     /// True when `t` is a step a running value can be continued to.
     @inline(__always) static func isStep(_ t: Double) -> Bool { t >= 0 && t < 1e15 && t == t.rounded(.down) }
 

@@ -240,3 +240,48 @@ def test_reduce_on_plateau_with_no_patience_reduces_at_every_evaluation(table, k
     call = "optax.contrib.reduce_on_plateau(" + ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) + ")"
     metrics = [1.0 / (i + 1) for i in range(14)]
     assert close(table(call, 14, metrics=metrics), _plateau_scales(14, **kwargs))
+
+
+CYCLES = [
+    # The momentum held from the cycle's last step through the constant, then one-cycle's own.
+    "cyclic(low=0.1, high=1, up=3) for 10 then 0.5 for 3 then onecycle(total=10)",
+    "warmup 4 then onecycle(total=30, max=base, three_phase=true, shape=\"linear\")",
+    "cyclic(low=0.01, high=0.1, up=4, down=6, mode=\"exp_range\", gamma=0.97, cycle_momentum=false) for 25 then 0.02",
+    "0.1 * running_product(0.9 + 0.01 * cos(t)) for 30 then 0.001",
+    "restarts(running_product(0.9), period=5, decay=0.5)",
+    "base 0.1\ntorch.optim.lr_scheduler.ChainedScheduler([torch.optim.lr_scheduler.ConstantLR(factor=0.5, total_iters=3), "
+    "torch.optim.lr_scheduler.MultiplicativeLR(lr_lambda=lambda e: 0.95)])",
+]
+
+
+@pytest.mark.parametrize("program", CYCLES)
+def test_cycles_and_running_products_are_functions_of_the_step_under_jit(compile_module, table, program):
+    module = compile_module(program, to="jax")
+    # `ramp table` stops where a schedule ends: its steps are the ones compared.
+    rows = table(program, 60, rows=True)
+    steps = jnp.arange(len(rows))
+    assert close([float(x) for x in jax.jit(jax.vmap(module.schedule))(steps)], [r["lr"] for r in rows])
+    if rows[0].get("momentum") is not None:
+        momenta = jax.jit(jax.vmap(module.momentum_schedule))(steps)
+        assert close([float(x) for x in momenta], [r["momentum"] for r in rows])
+    # One step at a time, as an optax update calls it.
+    assert close([float(jax.jit(module.schedule)(i)) for i in (0, 7, 20)], [rows[i]["lr"] for i in (0, 7, 20)])
+
+
+MEMORY = [
+    "onecycle(total=100, cycle_momentum=false) until plateau(patience 3) then 0.001",
+    "cosine(T=10) until plateau(patience 1) then cyclic(low=0, high=current, up=2, cycle_momentum=false)",
+    "0.1 * running_product(0.95) until plateau(patience 2) then 0.001",
+]
+
+
+@pytest.mark.parametrize("program", MEMORY)
+def test_cycles_and_running_products_in_a_schedule_with_memory_follow_the_metric(compile_module, table, program):
+    import pathlib
+    import sys
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "conformance" / "runners"))
+    from jax_runner import stateful_trace
+    module = compile_module(program, to="jax")
+    metrics = [1.0 / (1 + i) if i < 12 else 0.5 for i in range(40)]
+    lrs, _, _ = stateful_trace(module, metrics)
+    assert held_after([float(x) for x in lrs], table(program, 40, metrics=metrics))

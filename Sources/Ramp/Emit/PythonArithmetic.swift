@@ -32,7 +32,7 @@ extension Python.Writer {
     func writesAsArithmetic(_ n: Node) -> Bool { Self.isArithmetic(n, jnp: arrays == "jnp") }
 
     /// The shapes written as arithmetic in jax.numpy only.
-    static let arrayShapes: Set<String> = ["piecewise", "interpolate", "wsd"]
+    static let arrayShapes: Set<String> = ["piecewise", "interpolate", "wsd", "cyclic", "onecycle"]
 
     /// True when the subtree is worth a function: it has a shape or reads `t`.
     static func readsTime(_ n: Node) -> Bool {
@@ -257,6 +257,8 @@ extension Python.Writer {
             return "_piecewise(t, \(Self.floats(pw.boundaries)), \(a("values")))"
         case let ip as Interpolate:
             return "_interpolate(t, \(Self.floats(ip.boundaries)), \(a("values")), \(ip.shape == .cosine ? "True" : "False"))"
+        case is Cyclic, is OneCycle:
+            return cycleShape(p, symbols, momentum: false)
         case is TanhDecay:
             let tr = "(\(minimum("t", a("T"))) / \(a("T")))"
             return "(\(a("min")) + 0.5 * (\(a("from")) - \(a("min"))) * (1 - \(math("tanh"))(\(a("lb")) * (1 - \(tr)) + \(a("ub")) * \(tr))))"

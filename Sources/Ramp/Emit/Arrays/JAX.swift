@@ -14,8 +14,8 @@ import Foundation
 /// reduce-on-plateau) becomes an optax `StatefulSchedule` instead, whose
 /// state is a pytree and whose step ends with the metric (`JAXState.swift`).
 /// Tables, warmup-stable-decay, `at` and warm restarts are written with the
-/// JAX runtime's searches and loops (`jax_runtime.py`); one-cycle, cyclic
-/// and running products are refused, naming the part.
+/// JAX runtime's searches and loops (`jax_runtime.py`), and so are one-cycle,
+/// cyclic and running products (`JAXCycles.swift`).
 public enum JAX {
     public struct ModuleError: Error, CustomStringConvertible {
         public var description: String
@@ -125,7 +125,11 @@ extension JAX {
             w.output = "momentum"
             momentum = try w.statePart(.sequence(m), output: "momentum", into: &defs)
         } else if program.momentum != nil {
-            throw ModuleError(description: "the momentum this schedule moves with its rate (one-cycle, cyclic) is not compiled `--to jax` yet")
+            // Held between the shapes that move it, which a schedule with memory would keep in its state.
+            throw ModuleError(
+                description: "the momentum this schedule moves with its rate (one-cycle, cyclic) is not compiled "
+                    + "`--to jax` yet in a schedule that reacts to a metric: set cycle_momentum=false, "
+                    + "or schedule `momentum:` itself")
         }
         var others: [Python.Writer.StatePart] = []
         for o in program.outputs {
@@ -218,8 +222,9 @@ extension JAX {
         if case .explicit(let m) = program.momentum {
             w.output = "momentum"
             momentum = try w.jaxSequence(m, output: "momentum", into: &sequences)
-        } else if program.momentum != nil {
-            throw ModuleError(description: "the momentum this schedule moves with its rate (one-cycle, cyclic) is not compiled `--to \(target)` yet")
+        } else if case .companion(let initial) = program.momentum {
+            w.output = "momentum"
+            momentum = try w.companionSequence(program.lr, initial: initial, holds: true, into: &sequences)
         }
         var others: [(String, String)] = []
         for o in program.outputs {
@@ -260,6 +265,7 @@ extension Python.Writer {
         case .warp(let body, let time): return arrays == "jnp" && isPure(body) && writesAsArithmetic(time)
         case .restarts(let r, _): return arrays == "jnp" && isPure(r.body)
         case .combine(_, let a, let b): return arrays == "jnp" && isPure(a) && isPure(b)
+        case .runningProduct(let f), .negate(let f), .apply(_, let f): return arrays == "jnp" && isPure(f)
         case .chained(let c, _):
             return arrays == "jnp" && c.members.allSatisfy { m in isPure(m.body) && [m.height, m.factor].allSatisfy { $0.map(isPure) ?? true } }
         default: return false
@@ -302,6 +308,16 @@ extension Python.Writer {
                         number(c.start, symbols["start"])]
             defs += ["# " + String(Describe.node(n).prefix(90)), "def \(name)(t):", "    return _chained(\(args.joined(separator: ", ")))", ""]
             return name
+        case .runningProduct(let f):
+            return try runningProductFunction(f, output: output, into: &defs)
+        case .negate(let a), .apply(_, let a):
+            // A function of a part that is not arithmetic itself (a running product's logarithm).
+            let f = try pureFunction(a, output: output, into: &defs)!
+            let name = fresh(output + "_of")
+            let call: String
+            if case .apply(let fn, _) = n { call = "\(function(fn))(\(f)(t))" } else { call = "(-\(f)(t))" }
+            defs += ["def \(name)(t):", "    return \(call)", ""]
+            return name
         case .combine(let op, let a, let b):
             // Parts that are not arithmetic themselves (a sequence scaled for a parameter group).
             let f = try pureFunction(a, output: output, into: &defs)!, g = try pureFunction(b, output: output, into: &defs)!
@@ -325,7 +341,10 @@ extension Python.Writer {
             let rises = risingTarget(s, i)
             guard let name = try pureFunction(p.body, output: output, into: &defs) else {
                 let what = Describe.node(p.body)
-                let parts = arrays == "ops" ? "restarts, one-cycle, cyclic, piecewise tables, `at` and `chained` are not" : "one-cycle, cyclic and running products are not"
+                let parts = arrays == "ops"
+                    ? "restarts, one-cycle, cyclic, piecewise tables, `at` and `chained` are not"
+                    : "parts with memory are not, nor a running product or cycle in `float32(...)` "
+                        + "or as the time of `at`"
                 throw JAX.ModuleError(description: "`\(what.count <= 60 ? what : String(what.prefix(57)) + "...")` is not arithmetic of the step, which is all `--to \(arrays == "ops" ? "keras" : "jax")` compiles yet (\(parts))")
             }
             if let w = pendingRise {

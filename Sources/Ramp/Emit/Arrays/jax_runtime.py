@@ -114,3 +114,78 @@ def _chained(t, members, floors, heights, factors, start):
     gaps = tuple(zero + start - (0.0 if f is None else f) for f in floors)
     x, _, _ = jax.lax.fori_loop(0, jnp.floor(t).astype(jnp.int32) + 1, step, (zero + start, first, gaps))
     return x
+
+
+def _cyclic_position(t, up, down, mode, gamma):
+    """Where the step is in its cycle (Ramp's cyclic): the cycle's scale and
+    the rise's fraction, computed as Ramp computes them, with selects."""
+    total = float(up + down)
+    ratio = up / total
+    cycle = jnp.floor(1 + t / total)
+    x = 1 + t / total - cycle
+    factor = jnp.where(x <= ratio, x / ratio, (x - 1) / (ratio - 1))
+    if mode == "triangular":
+        scale = 1.0
+    elif mode == "triangular2":
+        scale = 1 / jnp.power(2.0, cycle - 1)
+    else:
+        scale = jnp.power(gamma, t)
+    return scale, factor
+
+
+def _cyclic(t, low, high, up, down, mode, gamma):
+    """Cyclical rates between `low` and `high`."""
+    scale, factor = _cyclic_position(t, up, down, mode, gamma)
+    return low + (high - low) * factor * scale
+
+
+def _cyclic_momentum(t, low, high, up, down, mode, gamma):
+    """The momentum cyclic moves against the rate, from `high` down towards `low`."""
+    scale, factor = _cyclic_position(t, up, down, mode, gamma)
+    return high - (high - low) * factor * scale
+
+
+def _onecycle_legs(max, total, pct_start, three_phase, div, final_div, momentum_low, momentum_high):
+    """torch's OneCycleLR phases, as Ramp derives them: (last step, rate from,
+    rate to, momentum from, momentum to) for each leg."""
+    initial = max / div
+    floor = initial / final_div
+    p = pct_start * total
+    if three_phase:
+        return ((p - 1, initial, max, momentum_high, momentum_low),
+                (2 * p - 2, max, initial, momentum_low, momentum_high),
+                (total - 1.0, initial, floor, momentum_high, momentum_high))
+    return ((p - 1, initial, max, momentum_high, momentum_low),
+            (total - 1.0, max, floor, momentum_low, momentum_high))
+
+
+def _onecycle(t, total, legs, cosine, which):
+    """The one-cycle policy at step t: the leg in force (the first whose last
+    step is at or after t, the last one past the end) annealed from its
+    start, selected with jnp.where; `which` 1 gives the rate, 3 the momentum."""
+    t = jnp.where(total - 1.0 < t, total - 1.0, t)
+
+    def anneal(i):
+        a, b = legs[i][which], legs[i][which + 1]
+        start = 0.0 if i == 0 else legs[i - 1][0]
+        pct = (t - start) / (legs[i][0] - start)
+        if cosine:
+            return b + (a - b) / 2 * (jnp.cos(jnp.pi * pct) + 1)
+        return (b - a) * pct + a
+
+    value = anneal(len(legs) - 1)
+    for i in range(len(legs) - 2, -1, -1):
+        value = jnp.where(t <= legs[i][0], anneal(i), value)
+    return value
+
+
+def _running_product(t, f):
+    """running_product(f): f(1) * f(2) * ... * f(t), multiplied in that order
+    as Ramp multiplies them (a loop bounded by the step under jit), so the
+    product is Ramp's to the rounding of f itself."""
+    one = 0.0 * t + 1.0
+
+    def step(k, p):
+        return p * f(one * k)
+
+    return jax.lax.fori_loop(1, jnp.floor(t).astype(jnp.int32) + 1, step, one)

@@ -87,11 +87,22 @@ SECONDS ?= 60
 # A fixed seed makes a run repeatable: CI replays the sequence checked here; pass FUZZ_SEED=0 for a random one.
 FUZZ_SEED ?= 1
 FUZZ_DIR = .build/fuzz
+# Yams (the YAML reader) and its libyaml, as SwiftPM checked them out, built into the harness with the same sanitizers.
+YAMS = .build/checkouts/Yams
 fuzz: deps
 	mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seeds
 	cp conformance/programs/*.ramp samples/*.ramp Fuzz/Regressions/* $(FUZZ_DIR)/seeds/ 2>/dev/null || true
+	$(SWIFT) package resolve
+	mkdir -p $(FUZZ_DIR)/yams
+	cd $(FUZZ_DIR)/yams && clang -c -O1 -fsanitize=fuzzer-no-link,address -DYAML_DECLARE_STATIC \
+		-I$(abspath $(YAMS))/Sources/CYaml/include $(abspath $(YAMS))/Sources/CYaml/src/*.c
+	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name Yams -emit-library -static \
+		-emit-module -emit-module-path $(FUZZ_DIR)/yams/Yams.swiftmodule -D SWIFT_PACKAGE -Xcc -DYAML_DECLARE_STATIC \
+		-I $(YAMS)/Sources/CYaml/include $(YAMS)/Sources/Yams/*.swift -o $(FUZZ_DIR)/yams/libYams.a
 	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name Ramp \
-		$$(find Sources/Ramp -name '*.swift') Fuzz/*.swift -o $(FUZZ_DIR)/ramp-fuzz 2>&1 | grep -v 'ld.gold: warning' || true
+		-I $(FUZZ_DIR)/yams -I $(YAMS)/Sources/CYaml/include -Xcc -DYAML_DECLARE_STATIC \
+		$$(find Sources/Ramp -name '*.swift') Fuzz/*.swift $(FUZZ_DIR)/yams/libYams.a $(FUZZ_DIR)/yams/*.o \
+		-o $(FUZZ_DIR)/ramp-fuzz 2>&1 | grep -v 'ld.gold: warning' || true
 	test -x $(FUZZ_DIR)/ramp-fuzz
 	cp Sources/Ramp/Emit/Python/*.py Sources/Ramp/Emit/Arrays/*.py Sources/Ramp/Compat/Prelude/*.ramp $(FUZZ_DIR)/
 	ASAN_OPTIONS=malloc_context_size=255 LSAN_OPTIONS=suppressions=Fuzz/lsan.supp \

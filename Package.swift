@@ -9,10 +9,12 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .target(
             name: "Ramp",
+            dependencies: [.product(name: "Yams", package: "Yams")],
             exclude: ["Trainer/Data/README.md", "Emit/Python/messages.py", "IR/ramp-ir.schema.json"],
             resources: [
                 .copy("Trainer/Data/breast_cancer.csv"),
@@ -42,7 +44,8 @@ let package = Package(
         ),
         .testTarget(
             name: "RampTests",
-            dependencies: ["Ramp"]
+            dependencies: ["Ramp"],
+            exclude: ["Fixtures"]
         ),
     ]
 )

@@ -13,6 +13,11 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     precondition(Prelude.missing.isEmpty, "the prelude lacks \(Prelude.missing)")
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     let file = SourceFile(name: "fuzz", bytes: bytes)
+    // Each config reader answers any bytes with a program or a located refusal, in bounded time.
+    for format in ImportFormat.allCases {
+        let options = ImportOptions(stepsPerEpoch: 7, format: format)
+        _ = try? Importer.convert(SourceFile(name: "fuzz", bytes: bytes), options: options)
+    }
     // The language server reads any text, and answers about any place in it.
     let doc = DocumentAnalysis(uri: "file:///fuzz.ramp", version: 1, text: file.text, encoding: .utf16)
     for offset in [0, file.bytes.count / 3, file.bytes.count / 2, file.bytes.count] {

@@ -30,8 +30,15 @@ public struct ImportOptions: Sendable {
 /// the compatibility namespaces reproduce exactly. Configs are read as data,
 /// never executed; what Ramp cannot express is an error naming its key.
 public enum Importer {
+    /// Configs are a few kilobytes; past this a file is refused before it is read.
+    public static let maxSize = 4_000_000
+
     /// The config in `file` as a Ramp program, or diagnostics located in the config.
     public static func convert(_ file: SourceFile, options: ImportOptions = ImportOptions()) throws(DiagnosticError) -> String {
+        guard file.bytes.count <= Importer.maxSize else {
+            let limit = Importer.maxSize / 1_000_000
+            throw DiagnosticError([.error(.configTooLarge(file.bytes.count, megabytes: limit), at: SourceRange(0, 0))])
+        }
         guard let format = options.format ?? detect(file) else {
             let formats = ImportFormat.allCases.map(\.rawValue)
             throw DiagnosticError([.error(.formatUnknown(formats), at: SourceRange(0, 0))])
@@ -90,12 +97,18 @@ extension ImportFormat {
 struct ConfigReader {
     let file: SourceFile
     let options: ImportOptions
+    /// Where each key path is written, when the reader knows (YAML); else keys are found in the text.
+    var places: [String: SourceRange] = [:]
+    /// The `_base_` file a top-level name was inherited from, and where the bases are named.
+    var origins: [String: String] = [:]
+    var baseAt: SourceRange?
 
     // MARK: - locating keys
 
     /// Where a dotted key path (`scheduler.params.warmup_max_lr`) is written:
     /// each part found after the one before it, quoted or followed by `=`/`:`.
     func locate(_ path: String) -> SourceRange {
+        if let place = places[path] { return place }
         let text = Array(file.text.utf8)
         var from = 0
         var found: SourceRange?
@@ -143,14 +156,34 @@ struct ConfigReader {
     }
 
     func fail(_ key: String, _ message: DiagnosticMessage) -> CheckError {
-        .error(.at(key, message), at: key.isEmpty ? SourceRange(0, 0) : locate(key))
+        let top = String(key.prefix { $0 != "." && $0 != "[" })
+        if let origin = origins[top], places[key] == nil {
+            // Written in a _base_ file: named, and shown where this config names its bases.
+            return .error(.at(key, from: origin, message), at: baseAt ?? SourceRange(0, 0))
+        }
+        return .error(.at(key, message), at: key.isEmpty ? SourceRange(0, 0) : locate(key))
     }
 
     // MARK: - values
 
     func json() throws(CheckError) -> JSONValue {
-        do { return try JSONValue.parse(file.text) } catch {
+        do { return ConfigReader.lastWins(try JSONValue.parse(file.text)) } catch {
             throw .error(.notJSON(error.message), at: SourceRange(error.offset, error.offset + 1))
+        }
+    }
+
+    /// A key given twice keeps its first place and its last value, as `json.load` and a Python dict keep it:
+    /// the schedule read is the one the library runs.
+    static func lastWins(_ v: JSONValue) -> JSONValue {
+        switch v {
+        case .array(let xs): return .array(xs.map(lastWins))
+        case .object(let kvs):
+            var out: [(String, JSONValue)] = [], at: [String: Int] = [:]
+            for (k, x) in kvs {
+                if let i = at[k] { out[i].1 = lastWins(x) } else { at[k] = out.count; out.append((k, lastWins(x))) }
+            }
+            return .object(out)
+        default: return v
         }
     }
 
@@ -216,9 +249,39 @@ struct ConfigReader {
         } else {
             lines.append("# No optimizer.params.lr: the optimizer's rate is base (set it with --base).")
         }
-        let args = try keywords(scheduler["params"], "scheduler.params", skipping: ["last_batch_iteration"])
+        var args = try keywords(scheduler["params"], "scheduler.params", skipping: ["last_batch_iteration"])
+        if type == "OneCycle", scheduler["params"]?["cycle_momentum"] != .bool(false) {
+            lines += try oneCycleMomentum(doc, &args)
+        }
         lines.append("deepspeed.\(type)(\(args.joined(separator: ", ")))")
         return lines
+    }
+
+    /// DeepSpeed's OneCycle cycles momentum only when the optimizer's defaults hold `betas`; with any
+    /// other it warns and leaves momentum alone. The config's optimizer type says which.
+    func oneCycleMomentum(_ doc: JSONValue, _ args: inout [String]) throws(CheckError) -> [String] {
+        guard let optimizer = doc["optimizer"] else {
+            return ["# No optimizer section: OneCycle cycles momentum (as with Adam's betas); "
+                    + "pass cycle_momentum=false for an optimizer without betas."]
+        }
+        guard case .string(let name)? = optimizer["type"] else {
+            throw fail("optimizer", .noOptimizerType)
+        }
+        let lower = name.lowercased()
+        let withBetas = ["adam", "adamw", "lamb", "onebitadam", "zerooneadam", "onebitlamb", "lion", "muadam",
+                         "muadamw", "adamax", "nadam", "radam", "sparseadam", "fusedadam", "cpuadam",
+                         "deepspeedcpuadam"]
+        let without = ["sgd", "musgd", "adagrad", "cpuadagrad", "rmsprop", "adadelta", "asgd", "rprop", "lbfgs",
+                       "adafactor"]
+        if withBetas.contains(lower) {
+            return ["# optimizer \(name) has betas: OneCycle cycles its beta1 as momentum."]
+        }
+        guard without.contains(lower) else {
+            throw fail("optimizer.type", .optimizerBetasUnknown(name))
+        }
+        args.append("cycle_momentum=false")
+        return ["# optimizer \(name) has no betas: DeepSpeed's OneCycle leaves its momentum alone "
+                + "(cycle_momentum=false)."]
     }
 
     // MARK: - Hugging Face
@@ -282,7 +345,9 @@ struct ConfigReader {
         var kwargs: JSONValue?
         switch args["lr_scheduler_kwargs"] {
         case .string(let s)? where !s.trimmingCharacters(in: .whitespaces).isEmpty:
-            guard let parsed = try? JSONValue.parse(s) else { throw fail("lr_scheduler_kwargs", .kwargsNotJSON) }
+            guard let parsed = (try? JSONValue.parse(s)).map(ConfigReader.lastWins) else {
+                throw fail("lr_scheduler_kwargs", .kwargsNotJSON)
+            }
             kwargs = parsed
         case .object?: kwargs = args["lr_scheduler_kwargs"]
         default: kwargs = nil
@@ -324,6 +389,9 @@ struct ConfigReader {
             guard let x = Double(s) else { throw fail(k, .notANumber(s)) }
             return x
         }
+        if args["lr-noise"] != nil {
+            throw fail("--lr-noise", .lrNoise)
+        }
         let sched = args["sched"] ?? "cosine"
         let perUpdate = flags.contains("sched-on-updates")
         let scale = perUpdate ? try stepsPerEpoch("sched-on-updates", .scheduleOnUpdates) : 1
@@ -350,8 +418,19 @@ struct ConfigReader {
                                               "lr_min=\(fmt(try number("min-lr", 0)))"] + cycle + ["k_decay=\(fmt(try number("lr-k-decay", 1)))"] + common)
                 .joined(separator: ", ") + ")"
         case "step":
-            main = "timm.StepLRScheduler(" + (["decay_t=\(try t("decay-epochs", 90))", "decay_rate=\(fmt(try number("decay-rate", 0.1)))"] + common)
-                .joined(separator: ", ") + ")"
+            // --decay-epochs is a float in train.py, and StepLRScheduler floors t / decay_t with it unrounded.
+            let decay = try number("decay-epochs", 90) * Double(scale), rate = fmt(try number("decay-rate", 0.1))
+            if decay == decay.rounded() {
+                let args = ["decay_t=\(fmt(decay))", "decay_rate=\(rate)"] + common
+                main = "timm.StepLRScheduler(" + args.joined(separator: ", ") + ")"
+            } else {
+                guard decay > 0 else { throw fail("decay-epochs", .expectedPositiveNumber) }
+                let warm = try t("warmup-epochs", 5), prefix = flags.contains("warmup-prefix")
+                lines.append("# --decay-epochs \(fmt(decay)) is kept a fraction, as timm keeps it: "
+                             + "rate^floor(t / \(fmt(decay))).")
+                main = "warmup(\(warm), from=\(fmt(try number("warmup-lr", 1e-5))), to=base) then "
+                    + "at(base * \(rate) ^ floor(t / \(fmt(decay))), t\(prefix ? "" : " + \(warm)"))"
+            }
         case "multistep":
             var marks: [String] = []
             for m in (args["decay-milestones"] ?? "90 180 270").split(separator: " ") {

@@ -165,7 +165,7 @@ public struct RunLog: Sendable {
     public var columns: [String: [Double?]]
 
     public static func parse(_ text: String) -> RunLog? {
-        var lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) } }
+        var lines = text.split(whereSeparator: \.isNewline).map { $0.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) } }
         guard !lines.isEmpty else { return nil }
         let header = lines.removeFirst()
         var cols: [String: [Double?]] = [:]

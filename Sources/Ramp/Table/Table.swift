@@ -95,7 +95,8 @@ public enum Table {
     /// end of step i. Blank lines and `-` mean no evaluation at that step.
     public static func parseMetrics(_ text: String, name: String) throws(LoadError) -> [Double?] {
         var out: [Double?] = []
-        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Split on any line break: "\r\n" is one Character in Swift, so splitting on "\n" alone misses it.
+        for (i, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line == "-" { out.append(nil); continue }
             guard let x = Double(line) ?? (line.lowercased() == "nan" ? .nan : nil) else {

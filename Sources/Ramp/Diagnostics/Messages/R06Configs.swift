@@ -6,13 +6,57 @@ extension DiagnosticMessage {
         .init(message.kind, key.isEmpty ? message.text : "\(key): \(message.text)")
     }
 
+    /// The message about `key` when a `_base_` file (`origin`) wrote it, reported where the config names its bases.
+    static func at(_ key: String, from origin: String, _ message: DiagnosticMessage) -> Self {
+        .init(message.kind, "\(key) (from \(origin)): \(message.text)")
+    }
+
+    static func configTooLarge(_ bytes: Int, megabytes: Int) -> Self {
+        .init(.badConfig, "a config of \(bytes) bytes is over the \(megabytes) MB Ramp reads")
+    }
+
     static func formatUnknown(_ formats: [String]) -> Self {
         .init(.badConfig, "cannot tell which config this is; give --format (\(formats.joined(separator: ", ")))")
     }
 
     static func notJSON(_ why: String) -> Self { .init(.badConfig, "not valid JSON: \(why)") }
 
-    static func notYAML(_ why: String) -> Self { .init(.badConfig, "not YAML Ramp reads: \(why)") }
+    /// What libyaml reports (`context problem`) where it stops.
+    static func invalidYAML(_ why: String) -> Self { .init(.badConfig, "not valid YAML: \(why)") }
+
+    static func unreadableYAML(_ problem: String) -> Self { .init(.badConfig, "not readable as YAML: \(problem)") }
+
+    /// An error Yams throws of no kind the reader knows.
+    static func yamlError(_ error: String) -> Self { .init(.badConfig, "not YAML: \(error)") }
+
+    static func nestsTooDeep(_ levels: Int) -> Self {
+        .init(.badConfig, "nests deeper than \(levels) levels, the limit of configs read")
+    }
+
+    static func aliasesExpandTooFar(_ values: Int) -> Self {
+        .init(.badConfig, "stands for more than \(values) values once its aliases are expanded")
+    }
+
+    static let yamlKeyNotScalar = DiagnosticMessage(.badConfig, "a key that is not a plain name or number")
+
+    static let yamlMergeNotMap = DiagnosticMessage(.badConfig, "`<<` merges a map, or a list of maps")
+
+    static let yamlAliasUnresolved = DiagnosticMessage(.badConfig, "an alias Yams did not resolve")
+
+    static func yamlTagUnread(_ tag: String) -> Self {
+        .init(.badConfig, "the tag \(tag) is not one a config read as data takes")
+    }
+
+    static func yamlTagMismatch(_ text: String, _ tag: String) -> Self {
+        .init(.badConfig, "'\(text)' is not the \(tag) its tag says")
+    }
+
+    /// OmegaConf refuses a key given twice; PyYAML keeps the last.
+    static func yamlKeyTwice(_ keys: [String]) -> Self {
+        .init(.badConfig,
+              "the key '\(keys.joined(separator: "', '"))' is given twice in one map: OmegaConf refuses it and PyYAML "
+                + "keeps the last; write it once")
+    }
 
     /// A Python literal that cannot be read, assigned to `name`.
     static func notPythonLiteral(_ name: String, _ why: String) -> Self { .init(.badConfig, "\(name): \(why)") }
@@ -31,6 +75,42 @@ extension DiagnosticMessage {
         .badConfig, "the run's length is needed, as Composer's times in 'dur' count it")
 
     static let expectedTable = DiagnosticMessage(.badConfig, "expected a table of arguments")
+
+    static let expectedSchedulerArguments = DiagnosticMessage(.badConfig, "expected the scheduler's arguments as a map")
+
+    static let noSchedulersListed = DiagnosticMessage(.badConfig, "no schedulers listed")
+
+    static let expectedComposerTime = DiagnosticMessage(
+        .badConfig, "expected a time such as '4800ba', '2ep' or '286720000sp'")
+
+    static func notAComposerDuration(_ text: String) -> Self {
+        .init(.badConfig, "'\(text)' is not a whole number of batches, epochs, samples or tokens")
+    }
+
+    static let expectedWholeSamples = DiagnosticMessage(.badConfig, "expected a whole number of samples")
+
+    static let expectedWholeTokens = DiagnosticMessage(.badConfig, "expected a whole number of tokens")
+
+    /// `what` is the unit the run is counted in (samples, tokens).
+    static func needsBatchSize(_ what: String) -> Self {
+        .init(.badConfig,
+              "a run counted in \(what) needs the batch size (global_train_batch_size, as LLM Foundry names it) to "
+                + "count it in batches")
+    }
+
+    static let needsSequenceLength = DiagnosticMessage(
+        .badConfig, "a run counted in tokens needs the sequence length (max_seq_len) to count it in batches")
+
+    static let interpolationLoop = DiagnosticMessage(.badConfig, "interpolations refer to each other in a loop")
+
+    static func interpolationNotText(_ ref: String) -> Self {
+        .init(.badConfig, "'${\(ref)}' is not a number or a string to write inside a string")
+    }
+
+    static let noOptimizerType = DiagnosticMessage(
+        .badConfig, "no \"type\" naming the optimizer, which decides whether OneCycle cycles momentum")
+
+    static let expectedPositiveNumber = DiagnosticMessage(.badConfig, "expected a positive number")
 
     /// Why a config's schedule counts epochs, for `needsStepsPerEpoch`.
     enum EpochReason: Sendable {
@@ -101,8 +181,36 @@ extension DiagnosticMessage {
 /// R0602: what a config uses that Ramp cannot express, named by its key.
 extension DiagnosticMessage {
     static func durationUnit(_ duration: String) -> Self {
-        .init(.unsupportedConfig, "'\(duration)': Ramp reads a run's length in ba or ep")
+        .init(.unsupportedConfig, "'\(duration)': Ramp reads a run's length in ba, ep, sp or tok")
     }
+
+    /// `unit` is what the batch counts (samples, tokens).
+    static func durationNotWholeBatches(_ text: String, _ per: Int, _ unit: String) -> Self {
+        .init(.unsupportedConfig,
+              "'\(text)' is not a whole number of batches of \(per) \(unit): Composer's last batch would end past it, "
+                + "and its fractions of the run would not fall on batches")
+    }
+
+    static func timeUnitNeedsDuration(_ text: String, _ unit: String) -> Self {
+        .init(.unsupportedConfig,
+              "'\(text)': a time in \(unit) is read only when max_duration is in \(unit) too, as Composer requires "
+                + "of a warmup and its t_max")
+    }
+
+    static func timeNotWholeBatches(_ text: String, _ per: Int) -> Self {
+        .init(.unsupportedConfig, "'\(text)' is not a whole number of batches of \(per)")
+    }
+
+    static func optimizerBetasUnknown(_ name: String) -> Self {
+        .init(.unsupportedConfig,
+              "'\(name)': Ramp cannot tell whether its defaults hold betas, which decides whether OneCycle cycles "
+                + "momentum; give cycle_momentum in scheduler.params")
+    }
+
+    static let lrNoise = DiagnosticMessage(
+        .unsupportedConfig,
+        "timm adds noise drawn from torch's generator (seeded noise_seed + t, redrawn while beyond --lr-noise-pct), "
+            + "which Ramp does not reproduce; remove --lr-noise to import the schedule without it")
 
     static func notAComposerScheduler(_ name: String, known: [String]) -> Self {
         .init(.unsupportedConfig,

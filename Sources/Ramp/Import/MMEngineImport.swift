@@ -16,13 +16,27 @@ extension ConfigReader {
 
     static let mmTypes = ["Linear", "Constant", "CosineAnnealing", "Exponential", "MultiStep", "Step", "Poly", "OneCycle", "CosineRestart", "ReduceOnPlateau"]
 
-    func mmengine() throws(CheckError) -> [String] {
-        guard let schedulers = try assignment("param_scheduler") else {
+    mutating func mmengine() throws(CheckError) -> [String] {
+        var config = PythonConfig(file: file)
+        do { try config.run() } catch {
+            let at = SourceRange(error.at, min(file.bytes.count, error.at + 1))
+            throw .error(.notPythonConfig(error.message), at: at)
+        }
+        places = config.places
+        origins = config.origins
+        baseAt = config.baseAt
+        func read(_ name: String) throws(CheckError) -> JSONValue? {
+            do { return try config.read(name) } catch {
+                let at = SourceRange(error.at, min(file.bytes.count, error.at + 1))
+                throw .error(.notPythonConfig(error.message), at: at)
+            }
+        }
+        guard let schedulers = try read("param_scheduler") else {
             throw fail("", .noParamScheduler)
         }
-        var optimizer = try assignment("optim_wrapper")?["optimizer"]
-        if optimizer == nil { optimizer = try assignment("optimizer") }
-        let trainCfg = try assignment("train_cfg")
+        var optimizer = try read("optim_wrapper")?["optimizer"]
+        if optimizer == nil { optimizer = try read("optimizer") }
+        let trainCfg = try read("train_cfg")
         var lines: [String] = []
         guard case .number(let base)? = optimizer?["lr"] else {
             throw fail("optim_wrapper", .mmengineNeedsLr)
@@ -49,11 +63,17 @@ extension ConfigReader {
             let param: String, stem: String
             if type.hasSuffix("LR") { (param, stem) = ("lr", String(type.dropLast(2))) }
             else if type.hasSuffix("Momentum") { (param, stem) = ("momentum", String(type.dropLast(8))) }
-            else {
-                throw fail("\(key).type", .notAnMMEngineScheduler(type, known: ConfigReader.mmTypes, momentum: true))
+            else if type.hasSuffix("ParamScheduler") {
+                // Any parameter of the optimizer's groups, named by param_name: an output Ramp schedules.
+                guard case .string(let name)? = args.removeValue(forKey: "param_name"), !name.isEmpty else {
+                    throw fail(key, .needsParamName(type))
+                }
+                (param, stem) = (name, String(type.dropLast(14)))
+            } else {
+                throw fail("\(key).type", .notAnMMEngineScheduler(type, known: ConfigReader.mmTypes, forms: true))
             }
             guard ConfigReader.mmTypes.contains(stem) else {
-                throw fail("\(key).type", .notAnMMEngineScheduler(type, known: ConfigReader.mmTypes, momentum: false))
+                throw fail("\(key).type", .notAnMMEngineScheduler(type, known: ConfigReader.mmTypes, forms: false))
             }
             let byEpoch = args["by_epoch"].map { $0 != .bool(false) } ?? true
             let convert = args["convert_to_iter_based"] == .bool(true)
@@ -76,31 +96,75 @@ extension ConfigReader {
                     if case .array(let xs)? = args[k] { args[k] = .array(xs.map { $0.number.map { .number($0 * Double(scale)) } ?? $0 }) }
                 }
             }
+            if args["end"] == nil, let runEnd = try mmRunEnd(trainCfg, byEpoch: byEpoch, key: key) {
+                // The Runner's default: a scheduler without `end` runs to the train loop's max_epochs or max_iters.
+                args["end"] = .number(Double(runEnd))
+            }
             let begin = (try count("begin") ?? 0) * scale * tick
             let end = (try count("end")).map { $0 * scale * tick }
             if let end, end <= begin { throw fail("\(key).end", .endNotAfterBeginInConfig) }
+            if stem == "CosineAnnealing", (args["T_max"]?.number ?? 0) == 0 {
+                // CosineAnnealingParamScheduler: `T_max or (end - begin)`, after the conversion to iterations.
+                guard let end else { throw fail(key, .needsTMax(type)) }
+                args["T_max"] = .number(Double((end - begin) / tick))
+            }
             parsed.append(MMScheduler(index: i, type: stem, args: args, begin: begin, end: end, tick: tick, param: param))
         }
         if let spe { lines.append("steps_per_epoch \(spe)") }
         if case .number(let n)? = trainCfg?["max_epochs"], spe != nil { lines.append("total \(fmt(n)) epochs") }
         else if case .number(let n)? = trainCfg?["max_iters"] { lines.append("total \(fmt(n))") }
-        for param in ["lr", "momentum"] {
+        var params = ["lr", "momentum"]
+        for s in parsed where !params.contains(s.param) { params.append(s.param) }
+        for param in params {
             let group = parsed.filter { $0.param == param }
             guard !group.isEmpty else { continue }
             let start: Double
-            if param == "lr" { start = base } else {
+            switch param {
+            case "lr": start = base
+            case "momentum":
                 guard let m = momentum else {
                     throw fail(group[0].key, .momentumNeedsOptimizerMomentum)
                 }
                 start = m
+            default:
+                guard case .number(let v)? = optimizer?[param] else {
+                    throw fail(group[0].key, .needsOptimizerValue(param))
+                }
+                start = v
             }
             lines.append("# " + group.map { s in
-                "\(s.key) \(s.type)\(param == "lr" ? "LR" : "Momentum") (\(s.end.map { "steps \(s.begin)-\($0 - 1)" } ?? "from step \(s.begin)")\(s.tick > 1 ? ", once an epoch" : ""))"
+                let kind = ["lr": "LR", "momentum": "Momentum"][param] ?? "ParamScheduler(\(param))"
+                let span = s.end.map { "steps \(s.begin)-\($0 - 1)" } ?? "from step \(s.begin)"
+                return "\(s.key) \(s.type)\(kind) (\(span)\(s.tick > 1 ? ", once an epoch" : ""))"
             }.joined(separator: "; "))
             let text = try mmCompose(group, start: start, param: param, spe: spe)
-            lines.append(param == "lr" ? text : "momentum: " + text)
+            lines.append(param == "lr" ? text : "\(param): " + text)
         }
         return lines
+    }
+
+    /// The `end` MMEngine's Runner gives a scheduler that has none: the train loop's max_epochs for one
+    /// stepped by epoch, max_iters for one stepped by iteration (max_epochs epochs of the dataloader in
+    /// an epoch-based loop). Nil without a train loop, where the scheduler runs on (MMEngine's INF).
+    func mmRunEnd(_ trainCfg: JSONValue?, byEpoch: Bool, key: String) throws(CheckError) -> Int? {
+        guard let trainCfg else { return nil }
+        func whole(_ k: String) throws(CheckError) -> Int? {
+            guard let v = trainCfg[k] else { return nil }
+            guard case .number(let x) = v, x == x.rounded(), x >= 1, x < 1e12 else {
+                throw fail("train_cfg.\(k)", .expectedWholeNumber)
+            }
+            return Int(x)
+        }
+        let iterLoop = trainCfg["type"]?.stringValue == "IterBasedTrainLoop" || trainCfg["by_epoch"] == .bool(false)
+        if iterLoop {
+            guard !byEpoch else {
+                throw fail(key, .epochSchedulerInIterationLoop)
+            }
+            return try whole("max_iters")
+        }
+        guard let epochs = try whole("max_epochs") else { return nil }
+        if byEpoch { return epochs }
+        return epochs * (try stepsPerEpoch(key, .runEnd))
     }
 
     /// One output's schedulers as one schedule. Schedulers that scale the
@@ -212,182 +276,5 @@ extension ConfigReader {
                                 skipping: ["begin", "end", "by_epoch", "convert_to_iter_based"])
         args += ["begin=\(s.begin / s.tick)"] + (s.end.map { ["end=\($0 / s.tick)"] } ?? []) + ["by_epoch=\(s.tick > 1 ? "true" : "false")"]
         return "mmengine.\(s.type)LR(\(args.joined(separator: ", ")))"
-    }
-
-    // MARK: - Python literals
-
-    /// The value assigned to `name` at the start of a line (`param_scheduler = [...]`).
-    func assignment(_ name: String) throws(CheckError) -> JSONValue? {
-        let bytes = Array(file.text.utf8)
-        let word = Array(name.utf8)
-        var i = 0
-        while i + word.count <= bytes.count {
-            let atLineStart = i == 0 || bytes[i - 1] == UInt8(ascii: "\n")
-            if atLineStart, Array(bytes[i..<(i + word.count)]) == word {
-                var j = i + word.count
-                while j < bytes.count, bytes[j] == UInt8(ascii: " ") { j += 1 }
-                if j < bytes.count, bytes[j] == UInt8(ascii: "="), j + 1 < bytes.count, bytes[j + 1] != UInt8(ascii: "=") {
-                    var p = PythonLiteral(bytes: bytes, pos: j + 1)
-                    do { return try p.value() } catch {
-                        let at = SourceRange(error.at, min(bytes.count, error.at + 1))
-                        throw .error(.notPythonLiteral(name, error.message), at: at)
-                    }
-                }
-            }
-            i += 1
-        }
-        return nil
-    }
-}
-
-/// A recursive-descent reader of the Python literals configs are written in:
-/// `dict(k=v)`, `{k: v}`, lists, tuples, numbers (with `+ - * /` between
-/// them), strings, True, False, None; a bare name reads as its text (a class
-/// named in `type=`). Anything else is refused, never evaluated.
-struct PythonLiteral {
-    let bytes: [UInt8]
-    var pos: Int
-
-    struct Failure: Error { var message: String; var at: Int }
-
-    mutating func skip() {
-        while pos < bytes.count {
-            let c = bytes[pos]
-            if c == UInt8(ascii: "#") { while pos < bytes.count, bytes[pos] != UInt8(ascii: "\n") { pos += 1 } }
-            else if c == UInt8(ascii: " ") || c == UInt8(ascii: "\n") || c == UInt8(ascii: "\t") || c == UInt8(ascii: "\r") || c == UInt8(ascii: "\\") { pos += 1 }
-            else { return }
-        }
-    }
-
-    func peek() -> UInt8? { pos < bytes.count ? bytes[pos] : nil }
-
-    mutating func expect(_ c: Character) throws(Failure) {
-        skip()
-        guard peek() == c.asciiValue else { throw Failure(message: "expected '\(c)'", at: pos) }
-        pos += 1
-    }
-
-    /// expression = term { ("+" | "-") term } ;  numbers only
-    mutating func value() throws(Failure) -> JSONValue {
-        var v = try term()
-        while true {
-            skip()
-            guard let c = peek(), c == UInt8(ascii: "+") || c == UInt8(ascii: "-") else { return v }
-            pos += 1
-            let r = try term()
-            v = try arithmetic(v, r, c == UInt8(ascii: "+") ? { $0 + $1 } : { $0 - $1 })
-        }
-    }
-
-    /// term = unary { ("*" | "/") unary } ;
-    mutating func term() throws(Failure) -> JSONValue {
-        var v = try unary()
-        while true {
-            skip()
-            guard let c = peek(), c == UInt8(ascii: "*") || c == UInt8(ascii: "/") else { return v }
-            pos += 1
-            let r = try unary()
-            v = try arithmetic(v, r, c == UInt8(ascii: "*") ? { $0 * $1 } : { $0 / $1 })
-        }
-    }
-
-    func arithmetic(_ a: JSONValue, _ b: JSONValue, _ op: (Double, Double) -> Double) throws(Failure) -> JSONValue {
-        guard case .number(let x) = a, case .number(let y) = b else { throw Failure(message: "arithmetic on something other than numbers", at: pos) }
-        return .number(op(x, y))
-    }
-
-    /// unary = "-" unary | atom ;
-    mutating func unary() throws(Failure) -> JSONValue {
-        skip()
-        if peek() == UInt8(ascii: "-") {
-            pos += 1
-            guard case .number(let x) = try unary() else { throw Failure(message: "'-' before something other than a number", at: pos) }
-            return .number(-x)
-        }
-        return try atom()
-    }
-
-    /// atom = NUMBER | STRING | "[" items "]" | "(" items ")" | "{" pairs "}" | "dict(" kwargs ")" | NAME ;
-    mutating func atom() throws(Failure) -> JSONValue {
-        skip()
-        guard let c = peek() else { throw Failure(message: "unexpected end of the file", at: pos) }
-        if c == UInt8(ascii: "[") || c == UInt8(ascii: "(") {
-            pos += 1
-            let close = c == UInt8(ascii: "[") ? UInt8(ascii: "]") : UInt8(ascii: ")")
-            var items: [JSONValue] = []
-            while true {
-                skip()
-                if peek() == close { pos += 1; return .array(items) }
-                items.append(try value())
-                skip()
-                if peek() == UInt8(ascii: ",") { pos += 1 } else if peek() != close { throw Failure(message: "expected ',' or a closing bracket", at: pos) }
-            }
-        }
-        if c == UInt8(ascii: "{") {
-            pos += 1
-            var pairs: [(String, JSONValue)] = []
-            while true {
-                skip()
-                if peek() == UInt8(ascii: "}") { pos += 1; return .object(pairs) }
-                let k = try value()
-                try expect(":")
-                let v = try value()
-                guard case .string(let key) = k else { throw Failure(message: "a dict key that is not a string", at: pos) }
-                pairs.append((key, v))
-                skip()
-                if peek() == UInt8(ascii: ",") { pos += 1 }
-            }
-        }
-        if c == UInt8(ascii: "'") || c == UInt8(ascii: "\"") {
-            pos += 1
-            let start = pos
-            while pos < bytes.count, bytes[pos] != c { pos += bytes[pos] == UInt8(ascii: "\\") ? 2 : 1 }
-            guard pos < bytes.count else { throw Failure(message: "unterminated string", at: start - 1) }
-            defer { pos += 1 }
-            return .string(String(decoding: bytes[start..<pos], as: UTF8.self))
-        }
-        if (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || c == UInt8(ascii: ".") {
-            let start = pos
-            while pos < bytes.count, let ch = Optional(bytes[pos]),
-                  (ch >= UInt8(ascii: "0") && ch <= UInt8(ascii: "9")) || ch == UInt8(ascii: ".") || ch == UInt8(ascii: "_")
-                    || ch == UInt8(ascii: "e") || ch == UInt8(ascii: "E")
-                    || ((ch == UInt8(ascii: "-") || ch == UInt8(ascii: "+")) && (bytes[pos - 1] == UInt8(ascii: "e") || bytes[pos - 1] == UInt8(ascii: "E"))) {
-                pos += 1
-            }
-            let text = String(decoding: bytes[start..<pos], as: UTF8.self).replacingOccurrences(of: "_", with: "")
-            guard let x = Double(text) else { throw Failure(message: "malformed number '\(text)'", at: start) }
-            return .number(x)
-        }
-        let start = pos
-        while pos < bytes.count, let ch = Optional(bytes[pos]),
-              ch == UInt8(ascii: "_") || ch == UInt8(ascii: ".") || (ch >= 48 && ch <= 57) || (ch | 0x20 >= 97 && ch | 0x20 <= 122) {
-            pos += 1
-        }
-        guard pos > start else { throw Failure(message: "unexpected '\(Character(Unicode.Scalar(c)))'", at: pos) }
-        let name = String(decoding: bytes[start..<pos], as: UTF8.self)
-        switch name {
-        case "True": return .bool(true)
-        case "False": return .bool(false)
-        case "None": return .null
-        case "dict":
-            try expect("(")
-            var pairs: [(String, JSONValue)] = []
-            while true {
-                skip()
-                if peek() == UInt8(ascii: ")") { pos += 1; return .object(pairs) }
-                let keyStart = pos
-                while pos < bytes.count, let ch = Optional(bytes[pos]), ch == UInt8(ascii: "_") || (ch >= 48 && ch <= 57) || (ch | 0x20 >= 97 && ch | 0x20 <= 122) { pos += 1 }
-                guard pos > keyStart else { throw Failure(message: "expected a keyword argument", at: pos) }
-                let key = String(decoding: bytes[keyStart..<pos], as: UTF8.self)
-                try expect("=")
-                pairs.append((key, try value()))
-                skip()
-                if peek() == UInt8(ascii: ",") { pos += 1 } else if peek() != UInt8(ascii: ")") { throw Failure(message: "expected ',' or ')'", at: pos) }
-            }
-        default:
-            skip()
-            if peek() == UInt8(ascii: "(") { throw Failure(message: "'\(name)(...)' is a call, which a config read as data cannot make", at: start) }
-            return .string(name)
-        }
     }
 }

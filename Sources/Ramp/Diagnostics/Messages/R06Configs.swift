@@ -58,8 +58,9 @@ extension DiagnosticMessage {
                 + "keeps the last; write it once")
     }
 
-    /// A Python literal that cannot be read, assigned to `name`.
-    static func notPythonLiteral(_ name: String, _ why: String) -> Self { .init(.badConfig, "\(name): \(why)") }
+    /// What the Python config reader could not read as data; `why` is its own account, with the key or the
+    /// `_base_` file it was reading.
+    static func notPythonConfig(_ why: String) -> Self { .init(.badConfig, why) }
 
     static let schedulerNeedsName = DiagnosticMessage(.badConfig, "a scheduler needs its name")
 
@@ -115,6 +116,8 @@ extension DiagnosticMessage {
     /// Why a config's schedule counts epochs, for `needsStepsPerEpoch`.
     enum EpochReason: Sendable {
         case runInEpochs, trainEpochs, scheduleOnUpdates
+        /// An MMEngine scheduler with no end, whose end the Runner takes from the train loop.
+        case runEnd
         /// An MMEngine scheduler (`type`) stepped by epoch.
         case byEpoch(String)
 
@@ -124,6 +127,7 @@ extension DiagnosticMessage {
             case .trainEpochs: "max_steps is not set, so the training steps are num_train_epochs epochs"
             case .scheduleOnUpdates: "--sched-on-updates steps the schedule every update"
             case .byEpoch(let type): "\(type) is stepped by epoch"
+            case .runEnd: "its end is the run's max_iters, max_epochs epochs of iterations"
             }
         }
     }
@@ -158,7 +162,7 @@ extension DiagnosticMessage {
 
     static let noParamScheduler = DiagnosticMessage(
         .badConfig,
-        "no param_scheduler in this config; one that inherits it from _base_ files needs them merged first")
+        "no param_scheduler in this config or its _base_ files")
 
     static let mmengineNeedsLr = DiagnosticMessage(
         .badConfig, "no optimizer lr: MMEngine's schedulers scale the optimizer's rate, which is base")
@@ -174,6 +178,20 @@ extension DiagnosticMessage {
         "a momentum scheduler needs the optimizer's momentum (or betas), which the config does not give")
 
     static func schedulerNeeds(_ type: String, _ key: String) -> Self { .init(.badConfig, "\(type) needs \(key)") }
+
+    static func needsParamName(_ type: String) -> Self {
+        .init(.badConfig, "\(type) needs param_name, the optimizer parameter it schedules")
+    }
+
+    /// CosineAnnealing's `T_max or (end - begin)`.
+    static func needsTMax(_ type: String) -> Self {
+        .init(.badConfig, "\(type) needs T_max, or an end to take it from")
+    }
+
+    /// A scheduler of an optimizer parameter other than lr and momentum starts from the optimizer's value.
+    static func needsOptimizerValue(_ param: String) -> Self {
+        .init(.badConfig, "a \(param) scheduler starts from the optimizer's \(param), which the config does not give")
+    }
 
     static let multiStepNeedsMilestones = DiagnosticMessage(.badConfig, "MultiStep needs milestones")
 }
@@ -240,15 +258,19 @@ extension DiagnosticMessage {
               "'\(sched)' is not a timm schedule Ramp reads (cosine, tanh, poly, step, multistep, plateau)")
     }
 
-    /// `known` are MMEngine's names without their LR suffix.
-    static func notAnMMEngineScheduler(_ type: String, known: [String], momentum: Bool) -> Self {
+    /// `known` are MMEngine's names without their LR suffix; `forms` when the type has no suffix Ramp reads.
+    static func notAnMMEngineScheduler(_ type: String, known: [String], forms: Bool) -> Self {
         let names = known.map { $0 + "LR" }.joined(separator: ", ")
-        return momentum
+        return forms
             ? .init(.unsupportedConfig,
-                    "'\(type)' is not a learning-rate or momentum scheduler Ramp reads (\(names), and their "
-                        + "Momentum forms)")
+                    "'\(type)' is not a parameter scheduler Ramp reads (\(names), their Momentum and ParamScheduler "
+                        + "forms)")
             : .init(.unsupportedConfig, "'\(type)' is not a scheduler Ramp reads (\(names))")
     }
+
+    static let epochSchedulerInIterationLoop = DiagnosticMessage(
+        .unsupportedConfig,
+        "a scheduler stepped by epoch without an end, in an iteration-based train loop; give its end")
 
     static func setsValueOutright(_ type: String, _ param: String) -> Self {
         .init(.unsupportedConfig,

@@ -196,13 +196,7 @@ import Testing
     /// A config Ramp cannot express is refused, naming its key, in the config.
     @Test func refusalsNameTheKey() {
         func refused(_ text: String, _ name: String, stepsPerEpoch: Int? = nil) -> String {
-            let file = SourceFile(name: name, text: text)
-            do {
-                _ = try Importer.convert(file, options: ImportOptions(stepsPerEpoch: stepsPerEpoch))
-                return "imported"
-            } catch {
-                return DiagnosticPrinter.render(error.diagnostics, in: file)
-            }
+            ImportConfigTests.refused(text, name, stepsPerEpoch: stepsPerEpoch)
         }
         #expect(refused("{\"scheduler\": {\"type\": \"WarmupLR\", \"params\": {\"warmup_max_lr\": \"auto\"}}}", "ds.json") == """
             ds.json:1:48: error[R0602]: scheduler.params.warmup_max_lr: "auto" is filled in at run time by the Hugging Face Trainer; give the number it stands for

@@ -5,7 +5,7 @@ RAMP = .build/debug/ramp
 SAMPLE = samples/card.ramp
 SAMPLE_METRICS = samples/card.metrics
 
-.PHONY: run test build release deps clean fuzz python-check integration wheel
+.PHONY: run test build release deps clean fuzz python-check integration wheel style
 
 APT_INSTALL = apt-get install -y -q --no-install-recommends
 
@@ -48,7 +48,7 @@ run: build
 
 ## test: every test, then the fuzzer for FUZZ_SECONDS (0 skips it).
 FUZZ_SECONDS ?= 60
-test: deps python-check
+test: deps python-check style
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
 	RAMP=$(abspath $(RAMP)) $(PYTHON) -m pytest -q -rs -p no:cacheprovider Tests/Integration
@@ -60,6 +60,13 @@ test: deps python-check
 	$(RAMP) check samples/*.ramp
 	$(RAMP) fmt --check samples/*.ramp
 	@if [ "$(FUZZ_SECONDS)" != 0 ]; then $(MAKE) --no-print-directory fuzz SECONDS=$(FUZZ_SECONDS); fi
+
+## style: swift-format's lint, with the project's .swift-format (4 spaces, 120 columns);
+## `swift format -i -r Sources Tests Package.swift` applies it.
+style:
+	@if $(SWIFT) format --version >/dev/null 2>&1; then \
+		$(SWIFT) format lint --strict -r Sources Tests Package.swift && echo "swift-format: Sources and Tests are clean"; \
+	else echo "note: swift-format is not in this toolchain; the style is not checked"; fi
 
 ## wheel: the Python distribution (python/), with the release compiler inside:
 ## built with --static-swift-stdlib, libedit and its libraries bundled beside it.

@@ -77,7 +77,8 @@ final class EditLineReader: LineReader {
     private func completeWord(_ el: OpaquePointer) -> UInt8 {
         guard let info = el_line(el)?.pointee, let buffer = info.buffer else { return UInt8(CC_ERROR) }
         let before = String(decoding: UnsafeRawBufferPointer(start: buffer, count: info.cursor - buffer), as: UTF8.self)
-        let whole = String(decoding: UnsafeRawBufferPointer(start: buffer, count: info.lastchar - buffer), as: UTF8.self)
+        let whole = String(
+            decoding: UnsafeRawBufferPointer(start: buffer, count: info.lastchar - buffer), as: UTF8.self)
         let cursor = before.count
         let (start, candidates) = complete(whole, cursor)
         let word = String(Array(before)[min(start, cursor)..<cursor])

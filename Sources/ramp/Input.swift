@@ -16,23 +16,31 @@ struct ProgramInput: ParsableArguments {
     @Option(help: "For a config (DeepSpeed, Hugging Face, MMEngine, Composer, timm): optimizer steps in one epoch.")
     var stepsPerEpoch: Int?
 
-    @Option(help: "For a config: its format (deepspeed, hf, mmengine, composer, timm), when its name and content do not say.")
+    @Option(
+        help:
+            "For a config: its format (deepspeed, hf, mmengine, composer, timm), when its name and content do not say.")
     var configFormat: String?
 
-    var importing: ImportOptions { ImportOptions(stepsPerEpoch: stepsPerEpoch, format: configFormat.flatMap(ImportFormat.init(rawValue:))) }
+    var importing: ImportOptions {
+        ImportOptions(stepsPerEpoch: stepsPerEpoch, format: configFormat.flatMap(ImportFormat.init(rawValue:)))
+    }
 
     func validate() throws {
         if (file == nil) == (source == nil) { throw ValidationError("give either a FILE or -e SOURCE") }
         if let base, !(base > 0 && base.isFinite) { throw ValidationError("--base must be a number above 0") }
         if let configFormat, ImportFormat(rawValue: configFormat) == nil {
-            throw ValidationError("--config-format takes \(ImportFormat.allCases.map(\.rawValue).joined(separator: ", ")), got '\(configFormat)'")
+            throw ValidationError(
+                "--config-format takes \(ImportFormat.allCases.map(\.rawValue).joined(separator: ", ")), got '\(configFormat)'"
+            )
         }
         if let n = stepsPerEpoch, n < 1 { throw ValidationError("--steps-per-epoch must be at least 1") }
     }
 
     /// Loads and checks the program, printing diagnostics and exiting 1 on error.
     func compile() throws -> CompiledProgram {
-        let text = try source.map { ProgramText.source(SourceFile(name: "<expression>", text: $0)) } ?? ProgramFile.load(self.file!, importing: importing)
+        let text =
+            try source.map { ProgramText.source(SourceFile(name: "<expression>", text: $0)) }
+            ?? ProgramFile.load(self.file!, importing: importing)
         return try ProgramFile.compile(text, base: base)
     }
 }
@@ -52,7 +60,9 @@ enum ProgramFile {
     static func compile(_ text: ProgramText, base: Double?) throws -> CompiledProgram {
         do {
             let program = try text.compile(base: base)
-            if !program.warnings.isEmpty { Stderr.print(DiagnosticPrinter.render(program.warnings, in: program.source)) }
+            if !program.warnings.isEmpty {
+                Stderr.print(DiagnosticPrinter.render(program.warnings, in: program.source))
+            }
             return program
         } catch {
             Stderr.print(error.description)
@@ -64,7 +74,8 @@ enum ProgramFile {
 enum Metrics {
     /// Reads a metrics file (one number per line), or prints why not and exits 1.
     static func read(_ path: String) throws -> [Double?] {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
             Stderr.print("\(path): error: cannot read the metrics file")
             throw ExitCode(1)
         }

@@ -23,7 +23,8 @@ struct RampCommand: ParsableCommand {
             var command = try parseAsRoot(arguments)
             try command.run()
         } catch {
-            let answersAQuestion = arguments.first == "diff" || (arguments.first == "fmt" && arguments.contains("--check"))
+            let answersAQuestion =
+                arguments.first == "diff" || (arguments.first == "fmt" && arguments.contains("--check"))
             if answersAQuestion, exitCode(for: error) == .validationFailure {
                 FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
                 Foundation.exit(2)

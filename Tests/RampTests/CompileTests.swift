@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Ramp
 
 @Suite struct CompileTests {
@@ -13,15 +14,17 @@ import Testing
         }
         for c in ParityCase.pasted {
             let file = SourceFile(name: c.id, text: c.rampSource)
-            out.append((c.id, file, c.base_lr, try c.compiled()))
+            out.append((c.id, file, c.baseLR, try c.compiled()))
         }
         return out
     }
 
     static func sameTrace(_ a: CompiledProgram, _ b: CompiledProgram, steps: Int = 300) -> Bool {
         let metrics = metricCurve(steps)
-        let x = Table.rows(a, steps: steps, metrics: metrics), y = Table.rows(b, steps: steps, metrics: metrics)
-        return x.map(\.lr.bitPattern) == y.map(\.lr.bitPattern) && x.map { $0.momentum?.bitPattern } == y.map { $0.momentum?.bitPattern }
+        let x = Table.rows(a, steps: steps, metrics: metrics)
+        let y = Table.rows(b, steps: steps, metrics: metrics)
+        return x.map(\.lr.bitPattern) == y.map(\.lr.bitPattern)
+            && x.map { $0.momentum?.bitPattern } == y.map { $0.momentum?.bitPattern }
     }
 
     /// Source → IR → program → IR: the program is rebuilt from the tree alone
@@ -33,7 +36,10 @@ import Testing
             let document = IR.document(program)
             let text = document.render()
             #expect(IR.isDocument(text))
-            guard case .object(let fields) = document else { Issue.record("not an object"); continue }
+            guard case .object(let fields) = document else {
+                Issue.record("not an object")
+                continue
+            }
             let withoutNative = JSONValue.object(fields.filter { $0.0 != "native" }).render()
             let rebuilt = try IR.load(withoutNative, name: name)
             let same = CompileTests.sameTrace(program, rebuilt)
@@ -48,7 +54,9 @@ import Testing
     /// so does the rebuild; a rebuild is refused only for a decision that
     /// really changes (a length, count or comparison on the base).
     @Test func anotherBaseEqualsAFreshCheck() throws {
-        var equal = 0, refusedBoth = 0, shapeRefused: [String] = []
+        var equal = 0
+        var refusedBoth = 0
+        var shapeRefused: [String] = []
         for (name, source, base, program) in try CompileTests.allPrograms() {
             let own = program.settings.base
             for factor in [0.5, 3.0, 1.0 / 7.0] {
@@ -62,7 +70,9 @@ import Testing
                     if fresh == nil {
                         refusedBoth += 1
                     } else {
-                        #expect(kinds.allSatisfy { $0 == .baseDependent }, "\(name) at \(b): \(error.diagnostics.map(\.message))")
+                        #expect(
+                            kinds.allSatisfy { $0 == .baseDependent },
+                            "\(name) at \(b): \(error.diagnostics.map(\.message))")
                         shapeRefused.append("\(name) at \(b)")
                     }
                     continue
@@ -79,7 +89,9 @@ import Testing
             }
             _ = base
         }
-        print("rebased: \(equal) equal to a fresh check, \(refusedBoth) refused by both, \(shapeRefused.count) refused for a base-dependent shape: \(shapeRefused)")
+        print(
+            "rebased: \(equal) equal to a fresh check, \(refusedBoth) refused by both, \(shapeRefused.count) refused for a base-dependent shape: \(shapeRefused)"
+        )
         #expect(equal >= 400)
     }
 
@@ -95,39 +107,54 @@ import Testing
             }
         }
         // The length follows the base: refused at the place it is written.
-        #expect(try refusal("base 0.1\nconstant(0.1) for base * 200 steps then 0.01", at: 0.2) == [
-            "2:19: error[R0509]: the duration is 20 at the program's base but 40 at base 0.2, so the schedule's shape depends on the base",
-        ])
+        #expect(
+            try refusal("base 0.1\nconstant(0.1) for base * 200 steps then 0.01", at: 0.2) == [
+                "2:19: error[R0509]: the duration is 20 at the program's base but 40 at base 0.2, so the schedule's shape depends on the base"
+            ])
         // The same length at the other base is fine.
-        #expect(try refusal("base 0.1\nconstant(0.1) for round_base then 0.01".replacingOccurrences(of: "round_base", with: "floor(base * 2) + 5"), at: 0.2) == [])
+        #expect(
+            try refusal(
+                "base 0.1\nconstant(0.1) for round_base then 0.01".replacingOccurrences(
+                    of: "round_base", with: "floor(base * 2) + 5"), at: 0.2) == [])
         // A comparison decided on the base must decide the same way.
-        #expect(try refusal("base 0.1\nif(base > 0.05, cosine(T=10), 0.01)", at: 0.02) == [
-            "2:4: error[R0509]: the comparison is true at the program's base but false at base 0.02, so the schedule's shape depends on the base",
-        ])
+        #expect(
+            try refusal("base 0.1\nif(base > 0.05, cosine(T=10), 0.01)", at: 0.02) == [
+                "2:4: error[R0509]: the comparison is true at the program's base but false at base 0.02, so the schedule's shape depends on the base"
+            ])
         #expect(try refusal("base 0.1\nif(base > 0.05, cosine(T=10), 0.01)", at: 0.3) == [])
         // A range check: the rate would go negative.
-        #expect(try refusal("base 0.1\nlinear(T=10, to=0.15 - base)", at: 0.2) == [
-            "2:1: error[R0508]: the rate is negative (-0.024999999999999994) at step 9",
-        ])
+        #expect(
+            try refusal("base 0.1\nlinear(T=10, to=0.15 - base)", at: 0.2) == [
+                "2:1: error[R0508]: the rate is negative (-0.024999999999999994) at step 9"
+            ])
         // Numbers that follow the base take the new one exactly.
-        let p = try Compiler.compile(SourceFile(name: "t", text: "base 0.1\nwarmup 5 then cosine(T=50, min=base / 100)"))
+        let p = try Compiler.compile(
+            SourceFile(name: "t", text: "base 0.1\nwarmup 5 then cosine(T=50, min=base / 100)"))
         let q = try p.rebased(to: 3e-4)
-        let fresh = try Compiler.compile(SourceFile(name: "t", text: "base 0.1\nwarmup 5 then cosine(T=50, min=base / 100)"), options: CheckOptions(base: 3e-4))
+        let fresh = try Compiler.compile(
+            SourceFile(name: "t", text: "base 0.1\nwarmup 5 then cosine(T=50, min=base / 100)"),
+            options: CheckOptions(base: 3e-4))
         #expect(CompileTests.sameTrace(q, fresh))
         #expect(q.value(at: 5) == 3e-4)
     }
 
     /// A condition in an IR document that reads an output the program does not schedule is refused.
     @Test func aConditionReadsOnlyScheduledOutputs() throws {
-        let p = try Compiler.compile(SourceFile(name: "u.ramp", text: "lr: 0.1 until ema > 0.995 then 0.01\nema: linear(T=10, from=0.99, to=1)"))
+        let p = try Compiler.compile(
+            SourceFile(name: "u.ramp", text: "lr: 0.1 until ema > 0.995 then 0.01\nema: linear(T=10, from=0.99, to=1)"))
         let text = IR.document(p).render().replacingOccurrences(of: "\"output\": \"ema\"", with: "\"output\": \"emma\"")
         #expect(text.contains("emma"))
         do {
             _ = try IR.load(text, name: "u.json")
             Issue.record("expected an error")
         } catch {
-            guard case .diagnostics(let d, let file) = error else { Issue.record("\(error)"); return }
-            #expect(DiagnosticPrinter.render(d.diagnostics, in: file).hasPrefix("u.json:1:5: error[R0104]: a condition reads emma, which the program does not schedule"))
+            guard case .diagnostics(let d, let file) = error else {
+                Issue.record("\(error)")
+                return
+            }
+            #expect(
+                DiagnosticPrinter.render(d.diagnostics, in: file).hasPrefix(
+                    "u.json:1:5: error[R0104]: a condition reads emma, which the program does not schedule"))
         }
     }
 
@@ -137,7 +164,9 @@ import Testing
         let p = try IR.load(v1, name: "old.json")
         #expect(Table.rows(p, steps: 3, metrics: []).map(\.lr) == [0.1, 0.08535533905932738, 0.05])
         do {
-            _ = try IR.load(#"{"ramp_ir": 2, "source": "", "settings": {"base": 0.1}, "outputs": {"lr": {"kind": "sequence", "phases": [{"body": {"kind": "cosin"}}]}}}"#, name: "bad.json")
+            _ = try IR.load(
+                #"{"ramp_ir": 2, "source": "", "settings": {"base": 0.1}, "outputs": {"lr": {"kind": "sequence", "phases": [{"body": {"kind": "cosin"}}]}}}"#,
+                name: "bad.json")
             Issue.record("expected an error")
         } catch {
             #expect(error.description == "bad.json: error: outputs.lr.phases.0.body: unknown kind \"cosin\"")
@@ -147,7 +176,9 @@ import Testing
     /// Every corpus program's IR validates against Sources/Ramp/IR/ramp-ir.schema.json.
     @Test func irMatchesItsSchema() throws {
         guard pythonCanImport("jsonschema") else {
-            print("note: skipping the IR schema test: \(pythonInterpreter) cannot import jsonschema (pip install jsonschema)")
+            print(
+                "note: skipping the IR schema test: \(pythonInterpreter) cannot import jsonschema (pip install jsonschema)"
+            )
             return
         }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ramp-ir-\(UUID().uuidString)")
@@ -155,17 +186,21 @@ import Testing
         var count = 0
         for p in CorpusProgram.all where Expectations(p.source).errors.isEmpty {
             let program = try Compiler.compile(SourceFile(name: p.name, text: p.source))
-            try IR.document(program).render().write(to: dir.appendingPathComponent("\(p.name).json"), atomically: true, encoding: .utf8)
+            try IR.document(program).render().write(
+                to: dir.appendingPathComponent("\(p.name).json"), atomically: true, encoding: .utf8)
             count += 1
         }
-        let validate = try python(["-c", """
+        let validate = try python([
+            "-c",
+            """
             import glob, json, sys, jsonschema
             schema = json.load(open(sys.argv[1]))
             files = sorted(glob.glob(sys.argv[2] + "/*.json"))
             for f in files:
                 jsonschema.validate(json.load(open(f)), schema)
             print(len(files))
-            """, repositoryRoot.appendingPathComponent("Sources/Ramp/IR/ramp-ir.schema.json").path, dir.path])
+            """, repositoryRoot.appendingPathComponent("Sources/Ramp/IR/ramp-ir.schema.json").path, dir.path,
+        ])
         #expect(validate.status == 0, "\(validate.stderr)")
         #expect(Int(validate.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) == count)
     }
@@ -174,7 +209,10 @@ import Testing
         let csv = try ramp(["compile", "-e", "cosine(T=4)", "--to", "csv", "--steps", "3"])
         #expect(csv.stdout == "step,lr\n0,1.0\n1,0.8535533905932737\n2,0.5\n")
         let table = try ramp(["compile", "samples/onecycle.ramp", "--to", "table-json", "--steps", "2"])
-        #expect(table.stdout == "{\n  \"steps\": 2,\n  \"lr\": [0.004, 0.0043210702341137126],\n  \"momentum\": [0.95, 0.9496655518394649]\n}\n")
+        #expect(
+            table.stdout
+                == "{\n  \"steps\": 2,\n  \"lr\": [0.004, 0.0043210702341137126],\n  \"momentum\": [0.95, 0.9496655518394649]\n}\n"
+        )
         let metric = try ramp(["compile", "samples/card.ramp", "--to", "csv", "--steps", "3"])
         #expect(metric.status == 1)
         #expect(metric.stderr.contains("reacts to a metric"))
@@ -205,7 +243,9 @@ import Testing
     func everyFormatOnEverySample(_ name: String) throws {
         let path = "samples/" + name
         let metrics = ["--metrics", "samples/card.metrics"]
-        let program = try Compiler.compile(SourceFile(name: name, text: String(contentsOf: samplesDirectory.appendingPathComponent(name), encoding: .utf8)))
+        let program = try Compiler.compile(
+            SourceFile(
+                name: name, text: String(contentsOf: samplesDirectory.appendingPathComponent(name), encoding: .utf8)))
         let steps = String(min(program.suggestedHorizon, 2000))
         let expected = try ramp(["table", path, "--steps", steps] + metrics)
         #expect(expected.status == 0)
@@ -229,8 +269,10 @@ import Testing
                 print(f"{i}," + ",".join(repr(v) for v in s.values.values()))
                 s.step(metrics[i] if i < len(metrics) else None)
             """
-        let r = try python(["-c", script, URL(fileURLWithPath: module).deletingLastPathComponent().path,
-                             repositoryRoot.appendingPathComponent("samples/card.metrics").path, steps])
+        let r = try python([
+            "-c", script, URL(fileURLWithPath: module).deletingLastPathComponent().path,
+            repositoryRoot.appendingPathComponent("samples/card.metrics").path, steps,
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout == expected.stdout, "\(name): the Python module's table differs from ramp table")
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Ramp
 
 /// The language-neutral conformance suite in conformance/ (see its README):
@@ -28,25 +29,34 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
     var testDescription: String { name }
 
     func matches(_ got: Double, _ expected: Double) -> Bool {
-        library.map { $0.matches(got, expected) } ?? (got.bitPattern == expected.bitPattern || (got.isNaN && expected.isNaN))
+        library.map { $0.matches(got, expected) }
+            ?? (got.bitPattern == expected.bitPattern || (got.isNaN && expected.isNaN))
     }
 
     /// The first step where a runner's trace departs, if any.
-    func mismatch(lr got: [Double], momentum gotMomentum: [Double?], outputs gotOutputs: [String: [Double]] = [:]) -> String? {
+    func mismatch(lr got: [Double], momentum gotMomentum: [Double?], outputs gotOutputs: [String: [Double]] = [:])
+        -> String?
+    {
         guard got.count == lr.count else { return "\(got.count) rates for \(lr.count) steps" }
         for i in lr.indices where !matches(got[i], lr[i]) { return "lr[\(i)] = \(got[i]), expected \(lr[i])" }
-        guard Set(gotOutputs.keys) == Set(outputs.keys) else { return "outputs \(gotOutputs.keys.sorted()), expected \(outputs.keys.sorted())" }
+        guard Set(gotOutputs.keys) == Set(outputs.keys) else {
+            return "outputs \(gotOutputs.keys.sorted()), expected \(outputs.keys.sorted())"
+        }
         for (name, values) in outputs.sorted(by: { $0.key < $1.key }) {
             let g = gotOutputs[name]!
             guard g.count == values.count else { return "\(g.count) values of \(name) for \(values.count) steps" }
-            for i in values.indices where !matches(g[i], values[i]) { return "\(name)[\(i)] = \(g[i]), expected \(values[i])" }
+            for i in values.indices where !matches(g[i], values[i]) {
+                return "\(name)[\(i)] = \(g[i]), expected \(values[i])"
+            }
         }
         guard let momentum else { return nil }
         for i in momentum.indices {
             switch (gotMomentum[i], momentum[i]) {
             case (nil, nil): continue
             case (let a?, let b?) where matches(a, b): continue
-            default: return "momentum[\(i)] = \(String(describing: gotMomentum[i])), expected \(String(describing: momentum[i]))"
+            default:
+                return
+                    "momentum[\(i)] = \(String(describing: gotMomentum[i])), expected \(String(describing: momentum[i]))"
             }
         }
         return nil
@@ -64,7 +74,13 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
         var lr: [Double]
         var momentum: [Double?]?
         var outputs: [String: [Double]]?
-        var finished_at: Int?
+        var finishedAt: Int?
+
+        /// The suite's own field names.
+        enum CodingKeys: String, CodingKey {
+            case program, base, metrics, signals, lr, momentum, outputs
+            case finishedAt = "finished_at"
+        }
     }
 
     /// The signals raised during step `i`.
@@ -72,10 +88,14 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
 
     /// The rates and momenta a scheduler gives, one per metric fed: by the
     /// tree walk (the reference) or, with `walkTree: false`, by the kernels.
-    static func trace(_ program: CompiledProgram, _ metrics: [Double?], signals: [EventLog.SignalEvent] = [], walkTree: Bool = true)
-        -> (lr: [Double], momentum: [Double?], outputs: [String: [Double]], finishedAt: Int?) {
+    static func trace(
+        _ program: CompiledProgram, _ metrics: [Double?], signals: [EventLog.SignalEvent] = [], walkTree: Bool = true
+    )
+        -> (lr: [Double], momentum: [Double?], outputs: [String: [Double]], finishedAt: Int?)
+    {
         var s = Scheduler(program, walkTree: walkTree)
-        var lr: [Double] = [], momentum: [Double?] = []
+        var lr: [Double] = []
+        var momentum: [Double?] = []
         var outputs: [String: [Double]] = Dictionary(uniqueKeysWithValues: program.outputs.map { ($0.name, []) })
         var finishedAt: Int?
         for (i, m) in metrics.enumerated() {
@@ -96,24 +116,35 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
         for p in CorpusProgram.all {
             let ex = Expectations(p.source)
             let file = SourceFile(name: p.name, text: p.source)
-            guard ex.errors.isEmpty, let program = try? Compiler.compile(file, options: CheckOptions(base: ex.base)) else { continue }
+            guard ex.errors.isEmpty, let program = try? Compiler.compile(file, options: CheckOptions(base: ex.base))
+            else { continue }
             let url = directory.appendingPathComponent("traces/\(p.name).json")
-            guard let data = FileManager.default.contents(atPath: url.path), let t = try? StateJSON.decode(data, as: Trace.self) else {
-                out.append(ConformanceCase(name: p.name, program: program, base: ex.base, metrics: [], lr: [.nan], momentum: nil, library: nil))
+            guard let data = FileManager.default.contents(atPath: url.path),
+                let t = try? StateJSON.decode(data, as: Trace.self)
+            else {
+                out.append(
+                    ConformanceCase(
+                        name: p.name, program: program, base: ex.base, metrics: [], lr: [.nan], momentum: nil,
+                        library: nil))
                 continue
             }
-            out.append(ConformanceCase(name: p.name, program: program, base: ex.base, metrics: t.metrics,
-                                       signals: t.signals ?? [], lr: t.lr, momentum: t.momentum,
-                                       outputs: t.outputs ?? [:], library: nil, finishedAt: t.finished_at))
+            out.append(
+                ConformanceCase(
+                    name: p.name, program: program, base: ex.base, metrics: t.metrics,
+                    signals: t.signals ?? [], lr: t.lr, momentum: t.momentum,
+                    outputs: t.outputs ?? [:], library: nil, finishedAt: t.finishedAt))
         }
         return out
     }()
 
     static let library: [ConformanceCase] = ParityCase.pasted.compactMap { c in
         guard let program = try? c.compiled() else { return nil }
-        return ConformanceCase(name: c.id, program: program, base: c.base_lr, metrics: (0..<c.steps).map { i in c.metrics.map { $0[i] } },
-                               lr: c.lr, momentum: ParityCase.momentumLeftToTheOptimizer.contains(c.id) ? nil : c.momentum.map { $0.map { Optional($0) } },
-                               library: c)
+        return ConformanceCase(
+            name: c.id, program: program, base: c.baseLR, metrics: (0..<c.steps).map { i in c.metrics.map { $0[i] } },
+            lr: c.lr,
+            momentum: ParityCase.momentumLeftToTheOptimizer.contains(c.id)
+                ? nil : c.momentum.map { $0.map { Optional($0) } },
+            library: c)
     }
 
     static let all: [ConformanceCase] = programs + library
@@ -121,9 +152,11 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
 
 @Suite struct ConformanceTests {
     @Test func suiteIsComplete() throws {
-        let traces = try FileManager.default.contentsOfDirectory(atPath: ConformanceCase.directory.appendingPathComponent("traces").path)
+        let traces = try FileManager.default.contentsOfDirectory(
+            atPath: ConformanceCase.directory.appendingPathComponent("traces").path)
         #expect(ConformanceCase.programs.count >= 60)
-        #expect(ConformanceCase.programs.allSatisfy { traces.contains("\($0.name).json") }, "a program has no trace file")
+        #expect(
+            ConformanceCase.programs.allSatisfy { traces.contains("\($0.name).json") }, "a program has no trace file")
         #expect(traces.count == ConformanceCase.programs.count, "a trace file has no program")
         #expect(ConformanceCase.library.count == ParityCase.pasted.count)
     }
@@ -148,8 +181,13 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
         var session = ServeSession(program: nil, base: c.base)
         let load = try StateJSON.encode(["op": "load_program", "source": c.program.source.text])
         var status = session.handle(String(decoding: load, as: UTF8.self))
-        struct Status: Decodable { var lr: Double?; var momentum: Double?; var values: [String: Double]? }
-        var lr: [Double] = [], momentum: [Double?] = []
+        struct Status: Decodable {
+            var lr: Double?
+            var momentum: Double?
+            var values: [String: Double]?
+        }
+        var lr: [Double] = []
+        var momentum: [Double?] = []
         var outputs: [String: [Double]] = [:]
         for (i, m) in c.metrics.enumerated() {
             let s = try StateJSON.decode(Data(status.utf8), as: Status.self)
@@ -161,7 +199,8 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
             momentum.append(s.momentum)
             for (k, v) in s.values ?? [:] { outputs[k, default: []].append(v) }
             // Metrics as Python's json.dumps writes them (NaN, Infinity).
-            let metric = m.map { $0.isNaN ? "NaN" : $0.isInfinite ? ($0 > 0 ? "Infinity" : "-Infinity") : "\($0)" } ?? "null"
+            let metric =
+                m.map { $0.isNaN ? "NaN" : $0.isInfinite ? ($0 > 0 ? "Infinity" : "-Infinity") : "\($0)" } ?? "null"
             status = session.handle("{\"op\":\"step\",\"metric\":\(metric)}")
         }
         #expect(c.mismatch(lr: lr, momentum: momentum, outputs: outputs) == nil)
@@ -212,22 +251,25 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
         defer { try? FileManager.default.removeItem(at: suite) }
         let trace = suite.appendingPathComponent("traces/cosine_min.json")
         try Self.replace("0.8145033635316129", with: "0.8145033635316128", in: trace)
-        try Self.replace("did you mean 'linear'?", with: "did you mean 'line'?",
-                         in: suite.appendingPathComponent("programs/err_bad_choice.ramp"))
+        try Self.replace(
+            "did you mean 'linear'?", with: "did you mean 'line'?",
+            in: suite.appendingPathComponent("programs/err_bad_choice.ramp"))
         try FileManager.default.copyItem(at: trace, to: suite.appendingPathComponent("traces/orphan.json"))
         let only = ["cosine_min", "err_bad_choice", "orphan", "card"].flatMap { ["--only", $0] }
         let r = try Self.runner("python_runner.py", ["--suite", suite.path] + only)
-        let message = #"2:17: error[R0306]: argument 'shape' of 'warmup' must be one of \"linear\", \"exp\", "#
+        let message =
+            #"2:17: error[R0306]: argument 'shape' of 'warmup' must be one of \"linear\", \"exp\", "#
             + #"\"constant\"; got \"lin\"; did you mean"#
         #expect(r.status == 1)
-        #expect(r.stdout == """
-            FAIL orphan: traces/orphan.json has no program (programs/orphan.ramp)
-            FAIL err_bad_choice: diagnostics differ; expected but not reported: ["\(message) 'line'?"]; \
-            reported but not expected: ["\(message) 'linear'?"]
-            FAIL cosine_min: step 3: lr is 0.8145033635316129, expected 0.8145033635316128
-            1 passed, 3 failed
+        #expect(
+            r.stdout == """
+                FAIL orphan: traces/orphan.json has no program (programs/orphan.ramp)
+                FAIL err_bad_choice: diagnostics differ; expected but not reported: ["\(message) 'line'?"]; \
+                reported but not expected: ["\(message) 'linear'?"]
+                FAIL cosine_min: step 3: lr is 0.8145033635316129, expected 0.8145033635316128
+                1 passed, 3 failed
 
-            """, "\(r.stdout)\(r.stderr)")
+                """, "\(r.stdout)\(r.stderr)")
     }
 
     static let jaxAvailable = pythonCanImport("jax")
@@ -254,19 +296,24 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
         lines.append("torch.CyclicLR.0: it is refused")
         try (lines.joined(separator: "\n") + "\n").write(to: list, atomically: true, encoding: .utf8)
         // A program `--to jax` refuses, in place of one it compiles.
-        try Self.replace("cyclic(low=0.001, high=0.1, up=10)", with: "float32(running_product(0.99))",
-                         in: suite.appendingPathComponent("programs/cyclic_triangular.ramp"))
+        try Self.replace(
+            "cyclic(low=0.001, high=0.1, up=10)", with: "float32(running_product(0.99))",
+            in: suite.appendingPathComponent("programs/cyclic_triangular.ramp"))
         let only = ["cyclic_triangular", "torch.CyclicLR.0"].flatMap { ["--only", $0] }
         let r = try Self.runner("jax_runner.py", ["--suite", suite.path] + only)
         #expect(r.status == 1)
-        #expect(r.stdout.contains("""
-            FAIL torch.CyclicLR.0: `ramp compile --to jax` compiles it, but refusals/jax.txt lists it as refused \
-            (it is refused); remove its line
-            """), "\(r.stdout)")
-        #expect(r.stdout.contains("""
-            FAIL cyclic_triangular: `ramp compile --to jax` refused it, and refusals/jax.txt does not list it: \
-            `float32(running_product(0.99))` is not arithmetic of the step
-            """), "\(r.stdout)")
+        #expect(
+            r.stdout.contains(
+                """
+                FAIL torch.CyclicLR.0: `ramp compile --to jax` compiles it, but refusals/jax.txt lists it as refused \
+                (it is refused); remove its line
+                """), "\(r.stdout)")
+        #expect(
+            r.stdout.contains(
+                """
+                FAIL cyclic_triangular: `ramp compile --to jax` refused it, and refusals/jax.txt does not list it: \
+                `float32(running_product(0.99))` is not arithmetic of the step
+                """), "\(r.stdout)")
         #expect(r.stdout.hasSuffix("0 passed, 2 failed\n"), "\(r.stdout)")
     }
 

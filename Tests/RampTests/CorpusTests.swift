@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Ramp
 
 /// One runner for every program in conformance/programs/. Each program carries its
@@ -23,7 +24,9 @@ struct CorpusProgram: CustomTestStringConvertible, Sendable {
         let dir = repositoryRoot.appendingPathComponent("conformance/programs")
         let files = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
         return files.filter { $0.hasSuffix(".ramp") }.sorted().map {
-            CorpusProgram(name: String($0.dropLast(5)), source: try! String(contentsOf: dir.appendingPathComponent($0), encoding: .utf8))
+            CorpusProgram(
+                name: String($0.dropLast(5)),
+                source: try! String(contentsOf: dir.appendingPathComponent($0), encoding: .utf8))
         }
     }()
 }
@@ -40,7 +43,8 @@ struct Expectations {
 
     init(_ source: String) {
         // `# expect-error: col: ...` after code expects a diagnostic (or a note) on that line.
-        for (i, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.hasPrefix("#") {
+        for (i, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where !line.hasPrefix("#") {
             for part in line.components(separatedBy: "# expect-error: ").dropFirst() {
                 errors.append("\(i + 1):" + part.trimmingCharacters(in: .whitespaces))
             }
@@ -72,7 +76,9 @@ struct Expectations {
                 let numbers = parts[1].split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces))! }
                 let bounds = index.split(separator: ".", omittingEmptySubsequences: true).map { Int($0)! }
                 for (k, v) in numbers.enumerated() { values.append((output, bounds[0] + k, v)) }
-                if bounds.count == 2 { precondition(bounds[1] - bounds[0] + 1 == numbers.count, "range length in \(line)") }
+                if bounds.count == 2 {
+                    precondition(bounds[1] - bounds[0] + 1 == numbers.count, "range length in \(line)")
+                }
             }
         }
     }
@@ -122,16 +128,24 @@ func close(_ a: Double, _ b: Double) -> Bool {
         var finishedAt: Int?
         for i in 0..<ex.horizon {
             if finishedAt == nil, s.finished { finishedAt = i }
-            for name in ["lr", "momentum"] + program.outputs.map(\.name) { trace[name, default: []].append(s.value(of: name)) }
+            for name in ["lr", "momentum"] + program.outputs.map(\.name) {
+                trace[name, default: []].append(s.value(of: name))
+            }
             for name in ex.signals(at: i) { try s.signal(name) }
             s.step(metric: i < ex.metrics.count ? ex.metrics[i] : nil)
         }
         if finishedAt == nil, s.finished { finishedAt = ex.horizon }
         for (output, step, value) in ex.values {
             let got = trace[output]?[step] ?? nil
-            #expect(got.map { close($0, value) } ?? false, "\(output)[\(step)] = \(String(describing: got)), expected \(value)")
+            #expect(
+                got.map { close($0, value) } ?? false,
+                "\(output)[\(step)] = \(String(describing: got)), expected \(value)")
         }
-        if let f = ex.finished { #expect(finishedAt == f, "finished at \(String(describing: finishedAt)), expected \(f)") }
-        if let r = ex.running { #expect(finishedAt == nil, "finished at \(String(describing: finishedAt)), expected to run \(r) steps") }
+        if let f = ex.finished {
+            #expect(finishedAt == f, "finished at \(String(describing: finishedAt)), expected \(f)")
+        }
+        if let r = ex.running {
+            #expect(finishedAt == nil, "finished at \(String(describing: finishedAt)), expected to run \(r) steps")
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Ramp
 
 func diagnostics(_ source: String) -> [Diagnostic] {
@@ -18,39 +19,43 @@ func rendered(_ source: String) -> String {
 
 @Suite struct DiagnosticTests {
     @Test func caretUnderTheRange() {
-        #expect(rendered("base 0.1\nwarmup 5 then cosin(T=50)") == """
-            t.ramp:2:15: error[R0104]: unknown name 'cosin'; did you mean 'cosine'?
-            warmup 5 then cosin(T=50)
-                          ^~~~~
-            """)
+        #expect(
+            rendered("base 0.1\nwarmup 5 then cosin(T=50)") == """
+                t.ramp:2:15: error[R0104]: unknown name 'cosin'; did you mean 'cosine'?
+                warmup 5 then cosin(T=50)
+                              ^~~~~
+                """)
     }
 
     @Test func tabsAndUnicodeKeepTheCaretAligned() {
         // A tab stays a tab; a two-byte character counts as one column.
-        #expect(rendered("\tlet é = 1") == """
-            t.ramp:1:6: error[R0002]: unexpected character 'é'
-            \tlet é = 1
-            \t    ^
-            """)
+        #expect(
+            rendered("\tlet é = 1") == """
+                t.ramp:1:6: error[R0002]: unexpected character 'é'
+                \tlet é = 1
+                \t    ^
+                """)
     }
 
     @Test func crlfLineEndings() {
-        #expect(rendered("base 0.1\r\ncosine(T=0)\r\n") == """
-            t.ramp:2:10: error[R0307]: argument 'T' of 'cosine' must be at least 1, got 0
-            cosine(T=0)
-                     ^
-            """)
+        #expect(
+            rendered("base 0.1\r\ncosine(T=0)\r\n") == """
+                t.ramp:2:10: error[R0307]: argument 'T' of 'cosine' must be at least 1, got 0
+                cosine(T=0)
+                         ^
+                """)
     }
 
     @Test func notesPointAtTheRelatedPlace() {
-        #expect(rendered("let x = 1\nlet x = 2\nx") == """
-            t.ramp:2:5: error[R0101]: 'x' is already defined
-            let x = 2
-                ^
-            t.ramp:1:5: note: first defined here
-            let x = 1
-                ^
-            """)
+        #expect(
+            rendered("let x = 1\nlet x = 2\nx") == """
+                t.ramp:2:5: error[R0101]: 'x' is already defined
+                let x = 2
+                    ^
+                t.ramp:1:5: note: first defined here
+                let x = 1
+                    ^
+                """)
     }
 
     @Test func catalogueCodesAreUniqueAndNamed() {
@@ -64,9 +69,11 @@ func rendered(_ source: String) -> String {
     }
 
     @Test func docsListEveryCode() throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/diagnostics.md")
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "../../docs/diagnostics.md")
         let text = try String(contentsOf: url, encoding: .utf8)
-        #expect(text == DiagnosticCatalogue.markdown, "regenerate docs/diagnostics.md from DiagnosticCatalogue.markdown")
+        #expect(
+            text == DiagnosticCatalogue.markdown, "regenerate docs/diagnostics.md from DiagnosticCatalogue.markdown")
     }
 
     /// Every message is worded in the catalogue (Diagnostics/Messages/), in the
@@ -186,8 +193,14 @@ func rendered(_ source: String) -> String {
     }
 
     @Test func overflowingDurations() {
-        #expect(diagnostics("steps_per_epoch 1000000\nwarmup 1e12 epochs").map(\.message) == ["duration is too long to count in steps"])
-        #expect(diagnostics("warmup 9223372036854775807").map(\.message) == ["argument 'T' of 'warmup' must be a whole number of steps, got 9.223372036854776e+18"])
+        #expect(
+            diagnostics("steps_per_epoch 1000000\nwarmup 1e12 epochs").map(\.message) == [
+                "duration is too long to count in steps"
+            ])
+        #expect(
+            diagnostics("warmup 9223372036854775807").map(\.message) == [
+                "argument 'T' of 'warmup' must be a whole number of steps, got 9.223372036854776e+18"
+            ])
     }
 
     @Test func specialNumbers() {
@@ -207,60 +220,70 @@ func rendered(_ source: String) -> String {
     /// Durations in samples and tokens with a scheduled batch size: what each
     /// needs, and why a count cannot be made.
     @Test func durationsThroughAScheduledBatch() {
-        #expect(rendered("batch_size: constant(64)\nlr: warmup 1000 tokens then cosine(T=10)") == """
-            t.ramp:2:12: error[R0105]: a duration in tokens needs 'sequence_length' when batch_size is scheduled; add a line such as `sequence_length 2048`
-            lr: warmup 1000 tokens then cosine(T=10)
+        #expect(
+            rendered("batch_size: constant(64)\nlr: warmup 1000 tokens then cosine(T=10)") == """
+                t.ramp:2:12: error[R0105]: a duration in tokens needs 'sequence_length' when batch_size is scheduled; add a line such as `sequence_length 2048`
+                lr: warmup 1000 tokens then cosine(T=10)
+                           ^~~~~~~~~~~
+                """)
+        #expect(
+            rendered("batch_size: constant(64)\ntokens_per_step 5000\ncosine(T=10)") == """
+                t.ramp:2:1: error[R0408]: tokens_per_step cannot be set when batch_size is scheduled, which gives each step's samples; set `sequence_length` for durations in tokens
+                tokens_per_step 5000
+                ^~~~~~~~~~~~~~~
+                t.ramp:1:1: note: batch_size is scheduled here
+                batch_size: constant(64)
+                ^~~~~~~~~~
+                """)
+        #expect(
+            rendered("batch_size: linear(T=100 samples, from=1, to=64)\ncosine(T=10)") == """
+                t.ramp:1:22: error[R0407]: batch_size's own durations are in steps, epochs or %: the samples it schedules are what durations in samples and tokens count
+                batch_size: linear(T=100 samples, from=1, to=64)
+                                     ^~~~~~~~~~~
+                """)
+        #expect(
+            rendered("batch_size: linear(T=10, from=1, to=64)\nwarmup 100 samples then cosine(T=10)") == """
+                t.ramp:1:1: error[R0508]: batch_size at step 1 is 7.300000000000001, not a whole number of samples of at least 1
+                batch_size: linear(T=10, from=1, to=64)
+                ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+                t.ramp:2:8: note: counted here, for a duration in samples
+                warmup 100 samples then cosine(T=10)
                        ^~~~~~~~~~~
-            """)
-        #expect(rendered("batch_size: constant(64)\ntokens_per_step 5000\ncosine(T=10)") == """
-            t.ramp:2:1: error[R0408]: tokens_per_step cannot be set when batch_size is scheduled, which gives each step's samples; set `sequence_length` for durations in tokens
-            tokens_per_step 5000
-            ^~~~~~~~~~~~~~~
-            t.ramp:1:1: note: batch_size is scheduled here
-            batch_size: constant(64)
-            ^~~~~~~~~~
-            """)
-        #expect(rendered("batch_size: linear(T=100 samples, from=1, to=64)\ncosine(T=10)") == """
-            t.ramp:1:22: error[R0407]: batch_size's own durations are in steps, epochs or %: the samples it schedules are what durations in samples and tokens count
-            batch_size: linear(T=100 samples, from=1, to=64)
-                                 ^~~~~~~~~~~
-            """)
-        #expect(rendered("batch_size: linear(T=10, from=1, to=64)\nwarmup 100 samples then cosine(T=10)") == """
-            t.ramp:1:1: error[R0508]: batch_size at step 1 is 7.300000000000001, not a whole number of samples of at least 1
-            batch_size: linear(T=10, from=1, to=64)
-            ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
-            t.ramp:2:8: note: counted here, for a duration in samples
-            warmup 100 samples then cosine(T=10)
-                   ^~~~~~~~~~~
-            """)
-        #expect(rendered("batch_size: 32 until metric < 1\nwarmup 100 samples then cosine(T=10)") == """
-            t.ramp:2:8: error[R0406]: durations in samples or tokens count through batch_size, which must not follow a metric or an event
-            warmup 100 samples then cosine(T=10)
-                   ^~~~~~~~~~~
-            t.ramp:1:1: note: batch_size is scheduled here
-            batch_size: 32 until metric < 1
-            ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
-            """)
-        #expect(rendered("batch_size: 32\ncosine(T=10) until metric < 1 then linear(T=100 samples)") == """
-            t.ramp:2:45: error[R0407]: this phase starts after one that ends on an event, so the samples before it are not known; write this duration in steps
-            cosine(T=10) until metric < 1 then linear(T=100 samples)
-                                                        ^~~~~~~~~~~
-            """)
+                """)
+        #expect(
+            rendered("batch_size: 32 until metric < 1\nwarmup 100 samples then cosine(T=10)") == """
+                t.ramp:2:8: error[R0406]: durations in samples or tokens count through batch_size, which must not follow a metric or an event
+                warmup 100 samples then cosine(T=10)
+                       ^~~~~~~~~~~
+                t.ramp:1:1: note: batch_size is scheduled here
+                batch_size: 32 until metric < 1
+                ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+                """)
+        #expect(
+            rendered("batch_size: 32\ncosine(T=10) until metric < 1 then linear(T=100 samples)") == """
+                t.ramp:2:45: error[R0407]: this phase starts after one that ends on an event, so the samples before it are not known; write this duration in steps
+                cosine(T=10) until metric < 1 then linear(T=100 samples)
+                                                            ^~~~~~~~~~~
+                """)
         // batch_size is checked where first needed, and its own mistakes are reported once, in their place.
-        #expect(rendered("warmup 100 samples then cosine(T=10)\nbatch_size: 32 + wat") == """
-            t.ramp:2:18: error[R0104]: unknown name 'wat'; did you mean 'at'?
-            batch_size: 32 + wat
-                             ^~~
-            """)
+        #expect(
+            rendered("warmup 100 samples then cosine(T=10)\nbatch_size: 32 + wat") == """
+                t.ramp:2:18: error[R0104]: unknown name 'wat'; did you mean 'at'?
+                batch_size: 32 + wat
+                                 ^~~
+                """)
     }
 
     /// A duration in samples counts from the start of its phase: 32, 32, 64 samples
     /// pass 100 in 3 steps; then 64, 96, 96, 96 pass 300 more in 4.
     @Test func samplesCountFromThePhaseStart() throws {
-        let p = try Compiler.compile(SourceFile(name: "t.ramp", text: """
-            warmup 100 samples then linear(T=300 samples, from=1, to=0)
-            batch_size: 32 + 32 * floor(linear(T=4, from=0, to=2)) then constant(96)
-            """))
+        let p = try Compiler.compile(
+            SourceFile(
+                name: "t.ramp",
+                text: """
+                    warmup 100 samples then linear(T=300 samples, from=1, to=0)
+                    batch_size: 32 + 32 * floor(linear(T=4, from=0, to=2)) then constant(96)
+                    """))
         #expect(p.lr.phases.map(\.bound) == [3, 4])
         #expect(p.trained(.samples, steps: 8) == [0, 32, 64, 128, 192, 288, 384, 480])
         #expect(p.trained(.tokens, steps: 2) == nil)

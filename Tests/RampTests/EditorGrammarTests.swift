@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Ramp
 
 /// Enough of a TextMate tokenizer to read the grammar as an editor does: at
@@ -28,12 +29,20 @@ struct TextMateGrammar {
                     let entry = try #require(repository[key] as? [String: Any], "no repository entry \(include)")
                     return try rules([entry])
                 }
-                if let nested = p["patterns"] as? [[String: Any]], p["match"] == nil, p["begin"] == nil { return try rules(nested) }
+                if let nested = p["patterns"] as? [[String: Any]], p["match"] == nil, p["begin"] == nil {
+                    return try rules(nested)
+                }
                 let r = Rule()
                 r.name = p["name"] as? String
-                if let m = p["match"] as? String { r.match = try NSRegularExpression(pattern: m, options: [.anchorsMatchLines]) }
-                if let b = p["begin"] as? String { r.begin = try NSRegularExpression(pattern: b, options: [.anchorsMatchLines]) }
-                if let e = p["end"] as? String { r.end = try NSRegularExpression(pattern: e, options: [.anchorsMatchLines]) }
+                if let m = p["match"] as? String {
+                    r.match = try NSRegularExpression(pattern: m, options: [.anchorsMatchLines])
+                }
+                if let b = p["begin"] as? String {
+                    r.begin = try NSRegularExpression(pattern: b, options: [.anchorsMatchLines])
+                }
+                if let e = p["end"] as? String {
+                    r.end = try NSRegularExpression(pattern: e, options: [.anchorsMatchLines])
+                }
                 for (k, v) in p["captures"] as? [String: [String: String]] ?? [:] { r.captures[Int(k)!] = v["name"] }
                 r.patterns = try rules(p["patterns"] as? [[String: Any]] ?? [])
                 return [r]
@@ -55,7 +64,8 @@ struct TextMateGrammar {
             var best: (NSTextCheckingResult, Rule)?
             for rule in top {
                 guard let re = rule.match ?? rule.begin,
-                      let m = re.firstMatch(in: line, range: NSRange(location: pos, length: ns.length - pos)) else { continue }
+                    let m = re.firstMatch(in: line, range: NSRange(location: pos, length: ns.length - pos))
+                else { continue }
                 if best == nil || m.range.location < best!.0.range.location { best = (m, rule) }
             }
             guard let (m, rule) = best else { break }
@@ -97,7 +107,8 @@ struct Words {
         }
         for k in words.list("keywords") {
             let s = scope("x \(k) y", at: k)
-            #expect(s?.hasPrefix("keyword.") == true || s?.hasPrefix("storage.") == true, "keyword \(k): \(s ?? "none")")
+            #expect(
+                s?.hasPrefix("keyword.") == true || s?.hasPrefix("storage.") == true, "keyword \(k): \(s ?? "none")")
         }
         for u in words.list("units") {
             let line = u == "%" ? "warmup 10%" : "warmup 5 \(u)"
@@ -131,7 +142,8 @@ struct Words {
 
     /// The Vim syntax file's keyword lists hold every word of the registry.
     @Test func vimSyntaxCoversTheRegistry() throws {
-        let text = try String(contentsOf: EditorGrammarTests.root.appendingPathComponent("vim/syntax/ramp.vim"), encoding: .utf8)
+        let text = try String(
+            contentsOf: EditorGrammarTests.root.appendingPathComponent("vim/syntax/ramp.vim"), encoding: .utf8)
         var keywords: [String: Set<String>] = [:]
         for line in text.split(separator: "\n") where line.hasPrefix("syntax keyword ") {
             let parts = line.split(separator: " ").map(String.init)
@@ -140,29 +152,47 @@ struct Words {
         // Builtins are matches (`"\<\%(constant\|linear\)\>..."`), so a named argument can win over them.
         var builtins: Set<String> = []
         for line in text.split(separator: "\n") where line.hasPrefix("syntax match rampBuiltin ") {
-            let inner = try #require(line.components(separatedBy: "\\%(").dropFirst().first?.components(separatedBy: "\\)").first)
+            let inner = try #require(
+                line.components(separatedBy: "\\%(").dropFirst().first?.components(separatedBy: "\\)").first)
             builtins.formUnion(inner.components(separatedBy: "\\|"))
         }
         let words = Words()
         #expect(Set(words.list("builtins")) == builtins)
-        #expect(Set(words.list("keywords")) == keywords["rampConditional", default: []].union(keywords["rampOperatorWord"] ?? []).union(keywords["rampDefine"] ?? []))
-        for n in words.list("namespaces") { #expect(text.contains("\\|\(n)\\|") || text.contains("(\(n)\\|") || text.contains("\\|\(n)\\)"), "\(n)") }
+        #expect(
+            Set(words.list("keywords"))
+                == keywords["rampConditional", default: []].union(keywords["rampOperatorWord"] ?? []).union(
+                    keywords["rampDefine"] ?? []))
+        for n in words.list("namespaces") {
+            #expect(text.contains("\\|\(n)\\|") || text.contains("(\(n)\\|") || text.contains("\\|\(n)\\)"), "\(n)")
+        }
         for s in words.list("settings") { #expect(text.contains(s), "\(s)") }
-        for u in words.list("units") where u != "%" { #expect(text.contains("\\<\\%(steps\\|step\\|epochs\\|epoch\\|samples\\|sample\\|tokens\\|token\\)\\>") && text.contains(u)) }
+        for u in words.list("units") where u != "%" {
+            #expect(
+                text.contains("\\<\\%(steps\\|step\\|epochs\\|epoch\\|samples\\|sample\\|tokens\\|token\\)\\>")
+                    && text.contains(u))
+        }
     }
 
     /// The VS Code extension names files that exist, and reads the one grammar.
     @Test func vscodeExtensionIsWhole() throws {
         let dir = EditorGrammarTests.root.appendingPathComponent("vscode")
-        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("package.json"))) as? [String: Any])
+        let manifest = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("package.json")))
+                as? [String: Any])
         let contributes = try #require(manifest["contributes"] as? [String: Any])
         let grammar = try #require((contributes["grammars"] as? [[String: Any]])?.first)
         let grammarPath = dir.appendingPathComponent(try #require(grammar["path"] as? String)).resolvingSymlinksInPath()
-        #expect(grammarPath.path == EditorGrammarTests.root.appendingPathComponent("textmate/ramp.tmLanguage.json").resolvingSymlinksInPath().path)
+        #expect(
+            grammarPath.path
+                == EditorGrammarTests.root.appendingPathComponent("textmate/ramp.tmLanguage.json")
+                .resolvingSymlinksInPath().path)
         let language = try #require((contributes["languages"] as? [[String: Any]])?.first)
         #expect(language["extensions"] as? [String] == [".ramp"])
-        _ = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent(try #require(language["configuration"] as? String))))
-        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(try #require(manifest["main"] as? String)).path))
+        _ = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: dir.appendingPathComponent(try #require(language["configuration"] as? String))))
+        #expect(
+            FileManager.default.fileExists(
+                atPath: dir.appendingPathComponent(try #require(manifest["main"] as? String)).path))
         #expect(manifest["version"] as? String == RampRelease.version)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Ramp
 
 /// Exit statuses as the commands' Unix peers give them, and a piped REPL
@@ -18,7 +19,8 @@ import Testing
         let broken = try temporaryFile("warmup 5 then\n", name: "broken.ramp")
         let unchecked = try ramp(["diff", a, broken])
         #expect(unchecked.status == 2)
-        #expect(unchecked.stderr.hasPrefix("\(broken):1:14: error[R0204]: expected an expression, found end of input\n"))
+        #expect(
+            unchecked.stderr.hasPrefix("\(broken):1:14: error[R0204]: expected an expression, found end of input\n"))
         #expect(try ramp(["diff", a, b, "--metrics", "/nonexistent/m.txt"]).status == 2)
         // A misused option is trouble too, never "they differ".
         #expect(try ramp(["diff", a]).status == 2)
@@ -31,7 +33,10 @@ import Testing
         #expect(try ramp(["fmt", "--check", messy]).status == 1)
         let check = try ramp(["fmt", "--check", broken])
         #expect(check.status == 2)
-        #expect(check.stderr == "\(broken):1:14: error[R0204]: expected an expression, found end of input\nwarmup 5 then\n             ^\n")
+        #expect(
+            check.stderr
+                == "\(broken):1:14: error[R0204]: expected an expression, found end of input\nwarmup 5 then\n             ^\n"
+        )
         #expect(try ramp(["fmt", "--check", "/nonexistent/x.ramp"]).status == 2)
         #expect(try ramp(["fmt", "--check", messy, broken]).status == 2)
         #expect(try ramp(["fmt", "--check", "--bogus"]).status == 2)
@@ -40,22 +45,24 @@ import Testing
     @Test func pipedReplReportsAnOpenInputAndExitsOneOnErrors() throws {
         let swallowed = try ramp(["repl"], stdin: "cosine(T=\n:at 5\n")
         #expect(swallowed.status == 1)
-        #expect(swallowed.stdout == """
-            <repl>:1:10: error[R0204]: expected an expression, found end of input
-            cosine(T=
-                     ^
-            error: no schedule yet: type one, such as cosine(T=100)
+        #expect(
+            swallowed.stdout == """
+                <repl>:1:10: error[R0204]: expected an expression, found end of input
+                cosine(T=
+                         ^
+                error: no schedule yet: type one, such as cosine(T=100)
 
-            """)
+                """)
         let open = try ramp(["repl"], stdin: "base 0.1\nwarmup 5 then\n")
         #expect(open.status == 1)
-        #expect(open.stdout == """
-            base 0.1
-            <repl>:1:14: error[R0204]: expected an expression, found end of input
-            warmup 5 then
-                         ^
+        #expect(
+            open.stdout == """
+                base 0.1
+                <repl>:1:14: error[R0204]: expected an expression, found end of input
+                warmup 5 then
+                             ^
 
-            """)
+                """)
         let clean = try ramp(["repl"], stdin: "cosine(T=10)\n:at 5\n")
         #expect(clean.status == 0)
         #expect(clean.stdout.hasSuffix("lr[5] = 0.5\n"))
@@ -67,10 +74,11 @@ import Testing
         var shown: [String] = []
         session.run(reader: &reader) { shown.append($0) }
         #expect(session.errors == 1)
-        #expect(shown == [
-            "a = 2",
-            "<repl>:1:12: error[R0204]: expected an expression, found end of input\ncosine(T=a,\n           ^",
-        ])
+        #expect(
+            shown == [
+                "a = 2",
+                "<repl>:1:12: error[R0204]: expected an expression, found end of input\ncosine(T=a,\n           ^",
+            ])
         // The session is as it was: the definition stands, nothing is pending.
         #expect(session.engine.prompt == "ramp> ")
         #expect(session.engine.sessionNames == ["a"])
@@ -85,7 +93,9 @@ import Testing
         // No process can have a number above the kernel's pid_max.
         let max = try String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8)
         let gone = Int(max.trimmingCharacters(in: .whitespacesAndNewlines))! + 1
-        let stale = target + ".tmp-\(gone)", living = target + ".tmp-1", other = target + ".tmp-x1"
+        let stale = target + ".tmp-\(gone)"
+        let living = target + ".tmp-1"
+        let other = target + ".tmp-x1"
         for path in [stale, living, other] { FileManager.default.createFile(atPath: path, contents: Data("half".utf8)) }
         let r = try ramp(["compile", "-e", "cosine(T=3)", "--to", "json", "-o", target])
         #expect(r.status == 0)
@@ -100,7 +110,9 @@ import Testing
     let retitle = "\u{1B}]2;pwned\u{7}"
 
     @Test func escapesControlsButKeepsLayout() {
-        #expect(TerminalText.escaped("a\u{1B}[2Jb\tc\nd\u{7F}\u{85}\u{202E}") == "a\\u{1B}[2Jb\tc\nd\\u{7F}\\u{85}\\u{202E}")
+        #expect(
+            TerminalText.escaped("a\u{1B}[2Jb\tc\nd\u{7F}\u{85}\u{202E}") == "a\\u{1B}[2Jb\tc\nd\\u{7F}\\u{85}\\u{202E}"
+        )
         #expect(TerminalText.escaped("plain é ⣿") == "plain é ⣿")
     }
 
@@ -108,20 +120,22 @@ import Testing
         let path = try temporaryFile("cosine(T=10) until signal(\"\(retitle)\")\n", name: "esc.ramp")
         let r = try ramp(["check", path])
         #expect(r.status == 1)
-        #expect(r.stderr == """
-            \(path):1:27: error[R0307]: a signal's name must be an identifier (letters, digits and _), \
-            got '\\u{1B}]2;pwned\\u{7}'
-            cosine(T=10) until signal("\\u{1B}]2;pwned\\u{7}")
-                                      ^~~~~~~~~~~~~~~~~~~~~
+        #expect(
+            r.stderr == """
+                \(path):1:27: error[R0307]: a signal's name must be an identifier (letters, digits and _), \
+                got '\\u{1B}]2;pwned\\u{7}'
+                cosine(T=10) until signal("\\u{1B}]2;pwned\\u{7}")
+                                          ^~~~~~~~~~~~~~~~~~~~~
 
-            """)
+                """)
         let stray = try temporaryFile("cosi\u{1B}ne(T=10)\n", name: "stray.ramp")
-        #expect(try ramp(["check", stray]).stderr == """
-            \(stray):1:5: error[R0002]: unexpected control character (byte 0x1b)
-            cosi\\u{1B}ne(T=10)
-                ^~~~~~
+        #expect(
+            try ramp(["check", stray]).stderr == """
+                \(stray):1:5: error[R0002]: unexpected control character (byte 0x1b)
+                cosi\\u{1B}ne(T=10)
+                    ^~~~~~
 
-            """)
+                """)
         // JSON escapes by its own rules: the message keeps the character itself.
         let json = try ramp(["check", path, "--format", "json"])
         #expect(json.stdout.contains(#"got '\u001b]2;pwned\u0007'"#))
@@ -136,8 +150,10 @@ import Testing
         var lsp = LSPSession.started()
         let published = lsp.open("cosine(T=10) until signal(\"\(retitle)\")")
         let rendered = published["params"]?["diagnostics"]?.renderCompact() ?? ""
-        #expect(rendered.contains(#""message":"a signal's name must be an identifier (letters, digits and _), "#
-            + #"got '\\u{1B}]2;pwned\\u{7}'""#))
+        #expect(
+            rendered.contains(
+                #""message":"a signal's name must be an identifier (letters, digits and _), "#
+                    + #"got '\\u{1B}]2;pwned\\u{7}'""#))
     }
 
     @Test func fmtEscapesForATerminalOnly() throws {
@@ -160,22 +176,27 @@ import Testing
         let svg = try ramp(["plot", "-e", "cosine(T=10)", "--out", "-", "--height", "20000"])
         #expect(svg.stderr.hasPrefix("Error: --height is 100 to 10000 pixels (got 20000)\n"))
         let long = try ramp(["plot", "-e", "cosine(T=10)", "--steps", "1000000000000"])
-        #expect(long.stderr.hasPrefix(
-            "Error: --steps is at most 10,000,000 for a chart (got 1000000000000); use ramp table for more\n"))
+        #expect(
+            long.stderr.hasPrefix(
+                "Error: --steps is at most 10,000,000 for a chart (got 1000000000000); use ramp table for more\n"))
         #expect(try ramp(["plot", "-e", "cosine(T=10)", "--width", "20", "--height", "4"]).status == 0)
     }
 
     @Test func aLongDefaultHorizonIsCappedWithANote() {
         var notes: [String] = []
         #expect(PlotLimits.defaultSteps(nil, horizons: [50, 1_000_000_000_000]) { notes.append($0) } == 10_000_000)
-        #expect(notes == ["note: the schedule runs 1000000000000 steps; the chart shows the first 10,000,000, "
-            + "the most --steps allows"])
+        #expect(
+            notes == [
+                "note: the schedule runs 1000000000000 steps; the chart shows the first 10,000,000, "
+                    + "the most --steps allows"
+            ])
         #expect(PlotLimits.defaultSteps(nil, horizons: [50, 70]) { _ in Issue.record("no note") } == 70)
         #expect(PlotLimits.defaultSteps(12, horizons: [1_000_000_000_000]) { _ in Issue.record("no note") } == 12)
     }
 
     @Test func aProgramGivenAsTextTitlesItsChart() throws {
-        #expect(PlotLimits.title(of: "base 0.1\nwarmup 5 then cosine(T=50)\n") == "base 0.1; warmup 5 then cosine(T=50)")
+        #expect(
+            PlotLimits.title(of: "base 0.1\nwarmup 5 then cosine(T=50)\n") == "base 0.1; warmup 5 then cosine(T=50)")
         let long = "warmup 5 then cosine(T=50) until plateau(patience 3) then linear(T=20, from=current, to=0)"
         #expect(PlotLimits.title(of: long) == "warmup 5 then cosine(T=50) until platea…")
         let svg = try ramp(["plot", "-e", long, "--out", "-"])

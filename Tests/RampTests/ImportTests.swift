@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Ramp
 
 /// `ramp import`: configs written from the recorded cases' own arguments, as
@@ -10,17 +11,26 @@ import Testing
         let inner = ParityCase.dropOptimizer(call)
         let open = inner.firstIndex(of: "(")!
         let body = inner[inner.index(after: open)..<inner.index(before: inner.endIndex)]
-        var parts: [String] = [], depth = 0, current = ""
+        var parts: [String] = []
+        var depth = 0
+        var current = ""
         for ch in body {
             if ch == "[" || ch == "(" { depth += 1 }
             if ch == "]" || ch == ")" { depth -= 1 }
-            if ch == ",", depth == 0 { parts.append(current); current = ""; continue }
+            if ch == ",", depth == 0 {
+                parts.append(current)
+                current = ""
+                continue
+            }
             current.append(ch)
         }
         if !current.trimmingCharacters(in: .whitespaces).isEmpty { parts.append(current) }
         return parts.compactMap { p in
             guard let eq = p.firstIndex(of: "=") else { return nil }
-            return (p[..<eq].trimmingCharacters(in: .whitespaces), p[p.index(after: eq)...].trimmingCharacters(in: .whitespaces))
+            return (
+                p[..<eq].trimmingCharacters(in: .whitespaces),
+                p[p.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            )
         }
     }
 
@@ -31,13 +41,15 @@ import Testing
     }
 
     static func imported(_ text: String, name: String, stepsPerEpoch: Int? = nil) throws -> CompiledProgram {
-        let ramp = try Importer.convert(SourceFile(name: name, text: text), options: ImportOptions(stepsPerEpoch: stepsPerEpoch))
+        let ramp = try Importer.convert(
+            SourceFile(name: name, text: text), options: ImportOptions(stepsPerEpoch: stepsPerEpoch))
         return try Compiler.compile(SourceFile(name: name, text: ramp))
     }
 
     static func trace(_ p: CompiledProgram, _ c: ParityCase) -> (lr: [Double], momentum: [Double?]) {
         var s = Scheduler(p)
-        var lrs: [Double] = [], moms: [Double?] = []
+        var lrs: [Double] = []
+        var moms: [Double?] = []
         for i in 0..<c.steps {
             lrs.append(s.lr)
             moms.append(s.momentum)
@@ -53,7 +65,7 @@ import Testing
         let type = c.call.split(separator: "(")[0].split(separator: ".").last!
         let params = Self.kwargs(c.call).map { "\"\($0.0)\": \(Self.json($0.1))" }.joined(separator: ", ")
         let config = """
-            {"train_batch_size": 16, "optimizer": {"type": "Adam", "params": {"lr": \(c.base_lr!)}},
+            {"train_batch_size": 16, "optimizer": {"type": "Adam", "params": {"lr": \(c.baseLR!)}},
              "scheduler": {"type": "\(type)", "params": {\(params)}}}
             """
         #expect(c.mismatch(Self.trace(try Self.imported(config, name: "ds_config.json"), c)) == nil, "\(config)")
@@ -62,39 +74,62 @@ import Testing
     /// Hugging Face TrainingArguments that make Trainer build each transformers case.
     @Test(arguments: ParityCase.all.filter { $0.id.hasPrefix("transformers.") })
     func huggingFaceArguments(_ c: ParityCase) throws {
-        let types = ["get_linear_schedule_with_warmup": "linear", "get_cosine_schedule_with_warmup": "cosine",
-                     "get_cosine_with_hard_restarts_schedule_with_warmup": "cosine_with_restarts",
-                     "get_polynomial_decay_schedule_with_warmup": "polynomial", "get_constant_schedule_with_warmup": "constant_with_warmup",
-                     "get_inverse_sqrt_schedule": "inverse_sqrt", "get_reduce_on_plateau_schedule": "reduce_lr_on_plateau",
-                     "get_cosine_with_min_lr_schedule_with_warmup": "cosine_with_min_lr", "get_wsd_schedule": "warmup_stable_decay"]
+        let types = [
+            "get_linear_schedule_with_warmup": "linear", "get_cosine_schedule_with_warmup": "cosine",
+            "get_cosine_with_hard_restarts_schedule_with_warmup": "cosine_with_restarts",
+            "get_polynomial_decay_schedule_with_warmup": "polynomial",
+            "get_constant_schedule_with_warmup": "constant_with_warmup",
+            "get_inverse_sqrt_schedule": "inverse_sqrt", "get_reduce_on_plateau_schedule": "reduce_lr_on_plateau",
+            "get_cosine_with_min_lr_schedule_with_warmup": "cosine_with_min_lr",
+            "get_wsd_schedule": "warmup_stable_decay",
+        ]
         let function = String(c.id.split(separator: ".")[1])
         let type = try #require(types[function])
         let args = Self.kwargs(c.call)
         let warmup = args.first { $0.0 == "num_warmup_steps" }?.1 ?? "0"
         let training = args.first { $0.0 == "num_training_steps" }?.1 ?? String(c.steps)
-        let rest = args.filter { !["num_warmup_steps", "num_training_steps"].contains($0.0) }.map { "\"\($0.0)\": \(Self.json($0.1))" }
+        let rest = args.filter { !["num_warmup_steps", "num_training_steps"].contains($0.0) }.map {
+            "\"\($0.0)\": \(Self.json($0.1))"
+        }
         let config = """
-            {"learning_rate": \(c.base_lr!), "lr_scheduler_type": "\(type)", "warmup_steps": \(warmup), "max_steps": \(training),
+            {"learning_rate": \(c.baseLR!), "lr_scheduler_type": "\(type)", "warmup_steps": \(warmup), "max_steps": \(training),
              "num_train_epochs": 3.0, "lr_scheduler_kwargs": {\(rest.joined(separator: ", "))}}
             """
         #expect(c.mismatch(Self.trace(try Self.imported(config, name: "training_args.json"), c)) == nil, "\(config)")
     }
 
     /// timm's train.py arguments for the cases its create_scheduler_v2 can build.
-    @Test(arguments: ParityCase.all.filter { ["timm.CosineLRScheduler", "timm.StepLRScheduler", "timm.MultiStepLRScheduler", "timm.PolyLRScheduler"]
-        .contains(String($0.id.split(separator: ".").prefix(2).joined(separator: "."))) })
+    @Test(
+        arguments: ParityCase.all.filter {
+            ["timm.CosineLRScheduler", "timm.StepLRScheduler", "timm.MultiStepLRScheduler", "timm.PolyLRScheduler"]
+                .contains(String($0.id.split(separator: ".").prefix(2).joined(separator: ".")))
+        })
     func timmArguments(_ c: ParityCase) throws {
-        let sched = ["CosineLRScheduler": "cosine", "StepLRScheduler": "step", "MultiStepLRScheduler": "multistep", "PolyLRScheduler": "poly"][String(c.id.split(separator: ".")[1])]!
-        var flags = ["--sched \(sched)", "--lr \(c.base_lr!)", "--warmup-epochs 0", "--warmup-lr 0"]
+        let sched = [
+            "CosineLRScheduler": "cosine", "StepLRScheduler": "step", "MultiStepLRScheduler": "multistep",
+            "PolyLRScheduler": "poly",
+        ][String(c.id.split(separator: ".")[1])]!
+        var flags = ["--sched \(sched)", "--lr \(c.baseLR!)", "--warmup-epochs 0", "--warmup-lr 0"]
         // train.py passes warmup_prefix=False unless --warmup-prefix; StepLRScheduler and MultiStepLRScheduler default it to True.
-        if ["step", "multistep"].contains(sched), !Self.kwargs(c.call).contains(where: { $0.0 == "warmup_prefix" }) { flags.append("--warmup-prefix") }
-        let names = ["t_initial": "epochs", "lr_min": "min-lr", "cycle_mul": "lr-cycle-mul", "cycle_decay": "lr-cycle-decay",
-                     "cycle_limit": "lr-cycle-limit", "warmup_t": "warmup-epochs", "warmup_lr_init": "warmup-lr", "k_decay": "lr-k-decay",
-                     "decay_rate": "decay-rate", "power": "decay-rate"]
+        if ["step", "multistep"].contains(sched), !Self.kwargs(c.call).contains(where: { $0.0 == "warmup_prefix" }) {
+            flags.append("--warmup-prefix")
+        }
+        let names = [
+            "t_initial": "epochs", "lr_min": "min-lr", "cycle_mul": "lr-cycle-mul", "cycle_decay": "lr-cycle-decay",
+            "cycle_limit": "lr-cycle-limit", "warmup_t": "warmup-epochs", "warmup_lr_init": "warmup-lr",
+            "k_decay": "lr-k-decay",
+            "decay_rate": "decay-rate", "power": "decay-rate",
+        ]
         for (k, v) in Self.kwargs(c.call) {
-            if k == "warmup_prefix" { if v == "True" { flags.append("--warmup-prefix") }; continue }
+            if k == "warmup_prefix" {
+                if v == "True" { flags.append("--warmup-prefix") }
+                continue
+            }
             if k == "decay_t" {
-                flags.append(sched == "multistep" ? "--decay-milestones " + v.dropFirst().dropLast().replacingOccurrences(of: ",", with: "") : "--decay-epochs \(v)")
+                flags.append(
+                    sched == "multistep"
+                        ? "--decay-milestones " + v.dropFirst().dropLast().replacingOccurrences(of: ",", with: "")
+                        : "--decay-epochs \(v)")
                 continue
             }
             flags.append("--\(try #require(names[k], "\(k)")) \(v)")
@@ -116,9 +151,9 @@ import Testing
             # a schedule from the recorded case \(c.id)
             optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='\(type)', \(args)))
             param_scheduler = \(c.call)
-            train_cfg = dict(by_epoch=True, max_epochs=\(c.steps / c.epoch_length!), val_interval=1)
+            train_cfg = dict(by_epoch=True, max_epochs=\(c.steps / c.epochLength!), val_interval=1)
             """
-        let program = try Self.imported(config, name: "schedule.py", stepsPerEpoch: c.epoch_length)
+        let program = try Self.imported(config, name: "schedule.py", stepsPerEpoch: c.epochLength)
         #expect(c.mismatch(Self.trace(program, c)) == nil, "\(config)")
     }
 
@@ -133,16 +168,16 @@ import Testing
         }
         let yaml = """
             # composer trainer config
-            max_duration: \(c.max_duration!)
+            max_duration: \(c.maxDuration!)
             optimizers:
               decoupled_sgdw:
-                lr: \(c.base_lr!)
+                lr: \(c.baseLR!)
                 momentum: 0.9
             schedulers:
               - \(name):\(args.isEmpty ? " {}" : "")
             \(args.joined(separator: "\n"))
             """.replacingOccurrences(of: ": {}", with: ":")
-        let program = try Self.imported(yaml, name: "composer.yaml", stepsPerEpoch: c.dataloader_len)
+        let program = try Self.imported(yaml, name: "composer.yaml", stepsPerEpoch: c.dataloaderLen)
         #expect(c.mismatch(Self.trace(program, c)) == nil, "\(yaml)")
     }
 
@@ -158,7 +193,12 @@ import Testing
               t_warmup: 10ba
               alpha_f: 0.1
             """
-        let direct = try Compiler.compile(SourceFile(name: "t", text: "base 6.0e-4\ntotal 100\ncomposer.CosineAnnealingWithWarmupScheduler(t_warmup='10ba', alpha_f=0.1)"))
+        let direct = try Compiler.compile(
+            SourceFile(
+                name: "t",
+                text:
+                    "base 6.0e-4\ntotal 100\ncomposer.CosineAnnealingWithWarmupScheduler(t_warmup='10ba', alpha_f=0.1)")
+        )
         let imported = try Self.imported(foundry, name: "foundry.yaml")
         #expect(Table.rows(imported, steps: 100).map(\.lr) == Table.rows(direct, steps: 100).map(\.lr))
         let stacked = """
@@ -183,14 +223,15 @@ import Testing
               "scheduler": {"type": "WarmupLR", "params": {"warmup_min_lr": 0, "warmup_max_lr": 0.001, "warmup_num_steps": 1000}}
             }
             """
-        #expect(try Importer.convert(SourceFile(name: "ds_config.json", text: config)) == """
-            # DeepSpeed config ds_config.json, imported by ramp import.
-            # scheduler WarmupLR, stepped after every optimizer step.
-            # The optimizer's rate (optimizer.params.lr) is base.
-            base 0.001
-            deepspeed.WarmupLR(warmup_min_lr=0, warmup_max_lr=0.001, warmup_num_steps=1000)
+        #expect(
+            try Importer.convert(SourceFile(name: "ds_config.json", text: config)) == """
+                # DeepSpeed config ds_config.json, imported by ramp import.
+                # scheduler WarmupLR, stepped after every optimizer step.
+                # The optimizer's rate (optimizer.params.lr) is base.
+                base 0.001
+                deepspeed.WarmupLR(warmup_min_lr=0, warmup_max_lr=0.001, warmup_num_steps=1000)
 
-            """)
+                """)
     }
 
     /// A config Ramp cannot express is refused, naming its key, in the config.
@@ -198,35 +239,41 @@ import Testing
         func refused(_ text: String, _ name: String, stepsPerEpoch: Int? = nil) -> String {
             ImportConfigTests.refused(text, name, stepsPerEpoch: stepsPerEpoch)
         }
-        #expect(refused("{\"scheduler\": {\"type\": \"WarmupLR\", \"params\": {\"warmup_max_lr\": \"auto\"}}}", "ds.json") == """
-            ds.json:1:48: error[R0602]: scheduler.params.warmup_max_lr: "auto" is filled in at run time by the Hugging Face Trainer; give the number it stands for
-            {"scheduler": {"type": "WarmupLR", "params": {"warmup_max_lr": "auto"}}}
-                                                           ^~~~~~~~~~~~~
-            """)
-        #expect(refused("{\"scheduler\": {\"type\": \"CosineLR\"}}", "ds.json") == """
-            ds.json:1:17: error[R0602]: scheduler.type: 'CosineLR' is not one of DeepSpeed's schedulers (WarmupLR, WarmupDecayLR, WarmupCosineLR, OneCycle, LRRangeTest)
-            {"scheduler": {"type": "CosineLR"}}
-                            ^~~~
-            """)
-        #expect(refused("{\"lr_scheduler_type\": \"cosine\", \"num_train_epochs\": 3}", "args.json") == """
-            args.json:1:34: error[R0601]: num_train_epochs: max_steps is not set, so the training steps are num_train_epochs epochs, and a config does not say how many steps an epoch has: give --steps-per-epoch (the dataloader's length in optimizer steps)
-            {"lr_scheduler_type": "cosine", "num_train_epochs": 3}
-                                             ^~~~~~~~~~~~~~~~
-            """)
+        #expect(
+            refused("{\"scheduler\": {\"type\": \"WarmupLR\", \"params\": {\"warmup_max_lr\": \"auto\"}}}", "ds.json")
+                == """
+                ds.json:1:48: error[R0602]: scheduler.params.warmup_max_lr: "auto" is filled in at run time by the Hugging Face Trainer; give the number it stands for
+                {"scheduler": {"type": "WarmupLR", "params": {"warmup_max_lr": "auto"}}}
+                                                               ^~~~~~~~~~~~~
+                """)
+        #expect(
+            refused("{\"scheduler\": {\"type\": \"CosineLR\"}}", "ds.json") == """
+                ds.json:1:17: error[R0602]: scheduler.type: 'CosineLR' is not one of DeepSpeed's schedulers (WarmupLR, WarmupDecayLR, WarmupCosineLR, OneCycle, LRRangeTest)
+                {"scheduler": {"type": "CosineLR"}}
+                                ^~~~
+                """)
+        #expect(
+            refused("{\"lr_scheduler_type\": \"cosine\", \"num_train_epochs\": 3}", "args.json") == """
+                args.json:1:34: error[R0601]: num_train_epochs: max_steps is not set, so the training steps are num_train_epochs epochs, and a config does not say how many steps an epoch has: give --steps-per-epoch (the dataloader's length in optimizer steps)
+                {"lr_scheduler_type": "cosine", "num_train_epochs": 3}
+                                                 ^~~~~~~~~~~~~~~~
+                """)
         let overlapping = """
             optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1))
             param_scheduler = [dict(type='CosineAnnealingLR', T_max=10, eta_min=0.01, by_epoch=False, begin=0, end=10),
                                dict(type='PolyLR', eta_min=0.001, by_epoch=False, begin=5, end=20)]
             """
-        #expect(refused(overlapping, "cfg.py") == """
-            cfg.py:3:20: error[R0602]: param_scheduler[1]: overlaps param_scheduler[0] at step 5; Ramp reads overlapping schedulers only when each scales the value by a factor (a cosine or poly to 0, linear, constant, step, multistep, exponential)
-                               dict(type='PolyLR', eta_min=0.001, by_epoch=False, begin=5, end=20)]
-                               ^~~~
-            """)
-        #expect(refused("param_scheduler = [build_scheduler(x)]\n", "cfg.py") == """
-            cfg.py:1:20: error[R0601]: param_scheduler: 'build_scheduler(...)' is a call, which a config read as data cannot make
-            param_scheduler = [build_scheduler(x)]
-                               ^
-            """)
+        #expect(
+            refused(overlapping, "cfg.py") == """
+                cfg.py:3:20: error[R0602]: param_scheduler[1]: overlaps param_scheduler[0] at step 5; Ramp reads overlapping schedulers only when each scales the value by a factor (a cosine or poly to 0, linear, constant, step, multistep, exponential)
+                                   dict(type='PolyLR', eta_min=0.001, by_epoch=False, begin=5, end=20)]
+                                   ^~~~
+                """)
+        #expect(
+            refused("param_scheduler = [build_scheduler(x)]\n", "cfg.py") == """
+                cfg.py:1:20: error[R0601]: param_scheduler: 'build_scheduler(...)' is a call, which a config read as data cannot make
+                param_scheduler = [build_scheduler(x)]
+                                   ^
+                """)
     }
 }

@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+
 @testable import Ramp
 
 /// One recorded case from conformance/library/*.json (see its README.md).
 struct ParityCase: Decodable, Sendable, CustomTestStringConvertible {
     var id: String
     var call: String
-    var base_lr: Double?
+    var baseLR: Double?
     var steps: Int
     var lr: [Double]
     var momentum: [Double]?
@@ -14,15 +15,27 @@ struct ParityCase: Decodable, Sendable, CustomTestStringConvertible {
     var dtype: String
     /// The run a library's schedule reads: Composer's `max_duration` and
     /// `dataloader_len`, fvcore's `max_iter`, MMEngine's `epoch_length`.
-    var max_duration: String?
-    var dataloader_len: Int?
-    var max_iter: Int?
-    var epoch_length: Int?
+    var maxDuration: String?
+    var dataloaderLen: Int?
+    var maxIter: Int?
+    var epochLength: Int?
     /// MMEngine: `call` is a config's `param_scheduler` list, read by `ramp import`.
     var config: Bool?
     var optimizer: String?
     /// Composer: the rate its Trainer applies, one batch late.
-    var lr_trainer: [Double]?
+    var lrTrainer: [Double]?
+
+    /// The recorded files' own field names.
+    enum CodingKeys: String, CodingKey {
+        case id, call, steps, lr, momentum, metrics, dtype, config, optimizer
+        case baseLR = "base_lr"
+        case maxDuration = "max_duration"
+        case dataloaderLen = "dataloader_len"
+        case maxIter = "max_iter"
+        case epochLength = "epoch_length"
+        case lrTrainer = "lr_trainer"
+    }
+
     var testDescription: String { id }
 
     /// The call as a user pastes it: the optimizer argument dropped and the
@@ -35,12 +48,12 @@ struct ParityCase: Decodable, Sendable, CustomTestStringConvertible {
     /// max_iter; `steps_per_epoch` for MMEngine's epoch length.
     var settings: String {
         var lines: [String] = []
-        if let n = dataloader_len ?? epoch_length { lines.append("steps_per_epoch \(n)") }
-        if let d = max_duration {
+        if let n = dataloaderLen ?? epochLength { lines.append("steps_per_epoch \(n)") }
+        if let d = maxDuration {
             let value = d.prefix { $0.isNumber || $0 == "." }
             lines.append("total \(value)" + (d.hasSuffix("ep") ? " epochs" : ""))
         }
-        if let n = max_iter { lines.append("total \(n)") }
+        if let n = maxIter { lines.append("total \(n)") }
         return lines.map { $0 + "\n" }.joined()
     }
 
@@ -50,7 +63,10 @@ struct ParityCase: Decodable, Sendable, CustomTestStringConvertible {
         var i = call.index(after: open.lowerBound)
         while i < call.endIndex {
             if call[i] == "(" { depth += 1 }
-            if call[i] == ")" { depth -= 1; if depth == 0 { break } }
+            if call[i] == ")" {
+                depth -= 1
+                if depth == 0 { break }
+            }
             i = call.index(after: i)
         }
         var rest = call[call.index(after: i)...]
@@ -60,17 +76,21 @@ struct ParityCase: Decodable, Sendable, CustomTestStringConvertible {
 
     static func shortenPath(_ s: String) -> String {
         var s = s
-        for (long, short) in [("torch.optim.lr_scheduler.", "torch."), ("transformers.optimization.", "transformers."),
-                              ("timm.scheduler.", "timm."), ("keras.optimizers.schedules.", "keras."),
-                              ("deepspeed.runtime.lr_schedules.", "deepspeed."), ("composer.optim.", "composer."),
-                              ("fvcore.common.param_scheduler.", "fvcore."), ("mmengine.optim.scheduler.", "mmengine."),
-                              ("mmengine.optim.", "mmengine.")] {
+        for (long, short) in [
+            ("torch.optim.lr_scheduler.", "torch."), ("transformers.optimization.", "transformers."),
+            ("timm.scheduler.", "timm."), ("keras.optimizers.schedules.", "keras."),
+            ("deepspeed.runtime.lr_schedules.", "deepspeed."), ("composer.optim.", "composer."),
+            ("fvcore.common.param_scheduler.", "fvcore."), ("mmengine.optim.scheduler.", "mmengine."),
+            ("mmengine.optim.", "mmengine."),
+        ] {
             s = s.replacingOccurrences(of: long, with: short)
         }
         return s
     }
 
-    static let libraries = ["torch", "transformers", "timm", "optax", "keras", "deepspeed", "composer", "fvcore", "mmengine"]
+    static let libraries = [
+        "torch", "transformers", "timm", "optax", "keras", "deepspeed", "composer", "fvcore", "mmengine",
+    ]
 
     static let all: [ParityCase] = {
         struct File: Decodable { var cases: [ParityCase] }
@@ -95,14 +115,15 @@ struct ParityCase: Decodable, Sendable, CustomTestStringConvertible {
 
     /// A program (the case's own call by default) checked with the case's base.
     func compiled(_ source: String? = nil) throws -> CompiledProgram {
-        try Compiler.compile(SourceFile(name: id, text: source ?? rampSource), options: CheckOptions(base: base_lr))
+        try Compiler.compile(SourceFile(name: id, text: source ?? rampSource), options: CheckOptions(base: baseLR))
     }
 
     /// Runs a program under this case's protocol.
     func trace(_ source: String) throws -> (lr: [Double], momentum: [Double?]) {
         let program = try compiled(source)
         var s = Scheduler(program)
-        var lrs: [Double] = [], moms: [Double?] = []
+        var lrs: [Double] = []
+        var moms: [Double?] = []
         for i in 0..<steps {
             lrs.append(s.lr)
             moms.append(s.momentum)
@@ -142,16 +163,19 @@ let nativeParity: [String: String] = [
     "torch.StepLR.0": "step(size=30, gamma=0.1)",
     "torch.OneCycleLR.0": "onecycle(total=100, max=0.1)",
     "torch.SequentialLR.0": "warmup(5, from=0.01, to=0.1) then cosine(T=45, periodic=true)",
-    "torch.ReduceLROnPlateau.1": "reduce_on_plateau(factor=0.5, patience=3, threshold=0.001, threshold_mode=\"abs\", cooldown=2, min=1e-4)",
+    "torch.ReduceLROnPlateau.1":
+        "reduce_on_plateau(factor=0.5, patience=3, threshold=0.001, threshold_mode=\"abs\", cooldown=2, min=1e-4)",
     "torch.LambdaLR.1": "base * min((t + 1) / 10, (10 / (t + 1)) ^ 0.5)",
     "transformers.get_linear_schedule_with_warmup.0": "warmup 10 then linear(T=90) then 0",
     "transformers.get_cosine_schedule_with_warmup.0": "warmup 10 then cosine(T=90, periodic=true)",
     "transformers.get_reduce_on_plateau_schedule.0": "reduce_on_plateau(factor=0.5, patience=4)",
-    "timm.CosineLRScheduler.1": "warmup(3, from=1e-4, to=base) then restarts(cosine(T=10, min=1e-5), period=10, mult=2, decay=0.5, floor=1e-5, limit=3, decay_mode=\"peak\") then constant(1e-5)",
+    "timm.CosineLRScheduler.1":
+        "warmup(3, from=1e-4, to=base) then restarts(cosine(T=10, min=1e-5), period=10, mult=2, decay=0.5, floor=1e-5, limit=3, decay_mode=\"peak\") then constant(1e-5)",
     "timm.StepLRScheduler.0": "warmup(2, from=0.001) then step(size=7, gamma=0.5)",
     "optax.warmup_cosine_decay_schedule.0": "warmup 10 then cosine(T=90, from=0.1, min=0.0001) then 0.0001",
     "optax.exponential_decay.0": "exponential(gamma=0.5, from=0.1, every=10, staircase=true)",
-    "optax.contrib.reduce_on_plateau.0": "reduce_on_plateau(factor=0.5, patience=2, threshold=1e-4, cooldown=2, min=0.001, eps=0)",
+    "optax.contrib.reduce_on_plateau.0":
+        "reduce_on_plateau(factor=0.5, patience=2, threshold=1e-4, cooldown=2, min=0.001, eps=0)",
     "keras.ExponentialDecay.0": "exponential(gamma=0.6, from=0.1, every=10)",
     "keras.CosineDecay.1": "warmup 10 then float32(0.1 * (0.5 * (1 + cos(pi * min(t, 40) / 40))))",
 ]
@@ -182,11 +206,16 @@ let nativeParity: [String: String] = [
     @Test func aLibrarysValueOutsideItsRangeIsAWarning() throws {
         let c = try #require(ParityCase.all.first { $0.id == "deepspeed.OneCycle.1" })
         let program = try c.compiled()
-        #expect(program.warnings.map(\.message) == ["the momentum is above 1 (1.0008000000000001) at step 96; the library allows it, so it is passed on as it is"])
+        #expect(
+            program.warnings.map(\.message) == [
+                "the momentum is above 1 (1.0008000000000001) at step 96; the library allows it, so it is passed on as it is"
+            ])
         #expect(program.libraryOutputs == ["lr", "momentum"])
         // Bounded to the run when its length is known; native Ramp keeps its check.
         #expect(try c.compiled("total 70\n" + c.rampSource).warnings.isEmpty)
-        #expect(throws: DiagnosticError.self) { try c.compiled("momentum: linear(T=200, from=0.9, to=1.1)\ncosine(T=10)") }
+        #expect(throws: DiagnosticError.self) {
+            try c.compiled("momentum: linear(T=200, from=0.9, to=1.1)\ncosine(T=10)")
+        }
     }
 
     /// What optax accepts, Ramp takes as optax gives it: no transition or a
@@ -197,15 +226,26 @@ let nativeParity: [String: String] = [
             let p = try Compiler.compile(SourceFile(name: "t", text: source))
             return (Table.rows(p, steps: n).map(\.lr), p.warnings.map(\.message))
         }
-        for source in ["optax.exponential_decay(0.1, 0, 0.5)", "optax.exponential_decay(0.1, -3, 0.5)", "optax.exponential_decay(0.1, 10, 0)",
-                       "optax.polynomial_schedule(0.1, 0.0, 2, 0)", "optax.linear_schedule(0.1, 0.0, 0)"] {
+        for source in [
+            "optax.exponential_decay(0.1, 0, 0.5)", "optax.exponential_decay(0.1, -3, 0.5)",
+            "optax.exponential_decay(0.1, 10, 0)",
+            "optax.polynomial_schedule(0.1, 0.0, 2, 0)", "optax.linear_schedule(0.1, 0.0, 0)",
+        ] {
             let r = try rates(source)
             #expect(r.lr == Array(repeating: 0.1, count: 12) && r.warnings.isEmpty, "\(source)")
         }
         let falling = try rates("optax.linear_schedule(0.1, -0.1, 10)")
-        #expect(falling.lr[10] == -0.1 && falling.warnings == ["the rate is negative (-0.01999999999999999) at step 6; the library allows it, so it is passed on as it is"])
+        #expect(
+            falling.lr[10] == -0.1
+                && falling.warnings == [
+                    "the rate is negative (-0.01999999999999999) at step 6; the library allows it, so it is passed on as it is"
+                ])
         let growing = try rates("optax.exponential_decay(0.1, 10, 2.0)")
-        #expect(growing.lr[10] == 0.2 && growing.warnings == ["the rate is infinite at step 10240; the library allows it, so it is passed on as it is"])
+        #expect(
+            growing.lr[10] == 0.2
+                && growing.warnings == [
+                    "the rate is infinite at step 10240; the library allows it, so it is passed on as it is"
+                ])
         #expect(try rates("total 50\noptax.exponential_decay(0.1, 10, 2.0)").warnings.isEmpty)
     }
 
@@ -214,7 +254,9 @@ let nativeParity: [String: String] = [
     /// at 0 is not the rate, since tanh(lb) is not -1); from epoch 1 it is
     /// lr_min + (base - lr_min) / 2 * (1 - tanh(lb (1 - t/T) + ub t/T)).
     @Test func timmTanhWithoutWarmupStartsAtTheRate() throws {
-        let p = try Compiler.compile(SourceFile(name: "t", text: "timm.TanhLRScheduler(t_initial=30, lr_min=1e-5)"), options: CheckOptions(base: 0.1))
+        let p = try Compiler.compile(
+            SourceFile(name: "t", text: "timm.TanhLRScheduler(t_initial=30, lr_min=1e-5)"),
+            options: CheckOptions(base: 0.1))
         let got = Table.rows(p, steps: 35).map(\.lr)
         var want = [0.1]
         for e in 1..<35 {
@@ -227,16 +269,24 @@ let nativeParity: [String: String] = [
     /// torch takes one-cycle and cyclic momentum bounds above 1, and so does
     /// its namespace, with a warning; native Ramp refuses them.
     @Test func momentumBoundsAboveOneAreTheLibrarys() throws {
-        let torch = try Compiler.compile(SourceFile(name: "t", text: "torch.OneCycleLR(max_lr=0.1, total_steps=10, base_momentum=0.9, max_momentum=1.05)"))
-        #expect(torch.warnings.map(\.message) == ["the momentum is above 1 (1.05) at step 0; the library allows it, so it is passed on as it is"])
+        let torch = try Compiler.compile(
+            SourceFile(
+                name: "t", text: "torch.OneCycleLR(max_lr=0.1, total_steps=10, base_momentum=0.9, max_momentum=1.05)"))
+        #expect(
+            torch.warnings.map(\.message) == [
+                "the momentum is above 1 (1.05) at step 0; the library allows it, so it is passed on as it is"
+            ])
         #expect(Table.rows(torch, steps: 3).map(\.momentum) == [1.05, 0.9750000000000001, 0.9])
-        #expect(diagnostics("onecycle(total=10, max=0.1, momentum_high=1.05)").map(\.message) == ["the momentum is above 1 (1.05) at step 0"])
+        #expect(
+            diagnostics("onecycle(total=10, max=0.1, momentum_high=1.05)").map(\.message) == [
+                "the momentum is above 1 (1.05) at step 0"
+            ])
     }
 
     @Test func composersTrainerLagsOneBatch() {
-        let cases = ParityCase.all.filter { $0.lr_trainer != nil }
+        let cases = ParityCase.all.filter { $0.lrTrainer != nil }
         #expect(cases.count == 29)
-        for c in cases { #expect(c.lr_trainer! == [c.lr[0]] + c.lr.dropLast(), "\(c.id)") }
+        for c in cases { #expect(c.lrTrainer! == [c.lr[0]] + c.lr.dropLast(), "\(c.id)") }
     }
 
     @Test func nativeProgramsCoverEveryLibrary() {

@@ -1,9 +1,11 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import Testing
+
 @testable import Ramp
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 func compiled(_ source: String) throws -> CompiledProgram {
     try Compiler.compile(SourceFile(name: "t", text: source))
@@ -12,8 +14,10 @@ func compiled(_ source: String) throws -> CompiledProgram {
 /// Counts elements of an SVG by tag and class.
 final class SVGCounter: NSObject, XMLParserDelegate {
     var counts: [String: Int] = [:]
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
         for c in (attributes["class"] ?? "").split(separator: " ") { counts["\(name).\(c)", default: 0] += 1 }
         counts[name, default: 0] += 1
     }
@@ -34,7 +38,10 @@ final class SVGCounter: NSObject, XMLParserDelegate {
         #expect(large.labels == ["0", "0.5", "1", "1.5", "2"] && large.factor == "×10⁶")
         #expect(Scale.labels([1500, 2000, 2500]) == (["1500", "2000", "2500"], nil))
         #expect(Scale.ticks(1e-4, 0.1, count: 5, log: true) == [1e-4, 1e-3, 0.01, 0.1])
-        #expect(Scale.labels([1e-5, 1e-4, 1e-3, 0.01, 0.1, 1], log: true).labels == ["1e-5", "1e-4", "0.001", "0.01", "0.1", "1"])
+        #expect(
+            Scale.labels([1e-5, 1e-4, 1e-3, 0.01, 0.1, 1], log: true).labels == [
+                "1e-5", "1e-4", "0.001", "0.01", "0.1", "1",
+            ])
     }
 
     /// The x axis in epochs or tokens, from the program's settings.
@@ -48,14 +55,20 @@ final class SVGCounter: NSObject, XMLParserDelegate {
         let tokens = Commands.plot([(name: "c", program: p)], x: try Commands.xAxis("tokens", [p]))
         #expect(TerminalChart(width: 40, height: 4).render(tokens.panels[0]).contains("tokens (×10⁸)"))
         #expect(throws: Commands.Failure.self) { try Commands.xAxis("samples", [p]) }
-        do { _ = try Commands.xAxis("samples", [p]) } catch { #expect(error.description == "--x samples needs the program to set samples_per_step") }
-        do { _ = try Commands.xAxis("hours", [p]) } catch { #expect(error.description == "--x takes steps, epochs, samples or tokens, got 'hours'") }
+        do { _ = try Commands.xAxis("samples", [p]) } catch {
+            #expect(error.description == "--x samples needs the program to set samples_per_step")
+        }
+        do { _ = try Commands.xAxis("hours", [p]) } catch {
+            #expect(error.description == "--x takes steps, epochs, samples or tokens, got 'hours'")
+        }
     }
 
     /// With a scheduled batch size the axis is linear in samples or tokens,
     /// counted through the batches, and not in steps.
     @Test func xAxisThroughAScheduledBatch() throws {
-        let p = try compiled("sequence_length 10\nbatch_size: 1 + floor(linear(T=4, from=0, to=4)) then constant(5)\nlinear(T=9, from=1, to=0)")
+        let p = try compiled(
+            "sequence_length 10\nbatch_size: 1 + floor(linear(T=4, from=0, to=4)) then constant(5)\nlinear(T=9, from=1, to=0)"
+        )
         let x = try Commands.xAxis("tokens", [p])
         #expect(x == XAxis(name: "tokens", perStep: 1, counts: .tokens))
         let plot = Commands.plot([(name: "c", program: p)], x: x)
@@ -69,7 +82,9 @@ final class SVGCounter: NSObject, XMLParserDelegate {
         #expect(differ?.description == "--x tokens: the programs schedule batch_size differently")
         let r = try compiled("batch_size: constant(7)\nlinear(T=9, from=1, to=0)")
         let missing = #expect(throws: Commands.Failure.self) { try Commands.xAxis("tokens", [r]) }
-        #expect(missing?.description == "--x tokens needs the program to set sequence_length, since batch_size is scheduled")
+        #expect(
+            missing?.description == "--x tokens needs the program to set sequence_length, since batch_size is scheduled"
+        )
         #expect(try Commands.xAxis("samples", [r]).counts == .samples)
     }
 
@@ -83,7 +98,8 @@ final class SVGCounter: NSObject, XMLParserDelegate {
 
     /// A parameter group's output is drawn in its output's panel, a legend entry each.
     @Test func groupsShareTheirOutputsPanel() throws {
-        let p = try compiled("base 0.1\ncosine(T=10)\nweight_decay: 0.05\ngroup \"head\" lr *= 2\ngroup 1 weight_decay: 0")
+        let p = try compiled(
+            "base 0.1\ncosine(T=10)\nweight_decay: 0.05\ngroup \"head\" lr *= 2\ngroup 1 weight_decay: 0")
         let plot = Commands.plot([(name: "recipe", program: p)])
         #expect(plot.panels.map(\.title) == ["learning rate", "weight_decay"])
         #expect(plot.panels.map { $0.series.map(\.name) } == [["recipe", "lr[head]"], ["recipe", "weight_decay[1]"]])
@@ -103,22 +119,25 @@ final class SVGCounter: NSObject, XMLParserDelegate {
 
     @Test func terminalSnapshot() throws {
         let run = ChartData.run(try compiled("warmup 4 then cosine(T=16)"), name: "wc", steps: 20)
-        let panel = Panel(title: "learning rate", yLabel: "lr", series: [Series(name: run.name, values: run.lr)], markers: run.markers)
+        let panel = Panel(
+            title: "learning rate", yLabel: "lr", series: [Series(name: run.name, values: run.lr)], markers: run.markers
+        )
         let text = TerminalChart(width: 40, height: 6, color: false).render(panel)
-        #expect(text == """
-            learning rate
-              1 ┤      ⢀⠎⠉⠉⠒⠒⠤⢄⣀                    
-                │     ⡠⠃┆       ⠉⠒⠤⡀                
-                │    ⡔⠁ ┆          ⠈⠑⠢⣀             
-            0.5 ┤  ⢀⠎   ┆              ⠑⠢⣀          
-                │ ⢠⠊    ┆                 ⠉⠒⢄⡀      
-              0 ┤⡰⠁     ┆                    ⠈⠉⠒⠒⠤⢄⣀
-                └───────────────────────────────────
-                 0               9                19  step
-              ⣿ wc
-              ┆ 4: phase 2
+        #expect(
+            text == """
+                learning rate
+                  1 ┤      ⢀⠎⠉⠉⠒⠒⠤⢄⣀                    
+                    │     ⡠⠃┆       ⠉⠒⠤⡀                
+                    │    ⡔⠁ ┆          ⠈⠑⠢⣀             
+                0.5 ┤  ⢀⠎   ┆              ⠑⠢⣀          
+                    │ ⢠⠊    ┆                 ⠉⠒⢄⡀      
+                  0 ┤⡰⠁     ┆                    ⠈⠉⠒⠒⠤⢄⣀
+                    └───────────────────────────────────
+                     0               9                19  step
+                  ⣿ wc
+                  ┆ 4: phase 2
 
-            """)
+                """)
     }
 
     @Test func colourOnlyWhenAsked() throws {
@@ -135,8 +154,12 @@ final class SVGCounter: NSObject, XMLParserDelegate {
         #expect(run.markers.map(\.kind) == [.phase, .plateau])
         #expect(run.markers.map(\.step) == [5, 35])
         let other = ChartData.run(try compiled("base 0.1\ncosine(T=60)"), name: "cosine", steps: 60)
-        let panels = [Panel(title: "learning rate", yLabel: "lr", series: [Series(name: "card", values: run.lr), Series(name: "cosine", values: other.lr)],
-                            markers: run.markers, logY: true)]
+        let panels = [
+            Panel(
+                title: "learning rate", yLabel: "lr",
+                series: [Series(name: "card", values: run.lr), Series(name: "cosine", values: other.lr)],
+                markers: run.markers, logY: true)
+        ]
         let svg = SVGChart(title: "card vs cosine").render(panels)
         let counter = SVGCounter()
         let parser = XMLParser(data: Data(svg.utf8))
@@ -158,7 +181,10 @@ final class SVGCounter: NSObject, XMLParserDelegate {
 
     /// Renders the chart with a real SVG renderer and checks the picture is not blank.
     @Test func rendersToANonBlankPNG() throws {
-        guard let renderer = ["/usr/bin/rsvg-convert", "/usr/local/bin/rsvg-convert"].first(where: FileManager.default.isExecutableFile) else {
+        guard
+            let renderer = ["/usr/bin/rsvg-convert", "/usr/local/bin/rsvg-convert"].first(
+                where: FileManager.default.isExecutableFile)
+        else {
             print("note: skipping the PNG rendering test: rsvg-convert is not installed (apt-get install librsvg2-bin)")
             return
         }
@@ -168,7 +194,9 @@ final class SVGCounter: NSObject, XMLParserDelegate {
         let png = svgPath + ".png"
         #expect(try run(URL(fileURLWithPath: renderer), [svgPath, "-o", png]).status == 0)
         // Decode the PNG with Python's zlib and count distinct byte values in the pixels.
-        let check = try python(["-c", """
+        let check = try python([
+            "-c",
+            """
             import struct, sys, zlib
             data = open(sys.argv[1], 'rb').read()
             assert data[:8] == b'\\x89PNG\\r\\n\\x1a\\n'
@@ -180,10 +208,13 @@ final class SVGCounter: NSObject, XMLParserDelegate {
                 i += 12 + n
             raw = zlib.decompress(idat)
             print(w, len(set(raw)))
-            """, png])
+            """, png,
+        ])
         let fields = check.stdout.split(separator: " ")
         #expect(check.status == 0, "\(check.stderr)")
         #expect(Int(fields.first ?? "") == 900)
-        #expect((Int(fields.last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0) > 20, "the rendered chart looks blank")
+        #expect(
+            (Int(fields.last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0) > 20,
+            "the rendered chart looks blank")
     }
 }

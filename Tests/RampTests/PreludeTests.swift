@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Ramp
 
 /// The compat prelude is Ramp in one resource file per library: each must be
@@ -8,8 +9,9 @@ import Testing
 /// checked where it is called: the parity tests call every constructor.)
 @Suite struct PreludeTests {
     static func text(_ library: String) throws -> String {
-        let url = try #require(Bundle.module.url(forResource: library, withExtension: "ramp"),
-                               "\(library).ramp is not among the resources")
+        let url = try #require(
+            Bundle.module.url(forResource: library, withExtension: "ramp"),
+            "\(library).ramp is not among the resources")
         return try String(contentsOf: url, encoding: .utf8)
     }
 

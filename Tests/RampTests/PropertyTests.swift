@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Ramp
 
 /// Random well-formed programs from a seeded generator.
@@ -21,7 +22,9 @@ struct ProgramGenerator {
         case 5: return "wsd(warmup=\(int(0, 5)), stable=\(int(0, 10)), decay=\(int(1, 10)))"
         case 6: return "(\(open(depth + 1))) for \(int(1, 30))"
         case 7: return "\(pick(["0.5", "2"])) * \(bounded(depth + 1))"
-        default: return "restarts(cosine(T=\(int(2, 20))), period=\(int(2, 20)), mult=\(pick(["1", "2"])), limit=\(int(1, 3)))"
+        default:
+            return
+                "restarts(cosine(T=\(int(2, 20))), period=\(int(2, 20)), mult=\(pick(["1", "2"])), limit=\(int(1, 3)))"
         }
     }
 
@@ -40,13 +43,17 @@ struct ProgramGenerator {
     }
 
     mutating func condition() -> String {
-        pick(["plateau(patience \(int(0, 5)))", "metric < 0.\(int(1, 9))", "lr < 1e-3", "\(int(1, 40))",
-              "plateau(patience 2) or \(int(5, 50))", "not (metric > 0.5)"])
+        pick([
+            "plateau(patience \(int(0, 5)))", "metric < 0.\(int(1, 9))", "lr < 1e-3", "\(int(1, 40))",
+            "plateau(patience 2) or \(int(5, 50))", "not (metric > 0.5)",
+        ])
     }
 
     mutating func program() -> String {
         var lines = ["base \(pick(["0.1", "1", "3e-4"]))"]
-        if rng.index(below: 3) == 0 { lines.append("momentum: \(pick(["0.9", "0.85 + 0.1 * t / 100 for 100 then 0.95"]))") }
+        if rng.index(below: 3) == 0 {
+            lines.append("momentum: \(pick(["0.9", "0.85 + 0.1 * t / 100 for 100 then 0.95"]))")
+        }
         if rng.index(below: 4) == 0 {
             // A phase built when the one before ends, from where the run is.
             lines.append("(\(open(1))) until \(condition()) then \(entryPhase())")
@@ -58,9 +65,12 @@ struct ProgramGenerator {
 
     /// A phase that reads `current` and `elapsed`, fixed when it starts.
     mutating func entryPhase() -> String {
-        pick(["linear(T=\(int(1, 30)), from=current, to=0)", "cosine(T=0.5 * elapsed, from=current)",
-              "warmup \(int(1, 5)) then cosine(T=\(int(2, 30)), from=current)", "current * 0.5 for elapsed then \(rate())",
-              "linear(T=elapsed, from=current, to=current / 10)"])
+        pick([
+            "linear(T=\(int(1, 30)), from=current, to=0)", "cosine(T=0.5 * elapsed, from=current)",
+            "warmup \(int(1, 5)) then cosine(T=\(int(2, 30)), from=current)",
+            "current * 0.5 for elapsed then \(rate())",
+            "linear(T=elapsed, from=current, to=current / 10)",
+        ])
     }
 }
 
@@ -69,7 +79,8 @@ struct ProgramGenerator {
     /// their rates are finite; save and restore at a random step changes nothing.
     @Test func randomProgramsBehave() throws {
         var gen = ProgramGenerator(rng: SeededRandom(seed: 424242))
-        var checked = 0, entered = 0
+        var checked = 0
+        var entered = 0
         for _ in 0..<400 {
             let source = gen.program()
             let file = SourceFile(name: "gen", text: source)
@@ -107,9 +118,11 @@ struct ProgramGenerator {
 
     @Test func longChainsNestLikeParentheses() {
         #expect(diagnostics((0..<150).map { _ in "0.001" }.joined(separator: " + ")).isEmpty)
-        #expect(diagnostics("1 until " + (0..<300).map { "\($0 + 1)" }.joined(separator: " or ")).map(\.message)
+        #expect(
+            diagnostics("1 until " + (0..<300).map { "\($0 + 1)" }.joined(separator: " or ")).map(\.message)
                 == ["expression nests deeper than the limit of 200"])
-        #expect(diagnostics("cosine(T=5)" + String(repeating: " for 5", count: 300)).map(\.message)
+        #expect(
+            diagnostics("cosine(T=5)" + String(repeating: " for 5", count: 300)).map(\.message)
                 == ["expression nests deeper than the limit of 200"])
     }
 }
@@ -120,12 +133,17 @@ struct ProgramGenerator {
     @Test func numbersLexToTheCorrectlyRoundedDouble() throws {
         var rng = SeededRandom(seed: 77)
         func digits(_ n: Int) -> String { String((0..<n).map { _ in Character(String(rng.index(below: 10))) }) }
-        var literals = ["0", "0.0", "000.5", "1e22", "1e23", "9007199254740993", "123456789012345", "1234567890123456",
-                        "0.1", "0.30000000000000004", "1e-22", "1e-23", "4.9e-324", "1.7976931348623157e308", "2.5e-5", "100000000000000000000000"]
+        var literals = [
+            "0", "0.0", "000.5", "1e22", "1e23", "9007199254740993", "123456789012345", "1234567890123456",
+            "0.1", "0.30000000000000004", "1e-22", "1e-23", "4.9e-324", "1.7976931348623157e308", "2.5e-5",
+            "100000000000000000000000",
+        ]
         for _ in 0..<200_000 {
             var s = digits(1 + rng.index(below: 12))
             if rng.index(below: 2) == 0 { s += "." + digits(1 + rng.index(below: 12)) }
-            if rng.index(below: 3) == 0 { s += "e" + ["", "+", "-"][rng.index(below: 3)] + String(rng.index(below: 30)) }
+            if rng.index(below: 3) == 0 {
+                s += "e" + ["", "+", "-"][rng.index(below: 3)] + String(rng.index(below: 30))
+            }
             literals.append(s)
         }
         for text in literals {

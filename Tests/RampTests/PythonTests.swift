@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Ramp
 
 /// The Python module from `ramp compile --to python`, run by a real
@@ -17,7 +18,7 @@ import Testing
         }
         for c in ParityCase.pasted {
             let program = try c.compiled()
-            out.append((c.id, program, c.base_lr, c.metrics ?? Array(repeating: nil, count: c.steps)))
+            out.append((c.id, program, c.baseLR, c.metrics ?? Array(repeating: nil, count: c.steps)))
         }
         var gen = ProgramGenerator(rng: SeededRandom(seed: 9090))
         for i in 0..<300 {
@@ -94,7 +95,9 @@ import Testing
         let lines = try jobs.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n")
         try lines.write(to: dir.appendingPathComponent("jobs.jsonl"), atomically: true, encoding: .utf8)
         try driver.write(to: dir.appendingPathComponent("driver.py"), atomically: true, encoding: .utf8)
-        return try python([dir.appendingPathComponent("driver.py").path, dir.path, dir.appendingPathComponent("jobs.jsonl").path])
+        return try python([
+            dir.appendingPathComponent("driver.py").path, dir.path, dir.appendingPathComponent("jobs.jsonl").path,
+        ])
     }
 
     /// Runs the trace driver and returns its answers in order.
@@ -110,19 +113,23 @@ import Testing
     /// JSON texts equal as values (0 and 0.0 alike).
     static func sameJSON(_ a: String, _ b: String) -> Bool {
         guard let x = try? JSONSerialization.jsonObject(with: Data(a.utf8)) as? NSDictionary,
-              let y = try? JSONSerialization.jsonObject(with: Data(b.utf8)) as? NSDictionary else { return false }
+            let y = try? JSONSerialization.jsonObject(with: Data(b.utf8)) as? NSDictionary
+        else { return false }
         return x.isEqual(y)
     }
 
     @Test func traceStateAndResumeMatchSwift() throws {
         let all = try Self.programs()
-        var modules: [String] = [], jobs: [Job] = []
+        var modules: [String] = []
+        var jobs: [Job] = []
         var expected: [(lr: [Double], momentum: [Double?], finished: [Bool], state: String, tail: [Double])] = []
         for (i, item) in all.enumerated() {
             let steps = item.metrics.count
             let k = steps / 3
             var s = Scheduler(item.program)
-            var lr: [Double] = [], momentum: [Double?] = [], finished: [Bool] = []
+            var lr: [Double] = []
+            var momentum: [Double?] = []
+            var finished: [Bool] = []
             var state = ""
             for step in 0..<steps {
                 if step == k { state = String(decoding: try s.saved.encoded(), as: UTF8.self) }
@@ -137,23 +144,32 @@ import Testing
         }
         let results = try Self.run(modules, jobs)
         try #require(results.count == all.count)
-        var exact = 0, values = 0
+        var exact = 0
+        var values = 0
         for (i, r) in results.enumerated() {
-            let name = all[i].name, e = expected[i]
+            let name = all[i].name
+            let e = expected[i]
             let lr = r.lr.map { Self.double($0)! }
             #expect(lr.count == e.lr.count, "\(name)")
             for (step, (a, b)) in zip(lr, e.lr).enumerated() where !close(a, b) {
                 Issue.record("\(name): lr[\(step)] is \(a) in Python, \(b) in Swift")
                 break
             }
-            for (step, (a, b)) in zip(r.momentum.map(Self.double), e.momentum).enumerated() where !(a == nil && b == nil) && !(a.flatMap { x in b.map { close(x, $0) } } ?? false) {
-                Issue.record("\(name): momentum[\(step)] is \(String(describing: a)) in Python, \(String(describing: b)) in Swift")
+            for (step, (a, b)) in zip(r.momentum.map(Self.double), e.momentum).enumerated()
+            where !(a == nil && b == nil) && !(a.flatMap { x in b.map { close(x, $0) } } ?? false) {
+                Issue.record(
+                    "\(name): momentum[\(step)] is \(String(describing: a)) in Python, \(String(describing: b)) in Swift"
+                )
                 break
             }
             #expect(r.finished == e.finished, "\(name)")
-            #expect(r.state.map { Self.sameJSON($0, e.state) } == true, "\(name): state_dict \(r.state ?? "none") differs from Swift's \(e.state)")
+            #expect(
+                r.state.map { Self.sameJSON($0, e.state) } == true,
+                "\(name): state_dict \(r.state ?? "none") differs from Swift's \(e.state)")
             let tail = (r.resumedLR ?? []).map { Self.double($0)! }
-            #expect(tail.count == e.tail.count && zip(tail, e.tail).allSatisfy { close($0, $1) }, "\(name): resumed from Swift's state, the trace differs")
+            #expect(
+                tail.count == e.tail.count && zip(tail, e.tail).allSatisfy { close($0, $1) },
+                "\(name): resumed from Swift's state, the trace differs")
             exact += zip(lr, e.lr).filter { $0.bitPattern == $1.bitPattern }.count
             values += e.lr.count
         }
@@ -177,7 +193,8 @@ import Testing
     /// Ramp refuses to rebuild the program there (its shape depends on it).
     @Test func anotherBaseEqualsCheckingAtThatBase() throws {
         let all = try Self.programs()
-        var modules: [String] = [], jobs: [Job] = []
+        var modules: [String] = []
+        var jobs: [Job] = []
         var expected: [(name: String, lr: [Double]?, momentum: [Double?]?)] = []
         let factors = [3.0, 0.5, 1.0 / 7.0]
         for (i, item) in all.enumerated() {
@@ -187,13 +204,17 @@ import Testing
                 let rebuilt = try? item.program.rebased(to: base)
                 let trace = rebuilt.map { ConformanceCase.trace($0, item.metrics) }
                 expected.append((item.name, trace?.lr, trace?.momentum))
-                jobs.append(Job(module: "schedule_\(i)", metrics: item.metrics, base: base, resumeAt: 0,
-                                swiftState: String(decoding: try Scheduler(rebuilt ?? item.program).state.encoded(), as: UTF8.self)))
+                jobs.append(
+                    Job(
+                        module: "schedule_\(i)", metrics: item.metrics, base: base, resumeAt: 0,
+                        swiftState: String(
+                            decoding: try Scheduler(rebuilt ?? item.program).state.encoded(), as: UTF8.self)))
             }
         }
         let results = try Self.run(modules, jobs)
         try #require(results.count == jobs.count)
-        var equal = 0, refused = 0
+        var equal = 0
+        var refused = 0
         for (r, e) in zip(results, expected) {
             if let reason = r.refused {
                 #expect(e.lr == nil, "\(e.name): Python refused a base that Ramp accepts: \(reason)")
@@ -204,7 +225,8 @@ import Testing
                 Issue.record("\(e.name): Python accepted a base that Ramp refuses")
                 continue
             }
-            let same = r.lr.map { Self.double($0)!.bitPattern } == lr.map(\.bitPattern)
+            let same =
+                r.lr.map { Self.double($0)!.bitPattern } == lr.map(\.bitPattern)
                 && r.momentum.map { Self.double($0)?.bitPattern } == e.momentum!.map { $0?.bitPattern }
             #expect(same, "\(e.name): another base differs from Ramp's")
             if same { equal += 1 }
@@ -215,24 +237,33 @@ import Testing
 
     /// A program whose shape depends on the base refuses another base and
     /// names the place; numbers that follow the base non-linearly follow it exactly.
-    @Test(arguments: [
-        ("base 0.1\nconstant(base * base)", nil),
-        ("base 0.1\ncosine(T=40, from=max(base, 0.05))", nil),
-        ("base 0.1\nwarmup 5 then constant(0.05) for base * 200 steps then cosine(T=10)",
-         "p.ramp:2:34: error[R0509]: the duration is 20 at the program's base but 40 at base 0.2, so the schedule's shape depends on the base"),
-        ("base 0.1\nif(base > 0.15, cosine(T=10), constant(0.01))",
-         "p.ramp:2:4: error[R0509]: the comparison is false at the program's base but true at base 0.2, so the schedule's shape depends on the base"),
-        ("base 0.1\nconstant(0.15 - base)",
-         "p.ramp:2:10: error[R0509]: at base 0.2, argument 'value' of 'constant' must not be negative, got -0.05000000000000002"),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("base 0.1\nconstant(base * base)", nil),
+            ("base 0.1\ncosine(T=40, from=max(base, 0.05))", nil),
+            (
+                "base 0.1\nwarmup 5 then constant(0.05) for base * 200 steps then cosine(T=10)",
+                "p.ramp:2:34: error[R0509]: the duration is 20 at the program's base but 40 at base 0.2, so the schedule's shape depends on the base"
+            ),
+            (
+                "base 0.1\nif(base > 0.15, cosine(T=10), constant(0.01))",
+                "p.ramp:2:4: error[R0509]: the comparison is false at the program's base but true at base 0.2, so the schedule's shape depends on the base"
+            ),
+            (
+                "base 0.1\nconstant(0.15 - base)",
+                "p.ramp:2:10: error[R0509]: at base 0.2, argument 'value' of 'constant' must not be negative, got -0.05000000000000002"
+            ),
+        ] as [(String, String?)])
     func aBaseThatChangesTheShapeIsRefused(source: String, reason: String?) throws {
         let program = try Compiler.compile(SourceFile(name: "p.ramp", text: source))
         let state = String(decoding: try Scheduler(program).state.encoded(), as: UTF8.self)
         let metrics = [Double?](repeating: nil, count: 30)
-        let results = try Self.run([try Python.module(program)], [
-            Job(module: "schedule_0", metrics: metrics, base: 0.2, resumeAt: 0, swiftState: state),
-            Job(module: "schedule_0", metrics: metrics, base: 0.1, resumeAt: 0, swiftState: state),
-        ])
+        let results = try Self.run(
+            [try Python.module(program)],
+            [
+                Job(module: "schedule_0", metrics: metrics, base: 0.2, resumeAt: 0, swiftState: state),
+                Job(module: "schedule_0", metrics: metrics, base: 0.1, resumeAt: 0, swiftState: state),
+            ])
         try #require(results.count == 2)
         if let reason {
             // Ramp's own refusal, word for word.
@@ -241,12 +272,14 @@ import Testing
                 _ = try program.rebased(to: 0.2)
                 Issue.record("Ramp rebuilt the program at base 0.2")
             } catch {
-                let d = error.diagnostics[0], loc = program.source.location(of: d.range.start)
+                let d = error.diagnostics[0]
+                let loc = program.source.location(of: d.range.start)
                 #expect("p.ramp:\(loc.line):\(loc.column): \(d.label): \(d.message)" == reason)
             }
         } else {
             let fresh = try Compiler.compile(SourceFile(name: "p.ramp", text: source), options: CheckOptions(base: 0.2))
-            #expect(results[0].lr.map { Self.double($0)!.bitPattern } == Table.rows(fresh, steps: 30).map(\.lr.bitPattern))
+            #expect(
+                results[0].lr.map { Self.double($0)!.bitPattern } == Table.rows(fresh, steps: 30).map(\.lr.bitPattern))
         }
         let own = Table.rows(program, steps: 30).map(\.lr.bitPattern)
         #expect(results[1].refused == nil)
@@ -264,9 +297,11 @@ import Testing
         let program = try Compiler.compile(SourceFile(name: "p.ramp", text: source))
         let state = String(decoding: try Scheduler(program).state.encoded(), as: UTF8.self)
         let metrics = [Double?](repeating: nil, count: 30)
-        let results = try Self.run([try Python.module(program)], [
-            Job(module: "schedule_0", metrics: metrics, base: 0.2, resumeAt: 0, swiftState: state),
-        ])
+        let results = try Self.run(
+            [try Python.module(program)],
+            [
+                Job(module: "schedule_0", metrics: metrics, base: 0.2, resumeAt: 0, swiftState: state)
+            ])
         try #require(results.count == 1)
         let file = SourceFile(name: "p.ramp", text: source)
         var expected = "accepted"
@@ -367,15 +402,21 @@ import Testing
 
     /// The adapter in real torch training loops reproduces every parity
     /// fixture, momentum included, and resumes from torch.save exactly.
-    @Test(.enabled(if: torchAvailable, "torch is not importable by $RAMP_PYTHON (default python3); install torch to run the torch_scheduler test"))
+    @Test(
+        .enabled(
+            if: torchAvailable,
+            "torch is not importable by $RAMP_PYTHON (default python3); install torch to run the torch_scheduler test"))
     func torchSchedulerReproducesTheFixtures() throws {
         let cases = ParityCase.pasted
-        var modules: [String] = [], jobs: [TorchJob] = []
+        var modules: [String] = []
+        var jobs: [TorchJob] = []
         for (i, c) in cases.enumerated() {
             let program = try c.compiled()
             modules.append(try Python.module(program))
-            jobs.append(TorchJob(module: "schedule_\(i)", metrics: c.metrics ?? Array(repeating: nil, count: c.steps),
-                                 base: c.base_lr, momentum: c.momentum != nil))
+            jobs.append(
+                TorchJob(
+                    module: "schedule_\(i)", metrics: c.metrics ?? Array(repeating: nil, count: c.steps),
+                    base: c.baseLR, momentum: c.momentum != nil))
         }
         var runs = 0
         for (c, result) in zip(cases, try Self.runTorch(modules, jobs)) {
@@ -395,9 +436,14 @@ import Testing
     /// The adapter takes its base from the optimizer's lr: at three other
     /// bases per parity case, the rates torch applies equal, bit for bit, the
     /// program checked at that base.
-    @Test(.enabled(if: torchAvailable, "torch is not importable by $RAMP_PYTHON (default python3); install torch to run the torch_scheduler test"))
+    @Test(
+        .enabled(
+            if: torchAvailable,
+            "torch is not importable by $RAMP_PYTHON (default python3); install torch to run the torch_scheduler test"))
     func torchSchedulerAtAnotherBaseEqualsCheckingAtIt() throws {
-        var modules: [String] = [], jobs: [TorchJob] = [], expected: [(String, [Double], [Double?]?)] = []
+        var modules: [String] = []
+        var jobs: [TorchJob] = []
+        var expected: [(String, [Double], [Double?]?)] = []
         for (i, c) in ParityCase.pasted.enumerated() {
             let program = try c.compiled()
             modules.append(try Python.module(program))
@@ -413,7 +459,8 @@ import Testing
         var equal = 0
         for (result, e) in zip(try Self.runTorch(modules, jobs), expected) {
             let run = try #require(result["sgd"])
-            let same = run.lr.map { Double($0)!.bitPattern } == e.1.map(\.bitPattern)
+            let same =
+                run.lr.map { Double($0)!.bitPattern } == e.1.map(\.bitPattern)
                 && (e.2 == nil || run.momentum.map { Double($0)?.bitPattern } == e.2!.map { $0?.bitPattern })
             #expect(same, "\(e.0): torch_scheduler differs from Ramp at that base")
             if same { equal += 1 }
@@ -424,12 +471,21 @@ import Testing
 
     /// The PyTorch example in docs/compile.md runs as written against the
     /// card sample's module and stops when the plateau ends the schedule.
-    @Test(.enabled(if: torchAvailable, "torch is not importable by $RAMP_PYTHON (default python3); install torch to run the docs' PyTorch example"))
+    @Test(
+        .enabled(
+            if: torchAvailable,
+            "torch is not importable by $RAMP_PYTHON (default python3); install torch to run the docs' PyTorch example")
+    )
     func docsPyTorchExampleRuns() throws {
-        let example = try #require(try pythonExample(in: "compile.md", startingWith: "import torch"), "docs/compile.md has no PyTorch example")
+        let example = try #require(
+            try pythonExample(in: "compile.md", startingWith: "import torch"), "docs/compile.md has no PyTorch example")
         #expect(example.split(separator: "\n").count <= 17)
-        let program = try Compiler.compile(SourceFile(name: "card.ramp", text: String(contentsOf: samplesDirectory.appendingPathComponent("card.ramp"), encoding: .utf8)))
-        let dir = URL(fileURLWithPath: try temporaryFile(try Python.module(program), name: "card_schedule.py")).deletingLastPathComponent()
+        let program = try Compiler.compile(
+            SourceFile(
+                name: "card.ramp",
+                text: String(contentsOf: samplesDirectory.appendingPathComponent("card.ramp"), encoding: .utf8)))
+        let dir = URL(fileURLWithPath: try temporaryFile(try Python.module(program), name: "card_schedule.py"))
+            .deletingLastPathComponent()
         try example.write(to: dir.appendingPathComponent("example.py"), atomically: true, encoding: .utf8)
         let r = try python(["example.py"], in: dir)
         let printed = r.stdout
@@ -442,25 +498,34 @@ import Testing
 
     /// The JAX example in docs/compile.md: optax's update i uses table[i], the
     /// rate Ramp gives at step i, to the bit.
-    @Test(.enabled(if: jaxAvailable, "jax and optax are not importable by $RAMP_PYTHON (default python3); install them to run the docs' JAX example"))
+    @Test(
+        .enabled(
+            if: jaxAvailable,
+            "jax and optax are not importable by $RAMP_PYTHON (default python3); install them to run the docs' JAX example"
+        ))
     func docsJAXExampleUsesTheTable() throws {
-        let example = try #require(try pythonExample(in: "compile.md", startingWith: "import json\nimport jax"), "docs/compile.md has no JAX example")
+        let example = try #require(
+            try pythonExample(in: "compile.md", startingWith: "import json\nimport jax"),
+            "docs/compile.md has no JAX example")
         let table = try temporaryFile("", name: "bert_table.json")
-        #expect(try ramp(["compile", "samples/bert.ramp", "--to", "table-json", "--steps", "10000", "-o", table]).status == 0)
+        #expect(
+            try ramp(["compile", "samples/bert.ramp", "--to", "table-json", "--steps", "10000", "-o", table]).status
+                == 0)
         let dir = URL(fileURLWithPath: table).deletingLastPathComponent()
         // The example, then plain SGD on a constant gradient, whose update is -lr exactly.
-        let check = example + """
+        let check =
+            example + """
 
-            sgd = optax.sgd(learning_rate=schedule)
-            params = jnp.zeros(1)
-            state = sgd.init(params)
-            used = []
-            for i in range(300):
-                updates, state = sgd.update(jnp.ones(1), state, params)
-                used.append(float(-updates[0]))
-            expected = json.load(open("bert_table.json"))["lr"][:300]
-            print("same" if used == expected else f"differs: {used[:5]} {expected[:5]}")
-            """
+                sgd = optax.sgd(learning_rate=schedule)
+                params = jnp.zeros(1)
+                state = sgd.init(params)
+                used = []
+                for i in range(300):
+                    updates, state = sgd.update(jnp.ones(1), state, params)
+                    used.append(float(-updates[0]))
+                expected = json.load(open("bert_table.json"))["lr"][:300]
+                print("same" if used == expected else f"differs: {used[:5]} {expected[:5]}")
+                """
         try check.write(to: dir.appendingPathComponent("example.py"), atomically: true, encoding: .utf8)
         let r = try python(["example.py"], in: dir)
         #expect(r.status == 0, "\(r.stderr)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Ramp
 
 /// Published training recipes, written as samples, against the arrays their
@@ -9,8 +10,10 @@ import Testing
     /// niter_per_ep, warmup_epochs, start_warmup_value)`, as numpy computes it:
     /// `np.linspace` for the warmup (`i * step + start`, the last set to the
     /// peak), then `final + 0.5 * (base - final) * (1 + cos(pi * i / len))`.
-    static func dinoCosineScheduler(_ base: Double, _ final: Double, epochs: Int, perEpoch: Int,
-                                    warmupEpochs: Int = 0, start: Double = 0) -> [Double] {
+    static func dinoCosineScheduler(
+        _ base: Double, _ final: Double, epochs: Int, perEpoch: Int,
+        warmupEpochs: Int = 0, start: Double = 0
+    ) -> [Double] {
         let warmupIters = warmupEpochs * perEpoch
         var out: [Double] = []
         if warmupIters > 0 {
@@ -27,7 +30,8 @@ import Testing
 
     @Test func dinoEqualsItsCosineScheduler() throws {
         let url = repositoryRoot.appendingPathComponent("samples/dino.ramp")
-        let program = try Compiler.compile(SourceFile(name: "dino.ramp", text: try String(contentsOf: url, encoding: .utf8)))
+        let program = try Compiler.compile(
+            SourceFile(name: "dino.ramp", text: try String(contentsOf: url, encoding: .utf8)))
         // main_dino.py's defaults: lr 0.0005 per 256 images at 1,024, min_lr 1e-6, 100 epochs, 10 of warmup;
         // weight decay 0.04 to 0.4; teacher momentum 0.996 to 1. 1,251 iterations an epoch.
         let perEpoch = 1251
@@ -38,9 +42,13 @@ import Testing
         var s = Scheduler(program)
         var worst = 0.0
         for i in 0..<lr.count {
-            let got = [s.lr, s.value(of: "weight_decay")!, s.value(of: "ema")!], want = [lr[i], wd[i], ema[i]]
+            let got = [s.lr, s.value(of: "weight_decay")!, s.value(of: "ema")!]
+            let want = [lr[i], wd[i], ema[i]]
             for (g, w) in zip(got, want) {
-                if !Self.close(g, w) { Issue.record("iteration \(i): \(g), DINO gives \(w)"); return }
+                if !Self.close(g, w) {
+                    Issue.record("iteration \(i): \(g), DINO gives \(w)")
+                    return
+                }
                 worst = max(worst, abs(g - w) / max(abs(w), .leastNormalMagnitude))
             }
             #expect(!s.finished)
@@ -55,17 +63,25 @@ import Testing
     /// groups of a 12-block ViT, as run_class_finetuning.py assigns them.
     @Test func beitEqualsItsSchedulerTimesTheLayerScales() throws {
         let url = repositoryRoot.appendingPathComponent("samples/beit.ramp")
-        let program = try Compiler.compile(SourceFile(name: "beit.ramp", text: try String(contentsOf: url, encoding: .utf8)))
+        let program = try Compiler.compile(
+            SourceFile(name: "beit.ramp", text: try String(contentsOf: url, encoding: .utf8)))
         let lr = Self.dinoCosineScheduler(4e-3, 1e-6, epochs: 100, perEpoch: 1251, warmupEpochs: 20)
         let scales = (0..<14).map { pow(0.65, Double(12 + 1 - $0)) }
         #expect(program.outputs.map(\.name) == ["weight_decay"] + (0..<14).map { "lr[\($0)]" })
         var s = Scheduler(program)
         for i in 0..<lr.count {
             for (g, scale) in scales.enumerated() {
-                let got = s.value(of: "lr[\(g)]")!, want = lr[i] * scale
-                if !Self.close(got, want) { Issue.record("iteration \(i), group \(g): \(got), BEiT gives \(want)"); return }
+                let got = s.value(of: "lr[\(g)]")!
+                let want = lr[i] * scale
+                if !Self.close(got, want) {
+                    Issue.record("iteration \(i), group \(g): \(got), BEiT gives \(want)")
+                    return
+                }
             }
-            if !Self.close(s.lr, lr[i]) || s.value(of: "weight_decay") != 0.05 { Issue.record("iteration \(i): \(s.lr)"); return }
+            if !Self.close(s.lr, lr[i]) || s.value(of: "weight_decay") != 0.05 {
+                Issue.record("iteration \(i): \(s.lr)")
+                return
+            }
             s.step()
         }
         #expect(s.finished && program.duration == lr.count)
@@ -77,8 +93,11 @@ import Testing
     /// cosine to 10% over the steps after it that pass 260B more; 10% to 300B.
     @Test func gpt3CountsItsWarmupAndDecayInTokensThroughTheGrowingBatch() throws {
         let url = repositoryRoot.appendingPathComponent("samples/gpt3.ramp")
-        let program = try Compiler.compile(SourceFile(name: "gpt3.ramp", text: try String(contentsOf: url, encoding: .utf8)))
-        let ramp = 7631, peak = 0.6e-4, final = 0.1 * 0.6e-4
+        let program = try Compiler.compile(
+            SourceFile(name: "gpt3.ramp", text: try String(contentsOf: url, encoding: .utf8)))
+        let ramp = 7631
+        let peak = 0.6e-4
+        let final = 0.1 * 0.6e-4
         func batch(_ i: Int) -> Int { i < ramp ? 16 * (1 + 95 * i / ramp) : 1536 }
         var tokens = [0]  // tokens[n]: the tokens in steps 0..<n
         while tokens.last! < 300_000_000_000 { tokens.append(tokens.last! + 2048 * batch(tokens.count - 1)) }
@@ -88,11 +107,17 @@ import Testing
         #expect(program.settings.total == tokens.count - 1)
         var s = Scheduler(program)
         for i in 0..<(tokens.count - 1) {
-            let want = i < warmup ? peak * Double(i) / Double(warmup)
-                : i < decayEnd ? final + 0.5 * (peak - final) * (1 + cos(Double.pi * Double(i - warmup) / Double(decayEnd - warmup)))
-                : final
+            let want =
+                i < warmup
+                ? peak * Double(i) / Double(warmup)
+                : i < decayEnd
+                    ? final + 0.5 * (peak - final)
+                        * (1 + cos(Double.pi * Double(i - warmup) / Double(decayEnd - warmup)))
+                    : final
             if !Self.close(s.lr, want) || s.value(of: "batch_size") != Double(batch(i)) {
-                Issue.record("step \(i): lr \(s.lr) and batch \(s.value(of: "batch_size")!), GPT-3 gives \(want) and \(batch(i))")
+                Issue.record(
+                    "step \(i): lr \(s.lr) and batch \(s.value(of: "batch_size")!), GPT-3 gives \(want) and \(batch(i))"
+                )
                 return
             }
             s.step()
@@ -101,6 +126,8 @@ import Testing
         let text = Explain.text(program)
         #expect(text.contains("phase 1: steps 0-\(warmup - 1) (\(warmup) steps; tokens 0-375,455,744)"))
         #expect(text.contains("phase 1: steps 0-7630 (7631 steps; tokens 0-12,000,985,088)"))
-        print("gpt3: \(tokens.count - 1) steps; warmup \(warmup) steps, decay \(decayEnd - warmup) steps, counted in tokens")
+        print(
+            "gpt3: \(tokens.count - 1) steps; warmup \(warmup) steps, decay \(decayEnd - warmup) steps, counted in tokens"
+        )
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Ramp
 
 /// Drives `ramp repl` in a real terminal through tmux, on a socket of its own.
@@ -12,7 +13,8 @@ struct Tmux {
     /// watches, and Process would then never see its child exit.
     @discardableResult
     func run(_ args: [String]) throws -> String {
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("\(socket)-\(UUID().uuidString).out").path
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("\(socket)-\(UUID().uuidString).out")
+            .path
         defer { try? FileManager.default.removeItem(atPath: output) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -106,13 +108,14 @@ struct Tmux {
     @Test func pipedScriptHasNoPromptsOrEscapes() throws {
         let r = try ramp(["repl"], stdin: "cosine(T=10)\n:at 5\n")
         #expect(r.status == 0)
-        #expect(r.stdout == """
-            cosine(T=10)
-            ███▇▆▄▃▂▁▁  steps 0–9
-            lr[0] = 1  lr[2] = 0.904508  lr[5] = 0.5  lr[7] = 0.206107  lr[9] = 0.0244717
-            lr[5] = 0.5
+        #expect(
+            r.stdout == """
+                cosine(T=10)
+                ███▇▆▄▃▂▁▁  steps 0–9
+                lr[0] = 1  lr[2] = 0.904508  lr[5] = 0.5  lr[7] = 0.206107  lr[9] = 0.0244717
+                lr[5] = 0.5
 
-            """)
+                """)
         #expect(!r.stdout.contains("\u{1B}"))
         #expect(!r.stdout.contains("ramp>"))
     }
@@ -120,13 +123,16 @@ struct Tmux {
     /// Random lines, control characters and invalid UTF-8 included, never end the session.
     @Test func tenThousandRandomLines() throws {
         var seed: UInt64 = 2026
-        let pieces = ["cosine(T=", "5", ")", " then ", "warmup ", "until plateau(", "metric < ", ":at ", ":table 0..", ":plot 7",
-                      ":feed 1 2 ", ":step ", "let x = ", "def f(a) = ", "f(", "x", "\u{1}", "\u{7F}", "\u{1B}[2J", "é", "(", "[",
-                      "lambda e: e", "1e999", "-", "%", "epochs", ":load /", ":save /nonexistent/dir/x", "torch.StepLR(", "step_size=",
-                      "\t", "\"", "#", ";", ",", "..", ":set base ", "0", "nan", ":help ", ":explain", ":reset", ":show", "\\"]
+        let pieces = [
+            "cosine(T=", "5", ")", " then ", "warmup ", "until plateau(", "metric < ", ":at ", ":table 0..", ":plot 7",
+            ":feed 1 2 ", ":step ", "let x = ", "def f(a) = ", "f(", "x", "\u{1}", "\u{7F}", "\u{1B}[2J", "é", "(", "[",
+            "lambda e: e", "1e999", "-", "%", "epochs", ":load /", ":save /nonexistent/dir/x", "torch.StepLR(",
+            "step_size=",
+            "\t", "\"", "#", ";", ",", "..", ":set base ", "0", "nan", ":help ", ":explain", ":reset", ":show", "\\",
+        ]
         var input = ""
         for _ in 0..<10_000 {
-            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             var line = ""
             for k in 0..<Int((seed >> 59) % 9) {
                 line += pieces[Int((seed >> UInt64(3 + 5 * k % 50)) % UInt64(pieces.count))]

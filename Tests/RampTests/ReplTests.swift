@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Ramp
 
 /// Feeds lines to a fresh engine and returns each complete reply.
@@ -17,13 +18,15 @@ func repl(_ lines: [String], engine: inout ReplEngine) -> [ReplEngine.Reply] {
         #expect(lines[0] == "2 phases: warmup(T=5) → cosine(T=50) until plateau")
         #expect(lines[1].hasPrefix("▁▂▄▅▇"))
         #expect(lines[1].hasSuffix("steps 0–54, finished at 55"))
-        #expect(lines[2] == "lr[0] = 0  lr[13] = 0.0938153  lr[27] = 0.0593691  lr[41] = 0.0181288  lr[54] = 9.86636e-05")
+        #expect(
+            lines[2] == "lr[0] = 0  lr[13] = 0.0938153  lr[27] = 0.0593691  lr[41] = 0.0181288  lr[54] = 9.86636e-05")
         #expect(lines[3] == "metric-driven: feed metrics with :step or :feed")
     }
 
     @Test func letAndDefPersistAndCanBeRedefined() {
         var e = ReplEngine()
-        let r = repl(["let w = 5", "def wc(T) = warmup w then cosine(T=T)", "wc(10)", "let w = 2", ":at 1 2"], engine: &e)
+        let r = repl(
+            ["let w = 5", "def wc(T) = warmup w then cosine(T=T)", "wc(10)", "let w = 2", ":at 1 2"], engine: &e)
         #expect(r[0].output == "w = 5")
         #expect(r[1].output == "defined wc")
         #expect(r[2].output.hasPrefix("2 phases: warmup(T=5) → cosine(T=10)"))
@@ -36,11 +39,12 @@ func repl(_ lines: [String], engine: inout ReplEngine) -> [ReplEngine.Reply] {
         var e = ReplEngine()
         let r = repl(["let a = 1", "cosine(T=5, mn=0)", "a"], engine: &e)
         #expect(r[1].isError)
-        #expect(r[1].output == """
-            <repl>:1:13: error[R0301]: 'cosine' has no parameter 'mn'; did you mean 'min'?
-            cosine(T=5, mn=0)
-                        ^~
-            """)
+        #expect(
+            r[1].output == """
+                <repl>:1:13: error[R0301]: 'cosine' has no parameter 'mn'; did you mean 'min'?
+                cosine(T=5, mn=0)
+                            ^~
+                """)
         #expect(!r[2].isError)
         #expect(r[2].output.hasPrefix("1\n"))
     }
@@ -62,7 +66,10 @@ func repl(_ lines: [String], engine: inout ReplEngine) -> [ReplEngine.Reply] {
     @Test func atTableAndSet() {
         var e = ReplEngine()
         let r = repl(["cosine(T=4)", ":at 0 2 10", ":table 0..4 by 2", ":set base 2", ":at 0"], engine: &e)
-        #expect(r[1].output == "lr[0] = 1\nlr[2] = 0.5\nlr[10] = 0.146447\nnote: the schedule finishes at step 4; step 10 shows its last rate")
+        #expect(
+            r[1].output
+                == "lr[0] = 1\nlr[2] = 0.5\nlr[10] = 0.146447\nnote: the schedule finishes at step 4; step 10 shows its last rate"
+        )
         #expect(r[2].output == "step,lr\n0,1.0\n2,0.5\n4,0.14644660940672627")
         #expect(r[3].output == "base 2")
         #expect(r[4].output == "lr[0] = 2")
@@ -91,7 +98,9 @@ func repl(_ lines: [String], engine: inout ReplEngine) -> [ReplEngine.Reply] {
         #expect(e.feed(":show")!.output == "onecycle(total=20, max=1)")
         #expect(e.feed(":help")!.output.contains(":table A..B [by K]"))
         #expect(e.feed(":help warmup")!.output.hasPrefix("warmup(T, from=0, to=next phase's start, shape=\"linear\")"))
-        #expect(e.feed(":help torch.StepLR")!.output.hasPrefix("torch.StepLR(step_size: integer >= 1, gamma: number > 0 = 0.1)"))
+        #expect(
+            e.feed(":help torch.StepLR")!.output.hasPrefix(
+                "torch.StepLR(step_size: integer >= 1, gamma: number > 0 = 0.1)"))
         #expect(e.feed(":plto")!.output == "error: unknown command ':plto'; did you mean 'plot'?; try :help")
     }
 
@@ -104,26 +113,37 @@ func repl(_ lines: [String], engine: inout ReplEngine) -> [ReplEngine.Reply] {
         #expect(!module.isError)
         #expect(module.output.hasPrefix("\"\"\"A learning-rate schedule compiled by Ramp"))
         // The shape's arithmetic is written out, its Ramp above it.
-        #expect(module.output.contains("""
-                # cosine(T=2, from=1, min=0, exponent=1, k=1, periodic=false)
-                def lr_1(t):
-                    return (0.0 + (base - 0.0) * (0.5 * (1 + math.cos(math.pi * ((2.0 if 2.0 < t else t) / 2.0)))))
+        #expect(
+            module.output.contains(
+                """
+                    # cosine(T=2, from=1, min=0, exponent=1, k=1, periodic=false)
+                    def lr_1(t):
+                        return (0.0 + (base - 0.0) * (0.5 * (1 + math.cos(math.pi * ((2.0 if 2.0 < t else t) / 2.0)))))
 
-                lr = Sequence([
-                    Phase(Arith(lr_1), length=2, at="<repl>:1:1"),
-                ], starts=[0])
-            """))
-        #expect(e.feed(":compile table-json 2")!.output == "{\n  \"steps\": 2,\n  \"lr\": [1, 0.5],\n  \"momentum\": null\n}")
-        #expect(e.feed(":compile yaml")!.output == "error: usage: :compile json|csv [steps]|table-json [steps]|python|jax|keras [FILE]")
+                    lr = Sequence([
+                        Phase(Arith(lr_1), length=2, at="<repl>:1:1"),
+                    ], starts=[0])
+                """))
+        #expect(
+            e.feed(":compile table-json 2")!.output
+                == "{\n  \"steps\": 2,\n  \"lr\": [1, 0.5],\n  \"momentum\": null\n}")
+        #expect(
+            e.feed(":compile yaml")!.output
+                == "error: usage: :compile json|csv [steps]|table-json [steps]|python|jax|keras [FILE]")
     }
 
     /// An output other than the rate joins the session; a new schedule keeps it.
     @Test func outputsJoinTheSession() {
         var e = ReplEngine()
         _ = e.feed("base 0.1")
-        #expect(e.feed("weight_decay: linear(T=10, from=0.1, to=0.2)")!.output == "weight_decay: linear(T=10, from=0.1, to=0.2)  (type a learning-rate schedule to run it with)")
+        #expect(
+            e.feed("weight_decay: linear(T=10, from=0.1, to=0.2)")!.output
+                == "weight_decay: linear(T=10, from=0.1, to=0.2)  (type a learning-rate schedule to run it with)")
         let summary = e.feed("cosine(T=10)")!.output
-        #expect(summary.hasSuffix("weight_decay[0] = 0.1  weight_decay[2] = 0.12  weight_decay[5] = 0.15  weight_decay[7] = 0.17  weight_decay[9] = 0.19"))
+        #expect(
+            summary.hasSuffix(
+                "weight_decay[0] = 0.1  weight_decay[2] = 0.12  weight_decay[5] = 0.15  weight_decay[7] = 0.17  weight_decay[9] = 0.19"
+            ))
         #expect(e.feed(":at 5")!.output == "lr[5] = 0.05  weight_decay = 0.15")
         #expect(e.feed(":step")!.output == "step 1: lr = 0.0975528, weight_decay = 0.11")
         _ = e.feed("warmup 2 then 0.1")
@@ -148,14 +168,17 @@ func repl(_ lines: [String], engine: inout ReplEngine) -> [ReplEngine.Reply] {
         let jax = try temporaryFile("", name: "jax_schedule.py")
         #expect(e.feed(":compile jax \(jax)")!.output == "wrote \(jax): `from jax_schedule import schedule`")
         #expect(try String(contentsOfFile: jax, encoding: .utf8) == e.feed(":compile jax")!.output + "\n")
-        #expect(e.feed(":compile jax")!.output.contains("return (0.0 + (base - 0.0) * (0.5 * (1 + jnp.cos(jnp.pi * (jnp.where(2.0 < t, 2.0, t) / 2.0)))))"))
+        #expect(
+            e.feed(":compile jax")!.output.contains(
+                "return (0.0 + (base - 0.0) * (0.5 * (1 + jnp.cos(jnp.pi * (jnp.where(2.0 < t, 2.0, t) / 2.0)))))"))
         #expect(e.feed(":compile keras")!.output.contains("keras.saving.register_keras_serializable"))
         _ = e.feed("running_product(0.99) for 10 then 0.01")
         #expect(e.feed(":compile jax")!.output.contains("return _running_product(t, "))
         _ = e.feed("float32(running_product(0.99)) for 10 then 0.01")
-        #expect(e.feed(":compile jax")!.output == "error: `float32(running_product(0.99))` is not arithmetic "
-            + "of the step, which is all `--to jax` compiles yet (parts with memory are not, nor a running "
-            + "product or cycle in `float32(...)` or as the time of `at`)")
+        #expect(
+            e.feed(":compile jax")!.output == "error: `float32(running_product(0.99))` is not arithmetic "
+                + "of the step, which is all `--to jax` compiles yet (parts with memory are not, nor a running "
+                + "product or cycle in `float32(...)` or as the time of `at`)")
     }
 
     @Test func saveAndLoadRoundTrip() throws {
@@ -197,12 +220,15 @@ func repl(_ lines: [String], engine: inout ReplEngine) -> [ReplEngine.Reply] {
     @Test func hostileLinesNeverEndTheSession() {
         var e = ReplEngine()
         var seed: UInt64 = 7
-        let pieces = ["cosine(", ")", "warmup", " then ", "5", "epochs", "%", ":at", ":table", "..", "\u{0}", "\u{7}", "\u{1B}[A",
-                      "é", "let", "def", "=", "lambda", ":", "metric", "1e400", "-", "*", "(", "[", "{", "\"", "'", "until", "plateau",
-                      ":step", ":feed", "nan", "inf", ":load", ":set base", "0", "999999999999", "\t", "\r"]
+        let pieces = [
+            "cosine(", ")", "warmup", " then ", "5", "epochs", "%", ":at", ":table", "..", "\u{0}", "\u{7}", "\u{1B}[A",
+            "é", "let", "def", "=", "lambda", ":", "metric", "1e400", "-", "*", "(", "[", "{", "\"", "'", "until",
+            "plateau",
+            ":step", ":feed", "nan", "inf", ":load", ":set base", "0", "999999999999", "\t", "\r",
+        ]
         for _ in 0..<2000 {
             var line = ""
-            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             for k in 0..<Int(seed >> 60) {
                 line += pieces[Int((seed >> UInt64(k * 5 % 58)) % UInt64(pieces.count))]
             }

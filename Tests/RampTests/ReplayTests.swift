@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Ramp
 
 /// Resuming under an edited program: a saved state's log of metrics and
@@ -28,7 +29,9 @@ import Testing
     static func events(seed: UInt64, steps: Int) -> (metrics: [Double?], signals: [EventLog.SignalEvent]) {
         var x = seed &* 0x9E37_79B9_7F4A_7C15 | 1
         func next() -> Double {
-            x ^= x << 13; x ^= x >> 7; x ^= x << 17
+            x ^= x << 13
+            x ^= x >> 7
+            x ^= x << 17
             return Double(x >> 11) / Double(1 << 53)
         }
         var v = 1.0
@@ -45,8 +48,11 @@ import Testing
     }
 
     /// Runs `program` over the events for `steps` steps, raising the signals it knows.
-    static func run(_ program: CompiledProgram, _ e: (metrics: [Double?], signals: [EventLog.SignalEvent]), from start: Scheduler? = nil,
-                    steps: Int) -> (Scheduler, [UInt64]) {
+    static func run(
+        _ program: CompiledProgram, _ e: (metrics: [Double?], signals: [EventLog.SignalEvent]),
+        from start: Scheduler? = nil,
+        steps: Int
+    ) -> (Scheduler, [UInt64]) {
         var s = start ?? Scheduler(program)
         var lr: [UInt64] = []
         while s.step < steps {
@@ -59,23 +65,27 @@ import Testing
 
     @Test(arguments: 0..<24)
     func replayEqualsAFreshRun(_ seed: Int) throws {
-        let a = seed % Self.sources.count, b = (seed / Self.sources.count + a + 1) % Self.sources.count
-        let A = Self.program(a), B = Self.program(b)
-        // Only signals both know: a log with one B does not know is refused (below).
+        let a = seed % Self.sources.count
+        let b = (seed / Self.sources.count + a + 1) % Self.sources.count
+        let first = Self.program(a)
+        let second = Self.program(b)
+        // Only signals both know: a log with a signal the second does not know is refused (below).
         let raw = Self.events(seed: UInt64(seed + 1), steps: 160)
-        let e = (raw.metrics, raw.signals.filter { A.signals.contains($0.name) && B.signals.contains($0.name) })
+        let e = (
+            raw.metrics, raw.signals.filter { first.signals.contains($0.name) && second.signals.contains($0.name) }
+        )
         let k = 20 + seed * 5
-        let (sa, _) = Self.run(A, e, steps: k)
+        let (sa, _) = Self.run(first, e, steps: k)
         let saved = try StateJSON.decode(try sa.saved.encoded(), as: SchedulerState.self)
-        let (resumed, report) = try Scheduler.resuming(B, from: saved)
-        let (fresh, _) = Self.run(B, e, steps: k)
+        let (resumed, report) = try Scheduler.resuming(second, from: saved)
+        let (fresh, _) = Self.run(second, e, steps: k)
         #expect(report.replayed)
         #expect(report.before == sa.lr && report.now == fresh.lr)
         // As saved documents: the log may hold NaN metrics, which no == holds for.
         #expect(try resumed.state.encoded() == fresh.state.encoded(), "p\(a) → p\(b) at step \(k)")
-        // From there, B resumed and B fresh are one run.
-        let (endResumed, tailResumed) = Self.run(B, e, from: resumed, steps: 160)
-        let (endFresh, tailFresh) = Self.run(B, e, from: fresh, steps: 160)
+        // From there, second resumed and second fresh are one run.
+        let (endResumed, tailResumed) = Self.run(second, e, from: resumed, steps: 160)
+        let (endFresh, tailFresh) = Self.run(second, e, from: fresh, steps: 160)
         #expect(tailResumed == tailFresh)
         #expect(try endResumed.state.encoded() == endFresh.state.encoded())
     }
@@ -92,10 +102,15 @@ import Testing
     /// the run goes on bit for bit.
     @Test func aStateInsideAnEntryPhaseRestoresExactly() throws {
         let p = Self.program(7)
-        let e = (metrics: [Double?](), signals: [EventLog.SignalEvent(step: 9, name: "cooldown"), EventLog.SignalEvent(step: 30, name: "stop")])
+        let e = (
+            metrics: [Double?](),
+            signals: [EventLog.SignalEvent(step: 9, name: "cooldown"), EventLog.SignalEvent(step: 30, name: "stop")]
+        )
         let (s, _) = Self.run(p, e, steps: 20)
         let text = String(decoding: try s.saved.encoded(), as: UTF8.self)
-        #expect(text.contains(#""entry":{"held":false,"length":20,"values":{"current":{"lr":0.1},"elapsed":10}}"#), "\(text)")
+        #expect(
+            text.contains(#""entry":{"held":false,"length":20,"values":{"current":{"lr":0.1},"elapsed":10}}"#),
+            "\(text)")
         let restored = try Scheduler(p, state: try StateJSON.decode(Data(text.utf8), as: SchedulerState.self))
         #expect(restored.lr == s.lr)
         let (_, tailRestored) = Self.run(p, e, from: restored, steps: 80)
@@ -105,25 +120,44 @@ import Testing
         // the rate the step before it for as many steps as had run (31).
         let (_, all) = Self.run(p, e, steps: 70)
         let lr = all.map(Double.init(bitPattern:))
-        #expect(Array(lr[9...14]) == [0.1, 0, 0.05 * (1.0 / 3), 0.05 * (2.0 / 3), 0.05, 0.05 * (0.5 * (1 + cos(Double.pi * (1.0 / 20))))])
+        #expect(
+            Array(lr[9...14]) == [
+                0.1, 0, 0.05 * (1.0 / 3), 0.05 * (2.0 / 3), 0.05, 0.05 * (0.5 * (1 + cos(Double.pi * (1.0 / 20)))),
+            ])
         #expect(lr[31] == lr[30] && lr[61] == lr[30] && lr[62] == 0.001)
     }
 
     @Test func refusalsSayWhy() throws {
-        let a = Self.program(2), b = Self.program(0)
+        let a = Self.program(2)
+        let b = Self.program(0)
         var s = Scheduler(a)
         try s.signal("cooldown")
         s.step()
         var saved = s.saved
         #expect(throws: ReplayError.self) { _ = try Scheduler.resuming(b, from: saved, replay: false) }
-        do { _ = try Scheduler.resuming(b, from: saved); Issue.record("replayed a log with an unknown signal") } catch {
-            #expect(error.description == "the saved state's log raises the signal 'cooldown' at step 0, which this program does not wait for (unknown signal 'cooldown': its signals are 'cooldown'".replacingOccurrences(of: "its signals are 'cooldown'", with: "it waits for no signal") + ")")
+        do {
+            _ = try Scheduler.resuming(b, from: saved)
+            Issue.record("replayed a log with an unknown signal")
+        } catch {
+            #expect(
+                error.description
+                    == "the saved state's log raises the signal 'cooldown' at step 0, which this program does not wait for (unknown signal 'cooldown': its signals are 'cooldown'"
+                    .replacingOccurrences(of: "its signals are 'cooldown'", with: "it waits for no signal") + ")")
         }
         saved.log = nil
-        do { _ = try Scheduler.resuming(b, from: saved); Issue.record("replayed a state without a log") } catch {
-            #expect(error.description == "the saved state has no log of the metrics and signals it was fed, so it cannot be replayed into another program")
+        do {
+            _ = try Scheduler.resuming(b, from: saved)
+            Issue.record("replayed a state without a log")
+        } catch {
+            #expect(
+                error.description
+                    == "the saved state has no log of the metrics and signals it was fed, so it cannot be replayed into another program"
+            )
         }
-        #expect(throws: UnknownSignal.self) { var t = Scheduler(a); try t.signal("cooldwn") }
+        #expect(throws: UnknownSignal.self) {
+            var t = Scheduler(a)
+            try t.signal("cooldwn")
+        }
     }
 
     /// The log keeps metrics' steps as runs: periodic evaluation costs one number per evaluation.
@@ -148,9 +182,14 @@ import Testing
         _ = one.handle("{\"op\":\"step\"}")
         let state = one.handle("{\"op\":\"state\"}").dropFirst("{\"state\":".count).dropLast()
         var two = ServeSession(program: Self.program(2))
-        #expect(two.handle("{\"op\":\"load\",\"state\":\(state)}").hasPrefix("{\"error\":\"the saved state belongs to another program"))
+        #expect(
+            two.handle("{\"op\":\"load\",\"state\":\(state)}").hasPrefix(
+                "{\"error\":\"the saved state belongs to another program"))
         let answer = two.handle("{\"op\":\"load\",\"replay\":true,\"state\":\(state)}")
-        #expect(answer == "{\"step\":5,\"lr\":0.05,\"momentum\":null,\"finished\":false,\"resumed\":\"lr at step 5: 0.1 before, 0.05 now (the log of 5 steps was replayed into this program)\"}")
+        #expect(
+            answer
+                == "{\"step\":5,\"lr\":0.05,\"momentum\":null,\"finished\":false,\"resumed\":\"lr at step 5: 0.1 before, 0.05 now (the log of 5 steps was replayed into this program)\"}"
+        )
     }
 }
 
@@ -162,12 +201,15 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ramp-edit-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let old = dir + "/old.ramp", edited = dir + "/edited.ramp"
-        let text = "base 0.05\nwarmup 10 then constant(base) until signal(\"cooldown\") then linear(T=30, from=base, to=0)\n"
+        let old = dir + "/old.ramp"
+        let edited = dir + "/edited.ramp"
+        let text =
+            "base 0.05\nwarmup 10 then constant(base) until signal(\"cooldown\") then linear(T=30, from=base, to=0)\n"
         try text.write(toFile: old, atomically: true, encoding: .utf8)
         try text.replacingOccurrences(of: "T=30", with: "T=60").write(toFile: edited, atomically: true, encoding: .utf8)
         let common = ["--objective", "logistic", "--steps", "3000", "--signal", "cooldown@2000"]
-        let log = dir + "/run.csv", checkpoint = dir + "/ck.json"
+        let log = dir + "/run.csv"
+        let checkpoint = dir + "/ck.json"
 
         let p = Process()
         p.executableURL = repositoryRoot.appendingPathComponent(".build/debug/ramp")
@@ -185,11 +227,16 @@ import Testing
 
         let resumed = try ramp(["run", edited] + common + ["--resume", checkpoint, "--log", log])
         #expect(resumed.status == 0, "\(resumed.stderr)")
-        #expect(resumed.stderr.contains("lr at step \(saved.step): 0.05 before, 0.05 now (the log of \(saved.step) steps was replayed into this program)"))
+        #expect(
+            resumed.stderr.contains(
+                "lr at step \(saved.step): 0.05 before, 0.05 now (the log of \(saved.step) steps was replayed into this program)"
+            ))
         let fresh = try ramp(["run", edited] + common + ["--log", dir + "/fresh.csv"])
         #expect(fresh.status == 0)
-        let a = try Data(contentsOf: URL(fileURLWithPath: log)), b = try Data(contentsOf: URL(fileURLWithPath: dir + "/fresh.csv"))
+        let a = try Data(contentsOf: URL(fileURLWithPath: log))
+        let b = try Data(contentsOf: URL(fileURLWithPath: dir + "/fresh.csv"))
         #expect(a == b)
-        #expect(String(decoding: b, as: UTF8.self).split(separator: "\n").count == 2062)  // finished at step 2061, past the 60-step cooldown
+        // Finished at step 2061, past the 60-step cooldown.
+        #expect(String(decoding: b, as: UTF8.self).split(separator: "\n").count == 2062)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Ramp
 
 /// The repository's samples/ folder.
@@ -21,7 +22,7 @@ func metricCurve(_ n: Int) -> [Double?] {
         case 0: v *= 0.93
         case 1: break
         default:
-            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             v *= 1 + (Double(seed >> 11) / Double(1 << 53) - 0.5) * 0.004
         }
         return i % 5 == 4 ? nil : v  // some steps have no evaluation
@@ -121,14 +122,18 @@ struct Trace: Equatable {
         var gen = ProgramGenerator(rng: SeededRandom(seed: 5151))
         for i in 0..<300 {
             let source = gen.program()
-            if let p = try? Compiler.compile(SourceFile(name: "generated \(i)", text: source)) { programs.append((source, p)) }
+            if let p = try? Compiler.compile(SourceFile(name: "generated \(i)", text: source)) {
+                programs.append((source, p))
+            }
         }
         let metrics = metricCurve(400)
         var planned = 0
         for (name, program) in programs {
             if program.lrPlan != nil { planned += 1 }
-            var fast = Scheduler(program), walk = Scheduler(program, walkTree: true)
-            var a = Trace(), b = Trace()
+            var fast = Scheduler(program)
+            var walk = Scheduler(program, walkTree: true)
+            var a = Trace()
+            var b = Trace()
             for i in 0..<400 {
                 a.record(fast)
                 b.record(walk)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Ramp
 
 /// `chained` and `running_product` are continued step by step by a run (the
@@ -40,7 +41,8 @@ import Testing
     /// A scheduler stepping a condition-driven program gives, at every step,
     /// the value the tree gives replayed under the state as it is then.
     @Test func schedulerEqualsTheReplayAcrossAPlateau() throws {
-        let source = "base 0.1\nconstant(base) until plateau(patience 2) "
+        let source =
+            "base 0.1\nconstant(base) until plateau(patience 2) "
             + "then chained([chainable(cosine(T=30, min=0.001), 0.001), base * running_product(0.97)])"
         let program = try Compiler.compile(SourceFile(name: "running", text: source))
         var s = Scheduler(program)
@@ -65,7 +67,10 @@ import Testing
         let program = try Compiler.compile(SourceFile(name: "running", text: Self.programs[2]))
         var whole = Scheduler(program)
         var expected: [Double] = []
-        for _ in 0..<100 { expected.append(whole.lr); whole.step() }
+        for _ in 0..<100 {
+            expected.append(whole.lr)
+            whole.step()
+        }
         var first = Scheduler(program)
         for _ in 0..<at { first.step() }
         let data = try first.saved.encoded()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Ramp
 
 @Suite struct OptimizerTests {
@@ -22,13 +23,15 @@ import Testing
 
     @Test func sgdMomentumAndNesterov() {
         // buf1 = g1; buf2 = 0.9 buf1 + g2.
-        let b1 = [0.5, 0.25], b2 = [0.9 * 0.5 + 0.1, 0.9 * 0.25 - 0.3]
+        let b1 = [0.5, 0.25]
+        let b2 = [0.9 * 0.5 + 0.1, 0.9 * 0.25 - 0.3]
         let m = Self.twoSteps(.momentum)
         #expect(m[0] == 1 - 0.1 * b1[0] - 0.1 * b2[0])
         #expect(m[1] == -2 - 0.1 * b1[1] - 0.1 * b2[1])
         // Nesterov: the step is g + mu * buf.
         let n = Self.twoSteps(.nesterov)
-        let n1 = [0.5 + 0.9 * 0.5, 0.25 + 0.9 * 0.25], n2 = [0.1 + 0.9 * b2[0], -0.3 + 0.9 * b2[1]]
+        let n1 = [0.5 + 0.9 * 0.5, 0.25 + 0.9 * 0.25]
+        let n2 = [0.1 + 0.9 * b2[0], -0.3 + 0.9 * b2[1]]
         #expect(close(n[0], 1 - 0.1 * n1[0] - 0.1 * n2[0]))
         #expect(close(n[1], -2 - 0.1 * n1[1] - 0.1 * n2[1]))
     }
@@ -43,7 +46,8 @@ import Testing
         let p1 = 1 - 0.1 / (1 - 0.9) * (0.1 * 0.5) / ((0.001 * 0.25).squareRoot() / (1 - 0.999).squareRoot() + 1e-8)
         #expect(close(p[0], p1))
         o.update(&p, [0.1, -0.3], lr: 0.1, momentum: nil)
-        let m = 0.9 * (0.1 * 0.5) + 0.1 * 0.1, v = 0.999 * (0.001 * 0.25) + 0.001 * 0.01
+        let m = 0.9 * (0.1 * 0.5) + 0.1 * 0.1
+        let v = 0.999 * (0.001 * 0.25) + 0.001 * 0.01
         let expected = p1 - 0.1 / (1 - 0.81) * m / ((v).squareRoot() / (1 - 0.998001).squareRoot() + 1e-8)
         #expect(close(p[0], expected))
     }
@@ -63,10 +67,12 @@ import Testing
 
     @Test func rmspropAndAdagrad() {
         let r = Self.twoSteps(.rmsprop, lr: 0.01)
-        let v1 = 0.01 * 0.25, v2 = 0.99 * v1 + 0.01 * 0.01
+        let v1 = 0.01 * 0.25
+        let v2 = 0.99 * v1 + 0.01 * 0.01
         #expect(close(r[0], 1 - 0.01 * 0.5 / (v1.squareRoot() + 1e-8) - 0.01 * 0.1 / (v2.squareRoot() + 1e-8)))
         let a = Self.twoSteps(.adagrad)
-        let s1 = 0.25, s2 = 0.25 + 0.01
+        let s1 = 0.25
+        let s2 = 0.25 + 0.01
         #expect(close(a[0], 1 - 0.1 * 0.5 / (s1.squareRoot() + 1e-10) - 0.1 * 0.1 / (s2.squareRoot() + 1e-10)))
     }
 
@@ -89,7 +95,8 @@ import Testing
         _ = f.lossAndGradient(x, into: &g)
         for i in 0..<f.dimension {
             let h = 1e-6
-            var a = x, b = x
+            var a = x
+            var b = x
             a[i] += h
             b[i] -= h
             let numeric = (f.loss(a) - f.loss(b)) / (2 * h)
@@ -125,7 +132,8 @@ import Testing
     }
 
     @Test func restartsBeatAConstantRateOfTheSamePeakOnRastrigin() throws {
-        let sample = try String(contentsOf: samplesDirectory.appendingPathComponent("rastrigin_restarts.ramp"), encoding: .utf8)
+        let sample = try String(
+            contentsOf: samplesDirectory.appendingPathComponent("rastrigin_restarts.ramp"), encoding: .utf8)
         let config = TrainConfig(objective: .rastrigin, optimizer: OptimizerConfig(kind: .sgd), steps: 720)
         let restarts = try finalLoss(sample, config)
         let constant = try finalLoss("base 0.02\nconstant()", config)
@@ -135,24 +143,46 @@ import Testing
 
     @Test func plateauEndsTheCardExampleOnLogistic() throws {
         let card = try String(contentsOf: samplesDirectory.appendingPathComponent("card.ramp"), encoding: .utf8)
-        var t = try Trainer(program: try program(card), config: TrainConfig(objective: .logistic, optimizer: OptimizerConfig(kind: .momentum),
-                                                                           steps: 1000, batchSize: 32))
+        var t = try Trainer(
+            program: try program(card),
+            config: TrainConfig(
+                objective: .logistic, optimizer: OptimizerConfig(kind: .momentum),
+                steps: 1000, batchSize: 32))
         while t.runStep() != nil {}
-        #expect(t.stop == .scheduleFinished(step: 32, condition: "plateau(patience=3, threshold=0.0001, threshold_mode=\"rel\", mode=\"min\", cooldown=0)"))
+        #expect(
+            t.stop
+                == .scheduleFinished(
+                    step: 32,
+                    condition: "plateau(patience=3, threshold=0.0001, threshold_mode=\"rel\", mode=\"min\", cooldown=0)"
+                ))
     }
 
     @Test func nanLossStopsWithTheStepAndRate() throws {
-        var t = try Trainer(program: try program("base 10\nconstant()"), config: TrainConfig(objective: .rosenbrock, optimizer: OptimizerConfig(kind: .sgd), steps: 100))
+        var t = try Trainer(
+            program: try program("base 10\nconstant()"),
+            config: TrainConfig(objective: .rosenbrock, optimizer: OptimizerConfig(kind: .sgd), steps: 100))
         while t.runStep() != nil {}
-        guard case .nonFiniteLoss(let step, let lr)? = t.stop else { Issue.record("expected a non-finite loss, got \(String(describing: t.stop))"); return }
+        guard case .nonFiniteLoss(let step, let lr)? = t.stop else {
+            Issue.record("expected a non-finite loss, got \(String(describing: t.stop))")
+            return
+        }
         #expect(lr == 10)
         #expect(step > 0 && step < 100)
     }
 
     @Test func badConfigurations() throws {
         let p = try program("0.1")
-        #expect(throws: RunError.self) { try Trainer(program: p, config: TrainConfig(objective: .quadratic, dimension: 0, optimizer: OptimizerConfig(kind: .sgd), steps: 5)) }
-        #expect(throws: RunError.self) { try Trainer(program: p, config: TrainConfig(objective: .quadratic, optimizer: OptimizerConfig(kind: .sgd), steps: 0)) }
+        #expect(throws: RunError.self) {
+            try Trainer(
+                program: p,
+                config: TrainConfig(
+                    objective: .quadratic, dimension: 0, optimizer: OptimizerConfig(kind: .sgd), steps: 5))
+        }
+        #expect(throws: RunError.self) {
+            try Trainer(
+                program: p, config: TrainConfig(objective: .quadratic, optimizer: OptimizerConfig(kind: .sgd), steps: 0)
+            )
+        }
         // A checkpoint taken at another base rate is refused; under an edited
         // program, its log is replayed and the move of the rate reported.
         let config = TrainConfig(objective: .quadratic, optimizer: OptimizerConfig(kind: .sgd), steps: 5)
@@ -161,7 +191,9 @@ import Testing
         #expect(throws: RunError.self) { try Trainer(program: try program("base 0.5\n0.1"), resuming: t.checkpoint) }
         let edited = try Trainer(program: try program("0.2"), resuming: t.checkpoint)
         #expect(edited.resumed == ResumeReport(step: 1, before: 0.1, now: 0.2, replayed: true))
-        #expect(edited.resumed?.line == "lr at step 1: 0.1 before, 0.2 now (the log of 1 step was replayed into this program)")
+        #expect(
+            edited.resumed?.line
+                == "lr at step 1: 0.1 before, 0.2 now (the log of 1 step was replayed into this program)")
         #expect(edited.params == t.params)
         #expect(throws: (any Error).self) { try Checkpoint.decoded(Data("{\"version\": 1, \"fingerprint\": ".utf8)) }
     }
@@ -174,13 +206,18 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ramp-kill-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let program = dir + "/p.ramp"
-        try "base 0.05\nwarmup 50 then cosine(T=30000) until plateau(patience 30000)\nmomentum: 0.9".write(toFile: program, atomically: true, encoding: .utf8)
-        let common = [program, "--objective", "logistic", "--optimizer", "adam", "--batch-size", "16", "--seed", "7", "--steps", "30050"]
+        try "base 0.05\nwarmup 50 then cosine(T=30000) until plateau(patience 30000)\nmomentum: 0.9".write(
+            toFile: program, atomically: true, encoding: .utf8)
+        let common = [
+            program, "--objective", "logistic", "--optimizer", "adam", "--batch-size", "16", "--seed", "7", "--steps",
+            "30050",
+        ]
         let reference = try ramp(["run"] + common + ["--log", dir + "/ref.csv"])
         #expect(reference.status == 0, "\(reference.stderr)")
         let expected = try Data(contentsOf: URL(fileURLWithPath: dir + "/ref.csv"))
 
-        let log = dir + "/run.csv", checkpoint = dir + "/ckpt.json"
+        let log = dir + "/run.csv"
+        let checkpoint = dir + "/ckpt.json"
         let binary = repositoryRoot.appendingPathComponent(".build/debug/ramp").path
         var rng = SeededRandom(seed: 99)
         var kills = 0
@@ -224,7 +261,9 @@ import Testing
         #expect(zero.stderr.contains("--dim must be at least 1"))
         let corrupt = dir + "/c.json"
         try "{\"version\":1,\"fingerpr".write(toFile: corrupt, atomically: true, encoding: .utf8)
-        let r = try ramp(["run", "samples/card.ramp", "--objective", "quadratic", "--resume", corrupt, "--checkpoint", corrupt])
+        let r = try ramp([
+            "run", "samples/card.ramp", "--objective", "quadratic", "--resume", corrupt, "--checkpoint", corrupt,
+        ])
         #expect(r.status == 1)
         #expect(r.stderr == "error: the checkpoint \(corrupt) is corrupt or truncated; it was not changed\n")
         #expect(try String(contentsOfFile: corrupt, encoding: .utf8) == "{\"version\":1,\"fingerpr")

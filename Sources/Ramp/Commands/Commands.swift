@@ -20,8 +20,10 @@ public enum Commands {
     /// `ramp table`: the rate (and momentum) at each step, fed `metrics`,
     /// streamed into `out`. Returns how the run ended.
     @discardableResult
-    public static func table(_ program: CompiledProgram, steps: Int, metrics: [Double?], signals: [EventLog.SignalEvent] = [],
-                             format: TableFormat, into out: inout Output) -> TableEnd {
+    public static func table(
+        _ program: CompiledProgram, steps: Int, metrics: [Double?], signals: [EventLog.SignalEvent] = [],
+        format: TableFormat, into out: inout Output
+    ) -> TableEnd {
         var first = true
         switch format {
         case .csv: out.write(TableRow.csvHeader(program) + "\n")
@@ -36,7 +38,9 @@ public enum Commands {
                 out.write(first ? "\n" : ",\n")
                 first = false
                 let m = row.momentum.map { ",\"momentum\":\(NonFinite.json($0))" } ?? ""
-                let others = zip(program.outputs, row.values).map { ",\(JSONValue.quote($0.name)):\(NonFinite.json($1))" }.joined()
+                let others = zip(program.outputs, row.values).map {
+                    ",\(JSONValue.quote($0.name)):\(NonFinite.json($1))"
+                }.joined()
                 out.write("{\"step\":\(row.step),\"lr\":\(NonFinite.json(row.lr))\(m)\(others)}")
             }
         }
@@ -47,15 +51,22 @@ public enum Commands {
     /// The note a table that ended early prints, or nil.
     public static func finishedNote(_ end: TableEnd, requested steps: Int) -> String? {
         guard let at = end.finishedAt else { return nil }
-        let cause = end.transitions.last.map { $0.reason == .condition ? " (its last phase ended on its condition)" : "" } ?? ""
-        return "note: the schedule finished at step \(at)\(cause); \(steps - at) of the requested \(steps) steps were not printed"
+        let cause =
+            end.transitions.last.map { $0.reason == .condition ? " (its last phase ended on its condition)" : "" } ?? ""
+        return
+            "note: the schedule finished at step \(at)\(cause); \(steps - at) of the requested \(steps) steps were not printed"
     }
 
     /// `ramp compile`: the program as `target` (a table of `steps` steps).
-    public static func compile(_ program: CompiledProgram, to target: CompileTarget, steps: Int,
-                               into out: inout Output) throws(Failure) {
+    public static func compile(
+        _ program: CompiledProgram, to target: CompileTarget, steps: Int,
+        into out: inout Output
+    ) throws(Failure) {
         if target.isTable, program.usesMetric {
-            throw Failure(description: "this schedule reacts to a metric, so its table cannot be computed ahead of training; compile it `--to python` to step it inside the training loop, or run `ramp serve` beside it (docs/compile.md, docs/serve.md)")
+            throw Failure(
+                description:
+                    "this schedule reacts to a metric, so its table cannot be computed ahead of training; compile it `--to python` to step it inside the training loop, or run `ramp serve` beside it (docs/compile.md, docs/serve.md)"
+            )
         }
         switch target {
         case .json: out.write(IR.document(program).render() + "\n")
@@ -78,7 +89,11 @@ public enum Commands {
             out.write("{\n  \"steps\": \(count),\n  \"lr\": ")
             column(program, steps, &out) { $0.lr }
             out.write(",\n  \"momentum\": ")
-            if program.momentum == nil { out.write("null") } else { column(program, steps, &out) { $0.momentum ?? .nan } }
+            if program.momentum == nil {
+                out.write("null")
+            } else {
+                column(program, steps, &out) { $0.momentum ?? .nan }
+            }
             for (i, o) in program.outputs.enumerated() {
                 out.write(",\n  \(JSONValue.quote(o.name)): ")
                 column(program, steps, &out) { $0.values[i] }
@@ -88,7 +103,9 @@ public enum Commands {
     }
 
     /// One column of a table as a JSON array of numbers.
-    private static func column(_ program: CompiledProgram, _ steps: Int, _ out: inout Output, _ value: (TableRow) -> Double) {
+    private static func column(
+        _ program: CompiledProgram, _ steps: Int, _ out: inout Output, _ value: (TableRow) -> Double
+    ) {
         out.write("[")
         var first = true
         Table.generate(program, steps: steps) { row in

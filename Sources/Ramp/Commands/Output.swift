@@ -43,7 +43,11 @@ public struct Output: TextOutputStream {
             var off = 0
             while off < raw.count {
                 let n = Foundation.write(fd, raw.baseAddress! + off, raw.count - off)
-                if n <= 0 { if errno == EINTR { continue }; failed = true; return }
+                if n <= 0 {
+                    if errno == EINTR { continue }
+                    failed = true
+                    return
+                }
                 off += n
             }
         }
@@ -99,7 +103,8 @@ public enum AtomicFile {
         for name in names where name.hasPrefix(prefix) {
             let digits = name.dropFirst(prefix.count)
             guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber),
-                  let pid = pid_t(digits), pid > 0, pid != getpid() else { continue }
+                let pid = pid_t(digits), pid > 0, pid != getpid()
+            else { continue }
             if kill(pid, 0) != 0, errno == ESRCH { unlink(folder + "/" + name) }
         }
     }

@@ -29,16 +29,20 @@ extension Commands {
                 }
             }
             if unitName == .tokens, first.settings.sequenceLength == nil {
-                throw Failure(description: "--x tokens needs the program to set sequence_length, since batch_size is scheduled")
+                throw Failure(
+                    description: "--x tokens needs the program to set sequence_length, since batch_size is scheduled")
             }
             return XAxis(name: name, perStep: 1, counts: unitName)
         }
         let values = Set(programs.map { per($0.settings) })
         guard values.count == 1, let n = values.first ?? nil else {
-            throw Failure(description: values.count > 1 ? "--x \(unit): the programs set \(setting) differently"
-                                                        : "--x \(unit) needs the program to set \(setting)")
+            throw Failure(
+                description: values.count > 1
+                    ? "--x \(unit): the programs set \(setting) differently"
+                    : "--x \(unit) needs the program to set \(setting)")
         }
-        return unit.hasPrefix("epoch") ? XAxis(name: name, perStep: 1 / Double(n)) : XAxis(name: name, perStep: Double(n))
+        return unit.hasPrefix("epoch")
+            ? XAxis(name: name, perStep: 1 / Double(n)) : XAxis(name: name, perStep: Double(n))
     }
 
     public struct Plot: Sendable {
@@ -52,8 +56,9 @@ extension Commands {
         /// The SVG document; the default size fits the grid.
         public func svg(width: Int? = nil, height: Int? = nil) -> String {
             let rows = (panels.count + columns - 1) / columns
-            let chart = SVGChart(width: width ?? (columns > 1 ? 1200 : 900),
-                                 height: height ?? (columns > 1 ? 60 + 260 * rows : panels.count > 1 ? 640 : 480), title: title)
+            let chart = SVGChart(
+                width: width ?? (columns > 1 ? 1200 : 900),
+                height: height ?? (columns > 1 ? 60 + 260 * rows : panels.count > 1 ? 640 : 480), title: title)
             return chart.render(panels, columns: columns)
         }
 
@@ -72,11 +77,14 @@ extension Commands {
     /// Lays out `programs`, each run for `steps` steps (default: its own
     /// suggested horizon) and fed `metrics`, along `x` (steps by default), with an optional training log's
     /// loss and metric in a panel of their own.
-    public static func plot(_ programs: [(name: String, program: CompiledProgram)], steps: Int? = nil,
-                            metrics: [Double?] = [], signals: [EventLog.SignalEvent] = [], runLog: (name: String, log: RunLog)? = nil,
-                            logY: Bool = false, x: XAxis = .steps) -> Plot {
+    public static func plot(
+        _ programs: [(name: String, program: CompiledProgram)], steps: Int? = nil,
+        metrics: [Double?] = [], signals: [EventLog.SignalEvent] = [], runLog: (name: String, log: RunLog)? = nil,
+        logY: Bool = false, x: XAxis = .steps
+    ) -> Plot {
         let runs = programs.map { p in
-            ChartData.run(p.program, name: p.name, steps: steps ?? p.program.suggestedHorizon, metrics: metrics, signals: signals)
+            ChartData.run(
+                p.program, name: p.name, steps: steps ?? p.program.suggestedHorizon, metrics: metrics, signals: signals)
         }
         var panels: [Panel] = []
         var columns = 1
@@ -84,7 +92,9 @@ extension Commands {
         if runs.count > 1, let lo = lengths.min(), let hi = lengths.max(), hi > 4 * lo {
             // Lengths too different to share an axis: one small panel each.
             panels = runs.map { r in
-                Panel(title: r.name, yLabel: "lr", series: [Series(name: r.name, values: r.lr)], markers: r.markers, logY: logY)
+                Panel(
+                    title: r.name, yLabel: "lr", series: [Series(name: r.name, values: r.lr)], markers: r.markers,
+                    logY: logY)
             }
             columns = runs.count <= 4 ? 2 : 3
         } else if !runs.isEmpty {
@@ -96,13 +106,19 @@ extension Commands {
                         .map { Series(name: runs.count == 1 ? $0.name : "\(r.name) \($0.name)", values: $0.values) }
                 }
             }
-            panels.append(Panel(title: "learning rate", yLabel: "lr",
-                                series: runs.map { Series(name: $0.name, values: $0.lr) } + groupSeries("lr"), markers: markers, logY: logY))
+            panels.append(
+                Panel(
+                    title: "learning rate", yLabel: "lr",
+                    series: runs.map { Series(name: $0.name, values: $0.lr) } + groupSeries("lr"), markers: markers,
+                    logY: logY))
             let withMomentum = runs.filter { $0.momentum != nil }
             if !withMomentum.isEmpty || !groupSeries("momentum").isEmpty {
-                panels.append(Panel(title: "momentum", yLabel: "momentum",
-                                    series: withMomentum.map { Series(name: $0.name, values: $0.momentum!) } + groupSeries("momentum"),
-                                    markers: markers))
+                panels.append(
+                    Panel(
+                        title: "momentum", yLabel: "momentum",
+                        series: withMomentum.map { Series(name: $0.name, values: $0.momentum!) }
+                            + groupSeries("momentum"),
+                        markers: markers))
             }
             // A panel per other output, on a scale of its own, each program that has it drawn in it.
             var names: [String] = []
@@ -113,14 +129,17 @@ extension Commands {
                 }
             }
             for name in names {
-                let series = runs.compactMap { r in r.outputs.first { $0.name == name }.map { Series(name: r.name, values: $0.values) } }
+                let series = runs.compactMap { r in
+                    r.outputs.first { $0.name == name }.map { Series(name: r.name, values: $0.values) }
+                }
                 panels.append(Panel(title: name, yLabel: name, series: series + groupSeries(name), markers: markers))
             }
         }
         if let (name, log) = runLog {
             let series = ["loss", "metric"].compactMap { c in log.columns[c].map { Series(name: c, values: $0) } }
             if runs.isEmpty, let lr = log.columns["lr"] {
-                panels.append(Panel(title: "learning rate", yLabel: "lr", series: [Series(name: name, values: lr)], logY: logY))
+                panels.append(
+                    Panel(title: "learning rate", yLabel: "lr", series: [Series(name: name, values: lr)], logY: logY))
             }
             panels.append(Panel(title: "loss and metric", yLabel: "value", series: series, logY: logY))
         }

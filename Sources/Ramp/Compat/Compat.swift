@@ -7,12 +7,16 @@ public enum Compat {
     static let modulePaths: [(String, String)] = [
         ("torch.optim.lr_scheduler.", "torch."), ("transformers.optimization.", "transformers."),
         ("timm.scheduler.", "timm."), ("keras.optimizers.schedules.", "keras."), ("optax.schedules.", "optax."),
-        ("deepspeed.runtime.lr_schedules.", "deepspeed."), ("composer.optim.scheduler.", "composer."), ("composer.optim.", "composer."),
-        ("fvcore.common.param_scheduler.", "fvcore."), ("mmengine.optim.scheduler.", "mmengine."), ("mmengine.optim.", "mmengine."),
+        ("deepspeed.runtime.lr_schedules.", "deepspeed."), ("composer.optim.scheduler.", "composer."),
+        ("composer.optim.", "composer."),
+        ("fvcore.common.param_scheduler.", "fvcore."), ("mmengine.optim.scheduler.", "mmengine."),
+        ("mmengine.optim.", "mmengine."),
     ]
 
     /// The libraries' namespaces, as calls begin with them.
-    static let namespaces: Set<String> = ["torch", "transformers", "timm", "optax", "keras", "deepspeed", "composer", "fvcore", "mmengine"]
+    static let namespaces: Set<String> = [
+        "torch", "transformers", "timm", "optax", "keras", "deepspeed", "composer", "fvcore", "mmengine",
+    ]
 
     /// `torch.optim.lr_scheduler.StepLR` → `torch.StepLR`.
     static func shortName(_ name: String) -> String {
@@ -25,14 +29,18 @@ public enum Compat {
 
     /// Why a library argument that Ramp leaves unsupported cannot be reproduced, when there is more to say.
     static func unsupportedReason(_ parameter: String) -> String? {
-        parameter.hasPrefix("noise") ? "the noise comes from torch's random generator, which cannot be reproduced outside torch" : nil
+        parameter.hasPrefix("noise")
+            ? "the noise comes from torch's random generator, which cannot be reproduced outside torch" : nil
     }
 
     static let sgdrName = "optax.sgdr_schedule"
 
     /// Constructors written in Swift rather than in the prelude, as `ramp list` shows them.
     public static let nativeConstructors: [(signature: String, doc: String)] = [
-        ("\(sgdrName)(cosine_kwargs: list)", "optax.warmup_cosine_decay_schedule cycles, one per dict(...) of keyword arguments"),
+        (
+            "\(sgdrName)(cosine_kwargs: list)",
+            "optax.warmup_cosine_decay_schedule cycles, one per dict(...) of keyword arguments"
+        )
     ]
 }
 
@@ -51,7 +59,8 @@ extension Checker {
             throw .error(.expectsDictList("cosine_kwargs", of: Compat.sgdrName), at: listRange)
         }
         guard case .function(let cycle)? = globals["optax.warmup_cosine_decay_schedule"] else { throw .alreadyReported }
-        var schedules: [Value] = [], boundaries: [Value] = []
+        var schedules: [Value] = []
+        var boundaries: [Value] = []
         var total = 0
         for d in dicts {
             guard case .map(let entries) = d else {
@@ -64,13 +73,19 @@ extension Checker {
             }
             schedules.append(try callClosure(cycle, keywords: kwargs, range))
             if case .number(let n, let form)? = kwargs["decay_steps"] {
-                if let form { try record(BaseGuard(expr: form.expr, rule: .equals(n), what: "decay_steps", range: listRange)) }
+                if let form {
+                    try record(BaseGuard(expr: form.expr, rule: .equals(n), what: "decay_steps", range: listRange))
+                }
                 total += Int(n)
             }
             boundaries.append(.duration(total))
         }
         boundaries.removeLast()
-        return try callBuiltin(Builtins.lookup("chain")!, [], range, env, prebound: ["schedules": (.list(schedules), listRange),
-                                                                                  "at": (.list(boundaries), listRange)])
+        return try callBuiltin(
+            Builtins.lookup("chain")!, [], range, env,
+            prebound: [
+                "schedules": (.list(schedules), listRange),
+                "at": (.list(boundaries), listRange),
+            ])
     }
 }

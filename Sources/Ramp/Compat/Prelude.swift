@@ -58,8 +58,9 @@ public enum Prelude {
         var out: [String: String] = [:]
         var pending: [String] = []
         for line in source.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix("## ") { pending.append(String(line.dropFirst(3))) }
-            else if line.hasPrefix("def ") {
+            if line.hasPrefix("## ") {
+                pending.append(String(line.dropFirst(3)))
+            } else if line.hasPrefix("def ") {
                 let name = line.dropFirst(4).prefix { $0 != "(" }
                 out[String(name)] = pending.joined(separator: " ")
                 pending = []

@@ -113,7 +113,8 @@ public enum DiagnosticCatalogue {
         .expectedSchedule, .expectedCondition, .expectedDuration, .notANumber, .signalOutsideCondition,
         .metricDriven, .badDuration, .badSetting, .badValue, .unknownSignal,
         .entryValueMisplaced,
-        .outputTwice, .noSchedule, .unreachablePhase, .emptyPhase, .lengthTwice, .tooLarge, .tooDeep, .badRate, .baseDependent,
+        .outputTwice, .noSchedule, .unreachablePhase, .emptyPhase, .lengthTwice, .tooLarge, .tooDeep, .badRate,
+        .baseDependent,
         .unknownOutput, .reservedOutput,
         .badConfig, .unsupportedConfig,
         .formatChangedMeaning,
@@ -166,13 +167,20 @@ public enum DiagnosticCatalogue {
         505: ("length-twice", "a phase given two lengths"),
         506: ("too-large", "a schedule with more parts than the limit once expanded"),
         507: ("too-deep", "a schedule that nests deeper than the limit once expanded"),
-        508: ("bad-rate", "a rate or another output outside its range (negative, above 1, infinite, NaN...) at some step"),
+        508: (
+            "bad-rate", "a rate or another output outside its range (negative, above 1, infinite, NaN...) at some step"
+        ),
         509: ("base-dependent", "another base asked of a program whose lengths, counts or choices depend on the base"),
-        510: ("unknown-output", "a warning: an output whose name is close to a known one, which is then carried as it is"),
+        510: (
+            "unknown-output", "a warning: an output whose name is close to a known one, which is then carried as it is"
+        ),
         511: ("reserved-output", "an output named as something else already is (`step`, `t`, `metric`...)"),
         601: ("bad-config", "an imported config that cannot be read, or lacks what its schedule needs"),
         602: ("unsupported-config", "an imported config that uses something Ramp cannot express, named by its key"),
-        701: ("format-changed-meaning", "a program that `ramp fmt` could not lay out without changing it, so left as it was"),
+        701: (
+            "format-changed-meaning",
+            "a program that `ramp fmt` could not lay out without changing it, so left as it was"
+        ),
         0: ("note", "a location related to another diagnostic"),
     ]
 
@@ -186,25 +194,26 @@ public enum DiagnosticCatalogue {
 /// identifier cannot make a diagnostic megabytes long.
 func quoted(_ name: String, limit: Int = 60) -> String {
     guard name.unicodeScalars.count > limit else { return "'\(name)'" }
-    return "'" + String(String.UnicodeScalarView(name.unicodeScalars.prefix(limit))) + "…' (\(name.unicodeScalars.count) characters)"
+    return "'" + String(String.UnicodeScalarView(name.unicodeScalars.prefix(limit)))
+        + "…' (\(name.unicodeScalars.count) characters)"
 }
 
 extension DiagnosticCatalogue {
     /// docs/diagnostics.md, generated from the catalogue (a test keeps the file equal to it).
     public static var markdown: String {
         var out = """
-        # Diagnostics
+            # Diagnostics
 
-        Every diagnostic Ramp reports has a stable code, printed as
-        `file:line:col: error[CODE]: message`, and reported by the same code
-        everywhere programs are checked. This page is generated from the
-        catalogue in `Sources/Ramp/Diagnostics/Catalogue.swift`; the messages
-        of each block of codes are in `Sources/Ramp/Diagnostics/Messages/`.
+            Every diagnostic Ramp reports has a stable code, printed as
+            `file:line:col: error[CODE]: message`, and reported by the same code
+            everywhere programs are checked. This page is generated from the
+            catalogue in `Sources/Ramp/Diagnostics/Catalogue.swift`; the messages
+            of each block of codes are in `Sources/Ramp/Diagnostics/Messages/`.
 
-        | code | name | what it reports |
-        | --- | --- | --- |
+            | code | name | what it reports |
+            | --- | --- | --- |
 
-        """
+            """
         for k in all { out += "| \(k.code) | `\(k.name)` | \(k.summary) |\n" }
         return out
     }

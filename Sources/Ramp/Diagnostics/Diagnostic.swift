@@ -12,8 +12,10 @@ public struct Diagnostic: Error, Sendable, Hashable {
     public var notes: [Diagnostic] = []
 
     /// Private: a message comes from the catalogue (`DiagnosticMessage`, `NoteMessage`).
-    private init(_ severity: Severity, _ kind: DiagnosticKind, _ message: String, at range: SourceRange,
-                 notes: [Diagnostic] = []) {
+    private init(
+        _ severity: Severity, _ kind: DiagnosticKind, _ message: String, at range: SourceRange,
+        notes: [Diagnostic] = []
+    ) {
         self.severity = severity
         self.kind = kind
         self.message = message
@@ -79,16 +81,19 @@ public enum DiagnosticPrinter {
         let loc = file.location(of: d.range.start)
         var scalars = Array(file.lineText(loc.line).unicodeScalars)
         var column = loc.column  // 1-based, within what is shown
-        var prefix = "", suffix = ""
+        var prefix = ""
+        var suffix = ""
         if scalars.count > 2 * window {
-            let from = max(0, column - 1 - window), to = min(scalars.count, column - 1 + window)
+            let from = max(0, column - 1 - window)
+            let to = min(scalars.count, column - 1 + window)
             prefix = from > 0 ? "…" : ""
             suffix = to < scalars.count ? "…" : ""
             scalars = Array(scalars[from..<to])
             column = column - from + (prefix.isEmpty ? 0 : 1)
         }
         // Each character as a terminal is shown it: a control character as its escape.
-        let pieces = Array(prefix.unicodeScalars).map { String($0) } + scalars.map(TerminalText.shown)
+        let pieces =
+            Array(prefix.unicodeScalars).map { String($0) } + scalars.map(TerminalText.shown)
             + Array(suffix.unicodeScalars).map { String($0) }
         let line = pieces.joined()
         // Keep tabs so the caret lines up under tab-indented code.
@@ -114,7 +119,8 @@ public enum DiagnosticPrinter {
     /// is (1-based line and column, as the text shows them), its code, its
     /// message, its notes, and the text the CLI prints for it.
     public static func json(_ d: Diagnostic, in file: SourceFile) -> JSONValue {
-        let a = file.location(of: d.range.start), b = file.location(of: d.range.end)
+        let a = file.location(of: d.range.start)
+        let b = file.location(of: d.range.end)
         var fields: [(String, JSONValue)] = [
             ("file", .string(file.name)),
             ("line", .number(Double(a.line))), ("column", .number(Double(a.column))),

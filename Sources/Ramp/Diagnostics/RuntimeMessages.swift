@@ -24,7 +24,8 @@ enum RuntimeMessages {
 
     /// The Python line that defines the table, `_MESSAGES = {"R0508": ..., ...}`.
     static var pythonTable: String {
-        "_MESSAGES = {" + templates.map { "\(JSONValue.quote($0.code)): \(JSONValue.quote($0.template))" }
+        "_MESSAGES = {"
+            + templates.map { "\(JSONValue.quote($0.code)): \(JSONValue.quote($0.template))" }
             .joined(separator: ", ") + "}"
     }
 

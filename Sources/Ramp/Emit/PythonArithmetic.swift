@@ -19,9 +19,14 @@ extension Python.Writer {
             switch n {
             case .constant, .time: break
             case .negate(let a), .apply(_, let a), .single(let a): stack.append(a)
-            case .combine(_, let a, let b): stack.append(a); stack.append(b)
-            case .warp(let a, let b) where jnp: stack.append(a); stack.append(b)
-            case .primitive(let p, _): if !Self.shapes.contains(p.name) && !(jnp && Self.arrayShapes.contains(p.name)) { return false }
+            case .combine(_, let a, let b):
+                stack.append(a)
+                stack.append(b)
+            case .warp(let a, let b) where jnp:
+                stack.append(a)
+                stack.append(b)
+            case .primitive(let p, _):
+                if !Self.shapes.contains(p.name) && !(jnp && Self.arrayShapes.contains(p.name)) { return false }
             default: return false
             }
         }
@@ -139,13 +144,17 @@ extension Python.Writer {
         }
         switch op {
         case .add, .subtract, .multiply: return "(\(x) \(op.rawValue) \(y))"
-        case .divide: used.insert("combine"); return "_div(\(x), \(y))"
+        case .divide:
+            used.insert("combine")
+            return "_div(\(x), \(y))"
         case .power: return "_pow(\(x), \(y))"
         case .min where inline && Self.isSimple(x) && Self.isSimple(y): return minimum(x, y)
         case .max where inline && Self.isSimple(x) && Self.isSimple(y): return maximum(x, y)
         case .min: return "_min(\(x), \(y))"
         case .max: return "_max(\(x), \(y))"
-        case .mod: used.insert("combine"); return "_mod(\(x), \(y))"
+        case .mod:
+            used.insert("combine")
+            return "_mod(\(x), \(y))"
         }
     }
 
@@ -224,14 +233,18 @@ extension Python.Writer {
             let v = "(\(a("from")) * \(pow(a("gamma"), p)))"
             guard let end = args["end"] else { return v }
             let (gamma, form) = numbers["gamma"]!
-            let (lo, hi) = arrays != nil ? (maximum(v, end), minimum(v, end)) : ("_max(\(v), \(end))", "_min(\(v), \(end))")
+            let (lo, hi) =
+                arrays != nil ? (maximum(v, end), minimum(v, end)) : ("_max(\(v), \(end))", "_min(\(v), \(end))")
             if form == nil { return gamma < 1 ? lo : hi }
             return "(\(lo) if \(a("gamma")) < 1 else \(hi))"
         case is StepDecay:
             return "(\(a("from")) * \(pow(a("gamma"), floor("t / \(a("size"))"))))"
         case let m as MultiStep:
-            let list = "(" + m.milestones.map(String.init).joined(separator: ", ") + (m.milestones.count == 1 ? ",)" : ")")
-            let count = arrays.map { "sum(\($0).where(m <= t, 1.0, 0.0) for m in \(list))" } ?? "float(sum(1 for m in \(list) if m <= t))"
+            let list =
+                "(" + m.milestones.map(String.init).joined(separator: ", ") + (m.milestones.count == 1 ? ",)" : ")")
+            let count =
+                arrays.map { "sum(\($0).where(m <= t, 1.0, 0.0) for m in \(list))" }
+                ?? "float(sum(1 for m in \(list) if m <= t))"
             return "(\(a("from")) * \(pow(a("gamma"), count)))"
         case let poly as Polynomial:
             let stretched = arrays != nil ? maximum("1.0", ceil("t / \(a("T"))")) : "_max(1.0, _ceil(t / \(a("T"))))"
@@ -252,16 +265,20 @@ extension Python.Writer {
             case .oneMinusSqrt: f = "(1 - \(math("sqrt"))(\(progress)))"
             }
             let rise = "(\(a("from")) + (\(a("peak")) - \(a("from"))) * (t / \(warm)))"
-            return cond("t < \(warm)", rise, cond("t < \(stable)", a("peak"), "(\(a("min")) + (\(a("peak")) - \(a("min"))) * \(f))"))
+            return cond(
+                "t < \(warm)", rise,
+                cond("t < \(stable)", a("peak"), "(\(a("min")) + (\(a("peak")) - \(a("min"))) * \(f))"))
         case let pw as Piecewise:
             return "_piecewise(t, \(Self.floats(pw.boundaries)), \(a("values")))"
         case let ip as Interpolate:
-            return "_interpolate(t, \(Self.floats(ip.boundaries)), \(a("values")), \(ip.shape == .cosine ? "True" : "False"))"
+            return
+                "_interpolate(t, \(Self.floats(ip.boundaries)), \(a("values")), \(ip.shape == .cosine ? "True" : "False"))"
         case is Cyclic, is OneCycle:
             return cycleShape(p, symbols, momentum: false)
         case is TanhDecay:
             let tr = "(\(minimum("t", a("T"))) / \(a("T")))"
-            return "(\(a("min")) + 0.5 * (\(a("from")) - \(a("min"))) * (1 - \(math("tanh"))(\(a("lb")) * (1 - \(tr)) + \(a("ub")) * \(tr))))"
+            return
+                "(\(a("min")) + 0.5 * (\(a("from")) - \(a("min"))) * (1 - \(math("tanh"))(\(a("lb")) * (1 - \(tr)) + \(a("ub")) * \(tr))))"
         default:
             preconditionFailure("\(p.name) has no arithmetic form")
         }

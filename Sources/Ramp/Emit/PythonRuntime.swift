@@ -37,7 +37,8 @@ struct PythonRuntime: Sendable {
     /// messages table becomes the table itself (`RuntimeMessages`).
     static func file(_ name: String) throws(Missing) -> String {
         guard let url = Bundle.module.url(forResource: name, withExtension: "py"),
-              let text = try? String(contentsOf: url, encoding: .utf8) else { throw Missing(name: name) }
+            let text = try? String(contentsOf: url, encoding: .utf8)
+        else { throw Missing(name: name) }
         return text.components(separatedBy: "\n\"\"\"\n").dropFirst().joined(separator: "\n\"\"\"\n")
             .replacingOccurrences(of: "\nfrom messages import _MESSAGES\n", with: "\n\(RuntimeMessages.pythonTable)\n")
             .trimmingCharacters(in: .newlines)
@@ -52,7 +53,8 @@ struct PythonRuntime: Sendable {
         var sections: [Section] = []
         for name in files {
             guard let url = Bundle.module.url(forResource: name, withExtension: "py"),
-                  let text = try? String(contentsOf: url, encoding: .utf8) else { throw Missing(name: name) }
+                let text = try? String(contentsOf: url, encoding: .utf8)
+            else { throw Missing(name: name) }
             // Each file's own docstring and imports come before its first section.
             sections += PythonRuntime(text: text).sections
         }

@@ -38,7 +38,8 @@ extension Python {
             var checks: [String] = []
             for g in p.baseGuards { checks.append(baseGuard(g)) }
             let lr = sequence(p.lr)
-            var momentum = "None", companion = "None"
+            var momentum = "None"
+            var companion = "None"
             switch p.momentum {
             case nil: break
             case .explicit(let m):
@@ -52,9 +53,11 @@ extension Python {
                 others.append("(\(pythonString(o.name)), \(sequence(o.sequence)))")
             }
             let slots = p.initialSlots.enumerated().map { slot($0.offset, $0.element) }
-            var lines = ["def _program(base):",
-                         "    \"\"\"The schedule at `base`: the rate tree, the momentum tree (or None),",
-                         "    the companion momentum's start (or None), and the initial state slots.\"\"\""]
+            var lines = [
+                "def _program(base):",
+                "    \"\"\"The schedule at `base`: the rate tree, the momentum tree (or None),",
+                "    the companion momentum's start (or None), and the initial state slots.\"\"\"",
+            ]
             if !checks.isEmpty {
                 lines.append("    # Decisions taken on numbers that follow the base must come out the same.")
                 lines += checks.map { "    " + $0 }
@@ -90,11 +93,13 @@ extension Python {
             let what = pythonString(g.what)
             let atBase = "\"at base \" + _fmt(base) + \", \" + \(what)"
             let shape = pythonString(", so the schedule's shape depends on the base")
-            let condition: String, why: String
+            let condition: String
+            let why: String
             switch g.rule {
             case .equals(let v):
                 condition = v.isNaN ? "\(x) != \(x)" : "\(x) == \(literal(v))"
-                why = "\(what) + \(pythonString(" is \(fmt(v)) at the program's base but ")) + _fmt(\(x)) + \" at base \" + _fmt(base) + \(shape)"
+                why =
+                    "\(what) + \(pythonString(" is \(fmt(v)) at the program's base but ")) + _fmt(\(x)) + \" at base \" + _fmt(base) + \(shape)"
             case .finite:
                 condition = "math.isfinite(\(x))"
                 why = atBase + " + \" must be finite\""
@@ -109,7 +114,8 @@ extension Python {
             case .comparison(let op, let other, let expected):
                 let test = "\(x) \(op.rawValue) \(expr(other))"
                 condition = expected ? test : "not (\(test))"
-                why = "\(what) + \(pythonString(" is \(expected) at the program's base but \(!expected) at base ")) + _fmt(base) + \(shape)"
+                why =
+                    "\(what) + \(pythonString(" is \(expected) at the program's base but \(!expected) at base ")) + _fmt(base) + \(shape)"
             }
             return "_require_base(\(condition), \(pythonString(place(g.range.start))), lambda: \(why))"
         }
@@ -129,7 +135,8 @@ extension Python {
                 used.insert("functions")
                 return "\(function(f))(\(expr(a)))"
             case .combine(let op, let a, let b):
-                let x = expr(a), y = expr(b)
+                let x = expr(a)
+                let y = expr(b)
                 return binary(op, x, y)
             case .pinned(let x, let b): return "_pinned(\(literal(x)), \(literal(b)), base)"
             // Read inside a phase's builder (`Entry.make`), whose argument `e` holds the values.
@@ -166,7 +173,8 @@ extension Python {
         /// The variable phase `i`'s warmup rises to, when it rises to the next
         /// phase's start; the warmup's arithmetic then reads it (`pendingTarget`).
         mutating func risingTarget(_ s: PhaseSequence, _ i: Int) -> String? {
-            guard i + 1 < s.phases.count, case .primitive(let w as Warmup, _) = s.phases[i].body, w.implicitTarget else { return nil }
+            guard i + 1 < s.phases.count, case .primitive(let w as Warmup, _) = s.phases[i].body, w.implicitTarget
+            else { return nil }
             let target = fresh("start")
             pendingTarget = target
             return target
@@ -176,7 +184,8 @@ extension Python {
         func functionLines() -> [String] {
             functions.flatMap { f -> [String] in
                 let ramp = f.ramp.count <= 90 ? f.ramp : String(f.ramp.prefix(87)) + "..."
-                return ["", "# " + ramp.replacingOccurrences(of: "\n", with: " ")] + f.code.split(separator: "\n").map(String.init)
+                return ["", "# " + ramp.replacingOccurrences(of: "\n", with: " ")]
+                    + f.code.split(separator: "\n").map(String.init)
             }
         }
 
@@ -244,7 +253,9 @@ extension Python {
         /// is written in a builder `def phase_N(e, target=None)` that returns
         /// the body and its natural length, or None when a number fixed at
         /// entry is not finite (the runtime's `Entry`).
-        private mutating func entryPhase(_ s: PhaseSequence, _ i: Int, _ plan: EntryPlan, level: Int, layout: String?) -> String {
+        private mutating func entryPhase(_ s: PhaseSequence, _ i: Int, _ plan: EntryPlan, level: Int, layout: String?)
+            -> String
+        {
             let p = s.phases[i]
             let name = fresh("phase")
             let (outerFunctions, outerHoisted, outerTarget) = (functions, hoisted, pendingTarget)
@@ -262,7 +273,12 @@ extension Python {
             code += hoisted.map { "    " + $0 }
             code.append("    return \(body), \(natural ?? "None")")
             (functions, hoisted, pendingTarget) = (outerFunctions, outerHoisted, outerTarget)
-            functions.append((ramp: "phase \(i + 1) of \(plan.output), built when it starts: \(Describe.node(p.body, own: plan.output))", code: code.joined(separator: "\n")))
+            functions.append(
+                (
+                    ramp:
+                        "phase \(i + 1) of \(plan.output), built when it starts: \(Describe.node(p.body, own: plan.output))",
+                    code: code.joined(separator: "\n")
+                ))
             var reads: [String] = []
             for input in s.entryInputs(of: i) {
                 if case .current(let o) = input, o != plan.output, !reads.contains(o) { reads.append(o) }
@@ -311,7 +327,9 @@ extension Python {
             case .chained(let c, _):
                 let parts = c.members.compactMap { duration($0.body) }
                 guard var longest = parts.first else { return nil }
-                for p in parts.dropFirst() { longest = arrays == nil ? "max(\(longest), \(p))" : "jnp.maximum(\(longest), \(p))" }
+                for p in parts.dropFirst() {
+                    longest = arrays == nil ? "max(\(longest), \(p))" : "jnp.maximum(\(longest), \(p))"
+                }
                 return longest
             case .sequence, .restarts: return n.duration.map(String.init)
             }
@@ -324,12 +342,15 @@ extension Python {
             if Self.isArithmetic(n), Self.readsTime(n) {
                 used.insert("arith")
                 if single {
-                    let f = function(n, single: false, prefix: output), g = function(n, single: true, prefix: output)
+                    let f = function(n, single: false, prefix: output)
+                    let g = function(n, single: true, prefix: output)
                     return ("Arith(\(f), \(g))", 1)
                 }
                 return ("Arith(\(function(n, single: false, prefix: output)))", 1)
             }
-            func wrap(_ name: String, _ section: String, _ children: [(String, Int)], _ extra: [String] = []) -> (String, Int) {
+            func wrap(_ name: String, _ section: String, _ children: [(String, Int)], _ extra: [String] = []) -> (
+                String, Int
+            ) {
                 used.insert(section)
                 let depth = (children.map(\.1).max() ?? 0) + 1
                 return hoist("\(name)(" + (children.map(\.0) + extra).joined(separator: ", ") + ")", depth)
@@ -346,7 +367,8 @@ extension Python {
                 let inner = node(a, level: level + 1, single: single)
                 return wrap("Fn", "functions", [("\"\(f.rawValue)\"", 0), inner])
             case .combine(let op, let a, let b):
-                let x = node(a, level: level + 1, single: single), y = node(b, level: level + 1, single: single)
+                let x = node(a, level: level + 1, single: single)
+                let y = node(b, level: level + 1, single: single)
                 return wrap("Op", "combine", [("\"\(op.rawValue)\"", 0), x, y])
             case .primitive(let p, let symbols):
                 used.insert(p.name)
@@ -364,33 +386,41 @@ extension Python {
                 return sequence(s, level: level)
             case .restarts(let r, let symbols):
                 let body = node(r.body, level: level + 1)
-                return wrap("Restarts", "restarts", [body], [
-                    "period=\(r.period)", "mult=\(literal(r.mult))", "decay=\(number(r.decay, symbols["decay"]))",
-                    "floor=\(number(r.floor, symbols["floor"]))", "limit=\(r.limit.map(String.init) ?? "None")",
-                    "decay_mode=\"\(r.decayMode.rawValue)\"",
-                ])
+                return wrap(
+                    "Restarts", "restarts", [body],
+                    [
+                        "period=\(r.period)", "mult=\(literal(r.mult))", "decay=\(number(r.decay, symbols["decay"]))",
+                        "floor=\(number(r.floor, symbols["floor"]))", "limit=\(r.limit.map(String.init) ?? "None")",
+                        "decay_mode=\"\(r.decayMode.rawValue)\"",
+                    ])
             case .reduceOnPlateau(let r, let symbols):
                 used.insert("reduce_on_plateau")
                 let spec = plateau(r.plateau)
                 let from = number(r.from, symbols["from"])
                 reduceFrom[r.slot] = from
-                return ("ReduceOnPlateau(\(spec), factor=\(number(r.factor, symbols["factor"])), min=\(number(r.min, symbols["min"])), "
-                        + "eps=\(number(r.eps, symbols["eps"])), from_=\(from), slot=\(r.slot))", 1)
+                return (
+                    "ReduceOnPlateau(\(spec), factor=\(number(r.factor, symbols["factor"])), min=\(number(r.min, symbols["min"])), "
+                        + "eps=\(number(r.eps, symbols["eps"])), from_=\(from), slot=\(r.slot))", 1
+                )
             case .warp(let body, let time):
-                let b = node(body, level: level + 1), t = node(time, level: level + 1)
+                let b = node(body, level: level + 1)
+                let t = node(time, level: level + 1)
                 return wrap("At", "at", [b, t])
             case .runningProduct(let f): return wrap("RunningProduct", "running_product", [node(f, level: level + 1)])
             case .chained(let c, let symbols):
                 let bodies = c.members.map { node($0.body, level: level + 2) }
                 let heights = c.members.map { m in m.height.map { node($0, level: level + 2) } ?? ("None", 0) }
                 let factors = c.members.map { m in m.factor.map { node($0, level: level + 2) } ?? ("None", 0) }
-                let floors = c.members.enumerated().map { i, m in m.floor.map { number($0, symbols["floor.\(i)"]) } ?? "None" }
+                let floors = c.members.enumerated().map { i, m in
+                    m.floor.map { number($0, symbols["floor.\(i)"]) } ?? "None"
+                }
                 used.insert("chained")
                 let depth = (bodies + heights + factors).map(\.1).max()! + 2
                 let start = number(c.start, symbols["start"])
                 let list = { (items: [String]) in "[" + items.joined(separator: ", ") + "]" }
-                return hoist("Chained(\(list(bodies.map(\.0))), \(list(floors)), \(list(heights.map(\.0))), "
-                             + "\(list(factors.map(\.0))), start=\(start))", depth)
+                return hoist(
+                    "Chained(\(list(bodies.map(\.0))), \(list(floors)), \(list(heights.map(\.0))), "
+                        + "\(list(factors.map(\.0))), start=\(start))", depth)
             case .single(let f): return wrap("Float32", "float32", [node(f, level: level + 1, single: true)])
             }
         }
@@ -409,13 +439,15 @@ extension Python {
                 return ("Plateau(\(plateau(spec)), slot=\(slot))", 1)
             case .compare(let a, let op, let b):
                 used.insert("compare")
-                let x = operand(a, level: level + 1), y = operand(b, level: level + 1)
+                let x = operand(a, level: level + 1)
+                let y = operand(b, level: level + 1)
                 return hoist("Compare(\(x.0), \"\(op.rawValue)\", \(y.0))", max(x.1, y.1) + 1)
             case .all(let a, let b), .any(let a, let b):
                 used.insert("logical")
                 let op: String
                 if case .all = c { op = "and" } else { op = "or" }
-                let x = condition(a, level: level + 1), y = condition(b, level: level + 1)
+                let x = condition(a, level: level + 1)
+                let y = condition(b, level: level + 1)
                 return hoist("Logical(\"\(op)\", \(x.0), \(y.0))", max(x.1, y.1) + 1)
             case .not(let a):
                 used.insert("not")
@@ -455,7 +487,8 @@ extension Python {
             case .flag(let b): return b ? "True" : "False"
             case .choice(let s): return pythonString(s)
             case .integers(let xs): return "[" + xs.map(String.init).joined(separator: ", ") + "]"
-            case .numbers(let xs): return "[" + xs.enumerated().map { number($1, symbols["\(name).\($0)"]) }.joined(separator: ", ") + "]"
+            case .numbers(let xs):
+                return "[" + xs.enumerated().map { number($1, symbols["\(name).\($0)"]) }.joined(separator: ", ") + "]"
             }
         }
     }

@@ -19,19 +19,25 @@ public enum Describe {
             return node(.constant(p.level), own: own)
         case .primitive(let p, let symbols) where symbols.values.contains(where: \.readsEntry):
             // Numbers fixed at entry read as what fixes them.
-            return call(p.name, p.parameters.map { name, v in
-                guard let f = symbols[name], f.readsEntry else { return (name, v.ramp) }
-                return (name, expr(f, own: own))
-            })
+            return call(
+                p.name,
+                p.parameters.map { name, v in
+                    guard let f = symbols[name], f.readsEntry else { return (name, v.ramp) }
+                    return (name, expr(f, own: own))
+                })
         case .primitive(let p, _): return call(p.name, p.parameters.map { ($0.0, $0.1.ramp) })
         case .restarts(let r, _):
-            var ps = [("period", "\(r.period)"), ("mult", fmt(r.mult)), ("decay", fmt(r.decay)), ("floor", fmt(r.floor))]
+            var ps = [
+                ("period", "\(r.period)"), ("mult", fmt(r.mult)), ("decay", fmt(r.decay)), ("floor", fmt(r.floor)),
+            ]
             if let l = r.limit { ps.append(("limit", "\(l)")) }
             if r.decay != 1 { ps.append(("decay_mode", quote(r.decayMode.rawValue))) }
             return "restarts(\(node(r.body, own: own)), " + ps.map { "\($0)=\($1)" }.joined(separator: ", ") + ")"
         case .reduceOnPlateau(let r, _):
-            return call("reduce_on_plateau", [("factor", fmt(r.factor))] + plateauParameters(r.plateau)
-                        + [("min", fmt(r.min)), ("eps", fmt(r.eps)), ("from", fmt(r.from))])
+            return call(
+                "reduce_on_plateau",
+                [("factor", fmt(r.factor))] + plateauParameters(r.plateau)
+                    + [("min", fmt(r.min)), ("eps", fmt(r.eps)), ("from", fmt(r.from))])
         case .sequence(let s):
             return "(" + s.phases.map(phase).joined(separator: " then ") + ")"
         case .warp(let body, .time): return "hold(\(node(body, own: own)))"
@@ -40,7 +46,9 @@ public enum Describe {
         case .chained(let c, _):
             let members = c.members.map { m -> String in
                 guard let floor = m.floor else { return node(m.body, own: own) }
-                return floor == 0 ? "chainable(\(node(m.body, own: own)))" : "chainable(\(node(m.body, own: own)), floor=\(fmt(floor)))"
+                return floor == 0
+                    ? "chainable(\(node(m.body, own: own)))"
+                    : "chainable(\(node(m.body, own: own)), floor=\(fmt(floor)))"
             }
             return "chained([" + members.joined(separator: ", ") + "])"
         case .single(let f): return "float32(\(node(f, own: own)))"
@@ -52,7 +60,8 @@ public enum Describe {
     public static func compact(_ n: Node, base: Double, own: String? = nil) -> String {
         // A shape built at entry shows what fixes its numbers, in full.
         guard case .primitive(let p, let symbols) = n, !symbols.values.contains(where: \.readsEntry),
-              let spec = Builtins.lookup(p.name) else { return node(n, own: own) }
+            let spec = Builtins.lookup(p.name)
+        else { return node(n, own: own) }
         let shown = p.parameters.map { ($0.0, $0.1.ramp) }.filter { name, value in
             guard let param = spec.params.first(where: { $0.name == name }) else { return true }
             switch param.defaultValue {
@@ -116,8 +125,11 @@ public enum Describe {
     }
 
     static func plateauParameters(_ p: PlateauSpec) -> [(String, String)] {
-        var ps = [("patience", "\(p.patience)"), ("threshold", fmt(p.threshold)), ("threshold_mode", quote(p.thresholdMode.rawValue)),
-                  ("mode", quote(p.mode.rawValue)), ("cooldown", "\(p.cooldown)")]
+        var ps = [
+            ("patience", "\(p.patience)"), ("threshold", fmt(p.threshold)),
+            ("threshold_mode", quote(p.thresholdMode.rawValue)),
+            ("mode", quote(p.mode.rawValue)), ("cooldown", "\(p.cooldown)"),
+        ]
         if p.atol != 0 { ps.append(("atol", fmt(p.atol))) }
         if p.accumulate != 1 { ps.append(("accumulate", "\(p.accumulate)")) }
         return ps
@@ -194,7 +206,9 @@ public enum Explain {
         switch p.momentum {
         case nil: out.append("momentum: not scheduled")
         case .companion(let m):
-            out.append("momentum: follows the one-cycle/cyclic phases (moving against the rate), holding its last value elsewhere; starts at \(fmt(m))")
+            out.append(
+                "momentum: follows the one-cycle/cyclic phases (moving against the rate), holding its last value elsewhere; starts at \(fmt(m))"
+            )
         case .explicit(let m):
             out.append("momentum:")
             out += sequence(m, indent: "  ", offset: 0)
@@ -206,8 +220,10 @@ public enum Explain {
         }
         if !p.signals.isEmpty {
             out.append("")
-            out.append("signals: raise " + p.signals.map { "'\($0)'" }.joined(separator: ", ")
-                       + " during a step to end the phase waiting for it when the step ends (scheduler.signal(name), :signal NAME, --signal NAME@STEP)")
+            out.append(
+                "signals: raise " + p.signals.map { "'\($0)'" }.joined(separator: ", ")
+                    + " during a step to end the phase waiting for it when the step ends (scheduler.signal(name), :signal NAME, --signal NAME@STEP)"
+            )
         }
         if p.readsMetric {
             out.append("")
@@ -226,7 +242,9 @@ public enum Explain {
         if !p.settings.baseIsDefault { lines.append("base \(fmt(p.settings.base))") }
         if let spe = p.settings.stepsPerEpoch { lines.append("steps_per_epoch \(spe)") }
         if let total = p.settings.total { lines.append("total \(total)") }
-        if let declared = p.settings.signals { lines.append("signals [" + declared.map { JSONValue.quote($0) }.joined(separator: ", ") + "]") }
+        if let declared = p.settings.signals {
+            lines.append("signals [" + declared.map { JSONValue.quote($0) }.joined(separator: ", ") + "]")
+        }
         /// A library's values pass as they are; native Ramp says so with `unchecked(...)`.
         func text(_ s: PhaseSequence, _ name: String) -> String {
             let t = s.phases.map(Describe.phase).joined(separator: " then ")
@@ -272,9 +290,11 @@ public enum Explain {
         init(_ counts: BatchCounts) { self.counts = counts }
     }
 
-    static func sequence(_ s: PhaseSequence, indent: String, offset: Int?,
-                         trained: (unit: String, before: (Int) -> Double?)? = nil,
-                         entryRanges: (PhaseSequence, Int) -> [(input: EntryInput, range: ClosedRange<Double>)] = { _, _ in [] }) -> [String] {
+    static func sequence(
+        _ s: PhaseSequence, indent: String, offset: Int?,
+        trained: (unit: String, before: (Int) -> Double?)? = nil,
+        entryRanges: (PhaseSequence, Int) -> [(input: EntryInput, range: ClosedRange<Double>)] = { _, _ in [] }
+    ) -> [String] {
         /// "; tokens 0-1,015,808": what the steps from `a` to `b` train on.
         func span(_ a: Int, _ b: Int) -> String {
             guard let trained, let x = trained.before(a), let y = trained.before(b) else { return "" }
@@ -296,19 +316,31 @@ public enum Explain {
                     case .elapsed: what = "the step it starts at"
                     case .current(let name): what = "\(name == "lr" ? "the rate" : name) at the step before it"
                     }
-                    let shown = r.lowerBound == r.upperBound ? fmt(r.lowerBound) : "\(fmt(r.lowerBound)) to \(fmt(r.upperBound))"
+                    let shown =
+                        r.lowerBound == r.upperBound
+                        ? fmt(r.lowerBound) : "\(fmt(r.lowerBound)) to \(fmt(r.upperBound))"
                     return "\(input.source(own: plan.output)) (\(what); checked for \(shown))"
                 }
-                let when = plan.role == .afterWarmup ? "fixed when the warmup before it starts" : plan.role == .warmup ? "fixed when it starts, for it and the phase it rises to" : "fixed at entry"
-                out.append("\(indent)  \(when): " + (inputs.isEmpty ? "the values of the warmup before it" : inputs.joined(separator: ", ")))
+                let when =
+                    plan.role == .afterWarmup
+                    ? "fixed when the warmup before it starts"
+                    : plan.role == .warmup ? "fixed when it starts, for it and the phase it rises to" : "fixed at entry"
+                out.append(
+                    "\(indent)  \(when): "
+                        + (inputs.isEmpty ? "the values of the warmup before it" : inputs.joined(separator: ", ")))
                 var ends: [String] = []
                 if let c = p.condition { ends.append("when \(Describe.condition(c)) holds") }
                 if let l = Describe.lengthEnd(p) { ends.append(l) }
-                out.append("\(indent)  ends: " + (ends.isEmpty ? "never (the schedule goes on as long as training does)" : ends.joined(separator: ", or ")))
+                out.append(
+                    "\(indent)  ends: "
+                        + (ends.isEmpty
+                            ? "never (the schedule goes on as long as training does)" : ends.joined(separator: ", or "))
+                )
                 continue
             }
             switch (start, p.bound) {
-            case (let a?, let b?) where fixed: head += ": steps \(a)-\(a + b - 1) (\(b) step\(b == 1 ? "" : "s")\(span(a, a + b)))"
+            case (let a?, let b?) where fixed:
+                head += ": steps \(a)-\(a + b - 1) (\(b) step\(b == 1 ? "" : "s")\(span(a, a + b)))"
             case (let a?, let b?): head += ": from step \(a), at most \(b) step\(b == 1 ? "" : "s")"
             case (let a?, nil): head += ": from step \(a)"
             case (nil, let b?): head += ": at most \(b) step\(b == 1 ? "" : "s")"
@@ -320,7 +352,10 @@ public enum Explain {
             if let c = p.condition { ends.append("when \(Describe.condition(c)) holds") }
             if let b = p.bound { ends.append("after \(b) step\(b == 1 ? "" : "s")") }
             if case .sequence(let inner) = p.body, !inner.isStatic { ends.append("when its inner sequence ends") }
-            out.append("\(indent)  ends: " + (ends.isEmpty ? "never (the schedule goes on as long as training does)" : ends.joined(separator: ", or ")))
+            out.append(
+                "\(indent)  ends: "
+                    + (ends.isEmpty
+                        ? "never (the schedule goes on as long as training does)" : ends.joined(separator: ", or ")))
         }
         if let d = s.staticDuration {
             out.append("\(indent)finishes after \(d) steps")
@@ -342,4 +377,3 @@ private func count(_ x: Double) -> String {
     }
     return String(out.reversed())
 }
-

@@ -86,7 +86,10 @@ struct DocPrinter {
                 let flat = !must && fits(x, indent: indent, room: width - column, rest: stack)
                 stack.append((indent, flat ? .flat : .broken, x))
             case .ifBreak(let s):
-                if mode == .broken { out.append(s); column += s.count }
+                if mode == .broken {
+                    out.append(s)
+                    column += s.count
+                }
             case .lineSuffix(let s):
                 suffixes.append(s)
             }
@@ -137,12 +140,17 @@ struct DocPrinter {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         var i = 0
         while i < lines.count {
-            guard comments[i] != nil else { i += 1; continue }
+            guard comments[i] != nil else {
+                i += 1
+                continue
+            }
             var j = i
             while j < lines.count, comments[j] != nil { j += 1 }
             let column = lines[i..<j].map(\.count).max()! + 2
             for k in i..<j {
-                lines[k] = lines[k].isEmpty ? comments[k]! : lines[k] + String(repeating: " ", count: column - lines[k].count) + comments[k]!
+                lines[k] =
+                    lines[k].isEmpty
+                    ? comments[k]! : lines[k] + String(repeating: " ", count: column - lines[k].count) + comments[k]!
             }
             i = j
         }

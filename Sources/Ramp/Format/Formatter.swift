@@ -33,14 +33,16 @@ public enum Formatter {
 
     /// The canonical text of `file`, from its program and tokens (which the
     /// language server already has).
-    static func format(_ file: SourceFile, program: Program, tokens: [Token], width: Int = Formatter.width) throws(Failure) -> String {
+    static func format(_ file: SourceFile, program: Program, tokens: [Token], width: Int = Formatter.width)
+        throws(Failure) -> String
+    {
         var layout = Layout(file: file, tokens: tokens)
         let text = DocPrinter(width: width).print(layout.program(program))
         // The guarantee: the same statements, parsed from the new text.
         let again = SourceFile(name: file.name, text: text)
         guard let reparsed = try? Parser.parse(again, names: Builtins.statementNames),
-              reparsed.statements.count == program.statements.count,
-              zip(reparsed.statements, program.statements).allSatisfy({ $0.sameShape(as: $1) })
+            reparsed.statements.count == program.statements.count,
+            zip(reparsed.statements, program.statements).allSatisfy({ $0.sameShape(as: $1) })
         else {
             let at = program.statements.first?.range ?? SourceRange(0, 0)
             throw Failure(diagnostics: [.error(.formatChangedMeaning, at: at)])
@@ -92,7 +94,8 @@ private struct Layout {
 
     /// How many newlines lie between two offsets.
     func newlines(_ a: Int, _ b: Int) -> Int {
-        var n = 0, i = max(0, a)
+        var n = 0
+        var i = max(0, a)
         while i < min(b, file.bytes.count) {
             if file.bytes[i] == UInt8(ascii: "\n") { n += 1 }
             i += 1
@@ -102,14 +105,18 @@ private struct Layout {
 
     /// The comments not yet placed that start in `from..<to`, now placed.
     mutating func take(_ from: Int, _ to: Int) -> [Comment] {
-        var lo = 0, hi = comments.count
+        var lo = 0
+        var hi = comments.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if comments[mid].range.start < from { lo = mid + 1 } else { hi = mid }
         }
         var out: [Comment] = []
         while lo < comments.count, comments[lo].range.start < to {
-            if !taken[lo] { taken[lo] = true; out.append(comments[lo]) }
+            if !taken[lo] {
+                taken[lo] = true
+                out.append(comments[lo])
+            }
             lo += 1
         }
         return out
@@ -120,7 +127,8 @@ private struct Layout {
     /// lines of their own, which lead the next.
     mutating func between(_ end: Int, _ start: Int) -> (trailing: [Comment], leading: [Comment]) {
         let cs = take(end, start)
-        var trailing: [Comment] = [], leading: [Comment] = []
+        var trailing: [Comment] = []
+        var leading: [Comment] = []
         for c in cs {
             if leading.isEmpty && newlines(end, c.range.start) == 0 { trailing.append(c) } else { leading.append(c) }
         }
@@ -198,7 +206,10 @@ private struct Layout {
             let ps = params.map { p -> Doc in
                 var parts: [Doc] = [.text(p.name)]
                 if let t = p.type { parts.append(.text(": " + annotation(t))) }
-                if let d = p.defaultValue { parts.append(.text(p.type == nil ? "=" : " = ")); parts.append(expr(d, 2)) }
+                if let d = p.defaultValue {
+                    parts.append(.text(p.type == nil ? "=" : " = "))
+                    parts.append(expr(d, 2))
+                }
                 return .concat(parts)
             }
             var parts: [Doc] = [.text("def \(name)(")]
@@ -278,7 +289,9 @@ private struct Layout {
         case .duration(let v, let unit):
             let number = numberText(in: e.range, negative: v < 0)
             if unit == .percent { return .text(number + "%") }
-            let word = numberToken(in: e.range).flatMap { token(after: $0.range.end) }.map { file.slice($0.range) } ?? unit.rawValue
+            let word =
+                numberToken(in: e.range).flatMap { token(after: $0.range.end) }.map { file.slice($0.range) }
+                ?? unit.rawValue
             return .text(number + " " + word)
         case .string:
             var i = tokenIndex(e.range.start)
@@ -326,11 +339,15 @@ private struct Layout {
         case .not(let x):
             return .concat([.text("not "), expr(x, Level.not)])
         case .list(let items):
-            return container(open: .text(""), "[", items.map { ($0.range, $0) }, "]", end: e.range.end - 1) { layout, x in
+            return container(open: .text(""), "[", items.map { ($0.range, $0) }, "]", end: e.range.end - 1) {
+                layout, x in
                 layout.expr(x, Level.sequence)
             }
         case .map(let entries):
-            return container(open: .text(""), "{", entries.map { ($0.key.range.union($0.value.range), $0) }, "}", end: e.range.end - 1) { layout, m in
+            return container(
+                open: .text(""), "{", entries.map { ($0.key.range.union($0.value.range), $0) }, "}",
+                end: e.range.end - 1
+            ) { layout, m in
                 .concat([layout.expr(m.key, Level.sequence), .text(": "), layout.expr(m.value, Level.sequence)])
             }
         case .lambda(let params, let body):
@@ -355,8 +372,10 @@ private struct Layout {
     /// A bracketed list of elements: on one line when it fits, else one
     /// element per line with a trailing comma. Comments between elements
     /// stay beside the element they followed, or go before the next.
-    mutating func container<T>(open: Doc, _ left: String, _ items: [(SourceRange, T)], _ right: String, end: Int,
-                               _ element: (inout Layout, T) -> Doc) -> Doc {
+    mutating func container<T>(
+        open: Doc, _ left: String, _ items: [(SourceRange, T)], _ right: String, end: Int,
+        _ element: (inout Layout, T) -> Doc
+    ) -> Doc {
         guard let firstItem = items.first else { return .concat([open, .text(left + right)]) }
         var body: [Doc] = []
         var previousEnd = firstItem.0.start
@@ -385,7 +404,8 @@ private struct Layout {
 
     /// The index of the first token that starts at or after `offset`.
     func tokenIndex(_ offset: Int) -> Int {
-        var lo = 0, hi = tokens.count
+        var lo = 0
+        var hi = tokens.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if tokens[mid].range.start < offset { lo = mid + 1 } else { hi = mid }

@@ -18,11 +18,16 @@ public enum IR {
     /// The document; without `native` (the program as explain writes it) for the fingerprint.
     public static func document(_ p: CompiledProgram, native: Bool = true) -> JSONValue {
         let s = p.settings
-        let settings: [(String, JSONValue)] = [
-            ("base", .number(s.base)), ("base_is_default", .bool(s.baseIsDefault)),
-            ("steps_per_epoch", s.stepsPerEpoch.map { .number(Double($0)) } ?? .null),
-            ("total", s.total.map { .number(Double($0)) } ?? .null),
-        ] + [("samples_per_step", s.samplesPerStep), ("tokens_per_step", s.tokensPerStep), ("sequence_length", s.sequenceLength)]
+        let settings: [(String, JSONValue)] =
+            [
+                ("base", .number(s.base)), ("base_is_default", .bool(s.baseIsDefault)),
+                ("steps_per_epoch", s.stepsPerEpoch.map { .number(Double($0)) } ?? .null),
+                ("total", s.total.map { .number(Double($0)) } ?? .null),
+            ]
+            + [
+                ("samples_per_step", s.samplesPerStep), ("tokens_per_step", s.tokensPerStep),
+                ("sequence_length", s.sequenceLength),
+            ]
             // What counts samples and tokens, when set: plots and explain read them.
             .compactMap { k, v in v.map { (k, .number(Double($0))) } }
             + (s.signals.map { [("signals", JSONValue.array($0.map { .string($0) }))] } ?? [])
@@ -30,7 +35,8 @@ public enum IR {
         switch p.momentum {
         case nil: momentum = .null
         case .explicit(let m): momentum = sequence(m)
-        case .companion(let initial): momentum = .object([("kind", .string("companion")), ("initial", .number(initial))])
+        case .companion(let initial):
+            momentum = .object([("kind", .string("companion")), ("initial", .number(initial))])
         }
         var pairs: [(String, JSONValue)] = [("ramp_ir", .number(Double(version))), ("source", .string(p.source.text))]
         if native { pairs.append(("native", .string(Explain.nativeSource(p)))) }
@@ -38,8 +44,12 @@ public enum IR {
             ("settings", .object(settings)),
             ("uses_metric", .bool(p.usesMetric)),
             ("duration", p.duration.map { .number(Double($0)) } ?? .null),
-            ("outputs", .object([("lr", sequence(p.lr)), ("momentum", momentum)]
-                + p.outputs.map { ($0.name, sequence($0.sequence)) })),
+            (
+                "outputs",
+                .object(
+                    [("lr", sequence(p.lr)), ("momentum", momentum)]
+                        + p.outputs.map { ($0.name, sequence($0.sequence)) })
+            ),
             ("base_guards", .array(p.baseGuards.map(guardValue))),
         ]
         if !p.libraryOutputs.isEmpty {
@@ -74,13 +84,32 @@ public enum IR {
     // MARK: - writing
 
     static func sequence(_ s: PhaseSequence) -> JSONValue {
-        .object([("kind", .string("sequence")), ("phases", .array(s.phases.map { p in
-            .object([("body", node(p.body)), ("length", p.bound.map { .number(Double($0)) } ?? .null),
-                     ("explicit_length", .bool(p.explicitBound)),
-                     ("until", p.condition.map(condition) ?? .null), ("at", range(p.range))]
-                    + (p.entry.map { e in [("entry", JSONValue.object([("output", .string(e.output)), ("role", .string(e.role.rawValue)),
-                                                                       ("length", e.length.map(expr) ?? .null)]))] } ?? []))
-        }))])
+        .object([
+            ("kind", .string("sequence")),
+            (
+                "phases",
+                .array(
+                    s.phases.map { p in
+                        .object(
+                            [
+                                ("body", node(p.body)), ("length", p.bound.map { .number(Double($0)) } ?? .null),
+                                ("explicit_length", .bool(p.explicitBound)),
+                                ("until", p.condition.map(condition) ?? .null), ("at", range(p.range)),
+                            ]
+                                + (p.entry.map { e in
+                                    [
+                                        (
+                                            "entry",
+                                            JSONValue.object([
+                                                ("output", .string(e.output)), ("role", .string(e.role.rawValue)),
+                                                ("length", e.length.map(expr) ?? .null),
+                                            ])
+                                        )
+                                    ]
+                                } ?? []))
+                    })
+            ),
+        ])
     }
 
     /// A number, with its base form when it follows the base.
@@ -95,8 +124,10 @@ public enum IR {
         case .constant(let c): return .number(c)
         case .negate(let a): return .object([("op", .string("neg")), ("args", .array([expr(a)]))])
         case .apply(let f, let a): return .object([("op", .string(f.rawValue)), ("args", .array([expr(a)]))])
-        case .combine(let op, let a, let b): return .object([("op", .string(op.rawValue)), ("args", .array([expr(a), expr(b)]))])
-        case .pinned(let x, let b): return .object([("op", .string("pinned")), ("value", .number(x)), ("at_base", .number(b))])
+        case .combine(let op, let a, let b):
+            return .object([("op", .string(op.rawValue)), ("args", .array([expr(a), expr(b)]))])
+        case .pinned(let x, let b):
+            return .object([("op", .string("pinned")), ("value", .number(x)), ("at_base", .number(b))])
         case .entry(.elapsed): return .object([("op", .string("elapsed"))])
         case .entry(.current(let name)): return .object([("op", .string("current")), ("output", .string(name))])
         }
@@ -109,32 +140,45 @@ public enum IR {
         case .constant(let c): return .object([("kind", .string("constant")), ("value", .number(c))])
         case .time: return .object([("kind", .string("t"))])
         case .negate(let a): return .object([("kind", .string("negate")), ("of", node(a))])
-        case .apply(let f, let a): return .object([("kind", .string("function")), ("name", .string(f.rawValue)), ("of", node(a))])
+        case .apply(let f, let a):
+            return .object([("kind", .string("function")), ("name", .string(f.rawValue)), ("of", node(a))])
         case .combine(let op, let a, let b):
-            return .object([("kind", .string("combine")), ("op", .string(op.rawValue)), ("left", node(a)), ("right", node(b))])
+            return .object([
+                ("kind", .string("combine")), ("op", .string(op.rawValue)), ("left", node(a)), ("right", node(b)),
+            ])
         case .primitive(let p, let symbols):
-            var fields: [(String, JSONValue)] = [("kind", .string("primitive")), ("name", .string(p.name)),
-                                                 ("params", .object(p.parameters.map { ($0.0, value($0.1, $0.0, symbols)) }))]
+            var fields: [(String, JSONValue)] = [
+                ("kind", .string("primitive")), ("name", .string(p.name)),
+                ("params", .object(p.parameters.map { ($0.0, value($0.1, $0.0, symbols)) })),
+            ]
             if let w = p as? Warmup, w.implicitTarget { fields.append(("implicit_target", .bool(true))) }
             return .object(fields)
         case .sequence(let s): return sequence(s)
         case .restarts(let r, let symbols):
-            return .object([("kind", .string("restarts")), ("body", node(r.body)), ("period", .number(Double(r.period))),
-                            ("mult", .number(r.mult)), ("decay", number(r.decay, symbols["decay"])),
-                            ("floor", number(r.floor, symbols["floor"])),
-                            ("limit", r.limit.map { .number(Double($0)) } ?? .null), ("decay_mode", .string(r.decayMode.rawValue)),
-                            ("peak", .number(r.peak))])
+            return .object([
+                ("kind", .string("restarts")), ("body", node(r.body)), ("period", .number(Double(r.period))),
+                ("mult", .number(r.mult)), ("decay", number(r.decay, symbols["decay"])),
+                ("floor", number(r.floor, symbols["floor"])),
+                ("limit", r.limit.map { .number(Double($0)) } ?? .null), ("decay_mode", .string(r.decayMode.rawValue)),
+                ("peak", .number(r.peak)),
+            ])
         case .reduceOnPlateau(let r, let symbols):
-            return .object([("kind", .string("reduce_on_plateau")), ("factor", number(r.factor, symbols["factor"])),
-                            ("min", number(r.min, symbols["min"])), ("eps", number(r.eps, symbols["eps"])),
-                            ("from", number(r.from, symbols["from"])), ("plateau", plateau(r.plateau))])
-        case .warp(let body, let time): return .object([("kind", .string("at")), ("body", node(body)), ("time", node(time))])
+            return .object([
+                ("kind", .string("reduce_on_plateau")), ("factor", number(r.factor, symbols["factor"])),
+                ("min", number(r.min, symbols["min"])), ("eps", number(r.eps, symbols["eps"])),
+                ("from", number(r.from, symbols["from"])), ("plateau", plateau(r.plateau)),
+            ])
+        case .warp(let body, let time):
+            return .object([("kind", .string("at")), ("body", node(body)), ("time", node(time))])
         case .runningProduct(let f): return .object([("kind", .string("running_product")), ("of", node(f))])
         case .chained(let c, let symbols):
             let members: [JSONValue] = c.members.enumerated().map { i, m in
                 .object([("of", node(m.body)), ("floor", m.floor.map { number($0, symbols["floor.\(i)"]) } ?? .null)])
             }
-            return .object([("kind", .string("chained")), ("members", .array(members)), ("start", number(c.start, symbols["start"]))])
+            return .object([
+                ("kind", .string("chained")), ("members", .array(members)),
+                ("start", number(c.start, symbols["start"])),
+            ])
         case .single(let f): return .object([("kind", .string("float32")), ("of", node(f))])
         }
     }
@@ -153,17 +197,24 @@ public enum IR {
                 case .node(let n): return node(n)
                 }
             }
-            return .object([("kind", .string("compare")), ("op", .string(op.rawValue)), ("left", operand(a)), ("right", operand(b))])
-        case .all(let a, let b): return .object([("kind", .string("and")), ("left", condition(a)), ("right", condition(b))])
-        case .any(let a, let b): return .object([("kind", .string("or")), ("left", condition(a)), ("right", condition(b))])
+            return .object([
+                ("kind", .string("compare")), ("op", .string(op.rawValue)), ("left", operand(a)), ("right", operand(b)),
+            ])
+        case .all(let a, let b):
+            return .object([("kind", .string("and")), ("left", condition(a)), ("right", condition(b))])
+        case .any(let a, let b):
+            return .object([("kind", .string("or")), ("left", condition(a)), ("right", condition(b))])
         case .not(let a): return .object([("kind", .string("not")), ("of", condition(a))])
         }
     }
 
     static func plateau(_ p: PlateauSpec) -> JSONValue {
-        .object([("patience", .number(Double(p.patience))), ("threshold", .number(p.threshold)),
-                 ("threshold_mode", .string(p.thresholdMode.rawValue)), ("mode", .string(p.mode.rawValue)),
-                 ("cooldown", .number(Double(p.cooldown))), ("atol", .number(p.atol)), ("accumulate", .number(Double(p.accumulate)))])
+        .object([
+            ("patience", .number(Double(p.patience))), ("threshold", .number(p.threshold)),
+            ("threshold_mode", .string(p.thresholdMode.rawValue)), ("mode", .string(p.mode.rawValue)),
+            ("cooldown", .number(Double(p.cooldown))), ("atol", .number(p.atol)),
+            ("accumulate", .number(Double(p.accumulate))),
+        ])
     }
 
     /// A parameter, with the base forms of its number (`name`) or of each
@@ -186,10 +237,20 @@ public enum IR {
         case .finite: fields.append(("finite", .bool(true)))
         case .constraint(let c):
             let (low, li, high, hi) = c.bounds
-            fields.append(("constraint", .object([("low", low.map { .number($0) } ?? .null), ("low_inclusive", .bool(li)),
-                                                  ("high", high.map { .number($0) } ?? .null), ("high_inclusive", .bool(hi))])))
+            fields.append(
+                (
+                    "constraint",
+                    .object([
+                        ("low", low.map { .number($0) } ?? .null), ("low_inclusive", .bool(li)),
+                        ("high", high.map { .number($0) } ?? .null), ("high_inclusive", .bool(hi)),
+                    ])
+                ))
         case .comparison(let op, let other, let expected):
-            fields.append(("compare", .object([("op", .string(op.rawValue)), ("right", expr(other)), ("holds", .bool(expected))])))
+            fields.append(
+                (
+                    "compare",
+                    .object([("op", .string(op.rawValue)), ("right", expr(other)), ("holds", .bool(expected))])
+                ))
         }
         fields.append(("what", .string(g.what)))
         fields.append(("at", range(g.range)))

@@ -27,12 +27,16 @@ extension IR {
     public static func load(_ text: String, name: String, base: Double? = nil) throws(IRLoadError) -> CompiledProgram {
         let doc: JSONValue
         do { doc = try JSONValue.parse(text) } catch {
-            throw .malformed(LoadError(path: name, message: "not a readable Ramp IR document (\(error.message) at byte \(error.offset))"))
+            throw .malformed(
+                LoadError(
+                    path: name, message: "not a readable Ramp IR document (\(error.message) at byte \(error.offset))"))
         }
         return try program(from: doc, name: name, base: base)
     }
 
-    public static func program(from doc: JSONValue, name: String, base: Double? = nil) throws(IRLoadError) -> CompiledProgram {
+    public static func program(from doc: JSONValue, name: String, base: Double? = nil) throws(IRLoadError)
+        -> CompiledProgram
+    {
         guard case .number(let v)? = doc["ramp_ir"] else {
             throw .malformed(LoadError(path: name, message: "not a Ramp IR document (no \"ramp_ir\" version)"))
         }
@@ -47,7 +51,10 @@ extension IR {
         }
         // Version 2 is version 3 without outputs beyond lr and momentum.
         guard v == Double(version) || v == 2 else {
-            throw .malformed(LoadError(path: name, message: "IR version \(fmt(v)) is not supported (this Ramp reads versions 1 to \(version))"))
+            throw .malformed(
+                LoadError(
+                    path: name,
+                    message: "IR version \(fmt(v)) is not supported (this Ramp reads versions 1 to \(version))"))
         }
         var reader = Reader(name: name)
         return try reader.program(doc, base: base)
@@ -117,17 +124,27 @@ private struct Reader {
         var settings = Settings()
         settings.base = requested ?? ownBase
         settings.baseIsDefault = requested == nil && s["base_is_default"] == .bool(true)
-        settings.stepsPerEpoch = try at("settings") { (r: inout Reader) throws(IRLoadError) in try r.optionalCount(s["steps_per_epoch"], "steps_per_epoch") }
-        settings.total = try at("settings") { (r: inout Reader) throws(IRLoadError) in try r.optionalCount(s["total"], "total") }
-        for (key, path) in [("samples_per_step", \Settings.samplesPerStep), ("tokens_per_step", \Settings.tokensPerStep),
-                            ("sequence_length", \Settings.sequenceLength)] {
-            settings[keyPath: path] = try at("settings") { (r: inout Reader) throws(IRLoadError) in try r.optionalCount(s[key], key) }
+        settings.stepsPerEpoch = try at("settings") { (r: inout Reader) throws(IRLoadError) in
+            try r.optionalCount(s["steps_per_epoch"], "steps_per_epoch")
+        }
+        settings.total = try at("settings") { (r: inout Reader) throws(IRLoadError) in
+            try r.optionalCount(s["total"], "total")
+        }
+        for (key, path) in [
+            ("samples_per_step", \Settings.samplesPerStep), ("tokens_per_step", \Settings.tokensPerStep),
+            ("sequence_length", \Settings.sequenceLength),
+        ] {
+            settings[keyPath: path] = try at("settings") { (r: inout Reader) throws(IRLoadError) in
+                try r.optionalCount(s[key], key)
+            }
         }
         if let declared = s["signals"], declared != .null {
             guard case .array(let items) = declared else { throw fail("settings.signals: expected a list of names") }
             var names: [String] = []
             for case .string(let n) in items where Builtins.isSignalName(n) && !names.contains(n) { names.append(n) }
-            guard names.count == items.count else { throw fail("settings.signals: expected a list of different names, each an identifier") }
+            guard names.count == items.count else {
+                throw fail("settings.signals: expected a list of different names, each an identifier")
+            }
             settings.signals = names
         }
         base = settings.base
@@ -137,7 +154,8 @@ private struct Reader {
         var guards: [BaseGuard] = []
         if case .array(let items)? = doc["base_guards"] {
             for (i, g) in items.enumerated() {
-                guards.append(try at("base_guards.\(i)") { (r: inout Reader) throws(IRLoadError) in try r.baseGuard(g) })
+                guards.append(
+                    try at("base_guards.\(i)") { (r: inout Reader) throws(IRLoadError) in try r.baseGuard(g) })
             }
         }
         if settings.base != ownBase {
@@ -171,8 +189,9 @@ private struct Reader {
             if case .array(let names)? = doc["library_outputs"] {
                 for case .string(let n) in names { library.insert(n) }
             }
-            return try CompiledProgram.assemble(settings: settings, lr: lr, momentum: momentum, others: others, source: source,
-                                                guards: guards, libraryOutputs: library)
+            return try CompiledProgram.assemble(
+                settings: settings, lr: lr, momentum: momentum, others: others, source: source,
+                guards: guards, libraryOutputs: library)
         } catch {
             throw .diagnostics(DiagnosticError(error.diagnostic.map { [$0] } ?? []), source)
         }
@@ -200,7 +219,8 @@ private struct Reader {
 
     func range(_ v: JSONValue?) -> SourceRange {
         guard case .array(let xs)? = v, xs.count == 2, let a = xs[0].number, let b = xs[1].number,
-              a >= 0, b >= a, b <= Double(checker.file.bytes.count), a == a.rounded(), b == b.rounded() else { return SourceRange(0, 0) }
+            a >= 0, b >= a, b <= Double(checker.file.bytes.count), a == a.rounded(), b == b.rounded()
+        else { return SourceRange(0, 0) }
         return SourceRange(Int(a), Int(b))
     }
 
@@ -218,14 +238,20 @@ private struct Reader {
         guard depth < BaseForm.maxDepth else { throw fail("a base expression nests too deeply") }
         if v == .string("base") { return .base }
         if let x = v.number { return BaseForm(expr: .constant(x), depth: 1) }
-        guard case .string(let op)? = v["op"] else { throw fail("a base expression must be \"base\", a number or {\"op\": ...}") }
+        guard case .string(let op)? = v["op"] else {
+            throw fail("a base expression must be \"base\", a number or {\"op\": ...}")
+        }
         if op == "elapsed" { return BaseForm(expr: .entry(.elapsed), depth: 1) }
         if op == "current" {
-            guard case .string(let output)? = v["output"] else { throw fail("\"current\" needs the \"output\" it reads") }
+            guard case .string(let output)? = v["output"] else {
+                throw fail("\"current\" needs the \"output\" it reads")
+            }
             return BaseForm(expr: .entry(.current(output)), depth: 1)
         }
         if op == "pinned" {
-            guard let x = v["value"]?.number, let b = v["at_base"]?.number else { throw fail("a pinned number needs \"value\" and \"at_base\"") }
+            guard let x = v["value"]?.number, let b = v["at_base"]?.number else {
+                throw fail("a pinned number needs \"value\" and \"at_base\"")
+            }
             return BaseForm(expr: .pinned(x, at: b), depth: 1)
         }
         guard case .array(let items)? = v["args"] else { throw fail("a base expression's \"args\" must be a list") }
@@ -234,8 +260,10 @@ private struct Reader {
         let d = (args.map(\.depth).max() ?? 0) + 1
         switch (op, args.count) {
         case ("neg", 1): return BaseForm(expr: .negate(args[0].expr), depth: d)
-        case (let f, 1) where MathFunction(rawValue: f) != nil: return BaseForm(expr: .apply(MathFunction(rawValue: f)!, args[0].expr), depth: d)
-        case (let c, 2) where Combine(rawValue: c) != nil: return BaseForm(expr: .combine(Combine(rawValue: c)!, args[0].expr, args[1].expr), depth: d)
+        case (let f, 1) where MathFunction(rawValue: f) != nil:
+            return BaseForm(expr: .apply(MathFunction(rawValue: f)!, args[0].expr), depth: d)
+        case (let c, 2) where Combine(rawValue: c) != nil:
+            return BaseForm(expr: .combine(Combine(rawValue: c)!, args[0].expr, args[1].expr), depth: d)
         default: throw fail("unknown base operation \"\(op)\" with \(args.count) argument\(args.count == 1 ? "" : "s")")
         }
     }
@@ -249,15 +277,19 @@ private struct Reader {
         } else if g["finite"] == .bool(true) {
             rule = .finite
         } else if let c = g["constraint"] {
-            rule = .constraint(.interval(low: c["low"]?.number, lowInclusive: c["low_inclusive"] != .bool(false),
-                                         high: c["high"]?.number, highInclusive: c["high_inclusive"] != .bool(false)))
+            rule = .constraint(
+                .interval(
+                    low: c["low"]?.number, lowInclusive: c["low_inclusive"] != .bool(false),
+                    high: c["high"]?.number, highInclusive: c["high_inclusive"] != .bool(false)))
         } else if let c = g["compare"], case .string(let o)? = c["op"], let op = CompareOperator(rawValue: o),
-                  let right = c["right"], case .bool(let holds)? = c["holds"] {
+            let right = c["right"], case .bool(let holds)? = c["holds"]
+        {
             rule = .comparison(op, try self.expr(right, depth: 0).expr, holds)
         } else {
             throw fail("a guard needs \"equals\", \"finite\", \"constraint\" or \"compare\"")
         }
-        return BaseGuard(expr: expr, rule: rule, what: (try? string(g["what"], "what")) ?? "a number", range: range(g["at"]))
+        return BaseGuard(
+            expr: expr, rule: rule, what: (try? string(g["what"], "what")) ?? "a number", range: range(g["at"]))
     }
 
     // MARK: schedule parts
@@ -288,15 +320,20 @@ private struct Reader {
             return node
         case "restarts":
             let body = try child(v, "body")
-            var args: [(String, JSONValue)] = [("period", v["period"] ?? .null), ("mult", v["mult"] ?? .null),
-                                               ("decay", v["decay"] ?? .null), ("floor", v["floor"] ?? .null),
-                                               ("decay_mode", v["decay_mode"] ?? .null)]
+            var args: [(String, JSONValue)] = [
+                ("period", v["period"] ?? .null), ("mult", v["mult"] ?? .null),
+                ("decay", v["decay"] ?? .null), ("floor", v["floor"] ?? .null),
+                ("decay_mode", v["decay_mode"] ?? .null),
+            ]
             if let limit = v["limit"], limit != .null { args.append(("limit", limit)) }
             return try build("restarts", args, schedules: ["body": body])
         case "reduce_on_plateau":
             guard case .object(let plateau)? = v["plateau"] else { throw fail("\"plateau\" must be an object") }
-            let args = [("factor", v["factor"] ?? .null), ("min", v["min"] ?? .null), ("eps", v["eps"] ?? .null),
-                        ("from", v["from"] ?? .null)] + plateau
+            let args =
+                [
+                    ("factor", v["factor"] ?? .null), ("min", v["min"] ?? .null), ("eps", v["eps"] ?? .null),
+                    ("from", v["from"] ?? .null),
+                ] + plateau
             return try build("reduce_on_plateau", args)
         case "at":
             let body = try child(v, "body")
@@ -307,7 +344,9 @@ private struct Reader {
         case "float32":
             return try build("float32", [], schedules: ["body": try child(v, "of")])
         case "chained":
-            guard case .array(let items)? = v["members"], !items.isEmpty else { throw fail("\"members\" must be a list of one or more members") }
+            guard case .array(let items)? = v["members"], !items.isEmpty else {
+                throw fail("\"members\" must be a list of one or more members")
+            }
             var members: [Chained.Member] = []
             var symbols: BaseSymbols = [:]
             for (i, item) in items.enumerated() {
@@ -339,7 +378,9 @@ private struct Reader {
     }
 
     mutating func sequence(_ v: JSONValue) throws(IRLoadError) -> PhaseSequence {
-        guard case .array(let items)? = v["phases"], !items.isEmpty else { throw fail("\"phases\" must be a non-empty list") }
+        guard case .array(let items)? = v["phases"], !items.isEmpty else {
+            throw fail("\"phases\" must be a non-empty list")
+        }
         let outermost = sequenceDepth == 0
         sequenceDepth += 1
         defer { sequenceDepth -= 1 }
@@ -347,31 +388,38 @@ private struct Reader {
         for (i, item) in items.enumerated() {
             let phase = try at("phases.\(i)") { (r: inout Reader) throws(IRLoadError) -> Phase in
                 let body = try r.child(item, "body")
-                let length: Int? = item["length"] == nil || item["length"] == .null ? nil : try r.count(item["length"], "length", atLeast: 0)
+                let length: Int? =
+                    item["length"] == nil || item["length"] == .null
+                    ? nil : try r.count(item["length"], "length", atLeast: 0)
                 var condition: Condition?
                 if let u = item["until"], u != .null {
                     condition = try r.childCondition(item, "until")
                 }
-                var phase = Phase(body: body, bound: length, explicitBound: item["explicit_length"] == .bool(true),
-                                  condition: condition, slots: 0..<0, range: r.range(item["at"]))
+                var phase = Phase(
+                    body: body, bound: length, explicitBound: item["explicit_length"] == .bool(true),
+                    condition: condition, slots: 0..<0, range: r.range(item["at"]))
                 if let e = item["entry"], e != .null {
-                    guard case .string(let output)? = e["output"], case .string(let role)? = e["role"], let role = EntryPlan.Role(rawValue: role) else {
+                    guard case .string(let output)? = e["output"], case .string(let role)? = e["role"],
+                        let role = EntryPlan.Role(rawValue: role)
+                    else {
                         throw r.fail("\"entry\" needs \"output\" and a \"role\" (own, warmup or after_warmup)")
                     }
                     let length = try r.at("entry") { (r: inout Reader) throws(IRLoadError) -> BaseExpr? in
                         guard let l = e["length"], l != .null else { return nil }
                         return try r.expr(l, depth: 0).expr
                     }
-                    phase.entry = EntryPlan(output: output, length: length, role: role, settings: r.checker.settings,
-                                           builder: .builtins)
+                    phase.entry = EntryPlan(
+                        output: output, length: length, role: role, settings: r.checker.settings,
+                        builder: .builtins)
                 }
                 return phase
             }
             phases.append(phase)
         }
         for p in phases.dropLast() where p.bound == nil && p.condition == nil && !p.body.canFinish {
-            throw .diagnostics(DiagnosticError([.error(.unreachableIRPhase, at: p.range)]),
-                               checker.file)
+            throw .diagnostics(
+                DiagnosticError([.error(.unreachableIRPhase, at: p.range)]),
+                checker.file)
         }
         try checkEntries(phases, outermost: outermost)
         Phase.resolveImplicitTargets(&phases)
@@ -384,7 +432,9 @@ private struct Reader {
     func checkEntries(_ phases: [Phase], outermost: Bool) throws(IRLoadError) {
         for (i, p) in phases.enumerated() {
             guard let e = p.entry else {
-                if p.body.readsEntry { throw fail("phases.\(i): its numbers read `current` or `elapsed`, but it has no \"entry\"") }
+                if p.body.readsEntry {
+                    throw fail("phases.\(i): its numbers read `current` or `elapsed`, but it has no \"entry\"")
+                }
                 continue
             }
             if !outermost { throw fail("phases.\(i): only the phases of an output's own sequence are built at entry") }
@@ -393,8 +443,11 @@ private struct Reader {
             case .own: break
             case .warmup:
                 guard i + 1 < phases.count, phases[i + 1].entry?.role == .afterWarmup,
-                      case .primitive(let w as Warmup, _) = p.body, w.implicitTarget else {
-                    throw fail("phases.\(i): an entry of role \"warmup\" is a warmup rising to the next phase, whose role is \"after_warmup\"")
+                    case .primitive(let w as Warmup, _) = p.body, w.implicitTarget
+                else {
+                    throw fail(
+                        "phases.\(i): an entry of role \"warmup\" is a warmup rising to the next phase, whose role is \"after_warmup\""
+                    )
                 }
             case .afterWarmup:
                 guard phases[i - 1].entry?.role == .warmup else {
@@ -413,7 +466,9 @@ private struct Reader {
             guard case .condition(let c) = try call("plateau", p, schedules: [:]) else { throw fail("not a condition") }
             return c
         case "compare":
-            guard let op = CompareOperator(rawValue: try string(v["op"], "op")) else { throw fail("unknown comparison") }
+            guard let op = CompareOperator(rawValue: try string(v["op"], "op")) else {
+                throw fail("unknown comparison")
+            }
             return .compare(try operand(v["left"], "left"), op, try operand(v["right"], "right"))
         case "and", "or":
             let a = try childCondition(v, "left")
@@ -422,7 +477,9 @@ private struct Reader {
         case "not": return .not(try childCondition(v, "of"))
         case "signal":
             let name = try string(v["name"], "name")
-            guard Builtins.isSignalName(name) else { throw fail("\"name\": a signal is named by an identifier, got \(JSONValue.quote(name))") }
+            guard Builtins.isSignalName(name) else {
+                throw fail("\"name\": a signal is named by an identifier, got \(JSONValue.quote(name))")
+            }
             if let declared = checker.settings.signals, !declared.contains(name) {
                 throw fail("\"name\": the signal \(JSONValue.quote(name)) is not among the declared signals")
             }
@@ -436,7 +493,9 @@ private struct Reader {
         case .string("metric")?: return .metric
         case .string("lr")?: return .lr
         case .object(let pairs)? where pairs.count == 1 && pairs[0].0 == "output":
-            guard case .string(let name) = pairs[0].1, Reader.isOutputName(name) else { throw fail("\(key): an output is named by a string") }
+            guard case .string(let name) = pairs[0].1, Reader.isOutputName(name) else {
+                throw fail("\(key): an output is named by a string")
+            }
             return .output(name)
         case let n?:
             let node = try at(key) { (r: inout Reader) throws(IRLoadError) in try r.node(n) }
@@ -447,17 +506,27 @@ private struct Reader {
     }
 
     /// A schedule part built by its builtin constructor from the document's parameters.
-    mutating func build(_ name: String, _ params: [(String, JSONValue)], schedules: [String: Node] = [:]) throws(IRLoadError) -> Node {
-        guard case .schedule(let n) = try call(name, params, schedules: schedules) else { throw fail("\(name) is not a schedule") }
+    mutating func build(_ name: String, _ params: [(String, JSONValue)], schedules: [String: Node] = [:])
+        throws(IRLoadError) -> Node
+    {
+        guard case .schedule(let n) = try call(name, params, schedules: schedules) else {
+            throw fail("\(name) is not a schedule")
+        }
         return n
     }
 
-    mutating func call(_ name: String, _ params: [(String, JSONValue)], schedules: [String: Node]) throws(IRLoadError) -> Value {
-        guard let spec = Builtins.lookup(name), spec.kind == .schedule || spec.kind == .condition else { throw fail("unknown primitive \"\(name)\"") }
+    mutating func call(_ name: String, _ params: [(String, JSONValue)], schedules: [String: Node]) throws(IRLoadError)
+        -> Value
+    {
+        guard let spec = Builtins.lookup(name), spec.kind == .schedule || spec.kind == .condition else {
+            throw fail("unknown primitive \"\(name)\"")
+        }
         var bound: NameMap<(Value, SourceRange)> = [:]
         let here = SourceRange(0, 0)
         for (k, v) in params {
-            guard let p = spec.params.first(where: { $0.name == k }) else { throw fail("'\(name)' has no parameter '\(k)'") }
+            guard let p = spec.params.first(where: { $0.name == k }) else {
+                throw fail("'\(name)' has no parameter '\(k)'")
+            }
             bound[k] = (try at(k) { (r: inout Reader) throws(IRLoadError) in try r.value(v, p.type) }, here)
         }
         for (k, n) in schedules { bound[k] = (.schedule(n), here) }

@@ -34,7 +34,9 @@ public enum Importer {
     public static let maxSize = 4_000_000
 
     /// The config in `file` as a Ramp program, or diagnostics located in the config.
-    public static func convert(_ file: SourceFile, options: ImportOptions = ImportOptions()) throws(DiagnosticError) -> String {
+    public static func convert(_ file: SourceFile, options: ImportOptions = ImportOptions()) throws(DiagnosticError)
+        -> String
+    {
         guard file.bytes.count <= Importer.maxSize else {
             let limit = Importer.maxSize / 1_000_000
             throw DiagnosticError([.error(.configTooLarge(file.bytes.count, megabytes: limit), at: SourceRange(0, 0))])
@@ -53,7 +55,8 @@ public enum Importer {
             case .composer: body = try reader.composer()
             case .timm: body = try reader.timm()
             }
-            return (["# \(format.title) config \(file.name), imported by ramp import."] + body).joined(separator: "\n") + "\n"
+            return (["# \(format.title) config \(file.name), imported by ramp import."] + body).joined(separator: "\n")
+                + "\n"
         } catch {
             throw DiagnosticError(error.diagnostic.map { [$0] } ?? [])
         }
@@ -61,12 +64,17 @@ public enum Importer {
 
     /// The format a file's name or content shows.
     public static func detect(_ file: SourceFile) -> ImportFormat? {
-        let name = file.name.lowercased(), text = file.text
+        let name = file.name.lowercased()
+        let text = file.text
         if name.hasSuffix(".py") || text.contains("param_scheduler") { return .mmengine }
         if name.hasSuffix(".yaml") || name.hasSuffix(".yml") { return .composer }
         if text.contains("--sched") || text.drop(while: \.isWhitespace).hasPrefix("--") { return .timm }
         if text.drop(while: \.isWhitespace).hasPrefix("{") {
-            if text.contains("\"lr_scheduler_type\"") || text.contains("\"num_train_epochs\"") || text.contains("\"max_steps\"") { return .hf }
+            if text.contains("\"lr_scheduler_type\"") || text.contains("\"num_train_epochs\"")
+                || text.contains("\"max_steps\"")
+            {
+                return .hf
+            }
             if text.contains("\"scheduler\"") { return .deepspeed }
         }
         return nil
@@ -76,7 +84,9 @@ public enum Importer {
     public static func isConfig(_ file: SourceFile) -> Bool {
         if IR.isDocument(file.text) { return false }
         let name = file.name.lowercased()
-        if [".py", ".json", ".args", ".yaml", ".yml"].contains(where: { name.hasSuffix($0) }) { return detect(file) != nil }
+        if [".py", ".json", ".args", ".yaml", ".yml"].contains(where: { name.hasSuffix($0) }) {
+            return detect(file) != nil
+        }
         return false
     }
 }
@@ -146,8 +156,12 @@ struct ConfigReader {
         var i = from
         while i + word.count <= text.count {
             if Array(text[i..<(i + word.count)]) == word {
-                let before = i > 0 ? text[i - 1] : 0, after = i + word.count < text.count ? text[i + word.count] : 0
-                func isIdent(_ c: UInt8) -> Bool { c == UInt8(ascii: "_") || c == UInt8(ascii: "-") || (c >= 48 && c <= 57) || (c | 0x20 >= 97 && c | 0x20 <= 122) }
+                let before = i > 0 ? text[i - 1] : 0
+                let after = i + word.count < text.count ? text[i + word.count] : 0
+                func isIdent(_ c: UInt8) -> Bool {
+                    c == UInt8(ascii: "_") || c == UInt8(ascii: "-") || (c >= 48 && c <= 57)
+                        || (c | 0x20 >= 97 && c | 0x20 <= 122)
+                }
                 if !isIdent(before), !isIdent(after) { return SourceRange(i, i + word.count) }
             }
             i += 1
@@ -178,9 +192,15 @@ struct ConfigReader {
         switch v {
         case .array(let xs): return .array(xs.map(lastWins))
         case .object(let kvs):
-            var out: [(String, JSONValue)] = [], at: [String: Int] = [:]
+            var out: [(String, JSONValue)] = []
+            var at: [String: Int] = [:]
             for (k, x) in kvs {
-                if let i = at[k] { out[i].1 = lastWins(x) } else { at[k] = out.count; out.append((k, lastWins(x))) }
+                if let i = at[k] {
+                    out[i].1 = lastWins(x)
+                } else {
+                    at[k] = out.count
+                    out.append((k, lastWins(x)))
+                }
             }
             return .object(out)
         default: return v
@@ -261,18 +281,24 @@ struct ConfigReader {
     /// other it warns and leaves momentum alone. The config's optimizer type says which.
     func oneCycleMomentum(_ doc: JSONValue, _ args: inout [String]) throws(CheckError) -> [String] {
         guard let optimizer = doc["optimizer"] else {
-            return ["# No optimizer section: OneCycle cycles momentum (as with Adam's betas); "
-                    + "pass cycle_momentum=false for an optimizer without betas."]
+            return [
+                "# No optimizer section: OneCycle cycles momentum (as with Adam's betas); "
+                    + "pass cycle_momentum=false for an optimizer without betas."
+            ]
         }
         guard case .string(let name)? = optimizer["type"] else {
             throw fail("optimizer", .noOptimizerType)
         }
         let lower = name.lowercased()
-        let withBetas = ["adam", "adamw", "lamb", "onebitadam", "zerooneadam", "onebitlamb", "lion", "muadam",
-                         "muadamw", "adamax", "nadam", "radam", "sparseadam", "fusedadam", "cpuadam",
-                         "deepspeedcpuadam"]
-        let without = ["sgd", "musgd", "adagrad", "cpuadagrad", "rmsprop", "adadelta", "asgd", "rprop", "lbfgs",
-                       "adafactor"]
+        let withBetas = [
+            "adam", "adamw", "lamb", "onebitadam", "zerooneadam", "onebitlamb", "lion", "muadam",
+            "muadamw", "adamax", "nadam", "radam", "sparseadam", "fusedadam", "cpuadam",
+            "deepspeedcpuadam",
+        ]
+        let without = [
+            "sgd", "musgd", "adagrad", "cpuadagrad", "rmsprop", "adadelta", "asgd", "rprop", "lbfgs",
+            "adafactor",
+        ]
         if withBetas.contains(lower) {
             return ["# optimizer \(name) has betas: OneCycle cycles its beta1 as momentum."]
         }
@@ -280,8 +306,10 @@ struct ConfigReader {
             throw fail("optimizer.type", .optimizerBetasUnknown(name))
         }
         args.append("cycle_momentum=false")
-        return ["# optimizer \(name) has no betas: DeepSpeed's OneCycle leaves its momentum alone "
-                + "(cycle_momentum=false)."]
+        return [
+            "# optimizer \(name) has no betas: DeepSpeed's OneCycle leaves its momentum alone "
+                + "(cycle_momentum=false)."
+        ]
     }
 
     // MARK: - Hugging Face
@@ -318,7 +346,9 @@ struct ConfigReader {
         }
         var lines = ["# lr_scheduler_type \(type): transformers.\(spec.function), stepped after every optimizer step."]
         let lr = number("learning_rate") ?? 5e-5
-        lines += ["# learning_rate is base\(args["learning_rate"] == nil ? " (Trainer's default)" : "").", "base \(fmt(lr))"]
+        lines += [
+            "# learning_rate is base\(args["learning_rate"] == nil ? " (Trainer's default)" : "").", "base \(fmt(lr))",
+        ]
         var training = 0
         if spec.training || spec.warmup {
             if let m = number("max_steps"), m > 0 {
@@ -333,7 +363,8 @@ struct ConfigReader {
         }
         var warmup = 0
         if spec.warmup {
-            let steps = number("warmup_steps") ?? 0, ratio = number("warmup_ratio") ?? 0
+            let steps = number("warmup_steps") ?? 0
+            let ratio = number("warmup_ratio") ?? 0
             if steps >= 1 {
                 warmup = Int(steps)
             } else if steps > 0 || ratio > 0 {
@@ -365,7 +396,8 @@ struct ConfigReader {
     /// timm's train.py arguments as create_scheduler_v2 reads them, stepped
     /// once per epoch (or per update with --sched-on-updates).
     func timm() throws(CheckError) -> [String] {
-        var args: [String: String] = [:], flags: Set<String> = []
+        var args: [String: String] = [:]
+        var flags: Set<String> = []
         let words = file.text.split(whereSeparator: { $0.isWhitespace || $0 == "\\" }).map(String.init)
         var i = 0
         while i < words.count {
@@ -377,7 +409,10 @@ struct ConfigReader {
             } else if i + 1 < words.count, !words[i + 1].hasPrefix("--") {
                 // A list (--decay-milestones 30 60) gathers the words up to the next option.
                 var values: [String] = []
-                while i + 1 < words.count, !words[i + 1].hasPrefix("--") { values.append(words[i + 1]); i += 1 }
+                while i + 1 < words.count, !words[i + 1].hasPrefix("--") {
+                    values.append(words[i + 1])
+                    i += 1
+                }
                 args[w] = values.joined(separator: " ")
             } else {
                 flags.insert(w)
@@ -395,40 +430,61 @@ struct ConfigReader {
         let sched = args["sched"] ?? "cosine"
         let perUpdate = flags.contains("sched-on-updates")
         let scale = perUpdate ? try stepsPerEpoch("sched-on-updates", .scheduleOnUpdates) : 1
-        func t(_ k: String, _ fallback: Double) throws(CheckError) -> String { fmt((try number(k, fallback) * Double(scale)).rounded()) }
+        func t(_ k: String, _ fallback: Double) throws(CheckError) -> String {
+            fmt((try number(k, fallback) * Double(scale)).rounded())
+        }
         guard let lr = args["lr"].flatMap(Double.init) else {
             throw fail("", .timmNeedsLr)
         }
-        let common = ["warmup_t=\(try t("warmup-epochs", 5))", "warmup_lr_init=\(fmt(try number("warmup-lr", 1e-5)))",
-                      "warmup_prefix=\(flags.contains("warmup-prefix") ? "true" : "false")"]
+        let common = [
+            "warmup_t=\(try t("warmup-epochs", 5))", "warmup_lr_init=\(fmt(try number("warmup-lr", 1e-5)))",
+            "warmup_prefix=\(flags.contains("warmup-prefix") ? "true" : "false")",
+        ]
         let epochs = try number("epochs", 300)
-        var lines = ["# --sched \(sched), stepped once per \(perUpdate ? "update (--sched-on-updates, \(scale) an epoch)" : "epoch"): a step is \(perUpdate ? "an update" : "an epoch").",
-                     "# --lr is base.", "base \(fmt(lr))"]
-        let cycle = ["cycle_mul=\(fmt(try number("lr-cycle-mul", 1)))", "cycle_decay=\(fmt(try number("lr-cycle-decay", 0.5)))",
-                     "cycle_limit=\(fmt(try number("lr-cycle-limit", 1)))"]
+        var lines = [
+            "# --sched \(sched), stepped once per \(perUpdate ? "update (--sched-on-updates, \(scale) an epoch)" : "epoch"): a step is \(perUpdate ? "an update" : "an epoch").",
+            "# --lr is base.", "base \(fmt(lr))",
+        ]
+        let cycle = [
+            "cycle_mul=\(fmt(try number("lr-cycle-mul", 1)))", "cycle_decay=\(fmt(try number("lr-cycle-decay", 0.5)))",
+            "cycle_limit=\(fmt(try number("lr-cycle-limit", 1)))",
+        ]
         let main: String
         switch sched {
         case "cosine":
-            main = "timm.CosineLRScheduler(" + (["t_initial=\(try t("epochs", 300))", "lr_min=\(fmt(try number("min-lr", 0)))"] + cycle
+            main =
+                "timm.CosineLRScheduler("
+                + (["t_initial=\(try t("epochs", 300))", "lr_min=\(fmt(try number("min-lr", 0)))"] + cycle
                 + ["k_decay=\(fmt(try number("lr-k-decay", 1)))"] + common).joined(separator: ", ") + ")"
         case "tanh":
-            main = "timm.TanhLRScheduler(" + (["t_initial=\(try t("epochs", 300))", "lr_min=\(fmt(try number("min-lr", 0)))"] + cycle + common).joined(separator: ", ") + ")"
+            main =
+                "timm.TanhLRScheduler("
+                + (["t_initial=\(try t("epochs", 300))", "lr_min=\(fmt(try number("min-lr", 0)))"] + cycle + common)
+                .joined(separator: ", ") + ")"
         case "poly":
-            main = "timm.PolyLRScheduler(" + (["t_initial=\(try t("epochs", 300))", "power=\(fmt(try number("decay-rate", 0.1)))",
-                                              "lr_min=\(fmt(try number("min-lr", 0)))"] + cycle + ["k_decay=\(fmt(try number("lr-k-decay", 1)))"] + common)
+            main =
+                "timm.PolyLRScheduler("
+                + ([
+                    "t_initial=\(try t("epochs", 300))", "power=\(fmt(try number("decay-rate", 0.1)))",
+                    "lr_min=\(fmt(try number("min-lr", 0)))",
+                ] + cycle + ["k_decay=\(fmt(try number("lr-k-decay", 1)))"] + common)
                 .joined(separator: ", ") + ")"
         case "step":
             // --decay-epochs is a float in train.py, and StepLRScheduler floors t / decay_t with it unrounded.
-            let decay = try number("decay-epochs", 90) * Double(scale), rate = fmt(try number("decay-rate", 0.1))
+            let decay = try number("decay-epochs", 90) * Double(scale)
+            let rate = fmt(try number("decay-rate", 0.1))
             if decay == decay.rounded() {
                 let args = ["decay_t=\(fmt(decay))", "decay_rate=\(rate)"] + common
                 main = "timm.StepLRScheduler(" + args.joined(separator: ", ") + ")"
             } else {
                 guard decay > 0 else { throw fail("decay-epochs", .expectedPositiveNumber) }
-                let warm = try t("warmup-epochs", 5), prefix = flags.contains("warmup-prefix")
-                lines.append("# --decay-epochs \(fmt(decay)) is kept a fraction, as timm keeps it: "
-                             + "rate^floor(t / \(fmt(decay))).")
-                main = "warmup(\(warm), from=\(fmt(try number("warmup-lr", 1e-5))), to=base) then "
+                let warm = try t("warmup-epochs", 5)
+                let prefix = flags.contains("warmup-prefix")
+                lines.append(
+                    "# --decay-epochs \(fmt(decay)) is kept a fraction, as timm keeps it: "
+                        + "rate^floor(t / \(fmt(decay))).")
+                main =
+                    "warmup(\(warm), from=\(fmt(try number("warmup-lr", 1e-5))), to=base) then "
                     + "at(base * \(rate) ^ floor(t / \(fmt(decay))), t\(prefix ? "" : " + \(warm)"))"
             }
         case "multistep":
@@ -437,20 +493,32 @@ struct ConfigReader {
                 guard let x = Double(m) else { throw fail("decay-milestones", .notANumber(String(m))) }
                 marks.append(fmt((x * Double(scale)).rounded()))
             }
-            main = "timm.MultiStepLRScheduler(" + (["decay_t=[\(marks.joined(separator: ", "))]", "decay_rate=\(fmt(try number("decay-rate", 0.1)))"] + common)
+            main =
+                "timm.MultiStepLRScheduler("
+                + (["decay_t=[\(marks.joined(separator: ", "))]", "decay_rate=\(fmt(try number("decay-rate", 0.1)))"]
+                + common)
                 .joined(separator: ", ") + ")"
         case "plateau":
-            let mode = args["plateau-mode"] ?? (args["eval-metric"].map { $0.contains("loss") ? "min" : "max" } ?? "max")
-            main = "timm.PlateauLRScheduler(" + (["decay_rate=\(fmt(try number("decay-rate", 0.1)))", "patience_t=\(try t("patience-epochs", 10))",
-                                                 "lr_min=\(fmt(try number("min-lr", 0)))", "mode=\(JSONValue.quote(mode))",
-                                                 "warmup_t=\(try t("warmup-epochs", 5))", "warmup_lr_init=\(fmt(try number("warmup-lr", 1e-5)))"])
+            let mode =
+                args["plateau-mode"] ?? (args["eval-metric"].map { $0.contains("loss") ? "min" : "max" } ?? "max")
+            main =
+                "timm.PlateauLRScheduler("
+                + ([
+                    "decay_rate=\(fmt(try number("decay-rate", 0.1)))", "patience_t=\(try t("patience-epochs", 10))",
+                    "lr_min=\(fmt(try number("min-lr", 0)))", "mode=\(JSONValue.quote(mode))",
+                    "warmup_t=\(try t("warmup-epochs", 5))", "warmup_lr_init=\(fmt(try number("warmup-lr", 1e-5)))",
+                ])
                 .joined(separator: ", ") + ")"
         default:
             throw fail("sched", .notATimmSchedule(sched))
         }
         lines.append(main)
         let cooldown = try number("cooldown-epochs", 0)
-        if cooldown > 0 { lines.append("# --cooldown-epochs \(fmt(cooldown)): timm trains them at lr_min after the cycles (\(fmt(epochs)) + \(fmt(cooldown)) epochs in all).") }
+        if cooldown > 0 {
+            lines.append(
+                "# --cooldown-epochs \(fmt(cooldown)): timm trains them at lr_min after the cycles (\(fmt(epochs)) + \(fmt(cooldown)) epochs in all)."
+            )
+        }
         return lines
     }
 }

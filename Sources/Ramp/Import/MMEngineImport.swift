@@ -14,7 +14,10 @@ extension ConfigReader {
         var key: String { "param_scheduler[\(index)]" }
     }
 
-    static let mmTypes = ["Linear", "Constant", "CosineAnnealing", "Exponential", "MultiStep", "Step", "Poly", "OneCycle", "CosineRestart", "ReduceOnPlateau"]
+    static let mmTypes = [
+        "Linear", "Constant", "CosineAnnealing", "Exponential", "MultiStep", "Step", "Poly", "OneCycle",
+        "CosineRestart", "ReduceOnPlateau",
+    ]
 
     mutating func mmengine() throws(CheckError) -> [String] {
         var config = PythonConfig(file: file)
@@ -60,10 +63,13 @@ extension ConfigReader {
             }
             var args: [String: JSONValue] = [:]
             for (k, v) in kvs where k != "type" { args[k] = v }
-            let param: String, stem: String
-            if type.hasSuffix("LR") { (param, stem) = ("lr", String(type.dropLast(2))) }
-            else if type.hasSuffix("Momentum") { (param, stem) = ("momentum", String(type.dropLast(8))) }
-            else if type.hasSuffix("ParamScheduler") {
+            let param: String
+            let stem: String
+            if type.hasSuffix("LR") {
+                (param, stem) = ("lr", String(type.dropLast(2)))
+            } else if type.hasSuffix("Momentum") {
+                (param, stem) = ("momentum", String(type.dropLast(8)))
+            } else if type.hasSuffix("ParamScheduler") {
                 // Any parameter of the optimizer's groups, named by param_name: an output Ramp schedules.
                 guard case .string(let name)? = args.removeValue(forKey: "param_name"), !name.isEmpty else {
                     throw fail(key, .needsParamName(type))
@@ -84,16 +90,21 @@ extension ConfigReader {
                 default: throw fail("\(key).\(k)", .expectedWholeNumber)
                 }
             }
-            var scale = 1, tick = 1
+            var scale = 1
+            var tick = 1
             if byEpoch {
                 let e = try stepsPerEpoch("\(key).by_epoch", .byEpoch(type))
                 if convert { scale = e } else { tick = e }
             }
             if convert, byEpoch {
                 // convert_to_iter_based: the scheduler is stepped every iteration, its epoch lengths in iterations.
-                for k in ["T_max", "step_size", "total_steps"] { if case .number(let x)? = args[k] { args[k] = .number(x * Double(scale)) } }
+                for k in ["T_max", "step_size", "total_steps"] {
+                    if case .number(let x)? = args[k] { args[k] = .number(x * Double(scale)) }
+                }
                 for k in ["milestones", "periods"] {
-                    if case .array(let xs)? = args[k] { args[k] = .array(xs.map { $0.number.map { .number($0 * Double(scale)) } ?? $0 }) }
+                    if case .array(let xs)? = args[k] {
+                        args[k] = .array(xs.map { $0.number.map { .number($0 * Double(scale)) } ?? $0 })
+                    }
                 }
             }
             if args["end"] == nil, let runEnd = try mmRunEnd(trainCfg, byEpoch: byEpoch, key: key) {
@@ -108,11 +119,15 @@ extension ConfigReader {
                 guard let end else { throw fail(key, .needsTMax(type)) }
                 args["T_max"] = .number(Double((end - begin) / tick))
             }
-            parsed.append(MMScheduler(index: i, type: stem, args: args, begin: begin, end: end, tick: tick, param: param))
+            parsed.append(
+                MMScheduler(index: i, type: stem, args: args, begin: begin, end: end, tick: tick, param: param))
         }
         if let spe { lines.append("steps_per_epoch \(spe)") }
-        if case .number(let n)? = trainCfg?["max_epochs"], spe != nil { lines.append("total \(fmt(n)) epochs") }
-        else if case .number(let n)? = trainCfg?["max_iters"] { lines.append("total \(fmt(n))") }
+        if case .number(let n)? = trainCfg?["max_epochs"], spe != nil {
+            lines.append("total \(fmt(n)) epochs")
+        } else if case .number(let n)? = trainCfg?["max_iters"] {
+            lines.append("total \(fmt(n))")
+        }
         var params = ["lr", "momentum"]
         for s in parsed where !params.contains(s.param) { params.append(s.param) }
         for param in params {
@@ -132,11 +147,13 @@ extension ConfigReader {
                 }
                 start = v
             }
-            lines.append("# " + group.map { s in
-                let kind = ["lr": "LR", "momentum": "Momentum"][param] ?? "ParamScheduler(\(param))"
-                let span = s.end.map { "steps \(s.begin)-\($0 - 1)" } ?? "from step \(s.begin)"
-                return "\(s.key) \(s.type)\(kind) (\(span)\(s.tick > 1 ? ", once an epoch" : ""))"
-            }.joined(separator: "; "))
+            lines.append(
+                "# "
+                    + group.map { s in
+                        let kind = ["lr": "LR", "momentum": "Momentum"][param] ?? "ParamScheduler(\(param))"
+                        let span = s.end.map { "steps \(s.begin)-\($0 - 1)" } ?? "from step \(s.begin)"
+                        return "\(s.key) \(s.type)\(kind) (\(span)\(s.tick > 1 ? ", once an epoch" : ""))"
+                    }.joined(separator: "; "))
             let text = try mmCompose(group, start: start, param: param, spe: spe)
             lines.append(param == "lr" ? text : "\(param): " + text)
         }
@@ -182,12 +199,18 @@ extension ConfigReader {
             // Each multiplies the rate: the product of each on its own, over the base once for each but one.
             let parts = try sorted.map { s throws(CheckError) in
                 let body = try mmBody(s, from: "base", start: start)
-                return s.begin == 0 && s.end == nil ? body : "span(\(body), begin=\(s.begin), end=\(s.end.map(String.init) ?? "None"))"
+                return s.begin == 0 && s.end == nil
+                    ? body : "span(\(body), begin=\(s.begin), end=\(s.end.map(String.init) ?? "None"))"
             }
-            return parts.count == 1 ? parts[0] : "(" + parts.joined(separator: " * ") + ")" + " / base" + (parts.count > 2 ? " ^ \(parts.count - 1)" : "")
+            return parts.count == 1
+                ? parts[0]
+                : "(" + parts.joined(separator: " * ") + ")" + " / base"
+                    + (parts.count > 2 ? " ^ \(parts.count - 1)" : "")
         }
         // One after another: each starts from the value the last left.
-        var phases: [String] = [], at = 0, value = start
+        var phases: [String] = []
+        var at = 0
+        var value = start
         for (i, s) in sorted.enumerated() {
             if s.begin < at {
                 throw fail(s.key, .overlaps(sorted[i - 1].key, at: s.begin))
@@ -217,7 +240,8 @@ extension ConfigReader {
     func isFactor(_ s: MMScheduler) -> Bool {
         switch s.type {
         case "Linear", "Constant", "Exponential", "MultiStep", "Step": return true
-        case "CosineAnnealing", "Poly": return (s.args["eta_min"]?.number ?? 0) == 0 && (s.args["eta_min_ratio"]?.number ?? 0) == 0
+        case "CosineAnnealing", "Poly":
+            return (s.args["eta_min"]?.number ?? 0) == 0 && (s.args["eta_min_ratio"]?.number ?? 0) == 0
         default: return false
         }
     }
@@ -243,7 +267,8 @@ extension ConfigReader {
         }()
         switch s.type {
         case "Linear":
-            let sf = try num("start_factor", 1.0 / 3), ef = try num("end_factor", 1)
+            let sf = try num("start_factor", 1.0 / 3)
+            let ef = try num("end_factor", 1)
             guard let last else { return "\(v) * \(sf)" }
             return "\(v) * (\(sf) + (\(ef) - \(sf)) * (min(\(k), \(last)) / \(max(1, last))))"
         case "Constant":
@@ -257,7 +282,8 @@ extension ConfigReader {
                 guard let n = x.number else { throw fail("\(s.key).milestones", .expectedNumbers) }
                 return fmt(n)
             }
-            return "\(v) * at(multistep(milestones=[\(m.joined(separator: ", "))], gamma=\(try num("gamma", 0.1)), from=1), \(k))"
+            return
+                "\(v) * at(multistep(milestones=[\(m.joined(separator: ", "))], gamma=\(try num("gamma", 0.1)), from=1), \(k))"
         case "Step": return "\(v) * \(try num("gamma", 0.1)) ^ floor(\(k) / \(try num("step_size", nil)))"
         case "CosineAnnealing":
             return "\(eta) + (\(v) - \(eta)) * (1 + cos(pi * \(k) / \(try num("T_max", nil)))) / 2"
@@ -272,9 +298,13 @@ extension ConfigReader {
     /// A scheduler that sets the value outright, as the mmengine. namespace writes it.
     func mmWhole(_ s: MMScheduler, param: String) throws(CheckError) -> String {
         guard param == "lr" else { throw fail("\(s.key).type", .momentumFormUnread(s.type)) }
-        var args = try keywords(.object(s.args.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }), s.key,
-                                skipping: ["begin", "end", "by_epoch", "convert_to_iter_based"])
-        args += ["begin=\(s.begin / s.tick)"] + (s.end.map { ["end=\($0 / s.tick)"] } ?? []) + ["by_epoch=\(s.tick > 1 ? "true" : "false")"]
+        var args = try keywords(
+            .object(s.args.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }), s.key,
+            skipping: ["begin", "end", "by_epoch", "convert_to_iter_based"])
+        args +=
+            ["begin=\(s.begin / s.tick)"] + (s.end.map { ["end=\($0 / s.tick)"] } ?? []) + [
+                "by_epoch=\(s.tick > 1 ? "true" : "false")"
+            ]
         return "mmengine.\(s.type)LR(\(args.joined(separator: ", ")))"
     }
 }

@@ -44,7 +44,8 @@ struct DocumentAnalysis: Sendable {
         do { program = try Compiler.parse(file) } catch { diagnostics = error.diagnostics }
         // While a statement is being typed the file does not parse; the
         // statements around it still give names, symbols and hovers.
-        let readable: (file: SourceFile, program: Program?) = program == nil ? DocumentAnalysis.withoutBrokenStatements(file) : (file, program)
+        let readable: (file: SourceFile, program: Program?) =
+            program == nil ? DocumentAnalysis.withoutBrokenStatements(file) : (file, program)
         tokens = (try? Lexer.tokenize(readable.file)) ?? []
         self.program = readable.program
         parses = program != nil
@@ -75,7 +76,8 @@ struct DocumentAnalysis: Sendable {
     static func withoutBrokenStatements(_ file: SourceFile) -> (file: SourceFile, program: Program?) {
         var bytes = file.bytes
         func startsStatement(_ i: Int) -> Bool {
-            i < bytes.count && (i == 0 || bytes[i - 1] == UInt8(ascii: "\n")) && ![UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "#")].contains(bytes[i])
+            i < bytes.count && (i == 0 || bytes[i - 1] == UInt8(ascii: "\n"))
+                && ![UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "#")].contains(bytes[i])
         }
         for _ in 0..<16 {
             let attempt = SourceFile(name: file.name, bytes: bytes)
@@ -101,7 +103,8 @@ struct DocumentAnalysis: Sendable {
 
     /// The index of the token under `offset`, or ending at it (a cursor just after a word).
     func tokenIndex(at offset: Int) -> Int? {
-        var lo = 0, hi = tokens.count
+        var lo = 0
+        var hi = tokens.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if tokens[mid].range.end < offset { lo = mid + 1 } else { hi = mid }
@@ -109,9 +112,15 @@ struct DocumentAnalysis: Sendable {
         var best: Int?
         var i = lo
         while i < tokens.count, tokens[i].range.start <= offset {
-            if tokens[i].kind != .eof, tokens[i].kind != .newline, tokens[i].range.start <= offset, offset <= tokens[i].range.end {
+            if tokens[i].kind != .eof, tokens[i].kind != .newline, tokens[i].range.start <= offset,
+                offset <= tokens[i].range.end
+            {
                 // Prefer a word to the symbol after it.
-                if best == nil { best = i } else if case .identifier = tokens[i].kind, case .symbol = tokens[best!].kind { best = i }
+                if best == nil {
+                    best = i
+                } else if case .identifier = tokens[i].kind, case .symbol = tokens[best!].kind {
+                    best = i
+                }
             }
             i += 1
         }
@@ -121,11 +130,16 @@ struct DocumentAnalysis: Sendable {
     /// The dotted name the identifier at token `i` is part of (`torch.StepLR`), and its range.
     func dottedName(at i: Int) -> (String, SourceRange)? {
         guard case .identifier = tokens[i].kind else { return nil }
-        var first = i, last = i
-        while first >= 2, tokens[first - 1].kind == .symbol(.dot), tokens[first - 1].range.start == tokens[first - 2].range.end,
-              case .identifier = tokens[first - 2].kind { first -= 2 }
-        while last + 2 < tokens.count, tokens[last + 1].kind == .symbol(.dot), tokens[last + 1].range.start == tokens[last].range.end,
-              case .identifier = tokens[last + 2].kind { last += 2 }
+        var first = i
+        var last = i
+        while first >= 2, tokens[first - 1].kind == .symbol(.dot),
+            tokens[first - 1].range.start == tokens[first - 2].range.end,
+            case .identifier = tokens[first - 2].kind
+        { first -= 2 }
+        while last + 2 < tokens.count, tokens[last + 1].kind == .symbol(.dot),
+            tokens[last + 1].range.start == tokens[last].range.end,
+            case .identifier = tokens[last + 2].kind
+        { last += 2 }
         let range = tokens[first].range.union(tokens[last].range)
         return (file.slice(range), range)
     }
@@ -183,7 +197,12 @@ struct DocumentAnalysis: Sendable {
     /// `5 epochs` at token `i` (the number or its unit) in steps, as the checker counts it.
     func duration(at i: Int) -> (text: String, range: SourceRange)? {
         var n = i
-        if case .number = tokens[i].kind {} else if i > 0, case .number = tokens[i - 1].kind { n = i - 1 } else { return nil }
+        if case .number = tokens[i].kind {
+        } else if i > 0, case .number = tokens[i - 1].kind {
+            n = i - 1
+        } else {
+            return nil
+        }
         guard case .number(let x) = tokens[n].kind, n + 1 < tokens.count else { return nil }
         let unitToken = tokens[n + 1]
         let unit: DurationUnit
@@ -201,7 +220,7 @@ struct DocumentAnalysis: Sendable {
         if unit == .steps { return ("\(written)", range) }
         var checker = Checker(file: file, options: CheckOptions())
         checker.settings = compiled.settings
-        if (unit == .samples || unit == .tokens), compiled.outputs.contains(where: { $0.name == "batch_size" }) {
+        if unit == .samples || unit == .tokens, compiled.outputs.contains(where: { $0.name == "batch_size" }) {
             return ("\(written): counted through the scheduled batch_size, from the start of its phase", range)
         }
         guard let steps = try? checker.resolve(x, unit, range) else { return nil }
@@ -227,10 +246,14 @@ private struct NameIndex {
         for s in program.statements {
             switch s.kind {
             case .binding(let name, let e):
-                if definitions[name] == nil { definitions[name] = .init(kind: .binding, nameRange: s.nameRange, statement: s) }
+                if definitions[name] == nil {
+                    definitions[name] = .init(kind: .binding, nameRange: s.nameRange, statement: s)
+                }
                 walk(e, [:])
             case .definition(let name, let params, let body):
-                if definitions[name] == nil { definitions[name] = .init(kind: .function, nameRange: s.nameRange, statement: s) }
+                if definitions[name] == nil {
+                    definitions[name] = .init(kind: .function, nameRange: s.nameRange, statement: s)
+                }
                 var scope: [String: SourceRange?] = [:]
                 for p in params {
                     if let d = p.defaultValue { walk(d, [:]) }
@@ -269,11 +292,16 @@ private struct NameIndex {
             walk(callee, scope)
             for a in args { walk(a.value, scope) }
         case .unary(_, let x), .not(let x): walk(x, scope)
-        case .binary(_, let l, let r), .compare(_, let l, let r), .logical(_, let l, let r), .until(let l, let r), .bounded(let l, let r):
+        case .binary(_, let l, let r), .compare(_, let l, let r), .logical(_, let l, let r), .until(let l, let r),
+            .bounded(let l, let r):
             walk(l, scope)
             walk(r, scope)
         case .list(let xs), .sequence(let xs): for x in xs { walk(x, scope) }
-        case .map(let es): for m in es { walk(m.key, scope); walk(m.value, scope) }
+        case .map(let es):
+            for m in es {
+                walk(m.key, scope)
+                walk(m.value, scope)
+            }
         case .lambda(let params, let body):
             var inner = scope
             for p in params { inner[p] = .some(nil) }

@@ -34,19 +34,31 @@ struct Callable: Sendable {
     /// A builtin, a compatibility constructor, or one of the document's `def`s.
     static func named(_ name: String, in doc: DocumentAnalysis?) -> Callable? {
         if let b = Builtins.lookup(name) {
-            return Callable(name: name, params: b.params.map { p in
-                let d: String? = { if case .required = p.defaultValue { return nil } else { return p.defaultValue.description } }()
-                return Param(name: p.name, label: d.map { "\(p.name)=\($0)" } ?? p.name, doc: p.doc, defaultText: d)
-            }, variadic: b.variadic, doc: b.doc)
+            return Callable(
+                name: name,
+                params: b.params.map { p in
+                    let d: String? = {
+                        if case .required = p.defaultValue { return nil } else { return p.defaultValue.description }
+                    }()
+                    return Param(name: p.name, label: d.map { "\(p.name)=\($0)" } ?? p.name, doc: p.doc, defaultText: d)
+                }, variadic: b.variadic, doc: b.doc)
         }
         let short = Compat.shortName(name)
         if let d = Prelude.definitions.first(where: { $0.name == short }) {
             return Callable(name: short, params: d.params.map { param(Prelude.file, $0) }, doc: d.doc)
         }
         if let n = Compat.nativeConstructors.first(where: { $0.signature.hasPrefix(short + "(") }) {
-            return Callable(name: short, params: [Param(name: "cosine_kwargs", label: "cosine_kwargs", doc: "a list of dict(...), one per cycle", defaultText: nil)], doc: n.doc)
+            return Callable(
+                name: short,
+                params: [
+                    Param(
+                        name: "cosine_kwargs", label: "cosine_kwargs", doc: "a list of dict(...), one per cycle",
+                        defaultText: nil)
+                ], doc: n.doc)
         }
-        if let doc, let d = doc.definitions[name], d.kind == .function, case .definition(_, let params, _) = d.statement.kind {
+        if let doc, let d = doc.definitions[name], d.kind == .function,
+            case .definition(_, let params, _) = d.statement.kind
+        {
             return Callable(name: name, params: params.map { param(doc.file, $0) }, doc: "defined in this file")
         }
         return nil
@@ -89,7 +101,12 @@ public enum Vocabulary {
             ("specials", strings(Builtins.specials.map(\.name) + ["True", "False", "None"])),
             ("builtins", strings(Builtins.all.map(\.name))),
             ("namespaces", strings(Compat.namespaces.sorted())),
-            ("constructors", strings(Prelude.definitions.map(\.name) + Compat.nativeConstructors.map { String($0.signature.prefix { $0 != "(" }) })),
+            (
+                "constructors",
+                strings(
+                    Prelude.definitions.map(\.name)
+                        + Compat.nativeConstructors.map { String($0.signature.prefix { $0 != "(" }) })
+            ),
         ])
     }
 }
@@ -110,7 +127,9 @@ extension DocumentAnalysis {
             }
         }
         // The innermost phase around the place.
-        if let p = phases.filter({ $0.range.start <= offset && offset <= $0.range.end }).min(by: { $0.range.end - $0.range.start < $1.range.end - $1.range.start }) {
+        if let p = phases.filter({ $0.range.start <= offset && offset <= $0.range.end }).min(by: {
+            $0.range.end - $0.range.start < $1.range.end - $1.range.start
+        }) {
             parts.append(p.summary)
             if range == nil { range = p.range }
         }
@@ -123,11 +142,14 @@ extension DocumentAnalysis {
     func describe(name: String, tokenIndex i: Int) -> String? {
         // `T` in `cosine(T=50)`: the parameter.
         if i + 1 < tokens.count, tokens[i + 1].kind == .symbol(.assign) || tokens[i + 1].kind == .symbol(.colon),
-           let callee = enclosingCall(before: tokens[i].range.start), let c = Callable.named(callee, in: self),
-           let p = c.params.first(where: { $0.name == name }) {
+            let callee = enclosingCall(before: tokens[i].range.start), let c = Callable.named(callee, in: self),
+            let p = c.params.first(where: { $0.name == name })
+        {
             return "```ramp\n\(p.label)\n```\n\nparameter of `\(c.name)`" + (p.doc.isEmpty ? "" : ": \(p.doc)")
         }
-        if let local = localUses.first(where: { $0.range.start <= tokens[i].range.start && tokens[i].range.end <= $0.range.end }) {
+        if let local = localUses.first(where: {
+            $0.range.start <= tokens[i].range.start && tokens[i].range.end <= $0.range.end
+        }) {
             return "```ramp\n\(file.slice(local.definition))\n```\n\na parameter of the enclosing `def`"
         }
         if let d = definitions[name] {
@@ -135,7 +157,8 @@ extension DocumentAnalysis {
             let text: String
             switch s.kind {
             case .definition(let n, let params, _):
-                text = "def " + Callable(name: n, params: params.map { Callable.param(file, $0) }, doc: "").signature.text
+                text =
+                    "def " + Callable(name: n, params: params.map { Callable.param(file, $0) }, doc: "").signature.text
             default:
                 text = file.slice(s.range)
             }
@@ -143,10 +166,16 @@ extension DocumentAnalysis {
             return "```ramp\n\(text)\n```\n\n" + (d.kind == .function ? "defined" : "bound") + " on line \(line)"
         }
         if let c = Callable.named(name, in: nil) { return c.markdown }
-        if Compat.namespaces.contains(name) { return "`\(name)`: the \(name) library's schedules, as Ramp reproduces them (`ramp list`)" }
+        if Compat.namespaces.contains(name) {
+            return "`\(name)`: the \(name) library's schedules, as Ramp reproduces them (`ramp list`)"
+        }
         // A setting's name where a statement starts; `base` elsewhere is the value.
-        if tokens[i].atLineStart, let s = Builtins.settings.first(where: { $0.name == name }) { return "setting `\(name)`: \(s.doc)" }
-        if let s = Builtins.specials.first(where: { $0.name == name.lowercased() && (name == $0.name || ["true", "false", "none"].contains($0.name)) }) {
+        if tokens[i].atLineStart, let s = Builtins.settings.first(where: { $0.name == name }) {
+            return "setting `\(name)`: \(s.doc)"
+        }
+        if let s = Builtins.specials.first(where: {
+            $0.name == name.lowercased() && (name == $0.name || ["true", "false", "none"].contains($0.name))
+        }) {
             return "`\(name)`: \(s.doc)"
         }
         if let s = Builtins.settings.first(where: { $0.name == name }) { return "setting `\(name)`: \(s.doc)" }
@@ -186,7 +215,9 @@ extension DocumentAnalysis {
         let trimmed = before.trimmingTrailingSpaces
         var items: [CompletionItem] = []
         // Nothing to offer inside a comment.
-        if let hash = before.firstIndex(of: "#"), before[..<hash].filter({ $0 == "\"" || $0 == "'" }).count % 2 == 0 { return (start, []) }
+        if let hash = before.firstIndex(of: "#"), before[..<hash].filter({ $0 == "\"" || $0 == "'" }).count % 2 == 0 {
+            return (start, [])
+        }
         // After a number and a space: a unit.
         let lastWord = trimmed.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_" || $0 == ".") }).last
         if before.last == " ", let lastWord, trimmed.hasSuffix(lastWord), Double(lastWord.filter { $0 != "_" }) != nil {
@@ -205,27 +236,46 @@ extension DocumentAnalysis {
         let callee = enclosingCall(before: start)
         if let callee, let c = Callable.named(callee, in: self) {
             for (k, p) in c.params.enumerated() where p.name.hasPrefix(word) {
-                items.append(CompletionItem(label: p.name, kind: 5, detail: p.defaultText.map { "= \($0)" } ?? "required",
-                                            documentation: p.doc.isEmpty ? nil : p.doc, insertText: p.name + "=",
-                                            sortText: String(format: "0%03d", k)))
+                items.append(
+                    CompletionItem(
+                        label: p.name, kind: 5, detail: p.defaultText.map { "= \($0)" } ?? "required",
+                        documentation: p.doc.isEmpty ? nil : p.doc, insertText: p.name + "=",
+                        sortText: String(format: "0%03d", k)))
             }
         }
         let atStatementStart = trimmed.isEmpty && callee == nil
         if atStatementStart {
-            for s in Builtins.settings { items.append(CompletionItem(label: s.name, kind: 10, detail: "setting", documentation: s.doc, insertText: s.name + " ")) }
-            for o in Builtins.outputs {
-                items.append(CompletionItem(label: o.name, kind: 5, detail: "output", documentation: o.doc, insertText: o.name + ": "))
+            for s in Builtins.settings {
+                items.append(
+                    CompletionItem(
+                        label: s.name, kind: 10, detail: "setting", documentation: s.doc, insertText: s.name + " "))
             }
-            items.append(CompletionItem(label: "group", kind: 14, detail: "a parameter group's output", documentation: "`group \"backbone\" lr: ...` or `group 0 lr *= 0.1`"))
+            for o in Builtins.outputs {
+                items.append(
+                    CompletionItem(
+                        label: o.name, kind: 5, detail: "output", documentation: o.doc, insertText: o.name + ": "))
+            }
+            items.append(
+                CompletionItem(
+                    label: "group", kind: 14, detail: "a parameter group's output",
+                    documentation: "`group \"backbone\" lr: ...` or `group 0 lr *= 0.1`"))
         }
         for k in Builtins.keywords where k.hasPrefix(word) { items.append(CompletionItem(label: k, kind: 14)) }
         for b in Builtins.all where b.name.hasPrefix(word) {
-            items.append(CompletionItem(label: b.name, kind: 3, detail: Callable.named(b.name, in: nil)?.signature.text, documentation: b.doc))
+            items.append(
+                CompletionItem(
+                    label: b.name, kind: 3, detail: Callable.named(b.name, in: nil)?.signature.text,
+                    documentation: b.doc))
         }
-        for s in Builtins.specials where s.name.hasPrefix(word) { items.append(CompletionItem(label: s.name, kind: 21, documentation: s.doc)) }
-        for n in Compat.namespaces.sorted() where n.hasPrefix(word) { items.append(CompletionItem(label: n, kind: 9, detail: "library", insertText: n + ".")) }
+        for s in Builtins.specials where s.name.hasPrefix(word) {
+            items.append(CompletionItem(label: s.name, kind: 21, documentation: s.doc))
+        }
+        for n in Compat.namespaces.sorted() where n.hasPrefix(word) {
+            items.append(CompletionItem(label: n, kind: 9, detail: "library", insertText: n + "."))
+        }
         for (name, d) in definitions.sorted(by: { $0.key < $1.key }) where name.hasPrefix(word) {
-            let sig = d.kind == .function ? Callable.named(name, in: self)?.signature.text : file.slice(d.statement.range)
+            let sig =
+                d.kind == .function ? Callable.named(name, in: self)?.signature.text : file.slice(d.statement.range)
             items.append(CompletionItem(label: name, kind: d.kind == .function ? 3 : 6, detail: sig))
         }
         var seen = Set<String>()
@@ -253,13 +303,19 @@ extension DocumentAnalysis {
     func signatureHelp(at offset: Int) -> (Callable, active: Int)? {
         let from = max(0, offset - 8192)
         let chars = Array(file.slice(SourceRange(from, offset)))
-        guard let callee = ReplEngine.enclosingCall(chars, before: chars.count), let c = Callable.named(callee, in: self) else { return nil }
+        guard let callee = ReplEngine.enclosingCall(chars, before: chars.count),
+            let c = Callable.named(callee, in: self)
+        else { return nil }
         // Walk back to the open parenthesis, counting the commas at its level.
-        var depth = 0, commas = 0, i = chars.count - 1
+        var depth = 0
+        var commas = 0
+        var i = chars.count - 1
         var argumentStart = chars.count
         while i >= 0 {
             let ch = chars[i]
-            if ch == ")" || ch == "]" || ch == "}" { depth += 1 } else if ch == "(" || ch == "[" || ch == "{" {
+            if ch == ")" || ch == "]" || ch == "}" {
+                depth += 1
+            } else if ch == "(" || ch == "[" || ch == "{" {
                 if depth == 0 { break }
                 depth -= 1
             } else if ch == ",", depth == 0 {
@@ -282,10 +338,14 @@ extension DocumentAnalysis {
 
     /// Where the name at `offset` is defined: a `def`'s parameter, or a `let` or `def`.
     func definition(at offset: Int) -> SourceRange? {
-        if let local = localUses.first(where: { $0.range.start <= offset && offset <= $0.range.end }) { return local.definition }
+        if let local = localUses.first(where: { $0.range.start <= offset && offset <= $0.range.end }) {
+            return local.definition
+        }
         if let p = parameters.first(where: { $0.start <= offset && offset <= $0.end }) { return p }
         guard let i = tokenIndex(at: offset), case .identifier(let name) = tokens[i].kind else { return nil }
-        if let d = definitions[name], uses.contains(where: { $0.range == tokens[i].range }) || d.nameRange == tokens[i].range {
+        if let d = definitions[name],
+            uses.contains(where: { $0.range == tokens[i].range }) || d.nameRange == tokens[i].range
+        {
             return d.nameRange
         }
         return nil

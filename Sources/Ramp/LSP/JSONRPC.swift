@@ -6,8 +6,13 @@ import Foundation
 public enum JSONRPC {
     /// The error codes of JSON-RPC and LSP.
     public enum ErrorCode: Int, Sendable {
-        case parseError = -32700, invalidRequest = -32600, methodNotFound = -32601, invalidParams = -32602
-        case internalError = -32603, serverNotInitialized = -32002, requestFailed = -32803
+        case parseError = -32700
+        case invalidRequest = -32600
+        case methodNotFound = -32601
+        case invalidParams = -32602
+        case internalError = -32603
+        case serverNotInitialized = -32002
+        case requestFailed = -32803
     }
 
     /// One message, framed.
@@ -35,7 +40,10 @@ public enum JSONRPC {
 
         public mutating func append(_ bytes: [UInt8]) {
             // Drop what has been read, so a long session holds at most one frame.
-            if start > 0 { buffer.removeFirst(start); start = 0 }
+            if start > 0 {
+                buffer.removeFirst(start)
+                start = 0
+            }
             buffer.append(contentsOf: bytes)
         }
 
@@ -61,7 +69,9 @@ public enum JSONRPC {
             guard let n = length, n >= 0, n <= Reader.maxBody else {
                 // The body's length is unknown: resume at the next header.
                 start = nextHeader(after: end.bodyStart) ?? buffer.count
-                return .malformed(length == nil ? "a header without a valid Content-Length" : "a Content-Length above \(Reader.maxBody) bytes")
+                return .malformed(
+                    length == nil
+                        ? "a header without a valid Content-Length" : "a Content-Length above \(Reader.maxBody) bytes")
             }
             guard buffer.count - end.bodyStart >= n else { return nil }
             let body = String(decoding: buffer[end.bodyStart..<end.bodyStart + n], as: UTF8.self)
@@ -86,7 +96,9 @@ public enum JSONRPC {
             while i < buffer.count {
                 if buffer[i] == UInt8(ascii: "\n") {
                     if i + 1 < buffer.count, buffer[i + 1] == UInt8(ascii: "\n") { return (i, i + 2) }
-                    if i + 2 < buffer.count, buffer[i + 1] == UInt8(ascii: "\r"), buffer[i + 2] == UInt8(ascii: "\n") { return (i, i + 3) }
+                    if i + 2 < buffer.count, buffer[i + 1] == UInt8(ascii: "\r"), buffer[i + 2] == UInt8(ascii: "\n") {
+                        return (i, i + 3)
+                    }
                 }
                 i += 1
             }
@@ -99,12 +111,13 @@ public enum JSONRPC {
     }
 
     static func error(id: JSONValue, _ code: ErrorCode, _ message: String) -> JSONValue {
-        .object([("jsonrpc", .string("2.0")), ("id", id),
-                 ("error", .object([("code", .number(Double(code.rawValue))), ("message", .string(message))]))])
+        .object([
+            ("jsonrpc", .string("2.0")), ("id", id),
+            ("error", .object([("code", .number(Double(code.rawValue))), ("message", .string(message))])),
+        ])
     }
 
     static func notification(_ method: String, _ params: JSONValue) -> JSONValue {
         .object([("jsonrpc", .string("2.0")), ("method", .string(method)), ("params", params)])
     }
 }
-

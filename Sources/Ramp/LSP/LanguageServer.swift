@@ -24,7 +24,9 @@ public struct LanguageServer: Sendable {
         case .message(let body):
             let message: JSONValue
             do { message = try JSONValue.parse(body) } catch {
-                return [JSONRPC.error(id: .null, .parseError, "the message is not JSON: \(error.message)").renderCompact()]
+                return [
+                    JSONRPC.error(id: .null, .parseError, "the message is not JSON: \(error.message)").renderCompact()
+                ]
             }
             return handle(message).map { $0.renderCompact() }
         }
@@ -32,7 +34,9 @@ public struct LanguageServer: Sendable {
 
     mutating func handle(_ message: JSONValue) -> [JSONValue] {
         guard case .object = message else {
-            return [JSONRPC.error(id: .null, .invalidRequest, "a message is a JSON object (batches are not used by LSP)")]
+            return [
+                JSONRPC.error(id: .null, .invalidRequest, "a message is a JSON object (batches are not used by LSP)")
+            ]
         }
         let id = message["id"]
         if let id {
@@ -55,8 +59,12 @@ public struct LanguageServer: Sendable {
             initialized = true
             return [JSONRPC.response(id: id, result: initialize(params))]
         }
-        guard initialized else { return [JSONRPC.error(id: id, .serverNotInitialized, "the first request must be initialize")] }
-        if shutdownRequested { return [JSONRPC.error(id: id, .invalidRequest, "the server is shutting down; only exit is accepted")] }
+        guard initialized else {
+            return [JSONRPC.error(id: id, .serverNotInitialized, "the first request must be initialize")]
+        }
+        if shutdownRequested {
+            return [JSONRPC.error(id: id, .invalidRequest, "the server is shutting down; only exit is accepted")]
+        }
         do throws(RequestError) {
             return [JSONRPC.response(id: id, result: try request(method, params))]
         } catch {
@@ -74,23 +82,30 @@ public struct LanguageServer: Sendable {
 
     mutating func initialize(_ params: JSONValue) -> JSONValue {
         if case .array(let offered)? = params["capabilities"]?["general"]?["positionEncodings"] {
-            let names = offered.compactMap { v -> String? in if case .string(let s) = v { return s } else { return nil } }
+            let names = offered.compactMap { v -> String? in if case .string(let s) = v { return s } else { return nil }
+            }
             encoding = names.contains("utf-8") ? .utf8 : names.contains("utf-32") ? .utf32 : .utf16
         }
         let triggers: JSONValue = .array([".", "(", ",", " "].map { .string($0) })
         return .object([
-            ("capabilities", .object([
-                ("positionEncoding", .string(encoding.rawValue)),
-                ("textDocumentSync", .object([("openClose", .bool(true)), ("change", .number(1))])),
-                ("hoverProvider", .bool(true)),
-                ("completionProvider", .object([("triggerCharacters", triggers), ("resolveProvider", .bool(false))])),
-                ("signatureHelpProvider", .object([("triggerCharacters", .array([.string("("), .string(",")]))])),
-                ("definitionProvider", .bool(true)),
-                ("referencesProvider", .bool(true)),
-                ("documentSymbolProvider", .bool(true)),
-                ("documentFormattingProvider", .bool(true)),
-                ("inlayHintProvider", .bool(true)),
-            ])),
+            (
+                "capabilities",
+                .object([
+                    ("positionEncoding", .string(encoding.rawValue)),
+                    ("textDocumentSync", .object([("openClose", .bool(true)), ("change", .number(1))])),
+                    ("hoverProvider", .bool(true)),
+                    (
+                        "completionProvider",
+                        .object([("triggerCharacters", triggers), ("resolveProvider", .bool(false))])
+                    ),
+                    ("signatureHelpProvider", .object([("triggerCharacters", .array([.string("("), .string(",")]))])),
+                    ("definitionProvider", .bool(true)),
+                    ("referencesProvider", .bool(true)),
+                    ("documentSymbolProvider", .bool(true)),
+                    ("documentFormattingProvider", .bool(true)),
+                    ("inlayHintProvider", .bool(true)),
+                ])
+            ),
             ("serverInfo", .object([("name", .string("ramp")), ("version", .string(RampRelease.version))])),
         ])
     }
@@ -104,27 +119,38 @@ public struct LanguageServer: Sendable {
             return []
         case "textDocument/didOpen":
             guard initialized, case .string(let uri)? = params["textDocument"]?["uri"],
-                  case .string(let text)? = params["textDocument"]?["text"] else { return [] }
+                case .string(let text)? = params["textDocument"]?["text"]
+            else { return [] }
             return open(uri, version: LanguageServer.integer(params["textDocument"]?["version"]) ?? 0, text: text)
         case "textDocument/didChange":
             guard initialized, case .string(let uri)? = params["textDocument"]?["uri"],
-                  case .array(let changes)? = params["contentChanges"] else { return [] }
+                case .array(let changes)? = params["contentChanges"]
+            else { return [] }
             // Full synchronisation: the last change holds the whole text.
             guard let last = changes.last, case .string(let text)? = last["text"], last["range"] == nil else {
                 guard documents[uri] != nil else { return [] }
-                return [logMessage("ramp lsp takes whole documents (TextDocumentSyncKind.Full); a ranged change to \(uri) was ignored")]
+                return [
+                    logMessage(
+                        "ramp lsp takes whole documents (TextDocumentSyncKind.Full); a ranged change to \(uri) was ignored"
+                    )
+                ]
             }
             return open(uri, version: LanguageServer.integer(params["textDocument"]?["version"]) ?? 0, text: text)
         case "textDocument/didClose":
-            guard case .string(let uri)? = params["textDocument"]?["uri"], documents.removeValue(forKey: uri) != nil else { return [] }
-            return [JSONRPC.notification("textDocument/publishDiagnostics", .object([("uri", .string(uri)), ("diagnostics", .array([]))]))]
+            guard case .string(let uri)? = params["textDocument"]?["uri"], documents.removeValue(forKey: uri) != nil
+            else { return [] }
+            return [
+                JSONRPC.notification(
+                    "textDocument/publishDiagnostics", .object([("uri", .string(uri)), ("diagnostics", .array([]))]))
+            ]
         default:
             return []
         }
     }
 
     func logMessage(_ text: String) -> JSONValue {
-        JSONRPC.notification("window/logMessage", .object([("type", .number(2)), ("message", .string(TerminalText.escaped(text)))]))
+        JSONRPC.notification(
+            "window/logMessage", .object([("type", .number(2)), ("message", .string(TerminalText.escaped(text)))]))
     }
 
     mutating func open(_ uri: String, version: Int, text: String) -> [JSONValue] {
@@ -144,28 +170,44 @@ public struct LanguageServer: Sendable {
                 ("message", .string(TerminalText.escaped(d.message))),
             ]
             if !d.notes.isEmpty {
-                fields.append(("relatedInformation", .array(d.notes.map { n in
-                    .object([("location", .object([("uri", .string(doc.uri)), ("range", doc.index.range(n.range))])),
-                             ("message", .string(TerminalText.escaped(n.message)))])
-                })))
+                fields.append(
+                    (
+                        "relatedInformation",
+                        .array(
+                            d.notes.map { n in
+                                .object([
+                                    (
+                                        "location",
+                                        .object([("uri", .string(doc.uri)), ("range", doc.index.range(n.range))])
+                                    ),
+                                    ("message", .string(TerminalText.escaped(n.message))),
+                                ])
+                            })
+                    ))
             }
             return .object(fields)
         }
-        return JSONRPC.notification("textDocument/publishDiagnostics",
-                                    .object([("uri", .string(doc.uri)), ("version", .number(Double(doc.version))), ("diagnostics", .array(ds))]))
+        return JSONRPC.notification(
+            "textDocument/publishDiagnostics",
+            .object([("uri", .string(doc.uri)), ("version", .number(Double(doc.version))), ("diagnostics", .array(ds))])
+        )
     }
 
     // MARK: - requests
 
     func document(_ params: JSONValue) throws(RequestError) -> DocumentAnalysis {
-        guard case .string(let uri)? = params["textDocument"]?["uri"] else { throw .params("textDocument.uri is missing") }
+        guard case .string(let uri)? = params["textDocument"]?["uri"] else {
+            throw .params("textDocument.uri is missing")
+        }
         guard let doc = documents[uri] else { throw .params("\(uri) is not open (send textDocument/didOpen first)") }
         return doc
     }
 
     func offset(_ params: JSONValue, _ doc: DocumentAnalysis) throws(RequestError) -> Int {
-        guard let line = LanguageServer.integer(params["position"]?["line"]), let character = LanguageServer.integer(params["position"]?["character"]),
-              line >= 0, character >= 0 else {
+        guard let line = LanguageServer.integer(params["position"]?["line"]),
+            let character = LanguageServer.integer(params["position"]?["character"]),
+            line >= 0, character >= 0
+        else {
             throw .params("position.line and position.character must be numbers from 0")
         }
         guard line < doc.index.lineStarts.count else { throw .params("line \(line) is past the end of the document") }
@@ -187,33 +229,66 @@ public struct LanguageServer: Sendable {
         case "textDocument/hover":
             let doc = try document(params)
             guard let (text, range) = doc.hover(at: try offset(params, doc)) else { return .null }
-            return .object([("contents", .object([("kind", .string("markdown")), ("value", .string(text))])), ("range", doc.index.range(range))])
+            return .object([
+                ("contents", .object([("kind", .string("markdown")), ("value", .string(text))])),
+                ("range", doc.index.range(range)),
+            ])
         case "textDocument/completion":
             let doc = try document(params)
             let at = try offset(params, doc)
             let (start, items) = doc.completions(at: at)
             let replace = doc.index.range(SourceRange(start, at))
-            return .object([("isIncomplete", .bool(false)), ("items", .array(items.map { item in
-                var fields: [(String, JSONValue)] = [("label", .string(item.label)), ("kind", .number(Double(item.kind)))]
-                if let d = item.detail { fields.append(("detail", .string(d))) }
-                if let d = item.documentation { fields.append(("documentation", .object([("kind", .string("markdown")), ("value", .string(d))]))) }
-                if let s = item.sortText { fields.append(("sortText", .string(s))) }
-                fields.append(("textEdit", .object([("range", replace), ("newText", .string(item.insertText ?? item.label))])))
-                return .object(fields)
-            }))])
+            return .object([
+                ("isIncomplete", .bool(false)),
+                (
+                    "items",
+                    .array(
+                        items.map { item in
+                            var fields: [(String, JSONValue)] = [
+                                ("label", .string(item.label)), ("kind", .number(Double(item.kind))),
+                            ]
+                            if let d = item.detail { fields.append(("detail", .string(d))) }
+                            if let d = item.documentation {
+                                fields.append(
+                                    ("documentation", .object([("kind", .string("markdown")), ("value", .string(d))])))
+                            }
+                            if let s = item.sortText { fields.append(("sortText", .string(s))) }
+                            fields.append(
+                                (
+                                    "textEdit",
+                                    .object([("range", replace), ("newText", .string(item.insertText ?? item.label))])
+                                ))
+                            return .object(fields)
+                        })
+                ),
+            ])
         case "textDocument/signatureHelp":
             let doc = try document(params)
             guard let (callable, active) = doc.signatureHelp(at: try offset(params, doc)) else { return .null }
             let (label, offsets) = callable.signature
             return .object([
-                ("signatures", .array([.object([
-                    ("label", .string(label)),
-                    ("documentation", .object([("kind", .string("markdown")), ("value", .string(callable.doc))])),
-                    ("parameters", .array(zip(callable.params, offsets).map { p, o in
-                        .object([("label", .array([.number(Double(o.0)), .number(Double(o.1))])),
-                                 ("documentation", .string(p.doc))])
-                    })),
-                ])])),
+                (
+                    "signatures",
+                    .array([
+                        .object([
+                            ("label", .string(label)),
+                            (
+                                "documentation",
+                                .object([("kind", .string("markdown")), ("value", .string(callable.doc))])
+                            ),
+                            (
+                                "parameters",
+                                .array(
+                                    zip(callable.params, offsets).map { p, o in
+                                        .object([
+                                            ("label", .array([.number(Double(o.0)), .number(Double(o.1))])),
+                                            ("documentation", .string(p.doc)),
+                                        ])
+                                    })
+                            ),
+                        ])
+                    ])
+                ),
                 ("activeSignature", .number(0)), ("activeParameter", .number(Double(active))),
             ])
         case "textDocument/definition":
@@ -224,22 +299,30 @@ public struct LanguageServer: Sendable {
             let doc = try document(params)
             let include: Bool
             if case .bool(let b)? = params["context"]?["includeDeclaration"] { include = b } else { include = true }
-            return .array(doc.references(at: try offset(params, doc), includeDeclaration: include).map { location(doc, $0) })
+            return .array(
+                doc.references(at: try offset(params, doc), includeDeclaration: include).map { location(doc, $0) })
         case "textDocument/documentSymbol":
             return .array(symbols(try document(params)))
         case "textDocument/formatting":
             let doc = try document(params)
             // Only a file that parses as it is (not one with broken statements blanked out).
             guard doc.parses, let program = doc.program,
-                  let formatted = try? Formatter.format(doc.file, program: program, tokens: doc.tokens) else { return .null }
+                let formatted = try? Formatter.format(doc.file, program: program, tokens: doc.tokens)
+            else { return .null }
             if formatted == doc.file.text { return .array([]) }
-            return .array([.object([("range", doc.index.range(SourceRange(0, doc.file.bytes.count))), ("newText", .string(formatted))])])
+            return .array([
+                .object([
+                    ("range", doc.index.range(SourceRange(0, doc.file.bytes.count))), ("newText", .string(formatted)),
+                ])
+            ])
         case "textDocument/inlayHint":
             let doc = try document(params)
-            var lo = 0, hi = doc.file.bytes.count
+            var lo = 0
+            var hi = doc.file.bytes.count
             if let s = params["range"]?["start"], let e = params["range"]?["end"],
-               let sl = LanguageServer.integer(s["line"]), let sc = LanguageServer.integer(s["character"]),
-               let el = LanguageServer.integer(e["line"]), let ec = LanguageServer.integer(e["character"]) {
+                let sl = LanguageServer.integer(s["line"]), let sc = LanguageServer.integer(s["character"]),
+                let el = LanguageServer.integer(e["line"]), let ec = LanguageServer.integer(e["character"])
+            {
                 lo = doc.index.offset(line: sl, character: sc)
                 hi = doc.index.offset(line: el, character: ec)
             }
@@ -247,12 +330,13 @@ public struct LanguageServer: Sendable {
             var hints: [JSONValue] = []
             for p in phases where p.number > 1 && p.range.start >= lo && p.range.start <= hi {
                 guard let start = p.start else { continue }
-                hints.append(.object([
-                    ("position", LineIndex.position(doc.index.position(p.range.start))),
-                    ("label", .string((p.output == "lr" ? "" : p.output + " ") + "step \(start):")),
-                    ("paddingRight", .bool(true)),
-                    ("tooltip", .string(p.summary)),
-                ]))
+                hints.append(
+                    .object([
+                        ("position", LineIndex.position(doc.index.position(p.range.start))),
+                        ("label", .string((p.output == "lr" ? "" : p.output + " ") + "step \(start):")),
+                        ("paddingRight", .bool(true)),
+                        ("tooltip", .string(p.summary)),
+                    ]))
             }
             return .array(hints)
         default:
@@ -273,13 +357,18 @@ public struct LanguageServer: Sendable {
             case .setting(let n, let e): (name, kind, detail) = (n, 14, doc.file.slice(e.range))
             case .binding(let n, let e): (name, kind, detail) = (n, 13, doc.file.slice(e.range))
             case .definition(let n, let params, _):
-                (name, kind, detail) = (n, 12, "(" + params.map { Callable.param(doc.file, $0).label }.joined(separator: ", ") + ")")
+                (name, kind, detail) = (
+                    n, 12, "(" + params.map { Callable.param(doc.file, $0).label }.joined(separator: ", ") + ")"
+                )
             case .output(let n, _): (name, kind, detail) = (n, 7, "output")
-            case .group(let key, let n, let scale, _): (name, kind, detail) = ("\(n)[\(key)]", 7, scale ? "scales \(n)" : "output of a parameter group")
+            case .group(let key, let n, let scale, _):
+                (name, kind, detail) = ("\(n)[\(key)]", 7, scale ? "scales \(n)" : "output of a parameter group")
             case .expression: (name, kind, detail) = ("lr", 7, "the learning rate")
             }
-            return .object([("name", .string(name)), ("detail", .string(detail)), ("kind", .number(Double(kind))),
-                            ("range", doc.index.range(s.range)), ("selectionRange", doc.index.range(s.nameRange))])
+            return .object([
+                ("name", .string(name)), ("detail", .string(detail)), ("kind", .number(Double(kind))),
+                ("range", doc.index.range(s.range)), ("selectionRange", doc.index.range(s.nameRange)),
+            ])
         }
     }
 }

@@ -1,7 +1,9 @@
 /// How a client counts the characters of a line: UTF-16 code units (LSP's
 /// default), UTF-8 bytes or Unicode scalars, as agreed at `initialize`.
 public enum PositionEncoding: String, Sendable {
-    case utf16 = "utf-16", utf8 = "utf-8", utf32 = "utf-32"
+    case utf16 = "utf-16"
+    case utf8 = "utf-8"
+    case utf32 = "utf-32"
 }
 
 /// Byte offsets, which the whole of Ramp uses, turned into LSP positions
@@ -18,7 +20,8 @@ struct LineIndex: Sendable {
     }
 
     func line(of offset: Int) -> Int {
-        var lo = 0, hi = lineStarts.count - 1
+        var lo = 0
+        var hi = lineStarts.count - 1
         while lo < hi {
             let mid = (lo + hi + 1) / 2
             if lineStarts[mid] <= offset { lo = mid } else { hi = mid - 1 }
@@ -47,7 +50,8 @@ struct LineIndex: Sendable {
     func offset(line: Int, character: Int) -> Int {
         guard line >= 0 else { return 0 }
         guard line < lineStarts.count else { return bytes.count }
-        var i = lineStarts[line], c = 0
+        var i = lineStarts[line]
+        var c = 0
         let end = line + 1 < lineStarts.count ? lineStarts[line + 1] - 1 : bytes.count
         while i < end, c < character {
             c += units(bytes[i])
@@ -62,7 +66,8 @@ struct LineIndex: Sendable {
     }
 
     func range(_ r: SourceRange) -> JSONValue {
-        let a = position(r.start), b = position(r.end)
+        let a = position(r.start)
+        let b = position(r.end)
         return .object([("start", LineIndex.position(a)), ("end", LineIndex.position(b))])
     }
 

@@ -44,7 +44,8 @@ public struct XAxis: Sendable, Hashable {
     public func value(at step: Double) -> Double {
         guard let before, !before.isEmpty else { return step * perStep }
         let i = Swift.max(0, Swift.min(Double(before.count - 1), step))
-        let lo = Int(i.rounded(.down)), hi = Swift.min(lo + 1, before.count - 1)
+        let lo = Int(i.rounded(.down))
+        let hi = Swift.min(lo + 1, before.count - 1)
         return before[lo] + (before[hi] - before[lo]) * (i - Double(lo))
     }
 
@@ -77,7 +78,8 @@ public struct Panel: Sendable {
 
     /// The y range of all finite values (positive ones on a log axis).
     public var yRange: (Double, Double)? {
-        var lo = Double.infinity, hi = -Double.infinity
+        var lo = Double.infinity
+        var hi = -Double.infinity
         for s in series {
             for case let v? in s.values where v.isFinite && (!logY || v > 0) {
                 lo = min(lo, v)
@@ -107,9 +109,12 @@ public enum ChartData {
         public var finishedAt: Int?
     }
 
-    public static func run(_ program: CompiledProgram, name: String, steps: Int, metrics: [Double?] = [],
-                           signals: [EventLog.SignalEvent] = []) -> Run {
-        var lr: [Double] = [], mom: [Double] = []
+    public static func run(
+        _ program: CompiledProgram, name: String, steps: Int, metrics: [Double?] = [],
+        signals: [EventLog.SignalEvent] = []
+    ) -> Run {
+        var lr: [Double] = []
+        var mom: [Double] = []
         var others = Array(repeating: [Double](), count: program.outputs.count)
         let known = signals.filter { program.signals.contains($0.name) }
         let end = Table.generate(program, steps: steps, metrics: metrics, signals: known) { row in
@@ -128,8 +133,9 @@ public enum ChartData {
                 markers.append(Marker(step: tr.step, label: next, kind: .phase))
             }
         }
-        return Run(name: name, lr: lr, momentum: program.momentum == nil ? nil : mom,
-                   outputs: zip(program.outputs, others).map { ($0.name, $1) }, markers: markers, finishedAt: end.finishedAt)
+        return Run(
+            name: name, lr: lr, momentum: program.momentum == nil ? nil : mom,
+            outputs: zip(program.outputs, others).map { ($0.name, $1) }, markers: markers, finishedAt: end.finishedAt)
     }
 }
 
@@ -151,9 +157,12 @@ public enum Scale {
     /// sum 0.2 + 0.2 + 0.2.
     public static func ticks(_ lo: Double, _ hi: Double, count: Int = 5, log: Bool = false) -> [Double] {
         if log {
-            let a = Foundation.floor(log10(lo)), b = Foundation.ceil(log10(hi))
+            let a = Foundation.floor(log10(lo))
+            let b = Foundation.ceil(log10(hi))
             let stride = Swift.max(1, ((b - a) / Double(count)).rounded(.up))
-            return Swift.stride(from: a, through: b, by: stride).map { power(Int($0)) }.filter { $0 >= lo * 0.999 && $0 <= hi * 1.001 }
+            return Swift.stride(from: a, through: b, by: stride).map { power(Int($0)) }.filter {
+                $0 >= lo * 0.999 && $0 <= hi * 1.001
+            }
         }
         guard hi > lo else { return [lo] }
         let raw = (hi - lo) / Double(count)
@@ -183,12 +192,14 @@ public enum Scale {
     public static func labels(_ ticks: [Double], log: Bool = false) -> (labels: [String], factor: String?) {
         let peak = ticks.map(abs).max() ?? 0
         if log {
-            return (ticks.map { v in
-                if v >= 1e-3 && v < 1e5 { return decimals([v])[0] }
-                let e = Int(Foundation.floor(log10(v)))
-                let m = decimals([v * power(-e)])[0]
-                return "\(m)e\(e)"
-            }, nil)
+            return (
+                ticks.map { v in
+                    if v >= 1e-3 && v < 1e5 { return decimals([v])[0] }
+                    let e = Int(Foundation.floor(log10(v)))
+                    let m = decimals([v * power(-e)])[0]
+                    return "\(m)e\(e)"
+                }, nil
+            )
         }
         if peak == 0 || (peak >= 1e-3 && peak < 1e5) { return (decimals(ticks), nil) }
         let e = Int(Foundation.floor(log10(peak)))
@@ -200,7 +211,9 @@ public enum Scale {
     static func decimals(_ xs: [Double]) -> [String] {
         let span = Swift.max(xs.map(abs).max() ?? 0, 1e-300)
         var digits = 0
-        while digits < 12, xs.contains(where: { abs((($0 * power(digits)).rounded()) / power(digits) - $0) > span * 1e-9 }) {
+        while digits < 12,
+            xs.contains(where: { abs((($0 * power(digits)).rounded()) / power(digits) - $0) > span * 1e-9 })
+        {
             digits += 1
         }
         return xs.map { x in
@@ -214,7 +227,10 @@ public enum Scale {
     }
 
     static func superscript(_ n: Int) -> String {
-        let digits: [Character: Character] = ["0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹", "-": "⁻"]
+        let digits: [Character: Character] = [
+            "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹",
+            "-": "⁻",
+        ]
         return String(String(n).map { digits[$0]! })
     }
 

@@ -19,7 +19,8 @@ public enum PlotLimits {
     /// Refuses steps, a width or a height past the limits (`svg`: the sizes are pixels, not characters).
     public static func check(steps: Int?, width: Int?, height: Int?, svg: Bool) throws(Exceeded) {
         if let steps, steps > Self.steps {
-            throw Exceeded(description: "--steps is at most 10,000,000 for a chart (got \(steps)); use ramp table for more")
+            throw Exceeded(
+                description: "--steps is at most 10,000,000 for a chart (got \(steps)); use ramp table for more")
         }
         let (w, h, unit) = svg ? (svgSize, svgSize, "pixels") : (terminalWidth, terminalHeight, "characters")
         if let width, !w.contains(width) {
@@ -27,7 +28,8 @@ public enum PlotLimits {
         }
         let rows = svg ? "pixels" : "rows"
         if let height, !h.contains(height) {
-            throw Exceeded(description: "--height is \(h.lowerBound) to \(h.upperBound) \(svg ? unit : rows) (got \(height))")
+            throw Exceeded(
+                description: "--height is \(h.lowerBound) to \(h.upperBound) \(svg ? unit : rows) (got \(height))")
         }
     }
 

@@ -18,7 +18,9 @@ public struct SVGChart {
 
     /// Panels in a grid of `columns` (1: stacked, the first panel twice as tall).
     public func render(_ panels: [Panel], columns: Int = 1) -> String {
-        let top = 44.0, bottom = 20.0, side = 8.0
+        let top = 44.0
+        let bottom = 20.0
+        let side = 8.0
         let columns = max(1, min(columns, panels.count))
         let rowCount = (panels.count + columns - 1) / columns
         let cellW = (Double(width) - 2 * side) / Double(columns)
@@ -26,11 +28,11 @@ public struct SVGChart {
         let weights = (0..<rowCount).map { $0 == 0 && columns == 1 && rowCount > 1 ? 2.0 : 1.0 }
         let unitH = (Double(height) - top - bottom) / weights.reduce(0, +)
         var svg = """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" font-family="Helvetica, Arial, sans-serif" font-size="12">
-        <rect width="100%" height="100%" fill="white"/>
-        <text x="\(width / 2)" y="24" text-anchor="middle" font-size="15" font-weight="bold">\(escape(title))</text>
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" font-family="Helvetica, Arial, sans-serif" font-size="12">
+            <rect width="100%" height="100%" fill="white"/>
+            <text x="\(width / 2)" y="24" text-anchor="middle" font-size="15" font-weight="bold">\(escape(title))</text>
 
-        """
+            """
         var y0 = top
         for row in 0..<rowCount {
             let cellH = unitH * weights[row]
@@ -38,8 +40,9 @@ public struct SVGChart {
                 let i = row * columns + col
                 guard i < panels.count else { break }
                 // Margins inside each cell leave room for tick labels and the panel title.
-                svg += drawPanel(panels[i], x: side + Double(col) * cellW + 70, y: y0 + 22,
-                                 w: cellW - 70 - 16, h: cellH - 22 - 40)
+                svg += drawPanel(
+                    panels[i], x: side + Double(col) * cellW + 70, y: y0 + 22,
+                    w: cellW - 70 - 16, h: cellH - 22 - 40)
             }
             y0 += cellH
         }
@@ -51,7 +54,8 @@ public struct SVGChart {
         let steps = max(1, panel.steps)
         var s = "<g class=\"panel\">\n"
         guard let (lo, hi) = panel.yRange else {
-            return s + "<text x=\"\(f(x + w / 2))\" y=\"\(f(y + h / 2))\" text-anchor=\"middle\">nothing to plot</text>\n</g>\n"
+            return s
+                + "<text x=\"\(f(x + w / 2))\" y=\"\(f(y + h / 2))\" text-anchor=\"middle\">nothing to plot</text>\n</g>\n"
         }
         // Positions are linear in the axis's unit, which with a scheduled batch size is not linear in steps.
         let xMax = panel.x.value(at: Double(max(1, steps - 1)))
@@ -63,8 +67,10 @@ public struct SVGChart {
         let (labels, factor) = Scale.labels(ticks, log: panel.logY)
         for (t, label) in zip(ticks, labels) {
             let yy = f(py(t))
-            s += "<line class=\"grid\" x1=\"\(f(x))\" y1=\"\(yy)\" x2=\"\(f(x + w))\" y2=\"\(yy)\" stroke=\"#e5e5e5\"/>\n"
-            s += "<text x=\"\(f(x - 6))\" y=\"\(yy)\" text-anchor=\"end\" dominant-baseline=\"middle\">\(escape(label))</text>\n"
+            s +=
+                "<line class=\"grid\" x1=\"\(f(x))\" y1=\"\(yy)\" x2=\"\(f(x + w))\" y2=\"\(yy)\" stroke=\"#e5e5e5\"/>\n"
+            s +=
+                "<text x=\"\(f(x - 6))\" y=\"\(yy)\" text-anchor=\"end\" dominant-baseline=\"middle\">\(escape(label))</text>\n"
         }
 
         // x ticks in the axis's unit (steps, epochs, tokens), round in that unit.
@@ -73,39 +79,50 @@ public struct SVGChart {
         let (xLabels, xFactor) = Scale.labels(xTicks)
         for (t, label) in zip(xTicks, xLabels) {
             let xx = f(ux(t))
-            s += "<line class=\"grid\" x1=\"\(xx)\" y1=\"\(f(y))\" x2=\"\(xx)\" y2=\"\(f(y + h))\" stroke=\"#f0f0f0\"/>\n"
+            s +=
+                "<line class=\"grid\" x1=\"\(xx)\" y1=\"\(f(y))\" x2=\"\(xx)\" y2=\"\(f(y + h))\" stroke=\"#f0f0f0\"/>\n"
             s += "<text x=\"\(xx)\" y=\"\(f(y + h + 16))\" text-anchor=\"middle\">\(escape(label))</text>\n"
         }
         // Axes.
         s += "<line x1=\"\(f(x))\" y1=\"\(f(y + h))\" x2=\"\(f(x + w))\" y2=\"\(f(y + h))\" stroke=\"#333\"/>\n"
         s += "<line x1=\"\(f(x))\" y1=\"\(f(y))\" x2=\"\(f(x))\" y2=\"\(f(y + h))\" stroke=\"#333\"/>\n"
-        s += "<text x=\"\(f(x - 60))\" y=\"\(f(y + h / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 \(f(x - 60)) \(f(y + h / 2)))\">\(escape(panel.yLabel + (panel.logY ? " (log)" : "") + (factor.map { " (\($0))" } ?? "")))</text>\n"
-        s += "<text x=\"\(f(x + w / 2))\" y=\"\(f(y + h + 32))\" text-anchor=\"middle\">\(escape(panel.x.name + (xFactor.map { " (\($0))" } ?? "")))</text>\n"
+        s +=
+            "<text x=\"\(f(x - 60))\" y=\"\(f(y + h / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 \(f(x - 60)) \(f(y + h / 2)))\">\(escape(panel.yLabel + (panel.logY ? " (log)" : "") + (factor.map { " (\($0))" } ?? "")))</text>\n"
+        s +=
+            "<text x=\"\(f(x + w / 2))\" y=\"\(f(y + h + 32))\" text-anchor=\"middle\">\(escape(panel.x.name + (xFactor.map { " (\($0))" } ?? "")))</text>\n"
         // The span where the schedules differ.
         if let span = panel.shaded, span.lowerBound < steps {
-            let x0 = px(Double(span.lowerBound)), x1 = px(Double(Swift.min(span.upperBound + 1, steps)))
-            s += "<rect class=\"differs\" x=\"\(f(x0))\" y=\"\(f(y))\" width=\"\(f(Swift.max(1, x1 - x0)))\" height=\"\(f(h))\" fill=\"#d62728\" fill-opacity=\"0.08\"/>\n"
+            let x0 = px(Double(span.lowerBound))
+            let x1 = px(Double(Swift.min(span.upperBound + 1, steps)))
+            s +=
+                "<rect class=\"differs\" x=\"\(f(x0))\" y=\"\(f(y))\" width=\"\(f(Swift.max(1, x1 - x0)))\" height=\"\(f(h))\" fill=\"#d62728\" fill-opacity=\"0.08\"/>\n"
         }
         // Phase boundaries.
         for m in panel.markers where m.step < steps {
             let xx = f(px(Double(m.step)))
             let color = m.kind == .plateau ? "#d62728" : "#777"
-            s += "<line class=\"marker \(m.kind.rawValue)\" x1=\"\(xx)\" y1=\"\(f(y))\" x2=\"\(xx)\" y2=\"\(f(y + h))\" stroke=\"\(color)\" stroke-dasharray=\"5,4\"/>\n"
+            s +=
+                "<line class=\"marker \(m.kind.rawValue)\" x1=\"\(xx)\" y1=\"\(f(y))\" x2=\"\(xx)\" y2=\"\(f(y + h))\" stroke=\"\(color)\" stroke-dasharray=\"5,4\"/>\n"
             // Labels near the right edge go on the left of their line.
             let leftSide = px(Double(m.step)) > x + w * 0.7
-            s += "<text x=\"\(f(px(Double(m.step)) + (leftSide ? -4 : 4)))\" y=\"\(f(y + 12))\" fill=\"\(color)\" font-size=\"11\"\(leftSide ? " text-anchor=\"end\"" : "")>\(escape(m.label))</text>\n"
+            s +=
+                "<text x=\"\(f(px(Double(m.step)) + (leftSide ? -4 : 4)))\" y=\"\(f(y + 12))\" fill=\"\(color)\" font-size=\"11\"\(leftSide ? " text-anchor=\"end\"" : "")>\(escape(m.label))</text>\n"
         }
         // Series.
         for (i, series) in panel.series.enumerated() {
             var d = ""
             var pen = false
             for (step, v) in decimate(series.values, buckets: Int(w)) {
-                guard let v, v.isFinite, !panel.logY || v > 0 else { pen = false; continue }
+                guard let v, v.isFinite, !panel.logY || v > 0 else {
+                    pen = false
+                    continue
+                }
                 d += (pen ? "L" : "M") + "\(f(px(Double(step)))),\(f(py(v)))"
                 pen = true
             }
             let color = SVGChart.colors[i % SVGChart.colors.count]
-            s += "<path class=\"series\" data-name=\"\(escape(series.name))\" d=\"\(d)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.8\" stroke-linejoin=\"round\"/>\n"
+            s +=
+                "<path class=\"series\" data-name=\"\(escape(series.name))\" d=\"\(d)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.8\" stroke-linejoin=\"round\"/>\n"
         }
         // Title, then the legend on the same line, above the plot.
         s += "<text x=\"\(f(x))\" y=\"\(f(y - 6))\" font-weight=\"bold\">\(escape(panel.title))</text>\n"
@@ -115,11 +132,13 @@ public struct SVGChart {
                 // Entries that would run past the panel are counted instead.
                 let reserve = i + 1 < panel.series.count ? 80.0 : 0  // room for "and N more" after it
                 if lx + 20 + Double(series.name.count) * 6.8 + reserve > x + w, i > 0 {
-                    s += "<text class=\"legend-more\" x=\"\(f(lx))\" y=\"\(f(y - 6))\">and \(panel.series.count - i) more</text>\n"
+                    s +=
+                        "<text class=\"legend-more\" x=\"\(f(lx))\" y=\"\(f(y - 6))\">and \(panel.series.count - i) more</text>\n"
                     break
                 }
                 let color = SVGChart.colors[i % SVGChart.colors.count]
-                s += "<g class=\"legend\"><line x1=\"\(f(lx))\" y1=\"\(f(y - 10))\" x2=\"\(f(lx + 16))\" y2=\"\(f(y - 10))\" stroke=\"\(color)\" stroke-width=\"2\"/>"
+                s +=
+                    "<g class=\"legend\"><line x1=\"\(f(lx))\" y1=\"\(f(y - 10))\" x2=\"\(f(lx + 16))\" y2=\"\(f(y - 10))\" stroke=\"\(color)\" stroke-width=\"2\"/>"
                 s += "<text x=\"\(f(lx + 20))\" y=\"\(f(y - 6))\">\(escape(series.name))</text></g>\n"
                 lx += 20 + Double(series.name.count) * 6.8 + 18
             }
@@ -139,12 +158,17 @@ public struct SVGChart {
         var out: [(Int, Double?)] = []
         let size = Double(values.count) / Double(buckets)
         for b in 0..<buckets {
-            let lo = Int(Double(b) * size), hi = min(values.count, Int(Double(b + 1) * size))
+            let lo = Int(Double(b) * size)
+            let hi = min(values.count, Int(Double(b + 1) * size))
             guard lo < hi else { continue }
             var picks: Set<Int> = [lo, hi - 1]
-            var minI = lo, maxI = lo
+            var minI = lo
+            var maxI = lo
             for i in lo..<hi {
-                guard let v = values[i] else { picks.insert(i); continue }
+                guard let v = values[i] else {
+                    picks.insert(i)
+                    continue
+                }
                 if let m = values[minI], v < m { minI = i }
                 if let m = values[maxI], v > m { maxI = i }
             }
@@ -165,7 +189,11 @@ public struct RunLog: Sendable {
     public var columns: [String: [Double?]]
 
     public static func parse(_ text: String) -> RunLog? {
-        var lines = text.split(whereSeparator: \.isNewline).map { $0.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) } }
+        var lines = text.split(whereSeparator: \.isNewline).map {
+            $0.split(separator: ",", omittingEmptySubsequences: false).map {
+                String($0).trimmingCharacters(in: .whitespaces)
+            }
+        }
         guard !lines.isEmpty else { return nil }
         let header = lines.removeFirst()
         var cols: [String: [Double?]] = [:]

@@ -38,18 +38,30 @@ public struct TerminalChart {
             var previous: (Int, Int)?
             // Every step is visited, so narrow spikes are not lost between columns.
             for (i, v) in s.values.enumerated() {
-                guard let v, v.isFinite, !panel.logY || v > 0 else { previous = nil; continue }
+                guard let v, v.isFinite, !panel.logY || v > 0 else {
+                    previous = nil
+                    continue
+                }
                 let p = (dotX(i), dotY(v))
                 // Join consecutive points with a straight line (Bresenham).
                 var (x, y) = previous ?? p
-                let dx = abs(p.0 - x), dy = -abs(p.1 - y), sx = x < p.0 ? 1 : -1, sy = y < p.1 ? 1 : -1
+                let dx = abs(p.0 - x)
+                let dy = -abs(p.1 - y)
+                let sx = x < p.0 ? 1 : -1
+                let sy = y < p.1 ? 1 : -1
                 var err = dx + dy
                 while true {
                     dots[y][x] = si + 1
                     if x == p.0 && y == p.1 { break }
                     let e2 = 2 * err
-                    if e2 >= dy { err += dy; x += sx }
-                    if e2 <= dx { err += dx; y += sy }
+                    if e2 >= dy {
+                        err += dy
+                        x += sx
+                    }
+                    if e2 <= dx {
+                        err += dx
+                        y += sy
+                    }
                 }
                 previous = p
             }
@@ -63,11 +75,16 @@ public struct TerminalChart {
         var out = TerminalText.escaped(panel.title) + "\(factor.map { "  (\($0))" } ?? "")\n"
         for r in 0..<rows {
             let label = tickRows[r] ?? ""
-            out += String(repeating: " ", count: gutter - label.count - 1) + label + " " + (tickRows[r] != nil ? "┤" : "│")
+            out +=
+                String(repeating: " ", count: gutter - label.count - 1) + label + " " + (tickRows[r] != nil ? "┤" : "│")
             var lastColor = -1
             for c in 0..<cols {
-                var bits = 0, owner = 0
-                let offsets = [(0, 0, 0x01), (0, 1, 0x02), (0, 2, 0x04), (1, 0, 0x08), (1, 1, 0x10), (1, 2, 0x20), (0, 3, 0x40), (1, 3, 0x80)]
+                var bits = 0
+                var owner = 0
+                let offsets = [
+                    (0, 0, 0x01), (0, 1, 0x02), (0, 2, 0x04), (1, 0, 0x08), (1, 1, 0x10), (1, 2, 0x20), (0, 3, 0x40),
+                    (1, 3, 0x80),
+                ]
                 for (dx, dy, bit) in offsets where dots[r * 4 + dy][c * 2 + dx] != 0 {
                     bits |= bit
                     owner = dots[r * 4 + dy][c * 2 + dx]
@@ -85,7 +102,8 @@ public struct TerminalChart {
                 if color {
                     let want = bits != 0 ? owner - 1 : -1
                     if want != lastColor {
-                        out += want < 0 ? TerminalChart.reset : TerminalChart.palette[want % TerminalChart.palette.count]
+                        out +=
+                            want < 0 ? TerminalChart.reset : TerminalChart.palette[want % TerminalChart.palette.count]
                         lastColor = want
                     }
                 }
@@ -100,10 +118,11 @@ public struct TerminalChart {
         let ends = [0, (steps - 1) / 2, steps - 1]
         // The three labels in the axis's unit, with their shared factor after its name.
         // Steps exactly; another unit to 3 significant digits (step 125,099 of 1,251 an epoch reads 100).
-        let (endLabels, xFactor) = Scale.labels(ends.map { step -> Double in
-            let v = panel.x.value(at: Double(step))
-            return panel.x.perStep == 1 && panel.x.isLinear ? v : Double(String(format: "%.3g", v)) ?? v
-        })
+        let (endLabels, xFactor) = Scale.labels(
+            ends.map { step -> Double in
+                let v = panel.x.value(at: Double(step))
+                return panel.x.perStep == 1 && panel.x.isLinear ? v : Double(String(format: "%.3g", v)) ?? v
+            })
         for (step, label) in zip(ends, endLabels) {
             let text = Array(label)
             let at = min(axis.count - text.count, gutter + 1 + dotX(step) / 2 - (step == 0 ? 0 : text.count / 2))
@@ -113,7 +132,8 @@ public struct TerminalChart {
         if panel.series.count > 1 || !panel.markers.isEmpty {
             var legend: [String] = []
             for (i, s) in panel.series.enumerated() {
-                let swatch = color ? TerminalChart.palette[i % TerminalChart.palette.count] + "⣿" + TerminalChart.reset : "⣿"
+                let swatch =
+                    color ? TerminalChart.palette[i % TerminalChart.palette.count] + "⣿" + TerminalChart.reset : "⣿"
                 let name = TerminalText.escaped(s.name)
                 legend.append("\(swatch) \(name)" + (color || panel.series.count == 1 ? "" : " (\(i + 1))"))
             }

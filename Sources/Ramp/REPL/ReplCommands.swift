@@ -13,12 +13,22 @@ extension ReplEngine {
         CommandSpec(name: "at", usage: ":at STEP...", help: "the rate at the given steps, without metrics"),
         CommandSpec(name: "table", usage: ":table A..B [by K]", help: "the rate from step A to B"),
         CommandSpec(name: "plot", usage: ":plot [steps]", help: "a chart of the current schedule"),
-        CommandSpec(name: "step", usage: ":step [N] [metric M]", help: "advance the live scheduler N steps, feeding M at each"),
+        CommandSpec(
+            name: "step", usage: ":step [N] [metric M]", help: "advance the live scheduler N steps, feeding M at each"),
         CommandSpec(name: "feed", usage: ":feed m1 m2 ...", help: "advance one step per metric"),
-        CommandSpec(name: "signal", usage: ":signal NAME", help: "raise a signal during the live scheduler's current step (a phase `until signal(NAME)` ends when the step does)"),
+        CommandSpec(
+            name: "signal", usage: ":signal NAME",
+            help:
+                "raise a signal during the live scheduler's current step (a phase `until signal(NAME)` ends when the step does)"
+        ),
         CommandSpec(name: "reset", usage: ":reset", help: "put the live scheduler back at step 0"),
-        CommandSpec(name: "explain", usage: ":explain", help: "the phases with resolved parameters, and the native Ramp"),
-        CommandSpec(name: "compile", usage: ":compile json|csv [steps]|table-json [steps]|python|jax|keras [FILE]", help: "the current schedule as Ramp IR, a table, or a Python, JAX or Keras module (printed, or written to FILE)"),
+        CommandSpec(
+            name: "explain", usage: ":explain", help: "the phases with resolved parameters, and the native Ramp"),
+        CommandSpec(
+            name: "compile", usage: ":compile json|csv [steps]|table-json [steps]|python|jax|keras [FILE]",
+            help:
+                "the current schedule as Ramp IR, a table, or a Python, JAX or Keras module (printed, or written to FILE)"
+        ),
         CommandSpec(name: "show", usage: ":show", help: "the session's settings, definitions and schedule"),
         CommandSpec(name: "load", usage: ":load FILE", help: "run a .ramp file in the session"),
         CommandSpec(name: "save", usage: ":save FILE", help: "write the session as a .ramp file"),
@@ -42,7 +52,9 @@ extension ReplEngine {
         case "set":
             guard args.count >= 2 else { return error("usage: :set NAME VALUE, such as :set base 0.1") }
             guard Builtins.statementNames.settings.contains(args[0]) else {
-                return error("'\(args[0])' is not a setting\(suggestion(for: args[0], among: Array(Builtins.statementNames.settings))); the settings are base, steps_per_epoch and total")
+                return error(
+                    "'\(args[0])' is not a setting\(suggestion(for: args[0], among: Array(Builtins.statementNames.settings))); the settings are base, steps_per_epoch and total"
+                )
             }
             return evaluate(args.joined(separator: " "), name: "<repl>")
         case "show":
@@ -61,7 +73,9 @@ extension ReplEngine {
         case "table": return table(args, program)
         case "plot":
             let steps = args.first.flatMap { Int($0) } ?? program.suggestedHorizon
-            guard steps >= 1, steps <= 10_000_000 else { return error(":plot takes a number of steps from 1 to 10000000") }
+            guard steps >= 1, steps <= 10_000_000 else {
+                return error(":plot takes a number of steps from 1 to 10000000")
+            }
             // The legend names the schedule as `ramp plot -e` does.
             let name = scheduleSource.flatMap { $0.count <= 40 ? $0 : nil } ?? "schedule"
             let plot = Commands.plot([(name: name, program: program)], steps: steps)
@@ -72,7 +86,9 @@ extension ReplEngine {
             guard var s = live else { return error("no schedule yet") }
             do throws(UnknownSignal) { try s.signal(args[0]) } catch { return self.error(error.description) }
             live = s
-            return Reply(output: "raised '\(args[0])' during step \(s.step); it is seen when the step ends (:step)", isError: false)
+            return Reply(
+                output: "raised '\(args[0])' during step \(s.step); it is seen when the step ends (:step)",
+                isError: false)
         case "feed":
             var metrics: [Double] = []
             for a in args {
@@ -90,8 +106,12 @@ extension ReplEngine {
             case "json": return compiled(.json, steps: 0)
             case "csv", "table-json":
                 let steps = args.count > 1 ? Int(args[1]) : program.suggestedHorizon
-                guard let steps, steps >= 0, steps <= 100_000 else { return error(":compile \(args[0]) takes a number of steps up to 100000") }
-                guard !program.usesMetric else { return error("this schedule reacts to a metric; its table depends on the metrics fed (see :step)") }
+                guard let steps, steps >= 0, steps <= 100_000 else {
+                    return error(":compile \(args[0]) takes a number of steps up to 100000")
+                }
+                guard !program.usesMetric else {
+                    return error("this schedule reacts to a metric; its table depends on the metrics fed (see :step)")
+                }
                 return compiled(Commands.CompileTarget(rawValue: args[0])!, steps: steps)
             case "python", "jax", "keras":
                 let target = Commands.CompileTarget(rawValue: args[0])!
@@ -106,7 +126,9 @@ extension ReplEngine {
                     return self.error("cannot write \(path): \((error as? AtomicFile.Failure)?.reason ?? "\(error)")")
                 }
                 let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-                return Reply(output: "wrote \(path): `from \(name) import \(target == .jax ? "schedule" : "Schedule")`", isError: false)
+                return Reply(
+                    output: "wrote \(path): `from \(name) import \(target == .jax ? "schedule" : "Schedule")`",
+                    isError: false)
             default: return error("usage: :compile json|csv [steps]|table-json [steps]|python|jax|keras [FILE]")
             }
         default: return unknown(name)
@@ -119,7 +141,9 @@ extension ReplEngine {
     func compiled(_ target: Commands.CompileTarget, steps: Int) -> Reply {
         guard let program else { return error("no schedule yet: type one, such as cosine(T=100)") }
         var out = Output.inMemory()
-        do { try Commands.compile(program, to: target, steps: steps, into: &out) } catch { return self.error("\(error)") }
+        do { try Commands.compile(program, to: target, steps: steps, into: &out) } catch {
+            return self.error("\(error)")
+        }
         return Reply(output: out.text.replacingTrailingNewline(), isError: false)
     }
 
@@ -135,7 +159,9 @@ extension ReplEngine {
     func help(_ topic: String?) -> String {
         if let topic {
             if let b = Builtins.lookup(topic) {
-                return ([b.signature, "  " + b.doc] + b.params.map { "  \($0.name): \($0.type.description); \($0.doc)" }).joined(separator: "\n")
+                return
+                    ([b.signature, "  " + b.doc] + b.params.map { "  \($0.name): \($0.type.description); \($0.doc)" })
+                    .joined(separator: "\n")
             }
             if let d = Prelude.definitions.first(where: { $0.name == topic }) {
                 return Prelude.signature(d.name, d.params) + (d.doc.isEmpty ? "" : "\n  " + d.doc)
@@ -143,12 +169,15 @@ extension ReplEngine {
             if let c = ReplEngine.commands.first(where: { $0.name == topic || ":" + $0.name == topic }) {
                 return "\(c.usage)\n  \(c.help)"
             }
-            return "no help for '\(topic)'\(suggestion(for: topic, among: Builtins.all.map(\.name) + Prelude.definitions.map(\.name)))"
+            return
+                "no help for '\(topic)'\(suggestion(for: topic, among: Builtins.all.map(\.name) + Prelude.definitions.map(\.name)))"
         }
-        var lines = ["Type a schedule to make it current, such as:",
-                     "  warmup 5 then cosine(T=50) until plateau(patience 3)",
-                     "`let` and `def` stay for the session. Tab completes names, parameters and commands.",
-                     "Commands:"]
+        var lines = [
+            "Type a schedule to make it current, such as:",
+            "  warmup 5 then cosine(T=50) until plateau(patience 3)",
+            "`let` and `def` stay for the session. Tab completes names, parameters and commands.",
+            "Commands:",
+        ]
         let width = ReplEngine.commands.map(\.usage.count).max() ?? 0
         for c in ReplEngine.commands {
             lines.append("  " + c.usage.padding(toLength: width + 2, withPad: " ", startingAt: 0) + c.help)
@@ -211,7 +240,9 @@ extension ReplEngine {
         var out = [TableRow.csvHeader(program)]
         var s = Scheduler(program)
         for i in 0...b {
-            if i >= a, (i - a) % by == 0 { out.append(TableRow(step: i, lr: s.lr, momentum: s.momentum, values: s.values).csv) }
+            if i >= a, (i - a) % by == 0 {
+                out.append(TableRow(step: i, lr: s.lr, momentum: s.momentum, values: s.values).csv)
+            }
             s.step()
         }
         return Reply(output: out.joined(separator: "\n"), isError: false)
@@ -227,7 +258,9 @@ extension ReplEngine {
             i += 1
         }
         if i < args.count {
-            guard args[i] == "metric", i + 1 < args.count, let m = ReplEngine.parseNumber(args[i + 1]), i + 2 == args.count else {
+            guard args[i] == "metric", i + 1 < args.count, let m = ReplEngine.parseNumber(args[i + 1]),
+                i + 2 == args.count
+            else {
                 return error("usage: :step [N] [metric M]")
             }
             metric = m
@@ -267,13 +300,19 @@ extension ReplEngine {
         let file: SourceFile
         do {
             let program = try ProgramText.load(path: path)
-            if case .source(let f) = program { file = f } else { file = SourceFile(name: path, text: program.editableText) }
+            if case .source(let f) = program {
+                file = f
+            } else {
+                file = SourceFile(name: path, text: program.editableText)
+            }
         } catch { return Reply(output: error.description, isError: true) }
         if let bad = file.invalidUTF8 {
             return Reply(output: DiagnosticPrinter.render(.error(.invalidUTF8, at: bad), in: file), isError: true)
         }
         let reply = evaluate(file.text, name: path)
-        return reply.isError ? reply : Reply(output: "loaded \(path)" + (reply.output.isEmpty ? "" : "\n" + reply.output), isError: false)
+        return reply.isError
+            ? reply
+            : Reply(output: "loaded \(path)" + (reply.output.isEmpty ? "" : "\n" + reply.output), isError: false)
     }
 
     func save(_ path: String) -> Reply {

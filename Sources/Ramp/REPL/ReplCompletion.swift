@@ -20,12 +20,17 @@ extension ReplEngine {
             if head.hasPrefix(":help ") {
                 let start = 6
                 let word = String(chars[start..<cursor])
-                return (start, (Builtins.all.map(\.name) + Prelude.definitions.map(\.name)).filter { $0.hasPrefix(word) }.sorted())
+                return (
+                    start,
+                    (Builtins.all.map(\.name) + Prelude.definitions.map(\.name)).filter { $0.hasPrefix(word) }.sorted()
+                )
             }
             return (cursor, [])
         }
         var start = cursor
-        while start > 0, chars[start - 1].isLetter || chars[start - 1].isNumber || chars[start - 1] == "_" || chars[start - 1] == "." {
+        while start > 0,
+            chars[start - 1].isLetter || chars[start - 1].isNumber || chars[start - 1] == "_" || chars[start - 1] == "."
+        {
             start -= 1
         }
         let word = String(chars[start..<cursor])
@@ -50,7 +55,9 @@ extension ReplEngine {
             case "(":
                 if depth == 0 {
                     var j = i
-                    while j > 0, chars[j - 1].isLetter || chars[j - 1].isNumber || chars[j - 1] == "_" || chars[j - 1] == "." { j -= 1 }
+                    while j > 0,
+                        chars[j - 1].isLetter || chars[j - 1].isNumber || chars[j - 1] == "_" || chars[j - 1] == "."
+                    { j -= 1 }
                     return j < i ? String(chars[j..<i]) : nil
                 }
                 depth -= 1
@@ -66,7 +73,9 @@ extension ReplEngine {
         let name = Compat.shortName(callee)
         if let d = Prelude.definitions.first(where: { $0.name == name }) { return d.params.map(\.name) }
         for d in definitions where d.key == callee {
-            if let p = try? Parser.parse(SourceFile(name: "", text: d.source), names: Builtins.statementNames), case .definition(_, let params, _)? = p.statements.first?.kind {
+            if let p = try? Parser.parse(SourceFile(name: "", text: d.source), names: Builtins.statementNames),
+                case .definition(_, let params, _)? = p.statements.first?.kind
+            {
                 return params.map(\.name)
             }
         }
@@ -75,7 +84,8 @@ extension ReplEngine {
 
     /// Files and folders that complete a path; folders end in "/".
     static func paths(matching prefix: String) -> [String] {
-        let dir: String, base: String
+        let dir: String
+        let base: String
         if let slash = prefix.lastIndex(of: "/") {
             dir = String(prefix[...slash])
             base = String(prefix[prefix.index(after: slash)...])
@@ -85,7 +95,8 @@ extension ReplEngine {
         }
         let fm = FileManager.default
         let listed = (try? fm.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir)) ?? []
-        return listed.filter { $0.hasPrefix(base) && (!$0.hasPrefix(".") || base.hasPrefix(".")) }.sorted().map { name in
+        return listed.filter { $0.hasPrefix(base) && (!$0.hasPrefix(".") || base.hasPrefix(".")) }.sorted().map {
+            name in
             var isDir: ObjCBool = false
             _ = fm.fileExists(atPath: dir + name, isDirectory: &isDir)
             return dir + name + (isDir.boolValue ? "/" : "")

@@ -48,7 +48,9 @@ public struct ReplEngine {
     public var prompt: String { pending.isEmpty ? "ramp> " : "  ... " }
 
     /// The names the session has defined.
-    public var sessionNames: [String] { definitions.map(\.key).filter { !$0.hasPrefix("setting:") && !$0.hasPrefix("output:") } }
+    public var sessionNames: [String] {
+        definitions.map(\.key).filter { !$0.hasPrefix("setting:") && !$0.hasPrefix("output:") }
+    }
 
     /// Takes one line. Returns nil while a multi-line input is incomplete.
     public mutating func feed(_ line: String) -> Reply? {
@@ -104,8 +106,10 @@ public struct ReplEngine {
         switch last.kind {
         case .keyword(let k): return [.then, .until, .for, .and, .or, .not, .lambda, .let, .def].contains(k)
         case .symbol(let s):
-            return [.plus, .minus, .star, .slash, .caret, .starStar, .comma, .assign, .colon,
-                    .less, .lessEqual, .greater, .greaterEqual, .equalEqual, .notEqual, .bar].contains(s)
+            return [
+                .plus, .minus, .star, .slash, .caret, .starStar, .comma, .assign, .colon,
+                .less, .lessEqual, .greater, .greaterEqual, .equalEqual, .notEqual, .bar,
+            ].contains(s)
         default: return false
         }
     }
@@ -156,7 +160,8 @@ public struct ReplEngine {
         } catch {
             // The line typed is shown as itself; notes may point into earlier definitions.
             func show(_ d: Diagnostic) -> String {
-                d.range.start >= offset ? DiagnosticPrinter.single(d.shifted(by: -offset), in: input)
+                d.range.start >= offset
+                    ? DiagnosticPrinter.single(d.shifted(by: -offset), in: input)
                     : DiagnosticPrinter.single(d, in: combined)
             }
             let shown = error.diagnostics.flatMap { ([$0] + $0.notes).map(show) }
@@ -167,7 +172,8 @@ public struct ReplEngine {
         if let s = scheduleSource {
             // Settings and definitions may change the current schedule.
             do {
-                let p = try Compiler.compile(SourceFile(name: name, text: sessionSource + "\n" + s), options: CheckOptions(base: baseOverride))
+                let p = try Compiler.compile(
+                    SourceFile(name: name, text: sessionSource + "\n" + s), options: CheckOptions(base: baseOverride))
                 program = p
                 live = Scheduler(p)
             } catch {
@@ -182,7 +188,11 @@ public struct ReplEngine {
         if d.key.hasPrefix("output:") {
             return scheduleSource == nil ? "\(d.source)  (type a learning-rate schedule to run it with)" : d.source
         }
-        return d.source.hasPrefix("def ") ? "defined \(d.key)" : "\(d.key) = " + (d.source.split(separator: "=", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "")
+        return d.source.hasPrefix("def ")
+            ? "defined \(d.key)"
+            : "\(d.key) = "
+                + (d.source.split(separator: "=", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) }
+                    ?? "")
     }
 
     // MARK: - summaries
@@ -203,8 +213,9 @@ public struct ReplEngine {
         lines.append(phases.count == 1 ? phases[0] : "\(phases.count) phases: " + phases.joined(separator: " → "))
         let horizon = max(1, p.suggestedHorizon)
         let trace = ReplEngine.trace(p, steps: horizon)
-        lines.append(ReplEngine.sparkline(trace.lr, width: 48) + "  steps 0–\(trace.lr.count - 1)"
-                     + (trace.finishedAt.map { ", finished at \($0)" } ?? ""))
+        lines.append(
+            ReplEngine.sparkline(trace.lr, width: 48) + "  steps 0–\(trace.lr.count - 1)"
+                + (trace.finishedAt.map { ", finished at \($0)" } ?? ""))
         let n = trace.lr.count
         let picks = Array(Set([0, n / 4, n / 2, 3 * n / 4, n - 1])).sorted()
         lines.append(picks.map { "lr[\($0)] = \(ReplEngine.number(trace.lr[$0]))" }.joined(separator: "  "))
@@ -214,11 +225,16 @@ public struct ReplEngine {
         if !p.outputs.isEmpty {
             let rows = Table.rows(p, steps: n)
             for (i, o) in p.outputs.enumerated() where rows.count == n {
-                lines.append(picks.map { "\(o.name)[\($0)] = \(ReplEngine.number(rows[$0].values[i]))" }.joined(separator: "  "))
+                lines.append(
+                    picks.map { "\(o.name)[\($0)] = \(ReplEngine.number(rows[$0].values[i]))" }.joined(separator: "  "))
             }
         }
         if p.readsMetric { lines.append("metric-driven: feed metrics with :step or :feed") }
-        if !p.signals.isEmpty { lines.append("waits for " + p.signals.map { "'\($0)'" }.joined(separator: ", ") + ": raise one with :signal NAME, then :step") }
+        if !p.signals.isEmpty {
+            lines.append(
+                "waits for " + p.signals.map { "'\($0)'" }.joined(separator: ", ")
+                    + ": raise one with :signal NAME, then :step")
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -238,12 +254,14 @@ public struct ReplEngine {
         let bars = Array("▁▂▃▄▅▆▇█")
         guard let lo = values.min(), let hi = values.max(), !values.isEmpty else { return "" }
         let cells = min(width, values.count)
-        return String((0..<cells).map { c -> Character in
-            let a = c * values.count / cells, b = max(a + 1, (c + 1) * values.count / cells)
-            let v = values[a..<b].max()!
-            let u = hi > lo ? (v - lo) / (hi - lo) : 0.5
-            return bars[min(7, Int(u * 7.999))]
-        })
+        return String(
+            (0..<cells).map { c -> Character in
+                let a = c * values.count / cells
+                let b = max(a + 1, (c + 1) * values.count / cells)
+                let v = values[a..<b].max()!
+                let u = hi > lo ? (v - lo) / (hi - lo) : 0.5
+                return bars[min(7, Int(u * 7.999))]
+            })
     }
 
     static func number(_ x: Double) -> String {

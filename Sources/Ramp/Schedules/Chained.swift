@@ -38,7 +38,8 @@ public struct Chained: Sendable {
                 above.min = 0
                 var heightSymbols: BaseSymbols = [:]
                 if symbols["from"] != nil || symbols["min"] != nil {
-                    heightSymbols["from"] = .combine(.subtract, symbols["from"] ?? .constant(c.from), symbols["min"] ?? .constant(c.min))
+                    heightSymbols["from"] = .combine(
+                        .subtract, symbols["from"] ?? .constant(c.from), symbols["min"] ?? .constant(c.min))
                 }
                 height = .primitive(above, heightSymbols)
             }
@@ -62,7 +63,10 @@ public struct Chained: Sendable {
         var j = 0
         var run = begin()
         advance(&run, through: Double(points.last ?? -1), slots, nil, 0) { k, x in
-            while j < points.count, points[j] == k { out.append(x); j += 1 }
+            while j < points.count, points[j] == k {
+                out.append(x)
+                j += 1
+            }
         }
         return out
     }
@@ -78,15 +82,18 @@ public struct Chained: Sendable {
 
     /// A replay before step 0.
     func begin() -> Run {
-        Run(k: 0, x: start, previous: [Double](repeating: start, count: members.count),
+        Run(
+            k: 0, x: start, previous: [Double](repeating: start, count: members.count),
             excess: members.map { start - ($0.floor ?? 0) })
     }
 
     /// Steps the members from the run's next step through `t`, handing over
     /// the rate after each step. Members are evaluated with `running` (under
     /// `key`), so a running value inside one is continued too.
-    func advance(_ run: inout Run, through t: Double, _ slots: [SlotState], _ running: RunningValues?,
-                 _ key: UInt64, _ record: ((Int, Double) -> Void)? = nil) {
+    func advance(
+        _ run: inout Run, through t: Double, _ slots: [SlotState], _ running: RunningValues?,
+        _ key: UInt64, _ record: ((Int, Double) -> Void)? = nil
+    ) {
         var x = run.x
         var k = run.k
         while k <= t {

@@ -24,7 +24,10 @@ extension ReduceOnPlateau {
         guard let metric = ctx.metric, case .reduce(var s) = slots[slot] else { return }
         if s.tracker.observe(metric, plateau) {
             let reduced = Swift.max(s.value * factor, min)
-            if s.value - reduced > eps { s.value = reduced; s.reductions += 1 }
+            if s.value - reduced > eps {
+                s.value = reduced
+                s.reductions += 1
+            }
         }
         slots[slot] = .reduce(s)
     }
@@ -141,10 +144,12 @@ public indirect enum Condition: Sendable {
             guard let x = a.value(local, ctx, slots), let y = b.value(local, ctx, slots) else { return false }
             return op.holds(x, y)
         case .all(let a, let b):
-            let x = a.holds(local: local, ctx, &slots), y = b.holds(local: local, ctx, &slots)
+            let x = a.holds(local: local, ctx, &slots)
+            let y = b.holds(local: local, ctx, &slots)
             return x && y
         case .any(let a, let b):
-            let x = a.holds(local: local, ctx, &slots), y = b.holds(local: local, ctx, &slots)
+            let x = a.holds(local: local, ctx, &slots)
+            let y = b.holds(local: local, ctx, &slots)
             return x || y
         case .not(let a): return !a.holds(local: local, ctx, &slots)
         }

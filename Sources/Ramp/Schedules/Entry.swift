@@ -172,11 +172,14 @@ extension PhaseSequence {
         } else {
             var current: [String: Double] = [plan.output: ctx.value(ofOutput: plan.output) ?? .nan]
             for input in entryInputs(of: i) {
-                if case .current(let name) = input, current[name] == nil { current[name] = ctx.value(ofOutput: name) ?? .nan }
+                if case .current(let name) = input, current[name] == nil {
+                    current[name] = ctx.value(ofOutput: name) ?? .nan
+                }
             }
             values = EntryValues(elapsed: t + 1, current: current)
         }
-        let written = plan.length.map { EntryPlan.steps($0.value(base: plan.settings.base, entry: values)) }
+        let written =
+            plan.length.map { EntryPlan.steps($0.value(base: plan.settings.base, entry: values)) }
             ?? (phases[i].explicitBound ? phases[i].bound : nil)
         let unbuilt = EntryState(values: values, length: nil, held: false, built: nil)
         guard let built = build(i, unbuilt) else {
@@ -195,7 +198,8 @@ extension PhaseSequence {
         if plan.role == .warmup, i + 1 < phases.count {
             // The warmup rises to where the next phase will begin, built from the same values.
             guard let next = phases[i + 1].body.instantiated(entry.values, plan),
-                  case .primitive(let p, let symbols) = body, var w = p as? Warmup else { return nil }
+                case .primitive(let p, let symbols) = body, var w = p as? Warmup
+            else { return nil }
             w.to = next.initialValue
             guard w.to.isFinite else { return nil }
             body = .primitive(w, symbols)
@@ -253,7 +257,9 @@ extension Node {
             case .constant, .time: break
             case .primitive(let p, let s): visit(p, s)
             case .negate(let a), .apply(_, let a), .runningProduct(let a), .single(let a): stack.append(a)
-            case .combine(_, let a, let b), .warp(let a, let b): stack.append(b); stack.append(a)
+            case .combine(_, let a, let b), .warp(let a, let b):
+                stack.append(b)
+                stack.append(a)
             case .restarts(let r, _): stack.append(r.body)
             case .chained(let c, _): stack += c.members.map(\.body)
             case .reduceOnPlateau: break
@@ -299,8 +305,10 @@ extension Node {
 
     /// A primitive built again by the plan's builder, its entry numbers
     /// evaluated at `values` (a step count rounded as `EntryPlan.steps` does).
-    private static func rebuild(_ p: any Primitive, _ symbols: BaseSymbols, _ values: EntryValues,
-                                _ plan: EntryPlan) -> Node? {
+    private static func rebuild(
+        _ p: any Primitive, _ symbols: BaseSymbols, _ values: EntryValues,
+        _ plan: EntryPlan
+    ) -> Node? {
         let base = plan.settings.base
         var parameters: [(String, ParameterValue)] = []
         var kept: BaseSymbols = [:]
@@ -325,7 +333,10 @@ extension Node {
         }
         guard let node = plan.builder.build(p.name, parameters, plan.settings) else { return nil }
         if case .primitive(let q, _) = node {
-            if var w = q as? Warmup, let old = p as? Warmup { w.implicitTarget = old.implicitTarget; return .primitive(w, kept) }
+            if var w = q as? Warmup, let old = p as? Warmup {
+                w.implicitTarget = old.implicitTarget
+                return .primitive(w, kept)
+            }
             return .primitive(q, kept)
         }
         return node
@@ -340,7 +351,8 @@ extension CompiledProgram {
         while let n = stack.popLast() {
             if case .sequence(let s) = n {
                 if s.slot >= 0, s.slot < slots.count, case .sequence(var st) = slots[s.slot], let e = st.entry,
-                   e.built == nil, st.phase < s.phases.count, let plan = s.phases[st.phase].entry {
+                    e.built == nil, st.phase < s.phases.count, let plan = s.phases[st.phase].entry
+                {
                     st.entry = e.with(built: s.build(st.phase, e) ?? e.heldBody(plan))
                     slots[s.slot] = .sequence(st)
                 }

@@ -59,7 +59,9 @@ public struct EventLog: Sendable, Codable, Hashable {
         var steps: [Int] = []
         steps.reserveCapacity(metrics.count)
         for run in at {
-            guard run.count == 3, run[0] >= 0, run[1] >= 1, run[2] >= 1, run[2] <= metrics.count - steps.count else { return nil }
+            guard run.count == 3, run[0] >= 0, run[1] >= 1, run[2] >= 1, run[2] <= metrics.count - steps.count else {
+                return nil
+            }
             for k in 0..<run[2] {
                 let s = run[0] + run[1] * k
                 if let last = steps.last, s <= last { return nil }
@@ -71,7 +73,9 @@ public struct EventLog: Sendable, Codable, Hashable {
 
     /// The events up to (not including) step `end`, by step, for a replay.
     func events(before end: Int) throws(ReplayError) -> [Int: (metric: Double?, signals: [String])] {
-        guard let steps = metricSteps() else { throw ReplayError("the saved state's log is damaged: its metric steps do not match its metrics") }
+        guard let steps = metricSteps() else {
+            throw ReplayError("the saved state's log is damaged: its metric steps do not match its metrics")
+        }
         var out: [Int: (metric: Double?, signals: [String])] = [:]
         for (s, m) in zip(steps, metrics) where s < end { out[s, default: (nil, [])].metric = m }
         for e in signals where e.step < end { out[e.step, default: (nil, [])].signals.append(e.name) }
@@ -90,7 +94,9 @@ public struct UnknownSignal: Error, CustomStringConvertible, Sendable {
     public var name: String
     public var known: [String]
     public var description: String {
-        let list = known.isEmpty ? "it waits for no signal" : "its signals are " + known.map { "'\($0)'" }.joined(separator: ", ")
+        let list =
+            known.isEmpty
+            ? "it waits for no signal" : "its signals are " + known.map { "'\($0)'" }.joined(separator: ", ")
         return "unknown signal \(quoted(name)): \(list)"
     }
 }
@@ -107,6 +113,7 @@ public struct ResumeReport: Sendable, Hashable {
     /// `lr at step 12000: 0.031 before, 0.0452 now`.
     public var line: String {
         let was = before.map { fmt($0) } ?? "unknown"
-        return "lr at step \(step): \(was) before, \(fmt(now)) now" + (replayed ? " (the log of \(step) step\(step == 1 ? "" : "s") was replayed into this program)" : "")
+        return "lr at step \(step): \(was) before, \(fmt(now)) now"
+            + (replayed ? " (the log of \(step) step\(step == 1 ? "" : "s") was replayed into this program)" : "")
     }
 }

@@ -62,7 +62,9 @@ enum Kernel: Sendable {
         }
     }
 
-    @inline(__always) func observe(at t: Int, _ ctx: StepContext, _ slots: inout [SlotState], initial: [SlotState], _ plan: KernelPlan) {
+    @inline(__always) func observe(
+        at t: Int, _ ctx: StepContext, _ slots: inout [SlotState], initial: [SlotState], _ plan: KernelPlan
+    ) {
         switch self {
         case .reduce(let r): r.observe(ctx, &slots)
         case .node(let i): plan.nodes[i].observe(at: t, ctx, &slots, initial: initial)
@@ -136,9 +138,11 @@ struct KernelPlan: Sendable {
         for (i, phase) in s.phases.enumerated() {
             let end = i + 1 < starts.count ? starts[i + 1] : Int.max
             let kernel = Kernel(phase.body, &self)
-            phases.append(PhaseKernel(start: starts[i], end: end,
-                                      last: phase.lastLocal,
-                                      bound: phase.bound ?? Int.max, kernel: kernel))
+            phases.append(
+                PhaseKernel(
+                    start: starts[i], end: end,
+                    last: phase.lastLocal,
+                    bound: phase.bound ?? Int.max, kernel: kernel))
         }
     }
 

@@ -26,7 +26,12 @@ public enum MathFunction: String, Sendable, CaseIterable {
 
 /// Binary pointwise combinations of schedules.
 public enum Combine: String, Sendable, CaseIterable {
-    case add = "+", subtract = "-", multiply = "*", divide = "/", power = "^", min, max, mod
+    case add = "+"
+    case subtract = "-"
+    case multiply = "*"
+    case divide = "/"
+    case power = "^"
+    case min, max, mod
 
     /// In the precision of `F`: + - * / min max natively (rounded as that type
     /// rounds), ^ and mod as the double result rounded once.

@@ -78,16 +78,19 @@ extension Node {
     /// without arithmetic of their own are computed in double and rounded
     /// once (for double, no rounding at all). `float32(...)` evaluates its
     /// body in Float: every constant, operation and function result rounded.
-    func evaluate<F: BinaryFloatingPoint>(at t: F, _ slots: [SlotState], _ running: RunningValues? = nil,
-                                          _ key: UInt64 = 0) -> F {
+    func evaluate<F: BinaryFloatingPoint>(
+        at t: F, _ slots: [SlotState], _ running: RunningValues? = nil,
+        _ key: UInt64 = 0
+    ) -> F {
         switch self {
         case .constant(let c): return F(c)
         case .time: return t
         case .negate(let a): return -a.evaluate(at: t, slots, running, RunningValues.key(running, key, 0))
         case .apply(let f, let a): return f.apply(a.evaluate(at: t, slots, running, RunningValues.key(running, key, 0)))
         case .combine(let op, let a, let b):
-            return op.apply(a.evaluate(at: t, slots, running, RunningValues.key(running, key, 0)),
-                            b.evaluate(at: t, slots, running, RunningValues.key(running, key, 1)))
+            return op.apply(
+                a.evaluate(at: t, slots, running, RunningValues.key(running, key, 0)),
+                b.evaluate(at: t, slots, running, RunningValues.key(running, key, 1)))
         default: return F(shapeValue(at: Double(t), slots, running, key))
         }
     }

@@ -18,7 +18,8 @@ extension Node {
     /// Node count (repeats counted) and depth, stopping once `cap` nodes are seen.
     func measure(cap: Int) -> (size: Int, depth: Int) {
         var stack: [(Node, Int)] = [(self, 1)]
-        var size = 0, depth = 0
+        var size = 0
+        var depth = 0
         while let (n, d) = stack.popLast() {
             size += 1
             depth = Swift.max(depth, d)
@@ -149,7 +150,9 @@ extension Node {
         var stack: [Node] = [self]
         while let n = stack.popLast() {
             if case .reduceOnPlateau = n { return true }
-            if case .sequence(let s) = n, s.phases.contains(where: { $0.condition?.needsMetric == true }) { return true }
+            if case .sequence(let s) = n, s.phases.contains(where: { $0.condition?.needsMetric == true }) {
+                return true
+            }
             stack += n.children
         }
         return false
@@ -219,9 +222,15 @@ extension PhaseSequence {
         var isStatic = true
         for (i, p) in phases.enumerated() {
             starts.append(at)
-            if !p.hasFixedEnd { isStatic = false; break }
+            if !p.hasFixedEnd {
+                isStatic = false
+                break
+            }
             if i < phases.count - 1 {
-                guard let b = p.bound else { isStatic = false; break }
+                guard let b = p.bound else {
+                    isStatic = false
+                    break
+                }
                 at += b
             }
         }
@@ -240,16 +249,22 @@ extension Node {
         case .runningProduct(let f):
             var out: [Double] = []
             out.reserveCapacity(points.count)
-            var p = 1.0, k = 1, j = 0
+            var p = 1.0
+            var k = 1
+            var j = 0
             while j < points.count {
-                while k <= points[j] { p *= f.value(at: Double(k), slots); k += 1 }
+                while k <= points[j] {
+                    p *= f.value(at: Double(k), slots)
+                    k += 1
+                }
                 out.append(p)
                 j += 1
             }
             return out
         case .negate(let a): return a.values(at: points, slots).map { -$0 }
         case .apply(let f, let a): return a.values(at: points, slots).map { f.apply($0) }
-        case .combine(let op, let a, let b): return zip(a.values(at: points, slots), b.values(at: points, slots)).map { op.apply($0, $1) }
+        case .combine(let op, let a, let b):
+            return zip(a.values(at: points, slots), b.values(at: points, slots)).map { op.apply($0, $1) }
         default:
             // Running values inside (a sequence's phase, a warp) go on from one point to the next.
             let running = RunningValues()

@@ -34,7 +34,12 @@ func quote(_ s: String) -> String { "\"\(s)\"" }
 /// A resolved parameter, kept typed so that explain, the JSON tree and emitted code
 /// each write it in their own syntax.
 public enum ParameterValue: Sendable, Equatable {
-    case number(Double), integer(Int), flag(Bool), choice(String), integers([Int]), numbers([Double])
+    case number(Double)
+    case integer(Int)
+    case flag(Bool)
+    case choice(String)
+    case integers([Int])
+    case numbers([Double])
 
     /// As Ramp source writes it.
     public var ramp: String {
@@ -62,19 +67,25 @@ public struct Constant: Primitive {
 
 /// A straight line from `from` to `to` over `T` steps, then `to`.
 public struct Linear: Primitive {
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // `T` is the language's own name for a phase length.
     public var from: Double, to: Double, T: Int
     public var name: String { "linear" }
     public var duration: Int? { T }
     public func value(at t: Double) -> Double {
         from + (to - from) * (min(t, Double(T)) / Double(T))
     }
-    public var parameters: [(String, ParameterValue)] { [("T", .integer(T)), ("from", .number(from)), ("to", .number(to))] }
+    public var parameters: [(String, ParameterValue)] {
+        [("T", .integer(T)), ("from", .number(from)), ("to", .number(to))]
+    }
 }
 
 /// A rise from `from` to `to` over `T` steps: linear, exponential, or held
 /// constant at `from` (torch's ConstantLR warmup).
 public struct Warmup: Primitive {
     public enum Shape: String, Sendable, CaseIterable { case linear, exp, constant }
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // `T` is the language's own name for a phase length.
     public var T: Int, from: Double, to: Double, shape: Shape
     /// True when `to` was not written and came from the following phase.
     public var implicitTarget: Bool
@@ -99,6 +110,8 @@ public struct Warmup: Primitive {
 /// (t^k / T^k), and `periodic` lets the curve come back up past `T`, as
 /// torch's CosineAnnealingLR does; otherwise it rests at `min`.
 public struct Cosine: Primitive {
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // `T` is the language's own name for a phase length.
     public var T: Int, from: Double, min: Double, exponent: Double, k: Double, periodic: Bool
     public var name: String { "cosine" }
     public var duration: Int? { periodic ? nil : T }
@@ -109,8 +122,10 @@ public struct Cosine: Primitive {
         return min + (from - min) * (exponent == 1 ? c : pow(c, exponent))
     }
     public var parameters: [(String, ParameterValue)] {
-        [("T", .integer(T)), ("from", .number(from)), ("min", .number(min)), ("exponent", .number(exponent)),
-         ("k", .number(k)), ("periodic", .flag(periodic))]
+        [
+            ("T", .integer(T)), ("from", .number(from)), ("min", .number(min)), ("exponent", .number(exponent)),
+            ("k", .number(k)), ("periodic", .flag(periodic)),
+        ]
     }
 }
 
@@ -128,7 +143,10 @@ public struct Exponential: Primitive {
         return gamma < 1 ? Swift.max(v, end) : Swift.min(v, end)
     }
     public var parameters: [(String, ParameterValue)] {
-        var p: [(String, ParameterValue)] = [("gamma", .number(gamma)), ("from", .number(from)), ("every", .number(every)), ("staircase", .flag(staircase))]
+        var p: [(String, ParameterValue)] = [
+            ("gamma", .number(gamma)), ("from", .number(from)), ("every", .number(every)),
+            ("staircase", .flag(staircase)),
+        ]
         if let end { p.append(("end", .number(end))) }
         return p
     }
@@ -142,7 +160,9 @@ public struct StepDecay: Primitive {
     public func value(at t: Double) -> Double {
         from * pow(gamma, (t / Double(size)).rounded(.down))
     }
-    public var parameters: [(String, ParameterValue)] { [("size", .integer(size)), ("gamma", .number(gamma)), ("from", .number(from))] }
+    public var parameters: [(String, ParameterValue)] {
+        [("size", .integer(size)), ("gamma", .number(gamma)), ("from", .number(from))]
+    }
 }
 
 /// Multiplies by `gamma` at each milestone; a milestone listed twice counts twice.
@@ -163,11 +183,14 @@ public struct MultiStep: Primitive {
 /// `(from - to) * (1 - t/T)^power + to`; with `cycle`, T stretches to the
 /// next multiple of itself (keras PolynomialDecay).
 public struct Polynomial: Primitive {
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // `T` is the language's own name for a phase length.
     public var T: Int, from: Double, to: Double, power: Double, cycle: Bool
     public var name: String { "polynomial" }
     public var duration: Int? { cycle ? nil : T }
     public func value(at t: Double) -> Double {
-        var span = Double(T), tt = t
+        var span = Double(T)
+        var tt = t
         if cycle {
             span = Double(T) * Swift.max(1, (t / Double(T)).rounded(.up))
         } else {
@@ -176,13 +199,18 @@ public struct Polynomial: Primitive {
         return (from - to) * pow(1 - tt / span, power) + to
     }
     public var parameters: [(String, ParameterValue)] {
-        [("T", .integer(T)), ("from", .number(from)), ("to", .number(to)), ("power", .number(power)), ("cycle", .flag(cycle))]
+        [
+            ("T", .integer(T)), ("from", .number(from)), ("to", .number(to)), ("power", .number(power)),
+            ("cycle", .flag(cycle)),
+        ]
     }
 }
 
 /// `from / sqrt((t + T) / T)`: equal to `from` at t = 0 and then decaying
 /// as 1/sqrt(step), as in "Attention is all you need" after its warmup.
 public struct InverseSqrt: Primitive {
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // `T` is the language's own name for a phase length.
     public var T: Double, from: Double
     public var name: String { "inverse_sqrt" }
     public var duration: Int? { nil }
@@ -209,6 +237,8 @@ public struct InverseTime: Primitive {
 
 /// A tanh descent from `from` to `min` over `T` steps (timm's TanhLRScheduler).
 public struct TanhDecay: Primitive {
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // `T` is the language's own name for a phase length.
     public var T: Int, from: Double, min: Double, lb: Double, ub: Double
     public var name: String { "tanh_decay" }
     public var duration: Int? { T }
@@ -224,7 +254,10 @@ public struct TanhDecay: Primitive {
 /// Cyclical rates (Smith 2017): triangular, triangular2 or exp_range, with
 /// momentum cycling the other way.
 public struct Cyclic: Primitive {
-    public enum Mode: String, Sendable, CaseIterable { case triangular, triangular2, exp_range }
+    public enum Mode: String, Sendable, CaseIterable {
+        case triangular, triangular2
+        case expRange = "exp_range"
+    }
     public var low: Double, high: Double, up: Int, down: Int, mode: Mode, gamma: Double
     public var momentumLow: Double, momentumHigh: Double, cycleMomentum: Bool
     public var name: String { "cyclic" }
@@ -240,7 +273,7 @@ public struct Cyclic: Primitive {
         switch mode {
         case .triangular: scale = 1
         case .triangular2: scale = 1 / pow(2, cycle - 1)
-        case .exp_range: scale = pow(gamma, t)
+        case .expRange: scale = pow(gamma, t)
         }
         return (scale, factor)
     }
@@ -254,9 +287,12 @@ public struct Cyclic: Primitive {
         return momentumHigh - (momentumHigh - momentumLow) * factor * scale
     }
     public var parameters: [(String, ParameterValue)] {
-        [("low", .number(low)), ("high", .number(high)), ("up", .integer(up)), ("down", .integer(down)), ("mode", .choice(mode.rawValue)),
-         ("gamma", .number(gamma)), ("momentum_low", .number(momentumLow)), ("momentum_high", .number(momentumHigh)),
-         ("cycle_momentum", .flag(cycleMomentum))]
+        [
+            ("low", .number(low)), ("high", .number(high)), ("up", .integer(up)), ("down", .integer(down)),
+            ("mode", .choice(mode.rawValue)),
+            ("gamma", .number(gamma)), ("momentum_low", .number(momentumLow)), ("momentum_high", .number(momentumHigh)),
+            ("cycle_momentum", .flag(cycleMomentum)),
+        ]
     }
 }
 
@@ -271,15 +307,20 @@ public struct OneCycle: Primitive {
 
     private struct Leg { var end: Double, lr0: Double, lr1: Double, m0: Double, m1: Double }
     private var legs: [Leg] {
-        let initial = max / div, floor = initial / finalDiv
+        let initial = max / div
+        let floor = initial / finalDiv
         let p = pctStart * Double(total)
         if threePhase {
-            return [Leg(end: p - 1, lr0: initial, lr1: max, m0: momentumHigh, m1: momentumLow),
-                    Leg(end: 2 * p - 2, lr0: max, lr1: initial, m0: momentumLow, m1: momentumHigh),
-                    Leg(end: Double(total) - 1, lr0: initial, lr1: floor, m0: momentumHigh, m1: momentumHigh)]
+            return [
+                Leg(end: p - 1, lr0: initial, lr1: max, m0: momentumHigh, m1: momentumLow),
+                Leg(end: 2 * p - 2, lr0: max, lr1: initial, m0: momentumLow, m1: momentumHigh),
+                Leg(end: Double(total) - 1, lr0: initial, lr1: floor, m0: momentumHigh, m1: momentumHigh),
+            ]
         }
-        return [Leg(end: p - 1, lr0: initial, lr1: max, m0: momentumHigh, m1: momentumLow),
-                Leg(end: Double(total) - 1, lr0: max, lr1: floor, m0: momentumLow, m1: momentumHigh)]
+        return [
+            Leg(end: p - 1, lr0: initial, lr1: max, m0: momentumHigh, m1: momentumLow),
+            Leg(end: Double(total) - 1, lr0: max, lr1: floor, m0: momentumLow, m1: momentumHigh),
+        ]
     }
     private func anneal(_ a: Double, _ b: Double, _ pct: Double) -> Double {
         switch shape {
@@ -309,9 +350,13 @@ public struct OneCycle: Primitive {
         return (legs[legs.count - 1], 1)
     }
     public var parameters: [(String, ParameterValue)] {
-        [("max", .number(max)), ("total", .integer(total)), ("pct_start", .number(pctStart)), ("shape", .choice(shape.rawValue)),
-         ("three_phase", .flag(threePhase)), ("div", .number(div)), ("final_div", .number(finalDiv)),
-         ("momentum_low", .number(momentumLow)), ("momentum_high", .number(momentumHigh)), ("cycle_momentum", .flag(cycleMomentum))]
+        [
+            ("max", .number(max)), ("total", .integer(total)), ("pct_start", .number(pctStart)),
+            ("shape", .choice(shape.rawValue)),
+            ("three_phase", .flag(threePhase)), ("div", .number(div)), ("final_div", .number(finalDiv)),
+            ("momentum_low", .number(momentumLow)), ("momentum_high", .number(momentumHigh)),
+            ("cycle_momentum", .flag(cycleMomentum)),
+        ]
     }
 }
 
@@ -326,8 +371,10 @@ public struct Piecewise: Primitive {
         return values[i]
     }
     public var parameters: [(String, ParameterValue)] {
-        [("boundaries", .integers(boundaries)),
-         ("values", .numbers(values))]
+        [
+            ("boundaries", .integers(boundaries)),
+            ("values", .numbers(values)),
+        ]
     }
 }
 
@@ -341,7 +388,8 @@ public struct Interpolate: Primitive {
     public func value(at t: Double) -> Double {
         if t <= Double(boundaries[0]) { return values[0] }
         for i in 1..<boundaries.count where t < Double(boundaries[i]) {
-            let a = values[i - 1], b = values[i]
+            let a = values[i - 1]
+            let b = values[i]
             let pct = (t - Double(boundaries[i - 1])) / Double(boundaries[i] - boundaries[i - 1])
             switch shape {
             case .linear: return (b - a) * pct + a
@@ -351,15 +399,20 @@ public struct Interpolate: Primitive {
         return values[values.count - 1]
     }
     public var parameters: [(String, ParameterValue)] {
-        [("boundaries", .integers(boundaries)),
-         ("values", .numbers(values)), ("shape", .choice(shape.rawValue))]
+        [
+            ("boundaries", .integers(boundaries)),
+            ("values", .numbers(values)), ("shape", .choice(shape.rawValue)),
+        ]
     }
 }
 
 /// Warmup-stable-decay (Hu et al. 2024, MiniCPM): rise, hold at `peak`,
 /// then decay to `min` with a linear, cosine or 1-sqrt tail.
 public struct WarmupStableDecay: Primitive {
-    public enum Shape: String, Sendable, CaseIterable { case linear, cosine, oneMinusSqrt = "1-sqrt" }
+    public enum Shape: String, Sendable, CaseIterable {
+        case linear, cosine
+        case oneMinusSqrt = "1-sqrt"
+    }
     public var warmup: Int, stable: Int, decay: Int, peak: Double, from: Double, min: Double, shape: Shape
     public var name: String { "wsd" }
     public var duration: Int? { warmup + stable + decay }
@@ -376,7 +429,10 @@ public struct WarmupStableDecay: Primitive {
         return min + (peak - min) * f
     }
     public var parameters: [(String, ParameterValue)] {
-        [("warmup", .integer(warmup)), ("stable", .integer(stable)), ("decay", .integer(decay)), ("peak", .number(peak)),
-         ("from", .number(from)), ("min", .number(min)), ("shape", .choice(shape.rawValue))]
+        [
+            ("warmup", .integer(warmup)), ("stable", .integer(stable)), ("decay", .integer(decay)),
+            ("peak", .number(peak)),
+            ("from", .number(from)), ("min", .number(min)), ("shape", .choice(shape.rawValue)),
+        ]
     }
 }

@@ -16,20 +16,44 @@ public struct Restarts: Sendable {
     /// Everything but the body: plain numbers, so a kernel keeps them inline.
     public var cycles: Cycles
 
-    public init(body: Node, period: Int, mult: Double, decay: Double, floor: Double, limit: Int?,
-                decayMode: DecayMode = .excursion, peak: Double = 0) {
+    public init(
+        body: Node, period: Int, mult: Double, decay: Double, floor: Double, limit: Int?,
+        decayMode: DecayMode = .excursion, peak: Double = 0
+    ) {
         self.body = body
-        self.cycles = Cycles(period: period, mult: mult, decay: decay, floor: floor, limit: limit, decayMode: decayMode, peak: peak)
+        self.cycles = Cycles(
+            period: period, mult: mult, decay: decay, floor: floor, limit: limit, decayMode: decayMode, peak: peak)
     }
 
-    public var period: Int { get { cycles.period } set { cycles.period = newValue } }
-    public var mult: Double { get { cycles.mult } set { cycles.mult = newValue } }
-    public var decay: Double { get { cycles.decay } set { cycles.decay = newValue } }
-    public var floor: Double { get { cycles.floor } set { cycles.floor = newValue } }
-    public var limit: Int? { get { cycles.limit } set { cycles.limit = newValue } }
-    public var decayMode: DecayMode { get { cycles.decayMode } set { cycles.decayMode = newValue } }
+    public var period: Int {
+        get { cycles.period }
+        set { cycles.period = newValue }
+    }
+    public var mult: Double {
+        get { cycles.mult }
+        set { cycles.mult = newValue }
+    }
+    public var decay: Double {
+        get { cycles.decay }
+        set { cycles.decay = newValue }
+    }
+    public var floor: Double {
+        get { cycles.floor }
+        set { cycles.floor = newValue }
+    }
+    public var limit: Int? {
+        get { cycles.limit }
+        set { cycles.limit = newValue }
+    }
+    public var decayMode: DecayMode {
+        get { cycles.decayMode }
+        set { cycles.decayMode = newValue }
+    }
     /// The body's value at the start of a cycle.
-    public var peak: Double { get { cycles.peak } set { cycles.peak = newValue } }
+    public var peak: Double {
+        get { cycles.peak }
+        set { cycles.peak = newValue }
+    }
 
     @inline(__always) func scaled(_ v: Double, cycle k: Int) -> Double { cycles.scaled(v, cycle: k) }
     public var duration: Int? { cycles.duration }
@@ -60,10 +84,15 @@ public struct Restarts: Sendable {
         @inline(__always) func locate(_ t: Double) -> (k: Int, tau: Double, length: Double) {
             if mult == 1 {
                 var k = Int((t / Double(period)).rounded(.down))
-                if let limit, k >= limit { k = limit - 1; return (k, Double(period), Double(period)) }
+                if let limit, k >= limit {
+                    k = limit - 1
+                    return (k, Double(period), Double(period))
+                }
                 return (k, t - Double(k * period), Double(period))
             }
-            var start = 0.0, length = Double(period), k = 0
+            var start = 0.0
+            var length = Double(period)
+            var k = 0
             while t >= start + length {
                 if let limit, k + 1 >= limit { return (k, length, length) }
                 start += length
@@ -82,8 +111,12 @@ public struct Restarts: Sendable {
 
         public var duration: Int? {
             guard let limit else { return nil }
-            var total = 0.0, length = Double(period)
-            for _ in 0..<limit { total += length; length *= mult }
+            var total = 0.0
+            var length = Double(period)
+            for _ in 0..<limit {
+                total += length
+                length *= mult
+            }
             return total < Double(Int.max / 2) ? Int(total.rounded()) : nil
         }
     }

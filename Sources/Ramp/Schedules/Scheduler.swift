@@ -67,9 +67,11 @@ public struct CompiledProgram: Sendable {
     /// writes the program as a tree, since the runtime sits below it.
     let fingerprinter: Fingerprinter
 
-    public init(settings: Settings, lr: PhaseSequence, momentum: MomentumSource?, outputs: [NamedOutput] = [],
-                initialSlots: [SlotState], source: SourceFile, baseGuards: [BaseGuard] = [], warnings: [Diagnostic] = [],
-                libraryOutputs: Set<String> = [], fingerprinter: Fingerprinter) {
+    public init(
+        settings: Settings, lr: PhaseSequence, momentum: MomentumSource?, outputs: [NamedOutput] = [],
+        initialSlots: [SlotState], source: SourceFile, baseGuards: [BaseGuard] = [], warnings: [Diagnostic] = [],
+        libraryOutputs: Set<String> = [], fingerprinter: Fingerprinter
+    ) {
         self.libraryOutputs = libraryOutputs
         self.fingerprinter = fingerprinter
         self.settings = settings
@@ -186,7 +188,8 @@ public enum StateJSON {
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: NonFinite.infinity, negativeInfinity: NonFinite.negativeInfinity, nan: NonFinite.nan)
+        e.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: NonFinite.infinity, negativeInfinity: NonFinite.negativeInfinity, nan: NonFinite.nan)
         return try e.encode(value)
     }
 
@@ -207,12 +210,19 @@ public enum StateJSON {
         ]
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + 16)
-        var inString = false, escaped = false
+        var inString = false
+        var escaped = false
         var i = 0
         scan: while i < bytes.count {
             let c = bytes[i]
             if inString {
-                if escaped { escaped = false } else if c == UInt8(ascii: "\\") { escaped = true } else if c == UInt8(ascii: "\"") { inString = false }
+                if escaped {
+                    escaped = false
+                } else if c == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if c == UInt8(ascii: "\"") {
+                    inString = false
+                }
             } else if c == UInt8(ascii: "\"") {
                 inString = true
             } else if c == UInt8(ascii: "-") || c == UInt8(ascii: "I") || c == UInt8(ascii: "N") {
@@ -230,7 +240,8 @@ public enum StateJSON {
 
     static let decoder: JSONDecoder = {
         let d = JSONDecoder()
-        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: NonFinite.infinity, negativeInfinity: NonFinite.negativeInfinity, nan: NonFinite.nan)
+        d.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: NonFinite.infinity, negativeInfinity: NonFinite.negativeInfinity, nan: NonFinite.nan)
         return d
     }()
 }
@@ -269,7 +280,8 @@ public struct Scheduler: Sendable {
         self.lr = 0
         self.plan = walkTree || program.hasRunningValue ? nil : program.lrPlan
         self.running = program.hasRunningValue ? RunningValues() : nil
-        self.current = plan?.phase(at: 0) ?? PhaseKernel(start: 0, end: Int.max, last: 0, bound: 0, kernel: .constant(0))
+        self.current =
+            plan?.phase(at: 0) ?? PhaseKernel(start: 0, end: Int.max, last: 0, bound: 0, kernel: .constant(0))
         if case .companion(let m) = program.momentum { state.heldMomentum = m }
         refresh()
     }
@@ -277,7 +289,8 @@ public struct Scheduler: Sendable {
     /// Restores a saved state.
     public init(_ program: CompiledProgram, state: SchedulerState) throws {
         guard state.slots.count == program.initialSlots.count,
-              zip(state.slots, program.initialSlots).allSatisfy({ $0.sameKind(as: $1) }) else {
+            zip(state.slots, program.initialSlots).allSatisfy({ $0.sameKind(as: $1) })
+        else {
             throw StateMismatch()
         }
         self.program = program
@@ -288,7 +301,8 @@ public struct Scheduler: Sendable {
         self.lr = 0
         self.plan = program.hasRunningValue ? nil : program.lrPlan
         self.running = program.hasRunningValue ? RunningValues() : nil
-        self.current = plan?.phase(at: state.step) ?? PhaseKernel(start: 0, end: Int.max, last: 0, bound: 0, kernel: .constant(0))
+        self.current =
+            plan?.phase(at: state.step) ?? PhaseKernel(start: 0, end: Int.max, last: 0, bound: 0, kernel: .constant(0))
         refresh()
     }
 
@@ -328,7 +342,9 @@ public struct Scheduler: Sendable {
     /// through this program up to the saved step, which rebuilds this
     /// program's own state. A state without a log, or one whose log this
     /// program cannot take (a signal it does not know), is refused, saying which.
-    public static func resuming(_ program: CompiledProgram, from saved: SchedulerState, replay: Bool = true) throws(ReplayError) -> (Scheduler, ResumeReport) {
+    public static func resuming(_ program: CompiledProgram, from saved: SchedulerState, replay: Bool = true)
+        throws(ReplayError) -> (Scheduler, ResumeReport)
+    {
         let fingerprint = program.fingerprint
         if saved.fingerprint == nil || saved.fingerprint == fingerprint, var s = try? Scheduler(program, state: saved) {
             s.state.fingerprint = nil
@@ -336,11 +352,17 @@ public struct Scheduler: Sendable {
             return (s, ResumeReport(step: s.step, before: saved.lr, now: s.lr, replayed: false))
         }
         guard replay else {
-            guard let other = saved.fingerprint else { throw ReplayError("the saved state does not belong to this program") }
-            throw ReplayError("the saved state belongs to another program (fingerprint \(other); this one's is \(fingerprint)); load it with replay to rebuild it under this program from its log")
+            guard let other = saved.fingerprint else {
+                throw ReplayError("the saved state does not belong to this program")
+            }
+            throw ReplayError(
+                "the saved state belongs to another program (fingerprint \(other); this one's is \(fingerprint)); load it with replay to rebuild it under this program from its log"
+            )
         }
         guard let log = saved.log else {
-            throw ReplayError("the saved state has no log of the metrics and signals it was fed, so it cannot be replayed into another program")
+            throw ReplayError(
+                "the saved state has no log of the metrics and signals it was fed, so it cannot be replayed into another program"
+            )
         }
         guard saved.step >= 0 else { throw ReplayError("the saved state's step is negative") }
         var s = Scheduler(program)
@@ -349,7 +371,9 @@ public struct Scheduler: Sendable {
             let e = events[s.step]
             for name in e?.signals ?? [] {
                 do throws(UnknownSignal) { try s.signal(name) } catch {
-                    throw ReplayError("the saved state's log raises the signal '\(name)' at step \(s.step), which this program does not wait for (\(error.description))")
+                    throw ReplayError(
+                        "the saved state's log raises the signal '\(name)' at step \(s.step), which this program does not wait for (\(error.description))"
+                    )
                 }
             }
             s.step(metric: e?.metric)
@@ -392,7 +416,8 @@ public struct Scheduler: Sendable {
     }
 
     private mutating func refresh() {
-        let step = state.step, t = Double(step)
+        let step = state.step
+        let t = Double(step)
         // A copy of this scheduler may hold the same running values: write to one of its own.
         if running != nil, !isKnownUniquelyReferenced(&running!) { running = running!.copy() }
         if let plan {

@@ -49,7 +49,8 @@ public struct PhaseSequence: Sendable {
     /// began; `evaluated` is where its body is read, held past its end; `body`
     /// is the phase as built at entry when it reads entry values.
     @inline(__always) func locate(at t: Double, _ slots: [SlotState])
-        -> (phase: Int, local: Double, evaluated: Double, body: Node) {
+        -> (phase: Int, local: Double, evaluated: Double, body: Node)
+    {
         if let starts {
             let i = Self.phase(at: t, starts: starts)
             let local = t - Double(starts[i])
@@ -72,7 +73,8 @@ public struct PhaseSequence: Sendable {
     /// whose start is at or before `t` (a phase of no length is never in
     /// force; the next starts where it does). The kernels locate phases here too.
     @inline(__always) static func phase(at t: Double, starts: [Int]) -> Int {
-        var lo = 0, hi = starts.count - 1
+        var lo = 0
+        var hi = starts.count - 1
         if hi < 8 {
             while lo < hi, Double(starts[lo + 1]) <= t { lo += 1 }
             return lo
@@ -133,8 +135,10 @@ extension PhaseSequence {
 
     /// Why phase `i` ends at the end of its local step `local`, or nil when it
     /// goes on. The condition is always fed the step (a plateau sees every metric).
-    private func end(of i: Int, local: Int, body: Node, _ st: SequenceState, _ ctx: StepContext,
-                     _ slots: inout [SlotState]) -> EndReason? {
+    private func end(
+        of i: Int, local: Int, body: Node, _ st: SequenceState, _ ctx: StepContext,
+        _ slots: inout [SlotState]
+    ) -> EndReason? {
         let byLength = !Phase.runs(at: local + 1, bound: bound(i, st))
         let byCondition = phases[i].condition?.holds(local: local, ctx, &slots) ?? false
         var byBody = false

@@ -3,31 +3,41 @@
 extension CompiledProgram {
     /// Numbers the state slots, samples every phase for bad rates, and finds
     /// the companion momentum.
-    static func assemble(settings: Settings, lr: Node, momentum: Node?, others: [(String, Node)] = [], source: SourceFile,
-                         guards: [BaseGuard], warnings: [Diagnostic] = [], libraryOutputs: Set<String> = []) throws(CheckError) -> CompiledProgram {
+    static func assemble(
+        settings: Settings, lr: Node, momentum: Node?, others: [(String, Node)] = [], source: SourceFile,
+        guards: [BaseGuard], warnings: [Diagnostic] = [], libraryOutputs: Set<String> = []
+    ) throws(CheckError) -> CompiledProgram {
         var slots: [SlotState] = []
         var warnings = warnings
         // Slots are numbered in output order before anything is checked, so
         // a phase built at entry can sample the outputs it reads.
-        guard case .sequence(let lrSeq) = lr.assigningSlots(&slots) else { preconditionFailure("top level is a sequence") }
+        guard case .sequence(let lrSeq) = lr.assigningSlots(&slots) else {
+            preconditionFailure("top level is a sequence")
+        }
         var mSeq: PhaseSequence?
         if let m = momentum {
-            guard case .sequence(let seq) = m.assigningSlots(&slots) else { preconditionFailure("top level is a sequence") }
+            guard case .sequence(let seq) = m.assigningSlots(&slots) else {
+                preconditionFailure("top level is a sequence")
+            }
             mSeq = seq
         }
         var otherSeqs: [PhaseSequence] = []
         for (_, node) in others {
-            guard case .sequence(let seq) = node.assigningSlots(&slots) else { preconditionFailure("top level is a sequence") }
+            guard case .sequence(let seq) = node.assigningSlots(&slots) else {
+                preconditionFailure("top level is a sequence")
+            }
             otherSeqs.append(seq)
         }
-        let named: [(String, PhaseSequence)] = [("lr", lrSeq)] + (mSeq.map { [("momentum", $0)] } ?? []) + zip(others.map(\.0), otherSeqs).map { ($0, $1) }
+        let named: [(String, PhaseSequence)] =
+            [("lr", lrSeq)] + (mSeq.map { [("momentum", $0)] } ?? []) + zip(others.map(\.0), otherSeqs).map { ($0, $1) }
         // `current("momentum")` reads an output the program schedules; the checker samples it over the values it takes.
         let ranges = try outputRanges(named, total: settings.total, slots)
         /// An output a library's constructor writes passes as the library gives it: outside its range
         /// (negative, above 1, growing without bound) is a warning.
         func check(_ seq: PhaseSequence, _ name: String, what: String, range: OutputRange) throws(CheckError) {
             guard libraryOutputs.contains(name) else {
-                return try checkRates(seq, what: what, range: range, offset: 0, total: settings.total, slots, others: ranges)
+                return try checkRates(
+                    seq, what: what, range: range, offset: 0, total: settings.total, slots, others: ranges)
             }
             do throws(CheckError) {
                 try checkRates(seq, what: what, range: range, offset: 0, total: settings.total, slots, others: ranges)
@@ -44,7 +54,8 @@ extension CompiledProgram {
         } else if let first = Node.sequence(lrSeq).firstMomentum {
             output = .companion(initial: first)
             // The momentum one-cycle and cyclic shapes move is checked as a scheduled momentum is.
-            let node = Node.sequence(lrSeq), horizon = min(settings.total ?? 1_000_000, lrSeq.staticDuration ?? 1_000_000)
+            let node = Node.sequence(lrSeq)
+            let horizon = min(settings.total ?? 1_000_000, lrSeq.staticDuration ?? 1_000_000)
             var t = 0
             while t < horizon {
                 if let m = node.momentum(at: Double(t), slots), let why = OutputRange.unit.violation(m) {
@@ -69,16 +80,19 @@ extension CompiledProgram {
             try check(seq, name, what: name, range: Builtins.range(of: name))
             outputs.append(NamedOutput(name: name, sequence: seq))
         }
-        return CompiledProgram(settings: settings, lr: lrSeq, momentum: output, outputs: outputs, initialSlots: slots, source: source,
-                               baseGuards: guards, warnings: warnings, libraryOutputs: libraryOutputs,
-                               fingerprinter: .ir)
+        return CompiledProgram(
+            settings: settings, lr: lrSeq, momentum: output, outputs: outputs, initialSlots: slots, source: source,
+            baseGuards: guards, warnings: warnings, libraryOutputs: libraryOutputs,
+            fingerprinter: .ir)
     }
 
     /// Samples every phase for a value out of the output's range (for a
     /// rate: negative, infinite or NaN): densely at first, then at growing
     /// gaps, up to the run's length.
-    static func checkRates(_ s: PhaseSequence, what: String, range: OutputRange = .nonNegative, offset: Int?, total: Int?,
-                           _ slots: [SlotState], others: [String: ClosedRange<Double>] = [:]) throws(CheckError) {
+    static func checkRates(
+        _ s: PhaseSequence, what: String, range: OutputRange = .nonNegative, offset: Int?, total: Int?,
+        _ slots: [SlotState], others: [String: ClosedRange<Double>] = [:]
+    ) throws(CheckError) {
         for (i, p) in s.phases.enumerated() {
             if p.entry != nil {
                 try checkEntryPhase(s, i, what: what, range: range, total: total, slots, others: others)
@@ -91,7 +105,9 @@ extension CompiledProgram {
                 let at = start.map { $0 + step } ?? step
                 throw .error(.outOfRange(what, why, step: at, ofPhase: start == nil), at: p.range)
             }
-            if case .sequence(let inner) = p.body { try checkRates(inner, what: what, range: range, offset: start, total: total, slots) }
+            if case .sequence(let inner) = p.body {
+                try checkRates(inner, what: what, range: range, offset: start, total: total, slots)
+            }
         }
     }
 }
@@ -100,7 +116,9 @@ extension CompiledProgram {
     /// The first step before `horizon` at which `body` is out of `range`, and
     /// why, as the checker samples it: densely at first, then at growing
     /// gaps, then every step since the last good sample.
-    static func firstViolation(_ body: Node, horizon: Int, range: OutputRange, _ slots: [SlotState]) -> (step: Int, why: String)? {
+    static func firstViolation(_ body: Node, horizon: Int, range: OutputRange, _ slots: [SlotState]) -> (
+        step: Int, why: String
+    )? {
         let points = samplePoints(horizon)
         let values = body.values(at: points, slots)
         guard let j = values.firstIndex(where: { range.violation($0) != nil }) else { return nil }

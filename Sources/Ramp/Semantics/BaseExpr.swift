@@ -29,7 +29,8 @@ public indirect enum BaseExpr: Sendable, Hashable {
         case .entry(let input): return entry.map { input.value(in: $0) } ?? input.placeholder(base: b)
         case .negate(let a): return -a.value(base: b, entry: entry)
         case .apply(let f, let a): return f.apply(a.value(base: b, entry: entry))
-        case .combine(let op, let x, let y): return op.apply(x.value(base: b, entry: entry), y.value(base: b, entry: entry))
+        case .combine(let op, let x, let y):
+            return op.apply(x.value(base: b, entry: entry), y.value(base: b, entry: entry))
         }
     }
 
@@ -42,7 +43,9 @@ public indirect enum BaseExpr: Sendable, Hashable {
             case .base, .constant, .pinned: break
             case .entry(let i): if !out.contains(i) { out.append(i) }
             case .negate(let a), .apply(_, let a): stack.append(a)
-            case .combine(_, let a, let b): stack.append(b); stack.append(a)
+            case .combine(_, let a, let b):
+                stack.append(b)
+                stack.append(a)
             }
         }
         return out
@@ -74,7 +77,9 @@ public final class BaseForm: Sendable, Hashable {
     public func hash(into h: inout Hasher) { h.combine(expr) }
 
     /// `op(a, b)` (the result is `value`), or nil when neither side follows the base.
-    static func combining(_ op: Combine, _ a: (Double, BaseForm?), _ b: (Double, BaseForm?), value: Double, base: Double) -> BaseForm? {
+    static func combining(
+        _ op: Combine, _ a: (Double, BaseForm?), _ b: (Double, BaseForm?), value: Double, base: Double
+    ) -> BaseForm? {
         guard a.1 != nil || b.1 != nil else { return nil }
         return make(depth: max(a.1?.depth ?? 1, b.1?.depth ?? 1) + 1, value: value, base: base) {
             .combine(op, a.1?.expr ?? .constant(a.0), b.1?.expr ?? .constant(b.0))

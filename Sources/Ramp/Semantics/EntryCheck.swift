@@ -21,7 +21,9 @@ extension CompiledProgram {
     /// The values each output that a phase built at entry reads
     /// (`current("momentum")`) can take, sampled over its phases; reading an
     /// output that is not among `named` is refused.
-    static func outputRanges(_ named: [(String, PhaseSequence)], total: Int?, _ slots: [SlotState]) throws(CheckError) -> [String: ClosedRange<Double>] {
+    static func outputRanges(_ named: [(String, PhaseSequence)], total: Int?, _ slots: [SlotState]) throws(CheckError)
+        -> [String: ClosedRange<Double>]
+    {
         var ranges: [String: ClosedRange<Double>] = [:]
         for (_, seq) in named {
             for phase in seq.phases where phase.entry != nil {
@@ -29,9 +31,13 @@ extension CompiledProgram {
                     guard let read = named.first(where: { $0.0 == name })?.1 else {
                         throw .error(.currentOfUnscheduled(name), at: phase.range)
                     }
-                    var lo = Double.infinity, hi = -Double.infinity
+                    var lo = Double.infinity
+                    var hi = -Double.infinity
                     for i in read.phases.indices {
-                        if let r = valueRange(read, i, total: total, slots, others: [:]) { lo = min(lo, r.lowerBound); hi = max(hi, r.upperBound) }
+                        if let r = valueRange(read, i, total: total, slots, others: [:]) {
+                            lo = min(lo, r.lowerBound)
+                            hi = max(hi, r.upperBound)
+                        }
                     }
                     ranges[name] = lo <= hi ? lo...hi : 0...0
                 }
@@ -52,7 +58,8 @@ extension CompiledProgram {
 
     /// `outputRanges` for this program's outputs (checked already, so none is refused).
     var entryOutputRanges: [String: ClosedRange<Double>] {
-        (try? CompiledProgram.outputRanges(sequences.map { ($0.name, $0.sequence) }, total: settings.total, initialSlots)) ?? [:]
+        (try? CompiledProgram.outputRanges(
+            sequences.map { ($0.name, $0.sequence) }, total: settings.total, initialSlots)) ?? [:]
     }
 
     /// The furthest step sampled in a run without `total`.
@@ -60,13 +67,16 @@ extension CompiledProgram {
 
     /// The range each input of phase `i` of `s` can take, as the checker
     /// samples it: `others` gives another output's values (`current("momentum")`).
-    static func entryRanges(_ s: PhaseSequence, _ i: Int, total: Int?, _ slots: [SlotState],
-                            others: [String: ClosedRange<Double>]) -> [(input: EntryInput, range: ClosedRange<Double>)] {
+    static func entryRanges(
+        _ s: PhaseSequence, _ i: Int, total: Int?, _ slots: [SlotState],
+        others: [String: ClosedRange<Double>]
+    ) -> [(input: EntryInput, range: ClosedRange<Double>)] {
         guard let plan = s.phases[i].entry else { return [] }
         // A phase after a warmup takes the values fixed when the warmup started.
         let at = plan.role == .afterWarmup ? i - 1 : i
         let last = Double(total.map { max(0, $0 - 1) } ?? horizon)
-        var earliest = 0.0, latest: Double? = 0
+        var earliest = 0.0
+        var latest: Double? = 0
         for p in s.phases[..<at] {
             let fixed = p.condition == nil && p.entry == nil ? p.bound : nil
             earliest += Double(p.condition == nil && p.entry == nil ? (p.bound ?? 0) : 1)
@@ -89,19 +99,24 @@ extension CompiledProgram {
 
     /// The values phase `i` of `s` takes where the checker samples it (over
     /// every build when it is built at entry), or nil when none is finite.
-    static func valueRange(_ s: PhaseSequence, _ i: Int, total: Int?, _ slots: [SlotState],
-                           others: [String: ClosedRange<Double>]) -> ClosedRange<Double>? {
+    static func valueRange(
+        _ s: PhaseSequence, _ i: Int, total: Int?, _ slots: [SlotState],
+        others: [String: ClosedRange<Double>]
+    ) -> ClosedRange<Double>? {
         guard i >= 0 else { return nil }
         var bodies: [(Node, Int?)] = []
         if s.phases[i].entry != nil {
-            for values in corners(entryRanges(s, i, total: total, slots, others: others), output: s.phases[i].entry!.output) {
+            for values in corners(
+                entryRanges(s, i, total: total, slots, others: others), output: s.phases[i].entry!.output)
+            {
                 let e = EntryState(values: values, length: nil, held: false, built: nil)
                 if let b = s.build(i, e) { bodies.append((b.body, b.body.duration)) }
             }
         } else {
             bodies.append((s.phases[i].body, s.phases[i].bound))
         }
-        var lo = Double.infinity, hi = -Double.infinity
+        var lo = Double.infinity
+        var hi = -Double.infinity
         for (body, bound) in bodies {
             var horizon = bound ?? CompiledProgram.horizon
             if let total { horizon = min(horizon, max(1, total)) }
@@ -148,8 +163,10 @@ extension CompiledProgram {
     /// Builds phase `i` of `s` at every corner of its inputs' ranges and
     /// checks each build: its parameters against their ranges, and its
     /// values against the output's.
-    static func checkEntryPhase(_ s: PhaseSequence, _ i: Int, what: String, range: OutputRange, total: Int?,
-                                _ slots: [SlotState], others: [String: ClosedRange<Double>]) throws(CheckError) {
+    static func checkEntryPhase(
+        _ s: PhaseSequence, _ i: Int, what: String, range: OutputRange, total: Int?,
+        _ slots: [SlotState], others: [String: ClosedRange<Double>]
+    ) throws(CheckError) {
         let p = s.phases[i]
         guard let plan = p.entry else { return }
         let ranges = entryRanges(s, i, total: total, slots, others: others)
@@ -176,7 +193,8 @@ extension CompiledProgram {
             guard let built = s.build(i, e) else {
                 throw .error(.entryPhaseRefused(when: when), at: p.range)
             }
-            let length = plan.length.map { EntryPlan.steps($0.value(base: plan.settings.base, entry: values)) }
+            let length =
+                plan.length.map { EntryPlan.steps($0.value(base: plan.settings.base, entry: values)) }
                 ?? (p.explicitBound ? p.bound : built.body.duration)
             var horizon = length ?? CompiledProgram.horizon
             if let total { horizon = min(horizon, max(1, total - values.elapsed)) }

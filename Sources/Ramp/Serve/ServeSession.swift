@@ -31,15 +31,19 @@ public struct ServeSession {
         } catch DecodingError.keyNotFound(let key, let context) {
             return ServeSession.error("missing \"\(ServeSession.path(context.codingPath + [key]))\"")
         } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
-                DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty {
+            DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty
+        {
             let field = ServeSession.path(context.codingPath)
-            return ServeSession.error(field == "metric" ? "\"metric\" must be a number or null" : "\"\(field)\" has the wrong type")
+            return ServeSession.error(
+                field == "metric" ? "\"metric\" must be a number or null" : "\"\(field)\" has the wrong type")
         } catch {
             return ServeSession.error("not a JSON object with an \"op\"")
         }
         switch request.op {
         case "load_program":
-            guard let source = request.source else { return ServeSession.error("load_program needs \"source\", a string") }
+            guard let source = request.source else {
+                return ServeSession.error("load_program needs \"source\", a string")
+            }
             let file = SourceFile(name: "<serve>", text: source)
             do {
                 scheduler = Scheduler(try Compiler.compile(file, options: CheckOptions(base: base)))
@@ -51,9 +55,12 @@ public struct ServeSession {
         case "step", "lr", "state", "load", "reset", "signal":
             break
         default:
-            return ServeSession.error("unknown op \"\(request.op)\"; the ops are step, signal, lr, state, load, reset and load_program")
+            return ServeSession.error(
+                "unknown op \"\(request.op)\"; the ops are step, signal, lr, state, load, reset and load_program")
         }
-        guard let program = scheduler?.program else { return ServeSession.error("no program: send {\"op\":\"load_program\",\"source\":\"...\"} first") }
+        guard let program = scheduler?.program else {
+            return ServeSession.error("no program: send {\"op\":\"load_program\",\"source\":\"...\"} first")
+        }
         // The scheduler is changed in place: a second reference would share the
         // growing log, and make every step copy it whole.
         switch request.op {
@@ -64,10 +71,14 @@ public struct ServeSession {
             return status()
         case "signal":
             guard let name = request.name else { return ServeSession.error("signal needs \"name\", a string") }
-            do throws(UnknownSignal) { try scheduler!.signal(name) } catch { return ServeSession.error(error.description) }
+            do throws(UnknownSignal) { try scheduler!.signal(name) } catch {
+                return ServeSession.error(error.description)
+            }
             return status()
         case "state":
-            guard let data = try? scheduler!.saved.encoded() else { return ServeSession.error("the state could not be encoded") }
+            guard let data = try? scheduler!.saved.encoded() else {
+                return ServeSession.error("the state could not be encoded")
+            }
             return "{\"state\":" + String(decoding: data, as: UTF8.self) + "}"
         case "load":
             guard let state = request.state else { return ServeSession.error("load needs \"state\", a saved state") }
@@ -91,9 +102,14 @@ public struct ServeSession {
         guard let s = scheduler else { return ServeSession.error("no program") }
         let momentum = s.momentum.map { ServeSession.number($0) } ?? "null"
         // The other outputs, by name, when the program schedules any.
-        let values = s.program.outputs.isEmpty ? "" : ",\"values\":{" + zip(s.program.outputs, s.values)
-            .map { "\(JSONValue.quote($0.name)):\(ServeSession.number($1))" }.joined(separator: ",") + "}"
-        return "{\"step\":\(s.step),\"lr\":\(ServeSession.number(s.lr)),\"momentum\":\(momentum)\(values),\"finished\":\(s.finished)}"
+        let values =
+            s.program.outputs.isEmpty
+            ? ""
+            : ",\"values\":{"
+                + zip(s.program.outputs, s.values)
+                .map { "\(JSONValue.quote($0.name)):\(ServeSession.number($1))" }.joined(separator: ",") + "}"
+        return
+            "{\"step\":\(s.step),\"lr\":\(ServeSession.number(s.lr)),\"momentum\":\(momentum)\(values),\"finished\":\(s.finished)}"
     }
 
     /// `state.slots.0.reduce.value`: where in the request a value is wrong.

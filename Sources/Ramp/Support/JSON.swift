@@ -31,7 +31,12 @@ public enum NonFinite {
 
 /// A small JSON value, rendered with numbers in their shortest exact form.
 public indirect enum JSONValue: Sendable, Equatable {
-    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([(String, JSONValue)])
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([(String, JSONValue)])
 
     public static func == (a: JSONValue, b: JSONValue) -> Bool { a.render() == b.render() }
 
@@ -44,13 +49,19 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .string(let s): return JSONValue.quote(s)
         case .array(let xs):
             if xs.isEmpty { return "[]" }
-            if xs.allSatisfy({ if case .number = $0 { return true }; return false }) {
+            if xs.allSatisfy({
+                if case .number = $0 { return true }
+                return false
+            }) {
                 return "[" + xs.map { $0.render() }.joined(separator: ", ") + "]"
             }
-            return "[\n" + xs.map { pad + "  " + $0.render(indent: indent + 1) }.joined(separator: ",\n") + "\n" + pad + "]"
+            return "[\n" + xs.map { pad + "  " + $0.render(indent: indent + 1) }.joined(separator: ",\n") + "\n" + pad
+                + "]"
         case .object(let kvs):
             if kvs.isEmpty { return "{}" }
-            return "{\n" + kvs.map { pad + "  " + JSONValue.quote($0.0) + ": " + $0.1.render(indent: indent + 1) }.joined(separator: ",\n") + "\n" + pad + "}"
+            return "{\n"
+                + kvs.map { pad + "  " + JSONValue.quote($0.0) + ": " + $0.1.render(indent: indent + 1) }.joined(
+                    separator: ",\n") + "\n" + pad + "}"
         }
     }
 
@@ -170,7 +181,10 @@ struct JSONParser {
             pos += 1
             var kvs: [(String, JSONValue)] = []
             skipSpace()
-            if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(kvs) }
+            if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") {
+                pos += 1
+                return .object(kvs)
+            }
             while true {
                 skipSpace()
                 guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else { throw fail("expected a key") }
@@ -181,21 +195,36 @@ struct JSONParser {
                 kvs.append((key, try value(depth: depth + 1)))
                 skipSpace()
                 guard pos < bytes.count else { throw fail("unexpected end of JSON") }
-                if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
-                if bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(kvs) }
+                if bytes[pos] == UInt8(ascii: ",") {
+                    pos += 1
+                    continue
+                }
+                if bytes[pos] == UInt8(ascii: "}") {
+                    pos += 1
+                    return .object(kvs)
+                }
                 throw fail("expected ',' or '}'")
             }
         case UInt8(ascii: "["):
             pos += 1
             var items: [JSONValue] = []
             skipSpace()
-            if pos < bytes.count, bytes[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
+            if pos < bytes.count, bytes[pos] == UInt8(ascii: "]") {
+                pos += 1
+                return .array(items)
+            }
             while true {
                 items.append(try value(depth: depth + 1))
                 skipSpace()
                 guard pos < bytes.count else { throw fail("unexpected end of JSON") }
-                if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
-                if bytes[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
+                if bytes[pos] == UInt8(ascii: ",") {
+                    pos += 1
+                    continue
+                }
+                if bytes[pos] == UInt8(ascii: "]") {
+                    pos += 1
+                    return .array(items)
+                }
                 throw fail("expected ',' or ']'")
             }
         case UInt8(ascii: "\""): return .string(try string())
@@ -208,7 +237,9 @@ struct JSONParser {
 
     private mutating func word(_ w: String, _ v: JSONValue) throws(JSONParseError) -> JSONValue {
         let u = Array(w.utf8)
-        guard pos + u.count <= bytes.count, Array(bytes[pos..<pos + u.count]) == u else { throw fail("unexpected character") }
+        guard pos + u.count <= bytes.count, Array(bytes[pos..<pos + u.count]) == u else {
+            throw fail("unexpected character")
+        }
         pos += u.count
         return v
     }
@@ -244,7 +275,9 @@ struct JSONParser {
                 case UInt8(ascii: "f"): out.append(0x0C)
                 case UInt8(ascii: "u"):
                     var code = try hex4()
-                    if (0xD800..<0xDC00).contains(code), pos + 1 < bytes.count, bytes[pos] == UInt8(ascii: "\\"), bytes[pos + 1] == UInt8(ascii: "u") {
+                    if (0xD800..<0xDC00).contains(code), pos + 1 < bytes.count, bytes[pos] == UInt8(ascii: "\\"),
+                        bytes[pos + 1] == UInt8(ascii: "u")
+                    {
                         pos += 2
                         let low = try hex4()
                         code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
@@ -260,7 +293,8 @@ struct JSONParser {
     }
 
     private mutating func hex4() throws(JSONParseError) -> UInt32 {
-        guard pos + 4 <= bytes.count, let v = UInt32(String(decoding: bytes[pos..<pos + 4], as: UTF8.self), radix: 16) else {
+        guard pos + 4 <= bytes.count, let v = UInt32(String(decoding: bytes[pos..<pos + 4], as: UTF8.self), radix: 16)
+        else {
             throw fail("bad \\u escape")
         }
         pos += 4

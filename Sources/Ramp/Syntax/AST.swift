@@ -52,13 +52,22 @@ public struct CallArgument: Sendable, Hashable {
 public enum UnaryOperator: String, Sendable, Hashable, Codable { case negate = "-" }
 
 public enum BinaryOperator: String, Sendable, Hashable, Codable {
-    case add = "+", subtract = "-", multiply = "*", divide = "/", power = "^"
+    case add = "+"
+    case subtract = "-"
+    case multiply = "*"
+    case divide = "/"
+    case power = "^"
     /// `a // b`: Python's floor division, floor(a / b).
     case floorDivide = "//"
 }
 
 public enum CompareOperator: String, Sendable, Hashable, Codable {
-    case less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">=", equal = "==", notEqual = "!="
+    case less = "<"
+    case lessEqual = "<="
+    case greater = ">"
+    case greaterEqual = ">="
+    case equal = "=="
+    case notEqual = "!="
 }
 
 public enum LogicalOperator: String, Sendable, Hashable, Codable { case and, or }

@@ -74,7 +74,10 @@ public struct Lexer {
     // MARK: - scanner primitives
 
     private mutating func next() -> UInt8? {
-        guard pos < bytes.count else { pos += 1; return nil }
+        guard pos < bytes.count else {
+            pos += 1
+            return nil
+        }
         defer { pos += 1 }
         return bytes[pos]
     }
@@ -100,7 +103,11 @@ public struct Lexer {
     mutating func nextToken() throws(Failure) -> Token {
         while true {
             start = pos
-            guard let c = next() else { pos = bytes.count; start = pos; return emit(.eof) }
+            guard let c = next() else {
+                pos = bytes.count
+                start = pos
+                return emit(.eof)
+            }
             switch c {
             case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
                 continue
@@ -119,15 +126,18 @@ public struct Lexer {
                 sawNewline = true
                 return t
             case UInt8(ascii: "0")...UInt8(ascii: "9"):
-                backup(); return try number()
+                backup()
+                return try number()
             case UInt8(ascii: ".") where peek().map(isDigit) ?? false:
-                backup(); return try number()
+                backup()
+                return try number()
             case UInt8(ascii: "\""), UInt8(ascii: "'"):
                 return try string(quote: c)
             case _ where isIdentStart(c):
                 while let d = peek(), isIdentPart(d) { pos += 1 }
                 if let k = keyword() { return emit(.keyword(k)) }
-                return emit(.identifier(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self)))
+                return emit(
+                    .identifier(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self)))
             default:
                 return try symbol(c)
             }
@@ -138,7 +148,10 @@ public struct Lexer {
         /// `yes` when the next byte is `second` (a byte, not a Character, whose
         /// ASCII value would be worked out at every call), else `no`.
         func two(_ second: UInt8, _ yes: Symbol, _ no: Symbol?) throws(Failure) -> Token {
-            if peek() == second { pos += 1; return emit(.symbol(yes)) }
+            if peek() == second {
+                pos += 1
+                return emit(.symbol(yes))
+            }
             guard let no else { throw failure(.unexpectedCharacter) }
             return emit(.symbol(no))
         }
@@ -157,7 +170,10 @@ public struct Lexer {
         case UInt8(ascii: "-"): return emit(.symbol(.minus))
         case UInt8(ascii: "/"):
             // `//` is Python's floor division, which pasted lambdas use.
-            if peek() == UInt8(ascii: "/") { pos += 1; return emit(.symbol(.slashSlash)) }
+            if peek() == UInt8(ascii: "/") {
+                pos += 1
+                return emit(.symbol(.slashSlash))
+            }
             return emit(.symbol(.slash))
         case UInt8(ascii: "^"): return emit(.symbol(.caret))
         case UInt8(ascii: "%"): return emit(.symbol(.percent))
@@ -194,9 +210,12 @@ public struct Lexer {
             }
         }
         digits()
-        if peek() == UInt8(ascii: "."), peek(1).map({ isDigit($0) || !isIdentStart($0) && $0 != UInt8(ascii: ".") }) ?? true {
+        if peek() == UInt8(ascii: "."),
+            peek(1).map({ isDigit($0) || !isIdentStart($0) && $0 != UInt8(ascii: ".") }) ?? true
+        {
             // "3." is a number too, as Python writes it (`1.`, `[1., 2.]`), but "3.foo" is not something we need.
-            pos += 1; digits()
+            pos += 1
+            digits()
         }
         if let e = peek(), e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
             var k = 1
@@ -210,7 +229,9 @@ public struct Lexer {
         if let d = peek(), isIdentStart(d) {
             while let d = peek(), isIdentPart(d) { pos += 1 }
             // "5epochs" is allowed to read as "5 epochs": split at the letters.
-            if DurationUnit(word: String(decoding: UnsafeBufferPointer(rebasing: bytes[end..<pos]), as: UTF8.self)) != nil {
+            if DurationUnit(word: String(decoding: UnsafeBufferPointer(rebasing: bytes[end..<pos]), as: UTF8.self))
+                != nil
+            {
                 pos = end
             } else {
                 throw failure(.malformedNumberWithText)
@@ -230,7 +251,10 @@ public struct Lexer {
     /// so `m * 10^k` or `m / 10^k` is the correctly rounded value, the same
     /// double `Double(text)` returns. Anything else goes to `Double(text)`.
     private func exactDecimal(_ from: Int, _ to: Int) -> Double? {
-        var mantissa: UInt64 = 0, digits = 0, scale = 0, i = from
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var scale = 0
+        var i = from
         var fraction = false
         while i < to {
             let c = bytes[i]
@@ -254,7 +278,10 @@ public struct Lexer {
             // An exponent: e, an optional sign, digits.
             i += 1
             var negative = false
-            if bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { negative = bytes[i] == UInt8(ascii: "-"); i += 1 }
+            if bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") {
+                negative = bytes[i] == UInt8(ascii: "-")
+                i += 1
+            }
             var e = 0
             while i < to {
                 e = e * 10 + Int(bytes[i] - UInt8(ascii: "0"))
@@ -269,8 +296,10 @@ public struct Lexer {
         return scale >= 0 ? m * Lexer.powersOfTen[scale] : m / Lexer.powersOfTen[-scale]
     }
 
-    private static let powersOfTen: [Double] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-                                                1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
+    private static let powersOfTen: [Double] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ]
 
     /// The keyword spelled by the word just scanned, compared as bytes
     /// (no string is made for it).
@@ -328,7 +357,8 @@ public struct Lexer {
 
 /// The unit a duration literal is written in.
 public enum DurationUnit: String, Sendable, Hashable, Codable {
-    case steps, epochs, samples, tokens, percent = "%"
+    case steps, epochs, samples, tokens
+    case percent = "%"
 
     /// Reads `step(s)`, `epoch(s)`, `sample(s)`, `token(s)`.
     public init?(word: String) {

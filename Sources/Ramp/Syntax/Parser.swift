@@ -96,11 +96,17 @@ public struct Parser {
     private func check(_ s: Symbol) -> Bool { current.kind == .symbol(s) }
     private func check(_ k: Keyword) -> Bool { current.kind == .keyword(k) }
     private mutating func match(_ s: Symbol) -> Bool {
-        if check(s) { advance(); return true }
+        if check(s) {
+            advance()
+            return true
+        }
         return false
     }
     private mutating func match(_ k: Keyword) -> Bool {
-        if check(k) { advance(); return true }
+        if check(k) {
+            advance()
+            return true
+        }
         return false
     }
     private mutating func expect(_ s: Symbol, _ place: Expectation.SymbolPlace) throws(Diagnostic) -> Token {
@@ -176,7 +182,8 @@ public struct Parser {
             _ = try expect(.assign, .beforeBody(of: name))
             skipNewlines()
             let body = try parseSequence()
-            return Statement(kind: .definition(name, params, body), range: start.union(body.range), nameRange: nameRange)
+            return Statement(
+                kind: .definition(name, params, body), range: start.union(body.range), nameRange: nameRange)
         case .identifier("group") where Parser.startsGroupKey(peekKind()):
             // group = "group" ( STRING | INTEGER ) IDENTIFIER ( ":" sequence | "*" "=" expression ) ;
             advance()
@@ -184,7 +191,8 @@ public struct Parser {
             let key: GroupKey
             switch keyToken.kind {
             // The name becomes part of a column's (`lr[backbone]`), so it keeps to one plain word or phrase.
-            case .string(let s) where !s.isEmpty && !s.allSatisfy(\.isNumber) && !s.contains(where: { "[],\"\n".contains($0) }):
+            case .string(let s)
+            where !s.isEmpty && !s.allSatisfy(\.isNumber) && !s.contains(where: { "[],\"\n".contains($0) }):
                 key = .name(s)
             case .number(let x) where x >= 0 && x == x.rounded() && x < 1e9:
                 key = .index(Int(x))
@@ -195,15 +203,19 @@ public struct Parser {
             if match(.colon) {
                 skipNewlines()
                 let value = try parseSequence()
-                return Statement(kind: .group(key, output, scale: false, value), range: start.union(value.range), nameRange: start.union(previousRange))
+                return Statement(
+                    kind: .group(key, output, scale: false, value), range: start.union(value.range),
+                    nameRange: start.union(previousRange))
             }
             _ = try expect(.star, .afterGroupOutput)
             _ = try expect(.assign, .afterGroupStar)
             let value = try parseAdditive()
-            return Statement(kind: .group(key, output, scale: true, value), range: start.union(value.range), nameRange: start)
+            return Statement(
+                kind: .group(key, output, scale: true, value), range: start.union(value.range), nameRange: start)
         case .identifier(let name) where !names.settings.contains(name) && peekKind() == .symbol(.colon):
             // output = IDENTIFIER ":" sequence ;   (any name but a setting's)
-            advance(); advance()
+            advance()
+            advance()
             skipNewlines()
             let value = try parseSequence()
             return Statement(kind: .output(name, value), range: start.union(value.range), nameRange: start)
@@ -266,7 +278,9 @@ public struct Parser {
 
     private func startsSettingValue(_ k: TokenKind) -> Bool {
         switch k {
-        case .number, .identifier, .symbol(.assign), .symbol(.colon), .symbol(.lparen), .symbol(.lbracket), .symbol(.minus): return true
+        case .number, .identifier, .symbol(.assign), .symbol(.colon), .symbol(.lparen), .symbol(.lbracket),
+            .symbol(.minus):
+            return true
         default: return false
         }
     }
@@ -367,7 +381,8 @@ public struct Parser {
             let op: BinaryOperator
             if check(.plus) { op = .add } else if check(.minus) { op = .subtract } else { return e }
             try chained(&links)
-            advance(); skipNewlines()
+            advance()
+            skipNewlines()
             let r = try parseTerm()
             e = Expr(.binary(op, e, r), e.range.union(r.range))
         }
@@ -380,9 +395,18 @@ public struct Parser {
         defer { depth -= links }
         while true {
             let op: BinaryOperator
-            if check(.star) { op = .multiply } else if check(.slash) { op = .divide } else if check(.slashSlash) { op = .floorDivide } else { return e }
+            if check(.star) {
+                op = .multiply
+            } else if check(.slash) {
+                op = .divide
+            } else if check(.slashSlash) {
+                op = .floorDivide
+            } else {
+                return e
+            }
             try chained(&links)
-            advance(); skipNewlines()
+            advance()
+            skipNewlines()
             let r = try parseUnary()
             e = Expr(.binary(op, e, r), e.range.union(r.range))
         }
@@ -421,7 +445,8 @@ public struct Parser {
     mutating func parsePower() throws(Diagnostic) -> Expr {
         let base = try parsePostfix()
         guard check(.caret) || check(.starStar) else { return base }
-        advance(); skipNewlines()
+        advance()
+        skipNewlines()
         let exp = try parseUnary()
         return Expr(.binary(.power, base, exp), base.range.union(exp.range))
     }
@@ -432,11 +457,15 @@ public struct Parser {
     mutating func parsePostfix() throws(Diagnostic) -> Expr {
         var e = try parsePrimary()
         let isCallee: Bool
-        switch e.kind { case .name, .path: isCallee = true; default: isCallee = false }
+        switch e.kind {
+        case .name, .path: isCallee = true
+        default: isCallee = false
+        }
         if isCallee, !current.atLineStart, startsJuxtaposed(current.kind) {
             let arg = try parsePrimary()
-            return Expr(.call(callee: e, args: [CallArgument(label: nil, labelRange: nil, value: arg)], juxtaposed: true),
-                        e.range.union(arg.range))
+            return Expr(
+                .call(callee: e, args: [CallArgument(label: nil, labelRange: nil, value: arg)], juxtaposed: true),
+                e.range.union(arg.range))
         }
         var links = 0
         defer { depth -= links }
@@ -465,7 +494,8 @@ public struct Parser {
         var args: [CallArgument] = []
         while !check(.rparen) {
             if case .identifier(let name) = current.kind,
-               peekKind() == .symbol(.assign) || peekKind() == .symbol(.colon) {
+                peekKind() == .symbol(.assign) || peekKind() == .symbol(.colon)
+            {
                 let r = advance().range
                 advance()
                 let v = try parseSequence()

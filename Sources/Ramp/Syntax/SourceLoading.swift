@@ -37,7 +37,17 @@ extension SourceFile {
         while i < bytes.count {
             let b = bytes[i]
             let n: Int
-            if b < 0x80 { n = 1 } else if b & 0xE0 == 0xC0, b >= 0xC2 { n = 2 } else if b & 0xF0 == 0xE0 { n = 3 } else if b & 0xF8 == 0xF0, b <= 0xF4 { n = 4 } else { return i }
+            if b < 0x80 {
+                n = 1
+            } else if b & 0xE0 == 0xC0, b >= 0xC2 {
+                n = 2
+            } else if b & 0xF0 == 0xE0 {
+                n = 3
+            } else if b & 0xF8 == 0xF0, b <= 0xF4 {
+                n = 4
+            } else {
+                return i
+            }
             if i + n > bytes.count { return i }
             for k in 1..<n where bytes[i + k] & 0xC0 != 0x80 { return i }
             if n > 1, String(validating: bytes[i..<(i + n)], as: UTF8.self) == nil { return i }

@@ -47,7 +47,8 @@ public struct SourceFile: Sendable {
     /// The 1-based line and column of a byte offset.
     public func location(of offset: Int) -> SourceLocation {
         let offset = min(max(0, offset), bytes.count)
-        var lo = 0, hi = lineStarts.count - 1
+        var lo = 0
+        var hi = lineStarts.count - 1
         while lo < hi {
             let mid = (lo + hi + 1) / 2
             if lineStarts[mid] <= offset { lo = mid } else { hi = mid - 1 }
@@ -67,7 +68,8 @@ public struct SourceFile: Sendable {
 
     /// The source text covered by a range.
     public func slice(_ range: SourceRange) -> String {
-        let s = min(max(0, range.start), bytes.count), e = min(max(s, range.end), bytes.count)
+        let s = min(max(0, range.start), bytes.count)
+        let e = min(max(s, range.end), bytes.count)
         return String(decoding: bytes[s..<e], as: UTF8.self)
     }
 

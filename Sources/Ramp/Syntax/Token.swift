@@ -15,11 +15,32 @@ public enum Keyword: String, Sendable, Hashable, CaseIterable {
 }
 
 public enum Symbol: String, Sendable, Hashable, CaseIterable {
-    case lparen = "(", rparen = ")", lbracket = "[", rbracket = "]", lbrace = "{", rbrace = "}"
-    case comma = ",", colon = ":", semicolon = ";", dot = "."
-    case assign = "=", plus = "+", minus = "-", star = "*", slash = "/", slashSlash = "//", caret = "^", starStar = "**"
-    case percent = "%", bar = "|"
-    case less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">=", equalEqual = "==", notEqual = "!="
+    case lparen = "("
+    case rparen = ")"
+    case lbracket = "["
+    case rbracket = "]"
+    case lbrace = "{"
+    case rbrace = "}"
+    case comma = ","
+    case colon = ":"
+    case semicolon = ";"
+    case dot = "."
+    case assign = "="
+    case plus = "+"
+    case minus = "-"
+    case star = "*"
+    case slash = "/"
+    case slashSlash = "//"
+    case caret = "^"
+    case starStar = "**"
+    case percent = "%"
+    case bar = "|"
+    case less = "<"
+    case lessEqual = "<="
+    case greater = ">"
+    case greaterEqual = ">="
+    case equalEqual = "=="
+    case notEqual = "!="
 }
 
 public struct Token: Sendable, Hashable {

@@ -63,8 +63,10 @@ public enum Table {
     /// `metrics[i]` at the end of step i.
     @discardableResult
     /// `signals` must be ones the program knows (`EventLog.check`).
-    public static func generate(_ program: CompiledProgram, steps: Int, metrics: [Double?] = [],
-                                signals: [EventLog.SignalEvent] = [], emit: (TableRow) -> Void) -> TableEnd {
+    public static func generate(
+        _ program: CompiledProgram, steps: Int, metrics: [Double?] = [],
+        signals: [EventLog.SignalEvent] = [], emit: (TableRow) -> Void
+    ) -> TableEnd {
         if program.isClosedForm, program.momentum == nil, program.outputs.isEmpty {
             let n = program.duration.map { min($0, steps) } ?? steps
             // Running values (`chained`, `running_product`) go on from one step to the next.
@@ -98,7 +100,10 @@ public enum Table {
         // Split on any line break: "\r\n" is one Character in Swift, so splitting on "\n" alone misses it.
         for (i, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty || line == "-" { out.append(nil); continue }
+            if line.isEmpty || line == "-" {
+                out.append(nil)
+                continue
+            }
             guard let x = Double(line) ?? (line.lowercased() == "nan" ? .nan : nil) else {
                 throw LoadError(path: "\(name):\(i + 1)", message: "expected a number, found '\(line)'")
             }

@@ -79,7 +79,8 @@ public struct Objective: Sendable {
             var f = 0.0
             for i in 0..<n { g[i] = 0 }
             for i in 0..<(n - 1) {
-                let a = x[i + 1] - x[i] * x[i], b = 1 - x[i]
+                let a = x[i + 1] - x[i] * x[i]
+                let b = 1 - x[i]
                 f += 100 * a * a + b * b
                 g[i] += -400 * a * x[i] - 2 * b
                 g[i + 1] += 200 * a
@@ -93,11 +94,16 @@ public struct Objective: Sendable {
             }
             return f
         case .ackley:
-            var sq = 0.0, cs = 0.0
-            for i in 0..<n { sq += x[i] * x[i]; cs += cos(2 * .pi * x[i]) }
+            var sq = 0.0
+            var cs = 0.0
+            for i in 0..<n {
+                sq += x[i] * x[i]
+                cs += cos(2 * .pi * x[i])
+            }
             let dn = Double(n)
             let r = (sq / dn).squareRoot()
-            let e1 = exp(-0.2 * r), e2 = exp(cs / dn)
+            let e1 = exp(-0.2 * r)
+            let e2 = exp(cs / dn)
             for i in 0..<n {
                 // d/dx of -20 e^{-0.2 r} is 4 e^{-0.2 r} x / (n r); at r = 0 the limit is 0.
                 let radial = r > 0 ? 4 * e1 * x[i] / (dn * r) : 0
@@ -139,7 +145,8 @@ struct LogisticData: Sendable {
 
     static func load() throws -> LogisticData {
         guard let url = Bundle.module.url(forResource: "breast_cancer", withExtension: "csv"),
-              let text = try? String(contentsOf: url, encoding: .utf8) else { throw Missing() }
+            let text = try? String(contentsOf: url, encoding: .utf8)
+        else { throw Missing() }
         var rows: [[Double]] = []
         for line in text.split(separator: "\n").dropFirst() {
             let values = line.split(separator: ",").compactMap { Double($0) }
@@ -149,20 +156,23 @@ struct LogisticData: Sendable {
         rows.shuffle(using: &rng)
         let split = rows.count * 4 / 5
         let features = 30
-        var mean = Array(repeating: 0.0, count: features), sd = Array(repeating: 0.0, count: features)
+        var mean = Array(repeating: 0.0, count: features)
+        var sd = Array(repeating: 0.0, count: features)
         for r in rows[..<split] { for j in 0..<features { mean[j] += r[j] } }
         for j in 0..<features { mean[j] /= Double(split) }
         for r in rows[..<split] { for j in 0..<features { sd[j] += (r[j] - mean[j]) * (r[j] - mean[j]) } }
         for j in 0..<features { sd[j] = max(1e-12, (sd[j] / Double(split)).squareRoot()) }
         func matrix(_ part: ArraySlice<[Double]>) -> ([Double], [Double]) {
-            var x: [Double] = [], y: [Double] = []
+            var x: [Double] = []
+            var y: [Double] = []
             for r in part {
                 for j in 0..<features { x.append((r[j] - mean[j]) / sd[j]) }
                 y.append(r[features])
             }
             return (x, y)
         }
-        let (tx, ty) = matrix(rows[..<split]), (vx, vy) = matrix(rows[split...])
+        let (tx, ty) = matrix(rows[..<split])
+        let (vx, vy) = matrix(rows[split...])
         return LogisticData(features: features, trainX: tx, trainY: ty, validX: vx, validY: vy)
     }
 

@@ -21,11 +21,21 @@ public struct OptimizerConfig: Sendable, Codable, Hashable {
         self.kind = kind
         self.weightDecay = weightDecay
         switch kind {
-        case .sgd: momentum = 0; eps = 0
-        case .momentum, .nesterov: momentum = 0.9; eps = 0
-        case .adam, .adamw: momentum = 0.9; eps = 1e-8
-        case .rmsprop: momentum = 0; eps = 1e-8
-        case .adagrad: momentum = 0; eps = 1e-10
+        case .sgd:
+            momentum = 0
+            eps = 0
+        case .momentum, .nesterov:
+            momentum = 0.9
+            eps = 0
+        case .adam, .adamw:
+            momentum = 0.9
+            eps = 1e-8
+        case .rmsprop:
+            momentum = 0
+            eps = 1e-8
+        case .adagrad:
+            momentum = 0
+            eps = 1e-10
         }
         if kind == .adamw, weightDecay == 0 { self.weightDecay = 0.01 }
     }
@@ -69,8 +79,11 @@ public struct Optimizer: Sendable, Codable, Equatable {
                                 p[i] -= lr * d
                             }
                         case .adam, .adamw:
-                            let b1 = mu, b2 = c.beta2, eps = c.eps
-                            let bias1 = 1 - pow(b1, t), bias2Root = (1 - pow(b2, t)).squareRoot()
+                            let b1 = mu
+                            let b2 = c.beta2
+                            let eps = c.eps
+                            let bias1 = 1 - pow(b1, t)
+                            let bias2Root = (1 - pow(b2, t)).squareRoot()
                             let stepSize = lr / bias1
                             let decay = c.kind == .adamw ? 1 - lr * wd : 1
                             let l2 = c.kind == .adam ? wd : 0

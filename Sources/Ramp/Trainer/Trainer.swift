@@ -12,8 +12,10 @@ public struct TrainConfig: Sendable, Codable, Hashable {
     /// Mini-batch size for the logistic objective; nil uses the whole training set.
     public var batchSize: Int?
 
-    public init(objective: ObjectiveKind, dimension: Int = 10, optimizer: OptimizerConfig, steps: Int,
-                seed: UInt64 = 0, evalEvery: Int = 1, batchSize: Int? = nil) {
+    public init(
+        objective: ObjectiveKind, dimension: Int = 10, optimizer: OptimizerConfig, steps: Int,
+        seed: UInt64 = 0, evalEvery: Int = 1, batchSize: Int? = nil
+    ) {
         self.objective = objective
         self.dimension = dimension
         self.optimizer = optimizer
@@ -53,7 +55,8 @@ public enum StopReason: Sendable, Equatable {
         case .scheduleFinished(let s, let c?): return "the schedule finished at step \(s): its last phase ended on \(c)"
         case .scheduleFinished(let s, nil): return "the schedule finished at step \(s)"
         case .stepLimit(let n): return "reached the step limit (\(n) steps)"
-        case .nonFiniteLoss(let s, let lr): return "the loss is not finite at step \(s) (lr = \(lr)); the rate is probably too high"
+        case .nonFiniteLoss(let s, let lr):
+            return "the loss is not finite at step \(s) (lr = \(lr)); the rate is probably too high"
         }
     }
 }
@@ -82,7 +85,8 @@ public struct Checkpoint: Sendable, Codable {
     public func write(to path: String) throws {
         let data = try encoded()
         do { try AtomicFile.write(data, to: path) } catch {
-            throw RunError("cannot write the checkpoint \(path): \((error as? AtomicFile.Failure)?.reason ?? "\(error)")")
+            throw RunError(
+                "cannot write the checkpoint \(path): \((error as? AtomicFile.Failure)?.reason ?? "\(error)")")
         }
     }
 }
@@ -133,7 +137,9 @@ public struct Trainer {
     /// signals is replayed through it, which rebuilds its state, and
     /// `resumed` says how the rate moved.
     public init(program: CompiledProgram, resuming c: Checkpoint) throws {
-        guard c.version == Checkpoint.currentVersion else { throw RunError("the checkpoint was written by another version of Ramp") }
+        guard c.version == Checkpoint.currentVersion else {
+            throw RunError("the checkpoint was written by another version of Ramp")
+        }
         try self.init(program: program, config: c.config)
         guard c.fingerprint == fingerprint else {
             throw RunError("the checkpoint belongs to a different configuration or base rate")
@@ -146,7 +152,9 @@ public struct Trainer {
         } catch {
             throw RunError("the checkpoint's schedule cannot be taken up by this program: \(error.description)")
         }
-        guard scheduler.step == c.step else { throw RunError("the checkpoint's schedule is at step \(scheduler.step), its run at step \(c.step)") }
+        guard scheduler.step == c.step else {
+            throw RunError("the checkpoint's schedule is at step \(scheduler.step), its run at step \(c.step)")
+        }
         optimizer = c.optimizer
         params = c.params
         rng = c.rng
@@ -156,8 +164,9 @@ public struct Trainer {
     public var step: Int { scheduler.step }
 
     public var checkpoint: Checkpoint {
-        Checkpoint(fingerprint: fingerprint, config: config, step: step, params: params, optimizer: optimizer,
-                   scheduler: scheduler.saved, rng: rng, best: best)
+        Checkpoint(
+            fingerprint: fingerprint, config: config, step: step, params: params, optimizer: optimizer,
+            scheduler: scheduler.saved, rng: rng, best: best)
     }
 
     /// Runs one step; nil once the run has stopped.
@@ -166,13 +175,19 @@ public struct Trainer {
         let i = scheduler.step
         if scheduler.finished {
             let last = scheduler.transitions.last
-            let condition = last.flatMap { $0.reason == .condition ? scheduler.program.lr.phases[$0.phase].condition : nil }
+            let condition = last.flatMap {
+                $0.reason == .condition ? scheduler.program.lr.phases[$0.phase].condition : nil
+            }
             stop = .scheduleFinished(step: i, condition: condition.map(Describe.condition))
             return nil
         }
-        if i >= config.steps { stop = .stepLimit(config.steps); return nil }
+        if i >= config.steps {
+            stop = .stepLimit(config.steps)
+            return nil
+        }
         for e in signals where e.step == i { try? scheduler.signal(e.name) }
-        let lr = scheduler.lr, momentum = scheduler.momentum
+        let lr = scheduler.lr
+        let momentum = scheduler.momentum
         var rows: [Int]?
         if let size = config.batchSize, let n = objective.trainingSize {
             for k in 0..<size { batch[k] = rng.index(below: n) }
@@ -185,7 +200,8 @@ public struct Trainer {
         }
         optimizer.update(&params, grads, lr: lr, momentum: momentum)
         var metric: Double?
-        let epochEnd = config.batchSize.flatMap { b in objective.trainingSize.map { (i + 1) % max(1, $0 / b) == 0 } } ?? false
+        let epochEnd =
+            config.batchSize.flatMap { b in objective.trainingSize.map { (i + 1) % max(1, $0 / b) == 0 } } ?? false
         if (i + 1) % config.evalEvery == 0 || epochEnd {
             let m = objective.metric(params)
             metric = m
@@ -217,13 +233,21 @@ public struct TrainingLog {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw RunError("cannot resume the log \(path): it does not exist")
             }
-            var lines = 0, cut = 0
+            var lines = 0
+            var cut = 0
             for (i, b) in data.enumerated() where b == UInt8(ascii: "\n") {
                 lines += 1
-                if lines == rows + 1 { cut = i + 1; break }
+                if lines == rows + 1 {
+                    cut = i + 1
+                    break
+                }
             }
-            guard lines == rows + 1 else { throw RunError("the log \(path) has fewer rows than the checkpoint (\(max(0, lines - 1)) < \(rows))") }
-            guard truncate(path, off_t(cut)) == 0 else { throw RunError("cannot cut the log \(path) back to the checkpoint") }
+            guard lines == rows + 1 else {
+                throw RunError("the log \(path) has fewer rows than the checkpoint (\(max(0, lines - 1)) < \(rows))")
+            }
+            guard truncate(path, off_t(cut)) == 0 else {
+                throw RunError("cannot cut the log \(path) back to the checkpoint")
+            }
             fd = open(path, O_WRONLY | O_APPEND)
         } else {
             fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
@@ -244,7 +268,10 @@ public struct TrainingLog {
             var off = 0
             while off < raw.count {
                 let n = write(fd, raw.baseAddress! + off, raw.count - off)
-                if n < 0 { if errno == EINTR { continue }; throw RunError("cannot write the log: \(String(cString: strerror(errno)))") }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw RunError("cannot write the log: \(String(cString: strerror(errno)))")
+                }
                 off += n
             }
         }

@@ -7,7 +7,9 @@ extension RampCommand {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run the micro-benchmarks: stepping, tables, the front end, the optimizer runtime.",
-            discussion: "Each prints the median ns per operation with the min–max spread of the samples, and heap allocations per operation. Build with `swift build -c release` for meaningful figures.\n\nExit status: 0; 64 a misused option.")
+            discussion:
+                "Each prints the median ns per operation with the min–max spread of the samples, and heap allocations per operation. Build with `swift build -c release` for meaningful figures.\n\nExit status: 0; 64 a misused option."
+        )
 
         @Flag(help: "Smaller sizes and fewer samples.")
         var quick = false
@@ -30,10 +32,13 @@ extension RampCommand {
                 return
             }
             let width = results.map(\.name.count).max() ?? 10
-            print("benchmark".padding(toLength: width, withPad: " ", startingAt: 0) + "   median ns/op        min–max   allocs/op")
+            print(
+                "benchmark".padding(toLength: width, withPad: " ", startingAt: 0)
+                    + "   median ns/op        min–max   allocs/op")
             for r in results {
-                let line = r.name.padding(toLength: width, withPad: " ", startingAt: 0)
-                    + String(format: "  %14.2f  %8.2f–%-8.2f  %8.3f", r.ns_per_op, r.min_ns, r.max_ns, r.allocs_per_op)
+                let line =
+                    r.name.padding(toLength: width, withPad: " ", startingAt: 0)
+                    + String(format: "  %14.2f  %8.2f–%-8.2f  %8.3f", r.nsPerOp, r.minNs, r.maxNs, r.allocsPerOp)
                 print(line + (r.note.map { "  " + $0 } ?? ""))
             }
         }

@@ -5,18 +5,25 @@ extension RampCommand {
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check programs and report every problem with its line and column.",
-            discussion: "Exit status: 0 every program checks (warnings allowed); 1 any has an error or cannot be read; 64 a misused option.")
+            discussion:
+                "Exit status: 0 every program checks (warnings allowed); 1 any has an error or cannot be read; 64 a misused option."
+        )
 
         @Argument(help: "Program files to check.")
         var files: [String] = []
 
-        @Option(name: [.customShort("e"), .customLong("expression")], help: "Program source given inline, reported as <expression>.")
+        @Option(
+            name: [.customShort("e"), .customLong("expression")],
+            help: "Program source given inline, reported as <expression>.")
         var source: String?
 
         @Option(help: "Override the base learning rate while checking.")
         var base: Double?
 
-        @Option(help: "text, or json: one document listing every diagnostic with its file, line, column, code, message, notes and printed text.")
+        @Option(
+            help:
+                "text, or json: one document listing every diagnostic with its file, line, column, code, message, notes and printed text."
+        )
         var format: CheckFormat = .text
 
         enum CheckFormat: String, ExpressibleByArgument { case text, json }
@@ -28,8 +35,11 @@ extension RampCommand {
         func run() throws {
             var failed = false
             var found: [JSONValue] = []
-            let inputs = files.map { (path: $0, text: nil as ProgramText?) }
-                + (source.map { [(path: "<expression>", text: ProgramText.source(SourceFile(name: "<expression>", text: $0)))] } ?? [])
+            let inputs =
+                files.map { (path: $0, text: nil as ProgramText?) }
+                + (source.map {
+                    [(path: "<expression>", text: ProgramText.source(SourceFile(name: "<expression>", text: $0)))]
+                } ?? [])
             for (path, text) in inputs {
                 do {
                     let program = try (text ?? ProgramText.load(path: path)).compile(base: base)
@@ -41,20 +51,32 @@ extension RampCommand {
                     }
                 } catch let error as ProgramError {
                     failed = true
-                    guard format == .json else { Stderr.print(error.description); continue }
+                    guard format == .json else {
+                        Stderr.print(error.description)
+                        continue
+                    }
                     if let file = error.file {
                         found += error.diagnostics.map { DiagnosticPrinter.json($0, in: file) }
                     } else {
-                        found.append(.object([("file", .string(path)), ("severity", .string("error")),
-                                              ("message", .string(error.load?.message ?? error.description)),
-                                              ("rendered", .string(error.description))]))
+                        found.append(
+                            .object([
+                                ("file", .string(path)), ("severity", .string("error")),
+                                ("message", .string(error.load?.message ?? error.description)),
+                                ("rendered", .string(error.description)),
+                            ]))
                     }
                 } catch let error as LoadError {
                     failed = true
-                    guard format == .json else { Stderr.print(error.description); continue }
+                    guard format == .json else {
+                        Stderr.print(error.description)
+                        continue
+                    }
                     // A file that could not be read has no place to point at.
-                    found.append(.object([("file", .string(path)), ("severity", .string("error")),
-                                          ("message", .string(error.message)), ("rendered", .string(error.description))]))
+                    found.append(
+                        .object([
+                            ("file", .string(path)), ("severity", .string("error")),
+                            ("message", .string(error.message)), ("rendered", .string(error.description)),
+                        ]))
                 } catch {
                     Stderr.print("\(error)")
                     failed = true

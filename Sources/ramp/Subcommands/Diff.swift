@@ -5,7 +5,8 @@ import Ramp
 extension RampCommand {
     struct Diff: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Where two schedules differ: the first differing step, the largest differences, and an overlay chart.",
+            abstract:
+                "Where two schedules differ: the first differing step, the largest differences, and an overlay chart.",
             discussion: """
                 Both are run over the same steps, fed the same metrics and signals.
 
@@ -28,7 +29,8 @@ extension RampCommand {
         @Option(name: .customLong("signal"), help: "Raise a signal during a step in both: NAME@STEP (repeatable).")
         var signals: [String] = []
 
-        @Option(help: "Write the overlay chart as SVG here (- for standard output) instead of drawing it in the terminal.")
+        @Option(
+            help: "Write the overlay chart as SVG here (- for standard output) instead of drawing it in the terminal.")
         var out: String?
 
         @Flag(help: "Print the report only, without a chart.")
@@ -60,9 +62,10 @@ extension RampCommand {
             let pb = try ProgramFile.compile(try ProgramFile.load(b), base: base)
             let raised = try SignalOption.parse(signals, for: [pa, pb])
             let metricValues = try metrics.map(Metrics.read) ?? []
-            let n = PlotLimits.defaultSteps(steps, horizons: [pa.suggestedHorizon, pb.suggestedHorizon]) {
-                Stderr.print($0)
-            } ?? 1
+            let n =
+                PlotLimits.defaultSteps(steps, horizons: [pa.suggestedHorizon, pb.suggestedHorizon]) {
+                    Stderr.print($0)
+                } ?? 1
             let diff = Commands.diff(pa, pb, steps: n, metrics: metricValues, signals: raised)
             if out != "-" { print(diff.text(a, b)) }
             if !noChart, !diff.identical {
@@ -70,7 +73,9 @@ extension RampCommand {
                 for i in plot.panels.indices { plot.panels[i].shaded = diff.span }
                 if let out {
                     let svg = plot.svg()
-                    if out == "-" { print(svg, terminator: "") } else {
+                    if out == "-" {
+                        print(svg, terminator: "")
+                    } else {
                         do { try AtomicFile.write(svg, to: out) } catch {
                             Stderr.print("\(error)")
                             throw ExitCode(1)

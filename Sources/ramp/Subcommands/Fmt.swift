@@ -7,12 +7,12 @@ extension RampCommand {
         static let configuration = CommandConfiguration(
             abstract: "Lay programs out in the one canonical format.",
             discussion: """
-            Rewrites each FILE in place; a folder stands for the .ramp files under it. With no FILE, or with -, \
-            formats standard input to standard output. A file with syntax errors is reported and left as it is.
+                Rewrites each FILE in place; a folder stands for the .ramp files under it. With no FILE, or with -, \
+                formats standard input to standard output. A file with syntax errors is reported and left as it is.
 
-            Exit status: 0 done; 1 a file could not be read, parsed or written. With --check: 0 every file is \
-            formatted, 1 some file would change, 2 a file could not be read or parsed (or an option was misused).
-            """)
+                Exit status: 0 done; 1 a file could not be read, parsed or written. With --check: 0 every file is \
+                formatted, 1 some file would change, 2 a file could not be read or parsed (or an option was misused).
+                """)
 
         @Flag(help: "Write nothing: name each file that would change, and exit 1 if any would.")
         var check = false
@@ -24,7 +24,8 @@ extension RampCommand {
         var files: [String] = []
 
         func run() throws {
-            var failed = false, changes = false
+            var failed = false
+            var changes = false
             for path in Fmt.expand(files.isEmpty ? ["-"] : files) {
                 let file: SourceFile
                 if path == "-" {
@@ -76,12 +77,16 @@ extension RampCommand {
         static func expand(_ paths: [String]) -> [String] {
             paths.flatMap { path -> [String] in
                 var isDir: ObjCBool = false
-                guard path != "-", FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else { return [path] }
+                guard path != "-", FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue
+                else { return [path] }
                 let walker = FileManager.default.enumerator(atPath: path)
                 var found: [String] = []
                 while let entry = walker?.nextObject() as? String {
                     let name = (entry as NSString).lastPathComponent
-                    if name.hasPrefix(".") { walker?.skipDescendants(); continue }
+                    if name.hasPrefix(".") {
+                        walker?.skipDescendants()
+                        continue
+                    }
                     if entry.hasSuffix(".ramp") { found.append((path as NSString).appendingPathComponent(entry)) }
                 }
                 return found.sorted()

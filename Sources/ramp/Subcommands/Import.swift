@@ -5,8 +5,11 @@ import Ramp
 extension RampCommand {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print the Ramp program a config stands for: a DeepSpeed or Hugging Face JSON, an MMEngine Python config, a Composer YAML, timm arguments.",
-            discussion: "ramp table, plot, explain and compile read the same files directly.\n\nExit status: 0; 1 the config cannot be read or stands for no schedule Ramp can write; 64 a misused option.")
+            abstract:
+                "Print the Ramp program a config stands for: a DeepSpeed or Hugging Face JSON, an MMEngine Python config, a Composer YAML, timm arguments.",
+            discussion:
+                "ramp table, plot, explain and compile read the same files directly.\n\nExit status: 0; 1 the config cannot be read or stands for no schedule Ramp can write; 64 a misused option."
+        )
 
         @Argument(help: "The config file.")
         var file: String
@@ -19,7 +22,8 @@ extension RampCommand {
 
         func validate() throws {
             if let format, ImportFormat(rawValue: format) == nil {
-                throw ValidationError("--format takes \(ImportFormat.allCases.map(\.rawValue).joined(separator: ", ")), got '\(format)'")
+                throw ValidationError(
+                    "--format takes \(ImportFormat.allCases.map(\.rawValue).joined(separator: ", ")), got '\(format)'")
             }
             if let n = stepsPerEpoch, n < 1 { throw ValidationError("--steps-per-epoch must be at least 1") }
         }
@@ -30,7 +34,8 @@ extension RampCommand {
                 Stderr.print(error.description)
                 throw ExitCode(1)
             }
-            let options = ImportOptions(stepsPerEpoch: stepsPerEpoch, format: format.flatMap(ImportFormat.init(rawValue:)))
+            let options = ImportOptions(
+                stepsPerEpoch: stepsPerEpoch, format: format.flatMap(ImportFormat.init(rawValue:)))
             let text: String
             do { text = try Importer.convert(config, options: options) } catch {
                 Stderr.print(DiagnosticPrinter.render(error.diagnostics, in: config))

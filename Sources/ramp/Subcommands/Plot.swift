@@ -6,12 +6,15 @@ extension RampCommand {
     struct Plot: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Plot schedules: in the terminal, or as SVG with --out.",
-            discussion: "Several programs are overlaid. Phase boundaries come from the scheduler; with --metrics, the step where a plateau ended a phase is marked.\n\nExit status: 0; 1 a program, run log or metrics file cannot be read or checked, or the chart cannot be written; 64 a misused option.")
+            discussion:
+                "Several programs are overlaid. Phase boundaries come from the scheduler; with --metrics, the step where a plateau ended a phase is marked.\n\nExit status: 0; 1 a program, run log or metrics file cannot be read or checked, or the chart cannot be written; 64 a misused option."
+        )
 
         @Argument(help: "Program files to overlay.")
         var files: [String] = []
 
-        @Option(name: [.customShort("e"), .customLong("expression")], help: "Program source given inline (repeatable).")
+        @Option(
+            name: [.customShort("e"), .customLong("expression")], help: "Program source given inline (repeatable).")
         var sources: [String] = []
 
         @Option(help: "How many steps to plot (default: the schedule's length, or 100; at most 10,000,000).")
@@ -20,7 +23,9 @@ extension RampCommand {
         @Option(help: "A file with one metric per line; line i is observed at the end of step i.")
         var metrics: String?
 
-        @Option(name: .customLong("signal"), help: "Raise a signal during a step: NAME@STEP, such as cooldown@40 (repeatable).")
+        @Option(
+            name: .customLong("signal"),
+            help: "Raise a signal during a step: NAME@STEP, such as cooldown@40 (repeatable).")
         var signals: [String] = []
 
         @Option(help: "Write an SVG chart here instead of drawing in the terminal; - writes it to standard output.")
@@ -32,7 +37,9 @@ extension RampCommand {
         @Flag(help: "Logarithmic y axis.")
         var logY = false
 
-        @Option(name: .customLong("x"), help: "What the x axis counts: steps, epochs, samples or tokens (from the program's settings).")
+        @Option(
+            name: .customLong("x"),
+            help: "What the x axis counts: steps, epochs, samples or tokens (from the program's settings).")
         var xUnit = "steps"
 
         @Option(help: "Width: characters in the terminal (20 to 1,000), pixels in SVG (100 to 10,000).")
@@ -45,7 +52,9 @@ extension RampCommand {
         var base: Double?
 
         func validate() throws {
-            if files.isEmpty && sources.isEmpty && runLog == nil { throw ValidationError("give at least one FILE, -e SOURCE or --run LOG") }
+            if files.isEmpty && sources.isEmpty && runLog == nil {
+                throw ValidationError("give at least one FILE, -e SOURCE or --run LOG")
+            }
             if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
             do { try PlotLimits.check(steps: steps, width: width, height: height, svg: out != nil) } catch {
                 throw ValidationError(error.description)
@@ -63,7 +72,9 @@ extension RampCommand {
             for (name, file) in inputs { programs.append((name, try ProgramFile.compile(file, base: base))) }
             var log: (name: String, log: RunLog)?
             if let run = runLog {
-                guard let data = FileManager.default.contents(atPath: run), let parsed = RunLog.parse(String(decoding: data, as: UTF8.self)) else {
+                guard let data = FileManager.default.contents(atPath: run),
+                    let parsed = RunLog.parse(String(decoding: data, as: UTF8.self))
+                else {
                     Stderr.print("\(run): error: not a `ramp run --log` CSV (it needs a `step` column)")
                     throw ExitCode(1)
                 }
@@ -78,7 +89,8 @@ extension RampCommand {
             let steps = PlotLimits.defaultSteps(steps, horizons: programs.map(\.program.suggestedHorizon)) {
                 Stderr.print($0)
             }
-            let plot = Commands.plot(programs, steps: steps, metrics: metricValues, signals: raised, runLog: log, logY: logY, x: axis)
+            let plot = Commands.plot(
+                programs, steps: steps, metrics: metricValues, signals: raised, runLog: log, logY: logY, x: axis)
             if let out {
                 let svg = plot.svg(width: width, height: height)
                 if out == "-" {

@@ -22,9 +22,13 @@ extension RampCommand {
             let terminal = isatty(0) != 0
             let color = terminal && isatty(1) != 0 && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
             let session = ReplSession(ReplEngine(color: color, base: base))
-            if terminal, var reader = EditLineReader(historyPath: Repl.historyPath(), complete: { [session] line, cursor in
-                session.engine.completions(line: line, cursor: cursor)
-            }) {
+            if terminal,
+                var reader = EditLineReader(
+                    historyPath: Repl.historyPath(),
+                    complete: { [session] line, cursor in
+                        session.engine.completions(line: line, cursor: cursor)
+                    })
+            {
                 print("Ramp: type a schedule, or :help. Ctrl-D leaves.")
                 session.run(reader: &reader) { print($0) }
             } else {

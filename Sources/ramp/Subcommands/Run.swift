@@ -9,8 +9,11 @@ extension RampCommand {
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Train an objective under a schedule, feeding it the metric, until the schedule ends.",
-            discussion: "Objectives: " + ObjectiveKind.allCases.map { "\($0.rawValue) (\($0.summary))" }.joined(separator: "; ")
-                + ". Optimizers: " + OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ") + ".\n\nExit status: 0 the schedule ended or the steps ran out; 1 the program, data or a checkpoint cannot be read, or a log cannot be written; 64 a misused option.")
+            discussion: "Objectives: "
+                + ObjectiveKind.allCases.map { "\($0.rawValue) (\($0.summary))" }.joined(separator: "; ")
+                + ". Optimizers: " + OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")
+                + ".\n\nExit status: 0 the schedule ended or the steps ran out; 1 the program, data or a checkpoint cannot be read, or a log cannot be written; 64 a misused option."
+        )
 
         @Argument(help: "A .ramp program file.")
         var file: String
@@ -51,10 +54,15 @@ extension RampCommand {
         @Option(help: "Steps between checkpoints.")
         var checkpointEvery: Int = 100
 
-        @Option(help: "Continue from this checkpoint, with the same options; under an edited program, its log of metrics and signals is replayed.")
+        @Option(
+            help:
+                "Continue from this checkpoint, with the same options; under an edited program, its log of metrics and signals is replayed."
+        )
         var resume: String?
 
-        @Option(name: .customLong("signal"), help: "Raise a signal during a step: NAME@STEP, such as cooldown@1200 (repeatable).")
+        @Option(
+            name: .customLong("signal"),
+            help: "Raise a signal during a step: NAME@STEP, such as cooldown@1200 (repeatable).")
         var signals: [String] = []
 
         func validate() throws {
@@ -71,19 +79,24 @@ extension RampCommand {
             let program = try ProgramFile.compile(source, base: base)
             var optimizerConfig = OptimizerConfig(kind: optimizer)
             if let weightDecay { optimizerConfig.weightDecay = weightDecay }
-            let config = TrainConfig(objective: objective, dimension: dim, optimizer: optimizerConfig, steps: steps,
-                                     seed: seed, evalEvery: evalEvery, batchSize: batchSize)
+            let config = TrainConfig(
+                objective: objective, dimension: dim, optimizer: optimizerConfig, steps: steps,
+                seed: seed, evalEvery: evalEvery, batchSize: batchSize)
             var trainer: Trainer
             var logFile: TrainingLog?
             do {
                 if let resume {
-                    guard let data = FileManager.default.contents(atPath: resume) else { throw RunError("cannot read the checkpoint \(resume)") }
+                    guard let data = FileManager.default.contents(atPath: resume) else {
+                        throw RunError("cannot read the checkpoint \(resume)")
+                    }
                     let c: Checkpoint
                     do { c = try Checkpoint.decoded(data) } catch {
                         throw RunError("the checkpoint \(resume) is corrupt or truncated; it was not changed")
                     }
                     guard c.config == config else {
-                        throw RunError("the checkpoint \(resume) was written with other options (objective, optimizer, steps, seed, batch or evaluation); resume with the same ones")
+                        throw RunError(
+                            "the checkpoint \(resume) was written with other options (objective, optimizer, steps, seed, batch or evaluation); resume with the same ones"
+                        )
                     }
                     trainer = try Trainer(program: program, resuming: c)
                     if let log { logFile = try TrainingLog(path: log, keepRows: c.step) }
@@ -120,8 +133,10 @@ extension RampCommand {
             progress.finish()
             let elapsed = Date().timeIntervalSince(start)
             let reason = trainer.stop ?? .stepLimit(steps)
-            var summary = ["stopped: \(reason.description)",
-                           "steps: \(trainer.step)" + (firstStep > 0 ? " (resumed at \(firstStep))" : "")]
+            var summary = [
+                "stopped: \(reason.description)",
+                "steps: \(trainer.step)" + (firstStep > 0 ? " (resumed at \(firstStep))" : ""),
+            ]
             if let last {
                 summary.append("final loss: \(fmt(last.loss))")
                 summary.append("final metric: \(fmt(trainer.objective.metric(trainer.params)))")
@@ -150,10 +165,14 @@ extension RampCommand {
                 guard filled != lastDrawn || done % 50 == 0 else { return }
                 lastDrawn = filled
                 let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-                let line = String(format: "\r%@ %d/%d lr %.4g loss %.4g", bar, done, total, r.lr, r.loss) + metric + "\u{1B}[K"
+                let line =
+                    String(format: "\r%@ %d/%d lr %.4g loss %.4g", bar, done, total, r.lr, r.loss) + metric + "\u{1B}[K"
                 FileHandle.standardError.write(Data(line.utf8))
             } else if done % max(1, total / 10) == 0 {
-                FileHandle.standardError.write(Data(String(format: "step %d: lr %.4g loss %.4g", done, r.lr, r.loss).utf8 + Data((metric + "\n").utf8)))
+                FileHandle.standardError.write(
+                    Data(
+                        String(format: "step %d: lr %.4g loss %.4g", done, r.lr, r.loss).utf8
+                            + Data((metric + "\n").utf8)))
             }
         }
 

@@ -6,7 +6,9 @@ extension RampCommand {
     struct Table: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the rate at each step.",
-            discussion: "Stops early, with a note on stderr, when the schedule finishes before --steps.\n\nExit status: 0; 1 the program or metrics file cannot be read or checked, or the output cannot be written; 64 a misused option.")
+            discussion:
+                "Stops early, with a note on stderr, when the schedule finishes before --steps.\n\nExit status: 0; 1 the program or metrics file cannot be read or checked, or the output cannot be written; 64 a misused option."
+        )
 
         @OptionGroup var input: ProgramInput
 
@@ -16,7 +18,9 @@ extension RampCommand {
         @Option(help: "A file with one metric per line; line i is observed at the end of step i.")
         var metrics: String?
 
-        @Option(name: .customLong("signal"), help: "Raise a signal during a step: NAME@STEP, such as cooldown@40 (repeatable).")
+        @Option(
+            name: .customLong("signal"),
+            help: "Raise a signal during a step: NAME@STEP, such as cooldown@40 (repeatable).")
         var signals: [String] = []
 
         @Option(help: "csv or json.")
@@ -36,7 +40,8 @@ extension RampCommand {
             }
             let raised = try SignalOption.parse(signals, for: [program])
             var out = Output()
-            let end = Commands.table(program, steps: steps, metrics: metricValues, signals: raised, format: format, into: &out)
+            let end = Commands.table(
+                program, steps: steps, metrics: metricValues, signals: raised, format: format, into: &out)
             out.flush()
             if out.failed { throw ExitCode(1) }
             if let note = Commands.finishedNote(end, requested: steps) { Stderr.print(note) }
@@ -45,4 +50,3 @@ extension RampCommand {
 }
 
 extension Commands.TableFormat: ExpressibleByArgument {}
-

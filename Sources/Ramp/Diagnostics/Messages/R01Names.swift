@@ -15,8 +15,9 @@ extension DiagnosticMessage {
 
     /// `current("x")` of an output the program does not schedule.
     static func currentOfUnscheduled(_ name: String) -> Self {
-        .init(.unknownName,
-              "current(\(JSONValue.quote(name))) reads \(quoted(name)), which the program does not schedule")
+        .init(
+            .unknownName,
+            "current(\(JSONValue.quote(name))) reads \(quoted(name)), which the program does not schedule")
     }
 
     static func conditionReadsUnscheduled(_ name: String) -> Self {
@@ -37,8 +38,9 @@ extension DiagnosticMessage {
 
     /// A duration in samples or tokens without the setting (`name`) that counts them per step.
     static func unitNeedsSetting(_ unit: DurationUnit, _ name: String) -> Self {
-        .init(.settingMissing,
-              "a duration in \(unit.rawValue) needs '\(name)'; add a line such as "
+        .init(
+            .settingMissing,
+            "a duration in \(unit.rawValue) needs '\(name)'; add a line such as "
                 + "`\(name) \(unit == .samples ? "256" : "524288")`")
     }
 
@@ -48,13 +50,15 @@ extension DiagnosticMessage {
             + "`sequence_length 2048`")
 
     static func composerEpochsNeedStepsPerEpoch(_ time: String) -> Self {
-        .init(.settingMissing,
-              "a Composer time in epochs ('\(time)') needs 'steps_per_epoch', the dataloader's length in batches")
+        .init(
+            .settingMissing,
+            "a Composer time in epochs ('\(time)') needs 'steps_per_epoch', the dataloader's length in batches")
     }
 
     static func composerDurNeedsTotal(_ time: String) -> Self {
-        .init(.settingMissing,
-              "a Composer time in 'dur' ('\(time)') needs 'total', the run's max_duration: add a line such as "
+        .init(
+            .settingMissing,
+            "a Composer time in 'dur' ('\(time)') needs 'total', the run's max_duration: add a line such as "
                 + "`total 90 epochs`")
     }
 
@@ -75,7 +79,8 @@ extension DiagnosticMessage {
     /// `path` is the chain of definitions from the first call back to itself.
     static func recursiveDefinition(_ path: [String]) -> Self {
         let name = path.last ?? ""
-        let how = path.count == 2
+        let how =
+            path.count == 2
             ? "'\(name)' calls itself"
             : "'\(name)' calls itself through " + path.dropFirst().dropLast().map { "'\($0)'" }.joined(separator: ", ")
         return .init(.recursiveDefinition, "recursive definition: \(how)")

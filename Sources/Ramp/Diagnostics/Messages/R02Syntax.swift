@@ -39,7 +39,10 @@ enum Expectation: Sendable {
     case unpackedArguments
 
     enum SymbolPlace: Sendable {
-        case afterLetName, openParameters(of: String), closeParameters(of: String), beforeBody(of: String)
+        case afterLetName
+        case openParameters(of: String)
+        case closeParameters(of: String)
+        case beforeBody(of: String)
         case afterGroupOutput, afterGroupStar
         case closeArguments, closeParenthesis, closeBracket, closeBrace, betweenKeyAndValue, afterLambdaParameters
 

@@ -48,8 +48,10 @@ extension DiagnosticMessage {
     }
 
     /// A string outside a parameter's choices; a long one is clipped.
-    static func notAChoice(_ name: String, of callee: String, expects expected: String, got s: String,
-                           hint: String) -> Self {
+    static func notAChoice(
+        _ name: String, of callee: String, expects expected: String, got s: String,
+        hint: String
+    ) -> Self {
         let shown = JSONValue.quote(s.count > 60 ? String(s.prefix(60)) + "…" : s)
         return .init(.argumentType, "\(argument(name, of: callee)) must be \(expected); got \(shown)\(hint)")
     }
@@ -108,8 +110,9 @@ extension DiagnosticMessage {
 
     /// `why` is the library's reason, when Ramp knows it.
     static func unsupportedArgument(_ name: String, of callee: String, why: String?) -> Self {
-        .init(.unsupportedArgument,
-              "\(argument(name, of: callee)) is not supported by Ramp; leave it as None\(why.map { " (\($0))" } ?? "")")
+        .init(
+            .unsupportedArgument,
+            "\(argument(name, of: callee)) is not supported by Ramp; leave it as None\(why.map { " (\($0))" } ?? "")")
     }
 
     static func notCallable(_ name: String, is type: String) -> Self {
@@ -135,25 +138,29 @@ extension DiagnosticMessage {
     static let lbNotBelowUb = DiagnosticMessage(.invalidArguments, "`lb` must be below `ub`")
 
     static func emptyCyclePhase(pctStart: Double, total: Int) -> Self {
-        .init(.invalidArguments,
-              "pct_start=\(fmt(pctStart)) leaves a phase of the cycle with no steps at total=\(total)")
+        .init(
+            .invalidArguments,
+            "pct_start=\(fmt(pctStart)) leaves a phase of the cycle with no steps at total=\(total)")
     }
 
     static func piecewiseCounts(boundaries: Int, values: Int) -> Self {
-        .init(.invalidArguments,
-              "piecewise needs one more value than boundaries (\(boundaries) boundaries, \(values) values)")
+        .init(
+            .invalidArguments,
+            "piecewise needs one more value than boundaries (\(boundaries) boundaries, \(values) values)")
     }
 
     static func interpolateCounts(boundaries: Int, values: Int) -> Self {
-        .init(.invalidArguments,
-              "interpolate needs one value per boundary (\(boundaries) boundaries, \(values) values)")
+        .init(
+            .invalidArguments,
+            "interpolate needs one value per boundary (\(boundaries) boundaries, \(values) values)")
     }
 
     static let chainedNeedsSchedule = DiagnosticMessage(.invalidArguments, "chained needs at least one schedule")
 
     static func chainCounts(schedules: Int, steps: Int) -> Self {
-        .init(.invalidArguments,
-              "chain needs one switching step fewer than schedules (\(schedules) schedules, \(steps) steps)")
+        .init(
+            .invalidArguments,
+            "chain needs one switching step fewer than schedules (\(schedules) schedules, \(steps) steps)")
     }
 
     static let emptyMilestones = DiagnosticMessage(.invalidArguments, "milestones must not be empty")
@@ -173,7 +180,8 @@ extension DiagnosticMessage {
         .invalidArguments, "composite needs as many lengths and interval_scaling entries as schedules")
 
     static func notIncreasing(_ before: Int, _ after: Int, strictly: Bool) -> Self {
-        .init(.invalidArguments,
-              "boundaries must be \(strictly ? "strictly " : "")increasing (\(before) then \(after))")
+        .init(
+            .invalidArguments,
+            "boundaries must be \(strictly ? "strictly " : "")increasing (\(before) then \(after))")
     }
 }

@@ -15,8 +15,9 @@ extension DiagnosticMessage {
     }
 
     static func expectedCondition(got type: String) -> Self {
-        .init(.expectedCondition,
-              "expected a condition (plateau(...), a comparison such as `metric < 0.1`, or a duration), got \(type)")
+        .init(
+            .expectedCondition,
+            "expected a condition (plateau(...), a comparison such as `metric < 0.1`, or a duration), got \(type)")
     }
 
     static func expectedDuration(got type: String) -> Self {
@@ -53,14 +54,16 @@ extension DiagnosticMessage {
     static let durationNegative = DiagnosticMessage(.badDuration, "a duration cannot be negative")
 
     static func unitsBeforeEventUnknown(_ unit: DurationUnit) -> Self {
-        .init(.badDuration,
-              "this phase starts after one that ends on an event, so the \(unit.rawValue) before it are not known; "
+        .init(
+            .badDuration,
+            "this phase starts after one that ends on an event, so the \(unit.rawValue) before it are not known; "
                 + "write this duration in steps")
     }
 
     static func batchCountsPast(_ limit: Int) -> Self {
-        .init(.badDuration,
-              "this duration counts the batch sizes past step \(limit), beyond which Ramp does not count them")
+        .init(
+            .badDuration,
+            "this duration counts the batch sizes past step \(limit), beyond which Ramp does not count them")
     }
 
     static let batchSizeOwnDurations = DiagnosticMessage(
@@ -74,8 +77,9 @@ extension DiagnosticMessage {
 
     /// samples_per_step or tokens_per_step beside a scheduled batch_size.
     static func settingBesideScheduledBatch(_ name: String) -> Self {
-        .init(.badSetting,
-              "\(name) cannot be set when batch_size is scheduled, which gives each step's samples"
+        .init(
+            .badSetting,
+            "\(name) cannot be set when batch_size is scheduled, which gives each step's samples"
                 + (name == "tokens_per_step" ? "; set `sequence_length` for durations in tokens" : ""))
     }
 
@@ -117,8 +121,9 @@ extension DiagnosticMessage {
     static let dictKeysNotNames = DiagnosticMessage(.badValue, "dict keys must be names")
 
     static func unknownSignal(_ name: String, declared: [String], hint: String) -> Self {
-        .init(.unknownSignal,
-              "unknown signal \(quoted(name)); the program declares "
+        .init(
+            .unknownSignal,
+            "unknown signal \(quoted(name)); the program declares "
                 + declared.map { "'\($0)'" }.joined(separator: ", ") + hint)
     }
 }
@@ -132,31 +137,36 @@ extension DiagnosticMessage {
 
     /// `what` names the number decided at check time ("argument 'T' of 'cosine'").
     static func entryDecidedAtCheck(_ what: String) -> Self {
-        .init(.entryValueMisplaced,
-              "\(what) is decided when the program is checked, but `current` and `elapsed` are known only when the "
+        .init(
+            .entryValueMisplaced,
+            "\(what) is decided when the program is checked, but `current` and `elapsed` are known only when the "
                 + "phase starts")
     }
 
     static func entrySetsArgument(_ name: String, of callee: String) -> Self {
-        .init(.entryValueMisplaced,
-              "`current` and `elapsed` can set a shape's parameters (linear, cosine, constant...) and a phase's "
+        .init(
+            .entryValueMisplaced,
+            "`current` and `elapsed` can set a shape's parameters (linear, cosine, constant...) and a phase's "
                 + "length, not argument '\(name)' of '\(callee)'")
     }
 
     static func entryInList(_ name: String, of callee: String) -> Self {
-        .init(.entryValueMisplaced,
-              "`current` and `elapsed` cannot be items of a list (argument '\(name)' of '\(callee)')")
+        .init(
+            .entryValueMisplaced,
+            "`current` and `elapsed` cannot be items of a list (argument '\(name)' of '\(callee)')")
     }
 
     static func entryInLet(_ name: String) -> Self {
-        .init(.entryValueMisplaced,
-              "'\(name)' is fixed when a phase starts, and a `let` is computed where it is written: make it a `def`, "
+        .init(
+            .entryValueMisplaced,
+            "'\(name)' is fixed when a phase starts, and a `let` is computed where it is written: make it a `def`, "
                 + "such as `def decay() = linear(T=20, from=current, to=0)`, and call it in a phase")
     }
 
     static func entryInFirstPhase(_ name: String) -> Self {
-        .init(.entryValueMisplaced,
-              "'\(name)' is fixed when a phase starts, so it can be used only in a phase after the first of an "
+        .init(
+            .entryValueMisplaced,
+            "'\(name)' is fixed when a phase starts, so it can be used only in a phase after the first of an "
                 + "output's schedule, such as `... then linear(T=0.2 * elapsed, from=current, to=0)`")
     }
 

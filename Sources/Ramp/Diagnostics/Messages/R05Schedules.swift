@@ -72,8 +72,9 @@ extension DiagnosticMessage {
     }
 
     static func reservedOutput(_ name: String) -> Self {
-        .init(.reservedOutput,
-              "an output cannot be named \(quoted(name)), which names "
+        .init(
+            .reservedOutput,
+            "an output cannot be named \(quoted(name)), which names "
                 + (name == "step" ? "the step in tables" : "something else in a program"))
     }
 
@@ -86,8 +87,9 @@ extension DiagnosticMessage {
 /// `what` names the number ("argument 'T' of 'cosine'").
 extension DiagnosticMessage {
     static func baseChangesValue(_ what: String, _ own: Double, _ other: Double, base: Double) -> Self {
-        .init(.baseDependent,
-              "\(what) is \(fmt(own)) at the program's base but \(fmt(other)) at base \(fmt(base)), so the schedule's "
+        .init(
+            .baseDependent,
+            "\(what) is \(fmt(own)) at the program's base but \(fmt(other)) at base \(fmt(base)), so the schedule's "
                 + "shape depends on the base")
     }
 
@@ -100,8 +102,9 @@ extension DiagnosticMessage {
     }
 
     static func baseChangesComparison(_ what: String, _ expected: Bool, base: Double) -> Self {
-        .init(.baseDependent,
-              "\(what) is \(expected) at the program's base but \(!expected) at base \(fmt(base)), so the schedule's "
+        .init(
+            .baseDependent,
+            "\(what) is \(expected) at the program's base but \(!expected) at base \(fmt(base)), so the schedule's "
                 + "shape depends on the base")
     }
 

@@ -53,8 +53,9 @@ extension DiagnosticMessage {
 
     /// OmegaConf refuses a key given twice; PyYAML keeps the last.
     static func yamlKeyTwice(_ keys: [String]) -> Self {
-        .init(.badConfig,
-              "the key '\(keys.joined(separator: "', '"))' is given twice in one map: OmegaConf refuses it and PyYAML "
+        .init(
+            .badConfig,
+            "the key '\(keys.joined(separator: "', '"))' is given twice in one map: OmegaConf refuses it and PyYAML "
                 + "keeps the last; write it once")
     }
 
@@ -94,8 +95,9 @@ extension DiagnosticMessage {
 
     /// `what` is the unit the run is counted in (samples, tokens).
     static func needsBatchSize(_ what: String) -> Self {
-        .init(.badConfig,
-              "a run counted in \(what) needs the batch size (global_train_batch_size, as LLM Foundry names it) to "
+        .init(
+            .badConfig,
+            "a run counted in \(what) needs the batch size (global_train_batch_size, as LLM Foundry names it) to "
                 + "count it in batches")
     }
 
@@ -133,8 +135,9 @@ extension DiagnosticMessage {
     }
 
     static func needsStepsPerEpoch(_ why: EpochReason) -> Self {
-        .init(.badConfig,
-              "\(why.text), and a config does not say how many steps an epoch has: give --steps-per-epoch (the "
+        .init(
+            .badConfig,
+            "\(why.text), and a config does not say how many steps an epoch has: give --steps-per-epoch (the "
                 + "dataloader's length in optimizer steps)")
     }
 
@@ -204,14 +207,16 @@ extension DiagnosticMessage {
 
     /// `unit` is what the batch counts (samples, tokens).
     static func durationNotWholeBatches(_ text: String, _ per: Int, _ unit: String) -> Self {
-        .init(.unsupportedConfig,
-              "'\(text)' is not a whole number of batches of \(per) \(unit): Composer's last batch would end past it, "
+        .init(
+            .unsupportedConfig,
+            "'\(text)' is not a whole number of batches of \(per) \(unit): Composer's last batch would end past it, "
                 + "and its fractions of the run would not fall on batches")
     }
 
     static func timeUnitNeedsDuration(_ text: String, _ unit: String) -> Self {
-        .init(.unsupportedConfig,
-              "'\(text)': a time in \(unit) is read only when max_duration is in \(unit) too, as Composer requires "
+        .init(
+            .unsupportedConfig,
+            "'\(text)': a time in \(unit) is read only when max_duration is in \(unit) too, as Composer requires "
                 + "of a warmup and its t_max")
     }
 
@@ -220,8 +225,9 @@ extension DiagnosticMessage {
     }
 
     static func optimizerBetasUnknown(_ name: String) -> Self {
-        .init(.unsupportedConfig,
-              "'\(name)': Ramp cannot tell whether its defaults hold betas, which decides whether OneCycle cycles "
+        .init(
+            .unsupportedConfig,
+            "'\(name)': Ramp cannot tell whether its defaults hold betas, which decides whether OneCycle cycles "
                 + "momentum; give cycle_momentum in scheduler.params")
     }
 
@@ -231,8 +237,9 @@ extension DiagnosticMessage {
             + "which Ramp does not reproduce; remove --lr-noise to import the schedule without it")
 
     static func notAComposerScheduler(_ name: String, known: [String]) -> Self {
-        .init(.unsupportedConfig,
-              "'\(name)' is not a Composer scheduler Ramp reads (\(known.joined(separator: ", ")))")
+        .init(
+            .unsupportedConfig,
+            "'\(name)' is not a Composer scheduler Ramp reads (\(known.joined(separator: ", ")))")
     }
 
     static let autoValue = DiagnosticMessage(
@@ -254,17 +261,19 @@ extension DiagnosticMessage {
     }
 
     static func notATimmSchedule(_ sched: String) -> Self {
-        .init(.unsupportedConfig,
-              "'\(sched)' is not a timm schedule Ramp reads (cosine, tanh, poly, step, multistep, plateau)")
+        .init(
+            .unsupportedConfig,
+            "'\(sched)' is not a timm schedule Ramp reads (cosine, tanh, poly, step, multistep, plateau)")
     }
 
     /// `known` are MMEngine's names without their LR suffix; `forms` when the type has no suffix Ramp reads.
     static func notAnMMEngineScheduler(_ type: String, known: [String], forms: Bool) -> Self {
         let names = known.map { $0 + "LR" }.joined(separator: ", ")
         return forms
-            ? .init(.unsupportedConfig,
-                    "'\(type)' is not a parameter scheduler Ramp reads (\(names), their Momentum and ParamScheduler "
-                        + "forms)")
+            ? .init(
+                .unsupportedConfig,
+                "'\(type)' is not a parameter scheduler Ramp reads (\(names), their Momentum and ParamScheduler "
+                    + "forms)")
             : .init(.unsupportedConfig, "'\(type)' is not a scheduler Ramp reads (\(names))")
     }
 
@@ -273,13 +282,15 @@ extension DiagnosticMessage {
         "a scheduler stepped by epoch without an end, in an iteration-based train loop; give its end")
 
     static func setsValueOutright(_ type: String, _ param: String) -> Self {
-        .init(.unsupportedConfig,
-              "\(type) sets the value outright, so Ramp reads it only as the one \(param) scheduler of a config")
+        .init(
+            .unsupportedConfig,
+            "\(type) sets the value outright, so Ramp reads it only as the one \(param) scheduler of a config")
     }
 
     static func overlaps(_ key: String, at step: Int) -> Self {
-        .init(.unsupportedConfig,
-              "overlaps \(key) at step \(step); Ramp reads overlapping schedulers only when each scales the value by a "
+        .init(
+            .unsupportedConfig,
+            "overlaps \(key) at step \(step); Ramp reads overlapping schedulers only when each scales the value by a "
                 + "factor (a cosine or poly to 0, linear, constant, step, multistep, exponential)")
     }
 

@@ -41,8 +41,12 @@ public enum JAX {
             body.append("    return jnp.asarray(\(f)(t), t.dtype)")
             body.append("")
         }
-        body.append("return {" + all.map { "\(Python.pythonString($0.0)): \(Python.identifier($0.0))_schedule" }.joined(separator: ", ") + "}")
-        let header = docstring("""
+        body.append(
+            "return {"
+                + all.map { "\(Python.pythonString($0.0)): \(Python.identifier($0.0))_schedule" }.joined(
+                    separator: ", ") + "}")
+        let header = docstring(
+            """
             A learning-rate schedule compiled by Ramp from \(program.source.name):
 
             \(quotedSource(program))
@@ -69,10 +73,14 @@ public enum JAX {
         let momentum = program.momentum != nil
         // The groups the program gives outputs of their own (`lr[backbone]`), in the order first written.
         var groups: [String] = []
-        for key in program.outputs.compactMap({ Builtins.groupKey(of: $0.name) }) where !groups.contains(key) { groups.append(key) }
+        for key in program.outputs.compactMap({ Builtins.groupKey(of: $0.name) }) where !groups.contains(key) {
+            groups.append(key)
+        }
         let groupList = groups.map { k in k.allSatisfy(\.isNumber) ? k : Python.pythonString(k) }
-        var names = ["schedules = make_schedules()", "schedule = schedules[\"lr\"]",
-                     "GROUPS = (" + groupList.joined(separator: ", ") + (groups.count == 1 ? ",)" : ")")]
+        var names = [
+            "schedules = make_schedules()", "schedule = schedules[\"lr\"]",
+            "GROUPS = (" + groupList.joined(separator: ", ") + (groups.count == 1 ? ",)" : ")"),
+        ]
         if momentum { names.append("momentum_schedule = schedules[\"momentum\"]") }
         // A group's output (`lr[backbone]`) is in `schedules` only.
         for o in program.outputs where !["make", "scale_by"].contains(o.name) && !o.name.contains("[") {
@@ -93,16 +101,16 @@ public enum JAX {
 
 
 
-            def make_schedule(base=None):
-                \(Python.pythonString(momentum ? "The rate's and momentum's schedules at `base`, as a pair." : "The rate's schedule at `base` (the program's own by default)."))
-                s = make_schedules(base)
-                return \(momentum ? "s[\"lr\"], s[\"momentum\"]" : "s[\"lr\"]")
+                def make_schedule(base=None):
+                    \(Python.pythonString(momentum ? "The rate's and momentum's schedules at `base`, as a pair." : "The rate's schedule at `base` (the program's own by default)."))
+                    s = make_schedules(base)
+                    return \(momentum ? "s[\"lr\"], s[\"momentum\"]" : "s[\"lr\"]")
 
 
-            def group_schedules(group, base=None):
-                "Each output's schedule for parameter group `group` (a name or an index): its own, else the default's."
-                return _group_schedules(make_schedules(base), group)
-            """ + "\n\n\n" + names.joined(separator: "\n")
+                def group_schedules(group, base=None):
+                    "Each output's schedule for parameter group `group` (a name or an index): its own, else the default's."
+                    return _group_schedules(make_schedules(base), group)
+                """ + "\n\n\n" + names.joined(separator: "\n")
     }
 }
 
@@ -115,7 +123,8 @@ extension JAX {
         var w = Python.Writer(source: program.source)
         w.arrays = "jnp"
         // Where each output sits in the tuple of the step's values that conditions read.
-        w.outputIndex = Dictionary(uniqueKeysWithValues: [("momentum", 1)] + program.outputs.enumerated().map { ($1.name, $0 + 2) })
+        w.outputIndex = Dictionary(
+            uniqueKeysWithValues: [("momentum", 1)] + program.outputs.enumerated().map { ($1.name, $0 + 2) })
         var body: [String] = []
         for g in program.baseGuards { body.append(w.baseGuard(g)) }
         var defs: [String] = []
@@ -139,17 +148,23 @@ extension JAX {
         body += w.functionLines()
         body.append("")
         body += defs
-        body += ["def initial():", "    return \(w.stateSlots(program.initialSlots))", "",
-                 "def values(t, s):",
-                 "    return " + ([lr.value("t"), momentum.map { $0.value("t") } ?? "None"] + others.map { $0.value("t") }).joined(separator: ", "), "",
-                 "def observe(t, m, present, now, s):",
-                 "    on = jnp.asarray(True)"]
+        body += [
+            "def initial():", "    return \(w.stateSlots(program.initialSlots))", "",
+            "def values(t, s):",
+            "    return "
+                + ([lr.value("t"), momentum.map { $0.value("t") } ?? "None"] + others.map { $0.value("t") }).joined(
+                    separator: ", "), "",
+            "def observe(t, m, present, now, s):",
+            "    on = jnp.asarray(True)",
+        ]
         for part in [lr, momentum].compactMap({ $0 }) + others {
             if let o = part.observe { body.append("    s = \(o)(t, m, present, now, s, on)") }
         }
-        body += ["    return s", "",
-                 "def finished(t, s):",
-                 "    return jnp.asarray(\(lr.finished?("t") ?? "False"))", ""]
+        body += [
+            "    return s", "",
+            "def finished(t, s):",
+            "    return jnp.asarray(\(lr.finished?("t") ?? "False"))", "",
+        ]
         if !w.targets.isEmpty {
             body.append("# Warmups that rise to the next phase's start, read at its first step.")
             body.append("s = initial()")
@@ -158,9 +173,15 @@ extension JAX {
         }
         let signals = program.signals.map { Python.pythonString($0) + "," }.joined(separator: " ")
         body.append("program = _Program(initial, values, observe, finished, (\(signals)))")
-        let indexed = [("lr", 0)] + (momentum == nil ? [] : [("momentum", 1)]) + program.outputs.enumerated().map { ($1.name, $0 + 2) }
-        body.append("return {" + indexed.map { "\(Python.pythonString($0.0)): RampSchedule(program, \($0.1))" }.joined(separator: ", ") + "}")
-        let header = docstring("""
+        let indexed =
+            [("lr", 0)] + (momentum == nil ? [] : [("momentum", 1)])
+            + program.outputs.enumerated().map { ($1.name, $0 + 2) }
+        body.append(
+            "return {"
+                + indexed.map { "\(Python.pythonString($0.0)): RampSchedule(program, \($0.1))" }.joined(separator: ", ")
+                + "}")
+        let header = docstring(
+            """
             A learning-rate schedule compiled by Ramp from \(program.source.name):
 
             \(quotedSource(program))
@@ -182,20 +203,22 @@ extension JAX {
             Generated by `ramp compile --to jax`: change the Ramp source, not this file.
 
             """)
-        let make = makeFunctions(program, body: body, what: "each an optax StatefulSchedule") + """
+        let make =
+            makeFunctions(program, body: body, what: "each an optax StatefulSchedule") + """
 
 
 
-            def scale_by_schedule(base=None):
-                \(Python.pythonString("An optax transformation scaling updates by the rate, ending each step with its `value`: chain it after an optimizer whose rate is 1."))
-                return _scale_by_schedule(schedule if base is None else make_schedules(base)["lr"])
-            """
+                def scale_by_schedule(base=None):
+                    \(Python.pythonString("An optax transformation scaling updates by the rate, ending each step with its `value`: chain it after an optimizer whose rate is 1."))
+                    return _scale_by_schedule(schedule if base is None else make_schedules(base)["lr"])
+                """
         // The plateau's counting is the Python runtime's own (PlateauSpec), written once.
         let plateau: String
         do {
             plateau = try PythonRuntime.load().sections.first { $0.name == "plateau" }!.code
         } catch { throw ModuleError(description: error.description) }
-        return header + (try runtime("checks")) + "\n\n\n" + (try runtime("jax_runtime")) + "\n\n\n" + plateau + "\n\n\n"
+        return header + (try runtime("checks")) + "\n\n\n" + (try runtime("jax_runtime")) + "\n\n\n" + plateau
+            + "\n\n\n"
             + (try runtime("jax_state")) + "\n\n\n" + make + "\n"
     }
 
@@ -204,13 +227,20 @@ extension JAX {
     /// shapes' arithmetic, the sequences, the warmups' targets. Returns its
     /// lines and the names of the rate's and momentum's functions of the step.
     static func arithmetic(_ program: CompiledProgram, arrays: String, target: String) throws
-        -> (lines: [String], lr: String, momentum: String?, others: [(String, String)]) {
+        -> (lines: [String], lr: String, momentum: String?, others: [(String, String)])
+    {
         if program.hasEntryPhases {
-            throw ModuleError(description: "this schedule fixes values when a phase starts (`current`, `elapsed`), which a `--to \(target)` LearningRateSchedule never sees (Keras calls it with the step alone): compile it `--to python` and pass its keras_callback() to model.fit")
+            throw ModuleError(
+                description:
+                    "this schedule fixes values when a phase starts (`current`, `elapsed`), which a `--to \(target)` LearningRateSchedule never sees (Keras calls it with the step alone): compile it `--to python` and pass its keras_callback() to model.fit"
+            )
         }
         if program.usesMetric {
             // Only the JAX target keeps state (`emitStateful`); a Keras schedule is called with the step alone.
-            throw ModuleError(description: "this schedule reacts to a metric, which a `--to \(target)` LearningRateSchedule never sees (Keras calls it with the step alone): compile it `--to python` and pass its keras_callback() to model.fit")
+            throw ModuleError(
+                description:
+                    "this schedule reacts to a metric, which a `--to \(target)` LearningRateSchedule never sees (Keras calls it with the step alone): compile it `--to python` and pass its keras_callback() to model.fit"
+            )
         }
         var w = Python.Writer(source: program.source)
         w.arrays = arrays
@@ -250,7 +280,9 @@ extension JAX {
     }
 
     static func docstring(_ text: String) -> String {
-        "\"\"\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"\"\"", with: "\\\"\\\"\\\"") + "\"\"\"\n"
+        "\"\"\""
+            + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"\"\"", with: "\\\"\\\"\\\"")
+            + "\"\"\"\n"
     }
 }
 
@@ -267,7 +299,10 @@ extension Python.Writer {
         case .combine(_, let a, let b): return arrays == "jnp" && isPure(a) && isPure(b)
         case .runningProduct(let f), .negate(let f), .apply(_, let f): return arrays == "jnp" && isPure(f)
         case .chained(let c, _):
-            return arrays == "jnp" && c.members.allSatisfy { m in isPure(m.body) && [m.height, m.factor].allSatisfy { $0.map(isPure) ?? true } }
+            return arrays == "jnp"
+                && c.members.allSatisfy { m in
+                    isPure(m.body) && [m.height, m.factor].allSatisfy { $0.map(isPure) ?? true }
+                }
         default: return false
         }
     }
@@ -281,7 +316,8 @@ extension Python.Writer {
         case .sequence(let s):
             return try jaxSequence(s, output: output, into: &defs)
         case .warp(let body, let time):
-            let f = try pureFunction(body, output: output, into: &defs)!, g = function(time, single: false, prefix: output)
+            let f = try pureFunction(body, output: output, into: &defs)!
+            let g = function(time, single: false, prefix: output)
             let name = fresh(output + "_at")
             defs += ["def \(name)(t):", "    return \(f)(\(g)(t))", ""]
             return name
@@ -289,13 +325,20 @@ extension Python.Writer {
             let f = try pureFunction(r.body, output: output, into: &defs)!
             let name = fresh(output + "_restarts")
             let args = [
-                "t", f, "\(r.period)", Python.literal(r.mult), number(r.decay, symbols["decay"]), number(r.floor, symbols["floor"]),
+                "t", f, "\(r.period)", Python.literal(r.mult), number(r.decay, symbols["decay"]),
+                number(r.floor, symbols["floor"]),
                 r.limit.map(String.init) ?? "None", r.decayMode == .peak ? "True" : "False", "\(f)(jnp.asarray(0.0))",
             ]
-            defs += ["# " + String(Describe.node(n).prefix(90)), "def \(name)(t):", "    return _restarts(\(args.joined(separator: ", ")))", ""]
+            defs += [
+                "# " + String(Describe.node(n).prefix(90)), "def \(name)(t):",
+                "    return _restarts(\(args.joined(separator: ", ")))", "",
+            ]
             return name
         case .chained(let c, let symbols):
-            var members: [String] = [], heights: [String] = [], factors: [String] = [], floors: [String] = []
+            var members: [String] = []
+            var heights: [String] = []
+            var factors: [String] = []
+            var floors: [String] = []
             for (i, m) in c.members.enumerated() {
                 members.append(try pureFunction(m.body, output: output, into: &defs)!)
                 heights.append(try m.height.map { h in try pureFunction(h, output: output, into: &defs)! } ?? "None")
@@ -303,10 +346,15 @@ extension Python.Writer {
                 floors.append(m.floor.map { number($0, symbols["floor.\(i)"]) } ?? "None")
             }
             let name = fresh(output + "_chained")
-            let args = ["t", "(" + members.joined(separator: ", ") + ",)", "(" + floors.joined(separator: ", ") + ",)",
-                        "(" + heights.joined(separator: ", ") + ",)", "(" + factors.joined(separator: ", ") + ",)",
-                        number(c.start, symbols["start"])]
-            defs += ["# " + String(Describe.node(n).prefix(90)), "def \(name)(t):", "    return _chained(\(args.joined(separator: ", ")))", ""]
+            let args = [
+                "t", "(" + members.joined(separator: ", ") + ",)", "(" + floors.joined(separator: ", ") + ",)",
+                "(" + heights.joined(separator: ", ") + ",)", "(" + factors.joined(separator: ", ") + ",)",
+                number(c.start, symbols["start"]),
+            ]
+            defs += [
+                "# " + String(Describe.node(n).prefix(90)), "def \(name)(t):",
+                "    return _chained(\(args.joined(separator: ", ")))", "",
+            ]
             return name
         case .runningProduct(let f):
             return try runningProductFunction(f, output: output, into: &defs)
@@ -320,7 +368,8 @@ extension Python.Writer {
             return name
         case .combine(let op, let a, let b):
             // Parts that are not arithmetic themselves (a sequence scaled for a parameter group).
-            let f = try pureFunction(a, output: output, into: &defs)!, g = try pureFunction(b, output: output, into: &defs)!
+            let f = try pureFunction(a, output: output, into: &defs)!
+            let g = try pureFunction(b, output: output, into: &defs)!
             let name = fresh(output + "_combine")
             defs += ["def \(name)(t):", "    return \(binary(op, "\(f)(t)", "\(g)(t)"))", ""]
             return name
@@ -333,7 +382,9 @@ extension Python.Writer {
     /// the phase in force with `jnp.where`, and returns its name.
     mutating func jaxSequence(_ s: PhaseSequence, output: String, into defs: inout [String]) throws -> String {
         guard let starts = s.starts else {
-            throw JAX.ModuleError(description: "phases that end on conditions are not compiled `--to \(arrays == "ops" ? "keras" : "jax")` yet")
+            throw JAX.ModuleError(
+                description:
+                    "phases that end on conditions are not compiled `--to \(arrays == "ops" ? "keras" : "jax")` yet")
         }
         var bodies: [String] = []
         var pendingRise: String?
@@ -341,11 +392,15 @@ extension Python.Writer {
             let rises = risingTarget(s, i)
             guard let name = try pureFunction(p.body, output: output, into: &defs) else {
                 let what = Describe.node(p.body)
-                let parts = arrays == "ops"
+                let parts =
+                    arrays == "ops"
                     ? "restarts, one-cycle, cyclic, piecewise tables, `at` and `chained` are not"
                     : "parts with memory are not, nor a running product or cycle in `float32(...)` "
                         + "or as the time of `at`"
-                throw JAX.ModuleError(description: "`\(what.count <= 60 ? what : String(what.prefix(57)) + "...")` is not arithmetic of the step, which is all `--to \(arrays == "ops" ? "keras" : "jax")` compiles yet (\(parts))")
+                throw JAX.ModuleError(
+                    description:
+                        "`\(what.count <= 60 ? what : String(what.prefix(57)) + "...")` is not arithmetic of the step, which is all `--to \(arrays == "ops" ? "keras" : "jax")` compiles yet (\(parts))"
+                )
             }
             if let w = pendingRise {
                 targets.append("\(w) = \(name)(\(arrays == "ops" ? "ops.convert_to_tensor(0.0)" : "jnp.asarray(0.0)"))")

@@ -93,7 +93,8 @@ extension Python.Writer {
     /// phase before it that does (`initial` before any). Only the program's
     /// rate `holds`: in a nested sequence every phase must move one.
     mutating func companionSequence(_ s: PhaseSequence, initial: Double?, holds: Bool, into defs: inout [String])
-        throws -> String {
+        throws -> String
+    {
         guard let starts = s.starts else { throw companionRefusal(.sequence(s)) }
         var own: [String?] = []
         for p in s.phases { own.append(try companionFunction(p.body, into: &defs)) }

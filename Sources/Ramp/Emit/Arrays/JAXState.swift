@@ -22,7 +22,10 @@ extension Python.Writer {
     /// What `--to jax` says about a part it cannot write with state.
     private func refusal(_ n: Node) -> JAX.ModuleError {
         let what = Describe.node(n)
-        return JAX.ModuleError(description: "`\(what.count <= 60 ? what : String(what.prefix(57)) + "...")` is not compiled `--to jax` yet (one-cycle, cyclic and running products are not, nor restarts of a part with memory)")
+        return JAX.ModuleError(
+            description:
+                "`\(what.count <= 60 ? what : String(what.prefix(57)) + "...")` is not compiled `--to jax` yet (one-cycle, cyclic and running products are not, nor restarts of a part with memory)"
+        )
     }
 
     /// Writes `n` and returns how to compute it.
@@ -40,21 +43,26 @@ extension Python.Writer {
         switch n {
         case .combine(let op, let a, let b):
             // Parts with memory combined (a sequence scaled for a parameter group): both observe every step.
-            let pa = try statePart(a, output: output, into: &defs), pb = try statePart(b, output: output, into: &defs)
+            let pa = try statePart(a, output: output, into: &defs)
+            let pb = try statePart(b, output: output, into: &defs)
             let name = fresh(output + "_combine")
             defs += ["def \(name)(t, s):", "    return \(binary(op, pa.value("t"), pb.value("t")))", ""]
             let observes = [pa.observe, pb.observe].compactMap { $0 }
             if observes.isEmpty { return StatePart(value: { "\(name)(\($0), s)" }, observe: nil, finished: nil) }
-            defs += ["def \(name)_observe(t, m, present, now, s, on):"] + observes.map { "    s = \($0)(t, m, present, now, s, on)" } + ["    return s", ""]
+            defs +=
+                ["def \(name)_observe(t, m, present, now, s, on):"]
+                + observes.map { "    s = \($0)(t, m, present, now, s, on)" } + ["    return s", ""]
             return StatePart(value: { "\(name)(\($0), s)" }, observe: "\(name)_observe", finished: nil)
         case .reduceOnPlateau(let r, let symbols):
             let spec = plateau(r.plateau)
             let from = number(r.from, symbols["from"])
             reduceFrom[r.slot] = from
             let name = fresh(output + "_reduce")
-            defs += ["def \(name)(t, m, present, now, s, on):",
-                     "    return _reduce(\(spec), \(number(r.factor, symbols["factor"])), \(number(r.min, symbols["min"])), "
-                        + "\(number(r.eps, symbols["eps"])), s, \(r.slot), m, on & present)", ""]
+            defs += [
+                "def \(name)(t, m, present, now, s, on):",
+                "    return _reduce(\(spec), \(number(r.factor, symbols["factor"])), \(number(r.min, symbols["min"])), "
+                    + "\(number(r.eps, symbols["eps"])), s, \(r.slot), m, on & present)", "",
+            ]
             return StatePart(value: { _ in "s[\(r.slot)][\"value\"]" }, observe: name, finished: nil)
         default:
             throw refusal(n)
@@ -62,7 +70,9 @@ extension Python.Writer {
     }
 
     /// A sequence: by its starts when static, by its slot when its phases end on conditions.
-    private mutating func stateSequence(_ s: PhaseSequence, output: String, into defs: inout [String]) throws -> StatePart {
+    private mutating func stateSequence(_ s: PhaseSequence, output: String, into defs: inout [String]) throws
+        -> StatePart
+    {
         var parts: [StatePart] = []
         var pendingRise: String?
         var builders: [Int: String] = [:]
@@ -117,19 +127,23 @@ extension Python.Writer {
         for i in stride(from: parts.count - 2, through: 0, by: -1) {
             select = "jnp.where(phase == \(i), \(parts[i].value("local")), \(select))"
         }
-        defs += ["def \(name)(t, s):",
-                 "    st = s[\(k)]",
-                 "    local = jnp.where(st[\"done\"], st[\"held\"], t - st[\"start\"])",
-                 "    phase = st[\"phase\"]",
-                 "    return \(select)", ""]
-        var lines = ["def \(name)_observe(t, m, present, now, s, on):",
-                     "    # The end of step t: the phase in force observes it, and ends on its",
-                     "    # length, its condition or its own inner sequence's end.",
-                     "    st = s[\(k)]",
-                     "    on = on & ~st[\"done\"]",
-                     "    phase = st[\"phase\"]",
-                     "    local = t - st[\"start\"]",
-                     "    ended = jnp.asarray(False)"]
+        defs += [
+            "def \(name)(t, s):",
+            "    st = s[\(k)]",
+            "    local = jnp.where(st[\"done\"], st[\"held\"], t - st[\"start\"])",
+            "    phase = st[\"phase\"]",
+            "    return \(select)", "",
+        ]
+        var lines = [
+            "def \(name)_observe(t, m, present, now, s, on):",
+            "    # The end of step t: the phase in force observes it, and ends on its",
+            "    # length, its condition or its own inner sequence's end.",
+            "    st = s[\(k)]",
+            "    on = on & ~st[\"done\"]",
+            "    phase = st[\"phase\"]",
+            "    local = t - st[\"start\"]",
+            "    ended = jnp.asarray(False)",
+        ]
         for (i, p) in s.phases.enumerated() {
             let part = parts[i]
             lines.append("    on_\(i) = on & (phase == \(i))")
@@ -151,33 +165,43 @@ extension Python.Writer {
         }
         let n = s.phases.count
         let entry = builders.isEmpty ? "" : ", \"entry\": st[\"entry\"]"
-        lines += ["    advance = ended & (phase + 1 < \(n))",
-                  "    finish = ended & (phase + 1 >= \(n))",
-                  "    st = s[\(k)]",
-                  "    s = _put(s, \(k), {\"phase\": jnp.where(advance, phase + 1, phase), \"start\": jnp.where(advance, t + 1, st[\"start\"]),",
-                  "                  \"held\": jnp.where(finish, local, st[\"held\"]), \"done\": st[\"done\"] | finish\(entry)})"]
+        lines += [
+            "    advance = ended & (phase + 1 < \(n))",
+            "    finish = ended & (phase + 1 >= \(n))",
+            "    st = s[\(k)]",
+            "    s = _put(s, \(k), {\"phase\": jnp.where(advance, phase + 1, phase), \"start\": jnp.where(advance, t + 1, st[\"start\"]),",
+            "                  \"held\": jnp.where(finish, local, st[\"held\"]), \"done\": st[\"done\"] | finish\(entry)})",
+        ]
         if !builders.isEmpty {
             lines += try entryLines(s, builders, output: output)
         }
         for (i, p) in s.phases.enumerated() where i > 0 && !p.slots.isEmpty {
-            lines.append("    s = _reset(s, initial(), \(p.slots.lowerBound), \(p.slots.upperBound), advance & (phase + 1 == \(i)))")
+            lines.append(
+                "    s = _reset(s, initial(), \(p.slots.lowerBound), \(p.slots.upperBound), advance & (phase + 1 == \(i)))"
+            )
         }
         lines += ["    return s", ""]
         defs += lines
-        return StatePart(value: { "\(name)(\($0), s)" }, observe: "\(name)_observe",
-                         finished: { _ in "s[\(k)][\"done\"]" })
+        return StatePart(
+            value: { "\(name)(\($0), s)" }, observe: "\(name)_observe",
+            finished: { _ in "s[\(k)][\"done\"]" })
     }
 
     /// A phase built when it starts: its builder `(e, target) -> (f, natural
     /// length, finite)`, written as the Python module's (`Entry.make`) in
     /// jax.numpy, and its value, which reads the values its sequence's slot
     /// keeps (`jax_state.py`'s `_entry_state`); held where they were not finite.
-    private mutating func entryPart(_ s: PhaseSequence, _ i: Int, _ plan: EntryPlan, output: String,
-                                    into defs: inout [String]) throws -> (StatePart, String) {
+    private mutating func entryPart(
+        _ s: PhaseSequence, _ i: Int, _ plan: EntryPlan, output: String,
+        into defs: inout [String]
+    ) throws -> (StatePart, String) {
         let p = s.phases[i]
         guard writesAsArithmetic(p.body) else {
             let what = Describe.node(p.body, own: plan.output)
-            throw JAX.ModuleError(description: "`\(what.count <= 60 ? what : String(what.prefix(57)) + "...")` is built when its phase starts, and `--to jax` compiles such a phase only when it is arithmetic of the step")
+            throw JAX.ModuleError(
+                description:
+                    "`\(what.count <= 60 ? what : String(what.prefix(57)) + "...")` is built when its phase starts, and `--to jax` compiles such a phase only when it is arithmetic of the step"
+            )
         }
         let k = s.slot
         var names = entrySlots[k] ?? []
@@ -193,16 +217,20 @@ extension Python.Writer {
         let f = function(p.body, single: false, prefix: output)
         let natural = duration(p.body) ?? "jnp.inf"
         let checks = entryChecks(p.body)
-        var lines = ["def \(name)(e, target=None):",
-                     "    \"\"\"Phase \(i + 1) of \(plan.output), built from the values fixed when it starts (`e`).\"\"\""]
+        var lines = [
+            "def \(name)(e, target=None):",
+            "    \"\"\"Phase \(i + 1) of \(plan.output), built from the values fixed when it starts (`e`).\"\"\"",
+        ]
         lines += functionLines().map { $0.isEmpty ? "" : "    " + $0 }
         lines.append("    return \(f), \(natural), _finite(\(checks.joined(separator: ", ")))")
         (functions, pendingTarget) = (outerFunctions, outerTarget)
         defs += lines + [""]
         let own = Python.pythonString(plan.output)
-        defs += ["def \(name)_value(t, s):",
-                 "    e = s[\(k)][\"entry\"]",
-                 "    return jnp.where(e[\"held\"], e[\"current\"][\(own)], \(name)(e, e[\"target\"])[0](t))", ""]
+        defs += [
+            "def \(name)_value(t, s):",
+            "    e = s[\(k)][\"entry\"]",
+            "    return jnp.where(e[\"held\"], e[\"current\"][\(own)], \(name)(e, e[\"target\"])[0](t))", "",
+        ]
         return (StatePart(value: { "\(name)_value(\($0), s)" }, observe: nil, finished: nil), name)
     }
 
@@ -217,16 +245,27 @@ extension Python.Writer {
         var current: [String] = []
         for n in names {
             let index: Int
-            if n == "lr" { index = 0 } else {
-                guard let i = outputIndex[n] else { throw JAX.ModuleError(description: "a phase reads current(\(Python.pythonString(n))), which this program does not schedule") }
+            if n == "lr" {
+                index = 0
+            } else {
+                guard let i = outputIndex[n] else {
+                    throw JAX.ModuleError(
+                        description:
+                            "a phase reads current(\(Python.pythonString(n))), which this program does not schedule")
+                }
                 index = i
             }
             current.append("\(Python.pythonString(n)): jnp.asarray(now[\(index)], _float())")
         }
-        lines.append("    fresh = {\"elapsed\": jnp.asarray(t + 1, _float()), \"current\": {\(current.joined(separator: ", "))}}")
+        lines.append(
+            "    fresh = {\"elapsed\": jnp.asarray(t + 1, _float()), \"current\": {\(current.joined(separator: ", "))}}"
+        )
         for (i, p) in s.phases.enumerated() {
             guard let plan = p.entry, let builder = builders[i] else { continue }
-            let values = plan.role == .afterWarmup ? "{\"elapsed\": s[\(k)][\"entry\"][\"elapsed\"], \"current\": s[\(k)][\"entry\"][\"current\"]}" : "fresh"
+            let values =
+                plan.role == .afterWarmup
+                ? "{\"elapsed\": s[\(k)][\"entry\"][\"elapsed\"], \"current\": s[\(k)][\"entry\"][\"current\"]}"
+                : "fresh"
             lines.append("    e = \(values)")
             let held: String
             if plan.role == .warmup, let next = builders[i + 1] {
@@ -248,8 +287,12 @@ extension Python.Writer {
             } else {
                 length = "jnp.where(held, jnp.inf, made[1])"
             }
-            lines.append("    entry = {**e, \"length\": jnp.asarray(\(length), _float()), \"held\": held, \"target\": jnp.asarray(target, _float())}")
-            lines.append("    s = _put(s, \(k), {**s[\(k)], \"entry\": _where(advance & (phase + 1 == \(i)), entry, s[\(k)][\"entry\"])})")
+            lines.append(
+                "    entry = {**e, \"length\": jnp.asarray(\(length), _float()), \"held\": held, \"target\": jnp.asarray(target, _float())}"
+            )
+            lines.append(
+                "    s = _put(s, \(k), {**s[\(k)], \"entry\": _where(advance & (phase + 1 == \(i)), entry, s[\(k)][\"entry\"])})"
+            )
         }
         return lines
     }
@@ -276,7 +319,8 @@ extension Python.Writer {
             // The step's signals ride at the end of the slots while it ends (jax_state.py's update).
             lines.append("    \(h) = s[-1][\(Python.pythonString(name))]")
         case .compare(let a, let op, let b):
-            let x = try operand(a, output: output), y = try operand(b, output: output)
+            let x = try operand(a, output: output)
+            let y = try operand(b, output: output)
             let test = "(\(x) \(op.rawValue) \(y))"
             let metric = [a, b].contains { if case .metric = $0 { return true } else { return false } }
             lines.append("    \(h) = " + (metric ? "present & \(test)" : "jnp.asarray(\(test))"))
@@ -296,7 +340,9 @@ extension Python.Writer {
         case .metric: return "m"
         case .lr: return "now[0]"
         case .output(let name):
-            guard let i = outputIndex[name] else { throw JAX.ModuleError(description: "a condition reads \(name), which this program does not schedule") }
+            guard let i = outputIndex[name] else {
+                throw JAX.ModuleError(description: "a condition reads \(name), which this program does not schedule")
+            }
             return "now[\(i)]"
         case .node(let n):
             guard writesAsArithmetic(n) else { throw refusal(n) }
@@ -311,9 +357,11 @@ extension Python.Writer {
             case .sequence:
                 // A sequence with phases built at entry keeps their values.
                 guard let names = entrySlots[index] else { return "_sequence_state()" }
-                return "_sequence_state(_entry_state((" + names.map { Python.pythonString($0) + "," }.joined(separator: " ") + ")))"
+                return "_sequence_state(_entry_state(("
+                    + names.map { Python.pythonString($0) + "," }.joined(separator: " ") + ")))"
             case .plateau(let tr): return stateTracker(tr)
-            case .reduce(let r): return "_reduce_state(\(reduceFrom[index] ?? Python.literal(r.value)), \(stateTracker(r.tracker)))"
+            case .reduce(let r):
+                return "_reduce_state(\(reduceFrom[index] ?? Python.literal(r.value)), \(stateTracker(r.tracker)))"
             }
         }
         return "(" + items.joined(separator: ", ") + (items.count == 1 ? ",)" : ")")

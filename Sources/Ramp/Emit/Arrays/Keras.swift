@@ -35,7 +35,8 @@ public enum Keras {
         let all = [("lr", lr)] + (momentum.map { [("momentum", $0)] } ?? []) + others
         body.append("return {" + all.map { "\(Python.pythonString($0.0)): \($0.1)" }.joined(separator: ", ") + "}")
         let className = name(program)
-        let header = JAX.docstring("""
+        let header = JAX.docstring(
+            """
             A learning-rate schedule compiled by Ramp from \(program.source.name):
 
             \(JAX.quotedSource(program))
@@ -66,27 +67,28 @@ public enum Keras {
 
 
 
-            @keras.saving.register_keras_serializable(package="ramp", name="\(className)")
-            class Schedule(keras.optimizers.schedules.LearningRateSchedule):
-                \(Python.pythonString("This program's schedule at `base` (its own by default), for any Keras optimizer."))
+                @keras.saving.register_keras_serializable(package="ramp", name="\(className)")
+                class Schedule(keras.optimizers.schedules.LearningRateSchedule):
+                    \(Python.pythonString("This program's schedule at `base` (its own by default), for any Keras optimizer."))
 
-                def __init__(self, base=None):
-                    super().__init__()
-                    self.base = BASE if base is None else float(base)
-                    self._rate = _functions(self.base)["lr"]
+                    def __init__(self, base=None):
+                        super().__init__()
+                        self.base = BASE if base is None else float(base)
+                        self._rate = _functions(self.base)["lr"]
 
-                def __call__(self, step):
-                    return ops.cast(self._rate(_floatx(step)), keras.config.floatx())
+                    def __call__(self, step):
+                        return ops.cast(self._rate(_floatx(step)), keras.config.floatx())
 
-                def get_config(self):
-                    return {"base": self.base}
+                    def get_config(self):
+                        return {"base": self.base}
 
 
-            def schedules(base=None):
-                \(Python.pythonString("Every output's schedule by name (lr, momentum, weight_decay, a group's lr[head], ...) as a function of the step in keras.ops, at `base`: for a custom training loop or callback, since Keras' optimizers take only the rate as a schedule."))
-                functions = _functions(BASE if base is None else float(base))
-                return {name: (lambda step, f=f: ops.cast(f(_floatx(step)), keras.config.floatx())) for name, f in functions.items()}
-            """
-        return header + (try JAX.runtime("checks")) + "\n\n\n" + (try JAX.runtime("keras_runtime")) + "\n\n\n" + code + "\n"
+                def schedules(base=None):
+                    \(Python.pythonString("Every output's schedule by name (lr, momentum, weight_decay, a group's lr[head], ...) as a function of the step in keras.ops, at `base`: for a custom training loop or callback, since Keras' optimizers take only the rate as a schedule."))
+                    functions = _functions(BASE if base is None else float(base))
+                    return {name: (lambda step, f=f: ops.cast(f(_floatx(step)), keras.config.floatx())) for name, f in functions.items()}
+                """
+        return header + (try JAX.runtime("checks")) + "\n\n\n" + (try JAX.runtime("keras_runtime")) + "\n\n\n" + code
+            + "\n"
     }
 }

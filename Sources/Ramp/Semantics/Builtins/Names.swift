@@ -9,11 +9,16 @@ public enum Builtins {
     public static let settings: [SettingSpec] = [
         SettingSpec(name: "base", doc: "the base learning rate (default 1); `--base` overrides it"),
         SettingSpec(name: "steps_per_epoch", doc: "steps in one epoch, so durations can be written in epochs"),
-        SettingSpec(name: "samples_per_step", doc: "samples in one step's batch, so durations can be written in samples"),
+        SettingSpec(
+            name: "samples_per_step", doc: "samples in one step's batch, so durations can be written in samples"),
         SettingSpec(name: "tokens_per_step", doc: "tokens in one step's batch, so durations can be written in tokens"),
-        SettingSpec(name: "sequence_length", doc: "tokens in one sample, so durations in tokens count through a scheduled batch_size"),
+        SettingSpec(
+            name: "sequence_length",
+            doc: "tokens in one sample, so durations in tokens count through a scheduled batch_size"),
         SettingSpec(name: "total", doc: "the length of the run, so durations can be written as a percentage of it"),
-        SettingSpec(name: "signals", doc: "the names `signal(...)` may use, as a list of strings; a name outside it is an error"),
+        SettingSpec(
+            name: "signals", doc: "the names `signal(...)` may use, as a list of strings; a name outside it is an error"
+        ),
     ]
 
     /// A signal's name: an identifier, so it reads the same in a REPL command, a flag and a file name.
@@ -30,10 +35,13 @@ public enum Builtins {
     /// output too, carried as it is, its values checked to be finite.
     public static let outputs: [OutputSpec] = [
         OutputSpec(name: "lr", doc: "the learning rate (a bare schedule means this)", range: .nonNegative),
-        OutputSpec(name: "momentum", doc: "momentum (or Adam's beta1); one-cycle and cyclic set it unless given", range: .unit),
+        OutputSpec(
+            name: "momentum", doc: "momentum (or Adam's beta1); one-cycle and cyclic set it unless given", range: .unit),
         OutputSpec(name: "beta2", doc: "Adam's beta2, the decay of its average of squared gradients", range: .unit),
         OutputSpec(name: "weight_decay", doc: "weight decay (the optimizer's weight_decay)", range: .nonNegative),
-        OutputSpec(name: "ema", doc: "the decay of an average of the weights (EMA), or a teacher's momentum (DINO)", range: .unit),
+        OutputSpec(
+            name: "ema", doc: "the decay of an average of the weights (EMA), or a teacher's momentum (DINO)",
+            range: .unit),
         OutputSpec(name: "batch_size", doc: "the batch size in samples, a whole number", range: .positiveInteger),
     ]
 
@@ -59,8 +67,14 @@ public enum Builtins {
         ("inf", "infinity"),
         ("metric", "the metric fed at the end of the step (conditions only)"),
         ("lr", "the learning rate of the step (conditions only)"),
-        ("current", "the output's value at the last step before the phase, fixed when the phase starts; current(\"momentum\") reads another output"),
-        ("elapsed", "the step at which the phase starts, counted from the start of the run, fixed when the phase starts"),
+        (
+            "current",
+            "the output's value at the last step before the phase, fixed when the phase starts; current(\"momentum\") reads another output"
+        ),
+        (
+            "elapsed",
+            "the step at which the phase starts, counted from the start of the run, fixed when the phase starts"
+        ),
         ("true", "boolean true (also True)"),
         ("false", "boolean false (also False)"),
         ("none", "no value (also None)"),

@@ -100,7 +100,8 @@ public enum ParamDefault: Sendable, Hashable {
 
 /// A range check on a numeric parameter.
 public enum Constraint: Sendable, Hashable {
-    case any, positive, nonNegative, atLeast(Double)
+    case any, positive, nonNegative
+    case atLeast(Double)
     /// 0 < x < 1.
     case openUnit
     /// 0 <= x <= 1.
@@ -164,7 +165,9 @@ public struct ParamSpec: Sendable {
     public var constraint: Constraint
     public var doc: String
 
-    public init(_ name: String, _ type: ParamType, _ defaultValue: ParamDefault, _ constraint: Constraint = .any, doc: String) {
+    public init(
+        _ name: String, _ type: ParamType, _ defaultValue: ParamDefault, _ constraint: Constraint = .any, doc: String
+    ) {
         self.name = name
         self.type = type
         self.defaultValue = defaultValue
@@ -183,8 +186,10 @@ public struct BuiltinSpec: Sendable {
     public var variadic: Bool
     let build: @Sendable (BoundArguments) throws(CheckError) -> Value
 
-    init(_ name: String, _ kind: Kind, doc: String, params: [ParamSpec], variadic: Bool = false,
-         build: @escaping @Sendable (BoundArguments) throws(CheckError) -> Value) {
+    init(
+        _ name: String, _ kind: Kind, doc: String, params: [ParamSpec], variadic: Bool = false,
+        build: @escaping @Sendable (BoundArguments) throws(CheckError) -> Value
+    ) {
         self.name = name
         self.kind = kind
         self.doc = doc
@@ -309,9 +314,10 @@ public struct BoundArguments: Sendable {
         }
     }
     func plateau() -> PlateauSpec {
-        PlateauSpec(patience: int("patience"), threshold: num("threshold"),
-                    thresholdMode: PlateauSpec.ThresholdMode(rawValue: str("threshold_mode"))!,
-                    mode: PlateauSpec.Mode(rawValue: str("mode"))!, cooldown: int("cooldown"),
-                    atol: num("atol"), accumulate: int("accumulate"))
+        PlateauSpec(
+            patience: int("patience"), threshold: num("threshold"),
+            thresholdMode: PlateauSpec.ThresholdMode(rawValue: str("threshold_mode"))!,
+            mode: PlateauSpec.Mode(rawValue: str("mode"))!, cooldown: int("cooldown"),
+            atol: num("atol"), accumulate: int("accumulate"))
     }
 }

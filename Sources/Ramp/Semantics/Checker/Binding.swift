@@ -3,7 +3,9 @@
 extension Checker {
     // MARK: - calls
 
-    mutating func call(_ f: Value, calleeName: String, _ args: [CallArgument], _ range: SourceRange, _ env: Env) throws(CheckError) -> Value {
+    mutating func call(_ f: Value, calleeName: String, _ args: [CallArgument], _ range: SourceRange, _ env: Env)
+        throws(CheckError) -> Value
+    {
         switch f {
         case .builtin(Compat.sgdrName):
             return try sgdr(args, range, env)
@@ -27,7 +29,8 @@ extension Checker {
     /// Binds arguments to parameter names: positional first, then `name=value`,
     /// `name: value` or `name value`.
     mutating func bind(_ params: [String], variadic: Bool, _ args: [CallArgument], callee: String, _ env: Env)
-        throws(CheckError) -> (values: NameMap<(Value, SourceRange)>, extra: [(Value, SourceRange)]) {
+        throws(CheckError) -> (values: NameMap<(Value, SourceRange)>, extra: [(Value, SourceRange)])
+    {
         var out: NameMap<(Value, SourceRange)> = [:]
         var extra: [(Value, SourceRange)] = []
         var position = 0
@@ -36,14 +39,16 @@ extension Checker {
             var label = arg.label
             var valueExpr = arg.value
             if label == nil, case .call(let c, let inner, true) = arg.value.kind, case .name(let n) = c.kind,
-               params.contains(n), inner.count == 1 {
+                params.contains(n), inner.count == 1
+            {
                 label = n
                 valueExpr = inner[0].value
             }
             if let label {
                 guard params.contains(label) else {
-                    throw .error(.unknownParameter(callee, label, hint: suggestion(for: label, among: params)),
-                                 at: arg.labelRange ?? arg.range)
+                    throw .error(
+                        .unknownParameter(callee, label, hint: suggestion(for: label, among: params)),
+                        at: arg.labelRange ?? arg.range)
                 }
                 if out[label] != nil { throw .error(.duplicateArgument(label), at: arg.range) }
                 out[label] = (try evaluate(valueExpr, env), valueExpr.range)
@@ -64,9 +69,12 @@ extension Checker {
         return (out, extra)
     }
 
-    mutating func callBuiltin(_ spec: BuiltinSpec, _ args: [CallArgument], _ range: SourceRange, _ env: Env,
-                              prebound: NameMap<(Value, SourceRange)>? = nil) throws(CheckError) -> Value {
-        let bound: NameMap<(Value, SourceRange)>, extra: [(Value, SourceRange)]
+    mutating func callBuiltin(
+        _ spec: BuiltinSpec, _ args: [CallArgument], _ range: SourceRange, _ env: Env,
+        prebound: NameMap<(Value, SourceRange)>? = nil
+    ) throws(CheckError) -> Value {
+        let bound: NameMap<(Value, SourceRange)>
+        let extra: [(Value, SourceRange)]
         if let prebound {
             (bound, extra) = (prebound, [])
         } else {
@@ -87,7 +95,8 @@ extension Checker {
             switch p.defaultValue {
             case .required:
                 throw .error(.missingArgument(p.name, for: spec.name), at: range)
-            case .number(let x): values[p.name] = p.type == .duration || p.type == .integer ? .duration(Int(x)) : .number(x)
+            case .number(let x):
+                values[p.name] = p.type == .duration || p.type == .integer ? .duration(Int(x)) : .number(x)
             case .base: values[p.name] = .number(settings.base, .base)
             case .string(let s): values[p.name] = .string(s)
             case .bool(let b): values[p.name] = .bool(b)
@@ -108,8 +117,10 @@ extension Checker {
     /// parameters, so it can be rebuilt at another base. A number that shapes
     /// the schedule (a restart's `mult`, a plateau's threshold) is guarded
     /// instead: it must stay the same.
-    mutating func attachingSymbols(_ result: Value, _ spec: BuiltinSpec, _ values: NameMap<Value>,
-                                   _ ranges: NameMap<SourceRange>, _ call: SourceRange) throws(CheckError) -> Value {
+    mutating func attachingSymbols(
+        _ result: Value, _ spec: BuiltinSpec, _ values: NameMap<Value>,
+        _ ranges: NameMap<SourceRange>, _ call: SourceRange
+    ) throws(CheckError) -> Value {
         // Most calls take no number that follows the base: nothing to do.
         func follows(_ v: Value) -> Bool {
             switch v {
@@ -135,7 +146,10 @@ extension Checker {
                 guard form.expr.readsEntry else { return }
                 // A step count fixed at entry may be a shape's length `T`, or any count of a shape without a length.
                 if case .schedule(.primitive(let shape, _)) = result, carried.contains(p.name),
-                   p.type == .number || p.name == "T" || shape.duration == nil { return }
+                    p.type == .number || p.name == "T" || shape.duration == nil
+                {
+                    return
+                }
                 throw .error(.entrySetsArgument(p.name, of: spec.name), at: preludeCall ?? ranges[p.name] ?? call)
             }
             if case .list(let items)? = values[p.name] {
@@ -148,8 +162,10 @@ extension Checker {
                 if carried.contains(p.name) {
                     symbols[p.name] = form.expr
                 } else {
-                    try record(BaseGuard(expr: form.expr, rule: .equals(x), what: "argument '\(p.name)' of '\(spec.name)'",
-                                     range: ranges[p.name] ?? call))
+                    try record(
+                        BaseGuard(
+                            expr: form.expr, rule: .equals(x), what: "argument '\(p.name)' of '\(spec.name)'",
+                            range: ranges[p.name] ?? call))
                 }
             } else if case .list(let items)? = values[p.name] {
                 // A list of numbers (piecewise values) keeps each item's form as `name.i`.
@@ -158,8 +174,11 @@ extension Checker {
                     if carried.contains(p.name) {
                         symbols["\(p.name).\(i)"] = form.expr
                     } else {
-                        try record(BaseGuard(expr: form.expr, rule: .equals(x), what: "item \(i + 1) of argument '\(p.name)' of '\(spec.name)'",
-                                         range: ranges[p.name] ?? call))
+                        try record(
+                            BaseGuard(
+                                expr: form.expr, rule: .equals(x),
+                                what: "item \(i + 1) of argument '\(p.name)' of '\(spec.name)'",
+                                range: ranges[p.name] ?? call))
                     }
                 }
             } else if values[p.name] == nil, p.defaultValue == .nextPhase, carried.contains(p.name) {
@@ -176,8 +195,10 @@ extension Checker {
     }
 
     /// Math functions fold on numbers and build pointwise nodes on schedules.
-    func callFunction(_ spec: BuiltinSpec, _ bound: NameMap<(Value, SourceRange)>, _ extra: [(Value, SourceRange)],
-                      _ range: SourceRange) throws(CheckError) -> Value {
+    func callFunction(
+        _ spec: BuiltinSpec, _ bound: NameMap<(Value, SourceRange)>, _ extra: [(Value, SourceRange)],
+        _ range: SourceRange
+    ) throws(CheckError) -> Value {
         var operands: [(Value, SourceRange)] = []
         for p in spec.params {
             guard let v = bound[p.name] else {
@@ -203,7 +224,8 @@ extension Checker {
     /// Checks a value against a parameter's type and range. A number that
     /// follows the base is guarded: at another base it must pass the same
     /// checks, and a count or length must stay the same.
-    mutating func convert(_ v: Value, to p: ParamSpec, of callee: String, _ r: SourceRange) throws(CheckError) -> Value {
+    mutating func convert(_ v: Value, to p: ParamSpec, of callee: String, _ r: SourceRange) throws(CheckError) -> Value
+    {
         // A value fixed at entry is checked once the program is assembled, over
         // the range its inputs can take; a step count is rounded as at entry.
         if case .number(let x, let form?) = v, form.expr.readsEntry {
@@ -218,7 +240,9 @@ extension Checker {
             switch p.type {
             case .number:
                 try record(BaseGuard(expr: form.expr, rule: .finite, what: what, range: r))
-                if p.constraint != .any { try record(BaseGuard(expr: form.expr, rule: .constraint(p.constraint), what: what, range: r)) }
+                if p.constraint != .any {
+                    try record(BaseGuard(expr: form.expr, rule: .constraint(p.constraint), what: what, range: r))
+                }
             case .integer, .duration:
                 try record(BaseGuard(expr: form.expr, rule: .equals(x), what: what, range: r))
             default: break
@@ -246,7 +270,10 @@ extension Checker {
             return .number(x)
         case .integer:
             guard case .number(let x, _) = v else {
-                if case .duration(let d) = v { try checkRange(Double(d)); return .duration(d) }
+                if case .duration(let d) = v {
+                    try checkRange(Double(d))
+                    return .duration(d)
+                }
                 throw mismatch()
             }
             guard x == x.rounded(), x.magnitude < 1e15 else {
@@ -316,7 +343,9 @@ extension Checker {
         }
     }
 
-    mutating func callClosure(_ c: Closure, _ args: [CallArgument], _ range: SourceRange, _ env: Env) throws(CheckError) -> Value {
+    mutating func callClosure(_ c: Closure, _ args: [CallArgument], _ range: SourceRange, _ env: Env) throws(CheckError)
+        -> Value
+    {
         let label = c.name ?? "lambda"
         if let name = c.name, let i = expanding.firstIndex(of: name) {
             let path = expanding[i...] + [name]
@@ -330,7 +359,8 @@ extension Checker {
     }
 
     /// Calls a function with a keyword dict, as Python's `f(**kwargs)`.
-    mutating func callClosure(_ c: Closure, keywords: [String: Value], _ range: SourceRange) throws(CheckError) -> Value {
+    mutating func callClosure(_ c: Closure, keywords: [String: Value], _ range: SourceRange) throws(CheckError) -> Value
+    {
         let label = c.name ?? "lambda"
         var bound: NameMap<(Value, SourceRange)> = [:]
         for (k, v) in keywords {
@@ -343,14 +373,18 @@ extension Checker {
         return try callClosure(c, bound: bound, range)
     }
 
-    mutating func callClosure(_ c: Closure, bound: NameMap<(Value, SourceRange)>, _ range: SourceRange) throws(CheckError) -> Value {
+    mutating func callClosure(_ c: Closure, bound: NameMap<(Value, SourceRange)>, _ range: SourceRange)
+        throws(CheckError) -> Value
+    {
         let label = c.name ?? "lambda"
         var inner = c.captured
         for (i, p) in c.params.enumerated() {
             let spec = i < c.specs.count ? c.specs[i] : nil
             var given = bound[p.name]
             // None for a parameter with a default means the default, as in Python APIs.
-            if case .none? = given?.0, p.defaultValue != nil, spec?.type != ParamType.none, spec?.type != .any { given = nil }
+            if case .none? = given?.0, p.defaultValue != nil, spec?.type != ParamType.none, spec?.type != .any {
+                given = nil
+            }
             if let (v, r) = given {
                 inner[p.name] = try spec.map { s throws(CheckError) in try self.convert(v, to: s, of: label, r) } ?? v
             } else if let d = p.defaultValue {

@@ -6,20 +6,26 @@ public struct CheckOptions: Sendable {
 
 /// The front door: source text in, a runnable program or diagnostics out.
 public enum Compiler {
-    public static func compile(_ file: SourceFile, options: CheckOptions = CheckOptions()) throws(DiagnosticError) -> CompiledProgram {
+    public static func compile(_ file: SourceFile, options: CheckOptions = CheckOptions()) throws(DiagnosticError)
+        -> CompiledProgram
+    {
         try compile(file, parsed: try parse(file), options: options)
     }
 
     /// Checks a program already parsed from `file` (the language server
     /// parses once, for names and symbols too).
-    public static func compile(_ file: SourceFile, parsed: Program, options: CheckOptions = CheckOptions()) throws(DiagnosticError) -> CompiledProgram {
+    public static func compile(_ file: SourceFile, parsed: Program, options: CheckOptions = CheckOptions())
+        throws(DiagnosticError) -> CompiledProgram
+    {
         var checker = Checker(file: file, options: options)
         return try checker.check(parsed)
     }
 
     /// Checks settings, `let`s and `def`s that need not schedule anything yet
     /// (a REPL session's definitions).
-    public static func checkStatements(_ file: SourceFile, options: CheckOptions = CheckOptions()) throws(DiagnosticError) -> Settings {
+    public static func checkStatements(_ file: SourceFile, options: CheckOptions = CheckOptions())
+        throws(DiagnosticError) -> Settings
+    {
         var checker = Checker(file: file, options: options)
         checker.requireSchedule = false
         return try checker.check(try parse(file)).settings
@@ -87,7 +93,10 @@ public struct Checker {
     /// True while a `let` is computed: once, where it is written, outside any phase.
     var checkingLet = false
 
-    enum BatchCheck { case checking, failed, done(Node) }
+    enum BatchCheck {
+        case checking, failed
+        case done(Node)
+    }
     /// Outputs a library's constructor writes, whose values pass as the library gives them.
     var libraryOutputs: Set<String> = []
 
@@ -134,7 +143,10 @@ public struct Checker {
         }
         for st in program.statements {
             guard case .definition(let name, let params, let body) = st.kind else { continue }
-            if let d = declare(name, st.nameRange) { diagnostics.append(d); continue }
+            if let d = declare(name, st.nameRange) {
+                diagnostics.append(d)
+                continue
+            }
             var c = Closure(name: name, params: params, body: body, captured: [:], range: st.range)
             do throws(CheckError) {
                 c.specs = try params.map { p throws(CheckError) in try Checker.spec(for: p) }
@@ -158,7 +170,10 @@ public struct Checker {
                     try checkNames(in: body, bound: params.map(\.name))
                     for p in params { if let d = p.defaultValue { try checkNames(in: d, bound: []) } }
                 case .binding(let name, let expr):
-                    if let d = declare(name, st.nameRange) { poisoned.insert(name); throw .diagnostic(d) }
+                    if let d = declare(name, st.nameRange) {
+                        poisoned.insert(name)
+                        throw .diagnostic(d)
+                    }
                     do throws(CheckError) {
                         checkingLet = true
                         defer { checkingLet = false }
@@ -171,17 +186,23 @@ public struct Checker {
                     try schedule(output: outName, expr, st.range, nameAt: st.nameRange, &lr, &momentum, &others)
                 case .expression(let expr) where Checker.isLayerDecay(expr) && globals["layer_decay"] == nil:
                     // `layer_decay(0.65, layers=12)`: groups 0...12, each scaling the default.
-                    guard case .groupFactors(let output, let factors) = try evaluate(expr, [:]) else { preconditionFailure("layer_decay gives its groups") }
+                    guard case .groupFactors(let output, let factors) = try evaluate(expr, [:]) else {
+                        preconditionFailure("layer_decay gives its groups")
+                    }
                     for (i, x) in factors.enumerated() {
                         let name = "\(output)[\(i)]"
-                        try Checker.refuseTwice(name, at: st.range, others.map(\.name) + scaled.map(\.name), others.map(\.range) + scaled.map(\.range))
+                        try Checker.refuseTwice(
+                            name, at: st.range, others.map(\.name) + scaled.map(\.name),
+                            others.map(\.range) + scaled.map(\.range))
                         scaled.append((name, output, x, st.range))
                     }
                 case .expression(let expr):
                     try schedule(output: "lr", expr, st.range, nameAt: st.nameRange, &lr, &momentum, &others)
                 case .group(let key, let output, let scale, let expr):
                     let name = "\(output)[\(key)]"
-                    try Checker.refuseTwice(name, at: st.range, others.map(\.name) + scaled.map(\.name), others.map(\.range) + scaled.map(\.range))
+                    try Checker.refuseTwice(
+                        name, at: st.range, others.map(\.name) + scaled.map(\.name),
+                        others.map(\.range) + scaled.map(\.range))
                     if scale {
                         let v = try evaluate(expr, [:])
                         guard case .number(let f, _) = v, f.isFinite, f >= 0 else {
@@ -199,8 +220,14 @@ public struct Checker {
             }
         }
         if lr == nil, !requireSchedule {
-            lr = (.sequence(PhaseSequence.make([Phase(body: .constant(settings.base), bound: nil, explicitBound: false,
-                                                      condition: nil, slots: 0..<0, range: SourceRange(0, 0))])), SourceRange(0, 0))
+            lr = (
+                .sequence(
+                    PhaseSequence.make([
+                        Phase(
+                            body: .constant(settings.base), bound: nil, explicitBound: false,
+                            condition: nil, slots: 0..<0, range: SourceRange(0, 0))
+                    ])), SourceRange(0, 0)
+            )
         }
         if lr == nil, diagnostics.isEmpty {
             let end = file.bytes.count
@@ -208,16 +235,28 @@ public struct Checker {
         }
         // A scaled group's output is the default's schedule times the factor.
         for s in scaled {
-            let source: Node? = s.output == "lr" ? lr?.0 : s.output == "momentum" ? momentum?.0 : others.first { $0.name == s.output }?.node
+            let source: Node? =
+                s.output == "lr"
+                ? lr?.0 : s.output == "momentum" ? momentum?.0 : others.first { $0.name == s.output }?.node
             guard let source else {
                 diagnostics.append(.error(.groupScalesUnscheduled(s.output), at: s.range))
                 continue
             }
             let body = Node.combine(.multiply, source, .constant(s.factor))
-            others.append((s.name, .sequence(PhaseSequence.make([Phase(body: body, bound: nil, explicitBound: false, condition: nil,
-                                                                      slots: 0..<0, range: s.range)])), s.range))
+            others.append(
+                (
+                    s.name,
+                    .sequence(
+                        PhaseSequence.make([
+                            Phase(
+                                body: body, bound: nil, explicitBound: false, condition: nil,
+                                slots: 0..<0, range: s.range)
+                        ])), s.range
+                ))
         }
-        guard diagnostics.isEmpty, let lr else { throw DiagnosticError(diagnostics.sorted { $0.range.start < $1.range.start }) }
+        guard diagnostics.isEmpty, let lr else {
+            throw DiagnosticError(diagnostics.sorted { $0.range.start < $1.range.start })
+        }
         do throws(CheckError) {
             return try finish(lr: lr.0, lrRange: lr.1, momentum: momentum, others: others.map { ($0.name, $0.node) })
         } catch {
@@ -226,7 +265,9 @@ public struct Checker {
     }
 
     /// An output scheduled a second time, pointing at the first (`names` and `ranges` side by side).
-    static func refuseTwice(_ name: String, at range: SourceRange, _ names: [String], _ ranges: [SourceRange]) throws(CheckError) {
+    static func refuseTwice(_ name: String, at range: SourceRange, _ names: [String], _ ranges: [SourceRange])
+        throws(CheckError)
+    {
         guard let i = names.firstIndex(of: name) else { return }
         throw .error(.outputTwice(name), at: range, notes: [.note(.firstScheduledHere, at: ranges[i])])
     }
@@ -241,7 +282,9 @@ public struct Checker {
     /// compatibility constructor it is placed at the user's call.
     mutating func record(_ g: BaseGuard) throws(CheckError) {
         var g = g
-        if g.expr.readsEntry || { if case .comparison(_, let other, _) = g.rule { return other.readsEntry } else { return false } }() {
+        if g.expr.readsEntry
+            || { if case .comparison(_, let other, _) = g.rule { return other.readsEntry } else { return false } }()
+        {
             throw .error(.entryDecidedAtCheck(g.what), at: preludeCall ?? g.range)
         }
         if let call = preludeCall { g.range = call }
@@ -250,9 +293,11 @@ public struct Checker {
 
     /// Records an output statement's schedule, refusing a second one. An
     /// output Ramp does not know, named close to one it does, gets a warning.
-    private mutating func schedule(output: String, _ expr: Expr, _ range: SourceRange, nameAt: SourceRange,
-                                   _ lr: inout (Node, SourceRange)?, _ momentum: inout (Node, SourceRange)?,
-                                   _ others: inout [(name: String, node: Node, range: SourceRange)]) throws(CheckError) {
+    private mutating func schedule(
+        output: String, _ expr: Expr, _ range: SourceRange, nameAt: SourceRange,
+        _ lr: inout (Node, SourceRange)?, _ momentum: inout (Node, SourceRange)?,
+        _ others: inout [(name: String, node: Node, range: SourceRange)]
+    ) throws(CheckError) {
         checkingOutput = output
         defer { checkingOutput = nil }
         let node: Node
@@ -273,8 +318,9 @@ public struct Checker {
                 if case .withMomentum(let rate, let m) = value, output == "lr" {
                     // A rate that sets momentum too: its momentum is the program's.
                     if let prev = momentum {
-                        throw .error(.momentumTwiceBySchedule, at: range,
-                                     notes: [.note(.firstScheduledHere, at: prev.1)])
+                        throw .error(
+                            .momentumTwiceBySchedule, at: range,
+                            notes: [.note(.firstScheduledHere, at: prev.1)])
                     }
                     momentum = (try Checker.topLevel(.schedule(m), expr.range), range)
                     node = try Checker.topLevel(.schedule(rate), expr.range)
@@ -324,17 +370,30 @@ public struct Checker {
             let hint = suggestion(for: t.name!, among: Array(ParamType.annotationNames.keys))
             throw .error(.unknownType(t.name!, hint: hint), at: t.range)
         }
-        var low: Double?, high: Double?, lowInclusive = true, highInclusive = true
+        var low: Double?
+        var high: Double?
+        var lowInclusive = true
+        var highInclusive = true
         for b in t.bounds {
             switch b.op {
-            case .greater: low = b.value; lowInclusive = false
-            case .greaterEqual: low = b.value; lowInclusive = true
-            case .less: high = b.value; highInclusive = false
-            case .lessEqual: high = b.value; highInclusive = true
+            case .greater:
+                low = b.value
+                lowInclusive = false
+            case .greaterEqual:
+                low = b.value
+                lowInclusive = true
+            case .less:
+                high = b.value
+                highInclusive = false
+            case .lessEqual:
+                high = b.value
+                highInclusive = true
             default: break
             }
         }
-        let constraint: Constraint = t.bounds.isEmpty ? .any
+        let constraint: Constraint =
+            t.bounds.isEmpty
+            ? .any
             : .interval(low: low, lowInclusive: lowInclusive, high: high, highInclusive: highInclusive)
         return ParamSpec(p.name, type, .absent, constraint, doc: "")
     }
@@ -345,7 +404,8 @@ public struct Checker {
             return .error(.alreadyDefined(name), at: range, notes: [.note(.firstDefinedHere, at: prev)])
         }
         if Builtins.lookup(name) != nil || Builtins.specials.contains(where: { $0.name == name })
-            || Builtins.statementNames.settings.contains(name) || globals[name] != nil {
+            || Builtins.statementNames.settings.contains(name) || globals[name] != nil
+        {
             return .error(.builtinRedefinition(name), at: range)
         }
         definedAt[name] = range

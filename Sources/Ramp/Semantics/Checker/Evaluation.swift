@@ -37,32 +37,44 @@ extension Checker {
             case .power: c = .power
             case .floorDivide:
                 // floor(a / b): numbers fold (a choice on the base is kept as the quotient it gave), schedules floor pointwise.
-                let a = try evaluate(l, env), b = try evaluate(r, env)
+                let a = try evaluate(l, env)
+                let b = try evaluate(r, env)
                 switch try Checker.combine(.divide, a, l.range, b, r.range, base: settings.base) {
                 case .number(let q, let form):
-                    if let form { try record(BaseGuard(expr: form.expr, rule: .equals(q), what: "the floor division", range: e.range)) }
+                    if let form {
+                        try record(
+                            BaseGuard(expr: form.expr, rule: .equals(q), what: "the floor division", range: e.range))
+                    }
                     return .number(q.rounded(.down))
                 case .schedule(let n): return .schedule(.apply(.floor, n))
                 case let other: return other
                 }
             }
-            let a = try evaluate(l, env), b = try evaluate(r, env)
+            let a = try evaluate(l, env)
+            let b = try evaluate(r, env)
             return try Checker.combine(c, a, l.range, b, r.range, base: settings.base)
         case .compare(let op, let l, let r):
             // A whole-number argument (`integer`) arrives as a duration; it compares as its number.
-            func plain(_ v: Value) -> Value { if case .duration(let d) = v { return .number(Double(d)) } else { return v } }
-            let a = plain(try evaluate(l, env)), b = plain(try evaluate(r, env))
+            func plain(_ v: Value) -> Value {
+                if case .duration(let d) = v { return .number(Double(d)) } else { return v }
+            }
+            let a = plain(try evaluate(l, env))
+            let b = plain(try evaluate(r, env))
             // Two numbers compare now, giving a boolean for `if(...)`.
             if case .number(let x, let fx) = a, case .number(let y, let fy) = b {
                 let result = op.holds(x, y)
                 if fx != nil || fy != nil {
-                    try record(BaseGuard(expr: fx?.expr ?? .constant(x), rule: .comparison(op, fy?.expr ?? .constant(y), result),
-                                     what: "the comparison", range: e.range))
+                    try record(
+                        BaseGuard(
+                            expr: fx?.expr ?? .constant(x), rule: .comparison(op, fy?.expr ?? .constant(y), result),
+                            what: "the comparison", range: e.range))
                 }
                 return .bool(result)
             }
             // None equals only None (a library's default left in place: `end == none`).
-            if op == .equal || op == .notEqual, case .none = a, true { if case .none = b { return .bool(op == .equal) } else { return .bool(op == .notEqual) } }
+            if op == .equal || op == .notEqual, case .none = a, true {
+                if case .none = b { return .bool(op == .equal) } else { return .bool(op == .notEqual) }
+            }
             if op == .equal || op == .notEqual, case .none = b, true { return .bool(op == .notEqual) }
             // Strings (a library's choice: `warmup_type == "log"`) compare for equality now.
             if case .string(let x) = a, case .string(let y) = b, op == .equal || op == .notEqual {
@@ -70,7 +82,8 @@ extension Checker {
             }
             return .condition(.compare(try Checker.operand(a, l.range), op, try Checker.operand(b, r.range)))
         case .logical(let op, let l, let r):
-            let x = try evaluate(l, env), y = try evaluate(r, env)
+            let x = try evaluate(l, env)
+            let y = try evaluate(r, env)
             let a = try condition(x, l.range)
             let b = try condition(y, r.range)
             return .condition(op == .and ? .all(a, b) : .any(a, b))
@@ -86,8 +99,10 @@ extension Checker {
             for en in entries { out.append((try evaluate(en.key, env), try evaluate(en.value, env))) }
             return .map(out)
         case .lambda(let params, let body):
-            return .function(Closure(name: nil, params: params.map { Parameter(name: $0, range: e.range, defaultValue: nil) },
-                                     body: body, captured: env, range: e.range))
+            return .function(
+                Closure(
+                    name: nil, params: params.map { Parameter(name: $0, range: e.range, defaultValue: nil) },
+                    body: body, captured: env, range: e.range))
         case .sequence(let items):
             return .schedule(try sequence(items, env))
         case .until, .bounded:
@@ -169,7 +184,6 @@ extension Checker {
         throw .error(.unknownName(name, hint: suggestion(for: name, among: dotted)), at: range)
     }
 
-
     // MARK: - coercions (static: they read nothing of the checker)
 
     static func schedule(_ v: Value, _ range: SourceRange) throws(CheckError) -> Node {
@@ -195,7 +209,10 @@ extension Checker {
         case .condition(let c): return c
         case .duration(let d): return .elapsed(d)
         case .number(let x, let form) where x >= 0 && x == x.rounded() && x < 1e15:
-            if let form { try record(BaseGuard(expr: form.expr, rule: .equals(x), what: "the condition's step count", range: range)) }
+            if let form {
+                try record(
+                    BaseGuard(expr: form.expr, rule: .equals(x), what: "the condition's step count", range: range))
+            }
             return .elapsed(Int(x))
         default:
             throw .error(.expectedCondition(got: v.typeName), at: range)
@@ -230,7 +247,9 @@ extension Checker {
 
     /// `op(a, b)`: numbers fold (keeping how they follow the base), and
     /// anything else becomes a pointwise schedule.
-    static func combine(_ op: Combine, _ a: Value, _ ar: SourceRange, _ b: Value, _ br: SourceRange, base: Double) throws(CheckError) -> Value {
+    static func combine(_ op: Combine, _ a: Value, _ ar: SourceRange, _ b: Value, _ br: SourceRange, base: Double)
+        throws(CheckError) -> Value
+    {
         func number(_ v: Value) -> (Double, BaseForm?)? {
             switch v {
             case .number(let x, let form): return (x, form)

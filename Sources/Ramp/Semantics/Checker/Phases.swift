@@ -12,7 +12,10 @@ extension Checker {
         let outermost = sequenceDepth == 0
         let outerScope = entryScope
         sequenceDepth += 1
-        defer { sequenceDepth -= 1; entryScope = outerScope }
+        defer {
+            sequenceDepth -= 1
+            entryScope = outerScope
+        }
         var entryLengths: [BaseExpr?] = []
         for (index, item) in items.enumerated() {
             entryScope = outermost ? index > 0 : outerScope
@@ -57,8 +60,10 @@ extension Checker {
                 explicit = true
                 finalCondition = nil
             }
-            phases.append(Phase(body: body, bound: bound ?? body.duration, explicitBound: explicit,
-                                condition: finalCondition, slots: 0..<0, range: preludeCall ?? item.range))
+            phases.append(
+                Phase(
+                    body: body, bound: bound ?? body.duration, explicitBound: explicit,
+                    condition: finalCondition, slots: 0..<0, range: preludeCall ?? item.range))
             entryLengths.append(entryLength)
         }
         if !outermost, let p = phases.first(where: { $0.body.readsEntry }) {
@@ -66,8 +71,9 @@ extension Checker {
         }
         if outermost, let output = checkingOutput {
             for i in phases.indices where entryLengths[i] != nil || phases[i].body.readsEntry {
-                phases[i].entry = EntryPlan(output: output, length: entryLengths[i], role: .own, settings: settings,
-                                         builder: .builtins)
+                phases[i].entry = EntryPlan(
+                    output: output, length: entryLengths[i], role: .own, settings: settings,
+                    builder: .builtins)
             }
         }
         // A phase of length 0 (`warmup 0`) is never in force.
@@ -100,15 +106,21 @@ extension Checker {
     static func topLevel(_ v: Value, _ range: SourceRange) throws(CheckError) -> Node {
         let n = try Checker.measured(try Checker.schedule(v, range), range)
         if case .sequence = n { return n }
-        return .sequence(PhaseSequence.make([Phase(body: n, bound: n.duration, explicitBound: false, condition: nil, slots: 0..<0, range: range)]))
+        return .sequence(
+            PhaseSequence.make([
+                Phase(body: n, bound: n.duration, explicitBound: false, condition: nil, slots: 0..<0, range: range)
+            ]))
     }
 
     // MARK: - finishing
 
-    mutating func finish(lr: Node, lrRange: SourceRange, momentum: (Node, SourceRange)?,
-                         others: [(String, Node)]) throws(CheckError) -> CompiledProgram {
-        try CompiledProgram.assemble(settings: settings, lr: lr, momentum: momentum?.0, others: others, source: file,
-                                     guards: guards, warnings: warnings, libraryOutputs: libraryOutputs)
+    mutating func finish(
+        lr: Node, lrRange: SourceRange, momentum: (Node, SourceRange)?,
+        others: [(String, Node)]
+    ) throws(CheckError) -> CompiledProgram {
+        try CompiledProgram.assemble(
+            settings: settings, lr: lr, momentum: momentum?.0, others: others, source: file,
+            guards: guards, warnings: warnings, libraryOutputs: libraryOutputs)
     }
 }
 

@@ -6,13 +6,17 @@ extension Checker {
     /// anywhere in the program can use them.
     mutating func resolveSettings(_ program: Program) {
         var seen: [String: Statement] = [:]
-        let batch = program.statements.first { if case .output("batch_size", _) = $0.kind { return true } else { return false } }
+        let batch = program.statements.first {
+            if case .output("batch_size", _) = $0.kind { return true } else { return false }
+        }
         batchStatement = batch
         for st in program.statements {
             guard case .setting(let name, _) = st.kind else { continue }
             if let prev = seen[name] {
-                diagnostics.append(.error(.settingTwice(name), at: st.nameRange,
-                                          notes: [.note(.firstSetHere, at: prev.nameRange)]))
+                diagnostics.append(
+                    .error(
+                        .settingTwice(name), at: st.nameRange,
+                        notes: [.note(.firstSetHere, at: prev.nameRange)]))
                 continue
             }
             seen[name] = st
@@ -21,14 +25,17 @@ extension Checker {
             if case .setting(_, let e)? = seen[n]?.kind { return e }
             return nil
         }
-        for (name, keyPath) in [("steps_per_epoch", \Settings.stepsPerEpoch), ("samples_per_step", \Settings.samplesPerStep),
-                                ("tokens_per_step", \Settings.tokensPerStep), ("sequence_length", \Settings.sequenceLength)] {
+        for (name, keyPath) in [
+            ("steps_per_epoch", \Settings.stepsPerEpoch), ("samples_per_step", \Settings.samplesPerStep),
+            ("tokens_per_step", \Settings.tokensPerStep), ("sequence_length", \Settings.sequenceLength),
+        ] {
             do throws(CheckError) {
                 if let e = expr(name) {
                     // A scheduled batch gives each step's samples; a fixed count beside it would contradict it.
                     if batch != nil, name == "samples_per_step" || name == "tokens_per_step" {
-                        throw CheckError.error(.settingBesideScheduledBatch(name), at: seen[name]!.nameRange,
-                                               notes: [.note(.batchSizeScheduledHere, at: batch!.nameRange)])
+                        throw CheckError.error(
+                            .settingBesideScheduledBatch(name), at: seen[name]!.nameRange,
+                            notes: [.note(.batchSizeScheduledHere, at: batch!.nameRange)])
                     }
                     let v = try evaluate(e, [:])
                     guard case .number(let x, _) = v, x >= 1, x == x.rounded(), x < 1e15 else {
@@ -64,7 +71,9 @@ extension Checker {
                 let v = try evaluate(e, [:])
                 var names: [String] = []
                 if case .list(let items) = v {
-                    for case .string(let s) in items where Builtins.isSignalName(s) && !names.contains(s) { names.append(s) }
+                    for case .string(let s) in items where Builtins.isSignalName(s) && !names.contains(s) {
+                        names.append(s)
+                    }
                 }
                 guard case .list(let items) = v, names.count == items.count else {
                     throw CheckError.error(.badSignals, at: e.range)
@@ -104,7 +113,9 @@ extension Checker {
             steps = x / 100 * Double(total)
         case .samples, .tokens:
             if batchStatement != nil { return try throughBatch(x, unit, range) }
-            let (name, per) = unit == .samples ? ("samples_per_step", settings.samplesPerStep) : ("tokens_per_step", settings.tokensPerStep)
+            let (name, per) =
+                unit == .samples
+                ? ("samples_per_step", settings.samplesPerStep) : ("tokens_per_step", settings.tokensPerStep)
             guard let per else {
                 throw .error(.unitNeedsSetting(unit, name), at: range)
             }
@@ -123,7 +134,9 @@ extension Checker {
     /// A duration in samples or tokens counted through the scheduled batch
     /// size: the fewest steps, from the start of the phase it is written in,
     /// whose batches add up to at least that many.
-    private mutating func throughBatch(_ x: Double, _ unit: DurationUnit, _ range: SourceRange) throws(CheckError) -> Int {
+    private mutating func throughBatch(_ x: Double, _ unit: DurationUnit, _ range: SourceRange) throws(CheckError)
+        -> Int
+    {
         guard x.isFinite, x >= 0 else { throw .error(.durationNegative, at: range) }
         var samples = x
         if unit == .tokens {
@@ -145,8 +158,9 @@ extension Checker {
             let at = batchStatement!.range
             switch error {
             case .notWhole(let step, let value):
-                throw .error(.batchSizeNotWhole(step: step, value), at: at,
-                             notes: [.note(.countedHere(for: unit), at: range)])
+                throw .error(
+                    .batchSizeNotWhole(step: step, value), at: at,
+                    notes: [.note(.countedHere(for: unit), at: range)])
             case .tooFar:
                 throw .error(.batchCountsPast(BatchCounts.limit), at: range)
             }
@@ -157,7 +171,9 @@ extension Checker {
     /// first use wherever it is written, so durations before it can count through it.
     private mutating func scheduledBatch(for range: SourceRange) throws(CheckError) -> BatchCounts {
         if let counts = batchCounts { return counts }
-        guard let st = batchStatement, case .output(_, let expr) = st.kind else { preconditionFailure("batch_size is scheduled") }
+        guard let st = batchStatement, case .output(_, let expr) = st.kind else {
+            preconditionFailure("batch_size is scheduled")
+        }
         switch batchCheck {
         case .checking:
             throw .error(.batchSizeOwnDurations, at: range)

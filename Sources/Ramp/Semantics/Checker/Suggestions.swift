@@ -10,15 +10,25 @@ extension Checker {
             switch e.kind {
             case .number, .duration, .string, .path: break
             case .name(let n):
-                if bound.contains(n) || globals[n] != nil || poisoned.contains(n) || definedAt[n] != nil || letNames.contains(n) { break }
-                if Builtins.lookup(n) != nil || Builtins.specials.contains(where: { $0.name == n }) || Builtins.statementNames.settings.contains(n) { break }
+                if bound.contains(n) || globals[n] != nil || poisoned.contains(n) || definedAt[n] != nil
+                    || letNames.contains(n)
+                {
+                    break
+                }
+                if Builtins.lookup(n) != nil || Builtins.specials.contains(where: { $0.name == n })
+                    || Builtins.statementNames.settings.contains(n)
+                {
+                    break
+                }
                 let hint = suggestion(for: n, among: Array(bound) + Array(globals.keys) + Builtins.allNames)
                 throw .error(.unknownName(n, hint: hint), at: e.range)
             case .call(let callee, let args, _):
                 stack.append((callee, bound))
                 for a in args {
                     // `name value` inside a call may be a named argument: check only the value.
-                    if a.label == nil, case .call(let c, let inner, true) = a.value.kind, case .name = c.kind, inner.count == 1 {
+                    if a.label == nil, case .call(let c, let inner, true) = a.value.kind, case .name = c.kind,
+                        inner.count == 1
+                    {
                         stack.append((inner[0].value, bound))
                     } else {
                         stack.append((a.value, bound))
@@ -26,10 +36,15 @@ extension Checker {
                 }
             case .unary(_, let a), .not(let a): stack.append((a, bound))
             case .binary(_, let a, let b), .compare(_, let a, let b), .logical(_, let a, let b),
-                 .until(let a, let b), .bounded(let a, let b):
-                stack.append((a, bound)); stack.append((b, bound))
+                .until(let a, let b), .bounded(let a, let b):
+                stack.append((a, bound))
+                stack.append((b, bound))
             case .list(let xs), .sequence(let xs): for x in xs { stack.append((x, bound)) }
-            case .map(let es): for en in es { stack.append((en.key, bound)); stack.append((en.value, bound)) }
+            case .map(let es):
+                for en in es {
+                    stack.append((en.key, bound))
+                    stack.append((en.value, bound))
+                }
             case .lambda(let ps, let body): stack.append((body, bound + ps))
             }
         }
@@ -58,7 +73,8 @@ func suggestion(for name: String, among candidates: [String]) -> String {
 
 /// Edits (insert, delete, replace, swap two neighbours) from one name to another.
 func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
+    let a = Array(a.unicodeScalars)
+    let b = Array(b.unicodeScalars)
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
     var d = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)

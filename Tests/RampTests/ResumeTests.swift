@@ -128,8 +128,10 @@ struct Trace: Equatable {
         }
         let metrics = metricCurve(400)
         var planned = 0
+        var located = 0
         for (name, program) in programs {
             if program.lrPlan != nil { planned += 1 }
+            if program.locatesPhaseKernels { located += 1 }
             var fast = Scheduler(program)
             var walk = Scheduler(program, walkTree: true)
             var a = Trace()
@@ -144,5 +146,6 @@ struct Trace: Equatable {
             #expect(fast.state == walk.state, "\(name)")
         }
         #expect(planned >= 200, "only \(planned) programs have kernels")
+        #expect(located >= 20, "only \(located) condition-driven programs read their phase's kernel")
     }
 }

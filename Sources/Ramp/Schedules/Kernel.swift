@@ -122,6 +122,25 @@ struct RestartsKernel: Sendable {
     }
 }
 
+/// The phase in force of a condition-driven sequence as a kernel: built when
+/// the phase starts (its start and index name it), so a step of an
+/// `until plateau` schedule reads its body without walking the tree.
+struct InForceKernel: Sendable {
+    var phase: Int
+    var start: Int
+    var kernel: Kernel
+    /// The bodies the kernel refers to.
+    var plan: KernelPlan
+
+    init(phase: Int, start: Int, body: Node) {
+        self.phase = phase
+        self.start = start
+        var plan = KernelPlan()
+        kernel = Kernel(body, &plan)
+        self.plan = plan
+    }
+}
+
 /// The kernels of a static sequence's phases, and the bodies they refer to.
 struct KernelPlan: Sendable {
     var phases: [PhaseKernel] = []
@@ -130,6 +149,9 @@ struct KernelPlan: Sendable {
 
     /// Where each phase starts, as the sequence has it.
     var starts: [Int] = []
+
+    /// A plan of no phases, for the bodies one kernel refers to.
+    init() {}
 
     /// The plan for a static sequence, or nil when phases end on conditions.
     init?(_ s: PhaseSequence) {

@@ -127,6 +127,10 @@ public struct CompiledProgram: Sendable {
         ([lrNode] + [momentumNode].compactMap { $0 } + outputs.map(\.node)).contains { $0.readsMetric }
     }
 
+    /// True when the rate is a condition-driven sequence the scheduler reads
+    /// through the kernel of its phase in force (`InForceKernel`).
+    var locatesPhaseKernels: Bool { lrPlan == nil && !lr.isStatic && !hasRunningValue }
+
     /// The learning rate at step `t` of a closed-form program.
     @inline(__always) public func value(at t: Int) -> Double {
         lrPlan?.value(at: t, initialSlots) ?? lrNode.value(at: Double(t), initialSlots)
@@ -270,6 +274,10 @@ public struct Scheduler: Sendable {
     /// The running values of `chained` and `running_product` where the run
     /// stands: derived from the program and the step, so not saved.
     private var running: RunningValues?
+    /// A condition-driven rate's phase in force as a kernel, rebuilt when the
+    /// phase changes (nil: not such a program, or not yet built). Derived, not saved.
+    private var inForce: InForceKernel?
+    private let locatesPhases: Bool
 
     /// `walkTree` turns the kernels off, so tests can compare the two paths.
     public init(_ program: CompiledProgram, walkTree: Bool = false) {
@@ -280,6 +288,7 @@ public struct Scheduler: Sendable {
         self.lr = 0
         self.plan = walkTree || program.hasRunningValue ? nil : program.lrPlan
         self.running = program.hasRunningValue ? RunningValues() : nil
+        self.locatesPhases = !walkTree && program.locatesPhaseKernels
         self.current =
             plan?.phase(at: 0) ?? PhaseKernel(start: 0, end: Int.max, last: 0, bound: 0, kernel: .constant(0))
         if case .companion(let m) = program.momentum { state.heldMomentum = m }
@@ -301,6 +310,7 @@ public struct Scheduler: Sendable {
         self.lr = 0
         self.plan = program.hasRunningValue ? nil : program.lrPlan
         self.running = program.hasRunningValue ? RunningValues() : nil
+        self.locatesPhases = program.locatesPhaseKernels
         self.current =
             plan?.phase(at: state.step) ?? PhaseKernel(start: 0, end: Int.max, last: 0, bound: 0, kernel: .constant(0))
         refresh()
@@ -356,12 +366,14 @@ public struct Scheduler: Sendable {
                 throw ReplayError("the saved state does not belong to this program")
             }
             throw ReplayError(
-                "the saved state belongs to another program (fingerprint \(other); this one's is \(fingerprint)); load it with replay to rebuild it under this program from its log"
+                "the saved state belongs to another program (fingerprint \(other); this one's is \(fingerprint)); "
+                    + "load it with replay to rebuild it under this program from its log"
             )
         }
         guard let log = saved.log else {
             throw ReplayError(
-                "the saved state has no log of the metrics and signals it was fed, so it cannot be replayed into another program"
+                "the saved state has no log of the metrics and signals it was fed, so it cannot be replayed into "
+                    + "another program"
             )
         }
         guard saved.step >= 0 else { throw ReplayError("the saved state's step is negative") }
@@ -372,7 +384,8 @@ public struct Scheduler: Sendable {
             for name in e?.signals ?? [] {
                 do throws(UnknownSignal) { try s.signal(name) } catch {
                     throw ReplayError(
-                        "the saved state's log raises the signal '\(name)' at step \(s.step), which this program does not wait for (\(error.description))"
+                        "the saved state's log raises the signal '\(name)' at step \(s.step), which this program does "
+                            + "not wait for (\(error.description))"
                     )
                 }
             }
@@ -423,6 +436,13 @@ public struct Scheduler: Sendable {
         if let plan {
             if step >= current.end || step < current.start { current = plan.phase(at: step) }
             lr = current.kernel.value(at: current.local(step), state.slots, plan)
+        } else if locatesPhases, case .sequence(let st) = state.slots[program.lr.slot] {
+            // The one locator finds the phase; its body is a kernel until the phase changes.
+            let at = program.lr.locate(at: t, st)
+            if inForce?.phase != at.phase || inForce?.start != st.start {
+                inForce = InForceKernel(phase: at.phase, start: st.start, body: at.body)
+            }
+            lr = inForce!.kernel.value(at: at.evaluated, state.slots, inForce!.plan)
         } else {
             lr = program.lrNode.value(at: t, state.slots, running: running, key: RunningValues.lrKey)
         }

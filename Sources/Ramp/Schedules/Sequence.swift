@@ -59,6 +59,14 @@ public struct PhaseSequence: Sendable {
         guard slot < slots.count, case .sequence(let st) = slots[slot] else {
             return (0, t, phases[0].evaluated(t), phases[0].body)
         }
+        return locate(at: t, st)
+    }
+
+    /// Where a condition-driven sequence in state `st` stands at step `t`:
+    /// `locate(at:_:)` once its state is read, for `observe`, which holds it already.
+    @inline(__always) func locate(at t: Double, _ st: SequenceState)
+        -> (phase: Int, local: Double, evaluated: Double, body: Node)
+    {
         let local = t - Double(st.start)
         return (st.phase, local, st.held ?? local, body(st.phase, st))
     }
@@ -107,15 +115,18 @@ extension PhaseSequence {
     /// condition-driven sequence decides whether the phase ended at this step
     /// (its length, its condition, or an inner sequence that finished), entering the next.
     func observe(at t: Int, _ ctx: StepContext, _ slots: inout [SlotState], initial: [SlotState]) {
-        let at = locate(at: Double(t), slots)
-        let local = Int(at.local)
         guard !isStatic else {
+            let at = locate(at: Double(t), slots)
+            let local = Int(at.local)
             if Phase.runs(at: local, bound: phases[at.phase].bound) {
                 at.body.observe(at: local, ctx, &slots, initial: initial)
             }
             return
         }
+        // The state is read once: the locator and the phase-end decision share it.
         guard case .sequence(var st) = slots[slot], st.held == nil else { return }
+        let at = locate(at: Double(t), st)
+        let local = Int(at.local)
         at.body.observe(at: local, ctx, &slots, initial: initial)
         guard let reason = end(of: st.phase, local: local, body: at.body, st, ctx, &slots) else {
             slots[slot] = .sequence(st)

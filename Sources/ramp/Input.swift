@@ -30,7 +30,8 @@ struct ProgramInput: ParsableArguments {
         if let base, !(base > 0 && base.isFinite) { throw ValidationError("--base must be a number above 0") }
         if let configFormat, ImportFormat(rawValue: configFormat) == nil {
             throw ValidationError(
-                "--config-format takes \(ImportFormat.allCases.map(\.rawValue).joined(separator: ", ")), got '\(configFormat)'"
+                "--config-format takes \(ImportFormat.allCases.map(\.rawValue).joined(separator: ", ")), "
+                    + "got '\(configFormat)'"
             )
         }
         if let n = stepsPerEpoch, n < 1 { throw ValidationError("--steps-per-epoch must be at least 1") }

@@ -191,10 +191,12 @@ public enum Benchmarks {
         _ = try Compiler.compile(SourceFile(name: "lsp", text: longProgram))
         let text = JSONValue.string(longProgram).renderCompact()
         let change =
-            #"{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"\#(uri)","version":2},"contentChanges":[{"text":\#(text)}]}}"#
+            #"{"jsonrpc":"2.0","method":"textDocument/didChange","params":"#
+            + #"{"textDocument":{"uri":"\#(uri)","version":2},"contentChanges":[{"text":\#(text)}]}}"#
         _ = server.receive(
             .message(
-                #"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"\#(uri)","version":1,"text":\#(text)}}}"#
+                #"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":"#
+                    + #"{"textDocument":{"uri":"\#(uri)","version":1,"text":\#(text)}}}"#
             ))
         func request(_ method: String, _ params: String) -> String {
             #"{"jsonrpc":"2.0","id":2,"method":"\#(method)","params":{"textDocument":{"uri":"\#(uri)"}\#(params)}}"#
@@ -231,7 +233,7 @@ public enum Benchmarks {
         // 5. Runtime: Adam against a triad over the same memory.
         let n = quick ? 2_000_000 : 10_000_000
         var p = [Double](repeating: 1, count: n)
-        var g = [Double](repeating: 0.001, count: n)
+        let g = [Double](repeating: 0.001, count: n)
         var adam = Optimizer(OptimizerConfig(kind: .adam), dimension: n)
         let gb = { (bytes: Double) in { (ns: Double) in String(format: "%.1f GB/s", bytes / ns) } }
         add(
@@ -269,7 +271,8 @@ public enum Benchmarks {
             out.append(
                 "def phase_\(i)(n=10, floor=1e-5) = warmup(n, to=peak_\(i)) then cosine(T=5 * n, min=floor) for 5 * n")
             out.append(
-                "let part_\(i) = phase_\(i)(\(5 + i % 5)) then linear(T=\(20 + i % 9), to=0) until plateau(patience \(1 + i % 4))"
+                "let part_\(i) = phase_\(i)(\(5 + i % 5)) then linear(T=\(20 + i % 9), to=0) until plateau(patience "
+                    + "\(1 + i % 4))"
             )
             i += 1
         }
@@ -290,7 +293,8 @@ public enum Benchmarks {
             switch i % 4 {
             case 0:
                 line =
-                    "def shape\(i)(T=\(10 + i % 50), peak=0.\(1 + i % 9)) = warmup(floor(T / 5), to=peak) then cosine(T=T, from=peak, min=peak / 100)"
+                    "def shape\(i)(T=\(10 + i % 50), peak=0.\(1 + i % 9)) = warmup(floor(T / 5), to=peak) then "
+                    + "cosine(T=T, from=peak, min=peak / 100)"
             case 1: line = "let factor\(i) = min(0.5 + \(i % 7) / 20, 0.95)"
             case 2: line = "let rate\(i) = 0.1 * factor\(i - 1) ^ 2 + \(i % 5) * 1e-4"
             default: line = "def combined\(i)(k=1) = shape\(i - 3)(T=\(20 + i % 30)) * k + rate\(i - 1)"

@@ -54,7 +54,8 @@ public enum Commands {
         let cause =
             end.transitions.last.map { $0.reason == .condition ? " (its last phase ended on its condition)" : "" } ?? ""
         return
-            "note: the schedule finished at step \(at)\(cause); \(steps - at) of the requested \(steps) steps were not printed"
+            "note: the schedule finished at step \(at)\(cause); \(steps - at) of the requested \(steps) steps were "
+            + "not printed"
     }
 
     /// `ramp compile`: the program as `target` (a table of `steps` steps).
@@ -65,7 +66,9 @@ public enum Commands {
         if target.isTable, program.usesMetric {
             throw Failure(
                 description:
-                    "this schedule reacts to a metric, so its table cannot be computed ahead of training; compile it `--to python` to step it inside the training loop, or run `ramp serve` beside it (docs/compile.md, docs/serve.md)"
+                    "this schedule reacts to a metric, so its table cannot be computed ahead of training; compile it "
+                    + "`--to python` to step it inside the training loop, or run `ramp serve` beside it "
+                    + "(docs/compile.md, docs/serve.md)"
             )
         }
         switch target {

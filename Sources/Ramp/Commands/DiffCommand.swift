@@ -35,7 +35,8 @@ extension Commands {
             if let span { lines.append("they differ from step \(span.lowerBound) to step \(span.upperBound)") }
             for o in outputs where o.absolute > 0 || o.absolute.isNaN {
                 lines.append(
-                    "\(o.name): largest absolute difference \(fmt(o.absolute)) at step \(o.absoluteAt), largest relative \(fmt(o.relative)) at step \(o.relativeAt)"
+                    "\(o.name): largest absolute difference \(fmt(o.absolute)) at step \(o.absoluteAt), largest "
+                        + "relative \(fmt(o.relative)) at step \(o.relativeAt)"
                 )
             }
             for (name, p) in onlyIn { lines.append("\(name) is scheduled only by \(p == "a" ? a : b)") }

@@ -99,7 +99,8 @@ extension Commands {
             columns = runs.count <= 4 ? 2 : 3
         } else if !runs.isEmpty {
             let markers = runs.count == 1 ? runs[0].markers : []
-            /// A parameter group's output (`lr[backbone]`) is drawn in its output's panel, with a legend entry of its own.
+            /// A parameter group's output (`lr[backbone]`) is drawn in its output's panel, with a legend entry of its
+            /// own.
             func groupSeries(_ base: String) -> [Series] {
                 runs.flatMap { r in
                     r.outputs.filter { $0.name.hasPrefix(base + "[") }

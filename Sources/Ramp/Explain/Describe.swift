@@ -207,7 +207,8 @@ public enum Explain {
         case nil: out.append("momentum: not scheduled")
         case .companion(let m):
             out.append(
-                "momentum: follows the one-cycle/cyclic phases (moving against the rate), holding its last value elsewhere; starts at \(fmt(m))"
+                "momentum: follows the one-cycle/cyclic phases (moving against the rate), holding its last value "
+                    + "elsewhere; starts at \(fmt(m))"
             )
         case .explicit(let m):
             out.append("momentum:")
@@ -222,7 +223,8 @@ public enum Explain {
             out.append("")
             out.append(
                 "signals: raise " + p.signals.map { "'\($0)'" }.joined(separator: ", ")
-                    + " during a step to end the phase waiting for it when the step ends (scheduler.signal(name), :signal NAME, --signal NAME@STEP)"
+                    + " during a step to end the phase waiting for it when the step ends (scheduler.signal(name), "
+                    + ":signal NAME, --signal NAME@STEP)"
             )
         }
         if p.readsMetric {

@@ -446,7 +446,8 @@ private struct Reader {
                     case .primitive(let w as Warmup, _) = p.body, w.implicitTarget
                 else {
                     throw fail(
-                        "phases.\(i): an entry of role \"warmup\" is a warmup rising to the next phase, whose role is \"after_warmup\""
+                        "phases.\(i): an entry of role \"warmup\" is a warmup rising to the next phase, whose role is "
+                            + "\"after_warmup\""
                     )
                 }
             case .afterWarmup:

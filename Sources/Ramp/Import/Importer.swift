@@ -441,8 +441,9 @@ struct ConfigReader {
             "warmup_prefix=\(flags.contains("warmup-prefix") ? "true" : "false")",
         ]
         let epochs = try number("epochs", 300)
+        let stepped = perUpdate ? "update (--sched-on-updates, \(scale) an epoch)" : "epoch"
         var lines = [
-            "# --sched \(sched), stepped once per \(perUpdate ? "update (--sched-on-updates, \(scale) an epoch)" : "epoch"): a step is \(perUpdate ? "an update" : "an epoch").",
+            "# --sched \(sched), stepped once per \(stepped): a step is \(perUpdate ? "an update" : "an epoch").",
             "# --lr is base.", "base \(fmt(lr))",
         ]
         let cycle = [
@@ -516,7 +517,8 @@ struct ConfigReader {
         let cooldown = try number("cooldown-epochs", 0)
         if cooldown > 0 {
             lines.append(
-                "# --cooldown-epochs \(fmt(cooldown)): timm trains them at lr_min after the cycles (\(fmt(epochs)) + \(fmt(cooldown)) epochs in all)."
+                "# --cooldown-epochs \(fmt(cooldown)): timm trains them at lr_min after the cycles (\(fmt(epochs)) + "
+                    + "\(fmt(cooldown)) epochs in all)."
             )
         }
         return lines

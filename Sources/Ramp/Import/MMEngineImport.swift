@@ -283,7 +283,8 @@ extension ConfigReader {
                 return fmt(n)
             }
             return
-                "\(v) * at(multistep(milestones=[\(m.joined(separator: ", "))], gamma=\(try num("gamma", 0.1)), from=1), \(k))"
+                "\(v) * at(multistep(milestones=[\(m.joined(separator: ", "))], "
+                + "gamma=\(try num("gamma", 0.1)), from=1), \(k))"
         case "Step": return "\(v) * \(try num("gamma", 0.1)) ^ floor(\(k) / \(try num("step_size", nil)))"
         case "CosineAnnealing":
             return "\(eta) + (\(v) - \(eta)) * (1 + cos(pi * \(k) / \(try num("T_max", nil)))) / 2"

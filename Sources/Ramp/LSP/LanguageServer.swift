@@ -131,7 +131,8 @@ public struct LanguageServer: Sendable {
                 guard documents[uri] != nil else { return [] }
                 return [
                     logMessage(
-                        "ramp lsp takes whole documents (TextDocumentSyncKind.Full); a ranged change to \(uri) was ignored"
+                        "ramp lsp takes whole documents (TextDocumentSyncKind.Full); a ranged change to \(uri) was "
+                            + "ignored"
                     )
                 ]
             }

@@ -28,7 +28,8 @@ public struct SVGChart {
         let weights = (0..<rowCount).map { $0 == 0 && columns == 1 && rowCount > 1 ? 2.0 : 1.0 }
         let unitH = (Double(height) - top - bottom) / weights.reduce(0, +)
         var svg = """
-            <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" font-family="Helvetica, Arial, sans-serif" font-size="12">
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" \
+            viewBox="0 0 \(width) \(height)" font-family="Helvetica, Arial, sans-serif" font-size="12">
             <rect width="100%" height="100%" fill="white"/>
             <text x="\(width / 2)" y="24" text-anchor="middle" font-size="15" font-weight="bold">\(escape(title))</text>
 
@@ -55,7 +56,8 @@ public struct SVGChart {
         var s = "<g class=\"panel\">\n"
         guard let (lo, hi) = panel.yRange else {
             return s
-                + "<text x=\"\(f(x + w / 2))\" y=\"\(f(y + h / 2))\" text-anchor=\"middle\">nothing to plot</text>\n</g>\n"
+                + "<text x=\"\(f(x + w / 2))\" y=\"\(f(y + h / 2))\" text-anchor=\"middle\">nothing to "
+                + "plot</text>\n</g>\n"
         }
         // Positions are linear in the axis's unit, which with a scheduled batch size is not linear in steps.
         let xMax = panel.x.value(at: Double(max(1, steps - 1)))
@@ -68,45 +70,54 @@ public struct SVGChart {
         for (t, label) in zip(ticks, labels) {
             let yy = f(py(t))
             s +=
-                "<line class=\"grid\" x1=\"\(f(x))\" y1=\"\(yy)\" x2=\"\(f(x + w))\" y2=\"\(yy)\" stroke=\"#e5e5e5\"/>\n"
+                "<line class=\"grid\" x1=\"\(f(x))\" y1=\"\(yy)\" x2=\"\(f(x + w))\" y2=\"\(yy)\" "
+                + "stroke=\"#e5e5e5\"/>\n"
             s +=
-                "<text x=\"\(f(x - 6))\" y=\"\(yy)\" text-anchor=\"end\" dominant-baseline=\"middle\">\(escape(label))</text>\n"
+                "<text x=\"\(f(x - 6))\" y=\"\(yy)\" text-anchor=\"end\" "
+                + "dominant-baseline=\"middle\">\(escape(label))</text>\n"
         }
 
         // x ticks in the axis's unit (steps, epochs, tokens), round in that unit.
         let xTicks = Scale.ticks(0, xMax, count: 8)
             .filter { panel.x.perStep != 1 || !panel.x.isLinear || $0 == $0.rounded() }
         let (xLabels, xFactor) = Scale.labels(xTicks)
+        let yTitle = panel.yLabel + (panel.logY ? " (log)" : "") + (factor.map { " (\($0))" } ?? "")
+        let xTitle = panel.x.name + (xFactor.map { " (\($0))" } ?? "")
         for (t, label) in zip(xTicks, xLabels) {
             let xx = f(ux(t))
             s +=
-                "<line class=\"grid\" x1=\"\(xx)\" y1=\"\(f(y))\" x2=\"\(xx)\" y2=\"\(f(y + h))\" stroke=\"#f0f0f0\"/>\n"
+                "<line class=\"grid\" x1=\"\(xx)\" y1=\"\(f(y))\" x2=\"\(xx)\" y2=\"\(f(y + h))\" "
+                + "stroke=\"#f0f0f0\"/>\n"
             s += "<text x=\"\(xx)\" y=\"\(f(y + h + 16))\" text-anchor=\"middle\">\(escape(label))</text>\n"
         }
         // Axes.
         s += "<line x1=\"\(f(x))\" y1=\"\(f(y + h))\" x2=\"\(f(x + w))\" y2=\"\(f(y + h))\" stroke=\"#333\"/>\n"
         s += "<line x1=\"\(f(x))\" y1=\"\(f(y))\" x2=\"\(f(x))\" y2=\"\(f(y + h))\" stroke=\"#333\"/>\n"
         s +=
-            "<text x=\"\(f(x - 60))\" y=\"\(f(y + h / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 \(f(x - 60)) \(f(y + h / 2)))\">\(escape(panel.yLabel + (panel.logY ? " (log)" : "") + (factor.map { " (\($0))" } ?? "")))</text>\n"
+            "<text x=\"\(f(x - 60))\" y=\"\(f(y + h / 2))\" text-anchor=\"middle\" "
+            + "transform=\"rotate(-90 \(f(x - 60)) \(f(y + h / 2)))\">\(escape(yTitle))</text>\n"
         s +=
-            "<text x=\"\(f(x + w / 2))\" y=\"\(f(y + h + 32))\" text-anchor=\"middle\">\(escape(panel.x.name + (xFactor.map { " (\($0))" } ?? "")))</text>\n"
+            "<text x=\"\(f(x + w / 2))\" y=\"\(f(y + h + 32))\" text-anchor=\"middle\">\(escape(xTitle))</text>\n"
         // The span where the schedules differ.
         if let span = panel.shaded, span.lowerBound < steps {
             let x0 = px(Double(span.lowerBound))
             let x1 = px(Double(Swift.min(span.upperBound + 1, steps)))
             s +=
-                "<rect class=\"differs\" x=\"\(f(x0))\" y=\"\(f(y))\" width=\"\(f(Swift.max(1, x1 - x0)))\" height=\"\(f(h))\" fill=\"#d62728\" fill-opacity=\"0.08\"/>\n"
+                "<rect class=\"differs\" x=\"\(f(x0))\" y=\"\(f(y))\" width=\"\(f(Swift.max(1, x1 - x0)))\" "
+                + "height=\"\(f(h))\" fill=\"#d62728\" fill-opacity=\"0.08\"/>\n"
         }
         // Phase boundaries.
         for m in panel.markers where m.step < steps {
             let xx = f(px(Double(m.step)))
             let color = m.kind == .plateau ? "#d62728" : "#777"
             s +=
-                "<line class=\"marker \(m.kind.rawValue)\" x1=\"\(xx)\" y1=\"\(f(y))\" x2=\"\(xx)\" y2=\"\(f(y + h))\" stroke=\"\(color)\" stroke-dasharray=\"5,4\"/>\n"
+                "<line class=\"marker \(m.kind.rawValue)\" x1=\"\(xx)\" y1=\"\(f(y))\" x2=\"\(xx)\" "
+                + "y2=\"\(f(y + h))\" stroke=\"\(color)\" stroke-dasharray=\"5,4\"/>\n"
             // Labels near the right edge go on the left of their line.
             let leftSide = px(Double(m.step)) > x + w * 0.7
             s +=
-                "<text x=\"\(f(px(Double(m.step)) + (leftSide ? -4 : 4)))\" y=\"\(f(y + 12))\" fill=\"\(color)\" font-size=\"11\"\(leftSide ? " text-anchor=\"end\"" : "")>\(escape(m.label))</text>\n"
+                "<text x=\"\(f(px(Double(m.step)) + (leftSide ? -4 : 4)))\" y=\"\(f(y + 12))\" fill=\"\(color)\" "
+                + "font-size=\"11\"\(leftSide ? " text-anchor=\"end\"" : "")>\(escape(m.label))</text>\n"
         }
         // Series.
         for (i, series) in panel.series.enumerated() {
@@ -122,7 +133,8 @@ public struct SVGChart {
             }
             let color = SVGChart.colors[i % SVGChart.colors.count]
             s +=
-                "<path class=\"series\" data-name=\"\(escape(series.name))\" d=\"\(d)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.8\" stroke-linejoin=\"round\"/>\n"
+                "<path class=\"series\" data-name=\"\(escape(series.name))\" d=\"\(d)\" fill=\"none\" "
+                + "stroke=\"\(color)\" stroke-width=\"1.8\" stroke-linejoin=\"round\"/>\n"
         }
         // Title, then the legend on the same line, above the plot.
         s += "<text x=\"\(f(x))\" y=\"\(f(y - 6))\" font-weight=\"bold\">\(escape(panel.title))</text>\n"
@@ -133,12 +145,14 @@ public struct SVGChart {
                 let reserve = i + 1 < panel.series.count ? 80.0 : 0  // room for "and N more" after it
                 if lx + 20 + Double(series.name.count) * 6.8 + reserve > x + w, i > 0 {
                     s +=
-                        "<text class=\"legend-more\" x=\"\(f(lx))\" y=\"\(f(y - 6))\">and \(panel.series.count - i) more</text>\n"
+                        "<text class=\"legend-more\" x=\"\(f(lx))\" y=\"\(f(y - 6))\">and \(panel.series.count - i) "
+                        + "more</text>\n"
                     break
                 }
                 let color = SVGChart.colors[i % SVGChart.colors.count]
                 s +=
-                    "<g class=\"legend\"><line x1=\"\(f(lx))\" y1=\"\(f(y - 10))\" x2=\"\(f(lx + 16))\" y2=\"\(f(y - 10))\" stroke=\"\(color)\" stroke-width=\"2\"/>"
+                    "<g class=\"legend\"><line x1=\"\(f(lx))\" y1=\"\(f(y - 10))\" x2=\"\(f(lx + 16))\" "
+                    + "y2=\"\(f(y - 10))\" stroke=\"\(color)\" stroke-width=\"2\"/>"
                 s += "<text x=\"\(f(lx + 20))\" y=\"\(f(y - 6))\">\(escape(series.name))</text></g>\n"
                 lx += 20 + Double(series.name.count) * 6.8 + 18
             }

@@ -19,7 +19,8 @@ extension ReplEngine {
         CommandSpec(
             name: "signal", usage: ":signal NAME",
             help:
-                "raise a signal during the live scheduler's current step (a phase `until signal(NAME)` ends when the step does)"
+                "raise a signal during the live scheduler's current step (a phase `until signal(NAME)` ends when the "
+                + "step does)"
         ),
         CommandSpec(name: "reset", usage: ":reset", help: "put the live scheduler back at step 0"),
         CommandSpec(
@@ -27,7 +28,8 @@ extension ReplEngine {
         CommandSpec(
             name: "compile", usage: ":compile json|csv [steps]|table-json [steps]|python|jax|keras [FILE]",
             help:
-                "the current schedule as Ramp IR, a table, or a Python, JAX or Keras module (printed, or written to FILE)"
+                "the current schedule as Ramp IR, a table, or a Python, JAX or Keras module (printed, or written to "
+                + "FILE)"
         ),
         CommandSpec(name: "show", usage: ":show", help: "the session's settings, definitions and schedule"),
         CommandSpec(name: "load", usage: ":load FILE", help: "run a .ramp file in the session"),
@@ -53,7 +55,9 @@ extension ReplEngine {
             guard args.count >= 2 else { return error("usage: :set NAME VALUE, such as :set base 0.1") }
             guard Builtins.statementNames.settings.contains(args[0]) else {
                 return error(
-                    "'\(args[0])' is not a setting\(suggestion(for: args[0], among: Array(Builtins.statementNames.settings))); the settings are base, steps_per_epoch and total"
+                    "'\(args[0])' is not a "
+                        + "setting\(suggestion(for: args[0], among: Array(Builtins.statementNames.settings))); the "
+                        + "settings are base, steps_per_epoch and total"
                 )
             }
             return evaluate(args.joined(separator: " "), name: "<repl>")
@@ -169,8 +173,8 @@ extension ReplEngine {
             if let c = ReplEngine.commands.first(where: { $0.name == topic || ":" + $0.name == topic }) {
                 return "\(c.usage)\n  \(c.help)"
             }
-            return
-                "no help for '\(topic)'\(suggestion(for: topic, among: Builtins.all.map(\.name) + Prelude.definitions.map(\.name)))"
+            let names = Builtins.all.map(\.name) + Prelude.definitions.map(\.name)
+            return "no help for '\(topic)'\(suggestion(for: topic, among: names))"
         }
         var lines = [
             "Type a schedule to make it current, such as:",

@@ -109,7 +109,8 @@ public struct ServeSession {
                 + zip(s.program.outputs, s.values)
                 .map { "\(JSONValue.quote($0.name)):\(ServeSession.number($1))" }.joined(separator: ",") + "}"
         return
-            "{\"step\":\(s.step),\"lr\":\(ServeSession.number(s.lr)),\"momentum\":\(momentum)\(values),\"finished\":\(s.finished)}"
+            "{\"step\":\(s.step),\"lr\":\(ServeSession.number(s.lr)),\"momentum\":\(momentum)\(values),"
+            + "\"finished\":\(s.finished)}"
     }
 
     /// `state.slots.0.reduce.value`: where in the request a value is wrong.

@@ -8,7 +8,9 @@ extension RampCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run the micro-benchmarks: stepping, tables, the front end, the optimizer runtime.",
             discussion:
-                "Each prints the median ns per operation with the min–max spread of the samples, and heap allocations per operation. Build with `swift build -c release` for meaningful figures.\n\nExit status: 0; 64 a misused option."
+                "Each prints the median ns per operation with the min–max spread of the samples, and heap allocations "
+                + "per operation. Build with `swift build -c release` for meaningful figures.\n\nExit status: 0; "
+                + "64 a misused option."
         )
 
         @Flag(help: "Smaller sizes and fewer samples.")

@@ -6,7 +6,8 @@ extension RampCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check programs and report every problem with its line and column.",
             discussion:
-                "Exit status: 0 every program checks (warnings allowed); 1 any has an error or cannot be read; 64 a misused option."
+                "Exit status: 0 every program checks (warnings allowed); 1 any has an error or cannot be read; 64 a "
+                + "misused option."
         )
 
         @Argument(help: "Program files to check.")
@@ -21,8 +22,9 @@ extension RampCommand {
         var base: Double?
 
         @Option(
-            help:
-                "text, or json: one document listing every diagnostic with its file, line, column, code, message, notes and printed text."
+            help: ArgumentHelp(
+                "text, or json: one document listing every diagnostic with its file, line, column, code, message, "
+                    + "notes and printed text.")
         )
         var format: CheckFormat = .text
 

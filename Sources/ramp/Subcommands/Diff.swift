@@ -11,7 +11,8 @@ extension RampCommand {
                 Both are run over the same steps, fed the same metrics and signals.
 
                 Exit status, as diff's: 0 the schedules are the same, 1 they differ, 2 trouble (a program that \
-                cannot be read or checked, a bad metrics file or signal, a chart that cannot be written, a misused option).
+                cannot be read or checked, a bad metrics file or signal, a chart that cannot be written, a misused \
+                option).
                 """)
 
         @Argument(help: "The first program (a .ramp file, an IR document or a config ramp import reads).")

@@ -6,9 +6,11 @@ extension RampCommand {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "Print the Ramp program a config stands for: a DeepSpeed or Hugging Face JSON, an MMEngine Python config, a Composer YAML, timm arguments.",
+                "Print the Ramp program a config stands for: a DeepSpeed or Hugging Face JSON, an MMEngine Python "
+                + "config, a Composer YAML, timm arguments.",
             discussion:
-                "ramp table, plot, explain and compile read the same files directly.\n\nExit status: 0; 1 the config cannot be read or stands for no schedule Ramp can write; 64 a misused option."
+                "ramp table, plot, explain and compile read the same files directly.\n\nExit status: 0; 1 the config "
+                + "cannot be read or stands for no schedule Ramp can write; 64 a misused option."
         )
 
         @Argument(help: "The config file.")

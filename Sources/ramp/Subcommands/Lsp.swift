@@ -7,7 +7,9 @@ extension RampCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run the language server on stdin and stdout (LSP 3.17).",
             discussion:
-                "Editors start it; docs/editors.md shows how. It exits on the protocol's exit notification, or when stdin closes.\n\nExit status, as LSP defines it: 0 after shutdown then exit; 1 on exit without shutdown."
+                "Editors start it; docs/editors.md shows how. It exits on the protocol's exit notification, or when "
+                + "stdin closes.\n\nExit status, as LSP defines it: 0 after shutdown then exit; 1 on exit without "
+                + "shutdown."
         )
 
         func run() throws {

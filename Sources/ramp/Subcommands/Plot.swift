@@ -7,7 +7,9 @@ extension RampCommand {
         static let configuration = CommandConfiguration(
             abstract: "Plot schedules: in the terminal, or as SVG with --out.",
             discussion:
-                "Several programs are overlaid. Phase boundaries come from the scheduler; with --metrics, the step where a plateau ended a phase is marked.\n\nExit status: 0; 1 a program, run log or metrics file cannot be read or checked, or the chart cannot be written; 64 a misused option."
+                "Several programs are overlaid. Phase boundaries come from the scheduler; with --metrics, the step "
+                + "where a plateau ended a phase is marked.\n\nExit status: 0; 1 a program, run log or metrics "
+                + "file cannot be read or checked, or the chart cannot be written; 64 a misused option."
         )
 
         @Argument(help: "Program files to overlay.")

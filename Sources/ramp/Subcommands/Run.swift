@@ -12,7 +12,8 @@ extension RampCommand {
             discussion: "Objectives: "
                 + ObjectiveKind.allCases.map { "\($0.rawValue) (\($0.summary))" }.joined(separator: "; ")
                 + ". Optimizers: " + OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")
-                + ".\n\nExit status: 0 the schedule ended or the steps ran out; 1 the program, data or a checkpoint cannot be read, or a log cannot be written; 64 a misused option."
+                + ".\n\nExit status: 0 the schedule ended or the steps ran out; 1 the program, data or a checkpoint "
+                + "cannot be read, or a log cannot be written; 64 a misused option."
         )
 
         @Argument(help: "A .ramp program file.")
@@ -55,8 +56,9 @@ extension RampCommand {
         var checkpointEvery: Int = 100
 
         @Option(
-            help:
-                "Continue from this checkpoint, with the same options; under an edited program, its log of metrics and signals is replayed."
+            help: ArgumentHelp(
+                "Continue from this checkpoint, with the same options; under an edited program, its log of metrics "
+                    + "and signals is replayed.")
         )
         var resume: String?
 
@@ -95,7 +97,8 @@ extension RampCommand {
                     }
                     guard c.config == config else {
                         throw RunError(
-                            "the checkpoint \(resume) was written with other options (objective, optimizer, steps, seed, batch or evaluation); resume with the same ones"
+                            "the checkpoint \(resume) was written with other options (objective, optimizer, steps, "
+                                + "seed, batch or evaluation); resume with the same ones"
                         )
                     }
                     trainer = try Trainer(program: program, resuming: c)

@@ -7,7 +7,10 @@ extension RampCommand {
         static let configuration = CommandConfiguration(
             abstract: "Drive a scheduler over stdin/stdout with JSON lines (see docs/serve.md).",
             discussion:
-                #"Requests: {"op":"step","metric":0.31}, {"op":"lr"}, {"op":"state"}, {"op":"load","state":{...}}, {"op":"reset"}, {"op":"load_program","source":"..."}. One response line each; a bad request gets an error line and the session goes on as it was.\n\nExit status: 0 at the end of input; 1 the starting program cannot be read or checked; 64 a misused option."#
+                #"Requests: {"op":"step","metric":0.31}, {"op":"lr"}, {"op":"state"}, {"op":"load","state":{...}}, "#
+                + #"{"op":"reset"}, {"op":"load_program","source":"..."}. One response line each; a bad request "#
+                + #"gets an error line and the session goes on as it was.\n\nExit status: 0 at the end of input; "#
+                + #"1 the starting program cannot be read or checked; 64 a misused option."#
         )
 
         @Argument(help: "A .ramp program to start with (or send load_program).")

@@ -7,7 +7,9 @@ extension RampCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the rate at each step.",
             discussion:
-                "Stops early, with a note on stderr, when the schedule finishes before --steps.\n\nExit status: 0; 1 the program or metrics file cannot be read or checked, or the output cannot be written; 64 a misused option."
+                "Stops early, with a note on stderr, when the schedule finishes before --steps.\n\nExit status: 0; 1 "
+                + "the program or metrics file cannot be read or checked, or the output cannot be written; 64 a "
+                + "misused option."
         )
 
         @OptionGroup var input: ProgramInput

@@ -27,7 +27,8 @@ extension Builtins {
         BuiltinSpec(
             "signal", .condition,
             doc:
-                "holds at the end of the step on which the signal was raised (scheduler.signal(name), serve's signal op, the REPL's :signal, ramp run --signal NAME@STEP)",
+                "holds at the end of the step on which the signal was raised (scheduler.signal(name), serve's signal "
+                + "op, the REPL's :signal, ramp run --signal NAME@STEP)",
             params: [
                 ParamSpec(
                     "name", .string, .required,

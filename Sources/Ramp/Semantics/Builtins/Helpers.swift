@@ -7,7 +7,8 @@ extension Builtins {
         BuiltinSpec(
             "unchecked", .helper,
             doc:
-                "a statement's schedule whose values pass as they are: outside the output's range is a warning, not an error (what a library's constructor gets; they must still be finite)",
+                "a statement's schedule whose values pass as they are: outside the output's range is a warning, not "
+                + "an error (what a library's constructor gets; they must still be finite)",
             params: [
                 ParamSpec("schedule", .any, .required, doc: "the output's schedule")
             ]
@@ -15,7 +16,8 @@ extension Builtins {
         BuiltinSpec(
             "with_momentum", .helper,
             doc:
-                "a rate that sets momentum too, as DeepSpeed's OneCycle does: a statement of its own, whose momentum is the program's",
+                "a rate that sets momentum too, as DeepSpeed's OneCycle does: a statement of its own, whose momentum "
+                + "is the program's",
             params: [
                 ParamSpec("schedule", .schedule, .required, doc: "the learning rate"),
                 ParamSpec("momentum", .schedule, .required, doc: "momentum (Adam's beta1), step by step beside it"),
@@ -24,7 +26,8 @@ extension Builtins {
         BuiltinSpec(
             "layer_decay", .helper,
             doc:
-                "a statement: parameter group i, from 0 to `layers`, takes the default `output` times decay^(layers - i), as BEiT, ELECTRA and timm's layer_decay do",
+                "a statement: parameter group i, from 0 to `layers`, takes the default `output` times decay^(layers - "
+                + "i), as BEiT, ELECTRA and timm's layer_decay do",
             params: [
                 ParamSpec("decay", .number, .required, .positive, doc: "the factor from one layer to the next"),
                 ParamSpec(
@@ -40,7 +43,9 @@ extension Builtins {
         BuiltinSpec(
             "chainable", .helper,
             doc:
-                "a schedule that steps as torch's chainable schedulers do: inside chained(...) it moves the running rate by its own change around `floor` (by its ratio when the floor is 0); anywhere else it is the schedule",
+                "a schedule that steps as torch's chainable schedulers do: inside chained(...) it moves the running "
+                + "rate by its own change around `floor` (by its ratio when the floor is 0); anywhere else it is "
+                + "the schedule",
             params: [
                 ParamSpec("schedule", .schedule, .required, doc: "the schedule"),
                 ParamSpec(
@@ -69,7 +74,8 @@ extension Builtins {
         BuiltinSpec(
             "timestring", .helper,
             doc:
-                "a Composer time as steps: '100ba' batches, '2ep' epochs (through steps_per_epoch), '0.1dur' of total (rounded down, as Composer does); a number is steps; a list gives a list",
+                "a Composer time as steps: '100ba' batches, '2ep' epochs (through steps_per_epoch), '0.1dur' of total "
+                + "(rounded down, as Composer does); a number is steps; a list gives a list",
             params: [
                 ParamSpec("time", .any, .required, doc: "a time string, a number of steps, or a list of them")
             ]
@@ -112,7 +118,10 @@ extension Builtins {
         BuiltinSpec(
             "milestone_values", .helper,
             doc:
-                "values[i] from milestone i on, milestones counted in `count` updates over the run (t / total), as fvcore's MultiStepParamScheduler counts them: int((t / total + 1e-6) * count); without milestones, count is split evenly, ceil(count / len(values)) apart; without count, the last milestone is it",
+                "values[i] from milestone i on, milestones counted in `count` updates over the run (t / total), as "
+                + "fvcore's MultiStepParamScheduler counts them: int((t / total + 1e-6) * count); without "
+                + "milestones, count is split evenly, ceil(count / len(values)) apart; without count, the last "
+                + "milestone is it",
             params: [
                 ParamSpec("values", .numbers, .required, doc: "one more value than milestones"),
                 ParamSpec(
@@ -151,13 +160,15 @@ extension Builtins {
         BuiltinSpec(
             "span", .helper,
             doc:
-                "`body` on a scheduler's own clock, as MMEngine runs its schedulers: `base` before step `begin`, the body from there, and its last value from `end` on; with by_epoch, the clock ticks once an epoch",
+                "`body` on a scheduler's own clock, as MMEngine runs its schedulers: `base` before step `begin`, the "
+                + "body from there, and its last value from `end` on; with by_epoch, the clock ticks once an epoch",
             params: [
                 ParamSpec("body", .schedule, .required, doc: "the schedule, from its own step 0 at `begin`"),
                 ParamSpec("begin", .integer, .number(0), .nonNegative, doc: "the tick at which the body starts"),
                 ParamSpec("end", .integer, .absent, doc: "the tick at which it stops changing (None: never)"),
                 ParamSpec(
-                    "by_epoch", .bool, .bool(false), doc: "tick once an epoch (steps_per_epoch) rather than every step"),
+                    "by_epoch", .bool, .bool(false),
+                    doc: "tick once an epoch (steps_per_epoch) rather than every step"),
             ]
         ) { a throws(CheckError) in
             let body = try a.stateless("body", in: "span")
@@ -199,7 +210,8 @@ extension Builtins {
         BuiltinSpec(
             "cosine_periods", .helper,
             doc:
-                "half a cosine per period, from `from` times its weight down to `min`, each restarting where the last ended; after the last period its final value holds (MMEngine's CosineRestartLR)",
+                "half a cosine per period, from `from` times its weight down to `min`, each restarting where the last "
+                + "ended; after the last period its final value holds (MMEngine's CosineRestartLR)",
             params: [
                 ParamSpec("periods", .durations, .required, doc: "each period's length"),
                 ParamSpec("weights", .numbers, .required, doc: "each period's starting factor"),
@@ -214,7 +226,8 @@ extension Builtins {
             }
             var phases: [Phase] = []
             var last: Node = .constant(0)
-            // from and min as schedules keep how they follow the base, so the program taken to another base stays exact.
+            // from and min as schedules keep how they follow the base, so the program taken to another base stays
+            // exact.
             let from = try Checker.schedule(a.values["from"]!, a.range("from"))
             let low = try Checker.schedule(a.values["min"]!, a.range("min"))
             for (p, w) in zip(periods, weights) {
@@ -234,10 +247,12 @@ extension Builtins {
         BuiltinSpec(
             "composite", .helper,
             doc:
-                "schedules over consecutive fractions of the run (`lengths`, summing to 1), each seeing the run's fraction or its own rescaled to [0, 1), as fvcore's CompositeParamScheduler",
+                "schedules over consecutive fractions of the run (`lengths`, summing to 1), each seeing the run's "
+                + "fraction or its own rescaled to [0, 1), as fvcore's CompositeParamScheduler",
             params: [
                 ParamSpec(
-                    "schedules", .list, .required, doc: "the pieces, each written over the run's fraction of t / total"),
+                    "schedules", .list, .required,
+                    doc: "the pieces, each written over the run's fraction of t / total"),
                 ParamSpec("lengths", .numbers, .required, doc: "the fraction of the run each piece lasts"),
                 ParamSpec(
                     "interval_scaling", .list, .required,
@@ -253,7 +268,8 @@ extension Builtins {
             }
             let total = try a.runLength()
             let n = Double(total)
-            // Piece i is in force from the first step whose fraction, plus fvcore's 1e-6, passes the running total before it.
+            // Piece i is in force from the first step whose fraction, plus fvcore's 1e-6, passes the running total
+            // before it.
             var ends: [Int] = []
             var running = 0.0
             for length in lengths.dropLast() {

@@ -36,7 +36,8 @@ public enum Builtins {
     public static let outputs: [OutputSpec] = [
         OutputSpec(name: "lr", doc: "the learning rate (a bare schedule means this)", range: .nonNegative),
         OutputSpec(
-            name: "momentum", doc: "momentum (or Adam's beta1); one-cycle and cyclic set it unless given", range: .unit),
+            name: "momentum", doc: "momentum (or Adam's beta1); one-cycle and cyclic set it unless given",
+            range: .unit),
         OutputSpec(name: "beta2", doc: "Adam's beta2, the decay of its average of squared gradients", range: .unit),
         OutputSpec(name: "weight_decay", doc: "weight decay (the optimizer's weight_decay)", range: .nonNegative),
         OutputSpec(
@@ -69,7 +70,8 @@ public enum Builtins {
         ("lr", "the learning rate of the step (conditions only)"),
         (
             "current",
-            "the output's value at the last step before the phase, fixed when the phase starts; current(\"momentum\") reads another output"
+            "the output's value at the last step before the phase, fixed when the phase starts; current(\"momentum\") "
+                + "reads another output"
         ),
         (
             "elapsed",

@@ -144,7 +144,8 @@ extension Builtins {
             .schedule(
                 .primitive(
                     InverseTime(
-                        rate: a.num("rate"), every: a.num("every"), from: a.num("from"), staircase: a.bool("staircase")),
+                        rate: a.num("rate"), every: a.num("every"), from: a.num("from"),
+                        staircase: a.bool("staircase")),
                     [:]))
         },
 
@@ -268,7 +269,8 @@ extension Builtins {
             guard !b.isEmpty, v.count == b.count else {
                 throw .error(.interpolateCounts(boundaries: b.count, values: v.count), at: a.range("values"))
             }
-            // Equal first boundaries (optax's boundary at step 0) make an interval that never shows: the last of them holds.
+            // Equal first boundaries (optax's boundary at step 0) make an interval that never shows: the last of them
+            // holds.
             while b.count > 1, b[0] == b[1] {
                 b.removeFirst()
                 v.removeFirst()
@@ -343,7 +345,8 @@ extension Builtins {
                 ParamSpec(
                     "decay_mode", .choice(Restarts.DecayMode.allCases.map(\.rawValue)), .string("excursion"),
                     doc:
-                        "excursion: decay scales everything above `floor`; peak: only the starting value decays, `floor` stays"
+                        "excursion: decay scales everything above `floor`; peak: only the starting value decays, "
+                        + "`floor` stays"
                 ),
             ]
         ) { a throws(CheckError) in
@@ -398,7 +401,9 @@ extension Builtins {
         BuiltinSpec(
             "chained", .schedule,
             doc:
-                "torch's ChainedScheduler: each step, every schedule in turn updates one running rate that starts at base; a chainable(...) one moves it by its own change around its floor, any other sets it to its own value",
+                "torch's ChainedScheduler: each step, every schedule in turn updates one running rate that starts at "
+                + "base; a chainable(...) one moves it by its own change around its floor, any other sets it to "
+                + "its own value",
             params: [
                 ParamSpec("schedules", .list, .required, doc: "the schedules, in the order they step")
             ]

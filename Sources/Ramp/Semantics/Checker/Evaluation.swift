@@ -36,7 +36,8 @@ extension Checker {
             case .divide: c = .divide
             case .power: c = .power
             case .floorDivide:
-                // floor(a / b): numbers fold (a choice on the base is kept as the quotient it gave), schedules floor pointwise.
+                // floor(a / b): numbers fold (a choice on the base is kept as the quotient it gave), schedules floor
+                // pointwise.
                 let a = try evaluate(l, env)
                 let b = try evaluate(r, env)
                 switch try Checker.combine(.divide, a, l.range, b, r.range, base: settings.base) {

@@ -169,8 +169,10 @@ public struct Trainer {
             scheduler: scheduler.saved, rng: rng, best: best)
     }
 
-    /// Runs one step; nil once the run has stopped.
-    public mutating func runStep() -> StepRecord? {
+    /// Runs one step; nil once the run has stopped. `raising` sees the step's
+    /// rate and loss and names the signals to raise before the step ends (the
+    /// range test's `diverged`).
+    public mutating func runStep(raising: (_ lr: Double, _ loss: Double) -> [String] = { _, _ in [] }) -> StepRecord? {
         guard stop == nil else { return nil }
         let i = scheduler.step
         if scheduler.finished {
@@ -207,6 +209,7 @@ public struct Trainer {
             metric = m
             if m.isFinite { best = min(best ?? m, m) }
         }
+        for name in raising(lr, loss) { try? scheduler.signal(name) }
         scheduler.step(metric: metric)
         return StepRecord(step: i, lr: lr, momentum: momentum, loss: loss, metric: metric)
     }

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import Ramp
+
+extension RampCommand {
+    struct FindLR: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "find-lr",
+            abstract: "Run the LR range test on an objective and suggest a peak learning rate.",
+            discussion: """
+                The rate rises geometrically from --start-lr towards --end-lr over --iterations steps (a Ramp \
+                program that ends on the signal `diverged`); the loss is smoothed (beta 0.98, debiased) and the \
+                test stops when it passes 4 times its best. The suggestions are fastai's: valley (the default), \
+                steep, and a tenth of the minimum, on the points left after dropping the first iterations / 10 \
+                and the last 5.
+
+                Exit status: 0; 1 the test cannot run or the log cannot be written; 64 a misused option.
+                """
+        )
+
+        @Option(help: "The objective to train.")
+        var objective: ObjectiveKind
+
+        @Option(help: "The optimizer.")
+        var optimizer: OptimizerKind = .sgd
+
+        @Option(help: "The first rate.")
+        var startLr: Double = 1e-7
+
+        @Option(help: "The rate the rise heads for (step i trains at start * (end / start) ^ (i / iterations)).")
+        var endLr: Double = 10
+
+        @Option(help: "Steps of the rise (6 to 100000).")
+        var iterations: Int = 100
+
+        @Option(help: "Seed for mini-batch sampling.")
+        var seed: UInt64 = 0
+
+        @Option(help: "Dimension of the synthetic objectives.")
+        var dim: Int = 10
+
+        @Option(help: "Mini-batch size for the logistic objective (default: the whole training set).")
+        var batchSize: Int?
+
+        @Option(help: "Also print the schedule to train with for this many steps, at the suggested peak.")
+        var trainSteps: Int?
+
+        @Option(help: "Write one CSV row per step: step, lr, loss, smoothed_loss.")
+        var log: String?
+
+        @Option(help: "Chart height in rows.")
+        var height: Int = 12
+
+        func validate() throws {
+            if let problem = RangeTest(startLR: startLr, endLR: endLr, iterations: iterations).problem {
+                throw ValidationError(problem)
+            }
+            if let trainSteps, trainSteps < 20 { throw ValidationError("--train-steps must be at least 20") }
+            if dim < 1 { throw ValidationError("--dim must be at least 1") }
+            guard PlotLimits.terminalHeight.contains(height) else {
+                let h = PlotLimits.terminalHeight
+                throw ValidationError("--height must be from \(h.lowerBound) to \(h.upperBound)")
+            }
+        }
+
+        func run() throws {
+            let test = RangeTest(startLR: startLr, endLR: endLr, iterations: iterations)
+            let run: RangeTestRun
+            do {
+                run = try RangeTestRun(
+                    test, objective: objective, optimizer: OptimizerConfig(kind: optimizer), dimension: dim,
+                    seed: seed, batchSize: batchSize)
+            } catch let error as RunError {
+                Stderr.print("error: \(error.description)")
+                throw ExitCode(1)
+            }
+            if let log {
+                do { try AtomicFile.write(to: log) { $0.write(run.csv) } } catch {
+                    Stderr.print("error: cannot write the log \(log): \(error)")
+                    throw ExitCode(1)
+                }
+            }
+            let chart = TerminalChart(width: 72, height: height, color: false).render(run.panel)
+            print(TerminalText.escaped(chart), terminator: chart.hasSuffix("\n") ? "" : "\n")
+            for line in run.summary(trainSteps: trainSteps) { print(line) }
+        }
+    }
+}

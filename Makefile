@@ -127,10 +127,10 @@ clean:
 ## tests in Tests/Integration. `make test` needs none of this.
 VENV = .build/integration-venv
 WHEELS ?= /opt/wheels
-INTEGRATION_PACKAGES = torch transformers accelerate lightning jax optax keras numpy pytest nbconvert ipykernel
+INTEGRATION_PACKAGES = torch transformers accelerate lightning jax optax keras numpy pytest nbconvert ipykernel fastai
 integration: build
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	@KERAS_BACKEND=jax $(VENV)/bin/python -c "import torch, transformers, lightning, jax, optax, keras, nbconvert, ipykernel" 2>/dev/null || \
+	@KERAS_BACKEND=jax $(VENV)/bin/python -c "import torch, transformers, lightning, jax, optax, keras, nbconvert, ipykernel, fastai.callback.schedule" 2>/dev/null || \
 		{ echo "Installing $(INTEGRATION_PACKAGES) into $(VENV) (once; torch is large)..."; \
 		  $(VENV)/bin/python -m pip install -q --disable-pip-version-check \
 			$$( [ -d $(WHEELS) ] && echo --find-links $(WHEELS) ) $(INTEGRATION_PACKAGES); }

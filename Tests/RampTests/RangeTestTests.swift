@@ -90,6 +90,34 @@ struct RangeTestTests {
         #expect(test.suggestions(r) == RangeTest.Suggestions(valley: 3, steep: nil, minimum: 0.3, valleyIndex: 2))
     }
 
+    /// fastai's own valley, steep and minimum, recorded on the same points (Tests/Python/fastai_suggestions.json).
+    @Test func suggestionsEqualFastaisRecorded() throws {
+        struct Case: Decodable {
+            var name: String
+            var lrs: [Double]
+            var losses: [Double?]
+            var valley: Double
+            var steep: Double
+            var minimum: Double
+            var numIter: Int
+            enum CodingKeys: String, CodingKey {
+                case name, lrs, losses, valley, steep, minimum
+                case numIter = "num_iter"
+            }
+        }
+        struct File: Decodable { var cases: [Case] }
+        let url = repositoryRoot.appendingPathComponent("Tests/Python/fastai_suggestions.json")
+        let cases = try JSONDecoder().decode(File.self, from: Data(contentsOf: url)).cases
+        #expect(cases.count == 7)
+        for c in cases {
+            var r = RangeTest.Record()
+            r.lrs = c.lrs
+            r.losses = c.losses.map { $0 ?? .nan }
+            let s = try #require(RangeTest(iterations: c.numIter).suggestions(r), "\(c.name)")
+            #expect(s.valley == c.valley && s.steep == c.steep && s.minimum == c.minimum, "\(c.name)")
+        }
+    }
+
     @Test func settingsAreChecked() {
         #expect(RangeTest(iterations: 5).problem == "the iterations must be from 6 to 100000, got 5")
         #expect(RangeTest(startLR: 1, endLR: 0.5).problem == "the end rate must be above the start rate (1.0), got 0.5")

@@ -27,7 +27,8 @@ except ImportError:  # not built as a wheel: the compiler in $RAMP_BINARY says, 
     pass
 
 __all__ = ["compile", "Schedule", "torch_scheduler", "hf_callback", "lightning_config", "keras_callback",
-           "table", "check", "explain", "plot", "Chart", "RampError", "Diagnostic", "IR_VERSION", "__version__"]
+           "table", "check", "explain", "plot", "Chart", "RampError", "Diagnostic", "IR_VERSION", "__version__",
+           "lr_find", "RangeTestResult"]
 
 
 class Diagnostic:
@@ -420,6 +421,11 @@ def _versions() -> Tuple[str, int]:
 
 
 def __getattr__(name: str) -> Any:
+    # The range test is imported when first used, so `import ramp` stays light.
+    if name in ("lr_find", "RangeTestResult"):
+        from ramp import _range_test
+
+        return getattr(_range_test, name)
     # Outside a wheel, __version__ and IR_VERSION come from the compiler, on first use.
     if name in ("__version__", "IR_VERSION"):
         version, ir = _versions()

@@ -95,6 +95,7 @@ extension DiagnosticKind {
 
     // MARK: R07 tools
     static let formatChangedMeaning = DiagnosticKind(701)
+    static let checkBudget = DiagnosticKind(702)
 
     // MARK: notes
     static let related = DiagnosticKind(0)
@@ -117,7 +118,7 @@ public enum DiagnosticCatalogue {
         .baseDependent,
         .unknownOutput, .reservedOutput,
         .badConfig, .unsupportedConfig,
-        .formatChangedMeaning,
+        .formatChangedMeaning, .checkBudget,
     ]
 
     /// Names and summaries, by number.
@@ -180,6 +181,10 @@ public enum DiagnosticCatalogue {
         701: (
             "format-changed-meaning",
             "a program that `ramp fmt` could not lay out without changing it, so left as it was"
+        ),
+        702: (
+            "check-budget",
+            "a warning from the language server: checking stopped at its budget of sampled values; `ramp check` goes on"
         ),
         0: ("note", "a location related to another diagnostic"),
     ]

@@ -18,6 +18,8 @@ struct DocumentAnalysis: Sendable {
     let compiled: CompiledProgram?
     /// Errors and warnings, as `ramp check` reports them.
     let diagnostics: [Diagnostic]
+    /// Where the check stopped at its budget (R0702), when it did: the program was not checked whole.
+    let stopped: Diagnostic?
     let definitions: [String: Definition]
     /// Uses of names that are not a `def`'s parameters or a lambda's.
     let uses: [(name: String, range: SourceRange)]
@@ -50,17 +52,29 @@ struct DocumentAnalysis: Sendable {
         self.program = readable.program
         parses = program != nil
         var compiled: CompiledProgram?
+        var stopped: Diagnostic?
         if let program {
+            // Checked under a budget, so that one line asking for billions of values cannot hold every request.
+            let budget = CheckBudget(limit: DocumentAnalysis.checkBudget)
             do {
-                let p = try Compiler.compile(file, parsed: program)
+                let p = try budget.run { () throws(DiagnosticError) in try Compiler.compile(file, parsed: program) }
                 compiled = p
                 diagnostics = p.warnings
+            } catch let error as DiagnosticError {
+                diagnostics = error.diagnostics.map { d in
+                    guard d.kind == .checkBudget else { return d }
+                    var w = d
+                    w.severity = .warning
+                    stopped = w
+                    return w
+                }
             } catch {
-                diagnostics = error.diagnostics
+                preconditionFailure("the checker throws diagnostics")
             }
         }
         self.compiled = compiled
         self.diagnostics = diagnostics
+        self.stopped = stopped
         var names = NameIndex(tokens: tokens, file: readable.file)
         if let p = readable.program { names.walk(p) }
         definitions = names.definitions
@@ -92,6 +106,9 @@ struct DocumentAnalysis: Sendable {
         }
         return (file, nil)
     }
+
+    /// The values one check may sample (`CheckBudget`): well within a frame on a release build.
+    static let checkBudget = CheckBudget.languageServer
 
     /// `/home/me/card.ramp` for `file:///home/me/card.ramp`: how diagnostics name the file.
     static func displayName(_ uri: String) -> String {

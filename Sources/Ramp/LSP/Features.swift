@@ -133,6 +133,11 @@ extension DocumentAnalysis {
             parts.append(p.summary)
             if range == nil { range = p.range }
         }
+        // Phases and lengths are known once the program is checked; say why they are missing.
+        if let stopped, stopped.range.start <= offset, offset <= stopped.range.end {
+            parts.append("Not checked whole: \(stopped.message)")
+            if range == nil { range = stopped.range }
+        }
         guard let range, !parts.isEmpty else { return nil }
         return (parts.joined(separator: "\n\n---\n\n"), range)
     }

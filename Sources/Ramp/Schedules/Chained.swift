@@ -49,10 +49,11 @@ public struct Chained: Sendable {
     public var start: Double
 
     /// The running rate after local step `t`: the members replayed from step 0,
-    /// as torch replays them (a running product costs the same).
+    /// as torch replays them. A running value inside a member goes on from
+    /// one step of the replay to the next, so the replay costs `t` steps, not `t²`.
     func value(at t: Double, _ slots: [SlotState]) -> Double {
         var run = begin()
-        advance(&run, through: t, slots, nil, 0)
+        advance(&run, through: t, slots, RunningValues(), 0)
         return run.x
     }
 
@@ -62,7 +63,7 @@ public struct Chained: Sendable {
         out.reserveCapacity(points.count)
         var j = 0
         var run = begin()
-        advance(&run, through: Double(points.last ?? -1), slots, nil, 0) { k, x in
+        advance(&run, through: Double(points.last ?? -1), slots, RunningValues(), 0) { k, x in
             while j < points.count, points[j] == k {
                 out.append(x)
                 j += 1

@@ -109,15 +109,33 @@ public struct Restarts: Sendable {
             return (tau * Double(period) / length, k)
         }
 
+        /// The steps `limit` cycles take, summed cycle by cycle as a run meets
+        /// them. The sum stops early once it is too long to be a duration
+        /// (`mult > 1` gets there within a few thousand cycles); equal cycles
+        /// (`mult = 1`) multiply, so `limit = 1e12` costs no loop.
         public var duration: Int? {
             guard let limit else { return nil }
+            let cap = Double(Int.max / 2)
+            if mult == 1 {
+                let total = Double(period) * Double(limit)
+                return total < cap ? Int(total.rounded()) : nil
+            }
             var total = 0.0
             var length = Double(period)
-            for _ in 0..<limit {
+            for k in 0..<limit {
+                if k == Self.summedCycles {
+                    // Cycles barely longer than the last: the rest as a geometric series.
+                    total += length * (pow(mult, Double(limit - k)) - 1) / (mult - 1)
+                    break
+                }
                 total += length
+                if total >= cap { return nil }
                 length *= mult
             }
-            return total < Double(Int.max / 2) ? Int(total.rounded()) : nil
+            return total < cap ? Int(total.rounded()) : nil
         }
+
+        /// How many cycles `duration` adds one by one before it sums the rest.
+        static let summedCycles = 1_000_000
     }
 }

@@ -56,6 +56,9 @@ extension CompiledProgram {
             // The momentum one-cycle and cyclic shapes move is checked as a scheduled momentum is.
             let node = Node.sequence(lrSeq)
             let horizon = min(settings.total ?? 1_000_000, lrSeq.staticDuration ?? 1_000_000)
+            guard CheckBudget.allows(steps: samplePoints(horizon).count, of: node) else {
+                throw .error(.checkBudget(CheckBudget.current?.limit ?? 0), at: lrSeq.phases[0].range)
+            }
             var t = 0
             while t < horizon {
                 if let m = node.momentum(at: Double(t), slots), let why = OutputRange.unit.violation(m) {
@@ -101,7 +104,7 @@ extension CompiledProgram {
             let start = s.starts.flatMap { st in offset.map { $0 + st[i] } }
             var horizon = p.bound ?? CompiledProgram.horizon
             if let total { horizon = min(horizon, max(1, total - (start ?? 0))) }
-            if let (step, why) = firstViolation(p.body, horizon: horizon, range: range, slots) {
+            if let (step, why) = try firstViolation(p.body, horizon: horizon, range: range, slots, at: p.range) {
                 let at = start.map { $0 + step } ?? step
                 throw .error(.outOfRange(what, why, step: at, ofPhase: start == nil), at: p.range)
             }
@@ -115,14 +118,21 @@ extension CompiledProgram {
 extension CompiledProgram {
     /// The first step before `horizon` at which `body` is out of `range`, and
     /// why, as the checker samples it: densely at first, then at growing
-    /// gaps, then every step since the last good sample.
-    static func firstViolation(_ body: Node, horizon: Int, range: OutputRange, _ slots: [SlotState]) -> (
-        step: Int, why: String
-    )? {
+    /// gaps, then every step since the last good sample. A check with a
+    /// budget stops at `place` when this sampling would pass it.
+    static func firstViolation(
+        _ body: Node, horizon: Int, range: OutputRange, _ slots: [SlotState], at place: SourceRange
+    ) throws(CheckError) -> (step: Int, why: String)? {
         let points = samplePoints(horizon)
+        guard CheckBudget.allows(body, points: points) else {
+            throw .error(.checkBudget(CheckBudget.current?.limit ?? 0), at: place)
+        }
         let values = body.values(at: points, slots)
         guard let j = values.firstIndex(where: { range.violation($0) != nil }) else { return nil }
         let span = Array((j > 0 ? points[j - 1] + 1 : 0)...points[j])
+        guard CheckBudget.allows(body, points: span) else {
+            throw .error(.checkBudget(CheckBudget.current?.limit ?? 0), at: place)
+        }
         let spanValues = body.values(at: span, slots)
         let k = spanValues.firstIndex { range.violation($0) != nil } ?? span.count - 1
         return (span[k], range.violation(spanValues[k]) ?? "")

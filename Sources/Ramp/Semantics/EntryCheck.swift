@@ -120,7 +120,10 @@ extension CompiledProgram {
         for (body, bound) in bodies {
             var horizon = bound ?? CompiledProgram.horizon
             if let total { horizon = min(horizon, max(1, total)) }
-            for v in body.values(at: samplePoints(horizon), slots) where v.isFinite {
+            // Past the budget, the range is left out: the check stops at the next phase it samples.
+            let points = samplePoints(horizon)
+            guard CheckBudget.allows(body, points: points) else { continue }
+            for v in body.values(at: points, slots) where v.isFinite {
                 lo = min(lo, v)
                 hi = max(hi, v)
             }
@@ -198,7 +201,7 @@ extension CompiledProgram {
                 ?? (p.explicitBound ? p.bound : built.body.duration)
             var horizon = length ?? CompiledProgram.horizon
             if let total { horizon = min(horizon, max(1, total - values.elapsed)) }
-            if let (step, why) = firstViolation(built.body, horizon: horizon, range: range, slots) {
+            if let (step, why) = try firstViolation(built.body, horizon: horizon, range: range, slots, at: p.range) {
                 throw .error(.outOfRangeAtEntry(what, why, step: step, when: when), at: p.range)
             }
         }

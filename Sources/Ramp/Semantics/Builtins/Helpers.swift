@@ -30,9 +30,11 @@ extension Builtins {
                 + "i), as BEiT, ELECTRA and timm's layer_decay do",
             params: [
                 ParamSpec("decay", .number, .required, .positive, doc: "the factor from one layer to the next"),
+                // Each group is an output of its own, checked and tabled: 1,000 is far past any model's depth.
                 ParamSpec(
-                    "layers", .integer, .required, .atLeast(1),
-                    doc: "the index of the last group (the head), whose factor is 1"),
+                    "layers", .integer, .required,
+                    .interval(low: 1, lowInclusive: true, high: 1000, highInclusive: true),
+                    doc: "the index of the last group (the head), whose factor is 1; at most 1,000"),
                 ParamSpec("output", .string, .string("lr"), doc: "the output the groups scale"),
             ]
         ) { a throws(CheckError) in

@@ -99,6 +99,8 @@ public struct Checker {
     }
     /// Outputs a library's constructor writes, whose values pass as the library gives them.
     var libraryOutputs: Set<String> = []
+    /// Where each output other than the rate and momentum is first scheduled (`beta2`, `lr[3]`).
+    var scheduledAt: [String: SourceRange] = [:]
 
     /// True for a statement that is one library constructor's call (`deepspeed.OneCycle(...)`),
     /// or `unchecked(...)`, which says the same in native Ramp.
@@ -191,28 +193,27 @@ public struct Checker {
                     }
                     for (i, x) in factors.enumerated() {
                         let name = "\(output)[\(i)]"
-                        try Checker.refuseTwice(
-                            name, at: st.range, others.map(\.name) + scaled.map(\.name),
-                            others.map(\.range) + scaled.map(\.range))
+                        try refuseTwice(name, at: st.range)
                         scaled.append((name, output, x, st.range))
+                        scheduledAt[name] = st.range
                     }
                 case .expression(let expr):
                     try schedule(output: "lr", expr, st.range, nameAt: st.nameRange, &lr, &momentum, &others)
                 case .group(let key, let output, let scale, let expr):
                     let name = "\(output)[\(key)]"
-                    try Checker.refuseTwice(
-                        name, at: st.range, others.map(\.name) + scaled.map(\.name),
-                        others.map(\.range) + scaled.map(\.range))
+                    try refuseTwice(name, at: st.range)
                     if scale {
                         let v = try evaluate(expr, [:])
                         guard case .number(let f, _) = v, f.isFinite, f >= 0 else {
                             throw .error(.groupFactorType(got: v.typeName), at: expr.range)
                         }
                         scaled.append((name, output, f, st.range))
+                        scheduledAt[name] = st.range
                     } else {
                         checkingOutput = name
                         defer { checkingOutput = nil }
                         others.append((name, try Checker.topLevel(try evaluate(expr, [:]), expr.range), st.range))
+                        scheduledAt[name] = st.range
                     }
                 }
             } catch {
@@ -264,12 +265,12 @@ public struct Checker {
         }
     }
 
-    /// An output scheduled a second time, pointing at the first (`names` and `ranges` side by side).
-    static func refuseTwice(_ name: String, at range: SourceRange, _ names: [String], _ ranges: [SourceRange])
-        throws(CheckError)
-    {
-        guard let i = names.firstIndex(of: name) else { return }
-        throw .error(.outputTwice(name), at: range, notes: [.note(.firstScheduledHere, at: ranges[i])])
+    /// Refuses a second schedule for an output (`beta2`, `lr[3]`), pointing at the first. A
+    /// table, not a search: a `layer_decay` over 100,000 layers looks each group up once.
+    func refuseTwice(_ name: String, at range: SourceRange) throws(CheckError) {
+        if let first = scheduledAt[name] {
+            throw .error(.outputTwice(name), at: range, notes: [.note(.firstScheduledHere, at: first)])
+        }
     }
 
     /// True for a statement that calls `layer_decay(...)`.
@@ -350,7 +351,7 @@ public struct Checker {
             if output == "step" || Builtins.specials.contains(where: { $0.name == output }) {
                 throw .error(.reservedOutput(output), at: SourceRange(nameAt.start, nameAt.start + output.utf8.count))
             }
-            try Checker.refuseTwice(output, at: range, others.map(\.name), others.map(\.range))
+            try refuseTwice(output, at: range)
             if Builtins.output(output) == nil {
                 let hint = suggestion(for: output, among: Builtins.outputs.map(\.name))
                 if !hint.isEmpty {
@@ -359,6 +360,7 @@ public struct Checker {
                 }
             }
             others.append((output, node, range))
+            scheduledAt[output] = range
         }
     }
 

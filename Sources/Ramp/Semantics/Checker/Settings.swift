@@ -70,8 +70,9 @@ extension Checker {
             if let e = expr("signals") {
                 let v = try evaluate(e, [:])
                 var names: [String] = []
+                var seen: Set<String> = []
                 if case .list(let items) = v {
-                    for case .string(let s) in items where Builtins.isSignalName(s) && !names.contains(s) {
+                    for case .string(let s) in items where Builtins.isSignalName(s) && seen.insert(s).inserted {
                         names.append(s)
                     }
                 }

@@ -1,0 +1,53 @@
+/// How much sampling one check may do. The checker samples each phase at a
+/// few hundred steps up to a million, and a running value (`chained`,
+/// `running_product`) replays every step up to its last sample, so a line
+/// of text can ask for billions of values. `ramp check` and the compiler take
+/// the time a program needs; the language server, which must answer within
+/// a frame, checks each version of a document under a budget, and a check
+/// that runs out of it stops with R0702 at the phase it was sampling.
+///
+/// The cost of sampling a tree is counted before it is computed: its nodes
+/// times the steps it is evaluated at. A class, so the cost of the whole
+/// check adds up across the static functions that sample; it lives for one
+/// check on one thread, reached through a task-local value.
+public final class CheckBudget: @unchecked Sendable {
+    /// The values the language server samples in one check: a few tens of milliseconds.
+    public static let languageServer = 2_000_000
+
+    public let limit: Int
+    public private(set) var spent = 0
+
+    public init(limit: Int) { self.limit = limit }
+
+    /// True once some sampling was refused.
+    public var isExhausted: Bool { spent > limit }
+
+    /// The budget of the check running on this task, if it has one.
+    @TaskLocal static var current: CheckBudget?
+
+    /// Charges the sampling of `body` at `points`, or says it is over the budget.
+    static func allows(_ body: Node, points: [Int]) -> Bool {
+        guard let budget = current else { return true }
+        let steps = body.hasRunningValue ? (points.last ?? 0) + points.count : points.count
+        return budget.charge(steps, body)
+    }
+
+    /// Charges `steps` evaluations of `body`.
+    static func allows(steps: Int, of body: Node) -> Bool {
+        guard let budget = current else { return true }
+        return budget.charge(steps, body)
+    }
+
+    private func charge(_ steps: Int, _ body: Node) -> Bool {
+        guard !isExhausted else { return false }
+        let size = body.measure(cap: limit).size
+        let (cost, overflow) = steps.multipliedReportingOverflow(by: size)
+        spent = overflow ? Int.max : spent.addingReportingOverflow(cost).overflow ? Int.max : spent + cost
+        return !isExhausted
+    }
+
+    /// Runs `check` under this budget.
+    public func run<T>(_ check: () throws -> T) rethrows -> T {
+        try CheckBudget.$current.withValue(self) { try check() }
+    }
+}

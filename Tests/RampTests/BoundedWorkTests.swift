@@ -1,0 +1,145 @@
+import Foundation
+import Testing
+
+@testable import Ramp
+
+/// A short program asks for no more work than its meaning needs: counts a
+/// user writes (cycles, layers, signals, phases) are summed in closed form,
+/// looked up in tables, or refused past a documented limit, naming it.
+@Suite struct BoundedWorkTests {
+    @Test func restartsWithATrillionCyclesHaveTheirLengthWithoutALoop() throws {
+        // 10 steps a cycle, 10^12 cycles: 10^13 steps.
+        let equal = try compiled("restarts(cosine(T=10), period=10, limit=1e12)")
+        #expect(equal.duration == 10_000_000_000_000)
+        // Cycles doubling: past any step count after 60 or so, so the schedule never ends.
+        let doubling = try compiled("restarts(cosine(T=10), period=10, mult=2, limit=1e12)")
+        #expect(doubling.duration == nil)
+        // A few cycles are summed one by one: 10 + 15 + 22.5 = 47.5, rounded.
+        #expect(try compiled("restarts(cosine(T=10), period=10, mult=1.5, limit=3)").duration == 48)
+        // Two million cycles, each 1e-9 longer than the last: the sum is
+        // N + e N (N - 1) / 2 + e^2 N (N - 1) (N - 2) / 6 + ... = 2,000,000 + 1999.999 + 1.333 = 2,002,001.33.
+        let slow = try compiled("restarts(cosine(T=1), period=1, mult=1.000000001, limit=2e6)")
+        #expect(slow.duration == 2_002_001)
+    }
+
+    @Test func aRunningProductInsideChainedIsCheckedInOneReplay() throws {
+        // Without a total, the checker samples a million steps; each used to replay the product from step 0.
+        let p = try compiled("chained([base * running_product(0.9)])")
+        let rows = Table.rows(p, steps: 4)
+        #expect(rows.map(\.lr) == [1, 0.9, 0.9 * 0.9, 0.9 * 0.9 * 0.9])
+        #expect(p.lrNode.value(at: 3, p.initialSlots) == 0.9 * 0.9 * 0.9)
+    }
+
+    @Test func layerDecayHasAtMostAThousandLayers() throws {
+        #expect(
+            rendered("layer_decay(0.65, layers=100000)\ncosine(T=10)") == """
+                t.ramp:1:26: error[R0307]: argument 'layers' of 'layer_decay' must be between 1 and 1000, got 100000
+                layer_decay(0.65, layers=100000)
+                                         ^~~~~~
+                """)
+        let p = try compiled("layer_decay(0.5, layers=1000)\ncosine(T=10)")
+        #expect(p.outputs.count == 1001)
+        #expect(p.outputs.first?.name == "lr[0]")
+        #expect(p.outputs.last?.name == "lr[1000]")
+        // A group scheduled twice still points at the first.
+        #expect(
+            rendered("layer_decay(0.5, layers=3)\ngroup 2 lr *= 0.1\ncosine(T=10)") == """
+                t.ramp:2:1: error[R0501]: lr[2] is already scheduled
+                group 2 lr *= 0.1
+                ^~~~~~~~~~~~~~~~~
+                t.ramp:1:1: note: first scheduled here
+                layer_decay(0.5, layers=3)
+                ^~~~~~~~~~~~~~~~~~~~~~~~~~
+                """)
+    }
+
+    @Test func aHundredThousandSignalsAreEachDeclaredOnce() throws {
+        let names = (0..<100_000).map { "\"s\($0)\"" }.joined(separator: ", ")
+        let p = try compiled("signals [\(names)]\nconstant(base) until signal(\"s99999\")")
+        #expect(p.settings.signals?.count == 100_000)
+        #expect(p.settings.signals?.last == "s99999")
+        #expect(
+            rendered("signals [\"a\", \"b\", \"a\"]\nconstant(base)") == """
+                t.ramp:1:9: error[R0408]: signals must be a list of different names, each an identifier, such as `signals ["cooldown"]`
+                signals ["a", "b", "a"]
+                        ^~~~~~~~~~~~~~~
+                """)
+    }
+
+    @Test func columnsOnALongLineAreCountedInScalars() {
+        // 3,000 two-byte scalars, then ASCII: the marks every 1,024 bytes fall inside and between scalars.
+        let text = String(repeating: "é", count: 3000) + "abc" + String(repeating: "x", count: 2000) + "\nlinear"
+        let file = SourceFile(name: "t.ramp", text: text)
+        #expect(file.location(of: 0) == SourceLocation(line: 1, column: 1))
+        #expect(file.location(of: 2) == SourceLocation(line: 1, column: 2))
+        #expect(file.location(of: 1024) == SourceLocation(line: 1, column: 513))
+        #expect(file.location(of: 6000) == SourceLocation(line: 1, column: 3001))
+        #expect(file.location(of: 6002) == SourceLocation(line: 1, column: 3003))
+        #expect(file.location(of: 8003) == SourceLocation(line: 1, column: 5004))
+        #expect(file.location(of: 8004) == SourceLocation(line: 2, column: 1))
+        #expect(file.location(of: 8007) == SourceLocation(line: 2, column: 4))
+    }
+
+    @Test func languageServerPositionsOnALongLineAreCountedInTheClientsUnits() {
+        // 600 four-byte scalars (two UTF-16 units each), then ASCII, then a second line.
+        let file = SourceFile(name: "t.ramp", text: String(repeating: "😀", count: 600) + "abc\nx")
+        let utf16 = LineIndex(file, encoding: .utf16)
+        #expect(utf16.position(1024) == (0, 512))
+        #expect(utf16.position(2400) == (0, 1200))
+        #expect(utf16.position(2402) == (0, 1202))
+        #expect(utf16.position(2404) == (1, 0))
+        #expect(utf16.position(2405) == (1, 1))
+        #expect(LineIndex(file, encoding: .utf32).position(2402) == (0, 602))
+        #expect(LineIndex(file, encoding: .utf8).position(2402) == (0, 2402))
+    }
+
+    @Test func aCheckUnderABudgetStopsAtThePhaseItWouldPassItAt() throws {
+        // Each phase is a tree of one node. The warmup is sampled at its 5 steps; the cosine of 1,000
+        // steps at 0 ... 256 (257 steps), then at gaps growing by half: 384, 576, 864. 5 + 260 = 265.
+        let file = SourceFile(name: "t.ramp", text: "warmup 5 then cosine(T=1000)")
+        let fits = CheckBudget(limit: 265)
+        #expect(throws: Never.self) { try fits.run { () throws(DiagnosticError) in try Compiler.compile(file) } }
+        #expect(fits.spent == 265)
+        #expect(!fits.isExhausted)
+        let short = CheckBudget(limit: 264)
+        do {
+            _ = try short.run { () throws(DiagnosticError) in try Compiler.compile(file) }
+            Issue.record("the check went past its budget")
+        } catch let error as DiagnosticError {
+            #expect(
+                DiagnosticPrinter.render(error.diagnostics, in: file) == """
+                    t.ramp:1:15: error[R0702]: checking stopped here: the schedule needs more than 264 values sampled, \
+                    the language server's budget for one check; `ramp check` checks it whole
+                    warmup 5 then cosine(T=1000)
+                                  ^~~~~~~~~~~~~~
+                    """)
+        }
+        #expect(short.isExhausted)
+        // Without a budget (`ramp check`, the compiler) nothing stops.
+        #expect(throws: Never.self) { try Compiler.compile(file) }
+    }
+
+    @Test func theLanguageServerSaysWhereItsCheckStopped() throws {
+        // Without a total, a chained running product is replayed over a million steps: past the budget.
+        var lsp = LSPSession.started()
+        let published = lsp.open("base 0.1\nchained([base * running_product(0.9)])\n")
+        let diagnostics = published["params"]?["diagnostics"]?.items ?? []
+        #expect(diagnostics.count == 1)
+        #expect(diagnostics.first?["severity"]?.number == 2)
+        #expect(diagnostics.first?["code"]?.text == "R0702")
+        #expect(
+            diagnostics.first?["message"]?.text
+                == "checking stopped here: the schedule needs more than 2,000,000 values sampled, the language "
+                + "server's budget for one check; `ramp check` checks it whole")
+        let hover = lsp.at("textDocument/hover", 1, 2)
+        let text = hover.result?["contents"]?["value"]?.text ?? ""
+        #expect(
+            text.hasSuffix(
+                "\n\n---\n\nNot checked whole: checking stopped here: the schedule needs more than 2,000,000 "
+                    + "values sampled, the language server's budget for one check; `ramp check` checks it whole"))
+        // With a total the horizon is short, and the program is checked whole.
+        let bounded = lsp.open(
+            "base 0.1\ntotal 1000\nchained([base * running_product(0.9)])\n", uri: "file:///w/b.ramp")
+        #expect(bounded["params"]?["diagnostics"]?.items.isEmpty == true)
+    }
+}

@@ -10,8 +10,8 @@ extension DiagnosticMessage {
         "this schedule sets momentum too, so it is a statement of its own (its rate and momentum), not part of another "
             + "schedule")
 
-    static func expectedSchedule(got type: String) -> Self {
-        .init(.expectedSchedule, "expected a schedule, got \(type)")
+    static func expectedSchedule(got type: String, hint: String = "") -> Self {
+        .init(.expectedSchedule, "expected a schedule, got \(type)\(hint)")
     }
 
     static func expectedCondition(got type: String) -> Self {

@@ -169,8 +169,13 @@ public struct Checker {
                 switch st.kind {
                 case .setting: break
                 case .definition(_, let params, let body):
-                    try checkNames(in: body, bound: params.map(\.name))
-                    for p in params { if let d = p.defaultValue { try checkNames(in: d, bound: []) } }
+                    // Every unknown name of the definition, in source order.
+                    var unknown = unknownNames(in: body, bound: params.map(\.name))
+                    for p in params { if let d = p.defaultValue { unknown += unknownNames(in: d, bound: []) } }
+                    if !unknown.isEmpty {
+                        diagnostics += unknown.sorted { $0.range.start < $1.range.start }
+                        throw .alreadyReported
+                    }
                 case .binding(let name, let expr):
                     if let d = declare(name, st.nameRange) {
                         poisoned.insert(name)
@@ -217,7 +222,12 @@ public struct Checker {
                     }
                 }
             } catch {
-                if let d = error.diagnostic { diagnostics.append(d) }
+                let first = error.diagnostic
+                if let first { diagnostics.append(first) }
+                // Evaluation stops at its first error; the statement's other unknown names are reported too.
+                if let expr = st.checkedExpression {
+                    diagnostics += unknownNames(in: expr, bound: []).filter { $0.range != first?.range }
+                }
             }
         }
         if lr == nil, !requireSchedule {
@@ -256,7 +266,10 @@ public struct Checker {
                 ))
         }
         guard diagnostics.isEmpty, let lr else {
-            throw DiagnosticError(diagnostics.sorted { $0.range.start < $1.range.start })
+            // A name can be met twice (a `batch_size:` checked where a duration first needs it): reported once.
+            var seen: Set<Diagnostic> = []
+            throw DiagnosticError(
+                diagnostics.sorted { $0.range.start < $1.range.start }.filter { seen.insert($0).inserted })
         }
         do throws(CheckError) {
             return try finish(lr: lr.0, lrRange: lr.1, momentum: momentum, others: others.map { ($0.name, $0.node) })
@@ -412,5 +425,15 @@ public struct Checker {
         }
         definedAt[name] = range
         return nil
+    }
+}
+
+extension Statement {
+    /// The expression a statement evaluates where it is written (a `def`'s body waits for its calls).
+    var checkedExpression: Expr? {
+        switch kind {
+        case .binding(_, let e), .output(_, let e), .expression(let e), .group(_, _, _, let e): return e
+        case .setting, .definition: return nil
+        }
     }
 }

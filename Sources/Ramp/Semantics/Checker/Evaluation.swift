@@ -201,8 +201,20 @@ extension Checker {
         case .withMomentum:
             throw .error(.withMomentumIsAStatement, at: range)
         default:
-            throw .error(.expectedSchedule(got: v.typeName), at: range)
+            throw .error(.expectedSchedule(got: v.typeName, hint: callHint(v)), at: range)
         }
+    }
+
+    /// A schedule builtin named without its call (`constant`): the call it likely meant.
+    static func callHint(_ v: Value) -> String {
+        guard case .builtin(let name) = v, let spec = Builtins.lookup(name), spec.kind == .schedule else { return "" }
+        let required = spec.params.filter { $0.defaultValue == .required }
+        if required.isEmpty {
+            let first = spec.params.first.map { $0.defaultValue == .base ? "base" : "" } ?? ""
+            return "; did you mean '\(name)(\(first))'?"
+        }
+        return
+            "; did you mean to call it, as in '\(name)(\(required.map { "\($0.name)=..." }.joined(separator: ", ")))'?"
     }
 
     mutating func condition(_ v: Value, _ range: SourceRange) throws(CheckError) -> Condition {

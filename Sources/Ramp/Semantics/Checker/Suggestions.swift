@@ -5,23 +5,31 @@ extension Checker {
     /// Reports unknown names in a `def` body even when it is never called.
     /// `bound` is a short list (a function's parameters), searched in order.
     func checkNames(in e: Expr, bound: [String]) throws(CheckError) {
+        if let first = unknownNames(in: e, bound: bound).first { throw .diagnostic(first) }
+    }
+
+    /// Every name in `e` that nothing defines, in source order: a statement
+    /// reports them all, as a compiler does, not only the first it evaluates.
+    func unknownNames(in e: Expr, bound: [String]) -> [Diagnostic] {
+        var found: [Diagnostic] = []
         var stack: [(Expr, [String])] = [(e, bound)]
         while let (e, bound) = stack.popLast() {
             switch e.kind {
             case .number, .duration, .string, .path: break
             case .name(let n):
                 if bound.contains(n) || globals[n] != nil || poisoned.contains(n) || definedAt[n] != nil
-                    || letNames.contains(n)
+                    || letNames.contains(n) || outputNames.contains(n)
                 {
                     break
                 }
                 if Builtins.lookup(n) != nil || Builtins.specials.contains(where: { $0.name == n })
-                    || Builtins.statementNames.settings.contains(n)
+                    || Builtins.statementNames.settings.contains(n) || Checker.otherKnownNames.contains(n)
+                    || Compat.optimizerNames.contains(n)
                 {
                     break
                 }
                 let hint = suggestion(for: n, among: Array(bound) + Array(globals.keys) + Builtins.allNames)
-                throw .error(.unknownName(n, hint: hint), at: e.range)
+                found.append(.error(.unknownName(n, hint: hint), at: e.range))
             case .call(let callee, let args, _):
                 stack.append((callee, bound))
                 for a in args {
@@ -48,7 +56,12 @@ extension Checker {
             case .lambda(let ps, let body): stack.append((body, bound + ps))
             }
         }
+        return found.sorted { $0.range.start < $1.range.start }
     }
+
+    /// Names `lookup` knows besides the builtins and specials: spellings Python configs use, and
+    /// names that are refused for a reason of their own (`nan`).
+    static let otherKnownNames: Set<String> = ["True", "False", "None", "nan", "NaN", "dict"]
 }
 
 /// ", did you mean 'x'?" when a close name exists.

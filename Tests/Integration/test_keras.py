@@ -151,6 +151,19 @@ def test_the_callback_refuses_a_scheduled_momentum_it_could_not_set(tmp_path):
         "Adam's beta_1); keras_callback schedules the learning rate only" in run.stderr
 
 
+def test_a_monitor_the_logs_never_hold_is_refused_naming_theirs(tmp_path):
+    """A misspelled monitor would feed nothing, and the plateau could never end the phase."""
+    require("jax")
+    program = "base 0.1\nwarmup 6 then cosine(T=200, min=0.001) until plateau(patience=1, threshold=0.05)"
+    subprocess.run([RAMP, "compile", "-e", program, "--to", "python", "-o", str(tmp_path / "card_schedule.py")], check=True)
+    script = CALLBACK.replace("card_schedule.keras_callback()", "card_schedule.keras_callback(monitor='val_los')")
+    run = subprocess.run([sys.executable, "-c", script, str(tmp_path)], env=dict(os.environ, KERAS_BACKEND="jax"),
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1
+    assert "KeyError: \"the epoch's logs hold no 'val_los' for the schedule; they hold ['loss', 'val_loss']: " \
+        "pass keras_callback(monitor=...)\"" in run.stderr, run.stderr
+
+
 def test_a_schedule_that_ends_mid_epoch_stops_fit_before_the_next_batch_trains(table, tmp_path):
     require("jax")
     program = "base 0.1\nwarmup 3 then linear(T=8, to=0.01)"  # 11 steps; an epoch has 6 batches

@@ -13,7 +13,7 @@ PROGRAM = "base 0.1\nwarmup 3 then cosine(T=40) until plateau(patience=1, thresh
 from tiny import loader  # noqa: E402
 
 
-def module_class(schedule, interval):
+def module_class(schedule, interval, **config):
     class Tiny(pl.LightningModule):
         def __init__(self):
             super().__init__()
@@ -39,7 +39,7 @@ def module_class(schedule, interval):
                 self.validated.append((self.global_step, float(self.trainer.callback_metrics["val_loss"])))
 
         def configure_optimizers(self):
-            return schedule.lightning_config(self, torch.optim.SGD(self.parameters(), lr=0.1), interval=interval)
+            return schedule.lightning_config(self, torch.optim.SGD(self.parameters(), lr=0.1), interval=interval, **config)
 
     return Tiny
 
@@ -123,3 +123,14 @@ def test_a_schedule_that_ends_mid_epoch_stops_fit_before_the_next_batch_trains(c
     trainer = fit(module, tmp_path, max_steps=100)
     assert [r for _, r in module.trained_with] == table(program, 11)
     assert trainer.global_step == 11
+
+
+def test_a_monitor_the_validation_never_logs_is_refused_naming_what_it_logged(compile_module, tmp_path):
+    """A misspelled monitor would feed nothing, and the plateau could never end the phase."""
+    schedule = compile_module(PROGRAM)
+    module = module_class(schedule, "step", monitor="val_los")()
+    with pytest.raises(KeyError) as refused:
+        fit(module, tmp_path, val_check_interval=3, check_val_every_n_epoch=None, max_steps=200)
+    assert refused.value.args[0] == ("the validation logged no 'val_los' for the schedule; it logged ['val_loss']: "
+                                     "pass lightning_config(..., monitor=...)")
+    assert len(module.trained_with) == 3  # at the first validation

@@ -230,6 +230,65 @@ def test_ddp_ranks_agree_on_every_rate_and_stop_together(compile_module, table, 
     assert len(a["rates"]) < len(metrics)  # the plateau ended the run early, on both ranks
 
 
+MISUSE_WORKER = textwrap.dedent("""
+    import datetime, json, os, sys
+    import torch, torch.distributed as dist
+    sys.path.insert(0, sys.argv[1])
+    import {module} as card
+    rank = int(os.environ["RANK"])
+    dist.init_process_group("gloo", init_method="tcp://127.0.0.1:" + sys.argv[2], rank=rank, world_size=2,
+                            timeout=datetime.timedelta(seconds=60))
+    model = torch.nn.parallel.DistributedDataParallel(torch.nn.Linear(3, 1))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = card.torch_scheduler(optimizer)
+    steps = 0
+    try:
+        for i in range(5):
+            optimizer.zero_grad()
+            model(torch.ones(2, 3)).sum().backward()
+            optimizer.step()
+            # The misuse: only rank 0 feeds the validation loss.
+            scheduler.step(0.5) if rank == 0 else scheduler.step()
+            steps += 1
+        print(json.dumps({{"rank": rank, "error": None}}), flush=True)
+    except ValueError as e:
+        print(json.dumps({{"rank": rank, "error": str(e), "steps": steps}}), flush=True)
+    dist.barrier()
+    dist.destroy_process_group()
+    os._exit(0)
+""")
+
+
+def test_ddp_a_metric_fed_on_one_rank_only_gets_ramps_error_on_every_rank(compile_module, tmp_path):
+    if not torch.distributed.is_available():
+        pytest.skip("this torch is built without torch.distributed")
+    card = compile_module(CARD, name="ddp_misuse")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    script = tmp_path / "misuse.py"
+    script.write_text(MISUSE_WORKER.format(module="ddp_misuse"))
+    import json
+    env = dict(os.environ, MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    workers = [subprocess.Popen([sys.executable, str(script), os.path.dirname(card.__file__), str(port)],
+                                env=dict(env, RANK=str(r)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for r in range(2)]
+    outputs = []
+    try:
+        for w in workers:
+            out, err = w.communicate(timeout=180)
+            assert w.returncode == 0, err
+            outputs.append(json.loads(out.strip().splitlines()[-1]))
+    finally:
+        for w in workers:
+            w.kill()
+    message = ("under torch.distributed every rank feeds a step's metric, or none does: rank(s) [0] fed one and "
+               "rank(s) [1] did not; call step(metric) on every rank, each with its own metric "
+               "(sync=None keeps each rank's own)")
+    assert sorted(outputs, key=lambda o: o["rank"]) == [{"rank": 0, "error": message, "steps": 0},
+                                                        {"rank": 1, "error": message, "steps": 0}]
+
+
 def test_every_output_reaches_its_field_in_every_group(compile_module, table):
     program = ("base 1e-3\nwarmup 3 then cosine(T=12)\nmomentum: linear(T=15, from=0.85, to=0.95)\n"
                "beta2: linear(T=15, from=0.95, to=0.999)\nweight_decay: cosine(T=15, from=0.04, min=0.4)\n"

@@ -47,15 +47,32 @@ class _StepCount:
 
 
 def _all_reduce(metric, how):
-    """The metric agreed on by every rank: their mean, min or max."""
+    """The metric agreed on by every rank: their mean, min or max, or None
+    when no rank fed one. Every rank takes part in this one collective at
+    every step, with a metric or without: ranks that disagree on whether the
+    step has one all get Ramp's error, rather than one rank waiting in a
+    collective the others never join."""
     import torch
     import torch.distributed as dist
-    x = torch.tensor([float(metric)], dtype=torch.float64)
+    world = dist.get_world_size()
+    mine = torch.tensor([0.0 if metric is None else 1.0, 0.0 if metric is None else float(metric)], dtype=torch.float64)
+    parts = [torch.zeros(2, dtype=torch.float64) for _ in range(world)]
+    dist.all_gather(parts, mine)
+    fed = [r for r, p in enumerate(parts) if p[0].item() == 1.0]
+    if not fed:
+        return None
+    if len(fed) < world:
+        missing = [r for r in range(world) if r not in fed]
+        raise ValueError(f"under torch.distributed every rank feeds a step's metric, or none does: rank(s) {fed} fed "
+                         f"one and rank(s) {missing} did not; call step(metric) on every rank, each with its own metric "
+                         "(sync=None keeps each rank's own)")
+    values = [parts[r][1].item() for r in fed]
     if how == "mean":
-        dist.all_reduce(x, op=dist.ReduceOp.SUM)
-        return x.item() / dist.get_world_size()
-    dist.all_reduce(x, op=dist.ReduceOp.MIN if how == "min" else dist.ReduceOp.MAX)
-    return x.item()
+        total = 0.0
+        for v in values:
+            total += v
+        return total / world
+    return min(values) if how == "min" else max(values)
 
 
 def _torch_class(schedule_class, module):
@@ -137,14 +154,17 @@ def _torch_class(schedule_class, module):
         def step(self, metric=None, *, without_metric=False):
             if self._signal_files and self._step_count % self.signal_every == 0 and not self._deferred:
                 _raise_from_files(self._signal_files, self.signal)
-            if metric is not None:
-                # A plain float (a tensor's value), so the saved state stays plain data.
-                metric = _all_reduce(metric, self.sync) if self._ranks and self.sync is not None else float(metric)
-            elif self._defer and not without_metric:
+            if metric is None and self._defer and not without_metric:
                 # A trainer that evaluates after stepping (hf_callback): the
                 # step ends when its evaluation, or the lack of one, is known.
                 self._deferred = True
                 return
+            if self._ranks and self.sync is not None and (metric is not None or schedule_class.USES_METRIC):
+                # Every rank, metric or not, so that a rank that feeds none is told rather than left waiting.
+                metric = _all_reduce(metric, self.sync)
+            elif metric is not None:
+                # A plain float (a tensor's value), so the saved state stays plain data.
+                metric = float(metric)
             n = self._counter.n
             if n == self._seen and self.follow_optimizer:
                 # The optimizer did not step: the schedule stays where it is.
@@ -435,6 +455,10 @@ def _lightning(schedule_class, module, optimizer, interval="step", monitor="val_
             if trainer.sanity_checking or not scheduler._deferred:
                 return
             value = trainer.callback_metrics.get(monitor)
+            if value is None and schedule_class.USES_METRIC:
+                # A misspelled monitor would feed nothing, and the schedule's condition could never hold.
+                raise KeyError(f"the validation logged no {monitor!r} for the schedule; it logged "
+                               f"{sorted(trainer.callback_metrics)}: pass lightning_config(..., monitor=...)")
             self._end(trainer, None if value is None else float(value))
 
         def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
@@ -524,7 +548,14 @@ def _keras_callback(schedule_class, monitor="val_loss", base=None, signal_file=N
                 self.model.stop_training = True
 
         def on_epoch_end(self, epoch, logs=None):
-            value = (logs or {}).get(monitor)
+            logs = logs or {}
+            value = logs.get(monitor)
+            # Once an evaluation gave its metrics (val_...), a monitor missing from them is misspelled: the schedule's
+            # condition could never hold.
+            evaluated = any(k.startswith("val_") for k in logs) or not monitor.startswith("val_")
+            if value is None and evaluated and schedule_class.USES_METRIC:
+                raise KeyError(f"the epoch's logs hold no {monitor!r} for the schedule; they hold {sorted(logs)}: "
+                               "pass keras_callback(monitor=...)")
             self._end(None if value is None else float(value))
 
         def on_train_end(self, logs=None):

@@ -7,8 +7,8 @@ extension DiagnosticMessage {
     static func checkBudget(_ limit: Int) -> Self {
         .init(
             .checkBudget,
-            "checking stopped here: the schedule needs more than \(grouped(limit)) values sampled, the language server's "
-                + "budget for one check; `ramp check` checks it whole")
+            "checking stopped here: the schedule needs more than \(grouped(limit)) values sampled, "
+                + "the language server's budget for one check; `ramp check` checks it whole")
     }
 }
 

@@ -50,7 +50,7 @@ def bundle():
 
 
 class BuildWithCompiler(build_py):
-    """Copies the compiler into the package as ramp/_bin, and writes _version.py."""
+    """Copies the compiler into the package as ramp/_bin, and writes _runtime.py and _version.py."""
 
     def run(self):
         super().run()
@@ -58,6 +58,12 @@ class BuildWithCompiler(build_py):
         bin_dir = os.path.join(target, "_bin")
         shutil.rmtree(bin_dir, ignore_errors=True)
         shutil.copytree(bundle(), bin_dir, symlinks=False)
+        # The runtime compiled modules import (the tree's parts, the state codec, the trainer adapters),
+        # written by the compiler from the files it copies into a --standalone module.
+        runtime = subprocess.run([os.path.join(bin_dir, "ramp"), "list", "--python-runtime"],
+                                 check=True, capture_output=True, text=True).stdout
+        with open(os.path.join(target, "_runtime.py"), "w", encoding="utf-8") as f:
+            f.write(runtime)
         ir = subprocess.run([os.path.join(bin_dir, "ramp"), "compile", "-e", "constant(1)", "--to", "json"],
                             check=True, capture_output=True, text=True).stdout
         ir_version = int(re.search(r'"ramp_ir"\s*:\s*(\d+)', ir).group(1))

@@ -58,9 +58,10 @@ public enum Commands {
             + "not printed"
     }
 
-    /// `ramp compile`: the program as `target` (a table of `steps` steps).
+    /// `ramp compile`: the program as `target` (a table of `steps` steps); a
+    /// Python module with its runtime copied in or imported from `ramp` (`layout`).
     public static func compile(
-        _ program: CompiledProgram, to target: CompileTarget, steps: Int,
+        _ program: CompiledProgram, to target: CompileTarget, steps: Int, layout: Python.Layout = .standalone,
         into out: inout Output
     ) throws(Failure) {
         if target.isTable, program.usesMetric {
@@ -74,7 +75,9 @@ public enum Commands {
         switch target {
         case .json: out.write(IR.document(program).render() + "\n")
         case .python:
-            do { out.write(try Python.module(program)) } catch { throw Failure(description: "\(error)") }
+            do { out.write(try Python.module(program, layout: layout)) } catch {
+                throw Failure(description: "\(error)")
+            }
         case .jax:
             do { out.write(try JAX.module(program)) } catch { throw Failure(description: "\(error)") }
         case .keras:

@@ -7,7 +7,9 @@ extension RampCommand {
         static let configuration = CommandConfiguration(
             abstract: "Compile a schedule for other tools: the JSON IR, a Python module, or a precomputed table.",
             discussion: "json: the checked program (Sources/Ramp/IR/ramp-ir.schema.json); `ramp table` reads it back. "
-                + "python: a self-contained module with `Schedule` and `torch_scheduler` (docs/compile.md). "
+                + "python: a module with `Schedule` and `torch_scheduler` (docs/compile.md), which imports its "
+                + "runtime and the trainer adapters from the `ramp` package when this compiler is the one that "
+                + "package installed, and carries them itself otherwise or with --standalone. "
                 + "csv and table-json: the rate at each of --steps steps, for schedules that use no metric; "
                 + "metric-driven schedules run from the Python module or `ramp serve`.\n\n"
                 + "Exit status: 0 written; 1 the program cannot be read, checked or compiled to the target, "
@@ -24,6 +26,9 @@ extension RampCommand {
         @Option(help: "Steps in a csv or table-json table.")
         var steps: Int?
 
+        @Flag(help: "python: copy the runtime and the trainer adapters into the module, which then needs only Python.")
+        var standalone = false
+
         func validate() throws {
             if to.isTable, steps == nil { throw ValidationError("--to \(to.rawValue) needs --steps N") }
             if let steps, steps < 0 { throw ValidationError("--steps cannot be negative") }
@@ -32,7 +37,11 @@ extension RampCommand {
         func run() throws {
             let program = try input.compile()
             do {
-                try write { out in try Commands.compile(program, to: to, steps: steps ?? 0, into: &out) }
+                try write { out in
+                    try Commands.compile(
+                        program, to: to, steps: steps ?? 0, layout: standalone ? .standalone : Python.installedLayout,
+                        into: &out)
+                }
             } catch let error as Commands.Failure {
                 Stderr.print("error: \(error)")
                 throw ExitCode(1)

@@ -16,7 +16,15 @@ extension RampCommand {
         @Flag(help: "Print every word of the language by kind, as JSON: what editor grammars must cover.")
         var vocabulary = false
 
+        @Flag(help: .hidden)
+        var pythonRuntime = false
+
         func run() throws {
+            if pythonRuntime {
+                // The `ramp` package's runtime module, which the wheel's build writes as ramp/_runtime.py.
+                print(try Python.runtimeModule(), terminator: "")
+                return
+            }
             if vocabulary {
                 print(Vocabulary.json.render())
                 return

@@ -161,6 +161,38 @@ def test_fixed_phases_with_state_step_on_the_short_path_and_hold_their_last_redu
     assert (r.t, r.lr, r.step(0.5)) == (5, 0.25, 0.25)
 
 
+class _ReduceAlone(rt._Schedule):
+    """reduce_on_plateau(factor=0.5, patience=0, eps=0) from 1, the whole rate: a hand-written module."""
+
+    BASE = 1.0
+    USES_METRIC = True
+    KINDS = ("reduce",)
+
+    @staticmethod
+    def program(base):
+        body = rt.ReduceOnPlateau(rt.PlateauSpec(patience=0), factor=0.5, min=0.0, eps=0.0, from_=base, slot=0)
+        lr = rt.Sequence([rt.Phase(body, slots=(0, 1))], starts=[0])
+        return lr, None, None, [rt._reduce_state(base, rt._tracker(math.inf))], []
+
+
+def test_a_rate_that_is_one_reduce_on_plateau_steps_on_its_own_short_path():
+    s = _ReduceAlone()
+    assert s.step == s._step_reduce
+    # 1 improves on inf; 2 and 3 are worse, each halving the rate; no metric
+    # leaves it; 4 halves it again; 0.5 improves on 1 and leaves it.
+    lrs = [s.lr] + [s.step(m) for m in [1.0, 2.0, 3.0, None, 4.0, 0.5]]
+    assert lrs == [1.0, 1.0, 0.5, 0.25, 0.25, 0.125, 0.125]
+    assert s.state_dict()["log"] == {"metrics": [1.0, 2.0, 3.0, 4.0, 0.5], "at": [[0, 1, 3], [4, 1, 2]], "signals": []}
+    # The general path (Sequence.observe and value on the phase in force) gives the same.
+    g = _ReduceAlone()
+    g.step = g._step_static
+    assert [g.lr] + [g.step(m) for m in [1.0, 2.0, 3.0, None, 4.0, 0.5]] == lrs
+    assert g.state_dict() == s.state_dict()
+    r = _ReduceAlone()
+    r.load_state_dict(s.state_dict())
+    assert (r.t, r.lr, r.step(5.0)) == (6, 0.125, 0.0625)
+
+
 def test_schedule_steps_saves_and_restores():
     s = _Card()
     lrs = [s.lr] + [s.step(m) for m in [1.0, 1.0, 1.0, 1.0]]

@@ -142,6 +142,7 @@ def _torch_class(schedule_class, module):
             self._check_momentum()
             self._routes = self._group_routes()
             self._rate_only = self._only_rate()
+            self._plain = self._rate_only and not self._signal_files and not self._ranks
             self._step_count = 1
             self.last_epoch += 1
             self._apply()
@@ -152,6 +153,20 @@ def _torch_class(schedule_class, module):
                 s.signal(name)
 
         def step(self, metric=None, *, without_metric=False):
+            if metric is not None and self._plain and not self._defer:
+                # The common case, shortest: one group's rate alone, a metric, no signal files, one process.
+                metric = float(metric)
+                n = self._counter.n
+                if n == self._seen and self.follow_optimizer:
+                    self._pending = metric
+                    return
+                self._seen = n
+                self._pending = None
+                self.optimizer.param_groups[0]["lr"] = lr = self.schedules[0].step(metric)
+                self._last_lr = [lr]
+                self.last_epoch += 1
+                self._step_count += 1
+                return
             if self._signal_files and self._step_count % self.signal_every == 0 and not self._deferred:
                 _raise_from_files(self._signal_files, self.signal)
             if metric is None and self._defer and not without_metric:
@@ -335,7 +350,7 @@ def _torch_class(schedule_class, module):
         def state_dict(self):
             """Plain data only, so torch.load(..., weights_only=True) reads it."""
             skip = ("optimizer", "schedules", "_counter", "_hook", "_ranks", "_needs_metric", "_routes", "_signal_files",
-                    "_rate_only")
+                    "_rate_only", "_plain")
             state = {k: v for k, v in self.__dict__.items() if k not in skip}
             state["schedules"] = [s.state_dict() for s in self.schedules]
             return state
@@ -351,6 +366,7 @@ def _torch_class(schedule_class, module):
             reports = [s.load_state_dict(d, replay=replay) for s, d in zip(self.schedules, saved, strict=True)]
             self._routes = self._group_routes()
             self._rate_only = self._only_rate()
+            self._plain = self._rate_only and not self._signal_files and not self._ranks
             # Steps the optimizer takes from here on are new.
             self._seen = self._counter.n
             self._apply()

@@ -107,7 +107,7 @@ def _record(log, metric, t):
         if run[2] == 1 and t > run[0]:
             run[1], run[2] = t - run[0], 2
             return
-        if run[2] > 1 and t == run[0] + run[1] * (run[2] - 1) + run[1]:
+        if run[2] > 1 and t == run[0] + run[1] * run[2]:
             run[2] += 1
             return
     runs.append([t, 1, 1])
@@ -244,6 +244,11 @@ class _Schedule:
         if alone and isinstance(lr, Sequence) and lr.starts is not None:
             self._static = lr
             self.step = self._step_static
+            only = lr.phases[0]
+            if len(lr.phases) == 1 and only.length is None and getattr(only.body, "reduces", False):
+                # The rate is one reduce_on_plateau: a step is its end of step and a read of its slot.
+                self._reduce = only.body
+                self.step = self._step_reduce
         elif (alone and isinstance(lr, Sequence) and lr.starts is None
                 and all(isinstance(p.body, Arith) for p in lr.phases)):
             # Phases ended by conditions, each written out as arithmetic: the
@@ -371,6 +376,24 @@ class _Schedule:
             local = self._last
         f = self._f
         self.lr = lr = f(float(local)) if f is not None else self._body.value(float(local), self._slots)
+        return lr
+
+    def _step_reduce(self, metric=None):
+        """step() for a rate that is one reduce_on_plateau from step 0 on:
+        ReduceOnPlateau.observe, then its value, as _step_static gives them."""
+        t = self._t
+        if self._pending or self._raised:
+            m = self._feed(t, metric)
+        elif metric is not None:
+            m = float(metric)
+            _record(self._log, m, t)
+        else:
+            m = None
+        self._t = t + 1
+        node = self._reduce
+        if m is not None:
+            node.observe(t, m, self, self._slots, self._initial)
+        self.lr = lr = self._slots[node.slot]["value"]
         return lr
 
     def _step_phases(self, metric=None):

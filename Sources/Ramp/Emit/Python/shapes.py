@@ -76,6 +76,9 @@ def _tracker(best, cooldown_left=0):
 class ReduceOnPlateau(_Node):
     """Multiplies the rate by `factor` whenever the metric stops improving."""
 
+    # The schedule's short path for a rate that is one of these (_Schedule._step_reduce).
+    reduces = True
+
     def __init__(self, plateau, factor, min, eps, from_, slot):
         self.plateau = plateau
         self.factor = factor

@@ -24,6 +24,19 @@ import Testing
         return (program, standalone, imported, dir)
     }
 
+    /// Runs `save` in one process and `load` in another: what the first
+    /// prints after saving, the second prints twice, once per way it loaded.
+    private func savesAndLoads(_ save: String, _ load: String, in dir: URL) throws {
+        try save.write(to: dir.appendingPathComponent("save.py"), atomically: true, encoding: .utf8)
+        try load.write(to: dir.appendingPathComponent("load.py"), atomically: true, encoding: .utf8)
+        let first = try python(["save.py", dir.path], in: dir)
+        #expect(first.status == 0, "\(first.stderr)")
+        let second = try python(["load.py", dir.path], in: dir)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(!first.stdout.isEmpty)
+        #expect(second.stdout == first.stdout + first.stdout)
+    }
+
     @Test func cardModuleCarriesTheScheduleOnly() throws {
         let (_, standalone, imported, _) = try cardModules()
         let lines = imported.split(separator: "\n", omittingEmptySubsequences: false).count
@@ -93,14 +106,7 @@ import Testing
             print(s.t, repr(s.lr))
             print(r.t, repr(r.lr))
             """
-        try save.write(to: dir.appendingPathComponent("save.py"), atomically: true, encoding: .utf8)
-        try load.write(to: dir.appendingPathComponent("load.py"), atomically: true, encoding: .utf8)
-        let first = try python(["save.py", dir.path], in: dir)
-        #expect(first.status == 0, "\(first.stderr)")
-        let second = try python(["load.py", dir.path], in: dir)
-        #expect(second.status == 0, "\(second.stderr)")
-        #expect(!first.stdout.isEmpty)
-        #expect(second.stdout == first.stdout + first.stdout)
+        try savesAndLoads(save, load, in: dir)
     }
 
     /// A torch scheduler saved whole, and its state_dict, with torch.save load in a new process.
@@ -133,14 +139,7 @@ import Testing
             s.step(1.4)
             print(s.last_epoch, repr(s.optimizer.param_groups[0]["lr"]))
             """
-        try save.write(to: dir.appendingPathComponent("save.py"), atomically: true, encoding: .utf8)
-        try load.write(to: dir.appendingPathComponent("load.py"), atomically: true, encoding: .utf8)
-        let first = try python(["save.py", dir.path], in: dir)
-        #expect(first.status == 0, "\(first.stderr)")
-        let second = try python(["load.py", dir.path], in: dir)
-        #expect(second.status == 0, "\(second.stderr)")
-        #expect(!first.stdout.isEmpty)
-        #expect(second.stdout == first.stdout + first.stdout)
+        try savesAndLoads(save, load, in: dir)
     }
 
     /// Without the package, or with another release's runtime, importing the module says what to do.

@@ -382,13 +382,7 @@ class _Schedule:
         """step() for a rate that is one reduce_on_plateau from step 0 on:
         ReduceOnPlateau.observe, then its value, as _step_static gives them."""
         t = self._t
-        if self._pending or self._raised:
-            m = self._feed(t, metric)
-        elif metric is not None:
-            m = float(metric)
-            _record(self._log, m, t)
-        else:
-            m = None
+        m = self._feed(t, metric)
         self._t = t + 1
         node = self._reduce
         if m is not None:

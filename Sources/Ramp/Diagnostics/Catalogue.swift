@@ -4,7 +4,7 @@
 ///
 /// Codes never change meaning and are never reused. Blocks of a hundred group
 /// them by where they arise: R00 source text, R01 names and definitions,
-/// R02 syntax, R03 arguments, R04 values, R05 schedules and phases, R06 imported configs, R07 tools.
+/// R02 syntax, R03 arguments, R04 values, R05 schedules and phases, R06 imported configs, R07 tools, R08 saved states.
 public struct DiagnosticKind: Sendable, Hashable, CustomStringConvertible {
     /// The number in the code (`104` for R0104). Only the number is stored,
     /// so a diagnostic stays small on the error paths of the lexer, parser
@@ -97,6 +97,11 @@ extension DiagnosticKind {
     static let formatChangedMeaning = DiagnosticKind(701)
     static let checkBudget = DiagnosticKind(702)
 
+    // MARK: R08 saved states
+    static let stateMismatch = DiagnosticKind(801)
+    static let badState = DiagnosticKind(802)
+    static let replayLimit = DiagnosticKind(803)
+
     // MARK: notes
     static let related = DiagnosticKind(0)
 }
@@ -119,6 +124,7 @@ public enum DiagnosticCatalogue {
         .unknownOutput, .reservedOutput,
         .badConfig, .unsupportedConfig,
         .formatChangedMeaning, .checkBudget,
+        .stateMismatch, .badState, .replayLimit,
     ]
 
     /// Names and summaries, by number.
@@ -186,6 +192,12 @@ public enum DiagnosticCatalogue {
             "check-budget",
             "a warning from the language server: checking stopped at its budget of sampled values; `ramp check` goes on"
         ),
+        801: ("state-mismatch", "a saved state of another program, loaded without replay or without a log to replay"),
+        802: (
+            "bad-state",
+            "a saved state with a field that does not fit its program or its other fields, named by its place"
+        ),
+        803: ("replay-limit", "a replay that would run more steps one at a time than a replay runs"),
         0: ("note", "a location related to another diagnostic"),
     ]
 

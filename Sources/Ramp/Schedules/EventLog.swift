@@ -73,9 +73,7 @@ public struct EventLog: Sendable, Codable, Hashable {
 
     /// The events up to (not including) step `end`, by step, for a replay.
     func events(before end: Int) throws(ReplayError) -> [Int: (metric: Double?, signals: [String])] {
-        guard let steps = metricSteps() else {
-            throw ReplayError("the saved state's log is damaged: its metric steps do not match its metrics")
-        }
+        guard let steps = metricSteps() else { throw ReplayError(.stateLogDamaged) }
         var out: [Int: (metric: Double?, signals: [String])] = [:]
         for (s, m) in zip(steps, metrics) where s < end { out[s, default: (nil, [])].metric = m }
         for e in signals where e.step < end { out[e.step, default: (nil, [])].signals.append(e.name) }
@@ -83,10 +81,20 @@ public struct EventLog: Sendable, Codable, Hashable {
     }
 }
 
-/// Why a saved state could not be rebuilt under a program.
+/// Why a saved state is refused, or could not be rebuilt under a program: a
+/// message of the catalogue (R08), which names the field at fault.
 public struct ReplayError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ d: String) { description = d }
+    public let description: String
+    /// The catalogue's kind of a refused state (R08); nil for a command line's own words.
+    public let kind: DiagnosticKind?
+    init(_ message: DiagnosticMessage) {
+        description = message.text
+        kind = message.kind
+    }
+    public init(_ description: String) {
+        self.description = description
+        kind = nil
+    }
 }
 
 /// An unknown signal: the message names the ones the program knows.

@@ -257,7 +257,7 @@ public enum StateJSON {
 /// change the rate from step i+1 on.
 public struct Scheduler: Sendable {
     public let program: CompiledProgram
-    public private(set) var state: SchedulerState
+    public internal(set) var state: SchedulerState
     /// The rate for the current step.
     public private(set) var lr: Double
     /// The momentum for the current step, when the program schedules it.
@@ -295,13 +295,18 @@ public struct Scheduler: Sendable {
         refresh()
     }
 
-    /// Restores a saved state.
+    /// Restores a saved state, once every field of it is checked against the
+    /// program (`SchedulerState.validate`): a state of another shape throws
+    /// `StateMismatch`, a field that does not fit throws `ReplayError` naming it.
     public init(_ program: CompiledProgram, state: SchedulerState) throws {
-        guard state.slots.count == program.initialSlots.count,
-            zip(state.slots, program.initialSlots).allSatisfy({ $0.sameKind(as: $1) })
-        else {
-            throw StateMismatch()
-        }
+        guard state.fits(program) else { throw StateMismatch() }
+        try state.validate(against: program)
+        try program.validateRunning(step: state.step, limit: Scheduler.replayStepLimit)
+        self.init(program, validated: state)
+    }
+
+    /// Restores a state already checked against the program.
+    init(_ program: CompiledProgram, validated state: SchedulerState) {
         self.program = program
         self.hasOutputs = !program.outputs.isEmpty || program.readsMomentum
         self.values = Array(repeating: 0, count: program.outputs.count)
@@ -317,7 +322,7 @@ public struct Scheduler: Sendable {
     }
 
     public struct StateMismatch: Error, CustomStringConvertible {
-        public var description: String { "the saved state does not belong to this program" }
+        public var description: String { DiagnosticMessage.stateOfAnotherProgram.text }
     }
 
     /// The index of the current step.
@@ -345,53 +350,6 @@ public struct Scheduler: Sendable {
         s.fingerprint = program.fingerprint
         s.lr = lr
         return s
-    }
-
-    /// Takes up a saved state: as it is when this program saved it, and
-    /// otherwise (with `replay`) by replaying its log of metrics and signals
-    /// through this program up to the saved step, which rebuilds this
-    /// program's own state. A state without a log, or one whose log this
-    /// program cannot take (a signal it does not know), is refused, saying which.
-    public static func resuming(_ program: CompiledProgram, from saved: SchedulerState, replay: Bool = true)
-        throws(ReplayError) -> (Scheduler, ResumeReport)
-    {
-        let fingerprint = program.fingerprint
-        if saved.fingerprint == nil || saved.fingerprint == fingerprint, var s = try? Scheduler(program, state: saved) {
-            s.state.fingerprint = nil
-            s.state.lr = nil
-            return (s, ResumeReport(step: s.step, before: saved.lr, now: s.lr, replayed: false))
-        }
-        guard replay else {
-            guard let other = saved.fingerprint else {
-                throw ReplayError("the saved state does not belong to this program")
-            }
-            throw ReplayError(
-                "the saved state belongs to another program (fingerprint \(other); this one's is \(fingerprint)); "
-                    + "load it with replay to rebuild it under this program from its log"
-            )
-        }
-        guard let log = saved.log else {
-            throw ReplayError(
-                "the saved state has no log of the metrics and signals it was fed, so it cannot be replayed into "
-                    + "another program"
-            )
-        }
-        guard saved.step >= 0 else { throw ReplayError("the saved state's step is negative") }
-        var s = Scheduler(program)
-        let events = try log.events(before: saved.step)
-        while s.step < saved.step {
-            let e = events[s.step]
-            for name in e?.signals ?? [] {
-                do throws(UnknownSignal) { try s.signal(name) } catch {
-                    throw ReplayError(
-                        "the saved state's log raises the signal '\(name)' at step \(s.step), which this program does "
-                            + "not wait for (\(error.description))"
-                    )
-                }
-            }
-            s.step(metric: e?.metric)
-        }
-        return (s, ResumeReport(step: s.step, before: saved.lr, now: s.lr, replayed: true))
     }
 
     /// Observes the end of the current step and moves to the next; returns the new rate.
@@ -428,7 +386,7 @@ public struct Scheduler: Sendable {
         return lr
     }
 
-    private mutating func refresh() {
+    mutating func refresh() {
         let step = state.step
         let t = Double(step)
         // A copy of this scheduler may hold the same running values: write to one of its own.
@@ -492,6 +450,14 @@ extension PhaseSequence {
             out.append(Transition(step: d, phase: starts.count - 1, reason: .length))
         }
         return out
+    }
+}
+
+extension SchedulerState {
+    /// True when the state has the program's slots, in number and kind.
+    func fits(_ program: CompiledProgram) -> Bool {
+        slots.count == program.initialSlots.count
+            && zip(slots, program.initialSlots).allSatisfy { $0.sameKind(as: $1) }
     }
 }
 

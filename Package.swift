@@ -19,7 +19,8 @@ let package = Package(
             resources: [
                 .copy("Trainer/Data/breast_cancer.csv"),
                 .copy("Emit/Python/nodes.py"), .copy("Emit/Python/shapes.py"), .copy("Emit/Python/sequence.py"),
-                .copy("Emit/Python/runtime.py"), .copy("Emit/Python/adapters.py"), .copy("Emit/Python/checks.py"),
+                .copy("Emit/Python/runtime.py"), .copy("Emit/Python/state.py"), .copy("Emit/Python/adapters.py"),
+                .copy("Emit/Python/checks.py"),
                 .copy("Emit/Arrays/jax_runtime.py"), .copy("Emit/Arrays/jax_state.py"),
                 .copy("Emit/Arrays/keras_runtime.py"),
             ]

@@ -491,6 +491,33 @@ def test_a_checkpoint_resumes_under_an_edited_program(compile_module):
     assert rates == expected
 
 
+def test_a_damaged_checkpoint_is_refused_by_its_field_and_the_scheduler_goes_on_as_it_was(compile_module):
+    """A scheduler state edited to a phase the program does not have: refused
+    before anything is loaded, naming the field; the scheduler goes on."""
+    module = compile_module(WSD)
+    model, optimizer = model_and_optimizer()
+    scheduler = module.torch_scheduler(optimizer)
+    for _ in range(3):
+        train_step(model, optimizer)
+        scheduler.step()
+    saved = scheduler.state_dict()
+    damaged = {**saved, "schedules": [dict(saved["schedules"][0])]}
+    damaged["schedules"][0]["slots"] = [{"sequence": {"_0": {**saved["schedules"][0]["slots"][0]["sequence"]["_0"],
+                                                             "phase": 9}}}] + saved["schedules"][0]["slots"][1:]
+    damaged["last_epoch"] = 1000
+    lr = optimizer.param_groups[0]["lr"]
+    with pytest.raises(ValueError) as refused:
+        scheduler.load_state_dict(damaged)
+    assert str(refused.value).startswith("error[R0802]: the saved state's slots.0.sequence._0.phase is 9, but the sequence has ")
+    assert scheduler.state_dict() == saved and optimizer.param_groups[0]["lr"] == lr
+    fresh = module.Schedule()
+    for _ in range(4):
+        fresh.step()
+    train_step(model, optimizer)
+    scheduler.step()
+    assert optimizer.param_groups[0]["lr"] == fresh.lr
+
+
 ON_DEMAND = ('base 0.1\nsignals ["cooldown"]\n'
              'warmup 2 then constant(base) until signal("cooldown") then linear(T=0.5 * elapsed, from=current, to=0)')
 

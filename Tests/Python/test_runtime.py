@@ -379,3 +379,110 @@ def test_a_phase_whose_number_fixed_at_entry_is_not_finite_holds_where_it_starte
     s.step()
     assert s.lr == 1.0 and [s.step() for _ in range(3)] == [1.0, 1.0, 1.0] and not s.finished
     assert s.state_dict()["slots"][0]["sequence"]["_0"]["entry"] == {"values": {"elapsed": 1, "current": {"lr": 1.0}}, "held": True}
+
+
+class _Long(rt._Schedule):
+    """warmup 5 then a 50-step decay until plateau(patience 3): the card example's shape, hand-written."""
+
+    BASE = 0.1
+    KINDS = ("sequence", "plateau")
+
+    @staticmethod
+    def program(base):
+        lr = rt.Sequence([rt.Phase(rt.Arith(lambda t: base * (t / 5.0)), length=5),
+                          rt.Phase(rt.Arith(lambda t: base * (1.0 - t / 50.0)), length=50,
+                                   until=rt.Plateau(rt.PlateauSpec(patience=3), slot=1), slots=(1, 2))],
+                         slot=0)
+        return lr, None, None, [rt._sequence_state(), rt._tracker(math.inf)], []
+
+
+def _long_at_12():
+    """Phase 1 began at step 5; from there the metric improves to 0.3 (step 8) and then stalls 3 times."""
+    s = _Long()
+    for m in [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.5, 0.4, 0.3, 0.3, 0.3, 0.3]:
+        s.step(m)
+    return s.state_dict()
+
+
+def _sequence_at(state):
+    return state["slots"][0]["sequence"]["_0"]
+
+
+_DAMAGED = [
+    (lambda s: _sequence_at(s).update(phase=7),
+     "slots.0.sequence._0.phase is 7, but the sequence has 2 phases (0 to 1)"),
+    (lambda s: s.update(step=-7), "step is -7; a step is a whole number from 0 to 1000000000000000"),
+    (lambda s: s.update(step=10**9), "step is 1000000000, but phase 1, begun at step 5, ends after 50 steps"),
+    (lambda s: s["log"].update(at=[[0, 1, 11], [20, 1, 1]]),
+     "log.at.1 is at step 20, but the state is at step 12: its log holds only the steps before it"),
+    (lambda s: _sequence_at(s).update(start=40), "slots.0.sequence._0.start is 40, past the state's step 12"),
+    (lambda s: _sequence_at(s).update(start=3),
+     "slots.0.sequence._0.start is 3, but its phase began at step 5, where the one before ended"),
+    (lambda s: _sequence_at(s)["transitions"][0].update(phase=1),
+     "slots.0.sequence._0.transitions.0.phase is 1 where phase 0 ended next: a phase is skipped"),
+    (lambda s: _sequence_at(s).update(transitions=[]),
+     "slots.0.sequence._0.transitions lists 0 phase changes where 1 phases have ended"),
+    (lambda s: s["slots"][1]["plateau"]["_0"].update(bad=9), "slots.1.plateau._0.bad is 9; it must be from 0 to 3"),
+    (lambda s: s["log"].update(signals=[{"step": 3, "name": "cooldown"}]),
+     "log.signals.0.name is 'cooldown', which this program does not wait for "
+     "(unknown signal 'cooldown': it waits for no signal)"),
+]
+
+
+@pytest.mark.parametrize("edit, why", _DAMAGED)
+def test_a_damaged_state_is_refused_by_its_field_and_the_schedule_is_left_as_it_was(edit, why):
+    saved = _long_at_12()
+    edit(saved)
+    s = _Long()
+    s.step(1.0)
+    before = s.state_dict()
+    with pytest.raises(ValueError) as refused:
+        s.load_state_dict(saved)
+    assert str(refused.value) == "error[R0802]: the saved state's " + why
+    assert s.state_dict() == before
+    # It goes on as if nothing had been sent: the warmup's second step.
+    assert s.step(1.0) == 0.1 * (2 / 5.0)
+
+
+def test_a_replay_stops_at_the_programs_end():
+    saved = _long_at_12()
+    saved.update(step=10**9, fingerprint="another")
+    s = _Long()
+    line = s.load_state_dict(saved, replay=True)
+    # The plateau never fires (3 stalls, patience 3); the decay ends after its 50 steps and holds its last (49).
+    held = 0.1 * (1.0 - 49 / 50.0)
+    assert line == (f"lr at step 1000000000: {rt._fmt(0.1 * (1.0 - 7 / 50.0))} before, {rt._fmt(held)} now "
+                    "(the log of 1000000000 steps was replayed into this program)")
+    assert (s.t, s.lr, s.finished) == (10**9, held, True)
+    assert _sequence_at(s.state_dict())["transitions"] == [
+        {"step": 5, "phase": 0, "reason": "length"}, {"step": 55, "phase": 1, "reason": "length"}]
+
+
+class _Nested(rt._Schedule):
+    """warmup 5 then (a 100000-step phase until a plateau then 0.1): an inner phase that ends by counting."""
+
+    BASE = 1.0
+    KINDS = ("sequence", "plateau")
+
+    @staticmethod
+    def program(base):
+        inner = rt.Sequence([rt.Phase(rt.Arith(lambda t: base), length=100000,
+                                      until=rt.Plateau(rt.PlateauSpec(patience=10), slot=1), slots=(1, 2)),
+                             rt.Phase(rt.Const(0.1))], slot=0)
+        lr = rt.Sequence([rt.Phase(rt.Arith(lambda t: base * (t / 5.0)), length=5), rt.Phase(inner, slots=(0, 2))],
+                         starts=[0, 5])
+        return lr, None, None, [rt._sequence_state(), rt._tracker(math.inf)], []
+
+
+def test_a_replay_over_the_limit_is_refused_and_changes_nothing():
+    saved = {"step": 50000, "slots": [{"sequence": {"_0": rt._encode(rt._sequence_state())}},
+                                      {"plateau": {"_0": rt._encode(rt._tracker(math.inf))}}],
+             "log": {"metrics": [], "at": [], "signals": []}, "fingerprint": "another"}
+    s = _Nested()
+    s.step()
+    with pytest.raises(ValueError) as refused:
+        s._replay(saved, limit=1000)
+    assert str(refused.value) == ("error[R0803]: replaying the saved state's log up to its step 50000 would run more "
+                                  "than 1000 steps one at a time, the most a replay runs")
+    assert (s.t, s.lr) == (1, 0.2)
+    assert s._replay(saved, limit=50000).startswith("lr at step 50000: unknown before, 1 now")

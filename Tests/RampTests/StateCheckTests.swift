@@ -280,3 +280,79 @@ import Testing
         #expect(try Scheduler.resuming(p, from: state, limit: 50_000).0.step == 50_000)
     }
 }
+
+/// The compiled Python module refuses the same states with the same words
+/// (the catalogue's, with their code), and is left as it was.
+@Suite struct PythonStateCheckTests {
+    @Test func theModuleRefusesWhatRampRefuses() throws {
+        var damaged: [(String, SchedulerState)] = []
+        func edit(_ name: String, _ change: (inout SchedulerState) -> Void) {
+            var s = StateCheckTests.saved()
+            change(&s)
+            damaged.append((name, s))
+        }
+        edit("phase") { s in StateCheckTests.sequence(&s) { $0.phase = 7 } }
+        edit("negative step") { $0.step = -7 }
+        edit("far step") { $0.step = 1_000_000_000 }
+        edit("log past the step") { $0.log?.at = [[0, 1, 11], [20, 1, 1]] }
+        edit("start past the step") { s in StateCheckTests.sequence(&s) { $0.start = 40 } }
+        edit("skipped phase") { s in StateCheckTests.sequence(&s) { $0.transitions[0].phase = 1 } }
+        edit("plateau count") { s in
+            if case .plateau(var t) = s.slots[1] {
+                t.bad = 9
+                s.slots[1] = .plateau(t)
+            }
+        }
+        var expected: [String] = []
+        for (name, state) in damaged {
+            do {
+                _ = try Scheduler.resuming(StateCheckTests.card, from: state, replay: false)
+                Issue.record("\(name): loaded")
+            } catch {
+                expected.append("error[\(error.kind?.code ?? "")]: " + error.description)
+            }
+        }
+        // Replayed by the module: the far step ends as Ramp's replay does.
+        var far = StateCheckTests.saved()
+        far.step = 1_000_000_000
+        far.fingerprint = "0123456789abcdef"
+        let (ramp, report) = try Scheduler.resuming(StateCheckTests.card, from: far)
+
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ramp-pystate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Python.module(StateCheckTests.card).write(
+            to: dir.appendingPathComponent("card_module.py"), atomically: true, encoding: .utf8)
+        let states = try (damaged.map(\.1) + [far]).map { String(decoding: try $0.encoded(), as: UTF8.self) }
+        try states.joined(separator: "\n").write(
+            to: dir.appendingPathComponent("states.jsonl"), atomically: true, encoding: .utf8)
+        let script = #"""
+            import json, card_module
+            lines = open("states.jsonl").read().split("\n")
+            for line in lines[:-1]:
+                s = card_module.Schedule()
+                s.step(1.0)
+                before = json.dumps(s.state_dict())
+                try:
+                    s.load_state_dict(json.loads(line))
+                    print("loaded")
+                except ValueError as e:
+                    print(str(e) if json.dumps(s.state_dict()) == before else "changed: " + str(e))
+            s = card_module.Schedule()
+            print(s.load_state_dict(json.loads(lines[-1]), replay=True))
+            print(s.t, float.hex(s.lr), s.finished)
+            """#
+        let run = try python(["-c", script], in: dir)
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        #expect(Array(lines.prefix(expected.count)) == expected)
+        #expect(
+            Array(lines.dropFirst(expected.count))
+                == [report.line, "1000000000 \(hex(ramp.lr)) True"])
+    }
+
+    func hex(_ x: Double) -> String {
+        let run = try? python(["-c", "print(float.hex(\(x.description)))"])
+        return run?.stdout.trimmingCharacters(in: .newlines) ?? ""
+    }
+}

@@ -94,7 +94,7 @@ public enum Python {
         let body = writer.program(program)
 
         var used = writer.used
-        used.formUnion(["core", "sequence", "schedule", "torch"])
+        used.formUnion(["core", "sequence", "schedule", "state", "torch"])
         var changed = true
         while changed {
             changed = false

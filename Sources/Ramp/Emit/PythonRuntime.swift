@@ -46,8 +46,8 @@ struct PythonRuntime: Sendable {
 
     /// The runtime's files, in the order a module lists their sections:
     /// the tree's parts, the stateful shapes, sequences and conditions, the
-    /// schedule (state codec, event log, replay), the trainer adapters.
-    static let files = ["nodes", "shapes", "sequence", "runtime", "adapters"]
+    /// schedule (state codec, event log, replay), its state checks, the trainer adapters.
+    static let files = ["nodes", "shapes", "sequence", "runtime", "state", "adapters"]
 
     static func load() throws(Missing) -> PythonRuntime {
         var sections: [Section] = []

@@ -358,12 +358,16 @@ def _torch_class(schedule_class, module):
         def load_state_dict(self, state_dict, replay=False):
             """Restores state_dict(); with replay, a state saved under another
             program (an edited schedule) is rebuilt by replaying its log, and
-            the line saying how the rate moved is returned."""
+            the line saying how the rate moved is returned. Each group's state is
+            checked and loaded into a new schedule first, so a refusal leaves
+            the scheduler as it was."""
             state = dict(state_dict)
             saved = state.pop("schedules")
+            bases = state["base_lrs"] if "base_lrs" in state else self.base_lrs
+            schedules = [schedule_class(base=float(b)) for b in bases]
+            reports = [s.load_state_dict(d, replay=replay) for s, d in zip(schedules, saved, strict=True)]
             self.__dict__.update(state)
-            self.schedules = [schedule_class(base=float(b)) for b in self.base_lrs]
-            reports = [s.load_state_dict(d, replay=replay) for s, d in zip(self.schedules, saved, strict=True)]
+            self.schedules = schedules
             self._routes = self._group_routes()
             self._rate_only = self._only_rate()
             self._plain = self._rate_only and not self._signal_files and not self._ranks

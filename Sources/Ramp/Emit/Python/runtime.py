@@ -31,6 +31,8 @@ from sequence import (Compare, Elapsed, Entry, Logical, Not, Phase, Plateau, Seq
                       _sequence_state)
 from shapes import (Cyclic, Interpolate, OneCycle, Piecewise, PlateauSpec, ReduceOnPlateau, WarmupStableDecay,
                     _reduce_state, _tracker)
+from state import _REPLAY_LIMIT, _check_log, _check_state, _check_step, _idle_until, _refuse, _state_parts, \
+    _unknown_signal
 
 # The whole runtime under one name, for the unit tests and for reading.
 __all__ = ["At", "Chained", "Compare", "Const", "Cyclic", "Elapsed", "Entry", "Float32", "Fn", "Interpolate",
@@ -441,14 +443,15 @@ class _Schedule:
         metrics and signals is replayed through this schedule up to the saved
         step, which rebuilds this schedule's own state, and the one line
         returned says how the rate moved ("lr at step 12000: 0.031 before,
-        0.0452 now"). A state without a log cannot be replayed, and says so."""
+        0.0452 now"). A state without a log cannot be replayed, and says so.
+        Every field is checked first (Scheduler's SchedulerState.validate):
+        a refusal names it, and the schedule is left exactly as it was."""
         if isinstance(state, (str, bytes)):
             state = json.loads(state)
         other = state.get("fingerprint") if isinstance(state, dict) else None
         if other is not None and other != self.FINGERPRINT:
             if not replay:
-                raise ValueError(f"the saved state belongs to another program (fingerprint {other}; this one's is "
-                                 f"{self.FINGERPRINT}); load it with replay=True to rebuild it under this program from its log")
+                raise _refuse("fingerprint", other=other, this=self.FINGERPRINT)
             return self._replay(state)
         try:
             slots = state["slots"]
@@ -462,47 +465,86 @@ class _Schedule:
             t = _decode_int(state["step"])
             held = state.get("heldMomentum")
             held = None if held is None else _decode_float(held)
-            log = state.get("log")
-            log = {"metrics": [], "at": [], "signals": []} if log is None else _decode_log(log)[0]
-            pending = list(state.get("signals", []))
-            if t < 0 or not all(n in self.SIGNALS for n in pending):
-                raise ValueError
+            pending = [str(n) for n in state.get("signals", [])]
         except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             if replay and other is None:
                 return self._replay(state)
-            raise ValueError("the saved state does not belong to this schedule") from None
+            raise _refuse("another") from None
+        try:
+            log, steps = ({"metrics": [], "at": [], "signals": []}, []) if state.get("log") is None \
+                else _decode_log(state["log"])
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            raise _refuse("logDamaged") from None
+        try:
+            _check_state(self, decoded, t, log, steps, pending)
+        except ValueError:
+            # A state that names no program may be another's with slots of the same kinds.
+            if replay and other is None and state.get("log") is not None:
+                return self._replay(state)
+            raise
+        kept = dict(self.__dict__)
         self._slots, self._t, self._held_momentum = decoded, t, held
         self._log, self._pending, self._raised = log, pending, ()
-        self._refresh()
+        try:
+            self._refresh()
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(kept)
+            raise
         return None
 
-    def _replay(self, state):
+    def _replay(self, state, limit=None):
         """Scheduler.resuming: this schedule fed, from its start, the saved
-        log's metrics and signals up to the saved step."""
+        log's metrics and signals up to the saved step. Quiet stretches are
+        skipped (`_idle_until`); at most `limit` other steps are run one at a
+        time. A refusal leaves the schedule as it was."""
+        limit = _REPLAY_LIMIT if limit is None else limit
         if state.get("log") is None:
-            raise ValueError("the saved state has no log of the metrics and signals it was fed, "
-                             "so it cannot be replayed into another program")
+            raise _refuse("noLog")
         try:
             log, steps = _decode_log(state["log"])
             end = _decode_int(state["step"])
             before = state.get("lr")
             before = None if before is None else _decode_float(before)
         except (KeyError, TypeError, ValueError, IndexError, AttributeError):
-            raise ValueError("the saved state's log is damaged: its metric steps do not match its metrics") from None
-        if end < 0:
-            raise ValueError("the saved state's step is negative")
-        metric_at = {s: m for s, m in zip(steps, log["metrics"]) if s < end}
+            raise _refuse("logDamaged") from None
+        _check_step(end)
+        _check_log(log, steps, end, None)
+        for e in log["signals"]:
+            if e["name"] not in self.SIGNALS:
+                raise _refuse("logSignal", name=e["name"], step=e["step"], why=_unknown_signal(e["name"], self.SIGNALS))
+        metric_at = dict(zip(steps, log["metrics"]))
         signals_at = {}
         for e in log["signals"]:
-            if e["step"] < end:
-                signals_at.setdefault(e["step"], []).append(e["name"])
-        _Schedule.__init__(self, self.base)
-        for k in range(end):
-            for name in signals_at.get(k, ()):
-                if name not in self.SIGNALS:
-                    raise ValueError(f"the saved state's log raises the signal '{name}' at step {k}, which this program does not wait for")
-                self.signal(name)
-            self.step(metric_at.get(k))
+            signals_at.setdefault(e["step"], []).append(e["name"])
+        events = sorted(set(metric_at) | set(signals_at))
+        kept = dict(self.__dict__)
+        try:
+            _Schedule.__init__(self, self.base)
+            sequences, _, others, running = _state_parts(self)
+            shape = (sequences, not others, running)
+            k = stepped = 0
+            while self._t < end:
+                t = self._t
+                if k < len(events) and events[k] == t:
+                    for name in signals_at.get(t, ()):
+                        self.signal(name)
+                    self.step(metric_at.get(t))
+                    k += 1
+                    continue
+                to = _idle_until(self, events[k] if k < len(events) else end, shape)
+                if to is not None and to > t:
+                    self._t, self._raised = to, ()
+                    self._refresh()
+                    continue
+                if stepped >= limit:
+                    raise _refuse("replayLimit", step=end, limit=limit)
+                self.step()
+                stepped += 1
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(kept)
+            raise
         was = "unknown" if before is None else _fmt(before)
         steps = "step" if end == 1 else "steps"
         return f"lr at step {end}: {was} before, {_fmt(self.lr)} now (the log of {end} {steps} was replayed into this program)"

@@ -178,6 +178,18 @@ import Testing
         st.entry = EntryState(values: values, length: 20, held: false, built: nil)
         saved.slots[0] = .sequence(st)
         #expect(throws: ReplayError.self) { try Scheduler(p, state: saved) }
+        values.current = ["lr": .nan]
+        st.entry = EntryState(values: values, length: 20, held: false, built: nil)
+        saved.slots[0] = .sequence(st)
+        do {
+            _ = try Scheduler(p, state: saved)
+            Issue.record("an entry fixed at NaN was loaded")
+        } catch {
+            #expect(
+                "\(error)"
+                    == "the saved state's slots.0.sequence._0.entry.values.current.lr is nan; it must be a finite number"
+            )
+        }
     }
 
     /// `ramp run --resume` refuses a damaged checkpoint by its field, and leaves it as it was.

@@ -42,6 +42,7 @@ enum RuntimeMessages {
             ("entryUnexpected", .stateEntryUnexpected("{field}", phase: "{phase}")),
             ("entry", .stateEntry("{field}", "{value}", expected: "{expected}")),
             ("entryValue", .stateEntryValueMissing("{field}", name: "{name}")),
+            ("notFinite", .stateNotFinite("{field}", "{value}")),
             ("range", .stateRange("{field}", "{value}", from: "{lo}", to: "{hi}")),
             ("atLeast", .stateAtLeast("{field}", "{value}", min: "{min}")),
             ("logDamaged", .stateLogDamaged),

@@ -166,6 +166,10 @@ extension PhaseSequence {
         for name in names where e.values.current[name] == nil {
             throw ReplayError(.stateEntryValueMissing(field + ".values.current", name: name))
         }
+        // An output's value is finite at every step a program runs.
+        for (name, x) in e.values.current.sorted(by: { $0.key < $1.key }) where !x.isFinite {
+            throw ReplayError(.stateNotFinite(field + ".values.current.\(name)", fmt(x)))
+        }
         let expected = fixed(i, e.values)
         guard e.held == expected.held else {
             throw ReplayError(.stateEntry(field + ".held", String(e.held), expected: String(expected.held)))

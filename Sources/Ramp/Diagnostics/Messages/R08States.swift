@@ -101,6 +101,10 @@ extension DiagnosticMessage {
         .init(.badState, "the saved state's \(field) has no value for '\(name)'")
     }
 
+    static func stateNotFinite(_ field: String, _ value: String) -> Self {
+        .init(.badState, "the saved state's \(field) is \(value); it must be a finite number")
+    }
+
     static func stateRange(_ field: String, _ value: String, from: String, to: String) -> Self {
         .init(.badState, "the saved state's \(field) is \(value); it must be from \(from) to \(to)")
     }

@@ -23,6 +23,7 @@ _MESSAGES = {"R0508": "error[R0508]: at base {base}, the {what} is {why} {step}"
              "R0802.entryUnexpected": "error[R0802]: the saved state's {field} is set, but phase {phase} fixes no values when it starts",
              "R0802.entry": "error[R0802]: the saved state's {field} is {value}, but the values fixed then give {expected}",
              "R0802.entryValue": "error[R0802]: the saved state's {field} has no value for '{name}'",
+             "R0802.notFinite": "error[R0802]: the saved state's {field} is {value}; it must be a finite number",
              "R0802.range": "error[R0802]: the saved state's {field} is {value}; it must be from {lo} to {hi}",
              "R0802.atLeast": "error[R0802]: the saved state's {field} is {value}; it must be at least {min}",
              "R0802.logDamaged": "error[R0802]: the saved state's log is damaged: its metric steps do not match its metrics",

@@ -5,6 +5,8 @@ from the `_MESSAGES` table). Sections as in nodes.py.
 """
 
 
+import math
+
 from checks import _fmt
 from messages import _MESSAGES
 from nodes import _steps
@@ -145,6 +147,10 @@ def _check_entry(seq, st, field, s):
     for name in names:
         if name not in values["current"]:
             raise _refuse("entryValue", field=field + ".values.current", name=name)
+    # An output's value is finite at every step a program runs.
+    for name, x in sorted(values["current"].items()):
+        if not math.isfinite(x):
+            raise _refuse("notFinite", field=f"{field}.values.current.{name}", value=_fmt(x))
     made = seq._make(i, {"values": values, "held": False}, s)
     if plan.length is not None:
         length = _steps(plan.length(values))

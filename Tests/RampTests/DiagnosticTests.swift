@@ -109,6 +109,17 @@ func rendered(_ source: String) -> String {
         #expect(blocks > 150)
     }
 
+    /// The Python config reader's reasons, too: its failures name a catalogue message, never a text of their own.
+    @Test func pythonConfigReasonsAreWordedInTheCatalogue() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Sources/Ramp/Import")
+        for name in ["PythonConfig.swift", "PythonExpression.swift"] {
+            let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+            #expect(text.contains("Failure(message: ."), "\(name) reports no failure")
+            #expect(!text.contains(try Regex(#"Failure\(\s*message:\s*""#)), "\(name) words a reason of its own")
+        }
+    }
+
     /// Did-you-mean must not compare a huge name with every builtin, and the
     /// message must not echo it whole.
     @Test func longUnknownNameIsClippedAndQuick() {

@@ -23,7 +23,7 @@ extension ConfigReader {
         var config = PythonConfig(file: file)
         do { try config.run() } catch {
             let at = SourceRange(error.at, min(file.bytes.count, error.at + 1))
-            throw .error(.notPythonConfig(error.message), at: at)
+            throw .error(error.message, at: at)
         }
         places = config.places
         origins = config.origins
@@ -31,7 +31,7 @@ extension ConfigReader {
         func read(_ name: String) throws(CheckError) -> JSONValue? {
             do { return try config.read(name) } catch {
                 let at = SourceRange(error.at, min(file.bytes.count, error.at + 1))
-                throw .error(.notPythonConfig(error.message), at: at)
+                throw .error(error.message, at: at)
             }
         }
         guard let schedulers = try read("param_scheduler") else {

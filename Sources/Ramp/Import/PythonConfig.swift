@@ -13,7 +13,8 @@ struct PythonConfig {
     static let maxFiles = 64
 
     struct Failure: Error {
-        var message: String
+        /// The catalogue's words (R06PythonConfigs.swift).
+        var message: DiagnosticMessage
         var at: Int
     }
 
@@ -97,7 +98,7 @@ struct PythonConfig {
             p.pos += 1
         }
         let module = p.peekWord("import") ? "" : try p.dottedName()
-        guard p.takeWord("import") else { throw Failure(message: "expected 'import'", at: p.pos) }
+        guard p.takeWord("import") else { throw Failure(message: .pyExpectedImport, at: p.pos) }
         let paren = p.take("(")
         var wanted: [(String, String)] = []
         var all = false
@@ -113,19 +114,18 @@ struct PythonConfig {
         } while p.take(",")
         if paren {
             p.skipSpace()
-            guard p.take(")") else { throw Failure(message: "expected ')'", at: p.pos) }
+            guard p.take(")") else { throw Failure(message: .pyExpectedCloseParen, at: p.pos) }
         }
         try p.endOfStatement()
         guard base else {
             for (_, bound) in wanted { imported.insert(bound) }
             if all {
-                throw Failure(message: "'import *' outside `with read_base():` brings names Ramp cannot see", at: start)
+                throw Failure(message: .pyImportStarOutsideReadBase, at: start)
             }
             return
         }
         guard dots > 0 else {
-            throw Failure(
-                message: "read_base() imports other config files, written relative (`from .x import *`)", at: start)
+            throw Failure(message: .pyReadBaseImportsOtherConfig, at: start)
         }
         var dir = directory
         for _ in 1..<dots { dir = dir.deletingLastPathComponent() }
@@ -149,7 +149,7 @@ struct PythonConfig {
         let start = p.pos
         p.pos += 4
         guard p.takeWord("read_base"), p.take("("), p.take(")"), p.take(":") else {
-            throw Failure(message: "the only `with` a config read as data follows is `with read_base():`", at: start)
+            throw Failure(message: .pyWithOtherThanReadBase, at: start)
         }
         try p.endOfStatement()
         while true {
@@ -157,7 +157,7 @@ struct PythonConfig {
             guard p.pos < p.bytes.count, p.column() > 0 else { return }
             p.skipInline()
             guard p.peekWord("from") || p.peekWord("import") else {
-                throw Failure(message: "inside `with read_base():` only imports of config files are read", at: p.pos)
+                throw Failure(message: .pyNotAnImportInReadBase, at: p.pos)
             }
             try importStatement(&p, base: true)
         }
@@ -166,11 +166,10 @@ struct PythonConfig {
     /// `name = expr`, `name[...] = expr`, `name.update(...)`, `name[i].update(...)`.
     private mutating func assignment(_ p: inout PythonExpression, start: Int) throws(Failure) {
         guard let first = try? p.name() else {
-            throw Failure(
-                message: "a statement that is not an assignment, which a config read as data does not run", at: start)
+            throw Failure(message: .pyNotAnAssignment, at: start)
         }
         if ["def", "class", "if", "for", "while", "try", "del", "global", "lambda", "assert", "raise"].contains(first) {
-            throw Failure(message: "'\(first)' is a statement a config read as data does not run", at: start)
+            throw Failure(message: .pyStatementNotRun(first), at: start)
         }
         var path: [JSONValue] = []
         var keyPath = first
@@ -181,7 +180,7 @@ struct PythonConfig {
                 sub.env = env
                 let k = try sub.value(depth: 1)
                 p.pos = sub.pos
-                guard p.take("]") else { throw Failure(message: "expected ']'", at: p.pos) }
+                guard p.take("]") else { throw Failure(message: .pyExpectedCloseBracket, at: p.pos) }
                 path.append(k)
                 keyPath += k.number.map { "[\(Int($0))]" } ?? ".\(k.stringValue ?? "")"
             } else if p.peek() == UInt8(ascii: "."), !p.peekWord(".update") {
@@ -194,7 +193,7 @@ struct PythonConfig {
             }
         }
         if p.take(".update") {
-            guard p.take("(") else { throw Failure(message: "expected '('", at: p.pos) }
+            guard p.take("(") else { throw Failure(message: .pyExpectedOpenParen, at: p.pos) }
             var sub = p
             sub.env = env
             sub.pos -= 1
@@ -203,10 +202,10 @@ struct PythonConfig {
             places.merge(sub.places) { $1 }
             p.pos = sub.pos
             try p.endOfStatement()
-            guard case .object(let kvs) = changes else { throw Failure(message: "update takes a dict", at: start) }
+            guard case .object(let kvs) = changes else { throw Failure(message: .pyUpdateTakesADict, at: start) }
             try modify(first, path, at: start) { old throws(Failure) in
                 guard case .object(var current) = old else {
-                    throw Failure(message: "update of something not a dict", at: start)
+                    throw Failure(message: .pyUpdateOfNotADict, at: start)
                 }
                 for (k, v) in kvs {
                     if let i = current.firstIndex(where: { $0.0 == k }) {
@@ -220,8 +219,7 @@ struct PythonConfig {
             return
         }
         guard p.take("="), p.peek() != UInt8(ascii: "=") else {
-            throw Failure(
-                message: "a statement that is not an assignment, which a config read as data does not run", at: start)
+            throw Failure(message: .pyNotAnAssignment, at: start)
         }
         var sub = p
         sub.env = env
@@ -229,7 +227,7 @@ struct PythonConfig {
         places[keyPath] = SourceRange(start, start + first.utf8.count)
         let v: JSONValue
         do { v = try sub.value(depth: 0) } catch {
-            let failure = Failure(message: "\(keyPath): \(error.message)", at: error.at)
+            let failure = Failure(message: .pyAtKey(keyPath, error.message), at: error.at)
             guard path.isEmpty else { throw failure }
             p.pos = sub.pos
             p.skipStatement()
@@ -270,7 +268,7 @@ struct PythonConfig {
             switch (v, k) {
             case (.object(var kvs), .string(let key)):
                 guard let i = kvs.firstIndex(where: { $0.0 == key }) else {
-                    guard rest.count == 1 else { throw Failure(message: "no key '\(key)'", at: at) }
+                    guard rest.count == 1 else { throw Failure(message: .pyNoKey(key), at: at) }
                     kvs.append((key, try change(.null)))
                     return .object(kvs)
                 }
@@ -279,17 +277,17 @@ struct PythonConfig {
             case (.array(var xs), .number(let x)):
                 var i = Int(x)
                 if i < 0 { i += xs.count }
-                guard i >= 0, i < xs.count else { throw Failure(message: "index \(Int(x)) is out of range", at: at) }
+                guard i >= 0, i < xs.count else { throw Failure(message: .pyIndexOutOfRange(Int(x)), at: at) }
                 xs[i] = try go(xs[i], rest.dropFirst())
                 return .array(xs)
-            default: throw Failure(message: "cannot index this value", at: at)
+            default: throw Failure(message: .pyCannotIndexThisValue, at: at)
             }
         }
         if path.isEmpty {
             set(name, try change(value(name) ?? .null))
             return
         }
-        guard let old = value(name) else { throw Failure(message: "'\(name)' is not defined", at: at) }
+        guard let old = value(name) else { throw Failure(message: .pyNotDefined(name), at: at) }
         let origin = origins[name]
         set(name, try go(old, path[...]))
         origins[name] = origin
@@ -305,8 +303,8 @@ struct PythonConfig {
         case .string(let s): paths = [s]
         case .array(let xs):
             paths = xs.compactMap(\.stringValue)
-            guard paths.count == xs.count else { throw Failure(message: "_base_ lists file paths", at: range.start) }
-        default: throw Failure(message: "_base_ is a file path or a list of them", at: range.start)
+            guard paths.count == xs.count else { throw Failure(message: .pyBaseListsFilePaths, at: range.start) }
+        default: throw Failure(message: .pyBaseNotPaths, at: range.start)
         }
         let dir = directory
         var merged: [(String, JSONValue)] = []
@@ -317,9 +315,7 @@ struct PythonConfig {
             let base = try load(path, at: range.start)
             for (name, value) in base.names where name != "_base_" {
                 if let other = from[name] {
-                    throw Failure(
-                        message: "'\(name)' is set in both \(other) and \(rel): MMEngine refuses a key "
-                            + "duplicated among bases", at: range.start)
+                    throw Failure(message: .pyKeyInTwoBases(name, other, rel), at: range.start)
                 }
                 merged.append((name, value))
                 from[name] = base.origins[name] ?? rel
@@ -352,9 +348,7 @@ struct PythonConfig {
         if kvs.contains(where: { $0.0 == "_delete_" && $0.1 == .bool(true) }) { return stripDelete(a) }
         guard case .object(var out) = b else {
             if case .object = b { return a }
-            throw Failure(
-                message: "\(key) is a dict here and not in the base config, which MMEngine refuses "
-                    + "(add _delete_=True to replace it)", at: at)
+            throw Failure(message: .pyDictOverNonDict(key), at: at)
         }
         for (k, v) in kvs where k != "_delete_" {
             if let i = out.firstIndex(where: { $0.0 == k }) {
@@ -378,17 +372,16 @@ struct PythonConfig {
     /// A base file read as this one is, its own bases first.
     private mutating func load(_ path: String, at: Int) throws(Failure) -> PythonConfig {
         guard loaded < PythonConfig.maxFiles else {
-            throw Failure(
-                message: "more than \(PythonConfig.maxFiles) _base_ files (do they include each other?)", at: at)
+            throw Failure(message: .pyTooManyBaseFiles(PythonConfig.maxFiles), at: at)
         }
         loaded += 1
         guard let data = FileManager.default.contents(atPath: path), data.count <= Importer.maxSize else {
-            throw Failure(message: "cannot read the base config \(relative(path))", at: at)
+            throw Failure(message: .pyUnreadableBase(relative(path)), at: at)
         }
         var base = PythonConfig(file: SourceFile(name: path, bytes: [UInt8](data)), loaded: loaded)
         do { try base.run() } catch {
             let loc = base.file.location(of: error.at)
-            throw Failure(message: "in \(relative(path)):\(loc.line):\(loc.column): \(error.message)", at: at)
+            throw Failure(message: .pyInBase(relative(path), loc.line, loc.column, error.message), at: at)
         }
         loaded = base.loaded
         return base
@@ -396,9 +389,11 @@ struct PythonConfig {
 
     /// A refusal in a base file, told where this file names that base.
     private func translated(_ f: Failure, from base: PythonConfig, at: Int) -> Failure {
-        if f.message.hasPrefix("in ") && f.message.contains(".py:") { return Failure(message: f.message, at: at) }
+        if f.message.text.hasPrefix("in ") && f.message.text.contains(".py:") {
+            return Failure(message: f.message, at: at)
+        }
         let loc = base.file.location(of: f.at)
-        return Failure(message: "in \(relative(base.file.name)):\(loc.line):\(loc.column): \(f.message)", at: at)
+        return Failure(message: .pyInBase(relative(base.file.name), loc.line, loc.column, f.message), at: at)
     }
 
     /// The folder of this file, absolute: base paths are relative to it.

@@ -139,7 +139,7 @@ struct PythonExpression {
         skipInline()
         guard let c = peek() else { return }
         guard c == UInt8(ascii: "\n") || c == UInt8(ascii: ";") else {
-            throw Failure(message: "unexpected text after the statement", at: pos)
+            throw Failure(message: .pyTextAfterStatement, at: pos)
         }
         pos += 1
     }
@@ -176,7 +176,7 @@ struct PythonExpression {
         let start = pos
         while pos < bytes.count, PythonExpression.isName(bytes[pos]) { pos += 1 }
         guard pos > start, !(bytes[start] >= 48 && bytes[start] <= 57) else {
-            throw Failure(message: "expected a name", at: start)
+            throw Failure(message: .pyExpectedAName, at: start)
         }
         return String(decoding: bytes[start..<pos], as: UTF8.self)
     }
@@ -195,8 +195,7 @@ struct PythonExpression {
     /// expression = term { ("+" | "-") term }
     mutating func value(depth: Int) throws(Failure) -> JSONValue {
         guard depth < PythonConfig.maxDepth else {
-            throw Failure(
-                message: "nests deeper than \(PythonConfig.maxDepth) levels, the limit of configs read", at: pos)
+            throw Failure(message: .pyNestsTooDeep(PythonConfig.maxDepth), at: pos)
         }
         var v = try term(depth)
         while true {
@@ -238,7 +237,7 @@ struct PythonExpression {
         let at = pos
         if take("-") {
             guard case .number(let x) = try factor(depth + 1) else {
-                throw Failure(message: "'-' before something other than a number", at: at)
+                throw Failure(message: .pyMinusBeforeNonNumber, at: at)
             }
             return .number(-x)
         }
@@ -257,7 +256,7 @@ struct PythonExpression {
             case "-": return .number(x - y)
             case "*": return .number(x * y)
             case "/", "//", "%":
-                guard y != 0 else { throw Failure(message: "division by zero", at: at) }
+                guard y != 0 else { throw Failure(message: .pyDivisionByZero, at: at) }
                 if op == "/" { return .number(x / y) }
                 let q = (x / y).rounded(.down)
                 return .number(op == "//" ? q : x - q * y)
@@ -265,14 +264,13 @@ struct PythonExpression {
             }
         case (.string(let x), .string(let y), "+"): return .string(x + y)
         case (.array(let x), .array(let y), "+"):
-            guard x.count + y.count <= 100_000 else { throw Failure(message: "a list of over 100000 items", at: at) }
+            guard x.count + y.count <= 100_000 else { throw Failure(message: .pyListTooLong, at: at) }
             return .array(x + y)
         case (.array(let x), .number(let n), "*") where n == n.rounded():
-            guard Double(x.count) * n <= 100_000 else { throw Failure(message: "a list of over 100000 items", at: at) }
+            guard Double(x.count) * n <= 100_000 else { throw Failure(message: .pyListTooLong, at: at) }
             return .array(Array(repeating: x, count: max(0, Int(n))).flatMap { $0 })
         default:
-            throw Failure(
-                message: "'\(op)' between \(a.typeName) and \(b.typeName), which Ramp does not compute", at: at)
+            throw Failure(message: .pyOperatorNotComputed(op, a.typeName, b.typeName), at: at)
         }
     }
 
@@ -287,7 +285,7 @@ struct PythonExpression {
                 let k = try value(depth: depth + 1)
                 skipInline()
                 open -= 1
-                guard take("]") else { throw Failure(message: "expected ']'", at: pos) }
+                guard take("]") else { throw Failure(message: .pyExpectedCloseBracket, at: pos) }
                 v = try PythonExpression.index(v, k, at)
             } else if peek() == UInt8(ascii: "."), pos + 1 < bytes.count, PythonExpression.isName(bytes[pos + 1]),
                 !(bytes[pos + 1] >= 48 && bytes[pos + 1] <= 57)
@@ -308,13 +306,13 @@ struct PythonExpression {
     static func index(_ v: JSONValue, _ k: JSONValue, _ at: Int) throws(Failure) -> JSONValue {
         switch (v, k) {
         case (.object, .string(let key)):
-            guard let x = v[key] else { throw Failure(message: "no key '\(key)'", at: at) }
+            guard let x = v[key] else { throw Failure(message: .pyNoKey(key), at: at) }
             return x
         case (.array(let xs), .number(let x)) where x == x.rounded():
             let i = x < 0 ? Int(x) + xs.count : Int(x)
-            guard i >= 0, i < xs.count else { throw Failure(message: "index \(Int(x)) is out of range", at: at) }
+            guard i >= 0, i < xs.count else { throw Failure(message: .pyIndexOutOfRange(Int(x)), at: at) }
             return xs[i]
-        default: throw Failure(message: "cannot index \(v.typeName) with \(k.typeName)", at: at)
+        default: throw Failure(message: .pyCannotIndex(v.typeName, k.typeName), at: at)
         }
     }
 
@@ -325,14 +323,14 @@ struct PythonExpression {
 
     mutating func atom(_ depth: Int) throws(Failure) -> JSONValue {
         skipInline()
-        guard let c = peek() else { throw Failure(message: "unexpected end of the file", at: pos) }
+        guard let c = peek() else { throw Failure(message: .pyUnexpectedEnd, at: pos) }
         let start = pos
         if c == UInt8(ascii: "{"), pos + 1 < bytes.count, bytes[pos + 1] == UInt8(ascii: "{") {
             pos += 2
             let ref = try dottedName()
-            guard take("}}") else { throw Failure(message: "expected '}}'", at: pos) }
+            guard take("}}") else { throw Failure(message: .pyExpectedCloseInterpolation, at: pos) }
             guard ref.hasPrefix("_base_."), let base = env.base else {
-                throw Failure(message: "'{{\(ref)}}' refers to no _base_", at: start)
+                throw Failure(message: .pyInterpolationWithoutBase(ref), at: start)
             }
             var v = base
             for part in ref.split(separator: ".").dropFirst() {
@@ -361,7 +359,7 @@ struct PythonExpression {
                 if take(",") {
                     tuple = true
                 } else if !take(close) {
-                    throw Failure(message: "expected ',' or '\(close)'", at: pos)
+                    throw Failure(message: .pyExpectedCommaOr(close), at: pos)
                 } else {
                     break
                 }
@@ -379,9 +377,9 @@ struct PythonExpression {
                 if take("}") { return .object(pairs) }
                 let keyAt = pos
                 guard case .string(let key) = try value(depth: depth + 1) else {
-                    throw Failure(message: "a dict key that is not a string", at: keyAt)
+                    throw Failure(message: .pyDictKeyNotString, at: keyAt)
                 }
-                guard take(":") else { throw Failure(message: "expected ':'", at: pos) }
+                guard take(":") else { throw Failure(message: .pyExpectedColon, at: pos) }
                 places["\(prefix).\(key)"] = SourceRange(keyAt, keyAt + key.utf8.count + 2)
                 recordPrefix = "\(prefix).\(key)"
                 let v = try value(depth: depth + 1)
@@ -389,7 +387,7 @@ struct PythonExpression {
                 // A key given twice keeps its first place and its last value, as a Python dict does.
                 if let i = pairs.firstIndex(where: { $0.0 == key }) { pairs[i].1 = v } else { pairs.append((key, v)) }
                 if !take(",") {
-                    guard take("}") else { throw Failure(message: "expected ',' or '}'", at: pos) }
+                    guard take("}") else { throw Failure(message: .pyExpectedCommaOrBrace, at: pos) }
                     return .object(pairs)
                 }
             }
@@ -411,21 +409,21 @@ struct PythonExpression {
             guard ["dict", "int", "float", "min", "max", "round", "abs", "list", "tuple"].contains(n),
                 env.names[n] == nil
             else {
-                throw Failure(message: "'\(n)(...)' is a call, which a config read as data cannot make", at: start)
+                throw Failure(message: .pyCallNotMade(n), at: start)
             }
             return try call(n, at: start, depth: depth)
         }
         if let v = env.names[n] { return v }
         if let f = env.unreadable[n] {
-            throw Failure(message: "'\(n)' has a value Ramp does not read (\(f.message))", at: start)
+            throw Failure(message: .pyNameUnreadable(n, f.message), at: start)
         }
         if env.imported.contains(n) { return .string(n) }
-        throw Failure(message: "'\(n)' is not assigned before this point in the config or its _base_ files", at: start)
+        throw Failure(message: .pyNameNotAssigned(n), at: start)
     }
 
     /// The calls a config may make: dict(k=v, ...), and pure arithmetic on numbers.
     mutating func call(_ n: String, at start: Int, depth: Int) throws(Failure) -> JSONValue {
-        guard take("(") else { throw Failure(message: "expected '('", at: pos) }
+        guard take("(") else { throw Failure(message: .pyExpectedOpenParen, at: pos) }
         open += 1
         defer { open -= 1 }
         var args: [JSONValue] = []
@@ -439,7 +437,7 @@ struct PythonExpression {
             if let k = try? save.name(), save.take("="), save.peek() != UInt8(ascii: "=") {
                 self = save
                 if kwargs.contains(where: { $0.0 == k }) {
-                    throw Failure(message: "keyword argument repeated: \(k) (Python refuses the file)", at: argAt)
+                    throw Failure(message: .pyKeywordRepeated(k), at: argAt)
                 }
                 places["\(prefix).\(k)"] = SourceRange(argAt, argAt + k.utf8.count)
                 recordPrefix = "\(prefix).\(k)"
@@ -448,7 +446,7 @@ struct PythonExpression {
             } else {
                 if take("**") {
                     guard case .object(let kvs) = try value(depth: depth + 1), n == "dict" else {
-                        throw Failure(message: "'**' unpacks a dict into dict(...) only", at: argAt)
+                        throw Failure(message: .pyDoubleStarOutsideDict, at: argAt)
                     }
                     kwargs += kvs
                 } else {
@@ -457,7 +455,7 @@ struct PythonExpression {
             }
             skipInline()
             if !take(",") {
-                guard take(")") else { throw Failure(message: "expected ',' or ')'", at: pos) }
+                guard take(")") else { throw Failure(message: .pyExpectedCommaOrParen, at: pos) }
                 break
             }
         }
@@ -466,7 +464,7 @@ struct PythonExpression {
             var out: [(String, JSONValue)] = []
             for a in args {
                 guard case .object(let kvs) = a else {
-                    throw Failure(message: "dict(...) of something not a dict", at: start)
+                    throw Failure(message: .pyDictOfNotADict, at: start)
                 }
                 kwargs = kvs + kwargs
             }
@@ -475,25 +473,25 @@ struct PythonExpression {
             }
             return .object(out)
         case "list", "tuple":
-            guard kwargs.isEmpty, args.count <= 1 else { throw Failure(message: "\(n)(...) takes one list", at: start) }
+            guard kwargs.isEmpty, args.count <= 1 else { throw Failure(message: .pyTakesOneList(n), at: start) }
             guard let a = args.first else { return .array([]) }
-            guard case .array = a else { throw Failure(message: "\(n)(...) of something not a list", at: start) }
+            guard case .array = a else { throw Failure(message: .pyOfNotAList(n), at: start) }
             return a
         default:
-            guard kwargs.isEmpty, !args.isEmpty else { throw Failure(message: "\(n)(...) takes numbers", at: start) }
+            guard kwargs.isEmpty, !args.isEmpty else { throw Failure(message: .pyTakesNumbers(n), at: start) }
             var xs: [Double] = []
             for a in args {
                 if case .array(let items) = a, args.count == 1, ["min", "max"].contains(n) {
                     for i in items {
-                        guard let x = i.number else { throw Failure(message: "\(n)(...) takes numbers", at: start) }
+                        guard let x = i.number else { throw Failure(message: .pyTakesNumbers(n), at: start) }
                         xs.append(x)
                     }
                 } else {
-                    guard case .number(let x) = a else { throw Failure(message: "\(n)(...) takes numbers", at: start) }
+                    guard case .number(let x) = a else { throw Failure(message: .pyTakesNumbers(n), at: start) }
                     xs.append(x)
                 }
             }
-            guard !xs.isEmpty else { throw Failure(message: "\(n)(...) of no numbers", at: start) }
+            guard !xs.isEmpty else { throw Failure(message: .pyOfNoNumbers(n), at: start) }
             switch n {
             case "int": return .number(xs[0].rounded(.towardZero))
             case "float": return .number(xs[0])
@@ -525,7 +523,7 @@ struct PythonExpression {
                 chars.append(bytes[pos])
                 pos += 1
             }
-            guard pos < bytes.count, bytes[pos] == q else { throw Failure(message: "unterminated string", at: start) }
+            guard pos < bytes.count, bytes[pos] == q else { throw Failure(message: .pyUnterminatedString, at: start) }
             pos += 1
             out += String(decoding: chars, as: UTF8.self)
             skipInline()
@@ -544,7 +542,7 @@ struct PythonExpression {
             pos += 1
         }
         let text = String(decoding: bytes[start..<pos], as: UTF8.self).replacingOccurrences(of: "_", with: "")
-        guard let x = Double(text) else { throw Failure(message: "malformed number '\(text)'", at: start) }
+        guard let x = Double(text) else { throw Failure(message: .pyMalformedNumber(text), at: start) }
         return .number(x)
     }
 }

@@ -59,10 +59,6 @@ extension DiagnosticMessage {
                 + "keeps the last; write it once")
     }
 
-    /// What the Python config reader could not read as data; `why` is its own account, with the key or the
-    /// `_base_` file it was reading.
-    static func notPythonConfig(_ why: String) -> Self { .init(.badConfig, why) }
-
     static let schedulerNeedsName = DiagnosticMessage(.badConfig, "a scheduler needs its name")
 
     static let expectedScheduler = DiagnosticMessage(

@@ -87,18 +87,22 @@ python-check:
 	@if $(PYTHON) -m pyflakes --version >/dev/null 2>&1; then $(PYTHON) -m pyflakes Sources/Ramp/Emit/Python Sources/Ramp/Emit/Arrays Tests/Python Tests/Integration Tests/Wheel conformance/runners editors/pygments python && echo "pyflakes: the Python runtime and its tests are clean"; fi
 	$(PYTHON) -m pytest -q -p no:cacheprovider Tests/Python
 
-## fuzz: libFuzzer with AddressSanitizer over lexer → parser → checker → 100 steps.
-## Seeds come from the test corpus and the samples; grammar/ramp.dict guides it.
+## fuzz: libFuzzer with AddressSanitizer over lexer → parser → checker → 100 steps,
+## every config reader, saved states (loaded, replayed, through serve), metrics
+## files and the language server's framing. FUZZ_PARTS picks some of them
+## (programs, configs, state, metrics, lsp; comma-separated; all by default).
+## Seeds come from the test corpus, the samples and Fuzz/Seeds; grammar/ramp.dict guides it.
 ## Exits non-zero on a crash, a leak report or a timeout.
 SECONDS ?= 60
 # A fixed seed makes a run repeatable: CI replays the sequence checked here; pass FUZZ_SEED=0 for a random one.
 FUZZ_SEED ?= 1
 FUZZ_DIR = .build/fuzz
+FUZZ_PARTS ?= programs,configs,state,metrics,lsp
 # Yams (the YAML reader) and its libyaml, as SwiftPM checked them out, built into the harness with the same sanitizers.
 YAMS = .build/checkouts/Yams
 fuzz: deps
 	mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seeds
-	cp conformance/programs/*.ramp samples/*.ramp Fuzz/Regressions/* $(FUZZ_DIR)/seeds/ 2>/dev/null || true
+	cp conformance/programs/*.ramp samples/*.ramp Fuzz/Regressions/* Fuzz/Seeds/* $(FUZZ_DIR)/seeds/ 2>/dev/null || true
 	$(SWIFT) package resolve
 	mkdir -p $(FUZZ_DIR)/yams
 	cd $(FUZZ_DIR)/yams && clang -c -O1 -fsanitize=fuzzer-no-link,address -DYAML_DECLARE_STATIC \
@@ -112,7 +116,7 @@ fuzz: deps
 		-o $(FUZZ_DIR)/ramp-fuzz 2>&1 | grep -v 'ld.gold: warning' || true
 	test -x $(FUZZ_DIR)/ramp-fuzz
 	cp Sources/Ramp/Emit/Python/*.py Sources/Ramp/Emit/Arrays/*.py Sources/Ramp/Compat/Prelude/*.ramp $(FUZZ_DIR)/
-	ASAN_OPTIONS=malloc_context_size=255 LSAN_OPTIONS=suppressions=Fuzz/lsan.supp \
+	RAMP_FUZZ=$(FUZZ_PARTS) ASAN_OPTIONS=malloc_context_size=255 LSAN_OPTIONS=suppressions=Fuzz/lsan.supp \
 	$(FUZZ_DIR)/ramp-fuzz $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seeds -dict=grammar/ramp.dict \
 		-seed=$(FUZZ_SEED) -max_total_time=$(SECONDS) -timeout=10 -rss_limit_mb=4096 -max_len=4096 -print_final_stats=1 \
 		-artifact_prefix=$(FUZZ_DIR)/

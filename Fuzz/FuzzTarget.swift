@@ -1,6 +1,8 @@
 import Foundation
 
-/// libFuzzer entry point: source bytes through the language server's
+/// libFuzzer entry point: the bytes as every config format, a saved state,
+/// serve requests, a metrics file and a language server's byte stream; then as
+/// source through the language server's
 /// analysis and the formatter, then the lexer, parser and checker,
 /// then 100 steps of the scheduler with metrics taken from the same bytes,
 /// next to the tree walk (the kernels must give the same bits), then explain,
@@ -14,10 +16,17 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     let file = SourceFile(name: "fuzz", bytes: bytes)
     // Each config reader answers any bytes with a program or a located refusal, in bounded time.
-    for format in ImportFormat.allCases {
-        let options = ImportOptions(stepsPerEpoch: 7, format: format)
-        _ = try? Importer.convert(SourceFile(name: "fuzz", bytes: bytes), options: options)
+    if FuzzParts.wants("configs") {
+        for format in ImportFormat.allCases {
+            let options = ImportOptions(stepsPerEpoch: 7, format: format)
+            _ = try? Importer.convert(SourceFile(name: "fuzz", bytes: bytes), options: options)
+        }
     }
+    // Saved states, metrics files and the language server's framing (FuzzInputs.swift).
+    if FuzzParts.wants("state") { fuzzStates(bytes) }
+    if FuzzParts.wants("metrics") { fuzzMetrics(bytes) }
+    if FuzzParts.wants("lsp") { fuzzFraming(bytes) }
+    guard FuzzParts.wants("programs") else { return 0 }
     // The language server reads any text, and answers about any place in it.
     let doc = DocumentAnalysis(uri: "file:///fuzz.ramp", version: 1, text: file.text, encoding: .utf16)
     for offset in [0, file.bytes.count / 3, file.bytes.count / 2, file.bytes.count] {

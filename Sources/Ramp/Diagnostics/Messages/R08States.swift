@@ -18,7 +18,8 @@ extension DiagnosticMessage {
 
     static let stateWithoutLog = DiagnosticMessage(
         .stateMismatch,
-        "the saved state has no log of the metrics and signals it was fed, so it cannot be replayed into another program"
+        "the saved state has no log of the metrics and signals it was fed, so it cannot be replayed into "
+            + "another program"
     )
 
     /// `why` is the unknown signal's own message, naming the program's signals.
@@ -61,7 +62,8 @@ extension DiagnosticMessage {
     static func stateStart(_ field: String, _ value: String, expected: String) -> Self {
         .init(
             .badState,
-            "the saved state's \(field) is \(value), but its phase began at step \(expected), where the one before ended"
+            "the saved state's \(field) is \(value), but its phase began at step \(expected), "
+                + "where the one before ended"
         )
     }
 
@@ -71,7 +73,8 @@ extension DiagnosticMessage {
     {
         .init(
             .badState,
-            "the saved state's \(field) is \(value), but phase \(phase), begun at step \(start), ends after \(length) steps"
+            "the saved state's \(field) is \(value), but phase \(phase), begun at step \(start), "
+                + "ends after \(length) steps"
         )
     }
 
@@ -120,8 +123,8 @@ extension DiagnosticMessage {
     static func stateLogPastStep(_ field: String, at: String, step: String) -> Self {
         .init(
             .badState,
-            "the saved state's \(field) is at step \(at), but the state is at step \(step): its log holds only the steps "
-                + "before it")
+            "the saved state's \(field) is at step \(at), but the state is at step \(step): "
+                + "its log holds only the steps before it")
     }
 
     static func stateSignalOrder(_ field: String, _ value: String, previous: String) -> Self {

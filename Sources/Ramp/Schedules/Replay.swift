@@ -2,7 +2,7 @@ extension Scheduler {
     /// The most steps a replay runs one at a time. Stretches where nothing
     /// can change without a metric or a signal are skipped whole, so only
     /// the steps of a phase that ends by counting them are run, one by one.
-    public static let replayStepLimit = 10_000_000
+    public static let replayStepLimit = 1_000_000
 
     /// Takes up a saved state: as it is when this program saved it, and
     /// otherwise (with `replay`) by replaying its log of metrics and signals

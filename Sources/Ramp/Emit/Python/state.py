@@ -15,7 +15,7 @@ from nodes import _steps
 # ramp-section: state requires: schedule
 # The largest step a state may hold, and the most steps a replay runs one at a time (Scheduler.replayStepLimit).
 _MAX_STEP = 10**15
-_REPLAY_LIMIT = 10_000_000
+_REPLAY_LIMIT = 1_000_000
 
 
 def _refuse(which, **fields):

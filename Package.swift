@@ -25,7 +25,10 @@ let package = Package(
                 .copy("Emit/Arrays/keras_runtime.py"),
             ]
                 // The compat prelude: one Ramp file per library, as Prelude.libraries lists them.
-                + ["torch", "transformers", "timm", "optax", "keras", "deepspeed", "composer", "fvcore", "mmengine"]
+                + [
+                    "torch", "transformers", "timm", "optax", "keras", "deepspeed", "composer", "fvcore", "mmengine",
+                    "megatron", "torchtitan", "nemo", "paddle",
+                ]
                 .map { .copy("Compat/Prelude/\($0).ramp") }
         ),
         .systemLibrary(

@@ -24,6 +24,9 @@ struct ParityCase: Decodable, Sendable, CustomTestStringConvertible {
     var optimizer: String?
     /// Composer: the rate its Trainer applies, one batch late.
     var lrTrainer: [Double]?
+    /// Megatron-LM: the samples an iteration consumes (`samples_per_step`), and the weight decay it schedules.
+    var increment: Int?
+    var weightDecay: [Double]?
 
     /// The recorded files' own field names.
     enum CodingKeys: String, CodingKey {
@@ -34,6 +37,8 @@ struct ParityCase: Decodable, Sendable, CustomTestStringConvertible {
         case maxIter = "max_iter"
         case epochLength = "epoch_length"
         case lrTrainer = "lr_trainer"
+        case increment
+        case weightDecay = "weight_decay"
     }
 
     var testDescription: String { id }
@@ -41,7 +46,7 @@ struct ParityCase: Decodable, Sendable, CustomTestStringConvertible {
     /// The call as a user pastes it: the optimizer argument dropped and the
     /// module path shortened to the namespace, after the settings that give
     /// the run it reads.
-    var rampSource: String { settings + ParityCase.shortenPath(ParityCase.dropOptimizer(call)) }
+    var rampSource: String { settings + ParityCase.shortenPath(ParityCase.dropBuild(ParityCase.dropOptimizer(call))) }
 
     /// `total 40` and `steps_per_epoch 10` for a Composer run of 40 batches
     /// of 10 an epoch (`3ep` is `total 3 epochs`); `total` for fvcore's
@@ -54,7 +59,22 @@ struct ParityCase: Decodable, Sendable, CustomTestStringConvertible {
             lines.append("total \(value)" + (d.hasSuffix("ep") ? " epochs" : ""))
         }
         if let n = maxIter { lines.append("total \(n)") }
+        if let n = increment { lines.append("samples_per_step \(n)") }
+        if let n = ParityCase.trainingSteps(call) { lines.append("total \(n)") }
         return lines.map { $0 + "\n" }.joined()
+    }
+
+    /// torchtitan's `.build(optimizers=optimizers, training_steps=N)`, which Ramp reads as `total N`.
+    static let buildSuffix = ".build(optimizers=optimizers, training_steps="
+
+    static func trainingSteps(_ call: String) -> Int? {
+        guard let r = call.range(of: buildSuffix) else { return nil }
+        return Int(call[r.upperBound...].dropLast())
+    }
+
+    static func dropBuild(_ call: String) -> String {
+        guard let r = call.range(of: buildSuffix) else { return call }
+        return String(call[..<r.lowerBound])
     }
 
     static func dropOptimizer(_ call: String) -> String {
@@ -81,7 +101,10 @@ struct ParityCase: Decodable, Sendable, CustomTestStringConvertible {
             ("timm.scheduler.", "timm."), ("keras.optimizers.schedules.", "keras."),
             ("deepspeed.runtime.lr_schedules.", "deepspeed."), ("composer.optim.", "composer."),
             ("fvcore.common.param_scheduler.", "fvcore."), ("mmengine.optim.scheduler.", "mmengine."),
-            ("mmengine.optim.", "mmengine."),
+            ("mmengine.optim.", "mmengine."), ("megatron.core.optimizer_param_scheduler.", "megatron."),
+            ("torchtitan.components.optimizer.lr_scheduler.", "torchtitan."),
+            ("nemo.core.optim.lr_scheduler.", "nemo."),
+            ("paddle.optimizer.lr.", "paddle."),
         ] {
             s = s.replacingOccurrences(of: long, with: short)
         }
@@ -89,7 +112,8 @@ struct ParityCase: Decodable, Sendable, CustomTestStringConvertible {
     }
 
     static let libraries = [
-        "torch", "transformers", "timm", "optax", "keras", "deepspeed", "composer", "fvcore", "mmengine",
+        "torch", "transformers", "timm", "optax", "keras", "deepspeed", "composer", "fvcore", "mmengine", "megatron",
+        "torchtitan", "nemo", "paddle",
     ]
 
     static let all: [ParityCase] = {
@@ -114,8 +138,11 @@ struct ParityCase: Decodable, Sendable, CustomTestStringConvertible {
     }()
 
     /// A program (the case's own call by default) checked with the case's base.
+    /// A recorded base_lr of 0 (Paddle's LinearWarmup, whose rate is its own argument) is not a rate Ramp
+    /// takes, and such a schedule does not read base: it is checked at the default.
     func compiled(_ source: String? = nil) throws -> CompiledProgram {
-        try Compiler.compile(SourceFile(name: id, text: source ?? rampSource), options: CheckOptions(base: baseLR))
+        try Compiler.compile(
+            SourceFile(name: id, text: source ?? rampSource), options: CheckOptions(base: baseLR == 0 ? nil : baseLR))
     }
 
     /// Runs a program under this case's protocol.
@@ -182,8 +209,8 @@ let nativeParity: [String: String] = [
 
 @Suite struct ParityTests {
     @Test func everyFixtureCaseIsLoaded() {
-        #expect(ParityCase.all.count == 180)
-        #expect(ParityCase.pasted.count == 175)
+        #expect(ParityCase.all.count == 235)
+        #expect(ParityCase.pasted.count == 230)
     }
 
     @Test(arguments: ParityCase.pasted)
@@ -195,7 +222,7 @@ let nativeParity: [String: String] = [
     @Test(arguments: ParityCase.pasted)
     func libraryModulePathIsAccepted(_ c: ParityCase) throws {
         // As written in the case, with only the optimizer argument dropped.
-        let got = try c.trace(c.settings + ParityCase.dropOptimizer(c.call))
+        let got = try c.trace(c.settings + ParityCase.dropBuild(ParityCase.dropOptimizer(c.call)))
         #expect(c.mismatch(got) == nil)
     }
 

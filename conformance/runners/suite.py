@@ -13,6 +13,7 @@ import importlib
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -125,7 +126,12 @@ SHORT_PATHS = [("torch.optim.lr_scheduler.", "torch."), ("transformers.optimizat
                ("timm.scheduler.", "timm."), ("keras.optimizers.schedules.", "keras."),
                ("deepspeed.runtime.lr_schedules.", "deepspeed."), ("composer.optim.", "composer."),
                ("fvcore.common.param_scheduler.", "fvcore."), ("mmengine.optim.scheduler.", "mmengine."),
-               ("mmengine.optim.", "mmengine.")]
+               ("mmengine.optim.", "mmengine."), ("megatron.core.optimizer_param_scheduler.", "megatron."),
+               ("torchtitan.components.optimizer.lr_scheduler.", "torchtitan."),
+               ("nemo.core.optim.lr_scheduler.", "nemo."), ("paddle.optimizer.lr.", "paddle.")]
+
+# torchtitan's `.build(optimizers=..., training_steps=N)`: the run's length, which Ramp reads as `total N`.
+TORCHTITAN_BUILD = re.compile(r"\.build\(optimizers=\w+, training_steps=(\d+)\)$")
 
 
 def drop_optimizer(call):
@@ -145,7 +151,8 @@ def drop_optimizer(call):
 def library_source(case):
     """The call as a user pastes it: the settings that give the run it reads
     (Composer's duration and batches an epoch, fvcore's max_iter, MMEngine's
-    epoch length), then the call without its optimizer, its module path
+    epoch length, Megatron's samples an iteration, torchtitan's training
+    steps), then the call without its optimizer, its module path
     shortened to the namespace."""
     lines = []
     per_epoch = case.get("dataloader_len") or case.get("epoch_length")
@@ -161,7 +168,13 @@ def library_source(case):
         lines.append(f"total {value}" + (" epochs" if d.endswith("ep") else ""))
     if case.get("max_iter") is not None:
         lines.append(f"total {case['max_iter']}")
+    if case.get("increment") is not None:
+        lines.append(f"samples_per_step {case['increment']}")  # Megatron: samples an iteration consumes
     call = drop_optimizer(case["call"])
+    built = TORCHTITAN_BUILD.search(call)
+    if built:
+        lines.append(f"total {built.group(1)}")
+        call = call[:built.start()]
     for long, short in SHORT_PATHS:
         call = call.replace(long, short)
     return "".join(line + "\n" for line in lines) + call
@@ -259,7 +272,11 @@ def ramp(binary, args, source=None, directory=None, name="case"):
 
 
 def base_args(case):
-    return [] if case.get("base") is None else ["--base", repr(float(case["base"]))]
+    """`--base` at the case's base. A recorded base_lr of 0 (Paddle's LinearWarmup wraps an optimizer whose rate
+    its schedule overwrites) is not a rate Ramp takes, and such a schedule does not read base: it runs without."""
+    if case.get("base") is None or (case["kind"] == "library" and case["base"] == 0):
+        return []
+    return ["--base", repr(float(case["base"]))]
 
 
 def compile_all(binary, cases, target, directory, jobs=None):

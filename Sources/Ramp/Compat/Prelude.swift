@@ -14,7 +14,8 @@ public enum Prelude {
     /// it is read, highlighted and formatted as Ramp. This order is the order of
     /// `ramp list` and of checking.
     public static let libraries = [
-        "torch", "transformers", "timm", "optax", "keras", "deepspeed", "composer", "fvcore", "mmengine",
+        "torch", "transformers", "timm", "optax", "keras", "deepspeed", "composer", "fvcore", "mmengine", "megatron",
+        "torchtitan", "nemo", "paddle",
     ]
 
     /// Each library's text, or nil when its file is missing from this installation.

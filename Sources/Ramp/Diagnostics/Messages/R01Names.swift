@@ -67,6 +67,11 @@ extension DiagnosticMessage {
         "a scheduler stepped by epoch needs 'steps_per_epoch' (MMEngine's epoch length): add a line such as "
             + "`steps_per_epoch 390`, or pass by_epoch=False")
 
+    static let samplesPerStepNeeded = DiagnosticMessage(
+        .settingMissing,
+        "this schedule counts its lengths in samples, so it needs 'samples_per_step' (the global batch size): add a "
+            + "line such as `samples_per_step 256`")
+
     static let fractionOfRunNeedsTotal = DiagnosticMessage(
         .settingMissing,
         "this schedule is written over the fraction of the run, so it needs 'total' (fvcore's max_iter): add a line "

@@ -105,6 +105,14 @@ extension Builtins {
             return .duration(try a.runLength())
         },
         BuiltinSpec(
+            "step_samples", .helper,
+            doc:
+                "the samples one step trains on (`samples_per_step`), for schedules whose lengths are samples (Megatron-LM)",
+            params: []
+        ) { a throws(CheckError) in
+            return .number(Double(try a.samplesPerStep()))
+        },
+        BuiltinSpec(
             "range", .helper, doc: "the whole numbers from `start` up to but not including `stop`, as a list",
             params: [
                 ParamSpec(

@@ -229,6 +229,12 @@ public struct BoundArguments: Sendable {
         return total
     }
 
+    /// The samples one step trains on (`samples_per_step`), which schedules counted in samples need.
+    func samplesPerStep() throws(CheckError) -> Int {
+        guard let n = settings.samplesPerStep else { throw .error(.samplesPerStepNeeded, at: callRange) }
+        return n
+    }
+
     /// A list argument whose items must all be schedules (or numbers).
     func schedules(_ n: String) throws(CheckError) -> [Node] {
         guard case .list(let xs) = values[n] else { return [] }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// The compatibility layer: the schedulers of torch, transformers, timm,
-/// optax, keras, DeepSpeed, Composer, fvcore and MMEngine, written in Ramp
+/// optax, keras, DeepSpeed, Composer, fvcore, MMEngine, Megatron-LM,
+/// torchtitan, NeMo and PaddlePaddle, written in Ramp
 /// over the native builtins, with each
 /// library's own names, parameter names, defaults and positional order.
 ///

@@ -27,7 +27,7 @@ let package = Package(
                 // The compat prelude: one Ramp file per library, as Prelude.libraries lists them.
                 + [
                     "torch", "transformers", "timm", "optax", "keras", "deepspeed", "composer", "fvcore", "mmengine",
-                    "megatron", "torchtitan", "nemo", "paddle",
+                    "megatron", "torchtitan", "nemo", "paddle", "fairseq",
                 ]
                 .map { .copy("Compat/Prelude/\($0).ramp") }
         ),

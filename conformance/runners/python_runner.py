@@ -28,7 +28,7 @@ import sys
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from suite import (arguments, base_args, close, compile_all, first_departure, horizon, load, ramp, report,  # noqa: E402
+from suite import (arguments, base_args, close, compile_all, first_departure, horizon, load, ramp, refused_as_listed, report,  # noqa: E402
                    selected, signals_at, workspace)
 
 
@@ -136,6 +136,11 @@ def main():
     compile_all(args.ramp, cases, "python", directory.name, args.jobs)
     for case in cases:
         if case["kind"] not in ("program", "library"):
+            continue
+        if case.get("refused_as"):
+            problem = refused_as_listed(case)
+            if problem is not None:
+                failures.append((case["name"], problem))
             continue
         problem = suite_agrees(case) if case["kind"] == "program" else None
         if problem is None and case["module"] is None:

@@ -170,6 +170,10 @@ def library_source(case):
         lines.append(f"total {case['max_iter']}")
     if case.get("increment") is not None:
         lines.append(f"samples_per_step {case['increment']}")  # Megatron: samples an iteration consumes
+    if case.get("updates_per_epoch") is not None:
+        lines.append(f"steps_per_epoch {case['updates_per_epoch']}")  # fairseq: updates in an epoch
+    if case.get("lr_scheduler_cfg") is not None:
+        return "".join(line + "\n" for line in lines) + fairseq_call(case["lr_scheduler_cfg"])
     call = drop_optimizer(case["call"])
     built = TORCHTITAN_BUILD.search(call)
     if built:
@@ -178,6 +182,14 @@ def library_source(case):
     for long, short in SHORT_PATHS:
         call = call.replace(long, short)
     return "".join(line + "\n" for line in lines) + call
+
+
+def fairseq_call(cfg):
+    """fairseq's flags as the scheduler's config has them (cfg.lr_scheduler), written as a call of the
+    scheduler by the name --lr-scheduler takes: `fairseq.inverse_sqrt(warmup_updates=10, lr=[0.1])`."""
+    cfg = dict(cfg)
+    name = cfg.pop("_name", None) or cfg.pop("lr_scheduler")
+    return f"fairseq.{name}(" + ", ".join(f"{k}={v!r}" for k, v in cfg.items()) + ")"
 
 
 def read_list(path):
@@ -205,6 +217,7 @@ def load(suite=SUITE):
     cases = []
     names = set()
     left_to_optimizer = read_list(os.path.join(suite, "library", "momentum_left_to_the_optimizer.txt"))
+    not_reproduced = read_list(os.path.join(suite, "library", "not_reproduced.txt"))
     for path in sorted(glob.glob(os.path.join(suite, "programs", "*.ramp"))):
         name = os.path.basename(path)[:-len(".ramp")]
         names.add(name)
@@ -246,7 +259,8 @@ def load(suite=SUITE):
                           "lr": [number(x) for x in c["lr"]],
                           "momentum": None if c.get("momentum") is None or c["id"] in left_to_optimizer
                           else [number(x) for x in c["momentum"]],
-                          "outputs": {}, "tolerance": "float32" if c.get("dtype") == "float32" else "1e-12"})
+                          "outputs": {}, "tolerance": "float32" if c.get("dtype") == "float32" else "1e-12",
+                          "refused_as": not_reproduced.get(c["id"])})
     return cases
 
 
@@ -300,6 +314,17 @@ def refusal_text(stderr):
     """A compiler's refusal: its last `error: ` line without the prefix (warnings may come before it)."""
     errors = [line[len("error: "):] for line in stderr.splitlines() if line.startswith("error: ")]
     return errors[-1] if errors else stderr.strip()
+
+
+def refused_as_listed(case):
+    """A library case that library/not_reproduced.txt lists must be refused, with the reason it gives (part of
+    the refusal's message): None, or what is wrong."""
+    if case["module"] is not None:
+        return f"it compiles, but library/not_reproduced.txt lists it as refused ({case['refused_as']}); remove its line"
+    got = refusal_text(case["refusal"])
+    if case["refused_as"] not in got:
+        return f"refused with another reason than library/not_reproduced.txt gives: {got!r}"
+    return None
 
 
 # Checking a run.
@@ -388,6 +413,13 @@ def run_target(target, description, run, tolerance):
     ran = refused = 0
     for case in cases:
         case["tolerance"] = tolerance(case)
+        if case.get("refused_as"):
+            problem = refused_as_listed(case)
+            if problem is None:
+                refused += 1
+            else:
+                failures.append((case["name"], problem))
+            continue
         reason = listed.get(case["name"])
         if case["module"] is None:
             got = refusal_text(case["refusal"])

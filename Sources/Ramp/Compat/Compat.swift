@@ -12,13 +12,13 @@ public enum Compat {
         ("fvcore.common.param_scheduler.", "fvcore."), ("mmengine.optim.scheduler.", "mmengine."),
         ("mmengine.optim.", "mmengine."), ("megatron.core.optimizer_param_scheduler.", "megatron."),
         ("torchtitan.components.optimizer.lr_scheduler.", "torchtitan."), ("nemo.core.optim.lr_scheduler.", "nemo."),
-        ("fairseq.optim.lr_scheduler.", "fairseq."), ("paddle.optimizer.lr.", "paddle."),
+        ("paddle.optimizer.lr.", "paddle."),
     ]
 
     /// The libraries' namespaces, as calls begin with them.
     static let namespaces: Set<String> = [
         "torch", "transformers", "timm", "optax", "keras", "deepspeed", "composer", "fvcore", "mmengine", "megatron",
-        "torchtitan", "nemo", "paddle",
+        "torchtitan", "nemo", "paddle", "fairseq",
     ]
 
     /// `torch.optim.lr_scheduler.StepLR` → `torch.StepLR`.

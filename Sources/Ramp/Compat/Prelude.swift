@@ -16,7 +16,7 @@ public enum Prelude {
     /// `ramp list` and of checking.
     public static let libraries = [
         "torch", "transformers", "timm", "optax", "keras", "deepspeed", "composer", "fvcore", "mmengine", "megatron",
-        "torchtitan", "nemo", "paddle",
+        "torchtitan", "nemo", "paddle", "fairseq",
     ]
 
     /// Each library's text, or nil when its file is missing from this installation.

@@ -21,7 +21,7 @@ BUILTINS = (
     'chain', 'plateau', 'cos', 'sin', 'tan', 'exp', 'log', 'sqrt', 'floor', 'ceil', 'abs', 'tanh',
     'mod', 'min', 'max', 'unchecked', 'with_momentum', 'layer_decay', 'chainable', 'product',
     'timestring', 'run_length', 'range', 'milestone_values', 'span', 'cosine_periods', 'composite',
-    'len', 'keys', 'values', 'cumprod', 'if', 'coalesce', 'signal', 'step_samples',
+    'len', 'keys', 'values', 'cumprod', 'if', 'coalesce', 'signal', 'step_samples', 'item',
 )
 
 SETTINGS = (
@@ -29,8 +29,8 @@ SETTINGS = (
 )
 
 NAMESPACES = (
-    'composer', 'deepspeed', 'fvcore', 'keras', 'megatron', 'mmengine', 'nemo', 'optax', 'paddle',
-    'timm', 'torch', 'torchtitan', 'transformers',
+    'composer', 'deepspeed', 'fairseq', 'fvcore', 'keras', 'megatron', 'mmengine', 'nemo', 'optax',
+    'paddle', 'timm', 'torch', 'torchtitan', 'transformers',
 )
 
 UNITS = (

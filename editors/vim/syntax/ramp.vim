@@ -23,7 +23,7 @@ syntax match rampBuiltin "\<\%(float32\|running_product\|chained\|chain\|plateau
 syntax match rampBuiltin "\<\%(log\|sqrt\|floor\|ceil\|abs\|tanh\|mod\|min\|max\|unchecked\)\>\%(\s*=[^=]\)\@!"
 syntax match rampBuiltin "\<\%(with_momentum\|layer_decay\|chainable\|product\|timestring\|run_length\)\>\%(\s*=[^=]\)\@!"
 syntax match rampBuiltin "\<\%(range\|milestone_values\|span\|cosine_periods\|composite\|len\|keys\)\>\%(\s*=[^=]\)\@!"
-syntax match rampBuiltin "\<\%(values\|cumprod\|if\|coalesce\|signal\|step_samples\)\>\%(\s*=[^=]\)\@!"
+syntax match rampBuiltin "\<\%(values\|cumprod\|if\|coalesce\|signal\|step_samples\|item\)\>\%(\s*=[^=]\)\@!"
 
 " Names with a fixed meaning, and constants.
 syntax keyword rampSpecial t metric current elapsed
@@ -37,7 +37,7 @@ syntax match rampOutput "^\s*\h\w*\ze\s*:"
 syntax match rampGroup "^\s*group\>"
 
 " A library's constructor: torch.StepLR, optax.warmup_cosine_decay_schedule.
-syntax match rampLibrary "\<\%(composer\|deepspeed\|fvcore\|keras\|megatron\|mmengine\|nemo\|optax\|paddle\|timm\|torch\|torchtitan\|transformers\)\%(\.\h\w*\)\+"
+syntax match rampLibrary "\<\%(composer\|deepspeed\|fairseq\|fvcore\|keras\|megatron\|mmengine\|nemo\|optax\|paddle\|timm\|torch\|torchtitan\|transformers\)\%(\.\h\w*\)\+"
 
 " Numbers, and the unit of a duration: 5 epochs, 10%, 375e6 tokens.
 syntax match rampNumber "\%(\<\|\.\)\d[0-9_]*\%(\.[0-9_]*\)\=\%([eE][+-]\=\d\+\)\=" nextgroup=rampUnit skipwhite

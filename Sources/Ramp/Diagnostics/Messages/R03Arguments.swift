@@ -83,6 +83,14 @@ extension DiagnosticMessage {
 
     static let lenExpectsListOrMap = DiagnosticMessage(.argumentType, "len expects a list or a map")
 
+    static func itemExpectsList(got type: String) -> Self {
+        .init(.argumentType, "item expects a list, got \(type)")
+    }
+
+    static func itemIndexOutOfRange(_ index: Int, count: Int) -> Self {
+        .init(.argumentRange, "index \(index) is out of range for a list of \(count) item\(count == 1 ? "" : "s")")
+    }
+
     static func expectsDictList(_ name: String, of callee: String) -> Self {
         .init(.argumentType, "\(argument(name, of: callee)) expects a non-empty list of dict(...)")
     }

@@ -332,6 +332,24 @@ extension Builtins {
             }
         },
         BuiltinSpec(
+            "item", .helper,
+            doc: "a list's item at an index from 0 (a negative index counts from the end, as Python's `x[i]`)",
+            params: [
+                ParamSpec("items", .any, .required, doc: "a list"),
+                ParamSpec("index", .integer, .required, doc: "the index"),
+            ]
+        ) { a throws(CheckError) in
+            guard case .list(let xs)? = a.values["items"] else {
+                throw .error(.itemExpectsList(got: a.values["items"]?.typeName ?? "None"), at: a.range("items"))
+            }
+            let i = a.int("index")
+            let k = i < 0 ? xs.count + i : i
+            guard xs.indices.contains(k) else {
+                throw .error(.itemIndexOutOfRange(i, count: xs.count), at: a.range("index"))
+            }
+            return xs[k]
+        },
+        BuiltinSpec(
             "keys", .helper, doc: "a map's keys, in increasing order (None gives [])",
             params: [
                 ParamSpec("map", .any, .required, doc: "a map such as {30: 0.1, 60: 0.1}")

@@ -46,16 +46,20 @@ import Testing
         return try Compiler.compile(SourceFile(name: name, text: ramp))
     }
 
-    static func trace(_ p: CompiledProgram, _ c: ParityCase) -> (lr: [Double], momentum: [Double?]) {
+    static func trace(_ p: CompiledProgram, _ c: ParityCase) -> (
+        lr: [Double], momentum: [Double?], weightDecay: [Double?]
+    ) {
         var s = Scheduler(p)
         var lrs: [Double] = []
         var moms: [Double?] = []
+        var wds: [Double?] = []
         for i in 0..<c.steps {
             lrs.append(s.lr)
             moms.append(s.momentum)
+            wds.append(s.value(of: "weight_decay"))
             s.step(metric: c.metrics.map { $0[i] })
         }
-        return (lrs, moms)
+        return (lrs, moms, wds)
     }
 
     /// Every DeepSpeed case as the `scheduler` section of a config, with

@@ -176,17 +176,19 @@ struct ParityCase: Decodable, Sendable, CustomTestStringConvertible {
     }
 
     /// Runs a program under this case's protocol.
-    func trace(_ source: String) throws -> (lr: [Double], momentum: [Double?]) {
+    func trace(_ source: String) throws -> (lr: [Double], momentum: [Double?], weightDecay: [Double?]) {
         let program = try compiled(source)
         var s = Scheduler(program)
         var lrs: [Double] = []
         var moms: [Double?] = []
+        var wds: [Double?] = []
         for i in 0..<steps {
             lrs.append(s.lr)
             moms.append(s.momentum)
+            wds.append(s.value(of: "weight_decay"))
             s.step(metric: metrics.map { $0[i] })
         }
-        return (lrs, moms)
+        return (lrs, moms, wds)
     }
 
     /// 1e-12 relative; a library that computes in float32 (keras) to float32
@@ -201,13 +203,18 @@ struct ParityCase: Decodable, Sendable, CustomTestStringConvertible {
     var peak: Double { lr.map(abs).max() ?? 0 }
 
     /// The first step where `trace` departs from the recording, if any.
-    func mismatch(_ got: (lr: [Double], momentum: [Double?])) -> String? {
+    func mismatch(_ got: (lr: [Double], momentum: [Double?], weightDecay: [Double?])) -> String? {
         for i in 0..<steps where !matches(got.lr[i], lr[i]) {
             return "lr[\(i)] = \(got.lr[i]), expected \(lr[i])"
         }
         if let momentum, !ParityCase.momentumLeftToTheOptimizer.contains(id) {
             for i in 0..<steps where !(got.momentum[i].map { matches($0, momentum[i]) } ?? false) {
                 return "momentum[\(i)] = \(String(describing: got.momentum[i])), expected \(momentum[i])"
+            }
+        }
+        if let weightDecay {
+            for i in 0..<steps where !(got.weightDecay[i].map { matches($0, weightDecay[i]) } ?? false) {
+                return "weight_decay[\(i)] = \(String(describing: got.weightDecay[i])), expected \(weightDecay[i])"
             }
         }
         return nil

@@ -259,7 +259,8 @@ def load(suite=SUITE):
                           "lr": [number(x) for x in c["lr"]],
                           "momentum": None if c.get("momentum") is None or c["id"] in left_to_optimizer
                           else [number(x) for x in c["momentum"]],
-                          "outputs": {}, "tolerance": "float32" if c.get("dtype") == "float32" else "1e-12",
+                          "outputs": {"weight_decay": [number(x) for x in c["weight_decay"]]} if c.get("weight_decay") else {},
+                          "tolerance": "float32" if c.get("dtype") == "float32" else "1e-12",
                           "refused_as": not_reproduced.get(c["id"])})
     return cases
 

@@ -24,9 +24,10 @@ public enum Value: Sendable {
     /// What `layer_decay(...)` gives: parameter group i's factor for `output`,
     /// read only when the call is a statement of its own.
     case groupFactors(output: String, [Double])
-    /// What `with_momentum(lr, momentum)` gives: a rate that sets momentum
-    /// too (DeepSpeed's OneCycle), read only as a whole statement.
-    case withMomentum(lr: Node, momentum: Node)
+    /// What `with_momentum(lr, momentum)` and `with_output(lr, name, value)`
+    /// give: a rate that sets other outputs too (DeepSpeed's OneCycle its
+    /// momentum, Megatron its weight decay), read only as a whole statement.
+    case withOutputs(lr: Node, outputs: [(name: String, node: Node)])
     /// What `chainable(s, floor)` gives: a schedule that, inside `chained`,
     /// steps the running rate around `floor` as torch's recursive forms do;
     /// anywhere else, the schedule itself.
@@ -62,7 +63,7 @@ public enum Value: Sendable {
         case .condition: return "a condition"
         case .signal(let s): return "'\(s.name)'"
         case .groupFactors: return "parameter groups' factors"
-        case .withMomentum: return "a rate with its momentum"
+        case .withOutputs(_, let outputs): return "a rate with its " + outputs.map(\.name).joined(separator: " and ")
         case .chainable: return "a schedule"
         }
     }

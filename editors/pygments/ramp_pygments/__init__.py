@@ -22,6 +22,7 @@ BUILTINS = (
     'mod', 'min', 'max', 'unchecked', 'with_momentum', 'layer_decay', 'chainable', 'product',
     'timestring', 'run_length', 'range', 'milestone_values', 'span', 'cosine_periods', 'composite',
     'len', 'keys', 'values', 'cumprod', 'if', 'coalesce', 'signal', 'step_samples', 'item',
+    'with_output',
 )
 
 SETTINGS = (

@@ -23,7 +23,7 @@ syntax match rampBuiltin "\<\%(float32\|running_product\|chained\|chain\|plateau
 syntax match rampBuiltin "\<\%(log\|sqrt\|floor\|ceil\|abs\|tanh\|mod\|min\|max\|unchecked\)\>\%(\s*=[^=]\)\@!"
 syntax match rampBuiltin "\<\%(with_momentum\|layer_decay\|chainable\|product\|timestring\|run_length\)\>\%(\s*=[^=]\)\@!"
 syntax match rampBuiltin "\<\%(range\|milestone_values\|span\|cosine_periods\|composite\|len\|keys\)\>\%(\s*=[^=]\)\@!"
-syntax match rampBuiltin "\<\%(values\|cumprod\|if\|coalesce\|signal\|step_samples\|item\)\>\%(\s*=[^=]\)\@!"
+syntax match rampBuiltin "\<\%(values\|cumprod\|if\|coalesce\|signal\|step_samples\|item\|with_output\)\>\%(\s*=[^=]\)\@!"
 
 " Names with a fixed meaning, and constants.
 syntax keyword rampSpecial t metric current elapsed

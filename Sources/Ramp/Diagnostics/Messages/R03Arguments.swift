@@ -83,6 +83,10 @@ extension DiagnosticMessage {
 
     static let lenExpectsListOrMap = DiagnosticMessage(.argumentType, "len expects a list or a map")
 
+    static func withOutputName(_ name: String) -> Self {
+        .init(.argumentRange, "with_output names another output than the rate, once: got \(quoted(name))")
+    }
+
     static func itemExpectsList(got type: String) -> Self {
         .init(.argumentType, "item expects a list, got \(type)")
     }

@@ -5,10 +5,13 @@ extension DiagnosticMessage {
         .expectedSchedule,
         "layer_decay(...) gives parameter groups their factors and is a statement of its own, not a schedule")
 
-    static let withMomentumIsAStatement = DiagnosticMessage(
-        .expectedSchedule,
-        "this schedule sets momentum too, so it is a statement of its own (its rate and momentum), not part of another "
-            + "schedule")
+    static func setsOutputsSoIsAStatement(_ outputs: [String]) -> Self {
+        let names = outputs.joined(separator: " and ")
+        return .init(
+            .expectedSchedule,
+            "this schedule sets \(names) too, so it is a statement of its own (its rate and \(names)), not part of "
+                + "another schedule")
+    }
 
     static func expectedSchedule(got type: String, hint: String = "") -> Self {
         .init(.expectedSchedule, "expected a schedule, got \(type)\(hint)")

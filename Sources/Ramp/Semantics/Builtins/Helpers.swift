@@ -22,7 +22,31 @@ extension Builtins {
                 ParamSpec("schedule", .schedule, .required, doc: "the learning rate"),
                 ParamSpec("momentum", .schedule, .required, doc: "momentum (Adam's beta1), step by step beside it"),
             ]
-        ) { a throws(CheckError) in .withMomentum(lr: a.node("schedule"), momentum: a.node("momentum")) },
+        ) { a throws(CheckError) in .withOutputs(lr: a.node("schedule"), outputs: [("momentum", a.node("momentum"))]) },
+        BuiltinSpec(
+            "with_output", .helper,
+            doc:
+                "a rate that schedules another output beside it (Megatron's weight decay); the statement it is gives both",
+            params: [
+                ParamSpec("schedule", .any, .required, doc: "the learning rate (or a rate that sets outputs already)"),
+                ParamSpec("output", .string, .required, doc: "the other output's name, such as \"weight_decay\""),
+                ParamSpec("value", .schedule, .required, doc: "its schedule, step by step beside the rate"),
+            ]
+        ) { a throws(CheckError) in
+            let name = a.str("output")
+            if name == "lr" || !Builtins.isSignalName(name) {
+                throw .error(.withOutputName(name), at: a.range("output"))
+            }
+            switch a.values["schedule"] {
+            case .withOutputs(let lr, let outputs)?:
+                if outputs.contains(where: { $0.name == name }) {
+                    throw .error(.withOutputName(name), at: a.range("output"))
+                }
+                return .withOutputs(lr: lr, outputs: outputs + [(name, a.node("value"))])
+            default:
+                return .withOutputs(lr: a.node("schedule"), outputs: [(name, a.node("value"))])
+            }
+        },
         BuiltinSpec(
             "layer_decay", .helper,
             doc:

@@ -329,16 +329,24 @@ public struct Checker {
             let value: Value
             do throws(CheckError) {
                 value = try evaluate(expr, [:])
-                if case .withMomentum(let rate, let m) = value, output == "lr" {
-                    // A rate that sets momentum too: its momentum is the program's.
-                    if let prev = momentum {
-                        throw .error(
-                            .momentumTwiceBySchedule, at: range,
-                            notes: [.note(.firstScheduledHere, at: prev.1)])
+                if case .withOutputs(let rate, let outputs) = value, output == "lr" {
+                    // A rate that sets other outputs too (momentum, weight decay): they are the program's.
+                    for (name, n) in outputs {
+                        if name == "momentum" {
+                            if let prev = momentum {
+                                throw .error(
+                                    .momentumTwiceBySchedule, at: range,
+                                    notes: [.note(.firstScheduledHere, at: prev.1)])
+                            }
+                            momentum = (try Checker.topLevel(.schedule(n), expr.range), range)
+                        } else {
+                            try refuseTwice(name, at: range)
+                            others.append((name, try Checker.topLevel(.schedule(n), expr.range), range))
+                            scheduledAt[name] = range
+                        }
+                        if fromLibrary { libraryOutputs.insert(name) }
                     }
-                    momentum = (try Checker.topLevel(.schedule(m), expr.range), range)
                     node = try Checker.topLevel(.schedule(rate), expr.range)
-                    if fromLibrary { libraryOutputs.insert("momentum") }
                 } else {
                     node = try Checker.topLevel(value, expr.range)
                 }

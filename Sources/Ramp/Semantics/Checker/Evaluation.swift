@@ -198,8 +198,8 @@ extension Checker {
             throw .error(.signalOutsideCondition(s.name), at: range)
         case .groupFactors:
             throw .error(.layerDecayIsAStatement, at: range)
-        case .withMomentum:
-            throw .error(.withMomentumIsAStatement, at: range)
+        case .withOutputs(_, let outputs):
+            throw .error(.setsOutputsSoIsAStatement(outputs.map(\.name)), at: range)
         default:
             throw .error(.expectedSchedule(got: v.typeName, hint: callHint(v)), at: range)
         }

@@ -185,6 +185,36 @@ import Testing
         #expect(c.mismatch(Self.trace(program, c)) == nil, "\(yaml)")
     }
 
+    /// A restart period that is not a whole number of batches: `t_0: 1ep` with `t_mult: 1.5` over 7 batches an
+    /// epoch. Composer lengthens each interval to int(t_mult * previous) batches (7, 10, 15, 22, 33), and within
+    /// one the rate is (1 + cos(pi * (batch - start) / length)) / 2 of the optimizer's; worked out here from that
+    /// formula, with the first rates of each interval by hand.
+    @Test func composerRestartPeriodTruncatedToWholeBatches() throws {
+        let yaml = """
+            max_duration: 60ba
+            optimizers:
+              decoupled_sgdw:
+                lr: 0.1
+            schedulers:
+              - cosine_warmrestart:
+                  t_0: 1ep
+                  t_mult: 1.5
+            """
+        let program = try Self.imported(yaml, name: "composer.yaml", stepsPerEpoch: 7)
+        let got = Table.rows(program, steps: 60).map(\.lr)
+        var want: [Double] = []
+        var (start, length) = (0, 7)
+        for batch in 0..<60 {
+            if batch >= start + length { (start, length) = (start + length, Int(1.5 * Double(length))) }
+            want.append(0.1 * (1 + cos(Double(batch - start) / Double(length) * Double.pi)) / 2)
+        }
+        #expect(got.count == 60 && zip(got, want).allSatisfy { close($0, $1) }, "\(got)")
+        // Each restart at the optimizer's rate: batches 7, 17, 32 and 54 (7, 10, 15 and 22 batches long).
+        #expect([0, 7, 17, 32, 54].map { got[$0] } == [0.1, 0.1, 0.1, 0.1, 0.1])
+        // The last batch of the second interval: 9/10 of its way, 0.1 * (1 + cos(0.9 pi)) / 2.
+        #expect(close(got[16], 0.0024471741852423234))
+    }
+
     /// LLM Foundry's `scheduler:` with a `name`, and two stacked schedulers, which multiply.
     @Test func composerForms() throws {
         let foundry = """

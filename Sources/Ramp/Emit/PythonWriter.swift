@@ -392,7 +392,7 @@ extension Python {
                         "period=\(r.period)", "mult=\(literal(r.mult))", "decay=\(number(r.decay, symbols["decay"]))",
                         "floor=\(number(r.floor, symbols["floor"]))", "limit=\(r.limit.map(String.init) ?? "None")",
                         "decay_mode=\"\(r.decayMode.rawValue)\"",
-                    ])
+                    ] + (r.whole ? ["whole=True"] : []))
             case .reduceOnPlateau(let r, let symbols):
                 used.insert("reduce_on_plateau")
                 let spec = plateau(r.plateau)

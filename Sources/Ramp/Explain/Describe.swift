@@ -32,6 +32,7 @@ public enum Describe {
             ]
             if let l = r.limit { ps.append(("limit", "\(l)")) }
             if r.decay != 1 { ps.append(("decay_mode", quote(r.decayMode.rawValue))) }
+            if r.whole { ps.append(("whole", "true")) }
             return "restarts(\(node(r.body, own: own)), " + ps.map { "\($0)=\($1)" }.joined(separator: ", ") + ")"
         case .reduceOnPlateau(let r, _):
             return call(

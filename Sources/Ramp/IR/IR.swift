@@ -155,13 +155,15 @@ public enum IR {
             return .object(fields)
         case .sequence(let s): return sequence(s)
         case .restarts(let r, let symbols):
-            return .object([
-                ("kind", .string("restarts")), ("body", node(r.body)), ("period", .number(Double(r.period))),
-                ("mult", .number(r.mult)), ("decay", number(r.decay, symbols["decay"])),
-                ("floor", number(r.floor, symbols["floor"])),
-                ("limit", r.limit.map { .number(Double($0)) } ?? .null), ("decay_mode", .string(r.decayMode.rawValue)),
-                ("peak", .number(r.peak)),
-            ])
+            return .object(
+                [
+                    ("kind", .string("restarts")), ("body", node(r.body)), ("period", .number(Double(r.period))),
+                    ("mult", .number(r.mult)), ("decay", number(r.decay, symbols["decay"])),
+                    ("floor", number(r.floor, symbols["floor"])),
+                    ("limit", r.limit.map { .number(Double($0)) } ?? .null),
+                    ("decay_mode", .string(r.decayMode.rawValue)),
+                    ("peak", .number(r.peak)),
+                ] + (r.whole ? [("whole", .bool(true))] : []))
         case .reduceOnPlateau(let r, let symbols):
             return .object([
                 ("kind", .string("reduce_on_plateau")), ("factor", number(r.factor, symbols["factor"])),

@@ -326,6 +326,7 @@ private struct Reader {
                 ("decay_mode", v["decay_mode"] ?? .null),
             ]
             if let limit = v["limit"], limit != .null { args.append(("limit", limit)) }
+            if let whole = v["whole"] { args.append(("whole", whole)) }
             return try build("restarts", args, schedules: ["body": body])
         case "reduce_on_plateau":
             guard case .object(let plateau)? = v["plateau"] else { throw fail("\"plateau\" must be an object") }

@@ -2,7 +2,9 @@ import Foundation
 
 /// Warm restarts (SGDR): the body runs for `period` steps, then again over a
 /// cycle `mult` times longer (time stretched to fit), its excursion above
-/// `floor` scaled by `decay` per cycle, for at most `limit` cycles.
+/// `floor` scaled by `decay` per cycle, for at most `limit` cycles. With
+/// `whole`, each cycle lasts a whole number of steps, `floor(mult * previous)`,
+/// as Composer truncates its intervals.
 public struct Restarts: Sendable {
     /// What `decay` scales in later cycles.
     public enum DecayMode: String, Sendable, CaseIterable {
@@ -18,11 +20,12 @@ public struct Restarts: Sendable {
 
     public init(
         body: Node, period: Int, mult: Double, decay: Double, floor: Double, limit: Int?,
-        decayMode: DecayMode = .excursion, peak: Double = 0
+        decayMode: DecayMode = .excursion, peak: Double = 0, whole: Bool = false
     ) {
         self.body = body
         self.cycles = Cycles(
-            period: period, mult: mult, decay: decay, floor: floor, limit: limit, decayMode: decayMode, peak: peak)
+            period: period, mult: mult, decay: decay, floor: floor, limit: limit, decayMode: decayMode, peak: peak,
+            whole: whole)
     }
 
     public var period: Int {
@@ -54,6 +57,10 @@ public struct Restarts: Sendable {
         get { cycles.peak }
         set { cycles.peak = newValue }
     }
+    public var whole: Bool {
+        get { cycles.whole }
+        set { cycles.whole = newValue }
+    }
 
     @inline(__always) func scaled(_ v: Double, cycle k: Int) -> Double { cycles.scaled(v, cycle: k) }
     public var duration: Int? { cycles.duration }
@@ -67,6 +74,13 @@ public struct Restarts: Sendable {
         public var limit: Int?
         public var decayMode: DecayMode
         public var peak: Double
+        /// Each cycle's length rounded down to whole steps (Composer).
+        public var whole: Bool = false
+
+        /// The length of the cycle after one of `length` steps.
+        @inline(__always) func next(_ length: Double) -> Double {
+            whole ? (length * mult).rounded(.down) : length * mult
+        }
 
         /// The value of cycle `k` given the body's value `v`.
         @inline(__always) func scaled(_ v: Double, cycle k: Int) -> Double {
@@ -96,7 +110,7 @@ public struct Restarts: Sendable {
             while t >= start + length {
                 if let limit, k + 1 >= limit { return (k, length, length) }
                 start += length
-                length *= mult
+                length = next(length)
                 k += 1
             }
             return (k, t - start, length)
@@ -124,13 +138,16 @@ public struct Restarts: Sendable {
             var length = Double(period)
             for k in 0..<limit {
                 if k == Self.summedCycles {
-                    // Cycles barely longer than the last: the rest as a geometric series.
-                    total += length * (pow(mult, Double(limit - k)) - 1) / (mult - 1)
+                    // Cycles barely longer than the last: the rest as a geometric series (whole cycles
+                    // that no longer grow, floor(mult * length) == length, are all that long).
+                    total +=
+                        whole && next(length) == length
+                        ? length * Double(limit - k) : length * (pow(mult, Double(limit - k)) - 1) / (mult - 1)
                     break
                 }
                 total += length
                 if total >= cap { return nil }
-                length *= mult
+                length = next(length)
             }
             return total < cap ? Int(total.rounded()) : nil
         }

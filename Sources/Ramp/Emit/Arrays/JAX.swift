@@ -328,6 +328,7 @@ extension Python.Writer {
                 "t", f, "\(r.period)", Python.literal(r.mult), number(r.decay, symbols["decay"]),
                 number(r.floor, symbols["floor"]),
                 r.limit.map(String.init) ?? "None", r.decayMode == .peak ? "True" : "False", "\(f)(jnp.asarray(0.0))",
+                r.whole ? "True" : "False",
             ]
             defs += [
                 "# " + String(Describe.node(n).prefix(90)), "def \(name)(t):",

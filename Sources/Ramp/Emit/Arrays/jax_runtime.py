@@ -44,9 +44,10 @@ def _interpolate(t, boundaries, values, cosine):
     return jnp.where(t <= b[0], v[0], jnp.where(t < b[-1], between, v[-1]))
 
 
-def _restarts(t, body, period, mult, decay, floor, limit, peak_mode, peak):
+def _restarts(t, body, period, mult, decay, floor, limit, peak_mode, peak, whole=False):
     """Warm restarts: `body` (a function of the step) over cycles of
-    `period` steps, each `mult` times longer than the last, its excursion
+    `period` steps, each `mult` times longer than the last (rounded down to
+    whole steps with `whole`, as Composer does), its excursion
     above `floor` scaled by `decay` per cycle. Cycles are found as Ramp finds
     them, adding up their lengths in the same order (a while loop under jit)."""
     span = float(period)
@@ -64,7 +65,8 @@ def _restarts(t, body, period, mult, decay, floor, limit, peak_mode, peak):
         def next_cycle(c):
             start, length, k, capped = c
             cap = (k + 1 >= limit) if limit is not None else jnp.asarray(False)
-            return (jnp.where(cap, start, start + length), jnp.where(cap, length, length * mult),
+            grown = jnp.floor(length * mult) if whole else length * mult
+            return (jnp.where(cap, start, start + length), jnp.where(cap, length, grown),
                     jnp.where(cap, k, k + 1), cap)
 
         zero = 0.0 * t

@@ -382,8 +382,9 @@ class Restarts(_Node):
     """Warm restarts: the body over `period` steps, again over cycles `mult`
     times longer, its excursion above `floor` scaled by `decay` per cycle."""
 
-    def __init__(self, body, period, mult, decay, floor, limit, decay_mode, peak=None):
+    def __init__(self, body, period, mult, decay, floor, limit, decay_mode, peak=None, whole=False):
         self.body = body
+        self.whole = whole  # each cycle floor(mult * the previous) steps long (Composer)
         self.period = period
         self.mult = mult
         self.decay = decay
@@ -406,7 +407,7 @@ class Restarts(_Node):
             if self.limit is not None and k + 1 >= self.limit:
                 return k, length, length
             start += length
-            length *= self.mult
+            length = float(math.floor(length * self.mult)) if self.whole else length * self.mult
             k += 1
         return k, t - start, length
 

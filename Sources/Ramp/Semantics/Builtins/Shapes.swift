@@ -348,6 +348,9 @@ extension Builtins {
                         "excursion: decay scales everything above `floor`; peak: only the starting value decays, "
                         + "`floor` stays"
                 ),
+                ParamSpec(
+                    "whole", .bool, .bool(false),
+                    doc: "each cycle lasts a whole number of steps, floor(mult * the previous), as Composer truncates"),
             ]
         ) { a throws(CheckError) in
             let body = try a.stateless("body", in: "restarts")
@@ -357,7 +360,7 @@ extension Builtins {
                         body: body, period: a.int("period"), mult: a.num("mult"), decay: a.num("decay"),
                         floor: a.num("floor"), limit: a.optInt("limit"),
                         decayMode: Restarts.DecayMode(rawValue: a.str("decay_mode"))!,
-                        peak: body.initialValue), [:]))
+                        peak: body.initialValue, whole: a.bool("whole")), [:]))
         },
 
         BuiltinSpec(

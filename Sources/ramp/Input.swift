@@ -18,7 +18,8 @@ struct ProgramInput: ParsableArguments {
 
     @Option(
         help:
-            "For a config: its format (deepspeed, hf, mmengine, composer, timm), when its name and content do not say.")
+            "For a config: its format (deepspeed, hf, mmengine, composer, timm, megatron), when its name and content do not say."
+    )
     var configFormat: String?
 
     var importing: ImportOptions {

@@ -185,6 +185,34 @@ import Testing
         #expect(c.mismatch(Self.trace(program, c)) == nil, "\(yaml)")
     }
 
+    /// Every Megatron-LM case as the arguments a launch script passes, one a line with its continuation, which
+    /// `ramp import` derives as training.py does (samples through --global-batch-size): the rate and the weight decay.
+    @Test(arguments: ParityCase.all.filter { $0.id.hasPrefix("megatron.") })
+    func megatronArguments(_ c: ParityCase) throws {
+        let args = try #require(c.megatronArgs).replacingOccurrences(of: " --", with: " \\\n    --")
+        let script = "torchrun pretrain_gpt.py \\\n    " + args + "\n"
+        let text = String(script.drop { $0 != "-" })
+        let program = try Self.imported(text, name: "pretrain_gpt.args")
+        #expect(c.mismatch(Self.trace(program, c)) == nil, "\(text)")
+    }
+
+    /// A Megatron-LM command line Ramp cannot read is refused at its place, saying why.
+    @Test func megatronRefusals() {
+        #expect(
+            ImportConfigTests.refused("--lr 3e-4 --train-iters 1000 --lr-decay-style cosine\n", "gpt.args") == """
+                gpt.args:1:1: error[R0601]: no --global-batch-size: Megatron-LM counts its schedule in samples, --global-batch-size of them an iteration
+                --lr 3e-4 --train-iters 1000 --lr-decay-style cosine
+                ^
+                """)
+        #expect(
+            ImportConfigTests.refused(
+                "--lr 3e-4 --global-batch-size 512 --train-iters 1000 --lr-decay-style noam\n", "gpt.args") == """
+                    gpt.args:1:54: error[R0602]: --lr-decay-style: 'noam' is not a decay style Megatron-LM has (constant, linear, cosine, inverse-square-root, WSD)
+                    --lr 3e-4 --global-batch-size 512 --train-iters 1000 --lr-decay-style noam
+                                                                         ^~~~~~~~~~~~~~~~
+                    """)
+    }
+
     /// A restart period that is not a whole number of batches: `t_0: 1ep` with `t_mult: 1.5` over 7 batches an
     /// epoch. Composer lengthens each interval to int(t_mult * previous) batches (7, 10, 15, 22, 33), and within
     /// one the rate is (1 + cos(pi * (batch - start) / length)) / 2 of the optimizer's; worked out here from that

@@ -27,6 +27,8 @@ struct ParityCase: Decodable, Sendable, CustomTestStringConvertible {
     /// Megatron-LM: the samples an iteration consumes (`samples_per_step`), and the weight decay it schedules.
     var increment: Int?
     var weightDecay: [Double]?
+    /// Megatron-LM: the command line the call was derived from, as training.py derives it.
+    var megatronArgs: String?
     /// fairseq: the scheduler's config (cfg.lr_scheduler) its flags give, and the updates in an epoch.
     var lrSchedulerCfg: [String: ConfigValue]?
     var updatesPerEpoch: Int?
@@ -42,6 +44,7 @@ struct ParityCase: Decodable, Sendable, CustomTestStringConvertible {
         case lrTrainer = "lr_trainer"
         case increment
         case weightDecay = "weight_decay"
+        case megatronArgs = "megatron_args"
         case lrSchedulerCfg = "lr_scheduler_cfg"
         case updatesPerEpoch = "updates_per_epoch"
     }

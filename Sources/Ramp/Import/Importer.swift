@@ -12,6 +12,8 @@ public enum ImportFormat: String, Sendable, CaseIterable {
     case composer
     /// timm's training arguments: `--sched cosine --epochs 300 ...`.
     case timm
+    /// Megatron-LM's arguments as a launch script passes them: `--lr-decay-style cosine --train-iters ...`.
+    case megatron
 }
 
 /// What a config does not say that its schedule needs.
@@ -54,6 +56,7 @@ public enum Importer {
             case .mmengine: body = try reader.mmengine()
             case .composer: body = try reader.composer()
             case .timm: body = try reader.timm()
+            case .megatron: body = try reader.megatron()
             }
             return (["# \(format.title) config \(file.name), imported by ramp import."] + body).joined(separator: "\n")
                 + "\n"
@@ -68,6 +71,11 @@ public enum Importer {
         let text = file.text
         if name.hasSuffix(".py") || text.contains("param_scheduler") { return .mmengine }
         if name.hasSuffix(".yaml") || name.hasSuffix(".yml") { return .composer }
+        if text.contains("--lr-decay-style") || text.contains("--global-batch-size") || text.contains("--train-iters")
+            || text.contains("--train-samples")
+        {
+            return .megatron
+        }
         if text.contains("--sched") || text.drop(while: \.isWhitespace).hasPrefix("--") { return .timm }
         if text.drop(while: \.isWhitespace).hasPrefix("{") {
             if text.contains("\"lr_scheduler_type\"") || text.contains("\"num_train_epochs\"")
@@ -99,6 +107,7 @@ extension ImportFormat {
         case .mmengine: return "MMEngine"
         case .composer: return "Composer"
         case .timm: return "timm"
+        case .megatron: return "Megatron-LM"
         }
     }
 }

@@ -7,7 +7,7 @@ extension RampCommand {
         static let configuration = CommandConfiguration(
             abstract:
                 "Print the Ramp program a config stands for: a DeepSpeed or Hugging Face JSON, an MMEngine Python "
-                + "config, a Composer YAML, timm arguments.",
+                + "config, a Composer YAML, timm or Megatron-LM arguments.",
             discussion:
                 "ramp table, plot, explain and compile read the same files directly.\n\nExit status: 0; 1 the config "
                 + "cannot be read or stands for no schedule Ramp can write; 64 a misused option."
@@ -16,7 +16,9 @@ extension RampCommand {
         @Argument(help: "The config file.")
         var file: String
 
-        @Option(help: "Its format (deepspeed, hf, mmengine, composer, timm), when its name and content do not say.")
+        @Option(
+            help:
+                "Its format (deepspeed, hf, mmengine, composer, timm, megatron), when its name and content do not say.")
         var format: String?
 
         @Option(help: "Optimizer steps in one epoch, for a config whose schedule counts epochs.")

@@ -156,6 +156,29 @@ extension DiagnosticMessage {
 
     static func notANumber(_ text: String) -> Self { .init(.badConfig, "'\(text)' is not a number") }
 
+    static let expectedMegatronOption = DiagnosticMessage(.badConfig, "expected an option such as --lr-decay-style")
+
+    static let megatronNeedsLr = DiagnosticMessage(.badConfig, "no --lr: the peak rate Megatron-LM decays from")
+
+    static let megatronNeedsGlobalBatchSize = DiagnosticMessage(
+        .badConfig,
+        "no --global-batch-size: Megatron-LM counts its schedule in samples, --global-batch-size of them an iteration")
+
+    static let megatronNeedsLength = DiagnosticMessage(
+        .badConfig, "no --train-iters or --train-samples: the run's length, from which the decay's is derived")
+
+    static let megatronWSDNeedsDecay = DiagnosticMessage(
+        .badConfig, "--lr-decay-style WSD needs --lr-wsd-decay-iters (or --lr-wsd-decay-samples), the decay's length")
+
+    static let megatronBatchRampup = DiagnosticMessage(
+        .unsupportedConfig,
+        "a batch size that ramps up changes the samples each iteration consumes; Ramp reads a fixed "
+            + "--global-batch-size")
+
+    static func notAMegatronStyle(_ style: String, _ styles: [String]) -> Self {
+        .init(.unsupportedConfig, "'\(style)' is not a decay style Megatron-LM has (\(styles.joined(separator: ", ")))")
+    }
+
     static let timmNeedsLr = DiagnosticMessage(
         .badConfig, "no --lr: timm computes it from --lr-base and the batch size; give --lr")
 

@@ -196,6 +196,32 @@ import Testing
         #expect(c.mismatch(Self.trace(program, c)) == nil, "\(text)")
     }
 
+    /// Every fairseq case as the fairseq-train command line it records, with --steps-per-epoch its updates an
+    /// epoch; those Ramp refuses are refused from the command line too.
+    @Test(arguments: ParityCase.all.filter { $0.id.hasPrefix("fairseq.") })
+    func fairseqArguments(_ c: ParityCase) throws {
+        let text = "fairseq-train data-bin/wmt16 --arch transformer_wmt_en_de \\\n    " + c.call + "\n"
+        do {
+            let program = try Self.imported(text, name: "train.args", stepsPerEpoch: c.updatesPerEpoch)
+            #expect(ParityCase.notReproduced[c.id] == nil, "\(c.id) is listed as refused")
+            #expect(c.mismatch(Self.trace(program, c)) == nil, "\(text)")
+        } catch let error as DiagnosticError {
+            let reason = try #require(ParityCase.notReproduced[c.id], "\(error.diagnostics)")
+            let refusal = try #require(error.diagnostics.first?.message)
+            #expect(refusal.contains(reason) || refusal.contains("'manual' is not a fairseq scheduler"), "\(refusal)")
+        }
+    }
+
+    /// A fairseq scheduler Ramp does not read is refused at --lr-scheduler, naming those it reads.
+    @Test func fairseqRefusal() {
+        #expect(
+            ImportConfigTests.refused("--lr-scheduler manual --epoch2lr \"{'1': 0.1}\" --lr 0.1\n", "train.args") == """
+                train.args:1:1: error[R0602]: --lr-scheduler: 'manual' is not a fairseq scheduler Ramp reads (inverse_sqrt, tri_stage, polynomial_decay, cosine, triangular, fixed, step, reduce_lr_on_plateau)
+                --lr-scheduler manual --epoch2lr "{'1': 0.1}" --lr 0.1
+                ^~~~~~~~~~~~~~
+                """)
+    }
+
     /// A Megatron-LM command line Ramp cannot read is refused at its place, saying why.
     @Test func megatronRefusals() {
         #expect(

@@ -14,6 +14,8 @@ public enum ImportFormat: String, Sendable, CaseIterable {
     case timm
     /// Megatron-LM's arguments as a launch script passes them: `--lr-decay-style cosine --train-iters ...`.
     case megatron
+    /// fairseq-train's arguments: `--lr-scheduler inverse_sqrt --warmup-updates 4000 --lr 5e-4 ...`.
+    case fairseq
 }
 
 /// What a config does not say that its schedule needs.
@@ -57,6 +59,7 @@ public enum Importer {
             case .composer: body = try reader.composer()
             case .timm: body = try reader.timm()
             case .megatron: body = try reader.megatron()
+            case .fairseq: body = try reader.fairseq()
             }
             return (["# \(format.title) config \(file.name), imported by ramp import."] + body).joined(separator: "\n")
                 + "\n"
@@ -71,6 +74,7 @@ public enum Importer {
         let text = file.text
         if name.hasSuffix(".py") || text.contains("param_scheduler") { return .mmengine }
         if name.hasSuffix(".yaml") || name.hasSuffix(".yml") { return .composer }
+        if text.contains("--lr-scheduler") { return .fairseq }
         if text.contains("--lr-decay-style") || text.contains("--global-batch-size") || text.contains("--train-iters")
             || text.contains("--train-samples")
         {
@@ -108,6 +112,7 @@ extension ImportFormat {
         case .composer: return "Composer"
         case .timm: return "timm"
         case .megatron: return "Megatron-LM"
+        case .fairseq: return "fairseq"
         }
     }
 }

@@ -158,6 +158,14 @@ extension DiagnosticMessage {
 
     static let expectedMegatronOption = DiagnosticMessage(.badConfig, "expected an option such as --lr-decay-style")
 
+    static let fairseqNeedsLr = DiagnosticMessage(.badConfig, "no --lr: the rate fairseq's schedulers start from")
+
+    static let unclosedQuote = DiagnosticMessage(.badConfig, "a quote that is not closed")
+
+    static func notAFairseqScheduler(_ name: String, _ known: String) -> Self {
+        .init(.unsupportedConfig, "'\(name)' is not a fairseq scheduler Ramp reads (\(known))")
+    }
+
     static let megatronNeedsLr = DiagnosticMessage(.badConfig, "no --lr: the peak rate Megatron-LM decays from")
 
     static let megatronNeedsGlobalBatchSize = DiagnosticMessage(

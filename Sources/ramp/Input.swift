@@ -18,7 +18,7 @@ struct ProgramInput: ParsableArguments {
 
     @Option(
         help:
-            "For a config: its format (deepspeed, hf, mmengine, composer, timm, megatron, fairseq), when its name and content do not say."
+            "For a config: its format (deepspeed, hf, mmengine, composer, timm, megatron, fairseq, nemo), when its name and content do not say."
     )
     var configFormat: String?
 

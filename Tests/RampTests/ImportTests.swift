@@ -222,6 +222,53 @@ import Testing
                 """)
     }
 
+    /// Every NeMo case as a model's Hydra YAML: the policy under model.optim.sched with its params (and the
+    /// keys Lightning reads, which the policy does not take), the optimizer's lr, and trainer.max_steps.
+    @Test(arguments: ParityCase.all.filter { $0.id.hasPrefix("nemo.") })
+    func nemoYAML(_ c: ParityCase) throws {
+        let name = String(c.id.split(separator: ".")[1])
+        let kwargs = Self.kwargs(c.call)
+        let maxSteps = try #require(kwargs.first { $0.0 == "max_steps" }?.1)
+        let params = kwargs.filter { $0.0 != "max_steps" }.map { "      \($0.0): \($0.1.lowercased())" }
+        let yaml = """
+            trainer:
+              devices: 8
+              max_steps: \(maxSteps)
+            model:
+              optim:
+                name: adamw
+                lr: \(c.baseLR!)
+                betas: [0.9, 0.98]
+                sched:
+                  name: \(name)
+            \(params.joined(separator: "\n"))
+                  last_epoch: -1
+                  monitor: val_loss
+                  reduce_on_plateau: false
+            """
+        let program = try Self.imported(yaml, name: "megatron_gpt_config.yaml")
+        #expect(c.mismatch(Self.trace(program, c)) == nil, "\(yaml)")
+    }
+
+    /// A NeMo policy Ramp does not read is refused at its name, naming those it reads.
+    @Test func nemoRefusal() {
+        let yaml = """
+            trainer:
+              max_steps: 1000
+            model:
+              optim:
+                lr: 0.001
+                sched:
+                  name: T5InverseSquareRootAnnealing
+            """
+        #expect(
+            ImportConfigTests.refused(yaml, "conformer.yaml") == """
+                conformer.yaml:7:7: error[R0602]: model.optim.sched.name: 'T5InverseSquareRootAnnealing' is not a NeMo scheduler Ramp reads (WarmupPolicy, WarmupHoldPolicy, SquareAnnealing, SquareRootAnnealing, CosineAnnealing, NoamAnnealing, NoamHoldAnnealing, WarmupAnnealing, InverseSquareRootAnnealing, PolynomialDecayAnnealing, PolynomialHoldDecayAnnealing)
+                      name: T5InverseSquareRootAnnealing
+                      ^~~~
+                """)
+    }
+
     /// A Megatron-LM command line Ramp cannot read is refused at its place, saying why.
     @Test func megatronRefusals() {
         #expect(

@@ -16,6 +16,8 @@ public enum ImportFormat: String, Sendable, CaseIterable {
     case megatron
     /// fairseq-train's arguments: `--lr-scheduler inverse_sqrt --warmup-updates 4000 --lr 5e-4 ...`.
     case fairseq
+    /// A NeMo model's Hydra YAML: `model.optim.lr`, `model.optim.sched`, `trainer.max_steps`.
+    case nemo
 }
 
 /// What a config does not say that its schedule needs.
@@ -60,6 +62,7 @@ public enum Importer {
             case .timm: body = try reader.timm()
             case .megatron: body = try reader.megatron()
             case .fairseq: body = try reader.fairseq()
+            case .nemo: body = try reader.nemo()
             }
             return (["# \(format.title) config \(file.name), imported by ramp import."] + body).joined(separator: "\n")
                 + "\n"
@@ -73,7 +76,9 @@ public enum Importer {
         let name = file.name.lowercased()
         let text = file.text
         if name.hasSuffix(".py") || text.contains("param_scheduler") { return .mmengine }
-        if name.hasSuffix(".yaml") || name.hasSuffix(".yml") { return .composer }
+        if name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
+            return text.contains("sched:") && text.contains("optim:") ? .nemo : .composer
+        }
         if text.contains("--lr-scheduler") { return .fairseq }
         if text.contains("--lr-decay-style") || text.contains("--global-batch-size") || text.contains("--train-iters")
             || text.contains("--train-samples")
@@ -113,6 +118,7 @@ extension ImportFormat {
         case .timm: return "timm"
         case .megatron: return "Megatron-LM"
         case .fairseq: return "fairseq"
+        case .nemo: return "NeMo"
         }
     }
 }

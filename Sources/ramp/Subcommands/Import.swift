@@ -7,7 +7,7 @@ extension RampCommand {
         static let configuration = CommandConfiguration(
             abstract:
                 "Print the Ramp program a config stands for: a DeepSpeed or Hugging Face JSON, an MMEngine Python "
-                + "config, a Composer YAML, timm, Megatron-LM or fairseq-train arguments.",
+                + "config, a Composer or NeMo YAML, timm, Megatron-LM or fairseq-train arguments.",
             discussion:
                 "ramp table, plot, explain and compile read the same files directly.\n\nExit status: 0; 1 the config "
                 + "cannot be read or stands for no schedule Ramp can write; 64 a misused option."
@@ -18,7 +18,7 @@ extension RampCommand {
 
         @Option(
             help:
-                "Its format (deepspeed, hf, mmengine, composer, timm, megatron, fairseq), when its name and content do not say."
+                "Its format (deepspeed, hf, mmengine, composer, timm, megatron, fairseq, nemo), when its name and content do not say."
         )
         var format: String?
 

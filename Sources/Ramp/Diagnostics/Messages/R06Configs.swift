@@ -158,6 +158,21 @@ extension DiagnosticMessage {
 
     static let expectedMegatronOption = DiagnosticMessage(.badConfig, "expected an option such as --lr-decay-style")
 
+    static let nemoNeedsOptim = DiagnosticMessage(.badConfig, "no model.optim: where a NeMo model's optimizer is")
+
+    static let nemoNeedsLr = DiagnosticMessage(.badConfig, "no lr: the rate NeMo's policies scale")
+
+    static let nemoNeedsSched = DiagnosticMessage(.badConfig, "no sched: the scheduler NeMo builds for the optimizer")
+
+    static let nemoNeedsMaxSteps = DiagnosticMessage(
+        .badConfig,
+        "no max_steps: give trainer.max_steps (or model.optim.sched.max_steps); NeMo otherwise derives it from "
+            + "max_epochs and the dataloader")
+
+    static func notANeMoPolicy(_ name: String, _ known: String) -> Self {
+        .init(.unsupportedConfig, "'\(name)' is not a NeMo scheduler Ramp reads (\(known))")
+    }
+
     static let fairseqNeedsLr = DiagnosticMessage(.badConfig, "no --lr: the rate fairseq's schedulers start from")
 
     static let unclosedQuote = DiagnosticMessage(.badConfig, "a quote that is not closed")

@@ -17,8 +17,9 @@ struct ProgramInput: ParsableArguments {
     var stepsPerEpoch: Int?
 
     @Option(
-        help:
-            "For a config: its format (deepspeed, hf, mmengine, composer, timm, megatron, fairseq, nemo), when its name and content do not say."
+        help: ArgumentHelp(
+            "For a config: its format (deepspeed, hf, mmengine, composer, timm, megatron, fairseq, nemo), when its "
+                + "name and content do not say.")
     )
     var configFormat: String?
 

@@ -43,7 +43,8 @@ extension ConfigReader {
         }
         guard seen.contains("lr") else { throw fail("", .fairseqNeedsLr) }
         var lines = [
-            "# --lr-scheduler \(scheduler), stepped as fairseq's Trainer steps it: every update, and at each epoch's start.",
+            "# --lr-scheduler \(scheduler), stepped as fairseq's Trainer steps it: every update, and at each "
+                + "epoch's start.",
             "# --lr is the rate, not base.",
         ]
         if let n = options.stepsPerEpoch { lines.append("steps_per_epoch \(n)") }

@@ -17,8 +17,9 @@ extension RampCommand {
         var file: String
 
         @Option(
-            help:
-                "Its format (deepspeed, hf, mmengine, composer, timm, megatron, fairseq, nemo), when its name and content do not say."
+            help: ArgumentHelp(
+                "Its format (deepspeed, hf, mmengine, composer, timm, megatron, fairseq, nemo), when its name and "
+                    + "content do not say.")
         )
         var format: String?
 

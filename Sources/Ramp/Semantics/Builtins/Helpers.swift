@@ -26,7 +26,8 @@ extension Builtins {
         BuiltinSpec(
             "with_output", .helper,
             doc:
-                "a rate that schedules another output beside it (Megatron's weight decay); the statement it is gives both",
+                "a rate that schedules another output beside it (Megatron's weight decay); the statement it is "
+                + "gives both",
             params: [
                 ParamSpec("schedule", .any, .required, doc: "the learning rate (or a rate that sets outputs already)"),
                 ParamSpec("output", .string, .required, doc: "the other output's name, such as \"weight_decay\""),
@@ -131,7 +132,8 @@ extension Builtins {
         BuiltinSpec(
             "step_samples", .helper,
             doc:
-                "the samples one step trains on (`samples_per_step`), for schedules whose lengths are samples (Megatron-LM)",
+                "the samples one step trains on (`samples_per_step`), for schedules whose lengths are samples "
+                + "(Megatron-LM)",
             params: []
         ) { a throws(CheckError) in
             return .number(Double(try a.samplesPerStep()))

@@ -22,6 +22,56 @@ import Testing
         #expect(slow.duration == 2_002_001)
     }
 
+    @Test func aStepFortyCyclesInHasItsExactValue() throws {
+        // Cycle k starts at 4 (2^k - 1) and lasts 4 * 2^k steps. Step 7 * 2^40 - 4 is 3 * 2^40 into
+        // cycle 40 (of 2^42 steps): the line at 3 of 4, 0.25, its excursion halved 40 times, 2^-42.
+        // Its first step: 1 halved 40 times.
+        let p = try compiled("restarts(linear(T=4), period=4, mult=2, decay=0.5)")
+        #expect(p.lrNode.value(at: 7 * 0x1p40 - 4, p.initialSlots) == 0x1p-42)
+        #expect(p.lrNode.value(at: 4 * (0x1p40 - 1), p.initialSlots) == 0x1p-40)
+        // The step before cycle 40, 2^41 - 1 into cycle 39: the line at 4 - 2^-39, 2^-41, halved 39 times.
+        #expect(p.lrNode.value(at: 4 * (0x1p40 - 1) - 1, p.initialSlots) == 0x1p-80)
+    }
+
+    @Test func aCycleIsFoundFromTheLastMarkNotFromCycleZero() throws {
+        // Cycles each 1e-7 longer than the last: step 100,000 is in cycle 99,500 or so.
+        let cycles = Restarts.Cycles(
+            period: 1, mult: 1.0000001, decay: 1, floor: 0, limit: nil, decayMode: .excursion, peak: 1)
+        // Marks every 256 cycles over the first 2^20: 4,096 of them.
+        #expect(cycles.marks.starts.count == 4096)
+        // The definition: cycle lengths summed one by one from cycle 0.
+        func walked(_ t: Double) -> (k: Int, tau: Double, length: Double) {
+            var (start, length, k) = (0.0, 1.0, 0)
+            while t >= start + length {
+                start += length
+                length *= 1.0000001
+                k += 1
+            }
+            return (k, t - start, length)
+        }
+        for t in [0.0, 0.5, 1, 255.9, 256, 99_999.5, 100_000, 3_000_000, 9_000_000.25] {
+            let located = cycles.locate(t)
+            let expected = walked(t)
+            #expect(located.k == expected.k && located.tau == expected.tau && located.length == expected.length)
+            // The walk resumes from a mark at most 255 cycles before the step's; past the marked cycles
+            // (2^20 of them end near step 1,100,000), from the last mark.
+            let mark = cycles.marks.last(atOrBefore: t)
+            if t < 1_000_000 {
+                #expect(mark.k <= located.k && located.k - mark.k < 256)
+            } else {
+                #expect(mark.k == (1 << 20) - 256 && located.k > mark.k)
+            }
+        }
+        // A limit bounds the marks: 1,000 cycles, marks at 0, 256, 512 and 768.
+        let limited = Restarts.Cycles(
+            period: 1, mult: 1.0000001, decay: 1, floor: 0, limit: 1000, decayMode: .excursion, peak: 1)
+        #expect(limited.marks.starts.count == 4)
+        #expect(limited.locate(5000).k == 999)
+        // Equal cycles need no marks.
+        let equal = Restarts.Cycles(period: 3, mult: 1, decay: 1, floor: 0, limit: nil, decayMode: .excursion, peak: 1)
+        #expect(equal.marks.starts.isEmpty)
+    }
+
     @Test func aRunningProductInsideChainedIsCheckedInOneReplay() throws {
         // Without a total, the checker samples a million steps; each used to replay the product from step 0.
         let p = try compiled("chained([base * running_product(0.9)])")

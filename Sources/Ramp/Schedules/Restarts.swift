@@ -67,19 +67,40 @@ public struct Restarts: Sendable {
 
     /// The cycles' lengths and scaling.
     public struct Cycles: Sendable {
-        public var period: Int
-        public var mult: Double
+        public var period: Int { didSet { marks = Marks(period: period, mult: mult, limit: limit, whole: whole) } }
+        public var mult: Double { didSet { marks = Marks(period: period, mult: mult, limit: limit, whole: whole) } }
         public var decay: Double
         public var floor: Double
-        public var limit: Int?
+        public var limit: Int? { didSet { marks = Marks(period: period, mult: mult, limit: limit, whole: whole) } }
         public var decayMode: DecayMode
         public var peak: Double
         /// Each cycle's length rounded down to whole steps (Composer).
-        public var whole: Bool = false
+        public var whole: Bool = false {
+            didSet { marks = Marks(period: period, mult: mult, limit: limit, whole: whole) }
+        }
 
         /// The length of the cycle after one of `length` steps.
         @inline(__always) func next(_ length: Double) -> Double {
             whole ? (length * mult).rounded(.down) : length * mult
+        }
+
+        /// Where every `Marks.stride`-th cycle starts, so a step far into the cycles is found without
+        /// walking them all from cycle 0.
+        var marks: Marks
+
+        public init(
+            period: Int, mult: Double, decay: Double, floor: Double, limit: Int?, decayMode: DecayMode, peak: Double,
+            whole: Bool = false
+        ) {
+            self.period = period
+            self.mult = mult
+            self.decay = decay
+            self.floor = floor
+            self.limit = limit
+            self.decayMode = decayMode
+            self.peak = peak
+            self.whole = whole
+            self.marks = Marks(period: period, mult: mult, limit: limit, whole: whole)
         }
 
         /// The value of cycle `k` given the body's value `v`.
@@ -104,9 +125,9 @@ public struct Restarts: Sendable {
                 }
                 return (k, t - Double(k * period), Double(period))
             }
-            var start = 0.0
-            var length = Double(period)
-            var k = 0
+            // Resume the walk at the last mark at or before t: the cycles before it all end by t, and
+            // the mark holds the very sums the walk from cycle 0 reaches there.
+            var (start, length, k) = marks.last(atOrBefore: t)
             while t >= start + length {
                 if let limit, k + 1 >= limit { return (k, length, length) }
                 start += length
@@ -154,5 +175,44 @@ public struct Restarts: Sendable {
 
         /// How many cycles `duration` adds one by one before it sums the rest.
         static let summedCycles = 1_000_000
+    }
+    /// The start and length of every `stride`-th cycle, summed in the order `Cycles.locate` sums them
+    /// (start += length, then the next length, `Cycles.next`), so a walk resumed from a mark is bit-for-bit the walk
+    /// from cycle 0. Marks cover the first `cycles` cycles; a step past them walks on from the last.
+    struct Marks: Sendable {
+        static let stride = 256
+        static let cycles = 1 << 20
+        /// Starts of cycles 0, stride, 2 stride, ...: nondecreasing, as `mult >= 1`.
+        var starts: [Double] = []
+        var lengths: [Double] = []
+
+        init(period: Int, mult: Double, limit: Int?, whole: Bool) {
+            guard mult != 1 else { return }
+            let last = min(limit ?? Self.cycles, Self.cycles)
+            var start = 0.0
+            var length = Double(period)
+            var k = 0
+            while k < last && start.isFinite && length.isFinite {
+                if k % Self.stride == 0 {
+                    starts.append(start)
+                    lengths.append(length)
+                }
+                start += length
+                length = whole ? (length * mult).rounded(.down) : length * mult
+                k += 1
+            }
+        }
+
+        /// The last marked cycle that starts at or before `t` (cycle 0 when none does), by bisection.
+        func last(atOrBefore t: Double) -> (start: Double, length: Double, k: Int) {
+            var low = 0
+            var high = starts.count
+            while low < high {
+                let mid = (low + high) / 2
+                if starts[mid] <= t { low = mid + 1 } else { high = mid }
+            }
+            guard low > 0 else { return (0, lengths.first ?? 0, 0) }
+            return (starts[low - 1], lengths[low - 1], (low - 1) * Self.stride)
+        }
     }
 }

@@ -393,6 +393,10 @@ class Restarts(_Node):
         self.decay_mode = decay_mode
         # The body's value at the start of a cycle (its initial value: the body keeps no state).
         self.peak = body.value(0.0, []) if peak is None else peak
+        # The start and length of every _STRIDE-th cycle, summed as _locate sums them, so a walk
+        # resumed from a mark is bit-for-bit the walk from cycle 0; extended as steps reach further.
+        self._marks = [(0.0, float(period), 0)]
+        self._next = (0.0, float(period), 0)
 
     def _locate(self, t):
         """Cycle index, time within the cycle, and the cycle's length."""
@@ -402,7 +406,7 @@ class Restarts(_Node):
             if self.limit is not None and k >= self.limit:
                 return self.limit - 1, period, period
             return k, t - float(k * self.period), period
-        start, length, k = 0.0, period, 0
+        start, length, k = self._mark(t)
         while t >= start + length:
             if self.limit is not None and k + 1 >= self.limit:
                 return k, length, length
@@ -410,6 +414,34 @@ class Restarts(_Node):
             length = float(math.floor(length * self.mult)) if self.whole else length * self.mult
             k += 1
         return k, t - start, length
+
+    _STRIDE = 256
+    _CYCLES = 1 << 20
+
+    def _mark(self, t):
+        """The last marked cycle that starts at or before t, as (start, length, k): the cycles
+        before it all end by t. Marks cover the first _CYCLES cycles (and no more than `limit`)."""
+        marks = self._marks
+        last = min(self._CYCLES, self.limit if self.limit is not None else self._CYCLES)
+        start, length, k = self._next
+        while start <= t and k < last and math.isfinite(start) and math.isfinite(length):
+            start += length
+            length = float(math.floor(length * self.mult)) if self.whole else length * self.mult
+            k += 1
+            if k % self._STRIDE == 0 and k < last:
+                marks.append((start, length, k))
+            self._next = (start, length, k)
+        low, high = 0, len(marks)
+        while low < high:
+            mid = (low + high) // 2
+            if marks[mid][0] <= t:
+                low = mid + 1
+            else:
+                high = mid
+        if low == 0:
+            return 0.0, float(self.period), 0
+        # Any mark at or before t is a place to resume, so marks added by two callers at once still serve.
+        return marks[low - 1]
 
     def _scaled(self, v, k):
         if k == 0 or self.decay == 1:

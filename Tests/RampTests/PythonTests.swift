@@ -535,4 +535,36 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout == "same\n", "\(r.stdout)")
     }
+
+    /// The Python core finds a cycle far in as Swift does: from a mark, to the same bits.
+    @Test func restartsFarIntoTheCycles() throws {
+        let module = try Python.module(
+            try Compiler.compile(SourceFile(name: "t.ramp", text: "restarts(cosine(T=1), period=1)")))
+        let dir = URL(fileURLWithPath: try temporaryFile(module, name: "restarts_schedule.py"))
+            .deletingLastPathComponent()
+        let script = """
+            from restarts_schedule import Restarts
+            class Line:
+                def value(self, t, s):
+                    return 1 + (0 - 1) * (min(t, 4.0) / 4.0)
+            # Cycle k starts at 4 (2^k - 1), 4 * 2^k steps long; see BoundedWorkTests for the values.
+            r = Restarts(Line(), 4, 2.0, 0.5, 0.0, None, "excursion", 1.0)
+            print(r.value(7 * 2.0**40 - 4, []) == 2.0**-42, r.value(4 * (2.0**40 - 1), []) == 2.0**-40,
+                  r.value(4 * (2.0**40 - 1) - 1, []) == 2.0**-80)
+            slow = Restarts(Line(), 1, 1.0000001, 1.0, 0.0, None, "excursion", 1.0)
+            def walked(t):
+                start, length, k = 0.0, 1.0, 0
+                while t >= start + length:
+                    start, length, k = start + length, length * 1.0000001, k + 1
+                return k, t - start, length
+            for t in [0.5, 255.9, 256.0, 99999.5, 100000.0, 50000.0]:
+                assert slow._locate(t) == walked(t), t
+            # Marks are made as far as the steps asked reach: cycle 0 and every 256th up to step 100,000.
+            print(len(slow._marks) == walked(100000.0)[0] // 256 + 1)
+            """
+        try script.write(to: dir.appendingPathComponent("far.py"), atomically: true, encoding: .utf8)
+        let r = try python(["far.py"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == "True True True\nTrue\n")
+    }
 }

@@ -11,7 +11,7 @@ struct RampCommand: ParsableCommand {
         version: RampRelease.version,
         subcommands: [
             Check.self, Fmt.self, Lsp.self, Table.self, Explain.self, Plot.self, Diff.self, Run.self, Repl.self,
-            Compile.self, Import.self, Serve.self, Bench.self, List.self, FindLR.self,
+            Compile.self, Import.self, Serve.self, Bench.self, List.self, FindLR.self, Law.self,
         ]
     )
 

@@ -13,7 +13,8 @@ public struct LossLog: Sendable, Equatable {
     }
 
     public static func load(path: String) throws(LawError) -> LossLog {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        guard let data = FileManager.default.contents(atPath: path),
+            let text = String(data: data, encoding: .utf8)
         else {
             throw LawError("\(path): cannot read the file")
         }
@@ -23,10 +24,8 @@ public struct LossLog: Sendable, Equatable {
     /// Reads the CSV; a row that is not a whole step and a positive finite loss is an error at its line.
     public static func parse(_ text: String, name: String) throws(LawError) -> LossLog {
         // "\r\n" is one Character in Swift: normalise it before splitting lines.
-        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(
-            separator: "\n", omittingEmptySubsequences: false
-        )
-        .map(String.init)
+        let lines = text.replacingOccurrences(of: "\r\n", with: "\n")
+            .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         guard let header = lines.first?.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }),
             let stepColumn = header.firstIndex(of: "step"), let lossColumn = header.firstIndex(of: "loss")
         else {

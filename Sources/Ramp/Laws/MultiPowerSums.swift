@@ -9,10 +9,15 @@ import Foundation
 struct MultiPowerSums {
     let table: RateTable
     let drops: RateDrops
-    let l0, a, alpha, b, c, beta: Double
+    let l0, a, alpha, b: Double
+    var c, beta: Double
     /// η_k^(−γ) for each drop.
     let scale: [Double]
     var nodes: [Node] = []
+    /// Each node's moments, Σ g·Δa^j·c^l for j + l ≤ 3, ten a node in the order (j, l) =
+    /// (0,0) (0,1) (1,0) (0,2) (1,1) (2,0) (0,3) (1,2) (2,1) (3,0); Δa and Δp from the block's means,
+    /// c = ā·Δp + Δa·Δp.
+    var moments: [Double] = []
 
     static let leaf = 8
     static let limit = 0.03
@@ -23,8 +28,6 @@ struct MultiPowerSums {
         /// Whether the block can be expanded at all (every rate in it above 0).
         var expandable = true
         var meanScale = 0.0, meanBefore = 0.0, spreadScale = 0.0, spreadBefore = 0.0
-        /// Σ g·Δa^j·c^l for j + l ≤ 3, in the order (j, l) = (0,0) (0,1) (1,0) (0,2) (1,1) (2,0) (0,3) (1,2) (2,1) (3,0).
-        var moments = [Double](repeating: 0, count: 10)
     }
 
     init(_ table: RateTable, law: LossLaw) {
@@ -45,6 +48,8 @@ struct MultiPowerSums {
             n.meanScale += scale[k] / count
             n.meanBefore += drops.before[k] / count
         }
+        let index = nodes.count
+        moments.append(contentsOf: repeatElement(0, count: 10))
         if n.expandable {
             for k in lo..<hi {
                 let da = scale[k] - n.meanScale
@@ -53,13 +58,19 @@ struct MultiPowerSums {
                 n.spreadScale = max(n.spreadScale, abs(da))
                 n.spreadBefore = max(n.spreadBefore, abs(dp))
                 let g = drops.drop[k]
-                let terms = [
-                    1, cc, da, cc * cc, da * cc, da * da, cc * cc * cc, da * cc * cc, da * da * cc, da * da * da,
-                ]
-                for i in 0..<10 { n.moments[i] += g * terms[i] }
+                let m = index * 10
+                moments[m] += g
+                moments[m + 1] += g * cc
+                moments[m + 2] += g * da
+                moments[m + 3] += g * cc * cc
+                moments[m + 4] += g * da * cc
+                moments[m + 5] += g * da * da
+                moments[m + 6] += g * cc * cc * cc
+                moments[m + 7] += g * da * cc * cc
+                moments[m + 8] += g * da * da * cc
+                moments[m + 9] += g * da * da * da
             }
         }
-        let index = nodes.count
         nodes.append(n)
         if hi - lo > Self.leaf {
             let mid = (lo + hi) / 2
@@ -72,16 +83,28 @@ struct MultiPowerSums {
     }
 
     /// The loss at every step.
-    func all() -> [Double] {
-        var out = [Double](repeating: 0, count: table.count)
+    func all() -> [Double] { at(Array(0..<table.count)).loss }
+
+    /// The loss and the loss-drop sum Σ g·G at each of `steps` (increasing).
+    func at(_ steps: [Int]) -> (loss: [Double], drop: [Double]) {
+        let drop = drops(at: steps, c: c, beta: beta)
+        let loss = zip(steps, drop).map { t, d in l0 + a * Foundation.pow(table.sums[t], -alpha) - b * d }
+        return (loss, drop)
+    }
+
+    /// The loss-drop sum at `steps` for another C and β: the blocks depend on γ alone, so a fit's
+    /// differences in C and β reuse them.
+    func drops(at steps: [Int], c: Double, beta: Double) -> [Double] {
+        var q = self
+        q.c = c
+        q.beta = beta
+        var drop = [Double](repeating: 0, count: steps.count)
         var upTo = 0
-        for t in 0..<table.count {
+        for (i, t) in steps.enumerated() {
             while upTo < drops.count, drops.step[upTo] <= t { upTo += 1 }
-            let s1 = table.sums[t]
-            let ld = upTo == 0 ? 0 : sum(0, upTo, s1)
-            out[t] = l0 + a * Foundation.pow(s1, -alpha) - b * ld
+            drop[i] = upTo == 0 ? 0 : q.sum(0, upTo, table.sums[t])
         }
-        return out
+        return drop
     }
 
     /// Σ g·G over the drops in node `i` below `upTo`, at S1 = s1.
@@ -93,7 +116,7 @@ struct MultiPowerSums {
             if w > 0 {
                 let ra = n.spreadScale / n.meanScale
                 let rho = ra + n.spreadBefore / w * (1 + ra)
-                if rho <= Self.limit { return expanded(n, w) }
+                if rho <= Self.limit { return expanded(n, i * 10, w) }
             }
         }
         if n.left < 0 {
@@ -113,17 +136,17 @@ struct MultiPowerSums {
     }
 
     /// Σ g·(1 − h) over a block, h = (z + ε)^(−β) expanded in ε/z to third order.
-    private func expanded(_ n: Node, _ w: Double) -> Double {
-        let m = n.moments
+    private func expanded(_ n: Node, _ at: Int, _ w: Double) -> Double {
+        let m = moments[at..<(at + 10)]
         let z = 1 + c * n.meanScale * w
         // Σ g·ε^k with ε = C·(Δa·w − c).
-        let e1 = c * (w * m[2] - m[1])
-        let e2 = c * c * (w * w * m[5] - 2 * w * m[4] + m[3])
-        let e3 = c * c * c * (w * w * w * m[9] - 3 * w * w * m[8] + 3 * w * m[7] - m[6])
+        let e1 = c * (w * m[at + 2] - m[at + 1])
+        let e2 = c * c * (w * w * m[at + 5] - 2 * w * m[at + 4] + m[at + 3])
+        let e3 = c * c * c * (w * w * w * m[at + 9] - 3 * w * w * m[at + 8] + 3 * w * m[at + 7] - m[at + 6])
         let k1 = -beta
         let k2 = beta * (beta + 1) / 2
         let k3 = -beta * (beta + 1) * (beta + 2) / 6
-        let series = m[0] + k1 * e1 / z + k2 * e2 / (z * z) + k3 * e3 / (z * z * z)
-        return m[0] - Foundation.exp(-beta * Foundation.log(z)) * series
+        let series = m[at] + k1 * e1 / z + k2 * e2 / (z * z) + k3 * e3 / (z * z * z)
+        return m[at] - Foundation.exp(-beta * Foundation.log(z)) * series
     }
 }

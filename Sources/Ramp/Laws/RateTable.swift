@@ -42,7 +42,7 @@ public struct RateTable: Sendable {
 }
 
 /// Why a law could not be fitted, read, evaluated or optimized.
-public struct LawError: Error, Sendable, CustomStringConvertible {
+public struct LawError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
 }

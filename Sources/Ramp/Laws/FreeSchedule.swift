@@ -1,0 +1,134 @@
+import Foundation
+
+/// The free non-increasing schedule after the warmup, as the paper optimizes it: the law's final loss
+/// as the objective, its gradient analytic in every rate. The rates are a linear interpolation through
+/// 64 knots (0 at the peak, denser toward the end, where the decay happens), kept non-increasing by
+/// writing them as the peak minus cumulative drops, each drop ≥ 0; projected Adam from the best family.
+enum FreeSchedule {
+    static let knotCount = 64
+
+    /// Knot positions in the decay phase's own steps, 0 (the peak, step W−1) to `d0`.
+    static func knots(_ d0: Int) -> [Int] {
+        var xs = [0]
+        for i in 1..<knotCount {
+            let u = Double(i) / Double(knotCount - 1)
+            let x = max(xs.last! + 1, Int((Double(d0) * (1 - (1 - u) * (1 - u))).rounded()))
+            xs.append(min(x, d0))
+        }
+        xs[knotCount - 1] = d0
+        var out: [Int] = []
+        for x in xs where out.last.map({ x > $0 }) ?? true { out.append(x) }
+        return out
+    }
+
+    /// Rates at phase steps 1...d0 through the knots.
+    static func rates(_ xs: [Int], _ vs: [Double]) -> [Double] {
+        var out: [Double] = []
+        out.reserveCapacity(xs.last!)
+        for i in 1..<xs.count {
+            let (x0, x1) = (xs[i - 1], xs[i])
+            for t in (x0 + 1)...x1 { out.append(vs[i - 1] + (vs[i] - vs[i - 1]) * Double(t - x0) / Double(x1 - x0)) }
+        }
+        return out
+    }
+
+    /// The multi-power law's final loss and its gradient in every rate (O(steps)).
+    static func gradient(_ law: LossLaw, _ rates: [Double]) -> (loss: Double, grad: [Double]) {
+        let p = law.parameters
+        let (l0, a, alpha, b, c, beta, gamma) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6])
+        let table = RateTable(rates)
+        let n = rates.count
+        let last = n - 1
+        let total = table.sums[last]
+        var oneMinusH = [Double](repeating: 0, count: n)
+        var q = oneMinusH
+        var sk = oneMinusH
+        var ld = 0.0
+        for k in stride(from: 1, to: n, by: 1) {
+            let g = rates[k - 1] - rates[k]
+            let eta = rates[k]
+            sk[k] = total - table.sums[k - 1]
+            guard eta > 0 else {
+                oneMinusH[k] = 1
+                ld += g
+                continue
+            }
+            let ak = Foundation.exp(-gamma * Foundation.log(eta))
+            let x = ak * sk[k]
+            let h = Foundation.exp(-beta * Foundation.log1p(c * x))
+            oneMinusH[k] = 1 - h
+            ld += g * (1 - h)
+            q[k] = g * beta * c * h * ak / (1 + c * x)
+        }
+        let loss = l0 + a * Foundation.pow(total, -alpha) - b * ld
+        let dPower = -alpha * a * Foundation.pow(total, -alpha - 1)
+        var grad = [Double](repeating: 0, count: n)
+        var prefix = 0.0
+        for j in 0..<n {
+            prefix += q[j]
+            var dDrop = prefix
+            if j >= 1 {
+                dDrop -= oneMinusH[j]
+                if rates[j] > 0 { dDrop -= q[j] * gamma * sk[j] / rates[j] }
+            }
+            if j + 1 <= last { dDrop += oneMinusH[j + 1] }
+            grad[j] = dPower - b * dDrop
+        }
+        return (loss, grad)
+    }
+
+    /// Optimizes the knots' values from `start` (the rates at phase steps 1...d0); returns the values.
+    static func optimize(
+        _ law: LossLaw, head: [Double], peak: Double, floor: Double, d0: Int,
+        start: [Double], iterations: Int = 1500
+    ) -> (xs: [Int], vs: [Double], loss: Double) {
+        let xs = knots(d0)
+        let m = xs.count
+        var vs = xs.map { $0 == 0 ? peak : max(floor, start[$0 - 1]) }
+        for i in 1..<m { vs[i] = min(vs[i], vs[i - 1]) }
+        // Drops δ_i = v_{i−1} − v_i ≥ 0 for i ≥ 1.
+        var drops = (0..<m).map { $0 == 0 ? 0 : vs[$0 - 1] - vs[$0] }
+        var mean = [Double](repeating: 0, count: m)
+        var second = mean
+        let (b1, b2, eps) = (0.9, 0.999, 1e-30)
+        var best = (vs: vs, loss: Double.infinity)
+        for it in 0..<iterations {
+            let rates = head + FreeSchedule.rates(xs, vs)
+            let (loss, grad) = gradient(law, rates)
+            if loss < best.loss { best = (vs, loss) }
+            // ∂L/∂v_i through the interpolation, then ∂L/∂δ_i = −Σ_{j≥i} ∂L/∂v_j.
+            var dv = [Double](repeating: 0, count: m)
+            let offset = head.count
+            for i in 1..<m {
+                let (x0, x1) = (xs[i - 1], xs[i])
+                for t in (x0 + 1)...x1 {
+                    let w = Double(t - x0) / Double(x1 - x0)
+                    let gr = grad[offset + t - 1]
+                    dv[i - 1] += gr * (1 - w)
+                    dv[i] += gr * w
+                }
+            }
+            var acc = 0.0
+            let lr = peak * 2e-3 * (1 - Double(it) / Double(iterations))
+            for i in stride(from: m - 1, through: 1, by: -1) {
+                acc += dv[i]
+                let g = -acc
+                mean[i] = b1 * mean[i] + (1 - b1) * g
+                second[i] = b2 * second[i] + (1 - b2) * g * g
+                let mh = mean[i] / (1 - Foundation.pow(b1, Double(it + 1)))
+                let vh = second[i] / (1 - Foundation.pow(b2, Double(it + 1)))
+                drops[i] = max(0, drops[i] - lr * mh / (vh.squareRoot() + eps))
+            }
+            var v = peak
+            for i in 1..<m {
+                v -= drops[i]
+                if v < floor {
+                    drops[i] += v - floor
+                    v = floor
+                }
+                vs[i] = v
+            }
+        }
+        return (xs, best.vs, best.loss)
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+
+/// law.json: the law, its parameters, the runs it was fitted on and the fit's residuals.
+/// A prediction reads back the range the runs covered, to say when it goes beyond it.
+public struct LawFile: Sendable {
+    public var law: LossLaw
+    public struct Run: Sendable {
+        public var program, fingerprint, log: String
+        public var firstStep, lastStep, steps: Int
+        public var peak: Double
+        public var metrics: LawMetrics
+        public var residuals: [Double]
+    }
+    public var runs: [Run]
+    public var huber: Double
+
+    public init(_ fit: LawFit) {
+        law = fit.law
+        huber = fit.huber
+        runs = zip(fit.runs, zip(fit.metrics, fit.residuals)).map { run, mr in
+            Run(
+                program: run.program, fingerprint: run.fingerprint, log: run.log.name,
+                firstStep: run.log.steps.first!, lastStep: run.log.steps.last!, steps: run.table.count,
+                peak: run.table.peak, metrics: mr.0, residuals: mr.1)
+        }
+    }
+
+    /// The fitted runs' last step (of their programs, else of their logs), and their highest peak rate.
+    public var fittedSteps: Int { runs.map { $0.steps > 0 ? $0.steps - 1 : $0.lastStep }.max() ?? 0 }
+    public var fittedPeak: Double { runs.map(\.peak).max() ?? 0 }
+
+    /// Why a prediction of `table` over its steps leaves the fitted range, or nil.
+    public func outsideRange(_ table: RateTable) -> String? {
+        if runs.isEmpty { return nil }
+        var notes: [String] = []
+        if table.count - 1 > fittedSteps {
+            notes.append("it runs to step \(table.count - 1), past the fitted runs' last step \(fittedSteps)")
+        }
+        if table.peak > fittedPeak * (1 + 1e-9) {
+            notes.append("its peak rate \(table.peak) is above the highest fitted peak \(fittedPeak)")
+        }
+        return notes.isEmpty ? nil : "outside the range the law was fitted on: " + notes.joined(separator: "; ")
+    }
+
+    /// `ramp law predict --format json`: the law, the note when outside its range, and each step's loss.
+    public func predictionJSON(_ losses: [Double], note: String?) -> String {
+        let rows = losses.enumerated().map { "{\"step\":\($0),\"loss\":\(NonFinite.json($1))}" }
+        return "{\"law\":\(JSONValue.quote(law.kind.rawValue)),\"note\":\(note.map(JSONValue.quote) ?? "null"),"
+            + "\"losses\":[\n" + rows.joined(separator: ",\n") + "\n]}\n"
+    }
+
+    public func render() -> String {
+        let names = law.kind.parameterNames
+        let doc = JSONValue.object([
+            ("law", .string(law.kind.rawValue)),
+            ("parameters", .object(zip(names, law.parameters).map { ($0, .number($1)) })),
+            ("huber", .number(huber)),
+            (
+                "runs",
+                .array(
+                    runs.map { r in
+                        .object([
+                            ("program", .string(r.program)), ("fingerprint", .string(r.fingerprint)),
+                            ("log", .string(r.log)),
+                            ("steps", .number(Double(r.steps))), ("first_step", .number(Double(r.firstStep))),
+                            ("last_step", .number(Double(r.lastStep))), ("peak", .number(r.peak)),
+                            ("r2", .number(r.metrics.r2)), ("mae", .number(r.metrics.mae)),
+                            ("rmse", .number(r.metrics.rmse)),
+                            ("pred_e", .number(r.metrics.predE)), ("worst_e", .number(r.metrics.worstE)),
+                            ("residuals", .array(r.residuals.map { .number($0) })),
+                        ])
+                    })
+            ),
+        ])
+        return doc.render() + "\n"
+    }
+
+    public static func load(path: String) throws(LawError) -> LawFile {
+        guard let data = FileManager.default.contents(atPath: path),
+            let text = String(data: data, encoding: .utf8)
+        else {
+            throw LawError("\(path): cannot read the file")
+        }
+        return try parse(text, name: path)
+    }
+
+    public static func parse(_ text: String, name: String) throws(LawError) -> LawFile {
+        let doc: JSONValue
+        do { doc = try JSONValue.parse(text) } catch { throw LawError("\(name): not JSON: \(error)") }
+        guard case .string(let k)? = doc["law"], let kind = LawKind(rawValue: k) else {
+            throw LawError("\(name): `law` must be one of \(LawKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var params: [Double] = []
+        for p in kind.parameterNames {
+            guard let x = doc["parameters"]?[p]?.number, x.isFinite else {
+                throw LawError("\(name): the parameter `\(p)` is missing or not a finite number")
+            }
+            params.append(x)
+        }
+        var file = LawFile(law: LossLaw(kind, params), runs: [], huber: doc["huber"]?.number ?? .nan)
+        if case .array(let runs)? = doc["runs"] {
+            for r in runs {
+                func num(_ k: String) -> Double { r[k]?.number ?? .nan }
+                func str(_ k: String) -> String { if case .string(let s)? = r[k] { return s } else { return "" } }
+                var residuals: [Double] = []
+                if case .array(let xs)? = r["residuals"] { residuals = xs.compactMap(\.number) }
+                let metrics = LawMetrics(
+                    r2: num("r2"), mae: num("mae"), rmse: num("rmse"), predE: num("pred_e"),
+                    worstE: num("worst_e"))
+                guard num("last_step").isFinite, num("peak").isFinite else {
+                    throw LawError("\(name): each run needs its `last_step` and `peak`")
+                }
+                file.runs.append(
+                    Run(
+                        program: str("program"), fingerprint: str("fingerprint"), log: str("log"),
+                        firstStep: Int(num("first_step").isFinite ? num("first_step") : 0),
+                        lastStep: Int(num("last_step")),
+                        steps: Int(num("steps").isFinite ? num("steps") : 0),
+                        peak: num("peak"), metrics: metrics, residuals: residuals))
+            }
+        }
+        return file
+    }
+
+    init(law: LossLaw, runs: [Run], huber: Double) {
+        self.law = law
+        self.runs = runs
+        self.huber = huber
+    }
+}

@@ -1,0 +1,251 @@
+import Foundation
+
+/// One run a law is fitted on: the program's rates and its logged losses.
+public struct LawRun: Sendable {
+    public var program: String
+    public var fingerprint: String
+    public var table: RateTable
+    public var log: LossLog
+
+    /// The run's rates over its log (or its own length), and the rows inside them.
+    public init(program: String, compiled: CompiledProgram, log: LossLog) throws(LawError) {
+        let steps = compiled.duration ?? ((log.steps.last ?? 0) + 1)
+        let table = try RateTable(compiled, steps: steps)
+        self.program = program
+        fingerprint = compiled.fingerprint
+        self.table = table
+        self.log = log.truncated(to: steps)
+        if self.log.steps.isEmpty { throw LawError("\(log.name): no row falls within the program's \(steps) steps") }
+        if self.log.steps.first == 0 {
+            self.log = LossLog(
+                name: log.name, steps: Array(self.log.steps.dropFirst()),
+                losses: Array(self.log.losses.dropFirst()))
+        }
+    }
+}
+
+/// A law fitted to runs, with its residuals (log loss − log prediction) and figures on each run.
+public struct LawFit: Sendable {
+    public var law: LossLaw
+    public var runs: [LawRun]
+    public var residuals: [[Double]]
+    public var metrics: [LawMetrics]
+    public var huber: Double
+}
+
+/// Fits a law by minimising the Huber loss (δ = 1e-3) of log loss − log prediction, as the paper does.
+/// Deterministic: fixed starting points, Levenberg–Marquardt on iteratively reweighted least squares.
+public enum LawFitter {
+    public static let delta = 1e-3
+
+    public static func fit(_ kind: LawKind, runs: [LawRun]) throws(LawError) -> LawFit {
+        if runs.isEmpty { throw LawError("no runs to fit") }
+        let problem = Problem(kind: kind, runs: runs)
+        var best: (u: [Double], f: Double)?
+        for start in problem.starts() {
+            let u = problem.levenbergMarquardt(from: start)
+            let f = problem.objective(u)
+            if f.isFinite, best == nil || f < best!.f { best = (u, f) }
+        }
+        guard let best else { throw LawError("the fit did not converge on these runs") }
+        let law = LossLaw(kind, problem.parameters(best.u))
+        var residuals: [[Double]] = []
+        var metrics: [LawMetrics] = []
+        for run in runs {
+            let pred = law.predict(run.table, at: run.log.steps)
+            residuals.append(zip(run.log.losses, pred).map { Foundation.log($0) - Foundation.log($1) })
+            metrics.append(LawMetrics(predicted: pred, actual: run.log.losses))
+        }
+        return LawFit(
+            law: law, runs: runs, residuals: residuals, metrics: metrics,
+            huber: residuals.joined().map(huber).reduce(0, +))
+    }
+
+    static func huber(_ r: Double) -> Double {
+        abs(r) <= delta ? 0.5 * r * r : delta * (abs(r) - 0.5 * delta)
+    }
+
+    /// The fit in unconstrained coordinates: A, B and C by their logarithms, so they stay positive.
+    struct Problem {
+        var kind: LawKind
+        var runs: [LawRun]
+        var logPositive: [Bool] {
+            kind == .multipower ? [false, true, false, true, true, false, false] : [false, true, false, false]
+        }
+
+        func parameters(_ u: [Double]) -> [Double] {
+            zip(u, logPositive).map { $1 ? Foundation.exp($0) : $0 }
+        }
+
+        /// The paper's start: L0 near the lowest loss, A and α from a line through log(loss − min) against
+        /// log S1; then a small fixed grid of L0 and B.
+        func starts() -> [[Double]] {
+            let lowest = runs.flatMap(\.log.losses).min()!
+            var xs: [Double] = []
+            var ys: [Double] = []
+            for run in runs {
+                for (s, y) in zip(run.log.steps, run.log.losses) {
+                    xs.append(Foundation.log(run.table.sums[s]))
+                    ys.append(Foundation.log(y - lowest + 0.01))
+                }
+            }
+            let mx = xs.reduce(0, +) / Double(xs.count)
+            let my = ys.reduce(0, +) / Double(ys.count)
+            var sxy = 0.0
+            var sxx = 0.0
+            for (x, y) in zip(xs, ys) {
+                sxy += (x - mx) * (y - my)
+                sxx += (x - mx) * (x - mx)
+            }
+            let slope = sxx > 0 ? sxy / sxx : -0.5
+            let a = max(Foundation.exp(my - slope * mx), 1e-3)
+            let alpha = min(max(-slope, 0.05), 2)
+            let peak = runs.map(\.table.peak).max()!
+            switch kind {
+            case .multipower:
+                return [lowest - 0.3].flatMap { l0 in
+                    [0.1, 0.3].map { bScale in
+                        [l0, Foundation.log(a), alpha, Foundation.log(bScale / peak), 0, 0.5, 0.5]
+                    }
+                }
+            case .annealing:
+                return [lowest - 0.3, lowest - 0.1].map { [$0, Foundation.log(a), alpha, 0.3] }
+            }
+        }
+
+        /// Predictions at every run's rows, and their derivatives in u when asked.
+        func predictions(_ u: [Double], jacobian: Bool) -> (pred: [Double], jac: [[Double]]) {
+            let p = parameters(u)
+            var pred: [Double] = []
+            var jac: [[Double]] = []
+            for run in runs {
+                switch kind {
+                case .annealing:
+                    LossLaw(kind, p).evaluate(run.table, at: run.log.steps, gradient: jacobian) { _, y, g in
+                        pred.append(y)
+                        if jacobian { jac.append(zip(g, zip(p, logPositive)).map { $1.1 ? $0 * $1.0 : $0 }) }
+                    }
+                case .multipower:
+                    let sums = MultiPowerSums(run.table, law: LossLaw(kind, p))
+                    let base = sums.at(run.log.steps)
+                    pred += base.loss
+                    guard jacobian else { continue }
+                    // C, β, γ by central differences of the fast sums; L0, A, α, B analytically.
+                    var columns: [[Double]] = []
+                    for k in 4...6 {
+                        let h = 1e-4 * max(1, abs(u[k]))
+                        var up = u
+                        var down = u
+                        up[k] += h
+                        down[k] -= h
+                        let (pu, pd) = (parameters(up), parameters(down))
+                        let a: [Double]
+                        let b: [Double]
+                        if k == 6 {
+                            let steps = run.log.steps
+                            a = MultiPowerSums(run.table, law: LossLaw(kind, pu)).drops(at: steps, c: p[4], beta: p[5])
+                            b = MultiPowerSums(run.table, law: LossLaw(kind, pd)).drops(at: steps, c: p[4], beta: p[5])
+                        } else {
+                            a = sums.drops(at: run.log.steps, c: pu[4], beta: pu[5])
+                            b = sums.drops(at: run.log.steps, c: pd[4], beta: pd[5])
+                        }
+                        columns.append(zip(a, b).map { -p[3] * ($0 - $1) / (2 * h) })
+                    }
+                    for (i, s) in run.log.steps.enumerated() {
+                        let s1 = run.table.sums[s]
+                        let power = p[1] * Foundation.pow(s1, -p[2])
+                        jac.append([
+                            1, power, -power * Foundation.log(s1), -p[3] * base.drop[i],
+                            columns[0][i], columns[1][i], columns[2][i],
+                        ])
+                    }
+                }
+            }
+            return (pred, jac)
+        }
+
+        var losses: [Double] { runs.flatMap(\.log.losses) }
+
+        func objective(_ u: [Double]) -> Double {
+            let pred = predictions(u, jacobian: false).pred
+            var f = 0.0
+            for (y, p) in zip(losses, pred) {
+                guard p > 0, p.isFinite else { return .infinity }
+                f += huber(Foundation.log(y) - Foundation.log(p))
+            }
+            return f
+        }
+
+        func levenbergMarquardt(from start: [Double]) -> [Double] {
+            var u = start
+            var f = objective(u)
+            if !f.isFinite { return u }
+            var lambda = 1e-3
+            let y = losses
+            let n = u.count
+            for _ in 0..<80 {
+                let (pred, jac) = predictions(u, jacobian: true)
+                // IRLS: the Huber loss's weights; r = log y − log pred, ∂r/∂u = −∂pred/∂u / pred.
+                var h = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+                var g = [Double](repeating: 0, count: n)
+                for i in 0..<y.count {
+                    let r = Foundation.log(y[i]) - Foundation.log(pred[i])
+                    let w = abs(r) <= delta ? 1 : delta / abs(r)
+                    let row = jac[i].map { -$0 / pred[i] }
+                    for a in 0..<n {
+                        g[a] += w * r * row[a]
+                        for b in 0...a { h[a][b] += w * row[a] * row[b] }
+                    }
+                }
+                for a in 0..<n { for b in 0..<a { h[b][a] = h[a][b] } }
+                var improved = false
+                while lambda < 1e12 {
+                    var m = h
+                    for a in 0..<n { m[a][a] += lambda * max(h[a][a], 1e-12) }
+                    guard let step = solve(m, g.map { -$0 }) else {
+                        lambda *= 10
+                        continue
+                    }
+                    let trial = zip(u, step).map(+)
+                    let ft = objective(trial)
+                    if ft < f {
+                        let gain = f - ft
+                        u = trial
+                        f = ft
+                        lambda = max(lambda / 3, 1e-9)
+                        improved = gain > 1e-9 * max(f, 1e-12)
+                        break
+                    }
+                    lambda *= 4
+                }
+                if !improved { break }
+            }
+            return u
+        }
+    }
+
+    /// Solves m·x = v by Gaussian elimination with partial pivoting; nil when singular.
+    static func solve(_ m: [[Double]], _ v: [Double]) -> [Double]? {
+        var a = m
+        var b = v
+        let n = b.count
+        for c in 0..<n {
+            let p = (c..<n).max { abs(a[$0][c]) < abs(a[$1][c]) }!
+            if !(abs(a[p][c]) > 1e-300) { return nil }
+            a.swapAt(c, p)
+            b.swapAt(c, p)
+            for r in (c + 1)..<n {
+                let f = a[r][c] / a[c][c]
+                for k in c..<n { a[r][k] -= f * a[c][k] }
+                b[r] -= f * b[c]
+            }
+        }
+        var x = [Double](repeating: 0, count: n)
+        for r in stride(from: n - 1, through: 0, by: -1) {
+            var s = b[r]
+            for k in (r + 1)..<n { s -= a[r][k] * x[k] }
+            x[r] = s / a[r][r]
+        }
+        return x
+    }
+}

@@ -34,21 +34,29 @@ public struct LawFit: Sendable {
 }
 
 /// Fits a law by minimising the Huber loss (δ = 1e-3) of log loss − log prediction, as the paper does.
-/// Deterministic: fixed starting points, Levenberg–Marquardt on iteratively reweighted least squares.
+/// Deterministic. The multi-power law is fitted by the paper's own procedure (`MultiPowerFit`); the
+/// annealing law by Levenberg–Marquardt on iteratively reweighted least squares from fixed starts.
 public enum LawFitter {
     public static let delta = 1e-3
 
     public static func fit(_ kind: LawKind, runs: [LawRun]) throws(LawError) -> LawFit {
         if runs.isEmpty { throw LawError("no runs to fit") }
-        let problem = Problem(kind: kind, runs: runs)
-        var best: (u: [Double], f: Double)?
-        for start in problem.starts() {
-            let u = problem.levenbergMarquardt(from: start)
-            let f = problem.objective(u)
-            if f.isFinite, best == nil || f < best!.f { best = (u, f) }
+        let parameters: [Double]
+        switch kind {
+        case .multipower:
+            parameters = try MultiPowerFit.fit(runs)
+        case .annealing:
+            let problem = Problem(kind: kind, runs: runs)
+            var best: (u: [Double], f: Double)?
+            for start in problem.annealingStarts() {
+                let u = minimize(from: start, losses: problem.losses, model: problem.predictions)
+                let f = problem.objective(u)
+                if f.isFinite, best == nil || f < best!.f { best = (u, f) }
+            }
+            guard let best else { throw LawError("the fit did not converge on these runs") }
+            parameters = problem.parameters(best.u)
         }
-        guard let best else { throw LawError("the fit did not converge on these runs") }
-        let law = LossLaw(kind, problem.parameters(best.u))
+        let law = LossLaw(kind, parameters)
         var residuals: [[Double]] = []
         var metrics: [LawMetrics] = []
         for run in runs {
@@ -65,52 +73,43 @@ public enum LawFitter {
         abs(r) <= delta ? 0.5 * r * r : delta * (abs(r) - 0.5 * delta)
     }
 
-    /// The fit in unconstrained coordinates: A, B and C by their logarithms, so they stay positive.
+    /// The Huber loss's derivative in r.
+    static func huberSlope(_ r: Double) -> Double { abs(r) <= delta ? r : (r > 0 ? delta : -delta) }
+
+    /// The Huber objective of predictions against losses; infinite when a prediction is not above 0.
+    static func objective(_ losses: [Double], _ pred: [Double]) -> Double {
+        var f = 0.0
+        for (y, p) in zip(losses, pred) {
+            guard p > 0, p.isFinite else { return .infinity }
+            f += huber(Foundation.log(y) - Foundation.log(p))
+        }
+        return f
+    }
+
+    /// The fit in its coordinates: with `logPositive`, A, B and C by their logarithms, so they stay positive.
     struct Problem {
         var kind: LawKind
         var runs: [LawRun]
-        var logPositive: [Bool] {
-            kind == .multipower ? [false, true, false, true, true, false, false] : [false, true, false, false]
+        var logPositive: [Bool]
+
+        init(kind: LawKind, runs: [LawRun], logCoordinates: Bool = true) {
+            self.kind = kind
+            self.runs = runs
+            let positive: [Bool] =
+                kind == .multipower ? [false, true, false, true, true, false, false] : [false, true, false, false]
+            logPositive = logCoordinates ? positive : positive.map { _ in false }
         }
 
         func parameters(_ u: [Double]) -> [Double] {
             zip(u, logPositive).map { $1 ? Foundation.exp($0) : $0 }
         }
 
-        /// The paper's start: L0 near the lowest loss, A and α from a line through log(loss − min) against
-        /// log S1; then a small fixed grid of L0 and B.
-        func starts() -> [[Double]] {
+        /// L0 near the lowest loss, A and α from a line through log(loss − min) against log S1.
+        func annealingStarts() -> [[Double]] {
             let lowest = runs.flatMap(\.log.losses).min()!
-            var xs: [Double] = []
-            var ys: [Double] = []
-            for run in runs {
-                for (s, y) in zip(run.log.steps, run.log.losses) {
-                    xs.append(Foundation.log(run.table.sums[s]))
-                    ys.append(Foundation.log(y - lowest + 0.01))
-                }
-            }
-            let mx = xs.reduce(0, +) / Double(xs.count)
-            let my = ys.reduce(0, +) / Double(ys.count)
-            var sxy = 0.0
-            var sxx = 0.0
-            for (x, y) in zip(xs, ys) {
-                sxy += (x - mx) * (y - my)
-                sxx += (x - mx) * (x - mx)
-            }
-            let slope = sxx > 0 ? sxy / sxx : -0.5
-            let a = max(Foundation.exp(my - slope * mx), 1e-3)
-            let alpha = min(max(-slope, 0.05), 2)
-            let peak = runs.map(\.table.peak).max()!
-            switch kind {
-            case .multipower:
-                return [lowest - 0.3].flatMap { l0 in
-                    [0.1, 0.3].map { bScale in
-                        [l0, Foundation.log(a), alpha, Foundation.log(bScale / peak), 0, 0.5, 0.5]
-                    }
-                }
-            case .annealing:
-                return [lowest - 0.3, lowest - 0.1].map { [$0, Foundation.log(a), alpha, 0.3] }
-            }
+            let line = MultiPowerFit.powerLine(runs)
+            let (a, alpha) = (max(line.a, 1e-3), min(max(line.alpha, 0.05), 2))
+            return [lowest - 0.3, lowest - 0.1].map { [$0, Foundation.log(a), alpha, 0.3] }
         }
 
         /// Predictions at every run's rows, and their derivatives in u when asked.
@@ -155,7 +154,8 @@ public enum LawFitter {
                         let s1 = run.table.sums[s]
                         let power = p[1] * Foundation.pow(s1, -p[2])
                         jac.append([
-                            1, power, -power * Foundation.log(s1), -p[3] * base.drop[i],
+                            1, logPositive[1] ? power : power / p[1], -power * Foundation.log(s1),
+                            logPositive[3] ? -p[3] * base.drop[i] : -base.drop[i],
                             columns[0][i], columns[1][i], columns[2][i],
                         ])
                     }
@@ -167,61 +167,60 @@ public enum LawFitter {
         var losses: [Double] { runs.flatMap(\.log.losses) }
 
         func objective(_ u: [Double]) -> Double {
-            let pred = predictions(u, jacobian: false).pred
-            var f = 0.0
-            for (y, p) in zip(losses, pred) {
-                guard p > 0, p.isFinite else { return .infinity }
-                f += huber(Foundation.log(y) - Foundation.log(p))
-            }
-            return f
+            LawFitter.objective(losses, predictions(u, jacobian: false).pred)
         }
+    }
 
-        func levenbergMarquardt(from start: [Double]) -> [Double] {
-            var u = start
-            var f = objective(u)
-            if !f.isFinite { return u }
-            var lambda = 1e-3
-            let y = losses
-            let n = u.count
-            for _ in 0..<80 {
-                let (pred, jac) = predictions(u, jacobian: true)
-                // IRLS: the Huber loss's weights; r = log y − log pred, ∂r/∂u = −∂pred/∂u / pred.
-                var h = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
-                var g = [Double](repeating: 0, count: n)
-                for i in 0..<y.count {
-                    let r = Foundation.log(y[i]) - Foundation.log(pred[i])
-                    let w = abs(r) <= delta ? 1 : delta / abs(r)
-                    let row = jac[i].map { -$0 / pred[i] }
-                    for a in 0..<n {
-                        g[a] += w * r * row[a]
-                        for b in 0...a { h[a][b] += w * row[a] * row[b] }
-                    }
+    /// Levenberg–Marquardt on the Huber loss of log `losses` − log prediction, by iteratively reweighted
+    /// least squares; `project` keeps a trial inside the parameters' bounds. Deterministic.
+    static func minimize(
+        from start: [Double], losses y: [Double], iterations: Int = 80,
+        model: ([Double], Bool) -> (pred: [Double], jac: [[Double]]),
+        project: ([Double]) -> [Double] = { $0 }
+    ) -> [Double] {
+        var u = start
+        var f = objective(y, model(u, false).pred)
+        if !f.isFinite { return u }
+        var lambda = 1e-3
+        let n = u.count
+        for _ in 0..<iterations {
+            let (pred, jac) = model(u, true)
+            // IRLS: the Huber loss's weights; r = log y − log pred, ∂r/∂u = −∂pred/∂u / pred.
+            var h = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+            var g = [Double](repeating: 0, count: n)
+            for i in 0..<y.count {
+                let r = Foundation.log(y[i]) - Foundation.log(pred[i])
+                let w = abs(r) <= delta ? 1 : delta / abs(r)
+                let row = jac[i].map { -$0 / pred[i] }
+                for a in 0..<n {
+                    g[a] += w * r * row[a]
+                    for b in 0...a { h[a][b] += w * row[a] * row[b] }
                 }
-                for a in 0..<n { for b in 0..<a { h[b][a] = h[a][b] } }
-                var improved = false
-                while lambda < 1e12 {
-                    var m = h
-                    for a in 0..<n { m[a][a] += lambda * max(h[a][a], 1e-12) }
-                    guard let step = solve(m, g.map { -$0 }) else {
-                        lambda *= 10
-                        continue
-                    }
-                    let trial = zip(u, step).map(+)
-                    let ft = objective(trial)
-                    if ft < f {
-                        let gain = f - ft
-                        u = trial
-                        f = ft
-                        lambda = max(lambda / 3, 1e-9)
-                        improved = gain > 1e-9 * max(f, 1e-12)
-                        break
-                    }
-                    lambda *= 4
-                }
-                if !improved { break }
             }
-            return u
+            for a in 0..<n { for b in 0..<a { h[b][a] = h[a][b] } }
+            var improved = false
+            while lambda < 1e12 {
+                var m = h
+                for a in 0..<n { m[a][a] += lambda * max(h[a][a], 1e-12) }
+                guard let step = solve(m, g.map { -$0 }) else {
+                    lambda *= 10
+                    continue
+                }
+                let trial = project(zip(u, step).map(+))
+                let ft = objective(y, model(trial, false).pred)
+                if ft < f {
+                    let gain = f - ft
+                    u = trial
+                    f = ft
+                    lambda = max(lambda / 3, 1e-9)
+                    improved = gain > 1e-9 * max(f, 1e-12)
+                    break
+                }
+                lambda *= 4
+            }
+            if !improved { break }
         }
+        return u
     }
 
     /// Solves m·x = v by Gaussian elimination with partial pivoting; nil when singular.

@@ -194,3 +194,19 @@ func rounded(_ x: Double, _ digits: Int) -> Double {
         #expect(abs(underPublished - papersOptimum) <= 0.0005, "\(underPublished)")
     }
 }
+
+@Suite struct LawDiffTests {
+    /// The published 25M parameters' final losses for cosine_24000 and wsd_20000_24000 (README: 3.31519 and
+    /// 3.26626), and the difference between them.
+    @Test func diffComparesPredictedFinalLosses() throws {
+        let file = LawFile(law: LossLaw(.multipower, LossCurves.published["25"]!), runs: [], huber: .nan)
+        let text = try file.compareFinalLosses(
+            ("cosine", LossCurves.program("cosine_24000")), ("wsd", LossCurves.program("wsd_20000_24000")),
+            steps: 24000)
+        #expect(
+            text == """
+                predicted final loss (step 23999): cosine 3.31519, wsd 3.26626
+                wsd is predicted lower by 0.04893
+                """)
+    }
+}

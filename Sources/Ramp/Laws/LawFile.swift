@@ -128,3 +128,27 @@ public struct LawFile: Sendable {
         self.huber = huber
     }
 }
+
+extension LawFile {
+    /// `ramp diff A B --law`: each schedule's predicted final loss, which is lower and by how much, and a
+    /// note for a schedule outside the fitted range.
+    public func compareFinalLosses(_ a: (String, CompiledProgram), _ b: (String, CompiledProgram), steps: Int)
+        throws(LawError) -> String
+    {
+        let ta = try RateTable(a.1, steps: steps)
+        let tb = try RateTable(b.1, steps: steps)
+        let la = law.predict(ta, at: [steps - 1])[0]
+        let lb = law.predict(tb, at: [steps - 1])[0]
+        let five = { (x: Double) in String(format: "%.5f", x) }
+        var lines = ["predicted final loss (step \(steps - 1)): \(a.0) \(five(la)), \(b.0) \(five(lb))"]
+        if la == lb {
+            lines.append("the same predicted final loss")
+        } else {
+            lines.append("\(la < lb ? a.0 : b.0) is predicted lower by \(five(abs(la - lb)))")
+        }
+        for (name, table) in [(a.0, ta), (b.0, tb)] {
+            if let note = outsideRange(table) { lines.append("note: \(name): \(note)") }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -40,6 +40,9 @@ extension RampCommand {
         @Option(help: "Override both programs' base learning rate.")
         var base: Double?
 
+        @Option(help: "A law (from ramp law fit): also compare the two schedules' predicted final losses.")
+        var law: String?
+
         func validate() throws {
             if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
         }
@@ -69,6 +72,16 @@ extension RampCommand {
                 } ?? 1
             let diff = Commands.diff(pa, pb, steps: n, metrics: metricValues, signals: raised)
             if out != "-" { print(diff.text(a, b)) }
+            if let law {
+                let text: String
+                do {
+                    text = try LawFile.load(path: law).compareFinalLosses((a, pa), (b, pb), steps: n)
+                } catch {
+                    Stderr.print("error: \(error.description)")
+                    throw ExitCode(2)
+                }
+                if out != "-" { print(text) }
+            }
             if !noChart, !diff.identical {
                 var plot = Commands.plot([(a, pa), (b, pb)], steps: n, metrics: metricValues, signals: raised)
                 for i in plot.panels.indices { plot.panels[i].shaded = diff.span }

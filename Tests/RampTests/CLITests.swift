@@ -126,8 +126,7 @@ func temporaryFile(_ contents: String, name: String = "p.ramp") throws -> String
             ds.map { $0.renderCompact() } == [
                 #"{"file":"\#(path)","line":2,"column":5,"end_line":2,"end_column":6,"severity":"error","code":"R0101","name":"already-defined","message":"'a' is already defined","notes":[{"file":"\#(path)","line":1,"column":5,"end_line":1,"end_column":6,"severity":"note","message":"first defined here","rendered":"\#(path):1:5: note: first defined here\nlet a = 1\n    ^"}],"rendered":"\#(path):2:5: error[R0101]: 'a' is already defined\nlet a = 2\n    ^\n\#(path):1:5: note: first defined here\nlet a = 1\n    ^"}"#,
                 #"{"file":"\#(path)","line":3,"column":28,"end_line":3,"end_column":30,"severity":"error","code":"R0301","name":"unknown-parameter","message":"'cosine' has no parameter 'mn'; did you mean 'min'?","notes":[],"rendered":"\#(path):3:28: error[R0301]: 'cosine' has no parameter 'mn'; did you mean 'min'?\nwarmup 5 then cosine(T=50, mn=0)\n                           ^~"}"#,
-                #"{"file":"/nonexistent/x.ramp","severity":"error","message":"no such "#
-                    + #"file","rendered":"/nonexistent/x.ramp: error: no such file"}"#,
+                #"{"file":"/nonexistent/x.ramp","severity":"error","message":"no such file","rendered":"/nonexistent/x.ramp: error: no such file"}"#,
             ])
         let clean = try ramp(["check", "--format", "json", "samples/card.ramp"])
         #expect(clean.status == 0)

@@ -15,8 +15,7 @@ import Testing
 
     @Test func explainSaysWhatIsFixedAtEntryAndTheRangeChecked() throws {
         let p = try Self.compile(
-            "base 0.1\ntotal 200\nsignals [\"cooldown\"]\nwarmup 5 then 0.1 until signal(\"cooldown\") then "
-                + "cosine(T=0.2 * elapsed, from=current)"
+            "base 0.1\ntotal 200\nsignals [\"cooldown\"]\nwarmup 5 then 0.1 until signal(\"cooldown\") then cosine(T=0.2 * elapsed, from=current)"
         )
         let text = Explain.text(p)
         #expect(
@@ -29,8 +28,7 @@ import Testing
                 """), "\(text)")
         #expect(
             text.hasSuffix(
-                "warmup(T=5, from=0, to=0.1, shape=\"linear\") then 0.1 until signal(\"cooldown\") then cosine(T=0.2 "
-                    + "* elapsed, from=current, min=0, exponent=1, k=1, periodic=false)"
+                "warmup(T=5, from=0, to=0.1, shape=\"linear\") then 0.1 until signal(\"cooldown\") then cosine(T=0.2 * elapsed, from=current, min=0, exponent=1, k=1, periodic=false)"
             ))
         // The native program checks again to the same program.
         let native = Explain.nativeSource(p)
@@ -65,8 +63,7 @@ import Testing
     /// The editor's phase summaries and the REPL's say what fixes a length, not the template's.
     @Test func editorsAndTheReplShowWhatFixesALength() throws {
         let text =
-            "signals [\"c\"]\n0.1 until signal(\"c\") then linear(T=0.5 * elapsed, from=current, to=0) then current "
-            + "for elapsed then linear(T=3, from=current, to=0)"
+            "signals [\"c\"]\n0.1 until signal(\"c\") then linear(T=0.5 * elapsed, from=current, to=0) then current for elapsed then linear(T=3, from=current, to=0)"
         let doc = DocumentAnalysis(uri: "file:///p.ramp", version: 1, text: text, encoding: .utf16)
         #expect(
             doc.phases.map(\.summary) == [
@@ -78,8 +75,7 @@ import Testing
         let summary = ReplEngine().summary(try Self.compile(text))
         #expect(
             summary.hasPrefix(
-                "4 phases: 0.1 until signal c → linear(T=0.5 * elapsed, from=current, to=0) → current for elapsed → "
-                    + "linear(T=3, from=current, to=0)\n"
+                "4 phases: 0.1 until signal c → linear(T=0.5 * elapsed, from=current, to=0) → current for elapsed → linear(T=3, from=current, to=0)\n"
             ), "\(summary)")
     }
 
@@ -102,8 +98,7 @@ import Testing
     /// built at entry runs as the checked program does.
     @Test func theIRAndAnotherBaseKeepThePhasesBuiltAtEntry() throws {
         let source =
-            "base 0.1\nsignals [\"cooldown\"]\nwarmup 2 then constant(base) until signal(\"cooldown\") then "
-            + "linear(T=0.5 * elapsed, from=current - 0.25 * base, to=0)"
+            "base 0.1\nsignals [\"cooldown\"]\nwarmup 2 then constant(base) until signal(\"cooldown\") then linear(T=0.5 * elapsed, from=current - 0.25 * base, to=0)"
         func trace(_ p: CompiledProgram) -> [Double] {
             var s = Scheduler(p)
             var out: [Double] = []
@@ -207,8 +202,7 @@ import Testing
         } catch {
             #expect(
                 "\(error)".hasPrefix(
-                    "this schedule fixes values when a phase starts (`current`, `elapsed`), which a `--to keras` "
-                        + "LearningRateSchedule never sees"
+                    "this schedule fixes values when a phase starts (`current`, `elapsed`), which a `--to keras` LearningRateSchedule never sees"
                 ))
         }
     }

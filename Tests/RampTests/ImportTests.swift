@@ -114,8 +114,7 @@ import Testing
             "PolyLRScheduler": "poly",
         ][String(c.id.split(separator: ".")[1])]!
         var flags = ["--sched \(sched)", "--lr \(c.baseLR!)", "--warmup-epochs 0", "--warmup-lr 0"]
-        // train.py passes warmup_prefix=False unless --warmup-prefix; StepLRScheduler and MultiStepLRScheduler default
-        // it to True.
+        // train.py passes warmup_prefix=False unless --warmup-prefix; StepLRScheduler and MultiStepLRScheduler default it to True.
         if ["step", "multistep"].contains(sched), !Self.kwargs(c.call).contains(where: { $0.0 == "warmup_prefix" }) {
             flags.append("--warmup-prefix")
         }

@@ -142,8 +142,7 @@ func repl(_ lines: [String], engine: inout ReplEngine) -> [ReplEngine.Reply] {
         let summary = e.feed("cosine(T=10)")!.output
         #expect(
             summary.hasSuffix(
-                "weight_decay[0] = 0.1  weight_decay[2] = 0.12  weight_decay[5] = 0.15  weight_decay[7] = 0.17  "
-                    + "weight_decay[9] = 0.19"
+                "weight_decay[0] = 0.1  weight_decay[2] = 0.12  weight_decay[5] = 0.15  weight_decay[7] = 0.17  weight_decay[9] = 0.19"
             ))
         #expect(e.feed(":at 5")!.output == "lr[5] = 0.05  weight_decay = 0.15")
         #expect(e.feed(":step")!.output == "step 1: lr = 0.0975528, weight_decay = 0.11")

@@ -70,8 +70,7 @@ import Testing
         var state = Self.saved()
         state.log?.at = [[0, 1, 11], [20, 1, 1]]
         let refused =
-            "the saved state's log.at.1 is at step 20, but the state is at step 12: its log holds only the steps "
-            + "before it"
+            "the saved state's log.at.1 is at step 20, but the state is at step 12: its log holds only the steps before it"
         #expect(try Self.served(state) == Self.refusal(refused))
         state.fingerprint = "0123456789abcdef"
         #expect(try Self.served(state, replay: true) == Self.refusal(refused))
@@ -80,8 +79,7 @@ import Testing
         #expect(
             try Self.served(signalled)
                 == Self.refusal(
-                    "the saved state's log.signals.0.name is 'cooldown', which this program does not wait for "
-                        + "(unknown signal 'cooldown': it waits for no signal)"
+                    "the saved state's log.signals.0.name is 'cooldown', which this program does not wait for (unknown signal 'cooldown': it waits for no signal)"
                 ))
     }
 
@@ -95,8 +93,7 @@ import Testing
         #expect(
             try Self.served(state)
                 == Self.refusal(
-                    "the saved state's slots.0.sequence._0.start is 3, but its phase began at step 5, where the one "
-                        + "before ended"
+                    "the saved state's slots.0.sequence._0.start is 3, but its phase began at step 5, where the one before ended"
                 ))
     }
 
@@ -106,8 +103,7 @@ import Testing
         #expect(
             try Self.served(state)
                 == Self.refusal(
-                    "the saved state's slots.0.sequence._0.transitions.0.phase is 1 where phase 0 ended next: a phase "
-                        + "is skipped"
+                    "the saved state's slots.0.sequence._0.transitions.0.phase is 1 where phase 0 ended next: a phase is skipped"
                 ))
         Self.sequence(&state) { $0.transitions = [] }
         #expect(
@@ -123,8 +119,7 @@ import Testing
         #expect(
             try Self.served(state)
                 == Self.refusal(
-                    "the saved state's slots.0.sequence._0.transitions.0.step is 9, but phase 0, begun at step 0, "
-                        + "ends after 5 steps"
+                    "the saved state's slots.0.sequence._0.transitions.0.step is 9, but phase 0, begun at step 0, ends after 5 steps"
                 ))
     }
 

@@ -40,8 +40,7 @@ public struct RangeTestRun: Sendable {
         case _ where record.divergedAt != nil:
             let at = record.divergedAt!
             stop =
-                "the smoothed loss passed \(Self.short(test.divergence)) × its best at step \(at) (lr "
-                + "\(record.lrs[at]))"
+                "the smoothed loss passed \(Self.short(test.divergence)) × its best at step \(at) (lr \(record.lrs[at]))"
         default:
             stop = "the rise reached its last step (\(test.iterations) steps)"
         }

@@ -276,8 +276,7 @@ extension Python {
             functions.append(
                 (
                     ramp:
-                        "phase \(i + 1) of \(plan.output), built when it starts: "
-                        + "\(Describe.node(p.body, own: plan.output))",
+                        "phase \(i + 1) of \(plan.output), built when it starts: \(Describe.node(p.body, own: plan.output))",
                     code: code.joined(separator: "\n")
                 ))
             var reads: [String] = []

@@ -108,8 +108,7 @@ public enum JAX {
 
 
                 def group_schedules(group, base=None):
-                    "Each output's schedule for parameter group `group` (a name or an index): its own, else the "
-                        + "default's."
+                    "Each output's schedule for parameter group `group` (a name or an index): its own, else the default's."
                     return _group_schedules(make_schedules(base), group)
                 """ + "\n\n\n" + names.joined(separator: "\n")
     }
@@ -233,18 +232,14 @@ extension JAX {
         if program.hasEntryPhases {
             throw ModuleError(
                 description:
-                    "this schedule fixes values when a phase starts (`current`, `elapsed`), which a `--to \(target)` "
-                    + "LearningRateSchedule never sees (Keras calls it with the step alone): compile it `--to "
-                    + "python` and pass its keras_callback() to model.fit"
+                    "this schedule fixes values when a phase starts (`current`, `elapsed`), which a `--to \(target)` LearningRateSchedule never sees (Keras calls it with the step alone): compile it `--to python` and pass its keras_callback() to model.fit"
             )
         }
         if program.usesMetric {
             // Only the JAX target keeps state (`emitStateful`); a Keras schedule is called with the step alone.
             throw ModuleError(
                 description:
-                    "this schedule reacts to a metric, which a `--to \(target)` LearningRateSchedule never sees "
-                    + "(Keras calls it with the step alone): compile it `--to python` and pass its "
-                    + "keras_callback() to model.fit"
+                    "this schedule reacts to a metric, which a `--to \(target)` LearningRateSchedule never sees (Keras calls it with the step alone): compile it `--to python` and pass its keras_callback() to model.fit"
             )
         }
         var w = Python.Writer(source: program.source)

@@ -169,18 +169,15 @@ extension Python.Writer {
             "    advance = ended & (phase + 1 < \(n))",
             "    finish = ended & (phase + 1 >= \(n))",
             "    st = s[\(k)]",
-            "    s = _put(s, \(k), {\"phase\": jnp.where(advance, phase + 1, phase), \"start\": jnp.where(advance, t "
-                + "+ 1, st[\"start\"]),",
-            "                  \"held\": jnp.where(finish, local, st[\"held\"]), \"done\": st[\"done\"] | "
-                + "finish\(entry)})",
+            "    s = _put(s, \(k), {\"phase\": jnp.where(advance, phase + 1, phase), \"start\": jnp.where(advance, t + 1, st[\"start\"]),",
+            "                  \"held\": jnp.where(finish, local, st[\"held\"]), \"done\": st[\"done\"] | finish\(entry)})",
         ]
         if !builders.isEmpty {
             lines += try entryLines(s, builders, output: output)
         }
         for (i, p) in s.phases.enumerated() where i > 0 && !p.slots.isEmpty {
             lines.append(
-                "    s = _reset(s, initial(), \(p.slots.lowerBound), \(p.slots.upperBound), advance & (phase + 1 == "
-                    + "\(i)))"
+                "    s = _reset(s, initial(), \(p.slots.lowerBound), \(p.slots.upperBound), advance & (phase + 1 == \(i)))"
             )
         }
         lines += ["    return s", ""]
@@ -291,12 +288,10 @@ extension Python.Writer {
                 length = "jnp.where(held, jnp.inf, made[1])"
             }
             lines.append(
-                "    entry = {**e, \"length\": jnp.asarray(\(length), _float()), \"held\": held, \"target\": "
-                    + "jnp.asarray(target, _float())}"
+                "    entry = {**e, \"length\": jnp.asarray(\(length), _float()), \"held\": held, \"target\": jnp.asarray(target, _float())}"
             )
             lines.append(
-                "    s = _put(s, \(k), {**s[\(k)], \"entry\": _where(advance & (phase + 1 == \(i)), entry, "
-                    + "s[\(k)][\"entry\"])})"
+                "    s = _put(s, \(k), {**s[\(k)], \"entry\": _where(advance & (phase + 1 == \(i)), entry, s[\(k)][\"entry\"])})"
             )
         }
         return lines

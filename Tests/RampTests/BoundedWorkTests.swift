@@ -37,8 +37,10 @@ import Testing
         // Cycles each 1e-7 longer than the last: step 100,000 is in cycle 99,500 or so.
         let cycles = Restarts.Cycles(
             period: 1, mult: 1.0000001, decay: 1, floor: 0, limit: nil, decayMode: .excursion, peak: 1)
-        // Marks every 256 cycles over the first 2^20: 4,096 of them.
-        #expect(cycles.marks.starts.count == 4096)
+        let marks = Restarts.Marks(cycles)
+        // Marks every 256 cycles over the first 2^20: 4,096 of them. Before the second, none is read.
+        #expect(marks.starts.count == 4096)
+        #expect(cycles.firstMark == marks.starts[1])
         // The definition: cycle lengths summed one by one from cycle 0.
         func walked(_ t: Double) -> (k: Int, tau: Double, length: Double) {
             var (start, length, k) = (0.0, 1.0, 0)
@@ -50,12 +52,12 @@ import Testing
             return (k, t - start, length)
         }
         for t in [0.0, 0.5, 1, 255.9, 256, 99_999.5, 100_000, 3_000_000, 9_000_000.25] {
-            let located = cycles.locate(t)
+            let located = cycles.locate(t, marks: marks)
             let expected = walked(t)
             #expect(located.k == expected.k && located.tau == expected.tau && located.length == expected.length)
             // The walk resumes from a mark at most 255 cycles before the step's; past the marked cycles
             // (2^20 of them end near step 1,100,000), from the last mark.
-            let mark = cycles.marks.last(atOrBefore: t)
+            let mark = marks.last(atOrBefore: t)
             if t < 1_000_000 {
                 #expect(mark.k <= located.k && located.k - mark.k < 256)
             } else {
@@ -65,11 +67,16 @@ import Testing
         // A limit bounds the marks: 1,000 cycles, marks at 0, 256, 512 and 768.
         let limited = Restarts.Cycles(
             period: 1, mult: 1.0000001, decay: 1, floor: 0, limit: 1000, decayMode: .excursion, peak: 1)
-        #expect(limited.marks.starts.count == 4)
-        #expect(limited.locate(5000).k == 999)
+        #expect(Restarts.Marks(limited).starts.count == 4)
+        #expect(limited.locate(5000, marks: Restarts.Marks(limited)).k == 999)
+        // 256 cycles or fewer: no mark past cycle 0, so every step is found by the walk from cycle 0.
+        let short = Restarts.Cycles(
+            period: 1, mult: 1.0000001, decay: 1, floor: 0, limit: 256, decayMode: .excursion, peak: 1)
+        #expect(Restarts.Marks(short).starts.count == 1 && short.firstMark == .infinity)
+        #expect(short.locate(5000, marks: Restarts.Marks(short)).k == 255)
         // Equal cycles need no marks.
         let equal = Restarts.Cycles(period: 3, mult: 1, decay: 1, floor: 0, limit: nil, decayMode: .excursion, peak: 1)
-        #expect(equal.marks.starts.isEmpty)
+        #expect(Restarts.Marks(equal).starts.isEmpty && equal.firstMark == .infinity)
     }
 
     @Test func aRunningProductInsideChainedIsCheckedInOneReplay() throws {

@@ -41,6 +41,7 @@ enum Kernel: Sendable {
             let body = Kernel(r.body, &plan)
             self = .restarts(plan.restarts.count)
             plan.restarts.append(RestartsKernel(cycles: r.cycles, body: body))
+            plan.restartMarks.append(r.marks)
         default:
             self = .node(plan.nodes.count)
             plan.nodes.append(body)
@@ -57,7 +58,7 @@ enum Kernel: Sendable {
         case .stepDecay(let p): return p.value(at: t)
         case .polynomial(let p): return p.value(at: t)
         case .reduce(let r): return r.value(slots)
-        case .restarts(let i): return plan.restarts[i].value(at: t, slots, plan)
+        case .restarts(let i): return plan.restarts[i].value(at: t, slots, plan, i)
         case .node(let i): return plan.nodes[i].value(at: t, slots)
         }
     }
@@ -108,7 +109,8 @@ struct PhaseKernel: Sendable {
     @inline(__always) func local(_ step: Int) -> Double { Phase.clamp(Double(step - start), last: last) }
 }
 
-/// Warm restarts around a stateless body, the body as a kernel.
+/// Warm restarts around a stateless body, the body as a kernel: plain values, so reading one from the plan
+/// copies no reference (its marks are `KernelPlan.restartMarks[i]`, read only far into the cycles).
 struct RestartsKernel: Sendable {
     var cycles: Restarts.Cycles
     var body: Kernel
@@ -116,8 +118,8 @@ struct RestartsKernel: Sendable {
     /// As Node.evaluate does: locate the cycle, stretch time to fit it, scale.
     /// Kept out of line, so `Kernel.value` (which this calls) is not recursive
     /// and inlines into the scheduler's step.
-    @inline(never) func value(at t: Double, _ slots: [SlotState], _ plan: KernelPlan) -> Double {
-        let (local, k) = cycles.position(t)
+    @inline(never) func value(at t: Double, _ slots: [SlotState], _ plan: KernelPlan, _ i: Int) -> Double {
+        let (local, k) = cycles.position(t, marks: plan.restartMarks[i])
         return cycles.scaled(body.value(at: local, slots, plan), cycle: k)
     }
 }
@@ -145,6 +147,8 @@ struct InForceKernel: Sendable {
 struct KernelPlan: Sendable {
     var phases: [PhaseKernel] = []
     var restarts: [RestartsKernel] = []
+    /// `restarts[i]`'s marks.
+    var restartMarks: [Restarts.Marks] = []
     var nodes: [Node] = []
 
     /// Where each phase starts, as the sequence has it.

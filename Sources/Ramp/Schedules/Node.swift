@@ -102,7 +102,7 @@ extension Node {
         case .constant, .time, .negate, .apply, .combine: return evaluate(at: t, slots, running, key)
         case .primitive(let p, _): return p.value(at: t)
         case .restarts(let r, _):
-            let (local, k) = r.cycles.position(t)
+            let (local, k) = r.position(t)
             return r.scaled(r.body.evaluate(at: local, slots, running, child), cycle: k)
         case .warp(let body, let time):
             let at = time.evaluate(at: t, slots, running, RunningValues.key(running, key, 1))
@@ -155,7 +155,7 @@ extension Node {
         case .combine(_, let a, let b): return a.momentum(at: t, slots) ?? b.momentum(at: t, slots)
         case .primitive(let p, _): return p.momentum(at: t)
         case .restarts(let r, _):
-            return r.body.momentum(at: r.cycles.position(t).local, slots)
+            return r.body.momentum(at: r.position(t).local, slots)
         case .sequence(let s):
             let (body, local) = s.inForce(at: t, slots)
             return body.momentum(at: local, slots)

@@ -17,6 +17,8 @@ public struct Restarts: Sendable {
     public var body: Node
     /// Everything but the body: plain numbers, so a kernel keeps them inline.
     public var cycles: Cycles
+    /// Where every `Marks.stride`-th cycle starts; consulted only past the first marked cycle.
+    let marks: Marks
 
     public init(
         body: Node, period: Int, mult: Double, decay: Double, floor: Double, limit: Int?,
@@ -26,16 +28,11 @@ public struct Restarts: Sendable {
         self.cycles = Cycles(
             period: period, mult: mult, decay: decay, floor: floor, limit: limit, decayMode: decayMode, peak: peak,
             whole: whole)
+        self.marks = Marks(cycles)
     }
 
-    public var period: Int {
-        get { cycles.period }
-        set { cycles.period = newValue }
-    }
-    public var mult: Double {
-        get { cycles.mult }
-        set { cycles.mult = newValue }
-    }
+    public var period: Int { cycles.period }
+    public var mult: Double { cycles.mult }
     public var decay: Double {
         get { cycles.decay }
         set { cycles.decay = newValue }
@@ -44,10 +41,7 @@ public struct Restarts: Sendable {
         get { cycles.floor }
         set { cycles.floor = newValue }
     }
-    public var limit: Int? {
-        get { cycles.limit }
-        set { cycles.limit = newValue }
-    }
+    public var limit: Int? { cycles.limit }
     public var decayMode: DecayMode {
         get { cycles.decayMode }
         set { cycles.decayMode = newValue }
@@ -57,36 +51,33 @@ public struct Restarts: Sendable {
         get { cycles.peak }
         set { cycles.peak = newValue }
     }
-    public var whole: Bool {
-        get { cycles.whole }
-        set { cycles.whole = newValue }
-    }
+    public var whole: Bool { cycles.whole }
 
+    /// The stretched time and the cycle at `t`.
+    @inline(__always) func position(_ t: Double) -> (local: Double, cycle: Int) { cycles.position(t, marks: marks) }
     @inline(__always) func scaled(_ v: Double, cycle k: Int) -> Double { cycles.scaled(v, cycle: k) }
     public var duration: Int? { cycles.duration }
 
     /// The cycles' lengths and scaling.
     public struct Cycles: Sendable {
-        public var period: Int { didSet { marks = Marks(period: period, mult: mult, limit: limit, whole: whole) } }
-        public var mult: Double { didSet { marks = Marks(period: period, mult: mult, limit: limit, whole: whole) } }
+        /// The cycles' lengths are fixed when made: `firstMark` and a restart's `Marks` are worked out from them.
+        public let period: Int
+        public let mult: Double
         public var decay: Double
         public var floor: Double
-        public var limit: Int? { didSet { marks = Marks(period: period, mult: mult, limit: limit, whole: whole) } }
+        public let limit: Int?
         public var decayMode: DecayMode
         public var peak: Double
         /// Each cycle's length rounded down to whole steps (Composer).
-        public var whole: Bool = false {
-            didSet { marks = Marks(period: period, mult: mult, limit: limit, whole: whole) }
-        }
+        public let whole: Bool
+        /// Where cycle `Marks.stride` starts (infinity when there is none): before it, a cycle is found by
+        /// walking from cycle 0, with no look at the marks, so a plain value is all the kernel copies.
+        let firstMark: Double
 
         /// The length of the cycle after one of `length` steps.
         @inline(__always) func next(_ length: Double) -> Double {
             whole ? (length * mult).rounded(.down) : length * mult
         }
-
-        /// Where every `Marks.stride`-th cycle starts, so a step far into the cycles is found without
-        /// walking them all from cycle 0.
-        var marks: Marks
 
         public init(
             period: Int, mult: Double, decay: Double, floor: Double, limit: Int?, decayMode: DecayMode, peak: Double,
@@ -100,7 +91,18 @@ public struct Restarts: Sendable {
             self.decayMode = decayMode
             self.peak = peak
             self.whole = whole
-            self.marks = Marks(period: period, mult: mult, limit: limit, whole: whole)
+            var start = 0.0
+            var length = Double(period)
+            var k = 0
+            let last = Swift.min(limit ?? Marks.stride + 1, Marks.stride + 1)
+            while mult != 1 && k < last && k < Marks.stride && start.isFinite && length.isFinite {
+                start += length
+                length = whole ? (length * mult).rounded(.down) : length * mult
+                k += 1
+            }
+            // The same sums Marks makes, so a mark and the walk agree on where cycle `stride` starts.
+            self.firstMark =
+                mult != 1 && k == Marks.stride && k < last && start.isFinite && length.isFinite ? start : .infinity
         }
 
         /// The value of cycle `k` given the body's value `v`.
@@ -115,8 +117,11 @@ public struct Restarts: Sendable {
             }
         }
 
-        /// Cycle index, time within the cycle, and the cycle's length.
-        @inline(__always) func locate(_ t: Double) -> (k: Int, tau: Double, length: Double) {
+        /// Cycle index, time within the cycle, and the cycle's length. `marks` is read only for a step at
+        /// or past `firstMark`.
+        @inline(__always) func locate(_ t: Double, marks: @autoclosure () -> Marks) -> (
+            k: Int, tau: Double, length: Double
+        ) {
             if mult == 1 {
                 var k = Int((t / Double(period)).rounded(.down))
                 if let limit, k >= limit {
@@ -127,7 +132,7 @@ public struct Restarts: Sendable {
             }
             // Resume the walk at the last mark at or before t: the cycles before it all end by t, and
             // the mark holds the very sums the walk from cycle 0 reaches there.
-            var (start, length, k) = marks.last(atOrBefore: t)
+            var (start, length, k) = t < firstMark ? (0.0, Double(period), 0) : marks().last(atOrBefore: t)
             while t >= start + length {
                 if let limit, k + 1 >= limit { return (k, length, length) }
                 start += length
@@ -139,8 +144,8 @@ public struct Restarts: Sendable {
 
         /// The stretched time at which the body is evaluated, and the cycle: the
         /// one place a restart is located, for the tree walk and the kernels.
-        @inline(__always) func position(_ t: Double) -> (local: Double, cycle: Int) {
-            let (k, tau, length) = locate(t)
+        @inline(__always) func position(_ t: Double, marks: @autoclosure () -> Marks) -> (local: Double, cycle: Int) {
+            let (k, tau, length) = locate(t, marks: marks())
             return (tau * Double(period) / length, k)
         }
 
@@ -179,28 +184,34 @@ public struct Restarts: Sendable {
     /// The start and length of every `stride`-th cycle, summed in the order `Cycles.locate` sums them
     /// (start += length, then the next length, `Cycles.next`), so a walk resumed from a mark is bit-for-bit the walk
     /// from cycle 0. Marks cover the first `cycles` cycles; a step past them walks on from the last.
-    struct Marks: Sendable {
+    /// A class, so a restart's value carries one reference to its marks, and a kernel none.
+    final class Marks: Sendable {
         static let stride = 256
         static let cycles = 1 << 20
         /// Starts of cycles 0, stride, 2 stride, ...: nondecreasing, as `mult >= 1`.
-        var starts: [Double] = []
-        var lengths: [Double] = []
+        let starts: [Double]
+        let lengths: [Double]
 
-        init(period: Int, mult: Double, limit: Int?, whole: Bool) {
-            guard mult != 1 else { return }
-            let last = min(limit ?? Self.cycles, Self.cycles)
-            var start = 0.0
-            var length = Double(period)
-            var k = 0
-            while k < last && start.isFinite && length.isFinite {
-                if k % Self.stride == 0 {
-                    starts.append(start)
-                    lengths.append(length)
+        init(_ c: Cycles) {
+            var starts: [Double] = []
+            var lengths: [Double] = []
+            if c.mult != 1 {
+                let last = min(c.limit ?? Self.cycles, Self.cycles)
+                var start = 0.0
+                var length = Double(c.period)
+                var k = 0
+                while k < last && start.isFinite && length.isFinite {
+                    if k % Self.stride == 0 {
+                        starts.append(start)
+                        lengths.append(length)
+                    }
+                    start += length
+                    length = c.next(length)
+                    k += 1
                 }
-                start += length
-                length = whole ? (length * mult).rounded(.down) : length * mult
-                k += 1
             }
+            self.starts = starts
+            self.lengths = lengths
         }
 
         /// The last marked cycle that starts at or before `t` (cycle 0 when none does), by bisection.

@@ -132,9 +132,21 @@ public struct Restarts: Sendable {
             }
             // Resume the walk at the last mark at or before t: the cycles before it all end by t, and
             // the mark holds the very sums the walk from cycle 0 reaches there.
-            var (start, length, k) = t < firstMark ? (0.0, Double(period), 0) : marks().last(atOrBefore: t)
+            let (start, length, k) = t < firstMark ? (0.0, Double(period), 0) : marks().last(atOrBefore: t)
+            // One loop per rounding, so the walk's step is a multiply and nothing else when lengths are not whole.
+            let mult = self.mult
+            return whole
+                ? walk(t, start, length, k) { ($0 * mult).rounded(.down) } : walk(t, start, length, k) { $0 * mult }
+        }
+
+        /// Cycles summed from cycle `k`, which starts at `start` and lasts `length`, to the one holding `t`.
+        @inline(__always) private func walk(
+            _ t: Double, _ start: Double, _ length: Double, _ k: Int, next: (Double) -> Double
+        ) -> (k: Int, tau: Double, length: Double) {
+            var (start, length, k) = (start, length, k)
+            let last = limit.map { $0 - 1 } ?? Int.max
             while t >= start + length {
-                if let limit, k + 1 >= limit { return (k, length, length) }
+                if k >= last { return (k, length, length) }
                 start += length
                 length = next(length)
                 k += 1

@@ -143,5 +143,12 @@ struct RangeTestTests {
         let r = try ramp(["find-lr", "--objective", "quadratic", "--iterations", "3"])
         #expect(r.status == 64)
         #expect(r.stderr.contains("Error: the iterations must be from 6 to 100000, got 3"))
+        // The training options are `ramp run`'s, checked alike by both commands.
+        for command in [["find-lr"], ["run", "missing.ramp"]] {
+            let batch = try ramp(command + ["--objective", "logistic", "--batch-size", "0"])
+            #expect(batch.status == 64 && batch.stderr.hasPrefix("Error: --batch-size must be at least 1\n"))
+            let decay = try ramp(command + ["--objective", "quadratic", "--weight-decay=-0.1"])
+            #expect(decay.status == 64 && decay.stderr.hasPrefix("Error: --weight-decay must be a number from 0 up\n"))
+        }
     }
 }

@@ -18,11 +18,7 @@ extension RampCommand {
                 """
         )
 
-        @Option(help: "The objective to train.")
-        var objective: ObjectiveKind
-
-        @Option(help: "The optimizer.")
-        var optimizer: OptimizerKind = .sgd
+        @OptionGroup var training: TrainingOptions
 
         @Option(help: "The first rate.")
         var startLr: Double = 1e-7
@@ -32,15 +28,6 @@ extension RampCommand {
 
         @Option(help: "Steps of the rise (6 to 100000).")
         var iterations: Int = 100
-
-        @Option(help: "Seed for mini-batch sampling.")
-        var seed: UInt64 = 0
-
-        @Option(help: "Dimension of the synthetic objectives.")
-        var dim: Int = 10
-
-        @Option(help: "Mini-batch size for the logistic objective (default: the whole training set).")
-        var batchSize: Int?
 
         @Option(help: "Also print the schedule to train with for this many steps, at the suggested peak.")
         var trainSteps: Int?
@@ -56,7 +43,6 @@ extension RampCommand {
                 throw ValidationError(problem)
             }
             if let trainSteps, trainSteps < 20 { throw ValidationError("--train-steps must be at least 20") }
-            if dim < 1 { throw ValidationError("--dim must be at least 1") }
             guard PlotLimits.terminalHeight.contains(height) else {
                 let h = PlotLimits.terminalHeight
                 throw ValidationError("--height must be from \(h.lowerBound) to \(h.upperBound)")
@@ -68,8 +54,8 @@ extension RampCommand {
             let run: RangeTestRun
             do {
                 run = try RangeTestRun(
-                    test, objective: objective, optimizer: OptimizerConfig(kind: optimizer), dimension: dim,
-                    seed: seed, batchSize: batchSize)
+                    test, objective: training.objective, optimizer: training.optimizerConfig,
+                    dimension: training.dim, seed: training.seed, batchSize: training.batchSize)
             } catch let error as RunError {
                 Stderr.print("error: \(error.description)")
                 throw ExitCode(1)

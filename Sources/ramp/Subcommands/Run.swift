@@ -19,29 +19,13 @@ extension RampCommand {
         @Argument(help: "A .ramp program file.")
         var file: String
 
-        @Option(help: "The objective to minimise.")
-        var objective: ObjectiveKind
-
-        @Option(help: "The optimizer.")
-        var optimizer: OptimizerKind = .sgd
+        @OptionGroup var training: TrainingOptions
 
         @Option(help: "Stop after this many steps even if the schedule goes on.")
         var steps: Int = 10_000
 
-        @Option(help: "Seed for mini-batch sampling.")
-        var seed: UInt64 = 0
-
-        @Option(help: "Dimension of the synthetic objectives.")
-        var dim: Int = 10
-
         @Option(help: "Compute the metric every K steps.")
         var evalEvery: Int = 1
-
-        @Option(help: "Mini-batch size for the logistic objective (default: the whole training set).")
-        var batchSize: Int?
-
-        @Option(help: "Weight decay (L2 for SGD, Adam, RMSprop, Adagrad; decoupled for AdamW).")
-        var weightDecay: Double?
 
         @Option(help: "Override the program's base learning rate.")
         var base: Double?
@@ -69,9 +53,7 @@ extension RampCommand {
 
         func validate() throws {
             if steps < 1 { throw ValidationError("--steps must be at least 1") }
-            if dim < 1 { throw ValidationError("--dim must be at least 1") }
             if evalEvery < 1 { throw ValidationError("--eval-every must be at least 1") }
-            if let b = batchSize, b < 1 { throw ValidationError("--batch-size must be at least 1") }
             if checkpointEvery < 1 { throw ValidationError("--checkpoint-every must be at least 1") }
             if let base, !(base > 0 && base.isFinite) { throw ValidationError("--base must be a number above 0") }
         }
@@ -79,11 +61,9 @@ extension RampCommand {
         func run() throws {
             let source = try ProgramFile.load(file)
             let program = try ProgramFile.compile(source, base: base)
-            var optimizerConfig = OptimizerConfig(kind: optimizer)
-            if let weightDecay { optimizerConfig.weightDecay = weightDecay }
             let config = TrainConfig(
-                objective: objective, dimension: dim, optimizer: optimizerConfig, steps: steps,
-                seed: seed, evalEvery: evalEvery, batchSize: batchSize)
+                objective: training.objective, dimension: training.dim, optimizer: training.optimizerConfig,
+                steps: steps, seed: training.seed, evalEvery: evalEvery, batchSize: training.batchSize)
             var trainer: Trainer
             var logFile: TrainingLog?
             do {

@@ -52,6 +52,8 @@ extension Commands {
         /// schedules' lengths are too different to share an axis.
         public var columns: Int
         public var runs: [ChartData.Run]
+        /// Notes on the predicted loss: a schedule outside the range the law was fitted on, or without a prediction.
+        public var lawNotes: [String] = []
 
         /// The SVG document; the default size fits the grid.
         public func svg(width: Int? = nil, height: Int? = nil) -> String {
@@ -80,7 +82,7 @@ extension Commands {
     public static func plot(
         _ programs: [(name: String, program: CompiledProgram)], steps: Int? = nil,
         metrics: [Double?] = [], signals: [EventLog.SignalEvent] = [], runLog: (name: String, log: RunLog)? = nil,
-        logY: Bool = false, x: XAxis = .steps
+        logY: Bool = false, x: XAxis = .steps, law: LawFile? = nil
     ) -> Plot {
         let runs = programs.map { p in
             ChartData.run(
@@ -144,6 +146,13 @@ extension Commands {
             }
             panels.append(Panel(title: "loss and metric", yLabel: "value", series: series, logY: logY))
         }
+        var lawNotes: [String] = []
+        if let law, !runs.isEmpty {
+            let (panel, notes) = lossPanel(runs, law: law)
+            // Under the rate when the schedules share an axis; after the small panels when they do not.
+            panels.insert(panel, at: columns == 1 && !panels.isEmpty ? 1 : panels.count)
+            lawNotes = notes
+        }
         var x = x
         if let unit = x.counts, let first = programs.first {
             x.before = first.program.trained(unit, steps: max(1, panels.map(\.steps).max() ?? 1))
@@ -151,6 +160,28 @@ extension Commands {
         for i in panels.indices { panels[i].x = x }
         let names = programs.count <= 3 ? programs.map(\.name).joined(separator: " vs ") : "\(programs.count) schedules"
         let title = names + (runLog.map { programs.isEmpty ? $0.name : " (\($0.name))" } ?? "")
-        return Plot(title: title, panels: panels, columns: columns, runs: runs)
+        return Plot(title: title, panels: panels, columns: columns, runs: runs, lawNotes: lawNotes)
+    }
+
+    /// The loss `law` predicts at each plotted step of each run from the law's first drawn step (the end of the
+    /// warmup), from the rates drawn above it, and a note
+    /// for each run outside the law's fitted range or without a prediction.
+    static func lossPanel(_ runs: [ChartData.Run], law: LawFile) -> (Panel, [String]) {
+        var series: [Series] = []
+        var notes: [String] = []
+        for r in runs where !r.lr.isEmpty {
+            if let bad = r.lr.firstIndex(where: { !($0 >= 0 && $0.isFinite) }) {
+                notes.append("note: \(r.name): no predicted loss: the rate at step \(bad) is \(r.lr[bad])")
+                continue
+            }
+            let prediction = law.predict(RateTable(r.lr))
+            let first = law.firstDrawnStep(r.lr)
+            series.append(
+                Series(
+                    name: r.name, values: prediction.losses.enumerated().map { $0.offset < first ? nil : $0.element }))
+            if let note = prediction.note { notes.append("note: \(r.name): \(note)") }
+        }
+        let markers = runs.count == 1 ? runs[0].markers : []
+        return (Panel(title: "predicted loss", yLabel: "loss", series: series, markers: markers), notes)
     }
 }

@@ -84,16 +84,23 @@ public struct LawFile: Sendable {
         return try parse(text, name: path)
     }
 
+    /// Reads law.json; each error is located at its place in the file (`law.json:3:5: error: ...`).
     public static func parse(_ text: String, name: String) throws(LawError) -> LawFile {
         let doc: JSONValue
-        do { doc = try JSONValue.parse(text) } catch { throw LawError("\(name): not JSON: \(error)") }
+        do { doc = try JSONValue.parse(text) } catch {
+            throw LawError("\(location(name, text, offset: error.offset)): error: not JSON: \(error.message)")
+        }
         guard case .string(let k)? = doc["law"], let kind = LawKind(rawValue: k) else {
-            throw LawError("\(name): `law` must be one of \(LawKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw LawError(
+                "\(location(name, text, key: "law")): error: `law` must be one of "
+                    + LawKind.allCases.map(\.rawValue).joined(separator: ", "))
         }
         var params: [Double] = []
         for p in kind.parameterNames {
             guard let x = doc["parameters"]?[p]?.number, x.isFinite else {
-                throw LawError("\(name): the parameter `\(p)` is missing or not a finite number")
+                let at = doc["parameters"]?[p] == nil ? "parameters" : p
+                throw LawError(
+                    "\(location(name, text, key: at)): error: the parameter `\(p)` is missing or not a finite number")
             }
             params.append(x)
         }
@@ -107,15 +114,20 @@ public struct LawFile: Sendable {
                 let metrics = LawMetrics(
                     r2: num("r2"), mae: num("mae"), rmse: num("rmse"), predE: num("pred_e"),
                     worstE: num("worst_e"))
-                guard num("last_step").isFinite, num("peak").isFinite else {
-                    throw LawError("\(name): each run needs its `last_step` and `peak`")
+                /// A step count as a whole number a run can have; a huge or fractional one is not.
+                func step(_ k: String) -> Int? {
+                    let x = num(k)
+                    return x >= 0 && x <= 1e15 && x == x.rounded() ? Int(x) : nil
+                }
+                guard let lastStep = step("last_step"), num("peak").isFinite else {
+                    throw LawError(
+                        "\(location(name, text, key: "runs")): error: each run needs its `last_step` "
+                            + "(a whole number from 0) and `peak`")
                 }
                 file.runs.append(
                     Run(
                         program: str("program"), fingerprint: str("fingerprint"), log: str("log"),
-                        firstStep: Int(num("first_step").isFinite ? num("first_step") : 0),
-                        lastStep: Int(num("last_step")),
-                        steps: Int(num("steps").isFinite ? num("steps") : 0),
+                        firstStep: step("first_step") ?? 0, lastStep: lastStep, steps: step("steps") ?? 0,
                         peak: num("peak"), metrics: metrics, residuals: residuals))
             }
         }

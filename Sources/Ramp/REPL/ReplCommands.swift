@@ -35,6 +35,9 @@ extension ReplEngine {
         CommandSpec(name: "load", usage: ":load FILE", help: "run a .ramp file in the session"),
         CommandSpec(name: "save", usage: ":save FILE", help: "write the session as a .ramp file"),
         CommandSpec(name: "set", usage: ":set NAME VALUE", help: "a setting: base, steps_per_epoch or total"),
+        CommandSpec(
+            name: "law", usage: ":law [FILE|off]",
+            help: "show each schedule's predicted final loss under a law from `ramp law fit` (alone: which law)"),
         CommandSpec(name: "quit", usage: ":quit", help: "leave (Ctrl-D too)"),
     ]
 
@@ -50,6 +53,7 @@ extension ReplEngine {
             wantsQuit = true
             return Reply(output: "", isError: false)
         case "load": return load(rest)
+        case "law": return loadLaw(rest)
         case "save": return save(rest)
         case "set":
             guard args.count >= 2 else { return error("usage: :set NAME VALUE, such as :set base 0.1") }
@@ -82,7 +86,7 @@ extension ReplEngine {
             }
             // The legend names the schedule as `ramp plot -e` does.
             let name = scheduleSource.flatMap { $0.count <= 40 ? $0 : nil } ?? "schedule"
-            let plot = Commands.plot([(name: name, program: program)], steps: steps)
+            let plot = Commands.plot([(name: name, program: program)], steps: steps, law: law?.file)
             return Reply(chart: plot.terminal(width: 72, height: 12, color: color).replacingTrailingNewline())
         case "step": return step(args)
         case "signal":
@@ -317,6 +321,33 @@ extension ReplEngine {
         return reply.isError
             ? reply
             : Reply(output: "loaded \(path)" + (reply.output.isEmpty ? "" : "\n" + reply.output), isError: false)
+    }
+
+    /// `:law FILE` loads a law (a bad file leaves the session as it was), `:law off` drops it, `:law` names it.
+    mutating func loadLaw(_ arg: String) -> Reply {
+        switch arg {
+        case "":
+            guard let law else {
+                return Reply(output: "no law loaded; :law FILE loads one (from ramp law fit)", isError: false)
+            }
+            return Reply(output: "law \(law.path): \(law.file.summary)", isError: false)
+        case "off":
+            let had = law != nil
+            law = nil
+            return Reply(
+                output: had ? "law dropped: schedules are shown without a predicted loss" : "no law was loaded",
+                isError: false)
+        default:
+            let file: LawFile
+            do { file = try LawFile.load(path: arg) } catch { return Reply(output: error.printed, isError: true) }
+            law = (arg, file)
+            var lines = ["law \(arg): \(file.summary)"]
+            if let program {
+                let steps = max(1, ReplEngine.trace(program, steps: max(1, program.suggestedHorizon)).lr.count)
+                lines += file.finalLossLines(program, steps: steps)
+            }
+            return Reply(output: lines.joined(separator: "\n"), isError: false)
+        }
     }
 
     func save(_ path: String) -> Reply {

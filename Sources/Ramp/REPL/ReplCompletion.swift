@@ -13,7 +13,7 @@ extension ReplEngine {
             if !head.contains(" ") {
                 return (0, ReplEngine.commands.map { ":" + $0.name }.filter { $0.hasPrefix(head) })
             }
-            if head.hasPrefix(":load ") || head.hasPrefix(":save ") {
+            if head.hasPrefix(":load ") || head.hasPrefix(":save ") || head.hasPrefix(":law ") {
                 let start = 6
                 return (start, ReplEngine.paths(matching: String(chars[start..<cursor])))
             }

@@ -36,6 +36,8 @@ public struct ReplEngine {
     /// The live scheduler that `:step` and `:feed` advance.
     public internal(set) var live: Scheduler?
     var pending = ""
+    /// The loss-curve law `:law` loaded, and its path: each schedule shown gets its predicted final loss.
+    public internal(set) var law: (path: String, file: LawFile)?
     let color: Bool
     let baseOverride: Double?
     public internal(set) var wantsQuit = false
@@ -229,6 +231,7 @@ public struct ReplEngine {
                     picks.map { "\(o.name)[\($0)] = \(ReplEngine.number(rows[$0].values[i]))" }.joined(separator: "  "))
             }
         }
+        if let law { lines += law.file.finalLossLines(p, steps: n) }
         if p.readsMetric { lines.append("metric-driven: feed metrics with :step or :feed") }
         if !p.signals.isEmpty {
             lines.append(

@@ -77,7 +77,7 @@ extension RampCommand {
                 do {
                     text = try LawFile.load(path: law).compareFinalLosses((a, pa), (b, pb), steps: n)
                 } catch {
-                    Stderr.print("error: \(error.description)")
+                    Stderr.print(error.printed)
                     throw ExitCode(2)
                 }
                 if out != "-" { print(text) }

@@ -70,9 +70,8 @@ extension RampCommand {
             func run() throws {
                 let program = try input.compile()
                 let file = try lawing { () throws(LawError) in try LawFile.load(path: law) }
-                let table = try lawing { () throws(LawError) in try RateTable(program, steps: steps) }
-                let losses = file.law.predictAll(table)
-                let note = file.outsideRange(table)
+                let prediction = try lawing { () throws(LawError) in try file.predict(program, steps: steps) }
+                let (losses, note) = (prediction.losses, prediction.note)
                 var out = Output()
                 switch format {
                 case .csv:
@@ -140,7 +139,7 @@ extension RampCommand {
 /// Runs `body`, printing a law's error and exiting 1.
 private func lawing<T>(_ body: () throws(LawError) -> T) throws -> T {
     do { return try body() } catch {
-        Stderr.print("error: \(error.description)")
+        Stderr.print(error.printed)
         throw ExitCode(1)
     }
 }

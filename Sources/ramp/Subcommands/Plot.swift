@@ -36,6 +36,9 @@ extension RampCommand {
         @Option(name: .customLong("run"), help: "A `ramp run --log` CSV: adds a panel with its loss and metric.")
         var runLog: String?
 
+        @Option(help: "A law from `ramp law fit`: adds a panel with each schedule's predicted loss.")
+        var law: String?
+
         @Flag(help: "Logarithmic y axis.")
         var logY = false
 
@@ -91,8 +94,17 @@ extension RampCommand {
             let steps = PlotLimits.defaultSteps(steps, horizons: programs.map(\.program.suggestedHorizon)) {
                 Stderr.print($0)
             }
+            var lawFile: LawFile?
+            if let law {
+                do { lawFile = try LawFile.load(path: law) } catch {
+                    Stderr.print(error.printed)
+                    throw ExitCode(1)
+                }
+            }
             let plot = Commands.plot(
-                programs, steps: steps, metrics: metricValues, signals: raised, runLog: log, logY: logY, x: axis)
+                programs, steps: steps, metrics: metricValues, signals: raised, runLog: log, logY: logY, x: axis,
+                law: lawFile)
+            for note in plot.lawNotes { Stderr.print(note) }
             if let out {
                 let svg = plot.svg(width: width, height: height)
                 if out == "-" {

@@ -66,6 +66,29 @@ enum PublishedLaw {
             ])
     }
 
+    /// A log every 128 steps, as the shared curves are, is drawn at its steps, joined by straight lines.
+    @Test func aSparseLogIsDrawnAtItsSteps() {
+        let sparse = RunLog.parse("step,lr,loss\n2,0.1,4\n4,0.1,3\n8,0.1,1\n")!
+        #expect(sparse.byStep("loss") == [nil, nil, 4, 3.5, 3, 2.5, 2, 1.5, 1])
+        #expect(RunLog.parse("step,loss\n0,4\n1,3\n")!.byStep("loss") == [4, 3])
+        #expect(RunLog.parse("step,loss\n5,1\n3,2\n")!.byStep("loss") == [1, 2])
+        #expect(RunLog.parse("step,loss\n2,1\n")!.byStep("metric") == nil)
+    }
+
+    @Test func theLoggedLossIsDrawnBesideThePrediction() throws {
+        let text = try String(contentsOfFile: "\(LossCurves.directory)/csv_25/cosine_24000.csv", encoding: .utf8)
+        let plot = Commands.plot(
+            [(name: "cosine_24000", program: try LossCurves.program("cosine_24000"))], steps: 24000,
+            runLog: (name: "cosine_24000.csv", log: RunLog.parse(text)!), law: try PublishedLaw.file)
+        #expect(plot.panels.map(\.title) == ["learning rate", "predicted loss"])
+        let logged = plot.panels[1].series[1]
+        #expect(logged.name == "cosine_24000.csv loss")
+        // The file's rows: 4.1114 at step 2160, 4.0342 at 2288, 3.3044 at its last, 23920.
+        #expect(logged.values.count == 23921 && logged.values.prefix(2160).allSatisfy { $0 == nil })
+        #expect(logged.values[2160] == 4.1114 && logged.values[2288] == 4.0342 && logged.values[23920] == 3.3044)
+        #expect(abs(logged.values[2224]! - (4.1114 + 4.0342) / 2) <= 1e-15)
+    }
+
     @Test func cliPlotDrawsThePanelAndPrintsTheNote() throws {
         let law = try PublishedLaw.written()
         let svg = try ramp(["plot", PublishedLaw.programPath("cosine_72000"), "--law", law, "--out", "-"])

@@ -138,20 +138,32 @@ extension Commands {
                 panels.append(Panel(title: name, yLabel: name, series: series + groupSeries(name), markers: markers))
             }
         }
-        if let (name, log) = runLog {
-            let series = ["loss", "metric"].compactMap { c in log.columns[c].map { Series(name: c, values: $0) } }
-            if runs.isEmpty, let lr = log.columns["lr"] {
-                panels.append(
-                    Panel(title: "learning rate", yLabel: "lr", series: [Series(name: name, values: lr)], logY: logY))
-            }
-            panels.append(Panel(title: "loss and metric", yLabel: "value", series: series, logY: logY))
-        }
         var lawNotes: [String] = []
         if let law, !runs.isEmpty {
-            let (panel, notes) = lossPanel(runs, law: law)
+            var (panel, notes) = lossPanel(runs, law: law)
+            // The logged loss beside the prediction, to read one against the other.
+            if let (name, log) = runLog, let loss = log.byStep("loss") {
+                panel.series.append(Series(name: "\(name) loss", values: loss))
+            }
             // Under the rate when the schedules share an axis; after the small panels when they do not.
             panels.insert(panel, at: columns == 1 && !panels.isEmpty ? 1 : panels.count)
             lawNotes = notes
+        }
+        if let (name, log) = runLog {
+            // The loss is drawn beside the prediction when there is one; the metric (and a range test's smoothed
+            // loss) keep a panel of their own.
+            let beside = law != nil && !runs.isEmpty
+            let shown = beside ? ["smoothed_loss", "metric"] : ["loss", "smoothed_loss", "metric"]
+            let series = shown.compactMap { c in log.byStep(c).map { Series(name: c, values: $0) } }
+            if runs.isEmpty, let lr = log.byStep("lr") {
+                panels.append(
+                    Panel(title: "learning rate", yLabel: "lr", series: [Series(name: name, values: lr)], logY: logY))
+            }
+            if !beside || !series.isEmpty {
+                panels.append(
+                    Panel(
+                        title: beside ? "metric" : "loss and metric", yLabel: "value", series: series, logY: logY))
+            }
         }
         var x = x
         if let unit = x.counts, let first = programs.first {
@@ -163,9 +175,8 @@ extension Commands {
         return Plot(title: title, panels: panels, columns: columns, runs: runs, lawNotes: lawNotes)
     }
 
-    /// The loss `law` predicts at each plotted step of each run from the law's first drawn step (the end of the
-    /// warmup), from the rates drawn above it, and a note
-    /// for each run outside the law's fitted range or without a prediction.
+    /// The loss `law` predicts for each run from the rates drawn above it, from the law's first drawn step (the
+    /// end of the warmup), and a note for each run outside the law's fitted range or without a prediction.
     static func lossPanel(_ runs: [ChartData.Run], law: LawFile) -> (Panel, [String]) {
         var series: [Series] = []
         var notes: [String] = []

@@ -218,3 +218,30 @@ public struct RunLog: Sendable {
         return cols["step"] == nil ? nil : RunLog(columns: cols)
     }
 }
+
+extension RunLog {
+    /// A column by step: each row's value at its `step`. A log that skips steps (a row every 128 steps) is
+    /// drawn as straight lines between its rows, as any plot of it joins them; a log of every step from 0, or
+    /// one whose steps do not rise, is drawn row by row as it is.
+    public func byStep(_ name: String) -> [Double?]? {
+        guard let values = columns[name] else { return nil }
+        guard let steps = columns["step"], steps.count == values.count else { return values }
+        var points: [(step: Int, value: Double?)] = []
+        for (s, v) in zip(steps, values) {
+            guard let s, s >= 0, s <= Double(PlotLimits.steps), s == s.rounded() else { return values }
+            if let last = points.last, Int(s) <= last.step { return values }
+            points.append((Int(s), v))
+        }
+        guard let last = points.last, last.step + 1 != points.count else { return values }
+        var out = [Double?](repeating: nil, count: last.step + 1)
+        for (a, b) in zip(points, points.dropFirst()) {
+            out[a.step] = a.value
+            guard let va = a.value, let vb = b.value else { continue }
+            for s in (a.step + 1)..<b.step {
+                out[s] = va + (vb - va) * Double(s - a.step) / Double(b.step - a.step)
+            }
+        }
+        out[last.step] = last.value
+        return out
+    }
+}

@@ -79,13 +79,14 @@ wheel: deps
 	@ls -l $(WHEEL_DIR)/dist/*.whl
 
 ## python-check: lint (pyflakes, installed from PyPI when missing) and unit-test
-## the Python runtime that compiled modules are made of.
+## the Python runtime that compiled modules are made of, and the Python package's
+## calls into the compiler (built first: ramp.fit_law runs `ramp law fit`).
 PYTHON ?= $(or $(RAMP_PYTHON),python3)
-python-check:
+python-check: build
 	@$(PYTHON) -m pyflakes --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q --disable-pip-version-check pyflakes >/dev/null 2>&1 \
 		|| echo "note: pyflakes is not installed and could not be; the Python runtime is not linted"
 	@if $(PYTHON) -m pyflakes --version >/dev/null 2>&1; then $(PYTHON) -m pyflakes Sources/Ramp/Emit/Python Sources/Ramp/Emit/Arrays Tests/Python Tests/Integration Tests/Wheel conformance/runners editors/pygments python && echo "pyflakes: the Python runtime and its tests are clean"; fi
-	$(PYTHON) -m pytest -q -p no:cacheprovider Tests/Python
+	RAMP_BINARY=$(abspath $(RAMP)) $(PYTHON) -m pytest -q -p no:cacheprovider Tests/Python
 
 ## fuzz: libFuzzer with AddressSanitizer over lexer → parser → checker → 100 steps,
 ## every config reader, saved states (loaded, replayed, through serve), metrics

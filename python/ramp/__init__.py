@@ -28,7 +28,7 @@ except ImportError:  # not built as a wheel: the compiler in $RAMP_BINARY says, 
 
 __all__ = ["compile", "Schedule", "torch_scheduler", "hf_callback", "lightning_config", "keras_callback",
            "table", "check", "explain", "plot", "Chart", "RampError", "Diagnostic", "IR_VERSION", "__version__",
-           "lr_find", "RangeTestResult"]
+           "lr_find", "RangeTestResult", "fit_law", "predict_loss", "Law"]
 
 
 class Diagnostic:
@@ -426,6 +426,11 @@ def __getattr__(name: str) -> Any:
         from ramp import _range_test
 
         return getattr(_range_test, name)
+    # So are the loss-curve laws.
+    if name in ("fit_law", "predict_loss", "Law"):
+        from ramp import _laws
+
+        return getattr(_laws, name)
     # Outside a wheel, __version__ and IR_VERSION come from the compiler, on first use.
     if name in ("__version__", "IR_VERSION"):
         version, ir = _versions()

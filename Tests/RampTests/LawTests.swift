@@ -94,6 +94,22 @@ func rounded(_ x: Double, _ digits: Int) -> Double {
         }
     }
 
+    /// The fit's sums (third order, at the log's rows) and a curve's (fifth order, every step) against the
+    /// exact sum, and against each other.
+    @Test(arguments: ["cosine_24000", "wsdld_20000_24000", "wsdcon_18"])
+    func bothExpansionsMatchTheExactSum(name: String) throws {
+        let table = try LossCurves.table(name)
+        let law = LossLaw(.multipower, LossCurves.published["25"]!)
+        let steps = Array(stride(from: 3, to: table.count, by: 211))
+        let exact = law.predict(table, at: steps)
+        let fit = MultiPowerSums(table, law: law).at(steps).loss
+        let every = MultiPowerSums(table, law: law, every: true).all()
+        for (i, s) in steps.enumerated() {
+            #expect(abs(fit[i] - exact[i]) <= 1e-9, "\(name) step \(s), third order")
+            #expect(abs(every[s] - exact[i]) <= 1e-9, "\(name) step \(s), fifth order")
+        }
+    }
+
     /// The analytic gradient of the final loss against central differences, rate by rate.
     @Test func finalLossGradientMatchesDifferences() {
         let law = LossLaw(.multipower, LossCurves.published["25"]!)

@@ -45,7 +45,7 @@ public struct LossLaw: Sendable, Equatable {
     public func predictAll(_ table: RateTable) -> [Double] {
         switch kind {
         case .annealing: return predict(table, at: Array(0..<table.count))
-        case .multipower: return MultiPowerSums(table, law: self).all()
+        case .multipower: return MultiPowerSums(table, law: self, every: true).all()
         }
     }
 

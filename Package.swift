@@ -10,11 +10,12 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         .target(
             name: "Ramp",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: [.product(name: "Yams", package: "Yams"), .product(name: "TOMLKit", package: "TOMLKit")],
             exclude: ["Trainer/Data/README.md", "Emit/Python/messages.py", "IR/ramp-ir.schema.json"],
             resources: [
                 .copy("Trainer/Data/breast_cancer.csv"),
@@ -29,7 +30,10 @@ let package = Package(
                     "torch", "transformers", "timm", "optax", "keras", "deepspeed", "composer", "fvcore", "mmengine",
                     "megatron", "torchtitan", "nemo", "paddle", "fairseq",
                 ]
-                .map { .copy("Compat/Prelude/\($0).ramp") }
+                .map { .copy("Compat/Prelude/\($0).ramp") },
+            // TOMLKit extends String, Double, Array and Dictionary with members (an unlabelled subscript among
+            // them) that would otherwise reach every file of the module: only the file that imports it sees them.
+            swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]
         ),
         .systemLibrary(
             name: "CEditLine",

@@ -18,8 +18,8 @@ struct ProgramInput: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "For a config: its format (deepspeed, hf, mmengine, composer, timm, megatron, fairseq, nemo), when its "
-                + "name and content do not say.")
+            "For a config: its format (deepspeed, hf, mmengine, composer, timm, megatron, fairseq, nemo, "
+                + "torchtitan), when its name and content do not say.")
     )
     var configFormat: String?
 

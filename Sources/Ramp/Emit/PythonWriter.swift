@@ -1,3 +1,5 @@
+import Foundation
+
 extension Python {
     /// Renders the tree as Python. Numbers that follow the base are written
     /// as the expression that computes them from `base`.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Composer YAML: a trainer config's `schedulers:` list (or LLM Foundry's
 /// `scheduler:` with a `name`), its `max_duration`, and the optimizer's `lr`.
 extension ConfigReader {

@@ -18,6 +18,8 @@ public enum ImportFormat: String, Sendable, CaseIterable {
     case fairseq
     /// A NeMo model's Hydra YAML: `model.optim.lr`, `model.optim.sched`, `trainer.max_steps`.
     case nemo
+    /// torchtitan's job TOML: `[lr_scheduler]`, `[optimizer] lr`, `[training] steps`.
+    case torchtitan
 }
 
 /// What a config does not say that its schedule needs.
@@ -63,6 +65,7 @@ public enum Importer {
             case .megatron: body = try reader.megatron()
             case .fairseq: body = try reader.fairseq()
             case .nemo: body = try reader.nemo()
+            case .torchtitan: body = try reader.torchtitan()
             }
             return (["# \(format.title) config \(file.name), imported by ramp import."] + body).joined(separator: "\n")
                 + "\n"
@@ -75,10 +78,12 @@ public enum Importer {
     public static func detect(_ file: SourceFile) -> ImportFormat? {
         let name = file.name.lowercased()
         let text = file.text
+        if name.hasSuffix(".toml") { return .torchtitan }
         if name.hasSuffix(".py") || text.contains("param_scheduler") { return .mmengine }
         if name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
             return text.contains("sched:") && text.contains("optim:") ? .nemo : .composer
         }
+        if text.contains("[lr_scheduler]") { return .torchtitan }
         if text.contains("--lr-scheduler") { return .fairseq }
         if text.contains("--lr-decay-style") || text.contains("--global-batch-size") || text.contains("--train-iters")
             || text.contains("--train-samples")
@@ -101,7 +106,7 @@ public enum Importer {
     public static func isConfig(_ file: SourceFile) -> Bool {
         if IR.isDocument(file.text) { return false }
         let name = file.name.lowercased()
-        if [".py", ".json", ".args", ".yaml", ".yml"].contains(where: { name.hasSuffix($0) }) {
+        if [".py", ".json", ".args", ".yaml", ".yml", ".toml"].contains(where: { name.hasSuffix($0) }) {
             return detect(file) != nil
         }
         return false
@@ -119,6 +124,7 @@ extension ImportFormat {
         case .megatron: return "Megatron-LM"
         case .fairseq: return "fairseq"
         case .nemo: return "NeMo"
+        case .torchtitan: return "torchtitan"
         }
     }
 }

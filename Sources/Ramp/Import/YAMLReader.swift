@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// YAML as YAML: libyaml through Yams reads the file (flow maps, anchors and
@@ -160,19 +161,7 @@ struct YAMLReader {
         return SourceRange(start, start + 1)
     }
 
-    /// The byte offset of a 1-based line and a 1-based column counted in scalars, as libyaml counts.
-    private func offset(line: Int, column: Int) -> Int {
-        let bytes = file.bytes
-        guard line >= 1, line <= file.lineStarts.count else { return bytes.count }
-        var i = file.lineStarts[line - 1]
-        var seen = 0
-        while i < bytes.count, bytes[i] != UInt8(ascii: "\n"), seen < column - 1 {
-            i += 1
-            while i < bytes.count, bytes[i] & 0xC0 == 0x80 { i += 1 }
-            seen += 1
-        }
-        return i
-    }
+    private func offset(line: Int, column: Int) -> Int { file.offset(line: line, column: column) }
 
     private func failure(_ error: YamlError) -> Failure {
         func at(_ mark: Mark) -> SourceRange {

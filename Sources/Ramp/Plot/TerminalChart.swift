@@ -1,3 +1,5 @@
+import Foundation
+
 /// A chart drawn with Unicode braille (2×4 dots per character cell), with
 /// labelled axes, markers and a legend. Colour is optional so that pipes and
 /// NO_COLOR get plain text.

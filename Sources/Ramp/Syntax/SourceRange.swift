@@ -67,6 +67,20 @@ public struct SourceFile: Sendable {
         return SourceLocation(line: lo + 1, column: column)
     }
 
+    /// The byte offset of a 1-based line and a 1-based column counted in scalars, as libyaml and toml++ count;
+    /// past the last line, the end of the text.
+    func offset(line: Int, column: Int) -> Int {
+        guard line >= 1, line <= lineStarts.count else { return bytes.count }
+        var i = lineStarts[line - 1]
+        var seen = 0
+        while i < bytes.count, bytes[i] != UInt8(ascii: "\n"), seen < column - 1 {
+            i += 1
+            while i < bytes.count, bytes[i] & 0xC0 == 0x80 { i += 1 }
+            seen += 1
+        }
+        return i
+    }
+
     /// The text of a 1-based line, without its line terminator.
     public func lineText(_ line: Int) -> String {
         guard line >= 1, line <= lineStarts.count else { return "" }

@@ -18,8 +18,8 @@ extension RampCommand {
 
         @Option(
             help: ArgumentHelp(
-                "Its format (deepspeed, hf, mmengine, composer, timm, megatron, fairseq, nemo), when its name and "
-                    + "content do not say.")
+                "Its format (deepspeed, hf, mmengine, composer, timm, megatron, fairseq, nemo, torchtitan), when its "
+                    + "name and content do not say.")
         )
         var format: String?
 

@@ -202,6 +202,23 @@ extension DiagnosticMessage {
         .init(.unsupportedConfig, "'\(style)' is not a decay style Megatron-LM has (\(styles.joined(separator: ", ")))")
     }
 
+    /// What toml++ reports where it stops.
+    static func invalidTOML(_ why: String) -> Self { .init(.badConfig, "not valid TOML: \(why)") }
+
+    static let expectedTOMLTable = DiagnosticMessage(.badConfig, "expected a table ([section] or key = { ... })")
+
+    static let expectedPositiveWholeNumber = DiagnosticMessage(.badConfig, "expected a whole number of at least 1")
+
+    static let expectedFraction = DiagnosticMessage(.badConfig, "expected a number from 0 to 1")
+
+    static func notATorchtitanField(_ name: String, _ fields: [String]) -> Self {
+        .init(.badConfig, "'\(name)' is not a field of torchtitan's lr_scheduler (\(fields.joined(separator: ", ")))")
+    }
+
+    static func notATorchtitanDecayType(_ name: String) -> Self {
+        .init(.unsupportedConfig, "'\(name)' is not a decay type torchtitan has (linear, sqrt, cosine)")
+    }
+
     static let timmNeedsLr = DiagnosticMessage(
         .badConfig, "no --lr: timm computes it from --lr-base and the batch size; give --lr")
 

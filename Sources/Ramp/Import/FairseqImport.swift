@@ -92,6 +92,16 @@ extension ConfigReader {
             }
             return "[" + numbers.joined(separator: ", ") + "]"
         }
+        if field == "epoch2lr" || field == "update2lr" {
+            // Read now, so that a dict fairseq cannot read is refused at its flag.
+            do throws(CheckError) {
+                _ = try Builtins.manualRates(value, at: SourceRange(0, 0))
+            } catch {
+                guard let d = error.diagnostic else { throw error }
+                throw fail(flag, DiagnosticMessage(d.kind, d.message))
+            }
+            return JSONValue.quote(value)
+        }
         if ["True", "False"].contains(value) { return value }
         if let x = Double(value), x.isFinite { return fmt(x) }
         return JSONValue.quote(value)

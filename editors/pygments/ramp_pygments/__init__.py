@@ -20,7 +20,7 @@ BUILTINS = (
     'wsd', 'reduce_on_plateau', 'restarts', 'at', 'hold', 'float32', 'running_product', 'chained',
     'chain', 'plateau', 'cos', 'sin', 'tan', 'exp', 'log', 'sqrt', 'floor', 'ceil', 'abs', 'tanh',
     'mod', 'min', 'max', 'unchecked', 'with_momentum', 'layer_decay', 'chainable', 'product',
-    'timestring', 'run_length', 'range', 'milestone_values', 'span', 'cosine_periods', 'composite',
+    'timestring', 'run_length', 'range', 'milestone_values', 'manual_pieces', 'span', 'cosine_periods', 'composite',
     'len', 'keys', 'values', 'cumprod', 'if', 'coalesce', 'signal', 'step_samples', 'item',
     'with_output',
 )

@@ -22,7 +22,7 @@ syntax match rampBuiltin "\<\%(piecewise\|interpolate\|wsd\|reduce_on_plateau\|r
 syntax match rampBuiltin "\<\%(float32\|running_product\|chained\|chain\|plateau\|cos\|sin\|tan\|exp\)\>\%(\s*=[^=]\)\@!"
 syntax match rampBuiltin "\<\%(log\|sqrt\|floor\|ceil\|abs\|tanh\|mod\|min\|max\|unchecked\)\>\%(\s*=[^=]\)\@!"
 syntax match rampBuiltin "\<\%(with_momentum\|layer_decay\|chainable\|product\|timestring\|run_length\)\>\%(\s*=[^=]\)\@!"
-syntax match rampBuiltin "\<\%(range\|milestone_values\|span\|cosine_periods\|composite\|len\|keys\)\>\%(\s*=[^=]\)\@!"
+syntax match rampBuiltin "\<\%(range\|milestone_values\|manual_pieces\|span\|cosine_periods\|composite\|len\|keys\)\>\%(\s*=[^=]\)\@!"
 syntax match rampBuiltin "\<\%(values\|cumprod\|if\|coalesce\|signal\|step_samples\|item\|with_output\)\>\%(\s*=[^=]\)\@!"
 
 " Names with a fixed meaning, and constants.

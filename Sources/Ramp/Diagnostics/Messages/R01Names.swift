@@ -49,6 +49,9 @@ extension DiagnosticMessage {
         "a duration in tokens needs 'sequence_length' when batch_size is scheduled; add a line such as "
             + "`sequence_length 2048`")
 
+    static let manualEpochsNeedStepsPerEpoch = DiagnosticMessage(
+        .settingMissing, "epoch2lr's epochs need 'steps_per_epoch', the updates in an epoch")
+
     static func composerEpochsNeedStepsPerEpoch(_ time: String) -> Self {
         .init(
             .settingMissing,

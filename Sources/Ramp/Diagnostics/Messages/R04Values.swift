@@ -102,6 +102,12 @@ extension DiagnosticMessage {
         .badSetting,
         "signals must be a list of different names, each an identifier, such as `signals [\"cooldown\"]`")
 
+    static func notAManualDict(_ text: String, _ why: String) -> Self {
+        .init(.badValue, "'\(text)' is not a dict of rates as fairseq's --epoch2lr and --update2lr take: \(why)")
+    }
+
+    static let manualNeedsLr = DiagnosticMessage(.badValue, "lr needs a rate: fairseq starts from lr[0]")
+
     static func notAComposerTime(_ time: String) -> Self {
         .init(.badValue, "'\(time)' is not a Composer time such as '10ba', '2ep' or '0.1dur'")
     }

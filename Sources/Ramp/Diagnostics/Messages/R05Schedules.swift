@@ -30,6 +30,10 @@ extension DiagnosticMessage {
         .init(.tooLarge, "this schedule is too large (more than \(limit) parts once expanded)")
     }
 
+    static func manualDictTooLong(_ limit: Int) -> Self {
+        .init(.tooLarge, "a dict of rates gives at most \(limit) keys")
+    }
+
     static let rangeTooLong = DiagnosticMessage(.tooLarge, "range(...) gives at most 100000 numbers")
 
     static func tooDeep(_ limit: Int) -> Self {

@@ -123,6 +123,17 @@ extension Builtins {
             return try steps(a.values["time"] ?? .none)
         },
         BuiltinSpec(
+            "manual_pieces", .helper,
+            doc:
+                "fairseq's manual scheduler as constant pieces over updates: update2lr's rate once it has a key that "
+                + "low, else epoch2lr's (epochs through steps_per_epoch), else lr[0]",
+            params: [
+                ParamSpec("lr", .numbers, .required, doc: "fairseq's --lr, whose first rate holds before any key"),
+                ParamSpec("epoch2lr", .string, .string("{}"), doc: "a dict such as \"{'1-2': 0.1, '3': 0.05}\""),
+                ParamSpec("update2lr", .string, .string("{}"), doc: "a dict such as \"{'0': 0.08, '22,34': 0.02}\""),
+            ]
+        ) { a throws(CheckError) in try Builtins.manualPieces(a) },
+        BuiltinSpec(
             "run_length", .helper,
             doc: "the run's length in steps (`total`), for schedules written over the fraction of the run (fvcore)",
             params: []

@@ -5,7 +5,7 @@ RAMP = .build/debug/ramp
 SAMPLE = samples/card.ramp
 SAMPLE_METRICS = samples/card.metrics
 
-.PHONY: run test build release deps clean fuzz python-check integration wheel style
+.PHONY: run test build release deps clean fuzz python-check integration llm-frameworks wheel style
 
 APT_INSTALL = apt-get install -y -q --no-install-recommends
 
@@ -133,6 +133,33 @@ clean:
 VENV = .build/integration-venv
 WHEELS ?= /opt/wheels
 INTEGRATION_PACKAGES = torch transformers accelerate lightning jax optax keras numpy pytest nbconvert ipykernel fastai
+
+## llm-frameworks: megatron-core, torchtitan, nemo-toolkit, paddlepaddle and fairseq (fairseq-fixed, its Python 3.11
+## build) in .build/llm-venv, over the integration environment (a .pth file), installed without their dependency
+## trees, which their schedulers never import (../shared/reference/README.md). Each is given 10 minutes; one that
+## does not install is skipped by its test, which says so.
+LLM_VENV = .build/llm-venv
+LLM_PACKAGES = megatron-core==0.19.2 torchtitan==0.3.0 nemo-toolkit==3.0.0 paddlepaddle==3.3.1 tyro==1.0.17 \
+	docstring-parser shtab typeguard spmd_types==0.2.3 hydra-core==1.3.8 omegaconf==2.3.0 \
+	antlr4-python3-runtime==4.9.3 wrapt onnx==1.23.2 "protobuf>=6.31.1" httpx httpcore certifi
+LLM_SITE = $(LLM_VENV)/lib/python3.11/site-packages
+llm-frameworks:
+	@test -x $(LLM_VENV)/bin/python || $(PYTHON) -m venv $(LLM_VENV)
+	@$(VENV)/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])" > $(LLM_SITE)/integration.pth
+	@$(LLM_VENV)/bin/python -c "import megatron.core, torchtitan, nemo, paddle" 2>/dev/null || \
+		{ echo "Installing megatron-core, torchtitan, nemo-toolkit and paddlepaddle into $(LLM_VENV) (once)..."; \
+		  timeout 600 $(LLM_VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps \
+			--ignore-requires-python $(LLM_PACKAGES) || echo "note: they did not install; their tests skip"; }
+	@test -d $(LLM_SITE)/fairseq || \
+		{ echo "Installing fairseq's Python sources (fairseq-fixed 0.12.3.1) into $(LLM_VENV) (once)..."; \
+		  $(LLM_VENV)/bin/python -m pip install -q --disable-pip-version-check wheel "setuptools<81" cython && \
+		  rm -rf .build/fairseq-src && \
+		  timeout 600 $(LLM_VENV)/bin/python -m pip download -q --disable-pip-version-check --no-deps \
+			--no-build-isolation -d .build/fairseq-src fairseq-fixed==0.12.3.1 && \
+		  tar xzf .build/fairseq-src/fairseq_fixed-0.12.3.1.tar.gz -C .build/fairseq-src && \
+		  cp -r .build/fairseq-src/fairseq_fixed-0.12.3.1/fairseq $(LLM_SITE)/ \
+		  || echo "note: fairseq did not install; its tests skip"; }
+
 integration: build
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	@KERAS_BACKEND=jax $(VENV)/bin/python -c "import torch, transformers, lightning, jax, optax, keras, nbconvert, ipykernel, fastai.callback.schedule" 2>/dev/null || \
@@ -142,5 +169,7 @@ integration: build
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	RAMP_PYTHON=$(abspath $(VENV))/bin/python $(SWIFT) test --skip-build $(BUILD_FLAGS)
 	RAMP=$(abspath $(RAMP)) $(VENV)/bin/python -m pytest -q -rs -p no:cacheprovider Tests/Python Tests/Integration
+	$(MAKE) --no-print-directory llm-frameworks
+	RAMP=$(abspath $(RAMP)) $(LLM_VENV)/bin/python -m pytest -q -rs -p no:cacheprovider Tests/Integration/test_llm_frameworks.py
 	$(MAKE) --no-print-directory wheel
 	RAMP=$(abspath $(RAMP)) RAMP_WHEEL_DIR=$(abspath $(WHEEL_DIR))/dist $(VENV)/bin/python -m pytest -q -rs -p no:cacheprovider Tests/Wheel

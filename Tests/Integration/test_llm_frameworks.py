@@ -195,13 +195,20 @@ FAIRSEQ = [
           max_update=60, lr=[0.0005]), 60, 7),
     ("fixed", "--lr-scheduler fixed --force-anneal 4 --lr-shrink 0.3 --warmup-updates 3 --lr 0.2,0.1,0.05",
      dict(force_anneal=4, lr_shrink=0.3, warmup_updates=3, lr=[0.2, 0.1, 0.05]), 42, 6),
+    # --force-anneal: each epoch's start from epoch 2 takes the rate reached as its peak, inside the warmup too.
+    ("polynomial_decay", "--lr-scheduler polynomial_decay --warmup-updates 7 --force-anneal 2 "
+     "--end-learning-rate 0.001 --power 1.5 --total-num-update 40 --lr 0.1",
+     dict(warmup_updates=7, force_anneal=2, end_learning_rate=0.001, power=1.5, total_num_update=40, lr=[0.1]), 48, 5),
+    ("polynomial_decay", "--lr-scheduler polynomial_decay --warmup-updates 3 --force-anneal 1 "
+     "--end-learning-rate 0.002 --power 2 --total-num-update 30 --lr 0.1",
+     dict(warmup_updates=3, force_anneal=1, end_learning_rate=0.002, power=2.0, total_num_update=30, lr=[0.1]), 34, 4),
     ("manual", "--lr-scheduler manual --epoch2lr \"{'1-3': 0.2, '2': 0.1, '5': 0.05}\" "
      "--update2lr \"{'30': 0.01, '33,36': 0.02}\" --lr 0.3",
      dict(epoch2lr="{'1-3': 0.2, '2': 0.1, '5': 0.05}", update2lr="{'30': 0.01, '33,36': 0.02}", lr=[0.3]), 40, 5),
 ]
 
 
-@pytest.mark.parametrize("name,flags,cfg,steps,per_epoch", FAIRSEQ, ids=[f[0] for f in FAIRSEQ])
+@pytest.mark.parametrize("name,flags,cfg,steps,per_epoch", FAIRSEQ, ids=[f"{f[0]}-{i}" for i, f in enumerate(FAIRSEQ)])
 def test_fairseq_matches_its_command_line(name, flags, cfg, steps, per_epoch, tmp_path):
     schedulers = framework("fairseq", import_fairseq)
     from omegaconf import OmegaConf

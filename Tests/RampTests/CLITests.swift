@@ -165,6 +165,20 @@ func temporaryFile(_ contents: String, name: String = "p.ramp") throws -> String
         #expect(table.stdout == "step,lr\n0,0.0\n1,0.05\n2,0.1\n3,0.05\n4,0.0\n")
     }
 
+    /// torchtitan's job TOML is read by `table` and `explain` directly: 6 warmup steps of 0.1 / 6 each, over 50.
+    @Test func tableAndExplainReadATorchtitanJobFile() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ramp-toml-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let job = dir.appendingPathComponent("llama3_debug.toml")
+        try "[optimizer]\nlr = 0.1\n\n[lr_scheduler]\nwarmup_steps = 6\n\n[training]\nsteps = 50\n".write(
+            to: job, atomically: true, encoding: .utf8)
+        let table = try ramp(["table", job.path, "--steps", "3"])
+        #expect(table.stdout == "step,lr\n0,0.016666666666666666\n1,0.03333333333333333\n2,0.05\n")
+        let explain = try ramp(["explain", job.path])
+        #expect(explain.status == 0 && explain.stdout.hasPrefix("base: 0.1\ntotal: 50 steps\n"))
+    }
+
     @Test func tableOfTheCardExampleEndsOnThePlateau() throws {
         let r = try ramp(["table", "samples/card.ramp", "--steps", "60", "--metrics", "samples/card.metrics"])
         #expect(r.status == 0)

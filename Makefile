@@ -170,6 +170,7 @@ integration: build
 	RAMP_PYTHON=$(abspath $(VENV))/bin/python $(SWIFT) test --skip-build $(BUILD_FLAGS)
 	RAMP=$(abspath $(RAMP)) $(VENV)/bin/python -m pytest -q -rs -p no:cacheprovider Tests/Python Tests/Integration
 	$(MAKE) --no-print-directory llm-frameworks
-	RAMP=$(abspath $(RAMP)) $(LLM_VENV)/bin/python -m pytest -q -rs -p no:cacheprovider Tests/Integration/test_llm_frameworks.py
+	RAMP=$(abspath $(RAMP)) $(LLM_VENV)/bin/python -m pytest -q -rs -p no:cacheprovider \
+		Tests/Integration/test_llm_frameworks.py
 	$(MAKE) --no-print-directory wheel
 	RAMP=$(abspath $(RAMP)) RAMP_WHEEL_DIR=$(abspath $(WHEEL_DIR))/dist $(VENV)/bin/python -m pytest -q -rs -p no:cacheprovider Tests/Wheel

@@ -43,29 +43,34 @@ import Testing
     /// A dict fairseq cannot read is refused at its flag; epochs without their length at the call.
     @Test func refusals() {
         #expect(
-            ImportConfigTests.refused("--lr-scheduler manual --epoch2lr '{1: 0.1}' --lr 0.1\n", "train.args") == """
-                train.args:1:23: error[R0409]: --epoch2lr: '{1: 0.1}' is not a dict of rates as fairseq's --epoch2lr and --update2lr take: a key is not a quoted string
-                --lr-scheduler manual --epoch2lr '{1: 0.1}' --lr 0.1
-                                      ^~~~~~~~~~
-                """)
+            ImportConfigTests.refused("--lr-scheduler manual --epoch2lr '{1: 0.1}' --lr 0.1\n", "train.args")
+                == [
+                    "train.args:1:23: error[R0409]: --epoch2lr: '{1: 0.1}' is not a dict of rates as fairseq's "
+                        + "--epoch2lr and --update2lr take: a key is not a quoted string",
+                    "--lr-scheduler manual --epoch2lr '{1: 0.1}' --lr 0.1",
+                    "                      ^~~~~~~~~~",
+                ].joined(separator: "\n"))
         #expect(
             ImportConfigTests.refused("--lr-scheduler manual --update2lr \"{'1-2-3': 0.1}\" --lr 0.1\n", "t.args")
-                == """
-                t.args:1:23: error[R0409]: --update2lr: '{'1-2-3': 0.1}' is not a dict of rates as fairseq's --epoch2lr and --update2lr take: '1-2-3' is not a range a-b
-                --lr-scheduler manual --update2lr "{'1-2-3': 0.1}" --lr 0.1
-                                      ^~~~~~~~~~~
-                """)
+                == [
+                    "t.args:1:23: error[R0409]: --update2lr: '{'1-2-3': 0.1}' is not a dict of rates as fairseq's "
+                        + "--epoch2lr and --update2lr take: '1-2-3' is not a range a-b",
+                    "--lr-scheduler manual --update2lr \"{'1-2-3': 0.1}\" --lr 0.1",
+                    "                      ^~~~~~~~~~~",
+                ].joined(separator: "\n"))
         let file = SourceFile(name: "m.ramp", text: "fairseq.manual(lr=[0.1], epoch2lr=\"{'1': 0.1, '3': 0.2}\")\n")
         do {
             _ = try Compiler.compile(file)
             Issue.record("compiled without steps_per_epoch")
         } catch {
             #expect(
-                DiagnosticPrinter.render(error.diagnostics, in: file) == """
-                    m.ramp:1:1: error[R0105]: in 'fairseq.manual': epoch2lr's epochs need 'steps_per_epoch', the updates in an epoch
-                    fairseq.manual(lr=[0.1], epoch2lr="{'1': 0.1, '3': 0.2}")
-                    ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
-                    """)
+                DiagnosticPrinter.render(error.diagnostics, in: file)
+                    == [
+                        "m.ramp:1:1: error[R0105]: in 'fairseq.manual': epoch2lr's epochs need 'steps_per_epoch', "
+                            + "the updates in an epoch",
+                        "fairseq.manual(lr=[0.1], epoch2lr=\"{'1': 0.1, '3': 0.2}\")",
+                        "^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~",
+                    ].joined(separator: "\n"))
         }
     }
 }

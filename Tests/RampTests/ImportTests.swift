@@ -215,11 +215,14 @@ import Testing
     /// A fairseq scheduler Ramp does not read is refused at --lr-scheduler, naming those it reads.
     @Test func fairseqRefusal() {
         #expect(
-            ImportConfigTests.refused("--lr-scheduler pass_through --lr 0.1\n", "train.args") == """
-                train.args:1:1: error[R0602]: --lr-scheduler: 'pass_through' is not a fairseq scheduler Ramp reads (inverse_sqrt, tri_stage, polynomial_decay, cosine, triangular, fixed, step, reduce_lr_on_plateau, manual)
-                --lr-scheduler pass_through --lr 0.1
-                ^~~~~~~~~~~~~~
-                """)
+            ImportConfigTests.refused("--lr-scheduler pass_through --lr 0.1\n", "train.args")
+                == [
+                    "train.args:1:1: error[R0602]: --lr-scheduler: 'pass_through' is not a fairseq scheduler Ramp "
+                        + "reads (inverse_sqrt, tri_stage, polynomial_decay, cosine, triangular, fixed, step, "
+                        + "reduce_lr_on_plateau, manual)",
+                    "--lr-scheduler pass_through --lr 0.1",
+                    "^~~~~~~~~~~~~~",
+                ].joined(separator: "\n"))
     }
 
     /// Every NeMo case as a model's Hydra YAML: the policy under model.optim.sched with its params (and the

@@ -97,17 +97,22 @@ import Testing
                              ^
                 """)
         #expect(
-            ImportConfigTests.refused("[lr_scheduler]\nwarmup_steps = 2\nwarmup_ratio = 0.1\n", "llama.toml") == """
-                llama.toml:3:1: error[R0601]: lr_scheduler.warmup_ratio: 'warmup_ratio' is not a field of torchtitan's lr_scheduler (warmup_steps, total_steps, decay_ratio, decay_type, min_lr_factor)
-                warmup_ratio = 0.1
-                ^~~~~~~~~~~~
-                """)
+            ImportConfigTests.refused("[lr_scheduler]\nwarmup_steps = 2\nwarmup_ratio = 0.1\n", "llama.toml")
+                == [
+                    "llama.toml:3:1: error[R0601]: lr_scheduler.warmup_ratio: 'warmup_ratio' is not a field of "
+                        + "torchtitan's lr_scheduler (warmup_steps, total_steps, decay_ratio, decay_type, "
+                        + "min_lr_factor)",
+                    "warmup_ratio = 0.1",
+                    "^~~~~~~~~~~~",
+                ].joined(separator: "\n"))
         #expect(
-            ImportConfigTests.refused("[lr_scheduler]\ndecay_type = \"exponential\"\n", "llama.toml") == """
-                llama.toml:2:1: error[R0602]: lr_scheduler.decay_type: 'exponential' is not a decay type torchtitan has (linear, sqrt, cosine)
-                decay_type = "exponential"
-                ^~~~~~~~~~
-                """)
+            ImportConfigTests.refused("[lr_scheduler]\ndecay_type = \"exponential\"\n", "llama.toml")
+                == [
+                    "llama.toml:2:1: error[R0602]: lr_scheduler.decay_type: 'exponential' is not a decay type "
+                        + "torchtitan has (linear, sqrt, cosine)",
+                    "decay_type = \"exponential\"",
+                    "^~~~~~~~~~",
+                ].joined(separator: "\n"))
         #expect(
             ImportConfigTests.refused("[training]\nsteps = 1e4\n", "llama.toml") == """
                 llama.toml:2:1: error[R0601]: training.steps: expected a whole number

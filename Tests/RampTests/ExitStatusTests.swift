@@ -102,6 +102,32 @@ import Testing
         let left = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
         #expect(left == ["out.py", "out.py.tmp-1", "out.py.tmp-x1", "x"])
     }
+
+    /// `-o /dev/null` or a FIFO is written into, not replaced by a file (as root, a rename would replace the
+    /// device); a link stays a link, and the file it names gets the text.
+    @Test func whatIsNotAFileIsWrittenInPlaceAndLinksAreFollowed() throws {
+        let dir = URL(fileURLWithPath: try temporaryFile("", name: "x")).deletingLastPathComponent().path
+        let fifo = dir + "/pipe"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let reader = open(fifo, O_RDONLY | O_NONBLOCK)
+        #expect(reader >= 0)
+        defer { close(reader) }
+        try AtomicFile.write("cosine(T=3)\n", to: fifo)
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let n = read(reader, &buffer, 64)
+        #expect(n == 12 && String(decoding: buffer[0..<12], as: UTF8.self) == "cosine(T=3)\n")
+        var info = stat()
+        #expect(lstat(fifo, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["pipe", "x"])
+
+        let file = dir + "/real.ramp"
+        let link = dir + "/link.ramp"
+        try AtomicFile.write("old\n", to: file)
+        #expect(symlink(file, link) == 0)
+        try AtomicFile.write("new\n", to: link)
+        #expect(lstat(link, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK)
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "new\n")
+    }
 }
 
 /// A control character in a program (a string, a comment, a stray byte)

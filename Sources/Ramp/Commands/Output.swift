@@ -66,8 +66,19 @@ public enum AtomicFile {
         public var description: String { "\(path): error: cannot write (\(reason))" }
     }
 
-    /// Writes what `body` streams into `path`.
+    /// Writes what `body` streams into `path`. A file is replaced whole, by renaming a finished temporary over it;
+    /// a link is followed, so the file it names is replaced and the link stays; anything that is not a file
+    /// (`/dev/null`, `/dev/stdout`, a FIFO) is written in place, never replaced by a file.
     public static func write(to path: String, _ body: (inout Output) throws -> Void) throws {
+        var path = path
+        var info = stat()
+        if lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFLNK, let resolved = realpath(path, nil) {
+            path = String(cString: resolved)
+            free(resolved)
+        }
+        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+            return try writeInPlace(to: path, body)
+        }
         reapStale(beside: path)
         let temporary = path + temporarySuffix + String(getpid())
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
@@ -86,6 +97,17 @@ public enum AtomicFile {
             unlink(temporary)
             throw Failure(path: path, reason: reason)
         }
+    }
+
+    /// Streams into what is not a regular file: there is nothing to replace atomically, and no fsync to ask for.
+    static func writeInPlace(to path: String, _ body: (inout Output) throws -> Void) throws {
+        let fd = open(path, O_WRONLY | O_TRUNC)
+        guard fd >= 0 else { throw Failure(path: path, reason: String(cString: strerror(errno))) }
+        var out = Output(fd: fd)
+        defer { close(fd) }
+        try body(&out)
+        out.flush()
+        if out.failed { throw Failure(path: path, reason: "the write failed") }
     }
 
     /// A temporary is named `PATH.tmp-PID`, after the process writing it.

@@ -15,6 +15,8 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "Sources" /
 
 import checks  # noqa: E402
 import runtime as rt  # noqa: E402
+import shapes  # noqa: E402
+from nodes import _Plain  # noqa: E402
 
 
 def test_pow_follows_c_where_python_raises():
@@ -72,6 +74,34 @@ def test_plateau_counts_patience_as_torch_does():
     # NaN never improves.
     tr = rt._tracker(math.inf)
     assert not spec.better(math.nan, tr["best"])
+
+
+def test_a_plateau_records_a_metric_without_touching_its_tracker():
+    # Metrics averaged two at a time, patience 0: (4 + 2) / 2 = 3 improves on inf; 3 then does not.
+    spec = shapes.PlateauSpec(patience=0, accumulate=2)
+    tr = rt._tracker(math.inf)
+    fired, half = spec.record(tr, 4.0, _Plain)
+    assert (fired, half) == (False, {"best": math.inf, "bad": 0, "cooldownLeft": 0, "pending": 1, "average": 4.0})
+    assert tr == rt._tracker(math.inf)
+    fired, whole = spec.record(half, 2.0, _Plain)
+    assert (fired, whole) == (False, {"best": 3.0, "bad": 0, "cooldownLeft": 0, "pending": 0, "average": 0.0})
+    fired, again = spec.record(spec.record(whole, 3.0, _Plain)[1], 3.0, _Plain)
+    assert (fired, again) == (True, {"best": 3.0, "bad": 0, "cooldownLeft": 0, "pending": 0, "average": 0.0})
+
+
+def test_reduce_on_plateau_halves_the_rate_when_the_plateau_fires():
+    spec = shapes.PlateauSpec(patience=0)
+    st = rt._reduce_state(0.1, rt._tracker(math.inf))
+    first = shapes._reduce_end(spec, 0.5, 0.01, 1e-8, st, 1.0, _Plain)
+    assert (first["value"], first["reductions"], first["tracker"]["best"]) == (0.1, 0, 1.0)
+    second = shapes._reduce_end(spec, 0.5, 0.01, 1e-8, first, 1.0, _Plain)
+    assert (second["value"], second["reductions"]) == (0.05, 1)
+    assert st == rt._reduce_state(0.1, rt._tracker(math.inf))
+    # Not below the minimum, and no cut once the change is within eps.
+    low = dict(second, value=0.012)
+    assert shapes._reduce_end(spec, 0.5, 0.01, 1e-8, low, 1.0, _Plain)["value"] == 0.01
+    floor = dict(second, value=0.01)
+    assert shapes._reduce_end(spec, 0.5, 0.01, 1e-8, floor, 1.0, _Plain)["reductions"] == 1
 
 
 def test_restarts_take_their_peak_from_the_body():

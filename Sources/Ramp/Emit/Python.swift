@@ -76,7 +76,7 @@ public enum Python {
 
     private static func runtimeParts() throws -> (checks: String, runtime: PythonRuntime) {
         do {
-            let runtime = try PythonRuntime.load()
+            let runtime = try PythonRuntime.load().plain()
             // Its imports are the module's own, computed below.
             let checks = try PythonRuntime.file("checks").split(separator: "\n", omittingEmptySubsequences: false)
                 .filter { !$0.hasPrefix("import ") }.joined(separator: "\n").trimmingCharacters(in: .newlines)

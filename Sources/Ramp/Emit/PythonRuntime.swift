@@ -34,13 +34,17 @@ struct PythonRuntime: Sendable {
 
     /// A Python file shipped with Ramp (checks.py, the array runtimes),
     /// without its docstring, which stays in the file. Its import of the
-    /// messages table becomes the table itself (`RuntimeMessages`).
+    /// messages table becomes the table itself (`RuntimeMessages`), and its
+    /// imports of the Python core's parts (marked `# ramp: carried`) go: the
+    /// module carries those parts before it.
     static func file(_ name: String) throws(Missing) -> String {
         guard let url = Bundle.module.url(forResource: name, withExtension: "py"),
             let text = try? String(contentsOf: url, encoding: .utf8)
         else { throw Missing(name: name) }
         return text.components(separatedBy: "\n\"\"\"\n").dropFirst().joined(separator: "\n\"\"\"\n")
             .replacingOccurrences(of: "\nfrom messages import _MESSAGES\n", with: "\n\(RuntimeMessages.pythonTable)\n")
+            .split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.hasSuffix("# ramp: carried") }.joined(separator: "\n")
             .trimmingCharacters(in: .newlines)
     }
 
@@ -59,6 +63,92 @@ struct PythonRuntime: Sendable {
             sections += PythonRuntime(text: text).sections
         }
         return PythonRuntime(sections: sections)
+    }
+
+    /// The runtime as plain Python modules carry it: the core's decisions
+    /// over its backend, `B.where(c, a, b)` and `B.select(i, branches, x)`,
+    /// written out as the conditional and the call they are in plain Python
+    /// (nodes.py's `_Plain`), so a step pays no call for them. The JAX modules
+    /// carry the same text as written, over jax_runtime.py's `_Arrays`.
+    func plain() -> PythonRuntime {
+        PythonRuntime(
+            sections: sections.map { Section(name: $0.name, requires: $0.requires, code: Self.plain($0.code)) })
+    }
+
+    static func plain(_ code: String) -> String {
+        let bytes = Array(code.utf8)
+        return String(decoding: inline(bytes, 0, bytes.count), as: UTF8.self)
+    }
+
+    /// `bytes[from..<to]` with every backend call in it written out.
+    private static func inline(_ bytes: [UInt8], _ from: Int, _ to: Int) -> [UInt8] {
+        let calls: [(name: [UInt8], arity: Int)] = [(Array("B.where(".utf8), 3), (Array("B.select(".utf8), 3)]
+        var out: [UInt8] = []
+        var i = from
+        scan: while i < to {
+            let boundary = i == from || !(isIdentifier(bytes[i - 1]) || bytes[i - 1] == UInt8(ascii: "."))
+            if boundary {
+                for call in calls where i + call.name.count <= to && Array(bytes[i..<i + call.name.count]) == call.name
+                {
+                    guard let (args, end) = arguments(bytes, i + call.name.count, to), args.count == call.arity
+                    else { continue }
+                    let a = args.map { String(decoding: inline(bytes, $0.lowerBound, $0.upperBound), as: UTF8.self) }
+                    let text =
+                        call.name.count == 8 ? "(\(a[1]) if \(a[0]) else \(a[2]))" : "(\(a[1]))[\(a[0])](\(a[2]))"
+                    out += Array(text.utf8)
+                    i = end
+                    continue scan
+                }
+            }
+            out.append(bytes[i])
+            i += 1
+        }
+        return out
+    }
+
+    /// The top-level arguments of a call whose parenthesis opened before
+    /// `start`, trimmed, and the index after its closing parenthesis.
+    private static func arguments(_ bytes: [UInt8], _ start: Int, _ to: Int) -> ([Range<Int>], Int)? {
+        var depth = 0
+        var args: [Range<Int>] = []
+        var begin = start
+        var i = start
+        var quote: UInt8?
+        func trimmed(_ r: Range<Int>) -> Range<Int> {
+            var lo = r.lowerBound
+            var hi = r.upperBound
+            while lo < hi, [32, 10, 9].contains(bytes[lo]) { lo += 1 }
+            while hi > lo, [32, 10, 9].contains(bytes[hi - 1]) { hi -= 1 }
+            return lo..<hi
+        }
+        while i < to {
+            let c = bytes[i]
+            if let q = quote {
+                if c == UInt8(ascii: "\\") { i += 1 } else if c == q { quote = nil }
+            } else if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") {
+                quote = c
+            } else if [UInt8(ascii: "("), UInt8(ascii: "["), UInt8(ascii: "{")].contains(c) {
+                depth += 1
+            } else if [UInt8(ascii: "]"), UInt8(ascii: "}")].contains(c) {
+                depth -= 1
+            } else if c == UInt8(ascii: ")") {
+                if depth == 0 {
+                    args.append(trimmed(begin..<i))
+                    return (args, i + 1)
+                }
+                depth -= 1
+            } else if c == UInt8(ascii: ","), depth == 0 {
+                args.append(trimmed(begin..<i))
+                begin = i + 1
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    private static func isIdentifier(_ c: UInt8) -> Bool {
+        (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z"))
+            || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || c == UInt8(ascii: "_")
     }
 
     init(sections: [Section]) {

@@ -16,6 +16,20 @@ def _f32(x):
     return jnp.asarray(x, jnp.float32).astype(jnp.asarray(0.0).dtype)
 
 
+class _Arrays:
+    """The backend the Python core (the sections the JAX modules share with
+    the Python modules) is written over, in jax.numpy: where(c, a, b) is
+    jnp.where and select(i, branches, x) is lax.switch, so both sides of a
+    decision are traced and the step runs under jit (nodes.py's _Plain is the
+    plain Python one)."""
+
+    where = staticmethod(jnp.where)
+
+    @staticmethod
+    def select(i, branches, x):
+        return jax.lax.switch(i, branches, x)
+
+
 def _group_schedules(schedules, group):
     """Each output's schedule for parameter group `group` (its name, or its
     index): the group's own where the program gives one (`lr[head]`), the

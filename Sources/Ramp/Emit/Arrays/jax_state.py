@@ -6,13 +6,19 @@ The schedule's memory (the phase in force, where it started, every plateau
 detector, every reduce-on-plateau) is a pytree of arrays, and every decision
 is a select, so a whole step is traceable under `jit`. Each function is the
 Python runtime's (runtime.py) written without branches: a part that is not in
-force computes as well, and its result is dropped by `jnp.where`.
+force computes as well, and its result is dropped by `jnp.where`. The
+plateau and reduce-on-plateau bookkeeping is the Python core's (shapes.py),
+over jax_runtime.py's backend: the module carries both before this part, so
+the compiler leaves out the imports marked `# ramp: carried`.
 """
 
 from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+
+from jax_runtime import _Arrays  # ramp: carried
+from shapes import _reduce_end  # ramp: carried
 
 
 def _float():
@@ -81,34 +87,10 @@ def _reduce_state(value, tracker):
 
 
 def _fires(spec, tr, metric, on):
-    """PlateauSpec.fires (runtime.py, which this module carries) without
-    branches: records `metric` in the tracker where `on` holds; returns
-    whether the plateau fired and the tracker."""
-    value = metric
-    counted = on
-    new = dict(tr)
-    if spec.accumulate > 1:
-        average = (tr["pending"] * tr["average"] + metric) / (tr["pending"] + 1)
-        pending = tr["pending"] + 1
-        complete = pending == spec.accumulate
-        counted = on & complete
-        value = average
-        new["pending"] = jnp.where(complete, 0, pending)
-        new["average"] = jnp.where(complete, 0.0, average)
-    better = spec.better(value, tr["best"])
-    new["best"] = jnp.where(better, value, tr["best"])
-    bad = jnp.where(better, 0, tr["bad"] + 1)
-    cooling = tr["cooldownLeft"] > 0
-    cooldown_left = jnp.where(cooling, tr["cooldownLeft"] - 1, tr["cooldownLeft"])
-    bad = jnp.where(cooling, 0, bad)
-    fired = bad > spec.patience
-    new["cooldownLeft"] = jnp.where(fired, spec.cooldown, cooldown_left)
-    new["bad"] = jnp.where(fired, 0, bad)
-    if spec.accumulate > 1:
-        # An incomplete average only moves the average.
-        new = {**_where(counted, new, tr), "pending": new["pending"], "average": new["average"]}
-        return counted & fired, _where(on, new, tr)
-    return on & fired, _where(on, new, tr)
+    """PlateauSpec.record (the Python core, which this module carries) where
+    `on` holds: whether the plateau fired, and the tracker."""
+    fired, after = spec.record(tr, metric, _Arrays)
+    return on & fired, _where(on, after, tr)
 
 
 def _plateau(spec, s, slot, metric, on):
@@ -118,15 +100,10 @@ def _plateau(spec, s, slot, metric, on):
 
 
 def _reduce(spec, factor, minimum, eps, s, slot, metric, on):
-    """reduce_on_plateau at the end of a step where `on` holds: the rate times
-    `factor` (not below `minimum`) when the plateau fires and the change is over `eps`."""
+    """reduce_on_plateau at the end of a step where `on` holds (the Python
+    core's _reduce_end, which this module carries)."""
     st = s[slot]
-    fired, tr = _fires(spec, st["tracker"], metric, on)
-    scaled = st["value"] * factor
-    reduced = jnp.where(minimum >= scaled, minimum, scaled)
-    cut = fired & (st["value"] - reduced > eps)
-    return _put(s, slot, {"value": jnp.where(cut, reduced, st["value"]), "tracker": tr,
-                          "reductions": jnp.where(cut, st["reductions"] + 1, st["reductions"])})
+    return _put(s, slot, _where(on, _reduce_end(spec, factor, minimum, eps, st, metric, _Arrays), st))
 
 
 class RampState(NamedTuple):

@@ -47,6 +47,23 @@ def _max(a, b):
     return b if b >= a else a
 
 
+class _Plain:
+    """The backend the Python core is written over, in plain Python. Each
+    concept the Python and JAX modules share (jax_runtime.py's _Arrays is the
+    other backend) decides with where(c, a, b), `a` where `c` holds and `b`
+    elsewhere (here a conditional), and select(i, branches, x), branch i
+    applied to x (here the one branch called), so the same code runs fast here
+    and traces under jit there."""
+
+    @staticmethod
+    def where(c, a, b):
+        return a if c else b
+
+    @staticmethod
+    def select(i, branches, x):
+        return branches[i](x)
+
+
 def _steps(x):
     """EntryPlan.steps: a length fixed at entry, the nearest whole step, at least 1, at most 10^15."""
     if not x >= 1:

@@ -8,7 +8,7 @@ import bisect
 import copy
 import math
 
-from nodes import Const, _Node, _steps
+from nodes import Const, _Node, _Plain, _steps
 
 
 # ramp-section: sequence requires: arith, const
@@ -228,7 +228,8 @@ class Plateau:
     def holds(self, local, metric, now, s):
         if metric is None:
             return False
-        return self.spec.fires(s[self.slot], metric)
+        fired, s[self.slot] = self.spec.record(s[self.slot], metric, _Plain)
+        return fired
 
 
 # ramp-section: signal

@@ -7,7 +7,7 @@ nodes.py.
 
 import math
 
-from nodes import _Node, _floor, _max, _min, _pow
+from nodes import _Node, _Plain, _floor, _min, _pow
 
 
 # ramp-section: plateau
@@ -40,32 +40,59 @@ class PlateauSpec:
             return a > best * self._factor + self.atol
         return a > best + self.threshold + self.atol
 
+    def record(self, tr, metric, B):
+        """One metric recorded in the tracker `tr`, which is left as it is:
+        whether the plateau fires, and the tracker after. Written over the
+        backend B (nodes.py's _Plain, jax_runtime.py's _Arrays) without a
+        branch on the metric, so the JAX modules trace it under jit."""
+        value = metric
+        pending, average = tr["pending"], tr["average"]
+        counted = True
+        if self.accumulate > 1:
+            # Metrics are averaged `accumulate` at a time; an incomplete average moves only the average.
+            average = (pending * average + metric) / (pending + 1)
+            pending += 1
+            counted = pending == self.accumulate
+            value = average
+            pending = B.where(counted, 0, pending)
+            average = B.where(counted, 0.0, average)
+        best = tr["best"]
+        better = self.better(value, best)
+        bad = B.where(better, 0, tr["bad"] + 1)
+        best = B.where(better, value, best)
+        left = tr["cooldownLeft"]
+        cooling = left > 0
+        bad = B.where(cooling, 0, bad)
+        left = B.where(cooling, left - 1, left)
+        fired = bad > self.patience
+        left = B.where(fired, self.cooldown, left)
+        bad = B.where(fired, 0, bad)
+        if self.accumulate > 1:
+            fired = counted & fired
+            best = B.where(counted, best, tr["best"])
+            bad = B.where(counted, bad, tr["bad"])
+            left = B.where(counted, left, tr["cooldownLeft"])
+        return fired, {"best": best, "bad": bad, "cooldownLeft": left, "pending": pending, "average": average}
+
     def fires(self, tr, metric):
         """Records one metric in the tracker `tr`; True when the plateau fires."""
-        value = metric
-        if self.accumulate > 1:
-            tr["average"] = (tr["pending"] * tr["average"] + metric) / (tr["pending"] + 1)
-            tr["pending"] += 1
-            if tr["pending"] != self.accumulate:
-                return False
-            value = tr["average"]
-            tr["pending"] = 0
-            tr["average"] = 0.0
-        if self.better(value, tr["best"]):
-            tr["best"] = value
-            bad = 0
-        else:
-            bad = tr["bad"] + 1
-        left = tr["cooldownLeft"]
-        if left > 0:
-            tr["cooldownLeft"] = left - 1
-            bad = 0
-        if bad <= self.patience:
-            tr["bad"] = bad
-            return False
-        tr["cooldownLeft"] = self.cooldown
-        tr["bad"] = 0
-        return True
+        fired, after = self.record(tr, metric, _Plain)
+        tr.update(after)
+        return fired
+
+
+def _reduce_end(spec, factor, minimum, eps, st, metric, B):
+    """reduce_on_plateau's state `st` after a step that measured `metric`
+    (st is left as it is), over the backend B: the rate times `factor`, not
+    below `minimum`, when the plateau fires and the change is over `eps`."""
+    fired, tracker = spec.record(st["tracker"], metric, B)
+    value = st["value"]
+    scaled = value * factor
+    # Ramp's max(scaled, minimum).
+    reduced = B.where(minimum >= scaled, minimum, scaled)
+    cut = fired & (value - reduced > eps)
+    return {"value": B.where(cut, reduced, value), "tracker": tracker,
+            "reductions": B.where(cut, st["reductions"] + 1, st["reductions"])}
 
 
 def _tracker(best, cooldown_left=0):
@@ -91,14 +118,8 @@ class ReduceOnPlateau(_Node):
         return s[self.slot]["value"]
 
     def observe(self, t, metric, now, s, initial):
-        if metric is None:
-            return
-        st = s[self.slot]
-        if self.plateau.fires(st["tracker"], metric):
-            reduced = _max(st["value"] * self.factor, self.min)
-            if st["value"] - reduced > self.eps:
-                st["value"] = reduced
-                st["reductions"] += 1
+        if metric is not None:
+            s[self.slot] = _reduce_end(self.plateau, self.factor, self.min, self.eps, s[self.slot], metric, _Plain)
 
 
 def _reduce_state(value, tracker):

@@ -15,6 +15,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "Sources" /
 
 import checks  # noqa: E402
 import runtime as rt  # noqa: E402
+import sequence  # noqa: E402
 import shapes  # noqa: E402
 from nodes import _Plain  # noqa: E402
 
@@ -102,6 +103,19 @@ def test_reduce_on_plateau_halves_the_rate_when_the_plateau_fires():
     assert shapes._reduce_end(spec, 0.5, 0.01, 1e-8, low, 1.0, _Plain)["value"] == 0.01
     floor = dict(second, value=0.01)
     assert shapes._reduce_end(spec, 0.5, 0.01, 1e-8, floor, 1.0, _Plain)["reductions"] == 1
+
+
+def test_the_locator_finds_the_phase_in_force_and_holds_its_last_step():
+    # Phases of 10 and 3 steps, then one that does not end: they start at 0, 10 and 13.
+    table = ([0, 10, 13], [9.0, 2.0, math.inf])
+    steps = [0.0, 9.0, 10.0, 11.5, 12.0, 12.5, 13.0, 40.0]
+    assert [sequence._locate(table, t, _Plain) for t in steps] == [
+        (0, 0.0), (0, 9.0), (1, 0.0), (1, 1.5), (1, 2.0), (1, 2.0), (2, 0.0), (2, 27.0)]
+    bodies = (lambda u: u, lambda u: 10 * u, lambda u: -u)
+    assert [sequence._located(table, bodies, t, _Plain) for t in (3.0, 11.0, 20.0)] == [3.0, 10.0, -7.0]
+    # Phases that end on conditions: the steps since the phase began, or the step held after the last.
+    assert sequence._held_local(False, None, 5, 8, _Plain) == 3
+    assert sequence._held_local(True, 4.0, 5, 80, _Plain) == 4.0
 
 
 def test_restarts_take_their_peak_from_the_body():

@@ -172,18 +172,18 @@ import Testing
     }
 
     /// Plain Python modules carry the core's decisions written out: a
-    /// `B.where` becomes the conditional, a `B.select` the one call, nested
-    /// and across lines alike, and nothing else moves.
+    /// `B.where` becomes the conditional, a `B.select` the one call, a
+    /// `B.at` the index, nested and across lines alike, and nothing else moves.
     @Test func plainRuntimeWritesTheBackendOut() {
         let code = """
             x = B.where(a[0] > f(b, c), "(,)", B.where(done, held,
                                                        t - start))
-            y = B.select(i, (f, g), u + 1) + AB.where(1, 2, 3) + jnp.where(c, 1, 2)
+            y = B.select(i, (f, g), u + 1) + AB.where(1, 2, 3) + jnp.where(c, 1, 2) + B.at(lasts, k - 1)
             """
         #expect(
             PythonRuntime.plain(code) == """
                 x = ("(,)" if a[0] > f(b, c) else (held if done else t - start))
-                y = ((f, g))[i](u + 1) + AB.where(1, 2, 3) + jnp.where(c, 1, 2)
+                y = ((f, g))[i](u + 1) + AB.where(1, 2, 3) + jnp.where(c, 1, 2) + (lasts)[k - 1]
                 """)
     }
 }

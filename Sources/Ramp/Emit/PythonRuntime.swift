@@ -66,8 +66,8 @@ struct PythonRuntime: Sendable {
     }
 
     /// The runtime as plain Python modules carry it: the core's decisions
-    /// over its backend, `B.where(c, a, b)` and `B.select(i, branches, x)`,
-    /// written out as the conditional and the call they are in plain Python
+    /// over its backend, `B.where(c, a, b)`, `B.select(i, branches, x)` and
+    /// `B.at(xs, i)`, written out as the conditional, the call and the index they are in plain Python
     /// (nodes.py's `_Plain`), so a step pays no call for them. The JAX modules
     /// carry the same text as written, over jax_runtime.py's `_Arrays`.
     func plain() -> PythonRuntime {
@@ -82,7 +82,12 @@ struct PythonRuntime: Sendable {
 
     /// `bytes[from..<to]` with every backend call in it written out.
     private static func inline(_ bytes: [UInt8], _ from: Int, _ to: Int) -> [UInt8] {
-        let calls: [(name: [UInt8], arity: Int)] = [(Array("B.where(".utf8), 3), (Array("B.select(".utf8), 3)]
+        // Each call, its arguments' count, and what it is in plain Python.
+        let calls: [(name: [UInt8], arity: Int, text: ([String]) -> String)] = [
+            (Array("B.where(".utf8), 3, { "(\($0[1]) if \($0[0]) else \($0[2]))" }),
+            (Array("B.select(".utf8), 3, { "(\($0[1]))[\($0[0])](\($0[2]))" }),
+            (Array("B.at(".utf8), 2, { "(\($0[0]))[\($0[1])]" }),
+        ]
         var out: [UInt8] = []
         var i = from
         scan: while i < to {
@@ -93,9 +98,7 @@ struct PythonRuntime: Sendable {
                     guard let (args, end) = arguments(bytes, i + call.name.count, to), args.count == call.arity
                     else { continue }
                     let a = args.map { String(decoding: inline(bytes, $0.lowerBound, $0.upperBound), as: UTF8.self) }
-                    let text =
-                        call.name.count == 8 ? "(\(a[1]) if \(a[0]) else \(a[2]))" : "(\(a[1]))[\(a[0])](\(a[2]))"
-                    out += Array(text.utf8)
+                    out += Array(call.text(a).utf8)
                     i = end
                     continue scan
                 }

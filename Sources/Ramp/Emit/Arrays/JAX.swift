@@ -2,7 +2,8 @@ import Foundation
 
 /// `ramp compile --to jax`: a module whose `schedule(count)` is a pure
 /// jax.numpy function of the step count, generated from the program's IR:
-/// phases are selected with `jnp.where` over their fixed starts and each
+/// the phase in force is located by the Python core (`_located`, shared with
+/// the Python modules) over a table of their fixed starts, and each
 /// phase's arithmetic is written out as in the Python module (the same
 /// transcription of Ramp's shapes), so the function traces under `jit` with
 /// no Python branching on traced values, and under `jax_enable_x64` gives
@@ -62,7 +63,8 @@ public enum JAX {
 
             """)
         let make = makeFunctions(program, body: body, what: "as a function of the step count")
-        return header + (try runtime("checks")) + "\n\n\n" + (try runtime("jax_runtime")) + "\n\n\n" + make + "\n"
+        return header + (try runtime("checks")) + "\n\n\n" + (try runtime("jax_runtime")) + "\n\n\n"
+            + (try core(["locate"])) + "\n\n\n" + make + "\n"
     }
 
     /// `make_schedules(base)`, whose body is `body` and which returns every
@@ -212,14 +214,17 @@ extension JAX {
                     \(Python.pythonString("An optax transformation scaling updates by the rate, ending each step with its `value`: chain it after an optimizer whose rate is 1."))
                     return _scale_by_schedule(schedule if base is None else make_schedules(base)["lr"])
                 """
-        // The plateau's counting is the Python runtime's own (PlateauSpec), written once.
-        let plateau: String
-        do {
-            plateau = try PythonRuntime.load().sections.first { $0.name == "plateau" }!.code
-        } catch { throw ModuleError(description: error.description) }
-        return header + (try runtime("checks")) + "\n\n\n" + (try runtime("jax_runtime")) + "\n\n\n" + plateau
-            + "\n\n\n"
-            + (try runtime("jax_state")) + "\n\n\n" + make + "\n"
+        // The plateau's counting and the phase locator are the Python core's own, written once.
+        return header + (try runtime("checks")) + "\n\n\n" + (try runtime("jax_runtime")) + "\n\n\n"
+            + (try core(["plateau", "locate"])) + "\n\n\n" + (try runtime("jax_state")) + "\n\n\n" + make + "\n"
+    }
+
+    /// Sections of the Python core, as written (over the backend a module
+    /// passes them: `_Arrays` here, Keras' `_Ops`).
+    static func core(_ names: [String]) throws -> String {
+        let runtime: PythonRuntime
+        do { runtime = try PythonRuntime.load() } catch { throw ModuleError(description: error.description) }
+        return names.map { name in runtime.sections.first { $0.name == name }!.code }.joined(separator: "\n\n\n")
     }
 
     /// The body of a function of `base` that defines the schedule's phase
@@ -379,8 +384,8 @@ extension Python.Writer {
         }
     }
 
-    /// Defines a function of the local step for a static sequence, choosing
-    /// the phase in force with `jnp.where`, and returns its name.
+    /// Defines a function of the local step for a static sequence, the
+    /// phase in force located by the Python core over its table, and returns its name.
     mutating func jaxSequence(_ s: PhaseSequence, output: String, into defs: inout [String]) throws -> String {
         guard let starts = s.starts else {
             throw JAX.ModuleError(
@@ -410,20 +415,22 @@ extension Python.Writer {
             if let rises { pendingRise = rises }
             bodies.append(name)
         }
+        // The phase in force and its step are the Python core's (`_located`), over the phase table.
         let seq = fresh(output + "_phases")
-        var lines = ["def \(seq)(t):"]
-        func local(_ i: Int) -> String {
-            let t = starts[i] == 0 ? "t" : "(t - \(Python.literal(Double(starts[i]))))"
-            let last = s.phases[i].lastLocal
-            return last.isInfinite ? t : minimum(t, Python.literal(last))
-        }
-        var value = "\(bodies[bodies.count - 1])(\(local(bodies.count - 1)))"
-        for i in stride(from: bodies.count - 2, through: 0, by: -1) {
-            value = cond("t < \(Python.literal(Double(starts[i + 1])))", "\(bodies[i])(\(local(i)))", value)
-        }
-        lines.append("    return \(value)")
-        defs += lines
-        defs.append("")
+        defs += [
+            "def \(seq)(t):",
+            "    return _located(\(phaseTable(s, starts)), (\(bodies.joined(separator: ", ")),), t, "
+                + "\(arrays == "ops" ? "_Ops" : "_Arrays"))",
+            "",
+        ]
         return seq
+    }
+
+    /// A sequence's phase table as the core's locator reads it: each phase's
+    /// start and its last local step (inf where it does not end).
+    func phaseTable(_ s: PhaseSequence, _ starts: [Int]) -> String {
+        let firsts = starts.map { Python.literal(Double($0)) + "," }.joined(separator: " ")
+        let lasts = s.phases.map { Python.literal($0.lastLocal) + "," }.joined(separator: " ")
+        return "((\(firsts)), (\(lasts)))"
     }
 }

@@ -5,7 +5,8 @@
 /// the end of a step, which returns the slots. Every decision is a
 /// `jnp.where`, transcribing the Python runtime's `observe` and
 /// `_end_of_step` (and so Swift's), so the whole step traces under `jit`.
-/// The state functions live in `Arrays/jax_state.py`.
+/// The phase in force is the Python core's (`_located`, `_held_local`, one
+/// branch selected), and the state functions live in `Arrays/jax_state.py`.
 extension Python.Writer {
     /// A part of the tree as the stateful module computes it.
     struct StatePart {
@@ -93,25 +94,23 @@ extension Python.Writer {
             parts.append(part)
         }
         let name = fresh(output + "_phases")
+        // Each phase's value as a function of its step, for the core's select.
+        let branches = "(" + parts.map { "lambda u: \($0.value("u"))" }.joined(separator: ", ") + ",)"
         if let starts = s.starts {
-            // Static, with memory in its phases: located by the starts.
-            func local(_ i: Int) -> String {
-                let t = starts[i] == 0 ? "t" : "(t - \(Python.literal(Double(starts[i]))))"
-                let last = s.phases[i].lastLocal
-                return last.isInfinite ? t : minimum(t, Python.literal(last))
-            }
-            var value = parts[parts.count - 1].value(local(parts.count - 1))
-            for i in stride(from: parts.count - 2, through: 0, by: -1) {
-                value = cond("t < \(Python.literal(Double(starts[i + 1])))", parts[i].value(local(i)), value)
-            }
-            defs += ["def \(name)(t, s):", "    return \(value)", ""]
+            // Static, with memory in its phases: located by the Python core over its table.
+            defs += [
+                "def \(name)(t, s):", "    return _located(\(phaseTable(s, starts)), \(branches), t, _Arrays)", "",
+            ]
             // The phase in force observes, within its length.
-            var lines = ["def \(name)_observe(t, m, present, now, s, on):"]
+            var lines = [
+                "def \(name)_observe(t, m, present, now, s, on):",
+                "    phase = _phase_at((" + starts.map { Python.literal(Double($0)) + "," }.joined(separator: " ")
+                    + "), t, _Arrays)",
+            ]
             for (i, part) in parts.enumerated() {
                 guard let observe = part.observe else { continue }
                 let start = Python.literal(Double(starts[i]))
-                var inForce = "(t >= \(start))"
-                if i + 1 < starts.count { inForce += " & (t < \(Python.literal(Double(starts[i + 1]))))" }
+                var inForce = "(phase == \(i))"
                 if let b = s.phases[i].bound { inForce += " & (t - \(start) < \(Python.literal(Double(b))))" }
                 lines.append("    s = \(observe)(t - \(start), m, present, now, s, on & \(inForce))")
             }
@@ -123,16 +122,11 @@ extension Python.Writer {
 
         // Ended by conditions: the sequence's slot says where it is.
         let k = s.slot
-        var select = parts[parts.count - 1].value("local")
-        for i in stride(from: parts.count - 2, through: 0, by: -1) {
-            select = "jnp.where(phase == \(i), \(parts[i].value("local")), \(select))"
-        }
         defs += [
             "def \(name)(t, s):",
             "    st = s[\(k)]",
-            "    local = jnp.where(st[\"done\"], st[\"held\"], t - st[\"start\"])",
-            "    phase = st[\"phase\"]",
-            "    return \(select)", "",
+            "    local = _held_local(st[\"done\"], st[\"held\"], st[\"start\"], t, _Arrays)",
+            "    return _Arrays.select(st[\"phase\"], \(branches), local)", "",
         ]
         var lines = [
             "def \(name)_observe(t, m, present, now, s, on):",

@@ -88,7 +88,7 @@ public enum Keras {
                     functions = _functions(BASE if base is None else float(base))
                     return {name: (lambda step, f=f: ops.cast(f(_floatx(step)), keras.config.floatx())) for name, f in functions.items()}
                 """
-        return header + (try JAX.runtime("checks")) + "\n\n\n" + (try JAX.runtime("keras_runtime")) + "\n\n\n" + code
-            + "\n"
+        return header + (try JAX.runtime("checks")) + "\n\n\n" + (try JAX.runtime("keras_runtime")) + "\n\n\n"
+            + (try JAX.core(["locate"])) + "\n\n\n" + code + "\n"
     }
 }

@@ -20,14 +20,29 @@ class _Arrays:
     """The backend the Python core (the sections the JAX modules share with
     the Python modules) is written over, in jax.numpy: where(c, a, b) is
     jnp.where and select(i, branches, x) is lax.switch, so both sides of a
-    decision are traced and the step runs under jit (nodes.py's _Plain is the
-    plain Python one)."""
+    decision are traced and the step runs under jit; index(starts, t) is a
+    search of the phase table (nodes.py's _Plain is the plain Python one)."""
 
     where = staticmethod(jnp.where)
 
     @staticmethod
     def select(i, branches, x):
-        return jax.lax.switch(i, branches, x)
+        if jnp.ndim(i) == 0:
+            return jax.lax.switch(i, branches, x)
+        # Steps given as an array at once: every branch, the one in force kept at each.
+        value = branches[-1](x)
+        for k in range(len(branches) - 2, -1, -1):
+            value = jnp.where(i == k, branches[k](x), value)
+        return value
+
+    @staticmethod
+    def index(starts, t):
+        """The last i with starts[i] <= t (0 before the first)."""
+        return jnp.maximum(jnp.searchsorted(jnp.asarray(starts), t, side="right") - 1, 0)
+
+    @staticmethod
+    def at(xs, i):
+        return jnp.asarray(xs)[i]
 
 
 def _group_schedules(schedules, group):

@@ -11,6 +11,7 @@ also importable on its own, so its parts are linted and unit-tested directly.
 """
 
 
+import bisect
 import math
 import struct
 
@@ -52,8 +53,9 @@ class _Plain:
     concept the Python and JAX modules share (jax_runtime.py's _Arrays is the
     other backend) decides with where(c, a, b), `a` where `c` holds and `b`
     elsewhere (here a conditional), and select(i, branches, x), branch i
-    applied to x (here the one branch called), so the same code runs fast here
-    and traces under jit there."""
+    applied to x (here the one branch called); it locates a step in a table
+    with index(starts, t) and at(xs, i). So the same code runs fast here and
+    traces under jit there."""
 
     @staticmethod
     def where(c, a, b):
@@ -62,6 +64,15 @@ class _Plain:
     @staticmethod
     def select(i, branches, x):
         return branches[i](x)
+
+    @staticmethod
+    def index(starts, t):
+        """The last i with starts[i] <= t (0 before the first)."""
+        return max(0, bisect.bisect_right(starts, t) - 1)
+
+    @staticmethod
+    def at(xs, i):
+        return xs[i]
 
 
 def _steps(x):

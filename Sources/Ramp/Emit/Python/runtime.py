@@ -26,9 +26,9 @@ import math
 from checks import _fmt
 from messages import _MESSAGES
 from nodes import (Arith, At, Chained, Const, Float32, Fn, Neg, Op, Restarts, RunningProduct, Time, _FUNCTIONS,
-                   _ceil, _div, _f32, _finite, _floor, _max, _min, _mod, _pow, _steps)
-from sequence import (Compare, Elapsed, Entry, Logical, Not, Phase, Plateau, Sequence, Signal,
-                      _sequence_state)
+                   _Plain, _ceil, _div, _f32, _finite, _floor, _max, _min, _mod, _pow, _steps)
+from sequence import (Compare, Elapsed, Entry, Logical, Not, Phase, Plateau, Sequence, Signal, _clamped,
+                      _held_local, _phase_at, _sequence_state)
 from shapes import (Cyclic, Interpolate, OneCycle, Piecewise, PlateauSpec, ReduceOnPlateau, WarmupStableDecay,
                     _reduce_state, _tracker)
 from state import _REPLAY_LIMIT, _check_log, _check_state, _check_step, _idle_until, _refuse, _state_parts, \
@@ -341,11 +341,11 @@ class _Schedule:
         """Keeps the static phase in force at step t: where it starts and
         ends, its last evaluated step, and its body's function."""
         seq = self._static
-        i = seq._phase(t)
+        i = _phase_at(seq.starts, t, _Plain)
         phase = seq.phases[i]
         self._start = seq.starts[i]
         self._end = seq.starts[i + 1] if i + 1 < len(seq.starts) else math.inf
-        self._last = math.inf if phase.length is None else max(0, phase.length - 1)
+        self._last = seq.table[1][i]
         # The last local step the body observes (Sequence.observe).
         self._observed = math.inf if phase.length is None else phase.length - 1
         self._body = body = phase.body
@@ -370,14 +370,13 @@ class _Schedule:
         if t >= self._end:
             self._enter(t)
         local = t - self._start
-        if local > self._last:
-            if not self._initial:
-                # Past its last step, the phase holds the value it has.
-                return self.lr
-            # Its last step's value, after the state that step observed.
-            local = self._last
+        if local > self._last and not self._initial:
+            # Past its last step, the phase holds the value it has.
+            return self.lr
+        # Past it, its last step's value, after the state that step observed.
+        local = float(_clamped(local, self._last, _Plain))
         f = self._f
-        self.lr = lr = f(float(local)) if f is not None else self._body.value(float(local), self._slots)
+        self.lr = lr = f(local) if f is not None else self._body.value(local, self._slots)
         return lr
 
     def _step_reduce(self, metric=None):
@@ -405,7 +404,8 @@ class _Schedule:
             return self.lr
         seq._end_of_step(t, st, m, self, s, self._initial)
         held = st["held"]
-        self.lr = lr = seq.phases[st["phase"]].body.f(float(t + 1 - st["start"]) if held is None else held)
+        local = float(_held_local(held is not None, held, st["start"], t + 1, _Plain))
+        self.lr = lr = seq.phases[st["phase"]].body.f(local)
         return lr
 
     def _refresh(self):

@@ -4,14 +4,50 @@ values fixed then, and held phases. Sections as in nodes.py.
 """
 
 
-import bisect
 import copy
 import math
 
+from checks import _INF
 from nodes import Const, _Node, _Plain, _steps
 
 
-# ramp-section: sequence requires: arith, const
+# ramp-section: locate
+def _phase_at(starts, t, B):
+    """Which phase of a sequence with fixed `starts` (the step each begins
+    at, the first at 0) is in force at step t: the last that has begun."""
+    return B.index(starts, t)
+
+
+def _clamped(local, last, B):
+    """The step within a phase at which its body is evaluated `local` steps
+    after it began: past its last step `last` (inf when it does not end), that step."""
+    return B.where(last < local, last, local)
+
+
+def _locate(table, t, B):
+    """The phase in force at step t of a sequence with fixed starts, and the
+    step within it at which its body is evaluated. `table` is the data the
+    compiler writes for it: the phases' starts and their last local steps."""
+    starts, lasts = table
+    i = B.index(starts, t)
+    return i, _clamped(t - B.at(starts, i), B.at(lasts, i), B)
+
+
+def _located(table, bodies, t, B):
+    """A sequence with fixed starts at step t: the body of the phase in force
+    (a function of the step within it) at its step, the one body evaluated."""
+    i, local = _locate(table, t, B)
+    return B.select(i, bodies, local)
+
+
+def _held_local(done, held, start, t, B):
+    """The step within the phase in force of a sequence whose phases end on
+    conditions: the steps since it began (at `start`), or the step `held`
+    once the last phase has ended (`done`)."""
+    return B.where(done, held, t - start)
+
+
+# ramp-section: sequence requires: arith, const, locate
 class Phase:
     """One phase: a body, the length that ends it (or None), the condition
     that ends it (or None), and the state slots it resets on entry."""
@@ -58,30 +94,23 @@ class Sequence(_Node):
         self.slot = slot
         last = phases[-1].length
         self.duration = starts[-1] + last if starts is not None and last is not None else None
+        # The phase table _locate reads: the starts and each phase's last local step.
+        lasts = [_INF if p.length is None else float(max(0, p.length - 1)) for p in phases]
+        self.table = None if starts is None else (starts, lasts)
         # The phase last built from entry values: (its entry state, its body).
         self._built = None
 
     def _phase(self, t):
-        return max(0, bisect.bisect_right(self.starts, t) - 1)
-
-    def _position(self, t):
-        """The phase in force at step t and the step within it; past the end
-        of a fixed-length phase, its last step."""
-        i = self._phase(t)
-        phase = self.phases[i]
-        local = t - self.starts[i]
-        if phase.length is not None and local >= phase.length:
-            local = float(max(0, phase.length - 1))
-        return phase, local
+        return _phase_at(self.starts, t, _Plain)
 
     def _in_force(self, t, s):
         """The body of the phase in force at step t and the step within it."""
         if self.starts is not None:
-            phase, local = self._position(t)
-            return phase.body, local
+            i, local = _locate(self.table, t, _Plain)
+            return self.phases[i].body, local
         st = s[self.slot]
-        local = st["held"] if st["held"] is not None else t - st["start"]
-        return self._body(st["phase"], st, s), local
+        held = st["held"]
+        return self._body(st["phase"], st, s), _held_local(held is not None, held, st["start"], t, _Plain)
 
     def value(self, t, s):
         body, local = self._in_force(t, s)

@@ -37,12 +37,20 @@ class _Arrays:
 
     @staticmethod
     def index(starts, t):
-        """The last i with starts[i] <= t (0 before the first)."""
-        return jnp.maximum(jnp.searchsorted(jnp.asarray(starts), t, side="right") - 1, 0)
+        """The last i with starts[i] <= t (0 before the first): how many of
+        the later starts t has reached, compared elementwise (a table is short)."""
+        i = jnp.zeros(jnp.shape(t), jnp.int32)
+        for start in starts[1:]:
+            i = i + (t >= start).astype(jnp.int32)
+        return i
 
     @staticmethod
     def at(xs, i):
-        return jnp.asarray(xs)[i]
+        """xs[i] for a table written as numbers: a where over them, elementwise."""
+        value = jnp.asarray(xs[-1])
+        for k in range(len(xs) - 2, -1, -1):
+            value = jnp.where(i == k, xs[k], value)
+        return value
 
 
 def _group_schedules(schedules, group):

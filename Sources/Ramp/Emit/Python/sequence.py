@@ -205,7 +205,7 @@ class Sequence(_Node):
         condition or its own inner sequence's end."""
         phase = self.phases[st["phase"]]
         local = t - st["start"]
-        body = self._body(st["phase"], st, s)
+        body = phase.body if phase.entry is None else self._body(st["phase"], st, s)
         if body.observes:
             body.observe(local, metric, now, s, initial)
         # The condition is always evaluated: a plateau records every metric.

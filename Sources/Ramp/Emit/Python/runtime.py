@@ -370,13 +370,14 @@ class _Schedule:
         if t >= self._end:
             self._enter(t)
         local = t - self._start
-        if local > self._last and not self._initial:
-            # Past its last step, the phase holds the value it has.
-            return self.lr
-        # Past it, its last step's value, after the state that step observed.
-        local = float(_clamped(local, self._last, _Plain))
+        if local > self._last:
+            if not self._initial:
+                # Past its last step, the phase holds the value it has.
+                return self.lr
+            # Its last step's value, after the state that step observed.
+            local = _clamped(local, self._last, _Plain)
         f = self._f
-        self.lr = lr = f(local) if f is not None else self._body.value(local, self._slots)
+        self.lr = lr = f(float(local)) if f is not None else self._body.value(float(local), self._slots)
         return lr
 
     def _step_reduce(self, metric=None):

@@ -39,8 +39,8 @@ public struct RangeTestRun: Sendable {
             stop = "the loss was not finite at step \(step) (lr \(lr))"
         case _ where record.divergedAt != nil:
             let at = record.divergedAt!
-            stop =
-                "the smoothed loss passed \(Self.short(test.divergence)) × its best at step \(at) (lr \(record.lrs[at]))"
+            let times = Self.short(test.divergence)
+            stop = "the smoothed loss passed \(times) × its best at step \(at) (lr \(record.lrs[at]))"
         default:
             stop = "the rise reached its last step (\(test.iterations) steps)"
         }

@@ -119,6 +119,10 @@ public enum Python {
             // Evaluation recurses once per level of the tree.
             head += "\nsys.setrecursionlimit(max(sys.getrecursionlimit(), \(writer.height * 3 + 200)))\n"
         }
+        let ranges = (["lr", "momentum"] + program.outputs.map(\.name)).map { name in
+            let range = program.libraryOutputs.contains(name) ? "any" : program.range(of: name).rawValue
+            return "\(pythonString(name)): \"\(range)\""
+        }
         head += """
 
             BASE = \(literal(program.settings.base))
@@ -129,8 +133,19 @@ public enum Python {
             DURATION = \(program.duration.map(String.init) ?? "None")
             TOTAL = \(program.settings.total.map(String.init) ?? "None")
             # What each output may be, checked at another base as Ramp checks it.
-            RANGES = {\((["lr", "momentum"] + program.outputs.map(\.name)).map { "\(pythonString($0)): \"\(program.libraryOutputs.contains($0) ? "any" : program.range(of: $0).rawValue)\"" }.joined(separator: ", "))}
+            RANGES = {\(ranges.joined(separator: ", "))}
             """
+        let kinds = program.initialSlots.map { "\"\(kind($0))\"" }.joined(separator: ", ")
+        let docs = [
+            "This schedule as a torch LRScheduler (TorchScheduler: its options there); each parameter group's "
+                + "initial lr is its base.",
+            "A transformers TrainerCallback that feeds the scheduler each evaluation's metric at the step it "
+                + "measured and stops training when the schedule finishes.",
+            "What a LightningModule's configure_optimizers returns: lightning_config(self, optimizer). The scheduler "
+                + "sees `monitor` only when a validation measured it, and fit stops when the schedule finishes.",
+            "A keras Callback for model.fit: one step per batch, the optimizer's learning rate set from the "
+                + "schedule, `monitor` fed when an evaluation gave it, training stopped when the schedule finishes.",
+        ].map(pythonString)
         let tail = """
             class Schedule(_Schedule):
                 \(pythonString("This program's schedule: see _Schedule. Schedule(base=B) builds it at base B."))
@@ -141,27 +156,27 @@ public enum Python {
                 SIGNALS = SIGNALS
                 FINGERPRINT = FINGERPRINT
                 RANGES = RANGES
-                KINDS = (\(program.initialSlots.map { "\"\(kind($0))\"" }.joined(separator: ", "))\(program.initialSlots.count == 1 ? "," : ""))
+                KINDS = (\(kinds)\(program.initialSlots.count == 1 ? "," : ""))
                 program = staticmethod(_program)
 
 
             def torch_scheduler(optimizer, **options):
-                \(pythonString("This schedule as a torch LRScheduler (TorchScheduler: its options there); each parameter group's initial lr is its base."))
+                \(docs[0])
                 return _torch_class(Schedule, __name__)(optimizer, **options)
 
 
             def hf_callback(scheduler, metric=None):
-                \(pythonString("A transformers TrainerCallback that feeds the scheduler each evaluation's metric at the step it measured and stops training when the schedule finishes."))
+                \(docs[1])
                 return _hf_callback(scheduler, metric)
 
 
             def lightning_config(module, optimizer, interval="step", monitor="val_loss", **options):
-                \(pythonString("What a LightningModule's configure_optimizers returns: lightning_config(self, optimizer). The scheduler sees `monitor` only when a validation measured it, and fit stops when the schedule finishes."))
+                \(docs[2])
                 return _lightning(Schedule, module, optimizer, interval, monitor, **options)
 
 
             def keras_callback(monitor="val_loss", base=None, signal_file=None, signal_every=10):
-                \(pythonString("A keras Callback for model.fit: one step per batch, the optimizer's learning rate set from the schedule, `monitor` fed when an evaluation gave it, training stopped when the schedule finishes."))
+                \(docs[3])
                 return _keras_callback(Schedule, monitor, base, signal_file, signal_every)
 
 

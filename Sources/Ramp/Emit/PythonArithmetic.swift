@@ -271,14 +271,14 @@ extension Python.Writer {
         case let pw as Piecewise:
             return "_piecewise(t, \(Self.floats(pw.boundaries)), \(a("values")))"
         case let ip as Interpolate:
-            return
-                "_interpolate(t, \(Self.floats(ip.boundaries)), \(a("values")), \(ip.shape == .cosine ? "True" : "False"))"
+            let cosine = ip.shape == .cosine ? "True" : "False"
+            return "_interpolate(t, \(Self.floats(ip.boundaries)), \(a("values")), \(cosine))"
         case is Cyclic, is OneCycle:
             return cycleShape(p, symbols, momentum: false)
         case is TanhDecay:
             let tr = "(\(minimum("t", a("T"))) / \(a("T")))"
-            return
-                "(\(a("min")) + 0.5 * (\(a("from")) - \(a("min"))) * (1 - \(math("tanh"))(\(a("lb")) * (1 - \(tr)) + \(a("ub")) * \(tr))))"
+            let (low, from, lb, ub) = (a("min"), a("from"), a("lb"), a("ub"))
+            return "(\(low) + 0.5 * (\(from) - \(low)) * (1 - \(math("tanh"))(\(lb) * (1 - \(tr)) + \(ub) * \(tr))))"
         default:
             preconditionFailure("\(p.name) has no arithmetic form")
         }

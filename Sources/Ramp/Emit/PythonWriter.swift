@@ -100,8 +100,8 @@ extension Python {
             switch g.rule {
             case .equals(let v):
                 condition = v.isNaN ? "\(x) != \(x)" : "\(x) == \(literal(v))"
-                why =
-                    "\(what) + \(pythonString(" is \(fmt(v)) at the program's base but ")) + _fmt(\(x)) + \" at base \" + _fmt(base) + \(shape)"
+                let said = pythonString(" is \(fmt(v)) at the program's base but ")
+                why = "\(what) + \(said) + _fmt(\(x)) + \" at base \" + _fmt(base) + \(shape)"
             case .finite:
                 condition = "math.isfinite(\(x))"
                 why = atBase + " + \" must be finite\""
@@ -116,8 +116,8 @@ extension Python {
             case .comparison(let op, let other, let expected):
                 let test = "\(x) \(op.rawValue) \(expr(other))"
                 condition = expected ? test : "not (\(test))"
-                why =
-                    "\(what) + \(pythonString(" is \(expected) at the program's base but \(!expected) at base ")) + _fmt(base) + \(shape)"
+                let said = pythonString(" is \(expected) at the program's base but \(!expected) at base ")
+                why = "\(what) + \(said) + _fmt(base) + \(shape)"
             }
             return "_require_base(\(condition), \(pythonString(place(g.range.start))), lambda: \(why))"
         }
@@ -277,8 +277,8 @@ extension Python {
             (functions, hoisted, pendingTarget) = (outerFunctions, outerHoisted, outerTarget)
             functions.append(
                 (
-                    ramp:
-                        "phase \(i + 1) of \(plan.output), built when it starts: \(Describe.node(p.body, own: plan.output))",
+                    ramp: "phase \(i + 1) of \(plan.output), built when it starts: "
+                        + Describe.node(p.body, own: plan.output),
                     code: code.joined(separator: "\n")
                 ))
             var reads: [String] = []
@@ -401,8 +401,10 @@ extension Python {
                 let from = number(r.from, symbols["from"])
                 reduceFrom[r.slot] = from
                 return (
-                    "ReduceOnPlateau(\(spec), factor=\(number(r.factor, symbols["factor"])), min=\(number(r.min, symbols["min"])), "
-                        + "eps=\(number(r.eps, symbols["eps"])), from_=\(from), slot=\(r.slot))", 1
+                    "ReduceOnPlateau(\(spec), factor=\(number(r.factor, symbols["factor"])), "
+                        + "min=\(number(r.min, symbols["min"])), eps=\(number(r.eps, symbols["eps"])), "
+                        + "from_=\(from), slot=\(r.slot))",
+                    1
                 )
             case .warp(let body, let time):
                 let b = node(body, level: level + 1)

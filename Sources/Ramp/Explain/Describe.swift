@@ -1,6 +1,11 @@
 /// Renders checked schedules back as Ramp source, with every parameter
 /// resolved: what `ramp explain` prints, and what a compatibility call stands for.
 public enum Describe {
+    /// `text` cut to at most 60 characters, for a message that names a part of a program.
+    public static func shortened(_ text: String) -> String {
+        text.count <= 60 ? text : String(text.prefix(57)) + "..."
+    }
+
     /// `own`: the output whose phase this is, which `current` reads.
     public static func node(_ n: Node, own: String? = nil) -> String {
         switch n {

@@ -25,7 +25,8 @@ extension Python.Writer {
         let what = Describe.node(n)
         return JAX.ModuleError(
             description:
-                "`\(what.count <= 60 ? what : String(what.prefix(57)) + "...")` is not compiled `--to jax` yet (one-cycle, cyclic and running products are not, nor restarts of a part with memory)"
+                "`\(Describe.shortened(what))` is not compiled `--to jax` yet (one-cycle, cyclic and running "
+                + "products are not, nor restarts of a part with memory)"
         )
     }
 
@@ -163,15 +164,18 @@ extension Python.Writer {
             "    advance = ended & (phase + 1 < \(n))",
             "    finish = ended & (phase + 1 >= \(n))",
             "    st = s[\(k)]",
-            "    s = _put(s, \(k), {\"phase\": jnp.where(advance, phase + 1, phase), \"start\": jnp.where(advance, t + 1, st[\"start\"]),",
-            "                  \"held\": jnp.where(finish, local, st[\"held\"]), \"done\": st[\"done\"] | finish\(entry)})",
+            "    s = _put(s, \(k), {\"phase\": jnp.where(advance, phase + 1, phase), "
+                + "\"start\": jnp.where(advance, t + 1, st[\"start\"]),",
+            "                  \"held\": jnp.where(finish, local, st[\"held\"]), "
+                + "\"done\": st[\"done\"] | finish\(entry)})",
         ]
         if !builders.isEmpty {
             lines += try entryLines(s, builders, output: output)
         }
         for (i, p) in s.phases.enumerated() where i > 0 && !p.slots.isEmpty {
             lines.append(
-                "    s = _reset(s, initial(), \(p.slots.lowerBound), \(p.slots.upperBound), advance & (phase + 1 == \(i)))"
+                "    s = _reset(s, initial(), \(p.slots.lowerBound), \(p.slots.upperBound), "
+                    + "advance & (phase + 1 == \(i)))"
             )
         }
         lines += ["    return s", ""]
@@ -194,7 +198,8 @@ extension Python.Writer {
             let what = Describe.node(p.body, own: plan.output)
             throw JAX.ModuleError(
                 description:
-                    "`\(what.count <= 60 ? what : String(what.prefix(57)) + "...")` is built when its phase starts, and `--to jax` compiles such a phase only when it is arithmetic of the step"
+                    "`\(Describe.shortened(what))` is built when its phase starts, and `--to jax` compiles such a "
+                    + "phase only when it is arithmetic of the step"
             )
         }
         let k = s.slot
@@ -282,10 +287,12 @@ extension Python.Writer {
                 length = "jnp.where(held, jnp.inf, made[1])"
             }
             lines.append(
-                "    entry = {**e, \"length\": jnp.asarray(\(length), _float()), \"held\": held, \"target\": jnp.asarray(target, _float())}"
+                "    entry = {**e, \"length\": jnp.asarray(\(length), _float()), \"held\": held, "
+                    + "\"target\": jnp.asarray(target, _float())}"
             )
             lines.append(
-                "    s = _put(s, \(k), {**s[\(k)], \"entry\": _where(advance & (phase + 1 == \(i)), entry, s[\(k)][\"entry\"])})"
+                "    s = _put(s, \(k), {**s[\(k)], "
+                    + "\"entry\": _where(advance & (phase + 1 == \(i)), entry, s[\(k)][\"entry\"])})"
             )
         }
         return lines

@@ -198,3 +198,101 @@ def test_a_signal_file_ends_its_phase_in_model_fit(decay, steps, table, tmp_path
     expected = table(program, 40, signals=["cooldown@7"])
     assert len(expected) == steps and len(rates) == steps
     assert close32(rates, expected)
+
+
+SAVE_COMPILED = textwrap.dedent("""
+    import json, os, sys
+    import numpy as np
+    import keras
+    import ramp
+    program = sys.argv[2]
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    schedule = ramp.compile(program, target="keras").Schedule()
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=schedule), loss="mse")
+    x = np.ones((16, 3), dtype="float32")
+    model.fit(x, x[:, :1], batch_size=8, epochs=1, verbose=0)
+    model.save(os.path.join(sys.argv[1], "model.keras"))
+""")
+
+# A fresh process: `import ramp` (before or after keras), nothing compiled, no custom_objects.
+LOAD_AFTER_IMPORT_RAMP = textwrap.dedent("""
+    import json, sys
+    {imports}
+    model = keras.saving.load_model(sys.argv[1])
+    schedule = model.optimizer._learning_rate
+    print(json.dumps({{"module": type(schedule).__module__.split(".m_")[0], "base": schedule.base,
+                      "at": [float(keras.ops.convert_to_numpy(schedule(i))) for i in (0, 3, 12, 40)]}}))
+""")
+
+
+def package_env(tmp_path, cache):
+    """The package from python/, with the compiler under test and a cache of its own."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return dict(os.environ, KERAS_BACKEND="jax", RAMP_BINARY=RAMP, RAMP_CACHE_DIR=str(tmp_path / cache),
+                PYTHONPATH=os.path.join(root, "python"))
+
+
+@pytest.mark.parametrize("imports", ["import ramp\nimport keras", "import keras\nimport ramp"])
+def test_a_saved_model_reloads_in_a_fresh_process_after_import_ramp_alone(imports, table, tmp_path):
+    """The config carries the program, and ramp registers the schedule's name when Keras is imported."""
+    require("jax")
+    save = subprocess.run([sys.executable, "-c", SAVE_COMPILED, str(tmp_path), PROGRAM],
+                          env=package_env(tmp_path, "saving"), capture_output=True, text=True, timeout=300)
+    assert save.returncode == 0, save.stderr
+    load = subprocess.run([sys.executable, "-c", LOAD_AFTER_IMPORT_RAMP.format(imports=imports),
+                           str(tmp_path / "model.keras")],
+                          env=package_env(tmp_path, "loading"), capture_output=True, text=True, timeout=300)
+    assert load.returncode == 0, load.stderr
+    loaded = json.loads(load.stdout.strip().splitlines()[-1])
+    expected = table(PROGRAM, 41)
+    # compiled again from the source in the config, into the loading process's own cache
+    assert loaded["module"] == "ramp.compiled" and loaded["base"] == 0.1
+    assert os.listdir(tmp_path / "loading")
+    assert close32(loaded["at"], [expected[0], expected[3], expected[12], expected[40]])
+
+
+def test_a_module_written_by_the_cli_saves_a_model_that_import_ramp_reloads(table, tmp_path):
+    require("jax")
+    subprocess.run([RAMP, "compile", "-e", PROGRAM, "--to", "keras", "-o", str(tmp_path / "keras_schedule.py")], check=True)
+    fit = subprocess.run([sys.executable, "-c", FIT, str(tmp_path)], env=dict(os.environ, KERAS_BACKEND="jax"),
+                         capture_output=True, text=True, timeout=300)
+    assert fit.returncode == 0, fit.stderr
+    load = subprocess.run([sys.executable, "-c", LOAD_AFTER_IMPORT_RAMP.format(imports="import ramp\nimport keras"),
+                           json.loads(fit.stdout.strip().splitlines()[-1])["saved"]],
+                          env=package_env(tmp_path, "loading"), capture_output=True, text=True, timeout=300)
+    assert load.returncode == 0, load.stderr
+    loaded = json.loads(load.stdout.strip().splitlines()[-1])
+    expected = table(PROGRAM, 41)
+    assert loaded["module"] == "ramp.compiled" and loaded["base"] == 0.1
+    assert close32(loaded["at"], [expected[0], expected[3], expected[12], expected[40]])
+
+
+TWO_MODULES = textwrap.dedent("""
+    import json, sys
+    import keras
+    sys.path.insert(0, sys.argv[1])
+    import first_schedule, second_schedule  # the second's class is the last to register "ramp>Schedule"
+    model = keras.saving.load_model(sys.argv[2])
+    schedule = model.optimizer._learning_rate
+    print(json.dumps({"module": type(schedule).__module__,
+                      "at": [float(keras.ops.convert_to_numpy(schedule(i))) for i in (0, 3, 12, 40)]}))
+""")
+
+
+def test_two_compiled_modules_each_reload_their_own_program(table, tmp_path):
+    require("jax")
+    other = "base 0.1\nlinear(T=30, to=0.01)"
+    subprocess.run([RAMP, "compile", "-e", PROGRAM, "--to", "keras", "-o", str(tmp_path / "keras_schedule.py")], check=True)
+    subprocess.run([RAMP, "compile", "-e", PROGRAM, "--to", "keras", "-o", str(tmp_path / "first_schedule.py")], check=True)
+    subprocess.run([RAMP, "compile", "-e", other, "--to", "keras", "-o", str(tmp_path / "second_schedule.py")], check=True)
+    env = dict(os.environ, KERAS_BACKEND="jax")
+    fit = subprocess.run([sys.executable, "-c", FIT, str(tmp_path)], env=env, capture_output=True, text=True, timeout=300)
+    assert fit.returncode == 0, fit.stderr
+    load = subprocess.run([sys.executable, "-c", TWO_MODULES, str(tmp_path),
+                           json.loads(fit.stdout.strip().splitlines()[-1])["saved"]],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert load.returncode == 0, load.stderr
+    loaded = json.loads(load.stdout.strip().splitlines()[-1])
+    expected = table(PROGRAM, 41)
+    assert loaded["module"] == "first_schedule"
+    assert close32(loaded["at"], [expected[0], expected[3], expected[12], expected[40]])

@@ -12,7 +12,7 @@ import os
 import sys
 TYPE_CHECKING = False  # typing itself costs more to import than the rest of the package
 
-from ramp import _binary, _cache
+from ramp import _binary, _cache, _keras
 
 if TYPE_CHECKING:  # typing, json, dataclasses and subprocess are imported when used, not by `import ramp`
     import subprocess
@@ -437,3 +437,12 @@ def __getattr__(name: str) -> Any:
         globals().update(__version__=version, IR_VERSION=ir)
         return globals()[name]
     raise AttributeError(f"module 'ramp' has no attribute {name!r}")
+
+
+def _saved_keras_schedule(config: dict) -> Any:
+    """What a compiled Keras module calls for a saved model whose schedule it does not hold."""
+    return _keras.saved_schedule(config)
+
+
+# A saved Keras model whose schedule Ramp compiled reloads after `import ramp` alone.
+_keras.watch()

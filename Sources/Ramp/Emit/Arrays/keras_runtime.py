@@ -43,3 +43,25 @@ class _Ops:
     @staticmethod
     def at(xs, i):
         return ops.take(ops.convert_to_tensor(xs, keras.config.floatx()), i)
+
+
+def _saved_schedule(config, name, own):
+    """The schedule a saved model's config names. Every module's class is saved as
+    "ramp>Schedule", so the config says which program it was: this module's, another
+    imported module's (registered under its own name too), or one the ramp package,
+    when installed, compiles again from the source the config carries."""
+    base = config.get("base")
+    wanted = config.get("schedule", name)  # a model saved before configs named their program
+    if wanted == name:
+        return own(base=base)
+    found = keras.saving.get_registered_object("ramp>" + wanted)
+    if found is not None:
+        return found(base=base)
+    try:
+        import ramp
+    except ImportError:
+        raise ValueError(f"this model's schedule ({wanted}) is not this module's, whose schedule is {name}: "
+                         "import the module `ramp compile --to keras` wrote for it, or install the ramp package, "
+                         "which compiles it again from the program the model carries:\n"
+                         + str(config.get("program"))) from None
+    return ramp._saved_keras_schedule(config)

@@ -139,11 +139,48 @@ public enum DiagnosticPrinter {
 /// name whose definition already failed (reported once, at the definition).
 public enum CheckError: Error, Sendable {
     case diagnostic(Diagnostic)
+    /// Errors in independent parts of one statement (two arguments, two phases), in source order.
+    case several([Diagnostic])
     case alreadyReported
 
-    /// The diagnostic to report, if this failure has not been reported yet.
+    /// The first diagnostic to report, if this failure has not been reported yet.
     var diagnostic: Diagnostic? {
-        if case .diagnostic(let d) = self { return d }
-        return nil
+        switch self {
+        case .diagnostic(let d): return d
+        case .several(let ds): return ds.first
+        case .alreadyReported: return nil
+        }
+    }
+
+    /// Every diagnostic to report.
+    var diagnostics: [Diagnostic] {
+        switch self {
+        case .diagnostic(let d): return [d]
+        case .several(let ds): return ds
+        case .alreadyReported: return []
+        }
+    }
+}
+
+/// The errors of a statement's independent parts, gathered so that checking
+/// goes on past the first and a statement reports each, as a compiler does.
+struct CheckErrors {
+    private(set) var found: [Diagnostic] = []
+    private(set) var failed = false
+
+    mutating func add(_ error: CheckError) {
+        failed = true
+        found += error.diagnostics
+    }
+
+    /// Throws what was gathered, in source order; nothing when every part checked.
+    func check() throws(CheckError) {
+        guard failed else { return }
+        let sorted = found.sorted { $0.range.start < $1.range.start }
+        switch sorted.count {
+        case 0: throw .alreadyReported
+        case 1: throw .diagnostic(sorted[0])
+        default: throw .several(sorted)
+        }
     }
 }

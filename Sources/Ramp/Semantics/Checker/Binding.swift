@@ -31,8 +31,26 @@ extension Checker {
     mutating func bind(_ params: [String], variadic: Bool, _ args: [CallArgument], callee: String, _ env: Env)
         throws(CheckError) -> (values: NameMap<(Value, SourceRange)>, extra: [(Value, SourceRange)])
     {
+        let bound = bindEach(params, variadic: variadic, args, callee: callee, env)
+        try bound.errors.check()
+        return (bound.values, bound.extra)
+    }
+
+    /// Binds every argument it can, gathering the errors of the others (an
+    /// unknown parameter, a value that does not check), so a call reports each.
+    /// `failed` names the parameters whose argument was given but did not check.
+    mutating func bindEach(_ params: [String], variadic: Bool, _ args: [CallArgument], callee: String, _ env: Env)
+        -> (
+            values: NameMap<(Value, SourceRange)>, extra: [(Value, SourceRange)], errors: CheckErrors,
+            failed: Set<String>, unknownLabel: Bool
+        )
+    {
         var out: NameMap<(Value, SourceRange)> = [:]
         var extra: [(Value, SourceRange)] = []
+        var errors = CheckErrors()
+        var failed: Set<String> = []
+        var failedNamed: Set<String> = []
+        var unknownLabel = false
         var position = 0
         var sawNamed = false
         for arg in args {
@@ -44,29 +62,49 @@ extension Checker {
                 label = n
                 valueExpr = inner[0].value
             }
-            if let label {
-                guard params.contains(label) else {
-                    throw .error(
-                        .unknownParameter(callee, label, hint: suggestion(for: label, among: params)),
-                        at: arg.labelRange ?? arg.range)
-                }
-                if out[label] != nil { throw .error(.duplicateArgument(label), at: arg.range) }
-                out[label] = (try evaluate(valueExpr, env), valueExpr.range)
-                sawNamed = true
-            } else {
-                if sawNamed { throw .error(.positionalAfterNamed, at: arg.range) }
-                let v = (try evaluate(valueExpr, env), valueExpr.range)
-                if position < params.count {
-                    out[params[position]] = v
-                } else if variadic {
-                    extra.append(v)
+            do throws(CheckError) {
+                if let label {
+                    guard params.contains(label) else {
+                        unknownLabel = true
+                        errors.add(
+                            .error(
+                                .unknownParameter(callee, label, hint: suggestion(for: label, among: params)),
+                                at: arg.labelRange ?? arg.range))
+                        // Its value is still checked: an error inside it is an error of its own.
+                        _ = try evaluate(valueExpr, env)
+                        continue
+                    }
+                    // A positional argument that did not check may not have been meant for this parameter: only
+                    // a value given for it twice is reported.
+                    if out[label] != nil || failedNamed.contains(label) {
+                        throw .error(.duplicateArgument(label), at: arg.range)
+                    }
+                    sawNamed = true
+                    failed.insert(label)
+                    failedNamed.insert(label)
+                    out[label] = (try evaluate(valueExpr, env), valueExpr.range)
+                    failed.remove(label)
+                    failedNamed.remove(label)
                 } else {
-                    throw .error(.tooManyArguments(callee, takes: params.count, got: args.count), at: arg.range)
+                    if sawNamed { throw .error(.positionalAfterNamed, at: arg.range) }
+                    position += 1
+                    let name = position <= params.count ? params[position - 1] : nil
+                    if let name { failed.insert(name) }
+                    let v = (try evaluate(valueExpr, env), valueExpr.range)
+                    if let name {
+                        failed.remove(name)
+                        out[name] = v
+                    } else if variadic {
+                        extra.append(v)
+                    } else {
+                        throw .error(.tooManyArguments(callee, takes: params.count, got: args.count), at: arg.range)
+                    }
                 }
-                position += 1
+            } catch {
+                errors.add(error)
             }
         }
-        return (out, extra)
+        return (out, extra, errors, failed, unknownLabel)
     }
 
     mutating func callBuiltin(
@@ -75,26 +113,36 @@ extension Checker {
     ) throws(CheckError) -> Value {
         let bound: NameMap<(Value, SourceRange)>
         let extra: [(Value, SourceRange)]
+        var errors = CheckErrors()
+        var failed: Set<String> = []
+        var unknownLabel = false
         if let prebound {
             (bound, extra) = (prebound, [])
         } else {
-            (bound, extra) = try bind(spec.params.map(\.name), variadic: spec.variadic, args, callee: spec.name, env)
+            (bound, extra, errors, failed, unknownLabel) = bindEach(
+                spec.params.map(\.name), variadic: spec.variadic, args, callee: spec.name, env)
         }
         if spec.kind == .function {
+            try errors.check()
             return try callFunction(spec, bound, extra, range)
         }
         var values: NameMap<Value> = [:]
         var ranges: NameMap<SourceRange> = [:]
+        // Each argument is checked on its own, after one that did not check: every error of the call is reported.
         for p in spec.params {
             if let (v, r) = bound[p.name] {
                 if case .none = v, p.defaultValue == .absent || p.defaultValue == .nextPhase { continue }
-                values[p.name] = try convert(v, to: p, of: spec.name, r)
+                do throws(CheckError) { values[p.name] = try convert(v, to: p, of: spec.name, r) } catch {
+                    errors.add(error)
+                }
                 ranges[p.name] = r
                 continue
             }
+            // A misspelt name stands for the missing argument: one error, not two.
+            if failed.contains(p.name) || (unknownLabel && p.defaultValue == .required) { continue }
             switch p.defaultValue {
             case .required:
-                throw .error(.missingArgument(p.name, for: spec.name), at: range)
+                errors.add(.error(.missingArgument(p.name, for: spec.name), at: range))
             case .number(let x):
                 values[p.name] = p.type == .duration || p.type == .integer ? .duration(Int(x)) : .number(x)
             case .base: values[p.name] = .number(settings.base, .base)
@@ -103,6 +151,7 @@ extension Checker {
             case .absent, .nextPhase: break
             }
         }
+        try errors.check()
         // Inside a compatibility constructor, every place is the user's call.
         if let call = preludeCall { for (k, _) in ranges { ranges[k] = call } }
         var args = BoundArguments(values: values, ranges: ranges, callRange: preludeCall ?? range, base: settings.base)

@@ -222,11 +222,14 @@ public struct Checker {
                     }
                 }
             } catch {
-                let first = error.diagnostic
-                if let first { diagnostics.append(first) }
-                // Evaluation stops at its first error; the statement's other unknown names are reported too.
+                // Every error evaluation met (it goes on past an argument or a phase that does not check),
+                // and the statement's unknown names it never reached.
+                let found = error.diagnostics
+                diagnostics += found
                 if let expr = st.checkedExpression {
-                    diagnostics += unknownNames(in: expr, bound: []).filter { $0.range != first?.range }
+                    diagnostics += unknownNames(in: expr, bound: []).filter { d in
+                        !found.contains { $0.range == d.range }
+                    }
                 }
             }
         }

@@ -38,8 +38,7 @@ extension Checker {
             case .floorDivide:
                 // floor(a / b): numbers fold (a choice on the base is kept as the quotient it gave), schedules floor
                 // pointwise.
-                let a = try evaluate(l, env)
-                let b = try evaluate(r, env)
+                let (a, b) = try evaluateBoth(l, r, env)
                 switch try Checker.combine(.divide, a, l.range, b, r.range, base: settings.base) {
                 case .number(let q, let form):
                     if let form {
@@ -51,16 +50,15 @@ extension Checker {
                 case let other: return other
                 }
             }
-            let a = try evaluate(l, env)
-            let b = try evaluate(r, env)
+            let (a, b) = try evaluateBoth(l, r, env)
             return try Checker.combine(c, a, l.range, b, r.range, base: settings.base)
         case .compare(let op, let l, let r):
             // A whole-number argument (`integer`) arrives as a duration; it compares as its number.
             func plain(_ v: Value) -> Value {
                 if case .duration(let d) = v { return .number(Double(d)) } else { return v }
             }
-            let a = plain(try evaluate(l, env))
-            let b = plain(try evaluate(r, env))
+            let (x, y) = try evaluateBoth(l, r, env)
+            let (a, b) = (plain(x), plain(y))
             // Two numbers compare now, giving a boolean for `if(...)`.
             if case .number(let x, let fx) = a, case .number(let y, let fy) = b {
                 let result = op.holds(x, y)
@@ -83,8 +81,7 @@ extension Checker {
             }
             return .condition(.compare(try Checker.operand(a, l.range), op, try Checker.operand(b, r.range)))
         case .logical(let op, let l, let r):
-            let x = try evaluate(l, env)
-            let y = try evaluate(r, env)
+            let (x, y) = try evaluateBoth(l, r, env)
             let a = try condition(x, l.range)
             let b = try condition(y, r.range)
             return .condition(op == .and ? .all(a, b) : .any(a, b))
@@ -93,7 +90,11 @@ extension Checker {
             return .condition(.not(try condition(x, a.range)))
         case .list(let items):
             var out: [Value] = []
-            for i in items { out.append(try evaluate(i, env)) }
+            var errors = CheckErrors()
+            for i in items {
+                do throws(CheckError) { out.append(try evaluate(i, env)) } catch { errors.add(error) }
+            }
+            try errors.check()
             return .list(out)
         case .map(let entries):
             var out: [(key: Value, value: Value)] = []
@@ -109,6 +110,18 @@ extension Checker {
         case .until, .bounded:
             return .schedule(try sequence([e], env))
         }
+    }
+
+    /// Both operands, each checked even when the other does not: a statement reports the errors of both.
+    mutating func evaluateBoth(_ l: Expr, _ r: Expr, _ env: Env) throws(CheckError) -> (Value, Value) {
+        var errors = CheckErrors()
+        var a: Value?
+        var b: Value?
+        do throws(CheckError) { a = try evaluate(l, env) } catch { errors.add(error) }
+        do throws(CheckError) { b = try evaluate(r, env) } catch { errors.add(error) }
+        try errors.check()
+        guard let a, let b else { throw .alreadyReported }
+        return (a, b)
     }
 
     mutating func lookup(_ n: String, _ range: SourceRange, _ env: Env) throws(CheckError) -> Value {

@@ -17,55 +17,17 @@ extension Checker {
             entryScope = outerScope
         }
         var entryLengths: [BaseExpr?] = []
+        // A phase that does not check leaves the others to be checked: each error of the sequence is reported.
+        var errors = CheckErrors()
         for (index, item) in items.enumerated() {
             entryScope = outermost ? index > 0 : outerScope
-            var entryLength: BaseExpr?
-            if let last = phases.last {
-                phaseStart = zip(phaseStart, last.condition == nil ? last.bound : nil).map { $0 + $1 }
+            do throws(CheckError) {
+                try phase(item, env, outermost: outermost, &phases, &entryLengths)
+            } catch {
+                errors.add(error)
             }
-            var e = item
-            var bound: Int?
-            var conditions: [Condition] = []
-            peel: while true {
-                switch e.kind {
-                case .until(let body, let c):
-                    let value = try evaluate(c, env)
-                    conditions.insert(try condition(value, c.range), at: 0)
-                    e = body
-                case .bounded(let body, let d):
-                    let value = try evaluate(d, env)
-                    var n: Int
-                    if outermost, case .number(let x, let form?) = value, form.expr.readsEntry {
-                        // A length fixed at entry (`for 0.2 * elapsed`): its template is the placeholder's.
-                        n = EntryPlan.steps(x)
-                        entryLength = form.expr
-                    } else {
-                        n = try duration(value, d.range)
-                    }
-                    guard n >= 1 else { throw .error(.emptyPhase, at: d.range) }
-                    if bound != nil { throw .error(.lengthTwice, at: d.range) }
-                    bound = n
-                    e = body
-                default: break peel
-                }
-            }
-            let value = try evaluate(e, env)
-            let body = try Checker.measured(try Checker.schedule(value, e.range), e.range)
-            let cond = conditions.dropFirst().reduce(conditions.first) { acc, c in acc.map { .any($0, c) } }
-            // A condition that is only a duration is a length.
-            var explicit = bound != nil
-            var finalCondition = cond
-            if case .elapsed(let n)? = cond, entryLength == nil {
-                bound = bound.map { min($0, n) } ?? n
-                explicit = true
-                finalCondition = nil
-            }
-            phases.append(
-                Phase(
-                    body: body, bound: bound ?? body.duration, explicitBound: explicit,
-                    condition: finalCondition, slots: 0..<0, range: preludeCall ?? item.range))
-            entryLengths.append(entryLength)
         }
+        try errors.check()
         if !outermost, let p = phases.first(where: { $0.body.readsEntry }) {
             throw .error(.entryInNestedSequence, at: p.range)
         }
@@ -88,6 +50,74 @@ extension Checker {
             }
         }
         return .sequence(PhaseSequence.make(phases))
+    }
+
+    /// One phase of a sequence (`cosine(T=50) until plateau(patience 3) for 100`), appended to `phases`.
+    /// Its length, its conditions and its body are each checked, and every error among them is reported.
+    private mutating func phase(
+        _ item: Expr, _ env: Env, outermost: Bool, _ phases: inout [Phase], _ entryLengths: inout [BaseExpr?]
+    ) throws(CheckError) {
+        var errors = CheckErrors()
+        var entryLength: BaseExpr?
+        if let last = phases.last {
+            phaseStart = zip(phaseStart, last.condition == nil ? last.bound : nil).map { $0 + $1 }
+        }
+        var e = item
+        var bound: Int?
+        var conditions: [Condition] = []
+        peel: while true {
+            switch e.kind {
+            case .until(let body, let c):
+                do throws(CheckError) {
+                    let value = try evaluate(c, env)
+                    conditions.insert(try condition(value, c.range), at: 0)
+                } catch {
+                    errors.add(error)
+                }
+                e = body
+            case .bounded(let body, let d):
+                do throws(CheckError) {
+                    let value = try evaluate(d, env)
+                    var n: Int
+                    if outermost, case .number(let x, let form?) = value, form.expr.readsEntry {
+                        // A length fixed at entry (`for 0.2 * elapsed`): its template is the placeholder's.
+                        n = EntryPlan.steps(x)
+                        entryLength = form.expr
+                    } else {
+                        n = try duration(value, d.range)
+                    }
+                    guard n >= 1 else { throw .error(.emptyPhase, at: d.range) }
+                    if bound != nil { throw .error(.lengthTwice, at: d.range) }
+                    bound = n
+                } catch {
+                    errors.add(error)
+                }
+                e = body
+            default: break peel
+            }
+        }
+        var checked: Node?
+        do throws(CheckError) {
+            checked = try Checker.measured(try Checker.schedule(try evaluate(e, env), e.range), e.range)
+        } catch {
+            errors.add(error)
+        }
+        try errors.check()
+        guard let body = checked else { throw .alreadyReported }
+        let cond = conditions.dropFirst().reduce(conditions.first) { acc, c in acc.map { .any($0, c) } }
+        // A condition that is only a duration is a length.
+        var explicit = bound != nil
+        var finalCondition = cond
+        if case .elapsed(let n)? = cond, entryLength == nil {
+            bound = bound.map { min($0, n) } ?? n
+            explicit = true
+            finalCondition = nil
+        }
+        phases.append(
+            Phase(
+                body: body, bound: bound ?? body.duration, explicitBound: explicit,
+                condition: finalCondition, slots: 0..<0, range: preludeCall ?? item.range))
+        entryLengths.append(entryLength)
     }
 
     /// Enforces the size and depth limits before anything walks a tree recursively.

@@ -184,7 +184,7 @@ import Testing
         var two = ServeSession(program: Self.program(2))
         #expect(
             two.handle("{\"op\":\"load\",\"state\":\(state)}").hasPrefix(
-                "{\"error\":\"the saved state belongs to another program"))
+                "{\"error\":\"error[R0801]: the saved state belongs to another program"))
         let answer = two.handle("{\"op\":\"load\",\"replay\":true,\"state\":\(state)}")
         #expect(
             answer

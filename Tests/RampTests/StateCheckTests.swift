@@ -35,7 +35,8 @@ import Testing
         return answer
     }
 
-    static func refusal(_ text: String) -> String { "{\"error\":\"\(text)\"}" }
+    /// Serve's answer to a refused state: the catalogue's code and words, as the CLI and a Python module give them.
+    static func refusal(_ text: String, code: String = "R0802") -> String { "{\"error\":\"error[\(code)]: \(text)\"}" }
 
     @Test func aPhaseOutOfRangeIsRefused() throws {
         var state = Self.saved()
@@ -212,7 +213,7 @@ import Testing
         #expect(resumed.status == 1)
         #expect(
             resumed.stderr
-                == "error: the checkpoint's schedule cannot be taken up by this program: the saved state's slots.0.sequence._0.phase is 7, but the sequence has 2 phases (0 to 1)\n"
+                == "error[R0802]: the checkpoint's schedule cannot be taken up by this program: the saved state's slots.0.sequence._0.phase is 7, but the sequence has 2 phases (0 to 1)\n"
         )
         #expect(try Data(contentsOf: URL(fileURLWithPath: checkpoint)) == damaged)
     }

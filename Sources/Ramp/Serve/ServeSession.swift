@@ -88,7 +88,7 @@ public struct ServeSession {
                 let line = report.replayed ? ",\"resumed\":" + JSONValue.quote(report.line) : ""
                 return String(status().dropLast()) + line + "}"
             } catch {
-                return ServeSession.error(error.description)
+                return ServeSession.error(error.labelled)
             }
         default:  // reset
             scheduler = Scheduler(program)
@@ -124,4 +124,9 @@ public struct ServeSession {
         let data = try? JSONSerialization.data(withJSONObject: ["error": message])
         return data.map { String(decoding: $0, as: UTF8.self) } ?? "{\"error\":\"bad request\"}"
     }
+}
+
+extension ReplayError {
+    /// `error[R0802]: the saved state's ...`: a refused state as the CLI and a compiled Python module word it.
+    public var labelled: String { (kind.map { "error[\($0.code)]: " } ?? "") + description }
 }

@@ -93,7 +93,15 @@ public struct Checkpoint: Sendable, Codable {
 
 public struct RunError: Error, CustomStringConvertible, Sendable {
     public var description: String
-    public init(_ d: String) { description = d }
+    /// The catalogue's kind, when the run refused something the catalogue words (a saved state, R08).
+    public var kind: DiagnosticKind?
+    public init(_ d: String, kind: DiagnosticKind? = nil) {
+        description = d
+        self.kind = kind
+    }
+
+    /// `error[R0802]`, or `error` for the command line's own words.
+    public var label: String { kind.map { "error[\($0.code)]" } ?? "error" }
 }
 
 /// The training loop: take the rate, step the optimizer, compute the metric,
@@ -150,7 +158,8 @@ public struct Trainer {
         do throws(ReplayError) {
             (scheduler, resumed) = try Scheduler.resuming(program, from: c.scheduler, replay: true)
         } catch {
-            throw RunError("the checkpoint's schedule cannot be taken up by this program: \(error.description)")
+            throw RunError(
+                "the checkpoint's schedule cannot be taken up by this program: \(error.description)", kind: error.kind)
         }
         guard scheduler.step == c.step else {
             throw RunError("the checkpoint's schedule is at step \(scheduler.step), its run at step \(c.step)")

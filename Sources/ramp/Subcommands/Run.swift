@@ -88,7 +88,7 @@ extension RampCommand {
                     if let log { logFile = try TrainingLog(path: log, keepRows: nil) }
                 }
             } catch let error as RunError {
-                Stderr.print("error: \(error.description)")
+                Stderr.print("\(error.label): \(error.description)")
                 throw ExitCode(1)
             }
             trainer.signals = try SignalOption.parse(signals, for: [program])

@@ -84,6 +84,9 @@ extension ReplEngine {
             guard steps >= 1, steps <= 10_000_000 else {
                 return error(":plot takes a number of steps from 1 to 10000000")
             }
+            do { try StepLimit.check(steps: steps, of: [program], asked: ":plot \(steps)") } catch {
+                return self.error(error.description)
+            }
             // The legend names the schedule as `ramp plot -e` does.
             let name = scheduleSource.flatMap { $0.count <= 40 ? $0 : nil } ?? "schedule"
             let plot = Commands.plot([(name: name, program: program)], steps: steps, law: law?.file)
@@ -119,6 +122,9 @@ extension ReplEngine {
                 }
                 guard !program.usesMetric else {
                     return error("this schedule reacts to a metric; its table depends on the metrics fed (see :step)")
+                }
+                do { try StepLimit.check(steps: steps, of: [program], asked: ":compile \(args[0]) \(steps)") } catch {
+                    return self.error(error.description)
                 }
                 return compiled(Commands.CompileTarget(rawValue: args[0])!, steps: steps)
             case "python", "jax", "keras":
@@ -245,6 +251,9 @@ extension ReplEngine {
         }
         guard (b - a) / by < 10_000 else { return error("that is more than 10000 rows; use `by` or `ramp table`") }
         guard b <= 100_000_000 else { return error("steps up to 100000000 only") }
+        do { try StepLimit.check(steps: b + 1, of: [program], asked: ":table \(range) (\(b + 1) steps)") } catch {
+            return self.error(error.description)
+        }
         var out = [TableRow.csvHeader(program)]
         var s = Scheduler(program)
         for i in 0...b {

@@ -23,7 +23,10 @@ extension RampCommand {
         @Option(name: .shortAndLong, help: "Write here instead of standard output.")
         var output: String?
 
-        @Option(help: "Steps in a csv or table-json table.")
+        @Option(
+            help:
+                "Steps in a csv or table-json table (at most 10,000,000 values: steps times the parts of the schedule)."
+        )
         var steps: Int?
 
         @Flag(help: "python: copy the runtime and the trainer adapters into the module, which then needs only Python.")
@@ -36,6 +39,12 @@ extension RampCommand {
 
         func run() throws {
             let program = try input.compile()
+            if to.isTable, let steps {
+                do { try StepLimit.check(steps: steps, of: [program]) } catch {
+                    Stderr.print("error: \(error.description)")
+                    throw ExitCode.validationFailure
+                }
+            }
             do {
                 try write { out in
                     try Commands.compile(

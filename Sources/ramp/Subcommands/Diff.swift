@@ -66,10 +66,17 @@ extension RampCommand {
             let pb = try ProgramFile.compile(try ProgramFile.load(b), base: base)
             let raised = try SignalOption.parse(signals, for: [pa, pb])
             let metricValues = try metrics.map(Metrics.read) ?? []
-            let n =
+            if let steps {
+                do { try StepLimit.check(steps: steps, of: [pa, pb]) } catch {
+                    Stderr.print("error: \(error.description)")
+                    throw ExitCode(2)
+                }
+            }
+            let n = StepLimit.capped(
                 PlotLimits.defaultSteps(steps, horizons: [pa.suggestedHorizon, pb.suggestedHorizon]) {
                     Stderr.print($0)
-                } ?? 1
+                } ?? 1, of: [pa, pb]
+            ) { Stderr.print($0) }
             let diff = Commands.diff(pa, pb, steps: n, metrics: metricValues, signals: raised)
             if out != "-" { print(diff.text(a, b)) }
             if let law {

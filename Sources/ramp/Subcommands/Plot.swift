@@ -19,7 +19,10 @@ extension RampCommand {
             name: [.customShort("e"), .customLong("expression")], help: "Program source given inline (repeatable).")
         var sources: [String] = []
 
-        @Option(help: "How many steps to plot (default: the schedule's length, or 100; at most 10,000,000).")
+        @Option(
+            help: ArgumentHelp(
+                "How many steps to plot (default: the schedule's length, or 100; at most 10,000,000, and at most "
+                    + "10,000,000 values: steps times the parts of the schedules)."))
         var steps: Int?
 
         @Option(help: "A file with one metric per line; line i is observed at the end of step i.")
@@ -91,9 +94,15 @@ extension RampCommand {
                 throw ExitCode(1)
             }
             let raised = try SignalOption.parse(signals, for: programs.map(\.program))
+            if let steps {
+                do { try StepLimit.check(steps: steps, of: programs.map(\.program)) } catch {
+                    Stderr.print("error: \(error.description)")
+                    throw ExitCode.validationFailure
+                }
+            }
             let steps = PlotLimits.defaultSteps(steps, horizons: programs.map(\.program.suggestedHorizon)) {
                 Stderr.print($0)
-            }
+            }.map { StepLimit.capped($0, of: programs.map(\.program)) { Stderr.print($0) } }
             var lawFile: LawFile?
             if let law {
                 do { lawFile = try LawFile.load(path: law) } catch {

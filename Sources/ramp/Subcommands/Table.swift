@@ -14,7 +14,7 @@ extension RampCommand {
 
         @OptionGroup var input: ProgramInput
 
-        @Option(help: "How many steps to print.")
+        @Option(help: "How many steps to print (at most 10,000,000 values: steps times the parts of the schedule).")
         var steps: Int
 
         @Option(help: "A file with one metric per line; line i is observed at the end of step i.")
@@ -34,6 +34,10 @@ extension RampCommand {
 
         func run() throws {
             let program = try input.compile()
+            do { try StepLimit.check(steps: steps, of: [program]) } catch {
+                Stderr.print("error: \(error.description)")
+                throw ExitCode.validationFailure
+            }
             var metricValues: [Double?] = []
             if let path = metrics {
                 metricValues = try Metrics.read(path)

@@ -124,7 +124,8 @@ def test_errors_are_the_clis(tmp_path):
     bad.write_text('{"law": "multipower", "parameters": {"L0": 1}}')
     with pytest.raises(ramp.RampError) as located:
         ramp.predict_loss("constant(1e-4)", bad, 10)
-    assert str(located.value) == f"{bad}:1:23: error: the parameter `A` is missing or not a finite number"
+    assert str(located.value) == (f"{bad}:1:23: error[R0703]: the parameter `A` is missing or not a finite number\n"
+                                  '{"law": "multipower", "parameters": {"L0": 1}}\n' + " " * 22 + "^")
     with pytest.raises(ValueError, match="law must be 'multipower' or 'annealing', not 'cubic'"):
         ramp.fit_law([(program("cosine_24000"), log("cosine_24000"))], law="cubic")
     with pytest.raises(TypeError, match=r"run 0: give \(program, csv_path\) or \(program, steps, losses\)"):
@@ -132,5 +133,5 @@ def test_errors_are_the_clis(tmp_path):
     with pytest.raises(ValueError, match="run 0: 2 steps but 1 losses"):
         ramp.fit_law([("constant(1e-4) for 100", [10, 20], [3.0])])
     steps, losses = [10, 5], [3.0, 2.9]
-    with pytest.raises(ramp.RampError, match=r"run0\.csv:3:1: error: step 5 does not follow step 10"):
+    with pytest.raises(ramp.RampError, match=r"run0\.csv:3:1: error\[R0704\]: step 5 does not follow step 10\n5,2\.9\n\^"):
         ramp.fit_law([("constant(1e-4) for 100", steps, losses)])

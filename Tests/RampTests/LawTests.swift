@@ -134,13 +134,15 @@ func rounded(_ x: Double, _ digits: Int) -> Double {
     @Test func logsAreReadWithTheirErrorsLocated() throws {
         let log = try LossLog.parse("step,lr,loss\r\n10,0.1,3.5\r\n20,0.1,3.25\r\n", name: "a.csv")
         #expect(log.steps == [10, 20] && log.losses == [3.5, 3.25])
-        #expect(throws: LawError("a.csv:3:1: error: step 5 does not follow step 10")) {
+        #expect(throws: LawError("a.csv:3:1: error[R0704]: step 5 does not follow step 10\n5,2\n^")) {
             try LossLog.parse("step,loss\n10,3\n5,2\n", name: "a.csv")
         }
-        #expect(throws: LawError("a.csv:2:1: error: the loss 'x' is not a number above 0")) {
+        #expect(throws: LawError("a.csv:2:1: error[R0704]: the loss 'x' is not a number above 0\nx,1\n^")) {
             try LossLog.parse("loss,step\nx,1\n", name: "a.csv")
         }
-        #expect(throws: LawError("a.csv:1:1: error: the header must name a `step` and a `loss` column")) {
+        #expect(
+            throws: LawError("a.csv:1:1: error[R0704]: the header must name a `step` and a `loss` column\nstep,lr\n^")
+        ) {
             try LossLog.parse("step,lr\n1,2\n", name: "a.csv")
         }
     }

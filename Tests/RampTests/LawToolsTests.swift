@@ -106,25 +106,37 @@ enum PublishedLaw {
 
 @Suite struct LawFileErrorTests {
     @Test func errorsAreLocatedInTheFile() {
-        #expect(throws: LawError("law.json:1:23: error: the parameter `A` is missing or not a finite number")) {
+        // Each error as every Ramp error is shown: its code, its line, and a caret under the place.
+        let noA =
+            "law.json:1:23: error[R0703]: the parameter `A` is missing or not a finite number\n"
+            + #"{"law": "multipower", "parameters": {"L0": 1}}"# + "\n" + String(repeating: " ", count: 22) + "^"
+        #expect(throws: LawError(noA)) {
             try LawFile.parse(#"{"law": "multipower", "parameters": {"L0": 1}}"#, name: "law.json")
         }
-        #expect(throws: LawError("law.json:2:3: error: the parameter `alpha` is missing or not a finite number")) {
+        let alpha =
+            "law.json:2:3: error[R0703]: the parameter `alpha` is missing or not a finite number\n"
+            + #"  "alpha": "x", "C": 1}}"# + "\n  ^"
+        #expect(throws: LawError(alpha)) {
             try LawFile.parse(
                 "{\"law\": \"annealing\", \"parameters\": {\"L0\": 1, \"A\": 1,\n  \"alpha\": \"x\", \"C\": 1}}",
                 name: "law.json")
         }
-        #expect(throws: LawError("law.json:1:10: error: `law` must be one of multipower, annealing")) {
+        let kind =
+            "law.json:1:10: error[R0703]: `law` must be one of multipower, annealing\n"
+            + #"{"x": 1, "law": "cubic"}"# + "\n         ^"
+        #expect(throws: LawError(kind)) {
             try LawFile.parse(#"{"x": 1, "law": "cubic"}"#, name: "law.json")
         }
-        #expect(throws: LawError("law.json:2:8: error: not JSON: unexpected character")) {
+        #expect(throws: LawError("law.json:2:8: error[R0703]: not JSON: unexpected character\n\"law\": }\n       ^")) {
             try LawFile.parse("{\n\"law\": }", name: "law.json")
         }
         // A step too large to be a step is refused, not trapped on.
         let huge =
             "{\"law\": \"multipower\", \(PublishedLaw.parameters),\n \"runs\": [{\"last_step\": 1e300, \"peak\": 1}]}"
         #expect(
-            throws: LawError("law.json:3:2: error: each run needs its `last_step` (a whole number from 0) and `peak`")
+            throws: LawError(
+                "law.json:3:2: error[R0703]: each run needs its `last_step` (a whole number from 0) and `peak`\n"
+                    + #" "runs": [{"last_step": 1e300, "peak": 1}]}"# + "\n ^")
         ) { try LawFile.parse(huge, name: "law.json") }
     }
 }
@@ -167,7 +179,10 @@ enum PublishedLaw {
         _ = e.feed(":load \(PublishedLaw.programPath("cosine_24000"))")
         let reply = e.feed(":law \(bad)")!
         #expect(reply.isError)
-        #expect(reply.output == "\(bad):1:23: error: the parameter `A` is missing or not a finite number")
+        #expect(
+            reply.output
+                == "\(bad):1:23: error[R0703]: the parameter `A` is missing or not a finite number\n"
+                + #"{"law": "multipower", "parameters": {"L0": 1}}"# + "\n" + String(repeating: " ", count: 22) + "^")
         #expect(e.law?.path == good)
         #expect(e.feed(":law")!.output.hasPrefix("law \(good): multipower law (L0 = 3.04045406,"))
         let missing = e.feed(":law /nonexistent/law.json")!

@@ -96,6 +96,8 @@ extension DiagnosticKind {
     // MARK: R07 tools
     static let formatChangedMeaning = DiagnosticKind(701)
     static let checkBudget = DiagnosticKind(702)
+    static let badLawFile = DiagnosticKind(703)
+    static let badLossLog = DiagnosticKind(704)
 
     // MARK: R08 saved states
     static let stateMismatch = DiagnosticKind(801)
@@ -123,7 +125,7 @@ public enum DiagnosticCatalogue {
         .baseDependent,
         .unknownOutput, .reservedOutput,
         .badConfig, .unsupportedConfig,
-        .formatChangedMeaning, .checkBudget,
+        .formatChangedMeaning, .checkBudget, .badLawFile, .badLossLog,
         .stateMismatch, .badState, .replayLimit,
     ]
 
@@ -191,6 +193,11 @@ public enum DiagnosticCatalogue {
         702: (
             "check-budget",
             "a warning from the language server: checking stopped at its budget of sampled values; `ramp check` goes on"
+        ),
+        703: ("bad-law-file", "a law file (law.json) that is not JSON or lacks the law, a parameter or a run's steps"),
+        704: (
+            "bad-loss-log",
+            "a loss log whose header, a row's columns, step or loss cannot be read, or whose steps go back"
         ),
         801: ("state-mismatch", "a saved state of another program, loaded without replay or without a log to replay"),
         802: (

@@ -84,23 +84,20 @@ public struct LawFile: Sendable {
         return try parse(text, name: path)
     }
 
-    /// Reads law.json; each error is located at its place in the file (`law.json:3:5: error: ...`).
+    /// Reads law.json; each error is shown at its place in the file, with its line and a caret.
     public static func parse(_ text: String, name: String) throws(LawError) -> LawFile {
         let doc: JSONValue
         do { doc = try JSONValue.parse(text) } catch {
-            throw LawError("\(location(name, text, offset: error.offset)): error: not JSON: \(error.message)")
+            throw LawError(located(name, text, offset: error.offset, .lawNotJSON(error.message)))
         }
         guard case .string(let k)? = doc["law"], let kind = LawKind(rawValue: k) else {
-            throw LawError(
-                "\(location(name, text, key: "law")): error: `law` must be one of "
-                    + LawKind.allCases.map(\.rawValue).joined(separator: ", "))
+            throw LawError(located(name, text, key: "law", .lawKind(LawKind.allCases.map(\.rawValue))))
         }
         var params: [Double] = []
         for p in kind.parameterNames {
             guard let x = doc["parameters"]?[p]?.number, x.isFinite else {
                 let at = doc["parameters"]?[p] == nil ? "parameters" : p
-                throw LawError(
-                    "\(location(name, text, key: at)): error: the parameter `\(p)` is missing or not a finite number")
+                throw LawError(located(name, text, key: at, .lawParameter(p)))
             }
             params.append(x)
         }
@@ -120,9 +117,7 @@ public struct LawFile: Sendable {
                     return x >= 0 && x <= 1e15 && x == x.rounded() ? Int(x) : nil
                 }
                 guard let lastStep = step("last_step"), num("peak").isFinite else {
-                    throw LawError(
-                        "\(location(name, text, key: "runs")): error: each run needs its `last_step` "
-                            + "(a whole number from 0) and `peak`")
+                    throw LawError(located(name, text, key: "runs", .lawRun))
                 }
                 file.runs.append(
                     Run(

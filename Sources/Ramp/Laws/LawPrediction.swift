@@ -62,25 +62,19 @@ extension LawFile {
 }
 
 extension LawFile {
-    /// `name:line:col` of the byte at `offset` in `text` (lines and columns from 1, columns in characters).
-    static func location(_ name: String, _ text: String, offset: Int) -> String {
-        let bytes = Array(text.utf8)
-        let end = min(max(0, offset), bytes.count)
-        var line = 1
-        var start = 0
-        for i in 0..<end where bytes[i] == 0x0A {
-            line += 1
-            start = i + 1
-        }
-        let column = String(decoding: bytes[start..<end], as: UTF8.self).count + 1
-        return "\(name):\(line):\(column)"
+    /// The error at the byte `offset` of a law file or loss log, as every Ramp error is shown: located, then its
+    /// line with a caret under the place.
+    static func located(_ name: String, _ text: String, offset: Int, _ message: DiagnosticMessage) -> String {
+        let file = SourceFile(name: name, text: text)
+        let at = min(max(0, offset), file.bytes.count)
+        return DiagnosticPrinter.render(.error(message, at: SourceRange(at, min(at + 1, file.bytes.count))), in: file)
     }
 
-    /// `name:line:col` of the first `"key"` in `text`, or of its start when it has none.
-    static func location(_ name: String, _ text: String, key: String) -> String {
+    /// The error at the first `"key"` in `text`, or at its start when it has none.
+    static func located(_ name: String, _ text: String, key: String, _ message: DiagnosticMessage) -> String {
         guard let r = text.utf8.firstRange(of: Array(JSONValue.quote(key).utf8)) else {
-            return "\(name):1:1"
+            return located(name, text, offset: 0, message)
         }
-        return location(name, text, offset: text.utf8.distance(from: text.utf8.startIndex, to: r.lowerBound))
+        return located(name, text, offset: text.utf8.distance(from: text.utf8.startIndex, to: r.lowerBound), message)
     }
 }

@@ -23,31 +23,34 @@ public struct LossLog: Sendable, Equatable {
 
     /// Reads the CSV; a row that is not a whole step and a positive finite loss is an error at its line.
     public static func parse(_ text: String, name: String) throws(LawError) -> LossLog {
-        // "\r\n" is one Character in Swift: normalise it before splitting lines.
-        let lines = text.replacingOccurrences(of: "\r\n", with: "\n")
-            .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        guard let header = lines.first?.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }),
+        // Lines end at "\n", an "\r" before it dropped; each line's byte offset places its errors.
+        var lines: [(offset: Int, text: String)] = []
+        var offset = 0
+        for raw in text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            var line = String(decoding: raw, as: UTF8.self)
+            if line.hasSuffix("\r") { line.removeLast() }
+            lines.append((offset, line))
+            offset += raw.count + 1
+        }
+        func refused(_ at: Int, _ message: DiagnosticMessage) -> LawError {
+            LawError(LawFile.located(name, text, offset: at, message))
+        }
+        guard let header = lines.first?.text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }),
             let stepColumn = header.firstIndex(of: "step"), let lossColumn = header.firstIndex(of: "loss")
         else {
-            throw LawError("\(name):1:1: error: the header must name a `step` and a `loss` column")
+            throw refused(0, .logHeader)
         }
         var log = LossLog(name: name, steps: [], losses: [])
-        for (i, line) in lines.enumerated().dropFirst() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+        for (at, line) in lines.dropFirst() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
             let cells = line.split(separator: ",", omittingEmptySubsequences: false).map {
                 $0.trimmingCharacters(in: .whitespaces)
             }
-            guard cells.count == header.count else {
-                throw LawError("\(name):\(i + 1):1: error: \(cells.count) columns, the header has \(header.count)")
-            }
-            guard let step = Int(cells[stepColumn]), step >= 0 else {
-                throw LawError("\(name):\(i + 1):1: error: the step '\(cells[stepColumn])' is not a whole number >= 0")
-            }
+            guard cells.count == header.count else { throw refused(at, .logColumns(cells.count, header: header.count)) }
+            guard let step = Int(cells[stepColumn]), step >= 0 else { throw refused(at, .logStep(cells[stepColumn])) }
             guard let loss = Double(cells[lossColumn]), loss > 0, loss.isFinite else {
-                throw LawError("\(name):\(i + 1):1: error: the loss '\(cells[lossColumn])' is not a number above 0")
+                throw refused(at, .logLoss(cells[lossColumn]))
             }
-            if let last = log.steps.last, step <= last {
-                throw LawError("\(name):\(i + 1):1: error: step \(step) does not follow step \(last)")
-            }
+            if let last = log.steps.last, step <= last { throw refused(at, .logOrder(step, after: last)) }
             log.steps.append(step)
             log.losses.append(loss)
         }

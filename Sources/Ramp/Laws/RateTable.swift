@@ -46,6 +46,6 @@ public struct LawError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
 
-    /// As a tool prints it: a located error (`law.json:3:5: error: ...`) as it is, any other after `error: `.
-    public var printed: String { description.contains(": error: ") ? description : "error: " + description }
+    /// As a tool prints it: a located error (`law.json:3:5: error[R0703]: ...`) as it is, any other after `error: `.
+    public var printed: String { description.contains(": error[") ? description : "error: " + description }
 }

@@ -99,8 +99,10 @@ SECONDS ?= 60
 FUZZ_SEED ?= 1
 FUZZ_DIR = .build/fuzz
 FUZZ_PARTS ?= programs,configs,state,metrics,lsp
-# Yams (the YAML reader) and its libyaml, as SwiftPM checked them out, built into the harness with the same sanitizers.
+# Yams (the YAML reader) with its libyaml, and TOMLKit (the TOML reader) with its toml++, as SwiftPM checked them
+# out, built into the harness with the same sanitizers.
 YAMS = .build/checkouts/Yams
+TOMLKIT = .build/checkouts/TOMLKit
 fuzz: deps
 	mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seeds
 	cp conformance/programs/*.ramp samples/*.ramp Fuzz/Regressions/* Fuzz/Seeds/* $(FUZZ_DIR)/seeds/ 2>/dev/null || true
@@ -111,9 +113,17 @@ fuzz: deps
 	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name Yams -emit-library -static \
 		-emit-module -emit-module-path $(FUZZ_DIR)/yams/Yams.swiftmodule -D SWIFT_PACKAGE -Xcc -DYAML_DECLARE_STATIC \
 		-I $(YAMS)/Sources/CYaml/include $(YAMS)/Sources/Yams/*.swift -o $(FUZZ_DIR)/yams/libYams.a
+	mkdir -p $(FUZZ_DIR)/tomlkit
+	cd $(FUZZ_DIR)/tomlkit && clang++ -c -std=c++17 -O1 -w -fsanitize=fuzzer-no-link,address -DTOML_EXCEPTIONS=1 \
+		-I$(abspath $(TOMLKIT))/Sources/CTOML/include $(abspath $(TOMLKIT))/Sources/CTOML/Sources/*.cpp
+	find $(TOMLKIT)/Sources/TOMLKit -name '*.swift' -print0 | xargs -0 swiftc -sanitize=fuzzer,address -parse-as-library -O \
+		-module-name TOMLKit -emit-library -static -emit-module -emit-module-path $(FUZZ_DIR)/tomlkit/TOMLKit.swiftmodule \
+		-I $(TOMLKIT)/Sources/CTOML/include -suppress-warnings -o $(FUZZ_DIR)/tomlkit/libTOMLKit.a
 	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name Ramp \
 		-I $(FUZZ_DIR)/yams -I $(YAMS)/Sources/CYaml/include -Xcc -DYAML_DECLARE_STATIC \
+		-I $(FUZZ_DIR)/tomlkit -I $(TOMLKIT)/Sources/CTOML/include \
 		$$(find Sources/Ramp -name '*.swift') Fuzz/*.swift $(FUZZ_DIR)/yams/libYams.a $(FUZZ_DIR)/yams/*.o \
+		$(FUZZ_DIR)/tomlkit/libTOMLKit.a $(FUZZ_DIR)/tomlkit/*.o -lstdc++ \
 		-o $(FUZZ_DIR)/ramp-fuzz 2>&1 | grep -v 'ld.gold: warning' || true
 	test -x $(FUZZ_DIR)/ramp-fuzz
 	cp Sources/Ramp/Emit/Python/*.py Sources/Ramp/Emit/Arrays/*.py Sources/Ramp/Compat/Prelude/*.ramp $(FUZZ_DIR)/

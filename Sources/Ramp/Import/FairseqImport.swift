@@ -5,28 +5,25 @@ extension ConfigReader {
     /// named by --lr-scheduler, given the flags that are fields of its config (the others configure the rest of
     /// fairseq-train), stepped as fairseq's Trainer steps it.
     func fairseq() throws(CheckError) -> [String] {
-        let words = try fairseqWords()
-        var args: [(name: String, value: String?)] = []
-        var i = 0
-        while i < words.count {
-            let w = words[i]
-            guard w.hasPrefix("--") else {
-                i += 1  // fairseq-train's positional data directory
-                continue
+        let script = ShellArguments(file.bytes)
+        if let quote = script.unclosedQuote { throw .error(.unclosedQuote, at: quote) }
+        let flags = script.options
+        var notes: [String] = []
+        /// A flag's value, its variable substituted when the script sets it; else refused at the value.
+        func value(_ option: (name: String, flag: ShellWord, value: ShellWord?)) throws(CheckError) -> String? {
+            guard let word = option.value else { return nil }
+            let flag = "--" + option.name
+            switch script.expand(word, defaults: &notes) {
+            case .success(let text): return text
+            case .failure(.unset(let v)): throw .error(.at(flag, .shellVariableUnset(v)), at: word.range)
+            case .failure(.ambiguous(let v)): throw .error(.at(flag, .shellVariableAmbiguous(v)), at: word.range)
+            case .failure(.computed(let t)): throw .error(.at(flag, .shellComputed(t)), at: word.range)
             }
-            var name = String(w.dropFirst(2))
-            var value: String?
-            if let eq = name.firstIndex(of: "=") {
-                value = String(name[name.index(after: eq)...])
-                name = String(name[..<eq])
-            } else if i + 1 < words.count, !words[i + 1].hasPrefix("--") || Double(words[i + 1]) != nil {
-                value = words[i + 1]
-                i += 1
-            }
-            args.append((name, value))
-            i += 1
         }
-        let scheduler = args.last { $0.name == "lr-scheduler" }?.value ?? "fixed"
+        var scheduler = "fixed"
+        if let named = flags.last(where: { $0.name == "lr-scheduler" }) {
+            scheduler = try value(named) ?? ""
+        }
         let constructor = "fairseq." + scheduler
         guard let definition = Prelude.definitions.first(where: { $0.name == constructor }) else {
             let known = Prelude.definitions.map(\.name).filter { $0.hasPrefix("fairseq.") }.map { $0.dropFirst(8) }
@@ -35,14 +32,24 @@ extension ConfigReader {
         let fields = Set(definition.params.map(\.name))
         var kwargs: [String] = []
         var seen: Set<String> = []
-        for (name, value) in args.reversed() {
-            let field = name.replacingOccurrences(of: "-", with: "_")
+        for option in flags.reversed() {
+            let field = option.name.replacingOccurrences(of: "-", with: "_")
             guard fields.contains(field), !seen.contains(field) else { continue }
             seen.insert(field)
-            kwargs.insert("\(field)=\(try fairseqValue(field, value, flag: "--" + name))", at: 0)
+            let text = try fairseqValue(field, try value(option), flag: "--" + option.name)
+            if field == "lr", text.contains(","), Self.fairseqOneRate.contains(scheduler) {
+                // These schedulers raise a ValueError for several rates; the others take lr[0], or lr per epoch.
+                throw .error(.at("--lr", .fairseqOneRate(scheduler)), at: option.value?.range ?? option.flag.range)
+            }
+            kwargs.insert("\(field)=\(text)", at: 0)
         }
-        guard seen.contains("lr") else { throw fail("", .fairseqNeedsLr) }
-        var lines = [
+        var lines = notes.sorted().map { "# \($0) (the environment may set another)." }
+        if !seen.contains("lr") {
+            // fairseq's OptimizationConfig: lr defaults to [0.25].
+            kwargs.append("lr=[0.25]")
+            lines.append("# no --lr: fairseq's default, 0.25.")
+        }
+        lines += [
             "# --lr-scheduler \(scheduler), stepped as fairseq's Trainer steps it: every update, and at each "
                 + "epoch's start.",
             "# --lr is the rate, not base.",
@@ -52,31 +59,10 @@ extension ConfigReader {
         return lines
     }
 
-    /// The words of the command line, quotes removed as a shell removes them (`--phase-ratio '(0.1, 0.4, 0.5)'`).
-    private func fairseqWords() throws(CheckError) -> [String] {
-        var words: [String] = []
-        var word = ""
-        var quote: Character?
-        var inWord = false
-        for c in file.text {
-            if let q = quote {
-                if c == q { quote = nil } else { word.append(c) }
-            } else if c == "'" || c == "\"" {
-                quote = c
-                inWord = true
-            } else if c.isWhitespace || c == "\\" {
-                if inWord { words.append(word) }
-                word = ""
-                inWord = false
-            } else {
-                word.append(c)
-                inWord = true
-            }
-        }
-        if quote != nil { throw fail("", .unclosedQuote) }
-        if inWord { words.append(word) }
-        return words
-    }
+    /// The schedulers whose constructor refuses more than one --lr.
+    static let fairseqOneRate: Set<String> = [
+        "inverse_sqrt", "cosine", "reduce_lr_on_plateau", "tri_stage", "triangular",
+    ]
 
     /// A flag's value as its config field holds it: `--lr 0.1,0.05` a list, `(0.1, 0.4, 0.5)` a list, a bare
     /// flag True, a number, or else a string.

@@ -173,7 +173,12 @@ extension DiagnosticMessage {
         .init(.unsupportedConfig, "'\(name)' is not a NeMo scheduler Ramp reads (\(known))")
     }
 
-    static let fairseqNeedsLr = DiagnosticMessage(.badConfig, "no --lr: the rate fairseq's schedulers start from")
+    static func fairseqOneRate(_ scheduler: String) -> Self {
+        .init(
+            .badConfig,
+            "fairseq's \(scheduler) refuses several rates: 'Cannot use a fixed learning rate schedule with "
+                + "\(scheduler == "tri_stage" ? "tri-stage lr" : scheduler).'")
+    }
 
     static let unclosedQuote = DiagnosticMessage(.badConfig, "a quote that is not closed")
 
@@ -197,6 +202,46 @@ extension DiagnosticMessage {
         .unsupportedConfig,
         "a batch size that ramps up changes the samples each iteration consumes; Ramp reads a fixed "
             + "--global-batch-size")
+
+    static func shellVariableUnset(_ name: String) -> Self {
+        .init(
+            .badConfig,
+            "$\(name) is not set in this file: Ramp reads a launch script as text, without its environment; "
+                + "write the value, or set \(name)=... in the file")
+    }
+
+    static func shellVariableAmbiguous(_ name: String) -> Self {
+        .init(
+            .badConfig,
+            "$\(name) is set more than once, to an array, or inside an if or a loop: Ramp reads a launch script "
+                + "without running it; write the value")
+    }
+
+    static func shellComputed(_ text: String) -> Self {
+        .init(
+            .badConfig,
+            "'\(text)' is computed by the shell when the script runs; Ramp reads a launch script without running "
+                + "it: write the number")
+    }
+
+    static func megatronFlagSpelling(_ flag: String) -> Self {
+        .init(.badConfig, "Megatron-LM's argparse refuses this spelling: the flag is \(flag)")
+    }
+
+    static let megatronOldWarmup = DiagnosticMessage(
+        .badConfig,
+        "no longer valid in Megatron-LM, which refuses it; give --lr-warmup-iters, --lr-warmup-samples or "
+            + "--lr-warmup-fraction")
+
+    /// The assertion validate_args makes, quoted.
+    static func megatronRefuses(_ assertion: String) -> Self {
+        .init(.badConfig, "Megatron-LM refuses it: '\(assertion)'")
+    }
+
+    static let megatronConditionalFlag = DiagnosticMessage(
+        .badConfig,
+        "given more than once, to different values, inside an if or a loop: Ramp reads a launch script without "
+            + "running it; give it once")
 
     static func notAMegatronStyle(_ style: String, _ styles: [String]) -> Self {
         .init(.unsupportedConfig, "'\(style)' is not a decay style Megatron-LM has (\(styles.joined(separator: ", ")))")

@@ -138,4 +138,38 @@ import Testing
                 ^~~~~~~~~
                 """)
     }
+
+    /// A job file of the torchtitan of 2024, before [lr_scheduler]: `[training] warmup_steps = 2` over 10 steps.
+    /// Its linear_warmup_linear_decay gives lr * (i + 1) / 3 for i < 2, then lr * (1 - (i - 2) / 8), past 0 at
+    /// the end (LambdaLR does not clamp). Worked out by hand from that function.
+    @Test func jobFileOf2024() throws {
+        let toml = """
+            [optimizer]
+            name = "AdamW"
+            lr = 8e-4
+
+            [training]
+            batch_size = 8
+            seq_len = 2048
+            warmup_steps = 2  # lr scheduler warm up, normally 20% of the train steps
+            max_norm = 1.0  # grad norm clipping
+            steps = 10
+            """
+        let rates = Table.rows(try ImportTests.imported(toml, name: "debug_model.toml"), steps: 12).map(\.lr)
+        let expected: [Double] = [
+            1.0 / 3, 2.0 / 3, 1, 7.0 / 8, 6.0 / 8, 5.0 / 8, 4.0 / 8, 3.0 / 8, 2.0 / 8, 1.0 / 8, 0, -1.0 / 8,
+        ]
+        #expect(rates.count == expected.count)
+        for (i, x) in expected.enumerated() {
+            #expect(abs(rates[i] - 8e-4 * x) <= 1e-12 * 8e-4, "lr[\(i)] = \(rates[i]), expected \(8e-4 * x)")
+        }
+        #expect(
+            ImportConfigTests.refused("[lr_scheduler]\nwarmup_steps = 2\n[training]\nwarmup_steps = 2\n", "a.toml")
+                == [
+                    "a.toml:4:1: error[R0601]: training.warmup_steps: the torchtitan of 2024 read warmup_steps here, "
+                        + "before it had [lr_scheduler]; with [lr_scheduler], give it there alone",
+                    "warmup_steps = 2",
+                    "^~~~~~~~~~~~",
+                ].joined(separator: "\n"))
+    }
 }

@@ -106,7 +106,7 @@ public enum Importer {
     public static func isConfig(_ file: SourceFile) -> Bool {
         if IR.isDocument(file.text) { return false }
         let name = file.name.lowercased()
-        if [".py", ".json", ".args", ".yaml", ".yml", ".toml"].contains(where: { name.hasSuffix($0) }) {
+        if [".py", ".json", ".args", ".sh", ".yaml", ".yml", ".toml"].contains(where: { name.hasSuffix($0) }) {
             return detect(file) != nil
         }
         return false

@@ -26,6 +26,10 @@ extension ConfigReader {
         }
         let lr = try tomlNumber(optimizer?["lr"], "optimizer.lr") ?? 8e-4
         let steps = try tomlWhole(training?["steps"], "training.steps", least: 1) ?? 10000
+        if let old = try tomlWhole(training?["warmup_steps"], "training.warmup_steps", least: 0) {
+            guard sched == nil else { throw fail("training.warmup_steps", .torchtitanWarmupInTraining) }
+            return Self.torchtitanBefore2025(lr: lr, steps: steps, warmup: old)
+        }
         let warmup = try tomlWhole(sched?["warmup_steps"], "lr_scheduler.warmup_steps", least: 0) ?? 200
         let totalSteps = try tomlWhole(sched?["total_steps"], "lr_scheduler.total_steps", least: 1)
         let ratio = try tomlFraction(sched?["decay_ratio"], "lr_scheduler.decay_ratio")
@@ -57,6 +61,21 @@ extension ConfigReader {
             "torchtitan.LRSchedulersContainer.Config(" + kwargs.joined(separator: ", ") + ")",
         ]
         return lines
+    }
+
+    /// torchtitan before its `[lr_scheduler]` table read `[training] warmup_steps` into one LambdaLR,
+    /// linear_warmup_linear_decay: (i + 1) / (warmup_steps + 1) while i < warmup_steps, then
+    /// 1 - (i - warmup_steps) / max(1, steps - warmup_steps), unclamped past the end.
+    private static func torchtitanBefore2025(lr: Double, steps: Int, warmup: Int) -> [String] {
+        let decay = max(1, steps - warmup)
+        let tail = "base * (1 - t / \(decay))"
+        return [
+            "# [training] warmup_steps: the torchtitan of 2024, before [lr_scheduler], whose one LambdaLR warms up as",
+            "# (i + 1) / (warmup_steps + 1), then decays linearly over max(1, steps - warmup_steps), unclamped past",
+            "# the end; stepped after every training step; [optimizer] lr is base.",
+            "base \(fmt(lr))", "total \(steps)",
+            warmup > 0 ? "base * ((t + 1) / \(warmup + 1)) for \(warmup) then " + tail : tail,
+        ]
     }
 
     /// A top-level table of the job file, or nil when the file has none (every field then at its default).

@@ -260,6 +260,11 @@ extension DiagnosticMessage {
         .init(.badConfig, "'\(name)' is not a field of torchtitan's lr_scheduler (\(fields.joined(separator: ", ")))")
     }
 
+    static let torchtitanWarmupInTraining = DiagnosticMessage(
+        .badConfig,
+        "the torchtitan of 2024 read warmup_steps here, before it had [lr_scheduler]; with [lr_scheduler], give "
+            + "it there alone")
+
     static func notATorchtitanDecayType(_ name: String) -> Self {
         .init(.unsupportedConfig, "'\(name)' is not a decay type torchtitan has (linear, sqrt, cosine)")
     }

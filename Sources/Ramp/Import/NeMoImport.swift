@@ -34,19 +34,36 @@ extension ConfigReader {
             seen.insert(key)
             kwargs.append("\(key)=\(try literal(value, "model.optim.sched.\(key)"))")
         }
-        // prepare_lr_scheduler: the scheduler's max_steps, else the trainer's (-1 and None are not a length).
-        var maxSteps: Double?
+        // ModelPT.setup_optimization: a trainer.max_steps of 0 or more replaces the scheduler's; else
+        // prepare_lr_scheduler takes the scheduler's own (-1: no scheduler), else derives it from max_epochs.
+        var notes: [String] = []
+        let maxSteps: Double
         let own = params.last { $0.0 == "max_steps" }?.1
-        for (key, v) in [("model.optim.sched.max_steps", own), ("trainer.max_steps", doc["trainer"]?["max_steps"])] {
-            if case .number(let x)? = v, x > 0 {
-                guard x == x.rounded() else { throw fail(key, .expectedWholeNumber) }
-                maxSteps = x
-                break
+        if case .number(let x)? = doc["trainer"]?["max_steps"], x >= 0 {
+            guard x == x.rounded(), x > 0 else { throw fail("trainer.max_steps", .expectedPositiveWholeNumber) }
+            maxSteps = x
+        } else if case .number(let x)? = own {
+            if x == -1 {
+                return [
+                    "# model.optim.sched.max_steps is -1 and trainer.max_steps is not set: NeMo builds no scheduler,",
+                    "# so the rate stays model.optim.lr.",
+                    "base \(fmt(lr))", "base",
+                ]
             }
+            guard x == x.rounded(), x > 0 else { throw fail("model.optim.sched.max_steps", .expectedWholeNumber) }
+            maxSteps = x
+        } else if case .number(let epochs)? = doc["trainer"]?["max_epochs"], epochs > 0 {
+            guard epochs == epochs.rounded() else { throw fail("trainer.max_epochs", .expectedWholeNumber) }
+            guard let n = options.stepsPerEpoch else { throw fail("trainer.max_epochs", .nemoEpochsNeedSteps) }
+            maxSteps = epochs * Double(n)
+            notes.append(
+                "# max_steps \(fmt(maxSteps)): trainer.max_epochs \(fmt(epochs)) of --steps-per-epoch \(n), as NeMo's "
+                    + "compute_max_steps derives it.")
+        } else {
+            throw fail("", .nemoNeedsMaxSteps)
         }
-        guard let maxSteps else { throw fail("", .nemoNeedsMaxSteps) }
         if fields.contains("max_steps") { kwargs.append("max_steps=\(fmt(maxSteps))") }
-        return [
+        return notes + [
             "# model.optim.sched \(name), stepped by Lightning after every optimizer step; model.optim.lr is base.",
             "base \(fmt(lr))",
             "total \(fmt(maxSteps))",

@@ -169,6 +169,11 @@ extension DiagnosticMessage {
         "no max_steps: give trainer.max_steps (or model.optim.sched.max_steps); NeMo otherwise derives it from "
             + "max_epochs and the dataloader")
 
+    static let nemoEpochsNeedSteps = DiagnosticMessage(
+        .badConfig,
+        "NeMo derives max_steps from max_epochs and the dataloader, ceil(batches / accumulate_grad_batches) an "
+            + "epoch; give --steps-per-epoch, the optimizer steps of an epoch")
+
     static func notANeMoPolicy(_ name: String, _ known: String) -> Self {
         .init(.unsupportedConfig, "'\(name)' is not a NeMo scheduler Ramp reads (\(known))")
     }

@@ -84,4 +84,34 @@ import Testing
         let text = Self.yaml(trainer: "  max_steps: -1\n  max_epochs: 200", sched: sched)
         Self.expectClose(try Self.rates(text, steps: 3), [1e-3, 1e-3, 1e-3])
     }
+
+    /// The torch schedulers of NeMo's AVAILABLE_SCHEDULERS (maxine_bnr.yaml's StepLR, the audio codecs'
+    /// ExponentialLR): StepLR is stepped every optimizer step, ExponentialLR at each epoch's end; neither takes
+    /// max_steps, so a run of max_epochs -1 builds them too. gamma 0.5 halves the rate every 2 steps here.
+    @Test func torchSchedulersOfNeMo() throws {
+        let halving: [Double] = [1e-3, 1e-3, 5e-4, 5e-4, 2.5e-4, 2.5e-4]
+        let stepLR = "      name: StepLR\n      step_size: 2\n      gamma: 0.5\n      last_epoch: -1"
+        Self.expectClose(try Self.rates(Self.yaml(trainer: "  max_steps: 6", sched: stepLR), steps: 6), halving)
+        let exponential = "      name: ExponentialLR\n      gamma: 0.5"
+        let endless = Self.yaml(trainer: "  max_steps: -1\n  max_epochs: -1", sched: exponential)
+        Self.expectClose(try Self.rates(endless, steps: 6, stepsPerEpoch: 2), halving)
+        #expect(
+            ImportConfigTests.refused(endless, "codec.yaml")
+                == [
+                    "codec.yaml:10:7: error[R0601]: model.optim.sched.name: NeMo's ExponentialLR is stepped by epoch, "
+                        + "and a config does not say how many steps an epoch has: give --steps-per-epoch (the "
+                        + "dataloader's length in optimizer steps)",
+                    "      name: ExponentialLR",
+                    "      ^~~~",
+                ].joined(separator: "\n"))
+        let vits = Self.yaml(
+            trainer: "  max_steps: -1\n  max_epochs: -1", sched: "      name: ExponentialLR\n      lr_decay: 0.9")
+        #expect(
+            ImportConfigTests.refused(vits, "vits.yaml", stepsPerEpoch: 2)
+                == [
+                    "vits.yaml:9:5: error[R0601]: model.optim.sched: ExponentialLR needs gamma, which is not given here",
+                    "    sched:",
+                    "    ^~~~~",
+                ].joined(separator: "\n"))
+    }
 }

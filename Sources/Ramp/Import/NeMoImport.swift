@@ -21,7 +21,7 @@ extension ConfigReader {
         guard case .string(let name)? = doc["model"]?["optim"]?["sched"]?["name"] else {
             throw fail("model.optim.sched", .schedulerNeedsName)
         }
-        let constructor = "nemo." + name
+        let constructor = Self.nemoTorchSchedulers[name] ?? "nemo." + name
         guard let definition = Prelude.definitions.first(where: { $0.name == constructor }) else {
             let known = Prelude.definitions.map(\.name).filter { $0.hasPrefix("nemo.") }.map { $0.dropFirst(5) }
             throw fail("model.optim.sched.name", .notANeMoPolicy(name, known.joined(separator: ", ")))
@@ -37,7 +37,8 @@ extension ConfigReader {
         // ModelPT.setup_optimization: a trainer.max_steps of 0 or more replaces the scheduler's; else
         // prepare_lr_scheduler takes the scheduler's own (-1: no scheduler), else derives it from max_epochs.
         var notes: [String] = []
-        let maxSteps: Double
+        var maxSteps: Double?
+        let needsLength = fields.contains("max_steps")
         let own = params.last { $0.0 == "max_steps" }?.1
         if case .number(let x)? = doc["trainer"]?["max_steps"], x >= 0 {
             guard x == x.rounded(), x > 0 else { throw fail("trainer.max_steps", .expectedPositiveWholeNumber) }
@@ -52,22 +53,39 @@ extension ConfigReader {
             }
             guard x == x.rounded(), x > 0 else { throw fail("model.optim.sched.max_steps", .expectedWholeNumber) }
             maxSteps = x
-        } else if case .number(let epochs)? = doc["trainer"]?["max_epochs"], epochs > 0 {
+        } else if case .number(let epochs)? = doc["trainer"]?["max_epochs"], epochs > 0 || !needsLength {
+            // A scheduler that takes no max_steps is built whatever compute_max_steps gives (-1 epochs: endless).
             guard epochs == epochs.rounded() else { throw fail("trainer.max_epochs", .expectedWholeNumber) }
-            guard let n = options.stepsPerEpoch else { throw fail("trainer.max_epochs", .nemoEpochsNeedSteps) }
-            maxSteps = epochs * Double(n)
-            notes.append(
-                "# max_steps \(fmt(maxSteps)): trainer.max_epochs \(fmt(epochs)) of --steps-per-epoch \(n), as NeMo's "
-                    + "compute_max_steps derives it.")
+            if let n = options.stepsPerEpoch, epochs > 0 {
+                maxSteps = epochs * Double(n)
+                notes.append(
+                    "# max_steps \(fmt(epochs * Double(n))): trainer.max_epochs \(fmt(epochs)) of --steps-per-epoch "
+                        + "\(n), as NeMo's compute_max_steps derives it.")
+            } else if needsLength {
+                throw fail("trainer.max_epochs", .nemoEpochsNeedSteps)
+            }
         } else {
             throw fail("", .nemoNeedsMaxSteps)
         }
-        if fields.contains("max_steps") { kwargs.append("max_steps=\(fmt(maxSteps))") }
-        return notes + [
-            "# model.optim.sched \(name), stepped by Lightning after every optimizer step; model.optim.lr is base.",
-            "base \(fmt(lr))",
-            "total \(fmt(maxSteps))",
-            constructor + "(" + kwargs.joined(separator: ", ") + ")",
-        ]
+        if needsLength, let maxSteps { kwargs.append("max_steps=\(fmt(maxSteps))") }
+        for p in definition.params where p.defaultValue == nil && !seen.contains(p.name) && p.name != "max_steps" {
+            throw fail("model.optim.sched", .schedulerNeedsArgument(name, p.name))
+        }
+        var stepping = "stepped by Lightning after every optimizer step"
+        if name == "ExponentialLR" {
+            // In EPOCH_SCHEDULERS: Lightning steps it at each epoch's end (interval='epoch').
+            let n = try stepsPerEpoch("model.optim.sched.name", .byEpoch("NeMo's ExponentialLR"))
+            stepping = "stepped at each epoch's end (one of NeMo's EPOCH_SCHEDULERS)"
+            notes.append("steps_per_epoch \(n)")
+        }
+        return ["# model.optim.sched \(name), \(stepping); model.optim.lr is base."] + notes + ["base \(fmt(lr))"]
+            + (maxSteps.map { ["total \(fmt($0))"] } ?? [])
+            + [constructor + "(" + kwargs.joined(separator: ", ") + ")"]
     }
+
+    /// The torch schedulers in NeMo's AVAILABLE_SCHEDULERS that Ramp reads, built with the sched's params:
+    /// StepLR and CyclicLR stepped every step, ExponentialLR every epoch (Ramp's by-epoch form of it).
+    static let nemoTorchSchedulers = [
+        "StepLR": "torch.StepLR", "CyclicLR": "torch.CyclicLR", "ExponentialLR": "mmengine.ExponentialLR",
+    ]
 }

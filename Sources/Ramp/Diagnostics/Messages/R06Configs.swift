@@ -174,6 +174,10 @@ extension DiagnosticMessage {
         "NeMo derives max_steps from max_epochs and the dataloader, ceil(batches / accumulate_grad_batches) an "
             + "epoch; give --steps-per-epoch, the optimizer steps of an epoch")
 
+    static func schedulerNeedsArgument(_ name: String, _ argument: String) -> Self {
+        .init(.badConfig, "\(name) needs \(argument), which is not given here")
+    }
+
     static func notANeMoPolicy(_ name: String, _ known: String) -> Self {
         .init(.unsupportedConfig, "'\(name)' is not a NeMo scheduler Ramp reads (\(known))")
     }

@@ -109,7 +109,8 @@ import Testing
         #expect(
             ImportConfigTests.refused(vits, "vits.yaml", stepsPerEpoch: 2)
                 == [
-                    "vits.yaml:9:5: error[R0601]: model.optim.sched: ExponentialLR needs gamma, which is not given here",
+                    "vits.yaml:9:5: error[R0601]: model.optim.sched: ExponentialLR needs gamma, which is not given "
+                        + "here",
                     "    sched:",
                     "    ^~~~~",
                 ].joined(separator: "\n"))

@@ -197,4 +197,31 @@ import Testing
     @Test func crlfMetrics() throws {
         #expect(try Table.parseMetrics("0.5\r\n-\r\n0.25\r\n", name: "m.txt") == [0.5, nil, 0.25])
     }
+
+    /// LLM Foundry's finetuning YAMLs (7b_dolly_sft.yaml) warm up over `0ba`: Composer's warmup branch is never
+    /// taken (`timestamp < t_warmup` is false), so the schedule is the decay from the first batch:
+    /// lr * (1 - i / 10) for the linear one, lr * (1 + cos(pi * i / 10)) / 2 for the cosine, over max_duration 10ba.
+    @Test func composerZeroWarmup() throws {
+        for (name, factor) in [
+            ("linear_decay_with_warmup", { (i: Double) in 1 - i / 10 }),
+            ("cosine_with_warmup", { (i: Double) in (1 + cos(Double.pi * (i / 10))) / 2 }),
+        ] {
+            let yaml = """
+                max_duration: 10ba
+                optimizer:
+                  name: decoupled_adamw
+                  lr: 1.0e-5
+                scheduler:
+                  name: \(name)
+                  t_warmup: 0ba
+                  alpha_f: 0
+                """
+            let rates = try Self.rates(try Self.convert(yaml, "7b_dolly_sft.yaml"), 11)
+            for i in 0...10 {
+                let x = 1e-5 * factor(Double(i))
+                #expect(
+                    abs(rates[i] - x) <= 1e-12 * max(abs(x), 1e-20), "\(name) lr[\(i)] = \(rates[i]), expected \(x)")
+            }
+        }
+    }
 }

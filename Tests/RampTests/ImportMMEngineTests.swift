@@ -100,4 +100,14 @@ import Testing
                     """)
         }
     }
+
+    /// A `_base_` dataset file whose pipeline holds a list comprehension over several lines (mmpretrain's
+    /// imagenet_bs64_swin_224.py): the schedule does not need it, so the config is read. The cosine's T_max is
+    /// end - begin = 100: lr 5e-4 * 1024 / 512 = 1e-3 at iteration 0, halfway to eta_min 1e-5 at iteration 50.
+    @Test func unreadablePipelineInABase() throws {
+        let (_, p) = try Self.program("mmpretrain/deit-small_randaug.py")
+        let lr = Table.rows(p, steps: 100).map(\.lr)
+        #expect(Self.close(lr[0], 1e-3))
+        #expect(Self.close(lr[50], 1e-5 + (1e-3 - 1e-5) * (1 + cos(Double.pi / 2)) / 2))
+    }
 }

@@ -229,7 +229,7 @@ struct PythonConfig {
         do { v = try sub.value(depth: 0) } catch {
             let failure = Failure(message: .pyAtKey(keyPath, error.message), at: error.at)
             guard path.isEmpty else { throw failure }
-            p.pos = sub.pos
+            // Skipped from the value's start, so that brackets opened before the failure are closed.
             p.skipStatement()
             if let i = names.firstIndex(where: { $0.0 == first }) { names.remove(at: i) }
             unreadable[first] = failure

@@ -172,4 +172,19 @@ import Testing
                     "^~~~~~~~~~~~",
                 ].joined(separator: "\n"))
     }
+
+    /// A launch command that names the job file and overrides its values (torchtitan's run_train.sh with
+    /// `--lr_scheduler.warmup_steps 4 --training.steps=20 --lr_scheduler.decay_type cosine`): the job file's
+    /// other fields kept (decay_ratio 0.8, lr 8e-4), the overrides laid over it, and CONFIG_FILE its default.
+    @Test func launchCommandOverrides() throws {
+        let path = ImportMMEngineTests.fixtures.appendingPathComponent("torchtitan/run_train.sh").path
+        let text = try Importer.convert(try SourceFile.load(path: path))
+        #expect(
+            text.split(separator: "\n").suffix(4) == [
+                "# stepped after every training step; [optimizer] lr is base.", "base 0.0008", "total 20",
+                "torchtitan.LRSchedulersContainer.Config(warmup_steps=4, decay_ratio=0.8, decay_type=\"cosine\", "
+                    + "min_lr_factor=0)",
+            ])
+        #expect(text.contains("# $CONFIG_FILE is ./train_configs/debug_model.toml, the default the script gives it"))
+    }
 }

@@ -83,7 +83,7 @@ public enum Importer {
         if name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
             return text.contains("sched:") && text.contains("optim:") ? .nemo : .composer
         }
-        if text.contains("[lr_scheduler]") { return .torchtitan }
+        if text.contains("[lr_scheduler]") || text.contains("--job.config_file") { return .torchtitan }
         if text.contains("--lr-scheduler") { return .fairseq }
         if text.contains("--lr-decay-style") || text.contains("--global-batch-size") || text.contains("--train-iters")
             || text.contains("--train-samples")

@@ -237,8 +237,11 @@ struct ShellArguments: Sendable {
             if let dash = inner.firstIndex(of: "-") {
                 var name = inner[..<dash]
                 if name.hasSuffix(":") { name = name.dropLast() }
-                let fallback = inner[inner.index(after: dash)...]
-                if isName(name), !fallback.contains("$") { return (String(name), String(fallback)) }
+                var fallback = String(inner[inner.index(after: dash)...])
+                if fallback.count >= 2, let q = fallback.first, q == "\"" || q == "'", fallback.last == q {
+                    fallback = String(fallback.dropFirst().dropLast())
+                }
+                if isName(name), !fallback.contains("$") { return (String(name), fallback) }
             }
             return nil
         }

@@ -9,6 +9,9 @@ extension ConfigReader {
     /// over `[training] steps` with `[optimizer] lr` as base, each missing key at torchtitan's default. The trainer
     /// steps the scheduler after every training step.
     func torchtitan() throws(CheckError) -> [String] {
+        if !file.name.lowercased().hasSuffix(".toml"), file.text.contains("--job.config_file") {
+            return try torchtitanLaunch()
+        }
         let doc: TOMLTable
         do {
             doc = try TOMLTable(string: file.text)
@@ -18,24 +21,104 @@ extension ConfigReader {
         } catch {
             throw .error(.invalidTOML("\(error)"), at: SourceRange(0, 0))
         }
+        return try torchtitanJob(doc)
+    }
+
+    /// A torchtitan launch command (`./run_train.sh --job.config_file job.toml --lr_scheduler.warmup_steps 20`):
+    /// the job file it names, relative to the script, with the `--section.key value` overrides given after it
+    /// laid over its values, as torchtitan's ConfigManager lays them.
+    private func torchtitanLaunch() throws(CheckError) -> [String] {
+        let script = ShellArguments(file.bytes)
+        if let quote = script.unclosedQuote { throw .error(.unclosedQuote, at: quote) }
+        var notes: [String] = []
+        func value(_ o: (name: String, flag: ShellWord, value: ShellWord?)) throws(CheckError) -> (String, SourceRange)
+        {
+            guard let word = o.value else { return ("True", o.flag.range) }
+            let flag = "--" + o.name
+            switch script.expand(word, defaults: &notes) {
+            case .success(let text):
+                return (text.trimmingCharacters(in: CharacterSet(charactersIn: "\"'")), word.range)
+            case .failure(.unset(let v)): throw .error(.at(flag, .shellVariableUnset(v)), at: word.range)
+            case .failure(.ambiguous(let v)): throw .error(.at(flag, .shellVariableAmbiguous(v)), at: word.range)
+            case .failure(.computed(let t)): throw .error(.at(flag, .shellComputed(t)), at: word.range)
+            }
+        }
+        let options = script.options
+        guard let named = options.last(where: { $0.name == "job.config_file" }) else {
+            throw .error(.torchtitanNeedsJobFile, at: SourceRange(0, 0))
+        }
+        let (path, place) = try value(named)
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
+        let dir = URL(fileURLWithPath: file.name, relativeTo: cwd).absoluteURL.deletingLastPathComponent()
+        let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : dir.appendingPathComponent(path)
+        guard let data = FileManager.default.contents(atPath: url.path), data.count <= Importer.maxSize,
+            let text = String(data: data, encoding: .utf8)
+        else {
+            throw .error(.at("--job.config_file", .torchtitanJobFileUnread(path)), at: place)
+        }
+        let doc: TOMLTable
+        do { doc = try TOMLTable(string: text) } catch {
+            throw .error(.at("--job.config_file", .torchtitanJobFileUnread(path)), at: place)
+        }
+        var overrides: [String: (value: TOMLValueConvertible, place: SourceRange)] = [:]
+        for option in options where option.name.contains(".") && option.name != "job.config_file" {
+            let key = option.name
+            guard Self.torchtitanRead.contains(where: { key.hasPrefix($0) }) else { continue }
+            let (text, at) = try value(option)
+            // As the command line's parser converts it: a number, a bool, else the text.
+            if let n = Int(text) {
+                overrides[key] = (n, at)
+            } else if let x = Double(text) {
+                overrides[key] = (x, at)
+            } else if ["True", "true", "False", "false"].contains(text) {
+                overrides[key] = (text.lowercased() == "true", at)
+            } else {
+                overrides[key] = (text, at)
+            }
+        }
+        let lines = try torchtitanJob(doc, overrides: overrides, origin: (path, place))
+        let said = "# The job file \(path), with the command's overrides of it."
+        return notes.sorted().map { "# \($0) (the environment may set another)." } + [said] + lines
+    }
+
+    /// The overrides the schedule reads: the lr_scheduler's fields, the optimizer's lr, the training steps.
+    private static let torchtitanRead = ["lr_scheduler.", "optimizer.lr", "training.steps", "training.warmup_steps"]
+
+    /// A job file's schedule, with a launch command's overrides; a value of the job file a launch command named is
+    /// refused at that command's --job.config_file.
+    private func torchtitanJob(
+        _ doc: TOMLTable, overrides: [String: (value: TOMLValueConvertible, place: SourceRange)] = [:],
+        origin: (String, SourceRange)? = nil
+    ) throws(CheckError) -> [String] {
+        func fail(_ key: String, _ message: DiagnosticMessage) -> CheckError {
+            if let o = overrides[key] { return .error(.at("--" + key, message), at: o.place) }
+            if let (path, place) = origin { return .error(.at(key, from: path, message), at: place) }
+            return self.fail(key, message)
+        }
         let sched = try section(doc, "lr_scheduler")
         let optimizer = try section(doc, "optimizer")
         let training = try section(doc, "training")
-        for key in sched?.keys ?? [] where !ConfigReader.torchtitanFields.contains(key) {
+        func get(_ table: TOMLTable?, _ key: String) -> TOMLValueConvertible? {
+            overrides[key]?.value ?? table?[String(key.split(separator: ".").last ?? "")]
+        }
+        let overridden = overrides.keys.filter { $0.hasPrefix("lr_scheduler.") }.map { String($0.dropFirst(13)) }
+        for key in (sched?.keys ?? []) + overridden where !ConfigReader.torchtitanFields.contains(key) {
             throw fail("lr_scheduler.\(key)", .notATorchtitanField(key, ConfigReader.torchtitanFields))
         }
-        let lr = try tomlNumber(optimizer?["lr"], "optimizer.lr") ?? 8e-4
-        let steps = try tomlWhole(training?["steps"], "training.steps", least: 1) ?? 10000
-        if let old = try tomlWhole(training?["warmup_steps"], "training.warmup_steps", least: 0) {
+        let lr = try tomlNumber(get(optimizer, "optimizer.lr"), "optimizer.lr", fail) ?? 8e-4
+        let steps = try tomlWhole(get(training, "training.steps"), "training.steps", least: 1, fail) ?? 10000
+        if let old = try tomlWhole(get(training, "training.warmup_steps"), "training.warmup_steps", least: 0, fail) {
             guard sched == nil else { throw fail("training.warmup_steps", .torchtitanWarmupInTraining) }
             return Self.torchtitanBefore2025(lr: lr, steps: steps, warmup: old)
         }
-        let warmup = try tomlWhole(sched?["warmup_steps"], "lr_scheduler.warmup_steps", least: 0) ?? 200
-        let totalSteps = try tomlWhole(sched?["total_steps"], "lr_scheduler.total_steps", least: 1)
-        let ratio = try tomlFraction(sched?["decay_ratio"], "lr_scheduler.decay_ratio")
-        let floor = try tomlFraction(sched?["min_lr_factor"], "lr_scheduler.min_lr_factor") ?? 0
+        let warmup =
+            try tomlWhole(get(sched, "lr_scheduler.warmup_steps"), "lr_scheduler.warmup_steps", least: 0, fail) ?? 200
+        let totalSteps = try tomlWhole(
+            get(sched, "lr_scheduler.total_steps"), "lr_scheduler.total_steps", least: 1, fail)
+        let ratio = try tomlFraction(get(sched, "lr_scheduler.decay_ratio"), "lr_scheduler.decay_ratio", fail)
+        let floor = try tomlFraction(get(sched, "lr_scheduler.min_lr_factor"), "lr_scheduler.min_lr_factor", fail) ?? 0
         var decayType = "linear"
-        if let value = sched?["decay_type"] {
+        if let value = get(sched, "lr_scheduler.decay_type") {
             guard let s = value.string else { throw fail("lr_scheduler.decay_type", .expectedSchedulerTypeString) }
             guard ["linear", "sqrt", "cosine"].contains(s) else {
                 throw fail("lr_scheduler.decay_type", .notATorchtitanDecayType(s))
@@ -47,7 +130,8 @@ extension ConfigReader {
         kwargs += ["decay_type=\(JSONValue.quote(decayType))", "min_lr_factor=\(fmt(floor))"]
         if let totalSteps { kwargs.append("total_steps=\(totalSteps)") }
         let defaulted = [
-            optimizer?["lr"] == nil ? "[optimizer] lr" : nil, training?["steps"] == nil ? "[training] steps" : nil,
+            get(optimizer, "optimizer.lr") == nil ? "[optimizer] lr" : nil,
+            get(training, "training.steps") == nil ? "[training] steps" : nil,
         ].compactMap { $0 }
         var lines = [
             "# [lr_scheduler] as torchtitan's LRSchedulersContainer.Config, built over [training] steps,",
@@ -78,6 +162,8 @@ extension ConfigReader {
         ]
     }
 
+    typealias Fail = (String, DiagnosticMessage) -> CheckError
+
     /// A top-level table of the job file, or nil when the file has none (every field then at its default).
     private func section(_ doc: TOMLTable, _ name: String) throws(CheckError) -> TOMLTable? {
         guard let value = doc[name] else { return nil }
@@ -85,22 +171,26 @@ extension ConfigReader {
         return table
     }
 
-    private func tomlNumber(_ value: TOMLValueConvertible?, _ key: String) throws(CheckError) -> Double? {
+    private func tomlNumber(_ value: TOMLValueConvertible?, _ key: String, _ fail: Fail) throws(CheckError) -> Double? {
         guard let value else { return nil }
         if let x = value.double, x.isFinite { return x }
         if let n = value.int { return Double(n) }
         throw fail(key, .expectedNumber)
     }
 
-    private func tomlWhole(_ value: TOMLValueConvertible?, _ key: String, least: Int) throws(CheckError) -> Int? {
+    private func tomlWhole(_ value: TOMLValueConvertible?, _ key: String, least: Int, _ fail: Fail) throws(CheckError)
+        -> Int?
+    {
         guard let value else { return nil }
         guard let n = value.int else { throw fail(key, .expectedWholeNumber) }
         guard n >= least else { throw fail(key, least == 1 ? .expectedPositiveWholeNumber : .expectedWholeNumber) }
         return n
     }
 
-    private func tomlFraction(_ value: TOMLValueConvertible?, _ key: String) throws(CheckError) -> Double? {
-        guard let x = try tomlNumber(value, key) else { return nil }
+    private func tomlFraction(_ value: TOMLValueConvertible?, _ key: String, _ fail: Fail) throws(CheckError)
+        -> Double?
+    {
+        guard let x = try tomlNumber(value, key, fail) else { return nil }
         guard x >= 0, x <= 1 else { throw fail(key, .expectedFraction) }
         return x
     }

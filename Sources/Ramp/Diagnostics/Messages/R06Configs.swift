@@ -274,6 +274,13 @@ extension DiagnosticMessage {
         "the torchtitan of 2024 read warmup_steps here, before it had [lr_scheduler]; with [lr_scheduler], give "
             + "it there alone")
 
+    static let torchtitanNeedsJobFile = DiagnosticMessage(
+        .badConfig, "no --job.config_file: the job TOML whose values the command's options override")
+
+    static func torchtitanJobFileUnread(_ path: String) -> Self {
+        .init(.badConfig, "cannot read the job file \(path) as TOML (its path is taken from the script's folder)")
+    }
+
     static func notATorchtitanDecayType(_ name: String) -> Self {
         .init(.unsupportedConfig, "'\(name)' is not a decay type torchtitan has (linear, sqrt, cosine)")
     }

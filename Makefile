@@ -119,7 +119,8 @@ fuzz: deps
 	find $(TOMLKIT)/Sources/TOMLKit -name '*.swift' -print0 | xargs -0 swiftc -sanitize=fuzzer,address -parse-as-library -O \
 		-module-name TOMLKit -emit-library -static -emit-module -emit-module-path $(FUZZ_DIR)/tomlkit/TOMLKit.swiftmodule \
 		-I $(TOMLKIT)/Sources/CTOML/include -suppress-warnings -o $(FUZZ_DIR)/tomlkit/libTOMLKit.a
-	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name Ramp \
+	rm -f $(FUZZ_DIR)/ramp-fuzz
+	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name Ramp -enable-upcoming-feature MemberImportVisibility \
 		-I $(FUZZ_DIR)/yams -I $(YAMS)/Sources/CYaml/include -Xcc -DYAML_DECLARE_STATIC \
 		-I $(FUZZ_DIR)/tomlkit -I $(TOMLKIT)/Sources/CTOML/include \
 		$$(find Sources/Ramp -name '*.swift') Fuzz/*.swift $(FUZZ_DIR)/yams/libYams.a $(FUZZ_DIR)/yams/*.o \

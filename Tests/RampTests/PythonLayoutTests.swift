@@ -186,4 +186,38 @@ import Testing
                 y = ((f, g))[i](u + 1) + AB.where(1, 2, 3) + jnp.where(c, 1, 2) + (lasts)[k - 1]
                 """)
     }
+
+    /// A one-line helper of the core is written out where plain Python calls it over
+    /// `_Plain`, its arguments in place of its parameters (not of attributes, strings or
+    /// other names that contain them); a call over another backend, a helper with more
+    /// than a return, and an argument that is not a bare name but would be read twice stay calls.
+    @Test func plainRuntimeWritesOneLineHelpersOut() {
+        let core = """
+            def _held(done, held, t, B):
+                \"\"\"The step held, or t.\"\"\"
+                return B.where(done, held, t - o.t + len("t"))
+
+
+            def _twice(a, B):
+                return a * a
+
+
+            def _long(a, B):
+                b = a
+                return b
+            """
+        let helpers = PythonHelper.all(in: [PythonRuntime.plain(core)])
+        #expect(helpers.map(\.name) == ["_held", "_twice"])
+        let calls = """
+            x = _held(st["held"] is not None, st["held"], t + 1, _Plain)
+            y = _held(d, h, t, _Arrays) + _twice(n, _Plain) + _twice(n + 1, _Plain) + _long(n, _Plain)
+            z = _twice(_held(d, h, t, _Plain), _Plain)
+            """
+        #expect(
+            PythonRuntime.plain(calls, helpers: helpers) == """
+                x = (((st["held"]) if (st["held"] is not None) else (t + 1) - o.t + len("t")))
+                y = _held(d, h, t, _Arrays) + ((n) * (n)) + _twice(n + 1, _Plain) + _long(n, _Plain)
+                z = _twice((((h) if (d) else (t) - o.t + len("t"))), _Plain)
+                """)
+    }
 }

@@ -68,26 +68,46 @@ struct PythonRuntime: Sendable {
     /// The runtime as plain Python modules carry it: the core's decisions
     /// over its backend, `B.where(c, a, b)`, `B.select(i, branches, x)` and
     /// `B.at(xs, i)`, written out as the conditional, the call and the index they are in plain Python
-    /// (nodes.py's `_Plain`), so a step pays no call for them. The JAX modules
+    /// (nodes.py's `_Plain`), so a step pays no call for them, and each call of a one-line helper
+    /// over `_Plain` written out as its expression (`PythonHelper`). The JAX modules
     /// carry the same text as written, over jax_runtime.py's `_Arrays`.
     func plain() -> PythonRuntime {
-        PythonRuntime(
-            sections: sections.map { Section(name: $0.name, requires: $0.requires, code: Self.plain($0.code)) })
+        let helpers = PythonHelper.all(in: sections.map { Self.plain($0.code) })
+        return PythonRuntime(
+            sections: sections.map {
+                Section(name: $0.name, requires: $0.requires, code: Self.plain($0.code, helpers: helpers))
+            })
     }
 
-    static func plain(_ code: String) -> String {
+    static func plain(_ code: String, helpers: [PythonHelper] = []) -> String {
         let bytes = Array(code.utf8)
-        return String(decoding: inline(bytes, 0, bytes.count), as: UTF8.self)
+        var calls = backend
+        for helper in helpers {
+            calls.append(
+                Call(name: Array("\(helper.name)(".utf8), arity: helper.parameters.count) {
+                    $0.last == "_Plain" ? helper.expanded($0) : nil
+                })
+        }
+        return String(decoding: inline(bytes, 0, bytes.count, calls), as: UTF8.self)
     }
 
-    /// `bytes[from..<to]` with every backend call in it written out.
-    private static func inline(_ bytes: [UInt8], _ from: Int, _ to: Int) -> [UInt8] {
-        // Each call, its arguments' count, and what it is in plain Python.
-        let calls: [(name: [UInt8], arity: Int, text: ([String]) -> String)] = [
-            (Array("B.where(".utf8), 3, { "(\($0[1]) if \($0[0]) else \($0[2]))" }),
-            (Array("B.select(".utf8), 3, { "(\($0[1]))[\($0[0])](\($0[2]))" }),
-            (Array("B.at(".utf8), 2, { "(\($0[0]))[\($0[1])]" }),
-        ]
+    /// A call written out: its name with the opening parenthesis, its arguments' count, and what it
+    /// is in plain Python given the arguments' text (nil leaves the call as it is).
+    struct Call: Sendable {
+        var name: [UInt8]
+        var arity: Int
+        var text: @Sendable ([String]) -> String?
+    }
+
+    /// The backend's calls, and what each is in plain Python.
+    static let backend: [Call] = [
+        Call(name: Array("B.where(".utf8), arity: 3) { "(\($0[1]) if \($0[0]) else \($0[2]))" },
+        Call(name: Array("B.select(".utf8), arity: 3) { "(\($0[1]))[\($0[0])](\($0[2]))" },
+        Call(name: Array("B.at(".utf8), arity: 2) { "(\($0[0]))[\($0[1])]" },
+    ]
+
+    /// `bytes[from..<to]` with every call of `calls` in it written out.
+    private static func inline(_ bytes: [UInt8], _ from: Int, _ to: Int, _ calls: [Call]) -> [UInt8] {
         var out: [UInt8] = []
         var i = from
         scan: while i < to {
@@ -97,8 +117,11 @@ struct PythonRuntime: Sendable {
                 {
                     guard let (args, end) = arguments(bytes, i + call.name.count, to), args.count == call.arity
                     else { continue }
-                    let a = args.map { String(decoding: inline(bytes, $0.lowerBound, $0.upperBound), as: UTF8.self) }
-                    out += Array(call.text(a).utf8)
+                    let a = args.map {
+                        String(decoding: inline(bytes, $0.lowerBound, $0.upperBound, calls), as: UTF8.self)
+                    }
+                    guard let text = call.text(a) else { continue }
+                    out += inline(Array(text.utf8), 0, text.utf8.count, calls)
                     i = end
                     continue scan
                 }
@@ -111,7 +134,7 @@ struct PythonRuntime: Sendable {
 
     /// The top-level arguments of a call whose parenthesis opened before
     /// `start`, trimmed, and the index after its closing parenthesis.
-    private static func arguments(_ bytes: [UInt8], _ start: Int, _ to: Int) -> ([Range<Int>], Int)? {
+    static func arguments(_ bytes: [UInt8], _ start: Int, _ to: Int) -> ([Range<Int>], Int)? {
         var depth = 0
         var args: [Range<Int>] = []
         var begin = start
@@ -149,7 +172,7 @@ struct PythonRuntime: Sendable {
         return nil
     }
 
-    private static func isIdentifier(_ c: UInt8) -> Bool {
+    static func isIdentifier(_ c: UInt8) -> Bool {
         (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z"))
             || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || c == UInt8(ascii: "_")
     }

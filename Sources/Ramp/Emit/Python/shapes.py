@@ -40,39 +40,35 @@ class PlateauSpec:
             return a > best * self._factor + self.atol
         return a > best + self.threshold + self.atol
 
-    def record(self, tr, metric, B):
+    def record(self, tr, metric, B, each=False):
         """One metric recorded in the tracker `tr`, which is left as it is:
         whether the plateau fires, and the tracker after. Written over the
         backend B (nodes.py's _Plain, jax_runtime.py's _Arrays) without a
-        branch on the metric, so the JAX modules trace it under jit."""
-        value = metric
-        pending, average = tr["pending"], tr["average"]
-        counted = True
-        if self.accumulate > 1:
-            # Metrics are averaged `accumulate` at a time; an incomplete average moves only the average.
-            average = (pending * average + metric) / (pending + 1)
-            pending += 1
-            counted = pending == self.accumulate
-            value = average
-            pending = B.where(counted, 0, pending)
-            average = B.where(counted, 0.0, average)
-        best = tr["best"]
-        better = self.better(value, best)
-        bad = B.where(better, 0, tr["bad"] + 1)
-        best = B.where(better, value, best)
-        left = tr["cooldownLeft"]
+        branch on the metric, so the JAX modules trace it under jit. `each`
+        records the metric itself, even when metrics are averaged."""
+        if self.accumulate > 1 and not each:
+            return self._averaged(tr, metric, B)
+        best, left = tr["best"], tr["cooldownLeft"]
+        better = self.better(metric, best)
         cooling = left > 0
-        bad = B.where(cooling, 0, bad)
-        left = B.where(cooling, left - 1, left)
+        # An improvement, or a step of the cooldown, starts the count of bad steps again.
+        bad = B.where(better | cooling, 0, tr["bad"] + 1)
         fired = bad > self.patience
-        left = B.where(fired, self.cooldown, left)
-        bad = B.where(fired, 0, bad)
-        if self.accumulate > 1:
-            fired = counted & fired
-            best = B.where(counted, best, tr["best"])
-            bad = B.where(counted, bad, tr["bad"])
-            left = B.where(counted, left, tr["cooldownLeft"])
-        return fired, {"best": best, "bad": bad, "cooldownLeft": left, "pending": pending, "average": average}
+        return fired, {"best": B.where(better, metric, best), "bad": B.where(fired, 0, bad),
+                       "cooldownLeft": B.where(fired, self.cooldown, B.where(cooling, left - 1, left)),
+                       "pending": tr["pending"], "average": tr["average"]}
+
+    def _averaged(self, tr, metric, B):
+        """record() for metrics averaged `accumulate` at a time (optax): an
+        incomplete average moves only the average; a complete one is recorded."""
+        pending = tr["pending"] + 1
+        average = (tr["pending"] * tr["average"] + metric) / pending
+        counted = pending == self.accumulate
+        fired, after = self.record(tr, average, B, True)
+        after = {key: B.where(counted, after[key], tr[key]) for key in ("best", "bad", "cooldownLeft")}
+        after["pending"] = B.where(counted, 0, pending)
+        after["average"] = B.where(counted, 0.0, average)
+        return counted & fired, after
 
     def fires(self, tr, metric):
         """Records one metric in the tracker `tr`; True when the plateau fires."""

@@ -29,19 +29,26 @@ public struct RangeTest: Sendable, Hashable {
         self.divergence = divergence
     }
 
-    /// Why the settings cannot make a test, or nil when they can.
-    public var problem: String? {
-        guard startLR > 0, startLR.isFinite else { return "the start rate must be positive, got \(startLR)" }
-        guard endLR > startLR, endLR.isFinite else {
-            return "the end rate must be above the start rate (\(startLR)), got \(endLR)"
-        }
+    /// The fewest steps `ramp find-lr --train-steps` writes a schedule for: its 5% warmup is at least a step.
+    public static let leastTrainSteps = 20
+
+    /// Why `--train-steps` cannot make a schedule, in words, or nil when it can.
+    public static func trainStepsProblem(_ steps: Int) -> String? {
+        steps < leastTrainSteps ? DiagnosticMessage.trainSteps(leastTrainSteps).text : nil
+    }
+
+    /// Why the settings cannot make a test, in words, or nil when they can.
+    public var problem: String? { check?.text }
+
+    /// Why the settings cannot make a test (R0705), or nil when they can.
+    var check: DiagnosticMessage? {
+        guard startLR > 0, startLR.isFinite else { return .rangeStart(startLR) }
+        guard endLR > startLR, endLR.isFinite else { return .rangeEnd(endLR, start: startLR) }
         guard (6...Self.maxIterations).contains(iterations) else {
-            return "the iterations must be from 6 to \(Self.maxIterations), got \(iterations)"
+            return .rangeIterations(iterations, max: Self.maxIterations)
         }
-        guard beta >= 0, beta < 1 else { return "the smoothing beta must be in [0, 1), got \(beta)" }
-        guard divergence > 1, divergence.isFinite else {
-            return "the divergence factor must be above 1, got \(divergence)"
-        }
+        guard beta >= 0, beta < 1 else { return .rangeBeta(beta) }
+        guard divergence > 1, divergence.isFinite else { return .rangeDivergence(divergence) }
         return nil
     }
 

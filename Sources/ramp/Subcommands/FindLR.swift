@@ -42,7 +42,9 @@ extension RampCommand {
             if let problem = RangeTest(startLR: startLr, endLR: endLr, iterations: iterations).problem {
                 throw ValidationError(problem)
             }
-            if let trainSteps, trainSteps < 20 { throw ValidationError("--train-steps must be at least 20") }
+            if let trainSteps, let problem = RangeTest.trainStepsProblem(trainSteps) {
+                throw ValidationError(problem)
+            }
             guard PlotLimits.terminalHeight.contains(height) else {
                 let h = PlotLimits.terminalHeight
                 throw ValidationError("--height must be from \(h.lowerBound) to \(h.upperBound)")

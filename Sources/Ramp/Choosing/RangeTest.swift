@@ -162,3 +162,35 @@ public struct RangeTest: Sendable, Hashable {
         "base \(peak)\ntotal \(steps)\nwarmup 5% then cosine(T=95%)\n"
     }
 }
+
+extension RangeTest {
+    /// The smoothed loss against the step, the valley marked: the rate rises
+    /// geometrically, so the step axis is a log-rate axis.
+    public func panel(_ record: Record, _ suggestions: Suggestions?) -> Panel {
+        Panel(
+            title: title, yLabel: "smoothed loss",
+            series: [Series(name: "loss", values: record.losses.map { $0.isFinite ? $0 : nil })],
+            markers: markers(suggestions))
+    }
+
+    /// The SVG chart: the smoothed loss above the rate (on a log axis), the valley a line across both and a
+    /// point on each curve, drawn by the chart `ramp plot --out` draws.
+    public func svg(_ record: Record, _ suggestions: Suggestions?) -> String {
+        var loss = panel(record, suggestions)
+        loss.title = "smoothed loss"
+        loss.series[0].name = "smoothed loss"
+        let rate = Panel(
+            title: "learning rate", yLabel: "lr", series: [Series(name: "learning rate", values: record.lrs)],
+            markers: markers(suggestions), logY: true)
+        return SVGChart(title: title).render([loss, rate])
+    }
+
+    var title: String {
+        "LR range test: \(RangeTestRun.short(startLR)) to \(RangeTestRun.short(endLR)) over \(iterations) steps"
+    }
+
+    func markers(_ suggestions: Suggestions?) -> [Marker] {
+        guard let s = suggestions else { return [] }
+        return [Marker(step: s.valleyIndex, label: "valley \(RangeTestRun.short(s.valley))", kind: .suggestion)]
+    }
+}

@@ -35,6 +35,12 @@ extension RampCommand {
         @Option(help: "Write one CSV row per step: step, lr, loss, smoothed_loss.")
         var log: String?
 
+        @Option(
+            help: ArgumentHelp(
+                "Write the chart as SVG here instead of drawing it in the terminal, the valley marked; "
+                    + "- writes it to standard output (and the suggestions to standard error)."))
+        var out: String?
+
         @Option(help: "Chart height in rows.")
         var height: Int = 12
 
@@ -68,9 +74,22 @@ extension RampCommand {
                     throw ExitCode(1)
                 }
             }
-            let chart = TerminalChart(width: 72, height: height, color: false).render(run.panel)
-            print(TerminalText.escaped(chart), terminator: chart.hasSuffix("\n") ? "" : "\n")
-            for line in run.summary(trainSteps: trainSteps) { print(line) }
+            let summary = run.summary(trainSteps: trainSteps)
+            if out == "-" {
+                print(run.svg, terminator: "")
+                for line in summary { Stderr.print(line) }
+                return
+            }
+            if let out {
+                do { try AtomicFile.write(run.svg, to: out) } catch {
+                    Stderr.print("\(error)")
+                    throw ExitCode(1)
+                }
+            } else {
+                let chart = TerminalChart(width: 72, height: height, color: false).render(run.panel)
+                print(TerminalText.escaped(chart), terminator: chart.hasSuffix("\n") ? "" : "\n")
+            }
+            for line in summary { print(line) }
         }
     }
 }

@@ -151,4 +151,63 @@ struct RangeTestTests {
             #expect(decay.status == 64 && decay.stderr.hasPrefix("Error: --weight-decay must be a number from 0 up\n"))
         }
     }
+
+    /// A log by hand: β = 0, so the smoothed loss is the loss; 20 steps at rates 10^(i − 10). Trimmed to steps
+    /// 2..<15, the loss falls longest from step 2 to step 10 (9 points, fastai's start −1), so the valley is
+    /// step 2 + (−1 + 3 + 1) = 5, at rate 1e-5.
+    static func handLog() -> (RangeTest, RangeTest.Record) {
+        let test = RangeTest(iterations: 20, beta: 0)
+        let losses: [Double] = [12, 11, 10, 9, 8, 5, 4, 3, 2, 1.5, 1, 1.5, 2, 2.5, 3, 3.5, 3.5, 3.5, 3.5, 3.5]
+        var r = RangeTest.Record()
+        for (i, loss) in losses.enumerated() {
+            let diverged = r.add(lr: pow(10, Double(i - 10)), loss: loss, test)
+            #expect(!diverged)
+        }
+        return (test, r)
+    }
+
+    /// The SVG marks the valley on both panels, a line at its step and a point on each curve, where the
+    /// chart's geometry puts them (900 × 520; the loss panel at x 78, y 66, 798 × 242; the rate panel at y 370,
+    /// 90 high, on a log axis).
+    @Test func theSVGMarksTheValley() throws {
+        let (test, r) = Self.handLog()
+        let s = try #require(test.suggestions(r))
+        #expect(s.valleyIndex == 5 && s.valley == 1e-5)
+        let svg = test.svg(r, s)
+        #expect(svg.components(separatedBy: "class=\"marker suggestion\"").count == 3)
+        #expect(svg.components(separatedBy: "<circle class=\"suggestion\"").count == 3)
+        // x = 78 + 5/19 × 798 = 288 on both; the loss 5 between 1 and 12: y = 66 + 242 − 4/11 × 242 = 220.
+        #expect(
+            svg.contains(
+                ##"<line class="marker suggestion" x1="288.0" y1="66.0" x2="288.0" y2="308.0" stroke="#2ca02c"/>"##))
+        #expect(
+            svg.contains(
+                ##"<circle class="suggestion" cx="288.0" cy="220.0" r="4.5" fill="#2ca02c" stroke="white" "##
+                    + ##"stroke-width="1.5"/>"##))
+        #expect(svg.contains(##"<text x="292.0" y="78.0" fill="#2ca02c" font-size="11">valley 1e-05</text>"##))
+        // The rate 1e-5 on a log axis from 1e-10 to 1e9: y = 370 + 90 − 5/19 × 90 = 436.3.
+        #expect(
+            svg.contains(
+                ##"<line class="marker suggestion" x1="288.0" y1="370.0" x2="288.0" y2="460.0" stroke="#2ca02c"/>"##))
+        #expect(svg.contains(##"<circle class="suggestion" cx="288.0" cy="436.3" r="4.5""##))
+        // The terminal chart marks it too, in the plot and the legend.
+        let chart = TerminalChart(width: 72, height: 8, color: false).render(test.panel(r, s))
+        #expect(chart.contains("┆ 5: valley 1e-05"))
+        #expect(chart.split(separator: "\n").filter { $0.contains("┆") }.count >= 8)
+        // No suggestion, no mark.
+        #expect(!test.svg(r, nil).contains("suggestion"))
+    }
+
+    @Test func theCommandWritesTheSVG() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ramp-\(UUID().uuidString).svg").path
+        let r = try ramp(["find-lr", "--objective", "quadratic", "--out", path])
+        #expect(r.status == 0 && r.stderr == "")
+        #expect(!r.stdout.contains("LR range test") && r.stdout.contains("\nsuggested peak (valley): "))
+        let svg = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") && svg.contains(">LR range test: 1e-07 to 10 over 100 steps<"))
+        #expect(svg.components(separatedBy: "<circle class=\"suggestion\"").count == 3)
+        let piped = try ramp(["find-lr", "--objective", "quadratic", "--out", "-"])
+        #expect(piped.status == 0 && piped.stdout == svg)
+        #expect(piped.stderr == r.stdout)
+    }
 }

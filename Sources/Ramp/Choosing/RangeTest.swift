@@ -29,19 +29,26 @@ public struct RangeTest: Sendable, Hashable {
         self.divergence = divergence
     }
 
-    /// Why the settings cannot make a test, or nil when they can.
-    public var problem: String? {
-        guard startLR > 0, startLR.isFinite else { return "the start rate must be positive, got \(startLR)" }
-        guard endLR > startLR, endLR.isFinite else {
-            return "the end rate must be above the start rate (\(startLR)), got \(endLR)"
-        }
+    /// The fewest steps `ramp find-lr --train-steps` writes a schedule for: its 5% warmup is at least a step.
+    public static let leastTrainSteps = 20
+
+    /// Why `--train-steps` cannot make a schedule, in words, or nil when it can.
+    public static func trainStepsProblem(_ steps: Int) -> String? {
+        steps < leastTrainSteps ? DiagnosticMessage.trainSteps(leastTrainSteps).text : nil
+    }
+
+    /// Why the settings cannot make a test, in words, or nil when they can.
+    public var problem: String? { check?.text }
+
+    /// Why the settings cannot make a test (R0705), or nil when they can.
+    var check: DiagnosticMessage? {
+        guard startLR > 0, startLR.isFinite else { return .rangeStart(startLR) }
+        guard endLR > startLR, endLR.isFinite else { return .rangeEnd(endLR, start: startLR) }
         guard (6...Self.maxIterations).contains(iterations) else {
-            return "the iterations must be from 6 to \(Self.maxIterations), got \(iterations)"
+            return .rangeIterations(iterations, max: Self.maxIterations)
         }
-        guard beta >= 0, beta < 1 else { return "the smoothing beta must be in [0, 1), got \(beta)" }
-        guard divergence > 1, divergence.isFinite else {
-            return "the divergence factor must be above 1, got \(divergence)"
-        }
+        guard beta >= 0, beta < 1 else { return .rangeBeta(beta) }
+        guard divergence > 1, divergence.isFinite else { return .rangeDivergence(divergence) }
         return nil
     }
 
@@ -153,5 +160,37 @@ public struct RangeTest: Sendable, Hashable {
     /// A schedule to train with at the suggested peak: a 5% warmup, then a cosine over the rest.
     public static func schedule(peak: Double, steps: Int) -> String {
         "base \(peak)\ntotal \(steps)\nwarmup 5% then cosine(T=95%)\n"
+    }
+}
+
+extension RangeTest {
+    /// The smoothed loss against the step, the valley marked: the rate rises
+    /// geometrically, so the step axis is a log-rate axis.
+    public func panel(_ record: Record, _ suggestions: Suggestions?) -> Panel {
+        Panel(
+            title: title, yLabel: "smoothed loss",
+            series: [Series(name: "loss", values: record.losses.map { $0.isFinite ? $0 : nil })],
+            markers: markers(suggestions))
+    }
+
+    /// The SVG chart: the smoothed loss above the rate (on a log axis), the valley a line across both and a
+    /// point on each curve, drawn by the chart `ramp plot --out` draws.
+    public func svg(_ record: Record, _ suggestions: Suggestions?) -> String {
+        var loss = panel(record, suggestions)
+        loss.title = "smoothed loss"
+        loss.series[0].name = "smoothed loss"
+        let rate = Panel(
+            title: "learning rate", yLabel: "lr", series: [Series(name: "learning rate", values: record.lrs)],
+            markers: markers(suggestions), logY: true)
+        return SVGChart(title: title).render([loss, rate])
+    }
+
+    var title: String {
+        "LR range test: \(RangeTestRun.short(startLR)) to \(RangeTestRun.short(endLR)) over \(iterations) steps"
+    }
+
+    func markers(_ suggestions: Suggestions?) -> [Marker] {
+        guard let s = suggestions else { return [] }
+        return [Marker(step: s.valleyIndex, label: "valley \(RangeTestRun.short(s.valley))", kind: .suggestion)]
     }
 }

@@ -46,20 +46,11 @@ public struct RangeTestRun: Sendable {
         }
     }
 
-    /// The smoothed loss against the step, the valley marked: the rate rises
-    /// geometrically, so the step axis is a log-rate axis.
-    public var panel: Panel {
-        var markers: [Marker] = []
-        if let s = suggestions {
-            markers.append(Marker(step: s.valleyIndex, label: "valley \(Self.short(s.valley))", kind: .phase))
-        }
-        return Panel(
-            title:
-                "LR range test: \(Self.short(test.startLR)) to \(Self.short(test.endLR)) over \(test.iterations) steps",
-            yLabel: "smoothed loss",
-            series: [Series(name: "loss", values: record.losses.map { $0.isFinite ? $0 : nil })],
-            markers: markers)
-    }
+    /// The terminal's chart: the smoothed loss, the valley marked.
+    public var panel: Panel { test.panel(record, suggestions) }
+
+    /// The chart as SVG: the smoothed loss and the rate, the valley marked on both.
+    public var svg: String { test.svg(record, suggestions) }
 
     /// The suggestions and the schedule to train with, one per line.
     public func summary(trainSteps: Int?) -> [String] {

@@ -98,6 +98,12 @@ extension DiagnosticKind {
     static let checkBudget = DiagnosticKind(702)
     static let badLawFile = DiagnosticKind(703)
     static let badLossLog = DiagnosticKind(704)
+    static let badToolOption = DiagnosticKind(705)
+    static let lawNotFitted = DiagnosticKind(706)
+    static let runLogMismatch = DiagnosticKind(707)
+    static let ratesUnknown = DiagnosticKind(708)
+    static let lawKindNeeded = DiagnosticKind(709)
+    static let optimizedProgram = DiagnosticKind(710)
 
     // MARK: R08 saved states
     static let stateMismatch = DiagnosticKind(801)
@@ -125,7 +131,8 @@ public enum DiagnosticCatalogue {
         .baseDependent,
         .unknownOutput, .reservedOutput,
         .badConfig, .unsupportedConfig,
-        .formatChangedMeaning, .checkBudget, .badLawFile, .badLossLog,
+        .formatChangedMeaning, .checkBudget, .badLawFile, .badLossLog, .badToolOption, .lawNotFitted, .runLogMismatch,
+        .ratesUnknown, .lawKindNeeded, .optimizedProgram,
         .stateMismatch, .badState, .replayLimit,
     ]
 
@@ -197,7 +204,24 @@ public enum DiagnosticCatalogue {
         703: ("bad-law-file", "a law file (law.json) that is not JSON or lacks the law, a parameter or a run's steps"),
         704: (
             "bad-loss-log",
-            "a loss log whose header, a row's columns, step or loss cannot be read, or whose steps go back"
+            "a loss log whose header, a row's columns, step or loss cannot be read, whose steps go back, or empty"
+        ),
+        705: (
+            "bad-tool-option",
+            "an option of `ramp law` or `ramp find-lr` outside its range, or a run not written PROGRAM:LOG"
+        ),
+        706: ("law-not-fitted", "a law fit that has no runs, or that does not converge on them"),
+        707: ("run-log-mismatch", "a run whose loss log has no row after step 0 within its program's steps"),
+        708: (
+            "rates-unknown",
+            "a schedule a law cannot read: it reacts to a metric, ends early, or has a rate below 0 or not finite"
+        ),
+        709: (
+            "law-kind-needed", "a law of a kind the command cannot use (`ramp law optimize` needs the multi-power law)"
+        ),
+        710: (
+            "optimized-program",
+            "an optimized schedule that Ramp could not write as a program that checks; please report it"
         ),
         801: ("state-mismatch", "a saved state of another program, loaded without replay or without a log to replay"),
         802: (

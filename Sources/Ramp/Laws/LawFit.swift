@@ -15,12 +15,20 @@ public struct LawRun: Sendable {
         fingerprint = compiled.fingerprint
         self.table = table
         self.log = log.truncated(to: steps)
-        if self.log.steps.isEmpty { throw LawError("\(log.name): no row falls within the program's \(steps) steps") }
         if self.log.steps.first == 0 {
             self.log = LossLog(
                 name: log.name, steps: Array(self.log.steps.dropFirst()),
                 losses: Array(self.log.losses.dropFirst()))
         }
+        if self.log.steps.isEmpty { throw LawError(.runOutsideLog(log.name, steps: steps)) }
+    }
+}
+
+extension LawRun {
+    /// A run as a command line names it, `PROGRAM:LOG`, split at its last colon.
+    public static func split(_ spec: String) throws(LawError) -> (program: String, log: String) {
+        guard let colon = spec.lastIndex(of: ":") else { throw LawError(.runSpec(spec)) }
+        return (String(spec[..<colon]), String(spec[spec.index(after: colon)...]))
     }
 }
 
@@ -40,7 +48,7 @@ public enum LawFitter {
     public static let delta = 1e-3
 
     public static func fit(_ kind: LawKind, runs: [LawRun]) throws(LawError) -> LawFit {
-        if runs.isEmpty { throw LawError("no runs to fit") }
+        if runs.isEmpty { throw LawError(.lawNoRuns) }
         let parameters: [Double]
         switch kind {
         case .multipower:
@@ -53,7 +61,7 @@ public enum LawFitter {
                 let f = problem.objective(u)
                 if f.isFinite, best == nil || f < best!.f { best = (u, f) }
             }
-            guard let best else { throw LawError("the fit did not converge on these runs") }
+            guard let best else { throw LawError(.lawNotConverged) }
             parameters = problem.parameters(best.u)
         }
         let law = LossLaw(kind, parameters)

@@ -7,13 +7,15 @@ public struct ScheduleSearch: Sendable {
     public var peak: Double
     public var warmup: Int
     public var minimum: Double
+    /// The most steps a search or a prediction covers.
+    public static let maxSteps = 10_000_000
 
     public init(steps: Int, peak: Double, warmup: Int, minimum: Double) throws(LawError) {
-        guard peak > 0, peak.isFinite else { throw LawError("--peak must be a number above 0") }
-        guard minimum >= 0, minimum < peak else { throw LawError("--min must be at least 0 and below --peak") }
-        guard warmup >= 0, warmup != 1 else { throw LawError("--warmup must be 0 or at least 2 steps") }
-        guard steps >= warmup + 8 else { throw LawError("--steps must leave at least 8 steps after the warmup") }
-        guard steps <= 10_000_000 else { throw LawError("--steps is limited to 10,000,000") }
+        guard peak > 0, peak.isFinite else { throw LawError(.optionPeak) }
+        guard minimum >= 0, minimum < peak else { throw LawError(.optionMinimum) }
+        guard warmup >= 0, warmup != 1 else { throw LawError(.optionWarmup) }
+        guard steps >= warmup + 8 else { throw LawError(.optionDecaySteps(8)) }
+        guard steps <= Self.maxSteps else { throw LawError(.optionStepLimit(Self.maxSteps)) }
         (self.steps, self.peak, self.warmup, self.minimum) = (steps, peak, warmup, minimum)
     }
 
@@ -127,9 +129,7 @@ extension LawOptimizer {
 
     public static func optimize(_ law: LossLaw, _ s: ScheduleSearch) throws(LawError) -> Result {
         guard law.kind == .multipower else {
-            throw LawError(
-                "optimize needs the multi-power law: under the annealing law the final loss "
-                    + "falls without bound as the rate stays high and then drops")
+            throw LawError(.optimizeNeedsMultipower)
         }
         var families = search(law, s)
         for i in families.indices { families[i].loss = try programLoss(law, families[i].source, steps: s.steps) }
@@ -153,7 +153,7 @@ extension LawOptimizer {
 
     static func compile(_ source: String) throws(LawError) -> CompiledProgram {
         do { return try ProgramText.source(SourceFile(name: "<optimized>", text: source)).compile() } catch {
-            throw LawError("the optimized program does not check: \(error.description)")
+            throw LawError(.optimizedDoesNotCheck(error.description))
         }
     }
 

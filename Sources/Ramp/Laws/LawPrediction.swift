@@ -78,3 +78,12 @@ extension LawFile {
         return located(name, text, offset: text.utf8.distance(from: text.utf8.startIndex, to: r.lowerBound), message)
     }
 }
+
+extension LawFile {
+    /// `ramp law predict --steps`: at least one step, and no more than a search covers.
+    public static func checkSteps(_ steps: Int) throws(LawError) {
+        guard (1...ScheduleSearch.maxSteps).contains(steps) else {
+            throw LawError(.optionSteps(ScheduleSearch.maxSteps))
+        }
+    }
+}

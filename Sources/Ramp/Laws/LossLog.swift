@@ -54,7 +54,7 @@ public struct LossLog: Sendable, Equatable {
             log.steps.append(step)
             log.losses.append(loss)
         }
-        if log.steps.isEmpty { throw LawError("\(name): no rows") }
+        if log.steps.isEmpty { throw refused(0, .logNoRows) }
         return log
     }
 

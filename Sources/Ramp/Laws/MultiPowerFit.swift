@@ -19,7 +19,7 @@ enum MultiPowerFit {
     static let gradientFloor = 1e-5
 
     static func fit(_ runs: [LawRun]) throws(LawError) -> [Double] {
-        guard let start = initial(runs) else { throw LawError("the fit did not converge on these runs") }
+        guard let start = initial(runs) else { throw LawError(.lawNotConverged) }
         return adamW(runs, from: start + [1, 0.5, 0.5])
     }
 

@@ -22,16 +22,16 @@ public struct RateTable: Sendable {
     /// The rates of `program` over `steps` steps, from its table (O(steps)).
     public init(_ program: CompiledProgram, steps: Int) throws(LawError) {
         if program.usesMetric {
-            throw LawError("this schedule reacts to a metric, so its rates are not known ahead of training")
+            throw LawError(.ratesMetric)
         }
         var out: [Double] = []
         out.reserveCapacity(max(0, steps))
         let end = Table.generate(program, steps: steps) { out.append($0.lr) }
         if let at = end.finishedAt {
-            throw LawError("the schedule finishes at step \(at), before the \(steps) steps asked for")
+            throw LawError(.ratesFinished(at: at, steps: steps))
         }
         if let bad = out.firstIndex(where: { !($0 >= 0 && $0.isFinite) }) {
-            throw LawError("the rate at step \(bad) is \(out[bad]); a law needs finite rates of at least 0")
+            throw LawError(.ratesBad(at: bad, out[bad]))
         }
         self.init(out)
     }
@@ -41,11 +41,26 @@ public struct RateTable: Sendable {
     public var peak: Double { rates.max() ?? 0 }
 }
 
-/// Why a law could not be fitted, read, evaluated or optimized.
+/// Why a law could not be fitted, read, evaluated or optimized: a message from the catalogue, or a located
+/// error in a law file or loss log, which carries its code in its text.
 public struct LawError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The message's words, or the located error whole (`law.json:3:5: error[R0703]: ...`).
     public var description: String
+    /// The code of a message that is not located in a file.
+    public var kind: DiagnosticKind?
+
+    /// A located error, or a file that cannot be read (`law.json: cannot read the file`).
     public init(_ description: String) { self.description = description }
 
-    /// As a tool prints it: a located error (`law.json:3:5: error[R0703]: ...`) as it is, any other after `error: `.
-    public var printed: String { description.contains(": error[") ? description : "error: " + description }
+    init(_ message: DiagnosticMessage) {
+        description = message.text
+        kind = message.kind
+    }
+
+    /// As a tool prints it: `error[R0706]: ...` for a message, a located error as it is, a file that cannot
+    /// be read after `error: ` as every unreadable file is.
+    public var printed: String {
+        if let kind { return "error[\(kind.code)]: " + description }
+        return description.contains(": error[") ? description : "error: " + description
+    }
 }

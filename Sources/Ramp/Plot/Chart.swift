@@ -11,9 +11,10 @@ public struct Series: Sendable {
     }
 }
 
-/// A vertical marker: a phase boundary, or the step where a plateau ended a phase.
+/// A vertical marker: a phase boundary, the step where a plateau ended a phase, or a suggested point (the range
+/// test's valley), which an SVG also marks with a dot on the panel's first series.
 public struct Marker: Sendable, Hashable {
-    public enum Kind: String, Sendable { case phase, plateau }
+    public enum Kind: String, Sendable { case phase, plateau, suggestion }
     public var step: Int
     public var label: String
     public var kind: Kind

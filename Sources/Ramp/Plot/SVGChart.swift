@@ -14,6 +14,15 @@ public struct SVGChart {
         self.title = title
     }
 
+    /// A suggestion is drawn green and solid, so it stands apart from the grey and red dashed phase lines.
+    static func markerColor(_ kind: Marker.Kind) -> String {
+        switch kind {
+        case .phase: "#777"
+        case .plateau: "#d62728"
+        case .suggestion: "#2ca02c"
+        }
+    }
+
     static let colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
     /// Panels in a grid of `columns` (1: stacked, the first panel twice as tall).
@@ -106,13 +115,14 @@ public struct SVGChart {
                 "<rect class=\"differs\" x=\"\(f(x0))\" y=\"\(f(y))\" width=\"\(f(Swift.max(1, x1 - x0)))\" "
                 + "height=\"\(f(h))\" fill=\"#d62728\" fill-opacity=\"0.08\"/>\n"
         }
-        // Phase boundaries.
+        // Phase boundaries and suggestions.
         for m in panel.markers where m.step < steps {
             let xx = f(px(Double(m.step)))
-            let color = m.kind == .plateau ? "#d62728" : "#777"
+            let color = SVGChart.markerColor(m.kind)
+            let dash = m.kind == .suggestion ? "" : " stroke-dasharray=\"5,4\""
             s +=
                 "<line class=\"marker \(m.kind.rawValue)\" x1=\"\(xx)\" y1=\"\(f(y))\" x2=\"\(xx)\" "
-                + "y2=\"\(f(y + h))\" stroke=\"\(color)\" stroke-dasharray=\"5,4\"/>\n"
+                + "y2=\"\(f(y + h))\" stroke=\"\(color)\"\(dash)/>\n"
             // Labels near the right edge go on the left of their line.
             let leftSide = px(Double(m.step)) > x + w * 0.7
             s +=
@@ -135,6 +145,14 @@ public struct SVGChart {
             s +=
                 "<path class=\"series\" data-name=\"\(escape(series.name))\" d=\"\(d)\" fill=\"none\" "
                 + "stroke=\"\(color)\" stroke-width=\"1.8\" stroke-linejoin=\"round\"/>\n"
+        }
+        // A suggestion's point, on the first series, over the curves.
+        let first = panel.series.first?.values ?? []
+        for m in panel.markers where m.kind == .suggestion && m.step < first.count {
+            guard let v = first[m.step], v.isFinite, !panel.logY || v > 0 else { continue }
+            s +=
+                "<circle class=\"suggestion\" cx=\"\(f(px(Double(m.step))))\" cy=\"\(f(py(v)))\" r=\"4.5\" "
+                + "fill=\"\(SVGChart.markerColor(.suggestion))\" stroke=\"white\" stroke-width=\"1.5\"/>\n"
         }
         // Title, then the legend on the same line, above the plot.
         s += "<text x=\"\(f(x))\" y=\"\(f(y - 6))\" font-weight=\"bold\">\(escape(panel.title))</text>\n"

@@ -35,6 +35,12 @@ extension RampCommand {
         @Option(help: "Write one CSV row per step: step, lr, loss, smoothed_loss.")
         var log: String?
 
+        @Option(
+            help: ArgumentHelp(
+                "Write the chart as SVG here instead of drawing it in the terminal, the valley marked; "
+                    + "- writes it to standard output (and the suggestions to standard error)."))
+        var out: String?
+
         @Option(help: "Chart height in rows.")
         var height: Int = 12
 
@@ -42,7 +48,9 @@ extension RampCommand {
             if let problem = RangeTest(startLR: startLr, endLR: endLr, iterations: iterations).problem {
                 throw ValidationError(problem)
             }
-            if let trainSteps, trainSteps < 20 { throw ValidationError("--train-steps must be at least 20") }
+            if let trainSteps, let problem = RangeTest.trainStepsProblem(trainSteps) {
+                throw ValidationError(problem)
+            }
             guard PlotLimits.terminalHeight.contains(height) else {
                 let h = PlotLimits.terminalHeight
                 throw ValidationError("--height must be from \(h.lowerBound) to \(h.upperBound)")
@@ -66,9 +74,22 @@ extension RampCommand {
                     throw ExitCode(1)
                 }
             }
-            let chart = TerminalChart(width: 72, height: height, color: false).render(run.panel)
-            print(TerminalText.escaped(chart), terminator: chart.hasSuffix("\n") ? "" : "\n")
-            for line in run.summary(trainSteps: trainSteps) { print(line) }
+            let summary = run.summary(trainSteps: trainSteps)
+            if out == "-" {
+                print(run.svg, terminator: "")
+                for line in summary { Stderr.print(line) }
+                return
+            }
+            if let out {
+                do { try AtomicFile.write(run.svg, to: out) } catch {
+                    Stderr.print("\(error)")
+                    throw ExitCode(1)
+                }
+            } else {
+                let chart = TerminalChart(width: 72, height: height, color: false).render(run.panel)
+                print(TerminalText.escaped(chart), terminator: chart.hasSuffix("\n") ? "" : "\n")
+            }
+            for line in summary { print(line) }
         }
     }
 }

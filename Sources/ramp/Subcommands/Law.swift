@@ -25,12 +25,10 @@ extension RampCommand {
             var law: LawKind = .multipower
 
             func run() throws {
-                let parsed = try runs.map { spec -> LawRun in
-                    guard let colon = spec.lastIndex(of: ":") else {
-                        throw ValidationError("a run is PROGRAM:LOG, got '\(spec)'")
-                    }
-                    let path = String(spec[..<colon])
-                    let logPath = String(spec[spec.index(after: colon)...])
+                let specs = try lawing(status: .validationFailure) { () throws(LawError) in
+                    try runs.map { spec throws(LawError) in try LawRun.split(spec) }
+                }
+                let parsed = try specs.map { path, logPath -> LawRun in
                     let program = try ProgramFile.compile(ProgramFile.load(path), base: nil)
                     return try lawing { () throws(LawError) in
                         try LawRun(program: path, compiled: program, log: LossLog.load(path: logPath))
@@ -63,11 +61,8 @@ extension RampCommand {
             @Option(help: "csv or json.")
             var format: Commands.TableFormat = .csv
 
-            func validate() throws {
-                if steps < 1 || steps > 10_000_000 { throw ValidationError("--steps must be 1 to 10,000,000") }
-            }
-
             func run() throws {
+                try lawing(status: .validationFailure) { () throws(LawError) in try LawFile.checkSteps(steps) }
                 let program = try input.compile()
                 let file = try lawing { () throws(LawError) in try LawFile.load(path: law) }
                 let prediction = try lawing { () throws(LawError) in try file.predict(program, steps: steps) }
@@ -112,7 +107,7 @@ extension RampCommand {
 
             func run() throws {
                 let file = try lawing { () throws(LawError) in try LawFile.load(path: law) }
-                let search = try lawing { () throws(LawError) in
+                let search = try lawing(status: .validationFailure) { () throws(LawError) in
                     try ScheduleSearch(steps: steps, peak: peak, warmup: warmup, minimum: min)
                 }
                 let result = try lawing { () throws(LawError) in try LawOptimizer.optimize(file.law, search) }
@@ -136,11 +131,11 @@ extension RampCommand {
     }
 }
 
-/// Runs `body`, printing a law's error and exiting 1.
-private func lawing<T>(_ body: () throws(LawError) -> T) throws -> T {
+/// Runs `body`, printing a law's error and exiting with `status` (1; 64 for a misused option).
+private func lawing<T>(status: ExitCode = ExitCode(1), _ body: () throws(LawError) -> T) throws -> T {
     do { return try body() } catch {
         Stderr.print(error.printed)
-        throw ExitCode(1)
+        throw status
     }
 }
 

@@ -25,10 +25,12 @@ public struct Restarts: Sendable {
         decayMode: DecayMode = .excursion, peak: Double = 0, whole: Bool = false
     ) {
         self.body = body
+        // One walk over the cycles: the marks, and `firstMark` read from them.
+        let marks = Marks(period: period, mult: mult, limit: limit, whole: whole, cycles: Marks.cycles)
         self.cycles = Cycles(
             period: period, mult: mult, decay: decay, floor: floor, limit: limit, decayMode: decayMode, peak: peak,
-            whole: whole)
-        self.marks = Marks(cycles)
+            whole: whole, firstMark: marks.firstMark)
+        self.marks = marks
     }
 
     public var period: Int { cycles.period }
@@ -75,13 +77,28 @@ public struct Restarts: Sendable {
         let firstMark: Double
 
         /// The length of the cycle after one of `length` steps.
-        @inline(__always) func next(_ length: Double) -> Double {
+        @inline(__always) func next(_ length: Double) -> Double { Self.next(length, mult: mult, whole: whole) }
+
+        /// The length of the cycle after one of `length` steps, for cycles `mult` times longer.
+        @inline(__always) static func next(_ length: Double, mult: Double, whole: Bool) -> Double {
             whole ? (length * mult).rounded(.down) : length * mult
         }
 
+        /// Cycles on their own: `firstMark` from the marks of the first `Marks.stride + 1` cycles, the very sums a
+        /// restart's marks hold.
         public init(
             period: Int, mult: Double, decay: Double, floor: Double, limit: Int?, decayMode: DecayMode, peak: Double,
             whole: Bool = false
+        ) {
+            let marks = Marks(period: period, mult: mult, limit: limit, whole: whole, cycles: Marks.stride + 1)
+            self.init(
+                period: period, mult: mult, decay: decay, floor: floor, limit: limit, decayMode: decayMode, peak: peak,
+                whole: whole, firstMark: marks.firstMark)
+        }
+
+        init(
+            period: Int, mult: Double, decay: Double, floor: Double, limit: Int?, decayMode: DecayMode, peak: Double,
+            whole: Bool, firstMark: Double
         ) {
             self.period = period
             self.mult = mult
@@ -91,18 +108,7 @@ public struct Restarts: Sendable {
             self.decayMode = decayMode
             self.peak = peak
             self.whole = whole
-            var start = 0.0
-            var length = Double(period)
-            var k = 0
-            let last = Swift.min(limit ?? Marks.stride + 1, Marks.stride + 1)
-            while mult != 1 && k < last && k < Marks.stride && start.isFinite && length.isFinite {
-                start += length
-                length = whole ? (length * mult).rounded(.down) : length * mult
-                k += 1
-            }
-            // The same sums Marks makes, so a mark and the walk agree on where cycle `stride` starts.
-            self.firstMark =
-                mult != 1 && k == Marks.stride && k < last && start.isFinite && length.isFinite ? start : .infinity
+            self.firstMark = firstMark
         }
 
         /// The value of cycle `k` given the body's value `v`.
@@ -204,13 +210,18 @@ public struct Restarts: Sendable {
         let starts: [Double]
         let lengths: [Double]
 
-        init(_ c: Cycles) {
+        convenience init(_ c: Cycles) {
+            self.init(period: c.period, mult: c.mult, limit: c.limit, whole: c.whole, cycles: Self.cycles)
+        }
+
+        /// Marks over the first `count` cycles (and no more than `limit`).
+        init(period: Int, mult: Double, limit: Int?, whole: Bool, cycles count: Int) {
             var starts: [Double] = []
             var lengths: [Double] = []
-            if c.mult != 1 {
-                let last = min(c.limit ?? Self.cycles, Self.cycles)
+            if mult != 1 {
+                let last = min(limit ?? count, count)
                 var start = 0.0
-                var length = Double(c.period)
+                var length = Double(period)
                 var k = 0
                 while k < last && start.isFinite && length.isFinite {
                     if k % Self.stride == 0 {
@@ -218,13 +229,16 @@ public struct Restarts: Sendable {
                         lengths.append(length)
                     }
                     start += length
-                    length = c.next(length)
+                    length = Cycles.next(length, mult: mult, whole: whole)
                     k += 1
                 }
             }
             self.starts = starts
             self.lengths = lengths
         }
+
+        /// Where cycle `stride` starts, infinity when the marks have no second one.
+        var firstMark: Double { starts.count > 1 ? starts[1] : .infinity }
 
         /// The last marked cycle that starts at or before `t` (cycle 0 when none does), by bisection.
         func last(atOrBefore t: Double) -> (start: Double, length: Double, k: Int) {

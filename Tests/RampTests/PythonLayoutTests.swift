@@ -220,4 +220,18 @@ import Testing
                 z = _twice((((h) if (d) else (t) - o.t + len("t"))), _Plain)
                 """)
     }
+
+    /// The array modules take the core's sections by name: one the core lacks is refused, not trapped on.
+    @Test func aMissingCoreSectionIsRefused() throws {
+        #expect(try JAX.core(["locate"]).contains("def "))
+        do {
+            _ = try JAX.core(["locate", "no_such_section"])
+            Issue.record("expected a refusal")
+        } catch {
+            #expect(
+                error.description
+                    == "the Python core's section 'no_such_section', which compiled modules are made of, is missing "
+                    + "from this installation of Ramp")
+        }
+    }
 }

@@ -233,11 +233,22 @@ extension JAX {
     }
 
     /// Sections of the Python core, as written (over the backend a module
-    /// passes them: `_Arrays` here, Keras' `_Ops`).
-    static func core(_ names: [String]) throws -> String {
+    /// passes them: `_Arrays` here, Keras' `_Ops`). A section the installed
+    /// core lacks is refused as a missing file is, not trapped on.
+    static func core(_ names: [String]) throws(ModuleError) -> String {
         let runtime: PythonRuntime
         do { runtime = try PythonRuntime.load() } catch { throw ModuleError(description: error.description) }
-        return names.map { name in runtime.sections.first { $0.name == name }!.code }.joined(separator: "\n\n\n")
+        var parts: [String] = []
+        for name in names {
+            guard let section = runtime.sections.first(where: { $0.name == name }) else {
+                throw ModuleError(
+                    description:
+                        "the Python core's section '\(name)', which compiled modules are made of, is missing from "
+                        + "this installation of Ramp")
+            }
+            parts.append(section.code)
+        }
+        return parts.joined(separator: "\n\n\n")
     }
 
     /// The body of a function of `base` that defines the schedule's phase

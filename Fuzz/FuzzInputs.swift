@@ -15,8 +15,10 @@ enum FuzzParts {
     /// a reduce_on_plateau with momentum, phases built at entry with signals.
     static let programs: [CompiledProgram] = [
         "base 0.1\nwarmup 5 then cosine(T=50) until plateau(patience 3)",
-        "base 0.2\nreduce_on_plateau(factor=0.5, patience=2, cooldown=1)\nmomentum: 0.9 until signal(\"cooldown\") then 0.95",
-        "base 0.1\nsignals [\"cooldown\", \"stop\"]\n0.1 until signal(\"cooldown\") then warmup 3 then cosine(T=20, from=current * 0.5) until signal(\"stop\") then current for elapsed then 0.001",
+        "base 0.2\nreduce_on_plateau(factor=0.5, patience=2, cooldown=1)\nmomentum: 0.9 until signal(\"cooldown\") "
+            + "then 0.95",
+        "base 0.1\nsignals [\"cooldown\", \"stop\"]\n0.1 until signal(\"cooldown\") then warmup 3 then cosine(T=20, "
+            + "from=current * 0.5) until signal(\"stop\") then current for elapsed then 0.001",
         "base 0.1\n1 until plateau(patience 1, accumulate=2) then 0.1",
     ].map { try! Compiler.compile(SourceFile(name: "fuzz-state.ramp", text: $0)) }
 }

@@ -35,20 +35,25 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         _ = doc.signatureHelp(at: offset)
         _ = doc.references(at: offset, includeDeclaration: true)
     }
-    // Every program that parses formats to the same tree (R0701 would be a bug here), and formatting twice changes nothing.
+    // Every program that parses formats to the same tree (R0701 would be a bug here), and formatting twice
+    // changes nothing.
     if file.invalidUTF8 == nil, (try? Parser.parse(file, names: Builtins.statementNames)) != nil {
         let formatted = try! Formatter.format(file)
-        precondition(try! Formatter.format(SourceFile(name: "fuzz", text: formatted)) == formatted, "formatting is not idempotent")
+        precondition(
+            try! Formatter.format(SourceFile(name: "fuzz", text: formatted)) == formatted,
+            "formatting is not idempotent")
     }
     guard let program = try? Compiler.compile(file) else { return 0 }
     var s = Scheduler(program)
     var walk = Scheduler(program, walkTree: true)
     var seed = UInt64(size) &* 0x9E37_79B9_7F4A_7C15
     for i in 0..<100 {
-        seed = seed &* 6364136223846793005 &+ 1442695040888963407
+        seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
         let metric: Double? = i % 3 == 2 ? nil : Double(seed >> 11) / Double(1 << 53) * (i % 7 == 0 ? -1 : 1)
         let lr = s.step(metric: metric)
-        precondition(walk.step(metric: metric).bitPattern == lr.bitPattern || lr.isNaN, "kernels and tree walk differ at step \(i + 1)")
+        precondition(
+            walk.step(metric: metric).bitPattern == lr.bitPattern || lr.isNaN,
+            "kernels and tree walk differ at step \(i + 1)")
         precondition(lr.isFinite && lr >= 0 || !program.lr.phases.isEmpty && lr.isFinite, "rate \(lr) at step \(i + 1)")
         if let m = s.momentum { precondition(m.isFinite, "momentum \(m) at step \(i + 1)") }
     }
@@ -58,16 +63,20 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let ir = IR.document(program).render()
     let rebuilt = try! IR.load(ir, name: "fuzz")
     precondition(IR.document(rebuilt).render() == ir, "the IR does not round-trip")
-    var r = Scheduler(rebuilt), f = Scheduler(program)
+    var r = Scheduler(rebuilt)
+    var f = Scheduler(program)
     for i in 0..<50 {
         let metric: Double? = Double(i % 5) / 4
-        precondition(r.step(metric: metric).bitPattern == f.step(metric: metric).bitPattern, "the IR's program differs at step \(i + 1)")
+        precondition(
+            r.step(metric: metric).bitPattern == f.step(metric: metric).bitPattern,
+            "the IR's program differs at step \(i + 1)")
     }
     let other = program.settings.base * 3
     let fresh = try? Compiler.compile(file, options: CheckOptions(base: other))
     if let rebased = try? program.rebased(to: other) {
         precondition(fresh != nil, "a rebase succeeded where a fresh check fails")
-        precondition(IR.document(rebased).render() == IR.document(fresh!).render(), "a rebase differs from a fresh check")
+        precondition(
+            IR.document(rebased).render() == IR.document(fresh!).render(), "a rebase differs from a fresh check")
     }
     _ = try! Python.module(program)
     // The JAX module may refuse a program (a metric, a part that is not arithmetic), never crash on one.

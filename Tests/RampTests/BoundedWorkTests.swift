@@ -117,7 +117,8 @@ import Testing
         #expect(p.settings.signals?.last == "s99999")
         #expect(
             rendered("signals [\"a\", \"b\", \"a\"]\nconstant(base)") == """
-                t.ramp:1:9: error[R0408]: signals must be a list of different names, each an identifier, such as `signals ["cooldown"]`
+                t.ramp:1:9: error[R0408]: signals must be a list of different names, each an identifier, such as \
+                `signals ["cooldown"]`
                 signals ["a", "b", "a"]
                         ^~~~~~~~~~~~~~~
                 """)

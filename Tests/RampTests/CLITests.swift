@@ -124,9 +124,18 @@ func temporaryFile(_ contents: String, name: String = "p.ramp") throws -> String
         }
         #expect(
             ds.map { $0.renderCompact() } == [
-                #"{"file":"\#(path)","line":2,"column":5,"end_line":2,"end_column":6,"severity":"error","code":"R0101","name":"already-defined","message":"'a' is already defined","notes":[{"file":"\#(path)","line":1,"column":5,"end_line":1,"end_column":6,"severity":"note","message":"first defined here","rendered":"\#(path):1:5: note: first defined here\nlet a = 1\n    ^"}],"rendered":"\#(path):2:5: error[R0101]: 'a' is already defined\nlet a = 2\n    ^\n\#(path):1:5: note: first defined here\nlet a = 1\n    ^"}"#,
-                #"{"file":"\#(path)","line":3,"column":28,"end_line":3,"end_column":30,"severity":"error","code":"R0301","name":"unknown-parameter","message":"'cosine' has no parameter 'mn'; did you mean 'min'?","notes":[],"rendered":"\#(path):3:28: error[R0301]: 'cosine' has no parameter 'mn'; did you mean 'min'?\nwarmup 5 then cosine(T=50, mn=0)\n                           ^~"}"#,
-                #"{"file":"/nonexistent/x.ramp","severity":"error","message":"no such file","rendered":"/nonexistent/x.ramp: error: no such file"}"#,
+                #"{"file":"\#(path)","line":2,"column":5,"end_line":2,"end_column":6,"severity":"error","#
+                    + #""code":"R0101","name":"already-defined","message":"'a' is already defined","#
+                    + #""notes":[{"file":"\#(path)","line":1,"column":5,"end_line":1,"end_column":6,"severity":"note","#
+                    + #""message":"first defined here","rendered":"\#(path):1:5: note: first defined here\nlet a = "#
+                    + #"1\n    ^"}],"rendered":"\#(path):2:5: error[R0101]: 'a' is already defined\nlet a = "#
+                    + #"2\n    ^\n\#(path):1:5: note: first defined here\nlet a = 1\n    ^"}"#,
+                #"{"file":"\#(path)","line":3,"column":28,"end_line":3,"end_column":30,"severity":"error","#
+                    + #""code":"R0301","name":"unknown-parameter","message":"'cosine' has no parameter 'mn'; did you "#
+                    + #"mean 'min'?","notes":[],"rendered":"\#(path):3:28: error[R0301]: 'cosine' has no parameter "#
+                    + #"'mn'; did you mean 'min'?\nwarmup 5 then cosine(T=50, mn=0)\n                           ^~"}"#,
+                #"{"file":"/nonexistent/x.ramp","severity":"error","message":"no such "#
+                    + #"file","rendered":"/nonexistent/x.ramp: error: no such file"}"#,
             ])
         let clean = try ramp(["check", "--format", "json", "samples/card.ramp"])
         #expect(clean.status == 0)
@@ -190,7 +199,8 @@ func temporaryFile(_ contents: String, name: String = "p.ramp") throws -> String
         #expect(lines.count == 1 + 34)
         #expect(
             r.stderr
-                == "note: the schedule finished at step 34 (its last phase ended on its condition); 26 of the requested 60 steps were not printed\n"
+                == "note: the schedule finished at step 34 (its last phase ended on its condition); 26 of the "
+                + "requested 60 steps were not printed\n"
         )
     }
 
@@ -210,11 +220,13 @@ func temporaryFile(_ contents: String, name: String = "p.ramp") throws -> String
         #expect(csv.status == 0)
         #expect(
             csv.stdout
-                == "step,lr,weight_decay,weight_decy\n0,0.1,0.1,0.2\n1,0.08535533905932738,0.2,0.2\n2,0.05,0.30000000000000004,0.2\n"
+                == "step,lr,weight_decay,weight_decy\n0,0.1,0.1,0.2\n1,0.08535533905932738,0.2,0.2\n"
+                + "2,0.05,0.30000000000000004,0.2\n"
         )
         #expect(
             csv.stderr == """
-                <expression>:4:1: warning[R0510]: 'weight_decy' is not an output Ramp knows, so it is carried as it is; did you mean 'weight_decay'?
+                <expression>:4:1: warning[R0510]: 'weight_decy' is not an output Ramp knows, so it is carried as it \
+                is; did you mean 'weight_decay'?
                 weight_decy: 0.2
                 ^~~~~~~~~~~
 
@@ -258,7 +270,8 @@ func temporaryFile(_ contents: String, name: String = "p.ramp") throws -> String
                     ends: after 5 steps
                   phase 2: from step 5, at most 50 steps
                     cosine(T=50, from=0.1, min=0, exponent=1, k=1, periodic=false)
-                    ends: when plateau(patience=3, threshold=0.0001, threshold_mode="rel", mode="min", cooldown=0) holds, or after 50 steps
+                    ends: when plateau(patience=3, threshold=0.0001, threshold_mode="rel", mode="min", cooldown=0) \
+                holds, or after 50 steps
                   finishes when phase 2 ends
                 momentum: not scheduled
 
@@ -266,7 +279,9 @@ func temporaryFile(_ contents: String, name: String = "p.ramp") throws -> String
 
                 as native Ramp:
                   base 0.1
-                  warmup(T=5, from=0, to=0.1, shape="linear") then cosine(T=50, from=0.1, min=0, exponent=1, k=1, periodic=false) until plateau(patience=3, threshold=0.0001, threshold_mode="rel", mode="min", cooldown=0)
+                  warmup(T=5, from=0, to=0.1, shape="linear") then cosine(T=50, from=0.1, min=0, exponent=1, k=1, \
+                periodic=false) until plateau(patience=3, threshold=0.0001, threshold_mode="rel", mode="min", \
+                cooldown=0)
 
                 """)
     }
@@ -283,7 +298,8 @@ func temporaryFile(_ contents: String, name: String = "p.ramp") throws -> String
         #expect(r.stdout == "step,lr\n0,1.0\n1,0.75\n2,0.2500000000000001\n")
         #expect(
             r.stderr
-                == "note: the schedule finished at step 3; 9223372036854775804 of the requested 9223372036854775807 steps were not printed\n"
+                == "note: the schedule finished at step 3; 9223372036854775804 of the requested 9223372036854775807 "
+                + "steps were not printed\n"
         )
         let over = try ramp(["table", "-e", "cosine(T=3)", "--steps", "9223372036854775808"])
         #expect(over.status != 0)

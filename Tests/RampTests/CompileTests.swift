@@ -90,7 +90,8 @@ import Testing
             _ = base
         }
         print(
-            "rebased: \(equal) equal to a fresh check, \(refusedBoth) refused by both, \(shapeRefused.count) refused for a base-dependent shape: \(shapeRefused)"
+            "rebased: \(equal) equal to a fresh check, \(refusedBoth) refused by both, \(shapeRefused.count) refused "
+                + "for a base-dependent shape: \(shapeRefused)"
         )
         #expect(equal >= 400)
     }
@@ -109,7 +110,8 @@ import Testing
         // The length follows the base: refused at the place it is written.
         #expect(
             try refusal("base 0.1\nconstant(0.1) for base * 200 steps then 0.01", at: 0.2) == [
-                "2:19: error[R0509]: the duration is 20 at the program's base but 40 at base 0.2, so the schedule's shape depends on the base"
+                "2:19: error[R0509]: the duration is 20 at the program's base but 40 at base 0.2, so the schedule's "
+                    + "shape depends on the base"
             ])
         // The same length at the other base is fine.
         #expect(
@@ -119,7 +121,8 @@ import Testing
         // A comparison decided on the base must decide the same way.
         #expect(
             try refusal("base 0.1\nif(base > 0.05, cosine(T=10), 0.01)", at: 0.02) == [
-                "2:4: error[R0509]: the comparison is true at the program's base but false at base 0.02, so the schedule's shape depends on the base"
+                "2:4: error[R0509]: the comparison is true at the program's base but false at base 0.02, so the "
+                    + "schedule's shape depends on the base"
             ])
         #expect(try refusal("base 0.1\nif(base > 0.05, cosine(T=10), 0.01)", at: 0.3) == [])
         // A range check: the rate would go negative.
@@ -165,7 +168,8 @@ import Testing
         #expect(Table.rows(p, steps: 3, metrics: []).map(\.lr) == [0.1, 0.08535533905932738, 0.05])
         do {
             _ = try IR.load(
-                #"{"ramp_ir": 2, "source": "", "settings": {"base": 0.1}, "outputs": {"lr": {"kind": "sequence", "phases": [{"body": {"kind": "cosin"}}]}}}"#,
+                #"{"ramp_ir": 2, "source": "", "settings": {"base": 0.1}, "outputs": {"lr": {"kind": "sequence", "#
+                    + #""phases": [{"body": {"kind": "cosin"}}]}}}"#,
                 name: "bad.json")
             Issue.record("expected an error")
         } catch {
@@ -177,7 +181,8 @@ import Testing
     @Test func irMatchesItsSchema() throws {
         guard pythonCanImport("jsonschema") else {
             print(
-                "note: skipping the IR schema test: \(pythonInterpreter) cannot import jsonschema (pip install jsonschema)"
+                "note: skipping the IR schema test: \(pythonInterpreter) cannot import jsonschema (pip install "
+                    + "jsonschema)"
             )
             return
         }
@@ -211,7 +216,8 @@ import Testing
         let table = try ramp(["compile", "samples/onecycle.ramp", "--to", "table-json", "--steps", "2"])
         #expect(
             table.stdout
-                == "{\n  \"steps\": 2,\n  \"lr\": [0.004, 0.0043210702341137126],\n  \"momentum\": [0.95, 0.9496655518394649]\n}\n"
+                == "{\n  \"steps\": 2,\n  \"lr\": [0.004, 0.0043210702341137126],\n  \"momentum\": [0.95, "
+                + "0.9496655518394649]\n}\n"
         )
         let metric = try ramp(["compile", "samples/card.ramp", "--to", "csv", "--steps", "3"])
         #expect(metric.status == 1)

@@ -56,7 +56,8 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
             case (let a?, let b?) where matches(a, b): continue
             default:
                 return
-                    "momentum[\(i)] = \(String(describing: gotMomentum[i])), expected \(String(describing: momentum[i]))"
+                    "momentum[\(i)] = \(String(describing: gotMomentum[i])), expected "
+                    + "\(String(describing: momentum[i]))"
             }
         }
         return nil

@@ -233,13 +233,15 @@ func rendered(_ source: String) -> String {
     @Test func durationsThroughAScheduledBatch() {
         #expect(
             rendered("batch_size: constant(64)\nlr: warmup 1000 tokens then cosine(T=10)") == """
-                t.ramp:2:12: error[R0105]: a duration in tokens needs 'sequence_length' when batch_size is scheduled; add a line such as `sequence_length 2048`
+                t.ramp:2:12: error[R0105]: a duration in tokens needs 'sequence_length' when batch_size is scheduled; \
+                add a line such as `sequence_length 2048`
                 lr: warmup 1000 tokens then cosine(T=10)
                            ^~~~~~~~~~~
                 """)
         #expect(
             rendered("batch_size: constant(64)\ntokens_per_step 5000\ncosine(T=10)") == """
-                t.ramp:2:1: error[R0408]: tokens_per_step cannot be set when batch_size is scheduled, which gives each step's samples; set `sequence_length` for durations in tokens
+                t.ramp:2:1: error[R0408]: tokens_per_step cannot be set when batch_size is scheduled, which gives each \
+                step's samples; set `sequence_length` for durations in tokens
                 tokens_per_step 5000
                 ^~~~~~~~~~~~~~~
                 t.ramp:1:1: note: batch_size is scheduled here
@@ -248,13 +250,15 @@ func rendered(_ source: String) -> String {
                 """)
         #expect(
             rendered("batch_size: linear(T=100 samples, from=1, to=64)\ncosine(T=10)") == """
-                t.ramp:1:22: error[R0407]: batch_size's own durations are in steps, epochs or %: the samples it schedules are what durations in samples and tokens count
+                t.ramp:1:22: error[R0407]: batch_size's own durations are in steps, epochs or %: the samples it \
+                schedules are what durations in samples and tokens count
                 batch_size: linear(T=100 samples, from=1, to=64)
                                      ^~~~~~~~~~~
                 """)
         #expect(
             rendered("batch_size: linear(T=10, from=1, to=64)\nwarmup 100 samples then cosine(T=10)") == """
-                t.ramp:1:1: error[R0508]: batch_size at step 1 is 7.300000000000001, not a whole number of samples of at least 1
+                t.ramp:1:1: error[R0508]: batch_size at step 1 is 7.300000000000001, not a whole number of samples of \
+                at least 1
                 batch_size: linear(T=10, from=1, to=64)
                 ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
                 t.ramp:2:8: note: counted here, for a duration in samples
@@ -263,7 +267,8 @@ func rendered(_ source: String) -> String {
                 """)
         #expect(
             rendered("batch_size: 32 until metric < 1\nwarmup 100 samples then cosine(T=10)") == """
-                t.ramp:2:8: error[R0406]: durations in samples or tokens count through batch_size, which must not follow a metric or an event
+                t.ramp:2:8: error[R0406]: durations in samples or tokens count through batch_size, which must not \
+                follow a metric or an event
                 warmup 100 samples then cosine(T=10)
                        ^~~~~~~~~~~
                 t.ramp:1:1: note: batch_size is scheduled here
@@ -272,7 +277,8 @@ func rendered(_ source: String) -> String {
                 """)
         #expect(
             rendered("batch_size: 32\ncosine(T=10) until metric < 1 then linear(T=100 samples)") == """
-                t.ramp:2:45: error[R0407]: this phase starts after one that ends on an event, so the samples before it are not known; write this duration in steps
+                t.ramp:2:45: error[R0407]: this phase starts after one that ends on an event, so the samples before it \
+                are not known; write this duration in steps
                 cosine(T=10) until metric < 1 then linear(T=100 samples)
                                                             ^~~~~~~~~~~
                 """)

@@ -15,7 +15,8 @@ import Testing
 
     @Test func explainSaysWhatIsFixedAtEntryAndTheRangeChecked() throws {
         let p = try Self.compile(
-            "base 0.1\ntotal 200\nsignals [\"cooldown\"]\nwarmup 5 then 0.1 until signal(\"cooldown\") then cosine(T=0.2 * elapsed, from=current)"
+            "base 0.1\ntotal 200\nsignals [\"cooldown\"]\nwarmup 5 then 0.1 until signal(\"cooldown\") then "
+                + "cosine(T=0.2 * elapsed, from=current)"
         )
         let text = Explain.text(p)
         #expect(
@@ -23,12 +24,14 @@ import Testing
                 """
                   phase 3
                     cosine(T=0.2 * elapsed, from=current, min=0, exponent=1, k=1, periodic=false)
-                    fixed at entry: current (the rate at the step before it; checked for 0.1), elapsed (the step it starts at; checked for 6 to 199)
+                    fixed at entry: current (the rate at the step before it; checked for 0.1), elapsed (the step it \
+                starts at; checked for 6 to 199)
                     ends: after its length, fixed at entry
                 """), "\(text)")
         #expect(
             text.hasSuffix(
-                "warmup(T=5, from=0, to=0.1, shape=\"linear\") then 0.1 until signal(\"cooldown\") then cosine(T=0.2 * elapsed, from=current, min=0, exponent=1, k=1, periodic=false)"
+                "warmup(T=5, from=0, to=0.1, shape=\"linear\") then 0.1 until signal(\"cooldown\") then cosine(T=0.2 * "
+                    + "elapsed, from=current, min=0, exponent=1, k=1, periodic=false)"
             ))
         // The native program checks again to the same program.
         let native = Explain.nativeSource(p)
@@ -45,11 +48,13 @@ import Testing
                 """
                   phase 2
                     warmup(T=2, from=0, shape="linear")
-                    fixed when it starts, for it and the phase it rises to: current (the rate at the step before it; checked for 0.024471741852423234 to 1)
+                    fixed when it starts, for it and the phase it rises to: current (the rate at the step before it; \
+                checked for 0.024471741852423234 to 1)
                     ends: after 2 steps
                   phase 3
                     cosine(T=4, from=current, min=0, exponent=1, k=1, periodic=false)
-                    fixed when the warmup before it starts: current (the rate at the step before it; checked for 0.024471741852423234 to 1)
+                    fixed when the warmup before it starts: current (the rate at the step before it; checked for \
+                0.024471741852423234 to 1)
                     ends: after 4 steps
                 """), "\(text)")
         let native = Explain.nativeSource(p)
@@ -63,7 +68,8 @@ import Testing
     /// The editor's phase summaries and the REPL's say what fixes a length, not the template's.
     @Test func editorsAndTheReplShowWhatFixesALength() throws {
         let text =
-            "signals [\"c\"]\n0.1 until signal(\"c\") then linear(T=0.5 * elapsed, from=current, to=0) then current for elapsed then linear(T=3, from=current, to=0)"
+            "signals [\"c\"]\n0.1 until signal(\"c\") then linear(T=0.5 * elapsed, from=current, to=0) then current "
+            + "for elapsed then linear(T=3, from=current, to=0)"
         let doc = DocumentAnalysis(uri: "file:///p.ramp", version: 1, text: text, encoding: .utf16)
         #expect(
             doc.phases.map(\.summary) == [
@@ -75,7 +81,8 @@ import Testing
         let summary = ReplEngine().summary(try Self.compile(text))
         #expect(
             summary.hasPrefix(
-                "4 phases: 0.1 until signal c → linear(T=0.5 * elapsed, from=current, to=0) → current for elapsed → linear(T=3, from=current, to=0)\n"
+                "4 phases: 0.1 until signal c → linear(T=0.5 * elapsed, from=current, to=0) → current for elapsed → "
+                    + "linear(T=3, from=current, to=0)\n"
             ), "\(summary)")
     }
 
@@ -98,7 +105,8 @@ import Testing
     /// built at entry runs as the checked program does.
     @Test func theIRAndAnotherBaseKeepThePhasesBuiltAtEntry() throws {
         let source =
-            "base 0.1\nsignals [\"cooldown\"]\nwarmup 2 then constant(base) until signal(\"cooldown\") then linear(T=0.5 * elapsed, from=current - 0.25 * base, to=0)"
+            "base 0.1\nsignals [\"cooldown\"]\nwarmup 2 then constant(base) until signal(\"cooldown\") then "
+            + "linear(T=0.5 * elapsed, from=current - 0.25 * base, to=0)"
         func trace(_ p: CompiledProgram) -> [Double] {
             var s = Scheduler(p)
             var out: [Double] = []
@@ -143,15 +151,18 @@ import Testing
         }
         #expect(
             refusal(#""entry":{"output":"lr","role":"after_warmup","length":null}"#, #""entry":null"#)
-                == "p.json: error: outputs.lr: phases.1: an entry of role \"warmup\" is a warmup rising to the next phase, whose role is \"after_warmup\""
+                == "p.json: error: outputs.lr: phases.1: an entry of role \"warmup\" is a warmup rising to the next "
+                + "phase, whose role is \"after_warmup\""
         )
         #expect(
             refusal(#""role":"warmup""#, #""role":"own""#)
-                == "p.json: error: outputs.lr: phases.2: an entry of role \"after_warmup\" follows one of role \"warmup\""
+                == "p.json: error: outputs.lr: phases.2: an entry of role \"after_warmup\" follows one of role "
+                + "\"warmup\""
         )
         #expect(
             refusal(#""role":"after_warmup""#, #""role":"own""#)
-                == "p.json: error: outputs.lr: phases.1: an entry of role \"warmup\" is a warmup rising to the next phase, whose role is \"after_warmup\""
+                == "p.json: error: outputs.lr: phases.1: an entry of role \"warmup\" is a warmup rising to the next "
+                + "phase, whose role is \"after_warmup\""
         )
         let plain = IR.document(
             try Self.compile("cosine(T=10) until plateau(patience 1) then linear(T=4, from=current, to=0)")
@@ -165,7 +176,8 @@ import Testing
         } catch {
             #expect(
                 error.description
-                    == "p.json: error: outputs.lr: phases.1: its numbers read `current` or `elapsed`, but it has no \"entry\""
+                    == "p.json: error: outputs.lr: phases.1: its numbers read `current` or `elapsed`, but it has no "
+                    + "\"entry\""
             )
         }
     }
@@ -202,7 +214,8 @@ import Testing
         } catch {
             #expect(
                 "\(error)".hasPrefix(
-                    "this schedule fixes values when a phase starts (`current`, `elapsed`), which a `--to keras` LearningRateSchedule never sees"
+                    "this schedule fixes values when a phase starts (`current`, `elapsed`), which a `--to keras` "
+                        + "LearningRateSchedule never sees"
                 ))
         }
     }

@@ -35,7 +35,8 @@ import Testing
         #expect(check.status == 2)
         #expect(
             check.stderr
-                == "\(broken):1:14: error[R0204]: expected an expression, found end of input\nwarmup 5 then\n             ^\n"
+                == "\(broken):1:14: error[R0204]: expected an expression, found end of input\nwarmup 5 then\n"
+                + "             ^\n"
         )
         #expect(try ramp(["fmt", "--check", "/nonexistent/x.ramp"]).status == 2)
         #expect(try ramp(["fmt", "--check", messy, broken]).status == 2)

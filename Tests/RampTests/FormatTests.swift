@@ -138,7 +138,8 @@ func layoutFree(_ v: JSONValue) -> JSONValue {
             #expect(
                 DiagnosticPrinter.render(
                     error.diagnostics, in: SourceFile(name: "bad.ramp", text: "base 0.1\nwarmup(5"))
-                    == "bad.ramp:2:9: error[R0201]: expected ')' to close the argument list, found end of input\nwarmup(5\n        ^"
+                    == "bad.ramp:2:9: error[R0201]: expected ')' to close the argument list, found end of input\n"
+                    + "warmup(5\n        ^"
             )
         }
     }
@@ -152,7 +153,8 @@ func layoutFree(_ v: JSONValue) -> JSONValue {
         let new = old.replacingOccurrences(of: "\n2\n", with: "\ntwo\n").replacingOccurrences(of: "\n19\n", with: "\n")
         #expect(
             TextDiff.unified(old, new, oldName: "x", newName: "y")
-                == "--- x\n+++ y\n@@ -1,5 +1,5 @@\n 1\n-2\n+two\n 3\n 4\n 5\n@@ -16,5 +16,4 @@\n 16\n 17\n 18\n-19\n 20\n"
+                == "--- x\n+++ y\n@@ -1,5 +1,5 @@\n 1\n-2\n+two\n 3\n 4\n 5\n@@ -16,5 +16,4 @@\n 16\n 17\n 18\n-19\n "
+                + "20\n"
         )
         #expect(TextDiff.unified("", "a\n", oldName: "x", newName: "y") == "--- x\n+++ y\n@@ -0,0 +1 @@\n+a\n")
     }
@@ -201,7 +203,8 @@ func layoutFree(_ v: JSONValue) -> JSONValue {
         #expect(r.status == 1)
         #expect(
             r.stderr
-                == "\(path):2:14: error[R0204]: expected an expression, found end of input\nwarmup 5 then\n             ^\n"
+                == "\(path):2:14: error[R0204]: expected an expression, found end of input\nwarmup 5 then\n"
+                + "             ^\n"
         )
         #expect(try String(contentsOfFile: path, encoding: .utf8) == source)
     }

@@ -96,7 +96,8 @@ import Testing
             "\"\($0.0)\": \(Self.json($0.1))"
         }
         let config = """
-            {"learning_rate": \(c.baseLR!), "lr_scheduler_type": "\(type)", "warmup_steps": \(warmup), "max_steps": \(training),
+            {"learning_rate": \(c.baseLR!), "lr_scheduler_type": "\(type)", "warmup_steps": \(warmup), "max_steps": \
+            \(training),
              "num_train_epochs": 3.0, "lr_scheduler_kwargs": {\(rest.joined(separator: ", "))}}
             """
         #expect(c.mismatch(Self.trace(try Self.imported(config, name: "training_args.json"), c)) == nil, "\(config)")
@@ -114,7 +115,8 @@ import Testing
             "PolyLRScheduler": "poly",
         ][String(c.id.split(separator: ".")[1])]!
         var flags = ["--sched \(sched)", "--lr \(c.baseLR!)", "--warmup-epochs 0", "--warmup-lr 0"]
-        // train.py passes warmup_prefix=False unless --warmup-prefix; StepLRScheduler and MultiStepLRScheduler default it to True.
+        // train.py passes warmup_prefix=False unless --warmup-prefix; StepLRScheduler and MultiStepLRScheduler
+        // default it to True.
         if ["step", "multistep"].contains(sched), !Self.kwargs(c.call).contains(where: { $0.0 == "warmup_prefix" }) {
             flags.append("--warmup-prefix")
         }
@@ -266,7 +268,10 @@ import Testing
             """
         #expect(
             ImportConfigTests.refused(yaml, "conformer.yaml") == """
-                conformer.yaml:7:7: error[R0602]: model.optim.sched.name: 'T5InverseSquareRootAnnealing' is not a NeMo scheduler Ramp reads (WarmupPolicy, WarmupHoldPolicy, SquareAnnealing, SquareRootAnnealing, CosineAnnealing, NoamAnnealing, NoamHoldAnnealing, WarmupAnnealing, InverseSquareRootAnnealing, PolynomialDecayAnnealing, PolynomialHoldDecayAnnealing)
+                conformer.yaml:7:7: error[R0602]: model.optim.sched.name: 'T5InverseSquareRootAnnealing' is not a NeMo \
+                scheduler Ramp reads (WarmupPolicy, WarmupHoldPolicy, SquareAnnealing, SquareRootAnnealing, \
+                CosineAnnealing, NoamAnnealing, NoamHoldAnnealing, WarmupAnnealing, InverseSquareRootAnnealing, \
+                PolynomialDecayAnnealing, PolynomialHoldDecayAnnealing)
                       name: T5InverseSquareRootAnnealing
                       ^~~~
                 """)
@@ -276,14 +281,16 @@ import Testing
     @Test func megatronRefusals() {
         #expect(
             ImportConfigTests.refused("--lr 3e-4 --train-iters 1000 --lr-decay-style cosine\n", "gpt.args") == """
-                gpt.args:1:1: error[R0601]: no --global-batch-size: Megatron-LM counts its schedule in samples, --global-batch-size of them an iteration
+                gpt.args:1:1: error[R0601]: no --global-batch-size: Megatron-LM counts its schedule in samples, \
+                --global-batch-size of them an iteration
                 --lr 3e-4 --train-iters 1000 --lr-decay-style cosine
                 ^
                 """)
         #expect(
             ImportConfigTests.refused(
                 "--lr 3e-4 --global-batch-size 512 --train-iters 1000 --lr-decay-style noam\n", "gpt.args") == """
-                    gpt.args:1:54: error[R0602]: --lr-decay-style: 'noam' is not a decay style Megatron-LM has (constant, linear, cosine, inverse-square-root, WSD)
+                    gpt.args:1:54: error[R0602]: --lr-decay-style: 'noam' is not a decay style Megatron-LM has \
+                    (constant, linear, cosine, inverse-square-root, WSD)
                     --lr 3e-4 --global-batch-size 512 --train-iters 1000 --lr-decay-style noam
                                                                          ^~~~~~~~~~~~~~~~
                     """)
@@ -357,8 +364,10 @@ import Testing
         let config = """
             {
               "train_batch_size": 8,
-              "optimizer": {"type": "Adam", "params": {"lr": 0.001, "betas": [0.8, 0.999], "eps": 1e-8, "weight_decay": 3e-7}},
-              "scheduler": {"type": "WarmupLR", "params": {"warmup_min_lr": 0, "warmup_max_lr": 0.001, "warmup_num_steps": 1000}}
+              "optimizer": {"type": "Adam", "params": {"lr": 0.001, "betas": [0.8, 0.999], "eps": 1e-8, \
+            "weight_decay": 3e-7}},
+              "scheduler": {"type": "WarmupLR", "params": {"warmup_min_lr": 0, "warmup_max_lr": 0.001, \
+            "warmup_num_steps": 1000}}
             }
             """
         #expect(
@@ -380,19 +389,23 @@ import Testing
         #expect(
             refused("{\"scheduler\": {\"type\": \"WarmupLR\", \"params\": {\"warmup_max_lr\": \"auto\"}}}", "ds.json")
                 == """
-                ds.json:1:48: error[R0602]: scheduler.params.warmup_max_lr: "auto" is filled in at run time by the Hugging Face Trainer; give the number it stands for
+                ds.json:1:48: error[R0602]: scheduler.params.warmup_max_lr: "auto" is filled in at run time by the \
+                Hugging Face Trainer; give the number it stands for
                 {"scheduler": {"type": "WarmupLR", "params": {"warmup_max_lr": "auto"}}}
                                                                ^~~~~~~~~~~~~
                 """)
         #expect(
             refused("{\"scheduler\": {\"type\": \"CosineLR\"}}", "ds.json") == """
-                ds.json:1:17: error[R0602]: scheduler.type: 'CosineLR' is not one of DeepSpeed's schedulers (WarmupLR, WarmupDecayLR, WarmupCosineLR, OneCycle, LRRangeTest)
+                ds.json:1:17: error[R0602]: scheduler.type: 'CosineLR' is not one of DeepSpeed's schedulers (WarmupLR, \
+                WarmupDecayLR, WarmupCosineLR, OneCycle, LRRangeTest)
                 {"scheduler": {"type": "CosineLR"}}
                                 ^~~~
                 """)
         #expect(
             refused("{\"lr_scheduler_type\": \"cosine\", \"num_train_epochs\": 3}", "args.json") == """
-                args.json:1:34: error[R0601]: num_train_epochs: max_steps is not set, so the training steps are num_train_epochs epochs, and a config does not say how many steps an epoch has: give --steps-per-epoch (the dataloader's length in optimizer steps)
+                args.json:1:34: error[R0601]: num_train_epochs: max_steps is not set, so the training steps are \
+                num_train_epochs epochs, and a config does not say how many steps an epoch has: give --steps-per-epoch \
+                (the dataloader's length in optimizer steps)
                 {"lr_scheduler_type": "cosine", "num_train_epochs": 3}
                                                  ^~~~~~~~~~~~~~~~
                 """)
@@ -403,13 +416,16 @@ import Testing
             """
         #expect(
             refused(overlapping, "cfg.py") == """
-                cfg.py:3:20: error[R0602]: param_scheduler[1]: overlaps param_scheduler[0] at step 5; Ramp reads overlapping schedulers only when each scales the value by a factor (a cosine or poly to 0, linear, constant, step, multistep, exponential)
+                cfg.py:3:20: error[R0602]: param_scheduler[1]: overlaps param_scheduler[0] at step 5; Ramp reads \
+                overlapping schedulers only when each scales the value by a factor (a cosine or poly to 0, linear, \
+                constant, step, multistep, exponential)
                                    dict(type='PolyLR', eta_min=0.001, by_epoch=False, begin=5, end=20)]
                                    ^~~~
                 """)
         #expect(
             refused("param_scheduler = [build_scheduler(x)]\n", "cfg.py") == """
-                cfg.py:1:20: error[R0601]: param_scheduler: 'build_scheduler(...)' is a call, which a config read as data cannot make
+                cfg.py:1:20: error[R0601]: param_scheduler: 'build_scheduler(...)' is a call, which a config read as \
+                data cannot make
                 param_scheduler = [build_scheduler(x)]
                                    ^
                 """)

@@ -99,9 +99,12 @@ let card = """
         #expect(published["method"]?.text == "textDocument/publishDiagnostics")
         #expect(
             published["params"]!.renderCompact() == #"{"uri":"file:///w/card.ramp","version":1,"diagnostics":["#
-                + #"{"range":\#(range(1, 4, 1, 5)),"severity":1,"code":"R0101","source":"ramp","message":"'a' is already defined","#
-                + #""relatedInformation":[{"location":{"uri":"file:///w/card.ramp","range":\#(range(0, 4, 0, 5))},"message":"first defined here"}]},"#
-                + #"{"range":\#(range(2, 14, 2, 19)),"severity":1,"code":"R0104","source":"ramp","message":"unknown name 'cosin'; did you mean 'cosine'?"}]}"#
+                + #"{"range":\#(range(1, 4, 1, 5)),"severity":1,"code":"R0101","source":"ramp","message":"'a' is "#
+                + #"already defined","#
+                + #""relatedInformation":[{"location":{"uri":"file:///w/card.ramp","range":\#(range(0, 4, 0, 5))},"#
+                + #""message":"first defined here"}]},"#
+                + #"{"range":\#(range(2, 14, 2, 19)),"severity":1,"code":"R0104","source":"ramp","message":"unknown "#
+                + #"name 'cosin'; did you mean 'cosine'?"}]}"#
         )
         // The same messages as `ramp check`.
         let checked =
@@ -132,13 +135,15 @@ let card = """
         #expect(hover(3, 52) == "phase 2: steps 50–99, ends on plateau(patience=3) or after 50 steps")
         #expect(
             hover(3, 23)!.hasPrefix(
-                "```ramp\ncosine(T, from=base, min=0, exponent=1, k=1, periodic=false)\n```\n\nhalf a cosine from `from` down to `min` over T steps\n\n- `T`: length in steps\n"
+                "```ramp\ncosine(T, from=base, min=0, exponent=1, k=1, periodic=false)\n```\n\nhalf a cosine from "
+                    + "`from` down to `min` over T steps\n\n- `T`: length in steps\n"
             ))
         #expect(
             hover(3, 23)!.hasSuffix("\n\n---\n\nphase 2: steps 50–99, ends on plateau(patience=3) or after 50 steps"))
         #expect(
             hover(3, 28)
-                == "```ramp\nT\n```\n\nparameter of `cosine`: length in steps\n\n---\n\nphase 2: steps 50–99, ends on plateau(patience=3) or after 50 steps"
+                == "```ramp\nT\n```\n\nparameter of `cosine`: length in steps\n\n---\n\nphase 2: steps 50–99, ends on "
+                + "plateau(patience=3) or after 50 steps"
         )
         #expect(hover(2, 5) == "```ramp\nlet peak = base * 2\n```\n\nbound on line 3")
         #expect(hover(4, 5) == "```ramp\ndef keep(x, n=5)\n```\n\ndefined on line 5")
@@ -160,7 +165,8 @@ let card = """
         let params = s.at("textDocument/completion", 8, 14).result!["items"]!.items
         #expect(
             params.first?.renderCompact()
-                == #"{"label":"min","kind":5,"detail":"= 0","documentation":{"kind":"markdown","value":"the floor"},"sortText":"0002","textEdit":{"range":\#(range(8, 12, 8, 14)),"newText":"min="}}"#
+                == #"{"label":"min","kind":5,"detail":"= 0","documentation":{"kind":"markdown","value":"the "#
+                + #"floor"},"sortText":"0002","textEdit":{"range":\#(range(8, 12, 8, 14)),"newText":"min="}}"#
         )
         let units = s.at("textDocument/completion", 7, 11).result!["items"]!.items
         #expect(units.map { $0["label"]?.text } == ["epochs"])
@@ -253,7 +259,8 @@ let card = """
         ).result!.items
         #expect(
             hints.map { $0.renderCompact() } == [
-                #"{"position":{"line":3,"character":21},"label":"step 50:","paddingRight":true,"tooltip":"phase 2: steps 50–99, ends on plateau(patience=3) or after 50 steps"}"#
+                #"{"position":{"line":3,"character":21},"label":"step 50:","paddingRight":true,"tooltip":"phase 2: "#
+                    + #"steps 50–99, ends on plateau(patience=3) or after 50 steps"}"#
             ])
         _ = s.open("warmup 5 then", uri: "file:///w/b.ramp")
         #expect(
@@ -317,11 +324,13 @@ let card = """
         #expect(
             s.request(
                 "textDocument/inlayHint",
-                #"{"textDocument":{"uri":"file:///w/card.ramp"},"range":{"start":{"line":1e300,"character":-1e300},"end":{"line":2,"character":0}}}"#
+                #"{"textDocument":{"uri":"file:///w/card.ramp"},"range":{"start":{"line":1e300,"character":-1e300},"#
+                    + #""end":{"line":2,"character":0}}}"#
             ).result != nil)
         _ = s.notify(
             "textDocument/didChange",
-            #"{"textDocument":{"uri":"file:///w/card.ramp","version":1e300},"contentChanges":[{"text":"warmup 5 # note"}]}"#
+            #"{"textDocument":{"uri":"file:///w/card.ramp","version":1e300},"contentChanges":[{"text":"warmup 5 # "#
+                + #"note"}]}"#
         )
         #expect(s.at("textDocument/completion", 0, 15).result?["items"]?.items.isEmpty == true)
         _ = s.open("warmup 5")
@@ -359,7 +368,8 @@ let card = """
             + frame("{not json")
             + frame(#"{"jsonrpc":"2.0","id":3,"method":"no/such/method"}"#)
             + frame(
-                #"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///a.ramp","version":1,"text":"warmup 5 then"}}}"#
+                #"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///a.ramp","#
+                    + #""version":1,"text":"warmup 5 then"}}}"#
             )
             + frame(#"{"jsonrpc":"2.0","id":4,"method":"shutdown"}"#)
             + frame(#"{"jsonrpc":"2.0","method":"exit"}"#)

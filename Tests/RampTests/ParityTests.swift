@@ -267,7 +267,8 @@ let nativeParity: [String: String] = [
     "transformers.get_cosine_schedule_with_warmup.0": "warmup 10 then cosine(T=90, periodic=true)",
     "transformers.get_reduce_on_plateau_schedule.0": "reduce_on_plateau(factor=0.5, patience=4)",
     "timm.CosineLRScheduler.1":
-        "warmup(3, from=1e-4, to=base) then restarts(cosine(T=10, min=1e-5), period=10, mult=2, decay=0.5, floor=1e-5, limit=3, decay_mode=\"peak\") then constant(1e-5)",
+        "warmup(3, from=1e-4, to=base) then restarts(cosine(T=10, min=1e-5), period=10, mult=2, decay=0.5, floor=1e-5, "
+        + "limit=3, decay_mode=\"peak\") then constant(1e-5)",
     "timm.StepLRScheduler.0": "warmup(2, from=0.001) then step(size=7, gamma=0.5)",
     "optax.warmup_cosine_decay_schedule.0": "warmup 10 then cosine(T=90, from=0.1, min=0.0001) then 0.0001",
     "optax.exponential_decay.0": "exponential(gamma=0.5, from=0.1, every=10, staircase=true)",
@@ -318,7 +319,8 @@ let nativeParity: [String: String] = [
         let program = try c.compiled()
         #expect(
             program.warnings.map(\.message) == [
-                "the momentum is above 1 (1.0008000000000001) at step 96; the library allows it, so it is passed on as it is"
+                "the momentum is above 1 (1.0008000000000001) at step 96; the library allows it, so it is passed on as "
+                    + "it is"
             ])
         #expect(program.libraryOutputs == ["lr", "momentum"])
         // Bounded to the run when its length is known; native Ramp keeps its check.
@@ -348,7 +350,8 @@ let nativeParity: [String: String] = [
         #expect(
             falling.lr[10] == -0.1
                 && falling.warnings == [
-                    "the rate is negative (-0.01999999999999999) at step 6; the library allows it, so it is passed on as it is"
+                    "the rate is negative (-0.01999999999999999) at step 6; the library allows it, so it is passed on "
+                        + "as it is"
                 ])
         let growing = try rates("optax.exponential_decay(0.1, 10, 2.0)")
         #expect(

@@ -67,7 +67,8 @@ final class SVGCounter: NSObject, XMLParserDelegate {
     /// counted through the batches, and not in steps.
     @Test func xAxisThroughAScheduledBatch() throws {
         let p = try compiled(
-            "sequence_length 10\nbatch_size: 1 + floor(linear(T=4, from=0, to=4)) then constant(5)\nlinear(T=9, from=1, to=0)"
+            "sequence_length 10\nbatch_size: 1 + floor(linear(T=4, from=0, to=4)) then constant(5)\nlinear(T=9, "
+                + "from=1, to=0)"
         )
         let x = try Commands.xAxis("tokens", [p])
         #expect(x == XAxis(name: "tokens", perStep: 1, counts: .tokens))

@@ -158,8 +158,9 @@ import Testing
             for (step, (a, b)) in zip(r.momentum.map(Self.double), e.momentum).enumerated()
             where !(a == nil && b == nil) && !(a.flatMap { x in b.map { close(x, $0) } } ?? false) {
                 Issue.record(
-                    "\(name): momentum[\(step)] is \(String(describing: a)) in Python, \(String(describing: b)) in Swift"
-                )
+                    Comment(
+                        rawValue: "\(name): momentum[\(step)] is \(String(describing: a)) in Python, "
+                            + "\(String(describing: b)) in Swift"))
                 break
             }
             #expect(r.finished == e.finished, "\(name)")
@@ -243,15 +244,18 @@ import Testing
             ("base 0.1\ncosine(T=40, from=max(base, 0.05))", nil),
             (
                 "base 0.1\nwarmup 5 then constant(0.05) for base * 200 steps then cosine(T=10)",
-                "p.ramp:2:34: error[R0509]: the duration is 20 at the program's base but 40 at base 0.2, so the schedule's shape depends on the base"
+                "p.ramp:2:34: error[R0509]: the duration is 20 at the program's base but 40 at base 0.2, so the "
+                    + "schedule's shape depends on the base"
             ),
             (
                 "base 0.1\nif(base > 0.15, cosine(T=10), constant(0.01))",
-                "p.ramp:2:4: error[R0509]: the comparison is false at the program's base but true at base 0.2, so the schedule's shape depends on the base"
+                "p.ramp:2:4: error[R0509]: the comparison is false at the program's base but true at base 0.2, so the "
+                    + "schedule's shape depends on the base"
             ),
             (
                 "base 0.1\nconstant(0.15 - base)",
-                "p.ramp:2:10: error[R0509]: at base 0.2, argument 'value' of 'constant' must not be negative, got -0.05000000000000002"
+                "p.ramp:2:10: error[R0509]: at base 0.2, argument 'value' of 'constant' must not be negative, got "
+                    + "-0.05000000000000002"
             ),
         ] as [(String, String?)])
     func aBaseThatChangesTheShapeIsRefused(source: String, reason: String?) throws {
@@ -505,7 +509,9 @@ import Testing
     @Test(
         .enabled(
             if: jaxAvailable,
-            "jax and optax are not importable by $RAMP_PYTHON (default python3); install them to run the docs' JAX example"
+            Comment(
+                rawValue: "jax and optax are not importable by $RAMP_PYTHON (default python3); install them to run "
+                    + "the docs' JAX example")
         ))
     func docsJAXExampleUsesTheTable() throws {
         let example = try #require(

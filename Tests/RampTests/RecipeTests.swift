@@ -127,7 +127,8 @@ import Testing
         #expect(text.contains("phase 1: steps 0-\(warmup - 1) (\(warmup) steps; tokens 0-375,455,744)"))
         #expect(text.contains("phase 1: steps 0-7630 (7631 steps; tokens 0-12,000,985,088)"))
         print(
-            "gpt3: \(tokens.count - 1) steps; warmup \(warmup) steps, decay \(decayEnd - warmup) steps, counted in tokens"
+            "gpt3: \(tokens.count - 1) steps; warmup \(warmup) steps, decay \(decayEnd - warmup) steps, counted in "
+                + "tokens"
         )
     }
 }

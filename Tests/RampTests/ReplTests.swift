@@ -68,7 +68,8 @@ func repl(_ lines: [String], engine: inout ReplEngine) -> [ReplEngine.Reply] {
         let r = repl(["cosine(T=4)", ":at 0 2 10", ":table 0..4 by 2", ":set base 2", ":at 0"], engine: &e)
         #expect(
             r[1].output
-                == "lr[0] = 1\nlr[2] = 0.5\nlr[10] = 0.146447\nnote: the schedule finishes at step 4; step 10 shows its last rate"
+                == "lr[0] = 1\nlr[2] = 0.5\nlr[10] = 0.146447\nnote: the schedule finishes at step 4; step 10 shows "
+                + "its last rate"
         )
         #expect(r[2].output == "step,lr\n0,1.0\n2,0.5\n4,0.14644660940672627")
         #expect(r[3].output == "base 2")
@@ -142,7 +143,8 @@ func repl(_ lines: [String], engine: inout ReplEngine) -> [ReplEngine.Reply] {
         let summary = e.feed("cosine(T=10)")!.output
         #expect(
             summary.hasSuffix(
-                "weight_decay[0] = 0.1  weight_decay[2] = 0.12  weight_decay[5] = 0.15  weight_decay[7] = 0.17  weight_decay[9] = 0.19"
+                "weight_decay[0] = 0.1  weight_decay[2] = 0.12  weight_decay[5] = 0.15  weight_decay[7] = "
+                    + "0.17  weight_decay[9] = 0.19"
             ))
         #expect(e.feed(":at 5")!.output == "lr[5] = 0.05  weight_decay = 0.15")
         #expect(e.feed(":step")!.output == "step 1: lr = 0.0975528, weight_decay = 0.11")

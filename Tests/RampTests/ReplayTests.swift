@@ -11,14 +11,18 @@ import Testing
     /// pairs among them are the "edits".
     static let sources = [
         "base 0.1\nwarmup 5 then cosine(T=50) until plateau(patience 3) then 0.01",
-        "base 0.1\nwarmup 5 then cosine(T=80) until plateau(patience 3) or signal(\"cooldown\") then linear(T=20, from=base, to=0)",
-        "base 0.1\nsignals [\"cooldown\", \"stop\"]\nwarmup 10 then 0.1 until signal(\"cooldown\") then linear(T=30, from=0.1, to=0) until signal(\"stop\")",
+        "base 0.1\nwarmup 5 then cosine(T=80) until plateau(patience 3) or signal(\"cooldown\") then linear(T=20, "
+            + "from=base, to=0)",
+        "base 0.1\nsignals [\"cooldown\", \"stop\"]\nwarmup 10 then 0.1 until signal(\"cooldown\") then linear(T=30, "
+            + "from=0.1, to=0) until signal(\"stop\")",
         "base 0.2\nreduce_on_plateau(factor=0.5, patience=2)\nmomentum: 0.9 until signal(\"cooldown\") then 0.95",
         "base 0.1\ntotal 120\nwarmup 10% then 0.1 until metric < 0.3 then cosine(T=50%)",
         "base 0.1\n0.1 until plateau(patience 1, mode=\"max\") then 0.05 until signal(\"cooldown\") then 0.01",
         // Phases built when they start, from the rate and the step they start at.
-        "base 0.1\nwarmup 5 then cosine(T=80) until plateau(patience 3) or signal(\"cooldown\") then linear(T=0.2 * elapsed, from=current, to=0)",
-        "base 0.1\nsignals [\"cooldown\", \"stop\"]\n0.1 until signal(\"cooldown\") then warmup 3 then cosine(T=20, from=current * 0.5) until signal(\"stop\") then current for elapsed then 0.001",
+        "base 0.1\nwarmup 5 then cosine(T=80) until plateau(patience 3) or signal(\"cooldown\") then linear(T=0.2 * "
+            + "elapsed, from=current, to=0)",
+        "base 0.1\nsignals [\"cooldown\", \"stop\"]\n0.1 until signal(\"cooldown\") then warmup 3 then cosine(T=20, "
+            + "from=current * 0.5) until signal(\"stop\") then current for elapsed then 0.001",
     ]
 
     static func program(_ i: Int) -> CompiledProgram {
@@ -141,7 +145,8 @@ import Testing
         } catch {
             #expect(
                 error.description
-                    == "the saved state's log raises the signal 'cooldown' at step 0, which this program does not wait for (unknown signal 'cooldown': its signals are 'cooldown'"
+                    == "the saved state's log raises the signal 'cooldown' at step 0, which this program does not wait "
+                    + "for (unknown signal 'cooldown': its signals are 'cooldown'"
                     .replacingOccurrences(of: "its signals are 'cooldown'", with: "it waits for no signal") + ")")
         }
         saved.log = nil
@@ -151,7 +156,8 @@ import Testing
         } catch {
             #expect(
                 error.description
-                    == "the saved state has no log of the metrics and signals it was fed, so it cannot be replayed into another program"
+                    == "the saved state has no log of the metrics and signals it was fed, so it cannot be replayed "
+                    + "into another program"
             )
         }
         #expect(throws: UnknownSignal.self) {
@@ -188,7 +194,8 @@ import Testing
         let answer = two.handle("{\"op\":\"load\",\"replay\":true,\"state\":\(state)}")
         #expect(
             answer
-                == "{\"step\":5,\"lr\":0.05,\"momentum\":null,\"finished\":false,\"resumed\":\"lr at step 5: 0.1 before, 0.05 now (the log of 5 steps was replayed into this program)\"}"
+                == "{\"step\":5,\"lr\":0.05,\"momentum\":null,\"finished\":false,\"resumed\":\"lr at step 5: 0.1 "
+                + "before, 0.05 now (the log of 5 steps was replayed into this program)\"}"
         )
     }
 }
@@ -229,7 +236,8 @@ import Testing
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(
             resumed.stderr.contains(
-                "lr at step \(saved.step): 0.05 before, 0.05 now (the log of \(saved.step) steps was replayed into this program)"
+                "lr at step \(saved.step): 0.05 before, 0.05 now (the log of \(saved.step) steps was replayed into "
+                    + "this program)"
             ))
         let fresh = try ramp(["run", edited] + common + ["--log", dir + "/fresh.csv"])
         #expect(fresh.status == 0)

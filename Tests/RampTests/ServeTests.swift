@@ -59,7 +59,8 @@ import Testing
             let values = zip(names, row.values).map { "\"\($0)\":\($1)" }.joined(separator: ",")
             #expect(
                 reply
-                    == "{\"step\":\(i),\"lr\":\(row.lr),\"momentum\":\(row.momentum!),\"values\":{\(values)},\"finished\":false}"
+                    == "{\"step\":\(i),\"lr\":\(row.lr),\"momentum\":\(row.momentum!),\"values\":{\(values)},"
+                    + "\"finished\":false}"
             )
         }
         #expect(table[14].values == [0.999, 0.05, 0, table[14].values[3], table[14].lr * 0.1])

@@ -71,7 +71,8 @@ import Testing
         var state = Self.saved()
         state.log?.at = [[0, 1, 11], [20, 1, 1]]
         let refused =
-            "the saved state's log.at.1 is at step 20, but the state is at step 12: its log holds only the steps before it"
+            "the saved state's log.at.1 is at step 20, but the state is at step 12: its log holds only the steps "
+            + "before it"
         #expect(try Self.served(state) == Self.refusal(refused))
         state.fingerprint = "0123456789abcdef"
         #expect(try Self.served(state, replay: true) == Self.refusal(refused))
@@ -80,7 +81,8 @@ import Testing
         #expect(
             try Self.served(signalled)
                 == Self.refusal(
-                    "the saved state's log.signals.0.name is 'cooldown', which this program does not wait for (unknown signal 'cooldown': it waits for no signal)"
+                    "the saved state's log.signals.0.name is 'cooldown', which this program does not wait for (unknown "
+                        + "signal 'cooldown': it waits for no signal)"
                 ))
     }
 
@@ -94,7 +96,8 @@ import Testing
         #expect(
             try Self.served(state)
                 == Self.refusal(
-                    "the saved state's slots.0.sequence._0.start is 3, but its phase began at step 5, where the one before ended"
+                    "the saved state's slots.0.sequence._0.start is 3, but its phase began at step 5, where the one "
+                        + "before ended"
                 ))
     }
 
@@ -104,7 +107,8 @@ import Testing
         #expect(
             try Self.served(state)
                 == Self.refusal(
-                    "the saved state's slots.0.sequence._0.transitions.0.phase is 1 where phase 0 ended next: a phase is skipped"
+                    "the saved state's slots.0.sequence._0.transitions.0.phase is 1 where phase 0 ended next: a phase "
+                        + "is skipped"
                 ))
         Self.sequence(&state) { $0.transitions = [] }
         #expect(
@@ -120,7 +124,8 @@ import Testing
         #expect(
             try Self.served(state)
                 == Self.refusal(
-                    "the saved state's slots.0.sequence._0.transitions.0.step is 9, but phase 0, begun at step 0, ends after 5 steps"
+                    "the saved state's slots.0.sequence._0.transitions.0.step is 9, but phase 0, begun at step 0, ends "
+                        + "after 5 steps"
                 ))
     }
 
@@ -188,7 +193,8 @@ import Testing
         } catch {
             #expect(
                 "\(error)"
-                    == "the saved state's slots.0.sequence._0.entry.values.current.lr is nan; it must be a finite number"
+                    == "the saved state's slots.0.sequence._0.entry.values.current.lr is nan; it must be a finite "
+                    + "number"
             )
         }
     }
@@ -213,7 +219,8 @@ import Testing
         #expect(resumed.status == 1)
         #expect(
             resumed.stderr
-                == "error[R0802]: the checkpoint's schedule cannot be taken up by this program: the saved state's slots.0.sequence._0.phase is 7, but the sequence has 2 phases (0 to 1)\n"
+                == "error[R0802]: the checkpoint's schedule cannot be taken up by this program: the saved state's "
+                + "slots.0.sequence._0.phase is 7, but the sequence has 2 phases (0 to 1)\n"
         )
         #expect(try Data(contentsOf: URL(fileURLWithPath: checkpoint)) == damaged)
     }
@@ -286,7 +293,8 @@ import Testing
         } catch {
             #expect(
                 error.description
-                    == "replaying the saved state's log up to its step 50000 would run more than 1000 steps one at a time, the most a replay runs"
+                    == "replaying the saved state's log up to its step 50000 would run more than 1000 steps one at a "
+                    + "time, the most a replay runs"
             )
             #expect(error.kind?.code == "R0803")
         }

@@ -120,13 +120,15 @@ import Testing
     @Test func aScheduleBuiltinWithoutItsCallSaysHowToCallIt() {
         #expect(
             rendered("base 0.1\nwarmup 5 then constant") == """
-                t.ramp:2:15: error[R0401]: expected a schedule, got the builtin 'constant'; did you mean 'constant(base)'?
+                t.ramp:2:15: error[R0401]: expected a schedule, got the builtin 'constant'; did you mean \
+                'constant(base)'?
                 warmup 5 then constant
                               ^~~~~~~~
                 """)
         #expect(
             rendered("cosine") == """
-                t.ramp:1:1: error[R0401]: expected a schedule, got the builtin 'cosine'; did you mean to call it, as in 'cosine(T=...)'?
+                t.ramp:1:1: error[R0401]: expected a schedule, got the builtin 'cosine'; did you mean to call it, as \
+                in 'cosine(T=...)'?
                 cosine
                 ^~~~~~
                 """)

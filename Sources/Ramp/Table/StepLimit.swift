@@ -36,9 +36,10 @@ public enum StepLimit {
         guard needed > most else { return }
         let per = perStep(programs)
         let (total, overflow) = steps.multipliedReportingOverflow(by: per)
+        let count = overflow ? "more than \(grouped(Int.max))" : grouped(total)
         throw Exceeded(
             description:
-                "\(asked ?? "--steps \(steps)") asks for \(overflow ? "more than \(grouped(Int.max))" : grouped(total)) "
+                "\(asked ?? "--steps \(steps)") asks for \(count) "
                 + "values (\(grouped(per)) a step, the parts of the schedule), more than the \(grouped(values)) "
                 + "one command computes; ask for at most \(grouped(most)) steps")
     }

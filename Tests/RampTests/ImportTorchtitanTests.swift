@@ -96,6 +96,15 @@ import Testing
                 [lr_scheduler
                              ^
                 """)
+        // A table header whose name starts with neither a key character nor a quote (toml++ used to assert here
+        // and abort the process).
+        #expect(
+            ImportConfigTests.refused("[optimizer]\nlr = 3e-4\n[[[\n", "llama.toml") == """
+                llama.toml:3:3: error[R0601]: not valid TOML: Error while parsing key: expected bare key starting \
+                character or string delimiter, saw '['
+                [[[
+                  ^
+                """)
         #expect(
             ImportConfigTests.refused("[lr_scheduler]\nwarmup_steps = 2\nwarmup_ratio = 0.1\n", "llama.toml")
                 == [

@@ -209,6 +209,25 @@ import Testing
         #expect(try ramp(["plot", "-e", "cosine(T=10)", "--width", "20", "--height", "4"]).status == 0)
     }
 
+    /// Every curve of an SVG chart draws up to four points a pixel column: 1 KB of program, with 61 curves,
+    /// asked 10,000 pixels wide, would be 17 MB of SVG and seconds of drawing.
+    @Test func curvesTimesTheWidthOfAnSVGChartAreLimited() throws {
+        let outputs = (0..<60).map { "o\($0): cosine(T=9)" }.joined(separator: "\n")
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ramp-curves-\(getpid()).ramp").path
+        try "base 1\n\(outputs)\n1\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let wide = try ramp(["plot", path, "--steps", "100", "--width", "10000", "--out", "-"])
+        #expect(wide.status == 64)
+        #expect(wide.stdout == "")
+        #expect(
+            wide.stderr
+                == "error: an SVG chart draws at most 250,000 curve columns (curves times --width): 61 curves 10000 "
+                + "pixels wide make 610,000; give --width 4098 or less, or chart fewer programs\n")
+        let fits = try ramp(["plot", path, "--steps", "100", "--width", "4098", "--out", "-"])
+        #expect(fits.status == 0)
+        #expect(fits.stdout.hasPrefix("<svg"))
+    }
+
     @Test func aLongDefaultHorizonIsCappedWithANote() {
         var notes: [String] = []
         #expect(PlotLimits.defaultSteps(nil, horizons: [50, 1_000_000_000_000]) { notes.append($0) } == 10_000_000)

@@ -50,7 +50,10 @@ extension RampCommand {
             help: "What the x axis counts: steps, epochs, samples or tokens (from the program's settings).")
         var xUnit = "steps"
 
-        @Option(help: "Width: characters in the terminal (20 to 1,000), pixels in SVG (100 to 10,000).")
+        @Option(
+            help: ArgumentHelp(
+                "Width: characters in the terminal (20 to 1,000), pixels in SVG (100 to 10,000; at most 250,000 "
+                    + "curve columns: curves times the width)."))
         var width: Int?
 
         @Option(help: "Height: rows in the terminal (4 to 500), pixels in SVG (100 to 10,000).")
@@ -115,6 +118,10 @@ extension RampCommand {
                 law: lawFile)
             for note in plot.lawNotes { Stderr.print(note) }
             if let out {
+                do { try PlotLimits.check(curves: plot.curves, width: plot.svgWidth(width)) } catch {
+                    Stderr.print("error: \(error.description)")
+                    throw ExitCode.validationFailure
+                }
                 let svg = plot.svg(width: width, height: height)
                 if out == "-" {
                     print(svg, terminator: "")

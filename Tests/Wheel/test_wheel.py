@@ -111,6 +111,37 @@ def test_a_table_shorter_than_asked_for_warns_where_the_schedule_ended(installed
                    "5 of the requested 70 steps were not printed\n")
 
 
+def test_wheel_is_at_most_12_mb():
+    # The binary links a trimmed copy of ICU's data (python/icu_data.py); the full package made it 25 MB.
+    size = os.path.getsize(wheel())
+    assert size <= 12_000_000, f"the wheel is {size:,} bytes"
+
+
+def test_binary_answers_as_the_full_build_on_every_config_and_program(installed):
+    """The wheel's binary, with ICU's data trimmed, prints what the checkout's build, with all of it,
+    prints: for each config format's fixtures and seeds (YAML goes through Yams' regular expressions),
+    and for the samples, checked, tabled, explained and compiled."""
+    if not os.environ.get("RAMP"):
+        pytest.skip("RAMP (the checkout's build) is not set: `make test` sets it")
+    configs = [os.path.join(base, name) for folder in ("Tests/RampTests/Fixtures/Import", "Fuzz/Seeds",
+                                                       "Fuzz/Regressions")
+               for base, _, names in os.walk(os.path.join(ROOT, folder)) for name in sorted(names)
+               if name.rsplit(".", 1)[-1] in ("yaml", "json", "toml", "py", "args")]
+    samples = sorted(os.path.join(ROOT, "samples", n) for n in os.listdir(os.path.join(ROOT, "samples"))
+                     if n.endswith(".ramp"))
+    commands = [["import", c] for c in configs] + [["table", c, "--steps", "40"] for c in configs]
+    commands += [[verb, p] + extra for p in samples for verb, extra in
+                 (("check", []), ("table", ["--steps", "300"]), ("explain", []), ("compile", ["--to", "json"]),
+                  ("compile", ["--to", "python", "--standalone"]), ("plot", ["--steps", "200"]))]
+    assert len(configs) >= 20 and len(samples) >= 5, (configs, samples)
+    wheel_ramp = os.path.join(installed[0], "ramp")
+    for args in commands:
+        got = run(installed, wheel_ramp, *args)
+        mine = subprocess.run([os.environ["RAMP"]] + args, cwd=installed[2], capture_output=True, text=True,
+                              timeout=120)
+        assert (got.returncode, got.stdout, got.stderr) == (mine.returncode, mine.stdout, mine.stderr), args
+
+
 def test_version_is_ramps(installed):
     done = run(installed, os.path.join(installed[0], "ramp"), "--version")
     assert (done.returncode, done.stdout) == (0, VERSION + "\n")

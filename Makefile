@@ -100,6 +100,8 @@ python-check: build
 SECONDS ?= 60
 # A fixed seed makes a run repeatable: CI replays the sequence checked here; pass FUZZ_SEED=0 for a random one.
 FUZZ_SEED ?= 1
+# An input that takes longer than this many seconds is a finding (FUZZ_TIMEOUT=1 holds each to a second).
+FUZZ_TIMEOUT ?= 10
 FUZZ_DIR = .build/fuzz
 FUZZ_PARTS ?= programs,configs,state,metrics,lsp
 # Yams (the YAML reader) with its libyaml, and TOMLKit (the TOML reader) with its toml++, as SwiftPM checked them
@@ -133,7 +135,7 @@ fuzz: deps
 	cp Sources/Ramp/Emit/Python/*.py Sources/Ramp/Emit/Arrays/*.py Sources/Ramp/Compat/Prelude/*.ramp $(FUZZ_DIR)/
 	RAMP_FUZZ=$(FUZZ_PARTS) ASAN_OPTIONS=malloc_context_size=255 LSAN_OPTIONS=suppressions=Fuzz/lsan.supp \
 	$(FUZZ_DIR)/ramp-fuzz $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seeds -dict=grammar/ramp.dict \
-		-seed=$(FUZZ_SEED) -max_total_time=$(SECONDS) -timeout=10 -rss_limit_mb=4096 -max_len=4096 -print_final_stats=1 \
+		-seed=$(FUZZ_SEED) -max_total_time=$(SECONDS) -timeout=$(FUZZ_TIMEOUT) -rss_limit_mb=4096 -max_len=4096 -print_final_stats=1 \
 		-artifact_prefix=$(FUZZ_DIR)/
 
 clean:

@@ -32,49 +32,72 @@ enum FreeSchedule {
         return out
     }
 
+    /// The buffers one gradient fills, kept from one iteration of the optimizer to the next: allocating five
+    /// arrays of every step each time was most of the search's time over a long run.
+    struct Workspace {
+        var sums: [Double]
+        var oneMinusH: [Double]
+        var q: [Double]
+        var sk: [Double]
+        var grad: [Double]
+
+        init(steps n: Int) {
+            sums = [Double](repeating: 0, count: n)
+            (oneMinusH, q, sk, grad) = (sums, sums, sums, sums)
+        }
+    }
+
     /// The multi-power law's final loss and its gradient in every rate (O(steps)).
     static func gradient(_ law: LossLaw, _ rates: [Double]) -> (loss: Double, grad: [Double]) {
+        var work = Workspace(steps: rates.count)
+        let loss = gradient(law, rates, &work)
+        return (loss, work.grad)
+    }
+
+    /// The final loss, with its gradient in every rate left in `work.grad`.
+    static func gradient(_ law: LossLaw, _ rates: [Double], _ work: inout Workspace) -> Double {
         let p = law.parameters
         let (l0, a, alpha, b, c, beta, gamma) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6])
-        let table = RateTable(rates)
         let n = rates.count
         let last = n - 1
-        let total = table.sums[last]
-        var oneMinusH = [Double](repeating: 0, count: n)
-        var q = oneMinusH
-        var sk = oneMinusH
+        var acc = 0.0
+        for i in 0..<n {
+            acc += rates[i]
+            work.sums[i] = acc
+        }
+        let total = work.sums[last]
         var ld = 0.0
         for k in stride(from: 1, to: n, by: 1) {
             let g = rates[k - 1] - rates[k]
             let eta = rates[k]
-            sk[k] = total - table.sums[k - 1]
+            work.sk[k] = total - work.sums[k - 1]
             guard eta > 0 else {
-                oneMinusH[k] = 1
+                work.oneMinusH[k] = 1
+                work.q[k] = 0
                 ld += g
                 continue
             }
             let ak = Foundation.exp(-gamma * Foundation.log(eta))
-            let x = ak * sk[k]
+            let x = ak * work.sk[k]
             let h = Foundation.exp(-beta * Foundation.log1p(c * x))
-            oneMinusH[k] = 1 - h
+            work.oneMinusH[k] = 1 - h
             ld += g * (1 - h)
-            q[k] = g * beta * c * h * ak / (1 + c * x)
+            work.q[k] = g * beta * c * h * ak / (1 + c * x)
         }
         let loss = l0 + a * Foundation.pow(total, -alpha) - b * ld
         let dPower = -alpha * a * Foundation.pow(total, -alpha - 1)
-        var grad = [Double](repeating: 0, count: n)
         var prefix = 0.0
         for j in 0..<n {
-            prefix += q[j]
+            prefix += work.q[j]
             var dDrop = prefix
             if j >= 1 {
-                dDrop -= oneMinusH[j]
-                if rates[j] > 0 { dDrop -= q[j] * gamma * sk[j] / rates[j] }
+                dDrop -= work.oneMinusH[j]
+                if rates[j] > 0 { dDrop -= work.q[j] * gamma * work.sk[j] / rates[j] }
             }
-            if j + 1 <= last { dDrop += oneMinusH[j + 1] }
-            grad[j] = dPower - b * dDrop
+            if j + 1 <= last { dDrop += work.oneMinusH[j + 1] }
+            work.grad[j] = dPower - b * dDrop
         }
-        return (loss, grad)
+        return loss
     }
 
     /// Optimizes the knots' values from `start` (the rates at phase steps 1...d0); returns the values.
@@ -92,18 +115,27 @@ enum FreeSchedule {
         var second = mean
         let (b1, b2, eps) = (0.9, 0.999, 1e-30)
         var best = (vs: vs, loss: Double.infinity)
+        var rates = head + FreeSchedule.rates(xs, vs)
+        var work = Workspace(steps: rates.count)
+        var dv = [Double](repeating: 0, count: m)
+        let offset = head.count
         for it in 0..<iterations {
-            let rates = head + FreeSchedule.rates(xs, vs)
-            let (loss, grad) = gradient(law, rates)
+            // The rates through the knots, written over the last iteration's (the warmup stays).
+            for i in 1..<m {
+                let (x0, x1) = (xs[i - 1], xs[i])
+                for t in (x0 + 1)...x1 {
+                    rates[offset + t - 1] = vs[i - 1] + (vs[i] - vs[i - 1]) * Double(t - x0) / Double(x1 - x0)
+                }
+            }
+            let loss = gradient(law, rates, &work)
             if loss < best.loss { best = (vs, loss) }
             // ∂L/∂v_i through the interpolation, then ∂L/∂δ_i = −Σ_{j≥i} ∂L/∂v_j.
-            var dv = [Double](repeating: 0, count: m)
-            let offset = head.count
+            for i in 0..<m { dv[i] = 0 }
             for i in 1..<m {
                 let (x0, x1) = (xs[i - 1], xs[i])
                 for t in (x0 + 1)...x1 {
                     let w = Double(t - x0) / Double(x1 - x0)
-                    let gr = grad[offset + t - 1]
+                    let gr = work.grad[offset + t - 1]
                     dv[i - 1] += gr * (1 - w)
                     dv[i] += gr * w
                 }

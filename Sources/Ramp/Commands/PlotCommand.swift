@@ -59,16 +59,10 @@ extension Commands {
         public func svg(width: Int? = nil, height: Int? = nil) -> String {
             let rows = (panels.count + columns - 1) / columns
             let chart = SVGChart(
-                width: svgWidth(width),
+                width: width ?? (columns > 1 ? 1200 : 900),
                 height: height ?? (columns > 1 ? 60 + 260 * rows : panels.count > 1 ? 640 : 480), title: title)
             return chart.render(panels, columns: columns)
         }
-
-        /// The SVG's width in pixels: the one asked for, or one that fits the grid.
-        public func svgWidth(_ asked: Int?) -> Int { asked ?? (columns > 1 ? 1200 : 900) }
-
-        /// The curves of every panel, which PlotLimits counts against the width.
-        public var curves: Int { panels.reduce(0) { $0 + $1.series.count } }
 
         /// The panels drawn one under the other with terminal characters.
         public func terminal(width: Int, height: Int, color: Bool) -> String {

@@ -11,7 +11,8 @@ public enum PlotLimits {
     public static let terminalHeight = 4...500
     public static let svgSize = 100...10_000
     /// Curves times pixel columns in one SVG chart: each curve draws up to four points a column, and a
-    /// million points are about a second and 20 MB of SVG.
+    /// million points are about a second and 20 MB of SVG. A chart of more curves draws each through fewer
+    /// columns (SVGChart.columnsPerCurve).
     public static let svgCurveColumns = 250_000
 
     /// Why a request was refused, in the words `--help` uses.
@@ -34,18 +35,6 @@ public enum PlotLimits {
             throw Exceeded(
                 description: "--height is \(h.lowerBound) to \(h.upperBound) \(svg ? unit : rows) (got \(height))")
         }
-    }
-
-    /// Refuses an SVG chart of `curves` curves, `width` pixels wide, past `svgCurveColumns`, naming the
-    /// widest chart that fits.
-    public static func check(curves: Int, width: Int) throws(Exceeded) {
-        guard curves > 0, curves * width > svgCurveColumns else { return }
-        let widest = svgCurveColumns / curves
-        let fix = widest >= svgSize.lowerBound ? "give --width \(widest) or less, or chart" : "chart"
-        throw Exceeded(
-            description: "an SVG chart draws at most \(StepLimit.grouped(svgCurveColumns)) curve columns (curves "
-                + "times --width): \(curves) curves \(width) pixels wide make \(StepLimit.grouped(curves * width)); "
-                + "\(fix) fewer programs")
     }
 
     /// The steps to chart: those asked for, or else the longest of the

@@ -52,7 +52,7 @@ public struct SVGChart {
                 // Margins inside each cell leave room for tick labels and the panel title.
                 svg += drawPanel(
                     panels[i], x: side + Double(col) * cellW + 70, y: y0 + 22,
-                    w: cellW - 70 - 16, h: cellH - 22 - 40)
+                    w: cellW - 70 - 16, h: cellH - 22 - 40, columnsPerCurve: columnsPerCurve(panels))
             }
             y0 += cellH
         }
@@ -60,7 +60,15 @@ public struct SVGChart {
         return svg
     }
 
-    private func drawPanel(_ panel: Panel, x: Double, y: Double, w: Double, h: Double) -> String {
+    /// The most pixel columns a curve is drawn through: every column of the panel, unless the chart has so many
+    /// curves that they would pass `PlotLimits.svgCurveColumns` together, when each is drawn more coarsely.
+    func columnsPerCurve(_ panels: [Panel]) -> Int {
+        max(1, PlotLimits.svgCurveColumns / max(1, panels.reduce(0) { $0 + $1.series.count }))
+    }
+
+    private func drawPanel(
+        _ panel: Panel, x: Double, y: Double, w: Double, h: Double, columnsPerCurve: Int
+    ) -> String {
         let steps = max(1, panel.steps)
         var s = "<g class=\"panel\">\n"
         guard let (lo, hi) = panel.yRange else {
@@ -133,7 +141,7 @@ public struct SVGChart {
         for (i, series) in panel.series.enumerated() {
             var d = ""
             var pen = false
-            for (step, v) in decimate(series.values, buckets: Int(w)) {
+            for (step, v) in decimate(series.values, buckets: min(Int(w), columnsPerCurve)) {
                 guard let v, v.isFinite, !panel.logY || v > 0 else {
                     pen = false
                     continue

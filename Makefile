@@ -1,8 +1,9 @@
 # Ramp: `make run` sets up, builds and runs the main job; `make test` runs every test.
 SWIFT ?= swift
 BUILD_FLAGS ?=
-# toml++ (TOMLKit's TOML parser) asserts on some malformed input ("[[[") where its error path would report it:
-# its asserts are turned off here, and not by NDEBUG, which would turn them into assumptions.
+# toml++ (TOMLKit's TOML parser) asserts on some malformed input where its error path would report it. Ramp
+# refuses the header it is known to assert on ("[[[") before handing it over (TOMLHeaders.swift); turning its
+# asserts off here covers what is not known. Not by NDEBUG, which would turn them into assumptions.
 TOML_CXX = -Xcxx '-DTOML_ASSERT(expr)=static_cast<void>(0)'
 RAMP = .build/debug/ramp
 SAMPLE = samples/card.ramp
@@ -101,9 +102,10 @@ SECONDS ?= 60
 # A fixed seed makes a run repeatable: CI replays the sequence checked here; pass FUZZ_SEED=0 for a random one.
 FUZZ_SEED ?= 1
 # An input that takes longer than this many seconds is a finding. The harness checks each program six times
-# (compiled, rebased, checked afresh, loaded from its IR, emitted twice) under AddressSanitizer: the seeds that
-# replay torch's ChainedScheduler over the checker's 1,000,000 steps take 6 to 10 s here, 0.1 s in a release
-# `ramp check`. FUZZ_TIMEOUT=1 holds every other input to a second.
+# (compiled, rebased, checked afresh, loaded from its IR, emitted twice) under AddressSanitizer: the two seeds
+# that replay torch's ChainedScheduler over the checker's 1,000,000 steps take 6 to 10 s here, 0.1 s in a
+# release `ramp check`. libFuzzer times the seeds too, so FUZZ_TIMEOUT=1 stops at those two at once; every
+# other seed, and every input of a 10-minute run of each part, takes under a second.
 FUZZ_TIMEOUT ?= 30
 FUZZ_DIR = .build/fuzz
 FUZZ_PARTS ?= programs,configs,state,metrics,lsp

@@ -81,6 +81,37 @@ import Testing
         for (i, x) in expected { #expect(abs(rates[i] - x) <= 1e-12 * abs(x), "lr[\(i)] = \(rates[i]), expected \(x)") }
     }
 
+    /// Lines that start with `[` inside a value spanning lines (an array's rows, a multi-line string) are not
+    /// table headers: only a header toml++ would assert on is refused before toml++ reads it (TOMLHeaders), so
+    /// these files read as torchtitan's defaults, the same rates as `defaults` above.
+    @Test func bracketsInsideValuesAreNotHeaders() throws {
+        let toml = """
+            [job]
+            description = \"\"\"
+            [[[ not a header
+            [ {a = 1} ]\"\"\"
+            rows = [
+              [+1, 2],
+              [ [1], [2] ],
+            # [ a comment ]
+              [{ b = 2 }],
+            ]
+
+            [lr_scheduler]
+
+            """
+        let rates = Table.rows(try ImportTests.imported(toml, name: "train.toml"), steps: 10000).map(\.lr)
+        #expect(rates[199] == 8e-4 && rates[5100] == 8e-4 * 0.5)
+        // toml++ stops at the first problem: an error above the header is the one reported.
+        #expect(
+            ImportConfigTests.refused("x = 1 = 2\n[[[\n", "bad.toml") == """
+                bad.toml:1:7: error[R0601]: not valid TOML: Error while parsing key-value pair: expected a comment \
+                or whitespace, saw '='
+                x = 1 = 2
+                      ^
+                """)
+    }
+
     /// A .toml file, or one with an [lr_scheduler] table, is torchtitan's.
     @Test func detected() {
         #expect(Importer.detect(SourceFile(name: "llama3_8b.toml", text: "[training]\nsteps = 10\n")) == .torchtitan)

@@ -12,16 +12,40 @@ extension ConfigReader {
         if !file.name.lowercased().hasSuffix(".toml"), file.text.contains("--job.config_file") {
             return try torchtitanLaunch()
         }
-        let doc: TOMLTable
-        do {
-            doc = try TOMLTable(string: file.text)
-        } catch let error as TOMLParseError {
-            let at = file.offset(line: error.source.begin.line, column: error.source.begin.column)
-            throw .error(.invalidTOML(error.description), at: SourceRange(at, min(at + 1, file.bytes.count)))
-        } catch {
-            throw .error(.invalidTOML("\(error)"), at: SourceRange(0, 0))
+        switch Self.tomlTable(file) {
+        case .success(let doc): return try torchtitanJob(doc)
+        case .failure(let why):
+            throw .error(why.message, at: SourceRange(why.offset, min(why.offset + 1, file.bytes.count)))
         }
-        return try torchtitanJob(doc)
+    }
+
+    /// Why TOML could not be read: toml++'s words and where it stopped.
+    struct TOMLFailure: Error {
+        let message: DiagnosticMessage
+        let offset: Int
+    }
+
+    /// TOMLKit's table of `source`, or where and why toml++ stops. A header toml++ would assert on
+    /// (TOMLHeaders) is refused unless toml++ stops before it: only the lines above it are handed over.
+    static func tomlTable(_ source: SourceFile) -> Result<TOMLTable, TOMLFailure> {
+        let header = TOMLHeaders.unreadable(source.bytes)
+        var text = source.text
+        if let header {
+            let line = source.bytes[..<header.offset].lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+            text = String(decoding: source.bytes[..<line], as: UTF8.self)
+        }
+        do {
+            let table = try TOMLTable(string: text)
+            guard let header else { return .success(table) }
+            let end = min(source.bytes.count, header.offset + 4)
+            let saw = String(decoding: source.bytes[header.offset..<end], as: UTF8.self).first.map(String.init) ?? ""
+            return .failure(TOMLFailure(message: .tomlHeaderName(saw), offset: header.offset))
+        } catch let error as TOMLParseError {
+            let at = source.offset(line: error.source.begin.line, column: error.source.begin.column)
+            return .failure(TOMLFailure(message: .invalidTOML(error.description), offset: at))
+        } catch {
+            return .failure(TOMLFailure(message: .invalidTOML("\(error)"), offset: 0))
+        }
     }
 
     /// A torchtitan launch command (`./run_train.sh --job.config_file job.toml --lr_scheduler.warmup_steps 20`):
@@ -56,8 +80,7 @@ extension ConfigReader {
         else {
             throw .error(.at("--job.config_file", .torchtitanJobFileUnread(path)), at: place)
         }
-        let doc: TOMLTable
-        do { doc = try TOMLTable(string: text) } catch {
+        guard case .success(let doc) = Self.tomlTable(SourceFile(name: path, text: text)) else {
             throw .error(.at("--job.config_file", .torchtitanJobFileUnread(path)), at: place)
         }
         var overrides: [String: (value: TOMLValueConvertible, place: SourceRange)] = [:]

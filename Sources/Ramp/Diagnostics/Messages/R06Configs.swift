@@ -259,6 +259,12 @@ extension DiagnosticMessage {
     /// What toml++ reports where it stops.
     static func invalidTOML(_ why: String) -> Self { .init(.badConfig, "not valid TOML: \(why)") }
 
+    /// A table header toml++ would assert on (TOMLHeaders), in the words toml++ reports it with when its asserts
+    /// are off.
+    static func tomlHeaderName(_ saw: String) -> Self {
+        invalidTOML("Error while parsing key: expected bare key starting character or string delimiter, saw '\(saw)'")
+    }
+
     static let expectedTOMLTable = DiagnosticMessage(.badConfig, "expected a table ([section] or key = { ... })")
 
     static let expectedPositiveWholeNumber = DiagnosticMessage(.badConfig, "expected a whole number of at least 1")

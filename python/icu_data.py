@@ -2,10 +2,12 @@
 
 Foundation links ICU, and ICU links its whole data package (about 34 MB: every
 locale's names, collation, dictionaries, legacy converters). Ramp reads and
-writes UTF-8, formats its own numbers and dates nothing, so it needs only the
-root and English locales, time zones, normalization and the Unicode property
-data that Yams' regular expressions use. `make test` runs the wheel's binary
-beside the full build on the same inputs (Tests/Wheel).
+writes UTF-8, formats its own numbers and formats no dates, so it keeps only the
+root and English locales with the tables they share (likely subtags, plurals,
+number systems), time zones, normalization and the small property files (layout,
+emoji, converter aliases). The Unicode properties Yams' regular expressions use
+are compiled into ICU's code, not its package. `make test` runs the wheel's
+binary beside the full build on every config and sample (Tests/Wheel).
 
 The package is ICU's "common data" format (ucmndata.h): a data header, a table
 of contents (item count, then a name offset and a data offset per item, both
@@ -71,12 +73,19 @@ def trim(package):
     return bytes(out + b"\0" * (-len(out) % 16))
 
 
-def packaged_data(archive):
+def tool(name, beside):
+    """The toolchain's llvm-NAME beside BESIDE (the compiler), else binutils' NAME."""
+    llvm = os.path.join(beside, "llvm-" + name)
+    return llvm if os.path.isfile(llvm) else name
+
+
+def packaged_data(archive, bin_dir):
     """(member, symbol, size) of the object in ARCHIVE that holds ICU's data package, or None."""
-    listing = subprocess.run(["nm", "-A", "-S", "--defined-only", archive], check=True, capture_output=True,
-                             text=True).stdout
+    listing = subprocess.run([tool("nm", bin_dir), "-A", "-S", "--defined-only", archive], check=True,
+                             capture_output=True, text=True).stdout
     for line in listing.splitlines():
-        found = re.match(r"^.*?:([^:]+):[0-9a-f]+ ([0-9a-f]+) R (icudt\d+_dat)$", line)
+        # binutils writes ARCHIVE:MEMBER:VALUE, llvm-nm ARCHIVE:MEMBER: VALUE.
+        found = re.match(r"^.*?:([^:\s]+):\s*[0-9a-f]+ ([0-9a-f]+) R (icudt\d+_dat)$", line)
         if found:
             return found[1], found[3], int(found[2], 16)
     return None
@@ -84,18 +93,29 @@ def packaged_data(archive):
 
 def trimmed_data_object(static_dir, work):
     """(symbol, object file) defining the trimmed package as `ramp_icu_data`, to be linked in place of
-    SYMBOL; None (with a note) when the toolchain's ICU is not laid out as expected."""
+    SYMBOL; None (with a note) when the toolchain's ICU is not laid out as expected or a tool fails.
+    The binary then links the toolchain's package whole, and the wheel's size test says so."""
+    try:
+        return build_object(static_dir, work)
+    except (OSError, subprocess.CalledProcessError, ValueError) as error:
+        print(f"note: the ICU data could not be trimmed ({error}); the binary links the toolchain's as it is")
+        return None
+
+
+def build_object(static_dir, work):
+    """trimmed_data_object's work, raising where a step fails."""
+    bin_dir = os.path.dirname(os.path.realpath(shutil.which("swift") or "swift"))
     archive = os.path.join(static_dir, "lib_FoundationICU.a")
-    found = packaged_data(archive) if os.path.isfile(archive) else None
+    found = packaged_data(archive, bin_dir) if os.path.isfile(archive) else None
     if not found:
         print(f"note: no ICU data package in {archive}; the binary links the toolchain's as it is")
         return None
     member, symbol, size = found
     os.makedirs(work, exist_ok=True)
-    subprocess.run(["ar", "x", os.path.abspath(archive), member], cwd=work, check=True)
+    subprocess.run([tool("ar", bin_dir), "x", os.path.abspath(archive), member], cwd=work, check=True)
     full = os.path.join(work, "full.dat")
-    subprocess.run(["objcopy", "-O", "binary", "--only-section=.rodata", os.path.join(work, member), full],
-                   check=True)
+    subprocess.run([tool("objcopy", bin_dir), "-O", "binary", "--only-section=.rodata", os.path.join(work, member),
+                    full], check=True)
     with open(full, "rb") as f:
         package = f.read()
     if len(package) != size:
@@ -117,7 +137,6 @@ ramp_icu_data:
 """)
     obj = os.path.join(work, "icu_data.o")
     # The toolchain's clang, beside swift.
-    clang = os.path.join(os.path.dirname(os.path.realpath(shutil.which("swift"))), "clang")
-    subprocess.run([clang, "-c", source, "-o", obj], check=True)
+    subprocess.run([os.path.join(bin_dir, "clang"), "-c", source, "-o", obj], check=True)
     print(f"ICU data: {len(package):,} bytes in the toolchain's package, {os.path.getsize(data):,} linked")
     return symbol, obj

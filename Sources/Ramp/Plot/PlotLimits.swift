@@ -11,8 +11,8 @@ public enum PlotLimits {
     public static let terminalHeight = 4...500
     public static let svgSize = 100...10_000
     /// Curves times pixel columns in one SVG chart: each curve draws up to four points a column, and a
-    /// million points are about a second and 20 MB of SVG. A chart of more curves draws each through fewer
-    /// columns (SVGChart.columnsPerCurve).
+    /// million points take about a second to write, some 13 MB of SVG. A chart of more curves draws each
+    /// through fewer columns (SVGChart.columnsPerCurve).
     public static let svgCurveColumns = 250_000
 
     /// Why a request was refused, in the words `--help` uses.

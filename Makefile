@@ -4,7 +4,8 @@ BUILD_FLAGS ?=
 # toml++ (TOMLKit's TOML parser) asserts on some malformed input where its error path would report it. Ramp
 # refuses the header it is known to assert on ("[[[") before handing it over (TOMLHeaders.swift); turning its
 # asserts off here covers what is not known. Not by NDEBUG, which would turn them into assumptions.
-TOML_CXX = -Xcxx '-DTOML_ASSERT(expr)=static_cast<void>(0)'
+TOML_ASSERTS_OFF = '-DTOML_ASSERT(expr)=static_cast<void>(0)'
+TOML_CXX = -Xcxx $(TOML_ASSERTS_OFF)
 RAMP = .build/debug/ramp
 SAMPLE = samples/card.ramp
 SAMPLE_METRICS = samples/card.metrics
@@ -124,7 +125,7 @@ fuzz: deps
 		-emit-module -emit-module-path $(FUZZ_DIR)/yams/Yams.swiftmodule -D SWIFT_PACKAGE -Xcc -DYAML_DECLARE_STATIC \
 		-I $(YAMS)/Sources/CYaml/include $(YAMS)/Sources/Yams/*.swift -o $(FUZZ_DIR)/yams/libYams.a
 	mkdir -p $(FUZZ_DIR)/tomlkit
-	cd $(FUZZ_DIR)/tomlkit && clang++ -c -std=c++17 -O1 -w -fsanitize=fuzzer-no-link,address -DTOML_EXCEPTIONS=1 '-DTOML_ASSERT(expr)=static_cast<void>(0)' \
+	cd $(FUZZ_DIR)/tomlkit && clang++ -c -std=c++17 -O1 -w -fsanitize=fuzzer-no-link,address -DTOML_EXCEPTIONS=1 $(TOML_ASSERTS_OFF) \
 		-I$(abspath $(TOMLKIT))/Sources/CTOML/include $(abspath $(TOMLKIT))/Sources/CTOML/Sources/*.cpp
 	find $(TOMLKIT)/Sources/TOMLKit -name '*.swift' -print0 | xargs -0 swiftc -sanitize=fuzzer,address -parse-as-library -O \
 		-module-name TOMLKit -emit-library -static -emit-module -emit-module-path $(FUZZ_DIR)/tomlkit/TOMLKit.swiftmodule \

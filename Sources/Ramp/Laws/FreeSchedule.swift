@@ -23,13 +23,20 @@ enum FreeSchedule {
 
     /// Rates at phase steps 1...d0 through the knots.
     static func rates(_ xs: [Int], _ vs: [Double]) -> [Double] {
-        var out: [Double] = []
-        out.reserveCapacity(xs.last!)
+        var out = [Double](repeating: 0, count: xs.last!)
+        write(xs, vs, into: &out, at: 0)
+        return out
+    }
+
+    /// The rates through the knots written into `rates` from index `offset` (phase step t at offset + t − 1),
+    /// so the optimizer rewrites one buffer each iteration.
+    static func write(_ xs: [Int], _ vs: [Double], into rates: inout [Double], at offset: Int) {
         for i in 1..<xs.count {
             let (x0, x1) = (xs[i - 1], xs[i])
-            for t in (x0 + 1)...x1 { out.append(vs[i - 1] + (vs[i] - vs[i - 1]) * Double(t - x0) / Double(x1 - x0)) }
+            for t in (x0 + 1)...x1 {
+                rates[offset + t - 1] = vs[i - 1] + (vs[i] - vs[i - 1]) * Double(t - x0) / Double(x1 - x0)
+            }
         }
-        return out
     }
 
     /// The buffers one gradient fills, kept from one iteration of the optimizer to the next: allocating five
@@ -121,12 +128,7 @@ enum FreeSchedule {
         let offset = head.count
         for it in 0..<iterations {
             // The rates through the knots, written over the last iteration's (the warmup stays).
-            for i in 1..<m {
-                let (x0, x1) = (xs[i - 1], xs[i])
-                for t in (x0 + 1)...x1 {
-                    rates[offset + t - 1] = vs[i - 1] + (vs[i] - vs[i - 1]) * Double(t - x0) / Double(x1 - x0)
-                }
-            }
+            write(xs, vs, into: &rates, at: offset)
             let loss = gradient(law, rates, &work)
             if loss < best.loss { best = (vs, loss) }
             // ∂L/∂v_i through the interpolation, then ∂L/∂δ_i = −Σ_{j≥i} ∂L/∂v_j.

@@ -43,6 +43,7 @@ public struct SVGChart {
             <text x="\(width / 2)" y="24" text-anchor="middle" font-size="15" font-weight="bold">\(escape(title))</text>
 
             """
+        let perCurve = columnsPerCurve(panels)
         var y0 = top
         for row in 0..<rowCount {
             let cellH = unitH * weights[row]
@@ -52,7 +53,7 @@ public struct SVGChart {
                 // Margins inside each cell leave room for tick labels and the panel title.
                 svg += drawPanel(
                     panels[i], x: side + Double(col) * cellW + 70, y: y0 + 22,
-                    w: cellW - 70 - 16, h: cellH - 22 - 40, columnsPerCurve: columnsPerCurve(panels))
+                    w: cellW - 70 - 16, h: cellH - 22 - 40, columnsPerCurve: perCurve)
             }
             y0 += cellH
         }

@@ -55,22 +55,30 @@ enum FreeSchedule {
     }
 
     /// The multi-power law's final loss and its gradient in every rate (O(steps)).
-    static func gradient(_ law: LossLaw, _ rates: [Double]) -> (loss: Double, grad: [Double]) {
+    static func gradient(_ law: LossLaw, _ rates: [Double], block: Int = 1) -> (loss: Double, grad: [Double]) {
         var work = Workspace(steps: rates.count)
-        let loss = gradient(law, rates, &work)
+        let loss = gradient(law, rates, block: block, &work)
         return (loss, work.grad)
     }
 
-    /// The final loss, with its gradient in every rate left in `work.grad`.
-    static func gradient(_ law: LossLaw, _ rates: [Double], _ work: inout Workspace) -> Double {
+    /// The final loss, with its gradient in every rate left in `work.grad` unless `withGradient` is false.
+    ///
+    /// With `block` b > 1, each rate stands for b steps at that rate: a long run searched on a coarse grid.
+    /// The sums then count b steps a rate, so S1, the drops' S_k and the power term scale by b, and the
+    /// gradient's terms through S1 and S_k (the power term and the prefix of q) carry a factor b. At b = 1
+    /// every product by b is by 1.0, so the fine search is unchanged to the bit.
+    static func gradient(
+        _ law: LossLaw, _ rates: [Double], block: Int = 1, _ work: inout Workspace, withGradient: Bool = true
+    ) -> Double {
         let p = law.parameters
         let (l0, a, alpha, b, c, beta, gamma) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6])
+        let width = Double(block)
         let n = rates.count
         let last = n - 1
         var acc = 0.0
         for i in 0..<n {
             acc += rates[i]
-            work.sums[i] = acc
+            work.sums[i] = acc * width
         }
         let total = work.sums[last]
         var ld = 0.0
@@ -84,6 +92,8 @@ enum FreeSchedule {
                 ld += g
                 continue
             }
+            // A rate that holds adds nothing to the loss, and only its 1 − h to the gradient.
+            if g == 0 && !withGradient { continue }
             let ak = Foundation.exp(-gamma * Foundation.log(eta))
             let x = ak * work.sk[k]
             let h = Foundation.exp(-beta * Foundation.log1p(c * x))
@@ -92,11 +102,12 @@ enum FreeSchedule {
             work.q[k] = g * beta * c * h * ak / (1 + c * x)
         }
         let loss = l0 + a * Foundation.pow(total, -alpha) - b * ld
-        let dPower = -alpha * a * Foundation.pow(total, -alpha - 1)
+        guard withGradient else { return loss }
+        let dPower = -alpha * a * Foundation.pow(total, -alpha - 1) * width
         var prefix = 0.0
         for j in 0..<n {
             prefix += work.q[j]
-            var dDrop = prefix
+            var dDrop = prefix * width
             if j >= 1 {
                 dDrop -= work.oneMinusH[j]
                 if rates[j] > 0 { dDrop -= work.q[j] * gamma * work.sk[j] / rates[j] }
@@ -107,10 +118,11 @@ enum FreeSchedule {
         return loss
     }
 
-    /// Optimizes the knots' values from `start` (the rates at phase steps 1...d0); returns the values.
+    /// Optimizes the knots' values from `start` (the rates at phase steps 1...d0), each rate standing for
+    /// `block` steps; returns the values.
     static func optimize(
         _ law: LossLaw, head: [Double], peak: Double, floor: Double, d0: Int,
-        start: [Double], iterations: Int = 1500
+        start: [Double], block: Int = 1, iterations: Int = 1500
     ) -> (xs: [Int], vs: [Double], loss: Double) {
         let xs = knots(d0)
         let m = xs.count
@@ -129,7 +141,7 @@ enum FreeSchedule {
         for it in 0..<iterations {
             // The rates through the knots, written over the last iteration's (the warmup stays).
             write(xs, vs, into: &rates, at: offset)
-            let loss = gradient(law, rates, &work)
+            let loss = gradient(law, rates, block: block, &work)
             if loss < best.loss { best = (vs, loss) }
             // ∂L/∂v_i through the interpolation, then ∂L/∂δ_i = −Σ_{j≥i} ∂L/∂v_j.
             for i in 0..<m { dv[i] = 0 }

@@ -64,11 +64,33 @@ public enum LawOptimizer {
         return law.predict(table, at: [table.count - 1])[0]
     }
 
+    /// Scores candidates on a search's grid: exactly at every step, or on the coarse grid of a long run,
+    /// with one buffer for all of them.
+    struct Scorer {
+        let law: LossLaw
+        let grid: SearchGrid
+        /// The warmup on the grid.
+        let head: [Double]
+        var work: FreeSchedule.Workspace
+
+        init(_ law: LossLaw, grid: SearchGrid, head: [Double], tail: Int) {
+            (self.law, self.grid, self.head) = (law, grid, grid.head(head))
+            work = FreeSchedule.Workspace(steps: grid.length == 1 ? 0 : self.head.count + grid.blocks(tail))
+        }
+
+        /// The predicted final loss of the warmup, then `count` steps at `rate(i)`.
+        mutating func loss(_ count: Int, _ rate: (Int) -> Double) -> Double {
+            let rates = head + grid.sample(count, rate)
+            if grid.length == 1 { return finalLoss(law, rates) }
+            return FreeSchedule.gradient(law, rates, block: grid.length, &work, withGradient: false)
+        }
+    }
+
     /// The best member of every family, and of the free schedule, by predicted final loss.
-    public static func search(_ law: LossLaw, _ s: ScheduleSearch) -> [ScheduleCandidate] {
-        let head = s.warmupRates()
+    static func search(_ law: LossLaw, _ s: ScheduleSearch, grid: SearchGrid) -> [ScheduleCandidate] {
         let d0 = s.decaySteps
         let p = s.peak
+        var scorer = Scorer(law, grid: grid, head: s.warmupRates(), tail: d0)
         let floor = max(s.minimum, p * 1e-4)
         let ends = [s.minimum, floor, p * 1e-3, p * 3e-3, p * 0.01, p * 0.03, p * 0.1, p * 0.2]
             .map { Double(String(format: "%.6g", $0))! }.filter { $0 >= s.minimum && $0 < p }
@@ -79,8 +101,7 @@ public enum LawOptimizer {
             for m in ends where !(shape.name == "exponential" && m <= 0) {
                 for f in fractions {
                     let d = max(1, Int((f * Double(d0)).rounded()))
-                    let rates = head + wsdTail(d0: d0, d: d, p: p, m: m, shape.rate)
-                    let loss = finalLoss(law, rates)
+                    let loss = scorer.loss(d0) { wsdRate($0, d0: d0, d: d, p: p, m: m, shape.rate) }
                     if loss.isFinite, best == nil || loss < best!.loss { best = (loss, d, m) }
                 }
             }
@@ -93,8 +114,7 @@ public enum LawOptimizer {
         }
         var bestCosine: (loss: Double, m: Double)?
         for m in ends + [p * 0.3, p * 0.5].map({ Double(String(format: "%.6g", $0))! }) where m < p {
-            let rates = head + (0..<d0).map { shapes[1].rate(Double($0) / Double(d0), p, m) }
-            let loss = finalLoss(law, rates)
+            let loss = scorer.loss(d0) { shapes[1].rate(Double($0) / Double(d0), p, m) }
             if loss.isFinite, bestCosine == nil || loss < bestCosine!.loss { bestCosine = (loss, m) }
         }
         if let c = bestCosine {
@@ -106,11 +126,11 @@ public enum LawOptimizer {
         return out
     }
 
-    static func wsdTail(
-        d0: Int, d: Int, p: Double, m: Double,
-        _ rate: (Double, Double, Double) -> Double
-    ) -> [Double] {
-        (0..<d0).map { i in i < d0 - d ? p : rate(Double(i - (d0 - d)) / Double(d), p, m) }
+    /// The rate at step i of a WSD phase of `d0` steps whose last `d` decay from `p` to `m`.
+    static func wsdRate(
+        _ i: Int, d0: Int, d: Int, p: Double, m: Double, _ rate: (Double, Double, Double) -> Double
+    ) -> Double {
+        i < d0 - d ? p : rate(Double(i - (d0 - d)) / Double(d), p, m)
     }
 
     static func percent(_ x: Double) -> String { "\((x * 1000).rounded() / 10)%" }
@@ -128,21 +148,27 @@ extension LawOptimizer {
     public static let tolerance = 0.0005
 
     public static func optimize(_ law: LossLaw, _ s: ScheduleSearch) throws(LawError) -> Result {
+        try optimize(law, s, grid: SearchGrid(steps: s.steps))
+    }
+
+    static func optimize(_ law: LossLaw, _ s: ScheduleSearch, grid: SearchGrid) throws(LawError) -> Result {
         guard law.kind == .multipower else {
             throw LawError(.optimizeNeedsMultipower)
         }
-        var families = search(law, s)
+        var families = search(law, s, grid: grid)
         for i in families.indices { families[i].loss = try programLoss(law, families[i].source, steps: s.steps) }
         let head = s.warmup > 0 ? s.warmupRates() : [s.peak]
         let d0 = s.steps - head.count
         let floor = max(s.minimum, 1e-10)
         let seed = families.filter { $0.family.hasPrefix("wsd") }.min { $0.loss < $1.loss }!
         let seedRates = try Array(RateTable(compile(seed.source), steps: s.steps).rates.dropFirst(head.count))
-        let opt = FreeSchedule.optimize(law, head: head, peak: s.peak, floor: floor, d0: d0, start: seedRates)
+        let opt = FreeSchedule.optimize(
+            law, head: grid.head(head), peak: s.peak, floor: floor, d0: grid.blocks(d0),
+            start: grid.sample(d0) { seedRates[$0] }, block: grid.length)
         let values = opt.vs.map { Double(String(format: "%.6g", $0))! }
         let source =
             (s.warmup > 0 ? s.warmupSource : "") + "interpolate(["
-            + opt.xs.map(String.init).joined(separator: ", ") + "], ["
+            + opt.xs.map { String(grid.step($0, of: d0)) }.joined(separator: ", ") + "], ["
             + values.map(fmt).joined(separator: ", ") + "]) for \(d0 + 1)"
         let free = ScheduleCandidate(
             family: "free (\(opt.xs.count) knots)", source: source,

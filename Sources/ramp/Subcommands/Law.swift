@@ -85,7 +85,8 @@ extension RampCommand {
             static let configuration = CommandConfiguration(
                 abstract: "The schedule with the lowest predicted final loss, written as a Ramp program.",
                 discussion: "Searches WSD (linear, cosine, exponential, 1-sqrt tails), cosine, "
-                    + "and a free non-increasing schedule.")
+                    + "and a free non-increasing schedule. A run longer than 32,768 steps is searched in blocks "
+                    + "of steps at one rate; every printed loss is the written program's, scored at every step.")
 
             @Option(help: "The law (from ramp law fit).")
             var law: String

@@ -61,6 +61,8 @@ try:
     card = module("bench_card", [os.path.join(os.path.dirname(__file__), "..", "samples", "card.ramp")])
     # A plateau phase that stays live: the metric keeps improving, so every step evaluates the condition.
     live = module("bench_live", ["-e", "base 0.1\nwarmup 100 then cosine(T=100000) until plateau(patience 10)"])
+    # The rate is a reduce_on_plateau alone, as torch's ReduceLROnPlateau (factor 0.5, patience 10) is.
+    reduce = module("bench_reduce", ["-e", "base 0.1\nreduce_on_plateau(factor=0.5, patience=10)"])
     adapter_ops = step_ops // 10
     def ours_seq():
         opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
@@ -77,6 +79,10 @@ try:
         for _ in range(adapter_ops):
             m *= 0.9999
             s.step(m)
+    def ours_reduce():
+        opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        s = reduce.torch_scheduler(opt, follow_optimizer=False)
+        for i in range(adapter_ops): s.step(1.0 / (1 + i // 50))
     def rop_live():
         opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
         s = ReduceLROnPlateau(opt, factor=0.5, patience=10)
@@ -89,6 +95,7 @@ try:
         for _ in range(adapter_ops): s.step()
     rows.append(("python: torch_scheduler warmup+cosine", median_ns(ours_seq, adapter_ops), "torch SequentialLR.step()", median_ns(seq, step_ops, 3)))
     rows.append(("python: torch_scheduler card step(m)", median_ns(ours_card, adapter_ops), "torch ReduceLROnPlateau.step(m)", median_ns(rop, step_ops, 3)))
+    rows.append(("python: torch_scheduler reduce step(m)", median_ns(ours_reduce, adapter_ops), "torch ReduceLROnPlateau.step(m)", median_ns(rop, step_ops, 3)))
     rows.append(("python: torch_scheduler live plateau", median_ns(ours_live, adapter_ops), "torch ReduceLROnPlateau.step(m)", median_ns(rop_live, step_ops, 3)))
     rows.append(("python: Schedule.step warmup+cosine", median_ns(plain, adapter_ops), "torch SequentialLR.step()", median_ns(seq, step_ops, 3)))
     t0 = time.perf_counter()

@@ -237,6 +237,54 @@ def test_a_rate_that_is_one_reduce_on_plateau_steps_on_its_own_short_path():
     assert (r.t, r.lr, r.step(5.0)) == (6, 0.125, 0.0625)
 
 
+def _reduce_alone(**spec):
+    """A hand-written module whose rate is reduce_on_plateau(factor=0.5, min=0.01, eps=1e-3) from 1 alone,
+    with its plateau counted by `spec`."""
+
+    class ReduceAlone(rt._Schedule):
+        BASE = 1.0
+        USES_METRIC = True
+        KINDS = ("reduce",)
+
+        @staticmethod
+        def program(base):
+            body = rt.ReduceOnPlateau(rt.PlateauSpec(**spec), factor=0.5, min=0.01, eps=1e-3, from_=base, slot=0)
+            lr = rt.Sequence([rt.Phase(body, slots=(0, 1))], starts=[0])
+            best = math.inf if spec.get("mode", "min") == "min" else -math.inf
+            return lr, None, None, [rt._reduce_state(base, rt._tracker(best))], []
+
+    return ReduceAlone
+
+
+@pytest.mark.parametrize("spec", [
+    {"patience": 0},
+    {"patience": 2, "cooldown": 3},
+    {"patience": 1, "threshold": 0.05, "threshold_mode": "abs"},
+    {"patience": 1, "mode": "max"},
+    {"patience": 3, "mode": "max", "threshold_mode": "abs", "threshold": 0.01, "cooldown": 1},
+    {"patience": 1, "atol": 0.02},
+    {"patience": 1, "accumulate": 3},
+])
+def test_the_short_path_of_reduce_on_plateau_steps_as_the_general_path(spec):
+    """Metrics that improve, stall, repeat, come as ints, as NaN and inf, or not at all; a state saved and
+    loaded mid-run: the short path gives the general path's rate and state at every step."""
+    module = _reduce_alone(**spec)
+    fast, general = module(), module()
+    general.step = general._step_static
+    assert fast.step == fast._step_reduce
+    metrics = [3.0, 2.5, 2.5, 2.6, 2, 2.4, None, 2.45, math.nan, 1.0, 1.0, 0.999, None, None, 1.2, math.inf,
+               0.5, 0.5, -0.25, 0.5, 0.7, 0.9, 1.1, 1.3, None, 1.5, 1.4, 1.6, 1.2, 1.2, 1.2, 1.2, 1.2, 1.2]
+    for k, m in enumerate(metrics * 4):
+        assert fast.step(m) == general.step(m), k
+        assert fast.state_dict() == general.state_dict(), k
+        if k == 50:
+            restored = module()
+            restored.load_state_dict(fast.state_dict())
+            fast = restored
+    assert fast.state_dict()["slots"] == general.state_dict()["slots"]
+    assert fast.state_dict()["slots"][0]["reduce"]["_0"]["reductions"] > 0
+
+
 def test_schedule_steps_saves_and_restores():
     s = _Card()
     lrs = [s.lr] + [s.step(m) for m in [1.0, 1.0, 1.0, 1.0]]

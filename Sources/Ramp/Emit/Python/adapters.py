@@ -155,10 +155,10 @@ def _torch_class(schedule_class, module):
         def step(self, metric=None, *, without_metric=False):
             if metric is not None and self._plain and not self._defer:
                 # The common case, shortest: one group's rate alone, a metric, no signal files, one process.
-                metric = float(metric)
+                # The schedule reads the metric as a float.
                 n = self._counter.n
                 if n == self._seen and self.follow_optimizer:
-                    self._pending = metric
+                    self._pending = float(metric)
                     return
                 self._seen = n
                 self._pending = None

@@ -250,7 +250,8 @@ class _Schedule:
             if len(lr.phases) == 1 and only.length is None and getattr(only.body, "reduces", False):
                 # The rate is one reduce_on_plateau: a step is its end of step and a read of its slot.
                 self._reduce = only.body
-                self.step = self._step_reduce
+                # In one call where it can (ReduceOnPlateau.stepper), else ReduceOnPlateau.observe's.
+                self.step = self._step_reduce = only.body.stepper(self) or self._reduce_step
         elif (alone and isinstance(lr, Sequence) and lr.starts is None
                 and all(isinstance(p.body, Arith) for p in lr.phases)):
             # Phases ended by conditions, each written out as arithmetic: the
@@ -380,7 +381,7 @@ class _Schedule:
         self.lr = lr = f(float(local)) if f is not None else self._body.value(float(local), self._slots)
         return lr
 
-    def _step_reduce(self, metric=None):
+    def _reduce_step(self, metric=None):
         """step() for a rate that is one reduce_on_plateau from step 0 on:
         ReduceOnPlateau.observe, then its value, as _step_static gives them."""
         t = self._t

@@ -99,7 +99,7 @@ def _tracker(best, cooldown_left=0):
 class ReduceOnPlateau(_Node):
     """Multiplies the rate by `factor` whenever the metric stops improving."""
 
-    # The schedule's short path for a rate that is one of these (_Schedule._step_reduce).
+    # The schedule's short path for a rate that is one of these (_Schedule._step_reduce, from stepper()).
     reduces = True
 
     def __init__(self, plateau, factor, min, eps, from_, slot):
@@ -116,6 +116,74 @@ class ReduceOnPlateau(_Node):
     def observe(self, t, metric, now, s, initial):
         if metric is not None:
             s[self.slot] = _reduce_end(self.plateau, self.factor, self.min, self.eps, s[self.slot], metric, _Plain)
+
+    def stepper(self, schedule):
+        """step() of a `schedule` whose rate is this node alone, in one call: Python's calls were most of
+        a step's time, against torch's ReduceLROnPlateau.step. A step that feeds a metric with no signal
+        about is _record and _reduce_end (metrics recorded one at a time) written out here; any other
+        step is the schedule's own _reduce_step. Tests hold it equal to the general path (_step_static),
+        rate and state, step by step."""
+        spec = self.plateau
+        if spec.accumulate > 1:
+            return None
+        kind, scale, threshold, atol = spec._kind, spec._factor, spec.threshold, spec.atol
+        patience, cooldown = spec.patience, spec.cooldown
+        factor, minimum, eps, slot = self.factor, self.min, self.eps, self.slot
+        general = schedule._reduce_step
+
+        def step(metric=None):
+            if metric is None or schedule._pending or schedule._raised:
+                return general(metric)
+            m = float(metric)
+            t = schedule._t
+            log = schedule._log
+            log["metrics"].append(m)
+            runs = log["at"]
+            if runs:
+                run = runs[-1]
+                count = run[2]
+                if count > 1 and t == run[0] + run[1] * count:
+                    run[2] = count + 1
+                elif count == 1 and t > run[0]:
+                    run[1], run[2] = t - run[0], 2
+                else:
+                    runs.append([t, 1, 1])
+            else:
+                runs.append([t, 1, 1])
+            schedule._t = t + 1
+            # The schedule's own slot (a copy of the initial one, or decoded from a state), changed in place.
+            st = schedule._slots[slot]
+            tr = st["tracker"]
+            best, left = tr["best"], tr["cooldownLeft"]
+            if kind == 0:
+                better = m < best * scale - atol
+            elif kind == 1:
+                better = m < best - threshold - atol
+            elif kind == 2:
+                better = m > best * scale + atol
+            else:
+                better = m > best + threshold + atol
+            if better:
+                tr["best"] = m
+            if left > 0:
+                tr["bad"] = 0
+                tr["cooldownLeft"] = left - 1
+                return st["value"]
+            bad = 0 if better else tr["bad"] + 1
+            if bad <= patience:
+                tr["bad"] = bad
+                return st["value"]
+            tr["bad"], tr["cooldownLeft"] = 0, cooldown
+            value = st["value"]
+            scaled = value * factor
+            reduced = minimum if minimum >= scaled else scaled
+            if value - reduced > eps:
+                st["value"] = value = reduced
+                st["reductions"] += 1
+                schedule.lr = value
+            return value
+
+        return step
 
 
 def _reduce_state(value, tracker):

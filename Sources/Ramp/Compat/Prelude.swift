@@ -44,6 +44,18 @@ public enum Prelude {
             return (name, params, docs[name] ?? "")
         }
 
+    /// The constructor called `name` (`torch.StepLR`), if the prelude defines one.
+    public static func definition(_ name: String) -> (name: String, params: [Parameter], doc: String)? {
+        definitions.first { $0.name == name }
+    }
+
+    /// The names a library's constructors go by without its prefix (`StepLR` for `torch`), in prelude
+    /// order: what a refusal of an unknown one lists.
+    static func names(in library: String) -> [String] {
+        let prefix = library + "."
+        return definitions.map(\.name).filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
+    }
+
     /// `name(param: type = default, ...)`, for `ramp list`.
     public static func signature(_ name: String, _ params: [Parameter]) -> String {
         let ps = params.map { p -> String in

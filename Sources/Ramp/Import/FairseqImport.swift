@@ -25,9 +25,9 @@ extension ConfigReader {
             scheduler = try value(named) ?? ""
         }
         let constructor = "fairseq." + scheduler
-        guard let definition = Prelude.definitions.first(where: { $0.name == constructor }) else {
-            let known = Prelude.definitions.map(\.name).filter { $0.hasPrefix("fairseq.") }.map { $0.dropFirst(8) }
-            throw fail("--lr-scheduler", .notAFairseqScheduler(scheduler, known.joined(separator: ", ")))
+        guard let definition = Prelude.definition(constructor) else {
+            let known = Prelude.names(in: "fairseq").joined(separator: ", ")
+            throw fail("--lr-scheduler", .notAFairseqScheduler(scheduler, known))
         }
         let fields = Set(definition.params.map(\.name))
         var kwargs: [String] = []

@@ -22,9 +22,9 @@ extension ConfigReader {
             throw fail("model.optim.sched", .schedulerNeedsName)
         }
         let constructor = Self.nemoTorchSchedulers[name] ?? "nemo." + name
-        guard let definition = Prelude.definitions.first(where: { $0.name == constructor }) else {
-            let known = Prelude.definitions.map(\.name).filter { $0.hasPrefix("nemo.") }.map { $0.dropFirst(5) }
-            throw fail("model.optim.sched.name", .notANeMoPolicy(name, known.joined(separator: ", ")))
+        guard let definition = Prelude.definition(constructor) else {
+            let known = Prelude.names(in: "nemo").joined(separator: ", ")
+            throw fail("model.optim.sched.name", .notANeMoPolicy(name, known))
         }
         let fields = Set(definition.params.map(\.name))
         var kwargs: [String] = []

@@ -44,7 +44,7 @@ struct Callable: Sendable {
                 }, variadic: b.variadic, doc: b.doc)
         }
         let short = Compat.shortName(name)
-        if let d = Prelude.definitions.first(where: { $0.name == short }) {
+        if let d = Prelude.definition(short) {
             return Callable(name: short, params: d.params.map { param(Prelude.file, $0) }, doc: d.doc)
         }
         if let n = Compat.nativeConstructors.first(where: { $0.signature.hasPrefix(short + "(") }) {

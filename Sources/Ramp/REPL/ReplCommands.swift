@@ -177,7 +177,7 @@ extension ReplEngine {
                     ([b.signature, "  " + b.doc] + b.params.map { "  \($0.name): \($0.type.description); \($0.doc)" })
                     .joined(separator: "\n")
             }
-            if let d = Prelude.definitions.first(where: { $0.name == topic }) {
+            if let d = Prelude.definition(topic) {
                 return Prelude.signature(d.name, d.params) + (d.doc.isEmpty ? "" : "\n  " + d.doc)
             }
             if let c = ReplEngine.commands.first(where: { $0.name == topic || ":" + $0.name == topic }) {

@@ -71,7 +71,7 @@ extension ReplEngine {
     func parameters(of callee: String) -> [String] {
         if let b = Builtins.lookup(callee) { return b.params.map(\.name) }
         let name = Compat.shortName(callee)
-        if let d = Prelude.definitions.first(where: { $0.name == name }) { return d.params.map(\.name) }
+        if let d = Prelude.definition(name) { return d.params.map(\.name) }
         for d in definitions where d.key == callee {
             if let p = try? Parser.parse(SourceFile(name: "", text: d.source), names: Builtins.statementNames),
                 case .definition(_, let params, _)? = p.statements.first?.kind

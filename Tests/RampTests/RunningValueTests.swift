@@ -14,6 +14,11 @@ import Testing
             + "torch.ExponentialLR(gamma=0.9)])",
         "base 0.1\nchained([chainable(cosine(T=20, min=0.01), 0.01), base * running_product(0.97), "
             + "chainable(linear(T=30, from=base, to=0.02 * base))])",
+        "base 0.1\ntorch.ChainedScheduler([torch.ExponentialLR(gamma=0.95), "
+            + "torch.LambdaLR(lambda epoch: 0.5 ** (epoch // 3)), torch.CosineAnnealingLR(T_max=10, eta_min=0.01), "
+            + "torch.StepLR(step_size=4, gamma=0.5)])",
+        "base 0.1\ntorch.ChainedScheduler([torch.OneCycleLR(max_lr=1, total_steps=100), "
+            + "torch.CosineAnnealingLR(T_max=7, eta_min=0.001)])",
         "base 0.1\n0.1 * running_product(1 - 0.5 / (t + 100))",
         "base 0.1\nwarmup 5 then 0.1 * running_product(0.98) for 20 "
             + "then chained([chainable(cosine(T=30, min=0.001), 0.001)])",
@@ -35,6 +40,53 @@ import Testing
             for (o, v) in zip(program.outputs, row.values) {
                 #expect(v.bitPattern == o.node.value(at: Double(row.step), program.initialSlots).bitPattern)
             }
+        }
+    }
+
+    /// A chain whose last member that sets the rate keeps no running value, nor any member after it, is not
+    /// replayed for a value at one step: it gives the replay's bits, at the first steps and far on.
+    @Test func aChainAfterItsLastSettingMemberEqualsTheReplay() throws {
+        func chain(_ source: String) throws -> Chained {
+            let program = try Compiler.compile(SourceFile(name: "chain", text: "base 0.1\n" + source))
+            var stack = [program.lrNode]
+            while let n = stack.popLast() {
+                if case .chained(let c, _) = n { return c }
+                stack += n.children
+            }
+            throw CancellationError()
+        }
+        let lambda = "torch.LambdaLR(lambda epoch: 1 / (epoch + 1))"
+        let steps = "torch.LambdaLR(lambda epoch: 0.5 ** (epoch // 3))"
+        let settled = [
+            ("torch.ChainedScheduler([\(lambda), torch.ExponentialLR(gamma=0.9)])", 0),
+            (
+                "torch.ChainedScheduler([torch.ExponentialLR(gamma=0.95), \(steps), "
+                    + "torch.CosineAnnealingLR(T_max=10, eta_min=0.01), torch.StepLR(step_size=4, gamma=0.5)])", 1
+            ),
+            (
+                "chained([chainable(cosine(T=20, min=0.01), 0.01), cosine(T=50), "
+                    + "chainable(cosine(T=9, min=0.02), 0.02), chainable(base * running_product(0.97), 0)])", 1
+            ),
+        ]
+        for (source, member) in settled {
+            let c = try chain(source)
+            #expect(c.settingMember == member, "\(source)")
+            var run = c.begin()
+            var replayed: [Int: Double] = [:]
+            c.advance(&run, through: 10_000, [], RunningValues(), 0) { k, x in replayed[k] = x }
+            for t in Array(0...300) + [4095, 4096, 9_999, 10_000] {
+                #expect(c.value(at: Double(t), []).bitPattern == replayed[t]!.bitPattern, "\(source) at \(t)")
+            }
+            #expect(c.value(at: 2.5, []).bitPattern == replayed[2]!.bitPattern)
+            #expect(c.value(at: -1, []) == c.start)
+        }
+        // A running value from the last setting member on, or no member that sets the rate: replayed.
+        for source in [
+            "chained([cosine(T=50), base * running_product(0.97) + 0 * running_product(0.9)])",
+            "chained([0.1 * running_product(0.9), chainable(cosine(T=9, min=0.02), 0.02)])",
+            "torch.ChainedScheduler([torch.CosineAnnealingLR(T_max=10, eta_min=0.01), torch.ExponentialLR(gamma=0.9)])",
+        ] {
+            #expect(try chain(source).settingMember == nil, "\(source)")
         }
     }
 

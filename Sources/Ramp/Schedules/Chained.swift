@@ -52,6 +52,7 @@ public struct Chained: Sendable {
     /// as torch replays them. A running value inside a member goes on from
     /// one step of the replay to the next, so the replay costs `t` steps, not `t²`.
     func value(at t: Double, _ slots: [SlotState]) -> Double {
+        if let j = settingMember { return settled(at: t, from: j, slots) }
         var run = begin()
         advance(&run, through: t, slots, RunningValues(), 0)
         return run.x
@@ -59,6 +60,7 @@ public struct Chained: Sendable {
 
     /// The running rate at each of `points` (ascending), from one replay.
     func values(at points: [Int], _ slots: [SlotState]) -> [Double] {
+        if let j = settingMember { return points.map { settled(at: Double($0), from: j, slots) } }
         var out: [Double] = []
         out.reserveCapacity(points.count)
         var j = 0
@@ -70,6 +72,47 @@ public struct Chained: Sendable {
             }
         }
         return out
+    }
+
+    /// The last member that sets the rate (its floor is nil), when neither it nor any member after it keeps a
+    /// running value. Each step then starts again from that member's value, and the members after it move it
+    /// by their values at this step and the last (their own, not the rate's), so the rate at any step is
+    /// known without a replay: a torch `LambdaLR` or `OneCycleLR` chained with recursive forms after it.
+    var settingMember: Int? {
+        guard let j = members.lastIndex(where: { $0.floor == nil }) else { return nil }
+        for m in members[j...] {
+            // A running product's body is read at step 0 alone, where it has run no step; its factor after.
+            let read = m.factor ?? m.body
+            if read.hasRunningValue || m.height?.hasRunningValue == true { return nil }
+        }
+        return j
+    }
+
+    /// The rate after step t, where member `j` sets it (`settingMember`): exactly the replay's, member by
+    /// member, from its value at t, with each later member's last value and height taken at t − 1 (or the
+    /// replay's start before step 0).
+    func settled(at t: Double, from j: Int, _ slots: [SlotState]) -> Double {
+        // A replay takes the steps 0, 1, ... up to t; before step 0 it has taken none.
+        guard t >= 0 else { return start }
+        let t = t.rounded(.down)
+        var x = members[j].body.value(at: t, slots)
+        for m in members[(j + 1)...] {
+            if t > 0, let f = m.factor {
+                x *= f.value(at: t, slots)
+                continue
+            }
+            // Members after the last one that sets the rate all have a floor.
+            let floor = m.floor ?? 0
+            let v = m.body.value(at: t, slots)
+            let e = m.height?.value(at: t, slots) ?? (v - floor)
+            var (previous, excess) = (start, start - floor)
+            if t > 0 {
+                previous = m.body.value(at: t - 1, slots)
+                excess = m.height?.value(at: t - 1, slots) ?? (previous - floor)
+            }
+            x = excess == 0 ? x + (v - previous) : floor + (x - floor) * (e / excess)
+        }
+        return x
     }
 
     /// Where a replay stands: the rate, each member's last value and height

@@ -127,7 +127,15 @@ extension CompiledProgram {
         guard CheckBudget.allows(body, points: points) else {
             throw .error(.checkBudget(CheckBudget.current?.limit ?? 0), at: place)
         }
-        let values = body.values(at: points, slots)
+        var values: [Double]
+        if body.hasRunningValue, let cut = points.firstIndex(where: { $0 >= 4096 }) {
+            // A replayed body (`chained`) is sampled over its first steps first: one found out of range there
+            // is not replayed to the horizon, and one in range replays these few steps twice.
+            values = body.values(at: Array(points[..<cut]), slots)
+            if !values.contains(where: { range.violation($0) != nil }) { values = body.values(at: points, slots) }
+        } else {
+            values = body.values(at: points, slots)
+        }
         guard let j = values.firstIndex(where: { range.violation($0) != nil }) else { return nil }
         let span = Array((j > 0 ? points[j - 1] + 1 : 0)...points[j])
         guard CheckBudget.allows(body, points: span) else {

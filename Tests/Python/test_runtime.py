@@ -205,18 +205,27 @@ def test_fixed_phases_with_state_step_on_the_short_path_and_hold_their_last_redu
     assert (r.t, r.lr, r.step(0.5)) == (5, 0.25, 0.25)
 
 
-class _ReduceAlone(rt._Schedule):
-    """reduce_on_plateau(factor=0.5, patience=0, eps=0) from 1, the whole rate: a hand-written module."""
+def _reduce_alone(factor=0.5, minimum=0.0, eps=0.0, **spec):
+    """A hand-written module whose rate is reduce_on_plateau(factor, min, eps) from 1 alone, with its
+    plateau counted by `spec`."""
 
-    BASE = 1.0
-    USES_METRIC = True
-    KINDS = ("reduce",)
+    class ReduceAlone(rt._Schedule):
+        BASE = 1.0
+        USES_METRIC = True
+        KINDS = ("reduce",)
 
-    @staticmethod
-    def program(base):
-        body = rt.ReduceOnPlateau(rt.PlateauSpec(patience=0), factor=0.5, min=0.0, eps=0.0, from_=base, slot=0)
-        lr = rt.Sequence([rt.Phase(body, slots=(0, 1))], starts=[0])
-        return lr, None, None, [rt._reduce_state(base, rt._tracker(math.inf))], []
+        @staticmethod
+        def program(base):
+            body = rt.ReduceOnPlateau(rt.PlateauSpec(**spec), factor=factor, min=minimum, eps=eps, from_=base, slot=0)
+            lr = rt.Sequence([rt.Phase(body, slots=(0, 1))], starts=[0])
+            best = math.inf if spec.get("mode", "min") == "min" else -math.inf
+            return lr, None, None, [rt._reduce_state(base, rt._tracker(best))], []
+
+    return ReduceAlone
+
+
+# reduce_on_plateau(factor=0.5, patience=0, eps=0) from 1, the whole rate.
+_ReduceAlone = _reduce_alone(patience=0)
 
 
 def test_a_rate_that_is_one_reduce_on_plateau_steps_on_its_own_short_path():
@@ -237,25 +246,6 @@ def test_a_rate_that_is_one_reduce_on_plateau_steps_on_its_own_short_path():
     assert (r.t, r.lr, r.step(5.0)) == (6, 0.125, 0.0625)
 
 
-def _reduce_alone(**spec):
-    """A hand-written module whose rate is reduce_on_plateau(factor=0.5, min=0.01, eps=1e-3) from 1 alone,
-    with its plateau counted by `spec`."""
-
-    class ReduceAlone(rt._Schedule):
-        BASE = 1.0
-        USES_METRIC = True
-        KINDS = ("reduce",)
-
-        @staticmethod
-        def program(base):
-            body = rt.ReduceOnPlateau(rt.PlateauSpec(**spec), factor=0.5, min=0.01, eps=1e-3, from_=base, slot=0)
-            lr = rt.Sequence([rt.Phase(body, slots=(0, 1))], starts=[0])
-            best = math.inf if spec.get("mode", "min") == "min" else -math.inf
-            return lr, None, None, [rt._reduce_state(base, rt._tracker(best))], []
-
-    return ReduceAlone
-
-
 @pytest.mark.parametrize("spec", [
     {"patience": 0},
     {"patience": 2, "cooldown": 3},
@@ -268,7 +258,7 @@ def _reduce_alone(**spec):
 def test_the_short_path_of_reduce_on_plateau_steps_as_the_general_path(spec):
     """Metrics that improve, stall, repeat, come as ints, as NaN and inf, or not at all; a state saved and
     loaded mid-run: the short path gives the general path's rate and state at every step."""
-    module = _reduce_alone(**spec)
+    module = _reduce_alone(minimum=0.01, eps=1e-3, **spec)
     fast, general = module(), module()
     general.step = general._step_static
     assert fast.step == fast._step_reduce

@@ -44,6 +44,21 @@ public struct Chained: Sendable {
                 height = .primitive(above, heightSymbols)
             }
         }
+
+        /// The body's height above its floor at step t, where its value is `v`.
+        @inline(__always) func excess(at t: Double, value v: Double, _ slots: [SlotState]) -> Double {
+            height?.value(at: t, slots) ?? (v - (floor ?? 0))
+        }
+
+        /// The rate `x` as this member, which has a floor, moves it at a step where its value is `v` and its
+        /// height `e`: by its own change where its last height was 0, else around the floor by the ratio of
+        /// its heights (torch's recursive step).
+        @inline(__always) func moved(
+            _ x: Double, value v: Double, excess e: Double, previous: Double, lastExcess: Double
+        ) -> Double {
+            let floor = floor ?? 0
+            return lastExcess == 0 ? x + (v - previous) : floor + (x - floor) * (e / lastExcess)
+        }
     }
     public var members: [Member]
     public var start: Double
@@ -102,15 +117,14 @@ public struct Chained: Sendable {
                 continue
             }
             // Members after the last one that sets the rate all have a floor.
-            let floor = m.floor ?? 0
             let v = m.body.value(at: t, slots)
-            let e = m.height?.value(at: t, slots) ?? (v - floor)
-            var (previous, excess) = (start, start - floor)
+            var (previous, lastExcess) = (start, start - (m.floor ?? 0))
             if t > 0 {
                 previous = m.body.value(at: t - 1, slots)
-                excess = m.height?.value(at: t - 1, slots) ?? (previous - floor)
+                lastExcess = m.excess(at: t - 1, value: previous, slots)
             }
-            x = excess == 0 ? x + (v - previous) : floor + (x - floor) * (e / excess)
+            x = m.moved(
+                x, value: v, excess: m.excess(at: t, value: v, slots), previous: previous, lastExcess: lastExcess)
         }
         return x
     }
@@ -148,13 +162,9 @@ public struct Chained: Sendable {
                     continue
                 }
                 let v = members[i].body.evaluate(at: k, slots, running, memberKey)
-                if let floor = members[i].floor {
-                    let e: Double = members[i].height?.value(at: k, slots) ?? (v - floor)
-                    if run.excess[i] == 0 {
-                        x += v - run.previous[i]
-                    } else {
-                        x = floor + (x - floor) * (e / run.excess[i])
-                    }
+                if members[i].floor != nil {
+                    let e = members[i].excess(at: k, value: v, slots)
+                    x = members[i].moved(x, value: v, excess: e, previous: run.previous[i], lastExcess: run.excess[i])
                     run.excess[i] = e
                 } else {
                     x = v

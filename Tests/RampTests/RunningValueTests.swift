@@ -73,7 +73,11 @@ import Testing
             #expect(c.settingMember == member, "\(source)")
             var run = c.begin()
             var replayed: [Int: Double] = [:]
-            c.advance(&run, through: 10_000, [], RunningValues(), 0) { k, x in replayed[k] = x }
+            let running = RunningValues()
+            for k in 0...10_000 {
+                c.advance(&run, through: Double(k), [], running, 0)
+                replayed[k] = run.x
+            }
             for t in Array(0...300) + [4095, 4096, 9_999, 10_000] {
                 #expect(c.value(at: Double(t), []).bitPattern == replayed[t]!.bitPattern, "\(source) at \(t)")
             }
@@ -86,8 +90,40 @@ import Testing
             "chained([0.1 * running_product(0.9), chainable(cosine(T=9, min=0.02), 0.02)])",
             "torch.ChainedScheduler([torch.CosineAnnealingLR(T_max=10, eta_min=0.01), torch.ExponentialLR(gamma=0.9)])",
         ] {
-            #expect(try chain(source).settingMember == nil, "\(source)")
+            let c = try chain(source)
+            #expect(c.settingMember == nil, "\(source)")
+            // One replay stopping at each point, a point asked twice included, gives each point's own replay.
+            let points = [0, 0, 1, 17, 17, 300, 4_096]
+            let values = c.values(at: points, [])
+            #expect(values.map(\.bitPattern) == points.map { c.value(at: Double($0), []).bitPattern }, "\(source)")
         }
+    }
+
+    /// A cosine member over its own minimum is evaluated once a step, its value taken as its floor plus its
+    /// height: both equal, to the bit, the body's own value and the height's, over periods and past them;
+    /// a minimum of −0 is evaluated twice.
+    @Test func aCosineMembersValueIsItsFloorPlusItsHeight() {
+        var checked = 0
+        for (T, from, min) in [(1, 0.1, 0.01), (7, 3.7, 0.0), (10, 0.1, -0.05), (1000, 1e-3, 1e-9), (9, 0.1, 0.2)] {
+            for (exponent, k, periodic) in [(1.0, 1.0, true), (2.5, 1.0, false), (1.0, 0.7, true), (3.0, 1.3, true)] {
+                let c = Cosine(T: T, from: from, min: min, exponent: exponent, k: k, periodic: periodic)
+                let m = Chained.Member(body: .primitive(c, [:]), floor: min)
+                #expect(m.heightCosine != nil)
+                for t in Array(0...(3 * T)) + [T * 50 + 1, 999_999] {
+                    let (v, e) = m.valueAndExcess(at: Double(t), [], nil, 0)
+                    #expect(v.bitPattern == c.value(at: Double(t)).bitPattern, "T=\(T) min=\(min) at \(t)")
+                    #expect(e.bitPattern == m.height!.value(at: Double(t), []).bitPattern)
+                    checked += 1
+                }
+            }
+        }
+        // Per cosine, 3T + 1 steps and two far on: 6 + 24 + 33 + 3,003 + 30.
+        #expect(checked == 4 * 3096)
+        let negativeZero = Cosine(T: 10, from: -0.1, min: -0.0, exponent: 1, k: 1, periodic: true)
+        let m = Chained.Member(body: .primitive(negativeZero, [:]), floor: -0.0)
+        #expect(m.heightCosine == nil)
+        // Step 10 is the bottom of the period, where the body is −0 + (−0.1 × 0) = −0, and −0 + (0 + −0) is +0.
+        #expect(m.valueAndExcess(at: 10, [], nil, 0).value.bitPattern == negativeZero.value(at: 10).bitPattern)
     }
 
     /// A scheduler stepping a condition-driven program gives, at every step,

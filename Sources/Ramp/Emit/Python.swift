@@ -74,7 +74,15 @@ public enum Python {
         return String(h, radix: 16)
     }
 
-    private static func runtimeParts() throws -> (checks: String, runtime: PythonRuntime) {
+    /// The plain runtime and its checks, read and rewritten once a process (a server or the fuzzer compiles
+    /// many modules): every module carries the same.
+    private static let runtimePartsRead = Result { () throws(ModuleError) in try readRuntimeParts() }
+
+    private static func runtimeParts() throws(ModuleError) -> (checks: String, runtime: PythonRuntime) {
+        try runtimePartsRead.get()
+    }
+
+    private static func readRuntimeParts() throws(ModuleError) -> (checks: String, runtime: PythonRuntime) {
         do {
             let runtime = try PythonRuntime.load().plain()
             // Its imports are the module's own, computed below.

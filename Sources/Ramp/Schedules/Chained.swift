@@ -10,21 +10,26 @@
 /// is the same only when every member multiplies (floor 0).
 public struct Chained: Sendable {
     public struct Member: Sendable {
-        public var body: Node
+        public let body: Node
         /// nil: the member sets the rate.
-        public var floor: Double?
+        public let floor: Double?
         /// The body's height above its floor, where its shape gives it without
         /// the cancellation of `s(t) - floor` (a cosine over its own minimum):
         /// the ratio torch's cosine step takes is then exact to a rounding.
-        public var height: Node?
+        public private(set) var height: Node?
+        /// The height's cosine, where the body's value is its floor plus that height to the bit (a cosine
+        /// over its own minimum, that minimum not −0): a step then evaluates one cosine, not two, and reads it
+        /// without walking the tree.
+        let heightCosine: Cosine?
         /// For a running product (times a number), `f` of `running_product(f)`:
         /// from step 1 its ratio is `f(t)`, torch's MultiplicativeLR step,
         /// which costs one evaluation rather than a replay of the product.
-        public var factor: Node?
+        public private(set) var factor: Node?
 
         public init(body: Node, floor: Double?) {
             self.body = body
             self.floor = floor
+            var heightCosine: Cosine?
             if floor == 0 {
                 switch body {
                 case .runningProduct(let f): factor = f
@@ -42,12 +47,25 @@ public struct Chained: Sendable {
                         .subtract, symbols["from"] ?? .constant(c.from), symbols["min"] ?? .constant(c.min))
                 }
                 height = .primitive(above, heightSymbols)
+                // The body is `min + (from - min) * c` and the height `0 + ((from - min) - 0) * c`, the same
+                // product; `0 + p` differs from `p` only at p = −0, where `min + p` is `min` either way, unless
+                // min is −0 too.
+                if !(c.min == 0 && c.min.sign == .minus) { heightCosine = above }
             }
+            self.heightCosine = heightCosine
         }
 
-        /// The body's height above its floor at step t, where its value is `v`.
-        @inline(__always) func excess(at t: Double, value v: Double, _ slots: [SlotState]) -> Double {
-            height?.value(at: t, slots) ?? (v - (floor ?? 0))
+        /// The body's value at step t and its height above its floor (its value less its floor where it has
+        /// no height of its own).
+        @inline(__always) func valueAndExcess(
+            at t: Double, _ slots: [SlotState], _ running: RunningValues?, _ key: UInt64
+        ) -> (value: Double, excess: Double) {
+            if let heightCosine, let floor {
+                let e = heightCosine.value(at: t)
+                return (floor + e, e)
+            }
+            let v = body.evaluate(at: t, slots, running, key)
+            return (v, height?.evaluate(at: t, slots) ?? (v - (floor ?? 0)))
         }
 
         /// The rate `x` as this member, which has a floor, moves it at a step where its value is `v` and its
@@ -73,20 +91,15 @@ public struct Chained: Sendable {
         return run.x
     }
 
-    /// The running rate at each of `points` (ascending), from one replay.
+    /// The running rate at each of `points` (ascending), from one replay that stops at each point.
     func values(at points: [Int], _ slots: [SlotState]) -> [Double] {
         if let j = settingMember { return points.map { settled(at: Double($0), from: j, slots) } }
-        var out: [Double] = []
-        out.reserveCapacity(points.count)
-        var j = 0
         var run = begin()
-        advance(&run, through: Double(points.last ?? -1), slots, RunningValues(), 0) { k, x in
-            while j < points.count, points[j] == k {
-                out.append(x)
-                j += 1
-            }
+        let running = RunningValues()
+        return points.map { p in
+            advance(&run, through: Double(p), slots, running, 0)
+            return run.x
         }
-        return out
     }
 
     /// The last member that sets the rate (its floor is nil), when neither it nor any member after it keeps a
@@ -117,14 +130,10 @@ public struct Chained: Sendable {
                 continue
             }
             // Members after the last one that sets the rate all have a floor.
-            let v = m.body.value(at: t, slots)
+            let (v, e) = m.valueAndExcess(at: t, slots, nil, 0)
             var (previous, lastExcess) = (start, start - (m.floor ?? 0))
-            if t > 0 {
-                previous = m.body.value(at: t - 1, slots)
-                lastExcess = m.excess(at: t - 1, value: previous, slots)
-            }
-            x = m.moved(
-                x, value: v, excess: m.excess(at: t, value: v, slots), previous: previous, lastExcess: lastExcess)
+            if t > 0 { (previous, lastExcess) = m.valueAndExcess(at: t - 1, slots, nil, 0) }
+            x = m.moved(x, value: v, excess: e, previous: previous, lastExcess: lastExcess)
         }
         return x
     }
@@ -145,12 +154,12 @@ public struct Chained: Sendable {
             excess: members.map { start - ($0.floor ?? 0) })
     }
 
-    /// Steps the members from the run's next step through `t`, handing over
-    /// the rate after each step. Members are evaluated with `running` (under
-    /// `key`), so a running value inside one is continued too.
+    /// Steps the members from the run's next step through `t`. Members are
+    /// evaluated with `running` (under `key`), so a running value inside one
+    /// is continued too.
     func advance(
         _ run: inout Run, through t: Double, _ slots: [SlotState], _ running: RunningValues?,
-        _ key: UInt64, _ record: ((Int, Double) -> Void)? = nil
+        _ key: UInt64
     ) {
         var x = run.x
         var k = run.k
@@ -161,17 +170,16 @@ public struct Chained: Sendable {
                     x *= f.evaluate(at: k, slots, running, RunningValues.key(memberKey, 1))
                     continue
                 }
-                let v = members[i].body.evaluate(at: k, slots, running, memberKey)
-                if members[i].floor != nil {
-                    let e = members[i].excess(at: k, value: v, slots)
-                    x = members[i].moved(x, value: v, excess: e, previous: run.previous[i], lastExcess: run.excess[i])
-                    run.excess[i] = e
-                } else {
-                    x = v
+                guard members[i].floor != nil else {
+                    x = members[i].body.evaluate(at: k, slots, running, memberKey)
+                    run.previous[i] = x
+                    continue
                 }
+                let (v, e) = members[i].valueAndExcess(at: k, slots, running, memberKey)
+                x = members[i].moved(x, value: v, excess: e, previous: run.previous[i], lastExcess: run.excess[i])
+                run.excess[i] = e
                 run.previous[i] = v
             }
-            record?(Int(k), x)
             k += 1
         }
         run.x = x

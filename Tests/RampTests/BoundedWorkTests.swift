@@ -87,6 +87,30 @@ import Testing
         #expect(p.lrNode.value(at: 3, p.initialSlots) == 0.9 * 0.9 * 0.9)
     }
 
+    /// Twelve periodic cosines chained would be replayed at each of a million steps, 13 parts a step: past the
+    /// 10,000,000 values one check samples, a native chain is refused where it stands, and torch's (whose rate
+    /// the library passes on unchecked) is accepted with the same words as a warning.
+    @Test func aReplayPastTheMostOneCheckSamplesStopsThere() throws {
+        let message =
+            "checking stopped here: the schedule needs more than 10,000,000 values sampled, the most one check "
+            + "samples (a replayed `chained` or running product is evaluated at each of its 1,000,000 steps, each of "
+            + "its parts)"
+        let native = (3..<15).map { "chainable(cosine(T=\($0), min=0.01, periodic=true), 0.01)" }
+        let refused = rendered("base 0.1\nchained([\(native.joined(separator: ", "))])")
+        #expect(refused.split(separator: "\n").first == "t.ramp:2:1: error[R0712]: \(message)"[...])
+        let torch = (3..<15).map { "torch.CosineAnnealingLR(T_max=\($0), eta_min=0.01)" }
+        let p = try compiled("base 0.1\ntorch.ChainedScheduler([\(torch.joined(separator: ", "))])")
+        #expect(p.warnings.map(\.kind) == [.checkLimit])
+        #expect(p.warnings.map(\.message) == [message])
+        #expect(p.warnings.first?.range.start == 9)
+        // Two members are replayed over their million steps, well within it.
+        #expect(throws: Never.self) {
+            try compiled(
+                "base 0.3\ntorch.ChainedScheduler([torch.CosineAnnealingLR(T_max=10, eta_min=0.01), "
+                    + "torch.ExponentialLR(gamma=0.9)])")
+        }
+    }
+
     @Test func layerDecayHasAtMostAThousandLayers() throws {
         #expect(
             rendered("layer_decay(0.65, layers=100000)\ncosine(T=10)") == """

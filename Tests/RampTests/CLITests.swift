@@ -318,6 +318,10 @@ func temporaryFile(_ contents: String, name: String = "p.ramp") throws -> String
         let path = try temporaryFile("0.5\nabc\n", name: "m.txt")
         let r = try ramp(["table", "samples/card.ramp", "--steps", "5", "--metrics", path])
         #expect(r.status == 1)
-        #expect(r.stderr == "\(path):2: error: expected a number, found 'abc'\n")
+        // Located, with its code, the line and a caret, as every Ramp error is.
+        #expect(
+            r.stderr
+                == "\(path):2:1: error[R0711]: expected a number, a blank line or `-` (no metric), found 'abc'\nabc\n^~~\n"
+        )
     }
 }

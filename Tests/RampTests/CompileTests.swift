@@ -45,6 +45,10 @@ import Testing
             let same = CompileTests.sameTrace(program, rebuilt)
             #expect(same, "\(name)")
             #expect(IR.document(rebuilt).render() == text, "\(name)")
+            // An emitter reads its own checked program's tree without sampling its rates again: the same program.
+            let read = try IR.program(from: document, name: name, checkingRanges: false)
+            #expect(IR.document(read).render() == text, "\(name)")
+            #expect(CompileTests.sameTrace(program, read), "\(name)")
         }
         #expect(programs.count >= 150)
     }

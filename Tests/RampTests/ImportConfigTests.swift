@@ -193,9 +193,19 @@ import Testing
                 """)
     }
 
-    /// Metrics files with CRLF line ends.
+    /// Metrics files with CRLF line ends, or a lone CR; a line that is not a metric is refused at its place.
     @Test func crlfMetrics() throws {
         #expect(try Table.parseMetrics("0.5\r\n-\r\n0.25\r\n", name: "m.txt") == [0.5, nil, 0.25])
+        #expect(try Table.parseMetrics("0.5\r\r 0.25\t\n\n", name: "m.txt") == [0.5, nil, 0.25])
+        let error = #expect(throws: MetricsError.self) {
+            try Table.parseMetrics("0.5\r\n-\r\n  x 1\r\n0.2\r\n", name: "m.txt")
+        }
+        #expect(
+            error?.description == """
+                m.txt:3:3: error[R0711]: expected a number, a blank line or `-` (no metric), found 'x 1'
+                  x 1
+                  ^~~
+                """)
     }
 
     /// LLM Foundry's finetuning YAMLs (7b_dolly_sft.yaml) warm up over `0ba`: Composer's warmup branch is never

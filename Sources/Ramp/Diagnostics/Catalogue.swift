@@ -104,6 +104,8 @@ extension DiagnosticKind {
     static let ratesUnknown = DiagnosticKind(708)
     static let lawKindNeeded = DiagnosticKind(709)
     static let optimizedProgram = DiagnosticKind(710)
+    static let badMetricsFile = DiagnosticKind(711)
+    static let checkLimit = DiagnosticKind(712)
 
     // MARK: R08 saved states
     static let stateMismatch = DiagnosticKind(801)
@@ -132,7 +134,7 @@ public enum DiagnosticCatalogue {
         .unknownOutput, .reservedOutput,
         .badConfig, .unsupportedConfig,
         .formatChangedMeaning, .checkBudget, .badLawFile, .badLossLog, .badToolOption, .lawNotFitted, .runLogMismatch,
-        .ratesUnknown, .lawKindNeeded, .optimizedProgram,
+        .ratesUnknown, .lawKindNeeded, .optimizedProgram, .badMetricsFile, .checkLimit,
         .stateMismatch, .badState, .replayLimit,
     ]
 
@@ -223,6 +225,8 @@ public enum DiagnosticCatalogue {
             "optimized-program",
             "an optimized schedule that Ramp could not write as a program that checks; please report it"
         ),
+        711: ("bad-metrics-file", "a line of a metrics file that is neither a number, blank, nor `-` (no metric)"),
+        712: ("check-limit", "a schedule whose check would sample more values than one check samples (a long replay)"),
         801: ("state-mismatch", "a saved state of another program, loaded without replay or without a log to replay"),
         802: (
             "bad-state",

@@ -34,9 +34,12 @@ extension IR {
         return try program(from: doc, name: name, base: base)
     }
 
-    public static func program(from doc: JSONValue, name: String, base: Double? = nil) throws(IRLoadError)
-        -> CompiledProgram
-    {
+    /// `checkingRanges: false` is for a document this process rendered from a checked program at its own base
+    /// (an emitter reading the tree): its outputs were sampled for values out of range when it was checked, and
+    /// the tree it reads back is the same, so they are not sampled (or replayed) again.
+    public static func program(
+        from doc: JSONValue, name: String, base: Double? = nil, checkingRanges: Bool = true
+    ) throws(IRLoadError) -> CompiledProgram {
         guard case .number(let v)? = doc["ramp_ir"] else {
             throw .malformed(LoadError(path: name, message: "not a Ramp IR document (no \"ramp_ir\" version)"))
         }
@@ -56,7 +59,7 @@ extension IR {
                     path: name,
                     message: "IR version \(fmt(v)) is not supported (this Ramp reads versions 1 to \(version))"))
         }
-        var reader = Reader(name: name)
+        var reader = Reader(name: name, checkingRanges: checkingRanges)
         return try reader.program(doc, base: base)
     }
 }
@@ -96,6 +99,7 @@ private struct Reader {
     }
 
     let name: String
+    let checkingRanges: Bool
     var path: [String] = []
     /// Builds each part through the builtins, at the base being built (set per document).
     var checker = Checker(file: SourceFile(name: "", text: ""), options: CheckOptions())
@@ -103,7 +107,10 @@ private struct Reader {
     /// How many sequences enclose the one being read: only an output's own can have phases built at entry.
     var sequenceDepth = 0
 
-    init(name: String) { self.name = name }
+    init(name: String, checkingRanges: Bool) {
+        self.name = name
+        self.checkingRanges = checkingRanges
+    }
 
     func fail(_ message: String) -> IRLoadError {
         .malformed(LoadError(path: name, message: (path.isEmpty ? "" : path.joined(separator: ".") + ": ") + message))
@@ -191,7 +198,7 @@ private struct Reader {
             }
             return try CompiledProgram.assemble(
                 settings: settings, lr: lr, momentum: momentum, others: others, source: source,
-                guards: guards, libraryOutputs: library)
+                guards: guards, libraryOutputs: library, checkingRanges: checkingRanges)
         } catch {
             throw .diagnostics(DiagnosticError(error.diagnostic.map { [$0] } ?? []), source)
         }

@@ -9,27 +9,32 @@
 /// (LambdaLR, OneCycleLR, CyclicLR, warm restarts) do. A product of factors
 /// is the same only when every member multiplies (floor 0).
 public struct Chained: Sendable {
-    public struct Member: Sendable {
+    /// A member is read at every step of a replay: as a class, a step takes a reference to it rather than a
+    /// copy of its trees.
+    public final class Member: Sendable {
         public let body: Node
         /// nil: the member sets the rate.
         public let floor: Double?
         /// The body's height above its floor, where its shape gives it without
         /// the cancellation of `s(t) - floor` (a cosine over its own minimum):
         /// the ratio torch's cosine step takes is then exact to a rounding.
-        public private(set) var height: Node?
+        public let height: Node?
         /// The height's cosine, where the body's value is its floor plus that height to the bit (a cosine
         /// over its own minimum, that minimum not −0): a step then evaluates one cosine, not two, and reads it
         /// without walking the tree.
         let heightCosine: Cosine?
+        /// The body when it is one shape (torch's chainable schedulers are): a step reads it without walking
+        /// the tree.
+        let shape: (any Primitive)?
         /// For a running product (times a number), `f` of `running_product(f)`:
         /// from step 1 its ratio is `f(t)`, torch's MultiplicativeLR step,
         /// which costs one evaluation rather than a replay of the product.
-        public private(set) var factor: Node?
+        public let factor: Node?
 
         public init(body: Node, floor: Double?) {
             self.body = body
             self.floor = floor
-            var heightCosine: Cosine?
+            var factor: Node?
             if floor == 0 {
                 switch body {
                 case .runningProduct(let f): factor = f
@@ -37,6 +42,10 @@ public struct Chained: Sendable {
                 default: break
                 }
             }
+            self.factor = factor
+            if case .primitive(let p, _) = body { shape = p } else { shape = nil }
+            var height: Node?
+            var heightCosine: Cosine?
             if let floor, case .primitive(let c as Cosine, let symbols) = body, c.min == floor {
                 var above = c
                 above.from = c.from - c.min
@@ -52,6 +61,7 @@ public struct Chained: Sendable {
                 // min is −0 too.
                 if !(c.min == 0 && c.min.sign == .minus) { heightCosine = above }
             }
+            self.height = height
             self.heightCosine = heightCosine
         }
 
@@ -64,7 +74,7 @@ public struct Chained: Sendable {
                 let e = heightCosine.value(at: t)
                 return (floor + e, e)
             }
-            let v = body.evaluate(at: t, slots, running, key)
+            let v = shape?.value(at: t) ?? body.evaluate(at: t, slots, running, key)
             return (v, height?.evaluate(at: t, slots) ?? (v - (floor ?? 0)))
         }
 
@@ -171,7 +181,7 @@ public struct Chained: Sendable {
                     continue
                 }
                 guard members[i].floor != nil else {
-                    x = members[i].body.evaluate(at: k, slots, running, memberKey)
+                    x = members[i].shape?.value(at: k) ?? members[i].body.evaluate(at: k, slots, running, memberKey)
                     run.previous[i] = x
                     continue
                 }

@@ -5,7 +5,19 @@ extension CompiledProgram {
     /// the companion momentum.
     static func assemble(
         settings: Settings, lr: Node, momentum: Node?, others: [(String, Node)] = [], source: SourceFile,
-        guards: [BaseGuard], warnings: [Diagnostic] = [], libraryOutputs: Set<String> = []
+        guards: [BaseGuard], warnings: [Diagnostic] = [], libraryOutputs: Set<String> = [],
+        checkingRanges: Bool = true
+    ) throws(CheckError) -> CompiledProgram {
+        try CheckBudget.bounded { () throws(CheckError) in
+            try assembleBounded(
+                settings: settings, lr: lr, momentum: momentum, others: others, source: source, guards: guards,
+                warnings: warnings, libraryOutputs: libraryOutputs, checkingRanges: checkingRanges)
+        }
+    }
+
+    private static func assembleBounded(
+        settings: Settings, lr: Node, momentum: Node?, others: [(String, Node)], source: SourceFile,
+        guards: [BaseGuard], warnings: [Diagnostic], libraryOutputs: Set<String>, checkingRanges: Bool
     ) throws(CheckError) -> CompiledProgram {
         var slots: [SlotState] = []
         var warnings = warnings
@@ -35,6 +47,7 @@ extension CompiledProgram {
         /// An output a library's constructor writes passes as the library gives it: outside its range
         /// (negative, above 1, growing without bound) is a warning.
         func check(_ seq: PhaseSequence, _ name: String, what: String, range: OutputRange) throws(CheckError) {
+            guard checkingRanges else { return }
             guard libraryOutputs.contains(name) else {
                 return try checkRates(
                     seq, what: what, range: range, offset: 0, total: settings.total, slots, others: ranges)
@@ -42,8 +55,11 @@ extension CompiledProgram {
             do throws(CheckError) {
                 try checkRates(seq, what: what, range: range, offset: 0, total: settings.total, slots, others: ranges)
             } catch {
-                guard let d = error.diagnostic else { throw error }
-                warnings.append(.warning(.libraryAllows(DiagnosticMessage(d)), at: d.range))
+                // A check that stopped at its budget stops the language server's as it stops any other; past
+                // the most one check samples, the library's output passes with that said.
+                guard let d = error.diagnostic, d.kind != .checkBudget else { throw error }
+                let message = DiagnosticMessage(d)
+                warnings.append(.warning(d.kind == .checkLimit ? message : .libraryAllows(message), at: d.range))
             }
         }
         try check(lrSeq, "lr", what: "rate", range: .nonNegative)
@@ -53,11 +69,13 @@ extension CompiledProgram {
             output = .explicit(mSeq)
         } else if let first = Node.sequence(lrSeq).firstMomentum {
             output = .companion(initial: first)
+        }
+        if case .companion = output, checkingRanges {
             // The momentum one-cycle and cyclic shapes move is checked as a scheduled momentum is.
             let node = Node.sequence(lrSeq)
             let horizon = min(settings.total ?? 1_000_000, lrSeq.staticDuration ?? 1_000_000)
             guard CheckBudget.allows(steps: samplePoints(horizon).count, of: node) else {
-                throw .error(.checkBudget(CheckBudget.current?.limit ?? 0), at: lrSeq.phases[0].range)
+                throw .error(CheckBudget.refusal, at: lrSeq.phases[0].range)
             }
             var t = 0
             while t < horizon {
@@ -125,7 +143,7 @@ extension CompiledProgram {
     ) throws(CheckError) -> (step: Int, why: String)? {
         let points = samplePoints(horizon)
         guard CheckBudget.allows(body, points: points) else {
-            throw .error(.checkBudget(CheckBudget.current?.limit ?? 0), at: place)
+            throw .error(CheckBudget.refusal, at: place)
         }
         var values: [Double]
         if body.hasRunningValue, let cut = points.firstIndex(where: { $0 >= 4096 }) {
@@ -139,7 +157,7 @@ extension CompiledProgram {
         guard let j = values.firstIndex(where: { range.violation($0) != nil }) else { return nil }
         let span = Array((j > 0 ? points[j - 1] + 1 : 0)...points[j])
         guard CheckBudget.allows(body, points: span) else {
-            throw .error(.checkBudget(CheckBudget.current?.limit ?? 0), at: place)
+            throw .error(CheckBudget.refusal, at: place)
         }
         let spanValues = body.values(at: span, slots)
         let k = spanValues.firstIndex { range.violation($0) != nil } ?? span.count - 1

@@ -1,10 +1,11 @@
 /// How much sampling one check may do. The checker samples each phase at a
 /// few hundred steps up to a million, and a running value (`chained`,
 /// `running_product`) replays every step up to its last sample, so a line
-/// of text can ask for billions of values. `ramp check` and the compiler take
-/// the time a program needs; the language server, which must answer within
-/// a frame, checks each version of a document under a budget, and a check
-/// that runs out of it stops with R0702 at the phase it was sampling.
+/// of text can ask for billions of values. Every check has a budget: the
+/// language server, which must answer within a frame, checks each version of
+/// a document under a small one, and a check that runs out of it stops with
+/// R0702 at the phase it was sampling; any other check (`ramp check`, the
+/// compiler, an IR document loaded) stops with R0712 past `oneCheck`.
 ///
 /// The cost of sampling a tree is counted before it is computed: its nodes
 /// times the steps it is evaluated at. A class, so the cost of the whole
@@ -13,11 +14,43 @@
 public final class CheckBudget: @unchecked Sendable {
     /// The values the language server samples in one check: a few tens of milliseconds.
     public static let languageServer = 2_000_000
+    /// The values any other check samples: a quarter of a second or so in a release build, so that every
+    /// program of a kilobyte is checked within a second. A chain of a few members replays its million steps
+    /// well within it.
+    public static let oneCheck = 10_000_000
 
     public let limit: Int
     public private(set) var spent = 0
+    /// The language server's budget, which stops a check with a warning that `ramp check` goes on.
+    let isLanguageServers: Bool
 
-    public init(limit: Int) { self.limit = limit }
+    public init(limit: Int) {
+        self.limit = limit
+        isLanguageServers = true
+    }
+
+    private init(oneCheck limit: Int) {
+        self.limit = limit
+        isLanguageServers = false
+    }
+
+    /// The refusal of a check that ran out of its budget.
+    static var refusal: DiagnosticMessage {
+        guard let budget = current else { return .checkLimit(oneCheck) }
+        return budget.isLanguageServers ? .checkBudget(budget.limit) : .checkLimit(budget.limit)
+    }
+
+    /// Runs a check under `oneCheck`, unless it runs under a budget already.
+    static func bounded<T>(_ check: () throws(CheckError) -> T) throws(CheckError) -> T {
+        guard current == nil else { return try check() }
+        do {
+            return try CheckBudget(oneCheck: oneCheck).run { () throws(CheckError) in try check() }
+        } catch let error as CheckError {
+            throw error
+        } catch {
+            preconditionFailure("a check throws CheckError")
+        }
+    }
 
     /// True once some sampling was refused.
     public var isExhausted: Bool { spent > limit }

@@ -95,21 +95,41 @@ public enum Table {
 
     /// Reads a metric file: one number per line; line i is the metric at the
     /// end of step i. Blank lines and `-` mean no evaluation at that step.
-    public static func parseMetrics(_ text: String, name: String) throws(LoadError) -> [Double?] {
+    /// Lines end at LF, CRLF or a lone CR; a line that is none of these is refused at its place, as every
+    /// Ramp error is shown.
+    public static func parseMetrics(_ text: String, name: String) throws(MetricsError) -> [Double?] {
         var out: [Double?] = []
-        // Split on any line break: "\r\n" is one Character in Swift, so splitting on "\n" alone misses it.
-        for (i, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
+        let bytes = Array(text.utf8)
+        var start = 0
+        while start <= bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != 0x0A, bytes[end] != 0x0D { end += 1 }
+            let next =
+                end < bytes.count && bytes[end] == 0x0D && end + 1 < bytes.count && bytes[end + 1] == 0x0A
+                ? end + 2 : end + 1
+            // The line without the spaces and tabs around it, as byte offsets.
+            var lo = start
+            var hi = end
+            while lo < hi, bytes[lo] == 0x20 || bytes[lo] == 0x09 { lo += 1 }
+            while hi > lo, bytes[hi - 1] == 0x20 || bytes[hi - 1] == 0x09 { hi -= 1 }
+            let line = String(decoding: bytes[lo..<hi], as: UTF8.self)
             if line.isEmpty || line == "-" {
                 out.append(nil)
-                continue
+            } else if let x = Double(line) ?? (line.lowercased() == "nan" ? .nan : nil) {
+                out.append(x)
+            } else {
+                let file = SourceFile(name: name, text: text)
+                let diagnostic = Diagnostic.error(.metricsLine(line), at: SourceRange(lo, hi))
+                throw MetricsError(description: DiagnosticPrinter.render(diagnostic, in: file))
             }
-            guard let x = Double(line) ?? (line.lowercased() == "nan" ? .nan : nil) else {
-                throw LoadError(path: "\(name):\(i + 1)", message: "expected a number, found '\(line)'")
-            }
-            out.append(x)
+            start = next
         }
         while let last = out.last, last == nil { out.removeLast() }
         return out
     }
+}
+
+/// A metrics file refused at its line, rendered as every Ramp error is: located, then the line with a caret.
+public struct MetricsError: Error, CustomStringConvertible, Sendable {
+    public var description: String
 }

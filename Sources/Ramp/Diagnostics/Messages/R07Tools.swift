@@ -10,6 +10,14 @@ extension DiagnosticMessage {
             "checking stopped here: the schedule needs more than \(grouped(limit)) values sampled, "
                 + "the language server's budget for one check; `ramp check` checks it whole")
     }
+
+    static func checkLimit(_ limit: Int) -> Self {
+        .init(
+            .checkLimit,
+            "checking stopped here: the schedule needs more than \(grouped(limit)) values sampled, the most one "
+                + "check samples (a replayed `chained` or running product is evaluated at each of its "
+                + "\(grouped(CompiledProgram.horizon)) steps, each of its parts)")
+    }
 }
 
 /// R07: law files and loss logs, refused at their place.
@@ -33,6 +41,9 @@ extension DiagnosticMessage {
         .init(.badLossLog, "step \(step) does not follow step \(last)")
     }
     static let logNoRows = DiagnosticMessage(.badLossLog, "no rows")
+    static func metricsLine(_ line: String) -> Self {
+        .init(.badMetricsFile, "expected a number, a blank line or `-` (no metric), found \(quoted(line))")
+    }
 }
 
 /// R07: the options of `ramp law` and `ramp find-lr`, checked before any work.

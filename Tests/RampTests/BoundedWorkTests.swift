@@ -191,13 +191,13 @@ import Testing
             #expect(
                 DiagnosticPrinter.render(error.diagnostics, in: file) == """
                     t.ramp:1:15: error[R0702]: checking stopped here: the schedule needs more than 264 values sampled, \
-                    the language server's budget for one check; `ramp check` checks it whole
+                    the language server's budget for one check; `ramp check` samples up to 10,000,000
                     warmup 5 then cosine(T=1000)
                                   ^~~~~~~~~~~~~~
                     """)
         }
         #expect(short.isExhausted)
-        // Without a budget (`ramp check`, the compiler) nothing stops.
+        // Under the budget of any other check (`ramp check`, the compiler), 10,000,000 values, nothing stops.
         #expect(throws: Never.self) { try Compiler.compile(file) }
     }
 
@@ -212,13 +212,14 @@ import Testing
         #expect(
             diagnostics.first?["message"]?.text
                 == "checking stopped here: the schedule needs more than 2,000,000 values sampled, the language "
-                + "server's budget for one check; `ramp check` checks it whole")
+                + "server's budget for one check; `ramp check` samples up to 10,000,000")
         let hover = lsp.at("textDocument/hover", 1, 2)
         let text = hover.result?["contents"]?["value"]?.text ?? ""
         #expect(
             text.hasSuffix(
                 "\n\n---\n\nNot checked whole: checking stopped here: the schedule needs more than 2,000,000 "
-                    + "values sampled, the language server's budget for one check; `ramp check` checks it whole"))
+                    + "values sampled, the language server's budget for one check; `ramp check` samples up to "
+                    + "10,000,000"))
         // With a total the horizon is short, and the program is checked whole.
         let bounded = lsp.open(
             "base 0.1\ntotal 1000\nchained([base * running_product(0.9)])\n", uri: "file:///w/b.ramp")

@@ -8,7 +8,8 @@ extension DiagnosticMessage {
         .init(
             .checkBudget,
             "checking stopped here: the schedule needs more than \(grouped(limit)) values sampled, "
-                + "the language server's budget for one check; `ramp check` checks it whole")
+                + "the language server's budget for one check; `ramp check` samples up to "
+                + "\(grouped(CheckBudget.oneCheck))")
     }
 
     static func checkLimit(_ limit: Int) -> Self {

@@ -102,11 +102,12 @@ python-check: build
 SECONDS ?= 60
 # A fixed seed makes a run repeatable: CI replays the sequence checked here; pass FUZZ_SEED=0 for a random one.
 FUZZ_SEED ?= 1
-# An input that takes longer than this many seconds is a finding. The harness checks each program six times
-# (compiled, rebased, checked afresh, loaded from its IR, emitted twice) under AddressSanitizer, built whole-module
-# as the release is. The slowest seed, torch's ChainedScheduler of a cosine and an exponential, replays the
-# checker's 1,000,000 steps twice: 0.55 s here within a run, 0.8 s as a process's first input. FUZZ_TIMEOUT=1 is
-# the bar a 10-minute run of each part meets; the default leaves room for a slower machine.
+# An input that takes longer than this many seconds is a finding. Under AddressSanitizer, built whole-module as
+# the release is, the harness checks each program in full three times (compiled, rebased, checked afresh at another
+# base), once more under the language server's budget, and reads its IR back as the emitters do. The chained seeds
+# replay the checker's 1,000,000 steps there: about 0.5 s a run for the slowest, and about 1 s for a chain that
+# stays in range at both bases, whose every check replays it. FUZZ_TIMEOUT=1 is the bar a 10-minute run of each
+# part is held to; the default leaves room for a slower machine.
 FUZZ_TIMEOUT ?= 30
 FUZZ_DIR = .build/fuzz
 FUZZ_PARTS ?= programs,configs,state,metrics,lsp

@@ -61,8 +61,8 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     // The IR is the contract: the program built from it steps identically,
     // and at another base it equals a fresh check at that base.
     let ir = IR.document(program).render()
-    // Read back as an emitter reads it: the program was checked above, so its rates are not sampled again (the
-    // rebase below samples them at another base, as a fresh check does).
+    // Read back as an emitter reads it: the program was checked above, so its rates are not range-checked
+    // again (the rebase below checks them at another base, as a fresh check does).
     let rebuilt = try! IR.program(from: JSONValue.parse(ir), name: "fuzz", checkingRanges: false)
     precondition(IR.document(rebuilt).render() == ir, "the IR does not round-trip")
     var r = Scheduler(rebuilt)

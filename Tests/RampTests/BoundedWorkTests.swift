@@ -93,8 +93,7 @@ import Testing
     @Test func aReplayPastTheMostOneCheckSamplesStopsThere() throws {
         let message =
             "checking stopped here: the schedule needs more than 10,000,000 values sampled, the most one check "
-            + "samples (a replayed `chained` or running product is evaluated at each of its 1,000,000 steps, each of "
-            + "its parts)"
+            + "samples (a replayed `chained` or running product counts each of its parts at every step)"
         let native = (3..<15).map { "chainable(cosine(T=\($0), min=0.01, periodic=true), 0.01)" }
         let refused = rendered("base 0.1\nchained([\(native.joined(separator: ", "))])")
         #expect(refused.split(separator: "\n").first == "t.ramp:2:1: error[R0712]: \(message)"[...])
@@ -103,6 +102,11 @@ import Testing
         #expect(p.warnings.map(\.kind) == [.checkLimit])
         #expect(p.warnings.map(\.message) == [message])
         #expect(p.warnings.first?.range.start == 9)
+        // Each layer's rate is the same chain: once the library's rate has stopped at the budget, with its
+        // warning, the layers after it are not sampled, nor refused.
+        let layered = try compiled(
+            "base 0.1\nlayer_decay(0.5, layers=2)\ntorch.ChainedScheduler([\(torch.joined(separator: ", "))])")
+        #expect(layered.warnings.map(\.kind) == [.checkLimit])
         // Two members are replayed over their million steps, well within it.
         #expect(throws: Never.self) {
             try compiled(

@@ -206,6 +206,14 @@ import Testing
                   x 1
                   ^~~
                 """)
+        // A lone CR ends a line where the error is placed too.
+        let lone = #expect(throws: MetricsError.self) { try Table.parseMetrics("0.5\rabc\r", name: "m.txt") }
+        #expect(
+            lone?.description == """
+                m.txt:2:1: error[R0711]: expected a number, a blank line or `-` (no metric), found 'abc'
+                abc
+                ^~~
+                """)
     }
 
     /// LLM Foundry's finetuning YAMLs (7b_dolly_sft.yaml) warm up over `0ba`: Composer's warmup branch is never

@@ -24,23 +24,18 @@ public enum Python {
     public static func module(_ document: JSONValue, name: String = "IR", layout: Layout = .standalone) throws
         -> String
     {
-        try module(document, name: name, layout: layout, checkingRanges: true)
-    }
-
-    /// The module for a checked program, generated from its IR like every emitter's output. The tree is its
-    /// own, so its rates, checked already, are not sampled again.
-    public static func module(_ program: CompiledProgram, layout: Layout = .standalone) throws -> String {
-        try module(IR.document(program), name: program.source.name, layout: layout, checkingRanges: false)
-    }
-
-    private static func module(_ document: JSONValue, name: String, layout: Layout, checkingRanges: Bool) throws
-        -> String
-    {
         let program: CompiledProgram
-        do { program = try IR.program(from: document, name: name, checkingRanges: checkingRanges) } catch {
+        do { program = try IR.program(from: document, name: name) } catch {
             throw ModuleError(description: error.description)
         }
         return try emit(program, layout: layout)
+    }
+
+    /// The module for a checked program, generated from its IR like every emitter's output.
+    public static func module(_ program: CompiledProgram, layout: Layout = .standalone) throws -> String {
+        let read: CompiledProgram
+        do { read = try IR.readBack(program) } catch { throw ModuleError(description: error.description) }
+        return try emit(read, layout: layout)
     }
 
     /// The layout `ramp compile --to python` writes by default: imported when

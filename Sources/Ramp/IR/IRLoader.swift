@@ -34,9 +34,14 @@ extension IR {
         return try program(from: doc, name: name, base: base)
     }
 
+    /// A checked program's tree read back, as every emitter reads its input: only what the IR carries.
+    static func readBack(_ checked: CompiledProgram) throws(IRLoadError) -> CompiledProgram {
+        try program(from: document(checked), name: checked.source.name, checkingRanges: false)
+    }
+
     /// `checkingRanges: false` is for a document this process rendered from a checked program at its own base
-    /// (an emitter reading the tree): its outputs were sampled for values out of range when it was checked, and
-    /// the tree it reads back is the same, so they are not sampled (or replayed) again.
+    /// (`readBack`): its outputs were checked for values out of range when it was, and the tree read back is the
+    /// same, so they are not range-checked (nor a chain replayed for it) again.
     public static func program(
         from doc: JSONValue, name: String, base: Double? = nil, checkingRanges: Bool = true
     ) throws(IRLoadError) -> CompiledProgram {

@@ -74,8 +74,15 @@ public struct Chained: Sendable {
                 let e = heightCosine.value(at: t)
                 return (floor + e, e)
             }
-            let v = shape?.value(at: t) ?? body.evaluate(at: t, slots, running, key)
+            let v = value(at: t, slots, running, key)
             return (v, height?.evaluate(at: t, slots) ?? (v - (floor ?? 0)))
+        }
+
+        /// The body's value at step t: its shape's, or the tree's.
+        @inline(__always) func value(
+            at t: Double, _ slots: [SlotState], _ running: RunningValues?, _ key: UInt64
+        ) -> Double {
+            shape?.value(at: t) ?? body.evaluate(at: t, slots, running, key)
         }
 
         /// The rate `x` as this member, which has a floor, moves it at a step where its value is `v` and its
@@ -174,19 +181,19 @@ public struct Chained: Sendable {
         var x = run.x
         var k = run.k
         while k <= t {
-            for i in members.indices {
+            for (i, m) in members.enumerated() {
                 let memberKey = RunningValues.key(key, UInt64(i))
-                if k > 0, let f = members[i].factor {
+                if k > 0, let f = m.factor {
                     x *= f.evaluate(at: k, slots, running, RunningValues.key(memberKey, 1))
                     continue
                 }
-                guard members[i].floor != nil else {
-                    x = members[i].shape?.value(at: k) ?? members[i].body.evaluate(at: k, slots, running, memberKey)
+                guard m.floor != nil else {
+                    x = m.value(at: k, slots, running, memberKey)
                     run.previous[i] = x
                     continue
                 }
-                let (v, e) = members[i].valueAndExcess(at: k, slots, running, memberKey)
-                x = members[i].moved(x, value: v, excess: e, previous: run.previous[i], lastExcess: run.excess[i])
+                let (v, e) = m.valueAndExcess(at: k, slots, running, memberKey)
+                x = m.moved(x, value: v, excess: e, previous: run.previous[i], lastExcess: run.excess[i])
                 run.excess[i] = e
                 run.previous[i] = v
             }

@@ -46,8 +46,11 @@ extension CompiledProgram {
         let ranges = try outputRanges(named, total: settings.total, slots)
         /// An output a library's constructor writes passes as the library gives it: outside its range
         /// (negative, above 1, growing without bound) is a warning.
+        // Once a library's output has stopped at the most one check samples, with its warning, no output after
+        // it is sampled: the budget is spent, and the warning says where checking stopped.
+        var stopped = false
         func check(_ seq: PhaseSequence, _ name: String, what: String, range: OutputRange) throws(CheckError) {
-            guard checkingRanges else { return }
+            guard checkingRanges, !stopped else { return }
             guard libraryOutputs.contains(name) else {
                 return try checkRates(
                     seq, what: what, range: range, offset: 0, total: settings.total, slots, others: ranges)
@@ -59,7 +62,8 @@ extension CompiledProgram {
                 // the most one check samples, the library's output passes with that said.
                 guard let d = error.diagnostic, d.kind != .checkBudget else { throw error }
                 let message = DiagnosticMessage(d)
-                warnings.append(.warning(d.kind == .checkLimit ? message : .libraryAllows(message), at: d.range))
+                stopped = d.kind == .checkLimit
+                warnings.append(.warning(stopped ? message : .libraryAllows(message), at: d.range))
             }
         }
         try check(lrSeq, "lr", what: "rate", range: .nonNegative)
@@ -70,7 +74,7 @@ extension CompiledProgram {
         } else if let first = Node.sequence(lrSeq).firstMomentum {
             output = .companion(initial: first)
         }
-        if case .companion = output, checkingRanges {
+        if case .companion = output, checkingRanges, !stopped {
             // The momentum one-cycle and cyclic shapes move is checked as a scheduled momentum is.
             let node = Node.sequence(lrSeq)
             let horizon = min(settings.total ?? 1_000_000, lrSeq.staticDuration ?? 1_000_000)

@@ -5,7 +5,9 @@
 /// language server, which must answer within a frame, checks each version of
 /// a document under a small one, and a check that runs out of it stops with
 /// R0702 at the phase it was sampling; any other check (`ramp check`, the
-/// compiler, an IR document loaded) stops with R0712 past `oneCheck`.
+/// compiler, an IR document loaded) stops with R0712 past `oneCheck`, an
+/// error, or a warning where the output is a library's (whose rates Ramp
+/// passes on unchecked past it).
 ///
 /// The cost of sampling a tree is counted before it is computed: its nodes
 /// times the steps it is evaluated at. A class, so the cost of the whole
@@ -21,7 +23,7 @@ public final class CheckBudget: @unchecked Sendable {
 
     public let limit: Int
     public private(set) var spent = 0
-    /// The language server's budget, which stops a check with a warning that `ramp check` goes on.
+    /// Whether this is the language server's budget (R0702), not the one any other check has (R0712).
     let isLanguageServers: Bool
 
     public init(limit: Int) {

@@ -120,7 +120,8 @@ extension CompiledProgram {
         for (body, bound) in bodies {
             var horizon = bound ?? CompiledProgram.horizon
             if let total { horizon = min(horizon, max(1, total)) }
-            // Past the budget, the range is left out: the check stops at the next phase it samples.
+            // Past the budget, the range is left out: the check stops (or, for a library's output, warns) at the
+            // next phase it samples.
             let points = samplePoints(horizon)
             guard CheckBudget.allows(body, points: points) else { continue }
             for v in body.values(at: points, slots) where v.isFinite {

@@ -95,8 +95,8 @@ public enum Table {
 
     /// Reads a metric file: one number per line; line i is the metric at the
     /// end of step i. Blank lines and `-` mean no evaluation at that step.
-    /// Lines end at LF, CRLF or a lone CR; a line that is none of these is refused at its place, as every
-    /// Ramp error is shown.
+    /// Lines end at LF, CRLF or a lone CR; a line that is neither a number, blank nor `-` is refused at its
+    /// place, as every Ramp error is shown.
     public static func parseMetrics(_ text: String, name: String) throws(MetricsError) -> [Double?] {
         var out: [Double?] = []
         let bytes = Array(text.utf8)
@@ -118,7 +118,11 @@ public enum Table {
             } else if let x = Double(line) ?? (line.lowercased() == "nan" ? .nan : nil) {
                 out.append(x)
             } else {
-                let file = SourceFile(name: name, text: text)
+                // The error is placed by LF-ended lines: a lone CR is one, byte for byte.
+                let lines = bytes.indices.map { i in
+                    bytes[i] == 0x0D && (i + 1 == bytes.count || bytes[i + 1] != 0x0A) ? 0x0A : bytes[i]
+                }
+                let file = SourceFile(name: name, bytes: lines)
                 let diagnostic = Diagnostic.error(.metricsLine(line), at: SourceRange(lo, hi))
                 throw MetricsError(description: DiagnosticPrinter.render(diagnostic, in: file))
             }

@@ -16,8 +16,7 @@ extension DiagnosticMessage {
         .init(
             .checkLimit,
             "checking stopped here: the schedule needs more than \(grouped(limit)) values sampled, the most one "
-                + "check samples (a replayed `chained` or running product is evaluated at each of its "
-                + "\(grouped(CompiledProgram.horizon)) steps, each of its parts)")
+                + "check samples (a replayed `chained` or running product counts each of its parts at every step)")
     }
 }
 

@@ -26,7 +26,7 @@ public enum JAX {
     public static func module(_ program: CompiledProgram) throws -> String {
         let loaded: CompiledProgram
         do {
-            loaded = try IR.program(from: IR.document(program), name: program.source.name, checkingRanges: false)
+            loaded = try IR.readBack(program)
         } catch {
             throw ModuleError(description: error.description)
         }

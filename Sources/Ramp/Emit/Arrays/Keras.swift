@@ -17,7 +17,7 @@ public enum Keras {
     public static func module(_ program: CompiledProgram) throws -> String {
         let loaded: CompiledProgram
         do {
-            loaded = try IR.program(from: IR.document(program), name: program.source.name, checkingRanges: false)
+            loaded = try IR.readBack(program)
         } catch {
             throw JAX.ModuleError(description: error.description)
         }

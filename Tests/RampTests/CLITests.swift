@@ -321,7 +321,7 @@ func temporaryFile(_ contents: String, name: String = "p.ramp") throws -> String
         // Located, with its code, the line and a caret, as every Ramp error is.
         #expect(
             r.stderr
-                == "\(path):2:1: error[R0711]: expected a number, a blank line or `-` (no metric), found 'abc'\nabc\n^~~\n"
-        )
+                == "\(path):2:1: error[R0711]: expected a number, a blank line or `-` (no metric), found 'abc'\n"
+                + "abc\n^~~\n")
     }
 }

@@ -122,7 +122,8 @@ import Testing
         let negativeZero = Cosine(T: 10, from: -0.1, min: -0.0, exponent: 1, k: 1, periodic: true)
         let m = Chained.Member(body: .primitive(negativeZero, [:]), floor: -0.0)
         #expect(m.heightCosine == nil)
-        // Step 10 is the bottom of the period, where the body is −0 + (−0.1 × 0) = −0, and −0 + (0 + −0) is +0.
+        // Step 10 is the bottom of the period, where the body is −0 + (−0.1 × 0) = −0,
+        // and −0 + (0 + −0) is +0.
         #expect(m.valueAndExcess(at: 10, [], nil, 0).value.bitPattern == negativeZero.value(at: 10).bitPattern)
     }
 

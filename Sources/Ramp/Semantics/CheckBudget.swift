@@ -26,14 +26,12 @@ public final class CheckBudget: @unchecked Sendable {
     /// Whether this is the language server's budget (R0702), not the one any other check has (R0712).
     let isLanguageServers: Bool
 
-    public init(limit: Int) {
-        self.limit = limit
-        isLanguageServers = true
-    }
+    /// A budget of the language server's kind (R0702); every other check gets `oneCheck` from `bounded`.
+    public convenience init(limit: Int) { self.init(limit: limit, languageServers: true) }
 
-    private init(oneCheck limit: Int) {
+    private init(limit: Int, languageServers: Bool) {
         self.limit = limit
-        isLanguageServers = false
+        isLanguageServers = languageServers
     }
 
     /// The refusal of a check that ran out of its budget.
@@ -46,7 +44,7 @@ public final class CheckBudget: @unchecked Sendable {
     static func bounded<T>(_ check: () throws(CheckError) -> T) throws(CheckError) -> T {
         guard current == nil else { return try check() }
         do {
-            return try CheckBudget(oneCheck: oneCheck).run { () throws(CheckError) in try check() }
+            return try CheckBudget(limit: oneCheck, languageServers: false).run { () throws(CheckError) in try check() }
         } catch let error as CheckError {
             throw error
         } catch {

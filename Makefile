@@ -103,11 +103,10 @@ SECONDS ?= 60
 # A fixed seed makes a run repeatable: CI replays the sequence checked here; pass FUZZ_SEED=0 for a random one.
 FUZZ_SEED ?= 1
 # An input that takes longer than this many seconds is a finding. Under AddressSanitizer, built whole-module as
-# the release is, the harness checks each program in full three times (compiled, rebased, checked afresh at another
-# base), once more under the language server's budget, and reads its IR back as the emitters do. The chained seeds
-# replay the checker's 1,000,000 steps there: about 0.5 s a run for the slowest, and about 1 s for a chain that
-# stays in range at both bases, whose every check replays it. FUZZ_TIMEOUT=1 is the bar a 10-minute run of each
-# part is held to; the default leaves room for a slower machine.
+# the release is, the harness checks each program four times (compiled, rebased, checked afresh at another base,
+# and by the language server), each under a budget of sampled values (FuzzTarget.swift), and reads its IR back as
+# the emitters do. The budgets bound an input's time: the slowest, chains replayed up to them, take about 0.35 s.
+# FUZZ_TIMEOUT=1 is the bar a 10-minute run of each part is held to; the default leaves room for a slower machine.
 FUZZ_TIMEOUT ?= 30
 FUZZ_DIR = .build/fuzz
 FUZZ_PARTS ?= programs,configs,state,metrics,lsp

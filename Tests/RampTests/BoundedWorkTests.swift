@@ -205,6 +205,35 @@ import Testing
         #expect(throws: Never.self) { try Compiler.compile(file) }
     }
 
+    @Test func aLowerLimitPerCheckGivesEachCheckItsOwn() throws {
+        // The program samples 265 values (above). Under a limit of 265 a check passes, and the next check passes
+        // too: the limit is each check's, not spent across them. Under 264 the check stops where it would pass
+        // it, with R0712, the error of a check that is not the language server's.
+        let file = SourceFile(name: "t.ramp", text: "warmup 5 then cosine(T=1000)")
+        try CheckBudget.$perCheck.withValue(265) {
+            #expect(throws: Never.self) { try Compiler.compile(file) }
+            #expect(throws: Never.self) { try Compiler.compile(file) }
+        }
+        try CheckBudget.$perCheck.withValue(264) {
+            do {
+                _ = try Compiler.compile(file)
+                Issue.record("the check went past its limit")
+            } catch let error as DiagnosticError {
+                #expect(
+                    DiagnosticPrinter.render(error.diagnostics, in: file) == """
+                        t.ramp:1:15: error[R0712]: checking stopped here: the schedule needs more than 264 values \
+                        sampled, the most one check samples (a replayed `chained` or running product counts each of \
+                        its parts at every step)
+                        warmup 5 then cosine(T=1000)
+                                      ^~~~~~~~~~~~~~
+                        """)
+            }
+        }
+        // Outside the scope, a check has the 10,000,000 values again.
+        #expect(CheckBudget.perCheck == 10_000_000)
+        #expect(throws: Never.self) { try Compiler.compile(file) }
+    }
+
     @Test func theLanguageServerSaysWhereItsCheckStopped() throws {
         // Without a total, a chained running product is replayed over a million steps: past the budget.
         var lsp = LSPSession.started()

@@ -20,13 +20,17 @@ public final class CheckBudget: @unchecked Sendable {
     /// program of a kilobyte is checked within a second. A chain of a few members replays its million steps
     /// well within it.
     public static let oneCheck = 10_000_000
+    /// The values each check that `bounded` runs may sample: `oneCheck`, unless a caller sets a lower limit for
+    /// the checks it runs. The fuzz harness does: under its sanitizer a value costs several times what it costs
+    /// in a release build, and it checks each input four times.
+    @TaskLocal public static var perCheck = oneCheck
 
     public let limit: Int
     public private(set) var spent = 0
     /// Whether this is the language server's budget (R0702), not the one any other check has (R0712).
     let isLanguageServers: Bool
 
-    /// A budget of the language server's kind (R0702); every other check gets `oneCheck` from `bounded`.
+    /// A budget of the language server's kind (R0702); every other check gets `perCheck` from `bounded`.
     public convenience init(limit: Int) { self.init(limit: limit, languageServers: true) }
 
     private init(limit: Int, languageServers: Bool) {
@@ -36,15 +40,15 @@ public final class CheckBudget: @unchecked Sendable {
 
     /// The refusal of a check that ran out of its budget.
     static var refusal: DiagnosticMessage {
-        guard let budget = current else { return .checkLimit(oneCheck) }
+        guard let budget = current else { return .checkLimit(perCheck) }
         return budget.isLanguageServers ? .checkBudget(budget.limit) : .checkLimit(budget.limit)
     }
 
-    /// Runs a check under `oneCheck`, unless it runs under a budget already.
+    /// Runs a check under a budget of its own (`perCheck`), unless it runs under a budget already.
     static func bounded<T>(_ check: () throws(CheckError) -> T) throws(CheckError) -> T {
         guard current == nil else { return try check() }
         do {
-            return try CheckBudget(limit: oneCheck, languageServers: false).run { () throws(CheckError) in try check() }
+            return try CheckBudget(limit: perCheck, languageServers: false).run { () throws(CheckError) in try check() }
         } catch let error as CheckError {
             throw error
         } catch {

@@ -194,15 +194,13 @@ extension PhaseSequence {
     func build(_ i: Int, _ entry: EntryState) -> BuiltPhase? {
         guard let plan = phases[i].entry else { return nil }
         if entry.held { return entry.heldBody(plan) }
-        guard var body = phases[i].body.instantiated(entry.values, plan) else { return nil }
+        guard let body = phases[i].body.instantiated(entry.values, plan) else { return nil }
         if plan.role == .warmup, i + 1 < phases.count {
             // The warmup rises to where the next phase will begin, built from the same values.
-            guard let next = phases[i + 1].body.instantiated(entry.values, plan),
-                case .primitive(let p, let symbols) = body, var w = p as? Warmup
+            guard let next = phases[i + 1].body.instantiated(entry.values, plan), next.initialValue.isFinite,
+                let rising = body.risingWarmup(to: next)
             else { return nil }
-            w.to = next.initialValue
-            guard w.to.isFinite else { return nil }
-            body = .primitive(w, symbols)
+            return BuiltPhase(rising)
         }
         return BuiltPhase(body)
     }

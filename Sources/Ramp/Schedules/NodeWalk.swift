@@ -79,6 +79,16 @@ extension Node {
     /// The value at local step 0 with every part in its initial state: what a
     /// warmup before this schedule rises to, and a restart's peak.
     var initialValue: Double { value(at: 0, []) }
+
+    /// This body, when it is a warmup with no target of its own, rising to where `next` begins. The target is
+    /// `next`'s start, at whatever base `next` is built, so it no longer follows the base by itself. The checker
+    /// takes it here for a phase built once, and a phase built at entry for the values fixed there.
+    func risingWarmup(to next: Node) -> Node? {
+        guard case .primitive(let p, var symbols) = self, var w = p as? Warmup, w.implicitTarget else { return nil }
+        w.to = next.initialValue
+        symbols["to"] = nil
+        return .primitive(w, symbols)
+    }
 }
 
 extension Node {

@@ -194,13 +194,7 @@ extension Phase {
     /// A warmup with no target of its own rises to where the next phase starts.
     static func resolveImplicitTargets(_ phases: inout [Phase]) {
         for i in phases.indices.dropLast() {
-            if case .primitive(let p, let symbols) = phases[i].body, var w = p as? Warmup, w.implicitTarget {
-                w.to = phases[i + 1].body.initialValue
-                // The target is the next phase's, at whatever base that phase is built.
-                var s = symbols
-                s["to"] = nil
-                phases[i].body = .primitive(w, s)
-            }
+            if let rising = phases[i].body.risingWarmup(to: phases[i + 1].body) { phases[i].body = rising }
         }
     }
 }

@@ -23,7 +23,7 @@ public final class CheckBudget: @unchecked Sendable {
     /// The values each check that `bounded` runs may sample: `oneCheck`, unless a caller sets a lower limit for
     /// the checks it runs. The fuzz harness does: under its sanitizer a value costs several times what it costs
     /// in a release build, and it checks each input four times.
-    @TaskLocal public static var perCheck = oneCheck
+    @TaskLocal static var perCheck = oneCheck
 
     public let limit: Int
     public private(set) var spent = 0

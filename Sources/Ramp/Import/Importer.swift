@@ -236,7 +236,10 @@ struct ConfigReader {
     /// A config value as Ramp writes it: numbers exactly, strings quoted, lists.
     func literal(_ v: JSONValue, _ key: String) throws(CheckError) -> String {
         switch v {
-        case .number(let x): return fmt(x)
+        case .number(let x):
+            // YAML's `.nan` is refused here, at its line: in the Ramp written, its place would be lost.
+            guard !x.isNaN else { throw fail(key, .expectedFiniteNumber(x)) }
+            return fmt(x)
         case .bool(let b): return b ? "true" : "false"
         case .null: return "None"
         case .string(let s):

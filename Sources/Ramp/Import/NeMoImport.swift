@@ -12,6 +12,7 @@ extension ConfigReader {
         let doc = try interpolated(raw, root: raw, path: "", depth: 0)
         guard case .object? = doc["model"]?["optim"] else { throw fail("", .nemoNeedsOptim) }
         guard case .number(let lr)? = doc["model"]?["optim"]?["lr"] else { throw fail("model.optim", .nemoNeedsLr) }
+        guard lr.isFinite else { throw fail("model.optim.lr", .expectedFiniteNumber(lr)) }
         guard case .object(let sched)? = doc["model"]?["optim"]?["sched"] else {
             throw fail("model.optim", .nemoNeedsSched)
         }

@@ -144,6 +144,11 @@ extension DiagnosticMessage {
 
     static let expectedNumber = DiagnosticMessage(.badConfig, "expected a number")
 
+    /// YAML's `.nan` and `.inf` are numbers to a YAML reader, never a rate; NaN is never an argument either.
+    static func expectedFiniteNumber(_ x: Double) -> Self {
+        .init(.badConfig, "expected a finite number, got \(fmt(x))")
+    }
+
     static let expectedNumbers = DiagnosticMessage(.badConfig, "expected numbers")
 
     static let expectedWholeNumber = DiagnosticMessage(.badConfig, "expected a whole number")

@@ -139,31 +139,37 @@ import Testing
     /// at their line, not in the Ramp the import writes; one the schedule does not read (`loss_cap: .nan`,
     /// above) is left alone.
     @Test func nonFiniteNumbersAreRefusedWhereTheyAre() {
-        let rate = "max_duration: 10ba\noptimizers:\n  adamw:\n    lr: .nan\nschedulers:\n  - constant\n"
-        #expect(
-            Self.refused(rate, "n.yaml") == """
+        let cases: [(name: String, yaml: String, refusal: String)] = [
+            (
+                "n.yaml", "max_duration: 10ba\noptimizers:\n  adamw:\n    lr: .nan\nschedulers:\n  - constant\n",
+                """
                 n.yaml:4:5: error[R0601]: optimizers.adamw.lr: expected a finite number, got nan
                     lr: .nan
                     ^~
-                """)
-        let nemo =
-            "model:\n  optim:\n    name: adamw\n    lr: .inf\n    sched:\n      name: CosineAnnealing\n"
-            + "      warmup_steps: 10\ntrainer:\n  max_steps: 100\n"
-        #expect(
-            Self.refused(nemo, "nemo.yaml") == """
+                """
+            ),
+            (
+                "nemo.yaml",
+                "model:\n  optim:\n    name: adamw\n    lr: .inf\n    sched:\n      name: CosineAnnealing\n"
+                    + "      warmup_steps: 10\ntrainer:\n  max_steps: 100\n",
+                """
                 nemo.yaml:4:5: error[R0601]: model.optim.lr: expected a finite number, got inf
                     lr: .inf
                     ^~
-                """)
-        let argument =
-            "max_duration: 10ba\noptimizers:\n  adamw: {lr: 0.001}\nschedulers:\n"
-            + "  - cosine_decay: {t_max: 1dur, alpha_f: .nan}\n"
-        #expect(
-            Self.refused(argument, "c.yaml") == """
+                """
+            ),
+            (
+                "c.yaml",
+                "max_duration: 10ba\noptimizers:\n  adamw: {lr: 0.001}\nschedulers:\n"
+                    + "  - cosine_decay: {t_max: 1dur, alpha_f: .nan}\n",
+                """
                 c.yaml:5:33: error[R0601]: schedulers[0].cosine_decay.alpha_f: expected a finite number, got nan
                   - cosine_decay: {t_max: 1dur, alpha_f: .nan}
                                                 ^~~~~~~
-                """)
+                """
+            ),
+        ]
+        for c in cases { #expect(Self.refused(c.yaml, c.name) == c.refusal) }
     }
 
     /// A key given twice in JSON is read as `json.load` reads it: the last value.

@@ -12,7 +12,7 @@ import Foundation
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     // Every check here samples at most 1,000,000 values, a tenth of a release check's 10,000,000: under the
-    // sanitizer a value costs about four times what it costs in a release build, and each input is checked four
+    // sanitizer a value costs about five times what it costs in a release build, and each input is checked four
     // times (the language server's check has its own 2,000,000). An input's time is then bounded by its budgets,
     // well within the 1-second bar, and a timeout finds work that no budget counts. A check past the limit takes
     // the same paths as in a release build: refused (R0712), or warned about where it stops.

@@ -135,8 +135,8 @@ import Testing
                 """)
     }
 
-    /// YAML's `.nan` and `.inf` are numbers to a YAML reader. As a rate, or NaN as an argument, they are refused
-    /// at their line, not in the Ramp the import writes; one the schedule does not read (`loss_cap: .nan`,
+    /// YAML's `.nan` and `.inf`, and JSON's `1e999`, are numbers to a reader. As a rate, or NaN as an argument,
+    /// they are refused at their line, not in the Ramp the import writes; one the schedule does not read (`loss_cap: .nan`,
     /// above) is left alone.
     @Test func nonFiniteNumbersAreRefusedWhereTheyAre() {
         let cases: [(name: String, yaml: String, refusal: String)] = [
@@ -166,6 +166,14 @@ import Testing
                 c.yaml:5:33: error[R0601]: schedulers[0].cosine_decay.alpha_f: expected a finite number, got nan
                   - cosine_decay: {t_max: 1dur, alpha_f: .nan}
                                                 ^~~~~~~
+                """
+            ),
+            (
+                "ds.json", #"{"optimizer": {"params": {"lr": 1e999}}, "scheduler": {"type": "WarmupLR"}}"#,
+                """
+                ds.json:1:28: error[R0601]: optimizer.params.lr: expected a finite number, got inf
+                {"optimizer": {"params": {"lr": 1e999}}, "scheduler": {"type": "WarmupLR"}}
+                                           ^~
                 """
             ),
         ]

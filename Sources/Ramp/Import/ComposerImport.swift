@@ -38,8 +38,7 @@ extension ConfigReader {
         }
         if let lr {
             guard case .number(let x) = lr.value else { throw fail(lr.key, .expectedNumber) }
-            guard x.isFinite else { throw fail(lr.key, .expectedFiniteNumber(x)) }
-            lines += ["# The optimizer's lr is base.", "base \(fmt(x))"]
+            lines += ["# The optimizer's lr is base.", "base \(fmt(try rate(x, lr.key)))"]
         } else {
             lines.append("# No optimizer lr: the optimizer's rate is base (set it with --base).")
         }

@@ -195,6 +195,13 @@ struct ConfigReader {
         return nil
     }
 
+    /// The optimizer's rate a config gives, refused at its place unless finite (YAML's `.nan` and `.inf`, JSON's
+    /// `1e999`): in the Ramp written, `base inf` would be refused with its place lost.
+    func rate(_ x: Double, _ key: String) throws(CheckError) -> Double {
+        guard x.isFinite else { throw fail(key, .expectedFiniteNumber(x)) }
+        return x
+    }
+
     func fail(_ key: String, _ message: DiagnosticMessage) -> CheckError {
         let top = String(key.prefix { $0 != "." && $0 != "[" })
         if let origin = origins[top], places[key] == nil {
@@ -294,7 +301,8 @@ struct ConfigReader {
                 _ = try literal(lr, "optimizer.params.lr")
                 throw fail("optimizer.params.lr", .expectedNumber)
             }
-            lines += ["# The optimizer's rate (optimizer.params.lr) is base.", "base \(fmt(x))"]
+            let base = try rate(x, "optimizer.params.lr")
+            lines += ["# The optimizer's rate (optimizer.params.lr) is base.", "base \(fmt(base))"]
         } else {
             lines.append("# No optimizer.params.lr: the optimizer's rate is base (set it with --base).")
         }

@@ -11,8 +11,8 @@ extension ConfigReader {
         places = yaml.places
         let doc = try interpolated(raw, root: raw, path: "", depth: 0)
         guard case .object? = doc["model"]?["optim"] else { throw fail("", .nemoNeedsOptim) }
-        guard case .number(let lr)? = doc["model"]?["optim"]?["lr"] else { throw fail("model.optim", .nemoNeedsLr) }
-        guard lr.isFinite else { throw fail("model.optim.lr", .expectedFiniteNumber(lr)) }
+        guard case .number(let given)? = doc["model"]?["optim"]?["lr"] else { throw fail("model.optim", .nemoNeedsLr) }
+        let lr = try rate(given, "model.optim.lr")
         guard case .object(let sched)? = doc["model"]?["optim"]?["sched"] else {
             throw fail("model.optim", .nemoNeedsSched)
         }

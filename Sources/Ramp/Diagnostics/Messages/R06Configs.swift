@@ -144,7 +144,8 @@ extension DiagnosticMessage {
 
     static let expectedNumber = DiagnosticMessage(.badConfig, "expected a number")
 
-    /// YAML's `.nan` and `.inf` are numbers to a YAML reader, never a rate; NaN is never an argument either.
+    /// YAML's `.nan` and `.inf` (and JSON's `1e999`) are numbers to a reader, never a rate; NaN is never an
+    /// argument either.
     static func expectedFiniteNumber(_ x: Double) -> Self {
         .init(.badConfig, "expected a finite number, got \(fmt(x))")
     }

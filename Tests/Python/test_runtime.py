@@ -118,6 +118,27 @@ def test_the_locator_finds_the_phase_in_force_and_holds_its_last_step():
     assert sequence._held_local(True, 4.0, 5, 80, _Plain) == 4.0
 
 
+def test_a_rising_warmup_rises_to_the_next_phases_first_value():
+    # warmup 4 from 0, rising to where the phase after it begins: 2 - u there, 2 at its first step.
+    def warmup(to):
+        return lambda t: to * (t / 4.0) if t < 4.0 else to
+    after = rt.Arith(lambda u: 2.0 - u)
+    rising = rt.Rising(warmup, after)
+    assert [rising.value(float(t), []) for t in range(6)] == [0.0, 0.5, 1.0, 1.5, 2.0, 2.0]
+    # The phase after it keeps no state, so its function of the step is found once, for the fast paths.
+    assert rising.f(3.0) == 1.5
+    # The same rule over functions of the step, as the JAX and Keras modules locate them.
+    table = ([0, 4], [3.0, math.inf])
+    bodies = (sequence._rising(warmup, after.f, 0.0), after.f)
+    assert [sequence._located(table, bodies, t, _Plain) for t in (0.0, 2.0, 4.0, 5.0)] == [0.0, 1.0, 2.0, 1.0]
+    # A phase after it with state: its first value at the state given, here a rate already halved to 0.5.
+    reduce = rt.ReduceOnPlateau(rt.PlateauSpec(patience=0), factor=0.5, min=0.0, eps=0.0, from_=1.0, slot=0)
+    held = rt.Rising(warmup, reduce)
+    assert held.f is None
+    assert held.value(2.0, [rt._reduce_state(0.5, rt._tracker(math.inf))]) == 0.25
+    assert held.value(2.0, [rt._reduce_state(1.0, rt._tracker(math.inf))]) == 0.5
+
+
 def test_restarts_take_their_peak_from_the_body():
     body = rt.Arith(lambda t: 0.5 + (0.0 - 0.5) * (rt._min(t, 10.0) / 10.0))
     r = rt.Restarts(body, period=10, mult=1.0, decay=0.5, floor=0.0, limit=None, decay_mode="peak")

@@ -73,6 +73,26 @@ extension Python.Writer {
         return name
     }
 
+    /// Defines a function of `to` giving a warmup that rises to where the
+    /// phase after it begins, `to`, as a function of `t`, and returns its
+    /// name. The core finds `to` (`_start_of`) and gives it (`Rising`, `_rising`).
+    mutating func risingFunction(_ n: Node, prefix: String) -> String {
+        let name = fresh(prefix)
+        pendingTarget = "to"
+        let text = arithmetic(n, single: false, depth: 0, prefix: prefix)
+        let code = ["def \(name)(to):", "    def rising(t):", "        return \(text)", "    return rising"]
+        functions.append((Describe.node(n), code.joined(separator: "\n")))
+        return name
+    }
+
+    /// Whether phase `i` of `s` is a warmup that rises to where the phase
+    /// after it begins (`Node.risingWarmup(to:)`), both written as they are:
+    /// not built at entry, where the core's `Sequence._make` gives the target.
+    static func rises(_ s: PhaseSequence, _ i: Int) -> Bool {
+        guard i + 1 < s.phases.count, s.phases[i].entry == nil, s.phases[i + 1].entry == nil else { return false }
+        return s.phases[i].body.risingWarmup(to: s.phases[i + 1].body) != nil
+    }
+
     /// `n` as a Python expression of `t`.
     private mutating func arithmetic(_ n: Node, single: Bool, depth: Int, prefix: String) -> String {
         if depth >= Self.expressionDepth, Self.readsTime(n) {
@@ -197,7 +217,7 @@ extension Python.Writer {
             }
         }
         if let w = p as? Warmup, w.implicitTarget {
-            // The next phase's start: a variable of `_program`, set once the state exists.
+            // The next phase's start: the rising function's parameter, or a phase builder's.
             args["to"] = pendingTarget ?? "base"
             pendingTarget = nil
         }

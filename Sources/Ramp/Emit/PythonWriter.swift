@@ -12,16 +12,14 @@ extension Python {
         var used: Set<String> = []
         /// Subtrees too deep to nest, as assignments that come first.
         var hoisted: [String] = []
-        /// Warmups that rise to the next phase's start, resolved once the tree
-        /// and its state exist, in the order the checker resolves them.
-        var targets: [String] = []
         /// The starting rate of each reduce-on-plateau, by state slot.
         var reduceFrom: [Int: String] = [:]
         var height = 0
         var names = 0
         /// The functions stateless parts are written as, with the Ramp each stands for.
         var functions: [(ramp: String, code: String)] = []
-        /// The variable the next warmup rises to, when it rises to the next phase's start.
+        /// The name the next warmup written reads where it rises to, when it
+        /// rises to the next phase's start.
         var pendingTarget: String?
         /// What new functions are named after: the output being written.
         var output = "lr"
@@ -76,7 +74,6 @@ extension Python {
                 lines.append("    ]")
             }
             lines.append("    slots = [\(slots.joined(separator: ", "))]")
-            lines += targets.map { "    " + $0 }
             lines.append("    return lr, momentum, \(companion), slots, \(others.isEmpty ? "[]" : "outputs")")
             return lines.joined(separator: "\n")
         }
@@ -172,16 +169,6 @@ extension Python {
             return (name, 0)
         }
 
-        /// The variable phase `i`'s warmup rises to, when it rises to the next
-        /// phase's start; the warmup's arithmetic then reads it (`pendingTarget`).
-        mutating func risingTarget(_ s: PhaseSequence, _ i: Int) -> String? {
-            guard i + 1 < s.phases.count, case .primitive(let w as Warmup, _) = s.phases[i].body, w.implicitTarget
-            else { return nil }
-            let target = fresh("start")
-            pendingTarget = target
-            return target
-        }
-
         /// The functions written so far, each under a comment with its Ramp, unindented.
         func functionLines() -> [String] {
             functions.flatMap { f -> [String] in
@@ -202,27 +189,36 @@ extension Python {
             height = max(height, level)
             var depth = 0
             var phases: [String] = []
-            // A warmup that rises to the next phase's start, and that phase's
-            // body, are named, so the target can be set once the state exists.
-            var warmupBefore: String?
+            // A warmup that rises to the next phase's start is given that
+            // phase's body, named (`Rising`); so is one rising to such a warmup.
+            var bodies: [Int: (String, Int)] = [:]
+            var waiting: [(phase: Int, function: String)] = []
+            for (i, p) in s.phases.enumerated() where p.entry == nil {
+                if Self.rises(s, i) {
+                    waiting.append((i, risingFunction(p.body, prefix: output)))
+                    continue
+                }
+                bodies[i] = node(p.body, level: level + 1)
+                var k = i
+                while let w = waiting.last, w.phase == k - 1 {
+                    waiting.removeLast()
+                    var (after, d) = bodies[k]!
+                    if d > 0 {
+                        after = fresh("body")
+                        hoisted.append("\(after) = \(bodies[k]!.0)")
+                        bodies[k] = (after, 0)
+                    }
+                    bodies[w.phase] = ("Rising(\(w.function), \(after))", 1)
+                    k = w.phase
+                }
+            }
             for (i, p) in s.phases.enumerated() {
                 if let plan = p.entry {
                     phases.append(entryPhase(s, i, plan, level: level, layout: layout))
                     depth = max(depth, 2)
                     continue
                 }
-                let rises = risingTarget(s, i)
-                if let rises { hoisted.append("\(rises) = base  # phase \(i + 2)'s start, set below") }
-                var (body, d) = node(p.body, level: level + 1)
-                if let w = warmupBefore {
-                    let name = fresh("body")
-                    hoisted.append("\(name) = \(body)")
-                    body = name
-                    d = 0
-                    targets.append("\(w) = \(name).value(0.0, slots)")
-                    warmupBefore = nil
-                }
-                if let rises { warmupBefore = rises }
+                let (body, d) = bodies[i]!
                 depth = max(depth, d + 1)
                 var args = [body]
                 if let b = p.bound { args.append("length=\(b)") }
@@ -377,10 +373,6 @@ extension Python {
                 var args: [String] = []
                 for (name, value) in p.parameters {
                     let key = name == "from" ? "from_" : name
-                    if let w = p as? Warmup, w.implicitTarget, name == "to" {
-                        args.append("\(key)=base")  // the next phase's start, set below
-                        continue
-                    }
                     args.append(key + "=" + parameter(value, name, symbols))
                 }
                 return ("\(PythonRuntime.primitiveClasses[p.name]!)(" + args.joined(separator: ", ") + ")", 1)

@@ -178,12 +178,6 @@ extension JAX {
             "def finished(t, s):",
             "    return jnp.asarray(\(lr.finished?("t") ?? "False"))", "",
         ]
-        if !w.targets.isEmpty {
-            body.append("# Warmups that rise to the next phase's start, read at its first step.")
-            body.append("s = initial()")
-            body += w.targets
-            body.append("")
-        }
         let signals = program.signals.map { Python.pythonString($0) + "," }.joined(separator: " ")
         body.append("program = _Program(initial, values, observe, finished, (\(signals)))")
         let indexed =
@@ -299,7 +293,6 @@ extension JAX {
         body += w.functionLines()
         body.append("")
         body += sequences
-        body += w.targets
         return (body, lr, momentum, others)
     }
 
@@ -414,6 +407,9 @@ extension Python.Writer {
         }
     }
 
+    /// Step 0 in the array library's numbers.
+    var zero: String { arrays == "ops" ? "ops.convert_to_tensor(0.0)" : "jnp.asarray(0.0)" }
+
     /// Defines a function of the local step for a static sequence, the
     /// phase in force located by the Python core over its table, and returns its name.
     mutating func jaxSequence(_ s: PhaseSequence, output: String, into defs: inout [String]) throws -> String {
@@ -423,9 +419,14 @@ extension Python.Writer {
                     "phases that end on conditions are not compiled `--to \(arrays == "ops" ? "keras" : "jax")` yet")
         }
         var bodies: [String] = []
-        var pendingRise: String?
+        // A warmup that rises to the next phase's start is given that phase's body (the core's `_rising`).
+        var waiting: [(phase: Int, function: String)] = []
         for (i, p) in s.phases.enumerated() {
-            let rises = risingTarget(s, i)
+            if Self.rises(s, i) {
+                waiting.append((i, risingFunction(p.body, prefix: output)))
+                bodies.append("")
+                continue
+            }
             guard let name = try pureFunction(p.body, output: output, into: &defs) else {
                 let what = Describe.node(p.body)
                 let parts =
@@ -439,12 +440,13 @@ extension Python.Writer {
                         + "`--to \(arrays == "ops" ? "keras" : "jax")` compiles yet (\(parts))"
                 )
             }
-            if let w = pendingRise {
-                targets.append("\(w) = \(name)(\(arrays == "ops" ? "ops.convert_to_tensor(0.0)" : "jnp.asarray(0.0)"))")
-                pendingRise = nil
-            }
-            if let rises { pendingRise = rises }
             bodies.append(name)
+            while let w = waiting.popLast() {
+                // Found once, when the schedule is made, so the target is a constant of the traced function.
+                let rising = fresh(output + "_rising")
+                defs += ["\(rising) = _rising(\(w.function), \(bodies[w.phase + 1]), \(zero))", ""]
+                bodies[w.phase] = rising
+            }
         }
         // The phase in force and its step are the Python core's (`_located`), over the phase table.
         let seq = fresh(output + "_phases")

@@ -76,7 +76,8 @@ extension Python.Writer {
         -> StatePart
     {
         var parts: [StatePart] = []
-        var pendingRise: String?
+        // A warmup that rises to the next phase's start is given that phase's value (the core's `_rising`).
+        var waiting: [(phase: Int, function: String)] = []
         var builders: [Int: String] = [:]
         for (i, p) in s.phases.enumerated() {
             if let plan = p.entry {
@@ -85,14 +86,16 @@ extension Python.Writer {
                 builders[i] = builder
                 continue
             }
-            let rises = risingTarget(s, i)
-            let part = try statePart(p.body, output: output, into: &defs)
-            if let w = pendingRise {
-                targets.append("\(w) = \(part.value("jnp.asarray(0.0)"))")
-                pendingRise = nil
+            if Self.rises(s, i) {
+                waiting.append((i, risingFunction(p.body, prefix: output)))
+                parts.append(StatePart(value: { $0 }, observe: nil, finished: nil))
+                continue
             }
-            if let rises { pendingRise = rises }
-            parts.append(part)
+            parts.append(try statePart(p.body, output: output, into: &defs))
+            while let w = waiting.popLast() {
+                let (after, zero) = (parts[w.phase + 1].value, zero)
+                parts[w.phase].value = { "_rising(\(w.function), lambda v: \(after("v")), \(zero))(\($0))" }
+            }
         }
         let name = fresh(output + "_phases")
         // Each phase's value as a function of its step, for the core's select.

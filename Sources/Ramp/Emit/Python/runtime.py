@@ -27,7 +27,7 @@ from checks import _fmt
 from messages import _MESSAGES
 from nodes import (Arith, At, Chained, Const, Float32, Fn, Neg, Op, Restarts, RunningProduct, Time, _FUNCTIONS,
                    _Plain, _ceil, _div, _f32, _finite, _floor, _max, _min, _mod, _pow, _steps)
-from sequence import (Compare, Elapsed, Entry, Logical, Not, Phase, Plateau, Sequence, Signal, _clamped,
+from sequence import (Compare, Elapsed, Entry, Logical, Not, Phase, Plateau, Rising, Sequence, Signal, _clamped,
                       _held_local, _phase_at, _sequence_state)
 from shapes import (Cyclic, Interpolate, OneCycle, Piecewise, PlateauSpec, ReduceOnPlateau, WarmupStableDecay,
                     _reduce_state, _tracker)
@@ -253,7 +253,7 @@ class _Schedule:
                 # In one call where it can (ReduceOnPlateau.stepper), else ReduceOnPlateau.observe's.
                 self.step = self._step_reduce = only.body.stepper(self) or self._reduce_step
         elif (alone and isinstance(lr, Sequence) and lr.starts is None
-                and all(isinstance(p.body, Arith) for p in lr.phases)):
+                and all(isinstance(p.body, (Arith, Rising)) and p.body.f is not None for p in lr.phases)):
             # Phases ended by conditions, each written out as arithmetic: the
             # state is the sequence's and its conditions', so a step is the
             # sequence's end of step and one call of the phase's function.
@@ -351,7 +351,7 @@ class _Schedule:
         self._observed = math.inf if phase.length is None else phase.length - 1
         self._body = body = phase.body
         self._observes = bool(self._initial) and body.observes
-        self._f = body.f if isinstance(body, Arith) else None
+        self._f = body.f if isinstance(body, (Arith, Rising)) else None
 
     def _step_static(self, metric=None):
         """step() for a rate made of phases of fixed lengths: Sequence.observe

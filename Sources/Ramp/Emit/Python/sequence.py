@@ -40,6 +40,19 @@ def _located(table, bodies, t, B):
     return B.select(i, bodies, local)
 
 
+def _start_of(after, first):
+    """Where a warmup that rises to the phase after it rises to: that phase
+    (`after`, a function of its step) at its first step, `first` (0 in the
+    backend's numbers). Swift's `Node.risingWarmup(to:)` is the same rule."""
+    return after(first)
+
+
+def _rising(warmup, after, first):
+    """Such a warmup as a function of its step, for a sequence whose phases
+    are functions of their steps: `warmup(to)`, `to` where it rises to, found now."""
+    return warmup(_start_of(after, first))
+
+
 def _held_local(done, held, start, t, B):
     """The step within the phase in force of a sequence whose phases end on
     conditions: the steps since it began (at `start`), or the step `held`
@@ -59,6 +72,28 @@ class Phase:
         self.slots = slots
         self.at = at  # file:line:col of the phase in the Ramp source
         self.entry = entry  # an Entry when the phase is built when it starts
+
+
+class Rising(_Node):
+    """A phase's warmup that rises to where the phase after it (`after`, a
+    node) begins: `warmup(to)` is its function of the step, `to` from
+    `_start_of`. When that phase has no state, `to` is found once and `f` is
+    that function, as Arith's is (the schedule's fast paths call it); else
+    `to` is found at the state given, which holds that phase's slots as they
+    are when it begins, since only the phase in force observes."""
+
+    observes = False
+
+    def __init__(self, warmup, after):
+        self.warmup = warmup
+        self.after = after
+        self.f = None if after.observes else warmup(_start_of(lambda u: after.value(u, None), 0.0))
+
+    def value(self, t, s):
+        f = self.f
+        if f is None:
+            f = self.warmup(_start_of(lambda u: self.after.value(u, s), 0.0))
+        return f(t)
 
 
 class Entry:
@@ -145,7 +180,7 @@ class Sequence(_Node):
             after = self.phases[i + 1].entry.make(values)
             if after is None:
                 return None
-            target = after[0].value(0.0, s)
+            target = _start_of(lambda u: after[0].value(u, s), 0.0)
             if not math.isfinite(target):
                 return None
         return entry.make(values, target)

@@ -272,7 +272,7 @@ extension Python.Writer {
             let held: String
             if plan.role == .warmup, let next = builders[i + 1] {
                 lines.append("    after = \(next)(e)")
-                lines.append("    target = after[0](jnp.asarray(0.0, _float()))")
+                lines.append("    target = _start_of(after[0], jnp.asarray(0.0, _float()))")
                 lines.append("    made = \(builder)(e, target)")
                 held = "~(made[2] & after[2] & jnp.isfinite(target))"
             } else {

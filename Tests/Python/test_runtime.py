@@ -139,6 +139,46 @@ def test_a_rising_warmup_rises_to_the_next_phases_first_value():
     assert held.value(2.0, [rt._reduce_state(1.0, rt._tracker(math.inf))]) == 0.5
 
 
+def test_a_phase_built_at_entry_is_built_held_and_given_its_length_by_one_rule():
+    values = {"elapsed": 4, "current": {"lr": 0.5}}
+    got = []
+
+    def make(e, target=None):
+        got.append(target)
+        return rt.Const(e["current"]["lr"]), 3
+
+    def first_of(body):
+        return sequence._start_of(lambda u: body.value(u, []), 0.0)
+
+    def every(built):
+        return True
+
+    # A phase of its own: built from its values, with no target.
+    made, target, held = sequence._build_at_entry("own", make, None, values, first_of, every, _Plain)
+    assert (made[1], target, held, got) == (3, None, False, [None])
+    # A warmup rises to the first value of the phase after it (2 - u there: 2).
+    after = lambda e, target=None: (rt.Arith(lambda u: 2.0 - u), 5)  # noqa: E731
+    made, target, held = sequence._build_at_entry("warmup", make, after, values, first_of, every, _Plain)
+    assert (target, held, got[-1]) == (2.0, False, 2.0)
+    # It holds when the phase after it cannot be built, or starts at a number that is not finite.
+    assert sequence._build_at_entry("warmup", make, lambda e, target=None: None, values, first_of, every,
+                                    _Plain) == (None, None, True)
+    nan = lambda e, target=None: (rt.Const(math.nan), 5)  # noqa: E731
+    assert sequence._build_at_entry("warmup", make, nan, values, first_of, every, _Plain)[2] is True
+    # Or when a number it fixed is not finite, as the array modules say with a flag.
+    flagged = lambda e, target=None: (rt.Const(1.0), 3, False)  # noqa: E731
+    assert sequence._build_at_entry("own", flagged, None, values, first_of, lambda b: b[2], _Plain)[2] is True
+    # After a warmup, the values it fixed; otherwise those fixed now.
+    assert sequence._fixed("after_warmup", {"elapsed": 9}, values) is values
+    assert sequence._fixed("own", {"elapsed": 9}, values) == {"elapsed": 9}
+    assert sequence._fixed("after_warmup", {"elapsed": 9}, None) == {"elapsed": 9}
+    # A length written with the values (to whole steps), a fixed one, else the natural one, inf when held.
+    assert sequence._entry_length(lambda e: 0.5 * e["elapsed"] + 0.4, None, 3, False, values, _Plain) == 2
+    assert sequence._entry_length(None, 7, 3, True, values, _Plain) == 7
+    assert sequence._entry_length(None, None, 3, False, values, _Plain) == 3
+    assert sequence._entry_length(None, None, None, True, values, _Plain) == math.inf
+
+
 def test_restarts_take_their_peak_from_the_body():
     body = rt.Arith(lambda t: 0.5 + (0.0 - 0.5) * (rt._min(t, 10.0) / 10.0))
     r = rt.Restarts(body, period=10, mult=1.0, decay=0.5, floor=0.0, limit=None, decay_mode="peak")

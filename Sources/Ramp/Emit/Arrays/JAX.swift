@@ -223,9 +223,10 @@ extension JAX {
                     \(scaleDoc)
                     return _scale_by_schedule(schedule if base is None else make_schedules(base)["lr"])
                 """
-        // The plateau's counting and the phase locator are the Python core's own, written once.
+        // The plateau's counting, the phase locator and phases built at entry are the Python core's, written once.
         return header + (try runtime("checks")) + "\n\n\n" + (try runtime("jax_runtime")) + "\n\n\n"
-            + (try core(["plateau", "locate"])) + "\n\n\n" + (try runtime("jax_state")) + "\n\n\n" + make + "\n"
+            + (try core(["plateau", "locate", "entry"])) + "\n\n\n" + (try runtime("jax_state")) + "\n\n\n"
+            + make + "\n"
     }
 
     /// Sections of the Python core, as written (over the backend a module

@@ -239,7 +239,8 @@ extension Python.Writer {
     /// The end of a step in a sequence with phases built at entry: where the
     /// sequence moves into such a phase, its values are fixed (or, after a
     /// warmup that fixed them, kept), and its length, its warmup's target and
-    /// whether it holds are worked out from them, as `Sequence._enter` does.
+    /// whether it holds are worked out from them by the Python core's
+    /// functions that `Sequence._enter` calls too.
     private mutating func entryLines(_ s: PhaseSequence, _ builders: [Int: String], output: String) throws -> [String] {
         let k = s.slot
         var lines = ["    # Phases built when they start: their values are fixed as the phase before ends."]
@@ -262,36 +263,27 @@ extension Python.Writer {
         lines.append(
             "    fresh = {\"elapsed\": jnp.asarray(t + 1, _float()), \"current\": {\(current.joined(separator: ", "))}}"
         )
+        // The values fixed, the phase built from them and its length are the Python core's
+        // (`_fixed`, `_build_at_entry`, `_entry_length`), over the array backend.
+        let zero = "jnp.asarray(0.0, _float())"
         for (i, p) in s.phases.enumerated() {
             guard let plan = p.entry, let builder = builders[i] else { continue }
-            let values =
-                plan.role == .afterWarmup
-                ? "{\"elapsed\": s[\(k)][\"entry\"][\"elapsed\"], \"current\": s[\(k)][\"entry\"][\"current\"]}"
-                : "fresh"
-            lines.append("    e = \(values)")
-            let held: String
-            if plan.role == .warmup, let next = builders[i + 1] {
-                lines.append("    after = \(next)(e)")
-                lines.append("    target = _start_of(after[0], jnp.asarray(0.0, _float()))")
-                lines.append("    made = \(builder)(e, target)")
-                held = "~(made[2] & after[2] & jnp.isfinite(target))"
-            } else {
-                lines.append("    target = jnp.asarray(0.0, _float())")
-                lines.append("    made = \(builder)(e)")
-                held = "~made[2]"
-            }
-            lines.append("    held = \(held)")
-            let length: String
-            if let l = plan.length {
-                length = "_steps(\(expr(l)))"
-            } else if p.explicitBound, let b = p.bound {
-                length = Python.literal(Double(b))
-            } else {
-                length = "jnp.where(held, jnp.inf, made[1])"
-            }
+            // A warmup rises into the phase after it, built at entry too.
+            let after = plan.role == .warmup ? builders[i + 1] : nil
+            let role = Python.pythonString((plan.role == .warmup && after == nil ? .own : plan.role).rawValue)
             lines.append(
-                "    entry = {**e, \"length\": jnp.asarray(\(length), _float()), \"held\": held, "
-                    + "\"target\": jnp.asarray(target, _float())}"
+                "    e = _fixed(\(role), fresh, "
+                    + "{\"elapsed\": s[\(k)][\"entry\"][\"elapsed\"], \"current\": s[\(k)][\"entry\"][\"current\"]})")
+            lines.append(
+                "    made, target, held = _build_at_entry(\(role), \(builder), \(after ?? "None"), e, "
+                    + "lambda f: _start_of(f, \(zero)), lambda built: built[2], _Arrays)")
+            let length = plan.length.map { "lambda e: \(expr($0))" } ?? "None"
+            let explicit = p.explicitBound ? p.bound.map { Python.literal(Double($0)) } ?? "None" : "None"
+            lines.append("    length = _entry_length(\(length), \(explicit), made[1], held, e, _Arrays)")
+            let target = after == nil ? zero : "target"
+            lines.append(
+                "    entry = {**e, \"length\": jnp.asarray(length, _float()), \"held\": held, "
+                    + "\"target\": jnp.asarray(\(target), _float())}"
             )
             lines.append(
                 "    s = _put(s, \(k), {**s[\(k)], "

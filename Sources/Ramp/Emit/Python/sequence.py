@@ -5,10 +5,9 @@ values fixed then, and held phases. Sections as in nodes.py.
 
 
 import copy
-import math
 
 from checks import _INF
-from nodes import Const, _Node, _Plain, _steps
+from nodes import Const, _Node, _Plain, _finite, _steps
 
 
 # ramp-section: locate
@@ -60,7 +59,52 @@ def _held_local(done, held, start, t, B):
     return B.where(done, held, t - start)
 
 
-# ramp-section: sequence requires: arith, const, locate
+# ramp-section: entry
+def _fixed(role, fresh, previous):
+    """The values a phase built when it starts is built from: those fixed as
+    the step before it ends (`fresh`), or, for the phase after a warmup that
+    fixed them (role "after_warmup"), the warmup's (`previous`, when there is one)."""
+    return previous if role == "after_warmup" and previous is not None else fresh
+
+
+def _build_at_entry(role, make, after, values, first_of, finite, B):
+    """A phase built from the `values` fixed when it starts, as Swift's
+    Entry builds it. `make(values, target)` gives its body and natural
+    length first, or None when a number fixed then is not finite (plain
+    Python builds nothing then); `finite(made)` says whether every number
+    fixed then was (the array modules build a phase either way). A warmup
+    (role "warmup") rises to where the phase after it begins: that phase,
+    `after(values)`, at its first step (`first_of(body)`, the core's
+    `_start_of`). Returns (made, target, held): the phase holds unless it,
+    and the phase after a warmup, are built from finite numbers and the
+    target is finite."""
+    target, ok = None, True
+    if role == "warmup":
+        following = after(values)
+        if following is None:
+            return None, None, True
+        target = first_of(following[0])
+        ok = B.where(finite(following), _finite(target), False)
+    made = make(values, target)
+    if made is None:
+        return None, target, True
+    ok = B.where(finite(made), ok, False)
+    return made, target, B.where(ok, False, True)
+
+
+def _entry_length(length, explicit, natural, held, values, B):
+    """The length of a phase built when it starts: one written with the
+    values fixed then (`length(values)`, in whole steps), a fixed one
+    (`explicit`), else its natural length (None or inf when it has none),
+    inf when it holds."""
+    if length is not None:
+        return _steps(length(values))
+    if explicit is not None:
+        return explicit
+    return B.where(held, _INF, natural)
+
+
+# ramp-section: sequence requires: arith, const, locate, entry
 class Phase:
     """One phase: a body, the length that ends it (or None), the condition
     that ends it (or None), and the state slots it resets on entry."""
@@ -170,34 +214,29 @@ class Sequence(_Node):
         return body
 
     def _make(self, i, e, s):
-        """Phase i built from the entry state e: (body, natural length), or None."""
+        """Phase i built from the entry state e: (body, natural length), or None when it holds."""
         entry = self.phases[i].entry
         values = e["values"]
         if e["held"]:
             return entry.held(values), None
-        target = None
-        if entry.role == "warmup":
-            after = self.phases[i + 1].entry.make(values)
-            if after is None:
-                return None
-            target = _start_of(lambda u: after[0].value(u, s), 0.0)
-            if not math.isfinite(target):
-                return None
-        return entry.make(values, target)
+        after = self.phases[i + 1].entry.make if entry.role == "warmup" else None
+        # A builder here gives None unless every number fixed then is finite.
+        made, _, held = _build_at_entry(entry.role, entry.make, after, values,
+                                        lambda body: _start_of(lambda u: body.value(u, s), 0.0),
+                                        lambda built: True, _Plain)
+        return None if held else made[:2]
 
     def _enter(self, i, t, now, previous, s):
         """Fixes phase i's entry values at the end of step t (it starts at t + 1)."""
         entry = self.phases[i].entry
         if entry is None:
             return None
-        if entry.role == "after_warmup" and previous is not None:
-            values = previous["values"]
-        else:
-            current = {}
-            for name in (entry.output,) + tuple(entry.reads):
-                if name not in current:
-                    current[name] = float(now.lr if name == "lr" else now.value(name))
-            values = {"elapsed": t + 1, "current": current}
+        current = {}
+        for name in (entry.output,) + tuple(entry.reads):
+            if name not in current:
+                current[name] = float(now.lr if name == "lr" else now.value(name))
+        values = _fixed(entry.role, {"elapsed": t + 1, "current": current},
+                        None if previous is None else previous["values"])
         e = {"values": values, "held": False}
         made = self._make(i, e, s)
         if made is None:
@@ -205,13 +244,8 @@ class Sequence(_Node):
             body, natural = entry.held(values), None
         else:
             body, natural = made
-        if entry.length is not None:
-            length = _steps(entry.length(values))
-        elif entry.explicit is not None:
-            length = entry.explicit
-        else:
-            length = None if made is None else natural
-        if length is not None:
+        length = _entry_length(entry.length, entry.explicit, natural, made is None, values, _Plain)
+        if length is not None and length != _INF:
             e["length"] = length
         self._built = (e, body)
         return e

@@ -255,6 +255,7 @@ extension Python {
             -> String
         {
             let p = s.phases[i]
+            used.insert("entry")
             let name = fresh("phase")
             let (outerFunctions, outerHoisted, outerTarget) = (functions, hoisted, pendingTarget)
             functions = []

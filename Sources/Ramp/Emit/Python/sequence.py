@@ -104,7 +104,7 @@ def _entry_length(length, explicit, natural, held, values, B):
     return B.where(held, _INF, natural)
 
 
-# ramp-section: sequence requires: arith, const, locate, entry
+# ramp-section: sequence requires: arith, const, locate
 class Phase:
     """One phase: a body, the length that ends it (or None), the condition
     that ends it (or None), and the state slots it resets on entry."""
@@ -214,7 +214,8 @@ class Sequence(_Node):
         return body
 
     def _make(self, i, e, s):
-        """Phase i built from the entry state e: (body, natural length), or None when it holds."""
+        """Phase i built from the entry state e: (body, natural length), or None when it holds.
+        The entry section's functions are carried by a module that builds phases at entry."""
         entry = self.phases[i].entry
         values = e["values"]
         if e["held"]:

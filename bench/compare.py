@@ -26,6 +26,19 @@ def median_ns(fn, ops, samples=5):
     times.sort()
     return times[len(times) // 2]
 
+def side_by_side(ours_fn, ours_ops, peer_fn, peer_ops, samples=7):
+    """Medians of ours and the peer's ns per op, their samples taken in turn, so that
+    the machine's drift over a run falls on both sides of a ratio alike."""
+    ours_fn()
+    peer_fn()
+    a, b = [], []
+    for _ in range(samples):
+        for fn, ops, times in ((ours_fn, ours_ops, a), (peer_fn, peer_ops, b)):
+            t0 = time.perf_counter_ns()
+            fn()
+            times.append((time.perf_counter_ns() - t0) / ops)
+    return sorted(a)[samples // 2], sorted(b)[samples // 2]
+
 ours = {r["name"]: r for r in json.loads(subprocess.run([ramp, "bench", "--json"] + (["--quick"] if quick else []),
                                                        check=True, capture_output=True, text=True).stdout)}
 def find(prefix):
@@ -93,11 +106,14 @@ try:
     def plain():
         s = wc.Schedule()
         for _ in range(adapter_ops): s.step()
-    rows.append(("python: torch_scheduler warmup+cosine", median_ns(ours_seq, adapter_ops), "torch SequentialLR.step()", median_ns(seq, step_ops, 3)))
-    rows.append(("python: torch_scheduler card step(m)", median_ns(ours_card, adapter_ops), "torch ReduceLROnPlateau.step(m)", median_ns(rop, step_ops, 3)))
-    rows.append(("python: torch_scheduler reduce step(m)", median_ns(ours_reduce, adapter_ops), "torch ReduceLROnPlateau.step(m)", median_ns(rop, step_ops, 3)))
-    rows.append(("python: torch_scheduler live plateau", median_ns(ours_live, adapter_ops), "torch ReduceLROnPlateau.step(m)", median_ns(rop_live, step_ops, 3)))
-    rows.append(("python: Schedule.step warmup+cosine", median_ns(plain, adapter_ops), "torch SequentialLR.step()", median_ns(seq, step_ops, 3)))
+    for name, fn, peer_name, peer in (
+            ("python: torch_scheduler warmup+cosine", ours_seq, "torch SequentialLR.step()", seq),
+            ("python: torch_scheduler card step(m)", ours_card, "torch ReduceLROnPlateau.step(m)", rop),
+            ("python: torch_scheduler reduce step(m)", ours_reduce, "torch ReduceLROnPlateau.step(m)", rop),
+            ("python: torch_scheduler live plateau", ours_live, "torch ReduceLROnPlateau.step(m)", rop_live),
+            ("python: Schedule.step warmup+cosine", plain, "torch SequentialLR.step()", seq)):
+        ours_ns, peer_ns = side_by_side(fn, adapter_ops, peer, step_ops)
+        rows.append((name, ours_ns, peer_name, peer_ns))
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import torch.optim.lr_scheduler"], check=True)
     torch_import = (time.perf_counter() - t0) * 1e9

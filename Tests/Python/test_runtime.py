@@ -131,12 +131,13 @@ def test_a_rising_warmup_rises_to_the_next_phases_first_value():
     table = ([0, 4], [3.0, math.inf])
     bodies = (sequence._rising(warmup, after.f, 0.0), after.f)
     assert [sequence._located(table, bodies, t, _Plain) for t in (0.0, 2.0, 4.0, 5.0)] == [0.0, 1.0, 2.0, 1.0]
-    # A phase after it with state: its first value at the state given, here a rate already halved to 0.5.
+    # A phase after it with state: read at the first state given, the schedule's start, where that
+    # reduce-on-plateau begins at 1 (0.5 at step 2); the target is then kept.
     reduce = rt.ReduceOnPlateau(rt.PlateauSpec(patience=0), factor=0.5, min=0.0, eps=0.0, from_=1.0, slot=0)
     held = rt.Rising(warmup, reduce)
     assert held.f is None
-    assert held.value(2.0, [rt._reduce_state(0.5, rt._tracker(math.inf))]) == 0.25
     assert held.value(2.0, [rt._reduce_state(1.0, rt._tracker(math.inf))]) == 0.5
+    assert held.f(4.0) == 1.0
 
 
 def test_a_phase_built_at_entry_is_built_held_and_given_its_length_by_one_rule():
@@ -169,9 +170,11 @@ def test_a_phase_built_at_entry_is_built_held_and_given_its_length_by_one_rule()
     flagged = lambda e, target=None: (rt.Const(1.0), 3, False)  # noqa: E731
     assert sequence._build_at_entry("own", flagged, None, values, first_of, lambda b: b[2], _Plain)[2] is True
     # After a warmup, the values it fixed; otherwise those fixed now.
-    assert sequence._fixed("after_warmup", {"elapsed": 9}, values) is values
-    assert sequence._fixed("own", {"elapsed": 9}, values) == {"elapsed": 9}
-    assert sequence._fixed("after_warmup", {"elapsed": 9}, None) == {"elapsed": 9}
+    def now():
+        return {"elapsed": 9}
+    assert sequence._fixed("after_warmup", now, values) is values
+    assert sequence._fixed("own", now, values) == {"elapsed": 9}
+    assert sequence._fixed("after_warmup", now, None) == {"elapsed": 9}
     # A length written with the values (to whole steps), a fixed one, else the natural one, inf when held.
     assert sequence._entry_length(lambda e: 0.5 * e["elapsed"] + 0.4, None, 3, False, values, _Plain) == 2
     assert sequence._entry_length(None, 7, 3, True, values, _Plain) == 7

@@ -199,9 +199,8 @@ extension Python {
                     continue
                 }
                 bodies[i] = node(p.body, level: level + 1)
-                var k = i
-                while let w = waiting.last, w.phase == k - 1 {
-                    waiting.removeLast()
+                while let w = waiting.popLast() {
+                    let k = w.phase + 1
                     var (after, d) = bodies[k]!
                     if d > 0 {
                         after = fresh("body")
@@ -209,7 +208,6 @@ extension Python {
                         bodies[k] = (after, 0)
                     }
                     bodies[w.phase] = ("Rising(\(w.function), \(after))", 1)
-                    k = w.phase
                 }
             }
             for (i, p) in s.phases.enumerated() {

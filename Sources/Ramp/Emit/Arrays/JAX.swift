@@ -225,8 +225,8 @@ extension JAX {
                 """
         // The plateau's counting, the phase locator and phases built at entry are the Python core's, written once.
         return header + (try runtime("checks")) + "\n\n\n" + (try runtime("jax_runtime")) + "\n\n\n"
-            + (try core(["plateau", "locate", "entry"])) + "\n\n\n" + (try runtime("jax_state")) + "\n\n\n"
-            + make + "\n"
+            + (try core(["plateau", "locate"] + (program.hasEntryPhases ? ["entry"] : []))) + "\n\n\n"
+            + (try runtime("jax_state")) + "\n\n\n" + make + "\n"
     }
 
     /// Sections of the Python core, as written (over the backend a module
@@ -250,7 +250,7 @@ extension JAX {
 
     /// The body of a function of `base` that defines the schedule's phase
     /// functions in an array library (`jnp`, Keras' `ops`): the guards, the
-    /// shapes' arithmetic, the sequences, the warmups' targets. Returns its
+    /// shapes' arithmetic, the sequences. Returns its
     /// lines and the names of the rate's and momentum's functions of the step.
     static func arithmetic(_ program: CompiledProgram, arrays: String, target: String) throws
         -> (lines: [String], lr: String, momentum: String?, others: [(String, String)])

@@ -272,7 +272,7 @@ extension Python.Writer {
             let after = plan.role == .warmup ? builders[i + 1] : nil
             let role = Python.pythonString((plan.role == .warmup && after == nil ? .own : plan.role).rawValue)
             lines.append(
-                "    e = _fixed(\(role), fresh, "
+                "    e = _fixed(\(role), lambda: fresh, "
                     + "{\"elapsed\": s[\(k)][\"entry\"][\"elapsed\"], \"current\": s[\(k)][\"entry\"][\"current\"]})")
             lines.append(
                 "    made, target, held = _build_at_entry(\(role), \(builder), \(after ?? "None"), e, "

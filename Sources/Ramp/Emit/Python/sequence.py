@@ -42,7 +42,9 @@ def _located(table, bodies, t, B):
 def _start_of(after, first):
     """Where a warmup that rises to the phase after it rises to: that phase
     (`after`, a function of its step) at its first step, `first` (0 in the
-    backend's numbers). Swift's `Node.risingWarmup(to:)` is the same rule."""
+    backend's numbers), as Swift's `Node.risingWarmup(to:)` finds it: a
+    warmup after it that rises in turn has risen already, and the phase is
+    read in the state the schedule starts with, which it keeps until it begins."""
     return after(first)
 
 
@@ -62,9 +64,10 @@ def _held_local(done, held, start, t, B):
 # ramp-section: entry
 def _fixed(role, fresh, previous):
     """The values a phase built when it starts is built from: those fixed as
-    the step before it ends (`fresh`), or, for the phase after a warmup that
-    fixed them (role "after_warmup"), the warmup's (`previous`, when there is one)."""
-    return previous if role == "after_warmup" and previous is not None else fresh
+    the step before it ends (`fresh()`), or, for the phase after a warmup
+    that fixed them (role "after_warmup"), the warmup's (`previous`, when
+    there is one)."""
+    return previous if role == "after_warmup" and previous is not None else fresh()
 
 
 def _build_at_entry(role, make, after, values, first_of, finite, B):
@@ -121,22 +124,25 @@ class Phase:
 class Rising(_Node):
     """A phase's warmup that rises to where the phase after it (`after`, a
     node) begins: `warmup(to)` is its function of the step, `to` from
-    `_start_of`. When that phase has no state, `to` is found once and `f` is
-    that function, as Arith's is (the schedule's fast paths call it); else
-    `to` is found at the state given, which holds that phase's slots as they
-    are when it begins, since only the phase in force observes."""
+    `_start_of`, and `f` that function once `to` is found, as Arith's is
+    (the schedule's fast paths call it). A phase after it that reads the
+    state is read at the first state given, the one the schedule starts with: only
+    the phase in force observes, so that phase's slots are untouched while
+    the warmup runs."""
 
     observes = False
 
     def __init__(self, warmup, after):
         self.warmup = warmup
         self.after = after
-        self.f = None if after.observes else warmup(_start_of(lambda u: after.value(u, None), 0.0))
+        # A phase after it that observes, or a warmup rising into one, reads the state.
+        reads = after.observes or (isinstance(after, Rising) and after.f is None)
+        self.f = None if reads else warmup(_start_of(lambda u: after.value(u, None), 0.0))
 
     def value(self, t, s):
         f = self.f
         if f is None:
-            f = self.warmup(_start_of(lambda u: self.after.value(u, s), 0.0))
+            f = self.f = self.warmup(_start_of(lambda u: self.after.value(u, s), 0.0))
         return f(t)
 
 
@@ -232,12 +238,14 @@ class Sequence(_Node):
         entry = self.phases[i].entry
         if entry is None:
             return None
-        current = {}
-        for name in (entry.output,) + tuple(entry.reads):
-            if name not in current:
-                current[name] = float(now.lr if name == "lr" else now.value(name))
-        values = _fixed(entry.role, {"elapsed": t + 1, "current": current},
-                        None if previous is None else previous["values"])
+        def fresh():
+            current = {}
+            for name in (entry.output,) + tuple(entry.reads):
+                if name not in current:
+                    current[name] = float(now.lr if name == "lr" else now.value(name))
+            return {"elapsed": t + 1, "current": current}
+
+        values = _fixed(entry.role, fresh, None if previous is None else previous["values"])
         e = {"values": values, "held": False}
         made = self._make(i, e, s)
         if made is None:

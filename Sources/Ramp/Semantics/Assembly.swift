@@ -191,9 +191,11 @@ extension Phase {
         }
     }
 
-    /// A warmup with no target of its own rises to where the next phase starts.
+    /// A warmup with no target of its own rises to where the next phase starts. Resolved from the last
+    /// phase back, so a warmup into a warmup that rises in turn (one of no steps starts at its target)
+    /// rises to where that one starts, as the IR read back and a rebuild at another base resolve it.
     static func resolveImplicitTargets(_ phases: inout [Phase]) {
-        for i in phases.indices.dropLast() {
+        for i in phases.indices.dropLast().reversed() {
             if let rising = phases[i].body.risingWarmup(to: phases[i + 1].body) { phases[i].body = rising }
         }
     }

@@ -136,8 +136,8 @@ import Testing
     }
 
     /// YAML's `.nan` and `.inf`, and JSON's `1e999`, are numbers to a reader. As a rate, or NaN as an argument,
-    /// they are refused at their line, not in the Ramp the import writes; one the schedule does not read (`loss_cap: .nan`,
-    /// above) is left alone.
+    /// they are refused at their line, not in the Ramp the import writes; one the schedule does not read
+    /// (`loss_cap: .nan`, above) is left alone.
     @Test func nonFiniteNumbersAreRefusedWhereTheyAre() {
         let cases: [(name: String, yaml: String, refusal: String)] = [
             (
